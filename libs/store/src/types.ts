@@ -1,0 +1,72 @@
+import type { KubeObject, ObjectKey } from '@skiff/apimachinery';
+
+/** One entry of the change log: the object as it was at `resourceVersion`. */
+export interface Change {
+  type: 'ADDED' | 'MODIFIED' | 'DELETED';
+  resourceVersion: string;
+  key: ObjectKey;
+  object: KubeObject;
+}
+
+export interface ListOptions {
+  group: string;
+  resource: string;
+  /** Omit to list across all namespaces (or for cluster-scoped kinds). */
+  namespace?: string;
+  limit?: number;
+  /** The last name-key of the previous page, from a previous `ListResult.continueAfter`. */
+  continueAfter?: { namespace: string; name: string };
+}
+
+export interface ListResult {
+  items: KubeObject[];
+  /** The store-wide resourceVersion this list is consistent with. */
+  resourceVersion: string;
+  /** Set when `limit` cut the list short: pass it back as `continueAfter`. */
+  continueAfter?: { namespace: string; name: string };
+  /** How many items remain after this page, when cut short. */
+  remainingItemCount?: number;
+}
+
+export interface WritePreconditions {
+  /** Fail with ConflictError unless the stored object is at exactly this resourceVersion. */
+  resourceVersion?: string;
+  /** Fail with ConflictError unless the stored object has this uid. */
+  uid?: string;
+}
+
+export interface ChangeFilter {
+  group?: string;
+  resource?: string;
+  namespace?: string;
+}
+
+/**
+ * The cluster store. Every write is one transaction that takes the next global resourceVersion
+ * (commit order), writes the object and appends to the change log; watchers are woken by NOTIFY.
+ *
+ * The store owns metadata.resourceVersion, metadata.generation (bumped when anything outside
+ * metadata and status changes) and keeps metadata.uid / creationTimestamp stable across updates.
+ * Everything else about the object is the API server's business.
+ */
+export interface Store {
+  get(key: ObjectKey): Promise<KubeObject | undefined>;
+  list(opts: ListOptions): Promise<ListResult>;
+  /** Throws AlreadyExistsError. Assigns uid and creationTimestamp when missing. */
+  create(key: ObjectKey, object: KubeObject): Promise<KubeObject>;
+  /** Throws NotFoundError, ConflictError (precondition failed). */
+  update(key: ObjectKey, object: KubeObject, pre?: WritePreconditions): Promise<KubeObject>;
+  /** Throws NotFoundError, ConflictError. Returns the object as deleted, at its DELETED resourceVersion. */
+  delete(key: ObjectKey, pre?: WritePreconditions): Promise<KubeObject>;
+  /** Changes with resourceVersion > `after`, in order. Throws ExpiredError when `after` is older than the log. */
+  changesSince(after: string, filter?: ChangeFilter, limit?: number): Promise<Change[]>;
+  /** The newest resourceVersion committed. */
+  currentResourceVersion(): Promise<string>;
+  /** The oldest resourceVersion a watch may still start from. */
+  oldestResourceVersion(): Promise<string>;
+  /** Called (with the newest resourceVersion, possibly coalesced) after any commit, in any process sharing the database. */
+  onCommit(listener: (resourceVersion: string) => void): () => void;
+  /** Delete change-log entries older than `keepMs` (but never the newest). Returns how many were removed. */
+  compact(keepMs: number): Promise<number>;
+  close(): Promise<void>;
+}
