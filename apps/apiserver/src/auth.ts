@@ -1,0 +1,35 @@
+import { timingSafeEqual } from 'node:crypto';
+import { UnauthorizedError } from '@skiff/apimachinery';
+
+export interface Principal {
+  name: string;
+  groups: string[];
+}
+
+export type Authenticator = (token: string) => Principal | undefined;
+
+/** A bearer-token authenticator over a fixed table of tokens (compared in constant time). */
+export function staticTokens(tokens: Record<string, Principal>): Authenticator {
+  const entries = Object.entries(tokens).map(([t, p]) => [Buffer.from(t), p] as const);
+  return (token) => {
+    const given = Buffer.from(token);
+    for (const [t, p] of entries) {
+      if (t.length === given.length && timingSafeEqual(t, given)) return p;
+    }
+    return undefined;
+  };
+}
+
+export function bearerToken(header: string | undefined): string | undefined {
+  if (!header) return undefined;
+  const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
+  return match?.[1];
+}
+
+export function authenticate(authenticator: Authenticator, header: string | undefined): Principal {
+  const token = bearerToken(header);
+  if (!token) throw new UnauthorizedError();
+  const principal = authenticator(token);
+  if (!principal) throw new UnauthorizedError();
+  return principal;
+}

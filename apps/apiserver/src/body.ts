@@ -1,0 +1,54 @@
+import yaml from 'js-yaml';
+import { BadRequestError, UnsupportedMediaTypeError } from '@skiff/apimachinery';
+
+export type PatchType = 'json' | 'merge' | 'strategic' | 'apply';
+
+const PATCH_TYPES: Record<string, PatchType> = {
+  'application/json-patch+json': 'json',
+  'application/merge-patch+json': 'merge',
+  'application/strategic-merge-patch+json': 'strategic',
+  'application/apply-patch+yaml': 'apply',
+  'application/apply-patch+json': 'apply',
+};
+
+export function mediaType(contentType: string | undefined): string {
+  return (contentType ?? '').split(';')[0].trim().toLowerCase();
+}
+
+export function patchTypeOf(contentType: string | undefined): PatchType {
+  const type = PATCH_TYPES[mediaType(contentType)];
+  if (!type) throw new UnsupportedMediaTypeError(mediaType(contentType) || '(none)');
+  return type;
+}
+
+/**
+ * Decodes a request body as JSON or YAML per its content type. Malformed input is a 400 with the
+ * parser's own position information, never a 500.
+ */
+export function decodeBody(raw: string, contentType: string | undefined): unknown {
+  const type = mediaType(contentType);
+  if (raw.trim().length === 0) throw new BadRequestError('the request body is empty');
+  const isYaml = type === 'application/yaml' || type === 'application/x-yaml' || type === 'text/yaml' || type === 'application/apply-patch+yaml';
+  if (isYaml) {
+    try {
+      return yaml.load(raw, { schema: yaml.JSON_SCHEMA });
+    } catch (err) {
+      throw new BadRequestError(`error decoding YAML: ${(err as Error).message}`);
+    }
+  }
+  if (type === '' || type === 'application/json' || type.endsWith('+json')) {
+    try {
+      return JSON.parse(raw);
+    } catch (err) {
+      throw new BadRequestError(`error decoding JSON: ${(err as Error).message}`);
+    }
+  }
+  throw new UnsupportedMediaTypeError(type);
+}
+
+export function requireObject(value: unknown, what = 'body'): Record<string, unknown> {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+    throw new BadRequestError(`the ${what} must be a JSON or YAML object`);
+  }
+  return value as Record<string, unknown>;
+}

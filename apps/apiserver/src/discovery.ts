@@ -1,0 +1,67 @@
+import { API_GROUPS, groupVersion, resourcesIn, type ResourceType } from '@skiff/apimachinery';
+
+/** What `/version` reports: the Kubernetes API level Skiff speaks, so kubectl sees no version skew. */
+export const VERSION_INFO = {
+  major: '1',
+  minor: '32',
+  gitVersion: 'v1.32.0-skiff.0.1.0',
+  gitCommit: '0000000000000000000000000000000000000000',
+  gitTreeState: 'clean',
+  buildDate: '2026-11-25T00:00:00Z',
+  goVersion: 'node' + process.versions.node,
+  compiler: 'tsc',
+  platform: `${process.platform}/${process.arch}`,
+};
+
+export function coreVersions(): object {
+  return { kind: 'APIVersions', versions: ['v1'], serverAddressByClientCIDRs: [{ clientCIDR: '0.0.0.0/0', serverAddress: '127.0.0.1' }] };
+}
+
+export function apiGroupList(): object {
+  return {
+    kind: 'APIGroupList',
+    apiVersion: 'v1',
+    groups: API_GROUPS.map((g) => apiGroup(g.group, g.versions)),
+  };
+}
+
+export function apiGroup(group: string, versions: string[]): object {
+  const list = versions.map((v) => ({ groupVersion: `${group}/${v}`, version: v }));
+  return { kind: 'APIGroup', apiVersion: 'v1', name: group, versions: list, preferredVersion: list[0] };
+}
+
+function subresourceEntry(t: ResourceType, sub: string): object | undefined {
+  switch (sub) {
+    case 'status':
+      return { name: `${t.resource}/status`, singularName: '', namespaced: t.namespaced, kind: t.kind, verbs: ['get', 'patch', 'update'] };
+    case 'scale':
+      return { name: `${t.resource}/scale`, singularName: '', namespaced: t.namespaced, group: 'autoscaling', version: 'v1', kind: 'Scale', verbs: ['get', 'patch', 'update'] };
+    case 'log':
+      return { name: `${t.resource}/log`, singularName: '', namespaced: t.namespaced, kind: t.kind, verbs: ['get'] };
+    case 'binding':
+      return { name: `${t.resource}/binding`, singularName: '', namespaced: t.namespaced, kind: 'Binding', verbs: ['create'] };
+    default:
+      return undefined;
+  }
+}
+
+export function apiResourceList(group: string, version: string): object {
+  const resources: object[] = [];
+  for (const t of resourcesIn(group, version)) {
+    resources.push({
+      name: t.resource,
+      singularName: t.singular,
+      namespaced: t.namespaced,
+      kind: t.kind,
+      verbs: t.verbs,
+      ...(t.shortNames.length ? { shortNames: t.shortNames } : {}),
+      ...(t.categories.length ? { categories: t.categories } : {}),
+      storageVersionHash: Buffer.from(`${groupVersion(t)}/${t.kind}`).toString('base64').slice(0, 11),
+    });
+    for (const sub of t.subresources) {
+      const entry = subresourceEntry(t, sub);
+      if (entry) resources.push(entry);
+    }
+  }
+  return { kind: 'APIResourceList', apiVersion: 'v1', groupVersion: group ? `${group}/${version}` : version, resources };
+}

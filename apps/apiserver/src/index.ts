@@ -1,0 +1,61 @@
+import type { AddressInfo } from 'node:net';
+import { pino, type Logger } from 'pino';
+import { openStore, type Store } from '@skiff/store';
+import { staticTokens, type Authenticator, type Principal } from './auth.js';
+import { ensureSystemNamespaces } from './bootstrap.js';
+import { buildServer } from './server.js';
+
+export { staticTokens, type Authenticator, type Principal } from './auth.js';
+export { buildServer } from './server.js';
+export { parseResourcePath } from './paths.js';
+
+export interface ApiServerOptions {
+  /** An already opened store; otherwise one is opened from databaseUrl / dataDir. */
+  store?: Store;
+  databaseUrl?: string;
+  dataDir?: string;
+  host?: string;
+  port?: number;
+  tokens?: Record<string, Principal>;
+  authenticator?: Authenticator;
+  logger?: Logger;
+  bookmarkIntervalMs?: number;
+  compactKeepMs?: number;
+  compactIntervalMs?: number;
+}
+
+export interface RunningApiServer {
+  url: string;
+  port: number;
+  store: Store;
+  close(): Promise<void>;
+}
+
+export async function startApiServer(opts: ApiServerOptions): Promise<RunningApiServer> {
+  const logger = opts.logger ?? pino({ name: 'apiserver' });
+  const ownStore = !opts.store;
+  const store =
+    opts.store ??
+    (await openStore({
+      databaseUrl: opts.databaseUrl,
+      dataDir: opts.dataDir,
+      compactKeepMs: opts.compactKeepMs,
+      compactIntervalMs: opts.compactIntervalMs,
+      logger: { info: (o: unknown, m?: string) => logger.info(o as object, m), warn: (o: unknown, m?: string) => logger.warn(o as object, m), error: (o: unknown, m?: string) => logger.error(o as object, m) } as never,
+    }));
+  await ensureSystemNamespaces(store);
+  const authenticator = opts.authenticator ?? staticTokens(opts.tokens ?? {});
+  const { app } = await buildServer({ store, authenticator, logger, bookmarkIntervalMs: opts.bookmarkIntervalMs });
+  await app.listen({ host: opts.host ?? '127.0.0.1', port: opts.port ?? 6443 });
+  const port = (app.server.address() as AddressInfo).port;
+  const host = opts.host && opts.host !== '0.0.0.0' ? opts.host : '127.0.0.1';
+  return {
+    url: `http://${host}:${port}`,
+    port,
+    store,
+    close: async () => {
+      await app.close();
+      if (ownStore) await store.close();
+    },
+  };
+}

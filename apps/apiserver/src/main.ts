@@ -1,0 +1,41 @@
+import { readFileSync } from 'node:fs';
+import { Command } from 'commander';
+import { pino } from 'pino';
+import { startApiServer } from './index.js';
+import type { Principal } from './auth.js';
+
+/**
+ * The API server process: `tsx apps/apiserver/src/main.ts --data-dir .skiff --port 6443`.
+ * Uses DATABASE_URL when set, else embedded PGlite in the data dir.
+ */
+const program = new Command('skiff-apiserver')
+  .option('--data-dir <dir>', 'data directory (embedded database, tokens)', process.env.SKIFF_DATA_DIR ?? '.skiff')
+  .option('--host <host>', 'address to listen on', process.env.SKIFF_HOST ?? '127.0.0.1')
+  .option('--port <n>', 'port to listen on', process.env.SKIFF_PORT ?? '6443')
+  .option('--token-file <file>', 'JSON file mapping bearer tokens to {name, groups}')
+  .parse();
+const opts = program.opts<{ dataDir: string; host: string; port: string; tokenFile?: string }>();
+const logger = pino({ name: 'apiserver' });
+const tokenFile = opts.tokenFile ?? `${opts.dataDir}/tokens.json`;
+const tokens = JSON.parse(readFileSync(tokenFile, 'utf8')) as Record<string, Principal>;
+
+const server = await startApiServer({
+  databaseUrl: process.env.DATABASE_URL || undefined,
+  dataDir: opts.dataDir,
+  host: opts.host,
+  port: Number(opts.port),
+  tokens,
+  logger,
+});
+logger.info({ url: server.url }, 'apiserver listening');
+
+let closing = false;
+const shutdown = async (signal: string) => {
+  if (closing) return;
+  closing = true;
+  logger.info({ signal }, 'apiserver shutting down');
+  await server.close();
+  process.exit(0);
+};
+process.on('SIGTERM', () => void shutdown('SIGTERM'));
+process.on('SIGINT', () => void shutdown('SIGINT'));

@@ -1,0 +1,58 @@
+import { findResource, NotFoundError, type ResourceType } from '@skiff/apimachinery';
+
+/** A request path resolved against the resource registry. */
+export interface ResourcePath {
+  type: ResourceType;
+  /** Set for namespaced requests; undefined means all namespaces (lists) or a cluster-scoped kind. */
+  namespace?: string;
+  name?: string;
+  subresource?: string;
+}
+
+/**
+ * Parses `/api/v1/...` and `/apis/{group}/{version}/...` into a resource path. Returns undefined for
+ * paths that are not resource paths (discovery documents are routed separately).
+ *
+ *   /api/v1/pods                              -> pods, all namespaces
+ *   /api/v1/namespaces/ns/pods/p/log          -> pods "p" in ns, subresource log
+ *   /api/v1/namespaces/ns                     -> namespaces "ns" (the kind itself)
+ *   /api/v1/namespaces/ns/status              -> namespaces "ns", subresource status
+ */
+export function parseResourcePath(pathname: string): ResourcePath | undefined {
+  const segments = pathname.split('/').filter((s) => s.length > 0).map(decodeURIComponent);
+  let group: string;
+  let version: string;
+  let rest: string[];
+  if (segments[0] === 'api' && segments.length >= 3) {
+    group = '';
+    version = segments[1];
+    rest = segments.slice(2);
+  } else if (segments[0] === 'apis' && segments.length >= 4) {
+    group = segments[1];
+    version = segments[2];
+    rest = segments.slice(3);
+  } else {
+    return undefined;
+  }
+
+  let namespace: string | undefined;
+  // `namespaces/{ns}/{resource}...` addresses a namespaced resource, unless the third segment is a
+  // subresource of the Namespace itself (`namespaces/{ns}/status`, `namespaces/{ns}/finalize`).
+  if (rest[0] === 'namespaces' && rest.length >= 3 && rest[2] !== 'status' && rest[2] !== 'finalize') {
+    namespace = rest[1];
+    rest = rest.slice(2);
+  }
+  const [resource, name, subresource, ...extra] = rest;
+  if (extra.length > 0) throw new NotFoundError({}, `the server could not find the requested resource`);
+  const type = findResource(group, version, resource);
+  if (!type) {
+    throw new NotFoundError({}, `the server could not find the requested resource (${group ? `${resource}.${group}` : resource})`);
+  }
+  if (namespace !== undefined && !type.namespaced) {
+    throw new NotFoundError({}, `the server could not find the requested resource: ${type.resource} is not namespaced`);
+  }
+  if (subresource !== undefined && !type.subresources.includes(subresource as never)) {
+    throw new NotFoundError({ kind: type.resource, group: type.group, name }, `the server could not find the requested resource: ${type.resource}/${subresource}`);
+  }
+  return { type, namespace, name, subresource };
+}

@@ -1,0 +1,502 @@
+import {
+  AlreadyExistsError,
+  applyDefaults,
+  applyJsonPatch,
+  applyMergePatch,
+  applyServerSideApply,
+  applyStrategicMergePatch,
+  BadRequestError,
+  ConflictError,
+  findResource,
+  ForbiddenError,
+  generateNameSuffix,
+  groupVersion,
+  InvalidError,
+  matchesFields,
+  matchesLabels,
+  MethodNotAllowedError,
+  NotFoundError,
+  parseFieldSelector,
+  parseLabelSelector,
+  patchSchemaFor,
+  recordUpdateManager,
+  selectorToString,
+  selectorFromLabelSelector,
+  validateObject,
+  validateUpdate,
+  type KubeObject,
+  type ResourceType,
+} from '@skiff/apimachinery';
+import type { Store } from '@skiff/store';
+import type { PatchType } from './body.js';
+import { clone, keyOf, nowRfc3339, sameContent, typeMeta } from './objects.js';
+import type { ResourcePath } from './paths.js';
+import { allowCreateOnUpdate, prepareForCreate, prepareForUpdate } from './strategies.js';
+
+export interface WriteOptions {
+  dryRun: boolean;
+  fieldManager: string;
+  /** Server-side apply: take ownership of conflicting fields. */
+  force?: boolean;
+  /** The object comes from server-side apply, which has already recorded field ownership. */
+  applied?: boolean;
+}
+
+export interface DeleteOptions {
+  dryRun: boolean;
+  gracePeriodSeconds?: number;
+  propagationPolicy?: 'Foreground' | 'Background' | 'Orphan';
+  preconditions?: { uid?: string; resourceVersion?: string };
+}
+
+export interface ListQuery {
+  labelSelector?: string;
+  fieldSelector?: string;
+  limit?: number;
+  continue?: string;
+}
+
+export interface ListPage {
+  items: KubeObject[];
+  resourceVersion: string;
+  continue?: string;
+  remainingItemCount?: number;
+}
+
+const MAX_PATCH_RETRIES = 5;
+
+/**
+ * The generic REST semantics over the store: admission (defaults, validation, kind strategies),
+ * optimistic concurrency, graceful deletion and finalizers, subresources.
+ */
+export class Rest {
+  constructor(
+    private readonly store: Store,
+    private readonly clock: () => Date = () => new Date(),
+  ) {}
+
+  // ---- reads -------------------------------------------------------------------------------
+
+  async get(path: ResourcePath): Promise<KubeObject> {
+    const obj = await this.getStored(path);
+    return path.subresource === 'scale' ? toScale(obj) : obj;
+  }
+
+  async list(path: ResourcePath, query: ListQuery): Promise<ListPage> {
+    const labels = query.labelSelector ? parseLabelSelector(query.labelSelector) : undefined;
+    const fields = query.fieldSelector ? parseFieldSelector(query.fieldSelector) : undefined;
+    const limit = query.limit && query.limit > 0 ? query.limit : undefined;
+    let after = query.continue ? decodeContinue(query.continue) : undefined;
+    const items: KubeObject[] = [];
+    let resourceVersion: string | undefined;
+    let remainingItemCount: number | undefined;
+    // Selectors filter after the store's keyset page, so keep paging until the page is full.
+    for (;;) {
+      const page = await this.store.list({
+        group: path.type.group,
+        resource: path.type.resource,
+        namespace: path.type.namespaced ? path.namespace : undefined,
+        limit: limit ? limit - items.length : undefined,
+        continueAfter: after,
+      });
+      resourceVersion ??= page.resourceVersion;
+      for (const obj of page.items) {
+        if (labels && !matchesLabels(labels, obj.metadata.labels)) continue;
+        if (fields && !matchesFields(fields, obj)) continue;
+        items.push(obj);
+      }
+      after = page.continueAfter;
+      remainingItemCount = labels || fields ? undefined : page.remainingItemCount;
+      if (!after || !limit || items.length >= limit) break;
+    }
+    return {
+      items,
+      resourceVersion,
+      continue: after ? encodeContinue(after) : undefined,
+      remainingItemCount: after ? remainingItemCount : undefined,
+    };
+  }
+
+  // ---- writes ------------------------------------------------------------------------------
+
+  async create(path: ResourcePath, body: KubeObject, opts: WriteOptions): Promise<KubeObject> {
+    if (path.subresource === 'binding') return this.bind(path, body);
+    if (path.subresource) throw new MethodNotAllowedError(`create is not supported on ${path.type.resource}/${path.subresource}`);
+    const type = path.type;
+    checkTypeMeta(type, body);
+    const obj = clone(body);
+    obj.apiVersion = groupVersion(type);
+    obj.kind = type.kind;
+    obj.metadata = { ...(obj.metadata ?? {}) };
+    this.resolveNamespace(type, obj, path.namespace);
+    if (path.name !== undefined) throw new MethodNotAllowedError(`POST to a named ${type.resource} is not supported`);
+    if (type.namespaced) await this.requireLiveNamespace(obj.metadata.namespace!, type);
+
+    for (const field of ['uid', 'resourceVersion', 'creationTimestamp', 'deletionTimestamp', 'deletionGracePeriodSeconds', 'generation'] as const) {
+      delete obj.metadata[field];
+    }
+    const generated = !obj.metadata.name && !!obj.metadata.generateName;
+    for (let attempt = 0; ; attempt++) {
+      if (generated) obj.metadata.name = `${obj.metadata.generateName}${generateNameSuffix()}`;
+      if (!obj.metadata.name) {
+        throw new InvalidError({ kind: type.kind, name: '' }, [{ field: 'metadata.name', reason: 'FieldValueRequired', message: 'name or generateName is required' }]);
+      }
+      let candidate = applyDefaults(prepareForCreate(type, obj));
+      validateObject(candidate, type);
+      if (!opts.applied) candidate = recordUpdateManager(undefined, candidate, opts.fieldManager, nowRfc3339(this.clock()));
+      candidate.metadata.creationTimestamp = nowRfc3339(this.clock());
+      if (opts.dryRun) {
+        const existing = await this.store.get(keyOf(type, candidate.metadata.namespace, candidate.metadata.name!));
+        if (existing) throw new AlreadyExistsError({ kind: type.resource, group: type.group, name: candidate.metadata.name });
+        return candidate;
+      }
+      try {
+        return await this.store.create(keyOf(type, candidate.metadata.namespace, candidate.metadata.name!), candidate);
+      } catch (err) {
+        if (generated && err instanceof AlreadyExistsError && attempt < 5) continue;
+        throw err;
+      }
+    }
+  }
+
+  async update(path: ResourcePath, body: KubeObject, opts: WriteOptions): Promise<KubeObject> {
+    const type = path.type;
+    if (path.name === undefined) throw new MethodNotAllowedError(`update requires a name`);
+    if (path.subresource === 'scale') return this.updateScale(path, body, opts);
+    if (path.subresource && path.subresource !== 'status') {
+      throw new MethodNotAllowedError(`update is not supported on ${type.resource}/${path.subresource}`);
+    }
+    checkTypeMeta(type, body);
+    const incoming = clone(body);
+    incoming.apiVersion = groupVersion(type);
+    incoming.kind = type.kind;
+    incoming.metadata = { ...(incoming.metadata ?? {}) };
+    if (incoming.metadata.name !== undefined && incoming.metadata.name !== path.name) {
+      throw new BadRequestError(`the name of the object (${incoming.metadata.name}) does not match the name on the URL (${path.name})`);
+    }
+    incoming.metadata.name = path.name;
+    this.resolveNamespace(type, incoming, path.namespace);
+    const old = await this.store.get(keyOf(type, path.namespace, path.name));
+    if (!old) {
+      if (allowCreateOnUpdate(type) && !path.subresource) return this.create({ ...path, name: undefined }, incoming, opts);
+      throw new NotFoundError({ kind: type.resource, group: type.group, name: path.name });
+    }
+    return this.writeUpdate(type, old, incoming, path.subresource, opts, incoming.metadata.resourceVersion);
+  }
+
+  async patch(path: ResourcePath, patchType: PatchType, patch: unknown, opts: WriteOptions): Promise<KubeObject> {
+    const type = path.type;
+    if (path.name === undefined) throw new MethodNotAllowedError(`patch requires a name`);
+    if (path.subresource && path.subresource !== 'status' && path.subresource !== 'scale') {
+      throw new MethodNotAllowedError(`patch is not supported on ${type.resource}/${path.subresource}`);
+    }
+    for (let attempt = 0; ; attempt++) {
+      const old = await this.store.get(keyOf(type, path.namespace, path.name));
+      if (!old) {
+        if (patchType === 'apply' && !path.subresource) return this.applyCreate(path, patch as KubeObject, opts);
+        throw new NotFoundError({ kind: type.resource, group: type.group, name: path.name });
+      }
+      const view = path.subresource === 'scale' ? toScale(old) : old;
+      const patched = this.applyPatch(view, patchType, patch, opts);
+      // A resourceVersion inside the patch is a precondition, as in Kubernetes.
+      const precondition = patched.metadata?.resourceVersion !== view.metadata.resourceVersion ? patched.metadata?.resourceVersion : undefined;
+      try {
+        if (path.subresource === 'scale') {
+          return toScale(await this.writeScale(type, old, patched, opts, precondition ?? old.metadata.resourceVersion));
+        }
+        patched.metadata.resourceVersion = old.metadata.resourceVersion;
+        return await this.writeUpdate(type, old, patched, path.subresource, opts, precondition ?? old.metadata.resourceVersion, patchType === 'apply');
+      } catch (err) {
+        if (err instanceof ConflictError && precondition === undefined && attempt < MAX_PATCH_RETRIES && !isFieldConflict(err)) continue;
+        throw err;
+      }
+    }
+  }
+
+  async delete(path: ResourcePath, opts: DeleteOptions): Promise<KubeObject> {
+    const type = path.type;
+    if (path.name === undefined) throw new MethodNotAllowedError(`delete requires a name`);
+    if (path.subresource) throw new MethodNotAllowedError(`delete is not supported on ${type.resource}/${path.subresource}`);
+    const key = keyOf(type, path.namespace, path.name);
+    for (let attempt = 0; ; attempt++) {
+      const old = await this.store.get(key);
+      if (!old) throw new NotFoundError({ kind: type.resource, group: type.group, name: path.name });
+      const pre = opts.preconditions ?? {};
+      if (pre.uid && pre.uid !== old.metadata.uid) {
+        throw new ConflictError({ kind: type.resource, group: type.group, name: path.name }, `Precondition failed: UID in precondition: ${pre.uid}, UID in object meta: ${old.metadata.uid}`);
+      }
+      if (pre.resourceVersion && pre.resourceVersion !== old.metadata.resourceVersion) {
+        throw new ConflictError({ kind: type.resource, group: type.group, name: path.name }, `Precondition failed: ResourceVersion in precondition: ${pre.resourceVersion}, ResourceVersion in object meta: ${old.metadata.resourceVersion}`);
+      }
+      const plan = planDeletion(type, old, opts, this.clock());
+      if (opts.dryRun) return plan.kind === 'now' ? old : plan.object;
+      try {
+        if (plan.kind === 'now') return await this.store.delete(key, { uid: old.metadata.uid, resourceVersion: old.metadata.resourceVersion });
+        if (plan.kind === 'unchanged') return old;
+        return await this.store.update(key, plan.object, { resourceVersion: old.metadata.resourceVersion });
+      } catch (err) {
+        if (err instanceof ConflictError && !pre.resourceVersion && attempt < MAX_PATCH_RETRIES) continue;
+        if (err instanceof NotFoundError && plan.kind === 'now') throw err;
+        throw err;
+      }
+    }
+  }
+
+  async deleteCollection(path: ResourcePath, query: ListQuery, opts: DeleteOptions): Promise<ListPage> {
+    const page = await this.list(path, { labelSelector: query.labelSelector, fieldSelector: query.fieldSelector });
+    const deleted: KubeObject[] = [];
+    for (const item of page.items) {
+      try {
+        deleted.push(await this.delete({ ...path, namespace: item.metadata.namespace ?? path.namespace, name: item.metadata.name }, { ...opts, preconditions: undefined }));
+      } catch (err) {
+        if (!(err instanceof NotFoundError)) throw err;
+      }
+    }
+    return { items: deleted, resourceVersion: await this.store.currentResourceVersion() };
+  }
+
+  // ---- internals ---------------------------------------------------------------------------
+
+  private async getStored(path: ResourcePath): Promise<KubeObject> {
+    if (path.name === undefined) throw new MethodNotAllowedError('get requires a name');
+    const obj = await this.store.get(keyOf(path.type, path.namespace, path.name));
+    if (!obj) throw new NotFoundError({ kind: path.type.resource, group: path.type.group, name: path.name });
+    return obj;
+  }
+
+  private resolveNamespace(type: ResourceType, obj: KubeObject, pathNamespace: string | undefined): void {
+    if (!type.namespaced) {
+      delete obj.metadata.namespace;
+      return;
+    }
+    const bodyNs = obj.metadata.namespace;
+    if (bodyNs && pathNamespace && bodyNs !== pathNamespace) {
+      throw new BadRequestError('the namespace of the provided object does not match the namespace sent on the request');
+    }
+    const ns = bodyNs || pathNamespace;
+    if (!ns) throw new BadRequestError(`${type.resource} must be created in a namespace`);
+    obj.metadata.namespace = ns;
+  }
+
+  private async requireLiveNamespace(namespace: string, type: ResourceType): Promise<void> {
+    const ns = await this.store.get({ group: '', resource: 'namespaces', namespace: '', name: namespace });
+    if (!ns) throw new NotFoundError({ kind: 'namespaces', name: namespace });
+    if (ns.metadata.deletionTimestamp) {
+      throw new ForbiddenError(`${type.resource} is forbidden: unable to create new content in namespace ${namespace} because it is being terminated`, { kind: type.resource, group: type.group });
+    }
+  }
+
+  private applyPatch(view: KubeObject, patchType: PatchType, patch: unknown, opts: WriteOptions): KubeObject {
+    const apiVersion = view.apiVersion;
+    switch (patchType) {
+      case 'json':
+        if (!Array.isArray(patch)) throw new BadRequestError('a JSON patch must be a list of operations');
+        return applyJsonPatch(view, patch);
+      case 'merge':
+        return applyMergePatch(view, requirePatchObject(patch)) as KubeObject;
+      case 'strategic':
+        return applyStrategicMergePatch(view, requirePatchObject(patch), patchSchemaFor(apiVersion, view.kind)) as KubeObject;
+      case 'apply': {
+        const applied = requirePatchObject(patch) as KubeObject;
+        checkApplyTypeMeta(view, applied);
+        return applyServerSideApply(view, applied, opts.fieldManager, opts.force ?? false, patchSchemaFor(apiVersion, view.kind), nowRfc3339(this.clock()));
+      }
+    }
+  }
+
+  private async applyCreate(path: ResourcePath, applied: KubeObject, opts: WriteOptions): Promise<KubeObject> {
+    requirePatchObject(applied);
+    const type = path.type;
+    checkTypeMeta(type, applied);
+    if (applied.metadata?.name !== undefined && applied.metadata.name !== path.name) {
+      throw new BadRequestError(`the name of the object (${applied.metadata.name}) does not match the name on the URL (${path.name})`);
+    }
+    const now = nowRfc3339(this.clock());
+    const merged = applyServerSideApply(undefined, { ...applied, metadata: { ...(applied.metadata ?? {}), name: path.name } }, opts.fieldManager, true, patchSchemaFor(groupVersion(type), type.kind), now);
+    // The apply already recorded ownership; create must not record an Update entry on top.
+    return this.create({ ...path, name: undefined }, merged, { ...opts, applied: true });
+  }
+
+  private async writeUpdate(
+    type: ResourceType,
+    old: KubeObject,
+    incoming: KubeObject,
+    subresource: string | undefined,
+    opts: WriteOptions,
+    precondition: string | undefined,
+    applied = false,
+  ): Promise<KubeObject> {
+    let next = prepareForUpdate(type, incoming, old, subresource);
+    if (subresource !== 'status') next = applyDefaults(next);
+    validateObject(next, type, { old });
+    validateUpdate(next, old, type);
+    if (sameContent(next, old)) {
+      if (precondition && precondition !== old.metadata.resourceVersion) {
+        throw new ConflictError({ kind: type.resource, group: type.group, name: old.metadata.name });
+      }
+      return old;
+    }
+    if (!applied) next = recordUpdateManager(old, next, opts.fieldManager, nowRfc3339(this.clock()));
+    if (opts.dryRun) return next;
+    const key = keyOf(type, old.metadata.namespace, old.metadata.name!);
+    const stored = await this.store.update(key, next, { resourceVersion: precondition, uid: old.metadata.uid });
+    return this.finishDeletionIfDone(type, stored);
+  }
+
+  /** An object being deleted goes once its last finalizer is gone (pods wait for their node, too). */
+  private async finishDeletionIfDone(type: ResourceType, obj: KubeObject): Promise<KubeObject> {
+    if (!obj.metadata.deletionTimestamp || (obj.metadata.finalizers?.length ?? 0) > 0) return obj;
+    if (type.resource === 'pods' && (obj.metadata.deletionGracePeriodSeconds ?? 0) > 0) return obj;
+    if (type.resource === 'namespaces' && (((obj.spec as { finalizers?: string[] } | undefined)?.finalizers?.length ?? 0) > 0)) return obj;
+    try {
+      return await this.store.delete(keyOf(type, obj.metadata.namespace, obj.metadata.name!), { uid: obj.metadata.uid, resourceVersion: obj.metadata.resourceVersion });
+    } catch (err) {
+      if (err instanceof NotFoundError || err instanceof ConflictError) return obj;
+      throw err;
+    }
+  }
+
+  private async updateScale(path: ResourcePath, body: KubeObject, opts: WriteOptions): Promise<KubeObject> {
+    const old = await this.getStored({ ...path, subresource: undefined });
+    return toScale(await this.writeScale(path.type, old, body, opts, body.metadata?.resourceVersion || undefined));
+  }
+
+  private async writeScale(type: ResourceType, old: KubeObject, scale: KubeObject, opts: WriteOptions, precondition: string | undefined): Promise<KubeObject> {
+    const replicas = (scale.spec as { replicas?: unknown } | undefined)?.replicas;
+    if (typeof replicas !== 'number' || !Number.isInteger(replicas) || replicas < 0) {
+      throw new InvalidError({ kind: 'Scale', name: old.metadata.name }, [{ field: 'spec.replicas', reason: 'FieldValueInvalid', message: `Invalid value: ${JSON.stringify(replicas)}: must be greater than or equal to 0` }]);
+    }
+    const next = clone(old);
+    (next.spec as Record<string, unknown>).replicas = replicas;
+    return this.writeUpdate(type, old, next, undefined, opts, precondition);
+  }
+
+  private async bind(path: ResourcePath, binding: KubeObject): Promise<KubeObject> {
+    const target = (binding as { target?: { kind?: string; name?: string } }).target;
+    if (!target?.name) {
+      throw new InvalidError({ kind: 'Binding', name: path.name }, [{ field: 'target.name', reason: 'FieldValueRequired', message: 'Required value' }]);
+    }
+    const podsType = findResource('', 'v1', 'pods')!;
+    const name = path.name ?? binding.metadata?.name;
+    if (!name) throw new BadRequestError('binding requires a pod name');
+    const key = keyOf(podsType, path.namespace, name);
+    const pod = await this.store.get(key);
+    if (!pod) throw new NotFoundError({ kind: 'pods', name });
+    const spec = (pod.spec ?? {}) as Record<string, unknown>;
+    if (pod.metadata.deletionTimestamp) throw new ConflictError({ kind: 'pods', name }, 'pod is being deleted, cannot be assigned to a host');
+    if (spec.nodeName) throw new ConflictError({ kind: 'pods', name }, `pod ${name} is already assigned to node "${String(spec.nodeName)}"`);
+    const next = clone(pod);
+    (next.spec as Record<string, unknown>).nodeName = target.name;
+    const status = ((next.status ?? {}) as Record<string, unknown>);
+    const conditions = ((status.conditions as Record<string, unknown>[] | undefined) ?? []).filter((c) => c.type !== 'PodScheduled');
+    conditions.push({ type: 'PodScheduled', status: 'True', lastProbeTime: null, lastTransitionTime: nowRfc3339(this.clock()) });
+    next.status = { ...status, conditions };
+    await this.store.update(key, next, { resourceVersion: pod.metadata.resourceVersion });
+    return { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Success', code: 201 } as unknown as KubeObject;
+  }
+}
+
+type DeletionPlan = { kind: 'now' } | { kind: 'unchanged' } | { kind: 'mark'; object: KubeObject };
+
+/**
+ * Decides how a delete proceeds: at once, or by marking the object (deletionTimestamp) for a node
+ * agent to finish (graceful pod deletion), for finalizers, or for dependents (foreground, orphan).
+ */
+export function planDeletion(type: ResourceType, old: KubeObject, opts: DeleteOptions, now: Date): DeletionPlan {
+  const policy = opts.propagationPolicy ?? 'Background';
+  const finalizers = new Set(old.metadata.finalizers ?? []);
+  if (policy === 'Foreground') finalizers.add('foregroundDeletion');
+  if (policy === 'Orphan') finalizers.add('orphan');
+
+  let grace = 0;
+  if (type.resource === 'pods') {
+    const spec = (old.spec ?? {}) as { nodeName?: string; terminationGracePeriodSeconds?: number };
+    const phase = (old.status as { phase?: string } | undefined)?.phase;
+    grace = opts.gracePeriodSeconds ?? spec.terminationGracePeriodSeconds ?? 30;
+    // A pod no node runs (unscheduled, or already finished) has nothing to stop gracefully.
+    if (!spec.nodeName || phase === 'Succeeded' || phase === 'Failed') grace = 0;
+  }
+  const namespaceFinalizers = type.resource === 'namespaces' ? (((old.spec as { finalizers?: string[] } | undefined)?.finalizers) ?? []) : [];
+
+  if (old.metadata.deletionTimestamp) {
+    // Already terminating: a shorter grace period (e.g. the node agent's final 0) may finish it.
+    if (type.resource === 'pods' && grace < (old.metadata.deletionGracePeriodSeconds ?? 0)) {
+      if (grace === 0 && finalizers.size === 0) return { kind: 'now' };
+      const object = clone(old);
+      object.metadata.deletionGracePeriodSeconds = grace;
+      object.metadata.deletionTimestamp = nowRfc3339(new Date(now.getTime() + grace * 1000));
+      return { kind: 'mark', object };
+    }
+    return { kind: 'unchanged' };
+  }
+  if (grace === 0 && finalizers.size === 0 && namespaceFinalizers.length === 0) return { kind: 'now' };
+
+  const object = clone(old);
+  object.metadata.deletionTimestamp = nowRfc3339(new Date(now.getTime() + grace * 1000));
+  object.metadata.deletionGracePeriodSeconds = grace;
+  if (finalizers.size > 0) object.metadata.finalizers = [...finalizers];
+  if (type.resource === 'namespaces') object.status = { ...((old.status as object | undefined) ?? {}), phase: 'Terminating' };
+  return { kind: 'mark', object };
+}
+
+export function toScale(obj: KubeObject): KubeObject {
+  const spec = (obj.spec ?? {}) as { replicas?: number; selector?: unknown };
+  const status = (obj.status ?? {}) as { replicas?: number };
+  const selector = spec.selector ? selectorToString(selectorFromLabelSelector(spec.selector as never)) : '';
+  return {
+    apiVersion: 'autoscaling/v1',
+    kind: 'Scale',
+    metadata: {
+      name: obj.metadata.name,
+      namespace: obj.metadata.namespace,
+      uid: obj.metadata.uid,
+      resourceVersion: obj.metadata.resourceVersion,
+      creationTimestamp: obj.metadata.creationTimestamp,
+    },
+    spec: { replicas: spec.replicas ?? 0 },
+    status: { replicas: status.replicas ?? 0, selector },
+  };
+}
+
+function checkTypeMeta(type: ResourceType, body: KubeObject): void {
+  const expected = typeMeta(type);
+  if (body.apiVersion !== undefined && body.apiVersion !== expected.apiVersion) {
+    throw new BadRequestError(`the API version in the data (${String(body.apiVersion)}) does not match the expected API version (${expected.apiVersion})`);
+  }
+  if (body.kind !== undefined && body.kind !== expected.kind) {
+    throw new BadRequestError(`the kind in the data (${String(body.kind)}) does not match the expected kind (${expected.kind})`);
+  }
+  if (body.metadata !== undefined && (typeof body.metadata !== 'object' || body.metadata === null || Array.isArray(body.metadata))) {
+    throw new BadRequestError('metadata must be an object');
+  }
+}
+
+function checkApplyTypeMeta(view: KubeObject, applied: KubeObject): void {
+  if (!applied.apiVersion || !applied.kind) throw new BadRequestError('apiVersion and kind must be set in an apply configuration');
+  if (applied.apiVersion !== view.apiVersion || applied.kind !== view.kind) {
+    throw new BadRequestError(`the apply configuration is for ${String(applied.apiVersion)} ${String(applied.kind)}, not ${view.apiVersion} ${view.kind}`);
+  }
+}
+
+function requirePatchObject(patch: unknown): Record<string, unknown> {
+  if (patch === null || typeof patch !== 'object' || Array.isArray(patch)) throw new BadRequestError('the patch must be a JSON object');
+  return patch as Record<string, unknown>;
+}
+
+function isFieldConflict(err: ConflictError): boolean {
+  return (err.details?.causes ?? []).some((c) => c.reason === 'FieldManagerConflict');
+}
+
+function encodeContinue(after: { namespace: string; name: string }): string {
+  return Buffer.from(JSON.stringify([after.namespace, after.name])).toString('base64url');
+}
+
+function decodeContinue(token: string): { namespace: string; name: string } {
+  try {
+    const [namespace, name] = JSON.parse(Buffer.from(token, 'base64url').toString('utf8')) as [string, string];
+    if (typeof namespace !== 'string' || typeof name !== 'string') throw new Error('bad token');
+    return { namespace, name };
+  } catch {
+    throw new BadRequestError('the provided continue parameter is not valid');
+  }
+}

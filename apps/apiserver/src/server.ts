@@ -1,0 +1,336 @@
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import {
+  ApiError,
+  BadRequestError,
+  ExpiredError,
+  NotFoundError,
+  parseFieldSelector,
+  parseLabelSelector,
+  RequestEntityTooLargeError,
+  toStatus,
+  toTable,
+  groupVersion,
+  type KubeObject,
+  type ResourceType,
+  API_GROUPS,
+} from '@skiff/apimachinery';
+import type { Store } from '@skiff/store';
+import type { Logger } from 'pino';
+import { authenticate, type Authenticator, type Principal } from './auth.js';
+import { decodeBody, patchTypeOf, requireObject } from './body.js';
+import { apiGroup, apiGroupList, apiResourceList, coreVersions, VERSION_INFO } from './discovery.js';
+import { negotiate, serialize, type Output } from './negotiate.js';
+import { openApiV2, openApiV3Document, openApiV3Index } from './openapi.js';
+import { parseResourcePath, type ResourcePath } from './paths.js';
+import { Rest, type DeleteOptions, type ListPage } from './rest.js';
+import { expiredStatus, WatchHub } from './watch.js';
+import { NamespaceFinalizer } from './namespaceFinalizer.js';
+
+export interface ServerOptions {
+  store: Store;
+  authenticator: Authenticator;
+  logger: Logger;
+  /** Largest accepted request body, in bytes (Kubernetes uses 3 MiB). */
+  bodyLimit?: number;
+  /** How often a watch that asked for bookmarks gets one. */
+  bookmarkIntervalMs?: number;
+  clock?: () => Date;
+  /** How long a deleted namespace keeps its contents before they are deleted for it. */
+  namespaceDeleteDelayMs?: number;
+}
+
+const PUBLIC_PATHS = new Set(['/healthz', '/readyz', '/livez', '/version']);
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    principal?: Principal;
+    objectKey?: string;
+  }
+}
+
+export async function buildServer(opts: ServerOptions): Promise<{ app: FastifyInstance; hub: WatchHub }> {
+  const bodyLimit = opts.bodyLimit ?? 3 * 1024 * 1024;
+  const clock = opts.clock ?? (() => new Date());
+  const rest = new Rest(opts.store, clock);
+  const hub = new WatchHub(opts.store, opts.logger);
+  await hub.start();
+  const bookmarkIntervalMs = opts.bookmarkIntervalMs ?? 60_000;
+  const namespaces = new NamespaceFinalizer(opts.store, rest, opts.logger, opts.namespaceDeleteDelayMs);
+  namespaces.start();
+
+  const app = Fastify({ loggerInstance: opts.logger, disableRequestLogging: true, bodyLimit, forceCloseConnections: true });
+
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('*', { parseAs: 'string', bodyLimit }, (_req, body, done) => done(null, body));
+
+  app.addHook('onRequest', async (req) => {
+    const pathname = req.url.split('?')[0];
+    if (PUBLIC_PATHS.has(pathname)) return;
+    req.principal = authenticate(opts.authenticator, req.headers.authorization);
+  });
+
+  app.addHook('onResponse', async (req, reply) => {
+    if (req.url.startsWith('/healthz') || req.url.startsWith('/readyz')) return;
+    req.log.info(
+      { method: req.method, url: req.url, status: reply.statusCode, ms: Math.round(reply.elapsedTime * 10) / 10, user: req.principal?.name, key: req.objectKey },
+      'request',
+    );
+  });
+
+  app.setErrorHandler((err: unknown, req, reply) => {
+    const e = err as { code?: string; statusCode?: number; message?: string };
+    let apiErr: unknown = err;
+    if (e.code === 'FST_ERR_CTP_BODY_TOO_LARGE') apiErr = new RequestEntityTooLargeError(bodyLimit);
+    else if (!(err instanceof ApiError) && e.statusCode && e.statusCode >= 400 && e.statusCode < 500) apiErr = new BadRequestError(e.message ?? 'bad request');
+    const status = toStatus(apiErr);
+    if (status.code >= 500) req.log.error({ err, url: req.url }, 'request failed');
+    void reply.code(status.code).header('content-type', 'application/json').send(JSON.stringify(status));
+  });
+
+  app.setNotFoundHandler((req, reply) => {
+    const status = toStatus(new NotFoundError({}, 'the server could not find the requested resource'));
+    void reply.code(404).header('content-type', 'application/json').send(JSON.stringify({ ...status, details: { causes: [{ reason: 'UnexpectedServerResponse', message: '404 page not found' }] } }));
+  });
+
+  const send = (reply: FastifyReply, req: FastifyRequest, value: unknown, code = 200) => {
+    const { body, contentType } = serialize(value, negotiate(req.headers.accept, false));
+    return reply.code(code).header('content-type', contentType).send(body);
+  };
+
+  // ---- unauthenticated health and version --------------------------------------------------
+  app.get('/healthz', async () => 'ok');
+  app.get('/livez', async () => 'ok');
+  app.get('/readyz', async (_req, reply) => {
+    await opts.store.currentResourceVersion();
+    return reply.send('ok');
+  });
+  app.get('/version', async (req, reply) => send(reply, req, VERSION_INFO));
+
+  // ---- discovery ---------------------------------------------------------------------------
+  app.get('/api', async (req, reply) => send(reply, req, coreVersions()));
+  app.get('/apis', async (req, reply) => send(reply, req, apiGroupList()));
+  app.get('/api/v1', async (req, reply) => send(reply, req, apiResourceList('', 'v1')));
+  app.get<{ Params: { group: string } }>('/apis/:group', async (req, reply) => {
+    const g = API_GROUPS.find((x) => x.group === req.params.group);
+    if (!g) throw new NotFoundError({}, 'the server could not find the requested resource');
+    return send(reply, req, apiGroup(g.group, g.versions));
+  });
+  app.get<{ Params: { group: string; version: string } }>('/apis/:group/:version', async (req, reply) => {
+    const g = API_GROUPS.find((x) => x.group === req.params.group && x.versions.includes(req.params.version));
+    if (!g) throw new NotFoundError({}, 'the server could not find the requested resource');
+    return send(reply, req, apiResourceList(req.params.group, req.params.version));
+  });
+  app.get('/openapi/v2', async (req, reply) => {
+    const accept = req.headers.accept ?? '';
+    if (accept && !/json|\*\/\*/.test(accept)) {
+      return reply.code(406).header('content-type', 'application/json').send(JSON.stringify({ ...toStatus(new BadRequestError('only application/json is served for /openapi/v2')), code: 406, reason: 'NotAcceptable' }));
+    }
+    return send(reply, req, openApiV2());
+  });
+  app.get('/openapi/v3', async (req, reply) => send(reply, req, openApiV3Index()));
+  app.get('/openapi/v3/*', async (req, reply) => {
+    const doc = openApiV3Document((req.params as { '*': string })['*']);
+    if (!doc) throw new NotFoundError({}, 'the server could not find the requested resource');
+    return reply.header('content-type', 'application/json').send(doc);
+  });
+
+  // ---- resources ---------------------------------------------------------------------------
+  const handler = async (req: FastifyRequest, reply: FastifyReply) => {
+    const pathname = req.url.split('?')[0];
+    const path = parseResourcePath(pathname);
+    if (!path) throw new NotFoundError({}, 'the server could not find the requested resource');
+    const query = req.query as Record<string, string | undefined>;
+    if (path.name) req.objectKey = `${path.type.resource}/${path.namespace ? `${path.namespace}/` : ''}${path.name}`;
+    const output = negotiate(req.headers.accept, !path.subresource);
+    const fieldManager = query.fieldManager || defaultFieldManager(req.headers['user-agent']);
+    const dryRun = query.dryRun === 'All';
+
+    switch (req.method) {
+      case 'GET': {
+        if (path.name === undefined) {
+          if (isTrue(query.watch)) return watch(req, reply, path, query, output);
+          const page = await rest.list(path, { labelSelector: query.labelSelector, fieldSelector: query.fieldSelector, limit: intParam(query.limit, 'limit'), continue: query.continue });
+          return respondList(reply, path.type, page, output, query);
+        }
+        if (path.subresource === 'log') throw new BadRequestError(`pod "${path.name}" has no node agent serving logs yet`);
+        return respondObject(reply, path.type, await rest.get(path), output, 200, query);
+      }
+      case 'POST': {
+        const body = requireObject(decodeBody(req.body as string, req.headers['content-type'])) as KubeObject;
+        const created = await rest.create(path, body, { dryRun, fieldManager });
+        return respondObject(reply, path.type, created, output, 201, query);
+      }
+      case 'PUT': {
+        const body = requireObject(decodeBody(req.body as string, req.headers['content-type'])) as KubeObject;
+        const updated = await rest.update(path, body, { dryRun, fieldManager });
+        return respondObject(reply, path.type, updated, output, 200, query);
+      }
+      case 'PATCH': {
+        const patchType = patchTypeOf(req.headers['content-type']);
+        const patch = decodeBody(req.body as string, req.headers['content-type']);
+        if (patchType === 'apply' && !query.fieldManager) throw new BadRequestError('PatchOptions.meta.k8s.io "" is invalid: fieldManager: Required value: is required for apply patch');
+        const patched = await rest.patch(path, patchType, patch, { dryRun, fieldManager, force: isTrue(query.force) });
+        return respondObject(reply, path.type, patched, output, 200, query);
+      }
+      case 'DELETE': {
+        const options = deleteOptions(req, query);
+        if (path.name === undefined) {
+          const page = await rest.deleteCollection(path, { labelSelector: query.labelSelector, fieldSelector: query.fieldSelector }, options);
+          return respondList(reply, path.type, page, output === 'table' ? 'json' : output, query);
+        }
+        const deleted = await rest.delete(path, options);
+        if (path.type.resource === 'namespaces' && !options.dryRun) namespaces.namespaceDeleted();
+        return respondObject(reply, path.type, deleted, output === 'table' ? 'json' : output, deleted.metadata.deletionTimestamp ? 202 : 200, query);
+      }
+      default:
+        return reply.code(405).send(toStatus(new BadRequestError(`method ${req.method} is not supported`)));
+    }
+  };
+
+  const respondObject = (reply: FastifyReply, type: ResourceType, obj: KubeObject, output: Output, code: number, query: Record<string, string | undefined>) => {
+    const value = output === 'table' && obj.kind === type.kind ? toTable([obj], type, { now: clock(), includeObject: includeObjectParam(query) }) : obj;
+    const { body, contentType } = serialize(value, output === 'table' ? 'json' : output);
+    return reply.code(code).header('content-type', contentType).send(body);
+  };
+
+  const respondList = (reply: FastifyReply, type: ResourceType, page: ListPage, output: Output, query: Record<string, string | undefined>) => {
+    const metadata = {
+      resourceVersion: page.resourceVersion,
+      ...(page.continue ? { continue: page.continue } : {}),
+      ...(page.remainingItemCount !== undefined ? { remainingItemCount: page.remainingItemCount } : {}),
+    };
+    const value =
+      output === 'table'
+        ? toTable(page.items, type, { now: clock(), includeObject: includeObjectParam(query), resourceVersion: page.resourceVersion, continue: page.continue })
+        : { apiVersion: groupVersion(type), kind: type.listKind, metadata, items: page.items };
+    if (output === 'table') (value as { metadata: object }).metadata = metadata;
+    const { body, contentType } = serialize(value, output === 'table' ? 'json' : output);
+    return reply.code(200).header('content-type', contentType).send(body);
+  };
+
+  const watch = async (req: FastifyRequest, reply: FastifyReply, path: ResourcePath, query: Record<string, string | undefined>, output: Output) => {
+    const labels = query.labelSelector ? parseLabelSelector(query.labelSelector) : undefined;
+    const fields = query.fieldSelector ? parseFieldSelector(query.fieldSelector) : undefined;
+    const timeoutSeconds = intParam(query.timeoutSeconds, 'timeoutSeconds') ?? 1800 + Math.floor(Math.random() * 1800);
+    const bookmarks = isTrue(query.allowWatchBookmarks);
+    const includeObject = includeObjectParam(query);
+    const filter = { type: path.type, namespace: path.type.namespaced ? path.namespace : undefined, labels, fields };
+    let from = query.resourceVersion;
+    const initial: KubeObject[] = [];
+    const sendInitial = query.sendInitialEvents === 'true' || !from || from === '0';
+    if (sendInitial) {
+      const page = await rest.list(path, { labelSelector: query.labelSelector, fieldSelector: query.fieldSelector });
+      initial.push(...page.items);
+      from = page.resourceVersion;
+    } else if (!/^\d+$/.test(from!)) {
+      throw new BadRequestError(`invalid resource version: ${from}`);
+    }
+
+    reply.hijack();
+    const res = reply.raw;
+    res.writeHead(200, { 'content-type': 'application/json', 'cache-control': 'no-cache, private', 'transfer-encoding': 'chunked' });
+    res.flushHeaders();
+    let first = true;
+    const write = (type: string, object: KubeObject) => {
+      let obj: unknown = object;
+      if (output === 'table' && (type === 'ADDED' || type === 'MODIFIED' || type === 'DELETED')) {
+        const table = toTable([object], path.type, { now: clock(), includeObject }) as Record<string, unknown>;
+        if (!first) delete table.columnDefinitions;
+        first = false;
+        obj = table;
+      }
+      res.write(JSON.stringify({ type, object: obj }) + '\n');
+    };
+    for (const obj of initial) write('ADDED', obj);
+
+    let handle: { stop(): void; resourceVersion(): string } | undefined;
+    let ended = false;
+    const timers: NodeJS.Timeout[] = [];
+    const end = () => {
+      if (ended) return;
+      ended = true;
+      handle?.stop();
+      for (const t of timers) clearTimeout(t);
+      res.end();
+    };
+    req.raw.on('close', end);
+    res.on('close', end);
+    try {
+      handle = await hub.watch(filter, from!, { send: (type, object) => write(type, object) });
+    } catch (err) {
+      if (err instanceof ExpiredError) {
+        write('ERROR', expiredStatus(err.message));
+        end();
+        return;
+      }
+      write('ERROR', toStatus(err) as unknown as KubeObject);
+      end();
+      return;
+    }
+    if (ended) {
+      handle.stop();
+      return;
+    }
+    const bookmark = (annotations?: Record<string, string>) =>
+      write('BOOKMARK', { apiVersion: groupVersion(path.type), kind: path.type.kind, metadata: { resourceVersion: handle!.resourceVersion(), ...(annotations ? { annotations } : {}) } });
+    if (bookmarks && query.sendInitialEvents === 'true') bookmark({ 'k8s.io/initial-events-end': 'true' });
+    if (bookmarks) {
+      const tick = () => {
+        bookmark();
+        timers[1] = setTimeout(tick, bookmarkIntervalMs);
+      };
+      timers[1] = setTimeout(tick, bookmarkIntervalMs);
+    }
+    timers[0] = setTimeout(end, timeoutSeconds * 1000);
+  };
+
+  for (const prefix of ['/api/v1/*', '/apis/:group/:version/*']) {
+    app.route({ method: ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'], url: prefix, handler });
+  }
+
+  app.addHook('onClose', async () => {
+    hub.stop();
+    namespaces.stop();
+  });
+  return { app, hub };
+}
+
+function isTrue(v: string | undefined): boolean {
+  return v === 'true' || v === '1';
+}
+
+function intParam(v: string | undefined, name: string): number | undefined {
+  if (v === undefined || v === '') return undefined;
+  if (!/^\d+$/.test(v)) throw new BadRequestError(`${name} must be a non-negative integer, got "${v}"`);
+  return Number(v);
+}
+
+function includeObjectParam(query: Record<string, string | undefined>): 'None' | 'Metadata' | 'Object' {
+  const v = query.includeObject;
+  return v === 'None' || v === 'Object' ? v : 'Metadata';
+}
+
+/** kubectl passes its manager names; other clients are named after their User-Agent, as in Kubernetes. */
+function defaultFieldManager(userAgent: string | undefined): string {
+  const name = (userAgent ?? 'unknown').split('/')[0].trim();
+  return name.slice(0, 128) || 'unknown';
+}
+
+function deleteOptions(req: FastifyRequest, query: Record<string, string | undefined>): DeleteOptions {
+  let body: Record<string, unknown> = {};
+  const raw = typeof req.body === 'string' ? req.body : '';
+  if (raw.trim()) body = requireObject(decodeBody(raw, req.headers['content-type'] ?? 'application/json'), 'DeleteOptions');
+  const grace = body.gracePeriodSeconds ?? intParam(query.gracePeriodSeconds, 'gracePeriodSeconds');
+  const policy = (body.propagationPolicy ?? query.propagationPolicy) as string | undefined;
+  const orphan = body.orphanDependents ?? (query.orphanDependents !== undefined ? isTrue(query.orphanDependents) : undefined);
+  if (policy !== undefined && !['Foreground', 'Background', 'Orphan'].includes(policy)) {
+    throw new BadRequestError(`propagationPolicy must be one of Foreground, Background, Orphan; got "${policy}"`);
+  }
+  const dryRunList = (body.dryRun as string[] | undefined) ?? (query.dryRun ? [query.dryRun] : []);
+  return {
+    dryRun: dryRunList.includes('All'),
+    gracePeriodSeconds: typeof grace === 'number' ? grace : undefined,
+    propagationPolicy: (policy as DeleteOptions['propagationPolicy']) ?? (orphan === true ? 'Orphan' : undefined),
+    preconditions: body.preconditions as DeleteOptions['preconditions'],
+  };
+}

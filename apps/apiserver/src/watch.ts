@@ -1,0 +1,152 @@
+import {
+  ExpiredError,
+  matchesFields,
+  matchesLabels,
+  type FieldSelector,
+  type KubeObject,
+  type LabelSelector,
+  type ResourceType,
+  type WatchEventType,
+} from '@skiff/apimachinery';
+import type { Change, Store } from '@skiff/store';
+
+export interface WatchFilter {
+  type: ResourceType;
+  namespace?: string;
+  labels?: LabelSelector;
+  fields?: FieldSelector;
+}
+
+export interface WatchHandle {
+  stop(): void;
+  /** The newest resourceVersion this watch has passed, for bookmarks. */
+  resourceVersion(): string;
+}
+
+export interface WatchSink {
+  send(type: WatchEventType, object: KubeObject): void;
+}
+
+interface Watcher {
+  filter: WatchFilter;
+  sink: WatchSink;
+  /** The newest resourceVersion already sent (or skipped) for this watcher. */
+  cursor: bigint;
+  /** Live changes that arrived while the watcher was still catching up from the log. */
+  buffer: Change[] | undefined;
+}
+
+function matches(filter: WatchFilter, change: Change): boolean {
+  if (change.key.group !== filter.type.group || change.key.resource !== filter.type.resource) return false;
+  if (filter.namespace !== undefined && change.key.namespace !== filter.namespace) return false;
+  if (filter.labels && !matchesLabels(filter.labels, change.object.metadata.labels)) return false;
+  if (filter.fields && !matchesFields(filter.fields, change.object)) return false;
+  return true;
+}
+
+/**
+ * Fans the store's change log out to every watch of this process. One cursor reads the log when
+ * the store signals a commit (LISTEN/NOTIFY), so N watchers cost one query per commit, not N.
+ */
+export class WatchHub {
+  private readonly watchers = new Set<Watcher>();
+  private cursor: bigint | undefined;
+  private pumping: Promise<void> | undefined;
+  private again = false;
+  private unsubscribe: (() => void) | undefined;
+
+  constructor(
+    private readonly store: Store,
+    private readonly log: { warn(obj: object, msg: string): void } = console as never,
+  ) {}
+
+  async start(): Promise<void> {
+    this.cursor = BigInt(await this.store.currentResourceVersion());
+    this.unsubscribe = this.store.onCommit(() => this.pump());
+  }
+
+  stop(): void {
+    this.unsubscribe?.();
+    this.watchers.clear();
+  }
+
+  get size(): number {
+    return this.watchers.size;
+  }
+
+  /**
+   * Starts a watch after `from` (exclusive). Throws ExpiredError if the log no longer reaches back
+   * that far. Returns the handle that ends the watch and tells how far it has read.
+   */
+  async watch(filter: WatchFilter, from: string, sink: WatchSink): Promise<WatchHandle> {
+    const watcher: Watcher = { filter, sink, cursor: BigInt(from), buffer: [] };
+    this.watchers.add(watcher);
+    const stop = () => {
+      this.watchers.delete(watcher);
+    };
+    try {
+      const backlog = await this.store.changesSince(from, { group: filter.type.group, resource: filter.type.resource, namespace: filter.namespace });
+      for (const change of backlog) this.deliver(watcher, change);
+      const buffered = watcher.buffer ?? [];
+      watcher.buffer = undefined;
+      for (const change of buffered) this.deliver(watcher, change);
+    } catch (err) {
+      stop();
+      throw err;
+    }
+    return { stop, resourceVersion: () => String(watcher.cursor) };
+  }
+
+  private deliver(watcher: Watcher, change: Change): void {
+    const rv = BigInt(change.resourceVersion);
+    if (rv <= watcher.cursor) return;
+    watcher.cursor = rv;
+    if (matches(watcher.filter, change)) watcher.sink.send(change.type, change.object);
+  }
+
+  private pump(): void {
+    if (this.pumping) {
+      this.again = true;
+      return;
+    }
+    this.pumping = (async () => {
+      do {
+        this.again = false;
+        try {
+          await this.readNewChanges();
+        } catch (err) {
+          if (err instanceof ExpiredError) {
+            // The hub fell behind compaction (should not happen with minutes of history): restart
+            // from now; watchers whose events were lost are ended so their clients relist.
+            this.log.warn({ err: err.message }, 'watch hub fell behind the change log; ending watches');
+            for (const w of this.watchers) w.sink.send('ERROR', expiredStatus(err.message));
+            this.watchers.clear();
+            this.cursor = BigInt(await this.store.currentResourceVersion());
+          } else {
+            this.log.warn({ err: (err as Error).message }, 'reading the change log failed; will retry on the next commit');
+          }
+        }
+      } while (this.again);
+      this.pumping = undefined;
+    })();
+  }
+
+  private async readNewChanges(): Promise<void> {
+    for (;;) {
+      const changes = await this.store.changesSince(String(this.cursor), undefined, 1000);
+      if (changes.length === 0) return;
+      for (const change of changes) {
+        this.cursor = BigInt(change.resourceVersion);
+        for (const w of this.watchers) {
+          if (w.buffer) w.buffer.push(change);
+          else this.deliver(w, change);
+        }
+      }
+      if (changes.length < 1000) return;
+    }
+  }
+}
+
+export function expiredStatus(message: string): KubeObject {
+  return { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message, reason: 'Expired', code: 410 } as unknown as KubeObject;
+}

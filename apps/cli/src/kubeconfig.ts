@@ -1,0 +1,16 @@
+import { writeFileSync } from 'node:fs';
+import yaml from 'js-yaml';
+
+/** Writes a kubeconfig that points kubectl at the local cluster with the admin token. */
+export function writeKubeconfig(file: string, server: string, token: string, clusterName = 'skiff'): void {
+  const config = {
+    apiVersion: 'v1',
+    kind: 'Config',
+    clusters: [{ name: clusterName, cluster: { server } }],
+    users: [{ name: `${clusterName}-admin`, user: { token } }],
+    contexts: [{ name: clusterName, context: { cluster: clusterName, user: `${clusterName}-admin`, namespace: 'default' } }],
+    'current-context': clusterName,
+    preferences: {},
+  };
+  writeFileSync(file, yaml.dump(config), { mode: 0o600 });
+}

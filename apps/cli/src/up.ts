@@ -1,0 +1,75 @@
+import { mkdirSync, readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { writeKubeconfig } from './kubeconfig.js';
+import { appEntry, startProcess, stopProcess, waitFor, type ManagedProcess } from './processes.js';
+import { ensureTokens } from './tokens.js';
+
+export interface UpOptions {
+  dataDir: string;
+  port: number;
+  nodes: number;
+  host: string;
+}
+
+/**
+ * `skiff up`: the whole local cluster in the foreground. Each component is its own process, its
+ * log in DIR/logs; Ctrl-C stops them all.
+ */
+export async function up(opts: UpOptions): Promise<void> {
+  const dataDir = resolve(opts.dataDir);
+  const logDir = join(dataDir, 'logs');
+  mkdirSync(logDir, { recursive: true });
+  const { file: tokenFile, adminToken } = ensureTokens(dataDir);
+  const url = `http://${opts.host === '0.0.0.0' ? '127.0.0.1' : opts.host}:${opts.port}`;
+  const processes: ManagedProcess[] = [];
+  let stopping = false;
+
+  const stopAll = async (code: number) => {
+    if (stopping) return;
+    stopping = true;
+    console.log('skiff: stopping...');
+    await Promise.all([...processes].reverse().map((p) => stopProcess(p)));
+    console.log('skiff: stopped');
+    process.exit(code);
+  };
+  process.on('SIGINT', () => void stopAll(0));
+  process.on('SIGTERM', () => void stopAll(0));
+
+  const apiserver = startProcess(
+    'apiserver',
+    appEntry('@skiff/apiserver/main'),
+    ['--data-dir', dataDir, '--host', opts.host, '--port', String(opts.port), '--token-file', tokenFile],
+    join(logDir, 'apiserver.log'),
+  );
+  processes.push(apiserver);
+  apiserver.exited.then((code) => {
+    if (!stopping) {
+      console.error(`skiff: apiserver exited (code ${code}); see ${apiserver.logFile}`);
+      console.error(tail(apiserver.logFile));
+      void stopAll(1);
+    }
+  });
+
+  await waitFor(
+    'the API server to be ready',
+    async () => (await fetch(`${url}/readyz`)).ok,
+    60_000,
+    () => (apiserver.child.exitCode !== null ? `apiserver exited; see ${apiserver.logFile}` : undefined),
+  );
+
+  const kubeconfig = join(dataDir, 'kubeconfig');
+  writeKubeconfig(kubeconfig, url, adminToken);
+  console.log(`skiff: cluster is up (data dir ${dataDir}, logs in ${logDir})`);
+  console.log(`API server: ${url}`);
+  console.log(`status page: ${url}/`);
+  console.log(`kubeconfig: ${kubeconfig}`);
+  console.log(`  try: KUBECONFIG=${kubeconfig} kubectl get namespaces`);
+}
+
+function tail(file: string, lines = 20): string {
+  try {
+    return readFileSync(file, 'utf8').trimEnd().split('\n').slice(-lines).join('\n');
+  } catch {
+    return '';
+  }
+}

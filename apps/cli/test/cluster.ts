@@ -1,0 +1,107 @@
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const CLI = fileURLToPath(new URL('../src/main.ts', import.meta.url));
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.on('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const port = (srv.address() as { port: number }).port;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+export interface TestCluster {
+  url: string;
+  kubeconfig: string;
+  dataDir: string;
+  output(): string;
+  stop(): Promise<void>;
+}
+
+/** Runs `skiff up` the way a user does, in a temp data dir, and waits for its "kubeconfig:" line. */
+export async function startCluster(opts: { env?: NodeJS.ProcessEnv; nodes?: number; dataDir?: string } = {}): Promise<TestCluster> {
+  const dataDir = opts.dataDir ?? mkdtempSync(join(tmpdir(), 'skiff-e2e-'));
+  const port = await freePort();
+  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', CLI, 'up', '--data-dir', dataDir, '--port', String(port), '--nodes', String(opts.nodes ?? 2)], {
+    env: { ...process.env, ...opts.env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  child.stdout!.on('data', (d) => (out += d));
+  child.stderr!.on('data', (d) => (out += d));
+  const kubeconfig = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`skiff up did not get ready in 90 s:\n${out}`)), 90_000);
+    const onData = () => {
+      const m = /kubeconfig: (\S+)/.exec(out);
+      if (m) {
+        clearTimeout(timer);
+        resolve(m[1]);
+      }
+    };
+    child.stdout!.on('data', onData);
+    child.on('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`skiff up exited with ${code}:\n${out}`));
+    });
+  });
+  const exited = new Promise<void>((resolve) => child.on('exit', () => resolve()));
+  return {
+    url: `http://127.0.0.1:${port}`,
+    kubeconfig,
+    dataDir,
+    output: () => out,
+    stop: async () => {
+      if (child.exitCode === null) child.kill('SIGTERM');
+      await exited;
+      if (!opts.dataDir) rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+export interface Run {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs the real kubectl against the cluster; never throws on a non-zero exit. */
+export function kubectl(cluster: Pick<TestCluster, 'kubeconfig'>, args: string[], input?: string): Promise<Run> {
+  return new Promise((resolve) => {
+    const child = execFile('kubectl', args, { env: { ...process.env, KUBECONFIG: cluster.kubeconfig }, timeout: 60_000 }, (err, stdout, stderr) => {
+      resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout: String(stdout), stderr: String(stderr) });
+    });
+    if (input !== undefined) {
+      child.stdin!.end(input);
+    }
+  });
+}
+
+/** kubectl that must succeed. */
+export async function kubectlOk(cluster: Pick<TestCluster, 'kubeconfig'>, args: string[], input?: string): Promise<string> {
+  const r = await kubectl(cluster, args, input);
+  if (r.code !== 0) throw new Error(`kubectl ${args.join(' ')} failed (${r.code}):\n${r.stderr}\n${r.stdout}`);
+  return r.stdout;
+}
+
+export async function eventually<T>(what: string, fn: () => Promise<T | undefined | false>, timeoutMs = 10_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  for (;;) {
+    try {
+      const v = await fn();
+      if (v !== undefined && v !== false) return v as T;
+    } catch (err) {
+      last = err;
+    }
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${last ? `: ${(last as Error).message}` : ''}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}

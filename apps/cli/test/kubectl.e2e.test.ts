@@ -1,0 +1,180 @@
+import { spawn } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import yaml from 'js-yaml';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { eventually, kubectl, kubectlOk, startCluster, type TestCluster } from './cluster.js';
+
+const MANIFEST = `
+apiVersion: v1
+kind: Namespace
+metadata:
+  name: e2e
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: web
+  namespace: e2e
+  labels: {app: web}
+spec:
+  replicas: 2
+  selector:
+    matchLabels: {app: web}
+  template:
+    metadata:
+      labels: {app: web}
+    spec:
+      containers:
+        - name: web
+          image: example/web:v1
+          command: ["node", "-e", "require('http').createServer((q, s) => s.end('ok')).listen(8080, process.env.POD_IP)"]
+          ports:
+            - {containerPort: 8080, name: http}
+---
+apiVersion: v1
+kind: Service
+metadata:
+  name: web
+  namespace: e2e
+spec:
+  selector: {app: web}
+  ports:
+    - {name: http, port: 80, targetPort: http}
+`;
+
+const SSA_CONFIGMAP = `
+apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: settings
+  namespace: e2e
+data:
+  mode: fast
+`;
+
+describe('the real kubectl against `skiff up`', () => {
+  let cluster: TestCluster;
+  let dir: string;
+  let manifest: string;
+
+  beforeAll(async () => {
+    cluster = await startCluster({ nodes: 0 });
+    dir = mkdtempSync(join(tmpdir(), 'skiff-kubectl-'));
+    manifest = join(dir, 'app.yaml');
+    writeFileSync(manifest, MANIFEST);
+    writeFileSync(join(dir, 'settings.yaml'), SSA_CONFIGMAP);
+  }, 120_000);
+
+  afterAll(async () => {
+    await cluster?.stop();
+  });
+
+  it('lists the API resources', async () => {
+    const out = await kubectlOk(cluster, ['api-resources']);
+    for (const line of [/^deployments\s+deploy\s+apps\/v1\s+true\s+Deployment/m, /^pods\s+po\s+v1\s+true\s+Pod/m, /^namespaces\s+ns\s+v1\s+false\s+Namespace/m, /^leases\s+coordination\.k8s\.io\/v1\s+true\s+Lease/m]) {
+      expect(out).toMatch(line);
+    }
+  });
+
+  it('applies a file, and applying it again changes nothing', async () => {
+    const first = await kubectlOk(cluster, ['apply', '-f', manifest]);
+    expect(first).toContain('namespace/e2e created');
+    expect(first).toContain('deployment.apps/web created');
+    expect(first).toContain('service/web created');
+    const second = await kubectlOk(cluster, ['apply', '-f', manifest]);
+    expect(second).toContain('namespace/e2e unchanged');
+    expect(second).toContain('deployment.apps/web unchanged');
+    expect(second).toContain('service/web unchanged');
+  });
+
+  it('gets several kinds across namespaces with their columns', async () => {
+    const out = await kubectlOk(cluster, ['get', 'deploy,rs,pods,svc', '-A']);
+    expect(out).toMatch(/NAMESPACE\s+NAME\s+READY\s+UP-TO-DATE\s+AVAILABLE\s+AGE/);
+    expect(out).toMatch(/e2e\s+deployment\.apps\/web\s+0\/2\s+0\s+0\s+\d+s/);
+    expect(out).toMatch(/NAMESPACE\s+NAME\s+TYPE\s+CLUSTER-IP\s+EXTERNAL-IP\s+PORT\(S\)\s+AGE/);
+    expect(out).toMatch(/e2e\s+service\/web\s+ClusterIP/);
+  });
+
+  it('prints an object as YAML with its defaults', async () => {
+    const out = await kubectlOk(cluster, ['get', 'deploy', 'web', '-n', 'e2e', '-o', 'yaml']);
+    const deploy = yaml.load(out) as Record<string, any>;
+    expect(deploy.kind).toBe('Deployment');
+    expect(deploy.metadata.uid).toMatch(/^[0-9a-f-]{36}$/);
+    expect(deploy.metadata.generation).toBe(1);
+    expect(deploy.spec.strategy).toEqual({ type: 'RollingUpdate', rollingUpdate: { maxSurge: '25%', maxUnavailable: '25%' } });
+    expect(deploy.spec.revisionHistoryLimit).toBe(10);
+    expect(deploy.spec.progressDeadlineSeconds).toBe(600);
+    expect(deploy.metadata.annotations['kubectl.kubernetes.io/last-applied-configuration']).toContain('"replicas":2');
+  });
+
+  it('patches with a strategic merge patch that keeps the rest of the container', async () => {
+    const out = await kubectlOk(cluster, ['patch', 'deploy', 'web', '-n', 'e2e', '-p', '{"spec":{"template":{"spec":{"containers":[{"name":"web","image":"example/web:v2"}]}}}}']);
+    expect(out).toContain('deployment.apps/web patched');
+    const deploy = JSON.parse(await kubectlOk(cluster, ['get', 'deploy', 'web', '-n', 'e2e', '-o', 'json']));
+    const [container] = deploy.spec.template.spec.containers;
+    expect(container.image).toBe('example/web:v2');
+    expect(container.command[0]).toBe('node');
+    expect(container.ports).toEqual([{ containerPort: 8080, name: 'http', protocol: 'TCP' }]);
+    expect(deploy.metadata.generation).toBe(2);
+  });
+
+  it('scales through the scale subresource', async () => {
+    expect(await kubectlOk(cluster, ['scale', 'deploy', 'web', '-n', 'e2e', '--replicas=4'])).toContain('deployment.apps/web scaled');
+    expect(await kubectlOk(cluster, ['get', 'deploy', 'web', '-n', 'e2e', '-o', 'jsonpath={.spec.replicas}'])).toBe('4');
+  });
+
+  it('labels an object and selects by label', async () => {
+    expect(await kubectlOk(cluster, ['label', 'deploy', 'web', '-n', 'e2e', 'tier=front'])).toContain('deployment.apps/web labeled');
+    const selected = await kubectlOk(cluster, ['get', 'deploy', '-A', '-l', 'tier=front', '-o', 'name']);
+    expect(selected.trim()).toBe('deployment.apps/web');
+    const none = await kubectl(cluster, ['get', 'deploy', '-A', '-l', 'tier in (back,db)', '-o', 'name']);
+    expect(none.code).toBe(0);
+    expect(none.stdout.trim()).toBe('');
+  });
+
+  it('creates a configmap imperatively and server-side applies another', async () => {
+    expect(await kubectlOk(cluster, ['create', 'configmap', 'cfg', '-n', 'e2e', '--from-literal=a=1'])).toContain('configmap/cfg created');
+    expect(await kubectlOk(cluster, ['apply', '--server-side', '-f', join(dir, 'settings.yaml')])).toContain('configmap/settings serverside-applied');
+    const cm = JSON.parse(await kubectlOk(cluster, ['get', 'cm', 'settings', '-n', 'e2e', '-o', 'json']));
+    expect(cm.data).toEqual({ mode: 'fast' });
+    expect(cm.metadata.managedFields.some((m: { manager: string; operation: string }) => m.manager === 'kubectl' && m.operation === 'Apply')).toBe(true);
+    // Applying the same configuration again is a no-op for the stored object.
+    expect(await kubectlOk(cluster, ['apply', '--server-side', '-f', join(dir, 'settings.yaml')])).toContain('configmap/settings serverside-applied');
+    const again = JSON.parse(await kubectlOk(cluster, ['get', 'cm', 'settings', '-n', 'e2e', '-o', 'json']));
+    expect(again.metadata.resourceVersion).toBe(cm.metadata.resourceVersion);
+  });
+
+  it('watches: `kubectl get cm -w` shows a change made by another client', async () => {
+    const watcher = spawn('kubectl', ['get', 'cm', '-n', 'e2e', '-w'], { env: { ...process.env, KUBECONFIG: cluster.kubeconfig } });
+    let out = '';
+    watcher.stdout.on('data', (d) => (out += d));
+    watcher.stderr.on('data', (d) => (out += d));
+    try {
+      await eventually('the initial list', async () => /settings/.test(out));
+      await kubectlOk(cluster, ['create', 'configmap', 'watched', '-n', 'e2e', '--from-literal=k=v']);
+      await eventually('the new configmap in the watch output', async () => /watched\s+1\s+\d+s/.test(out));
+    } finally {
+      watcher.kill();
+    }
+  });
+
+  it('deletes what the file declared', async () => {
+    const out = await kubectlOk(cluster, ['delete', '-f', manifest]);
+    expect(out).toContain('namespace "e2e" deleted');
+    expect(out).toContain('deployment.apps "web" deleted');
+    expect(out).toContain('service "web" deleted');
+    await eventually('the namespace to be gone', async () => (await kubectl(cluster, ['get', 'ns', 'e2e'])).code !== 0, 30_000);
+    const gone = await kubectl(cluster, ['get', 'deploy', 'web', '-n', 'e2e']);
+    expect(gone.stderr).toContain('NotFound');
+  });
+
+  it('refuses a request without the token', async () => {
+    const res = await fetch(`${cluster.url}/api/v1/namespaces`);
+    expect(res.status).toBe(401);
+    const status = await res.json();
+    expect(status).toMatchObject({ kind: 'Status', reason: 'Unauthorized', code: 401 });
+    expect((await fetch(`${cluster.url}/healthz`)).status).toBe(200);
+  });
+});
