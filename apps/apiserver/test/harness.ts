@@ -1,0 +1,86 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pino } from 'pino';
+import { createTestDatabase } from '@skiff/store';
+import { startApiServer, type RunningApiServer } from '../src/index.js';
+
+export const ADMIN_TOKEN = 'test-admin-token';
+
+export type Backend = 'postgres' | 'pglite';
+
+/** Where a test cluster keeps its state: a fresh Postgres database, or a fresh PGlite data dir. */
+export interface TestBackend {
+  backend: Backend;
+  databaseUrl?: string;
+  dataDir: string;
+  dispose(): Promise<void>;
+}
+
+export async function createBackend(backend: Backend): Promise<TestBackend> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'skiff-api-'));
+  if (backend === 'pglite') {
+    return { backend, dataDir, dispose: async () => rmSync(dataDir, { recursive: true, force: true }) };
+  }
+  const db = await createTestDatabase();
+  return {
+    backend,
+    databaseUrl: db.url,
+    dataDir,
+    dispose: async () => {
+      await db.drop();
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+export async function startTestServer(b: TestBackend, extra: Partial<Parameters<typeof startApiServer>[0]> = {}): Promise<RunningApiServer> {
+  return startApiServer({
+    databaseUrl: b.databaseUrl,
+    dataDir: b.dataDir,
+    port: 0,
+    tokens: { [ADMIN_TOKEN]: { name: 'admin', groups: ['system:masters'] } },
+    logger: pino({ level: process.env.SKIFF_TEST_LOG ?? 'silent' }),
+    ...extra,
+  });
+}
+
+/** A small HTTP client for raw API calls. */
+export function api(server: { url: string }, token: string | undefined = ADMIN_TOKEN) {
+  return async (method: string, path: string, body?: unknown, contentType = 'application/json', headers: Record<string, string> = {}) => {
+    const res = await fetch(server.url + path, {
+      method,
+      headers: {
+        ...(token ? { authorization: `Bearer ${token}` } : {}),
+        ...(body !== undefined ? { 'content-type': contentType } : {}),
+        ...headers,
+      },
+      body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
+    });
+    const text = await res.text();
+    let json: any;
+    try {
+      json = JSON.parse(text);
+    } catch {
+      json = undefined;
+    }
+    return { status: res.status, json, text, headers: res.headers };
+  };
+}
+
+export function configMap(name: string, data: Record<string, string> = { a: '1' }, namespace = 'default') {
+  return { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name, namespace }, data };
+}
+
+export function deployment(name: string, replicas = 1, namespace = 'default') {
+  return {
+    apiVersion: 'apps/v1',
+    kind: 'Deployment',
+    metadata: { name, namespace },
+    spec: {
+      replicas,
+      selector: { matchLabels: { app: name } },
+      template: { metadata: { labels: { app: name } }, spec: { containers: [{ name: 'main', image: 'busybox:1', command: ['sleep', '1000'] }] } },
+    },
+  };
+}
