@@ -169,3 +169,36 @@ export function toStatus(err: unknown): Status {
 export function successStatus(details?: StatusDetails): Status {
   return { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Success', message: '', reason: '', code: 200, ...(details ? { details } : {}) };
 }
+
+/** The inverse of `toStatus`: a typed error from a Status a server sent back. */
+export function fromStatus(status: Partial<Status> & { code?: number }): ApiError {
+  const code = status.code ?? 500;
+  const message = status.message ?? `request failed with ${code}`;
+  const details = status.details;
+  switch (status.reason) {
+    case 'NotFound':
+      return new NotFoundError({ name: details?.name, kind: details?.kind, group: details?.group }, message);
+    case 'AlreadyExists':
+      return withMessage(new AlreadyExistsError({ name: details?.name, kind: details?.kind, group: details?.group }), message);
+    case 'Conflict':
+      return withMessage(new ConflictError({ name: details?.name, kind: details?.kind, group: details?.group }, '', details?.causes), message);
+    case 'Invalid':
+      return withMessage(new InvalidError({ name: details?.name, kind: details?.kind, group: details?.group }, details?.causes ?? []), message);
+    case 'Expired':
+    case 'Gone':
+      return new ExpiredError(message);
+    case 'Unauthorized':
+      return new UnauthorizedError(message);
+    case 'Forbidden':
+      return withMessage(new ForbiddenError(message, { name: details?.name, kind: details?.kind, group: details?.group }), message);
+    case 'BadRequest':
+      return new BadRequestError(message, details?.causes);
+    default:
+      return new ApiError(code, status.reason ?? 'Unknown', message, details);
+  }
+}
+
+function withMessage<E extends ApiError>(err: E, message: string): E {
+  Object.defineProperty(err, 'message', { value: message });
+  return err;
+}

@@ -1,0 +1,63 @@
+import type { KubeObject, ResourceType } from '@skiff/apimachinery';
+import type { ApiClient } from '@skiff/kube-client';
+import type { Logger } from 'pino';
+import type { EventRecorder } from './events.js';
+
+/** What a controller reconciles: one object of its root kind, by key alone. */
+export interface ObjectRef {
+  namespace?: string;
+  name: string;
+}
+
+export interface ReconcileResult {
+  /** Reconcile this key again after this long, even if nothing changes (time-based checks). */
+  requeueAfterMs?: number;
+}
+
+export interface ReconcileContext {
+  client: ApiClient;
+  log: Logger;
+  events: EventRecorder;
+  now(): Date;
+  /** Cached view of a watched kind (eventually consistent; read the API for decisions that must not be stale). */
+  cache(type: ResourceType): readonly KubeObject[];
+}
+
+/**
+ * A controller declares what it reconciles and what wakes it; the shared runner owns the queue,
+ * retries, metrics, logging and the promise that one key is never reconciled twice at once.
+ * Errors: throw to retry with backoff; throw TerminalError for input that will never succeed.
+ */
+export interface Controller {
+  name: string;
+  for: ResourceType;
+  /** Child kinds: a change to a child wakes its controlling owner of the `for` kind. */
+  owns?: ResourceType[];
+  /** Other kinds, with how a change maps to keys of the `for` kind. */
+  watches?: { type: ResourceType; map(obj: KubeObject, ctx: { cache(type: ResourceType): readonly KubeObject[] }): ObjectRef[] }[];
+  /** Workers per process. */
+  concurrency?: number;
+  /** Every key of the `for` kind is reconciled at least this often. */
+  resyncMs?: number;
+  reconcile(ref: ObjectRef, ctx: ReconcileContext): Promise<ReconcileResult | void>;
+}
+
+export class TerminalError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'TerminalError';
+  }
+}
+
+export function refKey(ref: ObjectRef): string {
+  return ref.namespace ? `${ref.namespace}/${ref.name}` : ref.name;
+}
+
+export function parseRefKey(key: string): ObjectRef {
+  const slash = key.indexOf('/');
+  return slash < 0 ? { name: key } : { namespace: key.slice(0, slash), name: key.slice(slash + 1) };
+}
+
+export function refOf(obj: KubeObject): ObjectRef {
+  return { namespace: obj.metadata.namespace, name: obj.metadata.name! };
+}

@@ -1,0 +1,4 @@
+export * from './controller.js';
+export * from './events.js';
+export * from './manager.js';
+export * from './metrics.js';

@@ -1,0 +1,277 @@
+import { Queue, UnrecoverableError, Worker, type Job } from 'bullmq';
+import { Redis } from 'ioredis';
+import { groupVersion, NotFoundError, type KubeObject, type ResourceType } from '@skiff/apimachinery';
+import { Informer, type ApiClient } from '@skiff/kube-client';
+import type { Logger } from 'pino';
+import { Registry } from 'prom-client';
+import { parseRefKey, refKey, TerminalError, type Controller, type ObjectRef, type ReconcileContext } from './controller.js';
+import { EventRecorder } from './events.js';
+import { RunnerMetrics } from './metrics.js';
+
+export interface ManagerOptions {
+  client: ApiClient;
+  redisUrl: string;
+  /** BullMQ key prefix: one per cluster (and per test run). */
+  prefix: string;
+  log: Logger;
+  /** Reported as the source of Events. */
+  component: string;
+  now?: () => Date;
+  registry?: Registry;
+  /** Default resync period for controllers that do not set their own. */
+  resyncMs?: number;
+  /** How long a crashed worker's job stays locked before another worker takes it over. */
+  lockDurationMs?: number;
+}
+
+const RETRY_BASE_MS = 100;
+const RETRY_MAX_MS = 30_000;
+
+/**
+ * Runs controllers: shared informers feed keys into one BullMQ queue per controller (job id = key,
+ * so a burst of changes to one object is one job); workers reconcile by key.
+ *
+ * A key changed while its job runs is marked dirty in Redis and queued again when the job
+ * finishes, so no change is missed and no key runs twice at once. A periodic resync re-queues
+ * every key, so a lost event or a flushed Redis cannot leave the cluster unconverged.
+ */
+export class ControllerManager {
+  readonly registry: Registry;
+  private readonly metrics: RunnerMetrics;
+  private readonly informers = new Map<string, Informer>();
+  private readonly runners: ControllerRunner[] = [];
+  private readonly connection: Redis;
+  private readonly now: () => Date;
+  readonly events: EventRecorder;
+
+  constructor(private readonly opts: ManagerOptions) {
+    this.registry = opts.registry ?? new Registry();
+    this.metrics = new RunnerMetrics(this.registry);
+    this.connection = new Redis(opts.redisUrl, { maxRetriesPerRequest: null, lazyConnect: false });
+    this.connection.on('error', (err) => opts.log.warn({ err: err.message }, 'redis connection error'));
+    this.now = opts.now ?? (() => new Date());
+    this.events = new EventRecorder(opts.client, opts.component, opts.log, this.now);
+  }
+
+  add(controller: Controller): void {
+    this.runners.push(new ControllerRunner(controller, this, this.opts, this.metrics));
+  }
+
+  informer(type: ResourceType): Informer {
+    const id = `${groupVersion(type)}/${type.resource}`;
+    let inf = this.informers.get(id);
+    if (!inf) {
+      inf = new Informer(this.opts.client, type, {
+        onAdd: (obj) => this.dispatch(type, obj),
+        onUpdate: (obj, old) => {
+          this.dispatch(type, obj);
+          // An ownerReference that changed must wake the previous owner too.
+          if (JSON.stringify(old.metadata.ownerReferences) !== JSON.stringify(obj.metadata.ownerReferences)) this.dispatch(type, old);
+        },
+        onDelete: (obj) => this.dispatch(type, obj),
+      }, { log: this.opts.log });
+      this.informers.set(id, inf);
+    }
+    return inf;
+  }
+
+  cache = (type: ResourceType): readonly KubeObject[] => this.informer(type).list();
+
+  context(log: Logger): ReconcileContext {
+    return { client: this.opts.client, log, events: this.events, now: this.now, cache: this.cache };
+  }
+
+  get redis(): Redis {
+    return this.connection;
+  }
+
+  async start(): Promise<void> {
+    for (const r of this.runners) r.declareInformers();
+    for (const inf of this.informers.values()) inf.start();
+    await Promise.all([...this.informers.values()].map((i) => i.waitForSync()));
+    for (const r of this.runners) await r.start();
+  }
+
+  async stop(): Promise<void> {
+    for (const inf of this.informers.values()) inf.stop();
+    await Promise.all(this.runners.map((r) => r.stop()));
+    this.connection.disconnect();
+  }
+
+  private dispatch(type: ResourceType, obj: KubeObject): void {
+    for (const r of this.runners) r.onChange(type, obj);
+  }
+}
+
+class ControllerRunner {
+  private queue: Queue | undefined;
+  private worker: Worker | undefined;
+  private resyncTimer: NodeJS.Timeout | undefined;
+  private depthTimer: NodeJS.Timeout | undefined;
+  private readonly requeueTimers = new Map<string, NodeJS.Timeout>();
+  private started = false;
+  private readonly pendingBeforeStart = new Set<string>();
+
+  constructor(
+    private readonly controller: Controller,
+    private readonly manager: ControllerManager,
+    private readonly opts: ManagerOptions,
+    private readonly metrics: RunnerMetrics,
+  ) {}
+
+  private get queueName(): string {
+    return `controller-${this.controller.name}`;
+  }
+
+  private dirtyKey(key: string): string {
+    return `${this.opts.prefix}:dirty:${this.controller.name}:${key}`;
+  }
+
+  declareInformers(): void {
+    this.manager.informer(this.controller.for);
+    for (const t of this.controller.owns ?? []) this.manager.informer(t);
+    for (const w of this.controller.watches ?? []) this.manager.informer(w.type);
+  }
+
+  onChange(type: ResourceType, obj: KubeObject): void {
+    const c = this.controller;
+    if (sameType(type, c.for)) this.enqueue({ namespace: obj.metadata.namespace, name: obj.metadata.name! });
+    if (c.owns?.some((t) => sameType(t, type))) {
+      const owner = obj.metadata.ownerReferences?.find((r) => r.controller && r.kind === c.for.kind && r.apiVersion === groupVersion(c.for));
+      if (owner) this.enqueue({ namespace: c.for.namespaced ? obj.metadata.namespace : undefined, name: owner.name });
+    }
+    for (const w of c.watches ?? []) {
+      if (sameType(w.type, type)) for (const ref of w.map(obj, { cache: this.manager.cache })) this.enqueue(ref);
+    }
+  }
+
+  enqueue(ref: ObjectRef): void {
+    const key = refKey(ref);
+    if (!this.started || !this.queue) {
+      this.pendingBeforeStart.add(key);
+      return;
+    }
+    void this.add(key);
+  }
+
+  private async add(key: string): Promise<void> {
+    try {
+      await this.manager.redis.set(this.dirtyKey(key), '1', 'EX', 3600);
+      await this.queue!.add('reconcile', { key }, { jobId: jobId(key), removeOnComplete: true, removeOnFail: true, attempts: 1000, backoff: { type: 'capped' } });
+    } catch (err) {
+      this.opts.log.warn({ controller: this.controller.name, key, err: (err as Error).message }, 'enqueue failed; the next resync will retry');
+    }
+  }
+
+  async start(): Promise<void> {
+    const connection = { url: this.opts.redisUrl } as never;
+    this.queue = new Queue(this.queueName, { connection: this.manager.redis, prefix: this.opts.prefix });
+    this.worker = new Worker(this.queueName, (job) => this.process(job), {
+      connection: (this.manager.redis.duplicate() as unknown) as typeof connection,
+      prefix: this.opts.prefix,
+      concurrency: this.controller.concurrency ?? 4,
+      lockDuration: this.opts.lockDurationMs ?? 5000,
+      stalledInterval: this.opts.lockDurationMs ?? 5000,
+      settings: { backoffStrategy: (attempts: number) => Math.min(RETRY_BASE_MS * 2 ** Math.max(0, attempts - 1), RETRY_MAX_MS) },
+    });
+    this.worker.on('error', (err) => this.opts.log.warn({ controller: this.controller.name, err: err.message }, 'worker error'));
+    this.worker.on('completed', (job: Job) => void this.afterRun(job.data.key as string));
+    this.worker.on('failed', (job: Job | undefined, err: Error) => {
+      if (job && err.name === 'UnrecoverableError') void this.afterRun(job.data.key as string);
+    });
+    this.started = true;
+
+    for (const key of this.pendingBeforeStart) void this.add(key);
+    this.pendingBeforeStart.clear();
+    this.resync();
+    const every = this.controller.resyncMs ?? this.opts.resyncMs ?? 30_000;
+    this.resyncTimer = setInterval(() => this.resync(), every);
+    this.resyncTimer.unref();
+    this.depthTimer = setInterval(() => void this.sampleDepth(), 2000);
+    this.depthTimer.unref();
+  }
+
+  async stop(): Promise<void> {
+    this.started = false;
+    if (this.resyncTimer) clearInterval(this.resyncTimer);
+    if (this.depthTimer) clearInterval(this.depthTimer);
+    for (const t of this.requeueTimers.values()) clearTimeout(t);
+    await this.worker?.close();
+    await this.queue?.close();
+  }
+
+  private resync(): void {
+    for (const obj of this.manager.cache(this.controller.for)) this.enqueue({ namespace: obj.metadata.namespace, name: obj.metadata.name! });
+  }
+
+  private async sampleDepth(): Promise<void> {
+    try {
+      const counts = await this.queue!.getJobCounts('waiting', 'delayed', 'prioritized');
+      this.metrics.depth.set({ controller: this.controller.name }, (counts.waiting ?? 0) + (counts.delayed ?? 0) + (counts.prioritized ?? 0));
+    } catch {
+      /* Redis away: the gauge keeps its last value */
+    }
+  }
+
+  /** A change that arrived while the key ran queues it again, now that its job is gone. */
+  private async afterRun(key: string): Promise<void> {
+    try {
+      const dirty = await this.manager.redis.getdel(this.dirtyKey(key));
+      if (dirty) await this.add(key);
+    } catch (err) {
+      this.opts.log.warn({ controller: this.controller.name, key, err: (err as Error).message }, 'checking for changes during a reconcile failed');
+    }
+  }
+
+  private async process(job: Job): Promise<void> {
+    const key = job.data.key as string;
+    const name = this.controller.name;
+    await this.manager.redis.del(this.dirtyKey(key));
+    const log = this.opts.log.child({ controller: name, key });
+    const started = performance.now();
+    try {
+      const result = await this.controller.reconcile(parseRefKey(key), this.manager.context(log));
+      const ms = performance.now() - started;
+      this.metrics.reconciles.inc({ controller: name, result: 'success' });
+      this.metrics.duration.observe({ controller: name }, ms / 1000);
+      log.debug({ ms: Math.round(ms * 10) / 10 }, 'reconciled');
+      if (result?.requeueAfterMs !== undefined) this.requeueAfter(key, result.requeueAfterMs);
+    } catch (err) {
+      const ms = performance.now() - started;
+      this.metrics.duration.observe({ controller: name }, ms / 1000);
+      if (err instanceof TerminalError) {
+        this.metrics.reconciles.inc({ controller: name, result: 'terminal' });
+        log.error({ err: err.message, ms: Math.round(ms) }, 'reconcile failed terminally; not retrying');
+        throw new UnrecoverableError(err.message);
+      }
+      if (err instanceof NotFoundError) {
+        // The object went away between the event and the read: nothing to retry.
+        this.metrics.reconciles.inc({ controller: name, result: 'success' });
+        return;
+      }
+      this.metrics.reconciles.inc({ controller: name, result: 'error' });
+      log.warn({ err: (err as Error).message, attempt: job.attemptsMade + 1, ms: Math.round(ms) }, 'reconcile failed; retrying with backoff');
+      throw err;
+    }
+  }
+
+  private requeueAfter(key: string, ms: number): void {
+    const existing = this.requeueTimers.get(key);
+    if (existing) clearTimeout(existing);
+    const t = setTimeout(() => {
+      this.requeueTimers.delete(key);
+      if (this.started) void this.add(key);
+    }, Math.max(0, ms));
+    t.unref();
+    this.requeueTimers.set(key, t);
+  }
+}
+
+function sameType(a: ResourceType, b: ResourceType): boolean {
+  return a.group === b.group && a.resource === b.resource;
+}
+
+/** BullMQ job ids may not contain ':'; keys are `namespace/name`. */
+function jobId(key: string): string {
+  return key.replace(/:/g, '%3A');
+}

@@ -1,0 +1,152 @@
+import {
+  fromStatus,
+  groupVersion,
+  RESOURCE_TYPES,
+  type KubeObject,
+  type ResourceType,
+  type WatchEvent,
+} from '@skiff/apimachinery';
+
+export interface ClientOptions {
+  server: string;
+  token: string;
+  userAgent?: string;
+  /** Per-request timeout for non-watch calls. */
+  timeoutMs?: number;
+}
+
+export interface ListOptions {
+  namespace?: string;
+  labelSelector?: string;
+  fieldSelector?: string;
+  limit?: number;
+  continue?: string;
+}
+
+export interface WatchOptions extends Omit<ListOptions, 'limit' | 'continue'> {
+  resourceVersion: string;
+  allowWatchBookmarks?: boolean;
+  timeoutSeconds?: number;
+}
+
+export interface ObjectList {
+  items: KubeObject[];
+  metadata: { resourceVersion: string; continue?: string };
+}
+
+export type PatchKind = 'merge' | 'strategic' | 'json' | 'apply';
+
+const PATCH_CONTENT_TYPES: Record<PatchKind, string> = {
+  merge: 'application/merge-patch+json',
+  strategic: 'application/strategic-merge-patch+json',
+  json: 'application/json-patch+json',
+  apply: 'application/apply-patch+yaml',
+};
+
+export function resourceType(resource: string, group = ''): ResourceType {
+  const t = RESOURCE_TYPES.find((x) => x.resource === resource && x.group === group);
+  if (!t) throw new Error(`unknown resource ${group ? `${resource}.${group}` : resource}`);
+  return t;
+}
+
+/**
+ * A small typed client of the Skiff (Kubernetes) API for Skiff's own components. Failures come
+ * back as the typed errors of @skiff/apimachinery (NotFoundError, ConflictError, ...).
+ */
+export class ApiClient {
+  private readonly headers: Record<string, string>;
+
+  constructor(private readonly opts: ClientOptions) {
+    this.headers = { authorization: `Bearer ${opts.token}`, 'user-agent': opts.userAgent ?? 'skiff', accept: 'application/json' };
+  }
+
+  path(type: ResourceType, namespace?: string, name?: string, subresource?: string): string {
+    const base = type.group ? `/apis/${groupVersion(type)}` : `/api/${type.version}`;
+    const ns = type.namespaced && namespace ? `/namespaces/${encodeURIComponent(namespace)}` : '';
+    return `${base}${ns}/${type.resource}${name ? `/${encodeURIComponent(name)}` : ''}${subresource ? `/${subresource}` : ''}`;
+  }
+
+  async request<T>(method: string, path: string, body?: unknown, contentType = 'application/json'): Promise<T> {
+    const res = await fetch(this.opts.server + path, {
+      method,
+      headers: { ...this.headers, ...(body !== undefined ? { 'content-type': contentType } : {}) },
+      body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
+      signal: AbortSignal.timeout(this.opts.timeoutMs ?? 30_000),
+    });
+    const text = await res.text();
+    const json = text ? (JSON.parse(text) as unknown) : undefined;
+    if (!res.ok) throw fromStatus((json as object | undefined) ?? { code: res.status, message: text });
+    return json as T;
+  }
+
+  get(type: ResourceType, namespace: string | undefined, name: string): Promise<KubeObject> {
+    return this.request('GET', this.path(type, namespace, name));
+  }
+
+  list(type: ResourceType, opts: ListOptions = {}): Promise<ObjectList> {
+    const q = query({ labelSelector: opts.labelSelector, fieldSelector: opts.fieldSelector, limit: opts.limit, continue: opts.continue });
+    return this.request('GET', this.path(type, opts.namespace) + q);
+  }
+
+  create(type: ResourceType, obj: KubeObject, fieldManager?: string): Promise<KubeObject> {
+    return this.request('POST', this.path(type, obj.metadata.namespace) + query({ fieldManager }), obj);
+  }
+
+  update(type: ResourceType, obj: KubeObject, fieldManager?: string): Promise<KubeObject> {
+    return this.request('PUT', this.path(type, obj.metadata.namespace, obj.metadata.name) + query({ fieldManager }), obj);
+  }
+
+  updateStatus(type: ResourceType, obj: KubeObject, fieldManager?: string): Promise<KubeObject> {
+    return this.request('PUT', this.path(type, obj.metadata.namespace, obj.metadata.name, 'status') + query({ fieldManager }), obj);
+  }
+
+  patch(type: ResourceType, namespace: string | undefined, name: string, patch: unknown, kind: PatchKind = 'merge', opts: { subresource?: string; fieldManager?: string; force?: boolean } = {}): Promise<KubeObject> {
+    return this.request('PATCH', this.path(type, namespace, name, opts.subresource) + query({ fieldManager: opts.fieldManager, force: opts.force }), patch, PATCH_CONTENT_TYPES[kind]);
+  }
+
+  delete(type: ResourceType, namespace: string | undefined, name: string, opts: { gracePeriodSeconds?: number; propagationPolicy?: string; preconditions?: { uid?: string; resourceVersion?: string } } = {}): Promise<KubeObject> {
+    return this.request('DELETE', this.path(type, namespace, name), { apiVersion: 'v1', kind: 'DeleteOptions', ...opts });
+  }
+
+  /**
+   * Streams watch events until the server ends the watch or `signal` aborts. ERROR events are
+   * delivered like the others; a 410 comes as an ERROR event whose object is a Status.
+   */
+  async watch(type: ResourceType, opts: WatchOptions, onEvent: (ev: WatchEvent) => void, signal?: AbortSignal): Promise<void> {
+    const q = query({
+      watch: 'true',
+      resourceVersion: opts.resourceVersion,
+      labelSelector: opts.labelSelector,
+      fieldSelector: opts.fieldSelector,
+      allowWatchBookmarks: opts.allowWatchBookmarks ? 'true' : undefined,
+      timeoutSeconds: opts.timeoutSeconds,
+    });
+    const res = await fetch(this.opts.server + this.path(type, opts.namespace) + q, { headers: this.headers, signal });
+    if (!res.ok) {
+      const text = await res.text();
+      throw fromStatus(text ? (JSON.parse(text) as object) : { code: res.status });
+    }
+    const decoder = new TextDecoder();
+    let buf = '';
+    try {
+      for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
+        buf += decoder.decode(chunk, { stream: true });
+        let nl: number;
+        while ((nl = buf.indexOf('\n')) >= 0) {
+          const line = buf.slice(0, nl).trim();
+          buf = buf.slice(nl + 1);
+          if (line) onEvent(JSON.parse(line) as WatchEvent);
+        }
+      }
+    } catch (err) {
+      if (signal?.aborted) return;
+      throw err;
+    }
+  }
+}
+
+function query(params: Record<string, string | number | boolean | undefined>): string {
+  const entries = Object.entries(params).filter(([, v]) => v !== undefined && v !== '') as [string, string | number | boolean][];
+  if (entries.length === 0) return '';
+  return '?' + entries.map(([k, v]) => `${encodeURIComponent(k)}=${encodeURIComponent(String(v))}`).join('&');
+}

@@ -1,0 +1,49 @@
+import { join } from 'node:path';
+import { silentLogger, type Db, type StoreLogger } from './db/db.js';
+import { openPgDb } from './db/pgDb.js';
+import { openPgliteDb } from './db/pgliteDb.js';
+import { migrate } from './migrate.js';
+import { SqlStore } from './sqlStore.js';
+import type { Store } from './types.js';
+
+export interface OpenStoreOptions {
+  /** Postgres to use. Unset: embedded PGlite in `<dataDir>/pgdata` (in memory without a dataDir). */
+  databaseUrl?: string;
+  dataDir?: string;
+  /** How much change-log history compaction keeps (default 5 minutes). */
+  compactKeepMs?: number;
+  /** How often compaction runs (default 1 minute; 0 disables the schedule). */
+  compactIntervalMs?: number;
+  logger?: StoreLogger;
+}
+
+export const defaultCompactKeepMs = 5 * 60_000;
+export const defaultCompactIntervalMs = 60_000;
+
+/** Opens the database an options object names, without migrating it. */
+export function openDb(opts: Pick<OpenStoreOptions, 'databaseUrl' | 'dataDir' | 'logger'>): Promise<Db> {
+  const logger = opts.logger ?? silentLogger;
+  if (opts.databaseUrl) return openPgDb(opts.databaseUrl, logger);
+  return openPgliteDb(opts.dataDir ? join(opts.dataDir, 'pgdata') : undefined);
+}
+
+/** Migrates `db` and starts a store on it; the store owns `db` from then on and closes it. */
+export async function openStoreOnDb(db: Db, opts: Omit<OpenStoreOptions, 'databaseUrl' | 'dataDir'> = {}): Promise<Store> {
+  const logger = opts.logger ?? silentLogger;
+  try {
+    await migrate(db, logger);
+    return await SqlStore.start(db, {
+      compactKeepMs: opts.compactKeepMs ?? defaultCompactKeepMs,
+      compactIntervalMs: opts.compactIntervalMs ?? defaultCompactIntervalMs,
+      logger,
+    });
+  } catch (err) {
+    await db.close().catch(() => {});
+    throw err;
+  }
+}
+
+/** Opens the cluster store: connects (or starts PGlite), applies pending migrations, starts listening and compacting. */
+export async function openStore(opts: OpenStoreOptions = {}): Promise<Store> {
+  return openStoreOnDb(await openDb(opts), opts);
+}

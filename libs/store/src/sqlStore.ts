@@ -1,0 +1,134 @@
+import type { KubeObject, ObjectKey } from '@skiff/apimachinery';
+import type { Db, StoreLogger } from './db/db.js';
+import { changesSince } from './operations/changesSince.js';
+import { compactChanges } from './operations/compactChanges.js';
+import { getObject } from './operations/getObject.js';
+import { listObjects } from './operations/listObjects.js';
+import { currentResourceVersion, oldestResourceVersion } from './operations/resourceVersions.js';
+import { applyWrites, createWrite, deleteWrite, updateWrite } from './operations/applyWrites.js';
+import { changesChannel } from './schema.js';
+import type { Change, ChangeFilter, ListOptions, ListResult, Store, WritePreconditions } from './types.js';
+import { WriteBatcher } from './writeBatcher.js';
+
+export interface SqlStoreOptions {
+  /** Compact the change log every `compactIntervalMs`, keeping `compactKeepMs` of history. 0 disables. */
+  compactIntervalMs: number;
+  compactKeepMs: number;
+  logger: StoreLogger;
+}
+
+/**
+ * The Store on a migrated database. The SQL lives in ./operations; this class wires it to the
+ * write batcher (group commit), the commit listeners and the compaction schedule, and owns their
+ * lifecycle.
+ */
+export class SqlStore implements Store {
+  private readonly listeners = new Set<(resourceVersion: string) => void>();
+  private readonly writes: WriteBatcher;
+  private unlisten: (() => Promise<void>) | undefined;
+  private compactTimer: NodeJS.Timeout | undefined;
+  private compacting: Promise<unknown> | undefined;
+  private closed: Promise<void> | undefined;
+
+  private constructor(
+    private readonly db: Db,
+    private readonly opts: SqlStoreOptions,
+  ) {
+    this.writes = new WriteBatcher((batch) => applyWrites(db, batch));
+  }
+
+  /** Starts listening for commits (before returning, so no write after this is missed) and the compaction schedule. */
+  static async start(db: Db, opts: SqlStoreOptions): Promise<SqlStore> {
+    const store = new SqlStore(db, opts);
+    store.unlisten = await db.listen(
+      changesChannel,
+      (payload) => store.emit(payload),
+      // Notifications sent while the connection was down are lost: tell listeners the newest version.
+      () => void currentResourceVersion(db).then((rv) => store.emit(rv), (err: Error) => opts.logger.warn({ err: err.message }, 'reading the resourceVersion after reconnecting failed')),
+    );
+    if (opts.compactIntervalMs > 0) {
+      store.compactTimer = setInterval(() => store.scheduledCompaction(), opts.compactIntervalMs);
+      store.compactTimer.unref();
+    }
+    return store;
+  }
+
+  get(key: ObjectKey): Promise<KubeObject | undefined> {
+    return getObject(this.db, key);
+  }
+
+  list(opts: ListOptions): Promise<ListResult> {
+    return listObjects(this.db, opts);
+  }
+
+  create(key: ObjectKey, object: KubeObject): Promise<KubeObject> {
+    return this.writes.submit(createWrite(key, object, new Date()));
+  }
+
+  update(key: ObjectKey, object: KubeObject, pre?: WritePreconditions): Promise<KubeObject> {
+    return this.writes.submit(updateWrite(key, object, pre));
+  }
+
+  delete(key: ObjectKey, pre?: WritePreconditions): Promise<KubeObject> {
+    return this.writes.submit(deleteWrite(key, pre));
+  }
+
+  changesSince(after: string, filter?: ChangeFilter, limit?: number): Promise<Change[]> {
+    return changesSince(this.db, after, filter, limit);
+  }
+
+  currentResourceVersion(): Promise<string> {
+    return currentResourceVersion(this.db);
+  }
+
+  oldestResourceVersion(): Promise<string> {
+    return oldestResourceVersion(this.db);
+  }
+
+  onCommit(listener: (resourceVersion: string) => void): () => void {
+    this.listeners.add(listener);
+    return () => {
+      this.listeners.delete(listener);
+    };
+  }
+
+  compact(keepMs: number): Promise<number> {
+    return compactChanges(this.db, keepMs);
+  }
+
+  close(): Promise<void> {
+    this.closed ??= (async () => {
+      clearInterval(this.compactTimer);
+      this.listeners.clear();
+      await this.compacting;
+      await this.writes.drain();
+      await this.unlisten?.();
+      await this.db.close();
+    })();
+    return this.closed;
+  }
+
+  private emit(resourceVersion: string): void {
+    for (const listener of [...this.listeners]) {
+      try {
+        listener(resourceVersion);
+      } catch (err) {
+        this.opts.logger.error({ err: (err as Error).message }, 'onCommit listener threw');
+      }
+    }
+  }
+
+  private scheduledCompaction(): void {
+    if (this.compacting || this.closed) return;
+    this.compacting = this.compact(this.opts.compactKeepMs)
+      .then(
+        (removed) => {
+          if (removed > 0) this.opts.logger.info({ removed }, 'compacted the change log');
+        },
+        (err: Error) => this.opts.logger.warn({ err: err.message }, 'compacting the change log failed'),
+      )
+      .finally(() => {
+        this.compacting = undefined;
+      });
+  }
+}
