@@ -6,7 +6,7 @@ export interface Principal {
   groups: string[];
 }
 
-export type Authenticator = (token: string) => Principal | undefined;
+export type Authenticator = (token: string) => Principal | undefined | Promise<Principal | undefined>;
 
 /** A bearer-token authenticator over a fixed table of tokens (compared in constant time). */
 export function staticTokens(tokens: Record<string, Principal>): Authenticator {
@@ -26,10 +26,21 @@ export function bearerToken(header: string | undefined): string | undefined {
   return match?.[1];
 }
 
-export function authenticate(authenticator: Authenticator, header: string | undefined): Principal {
+export async function authenticate(authenticator: Authenticator, header: string | undefined): Promise<Principal> {
   const token = bearerToken(header);
   if (!token) throw new UnauthorizedError();
-  const principal = authenticator(token);
+  const principal = await authenticator(token);
   if (!principal) throw new UnauthorizedError();
   return principal;
+}
+
+/** Tries each authenticator in turn. */
+export function anyOf(...authenticators: Authenticator[]): Authenticator {
+  return async (token) => {
+    for (const a of authenticators) {
+      const p = await a(token);
+      if (p) return p;
+    }
+    return undefined;
+  };
 }

@@ -1,7 +1,8 @@
 import type { AddressInfo } from 'node:net';
 import { pino, type Logger } from 'pino';
 import { openStore, type Store } from '@skiff/store';
-import { staticTokens, type Authenticator, type Principal } from './auth.js';
+import { anyOf, staticTokens, type Authenticator, type Principal } from './auth.js';
+import { secretTokenAuthenticator } from './tokenSecrets.js';
 import { ensureSystemNamespaces } from './bootstrap.js';
 import { buildServer } from './server.js';
 
@@ -44,7 +45,7 @@ export async function startApiServer(opts: ApiServerOptions): Promise<RunningApi
       logger: { info: (o: unknown, m?: string) => logger.info(o as object, m), warn: (o: unknown, m?: string) => logger.warn(o as object, m), error: (o: unknown, m?: string) => logger.error(o as object, m) } as never,
     }));
   await ensureSystemNamespaces(store);
-  const authenticator = opts.authenticator ?? staticTokens(opts.tokens ?? {});
+  const authenticator = opts.authenticator ?? anyOf(staticTokens(opts.tokens ?? {}), secretTokenAuthenticator(store));
   const { app } = await buildServer({ store, authenticator, logger, bookmarkIntervalMs: opts.bookmarkIntervalMs });
   await app.listen({ host: opts.host ?? '127.0.0.1', port: opts.port ?? 6443 });
   const port = (app.server.address() as AddressInfo).port;

@@ -229,7 +229,7 @@ export class Rest {
         throw new ConflictError({ kind: type.resource, group: type.group, name: path.name }, `Precondition failed: ResourceVersion in precondition: ${pre.resourceVersion}, ResourceVersion in object meta: ${old.metadata.resourceVersion}`);
       }
       const plan = planDeletion(type, old, opts, this.clock());
-      if (opts.dryRun) return plan.kind === 'now' ? old : plan.object;
+      if (opts.dryRun) return plan.kind === 'mark' ? plan.object : old;
       try {
         if (plan.kind === 'now') return await this.store.delete(key, { uid: old.metadata.uid, resourceVersion: old.metadata.resourceVersion });
         if (plan.kind === 'unchanged') return old;

@@ -3,6 +3,7 @@ import {
   ApiError,
   BadRequestError,
   ExpiredError,
+  ForbiddenError,
   NotFoundError,
   parseFieldSelector,
   parseLabelSelector,
@@ -17,6 +18,9 @@ import {
 import type { Store } from '@skiff/store';
 import type { Logger } from 'pino';
 import { authenticate, type Authenticator, type Principal } from './auth.js';
+import { authorize, authorizePodAccess, nodeNameOf, type Verb } from './authorizer.js';
+import { proxyPodLog } from './podLogs.js';
+import { keyOf } from './objects.js';
 import { decodeBody, patchTypeOf, requireObject } from './body.js';
 import { apiGroup, apiGroupList, apiResourceList, coreVersions, VERSION_INFO } from './discovery.js';
 import { negotiate, serialize, type Output } from './negotiate.js';
@@ -58,7 +62,7 @@ export async function buildServer(opts: ServerOptions): Promise<{ app: FastifyIn
   const namespaces = new NamespaceFinalizer(opts.store, rest, opts.logger, opts.namespaceDeleteDelayMs);
   namespaces.start();
 
-  const app = Fastify({ loggerInstance: opts.logger, disableRequestLogging: true, bodyLimit, forceCloseConnections: true });
+  const app = Fastify({ loggerInstance: opts.logger, disableRequestLogging: true, bodyLimit, forceCloseConnections: true }) as unknown as FastifyInstance;
 
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', { parseAs: 'string', bodyLimit }, (_req, body, done) => done(null, body));
@@ -66,7 +70,7 @@ export async function buildServer(opts: ServerOptions): Promise<{ app: FastifyIn
   app.addHook('onRequest', async (req) => {
     const pathname = req.url.split('?')[0];
     if (PUBLIC_PATHS.has(pathname)) return;
-    req.principal = authenticate(opts.authenticator, req.headers.authorization);
+    req.principal = await authenticate(opts.authenticator, req.headers.authorization);
   });
 
   app.addHook('onResponse', async (req, reply) => {
@@ -144,6 +148,15 @@ export async function buildServer(opts: ServerOptions): Promise<{ app: FastifyIn
     const output = negotiate(req.headers.accept, !path.subresource);
     const fieldManager = query.fieldManager || defaultFieldManager(req.headers['user-agent']);
     const dryRun = query.dryRun === 'All';
+    const principal = req.principal!;
+    authorize(principal, { verb: verbOf(req.method, path.name, query), path, query });
+    if (nodeNameOf(principal) !== undefined) {
+      if (path.type.resource === 'pods' && path.name) authorizePodAccess(principal, await opts.store.get(keyOf(path.type, path.namespace, path.name)));
+      if (path.type.resource === 'nodes' && req.method === 'POST') {
+        const body = requireObject(decodeBody(req.body as string, req.headers['content-type'])) as KubeObject;
+        if (body.metadata?.name !== nodeNameOf(principal)) throw new ForbiddenError(`node "${nodeNameOf(principal)}" may only register itself`, { kind: 'nodes' });
+      }
+    }
 
     switch (req.method) {
       case 'GET': {
@@ -152,7 +165,7 @@ export async function buildServer(opts: ServerOptions): Promise<{ app: FastifyIn
           const page = await rest.list(path, { labelSelector: query.labelSelector, fieldSelector: query.fieldSelector, limit: intParam(query.limit, 'limit'), continue: query.continue });
           return respondList(reply, path.type, page, output, query);
         }
-        if (path.subresource === 'log') throw new BadRequestError(`pod "${path.name}" has no node agent serving logs yet`);
+        if (path.subresource === 'log') return proxyPodLog(opts.store, path, query, reply);
         return respondObject(reply, path.type, await rest.get(path), output, 200, query);
       }
       case 'POST': {
@@ -293,6 +306,21 @@ export async function buildServer(opts: ServerOptions): Promise<{ app: FastifyIn
     namespaces.stop();
   });
   return { app, hub };
+}
+
+function verbOf(method: string, name: string | undefined, query: Record<string, string | undefined>): Verb {
+  switch (method) {
+    case 'GET':
+      return name === undefined ? (isTrue(query.watch) ? 'watch' : 'list') : 'get';
+    case 'POST':
+      return 'create';
+    case 'PUT':
+      return 'update';
+    case 'PATCH':
+      return 'patch';
+    default:
+      return name === undefined ? 'deletecollection' : 'delete';
+  }
 }
 
 function isTrue(v: string | undefined): boolean {

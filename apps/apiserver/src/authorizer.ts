@@ -1,0 +1,69 @@
+import { ForbiddenError, NODE_GROUP, NODE_USER_PREFIX, type KubeObject } from '@skiff/apimachinery';
+import type { Principal } from './auth.js';
+import type { ResourcePath } from './paths.js';
+
+
+export function nodeNameOf(p: Principal): string | undefined {
+  return p.groups.includes(NODE_GROUP) && p.name.startsWith(NODE_USER_PREFIX) ? p.name.slice(NODE_USER_PREFIX.length) : undefined;
+}
+
+export type Verb = 'get' | 'list' | 'watch' | 'create' | 'update' | 'patch' | 'delete' | 'deletecollection';
+
+export interface Request {
+  verb: Verb;
+  path: ResourcePath;
+  query: Record<string, string | undefined>;
+}
+
+/**
+ * Decides before the handler runs. Admins (system:masters) may do everything. A node may act only
+ * on its own Node and Lease and on the pods bound to it (like Kubernetes' Node authorizer and
+ * NodeRestriction admission), and read what its pods reference; pod-specific checks that need the
+ * stored pod are made by `authorizePodAccess`.
+ */
+export function authorize(p: Principal, req: Request): void {
+  if (p.groups.includes('system:masters')) return;
+  const node = nodeNameOf(p);
+  if (node !== undefined && nodeMay(node, req)) return;
+  const what = `${req.path.type.resource}${req.path.subresource ? `/${req.path.subresource}` : ''}`;
+  throw new ForbiddenError(
+    `${what}${req.path.name ? ` "${req.path.name}"` : ''} is forbidden: User "${p.name}" cannot ${req.verb} resource "${what}" in API group "${req.path.type.group}"${req.path.namespace ? ` in the namespace "${req.path.namespace}"` : ''}`,
+    { kind: req.path.type.resource, group: req.path.type.group, name: req.path.name },
+  );
+}
+
+function nodeMay(node: string, { verb, path, query }: Request): boolean {
+  const r = path.type.resource;
+  const read = verb === 'get' || verb === 'list' || verb === 'watch';
+  switch (r) {
+    case 'nodes':
+      if (read) return true;
+      return path.name === node || (verb === 'create' && path.name === undefined);
+    case 'leases':
+      return path.namespace === 'kube-node-lease' && (path.name === node || (verb === 'create' && path.name === undefined) || (read && path.name === undefined));
+    case 'pods':
+      if (path.name === undefined) return read && query.fieldSelector === `spec.nodeName=${node}`;
+      // Which node a named pod is bound to is checked against the stored pod by authorizePodAccess.
+      return read || verb === 'delete' || ((verb === 'update' || verb === 'patch') && path.subresource === 'status');
+    case 'configmaps':
+    case 'secrets':
+    case 'services':
+    case 'endpoints':
+    case 'namespaces':
+      return read;
+    case 'events':
+      return verb === 'create' || verb === 'patch' || verb === 'update';
+    default:
+      return false;
+  }
+}
+
+/** For node principals: a named pod may only be touched by the node it is bound to. */
+export function authorizePodAccess(p: Principal, pod: KubeObject | undefined): void {
+  const node = nodeNameOf(p);
+  if (node === undefined || p.groups.includes('system:masters') || !pod) return;
+  const boundTo = (pod.spec as { nodeName?: string } | undefined)?.nodeName;
+  if (boundTo !== node) {
+    throw new ForbiddenError(`pods "${pod.metadata.name}" is forbidden: node "${node}" can only access pods bound to it`, { kind: 'pods', name: pod.metadata.name });
+  }
+}

@@ -1,0 +1,59 @@
+import { Readable } from 'node:stream';
+import { BadRequestError, NotFoundError, ApiError, type KubeObject } from '@skiff/apimachinery';
+import type { Store } from '@skiff/store';
+import type { FastifyReply } from 'fastify';
+import type { ResourcePath } from './paths.js';
+import { nodeToken } from './tokenSecrets.js';
+
+const LOG_PARAMS = ['follow', 'tailLines', 'previous', 'timestamps', 'limitBytes', 'sinceSeconds'];
+
+/**
+ * `GET pods/NAME/log`: finds the pod's node and streams the node agent's log endpoint back to the
+ * client, as kube-apiserver proxies to the kubelet (`kubectl logs`, `-f`, `--tail`, `--previous`, `-c`).
+ */
+export async function proxyPodLog(store: Store, path: ResourcePath, query: Record<string, string | undefined>, reply: FastifyReply): Promise<FastifyReply> {
+  const pod = await store.get({ group: '', resource: 'pods', namespace: path.namespace ?? '', name: path.name! });
+  if (!pod) throw new NotFoundError({ kind: 'pods', name: path.name });
+  const container = chooseContainer(pod, query.container);
+  const nodeName = (pod.spec as { nodeName?: string } | undefined)?.nodeName;
+  if (!nodeName) throw new BadRequestError(`pod ${pod.metadata.name} does not have a host assigned`);
+  const node = await store.get({ group: '', resource: 'nodes', namespace: '', name: nodeName });
+  if (!node) throw new NotFoundError({ kind: 'nodes', name: nodeName });
+  const status = (node.status ?? {}) as { addresses?: { type: string; address: string }[]; daemonEndpoints?: { kubeletEndpoint?: { Port?: number } } };
+  const address = status.addresses?.find((a) => a.type === 'InternalIP')?.address ?? '127.0.0.1';
+  const port = status.daemonEndpoints?.kubeletEndpoint?.Port;
+  if (!port) throw new BadRequestError(`node ${nodeName} does not serve logs (no daemon endpoint)`);
+  const token = await nodeToken(store, nodeName);
+  const params = new URLSearchParams();
+  for (const p of LOG_PARAMS) if (query[p] !== undefined) params.set(p, query[p]!);
+  const url = `http://${address}:${port}/containerLogs/${encodeURIComponent(pod.metadata.namespace!)}/${encodeURIComponent(pod.metadata.name!)}/${encodeURIComponent(container)}?${params}`;
+  let res: Response;
+  try {
+    res = await fetch(url, { headers: token ? { authorization: `Bearer ${token}` } : {} });
+  } catch (err) {
+    throw new ApiError(502, 'InternalError', `failed to reach the node agent of ${nodeName}: ${(err as Error).message}`);
+  }
+  if (!res.ok) {
+    const text = await res.text();
+    throw new ApiError(res.status === 404 ? 404 : 400, res.status === 404 ? 'NotFound' : 'BadRequest', text.trim() || `the node agent answered ${res.status}`);
+  }
+  reply.hijack();
+  reply.raw.writeHead(200, { 'content-type': 'text/plain; charset=utf-8', 'transfer-encoding': 'chunked' });
+  const body = Readable.fromWeb(res.body as never);
+  reply.raw.on('close', () => body.destroy());
+  body.on('error', () => reply.raw.end());
+  body.pipe(reply.raw);
+  return reply;
+}
+
+function chooseContainer(pod: KubeObject, requested: string | undefined): string {
+  const spec = (pod.spec ?? {}) as { containers?: { name: string }[]; initContainers?: { name: string }[] };
+  const names = (spec.containers ?? []).map((c) => c.name);
+  const all = [...names, ...(spec.initContainers ?? []).map((c) => c.name)];
+  if (requested) {
+    if (!all.includes(requested)) throw new BadRequestError(`container ${requested} is not valid for pod ${pod.metadata.name}`);
+    return requested;
+  }
+  if (names.length === 1) return names[0];
+  throw new BadRequestError(`a container name must be specified for pod ${pod.metadata.name}, choose one of: [${names.join(' ')}]`);
+}
