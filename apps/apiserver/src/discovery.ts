@@ -21,7 +21,8 @@ export function apiGroupList(): object {
   return {
     kind: 'APIGroupList',
     apiVersion: 'v1',
-    groups: API_GROUPS.map((g) => apiGroup(g.group, g.versions)),
+    // A group is advertised once it serves a kind: kubectl treats an empty group as an error.
+    groups: API_GROUPS.filter((g) => g.versions.some((v) => resourcesIn(g.group, v).length > 0)).map((g) => apiGroup(g.group, g.versions)),
   };
 }
 

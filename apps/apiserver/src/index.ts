@@ -23,6 +23,8 @@ export interface ApiServerOptions {
   bookmarkIntervalMs?: number;
   compactKeepMs?: number;
   compactIntervalMs?: number;
+  /** Serve HTTPS with this certificate and key (PEM). */
+  tls?: { cert: string; key: string };
 }
 
 export interface RunningApiServer {
@@ -46,12 +48,12 @@ export async function startApiServer(opts: ApiServerOptions): Promise<RunningApi
     }));
   await ensureSystemNamespaces(store);
   const authenticator = opts.authenticator ?? anyOf(staticTokens(opts.tokens ?? {}), secretTokenAuthenticator(store));
-  const { app } = await buildServer({ store, authenticator, logger, bookmarkIntervalMs: opts.bookmarkIntervalMs });
+  const { app } = await buildServer({ store, authenticator, logger, bookmarkIntervalMs: opts.bookmarkIntervalMs, tls: opts.tls });
   await app.listen({ host: opts.host ?? '127.0.0.1', port: opts.port ?? 6443 });
   const port = (app.server.address() as AddressInfo).port;
   const host = opts.host && opts.host !== '0.0.0.0' ? opts.host : '127.0.0.1';
   return {
-    url: `http://${host}:${port}`,
+    url: `${opts.tls ? 'https' : 'http'}://${host}:${port}`,
     port,
     store,
     close: async () => {

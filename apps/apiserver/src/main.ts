@@ -13,8 +13,10 @@ const program = new Command('skiff-apiserver')
   .option('--host <host>', 'address to listen on', process.env.SKIFF_HOST ?? '127.0.0.1')
   .option('--port <n>', 'port to listen on', process.env.SKIFF_PORT ?? '6443')
   .option('--token-file <file>', 'JSON file mapping bearer tokens to {name, groups}')
+  .option('--tls-cert-file <file>', 'serve HTTPS with this certificate (PEM)')
+  .option('--tls-private-key-file <file>', 'the private key of --tls-cert-file (PEM)')
   .parse();
-const opts = program.opts<{ dataDir: string; host: string; port: string; tokenFile?: string }>();
+const opts = program.opts<{ dataDir: string; host: string; port: string; tokenFile?: string; tlsCertFile?: string; tlsPrivateKeyFile?: string }>();
 const logger = pino({ name: 'apiserver' });
 const tokenFile = opts.tokenFile ?? `${opts.dataDir}/tokens.json`;
 const tokens = JSON.parse(readFileSync(tokenFile, 'utf8')) as Record<string, Principal>;
@@ -26,6 +28,7 @@ const server = await startApiServer({
   port: Number(opts.port),
   tokens,
   logger,
+  tls: opts.tlsCertFile && opts.tlsPrivateKeyFile ? { cert: readFileSync(opts.tlsCertFile, 'utf8'), key: readFileSync(opts.tlsPrivateKeyFile, 'utf8') } : undefined,
 });
 logger.info({ url: server.url }, 'apiserver listening');
 

@@ -143,7 +143,7 @@ export class Rest {
       }
       let candidate = applyDefaults(prepareForCreate(type, obj));
       validateObject(candidate, type);
-      if (!opts.applied) candidate = recordUpdateManager(undefined, candidate, opts.fieldManager, nowRfc3339(this.clock()));
+      if (!opts.applied) candidate = recordUpdateManager(undefined, candidate, opts.fieldManager, nowRfc3339(this.clock()), patchSchemaFor(candidate.apiVersion, candidate.kind));
       candidate.metadata.creationTimestamp = nowRfc3339(this.clock());
       if (opts.dryRun) {
         const existing = await this.store.get(keyOf(type, candidate.metadata.namespace, candidate.metadata.name!));
@@ -336,7 +336,7 @@ export class Rest {
       }
       return old;
     }
-    if (!applied) next = recordUpdateManager(old, next, opts.fieldManager, nowRfc3339(this.clock()));
+    if (!applied) next = recordUpdateManager(old, next, opts.fieldManager, nowRfc3339(this.clock()), patchSchemaFor(next.apiVersion, next.kind));
     if (opts.dryRun) return next;
     const key = keyOf(type, old.metadata.namespace, old.metadata.name!);
     const stored = await this.store.update(key, next, { resourceVersion: precondition, uid: old.metadata.uid });

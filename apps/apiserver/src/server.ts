@@ -1,4 +1,4 @@
-import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import Fastify, { LogController, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import {
   ApiError,
   BadRequestError,
@@ -20,6 +20,7 @@ import type { Logger } from 'pino';
 import { authenticate, type Authenticator, type Principal } from './auth.js';
 import { authorize, authorizePodAccess, nodeNameOf, type Verb } from './authorizer.js';
 import { proxyPodLog } from './podLogs.js';
+import { decodeProtobufObject } from './protobuf.js';
 import { keyOf } from './objects.js';
 import { decodeBody, patchTypeOf, requireObject } from './body.js';
 import { apiGroup, apiGroupList, apiResourceList, coreVersions, VERSION_INFO } from './discovery.js';
@@ -41,6 +42,7 @@ export interface ServerOptions {
   clock?: () => Date;
   /** How long a deleted namespace keeps its contents before they are deleted for it. */
   namespaceDeleteDelayMs?: number;
+  tls?: { cert: string; key: string };
 }
 
 const PUBLIC_PATHS = new Set(['/healthz', '/readyz', '/livez', '/version']);
@@ -62,9 +64,10 @@ export async function buildServer(opts: ServerOptions): Promise<{ app: FastifyIn
   const namespaces = new NamespaceFinalizer(opts.store, rest, opts.logger, opts.namespaceDeleteDelayMs);
   namespaces.start();
 
-  const app = Fastify({ loggerInstance: opts.logger, disableRequestLogging: true, bodyLimit, forceCloseConnections: true }) as unknown as FastifyInstance;
+  const app = Fastify({ ...(opts.tls ? { https: opts.tls } : {}), loggerInstance: opts.logger, logController: new LogController({ disableRequestLogging: true }), bodyLimit, forceCloseConnections: true }) as unknown as FastifyInstance;
 
   app.removeAllContentTypeParsers();
+  app.addContentTypeParser('application/vnd.kubernetes.protobuf', { parseAs: 'buffer', bodyLimit }, (_req, body, done) => done(null, body));
   app.addContentTypeParser('*', { parseAs: 'string', bodyLimit }, (_req, body, done) => done(null, body));
 
   app.addHook('onRequest', async (req) => {
@@ -153,7 +156,7 @@ export async function buildServer(opts: ServerOptions): Promise<{ app: FastifyIn
     if (nodeNameOf(principal) !== undefined) {
       if (path.type.resource === 'pods' && path.name) authorizePodAccess(principal, await opts.store.get(keyOf(path.type, path.namespace, path.name)));
       if (path.type.resource === 'nodes' && req.method === 'POST') {
-        const body = requireObject(decodeBody(req.body as string, req.headers['content-type'])) as KubeObject;
+        const body = requestObject(req);
         if (body.metadata?.name !== nodeNameOf(principal)) throw new ForbiddenError(`node "${nodeNameOf(principal)}" may only register itself`, { kind: 'nodes' });
       }
     }
@@ -169,12 +172,12 @@ export async function buildServer(opts: ServerOptions): Promise<{ app: FastifyIn
         return respondObject(reply, path.type, await rest.get(path), output, 200, query);
       }
       case 'POST': {
-        const body = requireObject(decodeBody(req.body as string, req.headers['content-type'])) as KubeObject;
+        const body = requestObject(req);
         const created = await rest.create(path, body, { dryRun, fieldManager });
         return respondObject(reply, path.type, created, output, 201, query);
       }
       case 'PUT': {
-        const body = requireObject(decodeBody(req.body as string, req.headers['content-type'])) as KubeObject;
+        const body = requestObject(req);
         const updated = await rest.update(path, body, { dryRun, fieldManager });
         return respondObject(reply, path.type, updated, output, 200, query);
       }
@@ -306,6 +309,12 @@ export async function buildServer(opts: ServerOptions): Promise<{ app: FastifyIn
     namespaces.stop();
   });
   return { app, hub };
+}
+
+/** The object in a create/update body: JSON, YAML, or (from kubectl's typed clients) protobuf. */
+function requestObject(req: FastifyRequest): KubeObject {
+  if (Buffer.isBuffer(req.body)) return decodeProtobufObject(req.body);
+  return requireObject(decodeBody(req.body as string, req.headers['content-type'])) as KubeObject;
 }
 
 function verbOf(method: string, name: string | undefined, query: Record<string, string | undefined>): Verb {

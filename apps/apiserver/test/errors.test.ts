@@ -79,12 +79,12 @@ describe('bad input gets a Kubernetes Status and changes nothing', () => {
   });
 
   it('no token, or a wrong one, is a 401', async () => {
-    const none = await api(server, undefined)('GET', '/api/v1/namespaces');
+    const none = await api(server, null)('GET', '/api/v1/namespaces');
     expect(none.status).toBe(401);
     expect(none.json).toMatchObject({ kind: 'Status', reason: 'Unauthorized', code: 401 });
     const wrong = await api(server, 'not-the-token')('GET', '/api/v1/namespaces');
     expect(wrong.status).toBe(401);
-    const version = await api(server, undefined)('GET', '/version');
+    const version = await api(server, null)('GET', '/version');
     expect(version.status).toBe(200);
     expect(version.json.major).toBe('1');
   });

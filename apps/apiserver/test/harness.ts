@@ -46,7 +46,7 @@ export async function startTestServer(b: TestBackend, extra: Partial<Parameters<
 }
 
 /** A small HTTP client for raw API calls. */
-export function api(server: { url: string }, token: string | undefined = ADMIN_TOKEN) {
+export function api(server: { url: string }, token: string | null = ADMIN_TOKEN) {
   return async (method: string, path: string, body?: unknown, contentType = 'application/json', headers: Record<string, string> = {}) => {
     const res = await fetch(server.url + path, {
       method,

@@ -1,8 +1,10 @@
 import { mkdirSync, readFileSync } from 'node:fs';
+import https from 'node:https';
 import { join, resolve } from 'node:path';
 import { writeKubeconfig } from './kubeconfig.js';
 import { appEntry, startProcess, stopProcess, waitFor, type ManagedProcess } from './processes.js';
 import { ensureTokens } from './tokens.js';
+import { ensurePki } from './pki.js';
 
 export interface UpOptions {
   dataDir: string;
@@ -20,7 +22,11 @@ export async function up(opts: UpOptions): Promise<void> {
   const logDir = join(dataDir, 'logs');
   mkdirSync(logDir, { recursive: true });
   const { file: tokenFile, adminToken } = ensureTokens(dataDir);
-  const url = `http://${opts.host === '0.0.0.0' ? '127.0.0.1' : opts.host}:${opts.port}`;
+  const pki = ensurePki(dataDir, opts.host === '0.0.0.0' || opts.host === '127.0.0.1' ? [] : [opts.host]);
+  const url = `https://${opts.host === '0.0.0.0' ? '127.0.0.1' : opts.host}:${opts.port}`;
+  // Every process Skiff starts trusts the cluster CA (the API server serves HTTPS only).
+  const childEnv = { ...process.env, NODE_EXTRA_CA_CERTS: pki.caFile };
+  process.env.NODE_EXTRA_CA_CERTS = pki.caFile;
   const processes: ManagedProcess[] = [];
   let stopping = false;
 
@@ -38,8 +44,9 @@ export async function up(opts: UpOptions): Promise<void> {
   const apiserver = startProcess(
     'apiserver',
     appEntry('@skiff/apiserver/main'),
-    ['--data-dir', dataDir, '--host', opts.host, '--port', String(opts.port), '--token-file', tokenFile],
+    ['--data-dir', dataDir, '--host', opts.host, '--port', String(opts.port), '--token-file', tokenFile, '--tls-cert-file', pki.certFile, '--tls-private-key-file', pki.keyFile],
     join(logDir, 'apiserver.log'),
+    childEnv,
   );
   processes.push(apiserver);
   apiserver.exited.then((code) => {
@@ -52,18 +59,29 @@ export async function up(opts: UpOptions): Promise<void> {
 
   await waitFor(
     'the API server to be ready',
-    async () => (await fetch(`${url}/readyz`)).ok,
+    async () => (await httpsGet(`${url}/readyz`, pki.caPem)) === 200,
     60_000,
     () => (apiserver.child.exitCode !== null ? `apiserver exited; see ${apiserver.logFile}` : undefined),
   );
 
   const kubeconfig = join(dataDir, 'kubeconfig');
-  writeKubeconfig(kubeconfig, url, adminToken);
+  writeKubeconfig(kubeconfig, url, adminToken, pki.caPem);
   console.log(`skiff: cluster is up (data dir ${dataDir}, logs in ${logDir})`);
   console.log(`API server: ${url}`);
   console.log(`status page: ${url}/`);
   console.log(`kubeconfig: ${kubeconfig}`);
   console.log(`  try: KUBECONFIG=${kubeconfig} kubectl get namespaces`);
+}
+
+function httpsGet(url: string, ca: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const req = https.get(url, { ca, timeout: 2000 }, (res) => {
+      res.resume();
+      resolve(res.statusCode ?? 0);
+    });
+    req.on('error', reject);
+    req.on('timeout', () => req.destroy(new Error('timeout')));
+  });
 }
 
 function tail(file: string, lines = 20): string {

@@ -1,5 +1,6 @@
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import https from 'node:https';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -54,7 +55,7 @@ export async function startCluster(opts: { env?: NodeJS.ProcessEnv; nodes?: numb
   });
   const exited = new Promise<void>((resolve) => child.on('exit', () => resolve()));
   return {
-    url: `http://127.0.0.1:${port}`,
+    url: `https://127.0.0.1:${port}`,
     kubeconfig,
     dataDir,
     output: () => out,
@@ -104,4 +105,17 @@ export async function eventually<T>(what: string, fn: () => Promise<T | undefine
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${last ? `: ${(last as Error).message}` : ''}`);
     await new Promise((r) => setTimeout(r, 50));
   }
+}
+
+/** An HTTPS request to the cluster, trusting its CA (the API server serves TLS only). */
+export function request(cluster: Pick<TestCluster, 'url' | 'dataDir'>, path: string, token?: string): Promise<{ status: number; body: string }> {
+  const ca = readFileSync(join(cluster.dataDir, 'pki', 'ca.crt'), 'utf8');
+  return new Promise((resolve, reject) => {
+    const req = https.get(cluster.url + path, { ca, headers: token ? { authorization: `Bearer ${token}` } : {} }, (res) => {
+      let body = '';
+      res.on('data', (d) => (body += d));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+    });
+    req.on('error', reject);
+  });
 }

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import yaml from 'js-yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { eventually, kubectl, kubectlOk, startCluster, type TestCluster } from './cluster.js';
+import { eventually, kubectl, kubectlOk, request, startCluster, type TestCluster } from './cluster.js';
 
 const MANIFEST = `
 apiVersion: v1
@@ -137,12 +137,12 @@ describe('the real kubectl against `skiff up`', () => {
   it('creates a configmap imperatively and server-side applies another', async () => {
     expect(await kubectlOk(cluster, ['create', 'configmap', 'cfg', '-n', 'e2e', '--from-literal=a=1'])).toContain('configmap/cfg created');
     expect(await kubectlOk(cluster, ['apply', '--server-side', '-f', join(dir, 'settings.yaml')])).toContain('configmap/settings serverside-applied');
-    const cm = JSON.parse(await kubectlOk(cluster, ['get', 'cm', 'settings', '-n', 'e2e', '-o', 'json']));
+    const cm = JSON.parse(await kubectlOk(cluster, ['get', 'cm', 'settings', '-n', 'e2e', '-o', 'json', '--show-managed-fields']));
     expect(cm.data).toEqual({ mode: 'fast' });
     expect(cm.metadata.managedFields.some((m: { manager: string; operation: string }) => m.manager === 'kubectl' && m.operation === 'Apply')).toBe(true);
     // Applying the same configuration again is a no-op for the stored object.
     expect(await kubectlOk(cluster, ['apply', '--server-side', '-f', join(dir, 'settings.yaml')])).toContain('configmap/settings serverside-applied');
-    const again = JSON.parse(await kubectlOk(cluster, ['get', 'cm', 'settings', '-n', 'e2e', '-o', 'json']));
+    const again = JSON.parse(await kubectlOk(cluster, ['get', 'cm', 'settings', '-n', 'e2e', '-o', 'json', '--show-managed-fields']));
     expect(again.metadata.resourceVersion).toBe(cm.metadata.resourceVersion);
   });
 
@@ -171,10 +171,10 @@ describe('the real kubectl against `skiff up`', () => {
   });
 
   it('refuses a request without the token', async () => {
-    const res = await fetch(`${cluster.url}/api/v1/namespaces`);
+    const res = await request(cluster, '/api/v1/namespaces');
     expect(res.status).toBe(401);
-    const status = await res.json();
-    expect(status).toMatchObject({ kind: 'Status', reason: 'Unauthorized', code: 401 });
-    expect((await fetch(`${cluster.url}/healthz`)).status).toBe(200);
+    expect(JSON.parse(res.body)).toMatchObject({ kind: 'Status', reason: 'Unauthorized', code: 401 });
+    expect((await request(cluster, '/api/v1/namespaces', 'wrong-token')).status).toBe(401);
+    expect((await request(cluster, '/healthz')).status).toBe(200);
   });
 });

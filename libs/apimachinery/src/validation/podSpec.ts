@@ -358,8 +358,10 @@ function validateEnv(raw: unknown, path: FieldPath, errs: FieldErrors): void {
     if (from.fieldRef !== undefined) {
       sources++;
       const ref = obj(from.fieldRef, vp.child('fieldRef'), errs);
+      // apiVersion is defaulted to v1, so only an explicitly empty one is missing.
+      const apiVersion = str(ref.apiVersion, vp.child('fieldRef', 'apiVersion'), errs);
+      if (ref.apiVersion !== undefined && !apiVersion) errs.push(required(vp.child('fieldRef', 'apiVersion')));
       const fieldPath = str(ref.fieldPath, vp.child('fieldRef', 'fieldPath'), errs);
-      if (!str(ref.apiVersion, vp.child('fieldRef', 'apiVersion'), errs) && ref.apiVersion !== undefined) errs.push(required(vp.child('fieldRef', 'apiVersion')));
       if (!fieldPath) errs.push(required(vp.child('fieldRef', 'fieldPath')));
       else validateDownwardFieldPath(fieldPath, vp.child('fieldRef'), errs);
     }

@@ -1,0 +1,64 @@
+import { generateKeyPairSync, randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { hostname } from 'node:os';
+import { join } from 'node:path';
+import forge from 'node-forge';
+
+export interface Pki {
+  caFile: string;
+  certFile: string;
+  keyFile: string;
+  caPem: string;
+}
+
+function rsaKeyPair(): { privatePem: string; publicPem: string } {
+  const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+  return { privatePem: privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(), publicPem: publicKey.export({ type: 'spki', format: 'pem' }).toString() };
+}
+
+function certificate(subjectCn: string, publicPem: string, issuer: { cn: string; keyPem: string }, opts: { ca: boolean; years: number; altNames?: { type: number; value?: string; ip?: string }[] }): string {
+  const cert = forge.pki.createCertificate();
+  cert.publicKey = forge.pki.publicKeyFromPem(publicPem);
+  cert.serialNumber = '01' + randomBytes(15).toString('hex');
+  cert.validity.notBefore = new Date(Date.now() - 60_000);
+  cert.validity.notAfter = new Date(Date.now() + opts.years * 365 * 24 * 3600 * 1000);
+  cert.setSubject([{ name: 'commonName', value: subjectCn }]);
+  cert.setIssuer([{ name: 'commonName', value: issuer.cn }]);
+  const extensions: object[] = [{ name: 'basicConstraints', cA: opts.ca, critical: true }];
+  if (opts.ca) extensions.push({ name: 'keyUsage', keyCertSign: true, cRLSign: true, digitalSignature: true, critical: true });
+  else {
+    extensions.push({ name: 'keyUsage', digitalSignature: true, keyEncipherment: true, critical: true });
+    extensions.push({ name: 'extKeyUsage', serverAuth: true });
+    extensions.push({ name: 'subjectAltName', altNames: opts.altNames ?? [] });
+  }
+  cert.setExtensions(extensions);
+  cert.sign(forge.pki.privateKeyFromPem(issuer.keyPem) as forge.pki.rsa.PrivateKey, forge.md.sha256.create());
+  return forge.pki.certificateToPem(cert);
+}
+
+/**
+ * The cluster's CA and the API server's serving certificate, made at first start in DIR/pki.
+ * kubectl sends bearer tokens only over TLS, so the API server always serves HTTPS.
+ */
+export function ensurePki(dataDir: string, extraHosts: string[] = []): Pki {
+  const dir = join(dataDir, 'pki');
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  const caFile = join(dir, 'ca.crt');
+  const caKeyFile = join(dir, 'ca.key');
+  const certFile = join(dir, 'apiserver.crt');
+  const keyFile = join(dir, 'apiserver.key');
+  if (!existsSync(caFile) || !existsSync(caKeyFile)) {
+    const ca = rsaKeyPair();
+    writeFileSync(caKeyFile, ca.privatePem, { mode: 0o600 });
+    writeFileSync(caFile, certificate('skiff-ca', ca.publicPem, { cn: 'skiff-ca', keyPem: ca.privatePem }, { ca: true, years: 10 }));
+  }
+  if (!existsSync(certFile) || !existsSync(keyFile)) {
+    const server = rsaKeyPair();
+    const hosts = [...new Set(['localhost', hostname(), ...extraHosts.filter((h) => !/^\d+\.\d+\.\d+\.\d+$/.test(h))])];
+    const ips = [...new Set(['127.0.0.1', ...extraHosts.filter((h) => /^\d+\.\d+\.\d+\.\d+$/.test(h))])];
+    const altNames = [...hosts.map((value) => ({ type: 2, value })), ...ips.map((ip) => ({ type: 7, ip }))];
+    writeFileSync(keyFile, server.privatePem, { mode: 0o600 });
+    writeFileSync(certFile, certificate('skiff-apiserver', server.publicPem, { cn: 'skiff-ca', keyPem: readFileSync(caKeyFile, 'utf8') }, { ca: false, years: 5, altNames }));
+  }
+  return { caFile, certFile, keyFile, caPem: readFileSync(caFile, 'utf8') };
+}

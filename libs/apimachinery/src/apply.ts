@@ -1,0 +1,225 @@
+import { ConflictError, type StatusCause } from './errors.js';
+import { applyStrategicMergePatch, deepEqual, isPlainObject } from './patch.js';
+import type { PatchSchema } from './patchSchema.js';
+import type { KubeObject, ManagedFieldsEntry } from './types.js';
+
+/**
+ * Server-side apply and field ownership (metadata.managedFields, FieldsV1).
+ *
+ * A field path is a list of FieldsV1 elements: `f:<field>` for a map key, `k:{"name":"web"}` for
+ * the element of a keyed list, `v:"x"` for a member of a set-like primitive list. Ownership is
+ * tracked on leaves; a list replaced whole (no merge key) is one leaf.
+ */
+type Path = string[];
+
+/** Fields the server maintains: never owned, never applied. */
+const IGNORED_TOP = new Set(['apiVersion', 'kind']);
+const IGNORED_META = new Set(['managedFields', 'resourceVersion', 'uid', 'creationTimestamp', 'generation', 'deletionTimestamp', 'deletionGracePeriodSeconds', 'selfLink', 'name', 'namespace', 'generateName']);
+
+function schemaPath(names: string[]): string {
+  return names.join('.');
+}
+
+/** Every owned leaf of `obj`, as FieldsV1 paths. */
+export function fieldPaths(obj: KubeObject, schema: PatchSchema): Path[] {
+  const out: Path[] = [];
+  const walk = (value: unknown, path: Path, names: string[]) => {
+    if (isPlainObject(value)) {
+      const entries = Object.entries(value).filter(([k, v]) => {
+        if (v === undefined) return false;
+        if (names.length === 0 && IGNORED_TOP.has(k)) return false;
+        if (names.length === 1 && names[0] === 'metadata' && IGNORED_META.has(k)) return false;
+        return true;
+      });
+      if (entries.length === 0) {
+        if (path.length > 0) out.push(path);
+        return;
+      }
+      for (const [k, v] of entries) walk(v, [...path, `f:${k}`], [...names, k]);
+      return;
+    }
+    if (Array.isArray(value)) {
+      const meta = schema.list(schemaPath(names));
+      if (meta?.mergeKey) {
+        for (const el of value) {
+          if (!isPlainObject(el)) continue;
+          const elPath = [...path, `k:${JSON.stringify({ [meta.mergeKey]: el[meta.mergeKey] })}`];
+          out.push([...elPath, '.']);
+          walk(el, elPath, [...names.slice(0, -1), `${names[names.length - 1]}[]`]);
+        }
+        return;
+      }
+      if (meta?.strategy === 'merge') {
+        for (const el of value) out.push([...path, `v:${JSON.stringify(el)}`]);
+        return;
+      }
+    }
+    out.push(path);
+  };
+  walk(obj, [], []);
+  return out;
+}
+
+/** The value at a FieldsV1 path, or undefined. */
+function valueAt(obj: unknown, path: Path): unknown {
+  let cur: unknown = obj;
+  for (const el of path) {
+    if (el === '.') return cur;
+    if (el.startsWith('f:')) {
+      if (!isPlainObject(cur)) return undefined;
+      cur = cur[el.slice(2)];
+    } else if (el.startsWith('k:')) {
+      if (!Array.isArray(cur)) return undefined;
+      const key = JSON.parse(el.slice(2)) as Record<string, unknown>;
+      cur = cur.find((e) => isPlainObject(e) && Object.entries(key).every(([k, v]) => deepEqual(e[k], v)));
+    } else if (el.startsWith('v:')) {
+      if (!Array.isArray(cur)) return undefined;
+      const v = JSON.parse(el.slice(2));
+      cur = cur.find((e) => deepEqual(e, v));
+    }
+    if (cur === undefined) return undefined;
+  }
+  return cur;
+}
+
+/** Removes the leaf at `path` (an element for `k:`/`v:` ends); returns whether anything changed. */
+function removeAt(obj: Record<string, unknown>, path: Path): void {
+  const parents: unknown[] = [obj];
+  let cur: unknown = obj;
+  const last = path[path.length - 1] === '.' ? path.length - 1 : path.length;
+  const steps = path.slice(0, last);
+  for (const el of steps.slice(0, -1)) {
+    cur = valueAt(cur, [el]);
+    if (cur === undefined) return;
+    parents.push(cur);
+  }
+  const leaf = steps[steps.length - 1];
+  if (leaf === undefined) return;
+  if (leaf.startsWith('f:') && isPlainObject(cur)) delete cur[leaf.slice(2)];
+  else if ((leaf.startsWith('k:') || leaf.startsWith('v:')) && Array.isArray(cur)) {
+    const target = valueAt(cur, [leaf]);
+    const idx = cur.indexOf(target);
+    if (idx >= 0) cur.splice(idx, 1);
+  }
+}
+
+const key = (p: Path) => JSON.stringify(p);
+
+export function toFieldsV1(paths: Path[]): Record<string, unknown> {
+  const root: Record<string, unknown> = {};
+  for (const p of paths) {
+    let node = root;
+    for (const el of p) {
+      node[el] ??= {};
+      node = node[el] as Record<string, unknown>;
+    }
+  }
+  return root;
+}
+
+export function fromFieldsV1(fields: Record<string, unknown> | undefined): Path[] {
+  const out: Path[] = [];
+  const walk = (node: Record<string, unknown>, path: Path) => {
+    const children = Object.entries(node);
+    if (children.length === 0) {
+      if (path.length) out.push(path);
+      return;
+    }
+    for (const [k, v] of children) walk(isPlainObject(v) ? v : {}, [...path, k]);
+  };
+  walk(fields ?? {}, []);
+  return out;
+}
+
+function entryPaths(e: ManagedFieldsEntry): Path[] {
+  return fromFieldsV1(e.fieldsV1);
+}
+
+function withEntry(entries: ManagedFieldsEntry[], entry: ManagedFieldsEntry): ManagedFieldsEntry[] {
+  const rest = entries.filter((e) => !(e.manager === entry.manager && e.operation === entry.operation && (e.subresource ?? '') === (entry.subresource ?? '')));
+  return Object.keys(entry.fieldsV1).length ? [...rest, entry] : rest;
+}
+
+function dropPaths(entries: ManagedFieldsEntry[], drop: Set<string>, except: (e: ManagedFieldsEntry) => boolean): ManagedFieldsEntry[] {
+  return entries
+    .map((e) => (except(e) ? e : { ...e, fieldsV1: toFieldsV1(entryPaths(e).filter((p) => !drop.has(key(p)))) }))
+    .filter((e) => Object.keys(e.fieldsV1).length > 0);
+}
+
+/**
+ * Applies `applied` (a partial object: the manager's whole intent) to `live`: conflicts with other
+ * managers' fields are a 409 unless `force`; fields this manager applied before and has now left
+ * out are removed unless someone else also owns them.
+ */
+export function applyServerSideApply(live: KubeObject | undefined, applied: KubeObject, manager: string, force: boolean, schema: PatchSchema, now: string): KubeObject {
+  const base: KubeObject = live ? structuredClone(live) : { apiVersion: applied.apiVersion, kind: applied.kind, metadata: {} };
+  const entries = (base.metadata.managedFields ?? []) as ManagedFieldsEntry[];
+  const mine = (e: ManagedFieldsEntry) => e.manager === manager && e.operation === 'Apply';
+  const appliedPaths = fieldPaths(applied, schema);
+  const appliedSet = new Set(appliedPaths.map(key));
+
+  const conflicts: StatusCause[] = [];
+  const stolen = new Set<string>();
+  for (const p of appliedPaths) {
+    const liveValue = valueAt(base, p);
+    if (liveValue === undefined || deepEqual(liveValue, valueAt(applied, p))) continue;
+    for (const e of entries) {
+      if (mine(e)) continue;
+      if (entryPaths(e).some((q) => key(q) === key(p))) {
+        if (force) stolen.add(key(p));
+        else conflicts.push({ reason: 'FieldManagerConflict', message: `conflict with "${e.manager}"${e.operation === 'Update' ? ' using ' + e.apiVersion : ''}`, field: '.' + p.filter((x) => x !== '.').map((x) => x.slice(2)).join('.') });
+      }
+    }
+  }
+  if (conflicts.length > 0) {
+    throw new ConflictError({ kind: applied.kind, name: applied.metadata?.name }, `Apply failed with ${conflicts.length} conflict${conflicts.length > 1 ? 's' : ''}: ${conflicts.map((c) => `${c.message}: ${c.field}`).join('; ')}`, conflicts);
+  }
+
+  // Fields this manager applied before and no longer does, and nobody else owns, go away.
+  const previous = entries.filter(mine).flatMap(entryPaths);
+  const ownedByOthers = new Set(entries.filter((e) => !mine(e)).flatMap(entryPaths).map(key));
+  let result = base;
+  const removed = previous.filter((p) => !appliedSet.has(key(p)) && !ownedByOthers.has(key(p)));
+  for (const p of removed.sort((a, b) => b.length - a.length)) removeAt(result as unknown as Record<string, unknown>, p);
+
+  const { apiVersion: _a, kind: _k, ...intent } = structuredClone(applied) as Record<string, unknown>;
+  const meta = { ...((intent.metadata as Record<string, unknown>) ?? {}) };
+  for (const f of IGNORED_META) delete meta[f];
+  intent.metadata = meta;
+  result = applyStrategicMergePatch(result, intent, schema);
+  result.metadata.name ??= applied.metadata?.name;
+  if (applied.metadata?.namespace) result.metadata.namespace ??= applied.metadata.namespace;
+
+  let managed = dropPaths(entries, stolen, mine);
+  managed = withEntry(managed, { manager, operation: 'Apply', apiVersion: applied.apiVersion, time: now, fieldsType: 'FieldsV1', fieldsV1: toFieldsV1(appliedPaths) });
+  result.metadata.managedFields = managed;
+  return result;
+}
+
+/**
+ * Records a non-apply write: the fields it changed become this manager's (operation Update) and
+ * stop being anyone else's, as in Kubernetes.
+ */
+export function recordUpdateManager(before: KubeObject | undefined, after: KubeObject, manager: string, now: string, schema?: PatchSchema): KubeObject {
+  const s = schema ?? { list: () => undefined };
+  const out = structuredClone(after);
+  const entries = ((before?.metadata.managedFields ?? after.metadata.managedFields ?? []) as ManagedFieldsEntry[]).slice();
+  const afterPaths = fieldPaths(out, s);
+  const changed = afterPaths.filter((p) => !before || !deepEqual(valueAt(before, p), valueAt(out, p)));
+  const existing = new Set(afterPaths.map(key));
+  const isMine = (e: ManagedFieldsEntry) => e.manager === manager && e.operation === 'Update' && !e.subresource;
+  const changedSet = new Set(changed.map(key));
+  // Drop ownership of fields that no longer exist, and of changed fields held by others.
+  let managed = entries
+    .map((e) => ({ ...e, fieldsV1: toFieldsV1(entryPaths(e).filter((p) => existing.has(key(p)) && (isMine(e) || !changedSet.has(key(p))))) }))
+    .filter((e) => Object.keys(e.fieldsV1).length > 0);
+  if (changed.length > 0) {
+    const mine = managed.find(isMine);
+    const paths = [...(mine ? entryPaths(mine) : []), ...changed];
+    const unique = [...new Map(paths.map((p) => [key(p), p])).values()];
+    managed = withEntry(managed, { manager, operation: 'Update', apiVersion: after.apiVersion, time: now, fieldsType: 'FieldsV1', fieldsV1: toFieldsV1(unique) });
+  }
+  if (managed.length) out.metadata.managedFields = managed;
+  else delete out.metadata.managedFields;
+  return out;
+}
