@@ -21,6 +21,7 @@ import { authenticate, type Authenticator, type Principal } from './auth.js';
 import { authorize, authorizePodAccess, nodeNameOf, type Verb } from './authorizer.js';
 import { proxyPodLog } from './podLogs.js';
 import { decodeProtobufObject } from './protobuf.js';
+import { renderStatusPage } from './statusPage.js';
 import { keyOf } from './objects.js';
 import { decodeBody, patchTypeOf, requireObject } from './body.js';
 import { apiGroup, apiGroupList, apiResourceList, coreVersions, VERSION_INFO } from './discovery.js';
@@ -46,6 +47,12 @@ export interface ServerOptions {
 }
 
 const PUBLIC_PATHS = new Set(['/healthz', '/readyz', '/livez', '/version']);
+/** Read-only pages anyone on this machine may see without a token. */
+const LOOPBACK_PATHS = new Set(['/']);
+
+function isLoopback(address: string | undefined): boolean {
+  return !!address && (address.startsWith('127.') || address === '::1' || address.startsWith('::ffff:127.'));
+}
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -73,6 +80,7 @@ export async function buildServer(opts: ServerOptions): Promise<{ app: FastifyIn
   app.addHook('onRequest', async (req) => {
     const pathname = req.url.split('?')[0];
     if (PUBLIC_PATHS.has(pathname)) return;
+    if (LOOPBACK_PATHS.has(pathname) && isLoopback(req.socket.remoteAddress)) return;
     req.principal = await authenticate(opts.authenticator, req.headers.authorization);
   });
 
@@ -112,6 +120,7 @@ export async function buildServer(opts: ServerOptions): Promise<{ app: FastifyIn
     return reply.send('ok');
   });
   app.get('/version', async (req, reply) => send(reply, req, VERSION_INFO));
+  app.get('/', async (_req, reply) => reply.header('content-type', 'text/html; charset=utf-8').send(await renderStatusPage(opts.store)));
 
   // ---- discovery ---------------------------------------------------------------------------
   app.get('/api', async (req, reply) => send(reply, req, coreVersions()));
