@@ -1,5 +1,6 @@
 import { Command, InvalidArgumentError } from 'commander';
 import { up } from './up.js';
+import { agent, createNodeTokenCommand, defaultNodeName } from './agent.js';
 
 function positiveInt(name: string) {
   return (value: string): number => {
@@ -25,6 +26,29 @@ program
       console.error(`skiff up: ${(err as Error).message}`);
       process.exit(1);
     }
+  });
+
+program
+  .command('agent')
+  .description('run a node agent that joins the cluster at --server (e.g. from a second machine)')
+  .requiredOption('--server <url>', 'the API server, e.g. https://10.0.0.5:6443')
+  .requiredOption('--token <token>', 'a node token from `skiff token create-node NAME`')
+  .option('--node-name <name>', 'the Node to register as (must match the token)', defaultNodeName)
+  .option('--ca-file <file>', 'the cluster CA certificate (DATA_DIR/pki/ca.crt on the first machine)')
+  .option('--data-dir <dir>', 'where the agent keeps pod state and logs', '.skiff-agent')
+  .option('--pod-cidr <cidr>', 'this node\'s pod addresses, inside 127.0.0.0/8', '127.250.0.0/16')
+  .option('--simulate', 'report pods Running without starting processes')
+  .action(async (o: { server: string; token: string; nodeName: string; caFile?: string; dataDir: string; podCidr: string; simulate?: boolean }) => {
+    await agent(o);
+  });
+
+const token = program.command('token').description('manage join tokens');
+token
+  .command('create-node <name>')
+  .description('mint a token with which a node agent may join as NAME')
+  .option('--kubeconfig <file>', 'admin kubeconfig', process.env.KUBECONFIG ?? '.skiff/kubeconfig')
+  .action(async (name: string, o: { kubeconfig: string }) => {
+    await createNodeTokenCommand(name, o.kubeconfig);
   });
 
 await program.parseAsync();

@@ -5,6 +5,8 @@ import { writeKubeconfig } from './kubeconfig.js';
 import { appEntry, startProcess, stopProcess, waitFor, type ManagedProcess } from './processes.js';
 import { ensureTokens } from './tokens.js';
 import { ensurePki } from './pki.js';
+import { ApiClient } from '@skiff/kube-client';
+import { ensureClusterIdentity, ensureNodeToken } from './cluster.js';
 
 export interface UpOptions {
   dataDir: string;
@@ -64,6 +66,33 @@ export async function up(opts: UpOptions): Promise<void> {
     () => (apiserver.child.exitCode !== null ? `apiserver exited; see ${apiserver.logFile}` : undefined),
   );
 
+  const client = new ApiClient({ server: url, token: adminToken, ca: pki.caPem, userAgent: 'skiff-up' });
+  const identity = ensureClusterIdentity(dataDir);
+  const redisUrl = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+  const queuePrefix = `skiff-${identity.id}`;
+  const component = (name: string, specifier: string, args: string[]) => {
+    const entry = optionalEntry(specifier);
+    if (!entry) return;
+    const p = startProcess(name, entry, args, join(logDir, `${name}.log`), childEnv);
+    processes.push(p);
+    p.exited.then((code) => {
+      if (!stopping) console.error(`skiff: ${name} exited (code ${code}); see ${p.logFile}`);
+    });
+  };
+  component('controller-manager', '@skiff/controller-manager/main', ['--server', url, '--token', adminToken, '--redis-url', redisUrl, '--queue-prefix', queuePrefix, '--node-monitor-grace-ms', '6000', '--pod-eviction-timeout-ms', '5000']);
+  component('scheduler', '@skiff/scheduler/main', ['--server', url, '--token', adminToken, '--redis-url', redisUrl, '--queue-prefix', queuePrefix]);
+  if (optionalEntry('@skiff/node-agent/main')) {
+    for (let i = 1; i <= opts.nodes; i++) {
+      const node = `node-${i}`;
+      const token = await ensureNodeToken(client, dataDir, node);
+      component(node, '@skiff/node-agent/main', [
+        '--server', url, '--token', token, '--node-name', node,
+        '--pod-cidr', `127.${identity.podOctet}.${i}.0/24`,
+        '--data-dir', join(dataDir, 'nodes', node), '--heartbeat-ms', '1000',
+      ]);
+    }
+  }
+
   const kubeconfig = join(dataDir, 'kubeconfig');
   writeKubeconfig(kubeconfig, url, adminToken, pki.caPem);
   console.log(`skiff: cluster is up (data dir ${dataDir}, logs in ${logDir})`);
@@ -71,6 +100,15 @@ export async function up(opts: UpOptions): Promise<void> {
   console.log(`status page: ${url}/`);
   console.log(`kubeconfig: ${kubeconfig}`);
   console.log(`  try: KUBECONFIG=${kubeconfig} kubectl get namespaces`);
+}
+
+/** The entry point of an app that may not be part of this checkout yet. */
+function optionalEntry(specifier: string): string | undefined {
+  try {
+    return appEntry(specifier);
+  } catch {
+    return undefined;
+  }
 }
 
 function httpsGet(url: string, ca: string): Promise<number> {

@@ -1,3 +1,4 @@
+import { Agent, fetch as undiciFetch } from 'undici';
 import {
   fromStatus,
   groupVersion,
@@ -10,6 +11,8 @@ import {
 export interface ClientOptions {
   server: string;
   token: string;
+  /** PEM of the CA that signed the API server's certificate (else the process's trusted CAs, incl. NODE_EXTRA_CA_CERTS). */
+  ca?: string;
   userAgent?: string;
   /** Per-request timeout for non-watch calls. */
   timeoutMs?: number;
@@ -55,9 +58,16 @@ export function resourceType(resource: string, group = ''): ResourceType {
  */
 export class ApiClient {
   private readonly headers: Record<string, string>;
+  private readonly fetch: typeof globalThis.fetch;
 
   constructor(private readonly opts: ClientOptions) {
     this.headers = { authorization: `Bearer ${opts.token}`, 'user-agent': opts.userAgent ?? 'skiff', accept: 'application/json' };
+    if (opts.ca) {
+      const dispatcher = new Agent({ connect: { ca: opts.ca } });
+      this.fetch = ((url: string, init: RequestInit) => undiciFetch(url, { ...(init as object), dispatcher } as never)) as unknown as typeof globalThis.fetch;
+    } else {
+      this.fetch = globalThis.fetch;
+    }
   }
 
   path(type: ResourceType, namespace?: string, name?: string, subresource?: string): string {
@@ -67,7 +77,7 @@ export class ApiClient {
   }
 
   async request<T>(method: string, path: string, body?: unknown, contentType = 'application/json'): Promise<T> {
-    const res = await fetch(this.opts.server + path, {
+    const res = await this.fetch(this.opts.server + path, {
       method,
       headers: { ...this.headers, ...(body !== undefined ? { 'content-type': contentType } : {}) },
       body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
@@ -121,7 +131,7 @@ export class ApiClient {
       allowWatchBookmarks: opts.allowWatchBookmarks ? 'true' : undefined,
       timeoutSeconds: opts.timeoutSeconds,
     });
-    const res = await fetch(this.opts.server + this.path(type, opts.namespace) + q, { headers: this.headers, signal });
+    const res = await this.fetch(this.opts.server + this.path(type, opts.namespace) + q, { headers: this.headers, signal });
     if (!res.ok) {
       const text = await res.text();
       throw fromStatus(text ? (JSON.parse(text) as object) : { code: res.status });

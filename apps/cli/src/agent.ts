@@ -1,0 +1,61 @@
+import { mkdirSync, readFileSync } from 'node:fs';
+import { hostname } from 'node:os';
+import { resolve } from 'node:path';
+import yaml from 'js-yaml';
+import { ApiClient } from '@skiff/kube-client';
+import { createNodeToken } from './cluster.js';
+import { appEntry } from './processes.js';
+import { spawn } from 'node:child_process';
+
+export interface AgentOptions {
+  server: string;
+  token: string;
+  nodeName: string;
+  caFile?: string;
+  dataDir: string;
+  podCidr: string;
+  simulate?: boolean;
+}
+
+/** `skiff agent`: runs a node agent in the foreground that joins the cluster at --server. */
+export async function agent(opts: AgentOptions): Promise<void> {
+  const dataDir = resolve(opts.dataDir);
+  mkdirSync(dataDir, { recursive: true });
+  const args = ['--import', 'tsx', appEntry('@skiff/node-agent/main'), '--server', opts.server, '--token', opts.token, '--node-name', opts.nodeName, '--pod-cidr', opts.podCidr, '--data-dir', dataDir];
+  if (opts.simulate) args.push('--simulate');
+  const env = { ...process.env, ...(opts.caFile ? { NODE_EXTRA_CA_CERTS: resolve(opts.caFile) } : {}) };
+  const child = spawn(process.execPath, args, { stdio: 'inherit', env });
+  for (const sig of ['SIGINT', 'SIGTERM'] as const) process.on(sig, () => child.kill(sig));
+  await new Promise<void>((done) => child.on('exit', (code) => {
+    process.exitCode = code ?? 1;
+    done();
+  }));
+}
+
+interface Kubeconfig {
+  clusters: { name: string; cluster: { server: string; 'certificate-authority-data'?: string } }[];
+  users: { name: string; user: { token?: string } }[];
+  contexts: { name: string; context: { cluster: string; user: string } }[];
+  'current-context': string;
+}
+
+export function clientFromKubeconfig(file: string): { client: ApiClient; server: string; caPem?: string } {
+  const config = yaml.load(readFileSync(file, 'utf8')) as Kubeconfig;
+  const ctx = config.contexts.find((c) => c.name === config['current-context'])?.context;
+  const cluster = config.clusters.find((c) => c.name === ctx?.cluster)?.cluster;
+  const user = config.users.find((u) => u.name === ctx?.user)?.user;
+  if (!cluster || !user?.token) throw new Error(`${file}: the current context needs a cluster and a user with a token`);
+  const caPem = cluster['certificate-authority-data'] ? Buffer.from(cluster['certificate-authority-data'], 'base64').toString('utf8') : undefined;
+  return { client: new ApiClient({ server: cluster.server, token: user.token, ca: caPem }), server: cluster.server, caPem };
+}
+
+/** `skiff token create-node NAME`: mints a node token and prints how to join with it. */
+export async function createNodeTokenCommand(node: string, kubeconfig: string): Promise<void> {
+  const { client, server } = clientFromKubeconfig(kubeconfig);
+  const token = await createNodeToken(client, node);
+  console.log(token);
+  console.error(`join from another machine (copy the cluster CA, DATA_DIR/pki/ca.crt, there first):`);
+  console.error(`  npm run skiff -- agent --server ${server} --token ${token} --node-name ${node} --ca-file ca.crt`);
+}
+
+export const defaultNodeName = hostname();

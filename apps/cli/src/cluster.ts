@@ -1,0 +1,43 @@
+import { randomBytes, randomInt } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { AlreadyExistsError, nodeTokenSecret } from '@skiff/apimachinery';
+import { ApiClient, resourceType } from '@skiff/kube-client';
+
+export interface ClusterIdentity {
+  /** Distinguishes this cluster's Redis keys from another cluster's on the same Redis. */
+  id: string;
+  /** Second octet of this cluster's pod addresses (127.X.node.pod), so two clusters on one machine never collide. */
+  podOctet: number;
+}
+
+/** Made at first start and kept in DIR/cluster.json. */
+export function ensureClusterIdentity(dataDir: string): ClusterIdentity {
+  const file = join(dataDir, 'cluster.json');
+  if (existsSync(file)) return JSON.parse(readFileSync(file, 'utf8')) as ClusterIdentity;
+  const identity: ClusterIdentity = { id: randomBytes(4).toString('hex'), podOctet: randomInt(16, 200) };
+  writeFileSync(file, JSON.stringify(identity, null, 2) + '\n');
+  return identity;
+}
+
+/** The token a node agent authenticates with (as system:node:NAME); stored as a Secret via the API. */
+export async function ensureNodeToken(client: ApiClient, dataDir: string, node: string): Promise<string> {
+  const dir = join(dataDir, 'nodes', node);
+  mkdirSync(dir, { recursive: true });
+  const file = join(dir, 'token');
+  const token = existsSync(file) ? readFileSync(file, 'utf8').trim() : randomBytes(32).toString('base64url');
+  try {
+    await client.create(resourceType('secrets'), nodeTokenSecret(token, node));
+  } catch (err) {
+    if (!(err instanceof AlreadyExistsError)) throw err;
+  }
+  writeFileSync(file, token + '\n', { mode: 0o600 });
+  return token;
+}
+
+/** Mints a fresh node token (for `skiff agent` on another machine). */
+export async function createNodeToken(client: ApiClient, node: string): Promise<string> {
+  const token = randomBytes(32).toString('base64url');
+  await client.create(resourceType('secrets'), nodeTokenSecret(token, node));
+  return token;
+}
