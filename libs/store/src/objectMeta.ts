@@ -32,3 +32,12 @@ export function prepareForCreate(object: KubeObject, now: Date, newUid: () => st
 export function withMetadata(object: KubeObject): KubeObject {
   return { ...object, metadata: { ...(object.metadata ?? {}) } };
 }
+
+/**
+ * jsonb keeps keys in its own order (shortest first); put the type and metadata first again, as
+ * Kubernetes serialises objects, so raw API responses read naturally.
+ */
+export function inKubernetesOrder(obj: KubeObject): KubeObject {
+  const { apiVersion, kind, metadata, ...rest } = obj;
+  return { apiVersion, kind, metadata, ...rest } as KubeObject;
+}

@@ -1,6 +1,6 @@
 import { AlreadyExistsError, ConflictError, NotFoundError, type ApiError, type KubeObject, type ObjectKey } from '@skiff/apimachinery';
 import type { Queryable, SqlQuery } from '../db/db.js';
-import { prepareForCreate, timestampParam, withMetadata } from '../objectMeta.js';
+import { inKubernetesOrder, prepareForCreate, timestampParam, withMetadata } from '../objectMeta.js';
 import { functions } from '../schema.js';
 import { targetOf } from '../storeErrors.js';
 import type { WritePreconditions } from '../types.js';
@@ -85,7 +85,7 @@ interface OutcomeRow {
 export function toOutcome(row: OutcomeRow, key: ObjectKey): WriteOutcome {
   switch (row.error) {
     case null:
-      return { ok: true, object: row.object! };
+      return { ok: true, object: inKubernetesOrder(row.object!) };
     case 'AlreadyExists':
       return { ok: false, error: new AlreadyExistsError(targetOf(key)) };
     case 'NotFound':

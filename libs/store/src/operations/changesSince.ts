@@ -1,3 +1,4 @@
+import { inKubernetesOrder } from '../objectMeta.js';
 import { BadRequestError, ExpiredError, type KubeObject } from '@skiff/apimachinery';
 import type { Queryable, SqlQuery } from '../db/db.js';
 import { metaKeys, tables } from '../schema.js';
@@ -62,7 +63,7 @@ export function toChanges(after: bigint, rows: ChangeRow[]): Change[] {
       type: r.type!,
       resourceVersion: r.resource_version!,
       key: { group: r.api_group, resource: r.resource, namespace: r.namespace, name: r.name },
-      object: r.object,
+      object: inKubernetesOrder(r.object),
     }));
 }
 

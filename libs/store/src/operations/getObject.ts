@@ -1,3 +1,4 @@
+import { inKubernetesOrder } from '../objectMeta.js';
 import type { KubeObject, ObjectKey } from '@skiff/apimachinery';
 import type { Queryable } from '../db/db.js';
 import { tables } from '../schema.js';
@@ -14,5 +15,5 @@ const sql = {
 
 export async function getObject(db: Queryable, key: ObjectKey): Promise<KubeObject | undefined> {
   const [row] = await db.query<{ object: KubeObject }>({ ...sql, values: [key.group, key.resource, key.namespace, key.name] });
-  return row?.object;
+  return row ? inKubernetesOrder(row.object) : undefined;
 }

@@ -1,3 +1,4 @@
+import { inKubernetesOrder } from '../objectMeta.js';
 import type { KubeObject } from '@skiff/apimachinery';
 import type { Queryable, SqlQuery } from '../db/db.js';
 import { tables } from '../schema.js';
@@ -57,7 +58,7 @@ export function listObjectsQuery(opts: ListOptions): { query: SqlQuery; limit: n
 
 export function toListResult(rows: ListRow[], limit: number | null): ListResult {
   const items = rows.filter((r) => r.object !== null);
-  const result: ListResult = { items: items.map((r) => r.object!), resourceVersion: rows[0].resource_version };
+  const result: ListResult = { items: items.map((r) => inKubernetesOrder(r.object!)), resourceVersion: rows[0].resource_version };
   if (limit !== null && items.length > limit) {
     result.items.length = limit;
     const last = items[limit - 1];
