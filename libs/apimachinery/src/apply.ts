@@ -32,7 +32,8 @@ export function fieldPaths(obj: KubeObject, schema: PatchSchema): Path[] {
         return true;
       });
       if (entries.length === 0) {
-        if (path.length > 0) out.push(path);
+        // `{}` itself is a value someone set; a map whose keys are all server-managed is not.
+        if (path.length > 0 && Object.keys(value).length === 0) out.push(path);
         return;
       }
       for (const [k, v] of entries) walk(v, [...path, `f:${k}`], [...names, k]);
