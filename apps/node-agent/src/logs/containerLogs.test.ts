@@ -1,0 +1,57 @@
+import { appendFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { readLog, rfc3339Nano, timeOfOffset } from './containerLogs.js';
+
+describe('timeOfOffset', () => {
+  const index = [
+    { size: 10, ms: 1000 },
+    { size: 25, ms: 2000 },
+    { size: 40, ms: 3000 },
+  ];
+  it.each([
+    [5, 1000],
+    [10, 1000],
+    [11, 2000],
+    [40, 3000],
+    [41, 9999],
+  ])('a line ending at %i was seen at %i', (end, ms) => {
+    expect(timeOfOffset(index, end, 9999)).toBe(ms);
+  });
+});
+
+describe('readLog', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'skiff-logs-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  const file = join(dir, '0.log');
+  // three lines: "one\n" (0-4) written at t=1000, "two\n" "three\n" (4-14) at t=2000
+  writeFileSync(file, 'one\ntwo\nthree\n');
+  writeFileSync(`${file}.idx`, '4 1000\n14 2000\n');
+  const text = (q: Parameters<typeof readLog>[1], now = 3000) => readLog(file, q, now).data.toString();
+
+  it.each([
+    ['everything', {}, 'one\ntwo\nthree\n'],
+    ['the last line', { tailLines: 1 }, 'three\n'],
+    ['the last two lines', { tailLines: 2 }, 'two\nthree\n'],
+    ['more lines than there are', { tailLines: 10 }, 'one\ntwo\nthree\n'],
+    ['no lines', { tailLines: 0 }, ''],
+    ['a byte limit', { limitBytes: 5 }, 'one\nt'],
+    ['timestamps', { timestamps: true, tailLines: 2 }, `${rfc3339Nano(2000)} two\n${rfc3339Nano(2000)} three\n`],
+    ['lines from the last 1.5s', { sinceSeconds: 1.5 }, 'two\nthree\n'],
+  ] as [string, Parameters<typeof readLog>[1], string][])('%s', (_n, q, expected) => {
+    expect(text(q)).toBe(expected);
+  });
+
+  it('counts a last line without a newline as a line', () => {
+    const f = join(dir, 'partial.log');
+    writeFileSync(f, 'a\nb\nc');
+    expect(readLog(f, { tailLines: 2 }).data.toString()).toBe('b\nc');
+    appendFileSync(f, '\n');
+    expect(readLog(f, { tailLines: 1 }).data.toString()).toBe('c\n');
+  });
+
+  it('reads a missing file as empty', () => {
+    expect(readLog(join(dir, 'nope.log'), {}).data.length).toBe(0);
+  });
+});

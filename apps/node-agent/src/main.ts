@@ -1,0 +1,116 @@
+import { readFileSync } from 'node:fs';
+import { Command, InvalidArgumentError } from 'commander';
+import { pino } from 'pino';
+import { NODE_AGENT_DEFAULTS, startNodeAgent } from './index.js';
+import { parseLabels } from './parseLabels.js';
+import type { IsolationRequest } from './runtime/isolation.js';
+
+function int(name: string) {
+  return (v: string): number => {
+    if (!/^\d+$/.test(v)) throw new InvalidArgumentError(`${name} must be a non-negative integer`);
+    return Number(v);
+  };
+}
+
+const program = new Command()
+  .name('skiff-node-agent')
+  .description('Skiff node agent: registers a Node, heartbeats, runs the pods bound to it and serves their logs')
+  .requiredOption('--server <url>', 'API server URL')
+  .requiredOption('--token <token>', 'the node token (also required by the agent HTTP endpoint)')
+  .requiredOption('--node-name <name>', 'the Node name')
+  .requiredOption('--pod-cidr <cidr>', 'pod address range inside 127.0.0.0/8, e.g. 127.16.0.0/16')
+  .requiredOption('--data-dir <dir>', 'where pod records, volumes and logs live')
+  .option('--port <n>', 'agent HTTP port (0 = any free port)', int('--port'), NODE_AGENT_DEFAULTS.port)
+  .option('--node-ip <ip>', 'InternalIP, and where the HTTP endpoint listens', NODE_AGENT_DEFAULTS.nodeIp)
+  .option('--ca-file <file>', 'CA certificate of the API server')
+  .option('--cpu <quantity>', 'CPU capacity (default: the host CPUs)')
+  .option('--memory <quantity>', 'memory capacity, e.g. 8Gi (default: the host memory)')
+  .option('--max-pods <n>', 'pod capacity', int('--max-pods'), NODE_AGENT_DEFAULTS.maxPods)
+  .option('--labels <k=v,...>', 'extra node labels', (v: string) => {
+    const r = parseLabels(v);
+    if (!r.ok) throw new InvalidArgumentError(r.message);
+    return r.labels;
+  })
+  .option('--heartbeat-ms <ms>', 'lease renew period', int('--heartbeat-ms'), NODE_AGENT_DEFAULTS.heartbeatMs)
+  .option('--node-status-ms <ms>', 'node status refresh period (default: 5 heartbeats)', int('--node-status-ms'))
+  .option('--backoff-base-ms <ms>', 'first crash-loop back-off', int('--backoff-base-ms'), NODE_AGENT_DEFAULTS.backoffBaseMs)
+  .option('--backoff-max-ms <ms>', 'crash-loop back-off cap', int('--backoff-max-ms'), NODE_AGENT_DEFAULTS.backoffMaxMs)
+  .option('--simulate', 'report bound pods Running and Ready without running them (like kwok)')
+  .option('--isolation <mode>', 'auto | bubblewrap | none', (v: string) => {
+    if (!['auto', 'bubblewrap', 'none'].includes(v)) throw new InvalidArgumentError('must be auto, bubblewrap or none');
+    return v as IsolationRequest;
+  }, 'auto' as IsolationRequest)
+  .option('--stop-pods-on-exit', 'stop the containers on SIGTERM/SIGINT (default: leave them running for the next agent to adopt)')
+  .option('--shutdown-grace-ms <ms>', 'longest wait for containers to stop on --stop-pods-on-exit', int('--shutdown-grace-ms'), NODE_AGENT_DEFAULTS.shutdownGraceMs)
+  .option('--log-level <level>', 'pino log level', 'info');
+
+program.parse();
+const o = program.opts<{
+  server: string;
+  token: string;
+  nodeName: string;
+  podCidr: string;
+  dataDir: string;
+  port: number;
+  nodeIp: string;
+  caFile?: string;
+  cpu?: string;
+  memory?: string;
+  maxPods: number;
+  labels?: Record<string, string>;
+  heartbeatMs: number;
+  nodeStatusMs?: number;
+  backoffBaseMs: number;
+  backoffMaxMs: number;
+  simulate?: boolean;
+  isolation: IsolationRequest;
+  stopPodsOnExit?: boolean;
+  shutdownGraceMs: number;
+  logLevel: string;
+}>();
+
+const logger = pino({ level: o.logLevel, base: { node: o.nodeName } });
+
+try {
+  const agent = await startNodeAgent({
+    server: o.server,
+    token: o.token,
+    ca: o.caFile ? readFileSync(o.caFile, 'utf8') : undefined,
+    nodeName: o.nodeName,
+    podCidr: o.podCidr,
+    dataDir: o.dataDir,
+    port: o.port,
+    nodeIp: o.nodeIp,
+    cpu: o.cpu,
+    memory: o.memory,
+    maxPods: o.maxPods,
+    labels: o.labels,
+    heartbeatMs: o.heartbeatMs,
+    nodeStatusMs: o.nodeStatusMs,
+    backoffBaseMs: o.backoffBaseMs,
+    backoffMaxMs: o.backoffMaxMs,
+    simulate: !!o.simulate,
+    isolation: o.isolation,
+    stopPodsOnExit: !!o.stopPodsOnExit,
+    shutdownGraceMs: o.shutdownGraceMs,
+    logger,
+  });
+  let stopping = false;
+  for (const sig of ['SIGTERM', 'SIGINT'] as const) {
+    process.on(sig, () => {
+      if (stopping) process.exit(1);
+      stopping = true;
+      logger.info({ signal: sig }, 'stopping');
+      agent.close().then(
+        () => process.exit(0),
+        (err: Error) => {
+          logger.error({ err: err.message }, 'stopping failed');
+          process.exit(1);
+        },
+      );
+    });
+  }
+} catch (err) {
+  logger.fatal({ err: (err as Error).message }, 'node agent failed to start');
+  process.exit(1);
+}

@@ -1,0 +1,249 @@
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { ApiClient } from '@skiff/kube-client';
+import { pino, type Logger } from 'pino';
+import { EventRecorder } from './eventRecorder.js';
+import { isLoopbackCidr, parseCidr } from './network/podCidr.js';
+import { fileBackedAllocator, PodIpAllocator } from './network/podIpAllocator.js';
+import { readHostInfo } from './node/hostInfo.js';
+import { NodeHeartbeat } from './node/nodeHeartbeat.js';
+import { allocatableNumbers, buildNode, nodeStatus, type NodeCondition, type NodeConfig } from './node/nodeObject.js';
+import { registerNode } from './node/registerNode.js';
+import { PodManager } from './pods/podManager.js';
+import { decideIsolation, type IsolationRequest } from './runtime/isolation.js';
+import { MemoryCgroups } from './runtime/memoryCgroup.js';
+import { ProcessRuntime } from './runtime/processRuntime.js';
+import { isSameProcessAlive, readProcStat } from './runtime/procfs.js';
+import type { IsolationMode } from './runtime/runtime.js';
+import { startAgentServer, type AgentServer } from './server/agentServer.js';
+import { SimulatedPods } from './simulate/simulatedPods.js';
+import { systemClock, type Clock } from './time.js';
+
+export interface NodeAgentOptions {
+  /** The API server's URL. */
+  server: string;
+  /** The node's bearer token; the agent's own HTTP endpoint accepts the same token. */
+  token: string;
+  /** PEM of the API server's CA (else the process's trusted CAs, incl. NODE_EXTRA_CA_CERTS). */
+  ca?: string;
+  nodeName: string;
+  /** Where pods get their addresses, inside 127.0.0.0/8 (e.g. 127.16.0.0/16). */
+  podCidr: string;
+  dataDir: string;
+  /** The agent's HTTP port (logs); 0 picks a free one. */
+  port?: number;
+  /** The node's InternalIP, where the HTTP endpoint listens. */
+  nodeIp?: string;
+  cpu?: string;
+  memory?: string;
+  maxPods?: number;
+  labels?: Record<string, string>;
+  heartbeatMs?: number;
+  /** How often the Node status (Ready's lastHeartbeatTime) is rewritten; default 5 heartbeats. */
+  nodeStatusMs?: number;
+  /** Register, heartbeat and report pods Running without running anything (like kwok). */
+  simulate?: boolean;
+  isolation?: IsolationRequest;
+  backoffBaseMs?: number;
+  backoffMaxMs?: number;
+  /** Stop the pods' containers when the agent stops (default: leave them for the next agent to adopt). */
+  stopPodsOnExit?: boolean;
+  /** The longest a clean shutdown waits for containers to stop before killing them. */
+  shutdownGraceMs?: number;
+  logger?: Logger;
+  clock?: Clock;
+}
+
+export interface NodeAgent {
+  nodeName: string;
+  /** The agent's HTTP port. */
+  port: number;
+  isolation: IsolationMode;
+  dataDir: string;
+  /** The number of pods the agent runs. */
+  podCount(): number;
+  close(opts?: { stopPods?: boolean }): Promise<void>;
+}
+
+export const DEFAULTS = {
+  port: 0,
+  nodeIp: '127.0.0.1',
+  maxPods: 110,
+  heartbeatMs: 2000,
+  backoffBaseMs: 10_000,
+  backoffMaxMs: 300_000,
+  shutdownGraceMs: 10_000,
+};
+
+/**
+ * One agent per data directory at a time: two agents adopting the same processes would run a
+ * pod's containers twice.
+ */
+function lockDataDir(dataDir: string): () => void {
+  const file = join(dataDir, 'agent.pid');
+  if (existsSync(file)) {
+    try {
+      const { pid, procStart } = JSON.parse(readFileSync(file, 'utf8')) as { pid: number; procStart: number };
+      if (pid !== process.pid && isSameProcessAlive(pid, procStart)) {
+        throw new Error(`another node agent (pid ${pid}) is using the data directory ${dataDir}`);
+      }
+    } catch (err) {
+      if ((err as Error).message.startsWith('another node agent')) throw err;
+    }
+  }
+  writeFileSync(file, JSON.stringify({ pid: process.pid, procStart: readProcStat(process.pid)?.startTime ?? 0 }));
+  return () => rmSync(file, { force: true });
+}
+
+async function untilRegistered<T>(what: () => Promise<T>, log: Logger, stopped: () => boolean): Promise<T> {
+  let delay = 200;
+  for (;;) {
+    try {
+      return await what();
+    } catch (err) {
+      if (stopped()) throw err;
+      log.warn({ err: (err as Error).message, retryInMs: delay }, 'registering the node failed; retrying');
+      await new Promise((r) => setTimeout(r, delay));
+      delay = Math.min(delay * 2, 5000);
+    }
+  }
+}
+
+/**
+ * Starts a node agent: registers the Node, heartbeats, runs the pods bound to it (or pretends to,
+ * with `simulate`) and serves their logs. Resolves once the node is registered and the first list
+ * of its pods has been taken in.
+ */
+export async function startNodeAgent(options: NodeAgentOptions): Promise<NodeAgent> {
+  const opts = { ...DEFAULTS, ...options };
+  const log = opts.logger ?? pino({ base: { node: opts.nodeName } });
+  const clock = opts.clock ?? systemClock;
+  const dataDir = resolve(opts.dataDir);
+  const cidr = parseCidr(opts.podCidr);
+  if (!opts.simulate && !isLoopbackCidr(cidr)) {
+    throw new Error(`--pod-cidr ${opts.podCidr} must lie inside 127.0.0.0/8: pods share the host's loopback interface`);
+  }
+  mkdirSync(join(dataDir, 'pods'), { recursive: true });
+  const unlock = lockDataDir(dataDir);
+  let closed = false;
+  // What a failed start must undo, newest first.
+  const undo: (() => Promise<void> | void)[] = [unlock];
+
+  try {
+    const client = new ApiClient({ server: opts.server, token: opts.token, ca: opts.ca, userAgent: `skiff-node-agent/${opts.nodeName}` });
+    const host = readHostInfo();
+    const decision = opts.simulate
+      ? { mode: 'none' as const, message: 'simulated node: pods are reported running but nothing runs' }
+      : await decideIsolation(opts.isolation ?? 'auto');
+    const heartbeatMs = opts.heartbeatMs;
+    const ipam = opts.simulate ? new PodIpAllocator(opts.podCidr) : fileBackedAllocator(opts.podCidr, join(dataDir, 'ipam.json'));
+    const cgroups = opts.simulate ? undefined : MemoryCgroups.open(opts.nodeName);
+    const cfg: NodeConfig = {
+      name: opts.nodeName,
+      podCIDR: opts.podCidr,
+      nodeIP: opts.nodeIp,
+      port: 0,
+      cpu: opts.cpu,
+      memory: opts.memory,
+      maxPods: opts.maxPods,
+      labels: opts.labels ?? {},
+      isolation: { mode: decision.mode, message: decision.message },
+      simulated: !!opts.simulate,
+    };
+
+    let pods: PodManager | undefined;
+    let simulated: SimulatedPods | undefined;
+    if (opts.simulate) {
+      simulated = new SimulatedPods({ client, nodes: new Map([[opts.nodeName, ipam]]), hostIP: opts.nodeIp, log, clock, fieldSelector: `spec.nodeName=${opts.nodeName}` });
+    } else {
+      const runtime = new ProcessRuntime({
+        isolation: decision.mode,
+        isolationMessage: decision.message,
+        bwrapPath: 'bwrapPath' in decision ? decision.bwrapPath : undefined,
+        nsenterPath: 'nsenterPath' in decision ? decision.nsenterPath : undefined,
+        cgroups,
+        log,
+      });
+      pods = new PodManager({
+        nodeName: opts.nodeName,
+        hostIP: opts.nodeIp,
+        podsDir: join(dataDir, 'pods'),
+        runtime,
+        ipam,
+        client,
+        log,
+        events: new EventRecorder(client, opts.nodeName, log, clock),
+        backoff: { baseMs: opts.backoffBaseMs, maxMs: opts.backoffMaxMs },
+        clock,
+        nodeAllocatable: allocatableNumbers(cfg, host),
+      });
+    }
+
+    const server: AgentServer = await startAgentServer({
+      host: opts.nodeIp,
+      port: opts.port,
+      tokens: [opts.token],
+      logs: (ns, name, container, previous) =>
+        pods ? pods.logTarget(ns, name, container, previous) : { ok: true, file: '', until: Promise.resolve() },
+      pods: () => (pods ? [] : (simulated?.pods() ?? [])),
+      log,
+    });
+    cfg.port = server.port;
+    undo.unshift(() => server.close());
+
+    let conditions: NodeCondition[] | undefined;
+    const status = (now: Date) => {
+      const s = nodeStatus(cfg, host, now, conditions);
+      conditions = s.conditions as NodeCondition[];
+      return s;
+    };
+    const node = await untilRegistered(() => registerNode(client, { ...buildNode(cfg, host, clock()), status: status(clock()) }), log, () => closed);
+    log.info({ isolation: decision.mode, port: server.port, podCidr: opts.podCidr, cgroups: !!cgroups, simulate: !!opts.simulate }, decision.message);
+
+    const heartbeat = new NodeHeartbeat({
+      client,
+      nodeName: opts.nodeName,
+      nodeUid: node.metadata.uid,
+      heartbeatMs,
+      statusMs: opts.nodeStatusMs ?? heartbeatMs * 5,
+      status,
+      log,
+      clock,
+    });
+    heartbeat.start();
+    undo.unshift(() => heartbeat.stop());
+
+    if (pods) {
+      pods.start();
+      undo.unshift(() => pods.close(!!opts.stopPodsOnExit, opts.shutdownGraceMs));
+      await pods.waitForSync();
+    } else {
+      simulated!.start();
+      undo.unshift(() => simulated?.stop());
+      await simulated!.waitForSync();
+    }
+    log.info({}, 'node agent running');
+
+    return {
+      nodeName: opts.nodeName,
+      port: server.port,
+      isolation: decision.mode,
+      dataDir,
+      podCount: () => pods?.size ?? simulated?.pods().length ?? 0,
+      close: async (closeOpts = {}) => {
+        if (closed) return;
+        closed = true;
+        heartbeat.stop();
+        simulated?.stop();
+        await pods?.close(closeOpts.stopPods ?? !!opts.stopPodsOnExit, opts.shutdownGraceMs);
+        await server.close();
+        unlock();
+        log.info({}, 'node agent stopped');
+      },
+    };
+  } catch (err) {
+    closed = true;
+    for (const step of undo) await step();
+    throw err;
+  }
+}

@@ -1,0 +1,158 @@
+import { existsSync, readdirSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import type { KubeObject } from '@skiff/apimachinery';
+import { Informer, resourceType } from '@skiff/kube-client';
+import { logFilePath } from '../logs/containerLogs.js';
+import { podKey, podSpec } from './podSpec.js';
+import { readPodRecord, type PodRecord } from './podRecord.js';
+import { PodWorker, type PodWorkerDeps } from './podWorker.js';
+
+const PODS = resourceType('pods');
+
+export type PodManagerOptions = Omit<PodWorkerDeps, 'onRemoved'>;
+
+export type LogTarget =
+  | { ok: true; file: string; /** Settles when the container stops writing to `file`. */ until: Promise<unknown> }
+  | { ok: false; status: number; message: string };
+
+/**
+ * The pods bound to this node: watches them (fieldSelector spec.nodeName=NODE) and keeps one
+ * PodWorker per pod uid. At start it reads the pod records a previous agent left in the data
+ * directory; after the first list, records of pods that are no longer bound here are orphans:
+ * their processes are killed and their directories removed.
+ */
+export class PodManager {
+  private readonly workers = new Map<string, PodWorker>();
+  private readonly byKey = new Map<string, string>();
+  private readonly leftovers = new Map<string, { dir: string; record: PodRecord }>();
+  private readonly informer: Informer;
+  private synced = false;
+  private closing = false;
+
+  constructor(private readonly opts: PodManagerOptions) {
+    this.informer = new Informer(
+      opts.client,
+      PODS,
+      {
+        onAdd: (pod) => this.upsert(pod),
+        onUpdate: (pod, old) => {
+          if (old.metadata.uid !== pod.metadata.uid) this.workers.get(old.metadata.uid!)?.remove();
+          this.upsert(pod);
+        },
+        onDelete: (pod) => this.workers.get(pod.metadata.uid!)?.remove(),
+        onSynced: (pods) => {
+          if (!this.synced) {
+            this.synced = true;
+            void this.removeOrphans(pods);
+          }
+        },
+      },
+      { fieldSelector: `spec.nodeName=${opts.nodeName}`, log: opts.log },
+    );
+  }
+
+  start(): void {
+    this.loadRecords();
+    this.informer.start();
+  }
+
+  waitForSync(): Promise<void> {
+    return this.informer.waitForSync();
+  }
+
+  get size(): number {
+    return this.workers.size;
+  }
+
+  worker(namespace: string, name: string): PodWorker | undefined {
+    const uid = this.byKey.get(`${namespace}/${name}`);
+    return uid ? this.workers.get(uid) : undefined;
+  }
+
+  /** Where `kubectl logs` for a container is read from. */
+  logTarget(namespace: string, name: string, container: string, previous: boolean): LogTarget {
+    const worker = this.worker(namespace, name);
+    if (!worker) return { ok: false, status: 404, message: `pods "${name}" not found` };
+    const spec = podSpec(worker.podObject);
+    const known = [...spec.containers, ...(spec.initContainers ?? [])].some((c) => c.name === container);
+    if (!known) return { ok: false, status: 400, message: `container ${container} is not valid for pod ${name}` };
+    const rec = worker.containerRecord(container);
+    if (previous) {
+      const file = rec ? logFilePath(worker.dir, container, rec.restartCount - 1) : '';
+      if (!rec || rec.restartCount === 0 || !existsSync(file)) {
+        return { ok: false, status: 400, message: `previous terminated container "${container}" in pod "${name}" not found` };
+      }
+      return { ok: true, file, until: Promise.resolve() };
+    }
+    if (!rec?.current) return { ok: false, status: 400, message: `container "${container}" in pod "${name}" is waiting to start: ContainerCreating` };
+    return { ok: true, file: rec.current.logFile, until: rec.current.terminated ? Promise.resolve() : worker.containerExited(container) };
+  }
+
+  /** Stops watching; with `stopPods` the containers are stopped too, otherwise left for the next agent. */
+  async close(stopPods: boolean, graceMs: number): Promise<void> {
+    this.closing = true;
+    this.informer.stop();
+    await Promise.all([...this.workers.values()].map((w) => w.shutdown(stopPods, graceMs)));
+    this.opts.runtime.close();
+  }
+
+  private upsert(pod: KubeObject): void {
+    if (this.closing || !pod.metadata.uid) return;
+    if (podSpec(pod).nodeName !== this.opts.nodeName) return;
+    const uid = pod.metadata.uid;
+    let worker = this.workers.get(uid);
+    if (worker) {
+      worker.update(pod);
+      return;
+    }
+    const leftover = this.leftovers.get(uid);
+    this.leftovers.delete(uid);
+    worker = new PodWorker(pod, leftover?.record, { ...this.opts, onRemoved: (id) => this.forget(id) });
+    this.workers.set(uid, worker);
+    this.byKey.set(podKey(pod), uid);
+    worker.trigger();
+  }
+
+  private forget(uid: string): void {
+    const worker = this.workers.get(uid);
+    this.workers.delete(uid);
+    if (worker && this.byKey.get(worker.key) === uid) this.byKey.delete(worker.key);
+  }
+
+  private loadRecords(): void {
+    const dir = this.opts.podsDir;
+    if (!existsSync(dir)) return;
+    for (const name of readdirSync(dir)) {
+      const podDir = join(dir, name);
+      const record = readPodRecord(podDir);
+      if (record) this.leftovers.set(record.uid, { dir: podDir, record });
+      else rmSync(podDir, { recursive: true, force: true });
+    }
+  }
+
+  /** Kills what is left of pods that are no longer bound here and frees their addresses. */
+  private async removeOrphans(pods: KubeObject[]): Promise<void> {
+    const live = new Set(pods.map((p) => p.metadata.uid));
+    for (const [uid, { dir, record }] of this.leftovers) {
+      if (live.has(uid)) continue;
+      this.leftovers.delete(uid);
+      const log = this.opts.log.child({ pod: `${record.namespace}/${record.name}` });
+      for (const rec of Object.values(record.containers)) {
+        const proc = rec.current && !rec.current.terminated ? rec.current.process : undefined;
+        if (!proc) continue;
+        const adopted = this.opts.runtime.adopt(proc);
+        if ('signal' in adopted) {
+          log.info({ container: rec.name, pid: proc.pid }, 'killing a container of a pod no longer bound to this node');
+          adopted.signal('SIGKILL');
+          await adopted.exited;
+        }
+        this.opts.runtime.release(proc);
+      }
+      this.opts.ipam.release(uid);
+      rmSync(dir, { recursive: true, force: true });
+    }
+    for (const uid of this.opts.ipam.allocatedUids()) {
+      if (!live.has(uid) && !this.workers.has(uid)) this.opts.ipam.release(uid);
+    }
+  }
+}

@@ -1,0 +1,71 @@
+import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { KubeObject } from '@skiff/apimachinery';
+import { afterAll, describe, expect, it } from 'vitest';
+import { makePod } from '../testing/builders.js';
+import type { EnvContext, ReferencedObjects } from './containerEnv.js';
+import { containerMounts, materializeVolumes, planVolumes, type VolumePlan } from './podVolumes.js';
+import type { Volume } from './podSpec.js';
+
+const cm: KubeObject = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'cfg', namespace: 'default' }, data: { 'app.yaml': 'a: 1', other: 'x' } };
+const sec: KubeObject = { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'tls', namespace: 'default' }, data: { key: Buffer.from('KEY').toString('base64') } };
+const objects: ReferencedObjects = { configMaps: new Map([['cfg', cm]]), secrets: new Map([['tls', sec]]) };
+
+function plan(v: Volume) {
+  const pod = makePod('p').container('c').volume(v).build();
+  const ctx: EnvContext = { pod, podIP: '127.16.0.2', hostIP: '127.0.0.1', nodeName: 'n', nodeAllocatable: { cpu: 1, memory: 1 } };
+  return planVolumes(pod, ctx, objects);
+}
+
+const files = (r: ReturnType<typeof plan>) => (r.ok && r.volumes[0].kind === 'files' ? r.volumes[0].files.map((f) => [f.path, f.content.toString(), f.mode.toString(8)]) : r);
+
+describe('planVolumes', () => {
+  it.each([
+    ['every key of a ConfigMap', { name: 'v', configMap: { name: 'cfg' } }, [['app.yaml', 'a: 1', '644'], ['other', 'x', '644']]],
+    ['selected items at their paths and modes', { name: 'v', configMap: { name: 'cfg', items: [{ key: 'app.yaml', path: 'conf/app.yaml', mode: 0o600 }] } }, [['conf/app.yaml', 'a: 1', '600']]],
+    ['a Secret, decoded, with its default mode', { name: 'v', secret: { secretName: 'tls', defaultMode: 0o400 } }, [['key', 'KEY', '400']]],
+    ['the downward API', { name: 'v', downwardAPI: { items: [{ path: 'name', fieldRef: { fieldPath: 'metadata.name' } }] } }, [['name', 'p', '644']]],
+    ['a projection of several sources', { name: 'v', projected: { sources: [{ configMap: { name: 'cfg', items: [{ key: 'other', path: 'o' }] } }, { secret: { name: 'tls' } }] } }, [['o', 'x', '644'], ['key', 'KEY', '644']]],
+    ['an optional missing ConfigMap, empty', { name: 'v', configMap: { name: 'none', optional: true } }, []],
+  ] as [string, Volume, string[][]][])('%s', (_n, v, expected) => {
+    expect(files(plan(v))).toEqual(expected);
+  });
+
+  it.each([
+    ['a missing ConfigMap', { name: 'v', configMap: { name: 'none' } }, 'configmap "none" not found'],
+    ['a missing item key', { name: 'v', configMap: { name: 'cfg', items: [{ key: 'nope', path: 'x' }] } }, 'non-existent config key: nope'],
+    ['a path escaping the volume', { name: 'v', configMap: { name: 'cfg', items: [{ key: 'other', path: '../x' }] } }, 'invalid path'],
+    ['an unsupported source', { name: 'v', persistentVolumeClaim: { claimName: 'data' } }, 'persistentVolumeClaim is not supported'],
+  ] as [string, Volume, string][])('refuses %s', (_n, v, message) => {
+    const r = plan(v);
+    expect(r.ok).toBe(false);
+    if (!r.ok) expect(r.message).toContain(message);
+  });
+});
+
+describe('materializeVolumes and containerMounts', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'skiff-vol-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('writes files with their modes and maps mount paths; ConfigMaps are read-only', () => {
+    const plans: VolumePlan[] = [
+      { name: 'cfg', kind: 'files', files: [{ path: 'a/b.txt', content: Buffer.from('hi'), mode: 0o600 }] },
+      { name: 'scratch', kind: 'emptyDir' },
+    ];
+    const dirs = materializeVolumes(dir, plans);
+    const file = join(dirs.get('cfg')!, 'a/b.txt');
+    expect(readFileSync(file, 'utf8')).toBe('hi');
+    expect(statSync(file).mode & 0o777).toBe(0o600);
+    const mounts = containerMounts(
+      { name: 'c', volumeMounts: [{ name: 'cfg', mountPath: '/etc/cfg' }, { name: 'scratch', mountPath: '/data/' }, { name: 'scratch', mountPath: '/sub', subPath: 'x' }] },
+      dirs,
+      plans,
+    );
+    expect(mounts).toEqual([
+      { hostPath: dirs.get('cfg'), containerPath: '/etc/cfg', readOnly: true },
+      { hostPath: dirs.get('scratch'), containerPath: '/data', readOnly: false },
+      { hostPath: join(dirs.get('scratch')!, 'x'), containerPath: '/sub', readOnly: false },
+    ]);
+  });
+});

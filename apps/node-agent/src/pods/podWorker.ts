@@ -1,0 +1,656 @@
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { ConflictError, NotFoundError, parseQuantity, type KubeObject } from '@skiff/apimachinery';
+import { resourceType, type ApiClient } from '@skiff/kube-client';
+import type { Logger } from 'pino';
+import { deepEqual } from '../deepEqual.js';
+import type { EventSink } from '../eventRecorder.js';
+import { writeFileAtomic } from '../files.js';
+import { containerLogDir, LogIndexer, logFilePath } from '../logs/containerLogs.js';
+import type { PodIpAllocator } from '../network/podIpAllocator.js';
+import { ContainerProbes } from '../probes/containerProbes.js';
+import { sandboxHostname } from '../runtime/bubblewrapArgs.js';
+import type { ContainerExit, ContainerRuntime, RunningContainer } from '../runtime/runtime.js';
+import { rfc3339, type Clock } from '../time.js';
+import { backoffEndsAt, backoffMessage, inBackoff, nextBackoff, shouldRestart, type BackoffPolicy, type RestartPolicy } from './crashLoopBackoff.js';
+import { containerArgv, referencedObjects, resolveContainerEnv, type EnvContext, type ReferencedObjects } from './containerEnv.js';
+import { podDirName, writePodRecord, type ContainerRecord, type PodRecord, type RunRecord } from './podRecord.js';
+import { isSidecar, podKey, podRef, podSpec, restartPolicyOf, type Container } from './podSpec.js';
+import { computePodStatus, managedStatus, statusPatch, type ContainerView, type PodStatus } from './podStatus.js';
+import { containerMounts, materializeVolumes, planVolumes, volumeReferences, type Mount, type VolumePlan } from './podVolumes.js';
+
+const PODS = resourceType('pods');
+
+/** How long to wait before trying again a start that failed for a reason that may go away (a missing ConfigMap). */
+const CONFIG_RETRY_MS = 5000;
+/** How long to wait before retrying a failed API write. */
+const WRITE_RETRY_MS = 1000;
+
+export interface PodWorkerDeps {
+  nodeName: string;
+  hostIP: string;
+  podsDir: string;
+  runtime: ContainerRuntime;
+  ipam: PodIpAllocator;
+  client: ApiClient;
+  log: Logger;
+  events: EventSink;
+  backoff: BackoffPolicy;
+  clock: Clock;
+  nodeAllocatable: { cpu: number; memory: number };
+  /** Called once the pod is gone from the API and everything of it has been cleaned up. */
+  onRemoved(uid: string): void;
+}
+
+/** A container run the worker is watching. */
+interface Tracked {
+  name: string;
+  run: RunRecord;
+  handle: RunningContainer;
+  probes: ContainerProbes;
+  indexer: LogIndexer;
+  /** Set when the agent asked the container to stop (liveness failure, deletion). */
+  stopping?: { killAtMs: number };
+}
+
+interface Sandbox {
+  plans: VolumePlan[];
+  dirs: Map<string, string>;
+  extraMounts: Mount[];
+}
+
+function isTerminalPhase(phase: unknown): boolean {
+  return phase === 'Succeeded' || phase === 'Failed';
+}
+
+function resourceVersionNumber(rv: string | undefined): bigint | undefined {
+  return rv && /^\d+$/.test(rv) ? BigInt(rv) : undefined;
+}
+
+/**
+ * Runs one pod, like kubelet's pod worker + syncPod: every trigger (the pod changed, a container
+ * exited, a probe verdict changed, a backoff expired) runs one level-triggered `sync` that looks
+ * at the pod and at what runs, takes the next steps (start init containers in order, start or
+ * restart containers under the restart policy and backoff, stop containers of a pod being
+ * deleted), then computes the pod status and writes it if it changed. Syncs never overlap.
+ */
+export class PodWorker {
+  readonly uid: string;
+  readonly dir: string;
+  private pod: KubeObject;
+  private readonly record: PodRecord;
+  private readonly tracked = new Map<string, Tracked>();
+  private readonly waiting = new Map<string, { reason: string; message?: string }>();
+  private readonly envs = new Map<string, Promise<Record<string, string>>>();
+  private sandbox: Sandbox | undefined;
+  private terminatingSinceMs: number | undefined;
+  private finalDeleteSent = false;
+  private removed = false;
+  private closed = false;
+  private lastWritten: Partial<PodStatus> | undefined;
+  private lastWrittenRv: bigint | undefined;
+  private syncing = false;
+  private dirty = false;
+  private wakeAtMs: number | undefined;
+  private timer: NodeJS.Timeout | undefined;
+  private readonly log: Logger;
+  private idle: Promise<void> = Promise.resolve();
+  private settleIdle: () => void = () => {};
+
+  constructor(
+    pod: KubeObject,
+    record: PodRecord | undefined,
+    private readonly deps: PodWorkerDeps,
+  ) {
+    this.pod = pod;
+    this.uid = pod.metadata.uid!;
+    const ref = podRef(pod);
+    this.dir = join(deps.podsDir, podDirName(ref));
+    this.record = record ?? { uid: this.uid, namespace: ref.namespace, name: ref.name, containers: {} };
+    this.log = deps.log.child({ pod: podKey(pod) });
+    this.lastWritten = managedStatus(pod.status);
+    this.adoptRunningContainers();
+  }
+
+  get key(): string {
+    return podKey(this.pod);
+  }
+
+  get podObject(): KubeObject {
+    return this.pod;
+  }
+
+  containerRecord(name: string): ContainerRecord | undefined {
+    return this.record.containers[name];
+  }
+
+  /** Settles when the current run of `name` exits (at once if it is not running). */
+  containerExited(name: string): Promise<unknown> {
+    return this.tracked.get(name)?.handle.exited ?? Promise.resolve();
+  }
+
+  /** A newer version of the pod arrived from the API. */
+  update(pod: KubeObject): void {
+    this.pod = pod;
+    // Someone else changed the status (or our write has not come back yet): compare against the
+    // stored status only when it is newer than our last write.
+    const rv = resourceVersionNumber(pod.metadata.resourceVersion);
+    if (rv !== undefined && (this.lastWrittenRv === undefined || rv > this.lastWrittenRv)) {
+      const stored = managedStatus(pod.status);
+      if (!deepEqual(stored, this.lastWritten)) this.lastWritten = stored;
+    }
+    this.trigger();
+  }
+
+  /** The pod is gone from the API: stop everything at once and clean up. */
+  remove(): void {
+    this.removed = true;
+    this.trigger();
+  }
+
+  trigger(): void {
+    if (this.closed) return;
+    if (this.syncing) {
+      this.dirty = true;
+      return;
+    }
+    this.syncing = true;
+    this.idle = new Promise((resolve) => (this.settleIdle = resolve));
+    void this.loop();
+  }
+
+  /** Resolves once no sync is running (tests, shutdown). */
+  whenIdle(): Promise<void> {
+    return this.idle;
+  }
+
+  /**
+   * The agent is stopping. With `stopPods` the containers are stopped (SIGTERM, then SIGKILL after
+   * at most `graceMs`); otherwise they keep running for the next agent to adopt.
+   */
+  async shutdown(stopPods: boolean, graceMs: number): Promise<void> {
+    this.closed = true;
+    if (this.timer) clearTimeout(this.timer);
+    await this.idle;
+    for (const t of this.tracked.values()) t.probes.stop();
+    if (stopPods) {
+      const all = [...this.tracked.values()];
+      for (const t of all) t.handle.signal('SIGTERM');
+      const killer = setTimeout(() => all.forEach((t) => t.handle.signal('SIGKILL')), graceMs);
+      await Promise.all(all.map((t) => t.handle.exited));
+      clearTimeout(killer);
+    }
+    for (const t of this.tracked.values()) t.indexer.stop();
+    this.persist();
+  }
+
+  private async loop(): Promise<void> {
+    try {
+      do {
+        this.dirty = false;
+        this.wakeAtMs = undefined;
+        try {
+          await this.sync();
+        } catch (err) {
+          this.log.error({ err: (err as Error).message, stack: (err as Error).stack }, 'pod sync failed');
+          this.wakeAt(this.deps.clock().getTime() + WRITE_RETRY_MS);
+        }
+      } while (this.dirty && !this.closed);
+    } finally {
+      this.syncing = false;
+      this.armTimer();
+      this.settleIdle();
+    }
+  }
+
+  private wakeAt(ms: number): void {
+    this.wakeAtMs = this.wakeAtMs === undefined ? ms : Math.min(this.wakeAtMs, ms);
+  }
+
+  private armTimer(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+    if (this.closed || this.wakeAtMs === undefined) return;
+    this.timer = setTimeout(() => this.trigger(), Math.max(0, this.wakeAtMs - this.deps.clock().getTime()));
+  }
+
+  // ---- the sync ----
+
+  private async sync(): Promise<void> {
+    if (this.removed) return this.cleanUp();
+    const now = this.deps.clock();
+    const pod = this.pod;
+    if (pod.metadata.deletionTimestamp) return this.syncTerminating(now);
+    if (isTerminalPhase((pod.status as { phase?: string } | undefined)?.phase) && this.tracked.size === 0) {
+      // A finished pod never runs again; its address can go to another pod.
+      this.deps.ipam.release(this.uid);
+      return;
+    }
+
+    this.record.startTime ??= rfc3339(now);
+    if (!this.sandbox && !(await this.setUpSandbox())) {
+      await this.writeStatus(now, false);
+      return;
+    }
+
+    const spec = podSpec(pod);
+    const policy = restartPolicyOf(pod);
+    let initialized = true;
+    for (const c of spec.initContainers ?? []) {
+      if (isSidecar(c)) {
+        await this.ensureContainer(c, 'Always', now);
+        const t = this.tracked.get(c.name);
+        if (t && t.probes.started) continue;
+        initialized = false;
+        break;
+      }
+      const rec = this.record.containers[c.name];
+      if (rec?.current?.terminated?.exitCode === 0) continue;
+      initialized = false;
+      // A failed init container is retried unless the pod may never restart anything.
+      if (!this.tracked.has(c.name)) await this.ensureContainer(c, policy === 'Never' ? 'Never' : 'OnFailure', now);
+      break;
+    }
+    if (initialized) for (const c of spec.containers) await this.ensureContainer(c, policy, now);
+
+    const status = await this.writeStatus(now, false);
+    if (status && isTerminalPhase(status.phase) && this.tracked.size === 0) this.deps.ipam.release(this.uid);
+  }
+
+  /** Starts the container if it should run now, or notes why it waits and when to look again. */
+  private async ensureContainer(c: Container, policy: RestartPolicy, now: Date): Promise<void> {
+    if (this.tracked.has(c.name)) return;
+    const rec = this.containerRecord(c.name);
+    const finished = rec?.current?.terminated;
+    if (finished) {
+      if (!shouldRestart(policy, finished.exitCode)) {
+        this.waiting.delete(c.name);
+        return;
+      }
+      const nowMs = now.getTime();
+      const finishedMs = rec!.current!.finishedAtMs ?? Date.parse(finished.finishedAt);
+      if (inBackoff(rec!.backoff, finishedMs, nowMs, this.deps.backoff)) {
+        const message = backoffMessage(rec!.backoff!.delayMs, c.name, podRef(this.pod));
+        if (this.waiting.get(c.name)?.message !== message) {
+          this.deps.events.record(this.pod, 'Warning', 'BackOff', 'Back-off restarting failed container', `spec.containers{${c.name}}`);
+        }
+        this.waiting.set(c.name, { reason: 'CrashLoopBackOff', message });
+        this.wakeAt(backoffEndsAt(rec!.backoff!, finishedMs));
+        return;
+      }
+    }
+    const waitingBefore = this.waiting.get(c.name);
+    if (waitingBefore && waitingBefore.reason === 'CreateContainerConfigError' && !c.command?.length) return;
+    await this.startContainer(c, now);
+  }
+
+  private async startContainer(c: Container, now: Date): Promise<void> {
+    const ref = podRef(this.pod);
+    if (!c.command || c.command.length === 0) {
+      const message = `container "${c.name}" has no command: Skiff's process runtime does not pull or unpack images (image "${c.image ?? ''}" is only recorded), so spec.containers[].command is required`;
+      this.waiting.set(c.name, { reason: 'CreateContainerConfigError', message });
+      this.deps.events.record(this.pod, 'Warning', 'Failed', `Error: ${message}`, `spec.containers{${c.name}}`);
+      return;
+    }
+    let env: Record<string, string>;
+    try {
+      const resolved = resolveContainerEnv(c, this.envContext(), await this.fetchReferenced(referencedObjects(c)));
+      if (!resolved.ok) {
+        this.waiting.set(c.name, { reason: 'CreateContainerConfigError', message: resolved.message });
+        this.deps.events.record(this.pod, 'Warning', 'Failed', `Error: ${resolved.message}`, `spec.containers{${c.name}}`);
+        this.wakeAt(now.getTime() + CONFIG_RETRY_MS);
+        return;
+      }
+      env = { PATH: process.env.PATH ?? '/usr/local/bin:/usr/bin:/bin', HOSTNAME: this.hostname(), ...resolved.env };
+    } catch (err) {
+      this.waiting.set(c.name, { reason: 'CreateContainerConfigError', message: (err as Error).message });
+      this.wakeAt(now.getTime() + CONFIG_RETRY_MS);
+      return;
+    }
+    this.envs.set(c.name, Promise.resolve(env));
+    const argv = containerArgv(c, env)!;
+
+    const rec = (this.record.containers[c.name] ??= { name: c.name, restartCount: 0 });
+    if (rec.current) {
+      rec.lastTerminated = rec.current.terminated;
+      rec.restartCount++;
+      rec.backoff = nextBackoff(rec.backoff, now.getTime(), this.deps.backoff);
+    }
+    const runId = randomBytes(6).toString('hex');
+    const logFile = logFilePath(this.dir, c.name, rec.restartCount);
+    this.pruneLogs(c.name, rec.restartCount);
+    const limit = c.resources?.limits?.memory;
+    const sandbox = this.sandbox!;
+    const handle = this.deps.runtime.start({
+      pod: ref,
+      hostname: this.hostname(),
+      containerName: c.name,
+      argv,
+      env,
+      workingDir: c.workingDir,
+      mounts: [...sandbox.extraMounts, ...containerMounts(c, sandbox.dirs, sandbox.plans)],
+      memoryLimitBytes: limit !== undefined ? parseQuantity(limit) : undefined,
+      logFile,
+      containerDir: join(this.dir, 'containers', c.name),
+      runId,
+    });
+    const run: RunRecord = { containerID: `process://${runId}`, startedAt: rfc3339(now), logFile, process: handle.record };
+    rec.current = run;
+    this.waiting.delete(c.name);
+    this.persist();
+    this.track(c, run, handle, undefined);
+    this.log.info({ container: c.name, pid: handle.record.pid, restartCount: rec.restartCount, isolation: handle.record.isolation }, 'started container');
+    this.deps.events.record(this.pod, 'Normal', 'Started', `Started container ${c.name}`, `spec.containers{${c.name}}`);
+  }
+
+  private track(c: Container, run: RunRecord, handle: RunningContainer, initial: { ready: boolean; started: boolean } | undefined): void {
+    const indexer = new LogIndexer(run.logFile).start();
+    const probes = new ContainerProbes({
+      container: c,
+      startedAtMs: Date.parse(run.startedAt),
+      initial,
+      target: {
+        podIP: this.record.podIP ?? '127.0.0.1',
+        container: c,
+        exec: async (argv, timeoutMs) =>
+          this.deps.runtime.exec({
+            record: handle.record,
+            argv,
+            env: await (this.envs.get(c.name) ?? Promise.resolve({})),
+            workingDir: c.workingDir,
+            mounts: [],
+            containerDir: join(this.dir, 'containers', c.name),
+            timeoutMs,
+          }),
+      },
+      onChange: () => this.trigger(),
+      onFailed: (kind, message) => {
+        this.deps.events.record(this.pod, 'Normal', 'Killing', `Container ${c.name} failed ${kind} probe, will be restarted`, `spec.containers{${c.name}}`);
+        this.log.info({ container: c.name, kind, message }, 'probe failed; restarting container');
+        const probe = kind === 'liveness' ? c.livenessProbe : c.startupProbe;
+        this.stopContainer(c.name, (probe?.terminationGracePeriodSeconds ?? podSpec(this.pod).terminationGracePeriodSeconds ?? 30) * 1000);
+      },
+      onProbeFailure: (kind, message) => {
+        const label = kind[0].toUpperCase() + kind.slice(1);
+        this.deps.events.record(this.pod, 'Warning', 'Unhealthy', `${label} probe failed: ${message}`, `spec.containers{${c.name}}`);
+      },
+    });
+    const t: Tracked = { name: c.name, run, handle, probes, indexer };
+    this.tracked.set(c.name, t);
+    void handle.exited.then((exit) => this.onExit(t, exit));
+  }
+
+  private onExit(t: Tracked, exit: ContainerExit): void {
+    t.probes.stop();
+    t.indexer.stop();
+    if (this.tracked.get(t.name) === t) this.tracked.delete(t.name);
+    t.run.terminated = {
+      exitCode: exit.exitCode,
+      reason: exit.reason,
+      ...(exit.message ? { message: exit.message } : {}),
+      startedAt: t.run.startedAt,
+      finishedAt: rfc3339(exit.finishedAt),
+      containerID: t.run.containerID,
+    };
+    t.run.finishedAtMs = exit.finishedAt.getTime();
+    if (t.run.process) this.deps.runtime.release(t.run.process);
+    if (!this.closed) this.persist();
+    this.log.info({ container: t.name, exitCode: exit.exitCode, reason: exit.reason, message: exit.message }, 'container exited');
+    this.trigger();
+  }
+
+  /** SIGTERM now, SIGKILL when the grace period ends. */
+  private stopContainer(name: string, graceMs: number): void {
+    const t = this.tracked.get(name);
+    if (!t) return;
+    const killAtMs = this.deps.clock().getTime() + graceMs;
+    if (!t.stopping) {
+      t.stopping = { killAtMs };
+      t.probes.stop();
+      t.handle.signal('SIGTERM');
+    } else if (killAtMs < t.stopping.killAtMs) {
+      t.stopping.killAtMs = killAtMs;
+    }
+    const deadline = t.stopping.killAtMs;
+    const timer = setTimeout(() => {
+      if (this.tracked.get(name) === t && t.stopping && this.deps.clock().getTime() >= t.stopping.killAtMs - 5) t.handle.signal('SIGKILL');
+    }, Math.max(0, deadline - this.deps.clock().getTime()));
+    timer.unref();
+  }
+
+  // ---- deletion ----
+
+  private async syncTerminating(now: Date): Promise<void> {
+    const spec = podSpec(this.pod);
+    const graceSeconds = this.pod.metadata.deletionGracePeriodSeconds ?? spec.terminationGracePeriodSeconds ?? 30;
+    this.terminatingSinceMs ??= now.getTime();
+    if (this.tracked.size > 0) {
+      const graceMs = Math.max(0, this.terminatingSinceMs + graceSeconds * 1000 - now.getTime());
+      for (const t of this.tracked.values()) {
+        if (!t.stopping) this.deps.events.record(this.pod, 'Normal', 'Killing', `Stopping container ${t.name}`, `spec.containers{${t.name}}`);
+        this.stopContainer(t.name, graceMs);
+      }
+      await this.writeStatus(now, false);
+      return;
+    }
+    // Everything has stopped: report the final status, then let the API server remove the pod.
+    await this.writeStatus(now, true);
+    this.deps.ipam.release(this.uid);
+    if (this.finalDeleteSent) return;
+    this.finalDeleteSent = true;
+    try {
+      await this.deps.client.delete(PODS, this.pod.metadata.namespace, this.pod.metadata.name!, { gracePeriodSeconds: 0, preconditions: { uid: this.uid } });
+      this.log.info({}, 'pod terminated; deleted');
+    } catch (err) {
+      if (err instanceof NotFoundError || err instanceof ConflictError) return;
+      this.finalDeleteSent = false;
+      this.log.warn({ err: (err as Error).message }, 'finishing the pod deletion failed; retrying');
+      this.wakeAt(now.getTime() + WRITE_RETRY_MS);
+    }
+  }
+
+  /** The pod is gone from the API: kill what is left, free its address, remove its directory. */
+  private async cleanUp(): Promise<void> {
+    const all = [...this.tracked.values()];
+    for (const t of all) {
+      t.probes.stop();
+      t.handle.signal('SIGKILL');
+    }
+    await Promise.all(all.map((t) => t.handle.exited));
+    this.closed = true;
+    if (this.timer) clearTimeout(this.timer);
+    this.deps.ipam.release(this.uid);
+    rmSync(this.dir, { recursive: true, force: true });
+    this.log.info({}, 'pod removed; cleaned up');
+    this.deps.onRemoved(this.uid);
+  }
+
+  // ---- sandbox ----
+
+  private hostname(): string {
+    return sandboxHostname(podSpec(this.pod).hostname ?? this.pod.metadata.name ?? 'pod');
+  }
+
+  private envContext(): EnvContext {
+    return { pod: this.pod, podIP: this.record.podIP ?? '', hostIP: this.deps.hostIP, nodeName: this.deps.nodeName, nodeAllocatable: this.deps.nodeAllocatable };
+  }
+
+  private async fetchReferenced(refs: { configMaps: Set<string>; secrets: Set<string> }): Promise<ReferencedObjects> {
+    const ns = this.pod.metadata.namespace;
+    const get = async (resource: 'configmaps' | 'secrets', name: string): Promise<[string, KubeObject | undefined]> => {
+      try {
+        return [name, await this.deps.client.get(resourceType(resource), ns, name)];
+      } catch (err) {
+        if (err instanceof NotFoundError) return [name, undefined];
+        throw err;
+      }
+    };
+    const [configMaps, secrets] = await Promise.all([
+      Promise.all([...refs.configMaps].map((n) => get('configmaps', n))),
+      Promise.all([...refs.secrets].map((n) => get('secrets', n))),
+    ]);
+    return { configMaps: new Map(configMaps), secrets: new Map(secrets) };
+  }
+
+  /** The pod's address, directory, volumes and /etc/hosts; false (with containers waiting) if it cannot be set up yet. */
+  private async setUpSandbox(): Promise<boolean> {
+    const now = this.deps.clock();
+    const spec = podSpec(this.pod);
+    const allNames = [...(spec.initContainers ?? []), ...spec.containers].map((c) => c.name);
+    const fail = (message: string) => {
+      for (const name of allNames) if (!this.tracked.has(name)) this.waiting.set(name, { reason: 'ContainerCreating', message });
+      this.wakeAt(now.getTime() + CONFIG_RETRY_MS);
+      return false;
+    };
+    try {
+      this.record.podIP = this.deps.ipam.allocate(this.uid);
+    } catch (err) {
+      this.deps.events.record(this.pod, 'Warning', 'FailedCreatePodSandBox', (err as Error).message);
+      return fail((err as Error).message);
+    }
+    mkdirSync(this.dir, { recursive: true });
+    let plans: VolumePlan[];
+    try {
+      const planned = planVolumes(this.pod, this.envContext(), await this.fetchReferenced(volumeReferences(this.pod)));
+      if (!planned.ok) {
+        this.deps.events.record(this.pod, 'Warning', 'FailedMount', planned.message);
+        return fail(planned.message);
+      }
+      plans = planned.volumes;
+    } catch (err) {
+      return fail((err as Error).message);
+    }
+    let dirs: Map<string, string>;
+    try {
+      dirs = materializeVolumes(this.dir, plans);
+    } catch (err) {
+      this.deps.events.record(this.pod, 'Warning', 'FailedMount', (err as Error).message);
+      return fail((err as Error).message);
+    }
+    const etc = join(this.dir, 'etc');
+    mkdirSync(etc, { recursive: true });
+    const hostname = this.hostname();
+    writeFileAtomic(join(etc, 'hosts'), `# Kubernetes-managed hosts file (Skiff).\n127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n${this.record.podIP}\t${hostname}\n`);
+    writeFileAtomic(join(etc, 'hostname'), `${hostname}\n`);
+    this.sandbox = {
+      plans,
+      dirs,
+      extraMounts: [
+        { hostPath: join(etc, 'hosts'), containerPath: '/etc/hosts', readOnly: true },
+        { hostPath: join(etc, 'hostname'), containerPath: '/etc/hostname', readOnly: true },
+      ],
+    };
+    for (const name of allNames) if (this.waiting.get(name)?.reason === 'ContainerCreating') this.waiting.delete(name);
+    this.persist();
+    return true;
+  }
+
+  /** Keeps the current and the previous run's logs of a container; older runs go. */
+  private pruneLogs(container: string, restartCount: number): void {
+    const dir = containerLogDir(this.dir, container);
+    if (!existsSync(dir)) return;
+    for (const f of readdirSync(dir)) {
+      const n = Number(f.split('.')[0]);
+      if (Number.isInteger(n) && n < restartCount - 1) rmSync(join(dir, f), { force: true });
+    }
+  }
+
+  /** Finds the processes a previous agent started for this pod: running ones are watched again, gone ones recorded as exited. */
+  private adoptRunningContainers(): void {
+    const spec = podSpec(this.pod);
+    type StoredStatus = { containerID?: string; ready?: boolean; started?: boolean };
+    const stored = (this.pod.status ?? {}) as { containerStatuses?: StoredStatus[]; initContainerStatuses?: StoredStatus[] };
+    const statuses = [...(stored.containerStatuses ?? []), ...(stored.initContainerStatuses ?? [])];
+    for (const c of [...(spec.initContainers ?? []), ...spec.containers]) {
+      const rec = this.record.containers[c.name];
+      const run = rec?.current;
+      if (!run || run.terminated || !run.process) continue;
+      const adopted = this.deps.runtime.adopt(run.process);
+      if ('signal' in adopted) {
+        const was = statuses.find((s) => s.containerID === run.containerID);
+        this.track(c, run, adopted, was ? { ready: !!was.ready, started: !!was.started } : undefined);
+        this.log.info({ container: c.name, pid: run.process.pid }, 'adopted running container');
+        // The environment is needed again for exec probes; resolve it in the background.
+        this.envs.set(
+          c.name,
+          this.fetchReferenced(referencedObjects(c))
+            .then((objs) => {
+              const r = resolveContainerEnv(c, this.envContext(), objs);
+              return { PATH: process.env.PATH ?? '', HOSTNAME: this.hostname(), ...(r.ok ? r.env : {}) };
+            })
+            .catch(() => ({ PATH: process.env.PATH ?? '' })),
+        );
+      } else {
+        run.terminated = {
+          exitCode: adopted.exitCode,
+          reason: adopted.reason,
+          ...(adopted.message ? { message: adopted.message } : {}),
+          startedAt: run.startedAt,
+          finishedAt: rfc3339(adopted.finishedAt),
+          containerID: run.containerID,
+        };
+        run.finishedAtMs = adopted.finishedAt.getTime();
+        this.deps.runtime.release(run.process);
+        this.log.info({ container: c.name, exitCode: adopted.exitCode, reason: adopted.reason }, 'container exited while the agent was away');
+      }
+    }
+    if (this.record.podIP) {
+      // Keep the pod's address allocated under its uid (the allocator may have been reset).
+      this.deps.ipam.allocate(this.uid);
+    }
+    if (Object.keys(this.record.containers).length > 0) this.persist();
+  }
+
+  // ---- status ----
+
+  private views(): Record<string, ContainerView> {
+    const spec = podSpec(this.pod);
+    const views: Record<string, ContainerView> = {};
+    for (const c of [...(spec.initContainers ?? []), ...spec.containers]) {
+      const t = this.tracked.get(c.name);
+      views[c.name] = {
+        record: this.record.containers[c.name],
+        waiting: t ? undefined : this.waiting.get(c.name),
+        ready: t ? t.probes.ready && !t.stopping : false,
+        started: t ? t.probes.started : false,
+      };
+    }
+    return views;
+  }
+
+  /** Computes the status and writes it when it differs from the last one written. */
+  private async writeStatus(now: Date, terminal: boolean): Promise<PodStatus | undefined> {
+    const status = computePodStatus({
+      pod: this.pod,
+      views: this.views(),
+      hostIP: this.deps.hostIP,
+      podIP: this.record.podIP,
+      startTime: this.record.startTime,
+      sandboxReady: !!this.sandbox,
+      terminal,
+      now,
+    });
+    if (deepEqual(status, this.lastWritten)) return status;
+    try {
+      const res = await this.deps.client.patch(PODS, this.pod.metadata.namespace, this.pod.metadata.name!, statusPatch(status), 'merge', { subresource: 'status' });
+      this.lastWritten = status;
+      this.lastWrittenRv = resourceVersionNumber(res.metadata.resourceVersion);
+      this.log.debug({ phase: status.phase }, 'pod status written');
+    } catch (err) {
+      if (err instanceof NotFoundError) return status;
+      this.log.warn({ err: (err as Error).message }, 'writing the pod status failed; retrying');
+      this.wakeAt(now.getTime() + WRITE_RETRY_MS);
+    }
+    return status;
+  }
+
+  private persist(): void {
+    if (this.removed) return;
+    try {
+      writePodRecord(this.dir, this.record);
+    } catch (err) {
+      this.log.warn({ err: (err as Error).message }, 'saving the pod record failed');
+    }
+  }
+}

@@ -1,0 +1,408 @@
+import { spawn } from 'node:child_process';
+import { accessSync, closeSync, constants as fsConstants, existsSync, mkdirSync, openSync, readFileSync, readSync, rmSync, statSync, symlinkSync } from 'node:fs';
+import { constants as osConstants } from 'node:os';
+import { dirname, join } from 'node:path';
+import type { Logger } from 'pino';
+import { bubblewrapArgs, nodeHostFs, type HostFs } from './bubblewrapArgs.js';
+import { MemoryCgroups } from './memoryCgroup.js';
+import { isSameProcessAlive, readProcStat, signalQuietly } from './procfs.js';
+import type {
+  ContainerExit,
+  ContainerLaunch,
+  ContainerRuntime,
+  ExecRequest,
+  ExecResult,
+  IsolationMode,
+  ProcessRecord,
+  RunningContainer,
+} from './runtime.js';
+
+/**
+ * The `process` runtime: a container is a process started from its argv, its output appended to
+ * the log file by the process itself, in its own session (so it outlives the agent and can be
+ * adopted by the next one).
+ *
+ * With bubblewrap, a container gets its own pid, ipc and uts namespaces (hostname = pod name), a
+ * read-only view of the host with its volumes bound at their mount paths, and private /tmp, /proc
+ * and /dev. bubblewrap's --json-status-fd goes to a file, so the exit code survives the agent.
+ *
+ * Without isolation the process runs on the host as it is; volumes cannot be mounted, so each
+ * container gets a stand-in root directory, `$SKIFF_ROOT`, in which every mount path is a symlink
+ * to the volume (`$SKIFF_ROOT/etc/config/app.yaml`), and its own `$TMPDIR`.
+ */
+
+export interface ProcessRuntimeOptions {
+  isolation: IsolationMode;
+  isolationMessage: string;
+  log: Logger;
+  bwrapPath?: string;
+  nsenterPath?: string;
+  cgroups?: MemoryCgroups;
+  hostFs?: HostFs;
+  /** How often adopted processes (not the agent's children) are checked for having exited. */
+  pollMs?: number;
+}
+
+const STATUS_FD = 3;
+const SIGNALS = osConstants.signals as Record<string, number>;
+
+function exitFromCode(exitCode: number, cgroup: string | undefined, finishedAt: Date): ContainerExit {
+  if (cgroup && exitCode !== 0 && MemoryCgroups.oomKilled(cgroup)) return { exitCode, reason: 'OOMKilled', finishedAt };
+  return { exitCode, reason: exitCode === 0 ? 'Completed' : 'Error', finishedAt };
+}
+
+/** bubblewrap's status file: JSON documents, the first with "child-pid", the last (on exit) with "exit-code". */
+export function readBubblewrapStatus(file: string): { childPid?: number; exitCode?: number } {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch {
+    return {};
+  }
+  const out: { childPid?: number; exitCode?: number } = {};
+  for (const m of text.matchAll(/"(child-pid|exit-code)"\s*:\s*(-?\d+)/g)) {
+    if (m[1] === 'child-pid') out.childPid = Number(m[2]);
+    else out.exitCode = Number(m[2]);
+  }
+  return out;
+}
+
+/** The last bytes of a file, for messages explaining a failed start. */
+function fileTail(file: string, bytes = 1024): string {
+  try {
+    const fd = openSync(file, 'r');
+    try {
+      const size = statSync(file).size;
+      const buf = Buffer.alloc(Math.min(bytes, size));
+      readSync(fd, buf, 0, buf.length, size - buf.length);
+      return buf.toString('utf8');
+    } finally {
+      closeSync(fd);
+    }
+  } catch {
+    return '';
+  }
+}
+
+/** Finds a bare command name on PATH, as execvp would. */
+export function findExecutable(command: string, path: string | undefined): string | undefined {
+  for (const dir of (path ?? '').split(':').filter(Boolean)) {
+    const candidate = join(dir, command);
+    try {
+      accessSync(candidate, fsConstants.X_OK);
+      if (statSync(candidate).isFile()) return candidate;
+    } catch {
+      // not here
+    }
+  }
+  return undefined;
+}
+
+function within(path: string, dir: string): boolean {
+  return path === dir || path.startsWith(dir.endsWith('/') ? dir : `${dir}/`);
+}
+
+class ProcessContainer implements RunningContainer {
+  readonly exited: Promise<ContainerExit>;
+  private resolveExit!: (e: ContainerExit) => void;
+  private done = false;
+  private pendingSignal: 'SIGTERM' | 'SIGKILL' | undefined;
+
+  constructor(
+    readonly record: ProcessRecord,
+    private readonly logFile: string | undefined,
+  ) {
+    this.exited = new Promise((resolve) => (this.resolveExit = resolve));
+  }
+
+  get finished(): boolean {
+    return this.done;
+  }
+
+  /** The sandbox init's pid, once bubblewrap has reported it. */
+  sandboxPid(): number | undefined {
+    if (this.record.isolation !== 'bubblewrap') return undefined;
+    if (this.record.sandboxPid === undefined && this.record.statusFile) {
+      const pid = readBubblewrapStatus(this.record.statusFile).childPid;
+      if (pid !== undefined) {
+        this.record.sandboxPid = pid;
+        if (this.pendingSignal) this.signal(this.pendingSignal);
+      }
+    }
+    return this.record.sandboxPid;
+  }
+
+  signal(sig: 'SIGTERM' | 'SIGKILL'): void {
+    if (this.done || this.record.pid === 0) return;
+    if (this.record.isolation === 'bubblewrap') {
+      const sandbox = this.sandboxPid();
+      if (sandbox === undefined) {
+        // bubblewrap is still setting up; the signal goes out as soon as it reports the sandbox.
+        this.pendingSignal = sig === 'SIGKILL' || !this.pendingSignal ? sig : this.pendingSignal;
+        if (sig === 'SIGKILL' && this.record.cgroup) MemoryCgroups.killAll(this.record.cgroup);
+        return;
+      }
+      // The command runs in the sandbox init's process group; the init itself, pid 1 of the
+      // namespace, ignores SIGTERM and takes the namespace down with it on SIGKILL.
+      signalQuietly(-sandbox, sig);
+      if (sig === 'SIGKILL') signalQuietly(sandbox, sig);
+    } else {
+      signalQuietly(-this.record.pid, sig);
+    }
+    if (sig === 'SIGKILL' && this.record.cgroup) MemoryCgroups.killAll(this.record.cgroup);
+  }
+
+  finish(exit: ContainerExit): void {
+    if (this.done) return;
+    // A container ends with its main process: nothing it started may outlive it.
+    if (this.record.pid !== 0) {
+      if (this.record.isolation === 'none') signalQuietly(-this.record.pid, 'SIGKILL');
+      else if (this.record.sandboxPid) signalQuietly(-this.record.sandboxPid, 'SIGKILL');
+    }
+    if (this.record.cgroup) MemoryCgroups.killAll(this.record.cgroup);
+    this.done = true;
+    if (this.record.isolation === 'bubblewrap' && exit.exitCode === 1 && exit.reason === 'Error' && this.logFile) {
+      // bubblewrap itself failed (no such command, bad working directory): that is a start error.
+      const line = fileTail(this.logFile).split('\n').reverse().find((l) => l.startsWith('bwrap: '));
+      if (line) exit = { exitCode: 128, reason: 'StartError', message: line.slice('bwrap: '.length), finishedAt: exit.finishedAt };
+    }
+    this.resolveExit(exit);
+  }
+}
+
+export class ProcessRuntime implements ContainerRuntime {
+  readonly name = 'process';
+  readonly isolation: IsolationMode;
+  readonly isolationMessage: string;
+  private readonly hostFs: HostFs;
+  private readonly adopted = new Set<ProcessContainer>();
+  private poller: NodeJS.Timeout | undefined;
+
+  constructor(private readonly opts: ProcessRuntimeOptions) {
+    this.isolation = opts.isolation;
+    this.isolationMessage = opts.isolationMessage;
+    this.hostFs = opts.hostFs ?? nodeHostFs;
+  }
+
+  start(launch: ContainerLaunch): RunningContainer {
+    mkdirSync(launch.containerDir, { recursive: true });
+    mkdirSync(dirname(launch.logFile), { recursive: true });
+    const bare = !launch.argv[0]?.includes('/');
+    const pathEntries = (launch.env.PATH ?? '').split(':').filter(Boolean);
+    const pathInVolume = launch.mounts.some((m) => pathEntries.some((p) => within(p, m.containerPath)));
+    if (bare && !pathInVolume && !findExecutable(launch.argv[0], launch.env.PATH)) {
+      return this.failedStart(`exec: "${launch.argv[0]}": executable file not found in $PATH`);
+    }
+
+    let cgroup: string | undefined;
+    if (this.opts.cgroups) {
+      try {
+        cgroup = this.opts.cgroups.create(`${launch.pod.uid}_${launch.containerName}_${launch.runId}`, launch.memoryLimitBytes);
+      } catch (err) {
+        this.opts.log.warn({ pod: `${launch.pod.namespace}/${launch.pod.name}`, container: launch.containerName, err: (err as Error).message }, 'cannot create a memory cgroup; running without one');
+      }
+    }
+
+    const statusFile = join(launch.containerDir, `status-${launch.runId}.json`);
+    let file: string;
+    let args: string[];
+    let cwd: string | undefined;
+    const env: Record<string, string> = { ...launch.env };
+    if (this.isolation === 'bubblewrap') {
+      file = this.opts.bwrapPath ?? 'bwrap';
+      args = [...bubblewrapArgs({ hostname: launch.hostname, mounts: launch.mounts, workingDir: launch.workingDir, statusFd: STATUS_FD }, this.hostFs), '--', ...launch.argv];
+      env.SKIFF_ROOT ??= '/';
+      env.HOME ??= '/tmp';
+    } else {
+      const root = this.standInRoot(launch);
+      const tmp = join(launch.containerDir, 'tmp');
+      mkdirSync(tmp, { recursive: true });
+      env.SKIFF_ROOT ??= root;
+      env.TMPDIR ??= tmp;
+      env.HOME ??= tmp;
+      cwd = this.plainWorkingDir(launch, root);
+      [file, ...args] = launch.argv;
+    }
+    if (cgroup) {
+      // Join the cgroup before exec, so the limit covers the container from its first allocation.
+      args = ['-c', 'echo $$ > "$0" && exec "$@"', MemoryCgroups.procsFile(cgroup), file, ...args];
+      file = '/bin/sh';
+    }
+
+    const logFd = openSync(launch.logFile, 'a');
+    const statusFd = this.isolation === 'bubblewrap' ? openSync(statusFile, 'a') : undefined;
+    let child;
+    try {
+      child = spawn(file, args, {
+        cwd,
+        env,
+        stdio: ['ignore', logFd, logFd, ...(statusFd !== undefined ? [statusFd] : [])],
+        detached: true,
+      });
+    } finally {
+      closeSync(logFd);
+      if (statusFd !== undefined) closeSync(statusFd);
+    }
+    const pid = child.pid ?? 0;
+    const record: ProcessRecord = {
+      isolation: this.isolation,
+      pid,
+      procStart: pid ? (readProcStat(pid)?.startTime ?? 0) : 0,
+      ...(this.isolation === 'bubblewrap' ? { statusFile } : {}),
+      ...(cgroup ? { cgroup } : {}),
+    };
+    const container = new ProcessContainer(record, launch.logFile);
+    child.unref();
+    child.on('error', (err) => {
+      container.finish({ exitCode: 128, reason: 'StartError', message: err.message, finishedAt: new Date() });
+    });
+    child.on('exit', (code, signal) => {
+      const exitCode = code ?? 128 + (signal ? (SIGNALS[signal] ?? 0) : 0);
+      container.sandboxPid();
+      container.finish(exitFromCode(exitCode, cgroup, new Date()));
+    });
+    if (this.isolation === 'bubblewrap' && pid) this.watchSandboxPid(container);
+    return container;
+  }
+
+  adopt(record: ProcessRecord): RunningContainer | ContainerExit {
+    if (record.pid === 0) return { exitCode: 128, reason: 'StartError', finishedAt: new Date() };
+    if (!isSameProcessAlive(record.pid, record.procStart)) {
+      const exit = this.adoptedExit(record);
+      // Long gone: its pid may belong to someone else by now, so only its cgroup is swept.
+      if (record.cgroup) MemoryCgroups.killAll(record.cgroup);
+      return exit;
+    }
+    const container = new ProcessContainer({ ...record }, undefined);
+    container.sandboxPid();
+    this.adopted.add(container);
+    this.ensurePoller();
+    return container;
+  }
+
+  async exec(req: ExecRequest): Promise<ExecResult> {
+    let file: string;
+    let args: string[];
+    let cwd: string | undefined;
+    const env = { ...req.env };
+    const sandbox = req.record?.isolation === 'bubblewrap' ? (req.record.sandboxPid ?? (req.record.statusFile ? readBubblewrapStatus(req.record.statusFile).childPid : undefined)) : undefined;
+    if (sandbox !== undefined) {
+      file = this.opts.nsenterPath ?? 'nsenter';
+      args = ['--target', String(sandbox), '--mount', '--uts', '--ipc', '--pid', `--wd=${req.workingDir || '/'}`, '--', ...req.argv];
+      env.HOME ??= '/tmp';
+    } else {
+      const root = join(req.containerDir, 'root');
+      env.SKIFF_ROOT ??= root;
+      cwd = existsSync(root) ? root : undefined;
+      [file, ...args] = req.argv;
+    }
+    return new Promise<ExecResult>((resolve) => {
+      const child = spawn(file, args, { cwd, env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+      const chunks: Buffer[] = [];
+      let size = 0;
+      const collect = (b: Buffer) => {
+        if (size < 10_240) chunks.push(b);
+        size += b.length;
+      };
+      child.stdout.on('data', collect);
+      child.stderr.on('data', collect);
+      let timedOut = false;
+      const timer = setTimeout(() => {
+        timedOut = true;
+        if (child.pid) signalQuietly(-child.pid, 'SIGKILL');
+      }, req.timeoutMs);
+      child.on('error', (err) => {
+        clearTimeout(timer);
+        resolve({ exitCode: 126, output: err.message, timedOut: false });
+      });
+      child.on('close', (code, signal) => {
+        clearTimeout(timer);
+        resolve({ exitCode: code ?? 128 + (signal ? (SIGNALS[signal] ?? 0) : 0), output: Buffer.concat(chunks).toString('utf8'), timedOut });
+      });
+    });
+  }
+
+  release(record: ProcessRecord): void {
+    if (record.cgroup && !MemoryCgroups.remove(record.cgroup)) {
+      // Exited processes can linger as zombies for a moment; try once more shortly.
+      setTimeout(() => MemoryCgroups.remove(record.cgroup!), 1000).unref();
+    }
+    if (record.statusFile) rmSync(record.statusFile, { force: true });
+  }
+
+  close(): void {
+    if (this.poller) clearInterval(this.poller);
+    this.poller = undefined;
+    this.adopted.clear();
+  }
+
+  private failedStart(message: string): RunningContainer {
+    const container = new ProcessContainer({ isolation: this.isolation, pid: 0, procStart: 0 }, undefined);
+    container.finish({ exitCode: 128, reason: 'StartError', message, finishedAt: new Date() });
+    return container;
+  }
+
+  /** How an adopted container ended: bubblewrap wrote its exit code; a plain process's is lost. */
+  private adoptedExit(record: ProcessRecord): ContainerExit {
+    const finishedAt = new Date();
+    if (record.statusFile) {
+      const { exitCode } = readBubblewrapStatus(record.statusFile);
+      if (exitCode !== undefined) return exitFromCode(exitCode, record.cgroup, finishedAt);
+    }
+    return {
+      exitCode: 137,
+      reason: 'ContainerStatusUnknown',
+      message: 'The container ended while the node agent was restarting; its exit status is unknown',
+      finishedAt,
+    };
+  }
+
+  private ensurePoller(): void {
+    if (this.poller) return;
+    this.poller = setInterval(() => {
+      for (const c of this.adopted) {
+        if (isSameProcessAlive(c.record.pid, c.record.procStart)) continue;
+        this.adopted.delete(c);
+        c.finish(this.adoptedExit(c.record));
+      }
+      if (this.adopted.size === 0 && this.poller) {
+        clearInterval(this.poller);
+        this.poller = undefined;
+      }
+    }, this.opts.pollMs ?? 200);
+    this.poller.unref();
+  }
+
+  /** bubblewrap reports the sandbox's pid within milliseconds of starting; picks it up. */
+  private watchSandboxPid(c: ProcessContainer): void {
+    const deadline = Date.now() + 5000;
+    const tick = () => {
+      if (c.finished || c.sandboxPid() !== undefined || Date.now() > deadline) return;
+      setTimeout(tick, 5).unref();
+    };
+    tick();
+  }
+
+  /** The plain runtime's stand-in for a container root: mount paths as symlinks to the volumes. */
+  private standInRoot(launch: ContainerLaunch): string {
+    const root = join(launch.containerDir, 'root');
+    rmSync(root, { recursive: true, force: true });
+    mkdirSync(root, { recursive: true });
+    for (const m of launch.mounts) {
+      const link = join(root, m.containerPath);
+      mkdirSync(dirname(link), { recursive: true });
+      symlinkSync(m.hostPath, link);
+    }
+    return root;
+  }
+
+  private plainWorkingDir(launch: ContainerLaunch, root: string): string {
+    const wd = launch.workingDir;
+    if (!wd) return root;
+    if (launch.mounts.some((m) => within(wd, m.containerPath))) return join(root, wd);
+    if (existsSync(wd)) return wd;
+    const inRoot = join(root, wd);
+    mkdirSync(inRoot, { recursive: true });
+    return inRoot;
+  }
+}

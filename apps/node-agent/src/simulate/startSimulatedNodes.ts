@@ -1,0 +1,114 @@
+import { ApiClient } from '@skiff/kube-client';
+import { pino, type Logger } from 'pino';
+import { PodIpAllocator } from '../network/podIpAllocator.js';
+import { readHostInfo } from '../node/hostInfo.js';
+import { NodeHeartbeat } from '../node/nodeHeartbeat.js';
+import { buildNode, nodeStatus, type NodeCondition, type NodeConfig } from '../node/nodeObject.js';
+import { registerNode } from '../node/registerNode.js';
+import { startAgentServer } from '../server/agentServer.js';
+import { systemClock, type Clock } from '../time.js';
+import { SimulatedPods } from './simulatedPods.js';
+
+export interface SimulatedNodesOptions {
+  server: string;
+  /** A token allowed to list and watch all pods (an admin token): one watch serves every node. */
+  token: string;
+  ca?: string;
+  count: number;
+  /** Nodes are named `<namePrefix><i>`, i from `startIndex` (default 0). */
+  namePrefix?: string;
+  startIndex?: number;
+  /** The pod CIDR of node i; by default 127.<100 + i/256>.<i%256>.0/24. */
+  podCidr?: (index: number) => string;
+  heartbeatMs?: number;
+  nodeStatusMs?: number;
+  cpu?: string;
+  memory?: string;
+  maxPods?: number;
+  labels?: Record<string, string>;
+  logger?: Logger;
+  clock?: Clock;
+}
+
+export interface SimulatedNodes {
+  nodeNames: string[];
+  close(): Promise<void>;
+}
+
+export function defaultSimulatedPodCidr(i: number): string {
+  return `127.${100 + Math.floor(i / 256)}.${i % 256}.0/24`;
+}
+
+async function inBatches<T>(items: T[], size: number, fn: (item: T) => Promise<void>): Promise<void> {
+  for (let i = 0; i < items.length; i += size) await Promise.all(items.slice(i, i + size).map(fn));
+}
+
+/**
+ * Many simulated nodes in one process, for scale benchmarks: each registers and heartbeats as
+ * its own Node, while one shared pod watch and one HTTP endpoint serve them all, so a thousand
+ * nodes cost about what one does plus their heartbeats.
+ */
+export async function startSimulatedNodes(opts: SimulatedNodesOptions): Promise<SimulatedNodes> {
+  const log = opts.logger ?? pino({ base: { component: 'simulated-nodes' } });
+  const clock = opts.clock ?? systemClock;
+  const client = new ApiClient({ server: opts.server, token: opts.token, ca: opts.ca, userAgent: 'skiff-node-agent/simulated' });
+  const host = readHostInfo();
+  const prefix = opts.namePrefix ?? 'sim-node-';
+  const start = opts.startIndex ?? 0;
+  const heartbeatMs = opts.heartbeatMs ?? 10_000;
+  const cidrOf = opts.podCidr ?? defaultSimulatedPodCidr;
+  const nodes = new Map<string, PodIpAllocator>();
+  const configs: NodeConfig[] = [];
+  for (let i = start; i < start + opts.count; i++) {
+    const name = `${prefix}${i}`;
+    nodes.set(name, new PodIpAllocator(cidrOf(i)));
+    configs.push({
+      name,
+      podCIDR: cidrOf(i),
+      nodeIP: '127.0.0.1',
+      port: 0,
+      cpu: opts.cpu ?? '32',
+      memory: opts.memory ?? '256Gi',
+      maxPods: opts.maxPods ?? 110,
+      labels: { type: 'simulated', ...(opts.labels ?? {}) },
+      isolation: { mode: 'none', message: 'simulated node: pods are reported running but nothing runs' },
+      simulated: true,
+    });
+  }
+
+  const pods = new SimulatedPods({ client, nodes, hostIP: '127.0.0.1', log, clock });
+  const server = await startAgentServer({
+    host: '127.0.0.1',
+    port: 0,
+    tokens: [opts.token],
+    logs: () => ({ ok: true, file: '', until: Promise.resolve() }),
+    pods: () => pods.pods(),
+    log,
+  });
+  const heartbeats: NodeHeartbeat[] = [];
+  await inBatches(configs, 32, async (cfg) => {
+    cfg.port = server.port;
+    let conditions: NodeCondition[] | undefined;
+    const status = (now: Date) => {
+      const s = nodeStatus(cfg, host, now, conditions);
+      conditions = s.conditions as NodeCondition[];
+      return s;
+    };
+    const node = await registerNode(client, { ...buildNode(cfg, host, clock()), status: status(clock()) });
+    const hb = new NodeHeartbeat({ client, nodeName: cfg.name, nodeUid: node.metadata.uid, heartbeatMs, statusMs: opts.nodeStatusMs ?? heartbeatMs * 5, status, log, clock });
+    heartbeats.push(hb);
+    // Spread the heartbeats over the period instead of sending them all at once.
+    setTimeout(() => hb.start(), Math.floor(Math.random() * heartbeatMs)).unref();
+  });
+  pods.start();
+  await pods.waitForSync();
+  log.info({ count: opts.count }, 'simulated nodes running');
+  return {
+    nodeNames: configs.map((c) => c.name),
+    close: async () => {
+      for (const hb of heartbeats) hb.stop();
+      pods.stop();
+      await server.close();
+    },
+  };
+}
