@@ -3,8 +3,12 @@
  * in the same run, because these machines are noisy.
  */
 import { apiBench } from './api.js';
+import { schedulerBench } from './scheduler.js';
 
-const sections: [string, () => Promise<void>][] = [['API server and store', apiBench]];
+const sections: [string, () => Promise<void>][] = [
+  ['API server and store', apiBench],
+  ['Scheduler', schedulerBench],
+];
 
 for (const [name, run] of sections) {
   console.log(`\n== ${name} ==`);

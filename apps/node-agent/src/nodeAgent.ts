@@ -185,7 +185,7 @@ export async function startNodeAgent(options: NodeAgentOptions): Promise<NodeAge
       tokens: [opts.token],
       logs: (ns, name, container, previous) =>
         pods ? pods.logTarget(ns, name, container, previous) : { ok: true, file: '', until: Promise.resolve() },
-      pods: () => (pods ? [] : (simulated?.pods() ?? [])),
+      pods: () => pods?.pods() ?? simulated?.pods() ?? [],
       log,
     });
     cfg.port = server.port;
@@ -210,8 +210,8 @@ export async function startNodeAgent(options: NodeAgentOptions): Promise<NodeAge
       log,
       clock,
     });
-    heartbeat.start();
     undo.unshift(() => heartbeat.stop());
+    await heartbeat.start();
 
     if (pods) {
       pods.start();

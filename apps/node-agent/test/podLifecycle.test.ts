@@ -245,10 +245,11 @@ describe('running pods', () => {
     expect(podStatus(p).containerStatuses[0].lastState.terminated).toMatchObject({ exitCode: 0 });
   });
 
-  it('finishes a graceful deletion: SIGTERM, then the pod is gone from the API', async () => {
+  it('finishes a graceful deletion: preStop hook, SIGTERM, then the pod is gone from the API', async () => {
     const flags = join(scratch, 'leaver');
     const marker = uniqueMarker('leaver');
-    await create(webPod('leaver', marker, flags));
+    const preStop = { exec: { command: [process.execPath, '-e', "require('fs').writeFileSync('/flags/prestop', String(Date.now()))"] } };
+    await create(webPod('leaver', marker, flags, { lifecycle: { preStop } }));
     await waitForPod('leaver', 'Ready', ready);
     const t0 = Date.now();
     await cluster.admin.delete(PODS, 'default', 'leaver');
@@ -265,6 +266,7 @@ describe('running pods', () => {
     // well inside the 5s grace period: the process ended on SIGTERM
     expect(Date.now() - t0).toBeLessThan(4000);
     expect(existsSync(join(flags, 'sigterm'))).toBe(true);
+    expect(Number(readFileSync(join(flags, 'prestop'), 'utf8'))).toBeLessThanOrEqual(Number(readFileSync(join(flags, 'sigterm'), 'utf8')));
     expect(hostPids(marker)).toEqual([]);
   });
 
@@ -329,6 +331,8 @@ describe('running pods', () => {
       if (s?.phase === 'Pending' && s.conditions?.find((c: any) => c.type === 'Initialized')?.status === 'False') seen.add('initializing');
       return ready(x);
     });
+    // Ready means the app process runs; its first line follows in a moment.
+    await waitFor('the app to write', () => readFileSync(join(out, 'order'), 'utf8').includes('app'));
     expect(readFileSync(join(out, 'order'), 'utf8')).toBe('first\nsecond\napp\n');
     expect(seen.has('initializing')).toBe(true);
     const s = podStatus(p);

@@ -81,7 +81,7 @@ describe('simulated nodes', () => {
       });
       const ips = pods.map((p) => podStatus(p).podIP);
       expect(new Set(ips).size).toBe(10);
-      pods.forEach((p, i) => expect(ips[i].startsWith(`127.100.${i}.`)).toBe(true));
+      ips.forEach((ip, i) => expect(ip.startsWith(`127.100.${i}.`)).toBe(true));
     });
   });
 });

@@ -106,6 +106,8 @@ export class ControllerManager {
 class ControllerRunner {
   private queue: Queue | undefined;
   private worker: Worker | undefined;
+  /** BullMQ treats a connection it is handed as shared and never closes it: stop() must. */
+  private workerConnection: Redis | undefined;
   private resyncTimer: NodeJS.Timeout | undefined;
   private depthTimer: NodeJS.Timeout | undefined;
   private readonly requeueTimers = new Map<string, NodeJS.Timeout>();
@@ -164,10 +166,10 @@ class ControllerRunner {
   }
 
   async start(): Promise<void> {
-    const connection = { url: this.opts.redisUrl } as never;
+    this.workerConnection = this.manager.redis.duplicate();
     this.queue = new Queue(this.queueName, { connection: this.manager.redis, prefix: this.opts.prefix });
     this.worker = new Worker(this.queueName, (job) => this.process(job), {
-      connection: (this.manager.redis.duplicate() as unknown) as typeof connection,
+      connection: this.workerConnection,
       prefix: this.opts.prefix,
       concurrency: this.controller.concurrency ?? 4,
       lockDuration: this.opts.lockDurationMs ?? 5000,
@@ -198,6 +200,7 @@ class ControllerRunner {
     for (const t of this.requeueTimers.values()) clearTimeout(t);
     await this.worker?.close();
     await this.queue?.close();
+    this.workerConnection?.disconnect();
   }
 
   private resync(): void {

@@ -53,9 +53,10 @@ export class NodeHeartbeat {
 
   constructor(private readonly opts: NodeHeartbeatOptions) {}
 
-  start(): void {
-    void this.leaseLoop();
+  /** Starts heartbeating; resolves once the first lease renewal has been tried. */
+  start(): Promise<void> {
     this.statusTimer = setTimeout(() => void this.statusLoop(), this.opts.statusMs);
+    return this.leaseLoop();
   }
 
   stop(): void {

@@ -64,6 +64,10 @@ export class PodManager {
     return this.workers.size;
   }
 
+  pods(): KubeObject[] {
+    return [...this.workers.values()].map((w) => w.podObject);
+  }
+
   worker(namespace: string, name: string): PodWorker | undefined {
     const uid = this.byKey.get(`${namespace}/${name}`);
     return uid ? this.workers.get(uid) : undefined;

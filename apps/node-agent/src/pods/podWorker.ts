@@ -1,24 +1,26 @@
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { ConflictError, NotFoundError, parseQuantity, type KubeObject } from '@skiff/apimachinery';
 import { resourceType, type ApiClient } from '@skiff/kube-client';
 import type { Logger } from 'pino';
 import { deepEqual } from '../deepEqual.js';
 import type { EventSink } from '../eventRecorder.js';
-import { writeFileAtomic } from '../files.js';
 import { containerLogDir, LogIndexer, logFilePath } from '../logs/containerLogs.js';
 import type { PodIpAllocator } from '../network/podIpAllocator.js';
 import { ContainerProbes } from '../probes/containerProbes.js';
+import { runHandler, type ProbeTarget } from '../probes/prober.js';
 import { sandboxHostname } from '../runtime/bubblewrapArgs.js';
 import type { ContainerExit, ContainerRuntime, RunningContainer } from '../runtime/runtime.js';
 import { rfc3339, type Clock } from '../time.js';
-import { backoffEndsAt, backoffMessage, inBackoff, nextBackoff, shouldRestart, type BackoffPolicy, type RestartPolicy } from './crashLoopBackoff.js';
+import { nextBackoff, type BackoffPolicy } from './crashLoopBackoff.js';
+import { dueContainers, planContainer, type ContainerFacts } from './containerPlan.js';
 import { containerArgv, referencedObjects, resolveContainerEnv, type EnvContext, type ReferencedObjects } from './containerEnv.js';
 import { podDirName, writePodRecord, type ContainerRecord, type PodRecord, type RunRecord } from './podRecord.js';
-import { isSidecar, podKey, podRef, podSpec, restartPolicyOf, type Container } from './podSpec.js';
+import { podKey, podRef, podSpec, type Container } from './podSpec.js';
 import { computePodStatus, managedStatus, statusPatch, type ContainerView, type PodStatus } from './podStatus.js';
-import { containerMounts, materializeVolumes, planVolumes, volumeReferences, type Mount, type VolumePlan } from './podVolumes.js';
+import { containerMounts } from './podVolumes.js';
+import { fetchReferencedObjects, setUpPodSandbox, type PodSandbox } from './podSandbox.js';
 
 const PODS = resourceType('pods');
 
@@ -54,12 +56,6 @@ interface Tracked {
   stopping?: { killAtMs: number };
 }
 
-interface Sandbox {
-  plans: VolumePlan[];
-  dirs: Map<string, string>;
-  extraMounts: Mount[];
-}
-
 function isTerminalPhase(phase: unknown): boolean {
   return phase === 'Succeeded' || phase === 'Failed';
 }
@@ -83,7 +79,7 @@ export class PodWorker {
   private readonly tracked = new Map<string, Tracked>();
   private readonly waiting = new Map<string, { reason: string; message?: string }>();
   private readonly envs = new Map<string, Promise<Record<string, string>>>();
-  private sandbox: Sandbox | undefined;
+  private sandbox: PodSandbox | undefined;
   private terminatingSinceMs: number | undefined;
   private finalDeleteSent = false;
   private removed = false;
@@ -229,84 +225,63 @@ export class PodWorker {
     }
 
     this.record.startTime ??= rfc3339(now);
-    if (!this.sandbox && !(await this.setUpSandbox())) {
+    if (!this.sandbox && !(await this.setUpSandbox(now))) {
       await this.writeStatus(now, false);
       return;
     }
 
-    const spec = podSpec(pod);
-    const policy = restartPolicyOf(pod);
-    let initialized = true;
-    for (const c of spec.initContainers ?? []) {
-      if (isSidecar(c)) {
-        await this.ensureContainer(c, 'Always', now);
-        const t = this.tracked.get(c.name);
-        if (t && t.probes.started) continue;
-        initialized = false;
-        break;
+    const { due } = dueContainers(podSpec(pod), (name) => this.facts(name));
+    let started = false;
+    for (const { container: c, policy } of due) {
+      const plan = planContainer({ name: c.name, facts: this.facts(c.name), policy, backoff: this.deps.backoff, nowMs: now.getTime(), pod: podRef(pod) });
+      if (plan.action === 'start') {
+        started = (await this.startContainer(c, now)) || started;
+      } else if (plan.action === 'wait') {
+        if (this.waiting.get(c.name)?.message !== plan.message) {
+          this.deps.events.record(pod, 'Warning', 'BackOff', 'Back-off restarting failed container', `spec.containers{${c.name}}`);
+        }
+        this.waiting.set(c.name, { reason: plan.reason, message: plan.message });
+        this.wakeAt(plan.untilMs);
+      } else if (!this.tracked.has(c.name)) {
+        this.waiting.delete(c.name);
       }
-      const rec = this.record.containers[c.name];
-      if (rec?.current?.terminated?.exitCode === 0) continue;
-      initialized = false;
-      // A failed init container is retried unless the pod may never restart anything.
-      if (!this.tracked.has(c.name)) await this.ensureContainer(c, policy === 'Never' ? 'Never' : 'OnFailure', now);
-      break;
     }
-    if (initialized) for (const c of spec.containers) await this.ensureContainer(c, policy, now);
+    // What just started may let the next container start (an init container that has already
+    // finished, a sidecar without startup probe): look again.
+    if (started) this.dirty = true;
 
     const status = await this.writeStatus(now, false);
     if (status && isTerminalPhase(status.phase) && this.tracked.size === 0) this.deps.ipam.release(this.uid);
   }
 
-  /** Starts the container if it should run now, or notes why it waits and when to look again. */
-  private async ensureContainer(c: Container, policy: RestartPolicy, now: Date): Promise<void> {
-    if (this.tracked.has(c.name)) return;
-    const rec = this.containerRecord(c.name);
-    const finished = rec?.current?.terminated;
-    if (finished) {
-      if (!shouldRestart(policy, finished.exitCode)) {
-        this.waiting.delete(c.name);
-        return;
-      }
-      const nowMs = now.getTime();
-      const finishedMs = rec!.current!.finishedAtMs ?? Date.parse(finished.finishedAt);
-      if (inBackoff(rec!.backoff, finishedMs, nowMs, this.deps.backoff)) {
-        const message = backoffMessage(rec!.backoff!.delayMs, c.name, podRef(this.pod));
-        if (this.waiting.get(c.name)?.message !== message) {
-          this.deps.events.record(this.pod, 'Warning', 'BackOff', 'Back-off restarting failed container', `spec.containers{${c.name}}`);
-        }
-        this.waiting.set(c.name, { reason: 'CrashLoopBackOff', message });
-        this.wakeAt(backoffEndsAt(rec!.backoff!, finishedMs));
-        return;
-      }
-    }
-    const waitingBefore = this.waiting.get(c.name);
-    if (waitingBefore && waitingBefore.reason === 'CreateContainerConfigError' && !c.command?.length) return;
-    await this.startContainer(c, now);
+  private facts(name: string): ContainerFacts {
+    const t = this.tracked.get(name);
+    return { running: !!t, started: !!t?.probes.started, record: this.record.containers[name] };
   }
 
-  private async startContainer(c: Container, now: Date): Promise<void> {
+  /** Starts a run of the container; false when it cannot start yet (the reason is left in `waiting`). */
+  private async startContainer(c: Container, now: Date): Promise<boolean> {
     const ref = podRef(this.pod);
     if (!c.command || c.command.length === 0) {
       const message = `container "${c.name}" has no command: Skiff's process runtime does not pull or unpack images (image "${c.image ?? ''}" is only recorded), so spec.containers[].command is required`;
+      if (this.waiting.get(c.name)?.message !== message) this.deps.events.record(this.pod, 'Warning', 'Failed', `Error: ${message}`, `spec.containers{${c.name}}`);
       this.waiting.set(c.name, { reason: 'CreateContainerConfigError', message });
-      this.deps.events.record(this.pod, 'Warning', 'Failed', `Error: ${message}`, `spec.containers{${c.name}}`);
-      return;
+      return false;
     }
     let env: Record<string, string>;
     try {
       const resolved = resolveContainerEnv(c, this.envContext(), await this.fetchReferenced(referencedObjects(c)));
       if (!resolved.ok) {
+        if (this.waiting.get(c.name)?.message !== resolved.message) this.deps.events.record(this.pod, 'Warning', 'Failed', `Error: ${resolved.message}`, `spec.containers{${c.name}}`);
         this.waiting.set(c.name, { reason: 'CreateContainerConfigError', message: resolved.message });
-        this.deps.events.record(this.pod, 'Warning', 'Failed', `Error: ${resolved.message}`, `spec.containers{${c.name}}`);
         this.wakeAt(now.getTime() + CONFIG_RETRY_MS);
-        return;
+        return false;
       }
       env = { PATH: process.env.PATH ?? '/usr/local/bin:/usr/bin:/bin', HOSTNAME: this.hostname(), ...resolved.env };
     } catch (err) {
       this.waiting.set(c.name, { reason: 'CreateContainerConfigError', message: (err as Error).message });
       this.wakeAt(now.getTime() + CONFIG_RETRY_MS);
-      return;
+      return false;
     }
     this.envs.set(c.name, Promise.resolve(env));
     const argv = containerArgv(c, env)!;
@@ -342,6 +317,7 @@ export class PodWorker {
     this.track(c, run, handle, undefined);
     this.log.info({ container: c.name, pid: handle.record.pid, restartCount: rec.restartCount, isolation: handle.record.isolation }, 'started container');
     this.deps.events.record(this.pod, 'Normal', 'Started', `Started container ${c.name}`, `spec.containers{${c.name}}`);
+    return true;
   }
 
   private track(c: Container, run: RunRecord, handle: RunningContainer, initial: { ready: boolean; started: boolean } | undefined): void {
@@ -350,20 +326,7 @@ export class PodWorker {
       container: c,
       startedAtMs: Date.parse(run.startedAt),
       initial,
-      target: {
-        podIP: this.record.podIP ?? '127.0.0.1',
-        container: c,
-        exec: async (argv, timeoutMs) =>
-          this.deps.runtime.exec({
-            record: handle.record,
-            argv,
-            env: await (this.envs.get(c.name) ?? Promise.resolve({})),
-            workingDir: c.workingDir,
-            mounts: [],
-            containerDir: join(this.dir, 'containers', c.name),
-            timeoutMs,
-          }),
-      },
+      target: this.handlerTarget(c, handle),
       onChange: () => this.trigger(),
       onFailed: (kind, message) => {
         this.deps.events.record(this.pod, 'Normal', 'Killing', `Container ${c.name} failed ${kind} probe, will be restarted`, `spec.containers{${c.name}}`);
@@ -401,6 +364,33 @@ export class PodWorker {
   }
 
   /** SIGTERM now, SIGKILL when the grace period ends. */
+  /** Where probes and hooks of a container run: its pod address, its sandbox, its environment. */
+  private handlerTarget(c: Container, handle: RunningContainer): ProbeTarget {
+    return {
+      podIP: this.record.podIP ?? '127.0.0.1',
+      container: c,
+      exec: async (argv, timeoutMs) =>
+        this.deps.runtime.exec({
+          record: handle.record,
+          argv,
+          env: await (this.envs.get(c.name) ?? Promise.resolve({})),
+          workingDir: c.workingDir,
+          mounts: [],
+          containerDir: join(this.dir, 'containers', c.name),
+          timeoutMs,
+        }),
+    };
+  }
+
+  private containerSpec(name: string): Container | undefined {
+    const spec = podSpec(this.pod);
+    return [...spec.containers, ...(spec.initContainers ?? [])].find((c) => c.name === name);
+  }
+
+  /**
+   * Stops a container as kubelet does: the preStop hook first (bounded by the grace period),
+   * then SIGTERM, then SIGKILL when the grace period ends.
+   */
   private stopContainer(name: string, graceMs: number): void {
     const t = this.tracked.get(name);
     if (!t) return;
@@ -408,7 +398,13 @@ export class PodWorker {
     if (!t.stopping) {
       t.stopping = { killAtMs };
       t.probes.stop();
-      t.handle.signal('SIGTERM');
+      const c = this.containerSpec(name);
+      const preStop = c?.lifecycle?.preStop;
+      if (c && preStop && graceMs > 0) {
+        void this.runPreStop(c, t, preStop, graceMs).finally(() => t.handle.signal('SIGTERM'));
+      } else {
+        t.handle.signal('SIGTERM');
+      }
     } else if (killAtMs < t.stopping.killAtMs) {
       t.stopping.killAtMs = killAtMs;
     }
@@ -417,6 +413,15 @@ export class PodWorker {
       if (this.tracked.get(name) === t && t.stopping && this.deps.clock().getTime() >= t.stopping.killAtMs - 5) t.handle.signal('SIGKILL');
     }, Math.max(0, deadline - this.deps.clock().getTime()));
     timer.unref();
+  }
+
+  private async runPreStop(c: Container, t: Tracked, hook: NonNullable<NonNullable<Container['lifecycle']>['preStop']>, graceMs: number): Promise<void> {
+    if (hook.sleep) {
+      await new Promise((r) => setTimeout(r, Math.min(hook.sleep!.seconds * 1000, graceMs)));
+      return;
+    }
+    const res = await runHandler(hook, this.handlerTarget(c, t.handle), graceMs);
+    if (!res.ok) this.deps.events.record(this.pod, 'Warning', 'FailedPreStopHook', `PreStopHook failed: ${res.message ?? ''}`, `spec.containers{${c.name}}`);
   }
 
   // ---- deletion ----
@@ -476,71 +481,30 @@ export class PodWorker {
     return { pod: this.pod, podIP: this.record.podIP ?? '', hostIP: this.deps.hostIP, nodeName: this.deps.nodeName, nodeAllocatable: this.deps.nodeAllocatable };
   }
 
-  private async fetchReferenced(refs: { configMaps: Set<string>; secrets: Set<string> }): Promise<ReferencedObjects> {
-    const ns = this.pod.metadata.namespace;
-    const get = async (resource: 'configmaps' | 'secrets', name: string): Promise<[string, KubeObject | undefined]> => {
-      try {
-        return [name, await this.deps.client.get(resourceType(resource), ns, name)];
-      } catch (err) {
-        if (err instanceof NotFoundError) return [name, undefined];
-        throw err;
-      }
-    };
-    const [configMaps, secrets] = await Promise.all([
-      Promise.all([...refs.configMaps].map((n) => get('configmaps', n))),
-      Promise.all([...refs.secrets].map((n) => get('secrets', n))),
-    ]);
-    return { configMaps: new Map(configMaps), secrets: new Map(secrets) };
+  private fetchReferenced(refs: { configMaps: Set<string>; secrets: Set<string> }): Promise<ReferencedObjects> {
+    return fetchReferencedObjects(this.deps.client, this.pod.metadata.namespace, refs);
   }
 
   /** The pod's address, directory, volumes and /etc/hosts; false (with containers waiting) if it cannot be set up yet. */
-  private async setUpSandbox(): Promise<boolean> {
-    const now = this.deps.clock();
+  private async setUpSandbox(now: Date): Promise<boolean> {
     const spec = podSpec(this.pod);
     const allNames = [...(spec.initContainers ?? []), ...spec.containers].map((c) => c.name);
-    const fail = (message: string) => {
-      for (const name of allNames) if (!this.tracked.has(name)) this.waiting.set(name, { reason: 'ContainerCreating', message });
+    const result = await setUpPodSandbox({
+      pod: this.pod,
+      dir: this.dir,
+      ipam: this.deps.ipam,
+      hostname: this.hostname(),
+      envContext: (podIP) => ({ ...this.envContext(), podIP }),
+      fetch: (refs) => this.fetchReferenced(refs),
+    });
+    if (!result.ok) {
+      if (this.waiting.get(allNames[0])?.message !== result.message) this.deps.events.record(this.pod, 'Warning', result.reason, result.message);
+      for (const name of allNames) if (!this.tracked.has(name)) this.waiting.set(name, { reason: 'ContainerCreating', message: result.message });
       this.wakeAt(now.getTime() + CONFIG_RETRY_MS);
       return false;
-    };
-    try {
-      this.record.podIP = this.deps.ipam.allocate(this.uid);
-    } catch (err) {
-      this.deps.events.record(this.pod, 'Warning', 'FailedCreatePodSandBox', (err as Error).message);
-      return fail((err as Error).message);
     }
-    mkdirSync(this.dir, { recursive: true });
-    let plans: VolumePlan[];
-    try {
-      const planned = planVolumes(this.pod, this.envContext(), await this.fetchReferenced(volumeReferences(this.pod)));
-      if (!planned.ok) {
-        this.deps.events.record(this.pod, 'Warning', 'FailedMount', planned.message);
-        return fail(planned.message);
-      }
-      plans = planned.volumes;
-    } catch (err) {
-      return fail((err as Error).message);
-    }
-    let dirs: Map<string, string>;
-    try {
-      dirs = materializeVolumes(this.dir, plans);
-    } catch (err) {
-      this.deps.events.record(this.pod, 'Warning', 'FailedMount', (err as Error).message);
-      return fail((err as Error).message);
-    }
-    const etc = join(this.dir, 'etc');
-    mkdirSync(etc, { recursive: true });
-    const hostname = this.hostname();
-    writeFileAtomic(join(etc, 'hosts'), `# Kubernetes-managed hosts file (Skiff).\n127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n${this.record.podIP}\t${hostname}\n`);
-    writeFileAtomic(join(etc, 'hostname'), `${hostname}\n`);
-    this.sandbox = {
-      plans,
-      dirs,
-      extraMounts: [
-        { hostPath: join(etc, 'hosts'), containerPath: '/etc/hosts', readOnly: true },
-        { hostPath: join(etc, 'hostname'), containerPath: '/etc/hostname', readOnly: true },
-      ],
-    };
+    this.sandbox = result.sandbox;
+    this.record.podIP = result.sandbox.podIP;
     for (const name of allNames) if (this.waiting.get(name)?.reason === 'ContainerCreating') this.waiting.delete(name);
     this.persist();
     return true;

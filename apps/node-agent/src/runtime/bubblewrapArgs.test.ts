@@ -69,6 +69,25 @@ describe('bubblewrapArgs', () => {
     expect(a.slice(start, end)).toEqual(expected);
   });
 
+  it('explodes directories before binding anything, so a later tmpfs hides no earlier mount', () => {
+    const a = pairs(
+      bubblewrapArgs(
+        {
+          hostname: 'h',
+          mounts: [
+            { hostPath: '/hosts', containerPath: '/etc/passwd', readOnly: true },
+            { hostPath: '/cfg', containerPath: '/etc/app/config', readOnly: true },
+          ],
+        },
+        fakeHost(),
+      ),
+    );
+    const tmpfs = a.indexOf('--tmpfs /etc');
+    expect(tmpfs).toBeGreaterThan(-1);
+    expect(a.indexOf('--ro-bind /hosts /etc/passwd')).toBeGreaterThan(tmpfs);
+    expect(a.indexOf('--ro-bind /cfg /etc/app/config')).toBeGreaterThan(tmpfs);
+  });
+
   it('mounts parents before children and never over /proc or /dev', () => {
     const a = pairs(
       bubblewrapArgs(

@@ -87,22 +87,22 @@ export function bubblewrapArgs(spec: SandboxSpec, host: HostFs): string[] {
   const mounts = spec.mounts
     .filter((m) => !within(m.containerPath, '/proc') && !within(m.containerPath, '/dev') && m.containerPath !== '/tmp' && m.containerPath !== '/')
     .sort((a, b) => a.containerPath.split('/').length - b.containerPath.split('/').length);
+  // Directories that must take a new mount point are exploded first, all of them, so that no
+  // tmpfs laid over a directory later hides a mount made in it before.
   const exploded: string[] = [];
   const mounted: string[] = [];
   for (const m of mounts) {
     const path = m.containerPath;
     const insideMount = mounted.some((d) => within(path, d));
-    if (!insideMount && host.kind(path) === 'none' && !within(path, '/tmp')) {
-      const parent = existingAncestor(path, host);
-      if (parent !== '/' && !exploded.includes(parent) && host.kind(parent) === 'dir') {
-        exploded.push(parent);
-        args.push('--tmpfs', parent, ...bindEntries(parent, host, new Set()));
-      }
-    }
-    args.push(m.readOnly ? '--ro-bind' : '--bind', m.hostPath, path);
     mounted.push(path);
+    if (insideMount || host.kind(path) !== 'none' || within(path, '/tmp')) continue;
+    const parent = existingAncestor(path, host);
+    if (parent !== '/' && !exploded.includes(parent) && host.kind(parent) === 'dir') exploded.push(parent);
   }
-  for (const dir of exploded.reverse()) args.push('--remount-ro', dir);
+  exploded.sort((a, b) => a.split('/').length - b.split('/').length);
+  for (const dir of exploded) args.push('--tmpfs', dir, ...bindEntries(dir, host, new Set()));
+  for (const m of mounts) args.push(m.readOnly ? '--ro-bind' : '--bind', m.hostPath, m.containerPath);
+  for (const dir of [...exploded].reverse()) args.push('--remount-ro', dir);
   args.push('--remount-ro', '/');
 
   args.push('--unshare-pid', '--unshare-ipc', '--unshare-uts', '--hostname', spec.hostname, '--new-session');

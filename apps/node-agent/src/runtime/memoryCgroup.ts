@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { signalQuietly } from './procfs.js';
 
@@ -74,6 +74,21 @@ export class MemoryCgroups {
     const pids = MemoryCgroups.pids(dir);
     for (const pid of pids) signalQuietly(pid, sig);
     return pids.length;
+  }
+
+  /**
+   * Removes every empty container cgroup of the node (and the node's scope when `all`). Safe to
+   * call at any time: the kernel refuses to remove a cgroup that still has processes.
+   */
+  sweep(all = false): void {
+    let names: string[] = [];
+    try {
+      names = readdirSync(this.scope, { withFileTypes: true }).filter((d) => d.isDirectory()).map((d) => d.name);
+    } catch {
+      return;
+    }
+    for (const name of names) MemoryCgroups.remove(join(this.scope, name));
+    if (all) MemoryCgroups.remove(this.scope);
   }
 
   /** Removes the cgroup once it is empty; false while processes (or their zombies) remain. */

@@ -177,11 +177,14 @@ export class ProcessRuntime implements ContainerRuntime {
   private readonly hostFs: HostFs;
   private readonly adopted = new Set<ProcessContainer>();
   private poller: NodeJS.Timeout | undefined;
+  private sweeper: NodeJS.Timeout | undefined;
 
   constructor(private readonly opts: ProcessRuntimeOptions) {
     this.isolation = opts.isolation;
     this.isolationMessage = opts.isolationMessage;
     this.hostFs = opts.hostFs ?? nodeHostFs;
+    // Cgroups of runs that ended while no agent was there to remove them.
+    opts.cgroups?.sweep();
   }
 
   start(launch: ContainerLaunch): RunningContainer {
@@ -289,6 +292,7 @@ export class ProcessRuntime implements ContainerRuntime {
     if (sandbox !== undefined) {
       file = this.opts.nsenterPath ?? 'nsenter';
       args = ['--target', String(sandbox), '--mount', '--uts', '--ipc', '--pid', `--wd=${req.workingDir || '/'}`, '--', ...req.argv];
+      env.SKIFF_ROOT ??= '/';
       env.HOME ??= '/tmp';
     } else {
       const root = join(req.containerDir, 'root');
@@ -323,17 +327,24 @@ export class ProcessRuntime implements ContainerRuntime {
   }
 
   release(record: ProcessRecord): void {
-    if (record.cgroup && !MemoryCgroups.remove(record.cgroup)) {
-      // Exited processes can linger as zombies for a moment; try once more shortly.
-      setTimeout(() => MemoryCgroups.remove(record.cgroup!), 1000).unref();
+    if (record.cgroup && !MemoryCgroups.remove(record.cgroup) && !this.sweeper) {
+      // The last processes of a sandbox can take a moment to go; sweep again shortly.
+      this.sweeper = setTimeout(() => {
+        this.sweeper = undefined;
+        this.opts.cgroups?.sweep();
+      }, 500);
+      this.sweeper.unref();
     }
     if (record.statusFile) rmSync(record.statusFile, { force: true });
   }
 
   close(): void {
     if (this.poller) clearInterval(this.poller);
+    if (this.sweeper) clearTimeout(this.sweeper);
     this.poller = undefined;
+    this.sweeper = undefined;
     this.adopted.clear();
+    this.opts.cgroups?.sweep(true);
   }
 
   private failedStart(message: string): RunningContainer {

@@ -53,7 +53,7 @@ function boolParam(q: URLSearchParams, name: string): boolean {
   return v === 'true' || v === '1';
 }
 
-async function serveLogs(req: IncomingMessage, res: ServerResponse, url: URL, opts: AgentServerOptions): Promise<void> {
+async function serveLogs(res: ServerResponse, url: URL, opts: AgentServerOptions): Promise<void> {
   const parts = url.pathname.split('/').slice(2).map(decodeURIComponent);
   if (parts.length !== 3 || parts.some((p) => !p)) return text(res, 404, 'expected /containerLogs/{namespace}/{pod}/{container}');
   const [namespace, pod, container] = parts;
@@ -95,7 +95,7 @@ export function startAgentServer(opts: AgentServerOptions): Promise<AgentServer>
       if (req.method !== 'GET' && req.method !== 'HEAD') return text(res, 405, 'method not allowed');
       if (url.pathname === '/healthz') return text(res, 200, 'ok');
       if (!authorized(req, opts.tokens)) return text(res, 401, 'Unauthorized');
-      if (url.pathname.startsWith('/containerLogs/')) return serveLogs(req, res, url, opts);
+      if (url.pathname.startsWith('/containerLogs/')) return serveLogs(res, url, opts);
       if (url.pathname === '/pods') {
         res.writeHead(200, { 'content-type': 'application/json' });
         res.end(JSON.stringify({ apiVersion: 'v1', kind: 'PodList', metadata: {}, items: opts.pods() }));

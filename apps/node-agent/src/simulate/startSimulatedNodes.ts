@@ -97,8 +97,9 @@ export async function startSimulatedNodes(opts: SimulatedNodesOptions): Promise<
     const node = await registerNode(client, { ...buildNode(cfg, host, clock()), status: status(clock()) });
     const hb = new NodeHeartbeat({ client, nodeName: cfg.name, nodeUid: node.metadata.uid, heartbeatMs, statusMs: opts.nodeStatusMs ?? heartbeatMs * 5, status, log, clock });
     heartbeats.push(hb);
+    await hb.renewLease();
     // Spread the heartbeats over the period instead of sending them all at once.
-    setTimeout(() => hb.start(), Math.floor(Math.random() * heartbeatMs)).unref();
+    setTimeout(() => void hb.start(), Math.floor(Math.random() * heartbeatMs)).unref();
   });
   pods.start();
   await pods.waitForSync();

@@ -1,0 +1,79 @@
+import { readFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import { Command, InvalidArgumentError } from 'commander';
+import { pino } from 'pino';
+import { Registry } from 'prom-client';
+import { startScheduler } from './index.js';
+
+function int(name: string) {
+  return (v: string): number => {
+    if (!/^\d+$/.test(v)) throw new InvalidArgumentError(`${name} must be a non-negative integer`);
+    return Number(v);
+  };
+}
+
+const program = new Command()
+  .name('skiff-scheduler')
+  .description('Skiff scheduler: binds pending pods to nodes (filter: readiness, taints, node selector/affinity, resources; score: least allocated, spread)')
+  .requiredOption('--server <url>', 'API server URL')
+  .requiredOption('--token <token>', 'bearer token')
+  .option('--redis-url <url>', 'Redis for the work queue', process.env.REDIS_URL ?? 'redis://127.0.0.1:6379')
+  .option('--queue-prefix <prefix>', 'BullMQ key prefix (one per cluster)', 'skiff')
+  .option('--metrics-port <n>', 'serve Prometheus /metrics on this port (0 = any free port)', int('--metrics-port'))
+  .option('--ca-file <file>', 'CA certificate of the API server')
+  .option('--concurrency <n>', 'bindings in flight at once', int('--concurrency'), 16)
+  .option('--log-level <level>', 'pino log level', 'info');
+
+program.parse();
+const o = program.opts<{ server: string; token: string; redisUrl: string; queuePrefix: string; metricsPort?: number; caFile?: string; concurrency: number; logLevel: string }>();
+const logger = pino({ level: o.logLevel, base: { component: 'scheduler' } });
+
+try {
+  const registry = new Registry();
+  const scheduler = await startScheduler({
+    server: o.server,
+    token: o.token,
+    ca: o.caFile ? readFileSync(o.caFile, 'utf8') : undefined,
+    redisUrl: o.redisUrl,
+    prefix: o.queuePrefix,
+    concurrency: o.concurrency,
+    registry,
+    log: logger,
+  });
+  let metricsServer: Server | undefined;
+  if (o.metricsPort !== undefined) {
+    metricsServer = createServer((req, res) => {
+      if (req.url === '/metrics') {
+        registry.metrics().then(
+          (text) => res.writeHead(200, { 'content-type': registry.contentType }).end(text),
+          (err: Error) => res.writeHead(500).end(err.message),
+        );
+      } else if (req.url === '/healthz') {
+        res.writeHead(200, { 'content-type': 'text/plain' }).end('ok');
+      } else {
+        res.writeHead(404).end();
+      }
+    });
+    await new Promise<void>((resolve) => metricsServer!.listen(o.metricsPort, '127.0.0.1', resolve));
+    const addr = metricsServer.address();
+    logger.info({ port: typeof addr === 'object' && addr ? addr.port : o.metricsPort }, 'serving /metrics');
+  }
+  let stopping = false;
+  for (const sig of ['SIGTERM', 'SIGINT'] as const) {
+    process.on(sig, () => {
+      if (stopping) process.exit(1);
+      stopping = true;
+      logger.info({ signal: sig }, 'stopping');
+      Promise.all([scheduler.stop(), new Promise<void>((resolve) => (metricsServer ? metricsServer.close(() => resolve()) : resolve()))]).then(
+        () => process.exit(0),
+        (err: Error) => {
+          logger.error({ err: err.message }, 'stopping failed');
+          process.exit(1);
+        },
+      );
+    });
+  }
+} catch (err) {
+  logger.fatal({ err: (err as Error).message }, 'scheduler failed to start');
+  process.exit(1);
+}

@@ -1,0 +1,84 @@
+import { ControllerManager } from '@skiff/controller-runtime';
+import { ApiClient } from '@skiff/kube-client';
+import { pino, type Logger } from 'pino';
+import { Registry } from 'prom-client';
+import type { Profile } from './framework/types.js';
+import { EventQueue } from './eventQueue.js';
+import { SchedulerMetrics } from './metrics.js';
+import { SchedulerCache } from './schedulerCache.js';
+import { NODES, PODS, schedulerController } from './schedulerController.js';
+
+export interface SchedulerOptions {
+  /** API server URL and token; or pass a ready `client`. */
+  server?: string;
+  token?: string;
+  /** PEM of the API server's CA (else the process's trusted CAs, incl. NODE_EXTRA_CA_CERTS). */
+  ca?: string;
+  client?: ApiClient;
+  redisUrl: string;
+  /** BullMQ key prefix: one per cluster (and per test run). */
+  prefix: string;
+  log?: Logger;
+  registry?: Registry;
+  /** Bindings in flight at once (default 16). */
+  concurrency?: number;
+  schedulerName?: string;
+  profile?: Profile;
+  now?: () => Date;
+  resyncMs?: number;
+  backoffInitialMs?: number;
+  backoffMaxMs?: number;
+}
+
+export interface RunningScheduler {
+  registry: Registry;
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts the scheduler: informers on pods and nodes feed its cache, the shared controller runner
+ * feeds it pending pods. Run one per cluster: the assumed-pods cache that prevents overbooking
+ * lives in this process (kube-scheduler runs one active instance, by leader election, for the
+ * same reason).
+ */
+export async function startScheduler(opts: SchedulerOptions): Promise<RunningScheduler> {
+  const log = opts.log ?? pino({ level: 'info' });
+  const client = opts.client ?? new ApiClient({ server: requireOpt(opts.server, 'server'), token: requireOpt(opts.token, 'token'), ca: opts.ca, userAgent: 'skiff-scheduler' });
+  const registry = opts.registry ?? new Registry();
+  const cache = new SchedulerCache(opts.schedulerName);
+  const metrics = new SchedulerMetrics(registry, () => cache.unschedulableKeys().length);
+  const manager = new ControllerManager({ client, redisUrl: opts.redisUrl, prefix: opts.prefix, log, component: opts.schedulerName ?? 'default-scheduler', registry, now: opts.now, resyncMs: opts.resyncMs });
+  const scheduledEvents = new EventQueue(manager.events);
+  manager.add(
+    schedulerController({
+      cache,
+      metrics,
+      profile: opts.profile,
+      schedulerName: opts.schedulerName,
+      concurrency: opts.concurrency,
+      backoffInitialMs: opts.backoffInitialMs,
+      backoffMaxMs: opts.backoffMaxMs,
+      lookup: { pod: (key) => manager.informer(PODS).get(key), node: (name) => manager.informer(NODES).get(name) },
+      scheduledEvents,
+    }),
+  );
+  try {
+    await manager.start();
+  } catch (err) {
+    await manager.stop();
+    throw err;
+  }
+  log.info({ prefix: opts.prefix }, 'scheduler started');
+  return {
+    registry,
+    async stop() {
+      await manager.stop();
+      await scheduledEvents.flush();
+    },
+  };
+}
+
+function requireOpt(v: string | undefined, name: string): string {
+  if (!v) throw new Error(`startScheduler: ${name} is required when no client is given`);
+  return v;
+}

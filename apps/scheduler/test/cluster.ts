@@ -1,0 +1,172 @@
+import { randomBytes } from 'node:crypto';
+import type { KubeObject } from '@skiff/apimachinery';
+import { ApiClient, Informer, resourceType } from '@skiff/kube-client';
+import { Redis } from 'ioredis';
+import { pino } from 'pino';
+import { ADMIN_TOKEN, createBackend, startTestServer, type TestBackend } from '../../apiserver/test/harness.js';
+import { startScheduler, type RunningScheduler, type SchedulerOptions } from '../src/index.js';
+
+export const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+export const PODS = resourceType('pods');
+export const NODES = resourceType('nodes');
+export const EVENTS = resourceType('events');
+
+export interface NodeSpec {
+  cpu?: string;
+  memory?: string;
+  pods?: number;
+  labels?: Record<string, string>;
+  taints?: { key: string; value?: string; effect: string }[];
+}
+
+/**
+ * A real API server on a fresh Postgres database, a scheduler on a unique BullMQ prefix, and
+ * informers the test waits on: `until` re-checks its condition on every pod, node or event the
+ * cluster reports, so tests wait for the world to change, never for a clock.
+ */
+export class TestCluster {
+  client!: ApiClient;
+  scheduler!: RunningScheduler;
+  private backend!: TestBackend;
+  private server!: { url: string; close(): Promise<void> };
+  private readonly prefix = `skiff-sched-test-${randomBytes(4).toString('hex')}`;
+  private readonly informers: Informer[] = [];
+  private readonly waiters = new Set<() => void>();
+  pods!: Informer;
+  events!: Informer;
+
+  static async start(opts: Partial<SchedulerOptions> = {}): Promise<TestCluster> {
+    const c = new TestCluster();
+    c.backend = await createBackend('postgres');
+    c.server = await startTestServer(c.backend);
+    c.client = new ApiClient({ server: c.server.url, token: ADMIN_TOKEN });
+    const wake = () => {
+      for (const w of c.waiters) w();
+    };
+    const handlers = { onAdd: wake, onUpdate: wake, onDelete: wake };
+    c.pods = new Informer(c.client, PODS, handlers);
+    c.events = new Informer(c.client, EVENTS, handlers);
+    c.informers.push(c.pods, c.events);
+    for (const i of c.informers) i.start();
+    await Promise.all(c.informers.map((i) => i.waitForSync()));
+    c.scheduler = await startScheduler({ client: c.client, redisUrl: REDIS_URL, prefix: c.prefix, log: pino({ level: process.env.SKIFF_TEST_LOG ?? 'silent' }), ...opts });
+    return c;
+  }
+
+  async stop(): Promise<void> {
+    await this.scheduler?.stop();
+    for (const i of this.informers) i.stop();
+    await this.server?.close();
+    await this.backend?.dispose();
+    const redis = new Redis(REDIS_URL);
+    const keys = await redis.keys(`${this.prefix}*`);
+    if (keys.length) await redis.del(...keys);
+    redis.disconnect();
+  }
+
+  /** Resolves once `test()` holds, re-checking on every change the informers see. */
+  until(what: string, test: () => boolean | Promise<boolean>, ms = 20_000): Promise<void> {
+    return new Promise((resolve, reject) => {
+      let checking = false;
+      let again = false;
+      const check = async () => {
+        if (checking) {
+          again = true;
+          return;
+        }
+        checking = true;
+        try {
+          do {
+            again = false;
+            if (await test()) {
+              done();
+              resolve();
+              return;
+            }
+          } while (again);
+        } catch (err) {
+          done();
+          reject(err as Error);
+        } finally {
+          checking = false;
+        }
+      };
+      const timer = setTimeout(() => {
+        done();
+        reject(new Error(`timed out waiting for ${what}`));
+      }, ms);
+      // Metrics change without an object changing: look at those now and then too.
+      const poll = setInterval(() => void check(), 25);
+      const done = () => {
+        clearTimeout(timer);
+        clearInterval(poll);
+        this.waiters.delete(check);
+      };
+      this.waiters.add(check);
+      void check();
+    });
+  }
+
+  pod(name: string, namespace = 'default'): KubeObject | undefined {
+    return this.pods.get(`${namespace}/${name}`);
+  }
+
+  nodeNameOf(name: string): string | undefined {
+    return (this.pod(name)?.spec as { nodeName?: string } | undefined)?.nodeName;
+  }
+
+  podScheduled(name: string): { status: string; reason?: string; message?: string } | undefined {
+    const conditions = (this.pod(name)?.status as { conditions?: { type: string; status: string; reason?: string; message?: string }[] } | undefined)?.conditions;
+    return conditions?.find((c) => c.type === 'PodScheduled');
+  }
+
+  eventsFor(name: string, reason?: string): KubeObject[] {
+    return this.events.list().filter((e) => (e.involvedObject as { name?: string }).name === name && (!reason || e.reason === reason));
+  }
+
+  /** A Node as an agent would register it: Ready, with allocatable, through the status subresource. */
+  async createNode(name: string, spec: NodeSpec = {}): Promise<void> {
+    await this.client.create(NODES, {
+      apiVersion: 'v1',
+      kind: 'Node',
+      metadata: { name, labels: { 'kubernetes.io/hostname': name, ...spec.labels } },
+      spec: spec.taints ? { taints: spec.taints } : {},
+    });
+    const resources = { cpu: spec.cpu ?? '2', memory: spec.memory ?? '4Gi', pods: String(spec.pods ?? 110) };
+    await this.client.patch(
+      NODES,
+      undefined,
+      name,
+      { status: { capacity: resources, allocatable: resources, conditions: [{ type: 'Ready', status: 'True', reason: 'KubeletReady', message: 'ready' }] } },
+      'merge',
+      { subresource: 'status' },
+    );
+  }
+
+  async createPod(name: string, opts: { cpu?: string; memory?: string; ownerUid?: string; spec?: Record<string, unknown> } = {}): Promise<KubeObject> {
+    const requests: Record<string, string> = {};
+    if (opts.cpu) requests.cpu = opts.cpu;
+    if (opts.memory) requests.memory = opts.memory;
+    return this.client.create(PODS, {
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: {
+        name,
+        namespace: 'default',
+        ...(opts.ownerUid ? { ownerReferences: [{ apiVersion: 'apps/v1', kind: 'ReplicaSet', name: 'web', uid: opts.ownerUid, controller: true }] } : {}),
+      },
+      spec: {
+        containers: [{ name: 'main', image: 'busybox:1', command: ['sleep', '1000'], ...(Object.keys(requests).length ? { resources: { requests } } : {}) }],
+        ...opts.spec,
+      },
+    });
+  }
+
+  /** Sum of a counter's values whose labels include `labels`. */
+  async metric(name: string, labels: Record<string, string> = {}): Promise<number> {
+    const m = this.scheduler.registry.getSingleMetric(name);
+    if (!m) return 0;
+    const { values } = await m.get();
+    return values.filter((v) => Object.entries(labels).every(([k, x]) => v.labels[k] === x)).reduce((s, v) => s + v.value, 0);
+  }
+}
