@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
 import { Command, InvalidArgumentError } from 'commander';
 import { pino } from 'pino';
 import { Registry } from 'prom-client';
+import { serveMetrics } from '@skiff/controller-runtime';
 import { startScheduler } from './index.js';
 
 function int(name: string) {
@@ -40,31 +40,14 @@ try {
     registry,
     log: logger,
   });
-  let metricsServer: Server | undefined;
-  if (o.metricsPort !== undefined) {
-    metricsServer = createServer((req, res) => {
-      if (req.url === '/metrics') {
-        registry.metrics().then(
-          (text) => res.writeHead(200, { 'content-type': registry.contentType }).end(text),
-          (err: Error) => res.writeHead(500).end(err.message),
-        );
-      } else if (req.url === '/healthz') {
-        res.writeHead(200, { 'content-type': 'text/plain' }).end('ok');
-      } else {
-        res.writeHead(404).end();
-      }
-    });
-    await new Promise<void>((resolve) => metricsServer!.listen(o.metricsPort, '127.0.0.1', resolve));
-    const addr = metricsServer.address();
-    logger.info({ port: typeof addr === 'object' && addr ? addr.port : o.metricsPort }, 'serving /metrics');
-  }
+  const metricsServer = o.metricsPort !== undefined ? await serveMetrics(registry, o.metricsPort, logger) : undefined;
   let stopping = false;
   for (const sig of ['SIGTERM', 'SIGINT'] as const) {
     process.on(sig, () => {
       if (stopping) process.exit(1);
       stopping = true;
       logger.info({ signal: sig }, 'stopping');
-      Promise.all([scheduler.stop(), new Promise<void>((resolve) => (metricsServer ? metricsServer.close(() => resolve()) : resolve()))]).then(
+      Promise.all([scheduler.stop(), metricsServer?.close()]).then(
         () => process.exit(0),
         (err: Error) => {
           logger.error({ err: err.message }, 'stopping failed');

@@ -2,3 +2,4 @@ export * from './controller.js';
 export * from './events.js';
 export * from './manager.js';
 export * from './metrics.js';
+export * from './metricsServer.js';

@@ -1,0 +1,12 @@
+/** Settings shared by the controllers; `skiff up` shortens the node timings. */
+export interface ControllerConfig {
+  /** A node whose Lease was not renewed for this long is NotReady (kube-controller-manager: 40 s). */
+  nodeMonitorGraceMs: number;
+  /** Pods on a NotReady node are evicted after this long (Kubernetes' default toleration: 300 s). */
+  podEvictionTimeoutMs: number;
+}
+
+export const DEFAULT_CONFIG: ControllerConfig = {
+  nodeMonitorGraceMs: 40_000,
+  podEvictionTimeoutMs: 300_000,
+};

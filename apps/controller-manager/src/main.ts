@@ -1,0 +1,71 @@
+import { readFileSync } from 'node:fs';
+import { Command, InvalidArgumentError } from 'commander';
+import { pino } from 'pino';
+import { Registry } from 'prom-client';
+import { serveMetrics } from '@skiff/controller-runtime';
+import { CONTROLLERS, DEFAULT_CONFIG, startControllerManager } from './index.js';
+
+function int(name: string) {
+  return (v: string): number => {
+    if (!/^\d+$/.test(v)) throw new InvalidArgumentError(`${name} must be a non-negative integer`);
+    return Number(v);
+  };
+}
+
+const program = new Command()
+  .name('skiff-controller-manager')
+  .description(`Skiff controller manager: ${Object.keys(CONTROLLERS).join(', ')}`)
+  .requiredOption('--server <url>', 'API server URL')
+  .requiredOption('--token <token>', 'bearer token')
+  .option('--redis-url <url>', 'Redis for the work queues', process.env.REDIS_URL ?? 'redis://127.0.0.1:6379')
+  .option('--queue-prefix <prefix>', 'BullMQ key prefix (one per cluster)', 'skiff')
+  .option('--controllers <names>', 'comma-separated subset to run (default: all)')
+  .option('--node-monitor-grace-ms <ms>', 'a node whose lease is this old is NotReady', int('--node-monitor-grace-ms'), DEFAULT_CONFIG.nodeMonitorGraceMs)
+  .option('--pod-eviction-timeout-ms <ms>', 'pods on a NotReady node are evicted after this long', int('--pod-eviction-timeout-ms'), DEFAULT_CONFIG.podEvictionTimeoutMs)
+  .option('--resync-ms <ms>', 'every object is reconciled at least this often', int('--resync-ms'))
+  .option('--metrics-port <n>', 'serve Prometheus /metrics on this port (0 = any free port)', int('--metrics-port'))
+  .option('--ca-file <file>', 'CA certificate of the API server')
+  .option('--log-level <level>', 'pino log level', 'info');
+
+program.parse();
+const o = program.opts<{
+  server: string; token: string; redisUrl: string; queuePrefix: string; controllers?: string; nodeMonitorGraceMs: number;
+  podEvictionTimeoutMs: number; resyncMs?: number; metricsPort?: number; caFile?: string; logLevel: string;
+}>();
+const logger = pino({ level: o.logLevel, base: { component: 'controller-manager' } });
+
+try {
+  const registry = new Registry();
+  const cm = await startControllerManager({
+    server: o.server,
+    token: o.token,
+    ca: o.caFile ? readFileSync(o.caFile, 'utf8') : undefined,
+    redisUrl: o.redisUrl,
+    prefix: o.queuePrefix,
+    controllers: o.controllers?.split(',').map((s) => s.trim()).filter(Boolean),
+    nodeMonitorGraceMs: o.nodeMonitorGraceMs,
+    podEvictionTimeoutMs: o.podEvictionTimeoutMs,
+    resyncMs: o.resyncMs,
+    registry,
+    log: logger,
+  });
+  const metricsServer = o.metricsPort !== undefined ? await serveMetrics(registry, o.metricsPort, logger) : undefined;
+  let stopping = false;
+  for (const sig of ['SIGTERM', 'SIGINT'] as const) {
+    process.on(sig, () => {
+      if (stopping) process.exit(1);
+      stopping = true;
+      logger.info({ signal: sig }, 'stopping');
+      Promise.all([cm.stop(), metricsServer?.close()]).then(
+        () => process.exit(0),
+        (err: Error) => {
+          logger.error({ err: err.message }, 'stopping failed');
+          process.exit(1);
+        },
+      );
+    });
+  }
+} catch (err) {
+  logger.fatal({ err: (err as Error).message }, 'controller manager failed to start');
+  process.exit(1);
+}

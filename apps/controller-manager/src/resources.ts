@@ -1,0 +1,9 @@
+import { resourceType } from '@skiff/kube-client';
+
+export const PODS = resourceType('pods');
+export const NODES = resourceType('nodes');
+export const NAMESPACES = resourceType('namespaces');
+export const EVENTS = resourceType('events');
+export const LEASES = resourceType('leases', 'coordination.k8s.io');
+export const REPLICASETS = resourceType('replicasets', 'apps');
+export const DEPLOYMENTS = resourceType('deployments', 'apps');

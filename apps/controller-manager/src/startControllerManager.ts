@@ -1,0 +1,63 @@
+import { ControllerManager } from '@skiff/controller-runtime';
+import { ApiClient } from '@skiff/kube-client';
+import { pino, type Logger } from 'pino';
+import { Registry } from 'prom-client';
+import { DEFAULT_CONFIG, type ControllerConfig } from './config.js';
+import { CONTROLLERS } from './controllers.js';
+
+export interface ControllerManagerOptions extends Partial<ControllerConfig> {
+  /** API server URL and token; or pass a ready `client`. */
+  server?: string;
+  token?: string;
+  /** PEM of the API server's CA (else the process's trusted CAs, incl. NODE_EXTRA_CA_CERTS). */
+  ca?: string;
+  client?: ApiClient;
+  redisUrl: string;
+  /** BullMQ key prefix: one per cluster (and per test run). */
+  prefix: string;
+  /** Names from CONTROLLERS; default all. */
+  controllers?: string[];
+  log?: Logger;
+  registry?: Registry;
+  now?: () => Date;
+  resyncMs?: number;
+}
+
+export interface RunningControllerManager {
+  registry: Registry;
+  controllers: string[];
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts the controllers on the shared runner. Several replicas may run against one cluster:
+ * they share the BullMQ queues, and the runner never hands one key to two workers at once.
+ */
+export async function startControllerManager(opts: ControllerManagerOptions): Promise<RunningControllerManager> {
+  const log = opts.log ?? pino({ level: 'info' });
+  const client = opts.client ?? new ApiClient({ server: required(opts.server, 'server'), token: required(opts.token, 'token'), ca: opts.ca, userAgent: 'skiff-controller-manager' });
+  const registry = opts.registry ?? new Registry();
+  const config: ControllerConfig = {
+    nodeMonitorGraceMs: opts.nodeMonitorGraceMs ?? DEFAULT_CONFIG.nodeMonitorGraceMs,
+    podEvictionTimeoutMs: opts.podEvictionTimeoutMs ?? DEFAULT_CONFIG.podEvictionTimeoutMs,
+  };
+  const names = opts.controllers ?? Object.keys(CONTROLLERS);
+  const unknown = names.filter((n) => !CONTROLLERS[n]);
+  if (unknown.length) throw new Error(`unknown controllers: ${unknown.join(', ')} (known: ${Object.keys(CONTROLLERS).join(', ')})`);
+
+  const manager = new ControllerManager({ client, redisUrl: opts.redisUrl, prefix: opts.prefix, log, component: 'controller-manager', registry, now: opts.now, resyncMs: opts.resyncMs });
+  for (const name of names) manager.add(CONTROLLERS[name](config));
+  try {
+    await manager.start();
+  } catch (err) {
+    await manager.stop();
+    throw err;
+  }
+  log.info({ prefix: opts.prefix, controllers: names }, 'controller manager started');
+  return { registry, controllers: names, stop: () => manager.stop() };
+}
+
+function required(v: string | undefined, name: string): string {
+  if (!v) throw new Error(`startControllerManager: ${name} is required`);
+  return v;
+}
