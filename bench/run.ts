@@ -1,16 +1,28 @@
 /**
  * `npm run bench`: prints the figures each issue asks for. Ratios are measured against a baseline
  * in the same run, because these machines are noisy.
+ *
+ * `npm run bench -- <text>...` runs only the sections whose name contains one of the texts
+ * (case-insensitive), e.g. `npm run bench -- pod`.
  */
 import { apiBench } from './api.js';
+import { podStartupBench } from './podStartup.js';
 import { schedulerBench } from './scheduler.js';
 
 const sections: [string, () => Promise<void>][] = [
   ['API server and store', apiBench],
   ['Scheduler', schedulerBench],
+  ['Pod startup latency', podStartupBench],
 ];
 
-for (const [name, run] of sections) {
+const filters = process.argv.slice(2).map((a) => a.toLowerCase());
+const selected = filters.length ? sections.filter(([name]) => filters.some((f) => name.toLowerCase().includes(f))) : sections;
+if (selected.length === 0) {
+  console.error(`no section matches ${filters.join(', ')}; sections: ${sections.map(([name]) => name).join(', ')}`);
+  process.exit(2);
+}
+
+for (const [name, run] of selected) {
   console.log(`\n== ${name} ==`);
   await run();
 }
