@@ -137,7 +137,8 @@ export class Rest {
     }
     const generated = !obj.metadata.name && !!obj.metadata.generateName;
     for (let attempt = 0; ; attempt++) {
-      if (generated) obj.metadata.name = `${obj.metadata.generateName}${generateNameSuffix()}`;
+      // Like Kubernetes' SimpleNameGenerator: the base is cut to 58 characters so base+suffix fits 63.
+      if (generated) obj.metadata.name = `${obj.metadata.generateName!.slice(0, 58)}${generateNameSuffix()}`;
       if (!obj.metadata.name) {
         throw new InvalidError({ kind: type.kind, name: '' }, [{ field: 'metadata.name', reason: 'FieldValueRequired', message: 'name or generateName is required' }]);
       }

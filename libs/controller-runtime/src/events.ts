@@ -27,7 +27,8 @@ export class EventRecorder {
     const event: KubeObject = {
       apiVersion: 'v1',
       kind: 'Event',
-      metadata: { name: `${obj.metadata.name}.${randomBytes(8).toString('hex')}`, namespace },
+      // The object's name is cut so that name + '.' + 16 hex digits fits a DNS subdomain (253).
+      metadata: { name: `${(obj.metadata.name ?? '').slice(0, 236)}.${randomBytes(8).toString('hex')}`, namespace },
       involvedObject: {
         apiVersion: obj.apiVersion,
         kind: obj.kind,

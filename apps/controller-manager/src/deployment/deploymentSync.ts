@@ -1,5 +1,5 @@
-import { AlreadyExistsError, NotFoundError, type KubeObject } from '@skiff/apimachinery';
-import type { ReconcileContext, ReconcileResult } from '@skiff/controller-runtime';
+import { AlreadyExistsError, InvalidError, NotFoundError, type KubeObject } from '@skiff/apimachinery';
+import { TerminalError, type ReconcileContext, type ReconcileResult } from '@skiff/controller-runtime';
 import { isControlledBy, ownerReferenceTo } from '../common/ownership.js';
 import { DEPLOYMENTS, REPLICASETS } from '../resources.js';
 import { calculateStatus, deploymentComplete, FOUND_NEW_RS, getCondition, NEW_RS_CREATED, newCondition, pausedCondition, rolloutStatus, sameStatus, setCondition, storedStatus, type DeploymentStatus } from './deploymentStatus.js';
@@ -93,6 +93,15 @@ export class DeploymentSync {
     try {
       created = await this.ctx.client.create(REPLICASETS, rs);
     } catch (err) {
+      if (err instanceof InvalidError) {
+        // The set this Deployment needs can never be made as it stands (a name too long, say):
+        // say so on the Deployment, then stop until its spec changes.
+        const message = `Failed to create new replica set "${rs.metadata.name}": ${err.message}`;
+        void this.ctx.events.record(this.d, 'Warning', 'FailedCreate', message);
+        this.setCondition('ReplicaFailure', 'True', 'FailedCreate', message);
+        await this.writeStatus(undefined, false);
+        throw new TerminalError(message);
+      }
       if (!(err instanceof AlreadyExistsError)) throw err;
       const found = await this.ctx.client.get(REPLICASETS, rs.metadata.namespace, rs.metadata.name!);
       // Ours, made by a pass whose result the cache had not shown yet.
