@@ -1,4 +1,4 @@
-import { mkdirSync, readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import https from 'node:https';
 import { join, resolve } from 'node:path';
 import { writeKubeconfig } from './kubeconfig.js';
@@ -70,27 +70,48 @@ export async function up(opts: UpOptions): Promise<void> {
   const identity = ensureClusterIdentity(dataDir);
   const redisUrl = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
   const queuePrefix = `skiff-${identity.id}`;
-  const component = (name: string, specifier: string, args: string[]) => {
-    const entry = optionalEntry(specifier);
-    if (!entry) return;
-    const p = startProcess(name, entry, args, join(logDir, `${name}.log`), childEnv);
-    processes.push(p);
-    p.exited.then((code) => {
-      if (!stopping) console.error(`skiff: ${name} exited (code ${code}); see ${p.logFile}`);
-    });
+  const runDir = join(dataDir, 'run');
+  mkdirSync(runDir, { recursive: true });
+  /**
+   * Starts a component; its pid is in DIR/run/NAME.pid. Control-plane components that die are
+   * started again (after 1 s, doubling to 30 s), as a service manager would; a node agent that
+   * dies stays down, like a machine that crashed, so its node goes NotReady and its pods move.
+   */
+  const component = (name: string, specifier: string, args: string[], restart: boolean) => {
+    const entry = appEntry(specifier);
+    let delay = 1000;
+    const launch = () => {
+      const started = Date.now();
+      const p = startProcess(name, entry, args, join(logDir, `${name}.log`), childEnv);
+      writeFileSync(join(runDir, `${name}.pid`), `${p.child.pid}\n`);
+      processes.push(p);
+      p.exited.then((code) => {
+        processes.splice(processes.indexOf(p), 1);
+        if (stopping) return;
+        if (!restart) {
+          console.error(`skiff: ${name} exited (code ${code}); see ${p.logFile}`);
+          return;
+        }
+        if (Date.now() - started > 60_000) delay = 1000;
+        console.error(`skiff: ${name} exited (code ${code}); starting it again in ${delay / 1000} s (log: ${p.logFile})`);
+        setTimeout(() => {
+          if (!stopping) launch();
+        }, delay).unref();
+        delay = Math.min(delay * 2, 30_000);
+      });
+    };
+    launch();
   };
-  component('controller-manager', '@skiff/controller-manager/main', ['--server', url, '--token', adminToken, '--redis-url', redisUrl, '--queue-prefix', queuePrefix, '--node-monitor-grace-ms', '6000', '--pod-eviction-timeout-ms', '5000']);
-  component('scheduler', '@skiff/scheduler/main', ['--server', url, '--token', adminToken, '--redis-url', redisUrl, '--queue-prefix', queuePrefix]);
-  if (optionalEntry('@skiff/node-agent/main')) {
-    for (let i = 1; i <= opts.nodes; i++) {
-      const node = `node-${i}`;
-      const token = await ensureNodeToken(client, dataDir, node);
-      component(node, '@skiff/node-agent/main', [
-        '--server', url, '--token', token, '--node-name', node,
-        '--pod-cidr', `127.${identity.podOctet}.${i}.0/24`,
-        '--data-dir', join(dataDir, 'nodes', node), '--heartbeat-ms', '1000',
-      ]);
-    }
+  component('controller-manager', '@skiff/controller-manager/main', ['--server', url, '--token', adminToken, '--redis-url', redisUrl, '--queue-prefix', queuePrefix, '--node-monitor-grace-ms', '6000', '--pod-eviction-timeout-ms', '5000'], true);
+  component('scheduler', '@skiff/scheduler/main', ['--server', url, '--token', adminToken, '--redis-url', redisUrl, '--queue-prefix', queuePrefix], true);
+  for (let i = 1; i <= opts.nodes; i++) {
+    const node = `node-${i}`;
+    const token = await ensureNodeToken(client, dataDir, node);
+    component(node, '@skiff/node-agent/main', [
+      '--server', url, '--token', token, '--node-name', node,
+      '--pod-cidr', `127.${identity.podOctet}.${i}.0/24`,
+      '--data-dir', join(dataDir, 'nodes', node), '--heartbeat-ms', '1000', '--stop-pods-on-exit', '--shutdown-grace-ms', '3000',
+    ], false);
   }
 
   const kubeconfig = join(dataDir, 'kubeconfig');
@@ -100,15 +121,6 @@ export async function up(opts: UpOptions): Promise<void> {
   console.log(`status page: ${url}/`);
   console.log(`kubeconfig: ${kubeconfig}`);
   console.log(`  try: KUBECONFIG=${kubeconfig} kubectl get namespaces`);
-}
-
-/** The entry point of an app that may not be part of this checkout yet. */
-function optionalEntry(specifier: string): string | undefined {
-  try {
-    return appEntry(specifier);
-  } catch {
-    return undefined;
-  }
 }
 
 function httpsGet(url: string, ca: string): Promise<number> {

@@ -20,6 +20,8 @@ describe('pod template hash and equality', () => {
     [template('v1'), template('v1', { app: 'web', 'pod-template-hash': 'abc' }), true],
     [template('v1'), template('v2'), false],
     [template('v1'), template('v1', { app: 'web', tier: 'x' }), false],
+    // What kubectl rollout undo sends: a typed struct's nulls and empty objects.
+    [template('v1'), { metadata: { creationTimestamp: null, labels: { app: 'web' } }, spec: { containers: [{ name: 'c', image: 'v1', resources: {} }] } }, true],
   ])('templatesEqual %#', (a, b, want) => {
     expect(templatesEqual(a, b)).toBe(want);
   });

@@ -56,13 +56,30 @@ export function byCreation(a: KubeObject, b: KubeObject): number {
   return created(a) - created(b) || (a.metadata.name ?? '').localeCompare(b.metadata.name ?? '');
 }
 
+/**
+ * A template as text, for comparing and hashing: keys sorted, and nulls and empty objects or
+ * lists dropped, because clients that encode typed structs (kubectl rollout undo) send
+ * `creationTimestamp: null` and `resources: {}` where the stored template has nothing.
+ */
 function canonical(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`;
-  if (value && typeof value === 'object') {
-    const entries = Object.entries(value as Record<string, unknown>).filter(([, v]) => v !== undefined).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonical(v)}`).join(',')}}`;
+  return JSON.stringify(prune(value) ?? null);
+}
+
+function prune(value: unknown): unknown {
+  if (value === null || value === undefined) return undefined;
+  if (Array.isArray(value)) {
+    const items = value.map((v) => prune(v) ?? null);
+    return items.length ? items : undefined;
   }
-  return JSON.stringify(value);
+  if (typeof value === 'object') {
+    const out: Record<string, unknown> = {};
+    for (const k of Object.keys(value as Record<string, unknown>).sort()) {
+      const v = prune((value as Record<string, unknown>)[k]);
+      if (v !== undefined) out[k] = v;
+    }
+    return Object.keys(out).length ? out : undefined;
+  }
+  return value;
 }
 
 function withoutHashLabel(template: unknown): unknown {
