@@ -13,7 +13,8 @@ const NAMESPACE_TYPE = RESOURCE_TYPES.find((t) => t.resource === 'namespaces')!;
  *
  * It starts on a namespace `startDelayMs` after its deletion, as Kubernetes' namespace controller
  * effectively does, so a client deleting a file's objects one by one (`kubectl delete -f`) finds
- * them still there. It runs in the API server until the controller manager takes it over.
+ * them still there. Opt-in (`namespaceFinalizer: true`): the controller manager's namespace controller
+ * does this where one runs.
  */
 export class NamespaceFinalizer {
   private timer: NodeJS.Timeout | undefined;

@@ -43,6 +43,11 @@ export interface ServerOptions {
   clock?: () => Date;
   /** How long a deleted namespace keeps its contents before they are deleted for it. */
   namespaceDeleteDelayMs?: number;
+  /**
+   * Delete Terminating namespaces' contents in the API server. Off by default: the controller
+   * manager's namespace controller does it; only an API server running without one needs this.
+   */
+  namespaceFinalizer?: boolean;
   tls?: { cert: string; key: string };
 }
 
@@ -68,8 +73,8 @@ export async function buildServer(opts: ServerOptions): Promise<{ app: FastifyIn
   const hub = new WatchHub(opts.store, opts.logger);
   await hub.start();
   const bookmarkIntervalMs = opts.bookmarkIntervalMs ?? 60_000;
-  const namespaces = new NamespaceFinalizer(opts.store, rest, opts.logger, opts.namespaceDeleteDelayMs);
-  namespaces.start();
+  const namespaces = opts.namespaceFinalizer ? new NamespaceFinalizer(opts.store, rest, opts.logger, opts.namespaceDeleteDelayMs) : undefined;
+  namespaces?.start();
 
   const app = Fastify({ ...(opts.tls ? { https: opts.tls } : {}), loggerInstance: opts.logger, logController: new LogController({ disableRequestLogging: true }), bodyLimit, forceCloseConnections: true }) as unknown as FastifyInstance;
 
@@ -204,7 +209,7 @@ export async function buildServer(opts: ServerOptions): Promise<{ app: FastifyIn
           return respondList(reply, path.type, page, output === 'table' ? 'json' : output, query);
         }
         const deleted = await rest.delete(path, options);
-        if (path.type.resource === 'namespaces' && !options.dryRun) namespaces.namespaceDeleted();
+        if (path.type.resource === 'namespaces' && !options.dryRun) namespaces?.namespaceDeleted();
         return respondObject(reply, path.type, deleted, output === 'table' ? 'json' : output, deleted.metadata.deletionTimestamp ? 202 : 200, query);
       }
       default:
@@ -315,7 +320,7 @@ export async function buildServer(opts: ServerOptions): Promise<{ app: FastifyIn
 
   app.addHook('onClose', async () => {
     hub.stop();
-    namespaces.stop();
+    namespaces?.stop();
   });
   return { app, hub };
 }

@@ -14,6 +14,10 @@ export interface AgentOptions {
   caFile?: string;
   dataDir: string;
   podCidr: string;
+  cpu?: string;
+  memory?: string;
+  maxPods?: string;
+  stopPodsOnExit?: boolean;
   simulate?: boolean;
 }
 
@@ -22,6 +26,10 @@ export async function agent(opts: AgentOptions): Promise<void> {
   const dataDir = resolve(opts.dataDir);
   mkdirSync(dataDir, { recursive: true });
   const args = ['--import', 'tsx', appEntry('@skiff/node-agent/main'), '--server', opts.server, '--token', opts.token, '--node-name', opts.nodeName, '--pod-cidr', opts.podCidr, '--data-dir', dataDir];
+  if (opts.cpu) args.push('--cpu', opts.cpu);
+  if (opts.memory) args.push('--memory', opts.memory);
+  if (opts.maxPods) args.push('--max-pods', opts.maxPods);
+  if (opts.stopPodsOnExit) args.push('--stop-pods-on-exit');
   if (opts.simulate) args.push('--simulate');
   const env = { ...process.env, ...(opts.caFile ? { NODE_EXTRA_CA_CERTS: resolve(opts.caFile) } : {}) };
   const child = spawn(process.execPath, args, { stdio: 'inherit', env });

@@ -37,8 +37,12 @@ program
   .option('--ca-file <file>', 'the cluster CA certificate (DATA_DIR/pki/ca.crt on the first machine)')
   .option('--data-dir <dir>', 'where the agent keeps pod state and logs', '.skiff-agent')
   .option('--pod-cidr <cidr>', 'this node\'s pod addresses, inside 127.0.0.0/8', '127.250.0.0/16')
+  .option('--cpu <quantity>', 'CPU capacity to report (default: the host\'s)')
+  .option('--memory <quantity>', 'memory capacity to report (default: the host\'s)')
+  .option('--max-pods <n>', 'pod capacity (default 110)')
+  .option('--stop-pods-on-exit', 'stop this node\'s pods when the agent is stopped (default: they keep running and are adopted on restart)')
   .option('--simulate', 'report pods Running without starting processes')
-  .action(async (o: { server: string; token: string; nodeName: string; caFile?: string; dataDir: string; podCidr: string; simulate?: boolean }) => {
+  .action(async (o: { server: string; token: string; nodeName: string; caFile?: string; dataDir: string; podCidr: string; cpu?: string; memory?: string; maxPods?: string; stopPodsOnExit?: boolean; simulate?: boolean }) => {
     await agent(o);
   });
 

@@ -1,8 +1,14 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventually, kubectl, kubectlOk, startCluster, type TestCluster } from './cluster.js';
+
+const CLI = fileURLToPath(new URL('../src/main.ts', import.meta.url));
+const run = promisify(execFile);
 
 /** A Deployment whose pods run a real HTTP server on their own address. */
 function web(image: string, replicas = 3): string {
@@ -49,6 +55,30 @@ const ready = (p: Pod) => p.status.conditions?.some((c) => c.type === 'Ready' &&
 describe('the control loop: kubectl apply -> scheduled, running, ready pods', () => {
   let cluster: TestCluster;
   let dir: string;
+  const joined: ChildProcess[] = [];
+
+  /** `skiff agent` joining as NAME with a node token, the way a second machine does. */
+  const joinAgent = async (name: string, token: string, extra: string[], dataDir = mkdtempSync(join(tmpdir(), `skiff-agent-${name}-`))): Promise<ChildProcess> => {
+    const { podOctet } = JSON.parse(readFileSync(join(cluster.dataDir, 'cluster.json'), 'utf8')) as { podOctet: number };
+    const child = spawn(process.execPath, ['--import', 'tsx', CLI, 'agent', '--server', cluster.url, '--token', token, '--node-name', name, '--ca-file', join(cluster.dataDir, 'pki', 'ca.crt'),
+      '--data-dir', dataDir, '--pod-cidr', `127.${podOctet}.${extra.includes('--reuse-range') ? 2 : 9}.0/24`, '--stop-pods-on-exit', ...extra.filter((x) => x !== '--reuse-range')], { stdio: 'ignore' });
+    joined.push(child);
+    return child;
+  };
+  const pidOf = (component: string) => Number(readFileSync(join(cluster.dataDir, 'run', `${component}.pid`), 'utf8'));
+  const rolloutTo = async (image: string) => {
+    writeFileSync(join(dir, `${image}.yaml`), web(image));
+    await kubectlOk(cluster, ['apply', '-f', join(dir, `${image}.yaml`)]);
+  };
+  const servingOnly = async (image: string) => {
+    const p = (await pods()).filter(ready);
+    if (p.length !== 3) return false;
+    for (const x of p) {
+      const res = await fetch(`http://${x.status.podIP}:8080/`).catch(() => undefined);
+      if (!res || !(await res.text()).startsWith(`${image} `)) return false;
+    }
+    return true;
+  };
 
   const pods = async (): Promise<Pod[]> => JSON.parse(await kubectlOk(cluster, ['get', 'pods', '-l', 'app=web', '-o', 'json'])).items;
 
@@ -57,6 +87,12 @@ describe('the control loop: kubectl apply -> scheduled, running, ready pods', ()
     dir = mkdtempSync(join(tmpdir(), 'skiff-loop-'));
   }, 120_000);
   afterAll(async () => {
+    for (const c of joined) {
+      if (c.exitCode === null) {
+        c.kill('SIGTERM');
+        await new Promise((r) => c.once('exit', r));
+      }
+    }
     await cluster?.stop();
   });
 
@@ -153,5 +189,82 @@ spec:
     }, 30_000);
     const described = await kubectl(cluster, ['describe', 'pod', 'big']);
     expect(described.stdout).toContain('FailedScheduling');
+  });
+  it('schedules the Pending pod once a node large enough joins with a node token', async () => {
+    const token = (await run(process.execPath, ['--import', 'tsx', CLI, 'token', 'create-node', 'big', '--kubeconfig', cluster.kubeconfig])).stdout.trim();
+    await joinAgent('big', token, ['--cpu', '2000']);
+    await eventually('big bound to the new node and running', async () => {
+      const p = JSON.parse(await kubectlOk(cluster, ['get', 'pod', 'big', '-o', 'json'])) as Pod;
+      return p.spec.nodeName === 'big' && p.status.phase === 'Running';
+    }, 60_000);
+    await kubectlOk(cluster, ['delete', 'pod', 'big', '--wait=false']);
+    // The rest of this file expects the web pods on node-1 and node-2 only.
+    await kubectlOk(cluster, ['cordon', 'big']);
+  });
+
+  it('shows CrashLoopBackOff for a container that keeps failing (the growing delays are the node agent's tests)', async () => {
+    writeFileSync(join(dir, 'crash.yaml'), `
+apiVersion: v1
+kind: Pod
+metadata: {name: crasher, namespace: default}
+spec:
+  containers:
+    - {name: crash, image: crash:1, command: ["node", "-e", "console.log('about to fail'); process.exit(3)"]}
+`);
+    await kubectlOk(cluster, ['apply', '-f', join(dir, 'crash.yaml')]);
+    await eventually('CrashLoopBackOff', async () => {
+      const p = JSON.parse(await kubectlOk(cluster, ['get', 'pod', 'crasher', '-o', 'json'])) as Pod & { status: { containerStatuses?: { state?: { waiting?: { reason?: string; message?: string } }; lastState?: { terminated?: { exitCode?: number } } }[] } };
+      const cs = p.status.containerStatuses?.[0];
+      return cs?.state?.waiting?.reason === 'CrashLoopBackOff' && cs.lastState?.terminated?.exitCode === 3;
+    }, 60_000);
+    const events = await kubectlOk(cluster, ['get', 'events', '--field-selector', 'involvedObject.name=crasher', '-o', 'json']);
+    expect(events).toContain('BackOff');
+    expect(await kubectlOk(cluster, ['logs', 'crasher'])).toContain('about to fail');
+    await kubectlOk(cluster, ['delete', 'pod', 'crasher', '--wait=false']);
+  });
+
+  it('converges when the controller manager is killed -9 in the middle of a rollout', async () => {
+    await rolloutTo('web:v3');
+    process.kill(pidOf('controller-manager'), 'SIGKILL');
+    await kubectlOk(cluster, ['rollout', 'status', 'deploy/web', '--timeout=90s']);
+    await eventually('only v3 serving', () => servingOnly('web:v3'), 30_000);
+  });
+
+  it('converges when the scheduler is killed -9 in the middle of a rollout', async () => {
+    await rolloutTo('web:v4');
+    process.kill(pidOf('scheduler'), 'SIGKILL');
+    await kubectlOk(cluster, ['rollout', 'status', 'deploy/web', '--timeout=90s']);
+    await eventually('only v4 serving', () => servingOnly('web:v4'), 30_000);
+  });
+
+  it('converges when Redis is flushed in the middle of a rollout', async () => {
+    await rolloutTo('web:v5');
+    await run('redis-cli', ['-h', '127.0.0.1', '-p', '6379', 'FLUSHALL']);
+    await kubectlOk(cluster, ['rollout', 'status', 'deploy/web', '--timeout=90s']);
+    await eventually('only v5 serving', () => servingOnly('web:v5'), 30_000);
+  });
+
+  it('moves the pods of a killed node agent to the other node once the node is NotReady', async () => {
+    const onNode2 = (await pods()).filter((p) => ready(p) && p.spec.nodeName === 'node-2');
+    expect(onNode2.length).toBeGreaterThan(0);
+    process.kill(pidOf('node-2'), 'SIGKILL');
+    await eventually('node-2 NotReady', async () => {
+      const node = JSON.parse(await kubectlOk(cluster, ['get', 'node', 'node-2', '-o', 'json'])) as { status: { conditions: { type: string; status: string }[] } };
+      return node.status.conditions.find((c) => c.type === 'Ready')?.status !== 'True';
+    }, 30_000);
+    await eventually('3 ready pods, all on node-1', async () => {
+      const p = (await pods()).filter(ready);
+      return p.length === 3 && p.every((x) => x.spec.nodeName === 'node-1');
+    }, 60_000);
+    // The machine comes back: the agent finds its old pods deleted and stops their processes.
+    const token = readFileSync(join(cluster.dataDir, 'nodes', 'node-2', 'token'), 'utf8').trim();
+    await joinAgent('node-2', token, ['--reuse-range'], join(cluster.dataDir, 'nodes', 'node-2'));
+    await eventually('node-2 Ready again', async () => {
+      const node = JSON.parse(await kubectlOk(cluster, ['get', 'node', 'node-2', '-o', 'json'])) as { status: { conditions: { type: string; status: string }[] } };
+      return node.status.conditions.find((c) => c.type === 'Ready')?.status === 'True';
+    }, 30_000);
+    for (const p of onNode2) {
+      await eventually(`${p.metadata.name}'s process gone`, async () => !(await fetch(`http://${p.status.podIP}:8080/`).then(() => true, () => false)), 30_000);
+    }
   });
 });

@@ -1,6 +1,19 @@
 import type { Controller } from '@skiff/controller-runtime';
 import type { ControllerConfig } from './config.js';
+import { garbageCollectorControllers } from './garbagecollector/garbageCollector.js';
+import { namespaceController } from './namespace/namespaceController.js';
+import { nodeLifecycleController } from './nodelifecycle/nodeLifecycleController.js';
+import { deploymentController } from './deployment/deploymentController.js';
+import { replicaSetController } from './replicaset/replicaSetController.js';
 
-/** Every controller this process can run, by name (`--controllers` picks a subset). */
-export const CONTROLLERS: Record<string, (config: ControllerConfig) => Controller> = {
+/**
+ * Every controller this process can run, by name (`--controllers` picks a subset). A name may stand
+ * for several controllers: the garbage collector runs one per kind it collects.
+ */
+export const CONTROLLERS: Record<string, (config: ControllerConfig) => Controller | Controller[]> = {
+  garbagecollector: () => garbageCollectorControllers(),
+  namespace: () => namespaceController(),
+  nodelifecycle: (config) => nodeLifecycleController(config),
+  replicaset: () => replicaSetController(),
+  deployment: () => deploymentController(),
 };

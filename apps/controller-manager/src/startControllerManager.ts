@@ -46,7 +46,7 @@ export async function startControllerManager(opts: ControllerManagerOptions): Pr
   if (unknown.length) throw new Error(`unknown controllers: ${unknown.join(', ')} (known: ${Object.keys(CONTROLLERS).join(', ')})`);
 
   const manager = new ControllerManager({ client, redisUrl: opts.redisUrl, prefix: opts.prefix, log, component: 'controller-manager', registry, now: opts.now, resyncMs: opts.resyncMs });
-  for (const name of names) manager.add(CONTROLLERS[name](config));
+  for (const name of names) for (const controller of [CONTROLLERS[name](config)].flat()) manager.add(controller);
   try {
     await manager.start();
   } catch (err) {

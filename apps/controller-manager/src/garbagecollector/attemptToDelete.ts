@@ -1,0 +1,64 @@
+import { groupVersion, NotFoundError, type KubeObject, type OwnerReference, type ResourceType } from '@skiff/apimachinery';
+import { TerminalError, type ReconcileContext } from '@skiff/controller-runtime';
+import { COLLECTED_TYPES, isDependentOf, ownerReferencesWithout, ownerTypeOf } from './ownerReferences.js';
+import { ownerState, planDependent, type OwnerState, type OwnerStatus } from './planDependent.js';
+
+/**
+ * The dependent's side of garbage collection: looks up each owner, then deletes the object when
+ * no owner is left, or drops the references to owners that are gone while another still lives.
+ */
+export async function attemptToDelete(type: ResourceType, obj: KubeObject, ctx: ReconcileContext): Promise<void> {
+  const owners: OwnerStatus[] = [];
+  for (const ref of obj.metadata.ownerReferences ?? []) owners.push({ ref, state: await lookupOwner(obj, ref, ctx) });
+  const hasDependents = COLLECTED_TYPES.some((t) => ctx.cache(t).some((o) => isDependentOf(o, obj.metadata.uid)));
+  const plan = planDependent(obj, owners, hasDependents);
+  const { namespace, name, uid, resourceVersion } = obj.metadata;
+
+  switch (plan.action) {
+    case 'delete':
+      ctx.log.info({ propagationPolicy: plan.propagationPolicy, owners: owners.map((o) => `${o.ref.kind}/${o.ref.name}:${o.state}`) }, 'deleting object whose owners are gone');
+      // The uid precondition keeps a re-created object of the same name out of harm's way.
+      await ctx.client.delete(type, namespace, name!, { propagationPolicy: plan.propagationPolicy, preconditions: { uid } });
+      break;
+    case 'removeOwnerReferences':
+      ctx.log.info({ uids: plan.uids }, 'removing references to owners that are gone');
+      await ctx.client.patch(type, namespace, name!, { metadata: { resourceVersion, ownerReferences: ownerReferencesWithout(obj, plan.uids) } }, 'merge');
+      break;
+    case 'none':
+      break;
+  }
+
+  const unresolvable = owners.filter((o) => o.state === 'unresolvable');
+  if (unresolvable.length) {
+    // No retry can resolve these; the object stays until its references are fixed (which wakes it again).
+    throw new TerminalError(`ownerReferences that can never be resolved: ${unresolvable.map((o) => describe(obj, o.ref)).join(', ')}`);
+  }
+}
+
+/**
+ * An owner present in the cache with the referenced uid is trusted: if it has gone since, its
+ * deletion wakes this dependent again. An owner missing from the cache may just be newer than the
+ * cache, so its absence is confirmed with the API before anything is deleted.
+ */
+async function lookupOwner(dependent: KubeObject, ref: OwnerReference, ctx: ReconcileContext): Promise<OwnerState> {
+  const type = ownerTypeOf(ref);
+  if (!type) return 'unresolvable';
+  if (type.namespaced && !dependent.metadata.namespace) return 'unresolvable';
+  const namespace = type.namespaced ? dependent.metadata.namespace : undefined;
+  if (COLLECTED_TYPES.includes(type)) {
+    const cached = ctx.cache(type).find((o) => o.metadata.uid === ref.uid && o.metadata.name === ref.name && o.metadata.namespace === namespace);
+    if (cached) return ownerState(ref, cached);
+  }
+  try {
+    return ownerState(ref, await ctx.client.get(type, namespace, ref.name));
+  } catch (err) {
+    if (err instanceof NotFoundError) return 'absent';
+    throw err;
+  }
+}
+
+function describe(dependent: KubeObject, ref: OwnerReference): string {
+  const type = ownerTypeOf(ref);
+  if (!type) return `${ref.apiVersion}/${ref.kind} ${ref.name} (kind not served)`;
+  return `${groupVersion(type)}/${ref.kind} ${ref.name} (namespaced owner of cluster-scoped ${dependent.kind} ${dependent.metadata.name})`;
+}
