@@ -11,3 +11,4 @@ export * from './fieldSelector.js';
 export * from './quantity.js';
 export * from './patch.js';
 export * from './apply.js';
+export * from './network.js';
