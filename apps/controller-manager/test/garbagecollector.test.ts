@@ -3,7 +3,7 @@ import type { KubeObject, OwnerReference } from '@skiff/apimachinery';
 import { resourceType } from '@skiff/kube-client';
 import { TestCluster } from './cluster.js';
 import { reconciles } from './reconciles.js';
-import { DEPLOYMENTS, PODS, REPLICASETS } from '../src/resources.js';
+import { DEPLOYMENTS, LEASES, NODES, PODS, REPLICASETS } from '../src/resources.js';
 
 const CONFIGMAPS = resourceType('configmaps');
 
@@ -58,6 +58,17 @@ describe('the garbage collector on a real API server and Redis', () => {
     expect(cluster.get(DEPLOYMENTS, 'web')).toBeUndefined();
     expect(cluster.list(PODS).map((p) => p.metadata.name)).toEqual(['bystander']);
     expect(cluster.get(PODS, 'bystander')?.metadata.resourceVersion).toBe(bystander.metadata.resourceVersion);
+  });
+
+  it('deletes a namespaced dependent of a cluster-scoped owner: a node\'s Lease goes with the node', async () => {
+    cluster = await TestCluster.start(['garbagecollector']);
+    const node = await cluster.client.create(NODES, { apiVersion: 'v1', kind: 'Node', metadata: { name: 'node-1' }, spec: {} });
+    await cluster.client.create(LEASES, { apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', metadata: { name: 'node-1', namespace: 'kube-node-lease', ownerReferences: [ownerRef(node, false)] }, spec: { holderIdentity: 'node-1' } });
+    const leases = cluster.watch(LEASES);
+    await cluster.until('the lease in the cache', () => !!leases.get('kube-node-lease/node-1'));
+
+    await cluster.client.delete(NODES, undefined, 'node-1');
+    await cluster.until('the lease to be gone', () => !leases.get('kube-node-lease/node-1'));
   });
 
   it('keeps a Foreground-deleted owner until its blocking dependents are gone', async () => {

@@ -10,7 +10,8 @@ import { ownerState, planDependent, type OwnerState, type OwnerStatus } from './
 export async function attemptToDelete(type: ResourceType, obj: KubeObject, ctx: ReconcileContext): Promise<void> {
   const owners: OwnerStatus[] = [];
   for (const ref of obj.metadata.ownerReferences ?? []) owners.push({ ref, state: await lookupOwner(obj, ref, ctx) });
-  const hasDependents = COLLECTED_TYPES.some((t) => ctx.cache(t).some((o) => isDependentOf(o, obj.metadata.uid)));
+  // Only an owner waiting in the foreground makes it matter whether this object owns others (a cache scan).
+  const hasDependents = owners.some((o) => o.state === 'waitingForDependents') && COLLECTED_TYPES.some((t) => ctx.cache(t).some((o) => isDependentOf(o, obj.metadata.uid)));
   const plan = planDependent(obj, owners, hasDependents);
   const { namespace, name, uid, resourceVersion } = obj.metadata;
 
