@@ -4,6 +4,7 @@ import { garbageCollectorControllers } from './garbagecollector/garbageCollector
 import { namespaceController } from './namespace/namespaceController.js';
 import { nodeLifecycleController } from './nodelifecycle/nodeLifecycleController.js';
 import { deploymentController } from './deployment/deploymentController.js';
+import { endpointsController } from './endpoints/endpointsController.js';
 import { replicaSetController } from './replicaset/replicaSetController.js';
 
 /**
@@ -16,4 +17,5 @@ export const CONTROLLERS: Record<string, (config: ControllerConfig) => Controlle
   nodelifecycle: (config) => nodeLifecycleController(config),
   replicaset: () => replicaSetController(),
   deployment: () => deploymentController(),
+  endpoints: () => endpointsController(),
 };

@@ -7,3 +7,5 @@ export const EVENTS = resourceType('events');
 export const LEASES = resourceType('leases', 'coordination.k8s.io');
 export const REPLICASETS = resourceType('replicasets', 'apps');
 export const DEPLOYMENTS = resourceType('deployments', 'apps');
+export const SERVICES = resourceType('services');
+export const ENDPOINTS = resourceType('endpoints');

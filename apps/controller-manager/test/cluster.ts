@@ -145,7 +145,7 @@ export class TestCluster {
     const at = new Date(Date.now() - 60_000).toISOString().replace(/\.\d{3}Z$/, 'Z');
     const status: Status = {
       phase: 'Running',
-      podIP: '127.0.0.9',
+      podIP: (current.status as { podIP?: string } | undefined)?.podIP ?? '127.0.0.9',
       conditions: [
         { type: 'Ready', status: ready ? 'True' : 'False', lastTransitionTime: at } as never,
         { type: 'ContainersReady', status: ready ? 'True' : 'False', lastTransitionTime: at } as never,

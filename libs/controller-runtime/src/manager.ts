@@ -65,8 +65,14 @@ export class ControllerManager {
         onAdd: (obj) => this.dispatch(type, obj),
         onUpdate: (obj, old) => {
           this.dispatch(type, obj);
-          // An ownerReference that changed must wake the previous owner too.
-          if (JSON.stringify(old.metadata.ownerReferences) !== JSON.stringify(obj.metadata.ownerReferences)) this.dispatch(type, old);
+          // An ownerReference or a label that changed must wake the previous owner, or whoever
+          // selected the object by its old labels, too.
+          if (
+            JSON.stringify(old.metadata.ownerReferences) !== JSON.stringify(obj.metadata.ownerReferences) ||
+            JSON.stringify(old.metadata.labels ?? {}) !== JSON.stringify(obj.metadata.labels ?? {})
+          ) {
+            this.dispatch(type, old);
+          }
         },
         onDelete: (obj) => this.dispatch(type, obj),
       }, { log: this.opts.log });

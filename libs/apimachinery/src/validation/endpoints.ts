@@ -11,9 +11,9 @@ function validateAddress(raw: unknown, path: FieldPath, errs: FieldErrors): void
   if (!isIP(ip)) {
     errs.push(invalid(path.child('ip'), ip, 'must be a valid IP address, (e.g. 10.9.8.7 or 2001:db8::ffff)'));
   } else if (isIPv4(ip)) {
-    // Endpoints must be reachable pod or node addresses, never "any", loopback or link-local.
+    // Endpoints must be reachable pod or node addresses, never "any" or link-local. Unlike
+    // Kubernetes, loopback is allowed: Skiff's pod network is inside 127.0.0.0/8.
     if (ip === '0.0.0.0') errs.push(invalid(path.child('ip'), ip, `may not be unspecified (${ip})`));
-    if (ip.startsWith('127.')) errs.push(invalid(path.child('ip'), ip, 'may not be in the loopback range (127.0.0.0/8, ::1/128)'));
     if (ip.startsWith('169.254.')) errs.push(invalid(path.child('ip'), ip, 'may not be in the link-local range (169.254.0.0/16, fe80::/10)'));
     if (ip.startsWith('224.0.0.')) errs.push(invalid(path.child('ip'), ip, 'may not be in the link-local multicast range (224.0.0.0/24, ff02::/10)'));
   }
