@@ -1,3 +1,4 @@
+import { DNS_SERVICE_IP } from '@skiff/apimachinery';
 import { readFileSync } from 'node:fs';
 import { Command, InvalidArgumentError } from 'commander';
 import { pino } from 'pino';
@@ -42,6 +43,7 @@ const program = new Command()
   }, 'auto' as IsolationRequest)
   .option('--stop-pods-on-exit', 'stop the containers on SIGTERM/SIGINT (default: leave them running for the next agent to adopt)')
   .option('--shutdown-grace-ms <ms>', 'longest wait for containers to stop on --stop-pods-on-exit', int('--shutdown-grace-ms'), NODE_AGENT_DEFAULTS.shutdownGraceMs)
+  .option('--cluster-dns <ip>', 'the cluster DNS address pods\' /etc/resolv.conf points at', DNS_SERVICE_IP)
   .option('--log-level <level>', 'pino log level', 'info');
 
 program.parse();
@@ -66,6 +68,7 @@ const o = program.opts<{
   isolation: IsolationRequest;
   stopPodsOnExit?: boolean;
   shutdownGraceMs: number;
+  clusterDns: string;
   logLevel: string;
 }>();
 
@@ -81,6 +84,7 @@ try {
     dataDir: o.dataDir,
     port: o.port,
     nodeIp: o.nodeIp,
+    clusterDns: o.clusterDns,
     cpu: o.cpu,
     memory: o.memory,
     maxPods: o.maxPods,

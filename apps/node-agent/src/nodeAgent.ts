@@ -1,3 +1,4 @@
+import { DNS_SERVICE_IP } from '@skiff/apimachinery';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { ApiClient } from '@skiff/kube-client';
@@ -46,6 +47,8 @@ export interface NodeAgentOptions {
   isolation?: IsolationRequest;
   backoffBaseMs?: number;
   backoffMaxMs?: number;
+  /** The cluster DNS address written into pods' /etc/resolv.conf (default DNS_SERVICE_IP). */
+  clusterDns?: string;
   /** Stop the pods' containers when the agent stops (default: leave them for the next agent to adopt). */
   stopPodsOnExit?: boolean;
   /** The longest a clean shutdown waits for containers to stop before killing them. */
@@ -176,6 +179,7 @@ export async function startNodeAgent(options: NodeAgentOptions): Promise<NodeAge
         backoff: { baseMs: opts.backoffBaseMs, maxMs: opts.backoffMaxMs },
         clock,
         nodeAllocatable: allocatableNumbers(cfg, host),
+        clusterDns: opts.clusterDns ?? DNS_SERVICE_IP,
       });
     }
 

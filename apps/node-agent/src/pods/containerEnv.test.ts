@@ -1,7 +1,7 @@
 import type { KubeObject } from '@skiff/apimachinery';
 import { describe, expect, it } from 'vitest';
 import { makePod } from '../testing/builders.js';
-import { containerArgv, expandVars, resolveContainerEnv, type EnvContext, type ReferencedObjects } from './containerEnv.js';
+import { containerArgv, expandVars, resolveContainerEnv, serviceEnv, type EnvContext, type ReferencedObjects } from './containerEnv.js';
 import type { Container, EnvFromSource, EnvVar } from './podSpec.js';
 
 const b64 = (s: string) => Buffer.from(s).toString('base64');
@@ -86,5 +86,35 @@ describe('expandVars and argv', () => {
   it('expands command and args; no command means no argv', () => {
     expect(containerArgv({ name: 'c', command: ['srv', '--port=$(PORT)'], args: ['$(X)'] }, { PORT: '80', X: 'y' })).toEqual(['srv', '--port=80', 'y']);
     expect(containerArgv({ name: 'c', args: ['x'] }, {})).toBeUndefined();
+  });
+});
+
+describe('service links', () => {
+  const svc = (name: string, clusterIP: string, ports: { name?: string; port: number; protocol?: string }[]) => ({ apiVersion: 'v1', kind: 'Service', metadata: { name, namespace: 'default' }, spec: { clusterIP, ports } });
+
+  it('gives each Service with a cluster IP its variables, and the pod\'s own env wins', () => {
+    const env = serviceEnv([svc('my-backend', '127.224.0.7', [{ name: 'http', port: 80 }, { name: 'metrics', port: 9090 }]), svc('headless', 'None', [{ port: 80 }])]);
+    expect(env).toMatchObject({
+      MY_BACKEND_SERVICE_HOST: '127.224.0.7',
+      MY_BACKEND_SERVICE_PORT: '80',
+      MY_BACKEND_SERVICE_PORT_HTTP: '80',
+      MY_BACKEND_SERVICE_PORT_METRICS: '9090',
+      MY_BACKEND_PORT: 'tcp://127.224.0.7:80',
+      MY_BACKEND_PORT_80_TCP: 'tcp://127.224.0.7:80',
+      MY_BACKEND_PORT_80_TCP_PROTO: 'tcp',
+      MY_BACKEND_PORT_80_TCP_PORT: '80',
+      MY_BACKEND_PORT_80_TCP_ADDR: '127.224.0.7',
+    });
+    expect(Object.keys(env).some((k) => k.startsWith('HEADLESS'))).toBe(false);
+    const c = { name: 'c', image: 'x', command: ['x'], env: [{ name: 'MY_BACKEND_SERVICE_PORT', value: 'mine' }] };
+    const r = resolveContainerEnv(c as never, ctx, { configMaps: new Map(), secrets: new Map(), services: [svc('my-backend', '127.224.0.7', [{ port: 80 }]) as never] });
+    expect(r.ok && r.env.MY_BACKEND_SERVICE_PORT).toBe('mine');
+    expect(r.ok && r.env.MY_BACKEND_SERVICE_HOST).toBe('127.224.0.7');
+  });
+
+  it('leaves them out with enableServiceLinks: false', () => {
+    const p = { ...ctx.pod, spec: { ...(ctx.pod.spec as object), enableServiceLinks: false } };
+    const r = resolveContainerEnv({ name: 'c', image: 'x', command: ['x'] } as never, { ...ctx, pod: p as never }, { configMaps: new Map(), secrets: new Map(), services: [svc('b', '127.224.0.8', [{ port: 80 }]) as never] });
+    expect(r.ok && r.env.B_SERVICE_HOST).toBeUndefined();
   });
 });

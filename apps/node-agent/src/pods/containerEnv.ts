@@ -21,6 +21,40 @@ export interface EnvContext {
 export interface ReferencedObjects {
   configMaps: Map<string, KubeObject | undefined>;
   secrets: Map<string, KubeObject | undefined>;
+  /** The Services of the pod's namespace, for the service environment variables. */
+  services?: readonly KubeObject[];
+}
+
+/**
+ * Kubernetes' service links: for each Service with a cluster IP in the pod's namespace,
+ * `<NAME>_SERVICE_HOST`, `<NAME>_SERVICE_PORT` (the first port), `<NAME>_SERVICE_PORT_<PORT NAME>`
+ * and the Docker-link style `<NAME>_PORT`, `<NAME>_PORT_<port>_<PROTO>[_PROTO|_PORT|_ADDR]`.
+ * Example: Service `backend` at 127.224.0.7 port 80 -> BACKEND_SERVICE_HOST=127.224.0.7,
+ * BACKEND_SERVICE_PORT=80, BACKEND_PORT=tcp://127.224.0.7:80.
+ */
+export function serviceEnv(services: readonly KubeObject[]): Record<string, string> {
+  const env: Record<string, string> = {};
+  const sorted = [...services].sort((a, b) => (a.metadata.name ?? '').localeCompare(b.metadata.name ?? ''));
+  for (const svc of sorted) {
+    const spec = (svc.spec ?? {}) as { clusterIP?: string; ports?: { name?: string; port: number; protocol?: string }[] };
+    const ip = spec.clusterIP;
+    if (!ip || ip === 'None' || !spec.ports?.length) continue;
+    const name = (svc.metadata.name ?? '').toUpperCase().replace(/-/g, '_');
+    env[`${name}_SERVICE_HOST`] = ip;
+    env[`${name}_SERVICE_PORT`] = String(spec.ports[0].port);
+    for (const p of spec.ports) if (p.name) env[`${name}_SERVICE_PORT_${p.name.toUpperCase().replace(/-/g, '_')}`] = String(p.port);
+    const first = spec.ports[0];
+    env[`${name}_PORT`] = `${(first.protocol ?? 'TCP').toLowerCase()}://${ip}:${first.port}`;
+    for (const p of spec.ports) {
+      const proto = p.protocol ?? 'TCP';
+      const prefix = `${name}_PORT_${p.port}_${proto}`;
+      env[prefix] = `${proto.toLowerCase()}://${ip}:${p.port}`;
+      env[`${prefix}_PROTO`] = proto.toLowerCase();
+      env[`${prefix}_PORT`] = String(p.port);
+      env[`${prefix}_ADDR`] = ip;
+    }
+  }
+  return env;
 }
 
 export type EnvResult = { ok: true; env: Record<string, string> } | { ok: false; message: string };
@@ -140,7 +174,10 @@ function lookup(
 
 export function resolveContainerEnv(c: Container, ctx: EnvContext, objects: ReferencedObjects): EnvResult {
   const namespace = ctx.pod.metadata.namespace ?? 'default';
+  const links = (ctx.pod.spec as { enableServiceLinks?: boolean } | undefined)?.enableServiceLinks !== false;
   const env: Record<string, string> = {
+    // Service variables come first: the pod's own variables override them, as in Kubernetes.
+    ...(links ? serviceEnv(objects.services ?? []) : {}),
     POD_NAME: ctx.pod.metadata.name ?? '',
     POD_NAMESPACE: namespace,
     POD_IP: ctx.podIP,

@@ -27,6 +27,32 @@ export function hostsFile(podIP: string, hostname: string): string {
   return `# Kubernetes-managed hosts file (Skiff).\n127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n${podIP}\t${hostname}\n`;
 }
 
+/**
+ * The pod's /etc/resolv.conf for dnsPolicy ClusterFirst (the default): the cluster DNS, and the
+ * search path that makes `backend` and `backend.<ns>` resolve to `backend.<ns>.svc.cluster.local`.
+ * `dnsConfig` adds nameservers, searches and options; dnsPolicy None uses dnsConfig alone.
+ * Returns undefined for dnsPolicy Default (the host's file).
+ */
+export function resolvConf(pod: KubeObject, clusterDns: string, domain = 'cluster.local'): string | undefined {
+  const spec = (pod.spec ?? {}) as { dnsPolicy?: string; dnsConfig?: { nameservers?: string[]; searches?: string[]; options?: { name: string; value?: string }[] } };
+  const policy = spec.dnsPolicy ?? 'ClusterFirst';
+  if (policy === 'Default') return undefined;
+  const ns = pod.metadata.namespace ?? 'default';
+  const base = policy === 'None' ? { nameservers: [] as string[], searches: [] as string[], options: [] as string[] } : { nameservers: [clusterDns], searches: [`${ns}.svc.${domain}`, `svc.${domain}`, domain], options: ['ndots:5'] };
+  const cfg = spec.dnsConfig ?? {};
+  const nameservers = [...base.nameservers, ...(cfg.nameservers ?? [])].slice(0, 3);
+  const searches = [...base.searches, ...(cfg.searches ?? [])];
+  const options = new Map(base.options.map((o) => [o.split(':')[0], o] as const));
+  for (const o of cfg.options ?? []) options.set(o.name, o.value !== undefined ? `${o.name}:${o.value}` : o.name);
+  return [
+    '# Kubernetes-managed resolv.conf (Skiff).',
+    ...nameservers.map((n) => `nameserver ${n}`),
+    ...(searches.length ? [`search ${searches.join(' ')}`] : []),
+    ...(options.size ? [`options ${[...options.values()].join(' ')}`] : []),
+    '',
+  ].join('\n');
+}
+
 /** Fetches the ConfigMaps and Secrets a pod refers to; missing ones map to undefined. */
 export async function fetchReferencedObjects(client: ApiClient, namespace: string | undefined, refs: { configMaps: Set<string>; secrets: Set<string> }): Promise<ReferencedObjects> {
   const get = async (resource: 'configmaps' | 'secrets', name: string): Promise<[string, KubeObject | undefined]> => {
@@ -37,11 +63,12 @@ export async function fetchReferencedObjects(client: ApiClient, namespace: strin
       throw err;
     }
   };
-  const [configMaps, secrets] = await Promise.all([
+  const [configMaps, secrets, services] = await Promise.all([
     Promise.all([...refs.configMaps].map((n) => get('configmaps', n))),
     Promise.all([...refs.secrets].map((n) => get('secrets', n))),
+    client.list(resourceType('services'), { namespace }).then((l) => l.items),
   ]);
-  return { configMaps: new Map(configMaps), secrets: new Map(secrets) };
+  return { configMaps: new Map(configMaps), secrets: new Map(secrets), services };
 }
 
 export async function setUpPodSandbox(args: {
@@ -49,6 +76,8 @@ export async function setUpPodSandbox(args: {
   dir: string;
   ipam: PodIpAllocator;
   hostname: string;
+  /** The cluster DNS address for the pod's resolv.conf. */
+  clusterDns: string;
   envContext(podIP: string): EnvContext;
   fetch(refs: { configMaps: Set<string>; secrets: Set<string> }): Promise<ReferencedObjects>;
 }): Promise<SandboxResult> {
@@ -74,6 +103,8 @@ export async function setUpPodSandbox(args: {
   mkdirSync(etc, { recursive: true });
   writeFileAtomic(join(etc, 'hosts'), hostsFile(podIP, args.hostname));
   writeFileAtomic(join(etc, 'hostname'), `${args.hostname}\n`);
+  const resolv = resolvConf(pod, args.clusterDns);
+  if (resolv) writeFileAtomic(join(etc, 'resolv.conf'), resolv);
   return {
     ok: true,
     sandbox: {
@@ -83,6 +114,7 @@ export async function setUpPodSandbox(args: {
       extraMounts: [
         { hostPath: join(etc, 'hosts'), containerPath: '/etc/hosts', readOnly: true },
         { hostPath: join(etc, 'hostname'), containerPath: '/etc/hostname', readOnly: true },
+        ...(resolv ? [{ hostPath: join(etc, 'resolv.conf'), containerPath: '/etc/resolv.conf', readOnly: true }] : []),
       ],
     },
   };

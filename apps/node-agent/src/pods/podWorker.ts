@@ -41,6 +41,8 @@ export interface PodWorkerDeps {
   backoff: BackoffPolicy;
   clock: Clock;
   nodeAllocatable: { cpu: number; memory: number };
+  /** The cluster DNS address pods' resolv.conf points at. */
+  clusterDns: string;
   /** Called once the pod is gone from the API and everything of it has been cleaned up. */
   onRemoved(uid: string): void;
 }
@@ -494,6 +496,7 @@ export class PodWorker {
       dir: this.dir,
       ipam: this.deps.ipam,
       hostname: this.hostname(),
+      clusterDns: this.deps.clusterDns,
       envContext: (podIP) => ({ ...this.envContext(), podIP }),
       fetch: (refs) => this.fetchReferenced(refs),
     });
