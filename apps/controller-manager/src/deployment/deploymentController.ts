@@ -42,11 +42,19 @@ export async function reconcileDeployment(ref: ObjectRef, ctx: ReconcileContext)
     if (err instanceof NotFoundError) return;
     throw err;
   }
+  // The API server refused this generation's ReplicaSet (recorded on status): nothing to try
+  // until the spec changes. Its own status write brought it here; this pass is quiet.
+  if (refusedAtThisGeneration(d)) return;
   const sync = new DeploymentSync(d, await claimReplicaSets(d, ctx), ctx);
   if (d.metadata.deletionTimestamp) return statusOnly(sync);
   if (deploymentSpec(d).paused) return scaleOnly(sync);
   if (isScalingEvent(d, sync.rss)) return scaleOnly(sync);
   return isRollingUpdate(d) ? rolloutRolling(sync) : rolloutRecreate(sync);
+}
+
+function refusedAtThisGeneration(d: KubeObject): boolean {
+  const status = (d.status ?? {}) as { observedGeneration?: number; conditions?: { type: string; reason?: string }[] };
+  return status.observedGeneration === d.metadata.generation && !!status.conditions?.some((c) => c.type === 'ReplicaFailure' && c.reason === 'FailedCreate');
 }
 
 async function claimReplicaSets(d: KubeObject, ctx: ReconcileContext): Promise<KubeObject[]> {

@@ -52,7 +52,12 @@ export class DeploymentSync {
     } else if (create) {
       newRS = await this.createNewReplicaSet(oldRSs, newRevision);
     }
-    if (newRS) await this.syncDeploymentRevision(newRS);
+    if (newRS) {
+      await this.syncDeploymentRevision(newRS);
+      // The set exists now: a recorded failure to create it is over.
+      const status = this.d.status as Partial<DeploymentStatus>;
+      status.conditions = (status.conditions ?? []).filter((c) => !(c.type === 'ReplicaFailure' && c.reason === 'FailedCreate'));
+    }
     this.rss = newRS ? [...oldRSs, newRS] : oldRSs;
     return { newRS, oldRSs };
   }
