@@ -137,6 +137,9 @@ export function schedulerController(opts: SchedulerControllerOptions): Controlle
   return {
     name: 'scheduler',
     for: PODS,
+    // Bound, finished and terminating pods (and other schedulers' pods) never need this one:
+    // binding a pod does not queue it again.
+    filter: (pod) => needsScheduling(pod, schedulerName),
     concurrency: opts.concurrency ?? 16,
     watches: [
       {

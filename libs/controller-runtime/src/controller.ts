@@ -35,6 +35,11 @@ export interface Controller {
   owns?: ResourceType[];
   /** Other kinds, with how a change maps to keys of the `for` kind. */
   watches?: { type: ResourceType; map(obj: KubeObject, ctx: { cache(type: ResourceType): readonly KubeObject[] }): ObjectRef[] }[];
+  /**
+   * Which objects of the `for` kind can need a reconcile at all (controller-runtime's predicates):
+   * others are never queued, by events or by resync. It must depend on the object alone.
+   */
+  filter?(obj: KubeObject): boolean;
   /** Workers per process. */
   concurrency?: number;
   /** Every key of the `for` kind is reconciled at least this often. */

@@ -143,7 +143,7 @@ class ControllerRunner {
 
   onChange(type: ResourceType, obj: KubeObject): void {
     const c = this.controller;
-    if (sameType(type, c.for)) this.enqueue({ namespace: obj.metadata.namespace, name: obj.metadata.name! });
+    if (sameType(type, c.for) && (!c.filter || c.filter(obj))) this.enqueue({ namespace: obj.metadata.namespace, name: obj.metadata.name! });
     if (c.owns?.some((t) => sameType(t, type))) {
       const owner = obj.metadata.ownerReferences?.find((r) => r.controller && r.kind === c.for.kind && r.apiVersion === groupVersion(c.for));
       if (owner) this.enqueue({ namespace: c.for.namespaced ? obj.metadata.namespace : undefined, name: owner.name });
@@ -210,7 +210,10 @@ class ControllerRunner {
   }
 
   private resync(): void {
-    for (const obj of this.manager.cache(this.controller.for)) this.enqueue({ namespace: obj.metadata.namespace, name: obj.metadata.name! });
+    const { filter } = this.controller;
+    for (const obj of this.manager.cache(this.controller.for)) {
+      if (!filter || filter(obj)) this.enqueue({ namespace: obj.metadata.namespace, name: obj.metadata.name! });
+    }
   }
 
   private async sampleDepth(): Promise<void> {
