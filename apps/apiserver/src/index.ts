@@ -27,6 +27,8 @@ export interface ApiServerOptions {
   tls?: { cert: string; key: string };
   /** Delete Terminating namespaces' contents here, for an API server that runs without a controller manager. */
   namespaceFinalizer?: boolean;
+  /** Where Services' cluster IPs come from (default SERVICE_CIDR, 127.224.0.0/12). */
+  serviceClusterIpRange?: string;
 }
 
 export interface RunningApiServer {
@@ -50,7 +52,7 @@ export async function startApiServer(opts: ApiServerOptions): Promise<RunningApi
     }));
   await ensureSystemNamespaces(store);
   const authenticator = opts.authenticator ?? anyOf(staticTokens(opts.tokens ?? {}), secretTokenAuthenticator(store));
-  const { app } = await buildServer({ store, authenticator, logger, bookmarkIntervalMs: opts.bookmarkIntervalMs, tls: opts.tls, namespaceFinalizer: opts.namespaceFinalizer });
+  const { app } = await buildServer({ store, authenticator, logger, bookmarkIntervalMs: opts.bookmarkIntervalMs, tls: opts.tls, namespaceFinalizer: opts.namespaceFinalizer, serviceClusterIpRange: opts.serviceClusterIpRange });
   await app.listen({ host: opts.host ?? '127.0.0.1', port: opts.port ?? 6443 });
   const port = (app.server.address() as AddressInfo).port;
   const host = opts.host && opts.host !== '0.0.0.0' ? opts.host : '127.0.0.1';

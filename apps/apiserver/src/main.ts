@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { Command } from 'commander';
+import { SERVICE_CIDR } from '@skiff/apimachinery';
 import { pino } from 'pino';
 import { startApiServer } from './index.js';
 import type { Principal } from './auth.js';
@@ -15,8 +16,9 @@ const program = new Command('skiff-apiserver')
   .option('--token-file <file>', 'JSON file mapping bearer tokens to {name, groups}')
   .option('--tls-cert-file <file>', 'serve HTTPS with this certificate (PEM)')
   .option('--tls-private-key-file <file>', 'the private key of --tls-cert-file (PEM)')
+  .option('--service-cluster-ip-range <cidr>', 'the range Services\' cluster IPs are allocated from', SERVICE_CIDR)
   .parse();
-const opts = program.opts<{ dataDir: string; host: string; port: string; tokenFile?: string; tlsCertFile?: string; tlsPrivateKeyFile?: string }>();
+const opts = program.opts<{ dataDir: string; host: string; port: string; tokenFile?: string; tlsCertFile?: string; tlsPrivateKeyFile?: string; serviceClusterIpRange: string }>();
 const logger = pino({ name: 'apiserver' });
 const tokenFile = opts.tokenFile ?? `${opts.dataDir}/tokens.json`;
 const tokens = JSON.parse(readFileSync(tokenFile, 'utf8')) as Record<string, Principal>;
@@ -28,6 +30,7 @@ const server = await startApiServer({
   port: Number(opts.port),
   tokens,
   logger,
+  serviceClusterIpRange: opts.serviceClusterIpRange,
   tls: opts.tlsCertFile && opts.tlsPrivateKeyFile ? { cert: readFileSync(opts.tlsCertFile, 'utf8'), key: readFileSync(opts.tlsPrivateKeyFile, 'utf8') } : undefined,
 });
 logger.info({ url: server.url }, 'apiserver listening');

@@ -22,15 +22,17 @@ import {
   recordUpdateManager,
   selectorToString,
   selectorFromLabelSelector,
+  SERVICE_CIDR,
   validateObject,
   validateUpdate,
   type KubeObject,
   type ResourceType,
 } from '@skiff/apimachinery';
-import type { Store } from '@skiff/store';
+import { AllocationConflictError, type Store } from '@skiff/store';
 import type { PatchType } from './body.js';
 import { clone, keyOf, nowRfc3339, sameContent, typeMeta } from './objects.js';
 import type { ResourcePath } from './paths.js';
+import { AllocationRetry, ServiceAllocator, type ServiceClaim } from './serviceAllocator.js';
 import { allowCreateOnUpdate, prepareForCreate, prepareForUpdate } from './strategies.js';
 
 export interface WriteOptions {
@@ -63,6 +65,11 @@ export interface ListPage {
   remainingItemCount?: number;
 }
 
+export interface RestOptions {
+  /** Where Services' cluster IPs come from (default SERVICE_CIDR). */
+  serviceClusterIpRange?: string;
+}
+
 const MAX_PATCH_RETRIES = 5;
 
 /**
@@ -70,10 +77,15 @@ const MAX_PATCH_RETRIES = 5;
  * optimistic concurrency, graceful deletion and finalizers, subresources.
  */
 export class Rest {
+  private readonly services: ServiceAllocator;
+
   constructor(
     private readonly store: Store,
     private readonly clock: () => Date = () => new Date(),
-  ) {}
+    opts: RestOptions = {},
+  ) {
+    this.services = new ServiceAllocator(store, opts.serviceClusterIpRange ?? SERVICE_CIDR);
+  }
 
   // ---- reads -------------------------------------------------------------------------------
 
@@ -136,25 +148,33 @@ export class Rest {
       delete obj.metadata[field];
     }
     const generated = !obj.metadata.name && !!obj.metadata.generateName;
-    for (let attempt = 0; ; attempt++) {
+    const retry = new AllocationRetry();
+    for (let nameAttempt = 0; ; ) {
       // Like Kubernetes' SimpleNameGenerator: the base is cut to 58 characters so base+suffix fits 63.
       if (generated) obj.metadata.name = `${obj.metadata.generateName!.slice(0, 58)}${generateNameSuffix()}`;
       if (!obj.metadata.name) {
         throw new InvalidError({ kind: type.kind, name: '' }, [{ field: 'metadata.name', reason: 'FieldValueRequired', message: 'name or generateName is required' }]);
       }
       let candidate = applyDefaults(prepareForCreate(type, obj));
+      const claim = await this.claimAllocations(type, candidate, undefined, retry);
+      if (claim) candidate = claim.object;
       validateObject(candidate, type);
       if (!opts.applied) candidate = recordUpdateManager(undefined, candidate, opts.fieldManager, nowRfc3339(this.clock()), patchSchemaFor(candidate.apiVersion, candidate.kind));
       candidate.metadata.creationTimestamp = nowRfc3339(this.clock());
       if (opts.dryRun) {
         const existing = await this.store.get(keyOf(type, candidate.metadata.namespace, candidate.metadata.name!));
         if (existing) throw new AlreadyExistsError({ kind: type.resource, group: type.group, name: candidate.metadata.name });
+        if (claim) await this.services.checkChosen(claim, undefined);
         return candidate;
       }
       try {
-        return await this.store.create(keyOf(type, candidate.metadata.namespace, candidate.metadata.name!), candidate);
+        return await this.store.create(keyOf(type, candidate.metadata.namespace, candidate.metadata.name!), candidate, claim && { allocations: claim.allocations });
       } catch (err) {
-        if (generated && err instanceof AlreadyExistsError && attempt < 5) continue;
+        if (generated && err instanceof AlreadyExistsError && nameAttempt++ < 5) continue;
+        if (claim && err instanceof AllocationConflictError) {
+          this.services.conflict(claim, err, retry);
+          continue;
+        }
         throw err;
       }
     }
@@ -327,21 +347,43 @@ export class Rest {
     precondition: string | undefined,
     applied = false,
   ): Promise<KubeObject> {
-    let next = prepareForUpdate(type, incoming, old, subresource);
-    if (subresource !== 'status') next = applyDefaults(next);
-    validateObject(next, type, { old });
-    validateUpdate(next, old, type);
-    if (sameContent(next, old)) {
-      if (precondition && precondition !== old.metadata.resourceVersion) {
-        throw new ConflictError({ kind: type.resource, group: type.group, name: old.metadata.name });
+    const retry = new AllocationRetry();
+    for (;;) {
+      let next = prepareForUpdate(type, incoming, old, subresource);
+      if (subresource !== 'status') next = applyDefaults(next);
+      const claim = subresource ? undefined : await this.claimAllocations(type, next, old, retry);
+      if (claim) next = claim.object;
+      validateObject(next, type, { old });
+      validateUpdate(next, old, type);
+      if (sameContent(next, old)) {
+        if (precondition && precondition !== old.metadata.resourceVersion) {
+          throw new ConflictError({ kind: type.resource, group: type.group, name: old.metadata.name });
+        }
+        return old;
       }
-      return old;
+      if (!applied) next = recordUpdateManager(old, next, opts.fieldManager, nowRfc3339(this.clock()), patchSchemaFor(next.apiVersion, next.kind));
+      if (opts.dryRun) {
+        if (claim) await this.services.checkChosen(claim, old);
+        return next;
+      }
+      const key = keyOf(type, old.metadata.namespace, old.metadata.name!);
+      try {
+        const stored = await this.store.update(key, next, { resourceVersion: precondition, uid: old.metadata.uid }, claim && { allocations: claim.allocations });
+        return await this.finishDeletionIfDone(type, stored);
+      } catch (err) {
+        if (claim && err instanceof AllocationConflictError) {
+          this.services.conflict(claim, err, retry);
+          continue;
+        }
+        throw err;
+      }
     }
-    if (!applied) next = recordUpdateManager(old, next, opts.fieldManager, nowRfc3339(this.clock()), patchSchemaFor(next.apiVersion, next.kind));
-    if (opts.dryRun) return next;
-    const key = keyOf(type, old.metadata.namespace, old.metadata.name!);
-    const stored = await this.store.update(key, next, { resourceVersion: precondition, uid: old.metadata.uid });
-    return this.finishDeletionIfDone(type, stored);
+  }
+
+  /** Services hold cluster IPs and node ports: decides them (see ServiceAllocator); other kinds hold nothing. */
+  private claimAllocations(type: ResourceType, next: KubeObject, old: KubeObject | undefined, retry: AllocationRetry): Promise<ServiceClaim | undefined> {
+    if (type.group !== '' || type.resource !== 'services') return Promise.resolve(undefined);
+    return this.services.claim(next, old, retry);
   }
 
   /** An object being deleted goes once its last finalizer is gone (pods wait for their node, too). */

@@ -49,6 +49,8 @@ export interface ServerOptions {
    */
   namespaceFinalizer?: boolean;
   tls?: { cert: string; key: string };
+  /** Where Services' cluster IPs come from (default SERVICE_CIDR). */
+  serviceClusterIpRange?: string;
 }
 
 const PUBLIC_PATHS = new Set(['/healthz', '/readyz', '/livez', '/version']);
@@ -69,7 +71,7 @@ declare module 'fastify' {
 export async function buildServer(opts: ServerOptions): Promise<{ app: FastifyInstance; hub: WatchHub }> {
   const bodyLimit = opts.bodyLimit ?? 3 * 1024 * 1024;
   const clock = opts.clock ?? (() => new Date());
-  const rest = new Rest(opts.store, clock);
+  const rest = new Rest(opts.store, clock, { serviceClusterIpRange: opts.serviceClusterIpRange });
   const hub = new WatchHub(opts.store, opts.logger);
   await hub.start();
   const bookmarkIntervalMs = opts.bookmarkIntervalMs ?? 60_000;

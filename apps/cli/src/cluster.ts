@@ -9,15 +9,29 @@ export interface ClusterIdentity {
   id: string;
   /** Second octet of this cluster's pod addresses (127.X.node.pod), so two clusters on one machine never collide. */
   podOctet: number;
+  /**
+   * Second octet of this cluster's service range, 127.X.0.0/16 inside 127.224.0.0/12 (224..239),
+   * so two clusters on one machine do not hand out the same ClusterIPs or cluster DNS address.
+   */
+  serviceOctet: number;
 }
 
-/** Made at first start and kept in DIR/cluster.json. */
+/** Made at first start and kept in DIR/cluster.json (fields added later are filled in). */
 export function ensureClusterIdentity(dataDir: string): ClusterIdentity {
   const file = join(dataDir, 'cluster.json');
-  if (existsSync(file)) return JSON.parse(readFileSync(file, 'utf8')) as ClusterIdentity;
-  const identity: ClusterIdentity = { id: randomBytes(4).toString('hex'), podOctet: randomInt(16, 200) };
-  writeFileSync(file, JSON.stringify(identity, null, 2) + '\n');
+  const stored = existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as Partial<ClusterIdentity>) : {};
+  const identity: ClusterIdentity = {
+    id: stored.id ?? randomBytes(4).toString('hex'),
+    podOctet: stored.podOctet ?? randomInt(16, 200),
+    serviceOctet: stored.serviceOctet ?? randomInt(224, 240),
+  };
+  if (JSON.stringify(stored) !== JSON.stringify(identity)) writeFileSync(file, JSON.stringify(identity, null, 2) + '\n');
   return identity;
+}
+
+/** This cluster's service range and the cluster DNS address in it (.0.10, like kube-dns's 10.96.0.10). */
+export function serviceNetwork(identity: ClusterIdentity): { serviceCidr: string; dnsIp: string } {
+  return { serviceCidr: `127.${identity.serviceOctet}.0.0/16`, dnsIp: `127.${identity.serviceOctet}.0.10` };
 }
 
 /** The token a node agent authenticates with (as system:node:NAME); stored as a Secret via the API. */

@@ -202,7 +202,7 @@ spec:
     await kubectlOk(cluster, ['cordon', 'big']);
   });
 
-  it('shows CrashLoopBackOff for a container that keeps failing (the growing delays are the node agent's tests)', async () => {
+  it('shows CrashLoopBackOff for a container that keeps failing (the growing delays are tested in the node agent)', async () => {
     writeFileSync(join(dir, 'crash.yaml'), `
 apiVersion: v1
 kind: Pod

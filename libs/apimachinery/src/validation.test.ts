@@ -266,7 +266,7 @@ const FAILURES: FailCase[] = [
   ['a new-style Event without reporter', 'Event', (e) => (e.eventTime = '2024-01-01T00:00:00.000000Z'), 'reportingComponent', 'FieldValueRequired'],
   ['an Endpoints subset without addresses', 'Endpoints', (e) => (e.subsets[0].addresses = []), 'subsets[0]', 'FieldValueRequired', 'Required value: must specify `addresses` or `notReadyAddresses`'],
   ['an endpoint address that is not an IP', 'Endpoints', (e) => (e.subsets[0].addresses[0].ip = 'pod-1'), 'subsets[0].addresses[0].ip', 'FieldValueInvalid'],
-  ['a loopback endpoint address', 'Endpoints', (e) => (e.subsets[0].addresses[0].ip = '127.0.0.1'), 'subsets[0].addresses[0].ip', 'FieldValueInvalid', 'Invalid value: "127.0.0.1": may not be in the loopback range (127.0.0.0/8, ::1/128)'],
+  ['a link-local endpoint address', 'Endpoints', (e) => (e.subsets[0].addresses[0].ip = '169.254.1.1'), 'subsets[0].addresses[0].ip', 'FieldValueInvalid', 'Invalid value: "169.254.1.1": may not be in the link-local range (169.254.0.0/16, fe80::/10)'],
 ];
 
 describe('each rule reports its field', () => {

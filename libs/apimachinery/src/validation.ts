@@ -14,6 +14,8 @@ import { validatePod, validatePodUpdate } from './validation/pod.js';
 import { validateSecret, validateSecretUpdate } from './validation/secret.js';
 import { validateService, validateServiceUpdate } from './validation/service.js';
 
+export { NODE_PORT_RANGE } from './validation/service.js';
+
 /**
  * Kubernetes' create and update validation for the kinds Skiff serves, reporting every problem
  * at once as field causes with Kubernetes' paths, reasons and messages. Objects are expected to

@@ -1,4 +1,5 @@
-export type { Change, ChangeFilter, ListOptions, ListResult, Store, WritePreconditions } from './types.js';
+export type { Allocation, Change, ChangeFilter, ListOptions, ListResult, Store, WriteOptions, WritePreconditions } from './types.js';
+export { AllocationConflictError } from './storeErrors.js';
 export type { StoreLogger } from './db/db.js';
 export { openStore, defaultCompactIntervalMs, defaultCompactKeepMs, type OpenStoreOptions } from './openStore.js';
 export { createTestDatabase, type TestDatabase } from './createTestDatabase.js';

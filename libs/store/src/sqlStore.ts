@@ -6,8 +6,9 @@ import { getObject } from './operations/getObject.js';
 import { listObjects } from './operations/listObjects.js';
 import { currentResourceVersion, oldestResourceVersion } from './operations/resourceVersions.js';
 import { applyWrites, createWrite, deleteWrite, updateWrite } from './operations/applyWrites.js';
+import { listAllocations } from './operations/listAllocations.js';
 import { changesChannel } from './schema.js';
-import type { Change, ChangeFilter, ListOptions, ListResult, Store, WritePreconditions } from './types.js';
+import type { Change, ChangeFilter, ListOptions, ListResult, Store, WriteOptions, WritePreconditions } from './types.js';
 import { WriteBatcher } from './writeBatcher.js';
 
 export interface SqlStoreOptions {
@@ -61,16 +62,20 @@ export class SqlStore implements Store {
     return listObjects(this.db, opts);
   }
 
-  create(key: ObjectKey, object: KubeObject): Promise<KubeObject> {
-    return this.writes.submit(createWrite(key, object, new Date()));
+  create(key: ObjectKey, object: KubeObject, opts?: WriteOptions): Promise<KubeObject> {
+    return this.writes.submit(createWrite(key, object, new Date(), opts?.allocations));
   }
 
-  update(key: ObjectKey, object: KubeObject, pre?: WritePreconditions): Promise<KubeObject> {
-    return this.writes.submit(updateWrite(key, object, pre));
+  update(key: ObjectKey, object: KubeObject, pre?: WritePreconditions, opts?: WriteOptions): Promise<KubeObject> {
+    return this.writes.submit(updateWrite(key, object, pre, opts?.allocations));
   }
 
   delete(key: ObjectKey, pre?: WritePreconditions): Promise<KubeObject> {
     return this.writes.submit(deleteWrite(key, pre));
+  }
+
+  allocations(pool: string): Promise<Set<string>> {
+    return listAllocations(this.db, pool);
   }
 
   changesSince(after: string, filter?: ChangeFilter, limit?: number): Promise<Change[]> {

@@ -35,6 +35,23 @@ export interface WritePreconditions {
   uid?: string;
 }
 
+/**
+ * A value from a shared pool that at most one object holds at a time, e.g. `{ pool: 'service-ip',
+ * value: '127.224.0.7' }` or `{ pool: 'node-port', value: '30080' }`.
+ */
+export interface Allocation {
+  pool: string;
+  value: string;
+}
+
+export interface WriteOptions {
+  /**
+   * Every allocation the object holds after the write, claimed in the write's transaction: those
+   * it no longer lists are released. Omitted on update: the object keeps what it holds.
+   */
+  allocations?: Allocation[];
+}
+
 export interface ChangeFilter {
   group?: string;
   resource?: string;
@@ -52,12 +69,20 @@ export interface ChangeFilter {
 export interface Store {
   get(key: ObjectKey): Promise<KubeObject | undefined>;
   list(opts: ListOptions): Promise<ListResult>;
-  /** Throws AlreadyExistsError. Assigns uid and creationTimestamp when missing. */
-  create(key: ObjectKey, object: KubeObject): Promise<KubeObject>;
-  /** Throws NotFoundError, ConflictError (precondition failed). */
-  update(key: ObjectKey, object: KubeObject, pre?: WritePreconditions): Promise<KubeObject>;
-  /** Throws NotFoundError, ConflictError. Returns the object as deleted, at its DELETED resourceVersion. */
+  /**
+   * Throws AlreadyExistsError, AllocationConflictError (another object holds one of
+   * `opts.allocations`; nothing is written). Assigns uid and creationTimestamp when missing.
+   */
+  create(key: ObjectKey, object: KubeObject, opts?: WriteOptions): Promise<KubeObject>;
+  /** Throws NotFoundError, ConflictError (precondition failed), AllocationConflictError. */
+  update(key: ObjectKey, object: KubeObject, pre?: WritePreconditions, opts?: WriteOptions): Promise<KubeObject>;
+  /**
+   * Throws NotFoundError, ConflictError. Releases the object's allocations. Returns the object as
+   * deleted, at its DELETED resourceVersion.
+   */
   delete(key: ObjectKey, pre?: WritePreconditions): Promise<KubeObject>;
+  /** The values of `pool` some object holds, to pick a free one from. */
+  allocations(pool: string): Promise<Set<string>>;
   /** Changes with resourceVersion > `after`, in order. Throws ExpiredError when `after` is older than the log. */
   changesSince(after: string, filter?: ChangeFilter, limit?: number): Promise<Change[]>;
   /** The newest resourceVersion committed. */

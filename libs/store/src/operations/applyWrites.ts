@@ -2,16 +2,18 @@ import { AlreadyExistsError, ConflictError, NotFoundError, type ApiError, type K
 import type { Queryable, SqlQuery } from '../db/db.js';
 import { inKubernetesOrder, prepareForCreate, timestampParam, withMetadata } from '../objectMeta.js';
 import { functions } from '../schema.js';
-import { targetOf } from '../storeErrors.js';
-import type { WritePreconditions } from '../types.js';
+import { AllocationConflictError, targetOf } from '../storeErrors.js';
+import type { Allocation, WritePreconditions } from '../types.js';
 
 /*
  * applyWrites: creates, updates and deletes, one or many, in ONE statement calling
- * apply_writes() from migrations/0001_cluster_store.sql: one round trip, one transaction (counter,
- * object rows, change-log rows, NOTIFY; see the header there).
+ * apply_writes() from migrations/0001_cluster_store.sql, as replaced by 0002_allocations.sql:
+ * one round trip, one transaction (counter, object rows, change-log rows, allocations, NOTIFY; see
+ * the headers there).
  *   in:  writes built by createWrite / updateWrite / deleteWrite, applied in order.
  *   out: per write, the object as stored at its new resourceVersion, or the expected failure
- *        (NotFoundError, AlreadyExistsError, ConflictError) for that write alone.
+ *        (NotFoundError, AlreadyExistsError, ConflictError, AllocationConflictError) for that
+ *        write alone.
  *   atomicity: the batch commits or rolls back as a whole; an expected failure skips only its own
  *   write, and takes no resourceVersion.
  */
@@ -30,8 +32,14 @@ const preconditionFields = (pre: WritePreconditions = {}) => ({
   expectUid: pre.uid ?? null,
 });
 
-/** A create: uid, creationTimestamp and generation are decided here (see prepareForCreate). */
-export function createWrite(key: ObjectKey, object: KubeObject, now: Date): WriteRequest {
+const allocationFields = (allocations: Allocation[] | undefined) =>
+  allocations ? { allocations: allocations.map((a) => ({ pool: a.pool, value: a.value })) } : {};
+
+/**
+ * A create: uid, creationTimestamp and generation are decided here (see prepareForCreate).
+ * `allocations`: everything the object holds; none when omitted.
+ */
+export function createWrite(key: ObjectKey, object: KubeObject, now: Date, allocations?: Allocation[]): WriteRequest {
   const prepared = prepareForCreate(object, now);
   const meta = prepared.metadata;
   return {
@@ -43,12 +51,14 @@ export function createWrite(key: ObjectKey, object: KubeObject, now: Date): Writ
       creationTimestamp: timestampParam(meta.creationTimestamp),
       deletionTimestamp: timestampParam(meta.deletionTimestamp),
       generation: meta.generation ?? null,
+      ...allocationFields(allocations),
       object: prepared,
     }),
   };
 }
 
-export function updateWrite(key: ObjectKey, object: KubeObject, pre?: WritePreconditions): WriteRequest {
+/** An update. `allocations`: everything the object holds after it; omitted, they stay as they are. */
+export function updateWrite(key: ObjectKey, object: KubeObject, pre?: WritePreconditions, allocations?: Allocation[]): WriteRequest {
   const copy = withMetadata(object);
   return {
     key,
@@ -57,6 +67,7 @@ export function updateWrite(key: ObjectKey, object: KubeObject, pre?: WritePreco
       ...keyFields(key),
       deletionTimestamp: timestampParam(copy.metadata.deletionTimestamp),
       ...preconditionFields(pre),
+      ...allocationFields(allocations),
       object: copy,
     }),
   };
@@ -77,21 +88,26 @@ export function applyWritesQuery(writes: WriteRequest[]): SqlQuery {
 
 interface OutcomeRow {
   ord: number;
-  error: 'AlreadyExists' | 'NotFound' | 'Conflict' | null;
+  error: 'AlreadyExists' | 'NotFound' | 'Conflict' | 'AllocationConflict' | null;
   message: string | null;
-  object: KubeObject | null;
+  /** For AllocationConflict, the allocation another object holds. */
+  object: KubeObject | Allocation | null;
 }
 
 export function toOutcome(row: OutcomeRow, key: ObjectKey): WriteOutcome {
   switch (row.error) {
     case null:
-      return { ok: true, object: inKubernetesOrder(row.object!) };
+      return { ok: true, object: inKubernetesOrder(row.object as KubeObject) };
     case 'AlreadyExists':
       return { ok: false, error: new AlreadyExistsError(targetOf(key)) };
     case 'NotFound':
       return { ok: false, error: new NotFoundError(targetOf(key)) };
     case 'Conflict':
       return { ok: false, error: new ConflictError(targetOf(key), row.message ?? undefined) };
+    case 'AllocationConflict': {
+      const taken = row.object as Allocation;
+      return { ok: false, error: new AllocationConflictError(taken.pool, taken.value, targetOf(key)) };
+    }
   }
 }
 
