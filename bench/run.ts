@@ -7,12 +7,14 @@
  */
 import { apiBench } from './api.js';
 import { podStartupBench } from './podStartup.js';
+import { proxyBench } from './proxy.js';
 import { schedulerBench } from './scheduler.js';
 
 const sections: [string, () => Promise<void>][] = [
   ['API server and store', apiBench],
   ['Scheduler', schedulerBench],
   ['Pod startup latency', podStartupBench],
+  ['Service proxy', proxyBench],
 ];
 
 const filters = process.argv.slice(2).map((a) => a.toLowerCase());

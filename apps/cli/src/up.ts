@@ -6,7 +6,7 @@ import { appEntry, startProcess, stopProcess, waitFor, type ManagedProcess } fro
 import { ensureTokens } from './tokens.js';
 import { ensurePki } from './pki.js';
 import { ApiClient } from '@skiff/kube-client';
-import { ensureClusterIdentity, ensureNodeToken } from './cluster.js';
+import { ensureClusterIdentity, ensureNodeToken, serviceNetwork } from './cluster.js';
 
 export interface UpOptions {
   dataDir: string;
@@ -43,10 +43,12 @@ export async function up(opts: UpOptions): Promise<void> {
   process.on('SIGINT', () => void stopAll(0));
   process.on('SIGTERM', () => void stopAll(0));
 
+  const identity = ensureClusterIdentity(dataDir);
+  const { serviceCidr, dnsIp } = serviceNetwork(identity);
   const apiserver = startProcess(
     'apiserver',
     appEntry('@skiff/apiserver/main'),
-    ['--data-dir', dataDir, '--host', opts.host, '--port', String(opts.port), '--token-file', tokenFile, '--tls-cert-file', pki.certFile, '--tls-private-key-file', pki.keyFile],
+    ['--data-dir', dataDir, '--host', opts.host, '--port', String(opts.port), '--token-file', tokenFile, '--tls-cert-file', pki.certFile, '--tls-private-key-file', pki.keyFile, '--service-cluster-ip-range', serviceCidr],
     join(logDir, 'apiserver.log'),
     childEnv,
   );
@@ -67,7 +69,6 @@ export async function up(opts: UpOptions): Promise<void> {
   );
 
   const client = new ApiClient({ server: url, token: adminToken, ca: pki.caPem, userAgent: 'skiff-up' });
-  const identity = ensureClusterIdentity(dataDir);
   const redisUrl = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
   const queuePrefix = `skiff-${identity.id}`;
   const runDir = join(dataDir, 'run');
@@ -104,6 +105,8 @@ export async function up(opts: UpOptions): Promise<void> {
   };
   component('controller-manager', '@skiff/controller-manager/main', ['--server', url, '--token', adminToken, '--redis-url', redisUrl, '--queue-prefix', queuePrefix, '--node-monitor-grace-ms', '6000', '--pod-eviction-timeout-ms', '5000'], true);
   component('scheduler', '@skiff/scheduler/main', ['--server', url, '--token', adminToken, '--redis-url', redisUrl, '--queue-prefix', queuePrefix], true);
+  // One proxy per machine: ClusterIPs, NodePorts on 127.0.0.1, and the cluster DNS.
+  component('proxy', '@skiff/proxy/main', ['--server', url, '--token', adminToken, '--node-port-address', '127.0.0.1', '--dns-address', dnsIp], true);
   for (let i = 1; i <= opts.nodes; i++) {
     const node = `node-${i}`;
     const token = await ensureNodeToken(client, dataDir, node);
@@ -111,6 +114,7 @@ export async function up(opts: UpOptions): Promise<void> {
       '--server', url, '--token', token, '--node-name', node,
       '--pod-cidr', `127.${identity.podOctet}.${i}.0/24`,
       '--data-dir', join(dataDir, 'nodes', node), '--heartbeat-ms', '1000', '--stop-pods-on-exit', '--shutdown-grace-ms', '3000',
+      '--cluster-dns', dnsIp,
     ], false);
   }
 
@@ -119,6 +123,7 @@ export async function up(opts: UpOptions): Promise<void> {
   console.log(`skiff: cluster is up (data dir ${dataDir}, logs in ${logDir})`);
   console.log(`API server: ${url}`);
   console.log(`status page: ${url}/`);
+  console.log(`services: ClusterIPs in ${serviceCidr}, cluster DNS at ${dnsIp}, NodePorts on 127.0.0.1`);
   console.log(`kubeconfig: ${kubeconfig}`);
   console.log(`  try: KUBECONFIG=${kubeconfig} kubectl get namespaces`);
 }

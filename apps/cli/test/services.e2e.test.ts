@@ -1,0 +1,193 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { request as httpRequest } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { eventually, kubectlOk, startCluster, type TestCluster } from './cluster.js';
+
+const EXAMPLES = fileURLToPath(new URL('../../../examples-repo/deploy', import.meta.url));
+
+/** A Deployment whose pods answer with their name, finish in-flight requests on SIGTERM, and a NodePort Service. */
+function app(version: string): string {
+  return `
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: echo, namespace: default}
+spec:
+  replicas: 3
+  strategy: {type: RollingUpdate, rollingUpdate: {maxUnavailable: 0, maxSurge: 1}}
+  selector: {matchLabels: {app: echo}}
+  template:
+    metadata: {labels: {app: echo}}
+    spec:
+      terminationGracePeriodSeconds: 5
+      containers:
+        - name: echo
+          image: echo:${version}
+          command: ["node", "-e", "const s = require('http').createServer((q, r) => r.end(process.env.VERSION + ' ' + process.env.POD_NAME)).listen(8080, process.env.POD_IP); process.on('SIGTERM', () => s.close(() => process.exit(0)))"]
+          env: [{name: VERSION, value: "${version}"}]
+          ports: [{name: http, containerPort: 8080}]
+          readinessProbe: {httpGet: {path: /, port: http}, periodSeconds: 1}
+---
+apiVersion: v1
+kind: Service
+metadata: {name: echo, namespace: default}
+spec:
+  type: NodePort
+  selector: {app: echo}
+  ports: [{name: http, port: 80, targetPort: http}]
+`;
+}
+
+/** One request on its own connection (no keep-alive), so each one is balanced afresh. */
+function get(host: string, port: number): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const req = httpRequest({ host, port, path: '/', agent: false, timeout: 5000 }, (res) => {
+      let body = '';
+      res.on('data', (d) => (body += d));
+      res.on('end', () => (res.statusCode === 200 ? resolve(body) : reject(new Error(`HTTP ${res.statusCode}: ${body}`))));
+    });
+    req.on('timeout', () => req.destroy(new Error('timeout')));
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+interface Pod {
+  metadata: { name: string; deletionTimestamp?: string };
+  status: { podIP?: string; conditions?: { type: string; status: string }[]; containerStatuses?: { restartCount: number }[] };
+}
+const ready = (p: Pod) => !p.metadata.deletionTimestamp && p.status.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') === true;
+
+describe('Services: a stable address, DNS name and load balancing over ready pods', () => {
+  let cluster: TestCluster;
+  let dir: string;
+  let clusterIP: string;
+  let nodePort: number;
+
+  const pods = async (): Promise<Pod[]> => JSON.parse(await kubectlOk(cluster, ['get', 'pods', '-l', 'app=echo', '-o', 'json'])).items;
+
+  beforeAll(async () => {
+    cluster = await startCluster({ nodes: 2 });
+    dir = mkdtempSync(join(tmpdir(), 'skiff-svc-'));
+  }, 120_000);
+  afterAll(async () => {
+    await cluster?.stop();
+  });
+
+  it('gives the Service a ClusterIP in 127.0.0.0/8 and a NodePort, Endpoints with 3 ready addresses, and spreads 300 requests', async () => {
+    writeFileSync(join(dir, 'v1.yaml'), app('v1'));
+    await kubectlOk(cluster, ['apply', '-f', join(dir, 'v1.yaml')]);
+    await kubectlOk(cluster, ['rollout', 'status', 'deploy/echo', '--timeout=90s']);
+    const svc = JSON.parse(await kubectlOk(cluster, ['get', 'service', 'echo', '-o', 'json'])) as { spec: { clusterIP: string; ports: { port: number; nodePort: number }[] } };
+    clusterIP = svc.spec.clusterIP;
+    nodePort = svc.spec.ports[0].nodePort;
+    expect(clusterIP).toMatch(/^127\./);
+    expect(nodePort).toBeGreaterThanOrEqual(30000);
+    expect(nodePort).toBeLessThanOrEqual(32767);
+    const ep = await eventually('3 ready endpoint addresses', async () => {
+      const e = JSON.parse(await kubectlOk(cluster, ['get', 'endpoints', 'echo', '-o', 'json'])) as { subsets?: { addresses?: { ip: string }[]; ports: { port: number }[] }[] };
+      return e.subsets?.[0]?.addresses?.length === 3 ? e : undefined;
+    }, 30_000);
+    expect(ep.subsets![0].ports[0].port).toBe(8080);
+    expect(await kubectlOk(cluster, ['get', 'endpoints', 'echo'])).toMatch(/echo\s+127\.\S+:8080,127\.\S+:8080,127\.\S+:8080/);
+
+    const counts = new Map<string, number>();
+    await eventually('the proxy serving the ClusterIP', () => get(clusterIP, 80).then(() => true, () => false), 10_000);
+    for (let i = 0; i < 300; i++) {
+      const body = await get(clusterIP, 80);
+      const pod = body.split(' ')[1];
+      counts.set(pod, (counts.get(pod) ?? 0) + 1);
+    }
+    expect(counts.size).toBe(3);
+    for (const n of counts.values()) expect(n).toBeGreaterThanOrEqual(70);
+    expect(await get('127.0.0.1', nodePort)).toMatch(/^v1 echo-/);
+  });
+
+  it('serves every request, without a pause, through a rolling update', async () => {
+    let ok = 0;
+    const failures: string[] = [];
+    const seen = new Set<string>();
+    let running = true;
+    const client = (async () => {
+      while (running) {
+        try {
+          seen.add((await get(clusterIP, 80)).split(' ')[0]);
+          ok++;
+        } catch (err) {
+          failures.push((err as Error).message);
+        }
+      }
+    })();
+    writeFileSync(join(dir, 'v2.yaml'), app('v2'));
+    await kubectlOk(cluster, ['apply', '-f', join(dir, 'v2.yaml')]);
+    await kubectlOk(cluster, ['rollout', 'status', 'deploy/echo', '--timeout=90s']);
+    // Until the last old pod has gone, not just until the rollout says it is done.
+    await eventually('only v2 answering', async () => (await Promise.all([get(clusterIP, 80), get(clusterIP, 80), get(clusterIP, 80)])).every((b) => b.startsWith('v2 ')), 30_000);
+    running = false;
+    await client;
+    expect(failures).toEqual([]);
+    expect(seen).toEqual(new Set(['v1', 'v2']));
+    expect(ok).toBeGreaterThan(50);
+  });
+
+  it('keeps serving from the other pods when a pod\'s process is killed', async () => {
+    const [victim] = (await pods()).filter(ready);
+    const pid = await eventually('the pid of the server', async () => {
+      const { execFileSync } = await import('node:child_process');
+      const m = /pid=(\d+)/.exec(execFileSync('ss', ['-Hltnp', `src ${victim.status.podIP}:8080`]).toString());
+      return m ? Number(m[1]) : undefined;
+    });
+    let running = true;
+    const failures: string[] = [];
+    let ok = 0;
+    const client = (async () => {
+      while (running) {
+        try {
+          await get(clusterIP, 80);
+          ok++;
+        } catch (err) {
+          failures.push((err as Error).message);
+        }
+      }
+    })();
+    process.kill(pid, 'SIGKILL');
+    await eventually('the killed pod restarted and ready again', async () => {
+      const p = JSON.parse(await kubectlOk(cluster, ['get', 'pod', victim.metadata.name, '-o', 'json'])) as Pod;
+      return (p.status.containerStatuses?.[0].restartCount ?? 0) >= 1 && ready(p);
+    }, 60_000);
+    running = false;
+    await client;
+    expect(failures).toEqual([]);
+    expect(ok).toBeGreaterThan(10);
+  });
+
+  it('lets a pod reach another Service by its short name and its full DNS name', async () => {
+    await kubectlOk(cluster, ['apply', '-f', EXAMPLES]);
+    await kubectlOk(cluster, ['rollout', 'status', 'deploy/backend', '-n', 'demo', '--timeout=90s']);
+    await kubectlOk(cluster, ['rollout', 'status', 'deploy/frontend', '-n', 'demo', '--timeout=90s']);
+    // The example frontend calls http://backend/ (the search path of its namespace).
+    const body = await eventually('the frontend answering through the backend', () => get('127.0.0.1', 30080).catch(() => undefined), 30_000);
+    expect(body).toMatch(/^frontend frontend-\S+ -> backend \{"pod":"backend-/);
+
+    writeFileSync(join(dir, 'dns.yaml'), `
+apiVersion: v1
+kind: Pod
+metadata: {name: dns-check, namespace: demo}
+spec:
+  restartPolicy: Never
+  containers:
+    - name: check
+      image: node:20
+      command: ["node", "-e", "const get = (u) => fetch(u).then((r) => r.text()); Promise.all([get('http://backend/'), get('http://backend.demo.svc.cluster.local/'), get('http://backend.demo/')]).then((b) => console.log('OK ' + b.map((x) => JSON.parse(x).pod).join(' ')), (e) => { console.log('FAIL ' + e.message + ' ' + (e.cause && e.cause.message)); process.exit(1); })"]
+`);
+    await kubectlOk(cluster, ['apply', '-f', join(dir, 'dns.yaml')]);
+    await eventually('the check pod finished', async () => {
+      const p = JSON.parse(await kubectlOk(cluster, ['get', 'pod', 'dns-check', '-n', 'demo', '-o', 'json'])) as { status: { phase?: string } };
+      return p.status.phase === 'Succeeded' || p.status.phase === 'Failed';
+    }, 60_000);
+    const logs = await kubectlOk(cluster, ['logs', 'dns-check', '-n', 'demo']);
+    expect(logs).toMatch(/^OK backend-\S+ backend-\S+ backend-\S+/);
+  });
+});

@@ -1,0 +1,56 @@
+import type { KubeObject } from '@skiff/apimachinery';
+
+/** The parts of core/v1 Service and Endpoints the proxy reads. */
+export interface ServicePort {
+  name?: string;
+  port: number;
+  protocol?: string;
+  nodePort?: number;
+}
+
+export interface ServiceSpec {
+  type?: 'ClusterIP' | 'NodePort' | 'LoadBalancer' | 'ExternalName';
+  clusterIP?: string;
+  ports?: ServicePort[];
+  sessionAffinity?: 'None' | 'ClientIP';
+  sessionAffinityConfig?: { clientIP?: { timeoutSeconds?: number } };
+}
+
+export interface EndpointAddress {
+  ip: string;
+  hostname?: string;
+  targetRef?: { kind?: string; namespace?: string; name?: string; uid?: string };
+}
+
+export interface EndpointPort {
+  name?: string;
+  port: number;
+  protocol?: string;
+}
+
+export interface EndpointSubset {
+  addresses?: EndpointAddress[];
+  notReadyAddresses?: EndpointAddress[];
+  ports?: EndpointPort[];
+}
+
+export function serviceSpec(svc: KubeObject): ServiceSpec {
+  return (svc.spec ?? {}) as ServiceSpec;
+}
+
+export function endpointSubsets(ep: KubeObject): EndpointSubset[] {
+  return (ep.subsets as EndpointSubset[] | undefined) ?? [];
+}
+
+export function namespacedName(obj: KubeObject): string {
+  return `${obj.metadata.namespace ?? 'default'}/${obj.metadata.name}`;
+}
+
+/** A Service is headless when it asks for no virtual IP; such Services get DNS records only. */
+export function isHeadless(spec: ServiceSpec): boolean {
+  return spec.clusterIP === 'None';
+}
+
+export function hasClusterIP(spec: ServiceSpec): boolean {
+  return !!spec.clusterIP && spec.clusterIP !== 'None' && spec.type !== 'ExternalName';
+}

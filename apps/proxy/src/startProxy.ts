@@ -1,0 +1,176 @@
+import { readFileSync } from 'node:fs';
+import { CLUSTER_DOMAIN, DNS_SERVICE_IP, type KubeObject } from '@skiff/apimachinery';
+import { ApiClient, Informer, resourceType } from '@skiff/kube-client';
+import { pino, type Logger } from 'pino';
+import { Registry } from 'prom-client';
+import { buildDnsRecords, hostNameserver, type DnsRecords } from './dnsRecords.js';
+import { startDnsServer, type RunningDnsServer, type Upstream } from './dnsServer.js';
+import { ProxyMetrics } from './metrics.js';
+import { DEFAULT_NODE_PORT_ADDRESS, planListeners, type ProxyPlan } from './planListeners.js';
+import { Proxier } from './proxier.js';
+import { terminatingPods } from './terminatingPods.js';
+
+export const SERVICES = resourceType('services');
+export const ENDPOINTS = resourceType('endpoints');
+export const PODS = resourceType('pods');
+
+const LISTEN_RETRY_MS = 1000;
+
+export interface ProxyOptions {
+  /** API server URL and token; or pass a ready `client`. */
+  server?: string;
+  token?: string;
+  /** PEM of the API server's CA. */
+  ca?: string;
+  client?: ApiClient;
+  /** Where NodePort and LoadBalancer Services listen (default 127.0.0.1). */
+  nodePortAddress?: string;
+  dnsAddress?: string;
+  /** Default 53; 0 picks a free port. */
+  dnsPort?: number;
+  /** The resolver for names outside the cluster domain: default the host's, from resolvConfPath; null for none. */
+  upstreamDns?: Upstream | null;
+  resolvConfPath?: string;
+  clusterDomain?: string;
+  connectTimeoutMs?: number;
+  log?: Logger;
+  registry?: Registry;
+  now?: () => number;
+}
+
+export interface RunningProxy {
+  registry: Registry;
+  dnsAddress: string;
+  dnsPort: number;
+  /** The plan last applied: for tests and debugging. */
+  plan(): ProxyPlan;
+  /** Resolves once every change seen so far is applied. */
+  settled(): Promise<void>;
+  close(): Promise<void>;
+}
+
+/**
+ * Skiff's kube-proxy and cluster DNS, one per machine. Informers on Services, Endpoints and Pods
+ * feed one sync loop: every change re-plans from the caches (`planListeners`, `buildDnsRecords`)
+ * and the proxier diff-applies the plan, so changes take effect within a tick of the watch event.
+ */
+export async function startProxy(opts: ProxyOptions): Promise<RunningProxy> {
+  const log = opts.log ?? pino({ level: 'info' });
+  const client = opts.client ?? new ApiClient({ server: requireOpt(opts.server, 'server'), token: requireOpt(opts.token, 'token'), ca: opts.ca, userAgent: 'skiff-proxy' });
+  const registry = opts.registry ?? new Registry();
+  const domain = opts.clusterDomain ?? CLUSTER_DOMAIN;
+  const nodePortAddress = opts.nodePortAddress ?? DEFAULT_NODE_PORT_ADDRESS;
+  const dnsAddress = opts.dnsAddress ?? DNS_SERVICE_IP;
+
+  const metrics: ProxyMetrics = new ProxyMetrics(
+    registry,
+    () => proxier.endpointCounts(),
+    () => proxier.listenerCount(),
+  );
+  const proxier: Proxier = new Proxier({ log, metrics, connectTimeoutMs: opts.connectTimeoutMs, now: opts.now });
+
+  let plan: ProxyPlan = { listeners: new Map(), servicePorts: new Map(), conflicts: [] };
+  let records: DnsRecords = new Map();
+  let started = false;
+  let closed = false;
+  let dirtySince: number | undefined;
+  let running: Promise<void> | undefined;
+  let retryTimer: NodeJS.Timeout | undefined;
+  let reportedConflicts = '';
+
+  const sync = async (): Promise<void> => {
+    while (dirtySince !== undefined && !closed) {
+      const since = dirtySince;
+      dirtySince = undefined;
+      const services = informers.services.list();
+      const endpoints = informers.endpoints.list();
+      const terminating = terminatingPods(informers.pods.list());
+      plan = planListeners(services, endpoints, { nodePortAddress, terminating });
+      records = buildDnsRecords(services, endpoints, domain, terminating);
+      const conflicts = plan.conflicts.join('; ');
+      if (conflicts && conflicts !== reportedConflicts) log.warn({ conflicts: plan.conflicts }, 'listener conflicts');
+      reportedConflicts = conflicts;
+      await proxier.apply(plan);
+      metrics.syncDuration.observe((performance.now() - since) / 1000);
+      if (proxier.failed > 0 && !retryTimer && !closed) {
+        retryTimer = setTimeout(() => {
+          retryTimer = undefined;
+          requestSync();
+        }, LISTEN_RETRY_MS);
+      }
+    }
+  };
+  const requestSync = (): void => {
+    if (!started || closed) return;
+    dirtySince ??= performance.now();
+    if (running) return;
+    running = sync()
+      .catch((err: Error) => log.error({ err: err.message }, 'sync failed'))
+      .finally(() => {
+        running = undefined;
+        if (dirtySince !== undefined) requestSync();
+      });
+  };
+
+  const handlers = { onAdd: requestSync, onUpdate: requestSync, onDelete: requestSync, onSynced: requestSync };
+  const onPod = (pod: KubeObject, old?: KubeObject) => {
+    // Only terminating pods change the plan; the rest of the pods' churn is not the proxy's business.
+    if (pod.metadata.deletionTimestamp || old?.metadata.deletionTimestamp) requestSync();
+  };
+  const informers = {
+    services: new Informer(client, SERVICES, handlers, { log }),
+    endpoints: new Informer(client, ENDPOINTS, handlers, { log }),
+    pods: new Informer(client, PODS, { onAdd: (p) => onPod(p), onUpdate: onPod, onDelete: (p) => onPod(p), onSynced: requestSync }, { log }),
+  };
+  const all = Object.values(informers);
+  let dns: RunningDnsServer | undefined;
+  try {
+    for (const i of all) i.start();
+    await Promise.all(all.map((i) => i.waitForSync()));
+    started = true;
+    requestSync();
+    await running;
+    const upstream = opts.upstreamDns === undefined ? hostUpstream(opts.resolvConfPath ?? '/etc/resolv.conf', dnsAddress, log) : (opts.upstreamDns ?? undefined);
+    dns = await startDnsServer({ host: dnsAddress, port: opts.dnsPort ?? 53, domain, records: () => records, upstream, log });
+  } catch (err) {
+    closed = true;
+    for (const i of all) i.stop();
+    await proxier.close();
+    throw err;
+  }
+  log.info({ listeners: plan.listeners.size, dnsAddress, dnsPort: dns.port }, 'proxy started');
+  const dnsServer = dns;
+  return {
+    registry,
+    dnsAddress,
+    dnsPort: dnsServer.port,
+    plan: () => plan,
+    async settled() {
+      while (running) await running;
+    },
+    async close() {
+      closed = true;
+      clearTimeout(retryTimer);
+      for (const i of all) i.stop();
+      await running;
+      await Promise.all([proxier.close(), dnsServer.close()]);
+    },
+  };
+}
+
+function hostUpstream(path: string, dnsAddress: string, log: Logger): Upstream | undefined {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (err) {
+    log.warn({ path, err: (err as Error).message }, 'no host resolver: names outside the cluster get SERVFAIL');
+    return undefined;
+  }
+  const address = hostNameserver(text, [dnsAddress, DNS_SERVICE_IP]);
+  return address ? { address, port: 53 } : undefined;
+}
+
+function requireOpt(v: string | undefined, name: string): string {
+  if (!v) throw new Error(`startProxy: ${name} is required when no client is given`);
+  return v;
+}

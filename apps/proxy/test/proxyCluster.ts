@@ -1,0 +1,130 @@
+import { randomInt } from 'node:crypto';
+import { createServer, request, type Agent, type Server } from 'node:http';
+import { connect } from 'node:net';
+import type { KubeObject } from '@skiff/apimachinery';
+import { ApiClient } from '@skiff/kube-client';
+import { pino } from 'pino';
+import { ADMIN_TOKEN, createBackend, startTestServer, type TestBackend } from '../../apiserver/test/harness.js';
+import { ENDPOINTS, PODS, SERVICES, startProxy, type ProxyOptions, type RunningProxy } from '../src/index.js';
+
+export { ENDPOINTS, PODS, SERVICES };
+
+/**
+ * A real API server on a fresh Postgres database and a proxy watching it. Addresses are drawn at
+ * random inside 127/8 (a /24 of ClusterIPs, one of pod IPs, one DNS address) so test files running
+ * side by side never contend for a listener.
+ */
+export class ProxyCluster {
+  client!: ApiClient;
+  proxy!: RunningProxy;
+  private backend!: TestBackend;
+  private server!: { url: string; close(): Promise<void> };
+  private readonly servers: Server[] = [];
+  readonly net = randomInt(1, 255);
+  readonly dnsAddress = `127.250.${randomInt(1, 255)}.${randomInt(1, 255)}`;
+
+  static async start(opts: Partial<ProxyOptions> = {}): Promise<ProxyCluster> {
+    const c = new ProxyCluster();
+    c.backend = await createBackend('postgres');
+    c.server = await startTestServer(c.backend);
+    c.client = new ApiClient({ server: c.server.url, token: ADMIN_TOKEN });
+    c.proxy = await startProxy({
+      client: c.client,
+      dnsAddress: c.dnsAddress,
+      dnsPort: randomInt(20_000, 60_000),
+      upstreamDns: null,
+      log: pino({ level: process.env.SKIFF_TEST_LOG ?? 'silent' }),
+      ...opts,
+    });
+    return c;
+  }
+
+  async stop(): Promise<void> {
+    await this.proxy?.close();
+    await Promise.all(this.servers.map((s) => new Promise<void>((r) => s.close(() => r()))));
+    for (const s of this.servers) s.closeAllConnections();
+    await this.server?.close();
+    await this.backend?.dispose();
+  }
+
+  /** An address in this cluster's ClusterIP /24 (inside SERVICE_CIDR). */
+  serviceIp(n: number): string {
+    return `127.224.${this.net}.${n}`;
+  }
+
+  /** An address in this cluster's pod /24. */
+  podIp(n: number): string {
+    return `127.231.${this.net}.${n}`;
+  }
+
+  /** HTTP servers that answer every request with their own address. */
+  async startBackends(ips: string[], port = 8080): Promise<void> {
+    for (const ip of ips) {
+      const s = createServer((_req, res) => res.end(ip));
+      await new Promise<void>((resolve, reject) => {
+        s.once('error', reject);
+        s.listen(port, ip, () => resolve());
+      });
+      this.servers.push(s);
+    }
+  }
+
+  async createService(svc: KubeObject): Promise<KubeObject> {
+    return this.client.create(SERVICES, svc);
+  }
+
+  /** Creates or replaces Endpoints. */
+  async putEndpoints(ep: KubeObject): Promise<void> {
+    const ns = ep.metadata.namespace ?? 'default';
+    const current = await this.client.get(ENDPOINTS, ns, ep.metadata.name!).catch(() => undefined);
+    if (current) await this.client.update(ENDPOINTS, { ...ep, metadata: { ...ep.metadata, resourceVersion: current.metadata.resourceVersion } });
+    else await this.client.create(ENDPOINTS, ep);
+  }
+}
+
+/** One HTTP GET on a fresh connection (or on `agent`'s); resolves to the body. */
+export function get(host: string, port: number, opts: { localAddress?: string; agent?: Agent } = {}): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const req = request({ host, port, path: '/', agent: opts.agent ?? false, localAddress: opts.localAddress, timeout: 5000 }, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (c: string) => (body += c));
+      res.on('end', () => resolve(body));
+      res.on('error', reject);
+    });
+    req.on('timeout', () => req.destroy(new Error('request timed out')));
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+/** Whether anything accepts a TCP connection at host:port. */
+export function accepts(host: string, port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const s = connect({ host, port });
+    s.once('connect', () => {
+      s.destroy();
+      resolve(true);
+    });
+    s.once('error', () => resolve(false));
+  });
+}
+
+export async function counts(n: number, fetch: () => Promise<string>): Promise<Map<string, number>> {
+  const out = new Map<string, number>();
+  for (let i = 0; i < n; i++) {
+    const body = await fetch();
+    out.set(body, (out.get(body) ?? 0) + 1);
+  }
+  return out;
+}
+
+/** Re-checks `test` until it holds or the deadline passes; returns the milliseconds it took. */
+export async function until(what: string, test: () => boolean | Promise<boolean>, ms = 10_000): Promise<number> {
+  const started = performance.now();
+  for (;;) {
+    if (await test()) return performance.now() - started;
+    if (performance.now() - started > ms) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setImmediate(r));
+  }
+}

@@ -1,0 +1,196 @@
+import { randomInt } from 'node:crypto';
+import { request } from 'node:http';
+import { Worker } from 'node:worker_threads';
+import { pino } from 'pino';
+import { createTestDatabase } from '@skiff/store';
+import { startApiServer } from '@skiff/apiserver';
+import { ApiClient, resourceType } from '@skiff/kube-client';
+import type { KubeObject } from '@skiff/apimachinery';
+import { startProxy, type RunningProxy } from '@skiff/proxy';
+import { fmt, summary } from './stats.js';
+
+const TOKEN = 'bench-token';
+const CLIENTS = Number(process.env.BENCH_PROXY_CLIENTS ?? 32);
+const DURATION_MS = Number(process.env.BENCH_PROXY_SECONDS ?? 6) * 1000;
+const WARMUP_MS = 1000;
+const ROUNDS = 3;
+const TRIALS = Number(process.env.BENCH_PROXY_TRIALS ?? 50);
+const GOAL_RATIO = 0.8;
+const GOAL_REMOVAL_MS = 100;
+
+const services = resourceType('services');
+const endpoints = resourceType('endpoints');
+
+/** Three HTTP backends answering with their own address; in a worker so they have their own thread. */
+const BACKENDS_SCRIPT = `
+const { parentPort, workerData } = require('node:worker_threads');
+const http = require('node:http');
+let up = 0;
+for (const ip of workerData.ips) {
+  http.createServer((q, s) => s.end(ip)).listen(workerData.port, ip, () => { if (++up === workerData.ips.length) parentPort.postMessage('up'); });
+}`;
+
+/**
+ * N keep-alive clients, each sending GETs back to back to its target for a fixed time; reports
+ * the count and every latency in ms. A worker too, so the load does not share the proxy's thread.
+ */
+const LOAD_SCRIPT = `
+const { parentPort, workerData } = require('node:worker_threads');
+const http = require('node:http');
+const { clients, durationMs, targets } = workerData;
+const latencies = [];
+let errors = 0;
+const deadline = performance.now() + durationMs;
+function get(agent, t) {
+  return new Promise((resolve) => {
+    const started = performance.now();
+    const req = http.request({ host: t.host, port: t.port, path: '/', agent }, (res) => {
+      res.resume();
+      res.on('end', () => { latencies.push(performance.now() - started); resolve(); });
+    });
+    req.on('error', () => { errors++; resolve(); });
+    req.end();
+  });
+}
+Promise.all(Array.from({ length: clients }, async (_, i) => {
+  const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+  const t = targets[i % targets.length];
+  while (performance.now() < deadline) await get(agent, t);
+  agent.destroy();
+})).then(() => parentPort.postMessage({ latencies, errors }));`;
+
+function runWorker<T>(script: string, workerData: unknown): { worker: Worker; message: Promise<T> } {
+  const worker = new Worker(script, { eval: true, workerData });
+  const message = new Promise<T>((resolve, reject) => {
+    worker.once('message', resolve);
+    worker.once('error', reject);
+  });
+  return { worker, message };
+}
+
+/**
+ * kube-proxy's data path and its reaction time, on Skiff:
+ * 1. throughput and latency of keep-alive HTTP straight to three backends, then through the
+ *    proxy's ClusterIP (ratio proxy/direct);
+ * 2. time from an Endpoints update that removes an address to the proxy no longer sending new
+ *    connections there, measured from outside by fresh connections.
+ */
+export async function proxyBench(): Promise<void> {
+  const db = await createTestDatabase();
+  const server = await startApiServer({ databaseUrl: db.url, port: 0, tokens: { [TOKEN]: { name: 'bench', groups: ['system:masters'] } }, logger: pino({ level: 'silent' }) });
+  const client = new ApiClient({ server: server.url, token: TOKEN });
+  const net = randomInt(1, 255);
+  const ips = [1, 2, 3].map((n) => `127.232.${net}.${n}`);
+  const clusterIP = `127.224.${net}.1`;
+  const backends = runWorker<string>(BACKENDS_SCRIPT, { ips, port: 8080 });
+  let proxy: RunningProxy | undefined;
+  try {
+    await backends.message;
+    proxy = await startProxy({ client, dnsAddress: `127.250.${net}.53`, dnsPort: 0, upstreamDns: null, log: pino({ level: 'silent' }) });
+    await client.create(services, { apiVersion: 'v1', kind: 'Service', metadata: { name: 'bench', namespace: 'default' }, spec: { clusterIP, ports: [{ port: 80 }] } });
+    await client.create(endpoints, endpointsFor(ips));
+    await waitFor(async () => ips.includes(await get(clusterIP, 80).catch(() => '')));
+
+    // Warm both paths up (JIT, sockets), then interleave rounds so drift on a noisy machine hits both alike.
+    const directTargets = ips.map((host) => ({ host, port: 8080 }));
+    const proxyTargets = [{ host: clusterIP, port: 80 }];
+    await load(directTargets, WARMUP_MS);
+    await load(proxyTargets, WARMUP_MS);
+    const rounds: { direct: LoadResult[]; proxy: LoadResult[] } = { direct: [], proxy: [] };
+    for (let r = 0; r < ROUNDS; r++) {
+      rounds.direct.push(await load(directTargets, DURATION_MS / ROUNDS));
+      rounds.proxy.push(await load(proxyTargets, DURATION_MS / ROUNDS));
+    }
+    const direct = combine(rounds.direct);
+    const proxied = combine(rounds.proxy);
+    for (const [name, r] of [['direct', direct], ['proxy', proxied]] as const) {
+      console.log(`${name.padEnd(6)}: ${fmt(r.rps)} requests/s   p50 ${fmt(r.p50, 2)} ms   p99 ${fmt(r.p99, 2)} ms   (${CLIENTS} keep-alive clients, ${ROUNDS} rounds of ${DURATION_MS / ROUNDS / 1000} s, ${r.errors} errors)`);
+    }
+    console.log(`proxy/direct throughput: ${fmt(proxied.rps / direct.rps, 2)}  (goal >= ${GOAL_RATIO})`);
+
+    const removal: number[] = [];
+    for (let t = 0; t < TRIALS; t++) {
+      const gone = ips[t % ips.length];
+      const started = performance.now();
+      await client.update(endpoints, { ...endpointsFor(ips.filter((ip) => ip !== gone)), metadata: await currentMeta(client) });
+      removal.push(await untilAvoided(clusterIP, gone, started));
+      await client.update(endpoints, { ...endpointsFor(ips), metadata: await currentMeta(client) });
+      await waitFor(async () => (await get(clusterIP, 80)) === gone || (await get(clusterIP, 80)) === gone || (await get(clusterIP, 80)) === gone);
+    }
+    const s = summary(removal);
+    console.log(`endpoint removal to out of rotation (${s.n} trials): p50 ${fmt(s.p50, 1)} ms   p99 ${fmt(s.p99, 1)} ms   max ${fmt(s.max, 1)} ms  (goal p99 < ${GOAL_REMOVAL_MS} ms)`);
+  } finally {
+    await proxy?.close();
+    await backends.worker.terminate();
+    await server.close();
+    await db.drop();
+  }
+}
+
+interface LoadResult {
+  latencies: number[];
+  errors: number;
+  ms: number;
+}
+
+async function load(targets: { host: string; port: number }[], ms: number): Promise<LoadResult> {
+  const { message } = runWorker<{ latencies: number[]; errors: number }>(LOAD_SCRIPT, { clients: CLIENTS, durationMs: ms, targets });
+  return { ...(await message), ms };
+}
+
+function combine(results: LoadResult[]): { rps: number; p50: number; p99: number; errors: number } {
+  const latencies = results.flatMap((r) => r.latencies);
+  const s = summary(latencies);
+  const seconds = results.reduce((t, r) => t + r.ms, 0) / 1000;
+  return { rps: latencies.length / seconds, p50: s.p50, p99: s.p99, errors: results.reduce((t, r) => t + r.errors, 0) };
+}
+
+function endpointsFor(ips: string[]): KubeObject {
+  return { apiVersion: 'v1', kind: 'Endpoints', metadata: { name: 'bench', namespace: 'default' }, subsets: [{ addresses: ips.map((ip) => ({ ip })), ports: [{ port: 8080 }] }] };
+}
+
+async function currentMeta(client: ApiClient): Promise<KubeObject['metadata']> {
+  return (await client.get(endpoints, 'default', 'bench')).metadata;
+}
+
+/**
+ * Fresh connections until three in a row miss `gone`: with two backends left in round-robin, a
+ * still-listed `gone` would take one of any three. Returns ms from `started` to the first of them.
+ */
+async function untilAvoided(host: string, gone: string, started: number): Promise<number> {
+  let streakStart = 0;
+  let streak = 0;
+  const deadline = started + 10_000;
+  while (streak < 3) {
+    if (performance.now() > deadline) throw new Error(`${gone} still in rotation after 10 s`);
+    const at = performance.now();
+    if ((await get(host, 80)) === gone) streak = 0;
+    else if (streak++ === 0) streakStart = at;
+  }
+  return streakStart - started;
+}
+
+async function waitFor(test: () => Promise<boolean>, ms = 10_000): Promise<void> {
+  const deadline = performance.now() + ms;
+  while (!(await test())) {
+    if (performance.now() > deadline) throw new Error('timed out');
+  }
+}
+
+function get(host: string, port: number): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const req = request({ host, port, path: '/', agent: false }, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (c: string) => (body += c));
+      res.on('end', () => resolve(body));
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  await proxyBench();
+  process.exit(0);
+}
