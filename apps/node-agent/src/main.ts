@@ -1,3 +1,5 @@
+import { collectDefaultMetrics, Gauge, Registry } from 'prom-client';
+import { serveMetrics } from '@skiff/controller-runtime';
 import { DNS_SERVICE_IP } from '@skiff/apimachinery';
 import { readFileSync } from 'node:fs';
 import { Command, InvalidArgumentError } from 'commander';
@@ -44,6 +46,7 @@ const program = new Command()
   .option('--stop-pods-on-exit', 'stop the containers on SIGTERM/SIGINT (default: leave them running for the next agent to adopt)')
   .option('--shutdown-grace-ms <ms>', 'longest wait for containers to stop on --stop-pods-on-exit', int('--shutdown-grace-ms'), NODE_AGENT_DEFAULTS.shutdownGraceMs)
   .option('--cluster-dns <ip>', 'the cluster DNS address pods\' /etc/resolv.conf points at', DNS_SERVICE_IP)
+  .option('--metrics-port <n>', 'serve Prometheus /metrics on this port on 127.0.0.1 (0 = any free port)', int('--metrics-port'))
   .option('--log-level <level>', 'pino log level', 'info');
 
 program.parse();
@@ -69,6 +72,7 @@ const o = program.opts<{
   stopPodsOnExit?: boolean;
   shutdownGraceMs: number;
   clusterDns: string;
+  metricsPort?: number;
   logLevel: string;
 }>();
 
@@ -99,13 +103,21 @@ try {
     shutdownGraceMs: o.shutdownGraceMs,
     logger,
   });
+  let metricsServer: { close(): Promise<void> } | undefined;
+  if (o.metricsPort !== undefined) {
+    const registry = new Registry();
+    collectDefaultMetrics({ register: registry });
+    new Gauge({ name: 'skiff_node_pods', help: 'Pods this agent runs (or reports, simulated)', registers: [registry], collect() { this.set(agent.podCount()); } });
+    new Gauge({ name: 'skiff_node_info', help: 'The node this agent is, and its isolation', labelNames: ['node', 'isolation'], registers: [registry] }).set({ node: agent.nodeName, isolation: agent.isolation }, 1);
+    metricsServer = await serveMetrics(registry, o.metricsPort, logger);
+  }
   let stopping = false;
   for (const sig of ['SIGTERM', 'SIGINT'] as const) {
     process.on(sig, () => {
       if (stopping) process.exit(1);
       stopping = true;
       logger.info({ signal: sig }, 'stopping');
-      agent.close().then(
+      Promise.all([agent.close(), metricsServer?.close()]).then(
         () => process.exit(0),
         (err: Error) => {
           logger.error({ err: err.message }, 'stopping failed');

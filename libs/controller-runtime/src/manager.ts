@@ -83,6 +83,13 @@ export class ControllerManager {
 
   cache = (type: ResourceType): readonly KubeObject[] => this.informer(type).list();
 
+  /** Queues a key for a controller from outside the informers (a git ref changed, say). */
+  enqueue(controllerName: string, ref: ObjectRef): void {
+    const runner = this.runners.find((r) => r.name === controllerName);
+    if (!runner) throw new Error(`no controller named ${controllerName}`);
+    runner.enqueue(ref);
+  }
+
   context(log: Logger): ReconcileContext {
     return { client: this.opts.client, log, events: this.events, now: this.now, cache: this.cache };
   }
@@ -126,6 +133,10 @@ class ControllerRunner {
     private readonly opts: ManagerOptions,
     private readonly metrics: RunnerMetrics,
   ) {}
+
+  get name(): string {
+    return this.controller.name;
+  }
 
   private get queueName(): string {
     return `controller-${this.controller.name}`;

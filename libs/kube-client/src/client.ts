@@ -110,8 +110,9 @@ export class ApiClient {
     return this.request('PUT', this.path(type, obj.metadata.namespace, obj.metadata.name, 'status') + query({ fieldManager }), obj);
   }
 
-  patch(type: ResourceType, namespace: string | undefined, name: string, patch: unknown, kind: PatchKind = 'merge', opts: { subresource?: string; fieldManager?: string; force?: boolean } = {}): Promise<KubeObject> {
-    return this.request('PATCH', this.path(type, namespace, name, opts.subresource) + query({ fieldManager: opts.fieldManager, force: opts.force }), patch, PATCH_CONTENT_TYPES[kind]);
+  /** `dryRun: true` sends `dryRun=All`: the server validates and answers with the result, storing nothing. */
+  patch(type: ResourceType, namespace: string | undefined, name: string, patch: unknown, kind: PatchKind = 'merge', opts: { subresource?: string; fieldManager?: string; force?: boolean; dryRun?: boolean } = {}): Promise<KubeObject> {
+    return this.request('PATCH', this.path(type, namespace, name, opts.subresource) + query({ fieldManager: opts.fieldManager, force: opts.force, dryRun: opts.dryRun ? 'All' : undefined }), patch, PATCH_CONTENT_TYPES[kind]);
   }
 
   delete(type: ResourceType, namespace: string | undefined, name: string, opts: { gracePeriodSeconds?: number; propagationPolicy?: string; preconditions?: { uid?: string; resourceVersion?: string } } = {}): Promise<KubeObject> {
