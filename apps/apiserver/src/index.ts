@@ -29,6 +29,8 @@ export interface ApiServerOptions {
   namespaceFinalizer?: boolean;
   /** Where Services' cluster IPs come from (default SERVICE_CIDR, 127.224.0.0/12). */
   serviceClusterIpRange?: string;
+  /** The shared secret git hosts sign `POST /hooks/git` deliveries with; unset refuses them all. */
+  gitWebhookSecret?: string;
 }
 
 export interface RunningApiServer {
@@ -52,7 +54,7 @@ export async function startApiServer(opts: ApiServerOptions): Promise<RunningApi
     }));
   await ensureSystemNamespaces(store);
   const authenticator = opts.authenticator ?? anyOf(staticTokens(opts.tokens ?? {}), secretTokenAuthenticator(store));
-  const { app } = await buildServer({ store, authenticator, logger, bookmarkIntervalMs: opts.bookmarkIntervalMs, tls: opts.tls, namespaceFinalizer: opts.namespaceFinalizer, serviceClusterIpRange: opts.serviceClusterIpRange });
+  const { app } = await buildServer({ store, authenticator, logger, bookmarkIntervalMs: opts.bookmarkIntervalMs, tls: opts.tls, namespaceFinalizer: opts.namespaceFinalizer, serviceClusterIpRange: opts.serviceClusterIpRange, gitWebhookSecret: opts.gitWebhookSecret });
   await app.listen({ host: opts.host ?? '127.0.0.1', port: opts.port ?? 6443 });
   const port = (app.server.address() as AddressInfo).port;
   const host = opts.host && opts.host !== '0.0.0.0' ? opts.host : '127.0.0.1';

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { API_GROUPS, groupVersion, resourcesIn, type ResourceType } from '@skiff/apimachinery';
+import { SKIFF_SCHEMAS } from './skiffSchemas.js';
 
 /**
  * OpenAPI documents, enough for clients to discover what the server supports: kubectl reads the v3
@@ -55,7 +56,7 @@ function document(group: string, version: string): object {
     openapi: '3.0.0',
     info: { title: 'Skiff', version: 'v1.32.0' },
     paths,
-    components: { schemas: {} },
+    components: { schemas: group === 'skiff.dev' ? SKIFF_SCHEMAS : {} },
   };
 }
 

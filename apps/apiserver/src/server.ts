@@ -31,6 +31,7 @@ import { parseResourcePath, type ResourcePath } from './paths.js';
 import { Rest, type DeleteOptions, type ListPage } from './rest.js';
 import { expiredStatus, WatchHub } from './watch.js';
 import { NamespaceFinalizer } from './namespaceFinalizer.js';
+import { GIT_WEBHOOK_PATH, gitWebhookRoutes } from './gitWebhook.js';
 
 export interface ServerOptions {
   store: Store;
@@ -51,9 +52,12 @@ export interface ServerOptions {
   tls?: { cert: string; key: string };
   /** Where Services' cluster IPs come from (default SERVICE_CIDR). */
   serviceClusterIpRange?: string;
+  /** The shared secret `POST /hooks/git` verifies deliveries with; unset refuses them all. */
+  gitWebhookSecret?: string;
 }
 
-const PUBLIC_PATHS = new Set(['/healthz', '/readyz', '/livez', '/version']);
+/** `/hooks/git` authenticates its callers (git hosts) by the webhook secret instead of a token. */
+const PUBLIC_PATHS = new Set(['/healthz', '/readyz', '/livez', '/version', GIT_WEBHOOK_PATH]);
 /** Read-only pages anyone on this machine may see without a token. */
 const LOOPBACK_PATHS = new Set(['/']);
 
@@ -92,7 +96,8 @@ export async function buildServer(opts: ServerOptions): Promise<{ app: FastifyIn
   });
 
   app.addHook('onResponse', async (req, reply) => {
-    if (req.url.startsWith('/healthz') || req.url.startsWith('/readyz')) return;
+    // The git webhook logs its own line per delivery.
+    if (req.url.startsWith('/healthz') || req.url.startsWith('/readyz') || req.url.startsWith(GIT_WEBHOOK_PATH)) return;
     req.log.info(
       { method: req.method, url: req.url, status: reply.statusCode, ms: Math.round(reply.elapsedTime * 10) / 10, user: req.principal?.name, key: req.objectKey },
       'request',
@@ -156,6 +161,9 @@ export async function buildServer(opts: ServerOptions): Promise<{ app: FastifyIn
     if (!doc) throw new NotFoundError({}, 'the server could not find the requested resource');
     return reply.header('content-type', 'application/json').send(doc);
   });
+
+  // ---- git host webhooks -------------------------------------------------------------------
+  await app.register(gitWebhookRoutes({ rest, secret: opts.gitWebhookSecret, logger: opts.logger, clock, bodyLimit }));
 
   // ---- resources ---------------------------------------------------------------------------
   const handler = async (req: FastifyRequest, reply: FastifyReply) => {

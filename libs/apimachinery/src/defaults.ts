@@ -58,8 +58,29 @@ export function applyDefaults(obj: KubeObject): KubeObject {
     case '/Node':
       defaultNode(out);
       break;
+    case 'skiff.dev/Application':
+      defaultApplication(out);
+      break;
+    case 'skiff.dev/Webhook':
+      defaultWebhook(out);
+      break;
   }
   return out;
+}
+
+// ---- skiff.dev ----------------------------------------------------------------------------
+
+function defaultApplication(app: KubeObject): void {
+  const spec = child(app, 'spec');
+  const source = child(spec, 'source');
+  setDefault(source, 'targetRevision', 'HEAD');
+  setDefault(source, 'path', '.');
+  setDefault(spec, 'refreshIntervalSeconds', 60);
+}
+
+/** `events` and `applications` stay unset: absent means "all", which grows with new events and Applications. */
+function defaultWebhook(hook: KubeObject): void {
+  setDefault(child(hook, 'spec'), 'timeoutSeconds', 10);
 }
 
 // ---- apps ---------------------------------------------------------------------------------

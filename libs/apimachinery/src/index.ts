@@ -12,3 +12,4 @@ export * from './quantity.js';
 export * from './patch.js';
 export * from './apply.js';
 export * from './network.js';
+export * from './gitops.js';

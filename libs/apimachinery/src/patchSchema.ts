@@ -53,6 +53,9 @@ const BY_KIND: Record<string, Record<string, ListStrategy>> = {
     ...CONDITIONS,
   },
   'v1/Namespace': { ...CONDITIONS },
+  // syncOptions and history stay atomic: a writer sends the whole list it wants (trimmed history included).
+  'skiff.dev/v1alpha1/Application': { ...CONDITIONS },
+  'skiff.dev/v1alpha1/Webhook': { ...CONDITIONS },
 };
 
 export function patchSchemaFor(apiVersion: string, kind: string): PatchSchema {

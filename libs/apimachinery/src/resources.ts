@@ -57,6 +57,9 @@ export const RESOURCE_TYPES: readonly ResourceType[] = [
   type('coordination.k8s.io', 'v1', 'leases', 'Lease', true),
   type('apps', 'v1', 'deployments', 'Deployment', true, { shortNames: ['deploy'], categories: ['all'], subresources: ['status', 'scale'] }),
   type('apps', 'v1', 'replicasets', 'ReplicaSet', true, { shortNames: ['rs'], categories: ['all'], subresources: ['status', 'scale'] }),
+  // Argo CD's short name, so `kubectl get app` reads the same on both.
+  type('skiff.dev', 'v1alpha1', 'applications', 'Application', true, { shortNames: ['app'], subresources: ['status'] }),
+  type('skiff.dev', 'v1alpha1', 'webhooks', 'Webhook', true, { subresources: ['status'] }),
 ];
 
 /** API groups in discovery order, with their versions; a group may be served before it has kinds. */

@@ -358,6 +358,8 @@ describe('the Table object', () => {
     ['Lease', ['Name', 'Holder', 'Age'], []],
     ['Deployment', ['Name', 'Ready', 'Up-to-date', 'Available', 'Age'], ['Containers', 'Images', 'Selector']],
     ['ReplicaSet', ['Name', 'Desired', 'Current', 'Ready', 'Age'], ['Containers', 'Images', 'Selector']],
+    ['Application', ['Name', 'Sync', 'Health', 'Revision', 'Age'], ['Repo', 'Path', 'Target']],
+    ['Webhook', ['Name', 'URL', 'Events', 'Last Delivery', 'Age'], []],
   ])('%s columns: %j, wide adds %j', (kind, normal, wide) => {
     const columns = tableColumnsFor(typeOf(kind));
     expect(columns.filter((c) => c.priority === 0).map((c) => c.name)).toEqual(normal);
@@ -371,5 +373,28 @@ describe('the Table object', () => {
       const table = toTable([{ apiVersion: 'v1', kind: type.kind, metadata: { name: 'x' } }], type, { now: NOW });
       expect((table.rows as TableRow[])[0].cells).toHaveLength((table.columnDefinitions as unknown[]).length);
     }
+  });
+});
+
+describe('skiff.dev rows', () => {
+  const source = { repoURL: 'https://git.example.com/team/shop.git', targetRevision: 'main', path: 'deploy' };
+
+  it.each<[string, Record<string, unknown>, unknown[]]>([
+    [
+      'a synced, healthy Application',
+      { metadata: meta('shop', 90 * S), spec: { source }, status: { sync: { status: 'Synced', revision: '3f2a9c1d8e7b6a5f4e3d2c1b0a9f8e7d6c5b4a39' }, health: { status: 'Healthy' } } },
+      ['shop', 'Synced', 'Healthy', '3f2a9c1', '90s', 'https://git.example.com/team/shop.git', 'deploy', 'main'],
+    ],
+    ['an Application not yet compared', { metadata: meta('new', 5 * S), spec: { source } }, ['new', 'Unknown', 'Unknown', '<none>', '5s', 'https://git.example.com/team/shop.git', 'deploy', 'main']],
+  ])('Application: %s', (_name, obj, cells) => {
+    expect(row('Application', obj).cells).toEqual(cells);
+  });
+
+  it.each<[string, Record<string, unknown>, unknown[]]>([
+    ['all events, never delivered', { metadata: meta('all', 2 * M), spec: { url: 'https://h.example/x' } }, ['all', 'https://h.example/x', 'all', '<none>', '2m']],
+    ['two events, last delivery 200', { metadata: meta('two', 2 * M), spec: { url: 'https://h.example/x', events: ['sync.failed', 'sync.succeeded'] }, status: { lastDelivery: { statusCode: 200 } } }, ['two', 'https://h.example/x', 2, 200, '2m']],
+    ['a failed delivery', { metadata: meta('err', 2 * M), spec: { url: 'https://h.example/x' }, status: { lastDelivery: { error: 'connect ECONNREFUSED' } } }, ['err', 'https://h.example/x', 'all', 'connect ECONNREFUSED', '2m']],
+  ])('Webhook: %s', (_name, obj, cells) => {
+    expect(row('Webhook', obj).cells).toEqual(cells);
   });
 });

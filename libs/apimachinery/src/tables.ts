@@ -256,6 +256,54 @@ const PRINTERS: Record<string, Printer> = {
       return { cells: [nameOf(o), desired, num(status.replicas), num(status.readyReplicas), ageOf(o, now), names, images, formatLabelSelector(spec.selector)] };
     },
   },
+
+  'skiff.dev/Application': {
+    columns: [
+      NAME,
+      column('Sync', 'string', 'Whether the live objects match the desired state in git: Synced, OutOfSync or Unknown.'),
+      column('Health', 'string', 'The aggregate health of the objects the Application manages.'),
+      column('Revision', 'string', 'The commit the live state was last compared with (abbreviated).'),
+      AGE,
+      column('Repo', 'string', 'The git repository the desired state comes from.', 1),
+      column('Path', 'string', 'The directory in the repository that holds the manifests.', 1),
+      column('Target', 'string', 'The branch, tag or commit followed.', 1),
+    ],
+    cells: (o, now) => {
+      const status = objectAt(o, 'status');
+      const source = objectAt(o, 'spec', 'source');
+      // Seven characters, as `git log --oneline` abbreviates commits.
+      const revision = text(objectAt(status, 'sync').revision).slice(0, 7);
+      return {
+        cells: [
+          nameOf(o),
+          text(objectAt(status, 'sync').status) || 'Unknown',
+          text(objectAt(status, 'health').status) || 'Unknown',
+          revision || '<none>',
+          ageOf(o, now),
+          text(source.repoURL),
+          text(source.path),
+          text(source.targetRevision),
+        ],
+      };
+    },
+  },
+
+  'skiff.dev/Webhook': {
+    columns: [
+      NAME,
+      column('URL', 'string', 'Where notifications are posted.'),
+      column('Events', 'string', 'How many event types are delivered, or "all".'),
+      column('Last Delivery', 'string', 'The HTTP status code of the last delivery, or its error.'),
+      AGE,
+    ],
+    cells: (o, now) => {
+      const spec = objectAt(o, 'spec');
+      const events = Array.isArray(spec.events) && spec.events.length > 0 ? spec.events.length : 'all';
+      const last = objectAt(o, 'status', 'lastDelivery');
+      const delivery = typeof last.statusCode === 'number' ? last.statusCode : text(last.error) || '<none>';
+      return { cells: [nameOf(o), text(spec.url), events, delivery, ageOf(o, now)] };
+    },
+  },
 };
 
 /** What every other kind shows, like a CustomResource without printer columns. */

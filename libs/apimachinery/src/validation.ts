@@ -1,6 +1,7 @@
 import { InvalidError, type StatusCause } from './errors.js';
 import type { ResourceType } from './resources.js';
 import type { KubeObject } from './types.js';
+import { validateApplication } from './validation/application.js';
 import { validateDeployment, validateReplicaSet, validateSelectorUpdate } from './validation/apps.js';
 import { validateConfigMap, validateImmutableData } from './validation/configMap.js';
 import { validateEndpoints } from './validation/endpoints.js';
@@ -13,6 +14,7 @@ import { validateObjectMeta, validateObjectMetaUpdate } from './validation/objec
 import { validatePod, validatePodUpdate } from './validation/pod.js';
 import { validateSecret, validateSecretUpdate } from './validation/secret.js';
 import { validateService, validateServiceUpdate } from './validation/service.js';
+import { validateWebhook } from './validation/webhook.js';
 
 export { NODE_PORT_RANGE } from './validation/service.js';
 
@@ -47,6 +49,8 @@ const VALIDATORS: Record<string, KindValidator> = {
   'coordination.k8s.io/Lease': validateLease,
   'apps/Deployment': validateDeployment,
   'apps/ReplicaSet': validateReplicaSet,
+  'skiff.dev/Application': validateApplication,
+  'skiff.dev/Webhook': validateWebhook,
 };
 
 const UPDATE_VALIDATORS: Record<string, UpdateValidator> = {

@@ -91,3 +91,21 @@ export function describeDifferences(before: unknown, after: unknown, path = '', 
 function render(v: unknown): string {
   return v === undefined ? '<unset>' : JSON.stringify(v);
 }
+
+/** The boolean at `v`, or undefined when absent (reporting a type error for non-booleans). */
+export function bool(v: unknown, path: FieldPath, errs: FieldErrors): boolean | undefined {
+  if (v === undefined || v === null) return undefined;
+  if (typeof v === 'boolean') return v;
+  errs.push(typeInvalid(path, v, 'boolean'));
+  return undefined;
+}
+
+/** The strings in the array at `v`, reporting a type error for each element that is not one. */
+export function strings(v: unknown, path: FieldPath, errs: FieldErrors): { value: string; path: FieldPath }[] {
+  const out: { value: string; path: FieldPath }[] = [];
+  arr(v, path, errs).forEach((item, i) => {
+    if (typeof item === 'string') out.push({ value: item, path: path.index(i) });
+    else errs.push(typeInvalid(path.index(i), item, 'string'));
+  });
+  return out;
+}

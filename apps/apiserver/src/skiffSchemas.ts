@@ -1,0 +1,95 @@
+import { HEALTH_STATUSES, OPERATION_PHASES, SYNC_STATUSES, WEBHOOK_EVENTS } from '@skiff/apimachinery';
+
+/**
+ * OpenAPI v3 schemas of the skiff.dev kinds, for `kubectl explain`. Validation itself lives in
+ * @skiff/apimachinery; these only describe the fields.
+ */
+
+type Schema = Record<string, unknown>;
+
+const str = (description: string, extra: Schema = {}): Schema => ({ type: 'string', description, ...extra });
+const int = (description: string): Schema => ({ type: 'integer', format: 'int32', description });
+const bool = (description: string): Schema => ({ type: 'boolean', description });
+const obj = (description: string, properties: Record<string, Schema>, required?: string[]): Schema => ({ type: 'object', description, properties, ...(required ? { required } : {}) });
+const list = (description: string, items: Schema, extra: Schema = {}): Schema => ({ type: 'array', description, items, ...extra });
+
+const METADATA = { type: 'object', description: "Standard object's metadata." };
+const CONDITIONS = list(
+  'Observations of the object\'s state.',
+  obj('A condition.', { type: str('Type of condition.'), status: str('True, False or Unknown.'), reason: str('A machine-readable reason.'), message: str('A human-readable message.'), lastTransitionTime: str('When the condition last changed.', { format: 'date-time' }) }, ['type']),
+  { 'x-kubernetes-list-type': 'map', 'x-kubernetes-list-map-keys': ['type'] },
+);
+const HEALTH = obj('Health of an object.', { status: str('Health status.', { enum: [...HEALTH_STATUSES] }), message: str('Why, in words.') });
+
+function kind(kind: string, description: string, spec: Schema, status: Schema): Schema {
+  return {
+    type: 'object',
+    description,
+    properties: { apiVersion: str('APIVersion of this representation: skiff.dev/v1alpha1.'), kind: str(`Kind: ${kind}.`), metadata: METADATA, spec, status },
+    'x-kubernetes-group-version-kind': [{ group: 'skiff.dev', version: 'v1alpha1', kind }],
+  };
+}
+
+export const SKIFF_SCHEMAS: Record<string, Schema> = {
+  'dev.skiff.v1alpha1.Application': kind(
+    'Application',
+    'An Application deploys the manifests in a directory of a git repository into a namespace and keeps them in sync.',
+    obj(
+      'What to deploy and where.',
+      {
+        source: obj(
+          'Where the desired state comes from.',
+          { repoURL: str('The repository: a local path, a file:// URL or an http(s):// URL.'), targetRevision: str('The branch, tag or commit to follow. Defaults to HEAD.'), path: str('The directory in the repository holding the manifests. Defaults to ".".') },
+          ['repoURL'],
+        ),
+        destination: obj('Where the manifests are applied.', { namespace: str('The namespace for namespaced objects without one.') }, ['namespace']),
+        syncPolicy: obj('When and how to sync.', {
+          automated: obj('Sync on every change in git.', { prune: bool('Delete live objects no longer in git.'), selfHeal: bool('Undo changes made to live objects outside git.') }),
+          syncOptions: list('Key=Value options, e.g. CreateNamespace=true.', str('An option.')),
+          autoRollback: bool('Roll back to the last healthy revision when a sync leaves the Application Degraded.'),
+        }),
+        refreshIntervalSeconds: int('How often a remote repository is fetched. Defaults to 60.'),
+      },
+      ['source', 'destination'],
+    ),
+    obj('The observed state.', {
+      sync: obj('Whether the live state matches git.', { status: str('Sync status.', { enum: [...SYNC_STATUSES] }), revision: str('The commit compared with.') }),
+      health: HEALTH,
+      operationState: obj('The last sync operation.', {
+        phase: str('Phase.', { enum: [...OPERATION_PHASES] }),
+        message: str('What happened.'),
+        startedAt: str('Start time.', { format: 'date-time' }),
+        finishedAt: str('End time.', { format: 'date-time' }),
+        revision: str('The commit synced.'),
+      }),
+      conditions: CONDITIONS,
+      resources: list(
+        'The objects the Application manages.',
+        obj('A managed object.', { group: str('API group.'), version: str('API version.'), kind: str('Kind.'), namespace: str('Namespace.'), name: str('Name.'), status: str('Synced or OutOfSync.'), health: HEALTH }),
+      ),
+      history: list('Past deployments, newest last.', obj('A deployment.', { id: int('Sequence number.'), revision: str('Commit.'), message: str('Commit message.'), author: str('Commit author.'), deployedAt: str('When.', { format: 'date-time' }) })),
+      observedAt: str('When the live state was last compared.', { format: 'date-time' }),
+      reconciledAt: str('When the Application was last reconciled.', { format: 'date-time' }),
+    }),
+  ),
+  'dev.skiff.v1alpha1.Webhook': kind(
+    'Webhook',
+    'A Webhook posts notifications of Application events to a URL.',
+    obj(
+      'Where to post and what.',
+      {
+        url: str('The http(s) URL notifications are posted to.'),
+        events: list('The events to deliver; all when unset.', str('An event.', { enum: [...WEBHOOK_EVENTS] })),
+        applications: list('The Applications (in this namespace) to report on; all when unset.', str('An Application name.')),
+        secretRef: obj('A Secret key whose value signs each delivery.', { name: str('Secret name.'), key: str('Key in the Secret.') }, ['name', 'key']),
+        timeoutSeconds: int('How long a delivery may take. Defaults to 10.'),
+      },
+      ['url'],
+    ),
+    obj('Delivery state.', {
+      lastDelivery: { type: 'object', description: 'The last delivery: time, event, statusCode or error.', 'x-kubernetes-preserve-unknown-fields': true },
+      failures: int('Consecutive failed deliveries.'),
+      conditions: CONDITIONS,
+    }),
+  ),
+};

@@ -1,0 +1,88 @@
+import { HEALTH_STATUSES, OPERATION_PHASES, SYNC_STATUSES } from '../gitops.js';
+import { dns1123LabelErrors } from '../names.js';
+import type { KubeObject } from '../types.js';
+import { FieldPath, invalid, invalidEach, notSupported, required, type FieldErrors } from './fieldErrors.js';
+import { bool, int, obj, str, strings } from './values.js';
+
+/**
+ * skiff.dev/v1alpha1 Application: where desired state comes from (a git repository, a revision, a
+ * directory in it) and which namespace it lands in. The field names follow Argo CD's Application.
+ */
+export function validateApplication(app: KubeObject, errs: FieldErrors): void {
+  const specPath = FieldPath.root('spec');
+  const spec = obj(app.spec, specPath, errs);
+
+  const sourcePath = specPath.child('source');
+  const source = obj(spec.source, sourcePath, errs);
+  const repoURL = str(source.repoURL, sourcePath.child('repoURL'), errs);
+  if (!repoURL) errs.push(required(sourcePath.child('repoURL')));
+  else {
+    const problem = repoURLError(repoURL);
+    if (problem) errs.push(invalid(sourcePath.child('repoURL'), repoURL, problem));
+  }
+  str(source.targetRevision, sourcePath.child('targetRevision'), errs);
+  const dir = str(source.path, sourcePath.child('path'), errs);
+  const dirProblem = repoPathError(dir);
+  if (dirProblem) errs.push(invalid(sourcePath.child('path'), dir, dirProblem));
+
+  const destinationPath = specPath.child('destination');
+  const destination = obj(spec.destination, destinationPath, errs);
+  const namespace = str(destination.namespace, destinationPath.child('namespace'), errs);
+  if (!namespace) errs.push(required(destinationPath.child('namespace')));
+  else errs.push(...invalidEach(destinationPath.child('namespace'), namespace, dns1123LabelErrors(namespace)));
+
+  const policyPath = specPath.child('syncPolicy');
+  const policy = obj(spec.syncPolicy, policyPath, errs);
+  const automated = obj(policy.automated, policyPath.child('automated'), errs);
+  bool(automated.prune, policyPath.child('automated', 'prune'), errs);
+  bool(automated.selfHeal, policyPath.child('automated', 'selfHeal'), errs);
+  bool(policy.autoRollback, policyPath.child('autoRollback'), errs);
+  for (const option of strings(policy.syncOptions, policyPath.child('syncOptions'), errs)) {
+    if (!/^[A-Za-z0-9][-A-Za-z0-9_.]*=.*$/.test(option.value)) errs.push(invalid(option.path, option.value, 'must be of the form Key=Value, e.g. CreateNamespace=true'));
+  }
+
+  const interval = int(spec.refreshIntervalSeconds, specPath.child('refreshIntervalSeconds'), errs);
+  if (interval !== undefined && interval < 1) errs.push(invalid(specPath.child('refreshIntervalSeconds'), interval, 'must be greater than 0'));
+
+  validateApplicationStatus(app, errs);
+}
+
+/** Only the enumerations: controllers write status, and a typo there should fail loudly. */
+function validateApplicationStatus(app: KubeObject, errs: FieldErrors): void {
+  const statusPath = FieldPath.root('status');
+  const status = obj(app.status, statusPath, errs);
+  const enumAt = (v: unknown, path: FieldPath, allowed: readonly string[]) => {
+    const value = str(v, path, errs);
+    if (value && !allowed.includes(value)) errs.push(notSupported(path, value, allowed));
+  };
+  enumAt(obj(status.sync, statusPath.child('sync'), errs).status, statusPath.child('sync', 'status'), SYNC_STATUSES);
+  enumAt(obj(status.health, statusPath.child('health'), errs).status, statusPath.child('health', 'status'), HEALTH_STATUSES);
+  enumAt(obj(status.operationState, statusPath.child('operationState'), errs).phase, statusPath.child('operationState', 'phase'), OPERATION_PHASES);
+}
+
+const URL_SCHEMES = ['file:', 'http:', 'https:'];
+
+/**
+ * A repository is a local path (`/srv/git/app`, `./repo`), a `file://` URL, or an `http(s)://`
+ * URL; the git watcher speaks nothing else (no ssh).
+ */
+function repoURLError(value: string): string | undefined {
+  const scheme = /^([A-Za-z][A-Za-z0-9+.-]*):/.exec(value);
+  // `C:\repo` is a path, not a URL with scheme "c".
+  if (!scheme || /^[A-Za-z]:[\\/]/.test(value)) return undefined;
+  if (!URL_SCHEMES.includes(`${scheme[1].toLowerCase()}:`)) return 'must be a local path, a file:// URL or an http(s):// URL';
+  try {
+    const url = new URL(value);
+    if (url.protocol !== 'file:' && !url.hostname) return 'must name a host';
+  } catch {
+    return 'must be a valid URL';
+  }
+  return undefined;
+}
+
+/** The directory inside the repository: relative, and never above the repository's root. */
+function repoPathError(value: string): string | undefined {
+  if (value.startsWith('/')) return 'must be a path relative to the repository root';
+  if (value.split('/').includes('..')) return "must not contain '..'";
+  return undefined;
+}
