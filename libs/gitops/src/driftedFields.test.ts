@@ -1,0 +1,56 @@
+import { describe, expect, it } from 'vitest';
+import { driftedFields, type DriftedField } from './driftedFields.js';
+
+const deployment = (spec: Record<string, unknown>) => ({ apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'web', labels: { app: 'web' } }, spec });
+const template = (containers: unknown[]) => ({ template: { metadata: { labels: { app: 'web' } }, spec: { containers } } });
+
+describe('driftedFields', () => {
+  it.each<[string, object, object, DriftedField[]]>([
+    ['no drift when equal', deployment({ replicas: 2 }), deployment({ replicas: 2 }), []],
+    ['a changed scalar', deployment({ replicas: 2 }), deployment({ replicas: 5 }), [{ path: 'spec.replicas', desired: 2, live: 5 }]],
+    [
+      'server defaults and status do not count',
+      deployment({ replicas: 2, ...template([{ name: 'web', image: 'v1' }]) }),
+      { ...deployment({ replicas: 2, strategy: { type: 'RollingUpdate' }, ...template([{ name: 'web', image: 'v1', imagePullPolicy: 'IfNotPresent' }]) }), status: { replicas: 2 }, metadata: { name: 'web', labels: { app: 'web' }, uid: 'u', resourceVersion: '7' } },
+      [],
+    ],
+    ['a removed field', deployment({ replicas: 2, paused: true }), deployment({ replicas: 2 }), [{ path: 'spec.paused', desired: true, live: undefined }]],
+    [
+      'containers matched by name, not position',
+      deployment(template([{ name: 'web', image: 'v1' }, { name: 'side', image: 's1' }])),
+      deployment(template([{ name: 'side', image: 's1' }, { name: 'web', image: 'v2' }, { name: 'injected', image: 'x' }])),
+      [{ path: 'spec.template.spec.containers[name=web].image', desired: 'v1', live: 'v2' }],
+    ],
+    [
+      'a named item missing from the live list',
+      deployment(template([{ name: 'web', image: 'v1' }])),
+      deployment(template([])),
+      [{ path: 'spec.template.spec.containers[name=web]', desired: { name: 'web', image: 'v1' }, live: undefined }],
+    ],
+    [
+      'scalar lists are atomic',
+      { spec: { args: ['--port', '80'] } },
+      { spec: { args: ['--port', '80', '--debug'] } },
+      [{ path: 'spec.args', desired: ['--port', '80'], live: ['--port', '80', '--debug'] }],
+    ],
+    [
+      'unnamed object lists by index, extra live items are drift',
+      { spec: { ports: [{ port: 80 }] } },
+      { spec: { ports: [{ port: 8080, protocol: 'TCP' }, { port: 443 }] } },
+      [
+        { path: 'spec.ports[0].port', desired: 80, live: 8080 },
+        { path: 'spec.ports[1]', desired: undefined, live: { port: 443 } },
+      ],
+    ],
+    [
+      'map keys compared per key, keys with dots in brackets',
+      { metadata: { labels: { 'app.kubernetes.io/name': 'web', tier: 'fe' } } },
+      { metadata: { labels: { 'app.kubernetes.io/name': 'api', tier: 'fe', extra: 'x' } } },
+      [{ path: 'metadata.labels[app.kubernetes.io/name]', desired: 'web', live: 'api' }],
+    ],
+    ['a map replaced by a scalar', { data: { a: '1' } }, { data: 'x' }, [{ path: 'data', desired: { a: '1' }, live: 'x' }]],
+    ['a type change is drift', { spec: { replicas: 2 } }, { spec: { replicas: '2' } }, [{ path: 'spec.replicas', desired: 2, live: '2' }]],
+  ])('%s', (_name, desired, live, expected) => {
+    expect(driftedFields(desired, live)).toEqual(expected);
+  });
+});

@@ -1,0 +1,63 @@
+import { formatFieldPath, isRecord } from './fieldPath.js';
+import type { PathSegment } from './yamlDocuments.js';
+
+export interface DriftedField {
+  /** `spec.replicas`, `spec.template.spec.containers[name=web].image`, `metadata.labels[app.kubernetes.io/name]`. */
+  path: string;
+  desired: unknown;
+  /** `undefined` when the live object lacks the field. */
+  live: unknown;
+}
+
+/**
+ * Where `live` differs from what the manifest (`desired`) sets. Only fields present in the manifest
+ * count, so server defaults, status and fields other managers own are not drift:
+ * - maps are compared per key of the desired map;
+ * - lists whose desired items all have a string `name` (containers, ports, env, volumes) are matched
+ *   by name, and extra live items are not drift (someone else may own them, as with server-side apply);
+ * - other lists of objects are matched by index, and a length difference is drift;
+ * - lists of scalars (args, command) are atomic: any difference reports the whole list.
+ * Example: desired `{spec: {replicas: 2}}`, live `{spec: {replicas: 5, paused: false}}` ->
+ * `[{ path: 'spec.replicas', desired: 2, live: 5 }]`.
+ */
+export function driftedFields(desired: object, live: object): DriftedField[] {
+  const out: DriftedField[] = [];
+  compare(desired, live, [], out);
+  return out;
+}
+
+function compare(desired: unknown, live: unknown, path: PathSegment[], out: DriftedField[]): void {
+  const report = (): void => void out.push({ path: formatFieldPath(path), desired, live });
+  if (isRecord(desired)) {
+    if (!isRecord(live)) return report();
+    for (const [key, value] of Object.entries(desired)) compare(value, live[key], [...path, key], out);
+    return;
+  }
+  if (Array.isArray(desired)) {
+    if (!Array.isArray(live)) return report();
+    if (desired.length > 0 && desired.every((item) => isRecord(item) && typeof item.name === 'string')) {
+      for (const item of desired as Record<string, unknown>[]) {
+        const match = live.find((l) => isRecord(l) && l.name === item.name);
+        compare(item, match, [...path, `name=${item.name as string}`], out);
+      }
+      return;
+    }
+    if (desired.some((item) => isRecord(item) || Array.isArray(item))) {
+      desired.forEach((item, i) => compare(item, live[i], [...path, i], out));
+      for (let i = desired.length; i < live.length; i++) out.push({ path: formatFieldPath([...path, i]), desired: undefined, live: live[i] });
+      return;
+    }
+    if (desired.length !== live.length || desired.some((item, i) => !sameScalar(item, live[i]))) report();
+    return;
+  }
+  // A manifest's `field: null` means "unset": drift only if the live object has a value.
+  if (desired === null || desired === undefined) {
+    if (live !== null && live !== undefined) report();
+    return;
+  }
+  if (!sameScalar(desired, live)) report();
+}
+
+function sameScalar(a: unknown, b: unknown): boolean {
+  return a === b;
+}
