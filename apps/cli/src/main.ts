@@ -1,5 +1,6 @@
 import { Command, InvalidArgumentError } from 'commander';
 import { up } from './up.js';
+import { rollback } from './rollback.js';
 import { agent, createNodeTokenCommand, defaultNodeName } from './agent.js';
 
 function positiveInt(name: string) {
@@ -19,7 +20,8 @@ program
   .option('--port <n>', 'port of the API server and status page', positiveInt('--port'), Number(process.env.SKIFF_PORT ?? 6443))
   .option('--nodes <n>', 'number of node agents to start', positiveInt('--nodes'), 2)
   .option('--host <addr>', 'address the API server listens on', process.env.SKIFF_HOST ?? '127.0.0.1')
-  .action(async (o: { dataDir: string; port: number; nodes: number; host: string }) => {
+  .option('--no-example', 'do not create the example git repository and its Application at first start')
+  .action(async (o: { dataDir: string; port: number; nodes: number; host: string; example: boolean }) => {
     try {
       await up(o);
     } catch (err) {
@@ -44,6 +46,15 @@ program
   .option('--simulate', 'report pods Running without starting processes')
   .action(async (o: { server: string; token: string; nodeName: string; caFile?: string; dataDir: string; podCidr: string; cpu?: string; memory?: string; maxPods?: string; stopPodsOnExit?: boolean; simulate?: boolean }) => {
     await agent(o);
+  });
+
+program
+  .command('rollback <app> [revision]')
+  .description('roll an Application back by committing to its repository: a revert of the live commit, or the tree of REVISION')
+  .option('-n, --namespace <ns>', 'the Application\'s namespace', 'default')
+  .option('--kubeconfig <file>', 'admin kubeconfig', process.env.KUBECONFIG ?? '.skiff/kubeconfig')
+  .action(async (app: string, revision: string | undefined, o: { namespace: string; kubeconfig: string }) => {
+    await rollback(app, revision, o);
   });
 
 const token = program.command('token').description('manage join tokens');

@@ -1,5 +1,6 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import https from 'node:https';
+import { createServer, type AddressInfo } from 'node:net';
 import { join, resolve } from 'node:path';
 import { writeKubeconfig } from './kubeconfig.js';
 import { appEntry, startProcess, stopProcess, waitFor, type ManagedProcess } from './processes.js';
@@ -7,12 +8,15 @@ import { ensureTokens } from './tokens.js';
 import { ensurePki } from './pki.js';
 import { ApiClient } from '@skiff/kube-client';
 import { ensureClusterIdentity, ensureNodeToken, serviceNetwork } from './cluster.js';
+import { ensureExample } from './example.js';
 
 export interface UpOptions {
   dataDir: string;
   port: number;
   nodes: number;
   host: string;
+  /** Create the example repository and its Application at first start (default true). */
+  example?: boolean;
 }
 
 /**
@@ -78,8 +82,13 @@ export async function up(opts: UpOptions): Promise<void> {
    * started again (after 1 s, doubling to 30 s), as a service manager would; a node agent that
    * dies stays down, like a machine that crashed, so its node goes NotReady and its pods move.
    */
-  const component = (name: string, specifier: string, args: string[], restart: boolean) => {
+  // Every process serves Prometheus metrics on its own loopback port (the API server on its own
+  // port, at /metrics); DIR/run/metrics.json lists them all.
+  const metrics: Record<string, string> = { apiserver: `${url}/metrics` };
+  const component = (name: string, specifier: string, componentArgs: string[], restart: boolean, metricsPort?: number) => {
     const entry = appEntry(specifier);
+    const args = metricsPort ? [...componentArgs, '--metrics-port', String(metricsPort)] : componentArgs;
+    if (metricsPort) metrics[name] = `http://127.0.0.1:${metricsPort}/metrics`;
     let delay = 1000;
     const launch = () => {
       const started = Date.now();
@@ -103,10 +112,11 @@ export async function up(opts: UpOptions): Promise<void> {
     };
     launch();
   };
-  component('controller-manager', '@skiff/controller-manager/main', ['--server', url, '--token', adminToken, '--redis-url', redisUrl, '--queue-prefix', queuePrefix, '--node-monitor-grace-ms', '6000', '--pod-eviction-timeout-ms', '5000'], true);
-  component('scheduler', '@skiff/scheduler/main', ['--server', url, '--token', adminToken, '--redis-url', redisUrl, '--queue-prefix', queuePrefix], true);
+  component('controller-manager', '@skiff/controller-manager/main', ['--server', url, '--token', adminToken, '--redis-url', redisUrl, '--queue-prefix', queuePrefix, '--node-monitor-grace-ms', '6000', '--pod-eviction-timeout-ms', '5000'], true, await freePort());
+  component('git-watcher', '@skiff/git-watcher/main', ['--server', url, '--token', adminToken, '--redis-url', redisUrl, '--queue-prefix', queuePrefix, '--cache-dir', join(dataDir, 'git-cache')], true, await freePort());
+  component('scheduler', '@skiff/scheduler/main', ['--server', url, '--token', adminToken, '--redis-url', redisUrl, '--queue-prefix', queuePrefix], true, await freePort());
   // One proxy per machine: ClusterIPs, NodePorts on 127.0.0.1, and the cluster DNS.
-  component('proxy', '@skiff/proxy/main', ['--server', url, '--token', adminToken, '--node-port-address', '127.0.0.1', '--dns-address', dnsIp], true);
+  component('proxy', '@skiff/proxy/main', ['--server', url, '--token', adminToken, '--node-port-address', '127.0.0.1', '--dns-address', dnsIp], true, await freePort());
   for (let i = 1; i <= opts.nodes; i++) {
     const node = `node-${i}`;
     const token = await ensureNodeToken(client, dataDir, node);
@@ -115,8 +125,12 @@ export async function up(opts: UpOptions): Promise<void> {
       '--pod-cidr', `127.${identity.podOctet}.${i}.0/24`,
       '--data-dir', join(dataDir, 'nodes', node), '--heartbeat-ms', '1000', '--stop-pods-on-exit', '--shutdown-grace-ms', '3000',
       '--cluster-dns', dnsIp,
-    ], false);
+    ], false, await freePort());
   }
+
+  const example = opts.example === false ? undefined : await ensureExample(client, dataDir);
+
+  writeFileSync(join(runDir, 'metrics.json'), JSON.stringify(metrics, null, 2) + '\n');
 
   const kubeconfig = join(dataDir, 'kubeconfig');
   writeKubeconfig(kubeconfig, url, adminToken, pki.caPem);
@@ -124,8 +138,22 @@ export async function up(opts: UpOptions): Promise<void> {
   console.log(`API server: ${url}`);
   console.log(`status page: ${url}/`);
   console.log(`services: ClusterIPs in ${serviceCidr}, cluster DNS at ${dnsIp}, NodePorts on 127.0.0.1`);
+  if (example) console.log(`example app: Application ${example.application} syncs ${example.repo} (path deploy) — commit here to deploy`);
+  console.log(`metrics: ${Object.entries(metrics).map(([n, u]) => `${n} ${u}`).join(', ')}`);
   console.log(`kubeconfig: ${kubeconfig}`);
   console.log(`  try: KUBECONFIG=${kubeconfig} kubectl get namespaces`);
+}
+
+/** A port that was free a moment ago (the OS picks it). */
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address() as AddressInfo;
+      srv.close(() => resolve(port));
+    });
+  });
 }
 
 function httpsGet(url: string, ca: string): Promise<number> {

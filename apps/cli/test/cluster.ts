@@ -28,10 +28,10 @@ export interface TestCluster {
 }
 
 /** Runs `skiff up` the way a user does, in a temp data dir, and waits for its "kubeconfig:" line. */
-export async function startCluster(opts: { env?: NodeJS.ProcessEnv; nodes?: number; dataDir?: string } = {}): Promise<TestCluster> {
+export async function startCluster(opts: { env?: NodeJS.ProcessEnv; nodes?: number; dataDir?: string; example?: boolean } = {}): Promise<TestCluster> {
   const dataDir = opts.dataDir ?? mkdtempSync(join(tmpdir(), 'skiff-e2e-'));
   const port = await freePort();
-  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', CLI, 'up', '--data-dir', dataDir, '--port', String(port), '--nodes', String(opts.nodes ?? 2)], {
+  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', CLI, 'up', '--data-dir', dataDir, '--port', String(port), '--nodes', String(opts.nodes ?? 2), ...(opts.example ? [] : ['--no-example'])], {
     env: { ...process.env, ...opts.env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

@@ -1,0 +1,36 @@
+import { cloneOrFetch, commitInfo, resolveRevision, revertCommit, revertTo } from '@skiff/gitops';
+import { localRepoPath, type ApplicationSpec } from '@skiff/git-watcher';
+import { resourceType } from '@skiff/kube-client';
+import { clientFromKubeconfig } from './agent.js';
+
+const AUTHOR = { name: process.env.GIT_AUTHOR_NAME ?? 'Skiff', email: process.env.GIT_AUTHOR_EMAIL ?? 'skiff@localhost' };
+
+/**
+ * `skiff rollback APP [REVISION]`: rollback is a commit, never a fight with auto-sync. Without a
+ * revision it reverts the commit the Application runs (git revert); with one, it commits a tree
+ * equal to that revision's. The git watcher then syncs the new commit like any other.
+ */
+export async function rollback(name: string, revision: string | undefined, opts: { namespace: string; kubeconfig: string }): Promise<void> {
+  const { client } = clientFromKubeconfig(opts.kubeconfig);
+  const app = await client.get(resourceType('applications', 'skiff.dev'), opts.namespace, name);
+  const spec = app.spec as ApplicationSpec;
+  const dir = localRepoPath(spec.source.repoURL);
+  if (!dir) {
+    throw new Error(`${spec.source.repoURL} is a remote repository: revert the commit in a clone and push it (skiff rollback commits to local repositories)`);
+  }
+  const repo = await cloneOrFetch({ url: dir, cacheDir: dir, ref: spec.source.targetRevision || 'HEAD' });
+  if (!repo.ok) throw new Error(repo.errors.map((e) => e.message).join('; '));
+  let result;
+  if (revision) {
+    const target = await resolveRevision(repo.gitdir, revision);
+    if (!target.ok) throw new Error(target.errors.map((e) => e.message).join('; '));
+    result = await revertTo({ dir, targetSha: target.sha, author: AUTHOR });
+  } else {
+    const live = (app.status as { sync?: { revision?: string } } | undefined)?.sync?.revision ?? repo.sha;
+    result = await revertCommit({ dir, sha: live, author: AUTHOR });
+  }
+  if (!result.ok) throw new Error(result.errors.map((e) => e.message).join('; '));
+  const info = await commitInfo(repo.gitdir, result.sha);
+  console.log(`committed ${result.sha.slice(0, 7)} on ${result.branch}: ${info.message}`);
+  console.log(`the git watcher syncs it next; watch with: kubectl get app ${name} -n ${opts.namespace} -w`);
+}

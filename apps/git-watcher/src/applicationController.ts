@@ -1,0 +1,344 @@
+import { AlreadyExistsError, InvalidError, NotFoundError, type KubeObject } from '@skiff/apimachinery';
+import type { Controller, ObjectRef, ReconcileContext, ReconcileResult } from '@skiff/controller-runtime';
+import { assessHealth, driftedFields, pruneOrder, syncOrder, worstHealth } from '@skiff/gitops';
+import { localRepoPath, specOf, statusOf, type ApplicationStatus, type HealthStatus, type HistoryEntry, type ResourceStatus } from './applicationSpec.js';
+import { desiredObjects, namespacesCreatedBy, syncOptions, type DesiredError, type DesiredObject } from './desiredObjects.js';
+import type { RepoSources } from './repoSources.js';
+import { APPLICATIONS, DEPLOYMENTS, MANAGED_KINDS, NAMESPACES, PODS, REPLICASETS } from './resources.js';
+import { appOf, APP_LABEL, FIELD_MANAGER, groupOf, isManagedBy, objectKey, typeOf, type AppRef } from './tracking.js';
+
+const HISTORY_LIMIT = 10;
+
+export interface ApplicationControllerOptions {
+  sources: RepoSources;
+  /** Called on each status transition worth telling the outside world (status webhooks). */
+  onTransition?: (app: KubeObject, transition: Transition) => void;
+}
+
+export type Transition =
+  | { type: 'sync.succeeded' | 'sync.failed'; revision: string; message: string }
+  | { type: 'health.degraded' | 'health.healthy'; revision?: string; message: string }
+  | { type: 'drift.corrected'; revision?: string; message: string };
+
+/**
+ * The Application controller: each pass reads the Application's revision from git, and
+ * - a revision not yet applied (automated sync): validates every object with a server dry run,
+ *   applies all of them in sync order only if all are valid (else a ComparisonError naming file,
+ *   line and field, and the live state stays on the last good revision), then prunes;
+ * - the same revision: compares the live objects with git, and with selfHeal puts back what
+ *   differs (an Event DriftCorrected says what), with prune removes what left git;
+ * then reports sync, health, resources and history. Server-side apply with one field manager
+ * makes every apply idempotent: a pass cut off by a crash and run again applies nothing twice.
+ */
+export function applicationController(opts: ApplicationControllerOptions): Controller {
+  const toApp = (obj: KubeObject): ObjectRef[] => {
+    const app = appOf(obj);
+    return app ? [app] : [];
+  };
+  return {
+    name: 'application',
+    for: APPLICATIONS,
+    concurrency: 4,
+    watches: [
+      ...MANAGED_KINDS.map((type) => ({ type, map: toApp })),
+      // Pods and ReplicaSets change a Deployment's health: find the Deployment's Application.
+      { type: REPLICASETS, map: (rs: KubeObject, ctx: { cache(t: typeof DEPLOYMENTS): readonly KubeObject[] }) => ownerApp(rs, DEPLOYMENTS, ctx) },
+      {
+        type: PODS,
+        map: (pod: KubeObject, ctx: { cache(t: typeof DEPLOYMENTS): readonly KubeObject[] }) => {
+          const rsRef = pod.metadata.ownerReferences?.find((r) => r.controller && r.kind === 'ReplicaSet');
+          const rs = rsRef && ctx.cache(REPLICASETS).find((x) => x.metadata.uid === rsRef.uid);
+          return rs ? ownerApp(rs, DEPLOYMENTS, ctx) : [];
+        },
+      },
+    ],
+    reconcile: (ref, ctx) => reconcileApplication(ref, ctx, opts),
+  };
+}
+
+function ownerApp(obj: KubeObject, ownerType: typeof DEPLOYMENTS, ctx: { cache(t: typeof DEPLOYMENTS): readonly KubeObject[] }): ObjectRef[] {
+  const ref = obj.metadata.ownerReferences?.find((r) => r.controller && r.kind === ownerType.kind);
+  const owner = ref && ctx.cache(ownerType).find((x) => x.metadata.uid === ref.uid);
+  const app = owner && appOf(owner);
+  return app ? [app] : [];
+}
+
+export async function reconcileApplication(ref: ObjectRef, ctx: ReconcileContext, opts: ApplicationControllerOptions): Promise<ReconcileResult | void> {
+  let app: KubeObject;
+  try {
+    app = await ctx.client.get(APPLICATIONS, ref.namespace, ref.name);
+  } catch (err) {
+    if (err instanceof NotFoundError) {
+      opts.sources.forget({ namespace: ref.namespace ?? '', name: ref.name });
+      return;
+    }
+    throw err;
+  }
+  const appRef: AppRef = { namespace: app.metadata.namespace!, name: app.metadata.name! };
+  const spec = specOf(app);
+  const previous = statusOf(app);
+  const now = () => rfc3339(ctx.now());
+  const status: ApplicationStatus = structuredClone(previous);
+  const automated = !!spec.syncPolicy?.automated;
+  const options = syncOptions(spec.syncPolicy?.syncOptions);
+
+  // 1. The revision and its manifests.
+  const source = await opts.sources.resolve(appRef, spec, app.metadata.annotations ?? {}, ctx.now());
+  if (!source.ok) {
+    setCondition(status, 'ComparisonError', source.message, now());
+    status.sync = { status: 'Unknown', revision: previous.sync?.revision };
+    await writeStatus(ctx, app, previous, status);
+    return { requeueAfterMs: source.retryAfterMs };
+  }
+  const { sha } = source;
+  const read = await opts.sources.manifests(source, spec.source.path ?? '.');
+  const desired = read.ok ? desiredObjects(appRef, spec.destination.namespace, read.manifests, sha) : read;
+  const alreadyLive = previous.operationState?.revision === sha && previous.operationState.phase === 'Succeeded';
+  if (!desired.ok) {
+    return fail(ctx, app, previous, status, sha, desired.errors, opts, source.requeueAfterMs);
+  }
+  removeCondition(status, 'ComparisonError');
+
+  // 2. A new revision: validate all of it, then apply all of it.
+  let live = new Map<string, KubeObject>();
+  const events: string[] = [];
+  if (automated && !alreadyLive) {
+    const startedAt = now();
+    const created = namespacesCreatedBy(desired.objects, spec.destination.namespace, options.get('CreateNamespace') === 'true');
+    const invalid = await dryRun(ctx, desired.objects, created, read.ok ? read.texts : new Map());
+    if (invalid.length) return fail(ctx, app, previous, status, sha, invalid, opts, source.requeueAfterMs);
+    if (options.get('CreateNamespace') === 'true') await ensureNamespace(ctx, spec.destination.namespace);
+    for (const d of inSyncOrder(desired.objects)) live.set(objectKey(d.object), await apply(ctx, d));
+    if (spec.syncPolicy?.automated?.prune) await prune(ctx, appRef, desired.objects);
+    const info = await opts.sources.commit(source, sha);
+    status.operationState = { phase: 'Succeeded', message: `successfully synced (all ${desired.objects.length} objects applied)`, startedAt, finishedAt: now(), revision: sha };
+    status.history = appendHistory(previous.history ?? [], { revision: sha, message: info.message, author: info.author, deployedAt: now() });
+    ctx.log.info({ revision: sha, objects: desired.objects.length }, 'synced');
+    void ctx.events.record(app, 'Normal', 'Synced', `synced to ${sha.slice(0, 7)}: ${info.message}`);
+    opts.onTransition?.(app, { type: 'sync.succeeded', revision: sha, message: info.message });
+  }
+
+  // 3. Compare with the live state; self-heal and prune what drifted.
+  const resources: ResourceStatus[] = [];
+  const healths: HealthStatus[] = [];
+  for (const d of desired.objects) {
+    const key = objectKey(d.object);
+    let obj = live.get(key) ?? (await getLive(ctx, d));
+    let diff = obj ? driftedFields(d.object, obj) : undefined;
+    const missing = !obj;
+    if ((missing || diff!.length) && automated && alreadyLive && spec.syncPolicy?.automated?.selfHeal) {
+      obj = await apply(ctx, d);
+      const what = missing ? 'recreated (it had been deleted)' : diff!.map((f) => `${f.path}: ${show(f.live)} -> ${show(f.desired)}`).join(', ');
+      events.push(`${key}: ${what}`);
+      diff = [];
+    }
+    const health = obj ? assessHealth(obj, relatedOf(obj, ctx)) : { status: 'Missing' as const };
+    healths.push(health);
+    resources.push({
+      group: groupOf(d.object.apiVersion),
+      version: d.object.apiVersion.split('/').pop()!,
+      kind: d.object.kind,
+      ...(d.type.namespaced ? { namespace: d.object.metadata.namespace } : {}),
+      name: d.object.metadata.name!,
+      status: !obj || (diff && diff.length) ? 'OutOfSync' : 'Synced',
+      health,
+      ...(diff && diff.length ? { diff: diff.map((f) => `${f.path}: ${show(f.live)} (git: ${show(f.desired)})`) } : {}),
+    });
+  }
+  if (automated && alreadyLive && spec.syncPolicy?.automated?.prune) await prune(ctx, appRef, desired.objects);
+  for (const e of events) {
+    ctx.log.info({ drift: e }, 'drift corrected');
+    void ctx.events.record(app, 'Normal', 'DriftCorrected', e);
+    opts.onTransition?.(app, { type: 'drift.corrected', revision: sha, message: e });
+  }
+
+  // 4. Status.
+  const applied = status.operationState?.revision === sha && status.operationState.phase === 'Succeeded';
+  status.resources = resources;
+  status.sync = { status: applied && resources.every((r) => r.status === 'Synced') ? 'Synced' : 'OutOfSync', revision: applied ? sha : (previous.sync?.revision ?? sha) };
+  const health = worstHealth(healths) as HealthStatus;
+  status.health = health;
+  markHealthy(status, sha);
+  transitionsOfHealth(previous, status, app, opts);
+  await writeStatus(ctx, app, previous, status);
+  await maybeRollBack(app, status, opts, ctx);
+  return source.requeueAfterMs !== undefined ? { requeueAfterMs: source.requeueAfterMs } : undefined;
+}
+
+/** The sync failed before anything was applied: say where, keep the live state as it is. */
+async function fail(ctx: ReconcileContext, app: KubeObject, previous: ApplicationStatus, status: ApplicationStatus, sha: string, errors: DesiredError[], opts: ApplicationControllerOptions, requeueAfterMs?: number): Promise<ReconcileResult | void> {
+  const message = errors.map((e) => `${e.file}:${e.line}${e.field ? ` ${e.field}` : ''}: ${e.message}`).join('; ');
+  const when = rfc3339(ctx.now());
+  setCondition(status, 'ComparisonError', message, when);
+  const repeated = previous.operationState?.revision === sha && previous.operationState.phase === 'Failed' && previous.operationState.message === message;
+  status.operationState = repeated ? previous.operationState : { phase: 'Failed', message, startedAt: when, finishedAt: when, revision: sha };
+  status.sync = { status: 'OutOfSync', revision: previous.sync?.revision };
+  await writeStatus(ctx, app, previous, status);
+  if (!repeated) {
+    ctx.log.warn({ revision: sha, errors: errors.length }, `sync failed: ${message}`);
+    void ctx.events.record(app, 'Warning', 'SyncFailed', `revision ${sha.slice(0, 7)}: ${message}`);
+    opts.onTransition?.(app, { type: 'sync.failed', revision: sha, message });
+  }
+  return requeueAfterMs !== undefined ? { requeueAfterMs } : undefined;
+}
+
+/** Server dry runs of every object; Invalid answers become errors with file, line and field. */
+async function dryRun(ctx: ReconcileContext, objects: readonly DesiredObject[], createdNamespaces: Set<string>, texts: Map<string, { text: string; lineOf(docLine: number, field: string): number | undefined }>): Promise<DesiredError[]> {
+  const errors: DesiredError[] = [];
+  await Promise.all(
+    objects.map(async (d) => {
+      try {
+        await ctx.client.patch(d.type, d.object.metadata.namespace, d.object.metadata.name!, d.object, 'apply', { fieldManager: FIELD_MANAGER, force: true, dryRun: true });
+      } catch (err) {
+        // A namespace this very sync creates does not exist yet: the object is judged when applied.
+        if (err instanceof NotFoundError && d.object.metadata.namespace && createdNamespaces.has(d.object.metadata.namespace)) return;
+        if (err instanceof InvalidError && err.causes?.length) {
+          for (const c of err.causes) {
+            const line = (c.field && texts.get(d.file)?.lineOf(d.line, c.field)) || d.line;
+            errors.push({ file: d.file, line, field: c.field, message: c.message });
+          }
+        } else {
+          errors.push({ file: d.file, line: d.line, message: (err as Error).message });
+        }
+      }
+    }),
+  );
+  return errors.sort((a, b) => a.file.localeCompare(b.file) || a.line - b.line);
+}
+
+async function apply(ctx: ReconcileContext, d: DesiredObject): Promise<KubeObject> {
+  return ctx.client.patch(d.type, d.object.metadata.namespace, d.object.metadata.name!, d.object, 'apply', { fieldManager: FIELD_MANAGER, force: true });
+}
+
+async function getLive(ctx: ReconcileContext, d: DesiredObject): Promise<KubeObject | undefined> {
+  try {
+    return await ctx.client.get(d.type, d.object.metadata.namespace, d.object.metadata.name!);
+  } catch (err) {
+    if (err instanceof NotFoundError) return undefined;
+    throw err;
+  }
+}
+
+async function ensureNamespace(ctx: ReconcileContext, name: string): Promise<void> {
+  try {
+    await ctx.client.get(NAMESPACES, undefined, name);
+  } catch (err) {
+    if (!(err instanceof NotFoundError)) throw err;
+    await ctx.client.create(NAMESPACES, { apiVersion: 'v1', kind: 'Namespace', metadata: { name } }).catch((e) => {
+      if (!(e instanceof AlreadyExistsError)) throw e;
+    });
+  }
+}
+
+/** Deletes what this Application applied earlier and git no longer has, in reverse sync order. */
+async function prune(ctx: ReconcileContext, app: AppRef, desired: readonly DesiredObject[]): Promise<void> {
+  const wanted = new Set(desired.map((d) => objectKey(d.object)));
+  const kinds = new Map(MANAGED_KINDS.map((t) => [`${t.group}/${t.resource}`, t]));
+  for (const d of desired) kinds.set(`${d.type.group}/${d.type.resource}`, d.type);
+  const stale: KubeObject[] = [];
+  for (const type of kinds.values()) {
+    const { items } = await ctx.client.list(type, { labelSelector: `${APP_LABEL}=${app.name}` });
+    for (const obj of items) {
+      const full = { ...obj, apiVersion: obj.apiVersion ?? `${type.group ? `${type.group}/` : ''}${type.version}`, kind: obj.kind ?? type.kind };
+      if (isManagedBy(full, app) && !wanted.has(objectKey(full)) && !full.metadata.deletionTimestamp) stale.push(full);
+    }
+  }
+  for (const obj of pruneOrder(stale)) {
+    const type = typeOf(obj)!;
+    try {
+      await ctx.client.delete(type, obj.metadata.namespace, obj.metadata.name!, { propagationPolicy: 'Background', preconditions: { uid: obj.metadata.uid } });
+      ctx.log.info({ object: objectKey(obj) }, 'pruned');
+      void ctx.events.record({ apiVersion: 'skiff.dev/v1alpha1', kind: 'Application', metadata: { name: app.name, namespace: app.namespace } }, 'Normal', 'Pruned', `${objectKey(obj)} is no longer in git`);
+    } catch (err) {
+      if (!(err instanceof NotFoundError)) throw err;
+    }
+  }
+}
+
+/** The desired objects in the order they are applied (by their objects' sync order). */
+function inSyncOrder(objects: readonly DesiredObject[]): DesiredObject[] {
+  const byObject = new Map(objects.map((d) => [d.object, d]));
+  return syncOrder(objects.map((d) => d.object)).map((o) => byObject.get(o)!);
+}
+
+/** Pods a Deployment's health depends on (crash loops), from the cache. */
+function relatedOf(obj: KubeObject, ctx: ReconcileContext): { pods?: KubeObject[] } {
+  if (obj.kind !== 'Deployment') return {};
+  const rsUids = new Set(ctx.cache(REPLICASETS).filter((rs) => rs.metadata.ownerReferences?.some((r) => r.controller && r.uid === obj.metadata.uid)).map((rs) => rs.metadata.uid));
+  return { pods: ctx.cache(PODS).filter((p) => p.metadata.ownerReferences?.some((r) => r.controller && rsUids.has(r.uid))) };
+}
+
+function appendHistory(history: HistoryEntry[], entry: Omit<HistoryEntry, 'id'>): HistoryEntry[] {
+  if (history.at(-1)?.revision === entry.revision) return history;
+  const id = (history.at(-1)?.id ?? 0) + 1;
+  return [...history, { id, ...entry }].slice(-HISTORY_LIMIT);
+}
+
+function markHealthy(status: ApplicationStatus, sha: string): void {
+  const last = status.history?.at(-1);
+  if (last && last.revision === sha && status.health?.status === 'Healthy' && status.sync?.status === 'Synced' && !last.healthy) {
+    status.history = [...status.history!.slice(0, -1), { ...last, healthy: true }];
+  }
+}
+
+function transitionsOfHealth(previous: ApplicationStatus, status: ApplicationStatus, app: KubeObject, opts: ApplicationControllerOptions): void {
+  const was = previous.health?.status;
+  const is = status.health?.status;
+  if (was === is) return;
+  if (is === 'Degraded') opts.onTransition?.(app, { type: 'health.degraded', revision: status.sync?.revision, message: status.health?.message ?? 'Degraded' });
+  if (is === 'Healthy' && was !== undefined) opts.onTransition?.(app, { type: 'health.healthy', revision: status.sync?.revision, message: status.health?.message ?? 'Healthy' });
+}
+
+/**
+ * autoRollback: a Degraded Application whose previous revision was Healthy gets a rollback
+ * commit in its repository (local repositories; once per degraded revision), which the next
+ * pass syncs like any commit.
+ */
+async function maybeRollBack(app: KubeObject, status: ApplicationStatus, opts: ApplicationControllerOptions, ctx: ReconcileContext): Promise<void> {
+  const spec = specOf(app);
+  if (!spec.syncPolicy?.autoRollback || status.health?.status !== 'Degraded') return;
+  const history = status.history ?? [];
+  const current = history.at(-1);
+  const previousGood = [...history.slice(0, -1)].reverse().find((h) => h.healthy);
+  if (!current || !previousGood || current.revision !== status.sync?.revision || current.healthy) return;
+  if (!localRepoPath(spec.source.repoURL)) return;
+  if ((app.metadata.annotations ?? {})['skiff.dev/auto-rolled-back'] === current.revision) return;
+  await ctx.client.patch(APPLICATIONS, app.metadata.namespace, app.metadata.name!, { metadata: { annotations: { 'skiff.dev/auto-rolled-back': current.revision } } });
+  const sha = await opts.sources.rollBack(spec, previousGood.revision);
+  ctx.log.warn({ from: current.revision, to: previousGood.revision, commit: sha }, 'degraded: rolled back by commit');
+  void ctx.events.record(app, 'Warning', 'AutoRollback', `revision ${current.revision.slice(0, 7)} is Degraded; committed ${sha.slice(0, 7)} to go back to ${previousGood.revision.slice(0, 7)}`);
+}
+
+function setCondition(status: ApplicationStatus, type: string, message: string, at: string): void {
+  const existing = status.conditions?.find((c) => c.type === type);
+  if (existing?.message === message) return;
+  status.conditions = [...(status.conditions ?? []).filter((c) => c.type !== type), { type, message, lastTransitionTime: at }];
+}
+
+function removeCondition(status: ApplicationStatus, type: string): void {
+  if (status.conditions?.some((c) => c.type === type)) status.conditions = status.conditions.filter((c) => c.type !== type);
+  if (status.conditions?.length === 0) delete status.conditions;
+}
+
+/** Writes the status when anything but the reconcile time changed. */
+async function writeStatus(ctx: ReconcileContext, app: KubeObject, previous: ApplicationStatus, status: ApplicationStatus): Promise<void> {
+  const strip = (s: ApplicationStatus) => JSON.stringify({ ...s, reconciledAt: undefined });
+  if (strip(previous) === strip(status)) return;
+  status.reconciledAt = rfc3339(ctx.now());
+  // A merge patch keeps what it does not mention: fields this pass dropped are sent as null.
+  const patch: Record<string, unknown> = { ...status };
+  for (const k of Object.keys(previous)) if (!(k in status)) patch[k] = null;
+  try {
+    await ctx.client.patch(APPLICATIONS, app.metadata.namespace, app.metadata.name!, { status: patch }, 'merge', { subresource: 'status' });
+  } catch (err) {
+    if (!(err instanceof NotFoundError)) throw err;
+  }
+}
+
+function show(v: unknown): string {
+  return v === undefined ? '<none>' : typeof v === 'string' ? v : JSON.stringify(v);
+}
+
+function rfc3339(d: Date): string {
+  return d.toISOString().replace(/\.\d{3}Z$/, 'Z');
+}

@@ -1,0 +1,60 @@
+import type { KubeObject } from '@skiff/apimachinery';
+
+export interface ApplicationSpec {
+  source: { repoURL: string; targetRevision?: string; path?: string };
+  destination: { namespace: string };
+  syncPolicy?: { automated?: { prune?: boolean; selfHeal?: boolean }; syncOptions?: string[]; autoRollback?: boolean };
+  refreshIntervalSeconds?: number;
+}
+
+export interface HealthStatus {
+  status: 'Healthy' | 'Progressing' | 'Degraded' | 'Suspended' | 'Missing' | 'Unknown';
+  message?: string;
+}
+
+export interface ResourceStatus {
+  group: string;
+  version: string;
+  kind: string;
+  namespace?: string;
+  name: string;
+  status: 'Synced' | 'OutOfSync';
+  health?: HealthStatus;
+  /** Fields that differ from git, while OutOfSync. */
+  diff?: string[];
+}
+
+export interface HistoryEntry {
+  id: number;
+  revision: string;
+  message: string;
+  author: string;
+  deployedAt: string;
+  /** Whether the revision was seen Healthy while it was live (autoRollback goes back to such a one). */
+  healthy?: boolean;
+}
+
+export interface ApplicationStatus {
+  sync?: { status: 'Synced' | 'OutOfSync' | 'Unknown'; revision?: string };
+  health?: HealthStatus;
+  operationState?: { phase: 'Running' | 'Succeeded' | 'Failed' | 'Error'; message: string; startedAt?: string; finishedAt?: string; revision?: string };
+  conditions?: { type: string; message: string; lastTransitionTime?: string }[];
+  resources?: ResourceStatus[];
+  history?: HistoryEntry[];
+  reconciledAt?: string;
+}
+
+export function specOf(app: KubeObject): ApplicationSpec {
+  return (app.spec ?? {}) as ApplicationSpec;
+}
+
+export function statusOf(app: KubeObject): ApplicationStatus {
+  return (app.status ?? {}) as ApplicationStatus;
+}
+
+/** A repo on this machine: a path, or a file:// URL. */
+export function localRepoPath(repoURL: string): string | undefined {
+  if (repoURL.startsWith('file://')) return decodeURIComponent(new URL(repoURL).pathname);
+  if (repoURL.startsWith('/') || repoURL.startsWith('./') || repoURL.startsWith('../')) return repoURL;
+  return undefined;
+}

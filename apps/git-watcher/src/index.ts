@@ -1,0 +1,6 @@
+export * from './applicationController.js';
+export * from './applicationSpec.js';
+export * from './desiredObjects.js';
+export * from './repoSources.js';
+export * from './startGitWatcher.js';
+export * from './tracking.js';

@@ -1,0 +1,65 @@
+import { readFileSync } from 'node:fs';
+import { Command, InvalidArgumentError } from 'commander';
+import { pino } from 'pino';
+import { Registry } from 'prom-client';
+import { serveMetrics } from '@skiff/controller-runtime';
+import { startGitWatcher } from './index.js';
+
+function int(name: string) {
+  return (v: string): number => {
+    if (!/^\d+$/.test(v)) throw new InvalidArgumentError(`${name} must be a non-negative integer`);
+    return Number(v);
+  };
+}
+
+const program = new Command()
+  .name('skiff-git-watcher')
+  .description('Skiff git watcher: syncs Applications from git (local repositories watched, remote ones fetched), prunes, self-heals')
+  .requiredOption('--server <url>', 'API server URL')
+  .requiredOption('--token <token>', 'bearer token')
+  .requiredOption('--cache-dir <dir>', 'where clones of remote repositories are kept')
+  .option('--redis-url <url>', 'Redis for the work queue', process.env.REDIS_URL ?? 'redis://127.0.0.1:6379')
+  .option('--queue-prefix <prefix>', 'BullMQ key prefix (one per cluster)', 'skiff')
+  .option('--refresh-ms <ms>', 'how often remote repositories are fetched when an Application does not say', int('--refresh-ms'), 60_000)
+  .option('--metrics-port <n>', 'serve Prometheus /metrics on this port (0 = any free port)', int('--metrics-port'))
+  .option('--ca-file <file>', 'CA certificate of the API server')
+  .option('--log-level <level>', 'pino log level', 'info');
+
+program.parse();
+const o = program.opts<{ server: string; token: string; cacheDir: string; redisUrl: string; queuePrefix: string; refreshMs: number; metricsPort?: number; caFile?: string; logLevel: string }>();
+const logger = pino({ level: o.logLevel, base: { component: 'git-watcher' } });
+
+try {
+  const registry = new Registry();
+  const watcher = await startGitWatcher({
+    server: o.server,
+    token: o.token,
+    ca: o.caFile ? readFileSync(o.caFile, 'utf8') : undefined,
+    redisUrl: o.redisUrl,
+    prefix: o.queuePrefix,
+    cacheDir: o.cacheDir,
+    defaultRefreshMs: o.refreshMs,
+    auth: process.env.SKIFF_GIT_USERNAME ? { username: process.env.SKIFF_GIT_USERNAME, password: process.env.SKIFF_GIT_PASSWORD ?? '' } : undefined,
+    registry,
+    log: logger,
+  });
+  const metricsServer = o.metricsPort !== undefined ? await serveMetrics(registry, o.metricsPort, logger) : undefined;
+  let stopping = false;
+  for (const sig of ['SIGTERM', 'SIGINT'] as const) {
+    process.on(sig, () => {
+      if (stopping) process.exit(1);
+      stopping = true;
+      logger.info({ signal: sig }, 'stopping');
+      Promise.all([watcher.stop(), metricsServer?.close()]).then(
+        () => process.exit(0),
+        (err: Error) => {
+          logger.error({ err: err.message }, 'stopping failed');
+          process.exit(1);
+        },
+      );
+    });
+  }
+} catch (err) {
+  logger.fatal({ err: (err as Error).message }, 'git watcher failed to start');
+  process.exit(1);
+}

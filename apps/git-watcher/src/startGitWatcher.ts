@@ -1,0 +1,74 @@
+import { ControllerManager } from '@skiff/controller-runtime';
+import { ApiClient } from '@skiff/kube-client';
+import { pino, type Logger } from 'pino';
+import { Registry } from 'prom-client';
+import { applicationController, type Transition } from './applicationController.js';
+import { RepoSources } from './repoSources.js';
+import type { KubeObject } from '@skiff/apimachinery';
+
+export interface GitWatcherOptions {
+  server?: string;
+  token?: string;
+  ca?: string;
+  client?: ApiClient;
+  redisUrl: string;
+  /** BullMQ key prefix: one per cluster (and per test run). */
+  prefix: string;
+  /** Clones of remote repositories (DATA_DIR/git-cache). */
+  cacheDir: string;
+  defaultRefreshMs?: number;
+  /** Credentials for remote repositories. */
+  auth?: { username: string; password: string };
+  log?: Logger;
+  registry?: Registry;
+  now?: () => Date;
+  resyncMs?: number;
+  onTransition?: (app: KubeObject, transition: Transition) => void;
+}
+
+export interface RunningGitWatcher {
+  registry: Registry;
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts the git watcher: the Application controller on the shared runner, fed by Application
+ * changes, by the objects Applications manage (self-heal, health) and by commits to local
+ * repositories (chokidar on their refs).
+ */
+export async function startGitWatcher(opts: GitWatcherOptions): Promise<RunningGitWatcher> {
+  const log = opts.log ?? pino({ level: 'info' });
+  const client = opts.client ?? new ApiClient({ server: required(opts.server, 'server'), token: required(opts.token, 'token'), ca: opts.ca, userAgent: 'skiff-git-watcher' });
+  const registry = opts.registry ?? new Registry();
+  const manager = new ControllerManager({ client, redisUrl: opts.redisUrl, prefix: opts.prefix, log, component: 'skiff-gitops', registry, now: opts.now, resyncMs: opts.resyncMs });
+  const sources = new RepoSources({
+    cacheDir: opts.cacheDir,
+    log,
+    defaultRefreshMs: opts.defaultRefreshMs,
+    auth: opts.auth,
+    onChange: (apps) => {
+      for (const app of apps) manager.enqueue('application', app);
+    },
+  });
+  manager.add(applicationController({ sources, onTransition: opts.onTransition }));
+  try {
+    await manager.start();
+  } catch (err) {
+    await manager.stop();
+    await sources.close();
+    throw err;
+  }
+  log.info({ prefix: opts.prefix }, 'git watcher started');
+  return {
+    registry,
+    async stop() {
+      await manager.stop();
+      await sources.close();
+    },
+  };
+}
+
+function required(v: string | undefined, name: string): string {
+  if (!v) throw new Error(`startGitWatcher: ${name} is required`);
+  return v;
+}
