@@ -15,10 +15,54 @@ export interface ApplicationControllerOptions {
   onTransition?: (app: KubeObject, transition: Transition) => void;
 }
 
-export type Transition =
-  | { type: 'sync.succeeded' | 'sync.failed'; revision: string; message: string }
-  | { type: 'health.degraded' | 'health.healthy'; revision?: string; message: string }
-  | { type: 'drift.corrected'; revision?: string; message: string };
+/** The notification events status webhooks subscribe to (Webhook spec.events). */
+export type TransitionType =
+  | 'sync.succeeded'
+  | 'sync.failed'
+  | 'health.degraded'
+  | 'health.healthy'
+  | 'rollout.started'
+  | 'rollout.completed'
+  | 'rollout.failed'
+  | 'drift.corrected';
+
+export interface Transition {
+  type: TransitionType;
+  revision?: string;
+  message: string;
+  commit?: { message: string; author: string };
+  /** e.g. "2/4 updated, 1 available" */
+  rolloutProgress?: string;
+}
+
+const REASONS: Record<TransitionType, { reason: string; type: 'Normal' | 'Warning' }> = {
+  'sync.succeeded': { reason: 'Synced', type: 'Normal' },
+  'sync.failed': { reason: 'SyncFailed', type: 'Warning' },
+  'health.degraded': { reason: 'HealthDegraded', type: 'Warning' },
+  'health.healthy': { reason: 'HealthHealthy', type: 'Normal' },
+  'rollout.started': { reason: 'RolloutStarted', type: 'Normal' },
+  'rollout.completed': { reason: 'RolloutCompleted', type: 'Normal' },
+  'rollout.failed': { reason: 'RolloutFailed', type: 'Warning' },
+  'drift.corrected': { reason: 'DriftCorrected', type: 'Normal' },
+};
+
+/**
+ * Records a transition as a Kubernetes Event on the Application, its details in annotations
+ * (`skiff.dev/event` names the webhook event type): the Event in the store is what the webhook
+ * worker delivers, so nothing is lost when a process or Redis goes away.
+ */
+function notify(ctx: ReconcileContext, app: KubeObject, t: Transition, opts: ApplicationControllerOptions): void {
+  const { reason, type } = REASONS[t.type];
+  const annotations: Record<string, string> = { 'skiff.dev/event': t.type, 'skiff.dev/application': `${app.metadata.namespace}/${app.metadata.name}` };
+  if (t.revision) annotations['skiff.dev/revision'] = t.revision;
+  if (t.commit) {
+    annotations['skiff.dev/commit-message'] = t.commit.message;
+    annotations['skiff.dev/commit-author'] = t.commit.author;
+  }
+  if (t.rolloutProgress) annotations['skiff.dev/rollout-progress'] = t.rolloutProgress;
+  void ctx.events.record(app, type, reason, t.message, annotations);
+  opts.onTransition?.(app, t);
+}
 
 /**
  * The Application controller: each pass reads the Application's revision from git, and
@@ -114,8 +158,7 @@ export async function reconcileApplication(ref: ObjectRef, ctx: ReconcileContext
     status.operationState = { phase: 'Succeeded', message: `successfully synced (all ${desired.objects.length} objects applied)`, startedAt, finishedAt: now(), revision: sha };
     status.history = appendHistory(previous.history ?? [], { revision: sha, message: info.message, author: info.author, deployedAt: now() });
     ctx.log.info({ revision: sha, objects: desired.objects.length }, 'synced');
-    void ctx.events.record(app, 'Normal', 'Synced', `synced to ${sha.slice(0, 7)}: ${info.message}`);
-    opts.onTransition?.(app, { type: 'sync.succeeded', revision: sha, message: info.message });
+    notify(ctx, app, { type: 'sync.succeeded', revision: sha, message: `synced to ${sha.slice(0, 7)}: ${info.message}`, commit: info }, opts);
   }
 
   // 3. Compare with the live state; self-heal and prune what drifted.
@@ -148,8 +191,7 @@ export async function reconcileApplication(ref: ObjectRef, ctx: ReconcileContext
   if (automated && alreadyLive && spec.syncPolicy?.automated?.prune) await prune(ctx, appRef, desired.objects);
   for (const e of events) {
     ctx.log.info({ drift: e }, 'drift corrected');
-    void ctx.events.record(app, 'Normal', 'DriftCorrected', e);
-    opts.onTransition?.(app, { type: 'drift.corrected', revision: sha, message: e });
+    notify(ctx, app, { type: 'drift.corrected', revision: sha, message: e }, opts);
   }
 
   // 4. Status.
@@ -159,7 +201,8 @@ export async function reconcileApplication(ref: ObjectRef, ctx: ReconcileContext
   const health = worstHealth(healths) as HealthStatus;
   status.health = health;
   markHealthy(status, sha);
-  transitionsOfHealth(previous, status, app, opts);
+  transitionsOfHealth(previous, status, app, opts, ctx);
+  rolloutTransitions(previous, status, app, opts, ctx);
   await writeStatus(ctx, app, previous, status);
   await maybeRollBack(app, status, opts, ctx);
   return source.requeueAfterMs !== undefined ? { requeueAfterMs: source.requeueAfterMs } : undefined;
@@ -176,8 +219,7 @@ async function fail(ctx: ReconcileContext, app: KubeObject, previous: Applicatio
   await writeStatus(ctx, app, previous, status);
   if (!repeated) {
     ctx.log.warn({ revision: sha, errors: errors.length }, `sync failed: ${message}`);
-    void ctx.events.record(app, 'Warning', 'SyncFailed', `revision ${sha.slice(0, 7)}: ${message}`);
-    opts.onTransition?.(app, { type: 'sync.failed', revision: sha, message });
+    notify(ctx, app, { type: 'sync.failed', revision: sha, message: `revision ${sha.slice(0, 7)}: ${message}` }, opts);
   }
   return requeueAfterMs !== undefined ? { requeueAfterMs } : undefined;
 }
@@ -281,12 +323,35 @@ function markHealthy(status: ApplicationStatus, sha: string): void {
   }
 }
 
-function transitionsOfHealth(previous: ApplicationStatus, status: ApplicationStatus, app: KubeObject, opts: ApplicationControllerOptions): void {
+function transitionsOfHealth(previous: ApplicationStatus, status: ApplicationStatus, app: KubeObject, opts: ApplicationControllerOptions, ctx: ReconcileContext): void {
   const was = previous.health?.status;
   const is = status.health?.status;
   if (was === is) return;
-  if (is === 'Degraded') opts.onTransition?.(app, { type: 'health.degraded', revision: status.sync?.revision, message: status.health?.message ?? 'Degraded' });
-  if (is === 'Healthy' && was !== undefined) opts.onTransition?.(app, { type: 'health.healthy', revision: status.sync?.revision, message: status.health?.message ?? 'Healthy' });
+  const revision = status.sync?.revision;
+  if (is === 'Degraded') notify(ctx, app, { type: 'health.degraded', revision, message: `health is Degraded: ${status.health?.message ?? ''}`.trim() }, opts);
+  if (is === 'Healthy' && was !== undefined) notify(ctx, app, { type: 'health.healthy', revision, message: 'health is Healthy' }, opts);
+}
+
+/**
+ * Rollouts of the Deployments an Application manages, from their health between passes:
+ * Healthy (or new) -> Progressing is a rollout starting; Progressing -> Healthy, one completing;
+ * -> Degraded while Progressing (a deadline exceeded, crash-looping new pods), one failing.
+ */
+function rolloutTransitions(previous: ApplicationStatus, status: ApplicationStatus, app: KubeObject, opts: ApplicationControllerOptions, ctx: ReconcileContext): void {
+  const key = (r: ResourceStatus) => `${r.group}/${r.kind}/${r.namespace ?? ''}/${r.name}`;
+  const before = new Map((previous.resources ?? []).map((r) => [key(r), r]));
+  for (const r of status.resources ?? []) {
+    if (r.kind !== 'Deployment') continue;
+    const was = before.get(key(r))?.health?.status;
+    const is = r.health?.status;
+    if (was === is) continue;
+    const revision = status.sync?.revision;
+    const name = `${r.namespace}/${r.name}`;
+    const progress = r.health?.message;
+    if (is === 'Progressing' && was !== 'Progressing') notify(ctx, app, { type: 'rollout.started', revision, message: `rollout of Deployment ${name} started`, rolloutProgress: progress }, opts);
+    else if (is === 'Healthy' && was === 'Progressing') notify(ctx, app, { type: 'rollout.completed', revision, message: `rollout of Deployment ${name} completed` }, opts);
+    else if (is === 'Degraded' && was === 'Progressing') notify(ctx, app, { type: 'rollout.failed', revision, message: `rollout of Deployment ${name} failed: ${progress ?? ''}`.trim(), rolloutProgress: progress }, opts);
+  }
 }
 
 /**

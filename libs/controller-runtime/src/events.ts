@@ -21,14 +21,15 @@ export class EventRecorder {
     private readonly now: () => Date = () => new Date(),
   ) {}
 
-  async record(obj: KubeObject, type: 'Normal' | 'Warning', reason: string, message: string): Promise<void> {
+  /** `annotations` carry machine-readable details (Flux's event metadata), e.g. the revision. */
+  async record(obj: KubeObject, type: 'Normal' | 'Warning', reason: string, message: string, annotations?: Record<string, string>): Promise<void> {
     const at = rfc3339(this.now());
     const namespace = obj.metadata.namespace ?? 'default';
     const event: KubeObject = {
       apiVersion: 'v1',
       kind: 'Event',
       // The object's name is cut so that name + '.' + 16 hex digits fits a DNS subdomain (253).
-      metadata: { name: `${(obj.metadata.name ?? '').slice(0, 236)}.${randomBytes(8).toString('hex')}`, namespace },
+      metadata: { name: `${(obj.metadata.name ?? '').slice(0, 236)}.${randomBytes(8).toString('hex')}`, namespace, ...(annotations ? { annotations } : {}) },
       involvedObject: {
         apiVersion: obj.apiVersion,
         kind: obj.kind,

@@ -56,7 +56,7 @@ export function nodeLifecycleController(config: ControllerConfig): Controller {
         const conditions = unknownNodeConditions(node, at);
         if (conditions) {
           node = await ctx.client.patch(NODES, undefined, ref.name, { metadata: { resourceVersion: node.metadata.resourceVersion }, status: { conditions } }, 'merge', { subresource: 'status' });
-          await ctx.events.record(node, 'Normal', 'NodeNotReady', `Node ${ref.name} status is now: NodeNotReady`);
+          await ctx.events.record(node, 'Normal', 'NodeNotReady', `Node ${ref.name} status is now: NodeNotReady`, { 'skiff.dev/event': 'node.notready' });
         }
       }
 
