@@ -11,6 +11,8 @@ const HISTORY_LIMIT = 10;
 
 export interface ApplicationControllerOptions {
   sources: RepoSources;
+  /** Observes how long each sync of a new revision took, by result (success, failed). */
+  syncDuration?: { observe(labels: { result: string }, seconds: number): void };
   /** Called on each status transition worth telling the outside world (status webhooks). */
   onTransition?: (app: KubeObject, transition: Transition) => void;
 }
@@ -148,13 +150,16 @@ export async function reconcileApplication(ref: ObjectRef, ctx: ReconcileContext
   const events: string[] = [];
   if (automated && !alreadyLive) {
     const startedAt = now();
+    const t0 = performance.now();
     const created = namespacesCreatedBy(desired.objects, spec.destination.namespace, options.get('CreateNamespace') === 'true');
     const invalid = await dryRun(ctx, desired.objects, created, read.ok ? read.texts : new Map());
+    if (invalid.length) opts.syncDuration?.observe({ result: 'failed' }, (performance.now() - t0) / 1000);
     if (invalid.length) return fail(ctx, app, previous, status, sha, invalid, opts, source.requeueAfterMs);
     if (options.get('CreateNamespace') === 'true') await ensureNamespace(ctx, spec.destination.namespace);
     for (const d of inSyncOrder(desired.objects)) live.set(objectKey(d.object), await apply(ctx, d));
     if (spec.syncPolicy?.automated?.prune) await prune(ctx, appRef, desired.objects);
     const info = await opts.sources.commit(source, sha);
+    opts.syncDuration?.observe({ result: 'success' }, (performance.now() - t0) / 1000);
     status.operationState = { phase: 'Succeeded', message: `successfully synced (all ${desired.objects.length} objects applied)`, startedAt, finishedAt: now(), revision: sha };
     status.history = appendHistory(previous.history ?? [], { revision: sha, message: info.message, author: info.author, deployedAt: now() });
     ctx.log.info({ revision: sha, objects: desired.objects.length }, 'synced');

@@ -1,7 +1,7 @@
 import { ControllerManager } from '@skiff/controller-runtime';
 import { ApiClient } from '@skiff/kube-client';
 import { pino, type Logger } from 'pino';
-import { Registry } from 'prom-client';
+import { Histogram, Registry } from 'prom-client';
 import { applicationController, type Transition } from './applicationController.js';
 import { RepoSources } from './repoSources.js';
 import type { KubeObject } from '@skiff/apimachinery';
@@ -50,7 +50,14 @@ export async function startGitWatcher(opts: GitWatcherOptions): Promise<RunningG
       for (const app of apps) manager.enqueue('application', app);
     },
   });
-  manager.add(applicationController({ sources, onTransition: opts.onTransition }));
+  const syncDuration = new Histogram({
+    name: 'skiff_sync_duration_seconds',
+    help: 'Time to validate and apply a new revision of an Application, by result',
+    labelNames: ['result'],
+    buckets: [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+    registers: [registry],
+  });
+  manager.add(applicationController({ sources, onTransition: opts.onTransition, syncDuration }));
   try {
     await manager.start();
   } catch (err) {
