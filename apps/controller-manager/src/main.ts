@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { Command, InvalidArgumentError } from 'commander';
 import { pino } from 'pino';
 import { Registry } from 'prom-client';
-import { serveMetrics } from '@skiff/controller-runtime';
+import { serveMetrics, stopOnSignals } from '@skiff/controller-runtime';
 import { CONTROLLERS, DEFAULT_CONFIG, startControllerManager } from './index.js';
 
 function int(name: string) {
@@ -50,21 +50,7 @@ try {
     log: logger,
   });
   const metricsServer = o.metricsPort !== undefined ? await serveMetrics(registry, o.metricsPort, logger) : undefined;
-  let stopping = false;
-  for (const sig of ['SIGTERM', 'SIGINT'] as const) {
-    process.on(sig, () => {
-      if (stopping) process.exit(1);
-      stopping = true;
-      logger.info({ signal: sig }, 'stopping');
-      Promise.all([cm.stop(), metricsServer?.close()]).then(
-        () => process.exit(0),
-        (err: Error) => {
-          logger.error({ err: err.message }, 'stopping failed');
-          process.exit(1);
-        },
-      );
-    });
-  }
+  stopOnSignals(logger, () => cm.stop(), () => metricsServer?.close());
 } catch (err) {
   logger.fatal({ err: (err as Error).message }, 'controller manager failed to start');
   process.exit(1);

@@ -1,5 +1,5 @@
 import { collectDefaultMetrics, Gauge, Registry } from 'prom-client';
-import { serveMetrics } from '@skiff/controller-runtime';
+import { serveMetrics, stopOnSignals } from '@skiff/controller-runtime';
 import { DNS_SERVICE_IP } from '@skiff/apimachinery';
 import { readFileSync } from 'node:fs';
 import { Command, InvalidArgumentError } from 'commander';
@@ -111,21 +111,7 @@ try {
     new Gauge({ name: 'skiff_node_info', help: 'The node this agent is, and its isolation', labelNames: ['node', 'isolation'], registers: [registry] }).set({ node: agent.nodeName, isolation: agent.isolation }, 1);
     metricsServer = await serveMetrics(registry, o.metricsPort, logger);
   }
-  let stopping = false;
-  for (const sig of ['SIGTERM', 'SIGINT'] as const) {
-    process.on(sig, () => {
-      if (stopping) process.exit(1);
-      stopping = true;
-      logger.info({ signal: sig }, 'stopping');
-      Promise.all([agent.close(), metricsServer?.close()]).then(
-        () => process.exit(0),
-        (err: Error) => {
-          logger.error({ err: err.message }, 'stopping failed');
-          process.exit(1);
-        },
-      );
-    });
-  }
+  stopOnSignals(logger, () => agent.close(), () => metricsServer?.close());
 } catch (err) {
   logger.fatal({ err: (err as Error).message }, 'node agent failed to start');
   process.exit(1);

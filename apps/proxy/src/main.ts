@@ -3,7 +3,7 @@ import { Command, InvalidArgumentError } from 'commander';
 import { pino } from 'pino';
 import { Registry } from 'prom-client';
 import { DNS_SERVICE_IP } from '@skiff/apimachinery';
-import { serveMetrics } from '@skiff/controller-runtime';
+import { serveMetrics, stopOnSignals } from '@skiff/controller-runtime';
 import { startProxy } from './index.js';
 
 function int(name: string) {
@@ -42,21 +42,7 @@ try {
     log: logger,
   });
   const metricsServer = o.metricsPort !== undefined ? await serveMetrics(registry, o.metricsPort, logger) : undefined;
-  let stopping = false;
-  for (const sig of ['SIGTERM', 'SIGINT'] as const) {
-    process.on(sig, () => {
-      if (stopping) process.exit(1);
-      stopping = true;
-      logger.info({ signal: sig }, 'stopping');
-      Promise.all([proxy.close(), metricsServer?.close()]).then(
-        () => process.exit(0),
-        (err: Error) => {
-          logger.error({ err: err.message }, 'stopping failed');
-          process.exit(1);
-        },
-      );
-    });
-  }
+  stopOnSignals(logger, () => proxy.close(), () => metricsServer?.close());
 } catch (err) {
   logger.fatal({ err: (err as Error).message }, 'proxy failed to start');
   process.exit(1);

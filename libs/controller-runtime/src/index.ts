@@ -3,3 +3,4 @@ export * from './events.js';
 export * from './manager.js';
 export * from './metrics.js';
 export * from './metricsServer.js';
+export * from './processLifecycle.js';
