@@ -6,6 +6,7 @@
  * (case-insensitive), e.g. `npm run bench -- pod`.
  */
 import { apiBench } from './api.js';
+import { gitopsBench } from './gitops.js';
 import { podStartupBench } from './podStartup.js';
 import { proxyBench } from './proxy.js';
 import { schedulerBench } from './scheduler.js';
@@ -15,6 +16,7 @@ const sections: [string, () => Promise<void>][] = [
   ['Scheduler', schedulerBench],
   ['Pod startup latency', podStartupBench],
   ['Service proxy', proxyBench],
+  ['GitOps', gitopsBench],
 ];
 
 const filters = process.argv.slice(2).map((a) => a.toLowerCase());

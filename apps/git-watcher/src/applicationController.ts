@@ -283,8 +283,8 @@ async function prune(ctx: ReconcileContext, app: AppRef, desired: readonly Desir
   const kinds = new Map(MANAGED_KINDS.map((t) => [`${t.group}/${t.resource}`, t]));
   for (const d of desired) kinds.set(`${d.type.group}/${d.type.resource}`, d.type);
   const stale: KubeObject[] = [];
-  for (const type of kinds.values()) {
-    const { items } = await ctx.client.list(type, { labelSelector: `${APP_LABEL}=${app.name}` });
+  const lists = await Promise.all([...kinds.values()].map(async (type) => ({ type, items: (await ctx.client.list(type, { labelSelector: `${APP_LABEL}=${app.name}` })).items })));
+  for (const { type, items } of lists) {
     for (const obj of items) {
       const full = { ...obj, apiVersion: obj.apiVersion ?? `${type.group ? `${type.group}/` : ''}${type.version}`, kind: obj.kind ?? type.kind };
       if (isManagedBy(full, app) && !wanted.has(objectKey(full)) && !full.metadata.deletionTimestamp) stale.push(full);
