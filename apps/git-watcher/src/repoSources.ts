@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { watch, type FSWatcher } from 'chokidar';
 import { cloneOrFetch, commitInfo, lineOfField, parseManifests, readManifestsAtCommit, refsPathsToWatch, resolveRevision, revertTo } from '@skiff/gitops';
 import type { Logger } from 'pino';
@@ -133,13 +135,14 @@ export class RepoSources {
 
   private watchLocal(app: AppRef, gitdir: string, ref: string): void {
     const appKey = `${app.namespace}/${app.name}`;
-    const id = `${gitdir}#${ref}`;
+    const branch = branchOfHead(gitdir, ref);
+    const id = `${gitdir}#${branch}`;
     if (this.appWatch.get(appKey) === id) return;
     this.forget(app);
     let w = this.watchers.get(id);
     if (!w) {
       const apps = new Set<string>();
-      const watcher = watch(refsPathsToWatch(gitdir, ref), { ignoreInitial: true, depth: 3 });
+      const watcher = watch(refsPathsToWatch(gitdir, branch), { ignoreInitial: true, depth: 3 });
       const fire = () => this.opts.onChange([...apps].map((k) => ({ namespace: k.split('/')[0], name: k.split('/')[1] })));
       watcher.on('add', fire).on('change', fire).on('unlink', fire);
       watcher.on('error', (err) => this.opts.log.warn({ gitdir, err: (err as Error).message }, 'watching refs failed'));
@@ -148,5 +151,21 @@ export class RepoSources {
     }
     w.apps.add(appKey);
     this.appWatch.set(appKey, id);
+  }
+}
+
+/**
+ * The branch whose ref moves when `ref` moves. A commit on the checked-out branch rewrites
+ * refs/heads/<branch>, not the HEAD file, so following HEAD means watching the branch HEAD points
+ * to (HEAD is watched too: a checkout changes it, and the next pass watches the new branch).
+ * A detached HEAD is the file itself.
+ */
+function branchOfHead(gitdir: string, ref: string): string {
+  if (ref !== 'HEAD') return ref;
+  try {
+    const m = /^ref: refs\/heads\/(.+)$/m.exec(readFileSync(join(gitdir, 'HEAD'), 'utf8'));
+    return m ? m[1].trim() : ref;
+  } catch {
+    return ref;
   }
 }
