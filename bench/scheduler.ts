@@ -33,7 +33,8 @@ export async function schedulerBench(): Promise<void> {
   const prefix = `skiff-bench-${randomBytes(4).toString('hex')}`;
   const server = await startApiServer({ databaseUrl: db.url, port: 0, tokens: { [TOKEN]: { name: 'bench', groups: ['system:masters'] } }, logger: pino({ level: 'silent' }) });
   const client = new ApiClient({ server: server.url, token: TOKEN });
-  const start = (phase: string) => startScheduler({ client, redisUrl, prefix: `${prefix}-${phase}`, log: pino({ level: 'silent' }) });
+  const concurrency = Number(process.env.BENCH_SCHEDULER_CONCURRENCY ?? 64);
+  const start = (phase: string) => startScheduler({ client, redisUrl, prefix: `${prefix}-${phase}`, concurrency, log: pino({ level: 'silent' }) });
   let scheduler: RunningScheduler | undefined;
   try {
     await rate(NODES, 8, (i) => createReadyNode(client, `node-${String(i).padStart(3, '0')}`));

@@ -21,7 +21,7 @@ const program = new Command()
   .option('--queue-prefix <prefix>', 'BullMQ key prefix (one per cluster)', 'skiff')
   .option('--metrics-port <n>', 'serve Prometheus /metrics on this port (0 = any free port)', int('--metrics-port'))
   .option('--ca-file <file>', 'CA certificate of the API server')
-  .option('--concurrency <n>', 'bindings in flight at once', int('--concurrency'), 16)
+  .option('--concurrency <n>', 'bindings in flight at once', int('--concurrency'), 64)
   .option('--log-level <level>', 'pino log level', 'info');
 
 program.parse();

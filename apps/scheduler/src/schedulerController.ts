@@ -140,7 +140,7 @@ export function schedulerController(opts: SchedulerControllerOptions): Controlle
     // Bound, finished and terminating pods (and other schedulers' pods) never need this one:
     // binding a pod does not queue it again.
     filter: (pod) => needsScheduling(pod, schedulerName),
-    concurrency: opts.concurrency ?? 16,
+    concurrency: opts.concurrency ?? 64,
     watches: [
       {
         type: PODS,

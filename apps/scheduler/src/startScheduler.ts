@@ -20,7 +20,7 @@ export interface SchedulerOptions {
   prefix: string;
   log?: Logger;
   registry?: Registry;
-  /** Bindings in flight at once (default 16). */
+  /** Bindings in flight at once (default 64). */
   concurrency?: number;
   schedulerName?: string;
   profile?: Profile;
