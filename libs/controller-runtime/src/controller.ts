@@ -44,6 +44,11 @@ export interface Controller {
   concurrency?: number;
   /** Every key of the `for` kind is reconciled at least this often. */
   resyncMs?: number;
+  /**
+   * Backoff of a failing key: `baseMs * 2^(attempt-1)`, capped at `maxMs`, for `attempts` tries
+   * (default 100 ms, 30 s, 1000). A key whose tries run out is queued again by the next resync.
+   */
+  retry?: { baseMs?: number; maxMs?: number; attempts?: number };
   reconcile(ref: ObjectRef, ctx: ReconcileContext): Promise<ReconcileResult | void>;
 }
 

@@ -26,6 +26,7 @@ export interface ManagerOptions {
 
 const RETRY_BASE_MS = 100;
 const RETRY_MAX_MS = 30_000;
+const RETRY_ATTEMPTS = 1000;
 
 /**
  * Runs controllers: shared informers feed keys into one BullMQ queue per controller (job id = key,
@@ -176,13 +177,14 @@ class ControllerRunner {
   private async add(key: string): Promise<void> {
     try {
       await this.manager.redis.set(this.dirtyKey(key), '1', 'EX', 3600);
-      await this.queue!.add('reconcile', { key }, { jobId: jobId(key), removeOnComplete: true, removeOnFail: true, attempts: 1000, backoff: { type: 'capped' } });
+      await this.queue!.add('reconcile', { key }, { jobId: jobId(key), removeOnComplete: true, removeOnFail: true, attempts: this.controller.retry?.attempts ?? RETRY_ATTEMPTS, backoff: { type: 'capped' } });
     } catch (err) {
       this.opts.log.warn({ controller: this.controller.name, key, err: (err as Error).message }, 'enqueue failed; the next resync will retry');
     }
   }
 
   async start(): Promise<void> {
+    const { retry } = this.controller;
     this.workerConnection = this.manager.redis.duplicate();
     this.queue = new Queue(this.queueName, { connection: this.manager.redis, prefix: this.opts.prefix });
     this.worker = new Worker(this.queueName, (job) => this.process(job), {
@@ -191,7 +193,7 @@ class ControllerRunner {
       concurrency: this.controller.concurrency ?? 4,
       lockDuration: this.opts.lockDurationMs ?? 5000,
       stalledInterval: this.opts.lockDurationMs ?? 5000,
-      settings: { backoffStrategy: (attempts: number) => Math.min(RETRY_BASE_MS * 2 ** Math.max(0, attempts - 1), RETRY_MAX_MS) },
+      settings: { backoffStrategy: (attempts: number) => Math.min((retry?.baseMs ?? RETRY_BASE_MS) * 2 ** Math.max(0, attempts - 1), retry?.maxMs ?? RETRY_MAX_MS) },
     });
     this.worker.on('error', (err) => this.opts.log.warn({ controller: this.controller.name, err: err.message }, 'worker error'));
     this.worker.on('completed', (job: Job) => void this.afterRun(job.data.key as string));

@@ -1,0 +1,60 @@
+import { readFileSync } from 'node:fs';
+import { Command, InvalidArgumentError } from 'commander';
+import { pino } from 'pino';
+import { Registry } from 'prom-client';
+import { serveMetrics } from '@skiff/controller-runtime';
+import { startNotifier } from './index.js';
+
+function int(name: string) {
+  return (v: string): number => {
+    if (!/^\d+$/.test(v)) throw new InvalidArgumentError(`${name} must be a non-negative integer`);
+    return Number(v);
+  };
+}
+
+const program = new Command()
+  .name('skiff-notifier')
+  .description('Skiff notifier: posts sync, health, rollout, drift and node events to Webhooks, signed, in order per Application')
+  .requiredOption('--server <url>', 'API server URL')
+  .requiredOption('--token <token>', 'bearer token')
+  .option('--ca-file <file>', 'CA certificate of the API server')
+  .option('--redis-url <url>', 'Redis for the work queue', process.env.REDIS_URL ?? 'redis://127.0.0.1:6379')
+  .option('--queue-prefix <prefix>', 'BullMQ key prefix (one per cluster)', 'skiff')
+  .option('--metrics-port <n>', 'serve Prometheus /metrics on this port (0 = any free port)', int('--metrics-port'))
+  .option('--log-level <level>', 'pino log level', 'info');
+
+program.parse();
+const o = program.opts<{ server: string; token: string; caFile?: string; redisUrl: string; queuePrefix: string; metricsPort?: number; logLevel: string }>();
+const logger = pino({ level: o.logLevel, base: { component: 'notifier' } });
+
+try {
+  const registry = new Registry();
+  const notifier = await startNotifier({
+    server: o.server,
+    token: o.token,
+    ca: o.caFile ? readFileSync(o.caFile, 'utf8') : undefined,
+    redisUrl: o.redisUrl,
+    prefix: o.queuePrefix,
+    registry,
+    log: logger,
+  });
+  const metricsServer = o.metricsPort !== undefined ? await serveMetrics(registry, o.metricsPort, logger) : undefined;
+  let stopping = false;
+  for (const sig of ['SIGTERM', 'SIGINT'] as const) {
+    process.on(sig, () => {
+      if (stopping) process.exit(1);
+      stopping = true;
+      logger.info({ signal: sig }, 'stopping');
+      Promise.all([notifier.stop(), metricsServer?.close()]).then(
+        () => process.exit(0),
+        (err: Error) => {
+          logger.error({ err: err.message }, 'stopping failed');
+          process.exit(1);
+        },
+      );
+    });
+  }
+} catch (err) {
+  logger.fatal({ err: (err as Error).message }, 'notifier failed to start');
+  process.exit(1);
+}
