@@ -5,6 +5,7 @@ import { anyOf, staticTokens, type Authenticator, type Principal } from './auth.
 import { secretTokenAuthenticator } from './tokenSecrets.js';
 import { ensureSystemNamespaces } from './bootstrap.js';
 import { buildServer } from './server.js';
+import { prepareStatusPage } from './statusPageAssets.js';
 
 export { staticTokens, type Authenticator, type Principal } from './auth.js';
 export { buildServer } from './server.js';
@@ -31,6 +32,10 @@ export interface ApiServerOptions {
   serviceClusterIpRange?: string;
   /** The shared secret git hosts sign `POST /hooks/git` deliveries with; unset refuses them all. */
   gitWebhookSecret?: string;
+  /** Build the status page at start-up when it is missing or stale (default true). */
+  buildStatusPage?: boolean;
+  /** How often `/status/stream` sends a heartbeat comment (default 15 s). */
+  statusHeartbeatMs?: number;
 }
 
 export interface RunningApiServer {
@@ -54,7 +59,11 @@ export async function startApiServer(opts: ApiServerOptions): Promise<RunningApi
     }));
   await ensureSystemNamespaces(store);
   const authenticator = opts.authenticator ?? anyOf(staticTokens(opts.tokens ?? {}), secretTokenAuthenticator(store));
-  const { app } = await buildServer({ store, authenticator, logger, bookmarkIntervalMs: opts.bookmarkIntervalMs, tls: opts.tls, namespaceFinalizer: opts.namespaceFinalizer, serviceClusterIpRange: opts.serviceClusterIpRange, gitWebhookSecret: opts.gitWebhookSecret });
+  const statusPageDir = await prepareStatusPage(logger, opts.buildStatusPage ?? true);
+  const { app } = await buildServer({
+    store, authenticator, logger, bookmarkIntervalMs: opts.bookmarkIntervalMs, tls: opts.tls, namespaceFinalizer: opts.namespaceFinalizer,
+    serviceClusterIpRange: opts.serviceClusterIpRange, gitWebhookSecret: opts.gitWebhookSecret, statusPageDir, statusHeartbeatMs: opts.statusHeartbeatMs,
+  });
   await app.listen({ host: opts.host ?? '127.0.0.1', port: opts.port ?? 6443 });
   const port = (app.server.address() as AddressInfo).port;
   const host = opts.host && opts.host !== '0.0.0.0' ? opts.host : '127.0.0.1';

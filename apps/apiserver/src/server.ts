@@ -21,7 +21,6 @@ import { authenticate, type Authenticator, type Principal } from './auth.js';
 import { authorize, authorizePodAccess, nodeNameOf, type Verb } from './authorizer.js';
 import { proxyPodLog } from './podLogs.js';
 import { decodeProtobufObject } from './protobuf.js';
-import { renderStatusPage } from './statusPage.js';
 import { keyOf } from './objects.js';
 import { decodeBody, patchTypeOf, requireObject } from './body.js';
 import { apiGroup, apiGroupList, apiResourceList, coreVersions, VERSION_INFO } from './discovery.js';
@@ -32,6 +31,10 @@ import { Rest, type DeleteOptions, type ListPage } from './rest.js';
 import { expiredStatus, WatchHub } from './watch.js';
 import { NamespaceFinalizer } from './namespaceFinalizer.js';
 import { GIT_WEBHOOK_PATH, gitWebhookRoutes } from './gitWebhook.js';
+import { ApiMetrics } from './metrics.js';
+import { authenticateStatusRequest, isStatusPath, redactToken, STATUS_TOKEN_COOKIE } from './statusAccess.js';
+import { statusPageRoutes } from './statusPageAssets.js';
+import { serveStatusStream, STATUS_STREAM_PATH } from './statusStream.js';
 
 export interface ServerOptions {
   store: Store;
@@ -54,21 +57,21 @@ export interface ServerOptions {
   serviceClusterIpRange?: string;
   /** The shared secret `POST /hooks/git` verifies deliveries with; unset refuses them all. */
   gitWebhookSecret?: string;
+  /** The built status page (apps/status-page/dist); unset, `/` answers 503 "not built". */
+  statusPageDir?: string;
+  /** How often `/status/stream` sends a heartbeat comment (default 15 s). */
+  statusHeartbeatMs?: number;
 }
 
 /** `/hooks/git` authenticates its callers (git hosts) by the webhook secret instead of a token. */
 const PUBLIC_PATHS = new Set(['/healthz', '/readyz', '/livez', '/version', GIT_WEBHOOK_PATH]);
-/** Read-only pages anyone on this machine may see without a token. */
-const LOOPBACK_PATHS = new Set(['/']);
-
-function isLoopback(address: string | undefined): boolean {
-  return !!address && (address.startsWith('127.') || address === '::1' || address.startsWith('::ffff:127.'));
-}
-
 declare module 'fastify' {
   interface FastifyRequest {
     principal?: Principal;
     objectKey?: string;
+    /** Labels of apiserver_request_* for a resource request (Kubernetes' verbs: LIST, WATCH, APPLY...). */
+    metricVerb?: string;
+    metricResource?: string;
   }
 }
 
@@ -78,6 +81,7 @@ export async function buildServer(opts: ServerOptions): Promise<{ app: FastifyIn
   const rest = new Rest(opts.store, clock, { serviceClusterIpRange: opts.serviceClusterIpRange });
   const hub = new WatchHub(opts.store, opts.logger);
   await hub.start();
+  const metrics = new ApiMetrics(() => hub.size);
   const bookmarkIntervalMs = opts.bookmarkIntervalMs ?? 60_000;
   const namespaces = opts.namespaceFinalizer ? new NamespaceFinalizer(opts.store, rest, opts.logger, opts.namespaceDeleteDelayMs) : undefined;
   namespaces?.start();
@@ -88,18 +92,28 @@ export async function buildServer(opts: ServerOptions): Promise<{ app: FastifyIn
   app.addContentTypeParser('application/vnd.kubernetes.protobuf', { parseAs: 'buffer', bodyLimit }, (_req, body, done) => done(null, body));
   app.addContentTypeParser('*', { parseAs: 'string', bodyLimit }, (_req, body, done) => done(null, body));
 
-  app.addHook('onRequest', async (req) => {
-    const pathname = req.url.split('?')[0];
+  app.addHook('onRequest', async (req, reply) => {
+    const [pathname, search] = req.url.split('?');
     if (PUBLIC_PATHS.has(pathname)) return;
-    if (LOOPBACK_PATHS.has(pathname) && isLoopback(req.socket.remoteAddress)) return;
+    if (isStatusPath(pathname)) {
+      // Read-only status paths: loopback without a token, else any authenticated user.
+      const queryToken = new URLSearchParams(search ?? '').get('token') ?? undefined;
+      req.principal = await authenticateStatusRequest(opts.authenticator, { remoteAddress: req.socket.remoteAddress, authorization: req.headers.authorization, queryToken, cookie: req.headers.cookie });
+      if (req.principal && queryToken && pathname === '/') {
+        // A browser opening `/?token=...` cannot put the token on its asset and EventSource requests.
+        void reply.header('set-cookie', `${STATUS_TOKEN_COOKIE}=${encodeURIComponent(queryToken)}; Path=/; HttpOnly; SameSite=Strict${opts.tls ? '; Secure' : ''}`);
+      }
+      return;
+    }
     req.principal = await authenticate(opts.authenticator, req.headers.authorization);
   });
 
   app.addHook('onResponse', async (req, reply) => {
+    metrics.observe(req.metricVerb ?? req.method, req.metricResource ?? '', reply.statusCode, reply.elapsedTime / 1000);
     // The git webhook logs its own line per delivery.
     if (req.url.startsWith('/healthz') || req.url.startsWith('/readyz') || req.url.startsWith(GIT_WEBHOOK_PATH)) return;
     req.log.info(
-      { method: req.method, url: req.url, status: reply.statusCode, ms: Math.round(reply.elapsedTime * 10) / 10, user: req.principal?.name, key: req.objectKey },
+      { method: req.method, url: redactToken(req.url), status: reply.statusCode, ms: Math.round(reply.elapsedTime * 10) / 10, user: req.principal?.name, key: req.objectKey },
       'request',
     );
   });
@@ -132,7 +146,14 @@ export async function buildServer(opts: ServerOptions): Promise<{ app: FastifyIn
     return reply.send('ok');
   });
   app.get('/version', async (req, reply) => send(reply, req, VERSION_INFO));
-  app.get('/', async (_req, reply) => reply.header('content-type', 'text/html; charset=utf-8').send(await renderStatusPage(opts.store)));
+
+  // ---- the status page, its live stream, metrics ---------------------------------------------
+  await app.register(statusPageRoutes(opts.statusPageDir));
+  app.get(STATUS_STREAM_PATH, async (req, reply) => {
+    metrics.observe('WATCH', '', 200);
+    return serveStatusStream(req, reply, { store: opts.store, hub, heartbeatMs: opts.statusHeartbeatMs, onOpen: () => metrics.streamOpened(), onClose: () => metrics.streamClosed() });
+  });
+  app.get('/metrics', async (_req, reply) => reply.header('content-type', metrics.registry.contentType).send(await metrics.registry.metrics()));
 
   // ---- discovery ---------------------------------------------------------------------------
   app.get('/api', async (req, reply) => send(reply, req, coreVersions()));
@@ -176,7 +197,10 @@ export async function buildServer(opts: ServerOptions): Promise<{ app: FastifyIn
     const fieldManager = query.fieldManager || defaultFieldManager(req.headers['user-agent']);
     const dryRun = query.dryRun === 'All';
     const principal = req.principal!;
-    authorize(principal, { verb: verbOf(req.method, path.name, query), path, query });
+    const verb = verbOf(req.method, path.name, query);
+    req.metricVerb = metricVerb(verb, req.headers['content-type']);
+    req.metricResource = path.type.resource;
+    authorize(principal, { verb, path, query });
     if (nodeNameOf(principal) !== undefined) {
       if (path.type.resource === 'pods' && path.name) authorizePodAccess(principal, await opts.store.get(keyOf(path.type, path.namespace, path.name)));
       if (path.type.resource === 'nodes' && req.method === 'POST') {
@@ -267,6 +291,8 @@ export async function buildServer(opts: ServerOptions): Promise<{ app: FastifyIn
     }
 
     reply.hijack();
+    // A hijacked reply skips onResponse: a watch is counted when it starts.
+    metrics.observe('WATCH', path.type.resource, 200);
     const res = reply.raw;
     res.writeHead(200, { 'content-type': 'application/json', 'cache-control': 'no-cache, private', 'transfer-encoding': 'chunked' });
     res.flushHeaders();
@@ -354,6 +380,13 @@ function verbOf(method: string, name: string | undefined, query: Record<string, 
     default:
       return name === undefined ? 'deletecollection' : 'delete';
   }
+}
+
+/** Kubernetes' verb label of apiserver_request_total: LIST, WATCH, GET, POST, PUT, PATCH, APPLY, DELETE, DELETECOLLECTION. */
+function metricVerb(verb: Verb, contentType: string | undefined): string {
+  if (verb === 'patch' && contentType?.startsWith('application/apply-patch')) return 'APPLY';
+  const http: Partial<Record<Verb, string>> = { create: 'POST', update: 'PUT' };
+  return http[verb] ?? verb.toUpperCase();
 }
 
 function isTrue(v: string | undefined): boolean {

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { Command, InvalidArgumentError } from 'commander';
 import { pino } from 'pino';
 import { Registry } from 'prom-client';
-import { serveMetrics } from '@skiff/controller-runtime';
+import { serveMetrics, stopOnSignals } from '@skiff/controller-runtime';
 import { startNotifier } from './index.js';
 
 function int(name: string) {
@@ -39,21 +39,7 @@ try {
     log: logger,
   });
   const metricsServer = o.metricsPort !== undefined ? await serveMetrics(registry, o.metricsPort, logger) : undefined;
-  let stopping = false;
-  for (const sig of ['SIGTERM', 'SIGINT'] as const) {
-    process.on(sig, () => {
-      if (stopping) process.exit(1);
-      stopping = true;
-      logger.info({ signal: sig }, 'stopping');
-      Promise.all([notifier.stop(), metricsServer?.close()]).then(
-        () => process.exit(0),
-        (err: Error) => {
-          logger.error({ err: err.message }, 'stopping failed');
-          process.exit(1);
-        },
-      );
-    });
-  }
+  stopOnSignals(logger, () => notifier.stop(), () => metricsServer?.close());
 } catch (err) {
   logger.fatal({ err: (err as Error).message }, 'notifier failed to start');
   process.exit(1);

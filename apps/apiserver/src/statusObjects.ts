@@ -1,0 +1,84 @@
+import { RESOURCE_TYPES, type KubeObject, type ResourceType } from '@skiff/apimachinery';
+
+/** The kinds the status page shows, in the order its snapshot lists them. */
+export const STATUS_KINDS = ['Application', 'Deployment', 'ReplicaSet', 'Pod', 'Service', 'Endpoints', 'ConfigMap', 'Node', 'Event', 'Webhook'] as const;
+
+export const STATUS_TYPES: readonly ResourceType[] = STATUS_KINDS.map((kind) => {
+  const t = RESOURCE_TYPES.find((r) => r.kind === kind);
+  if (!t) throw new Error(`status page kind ${kind} is not served`);
+  return t;
+});
+
+/** Annotations longer than this (last-applied-configuration, revision histories) stay on the server. */
+const MAX_ANNOTATION = 256;
+const DROPPED_ANNOTATIONS = new Set(['kubectl.kubernetes.io/last-applied-configuration']);
+
+type Obj = Record<string, any>;
+
+function compactMetadata(m: Obj): Obj {
+  const out: Obj = { name: m.name };
+  if (m.namespace) out.namespace = m.namespace;
+  for (const f of ['uid', 'resourceVersion', 'generation', 'creationTimestamp', 'deletionTimestamp', 'labels']) if (m[f] !== undefined) out[f] = m[f];
+  if (m.annotations) {
+    const kept = Object.entries(m.annotations as Record<string, string>).filter(([k, v]) => !DROPPED_ANNOTATIONS.has(k) && String(v).length <= MAX_ANNOTATION);
+    if (kept.length) out.annotations = Object.fromEntries(kept);
+  }
+  if (m.ownerReferences) out.ownerReferences = (m.ownerReferences as Obj[]).map((r) => ({ kind: r.kind, name: r.name, uid: r.uid, ...(r.controller ? { controller: true } : {}) }));
+  return out;
+}
+
+function compactPod(spec: Obj = {}, status: Obj = {}): { spec: Obj; status: Obj } {
+  return {
+    spec: {
+      nodeName: spec.nodeName,
+      containers: ((spec.containers ?? []) as Obj[]).map((c) => ({ name: c.name, ...(c.resources?.requests ? { resources: { requests: c.resources.requests } } : {}) })),
+    },
+    status: {
+      phase: status.phase,
+      reason: status.reason,
+      podIP: status.podIP,
+      conditions: ((status.conditions ?? []) as Obj[]).filter((c) => c.type === 'Ready').map((c) => ({ type: c.type, status: c.status })),
+      containerStatuses: ((status.containerStatuses ?? []) as Obj[]).map((c) => ({
+        name: c.name,
+        ready: c.ready,
+        restartCount: c.restartCount ?? 0,
+        ...(c.state?.waiting ? { state: { waiting: { reason: c.state.waiting.reason } } } : {}),
+      })),
+    },
+  };
+}
+
+/**
+ * What the status page gets of an object: no managedFields or long annotations; for Pods only the
+ * fields it shows (phase, readiness, restarts, node, IP, requests), for Deployments the template's
+ * images but not its commands, for ConfigMaps no data. With 1,000 pods the snapshot stays small.
+ */
+export function compactForStatus(obj: KubeObject): KubeObject {
+  const { apiVersion, kind, metadata, spec, status, ...rest } = obj as KubeObject & Obj;
+  const out: Obj = { apiVersion, kind, metadata: compactMetadata(metadata ?? {}) };
+  switch (kind) {
+    case 'Pod':
+      Object.assign(out, compactPod(spec, status));
+      break;
+    case 'Deployment':
+      out.spec = {
+        replicas: spec?.replicas,
+        strategy: spec?.strategy,
+        template: { spec: { containers: ((spec?.template?.spec?.containers ?? []) as Obj[]).map((c) => ({ name: c.name, image: c.image })) } },
+      };
+      out.status = status;
+      break;
+    case 'ReplicaSet':
+      out.spec = { replicas: spec?.replicas };
+      out.status = status;
+      break;
+    case 'ConfigMap':
+      break;
+    default:
+      if (spec !== undefined) out.spec = spec;
+      if (status !== undefined) out.status = status;
+      // Endpoints' subsets, Events' reason/message/involvedObject/...: kept whole.
+      Object.assign(out, rest);
+  }
+  return out as KubeObject;
+}

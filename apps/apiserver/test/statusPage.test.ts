@@ -1,0 +1,188 @@
+import { networkInterfaces } from 'node:os';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { UnauthorizedError } from '@skiff/apimachinery';
+import { pino } from 'pino';
+import { staticTokens } from '../src/auth.js';
+import { buildServer } from '../src/server.js';
+import { authenticateStatusRequest, redactToken } from '../src/statusAccess.js';
+import { compactForStatus } from '../src/statusObjects.js';
+import type { RunningApiServer } from '../src/index.js';
+import { ADMIN_TOKEN, api, configMap, createBackend, startTestServer, type TestBackend } from './harness.js';
+
+interface SseEvent {
+  event: string;
+  data: any;
+}
+
+/** Reads Server-Sent Events from `/status/stream` until `until` says enough. */
+async function readStream(url: string, until: (events: SseEvent[]) => boolean, timeoutMs = 10_000, onOpen?: () => Promise<void>): Promise<SseEvent[]> {
+  const controller = new AbortController();
+  const timer = setTimeout(() => controller.abort(), timeoutMs);
+  const events: SseEvent[] = [];
+  try {
+    const res = await fetch(url, { signal: controller.signal });
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toMatch(/^text\/event-stream/);
+    let buf = '';
+    let opened = false;
+    const decoder = new TextDecoder();
+    for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
+      buf += decoder.decode(chunk, { stream: true });
+      let end: number;
+      while ((end = buf.indexOf('\n\n')) >= 0) {
+        const block = buf.slice(0, end);
+        buf = buf.slice(end + 2);
+        const lines = block.split('\n');
+        const event = lines.find((l) => l.startsWith('event: '))?.slice(7);
+        const data = lines.find((l) => l.startsWith('data: '))?.slice(6);
+        if (event && data) events.push({ event, data: JSON.parse(data) });
+        else if (block.startsWith(': heartbeat')) events.push({ event: 'heartbeat', data: undefined });
+        if (events.length === 1 && !opened && onOpen) {
+          opened = true;
+          await onOpen();
+        }
+        if (until(events)) return events;
+      }
+    }
+  } catch (err) {
+    if ((err as Error).name !== 'AbortError') throw err;
+  } finally {
+    clearTimeout(timer);
+    controller.abort();
+  }
+  return events;
+}
+
+describe('the status page endpoints', () => {
+  let backend: TestBackend;
+  let server: RunningApiServer;
+  let call: ReturnType<typeof api>;
+
+  beforeAll(async () => {
+    backend = await createBackend('postgres');
+    server = await startTestServer(backend, { statusHeartbeatMs: 200 });
+    call = api(server);
+    await call('POST', '/api/v1/namespaces/default/configmaps', configMap('before'));
+  });
+  afterAll(async () => {
+    await server?.close();
+    await backend?.dispose();
+  });
+
+  it('streams a snapshot, then each change, then heartbeats', async () => {
+    const events = await readStream(
+      `${server.url}/status/stream`,
+      (evs) => evs.some((e) => e.event === 'change' && e.data.object.metadata.name === 'after') && evs.some((e) => e.event === 'heartbeat'),
+      10_000,
+      async () => {
+        const big = { ...configMap('after', { payload: 'x'.repeat(10_000) }), metadata: { name: 'after', namespace: 'default', annotations: { 'kubectl.kubernetes.io/last-applied-configuration': '{"a":1}', note: 'short' } } };
+        expect((await call('POST', '/api/v1/namespaces/default/configmaps', big)).status).toBe(201);
+      },
+    );
+    expect(events[0].event).toBe('snapshot');
+    const snapshot = events[0].data.items as Array<{ kind: string; metadata: { name: string } }>;
+    expect(snapshot.find((o) => o.kind === 'ConfigMap' && o.metadata.name === 'before')).toBeDefined();
+    const change = events.find((e) => e.event === 'change')!.data;
+    expect(change).toMatchObject({ type: 'ADDED', kind: 'ConfigMap', object: { metadata: { name: 'after', annotations: { note: 'short' } } } });
+    expect(change.object.metadata.annotations['kubectl.kubernetes.io/last-applied-configuration']).toBeUndefined();
+    expect(change.object.metadata.managedFields).toBeUndefined();
+    expect(change.object.data).toBeUndefined();
+  });
+
+  it('refuses a caller from another machine without a token, and accepts any authenticated user', async () => {
+    const auth = staticTokens({ [ADMIN_TOKEN]: { name: 'admin', groups: ['system:masters'] }, 'viewer-token': { name: 'viewer', groups: ['system:authenticated'] } });
+    const remote = '10.1.2.3';
+    await expect(authenticateStatusRequest(auth, { remoteAddress: remote })).rejects.toBeInstanceOf(UnauthorizedError);
+    await expect(authenticateStatusRequest(auth, { remoteAddress: remote, queryToken: 'wrong' })).rejects.toBeInstanceOf(UnauthorizedError);
+    await expect(authenticateStatusRequest(auth, { remoteAddress: remote, queryToken: 'viewer-token' })).resolves.toMatchObject({ name: 'viewer' });
+    await expect(authenticateStatusRequest(auth, { remoteAddress: remote, authorization: 'Bearer viewer-token' })).resolves.toMatchObject({ name: 'viewer' });
+    await expect(authenticateStatusRequest(auth, { remoteAddress: remote, cookie: 'a=b; skiff_status_token=viewer-token' })).resolves.toMatchObject({ name: 'viewer' });
+    await expect(authenticateStatusRequest(auth, { remoteAddress: '127.0.0.1' })).resolves.toBeUndefined();
+    await expect(authenticateStatusRequest(auth, { remoteAddress: '::ffff:127.0.0.1' })).resolves.toBeUndefined();
+    expect(redactToken('/status/stream?a=1&token=secret')).toBe('/status/stream?a=1&token=REDACTED');
+  });
+
+  // A real request from another address: this machine's own non-loopback address, when it has one.
+  const external = Object.values(networkInterfaces()).flat().find((a) => a && a.family === 'IPv4' && !a.internal)?.address;
+
+  it.skipIf(!external)('from another address: 401 without a token; a viewer token reads the page and stream but not the resource API', async () => {
+    const viewer = await startTestServer(backend, { host: '0.0.0.0', tokens: { [ADMIN_TOKEN]: { name: 'admin', groups: ['system:masters'] }, 'viewer-token': { name: 'viewer', groups: ['system:authenticated'] } } });
+    const base = `http://${external}:${viewer.port}`;
+    const streamAbort = new AbortController();
+    try {
+      expect((await fetch(`${base}/status/stream`)).status).toBe(401);
+      expect((await fetch(`${base}/`)).status).toBe(401);
+      expect((await fetch(`${base}/metrics`)).status).toBe(401);
+      expect((await fetch(`${base}/status/stream?token=wrong`)).status).toBe(401);
+      const stream = await fetch(`${base}/status/stream?token=viewer-token`, { signal: streamAbort.signal });
+      expect(stream.status).toBe(200);
+      expect(stream.headers.get('content-type')).toMatch(/^text\/event-stream/);
+      const page = await fetch(`${base}/?token=viewer-token`);
+      expect(page.status).toBe(200);
+      const cookie = page.headers.get('set-cookie')!.split(';')[0];
+      expect(cookie).toBe('skiff_status_token=viewer-token');
+      const asset = /src="(\/assets\/[^"]+)"/.exec(await page.text())![1];
+      expect((await fetch(base + asset, { headers: { cookie } })).status).toBe(200);
+      expect((await api({ url: base }, 'viewer-token')('GET', '/api/v1/namespaces/default/configmaps')).status).toBe(403);
+    } finally {
+      streamAbort.abort();
+      await viewer.close();
+    }
+  });
+
+  it('serves the built page at / and its assets', async () => {
+    const page = await call('GET', '/');
+    expect(page.status).toBe(200);
+    expect(page.headers.get('content-type')).toMatch(/text\/html/);
+    const asset = /src="(\/assets\/[^"]+\.js)"/.exec(page.text)?.[1];
+    expect(asset).toBeDefined();
+    const js = await fetch(server.url + asset);
+    expect(js.status).toBe(200);
+    expect(js.headers.get('content-type')).toMatch(/javascript/);
+    expect((await fetch(`${server.url}/assets/..%2Fpackage.json`)).status).toBe(404);
+  });
+
+  it('answers 503 with the build command when the page is not built', async () => {
+    const { app } = await buildServer({ store: server.store, authenticator: staticTokens({}), logger: pino({ level: 'silent' }), statusPageDir: '/nonexistent/dist' });
+    try {
+      const res = await app.inject({ method: 'GET', url: '/', remoteAddress: '127.0.0.1' });
+      expect(res.statusCode).toBe(503);
+      expect(res.body).toContain('npm run build -w @skiff/status-page');
+    } finally {
+      await app.close();
+    }
+  });
+
+  it('serves Prometheus metrics of requests and watches', async () => {
+    await call('GET', '/api/v1/namespaces/default/configmaps');
+    await call('GET', '/api/v1/namespaces/default/configmaps/missing');
+    const res = await fetch(`${server.url}/metrics`);
+    expect(res.status).toBe(200);
+    const text = await res.text();
+    expect(text).toMatch(/apiserver_request_total\{verb="LIST",resource="configmaps",code="200"\} \d+/);
+    expect(text).toMatch(/apiserver_request_total\{verb="GET",resource="configmaps",code="404"\} 1/);
+    expect(text).toMatch(/apiserver_request_total\{verb="POST",resource="configmaps",code="201"\} \d+/);
+    expect(text).toMatch(/apiserver_request_total\{verb="WATCH",resource="",code="200"\} \d+/);
+    expect(text).toMatch(/apiserver_request_duration_seconds_bucket\{le="[0-9.]+",verb="LIST",resource="configmaps",code="200"\}/);
+    expect(text).toMatch(/apiserver_registered_watchers \d+/);
+  });
+});
+
+describe('compactForStatus', () => {
+  it('keeps of a Pod only what the page shows', () => {
+    const pod = {
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: { name: 'p', namespace: 'd', managedFields: [{ manager: 'x' }], ownerReferences: [{ apiVersion: 'apps/v1', kind: 'ReplicaSet', name: 'rs', uid: 'u', controller: true, blockOwnerDeletion: true }] },
+      spec: { nodeName: 'node-1', containers: [{ name: 'c', image: 'i', command: ['sleep'], env: [{ name: 'A', value: 'B' }], resources: { requests: { cpu: '100m' } } }] },
+      status: { phase: 'Running', podIP: '127.1.1.2', hostIP: '127.0.0.1', conditions: [{ type: 'Ready', status: 'True', lastTransitionTime: 't' }, { type: 'Initialized', status: 'True' }], containerStatuses: [{ name: 'c', ready: true, restartCount: 2, image: 'i', state: { running: { startedAt: 't' } } }] },
+    };
+    expect(compactForStatus(pod as never)).toEqual({
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: { name: 'p', namespace: 'd', ownerReferences: [{ kind: 'ReplicaSet', name: 'rs', uid: 'u', controller: true }] },
+      spec: { nodeName: 'node-1', containers: [{ name: 'c', resources: { requests: { cpu: '100m' } } }] },
+      status: { phase: 'Running', reason: undefined, podIP: '127.1.1.2', conditions: [{ type: 'Ready', status: 'True' }], containerStatuses: [{ name: 'c', ready: true, restartCount: 2 }] },
+    });
+  });
+});

@@ -1,0 +1,1 @@
+export { DIST_DIR, ensureBuilt, isBuilt, PACKAGE_DIR, type EnsureBuiltResult } from './ensureBuilt.js';
