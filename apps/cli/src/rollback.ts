@@ -1,4 +1,4 @@
-import { cloneOrFetch, commitInfo, resolveRevision, revertCommit, revertTo } from '@skiff/gitops';
+import { cloneOrFetch, commitInfo, resolveRevision, revertCommit, revertTo, rollbackRemote } from '@skiff/gitops';
 import { localRepoPath, type ApplicationSpec } from '@skiff/git-watcher';
 import { resourceType } from '@skiff/kube-client';
 import { clientFromKubeconfig } from './agent.js';
@@ -8,7 +8,9 @@ const AUTHOR = { name: process.env.GIT_AUTHOR_NAME ?? 'Skiff', email: process.en
 /**
  * `skiff rollback APP [REVISION]`: rollback is a commit, never a fight with auto-sync. Without a
  * revision it reverts the commit the Application runs (git revert); with one, it commits a tree
- * equal to that revision's. The git watcher then syncs the new commit like any other.
+ * equal to that revision's. Local repositories get the commit in place; remote ones are cloned,
+ * committed to and pushed (SKIFF_GIT_USERNAME / SKIFF_GIT_PASSWORD). The git watcher then syncs
+ * the new commit like any other.
  */
 export async function rollback(name: string, revision: string | undefined, opts: { namespace: string; kubeconfig: string }): Promise<void> {
   const { client } = clientFromKubeconfig(opts.kubeconfig);
@@ -16,7 +18,15 @@ export async function rollback(name: string, revision: string | undefined, opts:
   const spec = app.spec as ApplicationSpec;
   const dir = localRepoPath(spec.source.repoURL);
   if (!dir) {
-    throw new Error(`${spec.source.repoURL} is a remote repository: revert the commit in a clone and push it (skiff rollback commits to local repositories)`);
+    // A remote: clone, commit, push with the credentials the git watcher uses.
+    const live = (app.status as { sync?: { revision?: string } } | undefined)?.sync?.revision;
+    const branch = spec.source.targetRevision && spec.source.targetRevision !== 'HEAD' ? spec.source.targetRevision : 'main';
+    const auth = process.env.SKIFF_GIT_USERNAME ? { username: process.env.SKIFF_GIT_USERNAME, password: process.env.SKIFF_GIT_PASSWORD ?? '' } : undefined;
+    const pushed = await rollbackRemote({ url: spec.source.repoURL, branch, author: AUTHOR, auth, ...(revision ? { to: revision } : { revert: live }) });
+    if (!pushed.ok) throw new Error(pushed.errors.map((e) => e.message).join('; '));
+    console.log(`pushed ${pushed.sha.slice(0, 7)} to ${branch} of ${spec.source.repoURL}`);
+    console.log(`the git watcher syncs it on its next fetch (or at once with a push webhook); watch with: kubectl get app ${name} -n ${opts.namespace} -w`);
+    return;
   }
   const repo = await cloneOrFetch({ url: dir, cacheDir: dir, ref: spec.source.targetRevision || 'HEAD' });
   if (!repo.ok) throw new Error(repo.errors.map((e) => e.message).join('; '));

@@ -20,3 +20,4 @@ export { revertCommit, type RevertCommitOptions } from './git/revertCommit.js';
 export { revertTo, type RevertToOptions } from './git/revertTo.js';
 export type { BranchCommit } from './git/commitTreeOnBranch.js';
 export { refsPathsToWatch } from './git/refsPathsToWatch.js';
+export { rollbackRemote, type RollbackRemoteOptions } from './git/rollbackRemote.js';

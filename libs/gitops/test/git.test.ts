@@ -14,6 +14,7 @@ import {
   resolveRevision,
   revertCommit,
   revertTo,
+  rollbackRemote,
 } from '../src/index.js';
 import { startGitHttpServer } from './gitHttpServer.js';
 import { author, makeRepo, type TestRepo } from './testRepo.js';
@@ -233,6 +234,35 @@ describe('cloneOrFetch over HTTP', () => {
 
       const denied = await cloneOrFetch({ url, cacheDir: path.join(r.root, 'cache2'), ref: 'main', auth: { username: 'skiff', password: 'wrong' } });
       expect(denied).toMatchObject({ ok: false, errors: [{ code: 'Unauthorized' }] });
+    } finally {
+      await server.close();
+    }
+  });
+});
+
+describe('rollbackRemote over HTTP', () => {
+  it('clones, commits the revert, and pushes it with the credentials', async () => {
+    const r = await repo();
+    await r.commit({ 'apps/a.yaml': cm('a', '1') }, 'first');
+    const bad = await r.commit({ 'apps/a.yaml': cm('a', 'broken') }, 'a broken change');
+    const served = path.join(r.root, 'served');
+    const bare = path.join(served, 'app.git');
+    execFileSync('git', ['clone', '--bare', '--quiet', r.dir, bare]);
+    execFileSync('git', ['-C', bare, 'config', 'http.receivepack', 'true']);
+    const auth = { username: 'skiff', password: 's3cret' };
+    const server = await startGitHttpServer(served, auth);
+    try {
+      const url = `${server.url}/app.git`;
+      const denied = await rollbackRemote({ url, branch: 'main', author: { name: 'Skiff', email: 'skiff@localhost' }, auth: { username: 'skiff', password: 'nope' } });
+      expect(denied).toMatchObject({ ok: false, errors: [{ code: 'Unauthorized' }] });
+
+      const result = await rollbackRemote({ url, branch: 'main', author: { name: 'Skiff', email: 'skiff@localhost' }, auth });
+      expect(result).toMatchObject({ ok: true, pushed: true });
+      const head = execFileSync('git', ['-C', bare, 'rev-parse', 'main']).toString().trim();
+      expect(result.ok && result.sha).toBe(head);
+      expect(execFileSync('git', ['-C', bare, 'log', '-1', '--format=%s']).toString().trim()).toBe('Revert "a broken change"');
+      expect(execFileSync('git', ['-C', bare, 'show', 'main:apps/a.yaml']).toString()).toBe(cm('a', '1'));
+      expect(execFileSync('git', ['-C', bare, 'rev-parse', 'main~1']).toString().trim()).toBe(bad);
     } finally {
       await server.close();
     }
