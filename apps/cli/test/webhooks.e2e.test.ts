@@ -149,7 +149,7 @@ spec:
     expect(receiver.deliveries.every((d) => d.signed)).toBe(true);
     const ids = receiver.deliveries.map((d) => d.id);
     expect(new Set(ids).size).toBe(ids.length);
-  });
+  }, 240_000);
 
   it('delivers what happened while the receiver was down for a minute, across a restart of the webhook worker, none lost or repeated', async () => {
     const before = receiver.deliveries.length;
@@ -174,5 +174,5 @@ spec:
     expect(after.every((d) => d.signed)).toBe(true);
     const ids = receiver.deliveries.map((d) => d.id);
     expect(new Set(ids).size).toBe(ids.length);
-  });
+  }, 240_000);
 });
