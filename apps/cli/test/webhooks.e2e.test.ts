@@ -1,7 +1,8 @@
 import { execFileSync } from 'node:child_process';
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
+import { createServer, get as httpGet, type Server } from 'node:http';
+import { get as httpsGet } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -175,4 +176,43 @@ spec:
     const ids = receiver.deliveries.map((d) => d.id);
     expect(new Set(ids).size).toBe(ids.length);
   }, 240_000);
+});
+
+describe('metrics', () => {
+  let cluster: TestCluster;
+  beforeAll(async () => {
+    cluster = await startCluster({ nodes: 2 });
+  }, 120_000);
+  afterAll(async () => {
+    await cluster?.stop();
+  });
+
+  it('every process serves Prometheus metrics, listed in DATA_DIR/run/metrics.json', async () => {
+    const urls = JSON.parse(readFileSync(join(cluster.dataDir, 'run', 'metrics.json'), 'utf8')) as Record<string, string>;
+    const expected: Record<string, string[]> = {
+      apiserver: ['apiserver_request_duration_seconds', 'apiserver_request_total'],
+      'controller-manager': ['skiff_reconcile_total', 'skiff_reconcile_duration_seconds', 'skiff_queue_depth'],
+      scheduler: ['skiff_reconcile_total', 'skiff_queue_depth'],
+      'git-watcher': ['skiff_reconcile_total', 'skiff_queue_depth', 'skiff_sync_duration_seconds'],
+      notifier: ['skiff_webhook_deliveries_total', 'skiff_queue_depth'],
+      proxy: ['skiff_proxy_connections_total'],
+      'node-1': ['skiff_node_pods'],
+      'node-2': ['skiff_node_pods'],
+    };
+    expect(Object.keys(urls).sort()).toEqual(Object.keys(expected).sort());
+    const ca = readFileSync(join(cluster.dataDir, 'pki', 'ca.crt'), 'utf8');
+    for (const [name, url] of Object.entries(urls)) {
+      // Components start side by side: wait for each one's metrics server to answer.
+      const text = await eventually(`${name}'s /metrics`, () =>
+        new Promise<string | undefined>((resolve) => {
+          const get = url.startsWith('https:') ? httpsGet : httpGet;
+          get(url, { ca }, (res) => {
+            let body = '';
+            res.on('data', (d) => (body += d));
+            res.on('end', () => resolve(res.statusCode === 200 ? body : undefined));
+          }).on('error', () => resolve(undefined));
+        }), 30_000);
+      for (const metric of expected[name]) expect(text, `${name} serves ${metric}`).toMatch(new RegExp(`^# TYPE ${metric} `, 'm'));
+    }
+  });
 });
