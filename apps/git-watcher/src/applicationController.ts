@@ -92,6 +92,9 @@ export function applicationController(opts: ApplicationControllerOptions): Contr
       {
         type: PODS,
         map: (pod: KubeObject, ctx: { cache(t: typeof DEPLOYMENTS): readonly KubeObject[] }) => {
+          // A Pod the Application manages itself, or one of its Deployments' pods.
+          const own = toApp(pod);
+          if (own.length) return own;
           const rsRef = pod.metadata.ownerReferences?.find((r) => r.controller && r.kind === 'ReplicaSet');
           const rs = rsRef && ctx.cache(REPLICASETS).find((x) => x.metadata.uid === rsRef.uid);
           return rs ? ownerApp(rs, DEPLOYMENTS, ctx) : [];
