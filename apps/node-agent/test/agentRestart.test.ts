@@ -5,7 +5,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { KubeObject } from '@skiff/apimachinery';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PODS, condition, getPod, hostPids, httpServerCommand, pod, podStatus, startCluster, uniqueMarker, waitFor, type TestCluster } from './cluster.js';
+import { PODS, condition, getPod, hostPids, httpServerCommand, isolationArgs, pod, podStatus, startCluster, uniqueMarker, waitFor, type TestCluster } from './cluster.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const main = join(here, '..', 'src', 'main.ts');
@@ -29,7 +29,7 @@ describe('an agent that restarts', () => {
   const running: AgentProcess[] = [];
 
   function startAgentProcess(extra: string[] = []): AgentProcess {
-    const args = ['--import', 'tsx', main, '--server', cluster.url, '--token', token, '--node-name', nodeName, '--pod-cidr', '127.77.0.0/16', '--data-dir', dataDir, '--heartbeat-ms', '500', '--backoff-base-ms', '300', ...extra];
+    const args = ['--import', 'tsx', main, '--server', cluster.url, '--token', token, '--node-name', nodeName, '--pod-cidr', '127.77.0.0/16', '--data-dir', dataDir, '--heartbeat-ms', '500', '--backoff-base-ms', '300', ...isolationArgs(), ...extra];
     const child = spawn(process.execPath, args, { cwd: join(here, '..'), stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     child.stdout!.on('data', (b: Buffer) => (out += b.toString()));

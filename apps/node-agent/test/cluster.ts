@@ -7,6 +7,7 @@ import { ApiClient, resourceType } from '@skiff/kube-client';
 import { pino } from 'pino';
 import { ADMIN_TOKEN, createBackend, startTestServer, type TestBackend } from '../../apiserver/test/harness.js';
 import { startNodeAgent, type NodeAgent, type NodeAgentOptions } from '../src/index.js';
+import type { IsolationRequest } from '../src/runtime/isolation.js';
 
 export const PODS = resourceType('pods');
 export const NODES = resourceType('nodes');
@@ -45,6 +46,24 @@ export async function startCluster(): Promise<TestCluster> {
   };
 }
 
+/**
+ * `SKIFF_TEST_ISOLATION=none` (or `bubblewrap`) forces the agents the tests start into that mode;
+ * unset, they decide as an agent does (`auto`: bubblewrap where the host allows). Tests that pass
+ * `isolation` themselves keep it.
+ */
+export const TEST_ISOLATION: IsolationRequest | undefined = parseTestIsolation(process.env.SKIFF_TEST_ISOLATION);
+
+function parseTestIsolation(v: string | undefined): IsolationRequest | undefined {
+  if (!v) return undefined;
+  if (v === 'auto' || v === 'bubblewrap' || v === 'none') return v;
+  throw new Error(`SKIFF_TEST_ISOLATION must be auto, bubblewrap or none, not ${v}`);
+}
+
+/** The `--isolation` flag for agents started as processes (`main.ts`), from SKIFF_TEST_ISOLATION. */
+export function isolationArgs(): string[] {
+  return TEST_ISOLATION ? ['--isolation', TEST_ISOLATION] : [];
+}
+
 export interface TestAgent extends NodeAgent {
   token: string;
   dataDir: string;
@@ -67,6 +86,7 @@ export async function startAgent(cluster: TestCluster, overrides: Partial<NodeAg
     backoffBaseMs: 300,
     backoffMaxMs: 5000,
     logger: pino({ level: process.env.SKIFF_TEST_LOG ?? 'silent' }),
+    ...(TEST_ISOLATION ? { isolation: TEST_ISOLATION } : {}),
     ...overrides,
   });
   return { ...agent, token, dataDir };
@@ -99,7 +119,7 @@ export function pod(name: string, nodeName: string, spec: Record<string, unknown
 /**
  * A Node.js HTTP server on $POD_IP:$PORT, as a container command. `marker` ends up in its argv so
  * tests can find its processes on the host. It answers `/` with its identity, and `/healthz` with
- * 500 while the file `$FLAGS/unready` exists. On SIGTERM it logs, notes it in `$FLAGS/sigterm`, and
+ * 500 while the file `$SKIFF_ROOT$FLAGS/unready` exists (`$FLAGS` is a volume's mount path). On SIGTERM it logs, notes it in `$FLAGS/sigterm`, and
  * exits 0.
  */
 export function httpServerCommand(marker: string, port = 8080): string[] {
@@ -107,7 +127,8 @@ export function httpServerCommand(marker: string, port = 8080): string[] {
     process.execPath,
     '-e',
     `const http = require('node:http'); const fs = require('node:fs'); const path = require('node:path');
-     const flags = process.env.FLAGS;
+     // $FLAGS names a mount path: under $SKIFF_ROOT, which is the stand-in root without isolation.
+     const flags = process.env.FLAGS && path.join(process.env.SKIFF_ROOT || '/', process.env.FLAGS);
      process.on('SIGTERM', () => {
        console.log('got SIGTERM');
        if (flags) fs.writeFileSync(path.join(flags, 'sigterm'), String(Date.now()));

@@ -131,7 +131,7 @@ describe('running pods', () => {
               '-e',
               `const fs = require('node:fs');
                const root = process.env.SKIFF_ROOT === '/' ? '' : process.env.SKIFF_ROOT;
-               fs.writeFileSync(root + '/out/result.json', JSON.stringify({ env: process.env, cwd: process.cwd(),
+               fs.writeFileSync(root + '/out/result.json', JSON.stringify({ env: process.env, cwd: process.cwd(), relConf: fs.readFileSync('conf/app.conf', 'utf8'),
                  conf: fs.readFileSync(root + '/etc/app/conf/app.conf', 'utf8'), password: fs.readFileSync(root + '/secret/password', 'utf8') }));`,
             ],
             env: [
@@ -152,7 +152,7 @@ describe('running pods', () => {
       }),
     );
     const p = await waitForPod('env-pod', 'Succeeded', (x) => podStatus(x)?.phase === 'Succeeded');
-    const result = JSON.parse(readFileSync(join(out, 'result.json'), 'utf8')) as { env: Record<string, string>; conf: string; password: string; cwd: string };
+    const result = JSON.parse(readFileSync(join(out, 'result.json'), 'utf8')) as { env: Record<string, string>; conf: string; relConf: string; password: string; cwd: string };
     expect(result.env).toMatchObject({
       POD_NAME: 'env-pod',
       POD_NAMESPACE: 'default',
@@ -167,7 +167,15 @@ describe('running pods', () => {
     });
     expect(result.conf).toBe('color=blue\n');
     expect(result.password).toBe('hunter2');
-    expect(result.cwd.endsWith('/etc/app')).toBe(true);
+    // The working directory is the volume: relative paths find its files.
+    expect(result.relConf).toBe('color=blue\n');
+    if (agent.isolation === 'bubblewrap') {
+      expect(result.cwd).toBe('/etc/app');
+    } else {
+      // Sandbox-only: without a mount namespace the volume is a symlink in the stand-in root, and
+      // getcwd() (process.cwd()) reports the directory it resolves to; $PWD keeps the logical path.
+      expect(result.env.PWD).toBe(`${result.env.SKIFF_ROOT}/etc/app`);
+    }
     expect(podStatus(p).containerStatuses[0].state.terminated).toMatchObject({ exitCode: 0, reason: 'Completed' });
     expect(condition(p, 'Ready')).toBe('False');
   });
@@ -248,7 +256,7 @@ describe('running pods', () => {
   it('finishes a graceful deletion: preStop hook, SIGTERM, then the pod is gone from the API', async () => {
     const flags = join(scratch, 'leaver');
     const marker = uniqueMarker('leaver');
-    const preStop = { exec: { command: [process.execPath, '-e', "require('fs').writeFileSync('/flags/prestop', String(Date.now()))"] } };
+    const preStop = { exec: { command: [process.execPath, '-e', "require('fs').writeFileSync(require('path').join(process.env.SKIFF_ROOT, 'flags/prestop'), String(Date.now()))"] } };
     await create(webPod('leaver', marker, flags, { lifecycle: { preStop } }));
     await waitForPod('leaver', 'Ready', ready);
     const t0 = Date.now();
@@ -293,7 +301,8 @@ describe('running pods', () => {
     const marker = uniqueMarker('abrupt');
     await create(pod('abrupt', agent.nodeName, { containers: [{ name: 'app', image: 'x', command: [process.execPath, '-e', 'setInterval(() => {}, 1000)', marker] }] }));
     await waitForPod('abrupt', 'Running', (p) => podStatus(p)?.phase === 'Running');
-    expect(hostPids(marker)).toHaveLength(1);
+    // Running is reported once the sandbox (or monitor) is spawned; the command follows within moments.
+    await waitFor('the process to run', () => hostPids(marker).length === 1, 5000);
     await cluster.admin.delete(PODS, 'default', 'abrupt', { gracePeriodSeconds: 0 });
     await waitFor('the process to be gone', () => hostPids(marker).length === 0, 5000);
   });

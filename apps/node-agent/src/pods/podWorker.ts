@@ -86,6 +86,7 @@ export class PodWorker {
   private finalDeleteSent = false;
   private removed = false;
   private closed = false;
+  private stoppingPods = false;
   private lastWritten: Partial<PodStatus> | undefined;
   private lastWrittenRv: bigint | undefined;
   private syncing = false;
@@ -169,6 +170,7 @@ export class PodWorker {
    */
   async shutdown(stopPods: boolean, graceMs: number): Promise<void> {
     this.closed = true;
+    this.stoppingPods = stopPods;
     if (this.timer) clearTimeout(this.timer);
     await this.idle;
     for (const t of this.tracked.values()) t.probes.stop();
@@ -359,7 +361,9 @@ export class PodWorker {
       containerID: t.run.containerID,
     };
     t.run.finishedAtMs = exit.finishedAt.getTime();
-    if (t.run.process) this.deps.runtime.release(t.run.process);
+    // Once closed, only runs stopped by the shutdown itself are released (and recorded by it): any
+    // other run is the next agent's to adopt, status file included.
+    if (t.run.process && (!this.closed || this.stoppingPods)) this.deps.runtime.release(t.run.process);
     if (!this.closed) this.persist();
     this.log.info({ container: t.name, exitCode: exit.exitCode, reason: exit.reason, message: exit.message }, 'container exited');
     this.trigger();

@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
-import { accessSync, closeSync, constants as fsConstants, existsSync, mkdirSync, openSync, readFileSync, readSync, rmSync, statSync, symlinkSync } from 'node:fs';
+import { accessSync, closeSync, constants as fsConstants, existsSync, lstatSync, mkdirSync, openSync, readFileSync, readSync, rmSync, statSync, symlinkSync } from 'node:fs';
 import { constants as osConstants } from 'node:os';
-import { dirname, join } from 'node:path';
+import { dirname, join, resolve as resolvePath } from 'node:path';
 import type { Logger } from 'pino';
 import { bubblewrapArgs, nodeHostFs, type HostFs } from './bubblewrapArgs.js';
 import { MemoryCgroups } from './memoryCgroup.js';
@@ -28,7 +28,10 @@ import type {
  *
  * Without isolation the process runs on the host as it is; volumes cannot be mounted, so each
  * container gets a stand-in root directory, `$SKIFF_ROOT`, in which every mount path is a symlink
- * to the volume (`$SKIFF_ROOT/etc/config/app.yaml`), and its own `$TMPDIR`.
+ * to the volume (`$SKIFF_ROOT/etc/config/app.yaml`), and its own `$TMPDIR`. A small `/bin/sh`
+ * monitor stands where bubblewrap would: it runs the command (not exec'ing it), passes signals on
+ * by sharing its process group, and appends the exit code to the status file in bubblewrap's
+ * format, so a container that ends while no agent is there still has its exit code.
  */
 
 export interface ProcessRuntimeOptions {
@@ -44,6 +47,25 @@ export interface ProcessRuntimeOptions {
 }
 
 const STATUS_FD = 3;
+
+/**
+ * The plain runtime's monitor: `sh -c PLAIN_MONITOR skiff-container STATUS_FILE CGROUP_PROCS argv...`.
+ * It joins the memory cgroup (when there is one) before starting the command, so the limit covers
+ * the command from its first allocation. It traps SIGTERM (a handler, not an ignore, so the
+ * command still gets the default action) and keeps waiting for the command, which gets the
+ * signal too through the process group. A SIGKILL of the group takes the monitor along: the agent,
+ * which then sees the monitor's own death, reports 137.
+ */
+export const PLAIN_MONITOR = [
+  's=$1; g=$2; shift 2',
+  'if [ -n "$g" ]; then echo $$ > "$g" || exit 126; fi',
+  'trap : TERM INT HUP',
+  '"$@"',
+  'c=$?',
+  `printf '{"exit-code": %d}\\n' "$c" >> "$s"`,
+  'exit $c',
+].join('\n');
+const MONITOR_NAME = 'skiff-container';
 const SIGNALS = osConstants.signals as Record<string, number>;
 
 function exitFromCode(exitCode: number, cgroup: string | undefined, finishedAt: Date): ContainerExit {
@@ -100,6 +122,48 @@ export function findExecutable(command: string, path: string | undefined): strin
 
 function within(path: string, dir: string): boolean {
   return path === dir || path.startsWith(dir.endsWith('/') ? dir : `${dir}/`);
+}
+
+/** Why `file` (a path, not a bare name) cannot be executed, as the exec of a container would fail. */
+function notExecutable(file: string, cwd: string | undefined): string | undefined {
+  const path = cwd ? resolvePath(cwd, file) : file;
+  try {
+    if (statSync(path).isDirectory()) return `exec: "${file}": is a directory`;
+    accessSync(path, fsConstants.X_OK);
+    return undefined;
+  } catch (err) {
+    return `exec: "${file}": ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file or directory' : 'permission denied'}`;
+  }
+}
+
+/**
+ * The working directory of a plain container or exec in its stand-in root `root`: inside a volume
+ * it is the volume (through its symlink in the root), else the host's directory if there is one,
+ * else a directory of the stand-in root. `mounts` undefined (an exec, later): the symlinks in the
+ * root tell which paths are volumes.
+ */
+function plainWorkingDir(wd: string | undefined, root: string, mounts: { containerPath: string }[] | undefined, create: boolean): string {
+  if (!wd) return root;
+  const inRoot = join(root, wd);
+  const mounted = mounts ? mounts.some((m) => within(wd, m.containerPath)) : symlinkOnTheWay(root, wd);
+  if (mounted) return inRoot;
+  if (existsSync(wd)) return wd;
+  if (create) mkdirSync(inRoot, { recursive: true });
+  return create || existsSync(inRoot) ? inRoot : root;
+}
+
+/** Whether some leading part of `path` is a symlink (a volume) in the stand-in root. */
+function symlinkOnTheWay(root: string, path: string): boolean {
+  let p = root;
+  for (const part of path.split('/').filter(Boolean)) {
+    p = join(p, part);
+    try {
+      if (lstatSync(p).isSymbolicLink()) return true;
+    } catch {
+      return false;
+    }
+  }
+  return false;
 }
 
 class ProcessContainer implements RunningContainer {
@@ -178,6 +242,8 @@ export class ProcessRuntime implements ContainerRuntime {
   private readonly adopted = new Set<ProcessContainer>();
   private poller: NodeJS.Timeout | undefined;
   private sweeper: NodeJS.Timeout | undefined;
+  /** After close() the containers this agent started are left for the next one, which adopts them. */
+  private closed = false;
 
   constructor(private readonly opts: ProcessRuntimeOptions) {
     this.isolation = opts.isolation;
@@ -216,6 +282,11 @@ export class ProcessRuntime implements ContainerRuntime {
       args = [...bubblewrapArgs({ hostname: launch.hostname, mounts: launch.mounts, workingDir: launch.workingDir, statusFd: STATUS_FD }, this.hostFs), '--', ...launch.argv];
       env.SKIFF_ROOT ??= '/';
       env.HOME ??= '/tmp';
+      if (cgroup) {
+        // Join the cgroup before exec, so the limit covers the container from its first allocation.
+        args = ['-c', 'echo $$ > "$0" && exec "$@"', MemoryCgroups.procsFile(cgroup), file, ...args];
+        file = '/bin/sh';
+      }
     } else {
       const root = this.standInRoot(launch);
       const tmp = join(launch.containerDir, 'tmp');
@@ -223,13 +294,18 @@ export class ProcessRuntime implements ContainerRuntime {
       env.SKIFF_ROOT ??= root;
       env.TMPDIR ??= tmp;
       env.HOME ??= tmp;
-      cwd = this.plainWorkingDir(launch, root);
-      [file, ...args] = launch.argv;
-    }
-    if (cgroup) {
-      // Join the cgroup before exec, so the limit covers the container from its first allocation.
-      args = ['-c', 'echo $$ > "$0" && exec "$@"', MemoryCgroups.procsFile(cgroup), file, ...args];
+      cwd = plainWorkingDir(launch.workingDir, root, launch.mounts, true);
+      // getcwd() resolves the volume's symlink; $PWD keeps the path under $SKIFF_ROOT (shells use it).
+      env.PWD ??= cwd;
+      if (!bare) {
+        const why = notExecutable(launch.argv[0], cwd);
+        if (why) {
+          if (cgroup) MemoryCgroups.remove(cgroup);
+          return this.failedStart(why);
+        }
+      }
       file = '/bin/sh';
+      args = ['-c', PLAIN_MONITOR, MONITOR_NAME, statusFile, cgroup ? MemoryCgroups.procsFile(cgroup) : '', ...launch.argv];
     }
 
     const logFd = openSync(launch.logFile, 'a');
@@ -251,7 +327,7 @@ export class ProcessRuntime implements ContainerRuntime {
       isolation: this.isolation,
       pid,
       procStart: pid ? (readProcStat(pid)?.startTime ?? 0) : 0,
-      ...(this.isolation === 'bubblewrap' ? { statusFile } : {}),
+      statusFile,
       ...(cgroup ? { cgroup } : {}),
     };
     const container = new ProcessContainer(record, launch.logFile);
@@ -260,6 +336,9 @@ export class ProcessRuntime implements ContainerRuntime {
       container.finish({ exitCode: 128, reason: 'StartError', message: err.message, finishedAt: new Date() });
     });
     child.on('exit', (code, signal) => {
+      // Closed (an in-process agent stopped without stopping its pods): the next agent adopts this
+      // run and reads its exit from the status file, which must stay where it is.
+      if (this.closed && !container.finished) return;
       const exitCode = code ?? 128 + (signal ? (SIGNALS[signal] ?? 0) : 0);
       container.sandboxPid();
       container.finish(exitFromCode(exitCode, cgroup, new Date()));
@@ -295,9 +374,16 @@ export class ProcessRuntime implements ContainerRuntime {
       env.SKIFF_ROOT ??= '/';
       env.HOME ??= '/tmp';
     } else {
+      // As the container itself runs: its stand-in root, $TMPDIR and $HOME, and working directory.
       const root = join(req.containerDir, 'root');
+      const tmp = join(req.containerDir, 'tmp');
       env.SKIFF_ROOT ??= root;
-      cwd = existsSync(root) ? root : undefined;
+      if (existsSync(tmp)) {
+        env.TMPDIR ??= tmp;
+        env.HOME ??= tmp;
+      }
+      cwd = existsSync(root) ? plainWorkingDir(req.workingDir, root, req.mounts.length ? req.mounts : undefined, false) : undefined;
+      if (cwd) env.PWD ??= cwd;
       [file, ...args] = req.argv;
     }
     return new Promise<ExecResult>((resolve) => {
@@ -339,6 +425,7 @@ export class ProcessRuntime implements ContainerRuntime {
   }
 
   close(): void {
+    this.closed = true;
     if (this.poller) clearInterval(this.poller);
     if (this.sweeper) clearTimeout(this.sweeper);
     this.poller = undefined;
@@ -405,15 +492,5 @@ export class ProcessRuntime implements ContainerRuntime {
       symlinkSync(m.hostPath, link);
     }
     return root;
-  }
-
-  private plainWorkingDir(launch: ContainerLaunch, root: string): string {
-    const wd = launch.workingDir;
-    if (!wd) return root;
-    if (launch.mounts.some((m) => within(wd, m.containerPath))) return join(root, wd);
-    if (existsSync(wd)) return wd;
-    const inRoot = join(root, wd);
-    mkdirSync(inRoot, { recursive: true });
-    return inRoot;
   }
 }
