@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { KubeObject, ResourceType } from '@skiff/apimachinery';
-import { ApiClient, Informer } from '@skiff/kube-client';
+import { ApiClient, Informer, ConditionWaiter } from '@skiff/kube-client';
 import { Redis } from 'ioredis';
 import { pino } from 'pino';
 import { ADMIN_TOKEN, createBackend, startTestServer, type TestBackend } from '../../apiserver/test/harness.js';
@@ -24,7 +24,7 @@ export class TestCluster {
   private backend!: TestBackend;
   private server!: { url: string; close(): Promise<void> };
   private readonly informers = new Map<string, Informer>();
-  private readonly waiters = new Set<() => void>();
+  private readonly conditions = new ConditionWaiter();
   private cmOpts: Partial<ControllerManagerOptions> = {};
 
   static async start(controllers: string[], opts: Partial<ControllerManagerOptions> = {}): Promise<TestCluster> {
@@ -45,7 +45,7 @@ export class TestCluster {
     let inf = this.informers.get(id);
     if (!inf) {
       const wake = () => {
-        for (const w of this.waiters) w();
+        this.conditions.wake();
       };
       inf = new Informer(this.client, type, { onAdd: wake, onUpdate: wake, onDelete: wake });
       inf.start();
@@ -74,47 +74,9 @@ export class TestCluster {
     redis.disconnect();
   }
 
-  /** Resolves once `test()` holds, re-checking on every change the informers see. */
+  /** Resolves once `test()` holds, re-checking on every change the informers see; rejects naming `what` after `ms`. */
   until(what: string, test: () => boolean | Promise<boolean>, ms = 20_000): Promise<void> {
-    return new Promise((resolve, reject) => {
-      let checking = false;
-      let again = false;
-      const check = async () => {
-        if (checking) {
-          again = true;
-          return;
-        }
-        checking = true;
-        try {
-          do {
-            again = false;
-            if (await test()) {
-              done();
-              resolve();
-              return;
-            }
-          } while (again);
-        } catch (err) {
-          done();
-          reject(err as Error);
-        } finally {
-          checking = false;
-        }
-      };
-      const timer = setTimeout(() => {
-        done();
-        reject(new Error(`timed out waiting for ${what}`));
-      }, ms);
-      // Time-based conditions (grace periods) change without an object changing.
-      const poll = setInterval(() => void check(), 50);
-      const done = () => {
-        clearTimeout(timer);
-        clearInterval(poll);
-        this.waiters.delete(check);
-      };
-      this.waiters.add(check);
-      void check();
-    });
+    return this.conditions.until(what, test, ms);
   }
 
   list(type: ResourceType, namespace = 'default'): KubeObject[] {

@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { KubeObject, ResourceType } from '@skiff/apimachinery';
-import { ApiClient, Informer, resourceType } from '@skiff/kube-client';
+import { ApiClient, Informer, resourceType, ConditionWaiter } from '@skiff/kube-client';
 import { Redis } from 'ioredis';
 import { pino } from 'pino';
 import { ADMIN_TOKEN, createBackend, startTestServer, type TestBackend } from '../../apiserver/test/harness.js';
@@ -31,7 +31,7 @@ export class GitWatcherCluster {
   private backend!: TestBackend;
   private server!: { url: string; close(): Promise<void> };
   private readonly informers = new Map<string, Informer>();
-  private readonly waiters = new Set<() => void>();
+  private readonly conditions = new ConditionWaiter();
 
   static async start(opts: Partial<GitWatcherOptions> = {}): Promise<GitWatcherCluster> {
     const c = new GitWatcherCluster();
@@ -49,7 +49,7 @@ export class GitWatcherCluster {
     let inf = this.informers.get(id);
     if (!inf) {
       const wake = () => {
-        for (const w of this.waiters) w();
+        this.conditions.wake();
       };
       inf = new Informer(this.client, type, { onAdd: wake, onUpdate: wake, onDelete: wake });
       inf.start();
@@ -70,46 +70,9 @@ export class GitWatcherCluster {
     redis.disconnect();
   }
 
-  /** Resolves once `test()` holds; rejects with `what` after `ms`. */
+  /** Resolves once `test()` holds, re-checking on every change the informers see; rejects naming `what` after `ms`. */
   until(what: string, test: () => boolean | Promise<boolean>, ms = 15_000): Promise<void> {
-    return new Promise((resolve, reject) => {
-      let checking = false;
-      let again = false;
-      const check = async () => {
-        if (checking) {
-          again = true;
-          return;
-        }
-        checking = true;
-        try {
-          do {
-            again = false;
-            if (await test()) {
-              done();
-              resolve();
-              return;
-            }
-          } while (again);
-        } catch (err) {
-          done();
-          reject(err as Error);
-        } finally {
-          checking = false;
-        }
-      };
-      const timer = setTimeout(() => {
-        done();
-        reject(new Error(`timed out after ${ms} ms waiting for ${what}`));
-      }, ms);
-      const poll = setInterval(() => void check(), 50);
-      const done = () => {
-        clearTimeout(timer);
-        clearInterval(poll);
-        this.waiters.delete(check);
-      };
-      this.waiters.add(check);
-      void check();
-    });
+    return this.conditions.until(what, test, ms);
   }
 
   async namespace(name: string): Promise<void> {

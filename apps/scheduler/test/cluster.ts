@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { KubeObject } from '@skiff/apimachinery';
-import { ApiClient, Informer, resourceType } from '@skiff/kube-client';
+import { ApiClient, Informer, resourceType, ConditionWaiter } from '@skiff/kube-client';
 import { Redis } from 'ioredis';
 import { pino } from 'pino';
 import { ADMIN_TOKEN, createBackend, startTestServer, type TestBackend } from '../../apiserver/test/harness.js';
@@ -31,7 +31,7 @@ export class TestCluster {
   private server!: { url: string; close(): Promise<void> };
   private readonly prefix = `skiff-sched-test-${randomBytes(4).toString('hex')}`;
   private readonly informers: Informer[] = [];
-  private readonly waiters = new Set<() => void>();
+  private readonly conditions = new ConditionWaiter(25);
   pods!: Informer;
   events!: Informer;
 
@@ -41,7 +41,7 @@ export class TestCluster {
     c.server = await startTestServer(c.backend);
     c.client = new ApiClient({ server: c.server.url, token: ADMIN_TOKEN });
     const wake = () => {
-      for (const w of c.waiters) w();
+      c.conditions.wake();
     };
     const handlers = { onAdd: wake, onUpdate: wake, onDelete: wake };
     c.pods = new Informer(c.client, PODS, handlers);
@@ -64,47 +64,9 @@ export class TestCluster {
     redis.disconnect();
   }
 
-  /** Resolves once `test()` holds, re-checking on every change the informers see. */
+  /** Resolves once `test()` holds, re-checking on every change the informers see; rejects naming `what` after `ms`. */
   until(what: string, test: () => boolean | Promise<boolean>, ms = 20_000): Promise<void> {
-    return new Promise((resolve, reject) => {
-      let checking = false;
-      let again = false;
-      const check = async () => {
-        if (checking) {
-          again = true;
-          return;
-        }
-        checking = true;
-        try {
-          do {
-            again = false;
-            if (await test()) {
-              done();
-              resolve();
-              return;
-            }
-          } while (again);
-        } catch (err) {
-          done();
-          reject(err as Error);
-        } finally {
-          checking = false;
-        }
-      };
-      const timer = setTimeout(() => {
-        done();
-        reject(new Error(`timed out waiting for ${what}`));
-      }, ms);
-      // Metrics change without an object changing: look at those now and then too.
-      const poll = setInterval(() => void check(), 25);
-      const done = () => {
-        clearTimeout(timer);
-        clearInterval(poll);
-        this.waiters.delete(check);
-      };
-      this.waiters.add(check);
-      void check();
-    });
+    return this.conditions.until(what, test, ms);
   }
 
   pod(name: string, namespace = 'default'): KubeObject | undefined {

@@ -1,2 +1,3 @@
 export * from './client.js';
 export * from './informer.js';
+export * from './conditionWaiter.js';
