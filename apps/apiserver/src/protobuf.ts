@@ -2,75 +2,371 @@ import { UnsupportedMediaTypeError, BadRequestError, type KubeObject } from '@sk
 
 /**
  * Decoding of Kubernetes' protobuf request bodies (`application/vnd.kubernetes.protobuf`).
- * kubectl's typed clients (`kubectl create configmap|secret|namespace`) send them; responses are
- * always JSON, which those clients accept. Field numbers follow the `generated.proto` files of
- * k8s.io/api and apimachinery; kinds without a table here are refused with 415.
+ * kubectl's typed clients (`kubectl create configmap|secret|namespace|deployment|service ...`)
+ * send them; responses are always JSON, which those clients accept. Field numbers follow the
+ * `generated.proto` files of k8s.io/api and apimachinery; kinds without a table here are refused
+ * with 415, and fields without an entry are skipped by wire type.
+ *
+ * Go's gogo-protobuf marshallers write every non-pointer scalar, zero or not (`clusterIP: ""`,
+ * `hostPort: 0`, `paused: false`), where the JSON encoding's `omitempty` leaves them out. So a
+ * zero scalar is dropped unless the field is marked `keep` (a Go pointer, where presence is the
+ * value: `replicas: 0`, `enableServiceLinks: false`). Nested messages are kept even when empty,
+ * like Go's JSON encoding of struct values (`resources: {}`, `strategy: {}`).
  */
 
-type FieldType = 'string' | 'bytes' | 'int64' | 'int32' | 'bool' | 'time' | 'stringMap' | 'bytesMap' | 'fieldsV1' | Schema;
+type Scalar = 'string' | 'bytes' | 'int64' | 'int32' | 'bool';
+/** `time` is metav1.Time, `quantity` resource.Quantity, `intOrString` intstr.IntOrString. */
+type FieldType = Scalar | 'time' | 'fieldsV1' | 'quantity' | 'intOrString' | Schema;
 interface Field {
   name: string;
   type: FieldType;
+  /** A `repeated` field: a JSON array. */
   repeated?: boolean;
+  /** A `map<string, type>` field: a JSON object. */
+  map?: boolean;
+  /** An embedded Go struct whose fields JSON inlines into the parent (`LocalObjectReference`, `VolumeSource`). */
+  inline?: boolean;
+  /** Keep the zero value of a scalar: the Go field is a pointer, so it is only sent when set. */
+  keep?: boolean;
 }
 type Schema = { [num: number]: Field };
 
-const TIME: Schema = { 1: { name: 'seconds', type: 'int64' }, 2: { name: 'nanos', type: 'int32' } };
+const s = (name: string, extra: Partial<Field> = {}): Field => ({ name, type: 'string', ...extra });
+const i32 = (name: string, extra: Partial<Field> = {}): Field => ({ name, type: 'int32', ...extra });
+const i64 = (name: string, extra: Partial<Field> = {}): Field => ({ name, type: 'int64', ...extra });
+const b = (name: string, extra: Partial<Field> = {}): Field => ({ name, type: 'bool', ...extra });
+const m = (name: string, type: Schema, extra: Partial<Field> = {}): Field => ({ name, type, ...extra });
+const strings = (name: string): Field => ({ name, type: 'string', repeated: true });
+const list = (name: string, type: Schema): Field => ({ name, type, repeated: true });
+const stringMap = (name: string): Field => ({ name, type: 'string', map: true });
+const quantityMap = (name: string): Field => ({ name, type: 'quantity', map: true });
+
+// --- k8s.io/apimachinery/pkg/apis/meta/v1 ---
+
+const TIME: Schema = { 1: i64('seconds', { keep: true }), 2: i32('nanos', { keep: true }) };
 const OWNER_REFERENCE: Schema = {
-  1: { name: 'kind', type: 'string' },
-  3: { name: 'name', type: 'string' },
-  4: { name: 'uid', type: 'string' },
-  5: { name: 'apiVersion', type: 'string' },
-  6: { name: 'controller', type: 'bool' },
-  7: { name: 'blockOwnerDeletion', type: 'bool' },
+  1: s('kind'),
+  3: s('name'),
+  4: s('uid'),
+  5: s('apiVersion'),
+  6: b('controller', { keep: true }),
+  7: b('blockOwnerDeletion', { keep: true }),
 };
 const MANAGED_FIELDS: Schema = {
-  1: { name: 'manager', type: 'string' },
-  2: { name: 'operation', type: 'string' },
-  3: { name: 'apiVersion', type: 'string' },
+  1: s('manager'),
+  2: s('operation'),
+  3: s('apiVersion'),
   4: { name: 'time', type: 'time' },
-  6: { name: 'fieldsType', type: 'string' },
+  6: s('fieldsType'),
   7: { name: 'fieldsV1', type: 'fieldsV1' },
-  8: { name: 'subresource', type: 'string' },
+  8: s('subresource'),
 };
 const OBJECT_META: Schema = {
-  1: { name: 'name', type: 'string' },
-  2: { name: 'generateName', type: 'string' },
-  3: { name: 'namespace', type: 'string' },
-  5: { name: 'uid', type: 'string' },
-  6: { name: 'resourceVersion', type: 'string' },
-  7: { name: 'generation', type: 'int64' },
+  1: s('name'),
+  2: s('generateName'),
+  3: s('namespace'),
+  5: s('uid'),
+  6: s('resourceVersion'),
+  7: i64('generation'),
   8: { name: 'creationTimestamp', type: 'time' },
   9: { name: 'deletionTimestamp', type: 'time' },
-  10: { name: 'deletionGracePeriodSeconds', type: 'int64' },
-  11: { name: 'labels', type: 'stringMap' },
-  12: { name: 'annotations', type: 'stringMap' },
-  13: { name: 'ownerReferences', type: OWNER_REFERENCE, repeated: true },
-  14: { name: 'finalizers', type: 'string', repeated: true },
-  17: { name: 'managedFields', type: MANAGED_FIELDS, repeated: true },
+  10: i64('deletionGracePeriodSeconds', { keep: true }),
+  11: stringMap('labels'),
+  12: stringMap('annotations'),
+  13: list('ownerReferences', OWNER_REFERENCE),
+  14: strings('finalizers'),
+  17: list('managedFields', MANAGED_FIELDS),
+};
+const LABEL_SELECTOR: Schema = {
+  1: stringMap('matchLabels'),
+  2: list('matchExpressions', { 1: s('key'), 2: s('operator'), 3: strings('values') }),
+};
+
+// --- k8s.io/api/core/v1 ---
+
+const LOCAL_OBJECT_REFERENCE: Schema = { 1: s('name') };
+const OBJECT_FIELD_SELECTOR: Schema = { 1: s('apiVersion'), 2: s('fieldPath') };
+const RESOURCE_FIELD_SELECTOR: Schema = { 1: s('containerName'), 2: s('resource'), 3: { name: 'divisor', type: 'quantity' } };
+const KEY_SELECTOR: Schema = { 1: m('', LOCAL_OBJECT_REFERENCE, { inline: true }), 2: s('key'), 3: b('optional', { keep: true }) };
+const ENV_SOURCE: Schema = { 1: m('', LOCAL_OBJECT_REFERENCE, { inline: true }), 2: b('optional', { keep: true }) };
+const ENV_VAR: Schema = {
+  1: s('name'),
+  2: s('value'),
+  3: m('valueFrom', {
+    1: m('fieldRef', OBJECT_FIELD_SELECTOR),
+    2: m('resourceFieldRef', RESOURCE_FIELD_SELECTOR),
+    3: m('configMapKeyRef', KEY_SELECTOR),
+    4: m('secretKeyRef', KEY_SELECTOR),
+  }),
+};
+const ENV_FROM_SOURCE: Schema = { 1: s('prefix'), 2: m('configMapRef', ENV_SOURCE), 3: m('secretRef', ENV_SOURCE) };
+const CONTAINER_PORT: Schema = { 1: s('name'), 2: i32('hostPort'), 3: i32('containerPort'), 4: s('protocol'), 5: s('hostIP') };
+const RESOURCE_REQUIREMENTS: Schema = { 1: quantityMap('limits'), 2: quantityMap('requests') };
+const VOLUME_MOUNT: Schema = {
+  1: s('name'),
+  2: b('readOnly'),
+  3: s('mountPath'),
+  4: s('subPath'),
+  5: s('mountPropagation', { keep: true }),
+  6: s('subPathExpr'),
+};
+const HANDLER: Schema = {
+  1: m('exec', { 1: strings('command') }),
+  2: m('httpGet', {
+    1: s('path'),
+    2: { name: 'port', type: 'intOrString' },
+    3: s('host'),
+    4: s('scheme'),
+    5: list('httpHeaders', { 1: s('name'), 2: s('value') }),
+  }),
+  3: m('tcpSocket', { 1: { name: 'port', type: 'intOrString' }, 2: s('host') }),
+};
+const PROBE: Schema = {
+  1: m('', HANDLER, { inline: true }),
+  2: i32('initialDelaySeconds'),
+  3: i32('timeoutSeconds'),
+  4: i32('periodSeconds'),
+  5: i32('successThreshold'),
+  6: i32('failureThreshold'),
+  7: i64('terminationGracePeriodSeconds', { keep: true }),
+};
+const SE_LINUX_OPTIONS: Schema = { 1: s('user'), 2: s('role'), 3: s('type'), 4: s('level') };
+const WINDOWS_OPTIONS: Schema = {
+  1: s('gmsaCredentialSpecName', { keep: true }),
+  2: s('gmsaCredentialSpec', { keep: true }),
+  3: s('runAsUserName', { keep: true }),
+};
+const SECCOMP_PROFILE: Schema = { 1: s('type'), 2: s('localhostProfile', { keep: true }) };
+const SECURITY_CONTEXT: Schema = {
+  1: m('capabilities', { 1: strings('add'), 2: strings('drop') }),
+  2: b('privileged', { keep: true }),
+  3: m('seLinuxOptions', SE_LINUX_OPTIONS),
+  10: m('windowsOptions', WINDOWS_OPTIONS),
+  4: i64('runAsUser', { keep: true }),
+  8: i64('runAsGroup', { keep: true }),
+  5: b('runAsNonRoot', { keep: true }),
+  6: b('readOnlyRootFilesystem', { keep: true }),
+  7: b('allowPrivilegeEscalation', { keep: true }),
+  9: s('procMount', { keep: true }),
+  11: m('seccompProfile', SECCOMP_PROFILE),
+};
+const CONTAINER: Schema = {
+  1: s('name'),
+  2: s('image'),
+  3: strings('command'),
+  4: strings('args'),
+  5: s('workingDir'),
+  6: list('ports', CONTAINER_PORT),
+  19: list('envFrom', ENV_FROM_SOURCE),
+  7: list('env', ENV_VAR),
+  8: m('resources', RESOURCE_REQUIREMENTS),
+  9: list('volumeMounts', VOLUME_MOUNT),
+  21: list('volumeDevices', { 1: s('name'), 2: s('devicePath') }),
+  10: m('livenessProbe', PROBE),
+  11: m('readinessProbe', PROBE),
+  22: m('startupProbe', PROBE),
+  12: m('lifecycle', { 1: m('postStart', HANDLER), 2: m('preStop', HANDLER) }),
+  13: s('terminationMessagePath'),
+  20: s('terminationMessagePolicy'),
+  14: s('imagePullPolicy'),
+  15: m('securityContext', SECURITY_CONTEXT),
+  16: b('stdin'),
+  17: b('stdinOnce'),
+  18: b('tty'),
+};
+const KEY_TO_PATH: Schema = { 1: s('key'), 2: s('path'), 3: i32('mode', { keep: true }) };
+const DOWNWARD_API_FILE: Schema = {
+  1: s('path'),
+  2: m('fieldRef', OBJECT_FIELD_SELECTOR),
+  3: m('resourceFieldRef', RESOURCE_FIELD_SELECTOR),
+  4: i32('mode', { keep: true }),
+};
+const OBJECT_PROJECTION: Schema = { 1: m('', LOCAL_OBJECT_REFERENCE, { inline: true }), 2: list('items', KEY_TO_PATH), 4: b('optional', { keep: true }) };
+const VOLUME_SOURCE: Schema = {
+  1: m('hostPath', { 1: s('path'), 2: s('type', { keep: true }) }),
+  2: m('emptyDir', { 1: s('medium'), 2: { name: 'sizeLimit', type: 'quantity' } }),
+  6: m('secret', { 1: s('secretName'), 2: list('items', KEY_TO_PATH), 3: i32('defaultMode', { keep: true }), 4: b('optional', { keep: true }) }),
+  7: m('nfs', { 1: s('server'), 2: s('path'), 3: b('readOnly') }),
+  10: m('persistentVolumeClaim', { 1: s('claimName'), 2: b('readOnly') }),
+  16: m('downwardAPI', { 1: list('items', DOWNWARD_API_FILE), 2: i32('defaultMode', { keep: true }) }),
+  19: m('configMap', {
+    1: m('', LOCAL_OBJECT_REFERENCE, { inline: true }),
+    2: list('items', KEY_TO_PATH),
+    3: i32('defaultMode', { keep: true }),
+    4: b('optional', { keep: true }),
+  }),
+  26: m('projected', {
+    1: list('sources', {
+      1: m('secret', OBJECT_PROJECTION),
+      2: m('downwardAPI', { 1: list('items', DOWNWARD_API_FILE) }),
+      3: m('configMap', OBJECT_PROJECTION),
+      4: m('serviceAccountToken', { 1: s('audience'), 2: i64('expirationSeconds', { keep: true }), 3: s('path') }),
+    }),
+    2: i32('defaultMode', { keep: true }),
+  }),
+  28: m('csi', {
+    1: s('driver'),
+    2: b('readOnly', { keep: true }),
+    3: s('fsType', { keep: true }),
+    4: stringMap('volumeAttributes'),
+    5: m('nodePublishSecretRef', LOCAL_OBJECT_REFERENCE),
+  }),
+};
+const NODE_SELECTOR_REQUIREMENT: Schema = { 1: s('key'), 2: s('operator'), 3: strings('values') };
+const NODE_SELECTOR_TERM: Schema = { 1: list('matchExpressions', NODE_SELECTOR_REQUIREMENT), 2: list('matchFields', NODE_SELECTOR_REQUIREMENT) };
+const POD_SECURITY_CONTEXT: Schema = {
+  1: m('seLinuxOptions', SE_LINUX_OPTIONS),
+  8: m('windowsOptions', WINDOWS_OPTIONS),
+  2: i64('runAsUser', { keep: true }),
+  6: i64('runAsGroup', { keep: true }),
+  3: b('runAsNonRoot', { keep: true }),
+  4: { name: 'supplementalGroups', type: 'int64', repeated: true },
+  5: i64('fsGroup', { keep: true }),
+  7: list('sysctls', { 1: s('name'), 2: s('value') }),
+  9: s('fsGroupChangePolicy', { keep: true }),
+  10: m('seccompProfile', SECCOMP_PROFILE),
+};
+const POD_SPEC: Schema = {
+  1: list('volumes', { 1: s('name'), 2: m('', VOLUME_SOURCE, { inline: true }) }),
+  20: list('initContainers', CONTAINER),
+  2: list('containers', CONTAINER),
+  3: s('restartPolicy'),
+  4: i64('terminationGracePeriodSeconds', { keep: true }),
+  5: i64('activeDeadlineSeconds', { keep: true }),
+  6: s('dnsPolicy'),
+  7: stringMap('nodeSelector'),
+  8: s('serviceAccountName'),
+  9: s('serviceAccount'),
+  21: b('automountServiceAccountToken', { keep: true }),
+  10: s('nodeName'),
+  11: b('hostNetwork'),
+  12: b('hostPID'),
+  13: b('hostIPC'),
+  27: b('shareProcessNamespace', { keep: true }),
+  14: m('securityContext', POD_SECURITY_CONTEXT),
+  15: list('imagePullSecrets', LOCAL_OBJECT_REFERENCE),
+  16: s('hostname'),
+  17: s('subdomain'),
+  18: m('affinity', {
+    1: m('nodeAffinity', {
+      1: m('requiredDuringSchedulingIgnoredDuringExecution', { 1: list('nodeSelectorTerms', NODE_SELECTOR_TERM) }),
+      2: list('preferredDuringSchedulingIgnoredDuringExecution', { 1: i32('weight'), 2: m('preference', NODE_SELECTOR_TERM) }),
+    }),
+  }),
+  19: s('schedulerName'),
+  22: list('tolerations', { 1: s('key'), 2: s('operator'), 3: s('value'), 4: s('effect'), 5: i64('tolerationSeconds', { keep: true }) }),
+  23: list('hostAliases', { 1: s('ip'), 2: strings('hostnames') }),
+  24: s('priorityClassName'),
+  25: i32('priority', { keep: true }),
+  26: m('dnsConfig', { 1: strings('nameservers'), 2: strings('searches'), 3: list('options', { 1: s('name'), 2: s('value', { keep: true }) }) }),
+  28: list('readinessGates', { 1: s('conditionType') }),
+  29: s('runtimeClassName', { keep: true }),
+  30: b('enableServiceLinks', { keep: true }),
+  31: s('preemptionPolicy', { keep: true }),
+  32: quantityMap('overhead'),
+  33: list('topologySpreadConstraints', { 1: i32('maxSkew'), 2: s('topologyKey'), 3: s('whenUnsatisfiable'), 4: m('labelSelector', LABEL_SELECTOR) }),
+  35: b('setHostnameAsFQDN', { keep: true }),
+};
+const POD_TEMPLATE_SPEC: Schema = { 1: m('metadata', OBJECT_META), 2: m('spec', POD_SPEC) };
+const POD_STATUS: Schema = { 1: s('phase'), 3: s('message'), 4: s('reason'), 5: s('hostIP'), 6: s('podIP') };
+const SERVICE_PORT: Schema = {
+  1: s('name'),
+  2: s('protocol'),
+  6: s('appProtocol', { keep: true }),
+  3: i32('port'),
+  4: { name: 'targetPort', type: 'intOrString' },
+  5: i32('nodePort'),
+};
+const SERVICE_SPEC: Schema = {
+  1: list('ports', SERVICE_PORT),
+  2: stringMap('selector'),
+  3: s('clusterIP'),
+  18: strings('clusterIPs'),
+  4: s('type'),
+  5: strings('externalIPs'),
+  7: s('sessionAffinity'),
+  8: s('loadBalancerIP'),
+  9: strings('loadBalancerSourceRanges'),
+  10: s('externalName'),
+  11: s('externalTrafficPolicy'),
+  12: i32('healthCheckNodePort'),
+  13: b('publishNotReadyAddresses'),
+  14: m('sessionAffinityConfig', { 1: m('clientIP', { 1: i32('timeoutSeconds', { keep: true }) }) }),
+  19: strings('ipFamilies'),
+  17: s('ipFamilyPolicy', { keep: true }),
+  20: b('allocateLoadBalancerNodePorts', { keep: true }),
+  21: s('loadBalancerClass', { keep: true }),
+  22: s('internalTrafficPolicy', { keep: true }),
+};
+const SERVICE_STATUS: Schema = { 1: m('loadBalancer', { 1: list('ingress', { 1: s('ip'), 2: s('hostname') }) }) };
+
+// --- k8s.io/api/apps/v1 ---
+
+const DEPLOYMENT_SPEC: Schema = {
+  1: i32('replicas', { keep: true }),
+  2: m('selector', LABEL_SELECTOR),
+  3: m('template', POD_TEMPLATE_SPEC),
+  4: m('strategy', {
+    1: s('type'),
+    2: m('rollingUpdate', { 1: { name: 'maxUnavailable', type: 'intOrString' }, 2: { name: 'maxSurge', type: 'intOrString' } }),
+  }),
+  5: i32('minReadySeconds'),
+  6: i32('revisionHistoryLimit', { keep: true }),
+  7: b('paused'),
+  9: i32('progressDeadlineSeconds', { keep: true }),
+};
+const DEPLOYMENT_STATUS: Schema = {
+  1: i64('observedGeneration'),
+  2: i32('replicas'),
+  3: i32('updatedReplicas'),
+  7: i32('readyReplicas'),
+  4: i32('availableReplicas'),
+  5: i32('unavailableReplicas'),
+  8: i32('collisionCount', { keep: true }),
+};
+const REPLICA_SET_SPEC: Schema = {
+  1: i32('replicas', { keep: true }),
+  4: i32('minReadySeconds'),
+  2: m('selector', LABEL_SELECTOR),
+  3: m('template', POD_TEMPLATE_SPEC),
+};
+const REPLICA_SET_STATUS: Schema = {
+  1: i32('replicas'),
+  2: i32('fullyLabeledReplicas'),
+  4: i32('readyReplicas'),
+  5: i32('availableReplicas'),
+  3: i64('observedGeneration'),
 };
 
 const KINDS: Record<string, Schema> = {
   'v1/ConfigMap': {
-    1: { name: 'metadata', type: OBJECT_META },
-    2: { name: 'data', type: 'stringMap' },
-    3: { name: 'binaryData', type: 'bytesMap' },
-    4: { name: 'immutable', type: 'bool' },
+    1: m('metadata', OBJECT_META),
+    2: stringMap('data'),
+    3: { name: 'binaryData', type: 'bytes', map: true },
+    4: b('immutable', { keep: true }),
   },
   'v1/Secret': {
-    1: { name: 'metadata', type: OBJECT_META },
-    2: { name: 'data', type: 'bytesMap' },
-    3: { name: 'type', type: 'string' },
-    4: { name: 'stringData', type: 'stringMap' },
-    5: { name: 'immutable', type: 'bool' },
+    1: m('metadata', OBJECT_META),
+    2: { name: 'data', type: 'bytes', map: true },
+    3: s('type'),
+    4: stringMap('stringData'),
+    5: b('immutable', { keep: true }),
   },
   'v1/Namespace': {
-    1: { name: 'metadata', type: OBJECT_META },
-    2: { name: 'spec', type: { 1: { name: 'finalizers', type: 'string', repeated: true } } },
+    1: m('metadata', OBJECT_META),
+    2: m('spec', { 1: strings('finalizers') }),
   },
+  'v1/Pod': { 1: m('metadata', OBJECT_META), 2: m('spec', POD_SPEC), 3: m('status', POD_STATUS) },
+  'v1/Service': { 1: m('metadata', OBJECT_META), 2: m('spec', SERVICE_SPEC), 3: m('status', SERVICE_STATUS) },
+  'apps/v1/Deployment': { 1: m('metadata', OBJECT_META), 2: m('spec', DEPLOYMENT_SPEC), 3: m('status', DEPLOYMENT_STATUS) },
+  'apps/v1/ReplicaSet': { 1: m('metadata', OBJECT_META), 2: m('spec', REPLICA_SET_SPEC), 3: m('status', REPLICA_SET_STATUS) },
 };
 
 const MAGIC = Buffer.from([0x6b, 0x38, 0x73, 0x00]);
+/** Go's zero time.Time, 0001-01-01T00:00:00Z, in Unix seconds: JSON encodes it as null. */
+const GO_ZERO_TIME = -62135596800;
+/** 9999-12-31T23:59:59Z, the last second metav1.Time allows. */
+const MAX_TIME = 253402300799;
 
 class Reader {
   pos = 0;
@@ -82,25 +378,29 @@ class Reader {
     let result = 0n;
     let shift = 0n;
     for (;;) {
-      if (this.pos >= this.buf.length) throw new BadRequestError('truncated protobuf body');
-      const b = this.buf[this.pos++];
-      result |= BigInt(b & 0x7f) << shift;
-      if ((b & 0x80) === 0) return result;
+      if (this.pos >= this.buf.length || shift > 63n) throw new BadRequestError('truncated protobuf body');
+      const byte = this.buf[this.pos++];
+      result |= BigInt(byte & 0x7f) << shift;
+      if ((byte & 0x80) === 0) return result;
       shift += 7n;
     }
   }
   bytes(): Buffer {
     const len = Number(this.varint());
-    if (this.pos + len > this.buf.length) throw new BadRequestError('truncated protobuf body');
+    if (len < 0 || this.pos + len > this.buf.length) throw new BadRequestError('truncated protobuf body');
     const out = this.buf.subarray(this.pos, this.pos + len);
     this.pos += len;
     return out;
   }
+  advance(n: number): void {
+    if (this.pos + n > this.buf.length) throw new BadRequestError('truncated protobuf body');
+    this.pos += n;
+  }
   skip(wire: number): void {
     if (wire === 0) this.varint();
-    else if (wire === 1) this.pos += 8;
+    else if (wire === 1) this.advance(8);
     else if (wire === 2) this.bytes();
-    else if (wire === 5) this.pos += 4;
+    else if (wire === 5) this.advance(4);
     else throw new BadRequestError(`unsupported protobuf wire type ${wire}`);
   }
 }
@@ -113,24 +413,53 @@ function rfc3339(seconds: number): string {
   return new Date(seconds * 1000).toISOString().replace(/\.\d{3}Z$/, 'Z');
 }
 
+function isVarintType(type: FieldType): boolean {
+  return type === 'int64' || type === 'int32' || type === 'bool';
+}
+
+function isZero(v: unknown): boolean {
+  return v === '' || v === 0 || v === false;
+}
+
 function decodeMessage(buf: Buffer, schema: Schema): Record<string, unknown> {
   const r = new Reader(buf);
   const out: Record<string, unknown> = {};
   while (!r.done) {
-    const tag = Number(r.varint());
-    const num = tag >>> 3;
-    const wire = tag & 7;
-    const field = schema[num];
+    const tag = r.varint();
+    const num = Number(tag >> 3n);
+    const wire = Number(tag & 7n);
+    const field = num > 0 ? schema[num] : undefined;
     if (!field) {
       r.skip(wire);
       continue;
     }
-    const value = decodeField(r, wire, field.type);
-    if (field.type === 'stringMap' || field.type === 'bytesMap') {
-      const [k, v] = value as [string, unknown];
-      out[field.name] = { ...((out[field.name] as object | undefined) ?? {}), [k]: v };
-    } else if (field.repeated) {
-      out[field.name] = [...((out[field.name] as unknown[] | undefined) ?? []), value];
+    const expected = field.map || !isVarintType(field.type) ? 2 : 0;
+    if (field.repeated && expected === 0 && wire === 2) {
+      // A packed repeated scalar: varints back to back in one length-delimited run.
+      const packed = new Reader(r.bytes());
+      const items = (out[field.name] as unknown[] | undefined) ?? [];
+      while (!packed.done) items.push(decodeScalar(packed, field.type as Scalar));
+      out[field.name] = items;
+      continue;
+    }
+    if (wire !== expected) {
+      // Not the wire type this field has in Kubernetes' schema: skip it rather than misread it.
+      r.skip(wire);
+      continue;
+    }
+    if (field.map) {
+      const entry = decodeMessage(r.bytes(), { 1: s('key', { keep: true }), 2: { name: 'value', type: field.type, keep: true } });
+      const value = entry.value ?? zeroOf(field.type);
+      out[field.name] = { ...((out[field.name] as object | undefined) ?? {}), [(entry.key as string | undefined) ?? '']: value };
+      continue;
+    }
+    const value = decodeField(r, field.type);
+    if (field.repeated) {
+      out[field.name] = [...((out[field.name] as unknown[] | undefined) ?? []), value ?? zeroOf(field.type)];
+    } else if (field.inline) {
+      Object.assign(out, value as Record<string, unknown>);
+    } else if (value === undefined || (!field.keep && isZero(value))) {
+      delete out[field.name];
     } else {
       out[field.name] = value;
     }
@@ -138,7 +467,28 @@ function decodeMessage(buf: Buffer, schema: Schema): Record<string, unknown> {
   return out;
 }
 
-function decodeField(r: Reader, wire: number, type: FieldType): unknown {
+/** The JSON value of a field that is present on the wire but empty (a map value or list item). */
+function zeroOf(type: FieldType): unknown {
+  switch (type) {
+    case 'string':
+    case 'bytes':
+      return '';
+    case 'int32':
+    case 'int64':
+    case 'intOrString':
+      return 0;
+    case 'bool':
+      return false;
+    case 'quantity':
+      return '0';
+    case 'time':
+      return null;
+    default:
+      return {};
+  }
+}
+
+function decodeScalar(r: Reader, type: Scalar): unknown {
   switch (type) {
     case 'string':
       return r.bytes().toString('utf8');
@@ -149,21 +499,43 @@ function decodeField(r: Reader, wire: number, type: FieldType): unknown {
       return toInt(r.varint());
     case 'bool':
       return r.varint() !== 0n;
+  }
+}
+
+function decodeField(r: Reader, type: FieldType): unknown {
+  switch (type) {
+    case 'string':
+    case 'bytes':
+    case 'int64':
+    case 'int32':
+    case 'bool':
+      return decodeScalar(r, type);
     case 'time': {
       const t = decodeMessage(r.bytes(), TIME);
-      return rfc3339((t.seconds as number | undefined) ?? 0);
+      const seconds = t.seconds as number | undefined;
+      // An empty Timestamp or Go's zero time is an unset time, which JSON leaves out.
+      if (seconds === undefined || seconds <= GO_ZERO_TIME) return undefined;
+      if (seconds > MAX_TIME) throw new BadRequestError('a protobuf timestamp is out of range');
+      return rfc3339(seconds);
     }
     case 'fieldsV1': {
-      const f = decodeMessage(r.bytes(), { 1: { name: 'raw', type: 'string' } });
-      return f.raw ? JSON.parse(f.raw as string) : {};
+      const f = decodeMessage(r.bytes(), { 1: s('raw') });
+      if (!f.raw) return {};
+      try {
+        return JSON.parse(f.raw as string);
+      } catch {
+        throw new BadRequestError('a managedFields entry holds malformed fieldsV1 JSON');
+      }
     }
-    case 'stringMap':
-    case 'bytesMap': {
-      const entry = decodeMessage(r.bytes(), { 1: { name: 'key', type: 'string' }, 2: { name: 'value', type: type === 'stringMap' ? 'string' : 'bytes' } });
-      return [entry.key ?? '', entry.value ?? ''];
+    case 'quantity': {
+      const q = decodeMessage(r.bytes(), { 1: s('string', { keep: true }) });
+      return (q.string as string | undefined) || '0';
+    }
+    case 'intOrString': {
+      const v = decodeMessage(r.bytes(), { 1: i64('type', { keep: true }), 2: i32('intVal', { keep: true }), 3: s('strVal', { keep: true }) });
+      return v.type === 1 ? ((v.strVal as string | undefined) ?? '') : ((v.intVal as number | undefined) ?? 0);
     }
     default:
-      if (wire !== 2) throw new BadRequestError('malformed protobuf body');
       return decodeMessage(r.bytes(), type);
   }
 }
@@ -172,10 +544,12 @@ function decodeField(r: Reader, wire: number, type: FieldType): unknown {
 export function decodeProtobufObject(body: Buffer): KubeObject {
   if (body.length < 4 || !body.subarray(0, 4).equals(MAGIC)) throw new BadRequestError('the protobuf body lacks the Kubernetes magic prefix');
   const unknown = decodeMessage(body.subarray(4), {
-    1: { name: 'typeMeta', type: { 1: { name: 'apiVersion', type: 'string' }, 2: { name: 'kind', type: 'string' } } },
-    2: { name: 'raw', type: 'bytes' },
-    3: { name: 'contentEncoding', type: 'string' },
+    1: m('typeMeta', { 1: s('apiVersion'), 2: s('kind') }),
+    2: { name: 'raw', type: 'bytes', keep: true },
+    3: s('contentEncoding'),
+    4: s('contentType'),
   });
+  if (unknown.contentEncoding) throw new UnsupportedMediaTypeError(`application/vnd.kubernetes.protobuf with content encoding ${unknown.contentEncoding as string}`);
   const typeMeta = (unknown.typeMeta ?? {}) as { apiVersion?: string; kind?: string };
   const schema = KINDS[`${typeMeta.apiVersion}/${typeMeta.kind}`];
   if (!schema) throw new UnsupportedMediaTypeError(`application/vnd.kubernetes.protobuf for ${typeMeta.apiVersion} ${typeMeta.kind} (send JSON)`);

@@ -146,6 +146,62 @@ describe('the real kubectl against `skiff up`', () => {
     expect(again.metadata.resourceVersion).toBe(cm.metadata.resourceVersion);
   });
 
+  describe('typed-client commands, which send protobuf bodies', () => {
+    const ns = ['-n', 'imperative'];
+
+    it('kubectl create deployment', async () => {
+      expect(await kubectlOk(cluster, ['create', 'namespace', 'imperative'])).toContain('namespace/imperative created');
+      expect(await kubectlOk(cluster, ['create', 'deployment', 'web', ...ns, '--image=nginx:1', '--replicas=2', '--port=8080'])).toContain('deployment.apps/web created');
+      const deploy = JSON.parse(await kubectlOk(cluster, ['get', 'deploy', 'web', ...ns, '-o', 'json']));
+      expect(deploy.spec.replicas).toBe(2);
+      expect(deploy.spec.selector).toEqual({ matchLabels: { app: 'web' } });
+      expect(deploy.spec.template.metadata.labels).toEqual({ app: 'web' });
+      const [container] = deploy.spec.template.spec.containers;
+      expect(container).toMatchObject({ name: 'nginx', image: 'nginx:1', ports: [{ containerPort: 8080, protocol: 'TCP' }] });
+      // Defaults apply as for a JSON body: the zero values Go marshals are not taken as set.
+      expect(deploy.spec.template.spec.restartPolicy).toBe('Always');
+      expect(container.terminationMessagePath).toBe('/dev/termination-log');
+      expect(deploy.spec.strategy.type).toBe('RollingUpdate');
+    });
+
+    it('kubectl expose deployment', async () => {
+      expect(await kubectlOk(cluster, ['expose', 'deployment', 'web', ...ns, '--port', '80', '--target-port', '8080'])).toContain('service/web exposed');
+      const svc = JSON.parse(await kubectlOk(cluster, ['get', 'svc', 'web', ...ns, '-o', 'json']));
+      expect(svc.spec.selector).toEqual({ app: 'web' });
+      expect(svc.spec.type).toBe('ClusterIP');
+      expect(svc.spec.clusterIP).toMatch(/^\d+\.\d+\.\d+\.\d+$/);
+      expect(svc.spec.ports).toEqual([{ port: 80, targetPort: 8080, protocol: 'TCP' }]);
+    });
+
+    it('kubectl create service nodeport and clusterip', async () => {
+      expect(await kubectlOk(cluster, ['create', 'service', 'nodeport', 'np', ...ns, '--tcp=80:8080'])).toContain('service/np created');
+      const np = JSON.parse(await kubectlOk(cluster, ['get', 'svc', 'np', ...ns, '-o', 'json']));
+      expect(np.spec.type).toBe('NodePort');
+      expect(np.spec.selector).toEqual({ app: 'np' });
+      expect(np.spec.clusterIP).toMatch(/^\d+\.\d+\.\d+\.\d+$/);
+      expect(np.spec.ports).toHaveLength(1);
+      expect(np.spec.ports[0]).toMatchObject({ name: '80-8080', port: 80, targetPort: 8080, protocol: 'TCP' });
+      expect(np.spec.ports[0].nodePort).toBeGreaterThanOrEqual(30000);
+      expect(np.spec.ports[0].nodePort).toBeLessThanOrEqual(32767);
+
+      expect(await kubectlOk(cluster, ['create', 'service', 'clusterip', 'x', ...ns, '--tcp=80:8080'])).toContain('service/x created');
+      const x = JSON.parse(await kubectlOk(cluster, ['get', 'svc', 'x', ...ns, '-o', 'json']));
+      expect(x.spec).toMatchObject({ type: 'ClusterIP', ports: [{ port: 80, targetPort: 8080 }] });
+      expect(x.spec.ports[0]).not.toHaveProperty('nodePort');
+    });
+
+    it('kubectl run', async () => {
+      expect(await kubectlOk(cluster, ['run', 'once', ...ns, '--image=busybox', '--restart=Never', '--', 'sleep', '1'])).toContain('pod/once created');
+      const pod = JSON.parse(await kubectlOk(cluster, ['get', 'pod', 'once', ...ns, '-o', 'json']));
+      expect(pod.spec.restartPolicy).toBe('Never');
+      expect(pod.spec.containers[0]).toMatchObject({ name: 'once', image: 'busybox', args: ['sleep', '1'] });
+      expect(await kubectlOk(cluster, ['run', 'cmd', ...ns, '--image=busybox', '--restart=Never', '--command', '--', 'sleep', '1'])).toContain('pod/cmd created');
+      const cmd = JSON.parse(await kubectlOk(cluster, ['get', 'pod', 'cmd', ...ns, '-o', 'json']));
+      expect(cmd.spec.containers[0].command).toEqual(['sleep', '1']);
+      expect(cmd.spec.containers[0]).not.toHaveProperty('args');
+    });
+  });
+
   it('watches: `kubectl get cm -w` shows a change made by another client', async () => {
     const watcher = spawn('kubectl', ['get', 'cm', '-n', 'e2e', '-w'], { env: { ...process.env, KUBECONFIG: cluster.kubeconfig } });
     let out = '';
