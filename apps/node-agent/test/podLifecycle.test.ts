@@ -2,6 +2,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { NotFoundError, type KubeObject } from '@skiff/apimachinery';
+import { resourceType } from '@skiff/kube-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   CONFIGMAPS,
@@ -26,6 +27,8 @@ import {
  * Pods on a real node agent (bubblewrap where the host allows it) against a real API server:
  * pods are created with spec.nodeName set, as the scheduler would bind them.
  */
+const ENDPOINTS = resourceType('endpoints');
+
 describe('running pods', () => {
   let cluster: TestCluster;
   let agent: TestAgent;
@@ -276,6 +279,31 @@ describe('running pods', () => {
     expect(existsSync(join(flags, 'sigterm'))).toBe(true);
     expect(Number(readFileSync(join(flags, 'prestop'), 'utf8'))).toBeLessThanOrEqual(Number(readFileSync(join(flags, 'sigterm'), 'utf8')));
     expect(hostPids(marker)).toEqual([]);
+  });
+
+  it('sends SIGTERM only once no Endpoints list the pod as ready (out of every Service\'s rotation first)', async () => {
+    const flags = join(scratch, 'serving');
+    const marker = uniqueMarker('serving');
+    await create(webPod('serving', marker, flags));
+    const running = await waitForPod('serving', 'Ready', ready);
+    const ip = podStatus(running).podIP as string;
+    // What the endpoints controller would have made for a Service selecting this pod.
+    const endpoints = await cluster.admin.create(ENDPOINTS, { apiVersion: 'v1', kind: 'Endpoints', metadata: { name: 'serving', namespace: 'default' }, subsets: [{ addresses: [{ ip }], ports: [{ port: 8080 }] }] });
+    await cluster.admin.delete(PODS, 'default', 'serving');
+    await waitFor('the pod marked for deletion', async () => !!(await getPod(cluster, 'serving')).metadata.deletionTimestamp);
+    // The address leaves the Service's rotation now; SIGTERM must come after this moment.
+    const outAt = Date.now();
+    await cluster.admin.update(ENDPOINTS, { ...endpoints, subsets: [{ notReadyAddresses: [{ ip }], ports: [{ port: 8080 }] }] });
+    await waitFor('the pod to be gone', async () => {
+      try {
+        await getPod(cluster, 'serving');
+        return false;
+      } catch (err) {
+        return err instanceof NotFoundError;
+      }
+    });
+    expect(Number(readFileSync(join(flags, 'sigterm'), 'utf8'))).toBeGreaterThanOrEqual(outAt);
+    await cluster.admin.delete(ENDPOINTS, 'default', 'serving');
   });
 
   it('kills a container that ignores SIGTERM when the grace period ends', async () => {

@@ -23,6 +23,10 @@ import { containerMounts } from './podVolumes.js';
 import { fetchReferencedObjects, setUpPodSandbox, type PodSandbox } from './podSandbox.js';
 
 const PODS = resourceType('pods');
+const ENDPOINTS = resourceType('endpoints');
+/** The longest a terminating pod waits to leave Services' rotation before its containers stop. */
+const ROTATION_WAIT_MAX_MS = 2000;
+const ROTATION_POLL_MS = 20;
 
 /** How long to wait before trying again a start that failed for a reason that may go away (a missing ConfigMap). */
 const CONFIG_RETRY_MS = 5000;
@@ -84,6 +88,8 @@ export class PodWorker {
   private sandbox: PodSandbox | undefined;
   private terminatingSinceMs: number | undefined;
   private finalDeleteSent = false;
+  /** Set once a terminating pod's address is out of every Service's rotation (or the wait gave up). */
+  private outOfRotation = false;
   private removed = false;
   private closed = false;
   private stoppingPods = false;
@@ -437,6 +443,11 @@ export class PodWorker {
     const graceSeconds = this.pod.metadata.deletionGracePeriodSeconds ?? spec.terminationGracePeriodSeconds ?? 30;
     this.terminatingSinceMs ??= now.getTime();
     if (this.tracked.size > 0) {
+      if (!this.outOfRotation) {
+        await this.waitOutOfRotation(Math.min(ROTATION_WAIT_MAX_MS, (graceSeconds * 1000) / 2));
+        this.outOfRotation = true;
+        now = this.deps.clock();
+      }
       const graceMs = Math.max(0, this.terminatingSinceMs + graceSeconds * 1000 - now.getTime());
       for (const t of this.tracked.values()) {
         if (!t.stopping) this.deps.events.record(this.pod, 'Normal', 'Killing', `Stopping container ${t.name}`, `spec.containers{${t.name}}`);
@@ -458,6 +469,37 @@ export class PodWorker {
       this.finalDeleteSent = false;
       this.log.warn({ err: (err as Error).message }, 'finishing the pod deletion failed; retrying');
       this.wakeAt(now.getTime() + WRITE_RETRY_MS);
+    }
+  }
+
+  /**
+   * Before a terminating pod's containers get preStop and SIGTERM, wait (at most `maxMs`) until no
+   * Endpoints object lists its address as ready: the endpoints controller takes it out of every
+   * Service, and the proxy stops sending new connections to it, before the process starts to stop.
+   * Kubernetes leaves this race to a preStop sleep; Skiff closes it here.
+   */
+  private async waitOutOfRotation(maxMs: number): Promise<void> {
+    const ip = this.record.podIP;
+    if (!ip || maxMs <= 0) return;
+    const started = Date.now();
+    for (;;) {
+      let listed = false;
+      try {
+        const { items } = await this.deps.client.list(ENDPOINTS, { namespace: this.pod.metadata.namespace });
+        listed = items.some((ep) => ((ep.subsets ?? []) as { addresses?: { ip: string }[] }[]).some((s) => s.addresses?.some((a) => a.ip === ip)));
+      } catch (err) {
+        this.log.warn({ err: (err as Error).message }, 'checking Endpoints before stopping failed; stopping anyway');
+        return;
+      }
+      if (!listed) {
+        if (Date.now() - started > 0) this.log.info({ waitedMs: Date.now() - started }, 'out of every Service\'s rotation; stopping containers');
+        return;
+      }
+      if (Date.now() - started >= maxMs) {
+        this.log.warn({ waitedMs: Date.now() - started }, 'still listed in Endpoints; stopping containers anyway');
+        return;
+      }
+      await new Promise((r) => setTimeout(r, ROTATION_POLL_MS));
     }
   }
 
