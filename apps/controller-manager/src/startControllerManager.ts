@@ -1,5 +1,5 @@
 import { ControllerManager } from '@skiff/controller-runtime';
-import { ApiClient } from '@skiff/kube-client';
+import { ApiClient, clientFor } from '@skiff/kube-client';
 import { pino, type Logger } from 'pino';
 import { Registry } from 'prom-client';
 import { DEFAULT_CONFIG, type ControllerConfig } from './config.js';
@@ -35,7 +35,7 @@ export interface RunningControllerManager {
  */
 export async function startControllerManager(opts: ControllerManagerOptions): Promise<RunningControllerManager> {
   const log = opts.log ?? pino({ level: 'info' });
-  const client = opts.client ?? new ApiClient({ server: required(opts.server, 'server'), token: required(opts.token, 'token'), ca: opts.ca, userAgent: 'skiff-controller-manager' });
+  const client = clientFor(opts, 'skiff-controller-manager');
   const registry = opts.registry ?? new Registry();
   const config: ControllerConfig = {
     nodeMonitorGraceMs: opts.nodeMonitorGraceMs ?? DEFAULT_CONFIG.nodeMonitorGraceMs,
@@ -55,9 +55,4 @@ export async function startControllerManager(opts: ControllerManagerOptions): Pr
   }
   log.info({ prefix: opts.prefix, controllers: names }, 'controller manager started');
   return { registry, controllers: names, stop: () => manager.stop() };
-}
-
-function required(v: string | undefined, name: string): string {
-  if (!v) throw new Error(`startControllerManager: ${name} is required`);
-  return v;
 }

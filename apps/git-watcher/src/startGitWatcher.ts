@@ -1,5 +1,5 @@
 import { ControllerManager } from '@skiff/controller-runtime';
-import { ApiClient } from '@skiff/kube-client';
+import { ApiClient, clientFor } from '@skiff/kube-client';
 import { pino, type Logger } from 'pino';
 import { Histogram, Registry } from 'prom-client';
 import { applicationController, type Transition } from './applicationController.js';
@@ -38,7 +38,7 @@ export interface RunningGitWatcher {
  */
 export async function startGitWatcher(opts: GitWatcherOptions): Promise<RunningGitWatcher> {
   const log = opts.log ?? pino({ level: 'info' });
-  const client = opts.client ?? new ApiClient({ server: required(opts.server, 'server'), token: required(opts.token, 'token'), ca: opts.ca, userAgent: 'skiff-git-watcher' });
+  const client = clientFor(opts, 'skiff-git-watcher');
   const registry = opts.registry ?? new Registry();
   const manager = new ControllerManager({ client, redisUrl: opts.redisUrl, prefix: opts.prefix, log, component: 'skiff-gitops', registry, now: opts.now, resyncMs: opts.resyncMs });
   const sources = new RepoSources({
@@ -73,9 +73,4 @@ export async function startGitWatcher(opts: GitWatcherOptions): Promise<RunningG
       await sources.close();
     },
   };
-}
-
-function required(v: string | undefined, name: string): string {
-  if (!v) throw new Error(`startGitWatcher: ${name} is required`);
-  return v;
 }

@@ -1,5 +1,5 @@
 import { ControllerManager } from '@skiff/controller-runtime';
-import { ApiClient } from '@skiff/kube-client';
+import { ApiClient, clientFor } from '@skiff/kube-client';
 import { pino, type Logger } from 'pino';
 import { Registry } from 'prom-client';
 import { NotifierMetrics } from './metrics.js';
@@ -45,7 +45,7 @@ const RETRY_ATTEMPTS = 1000;
  */
 export async function startNotifier(opts: NotifierOptions): Promise<RunningNotifier> {
   const log = opts.log ?? pino({ level: 'info' });
-  const client = opts.client ?? new ApiClient({ server: requireOpt(opts.server, 'server'), token: requireOpt(opts.token, 'token'), ca: opts.ca, userAgent: 'skiff-notifier' });
+  const client = clientFor(opts, 'skiff-notifier');
   const registry = opts.registry ?? new Registry();
   const metrics = new NotifierMetrics(registry);
   const manager = new ControllerManager({ client, redisUrl: opts.redisUrl, prefix: opts.prefix, log, component: 'skiff-notifier', registry, now: opts.now, resyncMs: opts.resyncMs });
@@ -73,9 +73,4 @@ export async function startNotifier(opts: NotifierOptions): Promise<RunningNotif
       await manager.stop();
     },
   };
-}
-
-function requireOpt(v: string | undefined, name: string): string {
-  if (!v) throw new Error(`startNotifier: ${name} is required when no client is given`);
-  return v;
 }

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { CLUSTER_DOMAIN, DNS_SERVICE_IP, type KubeObject } from '@skiff/apimachinery';
-import { ApiClient, Informer, resourceType } from '@skiff/kube-client';
+import { ApiClient, Informer, resourceType, clientFor } from '@skiff/kube-client';
 import { pino, type Logger } from 'pino';
 import { Registry } from 'prom-client';
 import { buildDnsRecords, hostNameserver, type DnsRecords } from './dnsRecords.js';
@@ -56,7 +56,7 @@ export interface RunningProxy {
  */
 export async function startProxy(opts: ProxyOptions): Promise<RunningProxy> {
   const log = opts.log ?? pino({ level: 'info' });
-  const client = opts.client ?? new ApiClient({ server: requireOpt(opts.server, 'server'), token: requireOpt(opts.token, 'token'), ca: opts.ca, userAgent: 'skiff-proxy' });
+  const client = clientFor(opts, 'skiff-proxy');
   const registry = opts.registry ?? new Registry();
   const domain = opts.clusterDomain ?? CLUSTER_DOMAIN;
   const nodePortAddress = opts.nodePortAddress ?? DEFAULT_NODE_PORT_ADDRESS;
@@ -168,9 +168,4 @@ function hostUpstream(path: string, dnsAddress: string, log: Logger): Upstream |
   }
   const address = hostNameserver(text, [dnsAddress, DNS_SERVICE_IP]);
   return address ? { address, port: 53 } : undefined;
-}
-
-function requireOpt(v: string | undefined, name: string): string {
-  if (!v) throw new Error(`startProxy: ${name} is required when no client is given`);
-  return v;
 }

@@ -1,5 +1,5 @@
 import { ControllerManager } from '@skiff/controller-runtime';
-import { ApiClient } from '@skiff/kube-client';
+import { ApiClient, clientFor } from '@skiff/kube-client';
 import { pino, type Logger } from 'pino';
 import { Registry } from 'prom-client';
 import type { Profile } from './framework/types.js';
@@ -43,7 +43,7 @@ export interface RunningScheduler {
  */
 export async function startScheduler(opts: SchedulerOptions): Promise<RunningScheduler> {
   const log = opts.log ?? pino({ level: 'info' });
-  const client = opts.client ?? new ApiClient({ server: requireOpt(opts.server, 'server'), token: requireOpt(opts.token, 'token'), ca: opts.ca, userAgent: 'skiff-scheduler' });
+  const client = clientFor(opts, 'skiff-scheduler');
   const registry = opts.registry ?? new Registry();
   const cache = new SchedulerCache(opts.schedulerName);
   const metrics = new SchedulerMetrics(registry, () => cache.unschedulableKeys().length);
@@ -76,9 +76,4 @@ export async function startScheduler(opts: SchedulerOptions): Promise<RunningSch
       await scheduledEvents.flush();
     },
   };
-}
-
-function requireOpt(v: string | undefined, name: string): string {
-  if (!v) throw new Error(`startScheduler: ${name} is required when no client is given`);
-  return v;
 }

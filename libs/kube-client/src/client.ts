@@ -161,3 +161,19 @@ function query(params: Record<string, string | number | boolean | undefined>): s
   if (entries.length === 0) return '';
   return '?' + entries.map(([k, v]) => `${encodeURIComponent(k)}=${encodeURIComponent(String(v))}`).join('&');
 }
+
+/** How a component reaches the API server: a ready client, or the URL, token and CA to make one. */
+export interface ConnectionOptions {
+  client?: ApiClient;
+  server?: string;
+  token?: string;
+  /** PEM of the API server's CA (else the process's trusted CAs, incl. NODE_EXTRA_CA_CERTS). */
+  ca?: string;
+}
+
+/** The component's client: the one given, or one made from server and token (both then required). */
+export function clientFor(opts: ConnectionOptions, userAgent: string): ApiClient {
+  if (opts.client) return opts.client;
+  if (!opts.server || !opts.token) throw new Error(`${userAgent}: server and token are required when no client is given`);
+  return new ApiClient({ server: opts.server, token: opts.token, ca: opts.ca, userAgent });
+}

@@ -1,4 +1,4 @@
-import { groupVersion, matchesLabels, type KubeObject, type LabelSelector, type OwnerReference, type ResourceType } from '@skiff/apimachinery';
+import { matchesLabels, type KubeObject, type LabelSelector, type OwnerReference, type ResourceType } from '@skiff/apimachinery';
 import type { ApiClient } from '@skiff/kube-client';
 
 export function controllerRef(obj: KubeObject): OwnerReference | undefined {
@@ -61,8 +61,4 @@ export async function applyClaim(client: ApiClient, type: ResourceType, owner: K
     await client.patch(type, obj.metadata.namespace, obj.metadata.name!, { metadata: { uid: obj.metadata.uid, ownerReferences: refs.length ? refs : null } });
   }
   return adopted;
-}
-
-export function sameKind(obj: KubeObject, type: ResourceType): boolean {
-  return obj.apiVersion === groupVersion(type) && obj.kind === type.kind;
 }

@@ -37,7 +37,8 @@ export async function reconcileReplicaSet(ref: ObjectRef, ctx: ReconcileContext)
   const selector = selectorFromLabelSelector(spec.selector);
   const matching = (await ctx.client.list(PODS, { namespace: ref.namespace, labelSelector: selectorToString(selector) })).items;
   // Pods this set controls whose labels changed are not in the list above; the cache finds them.
-  const drifted = ctx.cache(PODS).filter((p) => p.metadata.namespace === ref.namespace && !matching.some((m) => m.metadata.uid === p.metadata.uid));
+  const listed = new Set(matching.map((m) => m.metadata.uid));
+  const drifted = ctx.cache(PODS).filter((p) => p.metadata.namespace === ref.namespace && !listed.has(p.metadata.uid));
   const claim = planClaim(rs, selector, [...matching, ...drifted]);
   const adopted = await applyClaim(ctx.client, PODS, rs, claim);
   const active = [...claim.owned, ...adopted].filter(isPodActive);
