@@ -1,5 +1,5 @@
 import type { KubeObject, ObjectKey, ResourceType } from '@skiff/apimachinery';
-import { groupVersion } from '@skiff/apimachinery';
+import { deepEqual, groupVersion } from '@skiff/apimachinery';
 
 export function clone<T>(value: T): T {
   return structuredClone(value);
@@ -13,26 +13,11 @@ export function nowRfc3339(now: Date): string {
   return now.toISOString().replace(/\.\d{3}Z$/, 'Z');
 }
 
-/** Deep equality on JSON values, ignoring key order. */
-export function jsonEqual(a: unknown, b: unknown): boolean {
-  if (a === b) return true;
-  if (a === null || b === null || typeof a !== 'object' || typeof b !== 'object') return false;
-  if (Array.isArray(a) !== Array.isArray(b)) return false;
-  if (Array.isArray(a)) {
-    const bb = b as unknown[];
-    return a.length === bb.length && a.every((v, i) => jsonEqual(v, bb[i]));
-  }
-  const ao = a as Record<string, unknown>;
-  const bo = b as Record<string, unknown>;
-  const ak = Object.keys(ao).filter((k) => ao[k] !== undefined);
-  const bk = Object.keys(bo).filter((k) => bo[k] !== undefined);
-  return ak.length === bk.length && ak.every((k) => jsonEqual(ao[k], bo[k]));
-}
 
 /** Equal apart from bookkeeping the server itself maintains (managedFields timestamps). */
 export function sameContent(a: KubeObject, b: KubeObject): boolean {
   const strip = (o: KubeObject) => ({ ...o, metadata: { ...o.metadata, managedFields: undefined, resourceVersion: undefined } });
-  return jsonEqual(strip(a), strip(b));
+  return deepEqual(strip(a), strip(b));
 }
 
 export function typeMeta(type: ResourceType): { apiVersion: string; kind: string } {

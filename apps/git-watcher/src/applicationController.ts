@@ -1,4 +1,4 @@
-import { AlreadyExistsError, InvalidError, NotFoundError, type KubeObject } from '@skiff/apimachinery';
+import { AlreadyExistsError, deepEqual, InvalidError, NotFoundError, type KubeObject } from '@skiff/apimachinery';
 import type { Controller, ObjectRef, ReconcileContext, ReconcileResult } from '@skiff/controller-runtime';
 import { assessHealth, driftedFields, pruneOrder, syncOrder, worstHealth } from '@skiff/gitops';
 import { localRepoPath, specOf, statusOf, type ApplicationStatus, type HealthStatus, type HistoryEntry, type ResourceStatus } from './applicationSpec.js';
@@ -395,8 +395,8 @@ function removeCondition(status: ApplicationStatus, type: string): void {
 
 /** Writes the status when anything but the reconcile time changed. */
 async function writeStatus(ctx: ReconcileContext, app: KubeObject, previous: ApplicationStatus, status: ApplicationStatus): Promise<void> {
-  const strip = (s: ApplicationStatus) => JSON.stringify({ ...s, reconciledAt: undefined });
-  if (strip(previous) === strip(status)) return;
+  // Whatever the key order: the stored status comes back from Postgres' jsonb with its keys reordered.
+  if (deepEqual({ ...previous, reconciledAt: undefined }, { ...status, reconciledAt: undefined })) return;
   status.reconciledAt = rfc3339(ctx.now());
   // A merge patch keeps what it does not mention: fields this pass dropped are sent as null.
   const patch: Record<string, unknown> = { ...status };

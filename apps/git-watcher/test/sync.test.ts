@@ -109,6 +109,11 @@ describe('git watcher: Applications synced from local repositories', () => {
   it('a second pass changes nothing', async () => {
     await synced('quiet');
     const before = { cm: c.get(CONFIGMAPS, 'quiet', 'quiet-config')!, svc: c.get(SERVICES, 'quiet', 'quiet-web')!, app: c.app('quiet')! };
+    // The server skips a write that changes nothing; status.reconciledAt has a resolution of one
+    // second. Once the clock is past the second of the last status write, a pass that rewrote an
+    // unchanged status would show as a new resourceVersion.
+    const written = before.app.status!.reconciledAt!;
+    await c.until('the clock past the last status write', () => new Date().toISOString().replace(/\.\d{3}Z$/, 'Z') > written, 2_000);
     const touched = await c.touch('quiet');
 
     const [cm, svc, app] = await Promise.all([c.client.get(CONFIGMAPS, 'quiet', 'quiet-config'), c.client.get(SERVICES, 'quiet', 'quiet-web'), c.client.get(APPLICATIONS, 'default', 'quiet')]);

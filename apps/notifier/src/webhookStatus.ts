@@ -1,3 +1,4 @@
+import { deepEqual } from '@skiff/apimachinery';
 import type { StreamCursor } from './deliveryStream.js';
 
 /** One delivery attempt, as `kubectl get webhook -o yaml` shows it. */
@@ -90,7 +91,7 @@ export function mergePatch(from: unknown, to: unknown): Json | undefined {
     }
     return Object.keys(out).length ? out : undefined;
   }
-  return JSON.stringify(from) === JSON.stringify(to) ? undefined : (structuredClone(to) as Json);
+  return deepEqual(from, to) ? undefined : (structuredClone(to) as Json);
 }
 
 function isObject(v: unknown): v is Record<string, unknown> {

@@ -1,5 +1,6 @@
 import { ConflictError, type StatusCause } from './errors.js';
-import { applyStrategicMergePatch, deepEqual, isPlainObject } from './patch.js';
+import { deepEqual } from './deepEqual.js';
+import { applyStrategicMergePatch, isPlainObject } from './patch.js';
 import type { PatchSchema } from './patchSchema.js';
 import type { KubeObject, ManagedFieldsEntry } from './types.js';
 

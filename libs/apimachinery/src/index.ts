@@ -10,6 +10,7 @@ export * from './labelSelector.js';
 export * from './fieldSelector.js';
 export * from './quantity.js';
 export * from './patch.js';
+export { deepEqual } from './deepEqual.js';
 export * from './apply.js';
 export * from './network.js';
 export * from './gitops.js';

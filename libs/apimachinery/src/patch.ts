@@ -2,6 +2,7 @@ import fastJsonPatch, { type Operation } from 'fast-json-patch';
 import { BadRequestError, InvalidError } from './errors.js';
 import { ATOMIC_LISTS, type PatchSchema } from './patchSchema.js';
 import type { KubeObject } from './types.js';
+import { deepEqual } from './deepEqual.js';
 
 export { patchSchemaFor, ATOMIC_LISTS, type PatchSchema, type ListStrategy } from './patchSchema.js';
 
@@ -162,14 +163,5 @@ function reorder(list: unknown[], order: unknown[], mergeKey: string | undefined
   return indexed.map((x) => x.v);
 }
 
-export function deepEqual(a: unknown, b: unknown): boolean {
-  if (a === b) return true;
-  if (a === null || b === null || typeof a !== 'object' || typeof b !== 'object') return false;
-  if (Array.isArray(a) !== Array.isArray(b)) return false;
-  if (Array.isArray(a)) return a.length === (b as unknown[]).length && a.every((v, i) => deepEqual(v, (b as unknown[])[i]));
-  const ak = Object.keys(a as object).filter((k) => (a as Record<string, unknown>)[k] !== undefined);
-  const bk = Object.keys(b as object).filter((k) => (b as Record<string, unknown>)[k] !== undefined);
-  return ak.length === bk.length && ak.every((k) => deepEqual((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k]));
-}
 
 export type { KubeObject, Json, JsonObject };

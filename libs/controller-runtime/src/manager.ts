@@ -1,6 +1,6 @@
 import { Queue, UnrecoverableError, Worker, type Job } from 'bullmq';
 import { Redis } from 'ioredis';
-import { groupVersion, NotFoundError, type KubeObject, type ResourceType } from '@skiff/apimachinery';
+import { deepEqual, groupVersion, NotFoundError, type KubeObject, type ResourceType } from '@skiff/apimachinery';
 import { Informer, type ApiClient } from '@skiff/kube-client';
 import type { Logger } from 'pino';
 import { Registry } from 'prom-client';
@@ -69,8 +69,8 @@ export class ControllerManager {
           // An ownerReference or a label that changed must wake the previous owner, or whoever
           // selected the object by its old labels, too.
           if (
-            JSON.stringify(old.metadata.ownerReferences) !== JSON.stringify(obj.metadata.ownerReferences) ||
-            JSON.stringify(old.metadata.labels ?? {}) !== JSON.stringify(obj.metadata.labels ?? {})
+            !deepEqual(old.metadata.ownerReferences, obj.metadata.ownerReferences) ||
+            !deepEqual(old.metadata.labels ?? {}, obj.metadata.labels ?? {})
           ) {
             this.dispatch(type, old);
           }

@@ -1,4 +1,4 @@
-import { execFileSync } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -146,6 +146,46 @@ describe('revertCommit', () => {
     const result = await revertCommit({ dir: r.dir, sha: bump, author });
     expect(result).toMatchObject({ ok: false, errors: [{ code, path: 'a.yaml' }] });
     expect(await resolveRevision(r.dir, 'HEAD'), name).toEqual(before);
+  });
+
+  it('refuses while another git process holds the branch lock, and changes nothing', async () => {
+    const r = await repo();
+    await r.commit({ 'a.yaml': cm('a', '1') }, 'first');
+    const bump = await r.commit({ 'a.yaml': cm('a', '2') }, 'bump');
+    const lock = path.join(r.gitdir, 'refs', 'heads', 'main.lock');
+    await fs.promises.writeFile(lock, '');
+    const result = await revertCommit({ dir: r.dir, sha: bump, author });
+    expect(result).toMatchObject({ ok: false, errors: [{ code: 'Conflict', path: 'refs/heads/main', message: expect.stringContaining('locked by another git process') }] });
+    expect((await resolveRevision(r.dir, 'HEAD')) as { sha?: string }).toMatchObject({ sha: bump });
+    expect(await r.read('a.yaml')).toBe(cm('a', '2'));
+    expect(fs.existsSync(lock)).toBe(true);
+    await fs.promises.rm(lock);
+    expect((await revertCommit({ dir: r.dir, sha: bump, author })).ok).toBe(true);
+    expect(fs.readdirSync(path.join(r.gitdir, 'refs', 'heads'))).toEqual(['main']);
+  });
+
+  it('moves the branch atomically: the git CLI reading HEAD meanwhile always sees a commit', async () => {
+    const r = await repo();
+    await r.commit({ 'a.yaml': cm('a', '1') }, 'first');
+    let reads = 0;
+    let stop = false;
+    // A reader in another process polling the ref while revert commits move it, as `git` or a file watcher would.
+    const reader = (async () => {
+      while (!stop) {
+        const out = await new Promise<string>((resolve, reject) =>
+          execFile('git', ['-C', r.dir, 'rev-parse', '--verify', '-q', 'HEAD'], (err, stdout) => (err ? reject(new Error(`git rev-parse HEAD failed after ${reads} reads: ${err.message}`)) : resolve(stdout))),
+        );
+        expect(out.trim()).toMatch(/^[0-9a-f]{40}$/);
+        reads++;
+      }
+    })();
+    try {
+      for (let i = 0; i < 40; i++) expect((await revertCommit({ dir: r.dir, author })).ok).toBe(true);
+    } finally {
+      stop = true;
+      await reader;
+    }
+    expect(reads).toBeGreaterThan(0);
   });
 });
 

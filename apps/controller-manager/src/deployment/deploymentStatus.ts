@@ -1,4 +1,4 @@
-import type { KubeObject } from '@skiff/apimachinery';
+import { deepEqual, type KubeObject } from '@skiff/apimachinery';
 import { deploymentSpec, desiredReplicas, maxUnavailable } from './fenceposts.js';
 import { statusOf } from './replicaSets.js';
 
@@ -158,7 +158,7 @@ export function pausedCondition(d: KubeObject, status: Partial<DeploymentStatus>
 
 /** Compares what the controller writes, so a converged Deployment is not rewritten. */
 export function sameStatus(stored: unknown, next: DeploymentStatus): boolean {
-  return JSON.stringify(normalize(stored as Partial<DeploymentStatus>)) === JSON.stringify(normalize(next));
+  return deepEqual(normalize(stored as Partial<DeploymentStatus>), normalize(next));
 }
 
 function normalize(s: Partial<DeploymentStatus> | undefined): unknown {

@@ -1,4 +1,4 @@
-import { ConflictError, matchesLabels, NotFoundError, selectorFromLabelSelector, type KubeObject } from '@skiff/apimachinery';
+import { ConflictError, deepEqual, matchesLabels, NotFoundError, selectorFromLabelSelector, type KubeObject } from '@skiff/apimachinery';
 import type { Controller, ObjectRef, ReconcileContext } from '@skiff/controller-runtime';
 import { ENDPOINTS, PODS, SERVICES } from '../resources.js';
 import { desiredLabels, desiredSubsets, hasSelector, MANAGED_BY, MANAGED_BY_VALUE, serviceSpec } from './desiredEndpoints.js';
@@ -44,7 +44,7 @@ export async function reconcileEndpoints(ref: ObjectRef, ctx: ReconcileContext):
 
   const subsets = desiredSubsets(svc, ctx.cache(PODS));
   const labels = desiredLabels(svc);
-  if (current && JSON.stringify(current.subsets ?? []) === JSON.stringify(subsets) && sameLabels(current.metadata.labels, labels)) return;
+  if (current && deepEqual(current.subsets ?? [], subsets) && sameLabels(current.metadata.labels, labels)) return;
 
   const body: KubeObject = {
     apiVersion: 'v1',

@@ -1,4 +1,4 @@
-import type { KubeObject } from '@skiff/apimachinery';
+import { deepEqual, type KubeObject } from '@skiff/apimachinery';
 import type { Controller, ObjectRef, ReconcileContext, ReconcileResult } from '@skiff/controller-runtime';
 import { NAMESPACES } from '../resources.js';
 import { contentRemovalEstimate } from './contentRemovalEstimate.js';
@@ -57,7 +57,7 @@ export function namespaceController(opts: NamespaceControllerOptions = {}): Cont
       const existing = ((ns.status as { conditions?: NamespaceCondition[] } | undefined)?.conditions) ?? [];
       const conditions = namespaceDeletionConditions(report, existing, rfc3339(ctx.now()));
       let current = ns;
-      if (JSON.stringify(conditions) !== JSON.stringify(existing)) {
+      if (!deepEqual(conditions, existing)) {
         current = await ctx.client.patch(NAMESPACES, undefined, ref.name, { metadata: { resourceVersion: ns.metadata.resourceVersion }, status: { conditions } }, 'merge', { subresource: 'status' });
       }
       if (report.failures.length) throw new Error(`deleting the content of namespace ${ref.name} failed: ${report.failures.map((f) => `${f.type.resource}: ${f.message}`).join('; ')}`);

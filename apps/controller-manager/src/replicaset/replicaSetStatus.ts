@@ -1,4 +1,4 @@
-import type { KubeObject } from '@skiff/apimachinery';
+import { deepEqual, type KubeObject } from '@skiff/apimachinery';
 import { isPodAvailable, isPodReady, readySince } from '../common/pods.js';
 
 export interface ReplicaSetCondition {
@@ -80,7 +80,7 @@ export function sameReplicaSetStatus(stored: unknown, next: ReplicaSetStatus): b
     (s.readyReplicas ?? 0) === next.readyReplicas &&
     (s.availableReplicas ?? 0) === next.availableReplicas &&
     s.observedGeneration === next.observedGeneration &&
-    JSON.stringify(s.conditions ?? []) === JSON.stringify(next.conditions ?? [])
+    deepEqual(s.conditions ?? [], next.conditions ?? [])
   );
 }
 

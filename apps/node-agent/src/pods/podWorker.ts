@@ -1,10 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { ConflictError, NotFoundError, parseQuantity, type KubeObject } from '@skiff/apimachinery';
+import { ConflictError, deepEqual, NotFoundError, parseQuantity, type KubeObject } from '@skiff/apimachinery';
 import { resourceType, type ApiClient } from '@skiff/kube-client';
 import type { Logger } from 'pino';
-import { deepEqual } from '../deepEqual.js';
 import type { EventSink } from '../eventRecorder.js';
 import { containerLogDir, LogIndexer, logFilePath } from '../logs/containerLogs.js';
 import type { PodIpAllocator } from '../network/podIpAllocator.js';

@@ -1,7 +1,6 @@
-import { ConflictError, NotFoundError, type KubeObject } from '@skiff/apimachinery';
+import { ConflictError, deepEqual, NotFoundError, type KubeObject } from '@skiff/apimachinery';
 import { Informer, resourceType, type ApiClient } from '@skiff/kube-client';
 import type { Logger } from 'pino';
-import { deepEqual } from '../deepEqual.js';
 import type { PodIpAllocator } from '../network/podIpAllocator.js';
 import type { ContainerRecord } from '../pods/podRecord.js';
 import { podKey, podSpec } from '../pods/podSpec.js';

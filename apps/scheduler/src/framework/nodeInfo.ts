@@ -1,4 +1,4 @@
-import { cpuMillis, parseQuantity, type KubeObject } from '@skiff/apimachinery';
+import { cpuMillis, deepEqual, parseQuantity, type KubeObject } from '@skiff/apimachinery';
 import type { NodeInfo, Resources, Taint } from './types.js';
 
 /** The properties of a Node object that scheduling reads. */
@@ -65,7 +65,7 @@ export function nodeProperties(node: KubeObject): NodeProperties {
 
 /** Whether a change from `a` to `b` could change a scheduling decision. */
 export function samePropertiesForScheduling(a: NodeProperties, b: NodeProperties): boolean {
-  return JSON.stringify(a) === JSON.stringify(b);
+  return deepEqual(a, b);
 }
 
 export function emptyNodeInfo(name: string, props?: NodeProperties): MutableNodeInfo {

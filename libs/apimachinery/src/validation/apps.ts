@@ -4,7 +4,8 @@ import { FieldPath, forbidden, IMMUTABLE, invalid, invalidEach, NEGATIVE, notSup
 import { labelSelectorMatches, validateLabelSelector, type LabelSelector } from './labelSelector.js';
 import { validateAnnotations, validateLabels } from './objectMeta.js';
 import { validatePodSpec } from './podSpec.js';
-import { deepEqual, int, isObject, obj, stringMap, type Json } from './values.js';
+import { deepEqual } from '../deepEqual.js';
+import { int, isObject, obj, stringMap, type Json } from './values.js';
 
 /**
  * Kubernetes' apps/v1 validation for Deployments and ReplicaSets

@@ -2,7 +2,8 @@ import type { KubeObject } from '../types.js';
 import { configMapKeyErrors } from '../names.js';
 import { FieldPath, forbidden, invalid, invalidEach, tooLong, type FieldErrors } from './fieldErrors.js';
 import { base64Error, base64DecodedLength } from './base64.js';
-import { deepEqual, obj } from './values.js';
+import { deepEqual } from '../deepEqual.js';
+import { obj } from './values.js';
 
 /** ConfigMaps and Secrets share etcd's object size budget. */
 export const MAX_DATA_SIZE = 1024 * 1024;

@@ -1,7 +1,8 @@
 import type { ObjectMeta } from '../types.js';
 import { dns1123LabelErrors, labelValueErrors, qualifiedNameErrors, validateObjectName } from '../names.js';
 import { FieldPath, forbidden, IMMUTABLE, invalid, invalidEach, NEGATIVE, required, tooLong, type FieldErrors } from './fieldErrors.js';
-import { arr, deepEqual, int, isObject, obj, str, stringMap } from './values.js';
+import { deepEqual } from '../deepEqual.js';
+import { arr, int, isObject, obj, str, stringMap } from './values.js';
 
 const TOTAL_ANNOTATION_SIZE_LIMIT = 256 * 1024;
 /** Finalizers without a domain prefix that Kubernetes itself understands. */

@@ -2,7 +2,8 @@ import type { KubeObject } from '../types.js';
 import { inclusiveRangeError } from '../names.js';
 import { FieldPath, forbidden, invalid, required, type FieldErrors } from './fieldErrors.js';
 import { validatePodSpec, validateTolerations } from './podSpec.js';
-import { deepEqual, describeDifferences, isObject, type Json } from './values.js';
+import { deepEqual } from '../deepEqual.js';
+import { describeDifferences, isObject, type Json } from './values.js';
 
 export function validatePod(pod: KubeObject, errs: FieldErrors): void {
   validatePodSpec(pod.spec, FieldPath.root('spec'), errs, { isPod: true });

@@ -1,4 +1,5 @@
 import { FieldPath, typeInvalid, type FieldErrors } from './fieldErrors.js';
+import { deepEqual } from '../deepEqual.js';
 
 /**
  * Readers for untyped JSON. Objects arrive as parsed JSON, so every field may be missing or of
@@ -53,21 +54,6 @@ export function stringMap(v: unknown, path: FieldPath, errs: FieldErrors): Recor
   return out;
 }
 
-/** Structural equality of JSON values; key order is irrelevant and `undefined` equals absent. */
-export function deepEqual(a: unknown, b: unknown): boolean {
-  if (a === b) return true;
-  if (a === undefined || b === undefined || a === null || b === null) return false;
-  if (Array.isArray(a) || Array.isArray(b)) {
-    if (!Array.isArray(a) || !Array.isArray(b) || a.length !== b.length) return false;
-    return a.every((x, i) => deepEqual(x, b[i]));
-  }
-  if (isObject(a) && isObject(b)) {
-    const keys = new Set([...Object.keys(a), ...Object.keys(b)]);
-    for (const k of keys) if (!deepEqual(a[k], b[k])) return false;
-    return true;
-  }
-  return false;
-}
 
 /**
  * The leaf paths where two JSON values differ, with both sides, for the "pod updates may not

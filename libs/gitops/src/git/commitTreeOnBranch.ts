@@ -3,6 +3,7 @@ import path from 'node:path';
 import git from 'isomorphic-git';
 import { gitFailure, type GitAuthor, type GitFailure } from './gitResult.js';
 import { gitLocation, type LocalRepo } from './openRepo.js';
+import { updateBranchRef } from './updateBranchRef.js';
 import { buildTree, diffTrees, flattenTree, type TreeChange, type TreeFile } from './treeEntries.js';
 
 export interface BranchCommit {
@@ -16,7 +17,8 @@ export interface BranchCommit {
 /**
  * Commits `files` (the complete new tree, path -> entry) on top of the current branch and, in a
  * non-bare repo, brings the work tree and index along for exactly the changed paths, so `git status`
- * stays clean. Refuses (as a value) when HEAD is detached, when nothing would change, or when one of
+ * stays clean. The branch moves atomically, under git's lock file, and only if nobody moved it in
+ * between. Refuses (as a value) when HEAD is detached, when nothing would change, or when one of
  * those paths has uncommitted edits that the update would overwrite.
  */
 export async function commitTreeOnBranch(
@@ -41,7 +43,9 @@ export async function commitTreeOnBranch(
 
   const tree = await buildTree(where, files);
   const signature = { name: author.name, email: author.email, timestamp: author.timestamp ?? Math.floor(Date.now() / 1000), timezoneOffset: author.timezoneOffset ?? 0 };
-  const sha = await git.commit({ ...where, message, author: signature, committer: signature, tree, parent: [head], ref: branch });
+  const sha = await git.commit({ ...where, message, author: signature, committer: signature, tree, parent: [head], noUpdateBranch: true });
+  const moved = await updateBranchRef(repo.gitdir, branch, head, sha);
+  if (!moved.ok) return moved;
   if (!repo.bare) await updateWorkTree(repo, changes);
   return { ok: true, sha, branch: branch.replace(/^refs\/heads\//, ''), changed: changes.map((c) => c.path) };
 }

@@ -1,4 +1,8 @@
-/** Structural equality of JSON values; object key order does not matter, array order does. */
+/**
+ * Structural equality of JSON values: object key order does not matter (objects read back from the
+ * store come out of Postgres' jsonb with their keys reordered), a member that is `undefined` equals
+ * an absent one, array order matters.
+ */
 export function deepEqual(a: unknown, b: unknown): boolean {
   if (a === b) return true;
   if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false;
