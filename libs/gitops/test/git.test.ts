@@ -164,18 +164,23 @@ describe('revertCommit', () => {
     expect(fs.readdirSync(path.join(r.gitdir, 'refs', 'heads'))).toEqual(['main']);
   });
 
-  it('moves the branch atomically: the git CLI reading HEAD meanwhile always sees a commit', async () => {
+  it.each([
+    ['the branch', ['rev-parse', '--verify', '-q', 'HEAD'], /^[0-9a-f]{40}$/],
+    ['the index', ['ls-files', '--stage', 'a.yaml'], /^100644 [0-9a-f]{40} 0\ta\.yaml$/],
+  ])('writes %s atomically: the git CLI reading it meanwhile never sees it half-written', async (_what, args, expected) => {
     const r = await repo();
     await r.commit({ 'a.yaml': cm('a', '1') }, 'first');
+    // Each revert of HEAD flips a.yaml between these two versions.
+    await r.commit({ 'a.yaml': cm('a', '2') }, 'second');
     let reads = 0;
     let stop = false;
-    // A reader in another process polling the ref while revert commits move it, as `git` or a file watcher would.
+    // A reader in another process polling while revert commits move the branch and update the index, as `git` or a file watcher would.
     const reader = (async () => {
       while (!stop) {
         const out = await new Promise<string>((resolve, reject) =>
-          execFile('git', ['-C', r.dir, 'rev-parse', '--verify', '-q', 'HEAD'], (err, stdout) => (err ? reject(new Error(`git rev-parse HEAD failed after ${reads} reads: ${err.message}`)) : resolve(stdout))),
+          execFile('git', ['-C', r.dir, ...args], (err, stdout) => (err ? reject(new Error(`git ${args.join(' ')} failed after ${reads} reads: ${err.message}`)) : resolve(stdout))),
         );
-        expect(out.trim()).toMatch(/^[0-9a-f]{40}$/);
+        expect(out.trim()).toMatch(expected);
         reads++;
       }
     })();
@@ -186,7 +191,7 @@ describe('revertCommit', () => {
       await reader;
     }
     expect(reads).toBeGreaterThan(0);
-  });
+  }, 60_000);
 });
 
 describe('revertTo', () => {

@@ -61,7 +61,7 @@ async function dirtyPaths(repo: LocalRepo, changes: TreeChange[]): Promise<strin
 }
 
 async function updateWorkTree(repo: LocalRepo, changes: TreeChange[]): Promise<void> {
-  const where = { fs, dir: repo.dir, gitdir: repo.gitdir };
+  const where = { fs: renamingIndexWrites(repo.gitdir), dir: repo.dir, gitdir: repo.gitdir };
   for (const change of changes) {
     if (change.after?.type === 'commit' || change.before?.type === 'commit') continue;
     const file = path.join(repo.dir, ...change.path.split('/'));
@@ -89,4 +89,20 @@ async function removeEmptyParents(root: string, dir: string): Promise<void> {
     }
     dir = path.dirname(dir);
   }
+}
+
+/**
+ * Node's fs for isomorphic-git, except that the index is written to a temporary file and renamed
+ * into place: isomorphic-git truncates and rewrites it, and a `git status` run meanwhile would
+ * read a short index ("index file smaller than expected").
+ */
+function renamingIndexWrites(gitdir: string): typeof fs {
+  const index = path.resolve(gitdir, 'index');
+  const writeFile: typeof fs.promises.writeFile = async (file, data, options) => {
+    if (typeof file !== 'string' || path.resolve(file) !== index) return fs.promises.writeFile(file, data, options);
+    const tmp = `${index}.skiff-${process.pid}.tmp`;
+    await fs.promises.writeFile(tmp, data, options);
+    await fs.promises.rename(tmp, index);
+  };
+  return { ...fs, promises: { ...fs.promises, writeFile } };
 }
