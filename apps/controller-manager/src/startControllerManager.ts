@@ -1,17 +1,11 @@
 import { ControllerManager } from '@skiff/controller-runtime';
-import { ApiClient, clientFor } from '@skiff/kube-client';
+import { clientFor, type ConnectionOptions } from '@skiff/kube-client';
 import { pino, type Logger } from 'pino';
 import { Registry } from 'prom-client';
 import { DEFAULT_CONFIG, type ControllerConfig } from './config.js';
 import { CONTROLLERS } from './controllers.js';
 
-export interface ControllerManagerOptions extends Partial<ControllerConfig> {
-  /** API server URL and token; or pass a ready `client`. */
-  server?: string;
-  token?: string;
-  /** PEM of the API server's CA (else the process's trusted CAs, incl. NODE_EXTRA_CA_CERTS). */
-  ca?: string;
-  client?: ApiClient;
+export interface ControllerManagerOptions extends ConnectionOptions, Partial<ControllerConfig> {
   redisUrl: string;
   /** BullMQ key prefix: one per cluster (and per test run). */
   prefix: string;

@@ -1,16 +1,12 @@
 import { ControllerManager } from '@skiff/controller-runtime';
-import { ApiClient, clientFor } from '@skiff/kube-client';
+import { clientFor, type ConnectionOptions } from '@skiff/kube-client';
 import { pino, type Logger } from 'pino';
 import { Histogram, Registry } from 'prom-client';
 import { applicationController, type Transition } from './applicationController.js';
 import { RepoSources } from './repoSources.js';
 import type { KubeObject } from '@skiff/apimachinery';
 
-export interface GitWatcherOptions {
-  server?: string;
-  token?: string;
-  ca?: string;
-  client?: ApiClient;
+export interface GitWatcherOptions extends ConnectionOptions {
   redisUrl: string;
   /** BullMQ key prefix: one per cluster (and per test run). */
   prefix: string;

@@ -1,17 +1,11 @@
 import { ControllerManager } from '@skiff/controller-runtime';
-import { ApiClient, clientFor } from '@skiff/kube-client';
+import { clientFor, type ConnectionOptions } from '@skiff/kube-client';
 import { pino, type Logger } from 'pino';
 import { Registry } from 'prom-client';
 import { NotifierMetrics } from './metrics.js';
 import { webhookController } from './webhookController.js';
 
-export interface NotifierOptions {
-  /** API server URL and token; or pass a ready `client`. */
-  server?: string;
-  token?: string;
-  /** PEM of the API server's CA (else the process's trusted CAs, incl. NODE_EXTRA_CA_CERTS). */
-  ca?: string;
-  client?: ApiClient;
+export interface NotifierOptions extends ConnectionOptions {
   redisUrl: string;
   /** BullMQ key prefix: one per cluster (and per test run). */
   prefix: string;

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { CLUSTER_DOMAIN, DNS_SERVICE_IP, type KubeObject } from '@skiff/apimachinery';
-import { ApiClient, Informer, resourceType, clientFor } from '@skiff/kube-client';
+import { Informer, resourceType, clientFor, type ConnectionOptions } from '@skiff/kube-client';
 import { pino, type Logger } from 'pino';
 import { Registry } from 'prom-client';
 import { buildDnsRecords, hostNameserver, type DnsRecords } from './dnsRecords.js';
@@ -16,13 +16,7 @@ export const PODS = resourceType('pods');
 
 const LISTEN_RETRY_MS = 1000;
 
-export interface ProxyOptions {
-  /** API server URL and token; or pass a ready `client`. */
-  server?: string;
-  token?: string;
-  /** PEM of the API server's CA. */
-  ca?: string;
-  client?: ApiClient;
+export interface ProxyOptions extends ConnectionOptions {
   /** Where NodePort and LoadBalancer Services listen (default 127.0.0.1). */
   nodePortAddress?: string;
   dnsAddress?: string;

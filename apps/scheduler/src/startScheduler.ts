@@ -1,5 +1,5 @@
 import { ControllerManager } from '@skiff/controller-runtime';
-import { ApiClient, clientFor } from '@skiff/kube-client';
+import { clientFor, type ConnectionOptions } from '@skiff/kube-client';
 import { pino, type Logger } from 'pino';
 import { Registry } from 'prom-client';
 import type { Profile } from './framework/types.js';
@@ -8,13 +8,7 @@ import { SchedulerMetrics } from './metrics.js';
 import { SchedulerCache } from './schedulerCache.js';
 import { NODES, PODS, schedulerController } from './schedulerController.js';
 
-export interface SchedulerOptions {
-  /** API server URL and token; or pass a ready `client`. */
-  server?: string;
-  token?: string;
-  /** PEM of the API server's CA (else the process's trusted CAs, incl. NODE_EXTRA_CA_CERTS). */
-  ca?: string;
-  client?: ApiClient;
+export interface SchedulerOptions extends ConnectionOptions {
   redisUrl: string;
   /** BullMQ key prefix: one per cluster (and per test run). */
   prefix: string;
