@@ -1,6 +1,5 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import https from 'node:https';
-import { createServer, type AddressInfo } from 'node:net';
 import { join, resolve } from 'node:path';
 import { writeKubeconfig } from './kubeconfig.js';
 import { appEntry, startProcess, stopProcess, waitFor, type ManagedProcess } from './processes.js';
@@ -9,6 +8,7 @@ import { ensurePki } from './pki.js';
 import { ApiClient } from '@skiff/kube-client';
 import { ensureClusterIdentity, ensureNodeToken, serviceNetwork } from './cluster.js';
 import { ensureExample } from './example.js';
+import { pickListenPort } from './listenPort.js';
 
 export interface UpOptions {
   dataDir: string;
@@ -112,12 +112,12 @@ export async function up(opts: UpOptions): Promise<void> {
     };
     launch();
   };
-  component('controller-manager', '@skiff/controller-manager/main', ['--server', url, '--token', adminToken, '--redis-url', redisUrl, '--queue-prefix', queuePrefix, '--node-monitor-grace-ms', '6000', '--pod-eviction-timeout-ms', '5000'], true, await freePort());
-  component('git-watcher', '@skiff/git-watcher/main', ['--server', url, '--token', adminToken, '--redis-url', redisUrl, '--queue-prefix', queuePrefix, '--cache-dir', join(dataDir, 'git-cache')], true, await freePort());
-  component('notifier', '@skiff/notifier/main', ['--server', url, '--token', adminToken, '--redis-url', redisUrl, '--queue-prefix', queuePrefix], true, await freePort());
-  component('scheduler', '@skiff/scheduler/main', ['--server', url, '--token', adminToken, '--redis-url', redisUrl, '--queue-prefix', queuePrefix], true, await freePort());
+  component('controller-manager', '@skiff/controller-manager/main', ['--server', url, '--token', adminToken, '--redis-url', redisUrl, '--queue-prefix', queuePrefix, '--node-monitor-grace-ms', '6000', '--pod-eviction-timeout-ms', '5000'], true, await pickListenPort());
+  component('git-watcher', '@skiff/git-watcher/main', ['--server', url, '--token', adminToken, '--redis-url', redisUrl, '--queue-prefix', queuePrefix, '--cache-dir', join(dataDir, 'git-cache')], true, await pickListenPort());
+  component('notifier', '@skiff/notifier/main', ['--server', url, '--token', adminToken, '--redis-url', redisUrl, '--queue-prefix', queuePrefix], true, await pickListenPort());
+  component('scheduler', '@skiff/scheduler/main', ['--server', url, '--token', adminToken, '--redis-url', redisUrl, '--queue-prefix', queuePrefix], true, await pickListenPort());
   // One proxy per machine: ClusterIPs, NodePorts on 127.0.0.1, and the cluster DNS.
-  component('proxy', '@skiff/proxy/main', ['--server', url, '--token', adminToken, '--node-port-address', '127.0.0.1', '--dns-address', dnsIp], true, await freePort());
+  component('proxy', '@skiff/proxy/main', ['--server', url, '--token', adminToken, '--node-port-address', '127.0.0.1', '--dns-address', dnsIp], true, await pickListenPort());
   for (let i = 1; i <= opts.nodes; i++) {
     const node = `node-${i}`;
     const token = await ensureNodeToken(client, dataDir, node);
@@ -126,7 +126,7 @@ export async function up(opts: UpOptions): Promise<void> {
       '--pod-cidr', `127.${identity.podOctet}.${i}.0/24`,
       '--data-dir', join(dataDir, 'nodes', node), '--heartbeat-ms', '1000', '--stop-pods-on-exit', '--shutdown-grace-ms', '3000',
       '--cluster-dns', dnsIp,
-    ], false, await freePort());
+    ], false, await pickListenPort());
   }
 
   const example = opts.example === false ? undefined : await ensureExample(client, dataDir);
@@ -143,18 +143,6 @@ export async function up(opts: UpOptions): Promise<void> {
   console.log(`metrics: ${Object.entries(metrics).map(([n, u]) => `${n} ${u}`).join(', ')}`);
   console.log(`kubeconfig: ${kubeconfig}`);
   console.log(`  try: KUBECONFIG=${kubeconfig} kubectl get namespaces`);
-}
-
-/** A port that was free a moment ago (the OS picks it). */
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as AddressInfo;
-      srv.close(() => resolve(port));
-    });
-  });
 }
 
 function httpsGet(url: string, ca: string): Promise<number> {

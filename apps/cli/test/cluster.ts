@@ -1,23 +1,12 @@
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import https from 'node:https';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { pickListenPort } from '../src/listenPort.js';
 
 const CLI = fileURLToPath(new URL('../src/main.ts', import.meta.url));
-
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.on('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const port = (srv.address() as { port: number }).port;
-      srv.close(() => resolve(port));
-    });
-  });
-}
 
 export interface TestCluster {
   url: string;
@@ -30,7 +19,7 @@ export interface TestCluster {
 /** Runs `skiff up` the way a user does, in a temp data dir, and waits for its "kubeconfig:" line. */
 export async function startCluster(opts: { env?: NodeJS.ProcessEnv; nodes?: number; dataDir?: string; example?: boolean } = {}): Promise<TestCluster> {
   const dataDir = opts.dataDir ?? mkdtempSync(join(tmpdir(), 'skiff-e2e-'));
-  const port = await freePort();
+  const port = await pickListenPort();
   const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', CLI, 'up', '--data-dir', dataDir, '--port', String(port), '--nodes', String(opts.nodes ?? 2), ...(opts.example ? [] : ['--no-example'])], {
     env: { ...process.env, ...opts.env },
     stdio: ['ignore', 'pipe', 'pipe'],

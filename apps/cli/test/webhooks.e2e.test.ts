@@ -1,6 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { createHmac, timingSafeEqual } from 'node:crypto';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, get as httpGet, type Server } from 'node:http';
 import { get as httpsGet } from 'node:https';
 import type { AddressInfo } from 'node:net';
@@ -211,7 +211,12 @@ describe('metrics', () => {
             res.on('data', (d) => (body += d));
             res.on('end', () => resolve(res.statusCode === 200 ? body : undefined));
           }).on('error', () => resolve(undefined));
-        }), 30_000);
+        }), 30_000).catch((err: Error) => {
+        // Say why: the component's own log and what `skiff up` printed.
+        const log = join(cluster.dataDir, 'logs', `${name}.log`);
+        const tail = existsSync(log) ? readFileSync(log, 'utf8').split('\n').slice(-20).join('\n') : '(no log)';
+        throw new Error(`${err.message}\n--- ${name}.log:\n${tail}\n--- skiff up:\n${cluster.output()}`);
+      });
       for (const metric of expected[name]) expect(text, `${name} serves ${metric}`).toMatch(new RegExp(`^# TYPE ${metric} `, 'm'));
     }
   });
