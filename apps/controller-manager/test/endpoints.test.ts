@@ -35,7 +35,8 @@ describe('Endpoints controller', () => {
     await runningPod(c, 'a', '127.5.0.1', true);
     await runningPod(c, 'b', '127.5.0.2', false);
     await c.client.create(SERVICES, service('web', { app: 'web' }));
-    await c.until('endpoints', () => readyIps(c.get(ENDPOINTS, 'web')).length === 1 && notReadyIps(c.get(ENDPOINTS, 'web')).length === 1);
+    // Wait for the addresses themselves: a pod's IP arrives in a second status write.
+    await c.until('endpoints', () => readyIps(c.get(ENDPOINTS, 'web')).join() === '127.5.0.1' && notReadyIps(c.get(ENDPOINTS, 'web')).join() === '127.5.0.2');
     const ep = c.get(ENDPOINTS, 'web')!;
     expect(readyIps(ep)).toEqual(['127.5.0.1']);
     expect(notReadyIps(ep)).toEqual(['127.5.0.2']);

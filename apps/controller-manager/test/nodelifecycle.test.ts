@@ -17,6 +17,12 @@ function ready(node: KubeObject | undefined): Condition | undefined {
   return ((node?.status as { conditions?: Condition[] } | undefined)?.conditions ?? []).find((c) => c.type === 'Ready');
 }
 
+/**
+ * Long enough that the kept-alive node (renewing every 250 ms) stays fresh through a stalled
+ * write or a slow machine; the silent node still goes Unknown within seconds.
+ */
+const GRACE_MS = 3000;
+
 const UNREACHABLE = ['node.kubernetes.io/unreachable:NoExecute', 'node.kubernetes.io/unreachable:NoSchedule'];
 
 describe('the node lifecycle controller on a real API server and Redis', () => {
@@ -27,8 +33,13 @@ describe('the node lifecycle controller on a real API server and Redis', () => {
     await cluster?.stop();
   });
 
-  /** Plays a kubelet that registered: a Ready node and its Lease, both fresh. */
+  /**
+   * Plays a kubelet that registered: its Lease first (microsecond renewTime), then a Ready node.
+   * Lease first, so the node is never judged by its heartbeat alone, whose RFC 3339 time drops
+   * the milliseconds and so looks up to a second older than it is.
+   */
   async function createNode(name: string): Promise<void> {
+    await cluster.client.create(LEASES, { apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', metadata: { name, namespace: 'kube-node-lease' }, spec: { holderIdentity: name, leaseDurationSeconds: 1, renewTime: microTime() } });
     const now = rfc3339();
     await cluster.client.create(NODES, {
       apiVersion: 'v1',
@@ -37,7 +48,6 @@ describe('the node lifecycle controller on a real API server and Redis', () => {
       spec: {},
       status: { conditions: [{ type: 'Ready', status: 'True', reason: 'KubeletReady', message: 'kubelet is posting ready status', lastHeartbeatTime: now, lastTransitionTime: now }] },
     });
-    await cluster.client.create(LEASES, { apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', metadata: { name, namespace: 'kube-node-lease' }, spec: { holderIdentity: name, leaseDurationSeconds: 1, renewTime: microTime() } });
   }
 
   async function renewLease(name: string): Promise<void> {
@@ -54,7 +64,7 @@ describe('the node lifecycle controller on a real API server and Redis', () => {
   }
 
   it('marks a silent node Unknown and unreachable, then evicts the pods that do not tolerate it', async () => {
-    cluster = await TestCluster.start(['nodelifecycle'], { nodeMonitorGraceMs: 1500, podEvictionTimeoutMs: 1000 });
+    cluster = await TestCluster.start(['nodelifecycle'], { nodeMonitorGraceMs: GRACE_MS, podEvictionTimeoutMs: 1000 });
     await createNode('node-a');
     await createNode('node-b');
     keepAlive('node-b');
@@ -81,7 +91,7 @@ describe('the node lifecycle controller on a real API server and Redis', () => {
   });
 
   it('removes the taints when the node is heard from again and Ready', async () => {
-    cluster = await TestCluster.start(['nodelifecycle'], { nodeMonitorGraceMs: 1500, podEvictionTimeoutMs: 1000 });
+    cluster = await TestCluster.start(['nodelifecycle'], { nodeMonitorGraceMs: GRACE_MS, podEvictionTimeoutMs: 1000 });
     await createNode('node-a');
     await cluster.until('node-a tainted', () => taints(cluster.get(NODES, 'node-a')).length === 2);
 
@@ -95,7 +105,7 @@ describe('the node lifecycle controller on a real API server and Redis', () => {
   });
 
   it('changes nothing on another pass over a converged node', async () => {
-    cluster = await TestCluster.start(['nodelifecycle'], { nodeMonitorGraceMs: 1500, podEvictionTimeoutMs: 1000 });
+    cluster = await TestCluster.start(['nodelifecycle'], { nodeMonitorGraceMs: GRACE_MS, podEvictionTimeoutMs: 1000 });
     await createNode('node-a');
     await cluster.until('node-a tainted', () => taints(cluster.get(NODES, 'node-a')).length === 2 && ready(cluster.get(NODES, 'node-a'))?.status === 'Unknown');
 
