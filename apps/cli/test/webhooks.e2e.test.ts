@@ -211,7 +211,7 @@ describe('metrics', () => {
             res.on('data', (d) => (body += d));
             res.on('end', () => resolve(res.statusCode === 200 ? body : undefined));
           }).on('error', () => resolve(undefined));
-        }), 30_000).catch((err: Error) => {
+        }), 60_000).catch((err: Error) => {
         // Say why: the component's own log and what `skiff up` printed.
         const log = join(cluster.dataDir, 'logs', `${name}.log`);
         const tail = existsSync(log) ? readFileSync(log, 'utf8').split('\n').slice(-20).join('\n') : '(no log)';
