@@ -7,7 +7,7 @@ import { ApiClient } from '@skiff/kube-client';
 import { Redis } from 'ioredis';
 import { ADMIN_TOKEN, createBackend, startTestServer, type TestBackend } from '../../apiserver/test/harness.js';
 import { EVENTS, WEBHOOKS } from '../src/resources.js';
-import { REDIS_URL } from './cluster.js';
+import { REDIS_URL, until } from './cluster.js';
 import { Receiver } from './receiver.js';
 
 const MAIN = fileURLToPath(new URL('../src/main.ts', import.meta.url));
@@ -61,10 +61,18 @@ describe('skiff-notifier, the process', () => {
       });
       await receiver.waitFor(1);
       expect(receiver.ids()).toEqual([ev.metadata.uid]);
-      const metrics = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
-      expect(metrics).toContain('skiff_webhook_deliveries_total{result="success"} 1');
-      expect(metrics).toContain('skiff_webhook_delivery_duration_seconds_bucket');
-      expect(metrics).toContain('skiff_reconcile_total{controller="webhook",result="success"}');
+      // The receiver records the delivery before it writes its 200, and the notifier counts it
+      // only once its request resolved (the reconcile once the status is written): poll /metrics
+      // until they show, rather than reading it once.
+      const wanted = ['skiff_webhook_deliveries_total{result="success"} 1', 'skiff_webhook_delivery_duration_seconds_bucket', 'skiff_reconcile_total{controller="webhook",result="success"}'];
+      let metrics = '';
+      await until('the delivery to show on /metrics', async () => {
+        metrics = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+        return wanted.every((w) => metrics.includes(w));
+      }).catch((err: Error) => {
+        throw new Error(`${err.message}; last /metrics:\n${metrics}`);
+      });
+      for (const w of wanted) expect(metrics).toContain(w);
       child.kill('SIGTERM');
       expect(await exited).toBe(0);
     } finally {

@@ -18,6 +18,25 @@ export interface Received {
   };
 }
 
+const REOPEN_DEADLINE_MS = 5000;
+
+/** One listen() attempt on 127.0.0.1; rejects with the listen error (the server can listen again after one). */
+function listen(server: Server, port: number): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    const onError = (err: Error) => {
+      server.off('listening', onListening);
+      reject(err);
+    };
+    const onListening = () => {
+      server.off('error', onError);
+      resolve();
+    };
+    server.once('error', onError);
+    server.once('listening', onListening);
+    server.listen(port, '127.0.0.1');
+  });
+}
+
 /**
  * A webhook receiver on 127.0.0.1, as a user would run one: it checks X-Signature against the
  * raw body with the shared secret and answers 2xx. It can go down (`close`) and come back on the
@@ -58,12 +77,29 @@ export class Receiver {
       });
     });
     server.keepAliveTimeout = 100;
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(this.port, '127.0.0.1', () => resolve());
-    });
+    if (this.port === 0) await listen(server, 0);
+    else await this.reopen(server);
     this.port = (server.address() as AddressInfo).port;
     this.server = server;
+  }
+
+  /**
+   * Listens again on the port the receiver had. While it was down (refusing connections) the port
+   * was free, so something else may hold it for a moment: retry EADDRINUSE until a deadline.
+   */
+  private async reopen(server: Server): Promise<void> {
+    const deadline = performance.now() + REOPEN_DEADLINE_MS;
+    for (;;) {
+      try {
+        return await listen(server, this.port);
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw err;
+        if (performance.now() > deadline) {
+          throw new Error(`receiver could not come back on 127.0.0.1:${this.port}: still in use by something else after ${REOPEN_DEADLINE_MS} ms`, { cause: err });
+        }
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    }
   }
 
   async close(): Promise<void> {

@@ -113,7 +113,9 @@ describe('cluster DNS', () => {
   it('follows a new Service within a watch event', async () => {
     await c.createService(makeService('late').clusterIP(c.serviceIp(21)).port(80).build());
     const took = await until('the new record', async () => ips(await queryUdp(c.dnsAddress, c.proxy.dnsPort, 'late.default.svc.cluster.local')).length === 1);
-    expect(took).toBeLessThan(1000);
+    // Within the watch event: the records are rebuilt only on informer events (no periodic
+    // resync), so a missed one would never show up. 5 s is slack for a slow machine.
+    expect(took).toBeLessThan(5000);
   });
 });
 

@@ -41,8 +41,17 @@ export class ProxyCluster {
 
   async stop(): Promise<void> {
     await this.proxy?.close();
-    await Promise.all(this.servers.map((s) => new Promise<void>((r) => s.close(() => r()))));
-    for (const s of this.servers) s.closeAllConnections();
+    // Connections are closed at once, not after close(): with a 60 s keepAliveTimeout a
+    // kept-alive one would otherwise hold close() up.
+    await Promise.all(
+      this.servers.map(
+        (s) =>
+          new Promise<void>((r) => {
+            s.close(() => r());
+            s.closeAllConnections();
+          }),
+      ),
+    );
     await this.server?.close();
     await this.backend?.dispose();
   }
@@ -61,6 +70,10 @@ export class ProxyCluster {
   async startBackends(ips: string[], port = 8080): Promise<void> {
     for (const ip of ips) {
       const s = createServer((_req, res) => res.end(ip));
+      // Node's default 5 s would close an idle kept-alive connection that a test holds across
+      // several steps (the drain test); 60 s outlasts any test's deadline.
+      s.keepAliveTimeout = 60_000;
+      s.headersTimeout = 65_000;
       await new Promise<void>((resolve, reject) => {
         s.once('error', reject);
         s.listen(port, ip, () => resolve());

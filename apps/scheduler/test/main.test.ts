@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ApiClient, resourceType } from '@skiff/kube-client';
+import { ApiClient, ConditionWaiter, resourceType } from '@skiff/kube-client';
 import { Redis } from 'ioredis';
 import { ADMIN_TOKEN, createBackend, startTestServer, type TestBackend } from '../../apiserver/test/harness.js';
 import { REDIS_URL } from './cluster.js';
@@ -61,9 +61,19 @@ describe('skiff-scheduler, the process', () => {
       }
       expect(((await client.get(pods, 'default', 'p')).spec as { nodeName?: string }).nodeName).toBe('node-1');
 
-      const metrics = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
-      expect(metrics).toMatch(/skiff_scheduler_schedule_attempts_total\{result="scheduled"\} 1/);
-      expect(metrics).toMatch(/skiff_reconcile_total\{controller="scheduler",result="success"\}/);
+      // The attempt is counted after the bind response (and the reconcile after it returns), so
+      // the binding can be visible first: poll /metrics until both show, rather than reading it once.
+      const wanted = [/skiff_scheduler_schedule_attempts_total\{result="scheduled"\} 1/, /skiff_reconcile_total\{controller="scheduler",result="success"\}/];
+      let metrics = '';
+      await new ConditionWaiter(50)
+        .until('the binding to show on /metrics', async () => {
+          metrics = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+          return wanted.every((w) => w.test(metrics));
+        }, 20_000)
+        .catch((err: Error) => {
+          throw new Error(`${err.message}; last /metrics:\n${metrics}`);
+        });
+      for (const w of wanted) expect(metrics).toMatch(w);
     } finally {
       child.kill('SIGTERM');
     }

@@ -33,11 +33,15 @@ describe('the scheduler on a real API server and Redis', () => {
     await cluster.createNode('node-a', { cpu: '2' });
     await cluster.createNode('node-b', { cpu: '2' });
     await cluster.createPod('big', { cpu: '3' });
-    await cluster.until('PodScheduled=False', () => cluster.podScheduled('big')?.status === 'False');
-    expect(cluster.podScheduled('big')).toMatchObject({ status: 'False', reason: 'Unschedulable', message: '0/2 nodes are available: 2 Insufficient cpu.' });
+    // A first attempt may run before the scheduler's cache saw a node's status patch and give
+    // another reason; the node update rewrites it (and records another event). Wait for this one.
+    const insufficient = '0/2 nodes are available: 2 Insufficient cpu.';
+    await cluster.until(`PodScheduled=False "${insufficient}"`, () => cluster.podScheduled('big')?.message === insufficient);
+    expect(cluster.podScheduled('big')).toMatchObject({ status: 'False', reason: 'Unschedulable', message: insufficient });
     expect(cluster.nodeNameOf('big')).toBeUndefined();
-    await cluster.until('a FailedScheduling event', () => cluster.eventsFor('big', 'FailedScheduling').length > 0);
-    expect(cluster.eventsFor('big', 'FailedScheduling')[0]).toMatchObject({ type: 'Warning', message: '0/2 nodes are available: 2 Insufficient cpu.' });
+    const failedScheduling = () => cluster.eventsFor('big', 'FailedScheduling').find((e) => e.message === insufficient);
+    await cluster.until(`a FailedScheduling event "${insufficient}"`, () => !!failedScheduling());
+    expect(failedScheduling()).toMatchObject({ type: 'Warning', message: insufficient });
 
     await cluster.createNode('node-c', { cpu: '4' });
     await cluster.until('the pod to be bound to the new node', () => cluster.nodeNameOf('big') === 'node-c');
@@ -72,13 +76,14 @@ describe('the scheduler on a real API server and Redis', () => {
     const untolerated = Array.from({ length: 6 }, (_, i) => `any-${i}`);
     for (const n of untolerated) await cluster.createPod(n);
 
-    await cluster.until('placements', () => ['wants-ssd', 'gpu-job', ...untolerated].every((n) => cluster.nodeNameOf(n)) && cluster.podScheduled('wants-gpu')?.status === 'False');
+    // As above: wait for wants-gpu's message, not its first PodScheduled=False, which may predate a
+    // node's status patch in the scheduler's cache.
+    const noFit = "0/3 nodes are available: 1 node(s) had untolerated taint {dedicated: gpu}, 2 node(s) didn't match Pod's node affinity/selector.";
+    await cluster.until("placements and wants-gpu's reason", () => ['wants-ssd', 'gpu-job', ...untolerated].every((n) => cluster.nodeNameOf(n)) && cluster.podScheduled('wants-gpu')?.message === noFit);
     expect(cluster.nodeNameOf('wants-ssd')).toBe('ssd');
     expect(cluster.nodeNameOf('gpu-job')).toBe('gpu');
     for (const n of untolerated) expect(cluster.nodeNameOf(n)).not.toBe('gpu');
-    expect(cluster.podScheduled('wants-gpu')?.message).toBe(
-      "0/3 nodes are available: 1 node(s) had untolerated taint {dedicated: gpu}, 2 node(s) didn't match Pod's node affinity/selector.",
-    );
+    expect(cluster.podScheduled('wants-gpu')).toMatchObject({ status: 'False', message: noFit });
   });
 
   it('does not overbook nodes under a burst', async () => {
