@@ -53,6 +53,11 @@ export interface NodeAgentOptions {
   stopPodsOnExit?: boolean;
   /** The longest a clean shutdown waits for containers to stop before killing them. */
   shutdownGraceMs?: number;
+  /**
+   * The longest a terminating pod waits for no Endpoints to list it as ready before its containers
+   * get preStop and SIGTERM anyway (default 2000 ms; never more than half the grace period).
+   */
+  rotationWaitMaxMs?: number;
   logger?: Logger;
   clock?: Clock;
 }
@@ -180,6 +185,7 @@ export async function startNodeAgent(options: NodeAgentOptions): Promise<NodeAge
         clock,
         nodeAllocatable: allocatableNumbers(cfg, host),
         clusterDns: opts.clusterDns ?? DNS_SERVICE_IP,
+        rotationWaitMaxMs: opts.rotationWaitMaxMs,
       });
     }
 

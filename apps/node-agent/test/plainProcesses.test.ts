@@ -138,7 +138,13 @@ describe('plain processes (isolation none)', () => {
   it('follows httpGet, exec and tcpSocket probes: Ready False and back; a failing tcpSocket liveness probe restarts', async () => {
     const marker = uniqueMarker('probed');
     const flags = join(scratch, 'probed');
-    const web = { ...(webPod('probed', marker).spec as any).containers[0], livenessProbe: { tcpSocket: { port: 8080 }, periodSeconds: 1 } };
+    // The liveness probe starts once a startup probe has seen the server listen, however long node
+    // takes to boot: restartCount stays 0 unless the passing liveness probe itself restarts it.
+    const web = {
+      ...(webPod('probed', marker).spec as any).containers[0],
+      startupProbe: { tcpSocket: { port: 8080 }, periodSeconds: 1, failureThreshold: 60 },
+      livenessProbe: { tcpSocket: { port: 8080 }, periodSeconds: 1 },
+    };
     const checker = {
       name: 'checker',
       image: 'x',
@@ -152,7 +158,7 @@ describe('plain processes (isolation none)', () => {
       PODS,
       pod('deaf', nodeName, { containers: [{ name: 'app', image: 'x', command: [process.execPath, '-e', 'setInterval(() => {}, 1000)'], livenessProbe: { tcpSocket: { port: 8081 }, periodSeconds: 1, failureThreshold: 2 } }] }),
     );
-    await waitForPod('probed', 'Ready', ready);
+    await waitForPod('probed', 'Ready', ready, 60_000);
     writeFileSync(join(flags, 'unready'), '');
     const notReady = await waitForPod('probed', 'neither container ready', (p) => podStatus(p).containerStatuses.every((c: any) => !c.ready));
     expect(condition(notReady, 'Ready')).toBe('False');
@@ -170,10 +176,13 @@ describe('plain processes (isolation none)', () => {
       PODS,
       webPod('sick', uniqueMarker('sick'), {
         readinessProbe: undefined,
+        // Started once the server listens (its SIGTERM handler is in place by then), however long
+        // node takes to boot; the liveness probe runs from then on.
+        startupProbe: { tcpSocket: { port: 8080 }, periodSeconds: 1, failureThreshold: 60 },
         livenessProbe: { exec: { command: [process.execPath, '-e', `process.exit(require('fs').existsSync(process.env.SKIFF_ROOT + '/flags/unready') ? 1 : 0)`] }, periodSeconds: 1, failureThreshold: 2 },
       }),
     );
-    await waitForPod('sick', 'Running', (p) => podStatus(p)?.containerStatuses?.[0]?.state?.running !== undefined);
+    await waitForPod('sick', 'started', (p) => podStatus(p)?.containerStatuses?.[0]?.started === true, 60_000);
     writeFileSync(join(flags, 'unready'), '');
     const p = await waitForPod('sick', 'restarted', (x) => restarts(x) >= 1);
     rmSync(join(flags, 'unready'), { force: true });
@@ -196,12 +205,13 @@ describe('plain processes (isolation none)', () => {
     const marker = uniqueMarker('leaver');
     const flags = join(scratch, 'leaver');
     const preStop = { exec: { command: [process.execPath, '-e', "require('fs').writeFileSync(process.env.SKIFF_ROOT + '/flags/prestop', String(Date.now()))"] } };
-    await cluster.admin.create(PODS, webPod('leaver', marker, { lifecycle: { preStop } }));
+    await cluster.admin.create(PODS, webPod('leaver', marker, { lifecycle: { preStop } }, { terminationGracePeriodSeconds: 30 }));
     await waitForPod('leaver', 'Ready', ready);
     const t0 = Date.now();
     await cluster.admin.delete(PODS, 'default', 'leaver');
     await waitFor('the pod to be gone', async () => (await getPod(cluster, 'leaver').catch((e) => (e instanceof NotFoundError ? undefined : Promise.reject(e)))) === undefined);
-    expect(Date.now() - t0).toBeLessThan(4000);
+    // Well inside the 30s grace period: the process ended on SIGTERM, not on the SIGKILL at its end.
+    expect(Date.now() - t0).toBeLessThan(15_000);
     expect(Number(readFileSync(join(flags, 'prestop'), 'utf8'))).toBeLessThanOrEqual(Number(readFileSync(join(flags, 'sigterm'), 'utf8')));
     expect(hostPids(marker)).toEqual([]);
   });

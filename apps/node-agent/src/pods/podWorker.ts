@@ -23,7 +23,7 @@ import { fetchReferencedObjects, setUpPodSandbox, type PodSandbox } from './podS
 
 const PODS = resourceType('pods');
 const ENDPOINTS = resourceType('endpoints');
-/** The longest a terminating pod waits to leave Services' rotation before its containers stop. */
+/** The longest a terminating pod waits to leave Services' rotation before its containers stop (default). */
 const ROTATION_WAIT_MAX_MS = 2000;
 const ROTATION_POLL_MS = 20;
 
@@ -46,6 +46,8 @@ export interface PodWorkerDeps {
   nodeAllocatable: { cpu: number; memory: number };
   /** The cluster DNS address pods' resolv.conf points at. */
   clusterDns: string;
+  /** The longest a terminating pod waits to leave Services' rotation (default ROTATION_WAIT_MAX_MS; never more than half the grace period). */
+  rotationWaitMaxMs?: number;
   /** Called once the pod is gone from the API and everything of it has been cleaned up. */
   onRemoved(uid: string): void;
 }
@@ -443,7 +445,7 @@ export class PodWorker {
     this.terminatingSinceMs ??= now.getTime();
     if (this.tracked.size > 0) {
       if (!this.outOfRotation) {
-        await this.waitOutOfRotation(Math.min(ROTATION_WAIT_MAX_MS, (graceSeconds * 1000) / 2));
+        await this.waitOutOfRotation(Math.min(this.deps.rotationWaitMaxMs ?? ROTATION_WAIT_MAX_MS, (graceSeconds * 1000) / 2));
         this.outOfRotation = true;
         now = this.deps.clock();
       }
