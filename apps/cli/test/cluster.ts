@@ -28,7 +28,10 @@ export async function startCluster(opts: { env?: NodeJS.ProcessEnv; nodes?: numb
   child.stdout!.on('data', (d) => (out += d));
   child.stderr!.on('data', (d) => (out += d));
   const kubeconfig = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`skiff up did not get ready in 90 s:\n${out}`)), 90_000);
+    const timer = setTimeout(() => {
+      child.kill('SIGTERM'); // its handler stops every component it started
+      reject(new Error(`skiff up did not get ready in 90 s:\n${out}`));
+    }, 90_000);
     const onData = () => {
       const m = /kubeconfig: (\S+)/.exec(out);
       if (m) {
@@ -43,6 +46,18 @@ export async function startCluster(opts: { env?: NodeJS.ProcessEnv; nodes?: numb
     });
   });
   const exited = new Promise<void>((resolve) => child.on('exit', () => resolve()));
+  // `skiff up` does not wait for its node agents; a test that spreads pods over the nodes does.
+  const nodes = opts.nodes ?? 2;
+  if (nodes > 0) {
+    await eventually(`${nodes} Ready nodes`, async () => {
+      const list = JSON.parse((await kubectl({ kubeconfig }, ['get', 'nodes', '-o', 'json'])).stdout || '{"items":[]}') as { items: { status?: { conditions?: { type: string; status: string }[] } }[] };
+      return list.items.filter((n) => n.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True')).length === nodes;
+    }, 90_000).catch(async (err: Error) => {
+      if (child.exitCode === null) child.kill('SIGTERM');
+      await exited;
+      throw new Error(`${err.message}\n${out}`);
+    });
+  }
   return {
     url: `https://127.0.0.1:${port}`,
     kubeconfig,
@@ -65,8 +80,10 @@ export interface Run {
 /** Runs the real kubectl against the cluster; never throws on a non-zero exit. */
 export function kubectl(cluster: Pick<TestCluster, 'kubeconfig'>, args: string[], input?: string): Promise<Run> {
   return new Promise((resolve) => {
-    const child = execFile('kubectl', args, { env: { ...process.env, KUBECONFIG: cluster.kubeconfig }, timeout: 60_000 }, (err, stdout, stderr) => {
-      resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout: String(stdout), stderr: String(stderr) });
+    // Longer than any `--timeout` a test gives kubectl itself (rollout status --timeout=90s).
+    const child = execFile('kubectl', args, { env: { ...process.env, KUBECONFIG: cluster.kubeconfig }, timeout: 150_000 }, (err, stdout, stderr) => {
+      const killed = err && (err as { killed?: boolean }).killed ? `kubectl killed after 150 s\n` : '';
+      resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout: String(stdout), stderr: killed + String(stderr) });
     });
     if (input !== undefined) {
       child.stdin!.end(input);

@@ -187,8 +187,8 @@ spec:
       const c = p.status.conditions?.find((x) => x.type === 'PodScheduled');
       return c?.reason === 'Unschedulable' && c.message === '0/2 nodes are available: 2 Insufficient cpu.';
     }, 30_000);
-    const described = await kubectl(cluster, ['describe', 'pod', 'big']);
-    expect(described.stdout).toContain('FailedScheduling');
+    // The event follows the condition.
+    await eventually('a FailedScheduling event', async () => (await kubectl(cluster, ['describe', 'pod', 'big'])).stdout.includes('FailedScheduling'), 30_000);
   });
   it('schedules the Pending pod once a node large enough joins with a node token', async () => {
     const token = (await run(process.execPath, ['--import', 'tsx', CLI, 'token', 'create-node', 'big', '--kubeconfig', cluster.kubeconfig])).stdout.trim();
@@ -217,8 +217,7 @@ spec:
       const cs = p.status.containerStatuses?.[0];
       return cs?.state?.waiting?.reason === 'CrashLoopBackOff' && cs.lastState?.terminated?.exitCode === 3;
     }, 60_000);
-    const events = await kubectlOk(cluster, ['get', 'events', '--field-selector', 'involvedObject.name=crasher', '-o', 'json']);
-    expect(events).toContain('BackOff');
+    await eventually('a BackOff event', async () => (await kubectlOk(cluster, ['get', 'events', '--field-selector', 'involvedObject.name=crasher', '-o', 'json'])).includes('BackOff'), 30_000);
     expect(await kubectlOk(cluster, ['logs', 'crasher'])).toContain('about to fail');
     await kubectlOk(cluster, ['delete', 'pod', 'crasher', '--wait=false']);
   });

@@ -172,7 +172,7 @@ spec:
     await eventually('replicas back to 4', async () => {
       const d = JSON.parse(await kubectlOk(cluster, ['get', 'deploy', 'shop', '-n', 'shop', '-o', 'json'])) as { spec: { replicas: number } };
       return d.spec.replicas === 4;
-    }, 10_000);
+    }, 30_000);
     const drift = await eventually('a DriftCorrected event', async () => {
       const events = JSON.parse(await kubectlOk(cluster, ['get', 'events', '-n', 'default', '--field-selector', 'involvedObject.name=shop', '-o', 'json'])) as { items: { reason: string; message: string }[] };
       const found = events.items.filter((e) => e.reason === 'DriftCorrected').map((e) => e.message);
