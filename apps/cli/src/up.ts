@@ -87,7 +87,7 @@ export async function up(opts: UpOptions): Promise<void> {
   const metrics: Record<string, string> = { apiserver: `${url}/metrics` };
   // Ports handed out here are not bound until each process starts: never hand one out twice.
   const handedOut = new Set<number>([opts.port]);
-  const metricsPort = async () => {
+  const nextMetricsPort = async () => {
     let port = await pickListenPort();
     while (handedOut.has(port)) port = await pickListenPort();
     handedOut.add(port);
@@ -120,12 +120,12 @@ export async function up(opts: UpOptions): Promise<void> {
     };
     launch();
   };
-  component('controller-manager', '@skiff/controller-manager/main', ['--server', url, '--token', adminToken, '--redis-url', redisUrl, '--queue-prefix', queuePrefix, '--node-monitor-grace-ms', '6000', '--pod-eviction-timeout-ms', '5000'], true, await metricsPort());
-  component('git-watcher', '@skiff/git-watcher/main', ['--server', url, '--token', adminToken, '--redis-url', redisUrl, '--queue-prefix', queuePrefix, '--cache-dir', join(dataDir, 'git-cache')], true, await metricsPort());
-  component('notifier', '@skiff/notifier/main', ['--server', url, '--token', adminToken, '--redis-url', redisUrl, '--queue-prefix', queuePrefix], true, await metricsPort());
-  component('scheduler', '@skiff/scheduler/main', ['--server', url, '--token', adminToken, '--redis-url', redisUrl, '--queue-prefix', queuePrefix], true, await metricsPort());
+  component('controller-manager', '@skiff/controller-manager/main', ['--server', url, '--token', adminToken, '--redis-url', redisUrl, '--queue-prefix', queuePrefix, '--node-monitor-grace-ms', '6000', '--pod-eviction-timeout-ms', '5000'], true, await nextMetricsPort());
+  component('git-watcher', '@skiff/git-watcher/main', ['--server', url, '--token', adminToken, '--redis-url', redisUrl, '--queue-prefix', queuePrefix, '--cache-dir', join(dataDir, 'git-cache')], true, await nextMetricsPort());
+  component('notifier', '@skiff/notifier/main', ['--server', url, '--token', adminToken, '--redis-url', redisUrl, '--queue-prefix', queuePrefix], true, await nextMetricsPort());
+  component('scheduler', '@skiff/scheduler/main', ['--server', url, '--token', adminToken, '--redis-url', redisUrl, '--queue-prefix', queuePrefix], true, await nextMetricsPort());
   // One proxy per machine: ClusterIPs, NodePorts on 127.0.0.1, and the cluster DNS.
-  component('proxy', '@skiff/proxy/main', ['--server', url, '--token', adminToken, '--node-port-address', '127.0.0.1', '--dns-address', dnsIp], true, await metricsPort());
+  component('proxy', '@skiff/proxy/main', ['--server', url, '--token', adminToken, '--node-port-address', '127.0.0.1', '--dns-address', dnsIp], true, await nextMetricsPort());
   for (let i = 1; i <= opts.nodes; i++) {
     const node = `node-${i}`;
     const token = await ensureNodeToken(client, dataDir, node);
@@ -134,7 +134,7 @@ export async function up(opts: UpOptions): Promise<void> {
       '--pod-cidr', `127.${identity.podOctet}.${i}.0/24`,
       '--data-dir', join(dataDir, 'nodes', node), '--heartbeat-ms', '1000', '--stop-pods-on-exit', '--shutdown-grace-ms', '3000',
       '--cluster-dns', dnsIp,
-    ], false, await metricsPort());
+    ], false, await nextMetricsPort());
   }
 
   const example = opts.example === false ? undefined : await ensureExample(client, dataDir);
