@@ -47,110 +47,116 @@ export async function up(opts: UpOptions): Promise<void> {
   process.on('SIGINT', () => void stopAll(0));
   process.on('SIGTERM', () => void stopAll(0));
 
-  const identity = ensureClusterIdentity(dataDir);
-  const { serviceCidr, dnsIp } = serviceNetwork(identity);
-  const apiserver = startProcess(
-    'apiserver',
-    appEntry('@skiff/apiserver/main'),
-    ['--data-dir', dataDir, '--host', opts.host, '--port', String(opts.port), '--token-file', tokenFile, '--tls-cert-file', pki.certFile, '--tls-private-key-file', pki.keyFile, '--service-cluster-ip-range', serviceCidr],
-    join(logDir, 'apiserver.log'),
-    childEnv,
-  );
-  processes.push(apiserver);
-  apiserver.exited.then((code) => {
-    if (!stopping) {
-      console.error(`skiff: apiserver exited (code ${code}); see ${apiserver.logFile}`);
-      console.error(tail(apiserver.logFile));
-      void stopAll(1);
-    }
-  });
+  // A start that fails half-way stops what it already started, rather than leaving it running.
+  try {
+    const identity = ensureClusterIdentity(dataDir);
+    const { serviceCidr, dnsIp } = serviceNetwork(identity);
+    const apiserver = startProcess(
+      'apiserver',
+      appEntry('@skiff/apiserver/main'),
+      ['--data-dir', dataDir, '--host', opts.host, '--port', String(opts.port), '--token-file', tokenFile, '--tls-cert-file', pki.certFile, '--tls-private-key-file', pki.keyFile, '--service-cluster-ip-range', serviceCidr],
+      join(logDir, 'apiserver.log'),
+      childEnv,
+    );
+    processes.push(apiserver);
+    apiserver.exited.then((code) => {
+      if (!stopping) {
+        console.error(`skiff: apiserver exited (code ${code}); see ${apiserver.logFile}`);
+        console.error(tail(apiserver.logFile));
+        void stopAll(1);
+      }
+    });
 
-  await waitFor(
-    'the API server to be ready',
-    async () => (await httpsGet(`${url}/readyz`, pki.caPem)) === 200,
-    60_000,
-    () => (apiserver.child.exitCode !== null ? `apiserver exited; see ${apiserver.logFile}` : undefined),
-  );
+    await waitFor(
+      'the API server to be ready',
+      async () => (await httpsGet(`${url}/readyz`, pki.caPem)) === 200,
+      60_000,
+      () => (apiserver.child.exitCode !== null ? `apiserver exited; see ${apiserver.logFile}` : undefined),
+    );
 
-  const client = new ApiClient({ server: url, token: adminToken, ca: pki.caPem, userAgent: 'skiff-up' });
-  const redisUrl = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
-  const queuePrefix = `skiff-${identity.id}`;
-  const runDir = join(dataDir, 'run');
-  mkdirSync(runDir, { recursive: true });
-  /**
-   * Starts a component; its pid is in DIR/run/NAME.pid. Control-plane components that die are
-   * started again (after 1 s, doubling to 30 s), as a service manager would; a node agent that
-   * dies stays down, like a machine that crashed, so its node goes NotReady and its pods move.
-   */
-  // Every process serves Prometheus metrics on its own loopback port (the API server on its own
-  // port, at /metrics); DIR/run/metrics.json lists them all.
-  const metrics: Record<string, string> = { apiserver: `${url}/metrics` };
-  // Ports handed out here are not bound until each process starts: never hand one out twice.
-  const handedOut = new Set<number>([opts.port]);
-  const nextMetricsPort = async () => {
-    let port = await pickListenPort();
-    while (handedOut.has(port)) port = await pickListenPort();
-    handedOut.add(port);
-    return port;
-  };
-  const component = (name: string, specifier: string, componentArgs: string[], restart: boolean, metricsPort?: number) => {
-    const entry = appEntry(specifier);
-    const args = metricsPort ? [...componentArgs, '--metrics-port', String(metricsPort)] : componentArgs;
-    if (metricsPort) metrics[name] = `http://127.0.0.1:${metricsPort}/metrics`;
-    let delay = 1000;
-    const launch = () => {
-      const started = Date.now();
-      const p = startProcess(name, entry, args, join(logDir, `${name}.log`), childEnv);
-      writeFileSync(join(runDir, `${name}.pid`), `${p.child.pid}\n`);
-      processes.push(p);
-      p.exited.then((code) => {
-        processes.splice(processes.indexOf(p), 1);
-        if (stopping) return;
-        if (!restart) {
-          console.error(`skiff: ${name} exited (code ${code}); see ${p.logFile}`);
-          return;
-        }
-        if (Date.now() - started > 60_000) delay = 1000;
-        console.error(`skiff: ${name} exited (code ${code}); starting it again in ${delay / 1000} s (log: ${p.logFile})`);
-        setTimeout(() => {
-          if (!stopping) launch();
-        }, delay).unref();
-        delay = Math.min(delay * 2, 30_000);
-      });
+    const client = new ApiClient({ server: url, token: adminToken, ca: pki.caPem, userAgent: 'skiff-up' });
+    const redisUrl = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+    const queuePrefix = `skiff-${identity.id}`;
+    const runDir = join(dataDir, 'run');
+    mkdirSync(runDir, { recursive: true });
+    /**
+     * Starts a component; its pid is in DIR/run/NAME.pid. Control-plane components that die are
+     * started again (after 1 s, doubling to 30 s), as a service manager would; a node agent that
+     * dies stays down, like a machine that crashed, so its node goes NotReady and its pods move.
+     */
+    // Every process serves Prometheus metrics on its own loopback port (the API server on its own
+    // port, at /metrics); DIR/run/metrics.json lists them all.
+    const metrics: Record<string, string> = { apiserver: `${url}/metrics` };
+    // Ports handed out here are not bound until each process starts: never hand one out twice.
+    const handedOut = new Set<number>([opts.port]);
+    const nextMetricsPort = async () => {
+      let port = await pickListenPort();
+      while (handedOut.has(port)) port = await pickListenPort();
+      handedOut.add(port);
+      return port;
     };
-    launch();
-  };
-  component('controller-manager', '@skiff/controller-manager/main', ['--server', url, '--token', adminToken, '--redis-url', redisUrl, '--queue-prefix', queuePrefix, '--node-monitor-grace-ms', '6000', '--pod-eviction-timeout-ms', '5000'], true, await nextMetricsPort());
-  component('git-watcher', '@skiff/git-watcher/main', ['--server', url, '--token', adminToken, '--redis-url', redisUrl, '--queue-prefix', queuePrefix, '--cache-dir', join(dataDir, 'git-cache')], true, await nextMetricsPort());
-  component('notifier', '@skiff/notifier/main', ['--server', url, '--token', adminToken, '--redis-url', redisUrl, '--queue-prefix', queuePrefix], true, await nextMetricsPort());
-  component('scheduler', '@skiff/scheduler/main', ['--server', url, '--token', adminToken, '--redis-url', redisUrl, '--queue-prefix', queuePrefix], true, await nextMetricsPort());
-  // One proxy per machine: ClusterIPs, NodePorts on 127.0.0.1, and the cluster DNS.
-  component('proxy', '@skiff/proxy/main', ['--server', url, '--token', adminToken, '--node-port-address', '127.0.0.1', '--dns-address', dnsIp], true, await nextMetricsPort());
-  for (let i = 1; i <= opts.nodes; i++) {
-    const node = `node-${i}`;
-    const token = await ensureNodeToken(client, dataDir, node);
-    component(node, '@skiff/node-agent/main', [
-      '--server', url, '--token', token, '--node-name', node,
-      '--pod-cidr', `127.${identity.podOctet}.${i}.0/24`,
-      '--data-dir', join(dataDir, 'nodes', node), '--heartbeat-ms', '1000', '--stop-pods-on-exit', '--shutdown-grace-ms', '3000',
-      '--cluster-dns', dnsIp,
-    ], false, await nextMetricsPort());
+    const component = (name: string, specifier: string, componentArgs: string[], restart: boolean, metricsPort?: number) => {
+      const entry = appEntry(specifier);
+      const args = metricsPort ? [...componentArgs, '--metrics-port', String(metricsPort)] : componentArgs;
+      if (metricsPort) metrics[name] = `http://127.0.0.1:${metricsPort}/metrics`;
+      let delay = 1000;
+      const launch = () => {
+        const started = Date.now();
+        const p = startProcess(name, entry, args, join(logDir, `${name}.log`), childEnv);
+        writeFileSync(join(runDir, `${name}.pid`), `${p.child.pid}\n`);
+        processes.push(p);
+        p.exited.then((code) => {
+          processes.splice(processes.indexOf(p), 1);
+          if (stopping) return;
+          if (!restart) {
+            console.error(`skiff: ${name} exited (code ${code}); see ${p.logFile}`);
+            return;
+          }
+          if (Date.now() - started > 60_000) delay = 1000;
+          console.error(`skiff: ${name} exited (code ${code}); starting it again in ${delay / 1000} s (log: ${p.logFile})`);
+          setTimeout(() => {
+            if (!stopping) launch();
+          }, delay).unref();
+          delay = Math.min(delay * 2, 30_000);
+        });
+      };
+      launch();
+    };
+    component('controller-manager', '@skiff/controller-manager/main', ['--server', url, '--token', adminToken, '--redis-url', redisUrl, '--queue-prefix', queuePrefix, '--node-monitor-grace-ms', '6000', '--pod-eviction-timeout-ms', '5000'], true, await nextMetricsPort());
+    component('git-watcher', '@skiff/git-watcher/main', ['--server', url, '--token', adminToken, '--redis-url', redisUrl, '--queue-prefix', queuePrefix, '--cache-dir', join(dataDir, 'git-cache')], true, await nextMetricsPort());
+    component('notifier', '@skiff/notifier/main', ['--server', url, '--token', adminToken, '--redis-url', redisUrl, '--queue-prefix', queuePrefix], true, await nextMetricsPort());
+    component('scheduler', '@skiff/scheduler/main', ['--server', url, '--token', adminToken, '--redis-url', redisUrl, '--queue-prefix', queuePrefix], true, await nextMetricsPort());
+    // One proxy per machine: ClusterIPs, NodePorts on 127.0.0.1, and the cluster DNS.
+    component('proxy', '@skiff/proxy/main', ['--server', url, '--token', adminToken, '--node-port-address', '127.0.0.1', '--dns-address', dnsIp], true, await nextMetricsPort());
+    for (let i = 1; i <= opts.nodes; i++) {
+      const node = `node-${i}`;
+      const token = await ensureNodeToken(client, dataDir, node);
+      component(node, '@skiff/node-agent/main', [
+        '--server', url, '--token', token, '--node-name', node,
+        '--pod-cidr', `127.${identity.podOctet}.${i}.0/24`,
+        '--data-dir', join(dataDir, 'nodes', node), '--heartbeat-ms', '1000', '--stop-pods-on-exit', '--shutdown-grace-ms', '3000',
+        '--cluster-dns', dnsIp,
+      ], false, await nextMetricsPort());
+    }
+
+    const example = opts.example === false ? undefined : await ensureExample(client, dataDir);
+
+    writeFileSync(join(runDir, 'metrics.json'), JSON.stringify(metrics, null, 2) + '\n');
+
+    const kubeconfig = join(dataDir, 'kubeconfig');
+    writeKubeconfig(kubeconfig, url, adminToken, pki.caPem);
+    console.log(`skiff: cluster is up (data dir ${dataDir}, logs in ${logDir})`);
+    console.log(`API server: ${url}`);
+    console.log(`status page: ${url}/`);
+    console.log(`services: ClusterIPs in ${serviceCidr}, cluster DNS at ${dnsIp}, NodePorts on 127.0.0.1`);
+    if (example) console.log(`example app: Application ${example.application} syncs ${example.repo} (path deploy) — commit here to deploy`);
+    console.log(`metrics: ${Object.entries(metrics).map(([n, u]) => `${n} ${u}`).join(', ')}`);
+    console.log(`kubeconfig: ${kubeconfig}`);
+    console.log(`  try: KUBECONFIG=${kubeconfig} kubectl get namespaces`);
+  } catch (err) {
+    console.error(`skiff up: ${(err as Error).message}`);
+    await stopAll(1);
   }
-
-  const example = opts.example === false ? undefined : await ensureExample(client, dataDir);
-
-  writeFileSync(join(runDir, 'metrics.json'), JSON.stringify(metrics, null, 2) + '\n');
-
-  const kubeconfig = join(dataDir, 'kubeconfig');
-  writeKubeconfig(kubeconfig, url, adminToken, pki.caPem);
-  console.log(`skiff: cluster is up (data dir ${dataDir}, logs in ${logDir})`);
-  console.log(`API server: ${url}`);
-  console.log(`status page: ${url}/`);
-  console.log(`services: ClusterIPs in ${serviceCidr}, cluster DNS at ${dnsIp}, NodePorts on 127.0.0.1`);
-  if (example) console.log(`example app: Application ${example.application} syncs ${example.repo} (path deploy) — commit here to deploy`);
-  console.log(`metrics: ${Object.entries(metrics).map(([n, u]) => `${n} ${u}`).join(', ')}`);
-  console.log(`kubeconfig: ${kubeconfig}`);
-  console.log(`  try: KUBECONFIG=${kubeconfig} kubectl get namespaces`);
 }
 
 function httpsGet(url: string, ca: string): Promise<number> {

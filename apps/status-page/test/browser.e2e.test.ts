@@ -16,7 +16,9 @@ describe('the status page in a real browser, on a cluster started with skiff up'
 
   beforeAll(async () => {
     mkdirSync(OUTPUT, { recursive: true });
-    [cluster, browser] = await Promise.all([startCluster({ nodes: 2 }), chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS })]);
+    // One after the other: if the browser fails to launch, afterAll still stops the cluster.
+    cluster = await startCluster({ nodes: 2 });
+    browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
     const context = await browser.newContext({ ignoreHTTPSErrors: true, viewport: { width: 1280, height: 900 } });
     page = await context.newPage();
   }, 180_000);
