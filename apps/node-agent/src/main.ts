@@ -38,6 +38,7 @@ const program = new Command()
   .option('--node-status-ms <ms>', 'node status refresh period (default: 5 heartbeats)', int('--node-status-ms'))
   .option('--backoff-base-ms <ms>', 'first crash-loop back-off', int('--backoff-base-ms'), NODE_AGENT_DEFAULTS.backoffBaseMs)
   .option('--backoff-max-ms <ms>', 'crash-loop back-off cap', int('--backoff-max-ms'), NODE_AGENT_DEFAULTS.backoffMaxMs)
+  .option('--container-runtime-endpoint <endpoint>', 'a CRI runtime socket (unix:///path/containerd.sock): pods are OCI containers from their images, each in its own network namespace')
   .option('--simulate', 'report bound pods Running and Ready without running them (like kwok)')
   .option('--isolation <mode>', 'auto | bubblewrap | none', (v: string) => {
     if (!['auto', 'bubblewrap', 'none'].includes(v)) throw new InvalidArgumentError('must be auto, bubblewrap or none');
@@ -68,6 +69,7 @@ const o = program.opts<{
   backoffBaseMs: number;
   backoffMaxMs: number;
   simulate?: boolean;
+  containerRuntimeEndpoint?: string;
   isolation: IsolationRequest;
   stopPodsOnExit?: boolean;
   shutdownGraceMs: number;
@@ -98,6 +100,7 @@ try {
     backoffBaseMs: o.backoffBaseMs,
     backoffMaxMs: o.backoffMaxMs,
     simulate: !!o.simulate,
+    containerRuntimeEndpoint: o.containerRuntimeEndpoint,
     isolation: o.isolation,
     stopPodsOnExit: !!o.stopPodsOnExit,
     shutdownGraceMs: o.shutdownGraceMs,

@@ -4,6 +4,7 @@ import { join, resolve } from 'node:path';
 import { ApiClient } from '@skiff/kube-client';
 import { pino, type Logger } from 'pino';
 import { EventRecorder } from './eventRecorder.js';
+import { ImagePuller } from './images/imagePuller.js';
 import { isLoopbackCidr, parseCidr } from './network/podCidr.js';
 import { fileBackedAllocator, PodIpAllocator } from './network/podIpAllocator.js';
 import { readHostInfo } from './node/hostInfo.js';
@@ -13,9 +14,10 @@ import { registerNode } from './node/registerNode.js';
 import { PodManager } from './pods/podManager.js';
 import { decideIsolation, type IsolationRequest } from './runtime/isolation.js';
 import { MemoryCgroups } from './runtime/memoryCgroup.js';
+import { CriRuntime } from './runtime/criRuntime.js';
 import { ProcessRuntime } from './runtime/processRuntime.js';
 import { isSameProcessAlive, readProcStat } from './runtime/procfs.js';
-import type { IsolationMode } from './runtime/runtime.js';
+import type { ContainerRuntime, IsolationMode } from './runtime/runtime.js';
 import { startAgentServer, type AgentServer } from './server/agentServer.js';
 import { SimulatedPods } from './simulate/simulatedPods.js';
 import { systemClock, type Clock } from './time.js';
@@ -28,8 +30,18 @@ export interface NodeAgentOptions {
   /** PEM of the API server's CA (else the process's trusted CAs, incl. NODE_EXTRA_CA_CERTS). */
   ca?: string;
   nodeName: string;
-  /** Where pods get their addresses, inside 127.0.0.0/8 (e.g. 127.16.0.0/16). */
+  /**
+   * The node's pod CIDR. Process pods get addresses from it inside 127.0.0.0/8 (they share the
+   * host's loopback); with a container runtime it is the runtime's CNI network (e.g. 10.88.1.0/24).
+   */
   podCidr: string;
+  /**
+   * A CRI runtime's socket (`unix:///run/containerd/containerd.sock`): pods are OCI containers from
+   * their images, each in its own network namespace. Without it pods are processes.
+   */
+  containerRuntimeEndpoint?: string;
+  /** How often the node's image list (status.images) is refreshed with a container runtime. */
+  imageListMs?: number;
   dataDir: string;
   /** The agent's HTTP port (logs); 0 picks a free one. */
   port?: number;
@@ -128,24 +140,29 @@ export async function startNodeAgent(options: NodeAgentOptions): Promise<NodeAge
   const clock = opts.clock ?? systemClock;
   const dataDir = resolve(opts.dataDir);
   const cidr = parseCidr(opts.podCidr);
-  if (!opts.simulate && !isLoopbackCidr(cidr)) {
+  if (!opts.simulate && !opts.containerRuntimeEndpoint && !isLoopbackCidr(cidr)) {
     throw new Error(`--pod-cidr ${opts.podCidr} must lie inside 127.0.0.0/8: pods share the host's loopback interface`);
   }
   mkdirSync(join(dataDir, 'pods'), { recursive: true });
   const unlock = lockDataDir(dataDir);
   let closed = false;
+  let imageTimer: NodeJS.Timeout | undefined;
   // What a failed start must undo, newest first.
   const undo: (() => Promise<void> | void)[] = [unlock];
 
   try {
     const client = new ApiClient({ server: opts.server, token: opts.token, ca: opts.ca, userAgent: `skiff-node-agent/${opts.nodeName}` });
     const host = readHostInfo();
-    const decision = opts.simulate
-      ? { mode: 'none' as const, message: 'simulated node: pods are reported running but nothing runs' }
-      : await decideIsolation(opts.isolation ?? 'auto');
+    const cri = !opts.simulate && opts.containerRuntimeEndpoint ? await CriRuntime.connect({ endpoint: opts.containerRuntimeEndpoint, nodeName: opts.nodeName, log }) : undefined;
+    if (cri) undo.unshift(() => cri.close());
+    const decision: { mode: IsolationMode; message: string; bwrapPath?: string; nsenterPath?: string } = cri
+      ? { mode: 'container', message: cri.isolationMessage }
+      : opts.simulate
+        ? { mode: 'none', message: 'simulated node: pods are reported running but nothing runs' }
+        : await decideIsolation(opts.isolation ?? 'auto');
     const heartbeatMs = opts.heartbeatMs;
     const ipam = opts.simulate ? new PodIpAllocator(opts.podCidr) : fileBackedAllocator(opts.podCidr, join(dataDir, 'ipam.json'));
-    const cgroups = opts.simulate ? undefined : MemoryCgroups.open(opts.nodeName);
+    const cgroups = opts.simulate || cri ? undefined : MemoryCgroups.open(opts.nodeName);
     const cfg: NodeConfig = {
       name: opts.nodeName,
       podCIDR: opts.podCidr,
@@ -157,6 +174,8 @@ export async function startNodeAgent(options: NodeAgentOptions): Promise<NodeAge
       labels: opts.labels ?? {},
       isolation: { mode: decision.mode, message: decision.message },
       simulated: !!opts.simulate,
+      runtimeVersion: cri?.version,
+      images: cri ? [] : undefined,
     };
 
     let pods: PodManager | undefined;
@@ -164,24 +183,29 @@ export async function startNodeAgent(options: NodeAgentOptions): Promise<NodeAge
     if (opts.simulate) {
       simulated = new SimulatedPods({ client, nodes: new Map([[opts.nodeName, ipam]]), hostIP: opts.nodeIp, log, clock, fieldSelector: `spec.nodeName=${opts.nodeName}` });
     } else {
-      const runtime = new ProcessRuntime({
-        isolation: decision.mode,
-        isolationMessage: decision.message,
-        bwrapPath: 'bwrapPath' in decision ? decision.bwrapPath : undefined,
-        nsenterPath: 'nsenterPath' in decision ? decision.nsenterPath : undefined,
-        cgroups,
-        log,
-      });
+      const runtime: ContainerRuntime =
+        cri ??
+        new ProcessRuntime({
+          isolation: decision.mode === 'bubblewrap' ? 'bubblewrap' : 'none',
+          isolationMessage: decision.message,
+          bwrapPath: decision.bwrapPath,
+          nsenterPath: decision.nsenterPath,
+          cgroups,
+          log,
+        });
+      const events = new EventRecorder(client, opts.nodeName, log, clock);
+      const backoff = { baseMs: opts.backoffBaseMs, maxMs: opts.backoffMaxMs };
       pods = new PodManager({
         nodeName: opts.nodeName,
         hostIP: opts.nodeIp,
         podsDir: join(dataDir, 'pods'),
         runtime,
+        images: runtime.images ? new ImagePuller({ images: runtime.images, events, backoff, clock, log }) : undefined,
         ipam,
         client,
         log,
-        events: new EventRecorder(client, opts.nodeName, log, clock),
-        backoff: { baseMs: opts.backoffBaseMs, maxMs: opts.backoffMaxMs },
+        events,
+        backoff,
         clock,
         nodeAllocatable: allocatableNumbers(cfg, host),
         clusterDns: opts.clusterDns ?? DNS_SERVICE_IP,
@@ -208,7 +232,7 @@ export async function startNodeAgent(options: NodeAgentOptions): Promise<NodeAge
       return s;
     };
     const node = await untilRegistered(() => registerNode(client, { ...buildNode(cfg, host, clock()), status: status(clock()) }), log, () => closed);
-    log.info({ isolation: decision.mode, port: server.port, podCidr: opts.podCidr, cgroups: !!cgroups, simulate: !!opts.simulate }, decision.message);
+    log.info({ isolation: decision.mode, runtime: cri?.version, port: server.port, podCidr: opts.podCidr, cgroups: !!cgroups, simulate: !!opts.simulate }, decision.message);
 
     const heartbeat = new NodeHeartbeat({
       client,
@@ -222,6 +246,21 @@ export async function startNodeAgent(options: NodeAgentOptions): Promise<NodeAge
     });
     undo.unshift(() => heartbeat.stop());
     await heartbeat.start();
+
+    if (cri) {
+      // status.images, as the kubelet reports them (`kubectl get node -o yaml`).
+      const refresh = async () => {
+        try {
+          cfg.images = (await cri.images.listImages()).sort((a, b) => b.sizeBytes - a.sizeBytes).slice(0, 50);
+        } catch (err) {
+          log.debug({ err: (err as Error).message }, 'listing images failed');
+        }
+      };
+      await refresh();
+      imageTimer = setInterval(() => void refresh(), opts.imageListMs ?? 10_000);
+      imageTimer.unref();
+      undo.unshift(() => clearInterval(imageTimer));
+    }
 
     if (pods) {
       pods.start();
@@ -244,6 +283,7 @@ export async function startNodeAgent(options: NodeAgentOptions): Promise<NodeAge
         if (closed) return;
         closed = true;
         heartbeat.stop();
+        clearInterval(imageTimer);
         simulated?.stop();
         await pods?.close(closeOpts.stopPods ?? !!opts.stopPodsOnExit, opts.shutdownGraceMs);
         await server.close();

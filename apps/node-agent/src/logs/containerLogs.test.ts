@@ -2,7 +2,7 @@ import { appendFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { readLog, rfc3339Nano, timeOfOffset } from './containerLogs.js';
+import { parseCriLogLine, readLog, rfc3339Nano, timeOfOffset } from './containerLogs.js';
 
 describe('timeOfOffset', () => {
   const index = [
@@ -53,5 +53,41 @@ describe('readLog', () => {
 
   it('reads a missing file as empty', () => {
     expect(readLog(join(dir, 'nope.log'), {}).data.length).toBe(0);
+  });
+});
+
+describe('CRI log format', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'skiff-crilogs-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  const file = join(dir, '0.log');
+  writeFileSync(
+    file,
+    [
+      '2026-01-01T00:00:01.000000001Z stdout F hello',
+      '2026-01-01T00:00:02.000000000Z stderr P par',
+      '2026-01-01T00:00:02.500000000Z stderr F tial',
+      '2026-01-01T00:00:03.000000000Z stdout F ',
+      '2026-01-01T00:00:04.000000000Z stdout F last line',
+      '',
+    ].join('\n'),
+  );
+
+  it('parses a line into time, stream, tag and text', () => {
+    expect(parseCriLogLine(Buffer.from('2026-01-01T00:00:01Z stdout F a b c\n'))).toEqual({ time: '2026-01-01T00:00:01Z', stream: 'stdout', partial: false, content: Buffer.from('a b c') });
+    expect(parseCriLogLine(Buffer.from('2026-01-01T00:00:01Z stderr P \n'))).toMatchObject({ stream: 'stderr', partial: true, content: Buffer.alloc(0) });
+    expect(parseCriLogLine(Buffer.from('not a cri line\n'))).toBeUndefined();
+  });
+
+  it('shows the text with partial lines joined', () => {
+    expect(readLog(file, { format: 'cri' }).data.toString()).toBe('hello\npartial\n\nlast line\n');
+  });
+
+  it('adds the runtime timestamps and filters by sinceSeconds', () => {
+    const now = Date.parse('2026-01-01T00:00:05Z');
+    expect(readLog(file, { format: 'cri', timestamps: true, sinceSeconds: 2 }, now).data.toString()).toBe('2026-01-01T00:00:03.000000000Z \n2026-01-01T00:00:04.000000000Z last line\n');
+  });
+
+  it('tails whole entries', () => {
+    expect(readLog(file, { format: 'cri', tailLines: 1 }).data.toString()).toBe('last line\n');
   });
 });

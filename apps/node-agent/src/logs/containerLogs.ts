@@ -121,6 +121,12 @@ export class LogIndexer {
 }
 
 export interface LogQuery {
+  /**
+   * How the file is written: `raw` bytes from the process (timestamps from the .idx sidecar), or
+   * the CRI log format a container runtime writes: `<RFC 3339 nano> <stdout|stderr> <P|F> <text>`
+   * per line, P marking a partial line that the next entry continues.
+   */
+  format?: 'raw' | 'cri';
   tailLines?: number;
   limitBytes?: number;
   timestamps?: boolean;
@@ -179,8 +185,39 @@ function readRange(fd: number, start: number, end: number): Buffer {
   return buf.subarray(0, off);
 }
 
+/** One CRI log line split into its parts; undefined when it is not in that format. */
+export function parseCriLogLine(line: Buffer): { time: string; stream: string; partial: boolean; content: Buffer } | undefined {
+  const body = line[line.length - 1] === 10 ? line.subarray(0, line.length - 1) : line;
+  const s1 = body.indexOf(32);
+  const s2 = s1 < 0 ? -1 : body.indexOf(32, s1 + 1);
+  if (s2 < 0) return undefined;
+  const s3 = body.indexOf(32, s2 + 1);
+  const stream = body.subarray(s1 + 1, s2).toString();
+  const tag = body.subarray(s2 + 1, s3 < 0 ? body.length : s3).toString();
+  if ((tag !== 'P' && tag !== 'F') || (stream !== 'stdout' && stream !== 'stderr')) return undefined;
+  return { time: body.subarray(0, s1).toString(), stream, partial: tag === 'P', content: s3 < 0 ? Buffer.alloc(0) : body.subarray(s3 + 1) };
+}
+
+/** CRI-format lines as `kubectl logs` shows them: the text, whole lines joined, optionally timestamped. */
+function renderCri(buf: Buffer, query: LogQuery, nowMs: number): Buffer {
+  const cutoff = query.sinceSeconds !== undefined ? nowMs - query.sinceSeconds * 1000 : -Infinity;
+  const parts: Buffer[] = [];
+  let continuing = false;
+  for (const { line } of lines(buf, 0)) {
+    const entry = parseCriLogLine(line);
+    if (!entry) continue;
+    if (cutoff > -Infinity && Date.parse(entry.time) < cutoff) continue;
+    if (query.timestamps && !continuing) parts.push(Buffer.from(`${entry.time} `));
+    parts.push(entry.content);
+    if (!entry.partial) parts.push(Buffer.from('\n'));
+    continuing = entry.partial;
+  }
+  return Buffer.concat(parts);
+}
+
 /** Formats lines from `buf` (starting at `offset` in the file) for output, filtered by time. */
 function render(buf: Buffer, offset: number, file: string, query: LogQuery, nowMs: number): Buffer {
+  if (query.format === 'cri') return renderCri(buf, query, nowMs);
   if (!query.timestamps && query.sinceSeconds === undefined) return buf;
   const index = readLogIndex(file);
   const cutoff = query.sinceSeconds !== undefined ? nowMs - query.sinceSeconds * 1000 : -Infinity;
@@ -246,7 +283,7 @@ export function followLog(
           if (lastNl < 0) return;
           chunk = chunk.subarray(0, lastNl + 1);
         }
-        const out = render(chunk, pos, file, { timestamps: query.timestamps }, Date.now());
+        const out = render(chunk, pos, file, { timestamps: query.timestamps, format: query.format }, Date.now());
         pos += chunk.length;
         const room = limitBytes - sent;
         const piece = out.length > room ? out.subarray(0, room) : out;

@@ -19,8 +19,12 @@ export interface NodeConfig {
   memory?: string;
   maxPods: number;
   labels: Record<string, string>;
-  isolation: { mode: 'bubblewrap' | 'none'; message: string };
+  isolation: { mode: 'bubblewrap' | 'none' | 'container'; message: string };
   simulated: boolean;
+  /** nodeInfo.containerRuntimeVersion (`containerd://1.6.20`); `process://<isolation>` when absent. */
+  runtimeVersion?: string;
+  /** The images on the node (status.images), for runtimes that run images; refreshed by the agent. */
+  images?: { names: string[]; sizeBytes: number }[];
 }
 
 export interface NodeCondition {
@@ -70,13 +74,14 @@ function condition(type: string, status: 'True' | 'False', reason: string, messa
 }
 
 export function nodeConditions(cfg: NodeConfig, now: Date, previous?: NodeCondition[]): NodeCondition[] {
-  const isolated = cfg.isolation.mode === 'bubblewrap';
+  const isolated = cfg.isolation.mode !== 'none';
+  const reason = cfg.isolation.mode === 'container' ? 'ContainerRuntime' : isolated ? 'BubblewrapSandbox' : 'IsolationUnavailable';
   return [
     condition('MemoryPressure', 'False', 'KubeletHasSufficientMemory', 'kubelet has sufficient memory available', now, previous),
     condition('DiskPressure', 'False', 'KubeletHasNoDiskPressure', 'kubelet has no disk pressure', now, previous),
     condition('PIDPressure', 'False', 'KubeletHasSufficientPID', 'kubelet has sufficient PID available', now, previous),
     condition('Ready', 'True', 'KubeletReady', 'kubelet is posting ready status', now, previous),
-    condition('Isolated', isolated ? 'True' : 'False', isolated ? 'BubblewrapSandbox' : 'IsolationUnavailable', cfg.isolation.message, now, previous),
+    condition('Isolated', isolated ? 'True' : 'False', reason, cfg.isolation.message, now, previous),
   ];
 }
 
@@ -97,12 +102,13 @@ export function nodeStatus(cfg: NodeConfig, host: HostInfo, now: Date, previous?
       bootID: host.bootID,
       kernelVersion: host.kernelVersion,
       osImage: host.osImage,
-      containerRuntimeVersion: cfg.simulated ? 'process://simulated' : `process://${cfg.isolation.mode}`,
+      containerRuntimeVersion: cfg.simulated ? 'process://simulated' : (cfg.runtimeVersion ?? `process://${cfg.isolation.mode}`),
       kubeletVersion: KUBELET_VERSION,
       kubeProxyVersion: '',
       operatingSystem: 'linux',
       architecture: host.architecture,
     },
+    ...(cfg.images ? { images: cfg.images } : {}),
   };
 }
 

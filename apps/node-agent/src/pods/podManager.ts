@@ -12,7 +12,7 @@ const PODS = resourceType('pods');
 export type PodManagerOptions = Omit<PodWorkerDeps, 'onRemoved'>;
 
 export type LogTarget =
-  | { ok: true; file: string; /** Settles when the container stops writing to `file`. */ until: Promise<unknown> }
+  | { ok: true; file: string; /** Settles when the container stops writing to `file`. */ until: Promise<unknown>; format?: 'raw' | 'cri' }
   | { ok: false; status: number; message: string };
 
 /**
@@ -86,10 +86,10 @@ export class PodManager {
       if (!rec || rec.restartCount === 0 || !existsSync(file)) {
         return { ok: false, status: 400, message: `previous terminated container "${container}" in pod "${name}" not found` };
       }
-      return { ok: true, file, until: Promise.resolve() };
+      return { ok: true, file, until: Promise.resolve(), format: this.opts.runtime.logFormat };
     }
     if (!rec?.current) return { ok: false, status: 400, message: `container "${container}" in pod "${name}" is waiting to start: ContainerCreating` };
-    return { ok: true, file: rec.current.logFile, until: rec.current.terminated ? Promise.resolve() : worker.containerExited(container) };
+    return { ok: true, file: rec.current.logFile, until: rec.current.terminated ? Promise.resolve() : worker.containerExited(container), format: this.opts.runtime.logFormat };
   }
 
   /** Stops watching; with `stopPods` the containers are stopped too, otherwise left for the next agent. */
@@ -137,6 +137,7 @@ export class PodManager {
   /** Kills what is left of pods that are no longer bound here and frees their addresses. */
   private async removeOrphans(pods: KubeObject[]): Promise<void> {
     const live = new Set(pods.map((p) => p.metadata.uid));
+    const runtime = this.opts.runtime;
     for (const [uid, { dir, record }] of this.leftovers) {
       if (live.has(uid)) continue;
       this.leftovers.delete(uid);
@@ -144,19 +145,31 @@ export class PodManager {
       for (const rec of Object.values(record.containers)) {
         const proc = rec.current && !rec.current.terminated ? rec.current.process : undefined;
         if (!proc) continue;
-        const adopted = this.opts.runtime.adopt(proc);
+        const adopted = await runtime.adopt(proc);
         if ('signal' in adopted) {
-          log.info({ container: rec.name, pid: proc.pid }, 'killing a container of a pod no longer bound to this node');
+          log.info({ container: rec.name, containerID: rec.current?.containerID }, 'killing a container of a pod no longer bound to this node');
           adopted.signal('SIGKILL');
           await adopted.exited;
         }
-        this.opts.runtime.release(proc);
+        runtime.release(proc);
       }
       this.opts.ipam.release(uid);
       rmSync(dir, { recursive: true, force: true });
     }
     for (const uid of this.opts.ipam.allocatedUids()) {
       if (!live.has(uid) && !this.workers.has(uid)) this.opts.ipam.release(uid);
+    }
+    // Sandboxes the runtime holds for pods that are gone (an agent that died before recording them).
+    if (runtime.sandboxes) {
+      try {
+        for (const uid of await runtime.sandboxes.podUids()) {
+          if (live.has(uid) || this.workers.has(uid)) continue;
+          this.opts.log.info({ podUid: uid }, 'removing the sandbox of a pod no longer bound to this node');
+          await runtime.sandboxes.removePodSandboxes(uid);
+        }
+      } catch (err) {
+        this.opts.log.warn({ err: (err as Error).message }, 'sweeping orphaned pod sandboxes failed');
+      }
     }
   }
 }

@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { writeFileAtomic } from '../files.js';
-import type { ProcessRecord } from '../runtime/runtime.js';
+import type { RuntimeRecord } from '../runtime/runtime.js';
 import type { BackoffEntry } from './crashLoopBackoff.js';
 
 /**
@@ -22,11 +22,13 @@ export interface TerminatedState {
 
 /** One run of a container: one process, one log file. */
 export interface RunRecord {
-  /** `process://<id>` */
+  /** `process://<id>`, `containerd://<id>` */
   containerID: string;
+  /** The image the run was started from (`sha256:...`), when the runtime runs images. */
+  imageID?: string;
   startedAt: string;
   logFile: string;
-  process?: ProcessRecord;
+  process?: RuntimeRecord;
   terminated?: TerminatedState;
   /** When the run ended, to the millisecond (status timestamps have whole seconds; backoff needs better). */
   finishedAtMs?: number;
@@ -48,6 +50,8 @@ export interface PodRecord {
   namespace: string;
   name: string;
   podIP?: string;
+  /** The runtime's pod sandbox, when it makes one (CRI). */
+  sandboxId?: string;
   startTime?: string;
   containers: Record<string, ContainerRecord>;
 }

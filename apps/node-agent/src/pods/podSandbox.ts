@@ -3,7 +3,6 @@ import { join } from 'node:path';
 import { NotFoundError, type KubeObject } from '@skiff/apimachinery';
 import { resourceType, type ApiClient } from '@skiff/kube-client';
 import { writeFileAtomic } from '../files.js';
-import type { PodIpAllocator } from '../network/podIpAllocator.js';
 import type { EnvContext, ReferencedObjects } from './containerEnv.js';
 import { materializeVolumes, planVolumes, volumeReferences, type Mount, type VolumePlan } from './podVolumes.js';
 
@@ -28,27 +27,36 @@ export function hostsFile(podIP: string, hostname: string): string {
 }
 
 /**
- * The pod's /etc/resolv.conf for dnsPolicy ClusterFirst (the default): the cluster DNS, and the
+ * The pod's DNS settings for dnsPolicy ClusterFirst (the default): the cluster DNS, and the
  * search path that makes `backend` and `backend.<ns>` resolve to `backend.<ns>.svc.cluster.local`.
  * `dnsConfig` adds nameservers, searches and options; dnsPolicy None uses dnsConfig alone.
  * Returns undefined for dnsPolicy Default (the host's file).
  */
-export function resolvConf(pod: KubeObject, clusterDns: string, domain = 'cluster.local'): string | undefined {
-  const spec = (pod.spec ?? {}) as { dnsPolicy?: string; dnsConfig?: { nameservers?: string[]; searches?: string[]; options?: { name: string; value?: string }[] } };
+export function resolvConfSettings(pod: KubeObject, clusterDns: string, domain = 'cluster.local'): { servers: string[]; searches: string[]; options: string[] } | undefined {
+  const spec = (pod.spec ?? {}) as { dnsPolicy?: string; hostNetwork?: boolean; dnsConfig?: { nameservers?: string[]; searches?: string[]; options?: { name: string; value?: string }[] } };
   const policy = spec.dnsPolicy ?? 'ClusterFirst';
-  if (policy === 'Default') return undefined;
+  if (policy === 'Default' || (policy === 'ClusterFirst' && spec.hostNetwork)) return undefined;
   const ns = pod.metadata.namespace ?? 'default';
   const base = policy === 'None' ? { nameservers: [] as string[], searches: [] as string[], options: [] as string[] } : { nameservers: [clusterDns], searches: [`${ns}.svc.${domain}`, `svc.${domain}`, domain], options: ['ndots:5'] };
   const cfg = spec.dnsConfig ?? {};
-  const nameservers = [...base.nameservers, ...(cfg.nameservers ?? [])].slice(0, 3);
-  const searches = [...base.searches, ...(cfg.searches ?? [])];
   const options = new Map(base.options.map((o) => [o.split(':')[0], o] as const));
   for (const o of cfg.options ?? []) options.set(o.name, o.value !== undefined ? `${o.name}:${o.value}` : o.name);
+  return {
+    servers: [...base.nameservers, ...(cfg.nameservers ?? [])].slice(0, 3),
+    searches: [...base.searches, ...(cfg.searches ?? [])],
+    options: [...options.values()],
+  };
+}
+
+/** The pod's /etc/resolv.conf (see resolvConfSettings); undefined for dnsPolicy Default. */
+export function resolvConf(pod: KubeObject, clusterDns: string, domain = 'cluster.local'): string | undefined {
+  const s = resolvConfSettings(pod, clusterDns, domain);
+  if (!s) return undefined;
   return [
     '# Kubernetes-managed resolv.conf (Skiff).',
-    ...nameservers.map((n) => `nameserver ${n}`),
-    ...(searches.length ? [`search ${searches.join(' ')}`] : []),
-    ...(options.size ? [`options ${[...options.values()].join(' ')}`] : []),
+    ...s.servers.map((n) => `nameserver ${n}`),
+    ...(s.searches.length ? [`search ${s.searches.join(' ')}`] : []),
+    ...(s.options.length ? [`options ${s.options.join(' ')}`] : []),
     '',
   ].join('\n');
 }
@@ -74,7 +82,8 @@ export async function fetchReferencedObjects(client: ApiClient, namespace: strin
 export async function setUpPodSandbox(args: {
   pod: KubeObject;
   dir: string;
-  ipam: PodIpAllocator;
+  /** The pod's address: from the agent's allocator, or from the runtime's sandbox (its network namespace). */
+  address(): Promise<string>;
   hostname: string;
   /** The cluster DNS address for the pod's resolv.conf. */
   clusterDns: string;
@@ -84,7 +93,7 @@ export async function setUpPodSandbox(args: {
   const { pod, dir } = args;
   let podIP: string;
   try {
-    podIP = args.ipam.allocate(pod.metadata.uid!);
+    podIP = await args.address();
   } catch (err) {
     return { ok: false, reason: 'FailedCreatePodSandBox', message: (err as Error).message };
   }

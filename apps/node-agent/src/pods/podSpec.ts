@@ -61,6 +61,8 @@ export interface ContainerPort {
   name?: string;
   containerPort: number;
   protocol?: string;
+  hostPort?: number;
+  hostIP?: string;
 }
 
 export interface Container {

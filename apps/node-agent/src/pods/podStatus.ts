@@ -95,7 +95,7 @@ export function containerStatus(c: Container, view: ContainerView | undefined, d
       state: { running: { startedAt: current.startedAt } },
       lastState: record.lastTerminated ? { terminated: record.lastTerminated } : {},
       ready: !!view?.ready && !!view?.started,
-      imageID: IMAGE_ID,
+      imageID: current.imageID ?? IMAGE_ID,
       containerID: current.containerID,
       started: !!view?.started,
     };
@@ -103,14 +103,14 @@ export function containerStatus(c: Container, view: ContainerView | undefined, d
   if (view?.waiting || !current) {
     const waiting = view?.waiting ?? { reason: defaultWaiting };
     const last = current?.terminated ?? record?.lastTerminated;
-    return { ...base, state: { waiting }, lastState: last ? { terminated: last } : {}, ready: false, imageID: current ? IMAGE_ID : '', started: false };
+    return { ...base, state: { waiting }, lastState: last ? { terminated: last } : {}, ready: false, imageID: current ? (current.imageID ?? IMAGE_ID) : '', started: false };
   }
   return {
     ...base,
     state: { terminated: current.terminated },
     lastState: record.lastTerminated ? { terminated: record.lastTerminated } : {},
     ready: false,
-    imageID: IMAGE_ID,
+    imageID: current.imageID ?? IMAGE_ID,
     containerID: current.containerID,
     started: false,
   };

@@ -5,6 +5,7 @@ import { ConflictError, deepEqual, NotFoundError, parseQuantity, type KubeObject
 import { resourceType, type ApiClient } from '@skiff/kube-client';
 import type { Logger } from 'pino';
 import type { EventSink } from '../eventRecorder.js';
+import type { ImagePuller } from '../images/imagePuller.js';
 import { containerLogDir, LogIndexer, logFilePath } from '../logs/containerLogs.js';
 import type { PodIpAllocator } from '../network/podIpAllocator.js';
 import { ContainerProbes } from '../probes/containerProbes.js';
@@ -14,7 +15,8 @@ import type { ContainerExit, ContainerRuntime, RunningContainer } from '../runti
 import { rfc3339, type Clock } from '../time.js';
 import { nextBackoff, type BackoffPolicy } from './crashLoopBackoff.js';
 import { dueContainers, planContainer, type ContainerFacts } from './containerPlan.js';
-import { containerArgv, referencedObjects, resolveContainerEnv, type EnvContext, type ReferencedObjects } from './containerEnv.js';
+import { verifyRunAsNonRoot, type CriContainer } from '../runtime/criConfig.js';
+import { containerArgv, expandVars, referencedObjects, resolveContainerEnv, type EnvContext, type ReferencedObjects } from './containerEnv.js';
 import { podDirName, writePodRecord, type ContainerRecord, type PodRecord, type RunRecord } from './podRecord.js';
 import { podKey, podRef, podSpec, type Container } from './podSpec.js';
 import { computePodStatus, managedStatus, statusPatch, type ContainerView, type PodStatus } from './podStatus.js';
@@ -37,6 +39,8 @@ export interface PodWorkerDeps {
   hostIP: string;
   podsDir: string;
   runtime: ContainerRuntime;
+  /** Pulls images before containers start, for runtimes that run images. */
+  images?: ImagePuller;
   ipam: PodIpAllocator;
   client: ApiClient;
   log: Logger;
@@ -92,6 +96,8 @@ export class PodWorker {
   /** Set once a terminating pod's address is out of every Service's rotation (or the wait gave up). */
   private outOfRotation = false;
   private removed = false;
+  /** Whether the containers a previous agent left running have been looked for (the first sync does it). */
+  private adopted = false;
   private closed = false;
   private stoppingPods = false;
   private lastWritten: Partial<PodStatus> | undefined;
@@ -116,7 +122,6 @@ export class PodWorker {
     this.record = record ?? { uid: this.uid, namespace: ref.namespace, name: ref.name, containers: {} };
     this.log = deps.log.child({ pod: podKey(pod) });
     this.lastWritten = managedStatus(pod.status);
-    this.adoptRunningContainers();
   }
 
   get key(): string {
@@ -225,13 +230,17 @@ export class PodWorker {
   // ---- the sync ----
 
   private async sync(): Promise<void> {
+    if (!this.adopted) {
+      await this.adoptRunningContainers();
+      this.adopted = true;
+    }
     if (this.removed) return this.cleanUp();
     const now = this.deps.clock();
     const pod = this.pod;
     if (pod.metadata.deletionTimestamp) return this.syncTerminating(now);
     if (isTerminalPhase((pod.status as { phase?: string } | undefined)?.phase) && this.tracked.size === 0) {
       // A finished pod never runs again; its address can go to another pod.
-      this.deps.ipam.release(this.uid);
+      await this.releaseAddress();
       return;
     }
 
@@ -262,7 +271,17 @@ export class PodWorker {
     if (started) this.dirty = true;
 
     const status = await this.writeStatus(now, false);
-    if (status && isTerminalPhase(status.phase) && this.tracked.size === 0) this.deps.ipam.release(this.uid);
+    if (status && isTerminalPhase(status.phase) && this.tracked.size === 0) await this.releaseAddress();
+  }
+
+  /** Frees the pod's address: the allocator's, or the runtime's sandbox (network namespace and all). */
+  private async releaseAddress(): Promise<void> {
+    this.deps.ipam.release(this.uid);
+    if (this.deps.runtime.sandboxes && this.record.sandboxId) {
+      await this.deps.runtime.sandboxes.removePodSandboxes(this.uid);
+      this.record.sandboxId = undefined;
+      this.persist();
+    }
   }
 
   private facts(name: string): ContainerFacts {
@@ -270,32 +289,42 @@ export class PodWorker {
     return { running: !!t, started: !!t?.probes.started, record: this.record.containers[name] };
   }
 
+  /** Records why a container cannot start yet (an event when the reason is new) and when to look again. */
+  private notStarting(c: Container, reason: string, message: string, retryAtMs: number | undefined, eventMessage?: string): false {
+    if (eventMessage && this.waiting.get(c.name)?.message !== message) this.deps.events.record(this.pod, 'Warning', 'Failed', eventMessage, `spec.containers{${c.name}}`);
+    this.waiting.set(c.name, { reason, message });
+    if (retryAtMs !== undefined) this.wakeAt(retryAtMs);
+    return false;
+  }
+
   /** Starts a run of the container; false when it cannot start yet (the reason is left in `waiting`). */
   private async startContainer(c: Container, now: Date): Promise<boolean> {
     const ref = podRef(this.pod);
-    if (!c.command || c.command.length === 0) {
+    const runtime = this.deps.runtime;
+    const runsImages = !!runtime.images;
+    if (!runsImages && (!c.command || c.command.length === 0)) {
       const message = `container "${c.name}" has no command: Skiff's process runtime does not pull or unpack images (image "${c.image ?? ''}" is only recorded), so spec.containers[].command is required`;
-      if (this.waiting.get(c.name)?.message !== message) this.deps.events.record(this.pod, 'Warning', 'Failed', `Error: ${message}`, `spec.containers{${c.name}}`);
-      this.waiting.set(c.name, { reason: 'CreateContainerConfigError', message });
-      return false;
+      return this.notStarting(c, 'CreateContainerConfigError', message, undefined, `Error: ${message}`);
+    }
+    let image: { imageId: string; uid?: number; username?: string } | undefined;
+    if (runsImages && this.deps.images) {
+      const pulled = await this.deps.images.ensureImage(this.pod, c, () => this.pullSecrets(), `spec.containers{${c.name}}`);
+      if (!pulled.ok) return this.notStarting(c, pulled.reason, pulled.message, pulled.retryAtMs ?? now.getTime() + CONFIG_RETRY_MS);
+      image = pulled;
+      const nonRoot = verifyRunAsNonRoot(this.pod, c as CriContainer, pulled);
+      if (nonRoot) return this.notStarting(c, 'CreateContainerConfigError', nonRoot, now.getTime() + CONFIG_RETRY_MS, `Error: ${nonRoot}`);
     }
     let env: Record<string, string>;
     try {
       const resolved = resolveContainerEnv(c, this.envContext(), await this.fetchReferenced(referencedObjects(c)));
-      if (!resolved.ok) {
-        if (this.waiting.get(c.name)?.message !== resolved.message) this.deps.events.record(this.pod, 'Warning', 'Failed', `Error: ${resolved.message}`, `spec.containers{${c.name}}`);
-        this.waiting.set(c.name, { reason: 'CreateContainerConfigError', message: resolved.message });
-        this.wakeAt(now.getTime() + CONFIG_RETRY_MS);
-        return false;
-      }
-      env = { PATH: process.env.PATH ?? '/usr/local/bin:/usr/bin:/bin', HOSTNAME: this.hostname(), ...resolved.env };
+      if (!resolved.ok) return this.notStarting(c, 'CreateContainerConfigError', resolved.message, now.getTime() + CONFIG_RETRY_MS, `Error: ${resolved.message}`);
+      // A process gets the agent's PATH; an image brings its own (its config's Env), which the runtime merges in.
+      env = runsImages ? resolved.env : { PATH: process.env.PATH ?? '/usr/local/bin:/usr/bin:/bin', HOSTNAME: this.hostname(), ...resolved.env };
     } catch (err) {
-      this.waiting.set(c.name, { reason: 'CreateContainerConfigError', message: (err as Error).message });
-      this.wakeAt(now.getTime() + CONFIG_RETRY_MS);
-      return false;
+      return this.notStarting(c, 'CreateContainerConfigError', (err as Error).message, now.getTime() + CONFIG_RETRY_MS);
     }
     this.envs.set(c.name, Promise.resolve(env));
-    const argv = containerArgv(c, env)!;
+    const argv = containerArgv(c, env) ?? [];
 
     const rec = (this.record.containers[c.name] ??= { name: c.name, restartCount: 0 });
     if (rec.current) {
@@ -308,7 +337,7 @@ export class PodWorker {
     this.pruneLogs(c.name, rec.restartCount);
     const limit = c.resources?.limits?.memory;
     const sandbox = this.sandbox!;
-    const handle = this.deps.runtime.start({
+    const handle = await runtime.start({
       pod: ref,
       hostname: this.hostname(),
       containerName: c.name,
@@ -320,15 +349,36 @@ export class PodWorker {
       logFile,
       containerDir: join(this.dir, 'containers', c.name),
       runId,
+      ...(runsImages
+        ? {
+            spec: {
+              pod: this.pod,
+              container: c,
+              command: c.command?.map((a) => expandVars(a, env)),
+              args: c.args?.map((a) => expandVars(a, env)),
+              attempt: rec.restartCount,
+              imageRef: image?.imageId,
+              sandboxId: this.record.sandboxId ?? '',
+            },
+          }
+        : {}),
     });
-    const run: RunRecord = { containerID: `process://${runId}`, startedAt: rfc3339(now), logFile, process: handle.record };
+    const run: RunRecord = { containerID: handle.containerID ?? `process://${runId}`, ...(handle.imageID ? { imageID: handle.imageID } : {}), startedAt: rfc3339(now), logFile, process: handle.record };
     rec.current = run;
     this.waiting.delete(c.name);
     this.persist();
     this.track(c, run, handle, undefined);
-    this.log.info({ container: c.name, pid: handle.record.pid, restartCount: rec.restartCount, isolation: handle.record.isolation }, 'started container');
+    this.log.info({ container: c.name, containerID: run.containerID, restartCount: rec.restartCount, isolation: handle.record.isolation }, 'started container');
     this.deps.events.record(this.pod, 'Normal', 'Started', `Started container ${c.name}`, `spec.containers{${c.name}}`);
     return true;
+  }
+
+  /** The pod's imagePullSecrets that exist (missing ones are skipped, as the kubelet does). */
+  private async pullSecrets(): Promise<KubeObject[]> {
+    const names = ((podSpec(this.pod) as { imagePullSecrets?: { name?: string }[] }).imagePullSecrets ?? []).map((s) => s.name).filter((n): n is string => !!n);
+    if (!names.length) return [];
+    const objs = await this.fetchReferenced({ configMaps: new Set(), secrets: new Set(names) });
+    return names.map((n) => objs.secrets.get(n)).filter((s): s is KubeObject => !!s);
   }
 
   private track(c: Container, run: RunRecord, handle: RunningContainer, initial: { ready: boolean; started: boolean } | undefined): void {
@@ -459,7 +509,7 @@ export class PodWorker {
     }
     // Everything has stopped: report the final status, then let the API server remove the pod.
     await this.writeStatus(now, true);
-    this.deps.ipam.release(this.uid);
+    await this.releaseAddress();
     if (this.finalDeleteSent) return;
     this.finalDeleteSent = true;
     try {
@@ -515,6 +565,14 @@ export class PodWorker {
     this.closed = true;
     if (this.timer) clearTimeout(this.timer);
     this.deps.ipam.release(this.uid);
+    this.deps.images?.forget(this.uid);
+    if (this.deps.runtime.sandboxes) {
+      try {
+        await this.deps.runtime.sandboxes.removePodSandboxes(this.uid);
+      } catch (err) {
+        this.log.warn({ err: (err as Error).message }, 'removing the pod sandbox failed; the orphan sweep will');
+      }
+    }
     rmSync(this.dir, { recursive: true, force: true });
     this.log.info({}, 'pod removed; cleaned up');
     this.deps.onRemoved(this.uid);
@@ -541,7 +599,14 @@ export class PodWorker {
     const result = await setUpPodSandbox({
       pod: this.pod,
       dir: this.dir,
-      ipam: this.deps.ipam,
+      address: async () => {
+        const sandboxes = this.deps.runtime.sandboxes;
+        if (!sandboxes) return this.deps.ipam.allocate(this.uid);
+        const sb = await sandboxes.runPodSandbox(this.pod, { logDirectory: join(this.dir, 'logs'), hostname: this.hostname(), clusterDns: this.deps.clusterDns });
+        this.record.sandboxId = sb.id;
+        this.persist();
+        return sb.podIP;
+      },
       hostname: this.hostname(),
       clusterDns: this.deps.clusterDns,
       envContext: (podIP) => ({ ...this.envContext(), podIP }),
@@ -571,7 +636,7 @@ export class PodWorker {
   }
 
   /** Finds the processes a previous agent started for this pod: running ones are watched again, gone ones recorded as exited. */
-  private adoptRunningContainers(): void {
+  private async adoptRunningContainers(): Promise<void> {
     const spec = podSpec(this.pod);
     type StoredStatus = { containerID?: string; ready?: boolean; started?: boolean };
     const stored = (this.pod.status ?? {}) as { containerStatuses?: StoredStatus[]; initContainerStatuses?: StoredStatus[] };
@@ -580,18 +645,19 @@ export class PodWorker {
       const rec = this.record.containers[c.name];
       const run = rec?.current;
       if (!run || run.terminated || !run.process) continue;
-      const adopted = this.deps.runtime.adopt(run.process);
+      const adopted = await this.deps.runtime.adopt(run.process);
       if ('signal' in adopted) {
         const was = statuses.find((s) => s.containerID === run.containerID);
         this.track(c, run, adopted, was ? { ready: !!was.ready, started: !!was.started } : undefined);
-        this.log.info({ container: c.name, pid: run.process.pid }, 'adopted running container');
+        this.log.info({ container: c.name, containerID: run.containerID }, 'adopted running container');
         // The environment is needed again for exec probes; resolve it in the background.
         this.envs.set(
           c.name,
           this.fetchReferenced(referencedObjects(c))
             .then((objs) => {
               const r = resolveContainerEnv(c, this.envContext(), objs);
-              return { PATH: process.env.PATH ?? '', HOSTNAME: this.hostname(), ...(r.ok ? r.env : {}) };
+              const env = r.ok ? r.env : {};
+              return this.deps.runtime.images ? env : { PATH: process.env.PATH ?? '', HOSTNAME: this.hostname(), ...env };
             })
             .catch(() => ({ PATH: process.env.PATH ?? '' })),
         );
@@ -609,7 +675,7 @@ export class PodWorker {
         this.log.info({ container: c.name, exitCode: adopted.exitCode, reason: adopted.reason }, 'container exited while the agent was away');
       }
     }
-    if (this.record.podIP) {
+    if (this.record.podIP && !this.deps.runtime.sandboxes) {
       // Keep the pod's address allocated under its uid (the allocator may have been reset).
       this.deps.ipam.allocate(this.uid);
     }

@@ -1,12 +1,11 @@
 import { spawn } from 'node:child_process';
 import { bubblewrapArgs, nodeHostFs } from './bubblewrapArgs.js';
 import { findExecutable } from './processRuntime.js';
-import type { IsolationMode } from './runtime.js';
 
 export type IsolationRequest = 'auto' | 'bubblewrap' | 'none';
 
 export interface IsolationDecision {
-  mode: IsolationMode;
+  mode: 'bubblewrap' | 'none';
   /** Shown on the Node's Isolated condition. */
   message: string;
   bwrapPath?: string;

@@ -6,16 +6,7 @@ import type { Logger } from 'pino';
 import { bubblewrapArgs, nodeHostFs, type HostFs } from './bubblewrapArgs.js';
 import { MemoryCgroups } from './memoryCgroup.js';
 import { isSameProcessAlive, readProcStat, signalQuietly } from './procfs.js';
-import type {
-  ContainerExit,
-  ContainerLaunch,
-  ContainerRuntime,
-  ExecRequest,
-  ExecResult,
-  IsolationMode,
-  ProcessRecord,
-  RunningContainer,
-} from './runtime.js';
+import { isCriRecord, type ContainerExit, type ContainerLaunch, type ContainerRuntime, type ExecRequest, type ExecResult, type ProcessRecord, type RunningContainer, type RuntimeRecord } from './runtime.js';
 
 /**
  * The `process` runtime: a container is a process started from its argv, its output appended to
@@ -35,7 +26,7 @@ import type {
  */
 
 export interface ProcessRuntimeOptions {
-  isolation: IsolationMode;
+  isolation: 'bubblewrap' | 'none';
   isolationMessage: string;
   log: Logger;
   bwrapPath?: string;
@@ -236,7 +227,8 @@ class ProcessContainer implements RunningContainer {
 
 export class ProcessRuntime implements ContainerRuntime {
   readonly name = 'process';
-  readonly isolation: IsolationMode;
+  readonly logFormat = 'raw';
+  readonly isolation: 'bubblewrap' | 'none';
   readonly isolationMessage: string;
   private readonly hostFs: HostFs;
   private readonly adopted = new Set<ProcessContainer>();
@@ -244,6 +236,10 @@ export class ProcessRuntime implements ContainerRuntime {
   private sweeper: NodeJS.Timeout | undefined;
   /** After close() the containers this agent started are left for the next one, which adopts them. */
   private closed = false;
+
+  get version(): string {
+    return `process://${this.isolation}`;
+  }
 
   constructor(private readonly opts: ProcessRuntimeOptions) {
     this.isolation = opts.isolation;
@@ -253,7 +249,11 @@ export class ProcessRuntime implements ContainerRuntime {
     opts.cgroups?.sweep();
   }
 
-  start(launch: ContainerLaunch): RunningContainer {
+  async start(launch: ContainerLaunch): Promise<RunningContainer> {
+    return this.startProcess(launch);
+  }
+
+  private startProcess(launch: ContainerLaunch): RunningContainer {
     mkdirSync(launch.containerDir, { recursive: true });
     mkdirSync(dirname(launch.logFile), { recursive: true });
     const bare = !launch.argv[0]?.includes('/');
@@ -347,7 +347,12 @@ export class ProcessRuntime implements ContainerRuntime {
     return container;
   }
 
-  adopt(record: ProcessRecord): RunningContainer | ContainerExit {
+  async adopt(record: RuntimeRecord): Promise<RunningContainer | ContainerExit> {
+    if (isCriRecord(record)) return { exitCode: 137, reason: 'ContainerStatusUnknown', message: 'the container was started by a CRI runtime; this agent runs processes', finishedAt: new Date() };
+    return this.adoptProcess(record);
+  }
+
+  private adoptProcess(record: ProcessRecord): RunningContainer | ContainerExit {
     if (record.pid === 0) return { exitCode: 128, reason: 'StartError', finishedAt: new Date() };
     if (!isSameProcessAlive(record.pid, record.procStart)) {
       const exit = this.adoptedExit(record);
@@ -367,7 +372,7 @@ export class ProcessRuntime implements ContainerRuntime {
     let args: string[];
     let cwd: string | undefined;
     const env = { ...req.env };
-    const sandbox = req.record?.isolation === 'bubblewrap' ? (req.record.sandboxPid ?? (req.record.statusFile ? readBubblewrapStatus(req.record.statusFile).childPid : undefined)) : undefined;
+    const sandbox = req.record && !isCriRecord(req.record) && req.record.isolation === 'bubblewrap' ? (req.record.sandboxPid ?? (req.record.statusFile ? readBubblewrapStatus(req.record.statusFile).childPid : undefined)) : undefined;
     if (sandbox !== undefined) {
       file = this.opts.nsenterPath ?? 'nsenter';
       args = ['--target', String(sandbox), '--mount', '--uts', '--ipc', '--pid', `--wd=${req.workingDir || '/'}`, '--', ...req.argv];
@@ -412,7 +417,8 @@ export class ProcessRuntime implements ContainerRuntime {
     });
   }
 
-  release(record: ProcessRecord): void {
+  release(record: RuntimeRecord): void {
+    if (isCriRecord(record)) return;
     if (record.cgroup && !MemoryCgroups.remove(record.cgroup) && !this.sweeper) {
       // The last processes of a sandbox can take a moment to go; sweep again shortly.
       this.sweeper = setTimeout(() => {

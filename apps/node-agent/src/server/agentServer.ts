@@ -72,6 +72,7 @@ async function serveLogs(res: ServerResponse, url: URL, opts: AgentServerOptions
   };
   const target = opts.logs(namespace, pod, container, boolParam(q, 'previous'));
   if (!target.ok) return text(res, target.status, target.message);
+  query.format = target.format;
 
   const { data, end } = readLog(target.file, query);
   res.writeHead(200, { 'content-type': 'text/plain; charset=utf-8', 'cache-control': 'no-cache' });

@@ -1,0 +1,240 @@
+import { spawnSync } from 'node:child_process';
+import { connect } from 'node:net';
+import type { KubeObject } from '@skiff/apimachinery';
+import { CriClient } from '@skiff/cri';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { EVENTS, NODES, PODS, SECRETS, getPod, pod, podStatus, removeDir, startAgent, startCluster, waitFor, type TestAgent, type TestCluster } from './cluster.js';
+import { startTestContainerRuntime, WEB_CONFIG, WEB_FILES, type TestContainerRuntime } from './containerRuntime.js';
+
+/**
+ * Pods as OCI containers: a real containerd (CRI plugin, runc, the CNI bridge) behind a real node
+ * agent, images built here and served by a real registry on 127.0.0.1.
+ */
+describe('pods are containers', () => {
+  let cluster: TestCluster;
+  let runtime: TestContainerRuntime;
+  let agent: TestAgent;
+  let web: string;
+
+  beforeAll(async () => {
+    cluster = await startCluster();
+    runtime = await startTestContainerRuntime();
+    web = await runtime.push('web:1', WEB_CONFIG, WEB_FILES);
+    agent = await startAgent(cluster, { containerRuntimeEndpoint: runtime.endpoint, podCidr: runtime.podCidr, imageListMs: 500 });
+  }, 120_000);
+
+  afterAll(async () => {
+    await agent?.close({ stopPods: true });
+    await runtime?.close();
+    await cluster?.close();
+    removeDir(agent?.dataDir ?? '');
+  }, 120_000);
+
+  async function waitForPod(name: string, what: string, ok: (p: any) => boolean, timeoutMs = 60_000): Promise<KubeObject> {
+    return waitFor(`pod ${name}: ${what}`, async () => {
+      const p = await getPod(cluster, name);
+      return ok(p) ? p : undefined;
+    }, timeoutMs);
+  }
+
+  const running = (p: any) => p.status?.phase === 'Running' && p.status.containerStatuses?.every((c: any) => c.ready);
+
+  async function exec(containerId: string, cmd: string[]): Promise<{ exitCode: number; out: string }> {
+    const cri = new CriClient({ endpoint: runtime.endpoint });
+    try {
+      const r = await cri.execSync(containerId, cmd, 10);
+      return { exitCode: r.exitCode, out: r.stdout.toString() + r.stderr.toString() };
+    } finally {
+      cri.close();
+    }
+  }
+
+  function containerIdOf(p: any, name = p.spec.containers[0].name): string {
+    return String(p.status.containerStatuses.find((c: any) => c.name === name).containerID).replace('containerd://', '');
+  }
+
+  function inSubnet(ip: string, cidr: string): boolean {
+    return ip.split('.').slice(0, 3).join('.') === cidr.split('.').slice(0, 3).join('.');
+  }
+
+  it('runs an image by its own entrypoint on a pod IP of the node, reachable from the host, with logs', async () => {
+    await cluster.admin.create(PODS, pod('web-a', agent.nodeName, {
+      containers: [{ name: 'web', image: web, ports: [{ containerPort: 8080 }], readinessProbe: { httpGet: { path: '/', port: 8080 }, periodSeconds: 1 } }],
+    }));
+    const p: any = await waitForPod('web-a', 'Running and Ready', running);
+    expect(inSubnet(p.status.podIP, runtime.podCidr)).toBe(true);
+    const cs = p.status.containerStatuses[0];
+    expect(cs.containerID).toMatch(/^containerd:\/\/[0-9a-f]{64}$/);
+    expect(cs.imageID).toMatch(/^sha256:[0-9a-f]{64}$/);
+    const res = await fetch(`http://${p.status.podIP}:8080/cgi-bin/host`);
+    expect((await res.text()).trim()).toBe('web-a');
+    const logs = await waitFor('the entrypoint\'s output in the logs', async () => {
+      const res = await fetch(`http://127.0.0.1:${agent.port}/containerLogs/default/web-a/web`, { headers: { authorization: `Bearer ${agent.token}` } });
+      const text = await res.text();
+      return text.includes('serving on web-a') ? text : undefined;
+    });
+    expect(logs).toContain('serving on web-a');
+    const events = await cluster.admin.list(EVENTS, { namespace: 'default', fieldSelector: 'involvedObject.name=web-a' });
+    const reasons = events.items.map((e: any) => e.reason);
+    expect(reasons).toEqual(expect.arrayContaining(['Pulling', 'Pulled', 'Started']));
+  });
+
+  it('gives two pods listening on 0.0.0.0:8080 their own network namespaces', async () => {
+    await cluster.admin.create(PODS, pod('web-b', agent.nodeName, { containers: [{ name: 'web', image: web }] }));
+    await cluster.admin.create(PODS, pod('web-c', agent.nodeName, { containers: [{ name: 'web', image: web }] }));
+    const b: any = await waitForPod('web-b', 'Running', running);
+    const c: any = await waitForPod('web-c', 'Running', running);
+    expect(b.status.podIP).not.toBe(c.status.podIP);
+    for (const [name, ip] of [['web-b', b.status.podIP], ['web-c', c.status.podIP]]) {
+      const text = await waitFor(`${name} answering`, async () => (await fetch(`http://${ip}:8080/cgi-bin/host`)).text());
+      expect(text.trim()).toBe(name);
+    }
+  });
+
+  it('isolates a pod from the host: its files, its loopback services, and capabilities beyond the default set', async () => {
+    const p: any = await getPod(cluster, 'web-a');
+    const id = containerIdOf(p);
+    const shadow = await exec(id, ['cat', '/etc/shadow']);
+    expect(shadow.exitCode).not.toBe(0);
+    const checkout = await exec(id, ['ls', process.cwd()]);
+    expect(checkout.exitCode).not.toBe(0);
+    const status = await exec(id, ['cat', '/proc/self/status']);
+    // containerd's default set: CHOWN DAC_OVERRIDE FSETID FOWNER MKNOD NET_RAW SETGID SETUID SETFCAP SETPCAP NET_BIND_SERVICE SYS_CHROOT KILL AUDIT_WRITE
+    expect(status.out).toMatch(/CapEff:\s+00000000a80425fb/);
+    for (const port of [5432, 6379]) {
+      const conn = await exec(id, ['sh', '-c', `echo | nc -w 2 127.0.0.1 ${port}; echo rc=$?`]);
+      expect(conn.out).toContain('rc=1');
+    }
+    // Postgres answers on the host's loopback (so the refusal above is the namespace's doing).
+    await new Promise<void>((resolve, reject) => {
+      const s = connect(5432, '127.0.0.1', () => (s.end(), resolve()));
+      s.on('error', reject);
+    });
+  });
+
+  it('overrides the entrypoint with command and args, and runs exec probes inside the container', async () => {
+    await cluster.admin.create(PODS, pod('cmd', agent.nodeName, {
+      containers: [{
+        name: 'main',
+        image: web,
+        command: ['sh', '-c'],
+        args: ['echo "$(GREETING) from $0" > /tmp/ready; exec sleep 3600', 'args-pod'],
+        env: [{ name: 'GREETING', value: 'hi' }],
+        readinessProbe: { exec: { command: ['cat', '/tmp/ready'] }, periodSeconds: 1 },
+      }],
+    }));
+    const p: any = await waitForPod('cmd', 'Ready through its exec probe', running);
+    const out = await exec(containerIdOf(p), ['cat', '/tmp/ready']);
+    expect(out.out.trim()).toBe('hi from args-pod');
+  });
+
+  it('reports ErrImagePull, then ImagePullBackOff, for an image the registry does not have', async () => {
+    await cluster.admin.create(PODS, pod('missing', agent.nodeName, { containers: [{ name: 'main', image: `${runtime.registry.host}/missing:1` }] }));
+    const seen = new Set<string>();
+    await waitFor('ErrImagePull and ImagePullBackOff', async () => {
+      const p: any = await getPod(cluster, 'missing');
+      const reason = p.status?.containerStatuses?.[0]?.state?.waiting?.reason;
+      if (reason) seen.add(reason);
+      return seen.has('ErrImagePull') && seen.has('ImagePullBackOff');
+    }, 60_000, 20);
+    const p: any = await getPod(cluster, 'missing');
+    expect(p.status.phase).toBe('Pending');
+  });
+
+  it('refuses an invalid image name and an absent image under pull policy Never', async () => {
+    await cluster.admin.create(PODS, pod('never', agent.nodeName, { containers: [{ name: 'main', image: `${runtime.registry.host}/not-here:1`, imagePullPolicy: 'Never' }] }));
+    await waitForPod('never', 'ErrImageNeverPull', (p) => p.status?.containerStatuses?.[0]?.state?.waiting?.reason === 'ErrImageNeverPull');
+  });
+
+  it('pulls a private image only with its imagePullSecrets', async () => {
+    const { startRegistry } = await import('@skiff/oci');
+    const { mkdtempSync } = await import('node:fs');
+    const { join } = await import('node:path');
+    const { tmpdir } = await import('node:os');
+    const dir = mkdtempSync(join(tmpdir(), 'skiff-private-reg-'));
+    const auth = { username: 'team', password: 's3cret' };
+    const privateReg = await startRegistry({ dir, auth });
+    try {
+      const image = await runtime.push('private:1', WEB_CONFIG, WEB_FILES, { host: privateReg.host, auth });
+      await cluster.admin.create(PODS, pod('private-no-secret', agent.nodeName, { containers: [{ name: 'main', image }] }));
+      await waitForPod('private-no-secret', 'ErrImagePull', (p) => ['ErrImagePull', 'ImagePullBackOff'].includes(p.status?.containerStatuses?.[0]?.state?.waiting?.reason));
+      const dockerconfig = { auths: { [privateReg.host]: { username: auth.username, password: auth.password, auth: Buffer.from(`${auth.username}:${auth.password}`).toString('base64') } } };
+      await cluster.admin.create(SECRETS, {
+        apiVersion: 'v1',
+        kind: 'Secret',
+        metadata: { name: 'regcred', namespace: 'default' },
+        type: 'kubernetes.io/dockerconfigjson',
+        data: { '.dockerconfigjson': Buffer.from(JSON.stringify(dockerconfig)).toString('base64') },
+      } as KubeObject);
+      await cluster.admin.create(PODS, pod('private-with-secret', agent.nodeName, { imagePullSecrets: [{ name: 'regcred' }], containers: [{ name: 'main', image }] }));
+      await waitForPod('private-with-secret', 'Running', running);
+    } finally {
+      await privateReg.stop();
+      removeDir(dir);
+    }
+  });
+
+  it('kills a container over its memory limit as OOMKilled with exit code 137, and restarts it', async () => {
+    await cluster.admin.create(PODS, pod('hog', agent.nodeName, {
+      containers: [{ name: 'main', image: web, command: ['sh', '-c', 'sleep 1; exec dd if=/dev/zero of=/dev/null bs=128M count=1'], resources: { limits: { memory: '32Mi' } } }],
+    }));
+    const p: any = await waitForPod('hog', 'OOMKilled and restarted', (q) => {
+      const cs = q.status?.containerStatuses?.[0];
+      return cs?.restartCount >= 1 && cs.lastState?.terminated?.reason === 'OOMKilled';
+    });
+    expect(p.status.containerStatuses[0].lastState.terminated.exitCode).toBe(137);
+  });
+
+  it('stops a deleted pod with its grace period and removes its sandbox', async () => {
+    const before: any = await getPod(cluster, 'web-b');
+    await cluster.admin.delete(PODS, 'default', 'web-b');
+    await waitFor('web-b gone', async () => {
+      try {
+        await getPod(cluster, 'web-b');
+        return false;
+      } catch {
+        return true;
+      }
+    }, 60_000);
+    const cri = new CriClient({ endpoint: runtime.endpoint });
+    try {
+      await waitFor('its sandbox removed', async () => (await cri.listPodSandbox({ labelSelector: { 'io.kubernetes.pod.uid': before.metadata.uid } })).length === 0);
+    } finally {
+      cri.close();
+    }
+    const stillAnswers = await fetch(`http://${before.status.podIP}:8080/`, { signal: AbortSignal.timeout(1000) }).then(() => true, () => false);
+    expect(stillAnswers).toBe(false);
+  });
+
+  it('adopts running containers after an agent restart: the same containers, no duplicates', async () => {
+    const before: any = await getPod(cluster, 'web-c');
+    const id = containerIdOf(before);
+    await agent.close();
+    agent = await startAgent(cluster, { containerRuntimeEndpoint: runtime.endpoint, podCidr: runtime.podCidr, nodeName: agent.nodeName, token: agent.token, dataDir: agent.dataDir });
+    await new Promise((r) => setTimeout(r, 1500)); // a few relists of the adopted containers
+    const after: any = await waitForPod('web-c', 'Running', running);
+    expect(containerIdOf(after)).toBe(id);
+    expect(after.status.containerStatuses[0].restartCount).toBe(0);
+    const cri = new CriClient({ endpoint: runtime.endpoint });
+    try {
+      const containers = await cri.listContainers({ labelSelector: { 'io.kubernetes.pod.uid': before.metadata.uid }, state: { state: 'CONTAINER_RUNNING' } });
+      expect(containers.map((c) => c.id)).toEqual([id]);
+    } finally {
+      cri.close();
+    }
+  });
+
+  it('lists the node\'s images and its runtime in the Node status', async () => {
+    const node: any = await waitFor('images in the node status', async () => {
+      const n: any = await cluster.admin.get(NODES, undefined, agent.nodeName);
+      return n.status.images?.some((i: any) => i.names.includes(web)) ? n : undefined;
+    });
+    expect(node.status.nodeInfo.containerRuntimeVersion).toMatch(/^containerd:\/\/1\./);
+    expect(node.status.conditions.find((c: any) => c.type === 'Isolated')).toMatchObject({ status: 'True', reason: 'ContainerRuntime' });
+  });
+});
+
+/** Guard for the suite's own cleanup: nothing of the test runtime's network stays on the host. */
+export function bridgeExists(name: string): boolean {
+  return spawnSync('ip', ['link', 'show', name], { stdio: 'ignore' }).status === 0;
+}

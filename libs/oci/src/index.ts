@@ -1,0 +1,13 @@
+export type { BuildImageInput, BuiltImage, BuiltLayer, ContainerConfig, LayerEntry, Platform } from './types.js';
+export { buildImage } from './buildImage.js';
+export { buildLayer } from './buildLayer.js';
+export { InvalidLayerEntryError } from './invalidLayerEntryError.js';
+export { busyboxLayer } from './busyboxLayer.js';
+export { HostToolError } from './hostToolError.js';
+export { OCI_CONFIG_MEDIA_TYPE, OCI_LAYER_MEDIA_TYPE, OCI_MANIFEST_MEDIA_TYPE } from './mediaTypes.js';
+export { sha256Digest } from './sha256Digest.js';
+export { pushImage, type PushImageOptions } from './pushImage.js';
+export type { RegistryCredentials } from './registryClient.js';
+export { RegistryError, RegistryUnreachableError, type RegistryErrorDetail } from './registryError.js';
+export { startRegistry, type RunningRegistry, type StartRegistryOptions } from './startRegistry.js';
+export { InvalidImageReferenceError } from './invalidImageReferenceError.js';
