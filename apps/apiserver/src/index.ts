@@ -1,9 +1,11 @@
-import type { AddressInfo } from 'node:net';
+import { randomBytes } from 'node:crypto';
+import { createServer as createNetServer, type AddressInfo, type Server as NetServer } from 'node:net';
 import { pino, type Logger } from 'pino';
 import { openStore, type Store } from '@skiff/store';
 import { anyOf, staticTokens, type Authenticator, type Principal } from './auth.js';
 import { secretTokenAuthenticator } from './tokenSecrets.js';
 import { ensureSystemNamespaces } from './bootstrap.js';
+import { reconcileKubernetesService } from './kubernetesService.js';
 import { buildServer } from './server.js';
 import { prepareStatusPage } from './statusPageAssets.js';
 
@@ -36,6 +38,11 @@ export interface ApiServerOptions {
   buildStatusPage?: boolean;
   /** How often `/status/stream` sends a heartbeat comment (default 15 s). */
   statusHeartbeatMs?: number;
+  /**
+   * The address pods reach the API server on (kube-apiserver's --advertise-address): the server
+   * listens there too, and the `kubernetes` Service in `default` points at it.
+   */
+  advertiseAddress?: string;
 }
 
 export interface RunningApiServer {
@@ -58,7 +65,10 @@ export async function startApiServer(opts: ApiServerOptions): Promise<RunningApi
       logger: { info: (o: unknown, m?: string) => logger.info(o as object, m), warn: (o: unknown, m?: string) => logger.warn(o as object, m), error: (o: unknown, m?: string) => logger.error(o as object, m) } as never,
     }));
   await ensureSystemNamespaces(store);
-  const authenticator = opts.authenticator ?? anyOf(staticTokens(opts.tokens ?? {}), secretTokenAuthenticator(store));
+  // The server's own requests to itself (the kubernetes Service) carry a token that lives only here.
+  const selfToken = randomBytes(32).toString('base64url');
+  const self = staticTokens({ [selfToken]: { name: 'system:apiserver', groups: ['system:masters'] } });
+  const authenticator = anyOf(self, opts.authenticator ?? anyOf(staticTokens(opts.tokens ?? {}), secretTokenAuthenticator(store)));
   const statusPageDir = await prepareStatusPage(logger, opts.buildStatusPage ?? true);
   const { app } = await buildServer({
     store, authenticator, logger, bookmarkIntervalMs: opts.bookmarkIntervalMs, tls: opts.tls, namespaceFinalizer: opts.namespaceFinalizer,
@@ -67,11 +77,26 @@ export async function startApiServer(opts: ApiServerOptions): Promise<RunningApi
   await app.listen({ host: opts.host ?? '127.0.0.1', port: opts.port ?? 6443 });
   const port = (app.server.address() as AddressInfo).port;
   const host = opts.host && opts.host !== '0.0.0.0' ? opts.host : '127.0.0.1';
+  let advertised: NetServer | undefined;
+  if (opts.advertiseAddress) {
+    // A second listening socket for the same server: its connections are handed to the HTTPS
+    // server as if they had arrived on the first.
+    const extra = createNetServer((socket) => app.server.emit('connection', socket));
+    if (opts.advertiseAddress !== host && opts.host !== '0.0.0.0') {
+      await new Promise<void>((resolve, reject) => {
+        extra.once('error', reject);
+        extra.listen({ host: opts.advertiseAddress, port }, () => resolve());
+      });
+      advertised = extra;
+    }
+    await reconcileKubernetesService(app, selfToken, { serviceCidr: opts.serviceClusterIpRange, advertiseAddress: opts.advertiseAddress, port, log: logger });
+  }
   return {
     url: `${opts.tls ? 'https' : 'http'}://${host}:${port}`,
     port,
     store,
     close: async () => {
+      advertised?.close();
       await app.close();
       if (ownStore) await store.close();
     },

@@ -17,9 +17,10 @@ const program = new Command('skiff-apiserver')
   .option('--tls-cert-file <file>', 'serve HTTPS with this certificate (PEM)')
   .option('--tls-private-key-file <file>', 'the private key of --tls-cert-file (PEM)')
   .option('--service-cluster-ip-range <cidr>', 'the range Services\' cluster IPs are allocated from', SERVICE_CIDR)
+  .option('--advertise-address <ip>', 'the address pods reach the API server on: also listened on, and the kubernetes Service\'s endpoint')
   .option('--git-webhook-secret <secret>', 'the secret git hosts sign POST /hooks/git deliveries with (or SKIFF_GIT_WEBHOOK_SECRET)')
   .parse();
-const opts = program.opts<{ dataDir: string; host: string; port: string; tokenFile?: string; tlsCertFile?: string; tlsPrivateKeyFile?: string; serviceClusterIpRange: string; gitWebhookSecret?: string }>();
+const opts = program.opts<{ dataDir: string; host: string; port: string; tokenFile?: string; tlsCertFile?: string; tlsPrivateKeyFile?: string; serviceClusterIpRange: string; gitWebhookSecret?: string; advertiseAddress?: string }>();
 const logger = pino({ name: 'apiserver' });
 const tokenFile = opts.tokenFile ?? `${opts.dataDir}/tokens.json`;
 const tokens = JSON.parse(readFileSync(tokenFile, 'utf8')) as Record<string, Principal>;
@@ -32,6 +33,7 @@ const server = await startApiServer({
   tokens,
   logger,
   serviceClusterIpRange: opts.serviceClusterIpRange,
+  advertiseAddress: opts.advertiseAddress,
   // Read from the environment here rather than as the option's default, so `--help` never prints it.
   gitWebhookSecret: opts.gitWebhookSecret || process.env.SKIFF_GIT_WEBHOOK_SECRET || undefined,
   tls: opts.tlsCertFile && opts.tlsPrivateKeyFile ? { cert: readFileSync(opts.tlsCertFile, 'utf8'), key: readFileSync(opts.tlsPrivateKeyFile, 'utf8') } : undefined,

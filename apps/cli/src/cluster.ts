@@ -14,16 +14,20 @@ export interface ClusterIdentity {
    * so two clusters on one machine do not hand out the same ClusterIPs or cluster DNS address.
    */
   serviceOctet: number;
+  /** The cluster registry's port on 127.0.0.1 (kept, so image references and node configs stay valid). */
+  registryPort?: number;
 }
 
 /** Made at first start and kept in DIR/cluster.json (fields added later are filled in). */
-export function ensureClusterIdentity(dataDir: string): ClusterIdentity {
+export function ensureClusterIdentity(dataDir: string, fill: Partial<ClusterIdentity> = {}): ClusterIdentity {
   const file = join(dataDir, 'cluster.json');
   const stored = existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as Partial<ClusterIdentity>) : {};
+  const registryPort = stored.registryPort ?? fill.registryPort;
   const identity: ClusterIdentity = {
     id: stored.id ?? randomBytes(4).toString('hex'),
     podOctet: stored.podOctet ?? randomInt(16, 200),
     serviceOctet: stored.serviceOctet ?? randomInt(224, 240),
+    ...(registryPort !== undefined ? { registryPort } : {}),
   };
   if (JSON.stringify(stored) !== JSON.stringify(identity)) writeFileSync(file, JSON.stringify(identity, null, 2) + '\n');
   return identity;

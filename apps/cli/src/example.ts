@@ -11,11 +11,12 @@ const AUTHOR = { name: 'Skiff', email: 'skiff@localhost' };
 
 /**
  * At first start: a git repository in DIR/repo holding examples-repo, and an Application that
- * syncs its `deploy` folder into the `demo` namespace (automated, prune, self-heal). Commits to
+ * syncs its `deploy` folder (container images) or `deploy-processes` (host processes, for
+ * `--runtime process`) into the `demo` namespace (automated, prune, self-heal). Commits to
  * that repository deploy. Later starts leave both as they are (the user's commits, the user's
  * edits to the Application).
  */
-export async function ensureExample(client: ApiClient, dataDir: string): Promise<{ repo: string; application: string }> {
+export async function ensureExample(client: ApiClient, dataDir: string, path: 'deploy' | 'deploy-processes' = 'deploy'): Promise<{ repo: string; application: string; path: string }> {
   const dir = join(dataDir, 'repo');
   if (!existsSync(join(dir, '.git'))) {
     cpSync(EXAMPLES, dir, { recursive: true });
@@ -28,7 +29,7 @@ export async function ensureExample(client: ApiClient, dataDir: string): Promise
     kind: 'Application',
     metadata: { name: 'demo', namespace: 'default' },
     spec: {
-      source: { repoURL: dir, targetRevision: 'main', path: 'deploy' },
+      source: { repoURL: dir, targetRevision: 'main', path },
       destination: { namespace: 'demo' },
       syncPolicy: { automated: { prune: true, selfHeal: true }, syncOptions: ['CreateNamespace=true'] },
     },
@@ -38,7 +39,7 @@ export async function ensureExample(client: ApiClient, dataDir: string): Promise
   } catch (err) {
     if (!(err instanceof AlreadyExistsError)) throw err;
   }
-  return { repo: dir, application: 'default/demo' };
+  return { repo: dir, application: 'default/demo', path };
 }
 
 function* walk(dir: string): Generator<string> {

@@ -1,5 +1,6 @@
 import { Command, InvalidArgumentError } from 'commander';
 import { up } from './up.js';
+import type { RuntimeRequest } from './runtimeMode.js';
 import { rollback } from './rollback.js';
 import { agent, createNodeTokenCommand, defaultNodeName } from './agent.js';
 
@@ -21,7 +22,11 @@ program
   .option('--nodes <n>', 'number of node agents to start', positiveInt('--nodes'), 2)
   .option('--host <addr>', 'address the API server listens on', process.env.SKIFF_HOST ?? '127.0.0.1')
   .option('--no-example', 'do not create the example git repository and its Application at first start')
-  .action(async (o: { dataDir: string; port: number; nodes: number; host: string; example: boolean }) => {
+  .option('--runtime <runtime>', 'how pods run: containerd (OCI containers, each pod its own network namespace; needs root), process (host processes), or auto', (v: string) => {
+    if (!['auto', 'containerd', 'process'].includes(v)) throw new InvalidArgumentError('must be auto, containerd or process');
+    return v as RuntimeRequest;
+  }, (process.env.SKIFF_RUNTIME ?? 'auto') as RuntimeRequest)
+  .action(async (o: { dataDir: string; port: number; nodes: number; host: string; example: boolean; runtime: RuntimeRequest }) => {
     try {
       await up(o);
     } catch (err) {

@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import https from 'node:https';
 import { join, resolve } from 'node:path';
@@ -6,7 +7,12 @@ import { appEntry, startProcess, stopProcess, waitFor, type ManagedProcess } fro
 import { ensureTokens } from './tokens.js';
 import { ensurePki } from './pki.js';
 import { ApiClient } from '@skiff/kube-client';
+import { startContainerd, type ContainerdHandle } from '@skiff/cri';
+import type { RunningRegistry } from '@skiff/oci';
 import { ensureClusterIdentity, ensureNodeToken, serviceNetwork } from './cluster.js';
+import { containerNetwork, setUpHostNetwork, type HostNetwork } from './hostNetwork.js';
+import { LOCAL_REGISTRY_NAME, PAUSE_IMAGE, startLocalRegistry } from './localRegistry.js';
+import { decideRuntime, type RuntimeRequest } from './runtimeMode.js';
 import { ensureExample } from './example.js';
 import { pickListenPort } from './listenPort.js';
 
@@ -17,6 +23,8 @@ export interface UpOptions {
   host: string;
   /** Create the example repository and its Application at first start (default true). */
   example?: boolean;
+  /** How pods run: `containerd` (OCI containers), `process`, or `auto` (containers where the machine can). */
+  runtime?: RuntimeRequest;
 }
 
 /**
@@ -34,6 +42,8 @@ export async function up(opts: UpOptions): Promise<void> {
   const childEnv = { ...process.env, NODE_EXTRA_CA_CERTS: pki.caFile };
   process.env.NODE_EXTRA_CA_CERTS = pki.caFile;
   const processes: ManagedProcess[] = [];
+  /** What runs outside the components and goes after them, newest first: containerds, the registry, the host network. */
+  const afterProcesses: (() => Promise<void> | void)[] = [];
   let stopping = false;
 
   const stopAll = async (code: number) => {
@@ -41,6 +51,13 @@ export async function up(opts: UpOptions): Promise<void> {
     stopping = true;
     console.log('skiff: stopping...');
     await Promise.all([...processes].reverse().map((p) => stopProcess(p)));
+    for (const step of afterProcesses) {
+      try {
+        await step();
+      } catch (err) {
+        console.error(`skiff: cleaning up: ${(err as Error).message}`);
+      }
+    }
     console.log('skiff: stopped');
     process.exit(code);
   };
@@ -49,12 +66,26 @@ export async function up(opts: UpOptions): Promise<void> {
 
   // A start that fails half-way stops what it already started, rather than leaving it running.
   try {
-    const identity = ensureClusterIdentity(dataDir);
-    const { serviceCidr, dnsIp } = serviceNetwork(identity);
+    const runtime = decideRuntime(opts.runtime ?? 'auto');
+    console.log(`skiff: ${runtime.message}`);
+    const identity = ensureClusterIdentity(dataDir, runtime.mode === 'containerd' ? { registryPort: await pickListenPort() } : {});
+    const net = runtime.mode === 'containerd' ? containerNetwork(identity) : undefined;
+    const { serviceCidr, dnsIp } = net ?? serviceNetwork(identity);
+    let registry: RunningRegistry | undefined;
+    if (net) {
+      // Pods get their own network namespaces: the host side first (addresses, blackhole routes).
+      const hostNet: HostNetwork = setUpHostNetwork(net);
+      afterProcesses.unshift(() => hostNet.teardown());
+      // The proxy removes its nftables table when it stops; this covers a proxy that was killed.
+      afterProcesses.unshift(() => void spawnSync('nft', ['delete', 'table', 'ip', net.nftTable], { stdio: 'ignore' }));
+      const reg = await startLocalRegistry(join(dataDir, 'registry'), identity.registryPort!, (image) => console.log(`skiff: image ${image} ready`));
+      registry = reg;
+      afterProcesses.unshift(() => reg.stop());
+    }
     const apiserver = startProcess(
       'apiserver',
       appEntry('@skiff/apiserver/main'),
-      ['--data-dir', dataDir, '--host', opts.host, '--port', String(opts.port), '--token-file', tokenFile, '--tls-cert-file', pki.certFile, '--tls-private-key-file', pki.keyFile, '--service-cluster-ip-range', serviceCidr],
+      ['--data-dir', dataDir, '--host', opts.host, '--port', String(opts.port), '--token-file', tokenFile, '--tls-cert-file', pki.certFile, '--tls-private-key-file', pki.keyFile, '--service-cluster-ip-range', serviceCidr, ...(net ? ['--advertise-address', net.hostIp] : [])],
       join(logDir, 'apiserver.log'),
       childEnv,
     );
@@ -126,20 +157,32 @@ export async function up(opts: UpOptions): Promise<void> {
     component('git-watcher', '@skiff/git-watcher/main', ['--server', url, '--token', adminToken, '--redis-url', redisUrl, '--queue-prefix', queuePrefix, '--cache-dir', join(dataDir, 'git-cache')], true, await nextMetricsPort());
     component('notifier', '@skiff/notifier/main', ['--server', url, '--token', adminToken, '--redis-url', redisUrl, '--queue-prefix', queuePrefix], true, await nextMetricsPort());
     component('scheduler', '@skiff/scheduler/main', ['--server', url, '--token', adminToken, '--redis-url', redisUrl, '--queue-prefix', queuePrefix], true, await nextMetricsPort());
-    // One proxy per machine: ClusterIPs, NodePorts on 127.0.0.1, and the cluster DNS.
-    component('proxy', '@skiff/proxy/main', ['--server', url, '--token', adminToken, '--node-port-address', '127.0.0.1', '--dns-address', dnsIp], true, await nextMetricsPort());
+    // One proxy per machine: ClusterIPs (in the kernel when pods are containers), NodePorts on 127.0.0.1, and the cluster DNS.
+    const proxyMode = net ? ['--mode', 'nftables', '--nft-table', net.nftTable, '--cluster-cidr', net.clusterCidr] : [];
+    component('proxy', '@skiff/proxy/main', ['--server', url, '--token', adminToken, '--node-port-address', '127.0.0.1', '--dns-address', dnsIp, ...proxyMode], true, await nextMetricsPort());
     for (let i = 1; i <= opts.nodes; i++) {
       const node = `node-${i}`;
       const token = await ensureNodeToken(client, dataDir, node);
+      let runtimeArgs = ['--pod-cidr', `127.${identity.podOctet}.${i}.0/24`];
+      if (net && registry) {
+        // Each node has its own containerd (its own root, socket and CNI bridge), as separate machines would.
+        const containerd: ContainerdHandle = await startContainerd({
+          dir: join(dataDir, 'nodes', node, 'containerd'),
+          sandboxImage: PAUSE_IMAGE,
+          network: { name: `skiff-${node}`, bridge: net.bridge(i), subnet: net.nodeCidr(i) },
+          registryMirrors: { [LOCAL_REGISTRY_NAME]: registry.url },
+        });
+        afterProcesses.unshift(() => containerd.stop({ removePods: true }));
+        runtimeArgs = ['--pod-cidr', net.nodeCidr(i), '--container-runtime-endpoint', containerd.endpoint];
+      }
       component(node, '@skiff/node-agent/main', [
-        '--server', url, '--token', token, '--node-name', node,
-        '--pod-cidr', `127.${identity.podOctet}.${i}.0/24`,
+        '--server', url, '--token', token, '--node-name', node, ...runtimeArgs,
         '--data-dir', join(dataDir, 'nodes', node), '--heartbeat-ms', '1000', '--stop-pods-on-exit', '--shutdown-grace-ms', '3000',
         '--cluster-dns', dnsIp,
       ], false, await nextMetricsPort());
     }
 
-    const example = opts.example === false ? undefined : await ensureExample(client, dataDir);
+    const example = opts.example === false ? undefined : await ensureExample(client, dataDir, net ? 'deploy' : 'deploy-processes');
 
     writeFileSync(join(runDir, 'metrics.json'), JSON.stringify(metrics, null, 2) + '\n');
 
@@ -149,7 +192,8 @@ export async function up(opts: UpOptions): Promise<void> {
     console.log(`API server: ${url}`);
     console.log(`status page: ${url}/`);
     console.log(`services: ClusterIPs in ${serviceCidr}, cluster DNS at ${dnsIp}, NodePorts on 127.0.0.1`);
-    if (example) console.log(`example app: Application ${example.application} syncs ${example.repo} (path deploy) — commit here to deploy`);
+    if (net && registry) console.log(`pods: containers in ${net.clusterCidr} (node i: ${net.nodeCidr(0).replace('.0.0/24', '.<i>.0/24')}); images: ${LOCAL_REGISTRY_NAME} = ${registry.host}`);
+    if (example) console.log(`example app: Application ${example.application} syncs ${example.repo} (path ${example.path}) — commit here to deploy`);
     console.log(`metrics: ${Object.entries(metrics).map(([n, u]) => `${n} ${u}`).join(', ')}`);
     console.log(`kubeconfig: ${kubeconfig}`);
     console.log(`  try: KUBECONFIG=${kubeconfig} kubectl get namespaces`);

@@ -17,10 +17,15 @@ export interface TestCluster {
 }
 
 /** Runs `skiff up` the way a user does, in a temp data dir, and waits for its "kubeconfig:" line. */
-export async function startCluster(opts: { env?: NodeJS.ProcessEnv; nodes?: number; dataDir?: string; example?: boolean } = {}): Promise<TestCluster> {
+/**
+ * `runtime` defaults to `process`: the suites written for process pods (host commands, no images)
+ * run that way; container suites ask for `containerd`.
+ */
+export async function startCluster(opts: { env?: NodeJS.ProcessEnv; nodes?: number; dataDir?: string; example?: boolean; runtime?: 'process' | 'containerd' } = {}): Promise<TestCluster> {
   const dataDir = opts.dataDir ?? mkdtempSync(join(tmpdir(), 'skiff-e2e-'));
   const port = await pickListenPort();
-  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', CLI, 'up', '--data-dir', dataDir, '--port', String(port), '--nodes', String(opts.nodes ?? 2), ...(opts.example ? [] : ['--no-example'])], {
+  const args = ['--data-dir', dataDir, '--port', String(port), '--nodes', String(opts.nodes ?? 2), '--runtime', opts.runtime ?? 'process', ...(opts.example ? [] : ['--no-example'])];
+  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', CLI, 'up', ...args], {
     env: { ...process.env, ...opts.env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

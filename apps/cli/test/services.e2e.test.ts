@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventually, kubectlOk, startCluster, type TestCluster } from './cluster.js';
 
-const EXAMPLES = fileURLToPath(new URL('../../../examples-repo/deploy', import.meta.url));
+const EXAMPLES = fileURLToPath(new URL('../../../examples-repo/deploy-processes', import.meta.url));
 
 /** A Deployment whose pods answer with their name, finish in-flight requests on SIGTERM, and a NodePort Service. */
 function app(version: string): string {

@@ -44,7 +44,7 @@ describe('the status page in a real browser, on a cluster started with skiff up'
 
     // A marker on window survives only if the page is never reloaded.
     await page.evaluate(() => ((window as unknown as { marker: number }).marker = 42));
-    const file = join(repo, 'deploy', 'backend.yaml');
+    const file = join(repo, 'deploy-processes', 'backend.yaml');
     writeFileSync(file, readFileSync(file, 'utf8').replace('replicas: 2', 'replicas: 3').replace('value: "v1"', 'value: "v2"'));
     gitIn(repo, ['commit', '-q', '-am', 'backend: v2 with 3 replicas']);
     const next = gitIn(repo, ['rev-parse', 'HEAD']);

@@ -47,6 +47,11 @@ export interface StartContainerdOptions {
   network: { name: string; bridge: string; subnet: string };
   /** How long to wait for the socket to answer (default 30 s). */
   startTimeoutMs?: number;
+  /**
+   * Registry names served from elsewhere: `{ 'registry.skiff.local': 'http://127.0.0.1:5000' }`
+   * makes `registry.skiff.local/app:1` pull from the local registry (a hosts.toml in certs.d).
+   */
+  registryMirrors?: Record<string, string>;
 }
 
 export interface ContainerdHandle {
@@ -62,6 +67,11 @@ export interface ContainerdHandle {
    * namespace and veth), then the node's bridge: nothing of this node is left on the host.
    */
   stop(opts?: { removePods?: boolean }): Promise<void>;
+}
+
+/** containerd's hosts.toml sending every pull for a registry name to `url` (plain HTTP allowed). */
+export function registryHostsToml(url: string): string {
+  return [`server = ${JSON.stringify(url)}`, '', `[host.${JSON.stringify(url)}]`, '  capabilities = ["pull", "resolve"]', '  skip_verify = true', ''].join('\n');
 }
 
 function tail(file: string, lines = 20): string {
@@ -104,6 +114,10 @@ export async function startContainerd(opts: StartContainerdOptions): Promise<Con
   for (const d of [paths.dir, paths.root, paths.state, paths.cniConfDir, paths.ipamDataDir, paths.registryConfigDir]) mkdirSync(d, { recursive: true, mode: 0o700 });
   writeFileSync(paths.config, containerdConfigToml({ paths, sandboxImage: opts.sandboxImage, cniBinDir: tools.cniBinDir! }), { mode: 0o600 });
   writeFileSync(join(paths.cniConfDir, '10-skiff.conflist'), bridgeConflist({ ...opts.network, ipamDataDir: paths.ipamDataDir }));
+  for (const [name, url] of Object.entries(opts.registryMirrors ?? {})) {
+    mkdirSync(join(paths.registryConfigDir, name), { recursive: true });
+    writeFileSync(join(paths.registryConfigDir, name, 'hosts.toml'), registryHostsToml(url));
+  }
 
   const logFd = openSync(paths.log, 'a', 0o600);
   const child = spawn(tools.containerd!, ['--config', paths.config], { stdio: ['ignore', logFd, logFd], detached: true });
