@@ -11,6 +11,8 @@ import { ApiClient, resourceType } from '@skiff/kube-client';
 import { nodeTokenSecret, type KubeObject, type WatchEvent } from '@skiff/apimachinery';
 import { startScheduler, type RunningScheduler } from '@skiff/scheduler';
 import { startNodeAgent, startSimulatedNodes, type NodeAgent, type SimulatedNodes } from '@skiff/node-agent';
+import { CriClient } from '@skiff/cri';
+import { startTestContainerRuntime, WEB_CONFIG, WEB_FILES, type TestContainerRuntime } from '@skiff/cri/testing';
 import { fmt, summary } from './stats.js';
 
 const TOKEN = 'bench-token';
@@ -46,7 +48,11 @@ interface Seen {
  *    a Node.js HTTP server. Measured twice: without a readiness probe (Ready = containers started,
  *    which is what Kubernetes' pod startup SLO counts), and with an httpGet readiness probe
  *    (period 1 s, no initial delay), so Ready means the process answers.
- * 2. Simulated: the same pods onto two simulated nodes (Running and Ready as soon as bound), which
+ * 2. Containers: two node agents on their own containerds (CRI, runc, a CNI bridge each); each
+ *    pod is a busybox httpd container from an image already on the node (pulled before the run,
+ *    imagePullPolicy IfNotPresent), so the figure is sandbox + network namespace + container
+ *    start, not the pull. No readiness probe.
+ * 3. Simulated: the same pods onto two simulated nodes (Running and Ready as soon as bound), which
  *    leaves the control plane's part: create, schedule, bind, status write, watch.
  */
 export async function podStartupBench(): Promise<void> {
@@ -60,6 +66,7 @@ export async function podStartupBench(): Promise<void> {
   const agents: NodeAgent[] = [];
   let sim: SimulatedNodes | undefined;
   let scheduler: RunningScheduler | undefined;
+  let runtime: TestContainerRuntime | undefined;
   try {
     // 1. Two real node agents, each with its own node token, then the scheduler.
     for (const [i, cidr] of ['127.77.1.0/24', '127.77.2.0/24'].entries()) {
@@ -84,7 +91,27 @@ export async function podStartupBench(): Promise<void> {
     await deleteAll(client, 'real');
     for (const a of agents.splice(0)) await a.close({ stopPods: true });
 
-    // 2. Simulated nodes: the control plane alone.
+    // 2. Containers from a cached image, on two nodes with a containerd each.
+    runtime = await startTestContainerRuntime({ nodes: 2 });
+    const image = await runtime.push('bench/web:1', WEB_CONFIG, WEB_FILES);
+    for (const [i, node] of runtime.nodes.entries()) {
+      const cri = new CriClient({ endpoint: node.endpoint });
+      await cri.pullImage(image).finally(() => cri.close());
+      const nodeName = `bench-ctr-${i + 1}`;
+      const token = randomBytes(16).toString('hex');
+      await client.create(secrets, nodeTokenSecret(token, nodeName));
+      const dataDir = mkdtempSync(join(tmpdir(), 'skiff-bench-agent-'));
+      dataDirs.push(dataDir);
+      agents.push(await startNodeAgent({ server: server.url, token, nodeName, podCidr: node.podCidr, containerRuntimeEndpoint: node.endpoint, dataDir, heartbeatMs: 1000, labels: { bench: 'container' }, shutdownGraceMs: 5000, logger: log }));
+    }
+    const containers = await measure(client, 'ctr', { bench: 'container' }, true, false, image);
+    report('containers (2 agents, each on its own containerd over the CRI; image already on the node), no readiness probe', containers);
+    await deleteAll(client, 'ctr');
+    for (const a of agents.splice(0)) await a.close({ stopPods: true });
+    await runtime.close();
+    runtime = undefined;
+
+    // 3. Simulated nodes: the control plane alone.
     sim = await startSimulatedNodes({ server: server.url, token: TOKEN, count: 2, namePrefix: 'bench-sim-', podCidr: (i) => `127.78.${i + 1}.0/24`, heartbeatMs: 1000, labels: { bench: 'simulated' }, logger: log });
     const simulated = await measure(client, 'sim', { bench: 'simulated' }, false, false);
     report('simulated nodes (2, control plane only)', simulated);
@@ -93,6 +120,7 @@ export async function podStartupBench(): Promise<void> {
     for (const a of agents) await a.close({ stopPods: true }).catch(() => undefined);
     await sim?.close().catch(() => undefined);
     await scheduler?.stop().catch(() => undefined);
+    await runtime?.close().catch(() => undefined);
     await server.close();
     await db.drop();
     for (const d of dataDirs) rmSync(d, { recursive: true, force: true });
@@ -111,7 +139,7 @@ interface Result {
 }
 
 /** Creates PODS pods named `<tag>-<i>`, BATCH at a time, each batch Ready before the next. */
-async function measure(client: ApiClient, tag: string, nodeSelector: Record<string, string>, pollPods: boolean, probe: boolean): Promise<Result> {
+async function measure(client: ApiClient, tag: string, nodeSelector: Record<string, string>, pollPods: boolean, probe: boolean, image?: string): Promise<Result> {
   const watch = await watchPods(client, `${tag}-`, pollPods);
   const seen: Seen[] = [];
   const loop = monitorEventLoopDelay({ resolution: 5 });
@@ -125,7 +153,7 @@ async function measure(client: ApiClient, tag: string, nodeSelector: Record<stri
           const s: Seen = { created: performance.now() };
           watch.expect(name, s);
           seen.push(s);
-          await client.create(pods, podManifest(name, nodeSelector, probe));
+          await client.create(pods, podManifest(name, nodeSelector, probe, image));
         }),
       );
       await withTimeout(Promise.all(names.map((n) => watch.ready(n))), BATCH_TIMEOUT_MS, () => `pods ${names[0]}..${names[names.length - 1]} not Ready after ${BATCH_TIMEOUT_MS} ms`);
@@ -155,7 +183,8 @@ function report(label: string, { seen, totalMs, loopDelay }: Result): void {
   );
 }
 
-function podManifest(name: string, nodeSelector: Record<string, string>, probe: boolean): KubeObject {
+/** A pod of the Node.js server on a process node, or of `image` (run by its own entrypoint) on a container node. */
+function podManifest(name: string, nodeSelector: Record<string, string>, probe: boolean, image?: string): KubeObject {
   return {
     apiVersion: 'v1',
     kind: 'Pod',
@@ -166,8 +195,7 @@ function podManifest(name: string, nodeSelector: Record<string, string>, probe: 
       containers: [
         {
           name: 'web',
-          image: 'node',
-          command: [process.execPath, '-e', SERVER_SCRIPT],
+          ...(image ? { image, imagePullPolicy: 'IfNotPresent' } : { image: 'node', command: [process.execPath, '-e', SERVER_SCRIPT] }),
           ports: [{ containerPort: 8080 }],
           ...(probe ? { readinessProbe: { httpGet: { path: '/', port: 8080 }, periodSeconds: 1, initialDelaySeconds: 0 } } : {}),
           resources: { requests: { cpu: '10m', memory: '32Mi' } },

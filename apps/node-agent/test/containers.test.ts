@@ -4,7 +4,7 @@ import type { KubeObject } from '@skiff/apimachinery';
 import { CriClient } from '@skiff/cri';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EVENTS, NODES, PODS, SECRETS, getPod, pod, podStatus, removeDir, startAgent, startCluster, waitFor, type TestAgent, type TestCluster } from './cluster.js';
-import { startTestContainerRuntime, WEB_CONFIG, WEB_FILES, type TestContainerRuntime } from './containerRuntime.js';
+import { startTestContainerRuntime, WEB_CONFIG, WEB_FILES, type TestContainerRuntime } from '@skiff/cri/testing';
 
 /**
  * Pods as OCI containers: a real containerd (CRI plugin, runc, the CNI bridge) behind a real node
@@ -222,6 +222,62 @@ describe('pods are containers', () => {
     } finally {
       cri.close();
     }
+  });
+
+  /** Runs a pod to completion and returns its log (the container's output). */
+  async function runToCompletion(name: string, spec: Record<string, unknown>): Promise<string> {
+    await cluster.admin.create(PODS, pod(name, agent.nodeName, { restartPolicy: 'Never', ...spec }));
+    await waitForPod(name, 'Succeeded or Failed', (p) => p.status?.phase === 'Succeeded' || p.status?.phase === 'Failed');
+    const res = await fetch(`http://127.0.0.1:${agent.port}/containerLogs/default/${name}/main`, { headers: { authorization: `Bearer ${agent.token}` } });
+    return res.text();
+  }
+
+  it('honours the security context: user, groups, fsGroup on volumes, read-only root, capabilities, no_new_privs', async () => {
+    const out = await runToCompletion('secctx', {
+      securityContext: { runAsUser: 1000, runAsGroup: 3000, fsGroup: 2000 },
+      volumes: [{ name: 'scratch', emptyDir: {} }, { name: 'mem', emptyDir: { medium: 'Memory', sizeLimit: '1Mi' } }],
+      containers: [{
+        name: 'main',
+        image: web,
+        command: ['sh', '-c', [
+          'id',
+          'touch /scratch/f && stat -c "scratch-file %g" /scratch/f',
+          'touch /rootfs-file 2>/dev/null; echo rootfs=$?',
+          'grep -E "^(CapEff|NoNewPrivs)" /proc/self/status',
+          'grep " /mem " /proc/mounts | cut -d" " -f3',
+        ].join('; ')],
+        volumeMounts: [{ name: 'scratch', mountPath: '/scratch' }, { name: 'mem', mountPath: '/mem' }],
+        securityContext: { readOnlyRootFilesystem: true, allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] } },
+      }],
+    });
+    expect(out).toMatch(/uid=1000 gid=3000 groups=.*2000/);
+    expect(out).toContain('scratch-file 2000');
+    expect(out).toContain('rootfs=1');
+    expect(out).toMatch(/CapEff:\s+0000000000000000/);
+    expect(out).toMatch(/NoNewPrivs:\s+1/);
+    expect(out).toContain('tmpfs');
+  });
+
+  it('adds a capability on request, and gives a privileged container all of them', async () => {
+    const added = await runToCompletion('capadd', { containers: [{ name: 'main', image: web, command: ['sh', '-c', 'grep CapEff /proc/self/status'], securityContext: { capabilities: { add: ['NET_ADMIN'] } } }] });
+    // CAP_NET_ADMIN is bit 12: 0xa80425fb | 0x1000
+    expect(added).toMatch(/CapEff:\s+00000000a80435fb/);
+    const privileged = await runToCompletion('privileged', { containers: [{ name: 'main', image: web, command: ['sh', '-c', 'grep CapEff /proc/self/status'], securityContext: { privileged: true } }] });
+    expect(privileged).not.toMatch(/CapEff:\s+00000000a80425fb/);
+    expect(privileged).toMatch(/CapEff:\s+000001ff/);
+  });
+
+  it('refuses runAsNonRoot for an image that runs as root', async () => {
+    await cluster.admin.create(PODS, pod('nonroot', agent.nodeName, { securityContext: { runAsNonRoot: true }, containers: [{ name: 'main', image: web }] }));
+    const p: any = await waitForPod('nonroot', 'CreateContainerConfigError', (q) => q.status?.containerStatuses?.[0]?.state?.waiting?.reason === 'CreateContainerConfigError');
+    expect(p.status.containerStatuses[0].state.waiting.message).toContain('runAsNonRoot');
+  });
+
+  it('enforces a CPU limit as a CFS quota and requests as shares', async () => {
+    const out = await runToCompletion('cpu', {
+      containers: [{ name: 'main', image: web, command: ['sh', '-c', 'cat /sys/fs/cgroup/cpu/cpu.cfs_quota_us /sys/fs/cgroup/cpu/cpu.cfs_period_us /sys/fs/cgroup/cpu/cpu.shares'], resources: { requests: { cpu: '250m' }, limits: { cpu: '500m' } } }],
+    });
+    expect(out.trim().split('\n')).toEqual(['50000', '100000', '256']);
   });
 
   it('lists the node\'s images and its runtime in the Node status', async () => {

@@ -6,6 +6,7 @@ import { logFilePath } from '../logs/containerLogs.js';
 import { podKey, podSpec } from './podSpec.js';
 import { readPodRecord, type PodRecord } from './podRecord.js';
 import { PodWorker, type PodWorkerDeps } from './podWorker.js';
+import { unmountUnder } from '../runtime/tmpfs.js';
 
 const PODS = resourceType('pods');
 
@@ -154,6 +155,7 @@ export class PodManager {
         runtime.release(proc);
       }
       this.opts.ipam.release(uid);
+      unmountUnder(dir);
       rmSync(dir, { recursive: true, force: true });
     }
     for (const uid of this.opts.ipam.allocatedUids()) {

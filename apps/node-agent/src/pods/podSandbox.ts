@@ -89,6 +89,8 @@ export async function setUpPodSandbox(args: {
   clusterDns: string;
   envContext(podIP: string): EnvContext;
   fetch(refs: { configMaps: Set<string>; secrets: Set<string> }): Promise<ReferencedObjects>;
+  /** How `emptyDir.medium: Memory` gets its tmpfs, where the agent may mount. */
+  mountTmpfs?: (dir: string, sizeLimit: string | undefined) => void;
 }): Promise<SandboxResult> {
   const { pod, dir } = args;
   let podIP: string;
@@ -104,7 +106,8 @@ export async function setUpPodSandbox(args: {
     const planned = planVolumes(pod, args.envContext(podIP), await args.fetch(volumeReferences(pod)));
     if (!planned.ok) return { ok: false, reason: 'FailedMount', message: planned.message };
     plans = planned.volumes;
-    dirs = materializeVolumes(dir, plans);
+    const fsGroup = (pod.spec as { securityContext?: { fsGroup?: number } } | undefined)?.securityContext?.fsGroup;
+    dirs = materializeVolumes(dir, plans, { fsGroup, mountTmpfs: args.mountTmpfs });
   } catch (err) {
     return { ok: false, reason: 'FailedMount', message: (err as Error).message };
   }

@@ -1,4 +1,4 @@
-import { chmodSync, existsSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, existsSync, mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, normalize, isAbsolute } from 'node:path';
 import type { KubeObject } from '@skiff/apimachinery';
 import { downwardField, resourceField, type EnvContext, type ReferencedObjects } from './containerEnv.js';
@@ -18,7 +18,7 @@ export interface VolumeFile {
 }
 
 export type VolumePlan =
-  | { name: string; kind: 'emptyDir' }
+  | { name: string; kind: 'emptyDir'; medium?: string; sizeLimit?: string }
   | { name: string; kind: 'hostPath'; path: string; type: string }
   | { name: string; kind: 'files'; files: VolumeFile[] };
 
@@ -110,7 +110,7 @@ function downwardFiles(items: DownwardAPIVolumeFile[], defaultMode: number, ctx:
 }
 
 function planVolume(v: Volume, ctx: EnvContext, objects: ReferencedObjects, namespace: string): VolumePlan | string {
-  if (v.emptyDir) return { name: v.name, kind: 'emptyDir' };
+  if (v.emptyDir) return { name: v.name, kind: 'emptyDir', ...(v.emptyDir.medium ? { medium: v.emptyDir.medium } : {}), ...(v.emptyDir.sizeLimit ? { sizeLimit: v.emptyDir.sizeLimit } : {}) };
   if (v.hostPath) return { name: v.name, kind: 'hostPath', path: v.hostPath.path, type: v.hostPath.type ?? '' };
   if (v.configMap) {
     const name = v.configMap.name ?? '';
@@ -155,8 +155,34 @@ export function planVolumes(pod: KubeObject, ctx: EnvContext, objects: Reference
   return { ok: true, volumes };
 }
 
+export interface MaterializeOptions {
+  /**
+   * The pod's fsGroup: volume files and directories are group-owned by it (directories setgid,
+   * so new files are too) and group-readable, emptyDirs group-writable, as the kubelet does.
+   */
+  fsGroup?: number;
+  /** Mount a tmpfs for `emptyDir.medium: Memory` (needs root; otherwise a plain directory). */
+  mountTmpfs?: (dir: string, sizeLimit: string | undefined) => void;
+}
+
+/** Gives a volume tree to the pod's fsGroup (chown needs root; elsewhere it is left as it is). */
+function applyFsGroup(path: string, gid: number): void {
+  try {
+    const st = statSync(path);
+    chownSync(path, st.uid, gid);
+    if (st.isDirectory()) {
+      chmodSync(path, (st.mode & 0o7777) | 0o2070);
+      for (const name of readdirSync(path)) applyFsGroup(join(path, name), gid);
+    } else {
+      chmodSync(path, (st.mode & 0o7777) | 0o040);
+    }
+  } catch {
+    /* not root: the files keep the agent's owner */
+  }
+}
+
 /** Writes the volumes under `<podDir>/volumes/<name>` and returns each volume's host directory (or file). */
-export function materializeVolumes(podDir: string, plans: VolumePlan[]): Map<string, string> {
+export function materializeVolumes(podDir: string, plans: VolumePlan[], opts: MaterializeOptions = {}): Map<string, string> {
   const dirs = new Map<string, string>();
   for (const plan of plans) {
     if (plan.kind === 'hostPath') {
@@ -184,8 +210,13 @@ export function materializeVolumes(podDir: string, plans: VolumePlan[]): Map<str
         chmodSync(file, f.mode & 0o777);
       }
     } else {
-      mkdirSync(dir, { recursive: true, mode: 0o777 });
+      const fresh = !existsSync(dir);
+      mkdirSync(dir, { recursive: true });
+      if (fresh && plan.medium === 'Memory') opts.mountTmpfs?.(dir, plan.sizeLimit);
+      // Anyone in the pod may write an emptyDir (the umask would take 0777 to 0755).
+      chmodSync(dir, 0o777);
     }
+    if (opts.fsGroup !== undefined) applyFsGroup(dir, opts.fsGroup);
     dirs.set(plan.name, dir);
   }
   return dirs;

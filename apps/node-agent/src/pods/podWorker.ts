@@ -16,6 +16,7 @@ import { rfc3339, type Clock } from '../time.js';
 import { nextBackoff, type BackoffPolicy } from './crashLoopBackoff.js';
 import { dueContainers, planContainer, type ContainerFacts } from './containerPlan.js';
 import { verifyRunAsNonRoot, type CriContainer } from '../runtime/criConfig.js';
+import { mountTmpfs, unmountUnder } from '../runtime/tmpfs.js';
 import { containerArgv, expandVars, referencedObjects, resolveContainerEnv, type EnvContext, type ReferencedObjects } from './containerEnv.js';
 import { podDirName, writePodRecord, type ContainerRecord, type PodRecord, type RunRecord } from './podRecord.js';
 import { podKey, podRef, podSpec, type Container } from './podSpec.js';
@@ -192,6 +193,8 @@ export class PodWorker {
       const killer = setTimeout(() => all.forEach((t) => t.handle.signal('SIGKILL')), graceMs);
       await Promise.all(all.map((t) => t.handle.exited));
       clearTimeout(killer);
+      // Nothing of a stopped pod stays mounted on the host (a Memory emptyDir's tmpfs).
+      unmountUnder(this.dir);
     }
     for (const t of this.tracked.values()) t.indexer.stop();
     this.persist();
@@ -573,6 +576,7 @@ export class PodWorker {
         this.log.warn({ err: (err as Error).message }, 'removing the pod sandbox failed; the orphan sweep will');
       }
     }
+    unmountUnder(this.dir);
     rmSync(this.dir, { recursive: true, force: true });
     this.log.info({}, 'pod removed; cleaned up');
     this.deps.onRemoved(this.uid);
@@ -611,6 +615,8 @@ export class PodWorker {
       clusterDns: this.deps.clusterDns,
       envContext: (podIP) => ({ ...this.envContext(), podIP }),
       fetch: (refs) => this.fetchReferenced(refs),
+      // Container pods run where the agent is root; process pods keep plain directories.
+      mountTmpfs: this.deps.runtime.sandboxes ? mountTmpfs : undefined,
     });
     if (!result.ok) {
       if (this.waiting.get(allNames[0])?.message !== result.message) this.deps.events.record(this.pod, 'Warning', result.reason, result.message);

@@ -114,6 +114,8 @@ export function sandboxConfig(args: { pod: KubeObject; nodeName: string; hostnam
         ...(psc.runAsUser !== undefined ? { runAsUser: { value: psc.runAsUser } } : {}),
         ...(psc.runAsGroup !== undefined ? { runAsGroup: { value: psc.runAsGroup } } : {}),
         supplementalGroups: [...(psc.supplementalGroups ?? []), ...(psc.fsGroup !== undefined ? [psc.fsGroup] : [])],
+        // A runtime runs a privileged container only in a privileged sandbox (the kubelet's rule).
+        privileged: [...(spec.containers ?? []), ...((spec as { initContainers?: CriContainer[] }).initContainers ?? [])].some((c) => (c as CriContainer).securityContext?.privileged),
         ...(seccomp(psc.seccompProfile) ? { seccomp: seccomp(psc.seccompProfile) } : {}),
       },
       sysctls: Object.fromEntries((psc.sysctls ?? []).map((s) => [s.name, s.value])),
@@ -121,10 +123,10 @@ export function sandboxConfig(args: { pod: KubeObject; nodeName: string; hostnam
   };
 }
 
-/** `NET_ADMIN` and `CAP_NET_ADMIN` both name a capability; the runtime wants the prefixed form. */
+/** The CRI names capabilities without `CAP_` (the runtime adds it); `CAP_NET_ADMIN` in a spec means NET_ADMIN. */
 function capName(c: string): string {
   const up = c.toUpperCase();
-  return up === 'ALL' || up.startsWith('CAP_') ? up : `CAP_${up}`;
+  return up.startsWith('CAP_') ? up.slice(4) : up;
 }
 
 function cpuMillis(q: string | number | undefined): number | undefined {
