@@ -39,6 +39,8 @@ const program = new Command()
   .option('--backoff-base-ms <ms>', 'first crash-loop back-off', int('--backoff-base-ms'), NODE_AGENT_DEFAULTS.backoffBaseMs)
   .option('--backoff-max-ms <ms>', 'crash-loop back-off cap', int('--backoff-max-ms'), NODE_AGENT_DEFAULTS.backoffMaxMs)
   .option('--container-runtime-endpoint <endpoint>', 'a CRI runtime socket (unix:///path/containerd.sock): pods are OCI containers from their images, each in its own network namespace')
+  .option('--image-gc-high-threshold <percent>', 'image filesystem usage above which unused images are removed', int('--image-gc-high-threshold'), 85)
+  .option('--image-gc-low-threshold <percent>', 'image filesystem usage image GC brings it under', int('--image-gc-low-threshold'), 80)
   .option('--simulate', 'report bound pods Running and Ready without running them (like kwok)')
   .option('--isolation <mode>', 'auto | bubblewrap | none', (v: string) => {
     if (!['auto', 'bubblewrap', 'none'].includes(v)) throw new InvalidArgumentError('must be auto, bubblewrap or none');
@@ -70,6 +72,8 @@ const o = program.opts<{
   backoffMaxMs: number;
   simulate?: boolean;
   containerRuntimeEndpoint?: string;
+  imageGcHighThreshold: number;
+  imageGcLowThreshold: number;
   isolation: IsolationRequest;
   stopPodsOnExit?: boolean;
   shutdownGraceMs: number;
@@ -101,6 +105,8 @@ try {
     backoffMaxMs: o.backoffMaxMs,
     simulate: !!o.simulate,
     containerRuntimeEndpoint: o.containerRuntimeEndpoint,
+    imageGcHighThresholdPercent: o.imageGcHighThreshold,
+    imageGcLowThresholdPercent: o.imageGcLowThreshold,
     isolation: o.isolation,
     stopPodsOnExit: !!o.stopPodsOnExit,
     shutdownGraceMs: o.shutdownGraceMs,

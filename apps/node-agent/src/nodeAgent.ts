@@ -4,6 +4,7 @@ import { join, resolve } from 'node:path';
 import { ApiClient } from '@skiff/kube-client';
 import { pino, type Logger } from 'pino';
 import { EventRecorder } from './eventRecorder.js';
+import { ImageGarbageCollector } from './images/imageGc.js';
 import { ImagePuller } from './images/imagePuller.js';
 import { isLoopbackCidr, parseCidr } from './network/podCidr.js';
 import { fileBackedAllocator, PodIpAllocator } from './network/podIpAllocator.js';
@@ -42,6 +43,12 @@ export interface NodeAgentOptions {
   containerRuntimeEndpoint?: string;
   /** How often the node's image list (status.images) is refreshed with a container runtime. */
   imageListMs?: number;
+  /** Image GC: above this much of the image filesystem in use (percent, default 85), unused images are removed... */
+  imageGcHighThresholdPercent?: number;
+  /** ...until usage is below this (percent, default 80). */
+  imageGcLowThresholdPercent?: number;
+  /** How often image GC looks (default 5 minutes, as the kubelet). */
+  imageGcIntervalMs?: number;
   dataDir: string;
   /** The agent's HTTP port (logs); 0 picks a free one. */
   port?: number;
@@ -147,6 +154,7 @@ export async function startNodeAgent(options: NodeAgentOptions): Promise<NodeAge
   const unlock = lockDataDir(dataDir);
   let closed = false;
   let imageTimer: NodeJS.Timeout | undefined;
+  let gcTimer: NodeJS.Timeout | undefined;
   // What a failed start must undo, newest first.
   const undo: (() => Promise<void> | void)[] = [unlock];
 
@@ -251,7 +259,10 @@ export async function startNodeAgent(options: NodeAgentOptions): Promise<NodeAge
       // status.images, as the kubelet reports them (`kubectl get node -o yaml`).
       const refresh = async () => {
         try {
-          cfg.images = (await cri.images.listImages()).sort((a, b) => b.sizeBytes - a.sizeBytes).slice(0, 50);
+          cfg.images = (await cri.images.listImages())
+            .sort((a, b) => b.sizeBytes - a.sizeBytes)
+            .slice(0, 50)
+            .map((i) => ({ names: i.names, sizeBytes: i.sizeBytes }));
         } catch (err) {
           log.debug({ err: (err as Error).message }, 'listing images failed');
         }
@@ -260,6 +271,14 @@ export async function startNodeAgent(options: NodeAgentOptions): Promise<NodeAge
       imageTimer = setInterval(() => void refresh(), opts.imageListMs ?? 10_000);
       imageTimer.unref();
       undo.unshift(() => clearInterval(imageTimer));
+      const gc = new ImageGarbageCollector({
+        ...cri.images,
+        log,
+        policy: { highThresholdPercent: opts.imageGcHighThresholdPercent ?? 85, lowThresholdPercent: opts.imageGcLowThresholdPercent ?? 80 },
+      });
+      gcTimer = setInterval(() => void gc.collect().then((removed) => (removed.length ? refresh() : undefined)).catch((err: Error) => log.warn({ err: err.message }, 'image GC failed')), opts.imageGcIntervalMs ?? 300_000);
+      gcTimer.unref();
+      undo.unshift(() => clearInterval(gcTimer));
     }
 
     if (pods) {
@@ -284,6 +303,7 @@ export async function startNodeAgent(options: NodeAgentOptions): Promise<NodeAge
         closed = true;
         heartbeat.stop();
         clearInterval(imageTimer);
+        clearInterval(gcTimer);
         simulated?.stop();
         await pods?.close(closeOpts.stopPods ?? !!opts.stopPodsOnExit, opts.shutdownGraceMs);
         await server.close();

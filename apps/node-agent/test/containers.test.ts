@@ -280,6 +280,26 @@ describe('pods are containers', () => {
     expect(out.trim().split('\n')).toEqual(['50000', '100000', '256']);
   });
 
+  it('removes unused images when the image filesystem is over the GC threshold, keeping those in use', async () => {
+    const unused = await runtime.push('unused:1', WEB_CONFIG, [{ path: '/unused', type: 'file', content: 'x' }]);
+    const cri = new CriClient({ endpoint: runtime.endpoint });
+    try {
+      await cri.pullImage(unused);
+      expect(await cri.imageStatus(unused)).toBeDefined();
+      // A second agent for the same node would fight the first; restart this one with thresholds every filesystem exceeds.
+      await agent.close();
+      agent = await startAgent(cluster, { containerRuntimeEndpoint: runtime.endpoint, podCidr: runtime.podCidr, nodeName: agent.nodeName, token: agent.token, dataDir: agent.dataDir, imageGcHighThresholdPercent: 0, imageGcLowThresholdPercent: 0, imageGcIntervalMs: 200 });
+      await waitFor('the unused image removed', async () => (await cri.imageStatus(unused)) === undefined, 30_000);
+      expect(await cri.imageStatus(web)).toBeDefined();
+      const sandboxes = await cri.listPodSandbox({ state: { state: 'SANDBOX_READY' } });
+      expect(sandboxes.length).toBeGreaterThan(0);
+    } finally {
+      cri.close();
+    }
+    // Running pods keep running.
+    await waitForPod('web-c', 'still Running', running);
+  });
+
   it('lists the node\'s images and its runtime in the Node status', async () => {
     const node: any = await waitFor('images in the node status', async () => {
       const n: any = await cluster.admin.get(NODES, undefined, agent.nodeName);

@@ -72,8 +72,9 @@ export class CriClient {
     return this.call(this.runtime, 'version', { version: 'v1' });
   }
 
-  status(): Promise<cri.StatusResponse> {
-    return this.call(this.runtime, 'status', { verbose: false });
+  /** The runtime's conditions; `verbose` adds its configuration in `info` (containerd: `info.config`, JSON). */
+  status(verbose = false): Promise<cri.StatusResponse> {
+    return this.call(this.runtime, 'status', { verbose });
   }
 
   async runPodSandbox(config: cri.PodSandboxConfig, runtimeHandler = ''): Promise<string> {

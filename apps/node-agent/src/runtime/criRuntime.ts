@@ -128,7 +128,10 @@ export class CriRuntime implements ContainerRuntime {
         return img ? { id: img.id, size: img.size, uid: img.uid ? img.uid.value : undefined, username: img.username || undefined } : undefined;
       },
       pullImage: (image, auth) => this.cri.pullImage(image, auth),
-      listImages: async () => (await this.cri.listImages()).map((i) => ({ names: [...i.repoDigests, ...i.repoTags], sizeBytes: i.size })),
+      listImages: async () => (await this.cri.listImages()).map((i) => ({ id: i.id, names: [...i.repoDigests, ...i.repoTags], sizeBytes: i.size, pinned: i.pinned })),
+      imagesInUse: () => this.imagesInUse(),
+      removeImage: (id) => this.cri.removeImage(id),
+      imageFsMountpoint: async () => (await this.cri.imageFsInfo())[0]?.fsId?.mountpoint || undefined,
     };
   }
 
@@ -183,6 +186,23 @@ export class CriRuntime implements ContainerRuntime {
   private async podUids(): Promise<Set<string>> {
     const list = await this.cri.listPodSandbox({ labelSelector: { [NODE_LABEL]: this.opts.nodeName } });
     return new Set(list.map((s) => s.labels[POD_UID_LABEL]).filter(Boolean));
+  }
+
+  /** Images containers use (by id), plus the sandbox image the runtime is configured with: GC keeps them. */
+  private async imagesInUse(): Promise<Set<string>> {
+    const used = new Set<string>();
+    for (const c of await this.cri.listContainers()) {
+      if (c.imageRef) used.add(c.imageRef);
+      if (c.image?.image) used.add(c.image.image);
+    }
+    try {
+      const config = JSON.parse((await this.cri.status(true)).info.config ?? '{}') as { sandboxImage?: string };
+      const sandbox = config.sandboxImage ? await this.cri.imageStatus(config.sandboxImage) : undefined;
+      if (sandbox) used.add(sandbox.id);
+    } catch {
+      /* a runtime that does not say: its sandbox image is pinned by the runtime itself, if at all */
+    }
+    return used;
   }
 
   // ---- containers ----

@@ -135,7 +135,12 @@ export interface ImageService {
   /** Pulls the image; resolves to its id. Throws on failure with the registry's message. */
   pullImage(image: string, auth?: { username?: string; password?: string; auth?: string; serverAddress?: string }): Promise<string>;
   /** Every image on the node (Node status images). */
-  listImages(): Promise<{ names: string[]; sizeBytes: number }[]>;
+  listImages(): Promise<{ id: string; names: string[]; sizeBytes: number; pinned: boolean }[]>;
+  /** Image ids that containers (in any state) use, and the pod sandbox image's. */
+  imagesInUse(): Promise<Set<string>>;
+  removeImage(id: string): Promise<void>;
+  /** Where the runtime keeps images (image GC measures that filesystem). */
+  imageFsMountpoint(): Promise<string | undefined>;
 }
 
 export interface ContainerRuntime {
