@@ -145,7 +145,7 @@ export function renderNodes(state: ClusterState): string {
       return `<div class="node card" data-testid="node-${esc(v.name)}"><div class="row"><b>${esc(v.name)}</b> <span class="badge health-${v.ready === 'Ready' ? 'Healthy' : 'Degraded'}" data-testid="node-ready">${esc(v.ready)}</span>${v.unschedulable ? ' <span class="warn">cordoned</span>' : ''}</div>
 ${meter(v.cpu.requested, v.cpu.allocatable, `cpu ${formatCpu(v.cpu.requested)} / ${formatCpu(v.cpu.allocatable)}`)}
 ${meter(v.memory.requested, v.memory.allocatable, `memory ${formatBytes(v.memory.requested)} / ${formatBytes(v.memory.allocatable)}`)}
-<div class="dim">${v.pods} pods${v.podCapacity ? ` of ${v.podCapacity}` : ''}</div></div>`;
+<div class="dim">${v.pods} pods${v.podCapacity ? ` of ${v.podCapacity}` : ''}${v.runtime ? ` <span data-testid="node-runtime">${esc(v.runtime)}</span>` : ''}</div></div>`;
     })
     .join('')}</div>`;
 }

@@ -160,7 +160,7 @@ describe('nodes', () => {
   ])('parseBytes(%s) = %s', (q, b) => expect(parseBytes(q)).toBe(b));
 
   it('sums the requests of the pods bound to a node, leaving out finished pods', () => {
-    const node = obj('Node', 'node-1', { status: { allocatable: { cpu: '4', memory: '8Gi', pods: '110' }, conditions: [{ type: 'Ready', status: 'True' }] } });
+    const node = obj('Node', 'node-1', { status: { allocatable: { cpu: '4', memory: '8Gi', pods: '110' }, conditions: [{ type: 'Ready', status: 'True' }], nodeInfo: { containerRuntimeVersion: 'containerd://1.6.20' } } });
     const pods = [
       pod('a', 'rs', { node: 'node-1', cpu: '100m', memory: '64Mi' }),
       pod('b', 'rs', { node: 'node-1', cpu: '1', memory: '1Gi' }),
@@ -178,6 +178,7 @@ describe('nodes', () => {
       memory: { requested: 2 ** 30 + 64 * 2 ** 20, allocatable: 8 * 2 ** 30 },
       pods: 2,
       podCapacity: 110,
+      runtime: 'containerd://1.6.20',
     });
   });
 });

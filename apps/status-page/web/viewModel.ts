@@ -345,6 +345,8 @@ export interface NodeView {
   memory: { requested: number; allocatable: number };
   pods: number;
   podCapacity: number;
+  /** nodeInfo.containerRuntimeVersion: `containerd://1.6.20`, `process://bubblewrap`. */
+  runtime: string;
 }
 
 /** Pods that hold their node's resources: bound and not finished. */
@@ -388,6 +390,7 @@ export function nodeView(node: StatusObject, pods: StatusObject[]): NodeView {
     memory: { requested: memory, allocatable: parseBytes(alloc.memory) },
     pods: count,
     podCapacity: Number(alloc.pods ?? 0),
+    runtime: String(node.status?.nodeInfo?.containerRuntimeVersion ?? ''),
   };
 }
 
