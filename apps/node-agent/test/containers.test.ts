@@ -300,6 +300,22 @@ describe('pods are containers', () => {
     await waitForPod('web-c', 'still Running', running);
   });
 
+  it('runs init containers first, restarts a crashing container, and keeps the previous run\'s log', async () => {
+    await cluster.admin.create(PODS, pod('initpod', agent.nodeName, {
+      volumes: [{ name: 'shared', emptyDir: {} }],
+      initContainers: [{ name: 'init', image: web, command: ['sh', '-c', 'echo prepared-by-init > /shared/msg'], volumeMounts: [{ name: 'shared', mountPath: '/shared' }] }],
+      containers: [{ name: 'main', image: web, command: ['sh', '-c', 'echo "run $(date +%s)-$$RANDOM: $(cat /shared/msg)"; sleep 0.3; exit 3'], volumeMounts: [{ name: 'shared', mountPath: '/shared' }] }],
+    }));
+    const p: any = await waitForPod('initpod', 'restarted at least once', (q) => q.status?.containerStatuses?.[0]?.restartCount >= 1 && q.status.containerStatuses[0].lastState?.terminated);
+    expect(p.status.initContainerStatuses[0].state.terminated).toMatchObject({ exitCode: 0, reason: 'Completed' });
+    expect(p.status.containerStatuses[0].lastState.terminated).toMatchObject({ exitCode: 3, reason: 'Error' });
+    const logs = async (previous: boolean) => (await fetch(`http://127.0.0.1:${agent.port}/containerLogs/default/initpod/main${previous ? '?previous=true' : ''}`, { headers: { authorization: `Bearer ${agent.token}` } })).text();
+    const previous = await logs(true);
+    expect(previous).toMatch(/^run \d+-\d+: prepared-by-init\n$/);
+    const current = await waitFor('the current run\'s log', async () => ((await logs(false)).includes('prepared-by-init') ? logs(false) : undefined));
+    expect(current).not.toBe(previous);
+  });
+
   it('lists the node\'s images and its runtime in the Node status', async () => {
     const node: any = await waitFor('images in the node status', async () => {
       const n: any = await cluster.admin.get(NODES, undefined, agent.nodeName);
