@@ -25,7 +25,7 @@ describe('routeConflicts', () => {
     const routes = [
       'default via 192.168.1.1 dev eth0',
       'unreachable 10.42.0.0/16',
-      'blackhole 10.102.0.0/16',
+      '10.102.0.0/16 dev skhabcdef12 scope link',
       '10.42.1.0/24 dev skabcdef12n1 proto kernel scope link src 10.42.1.1',
       '192.168.1.0/24 dev eth0 proto kernel scope link',
     ].join('\n');

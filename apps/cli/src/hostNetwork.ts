@@ -10,9 +10,12 @@ import type { ClusterIdentity } from './cluster.js';
  * - 10.P.0.1 is the host as pods see it, and 10.S.0.10 the cluster DNS: both on an interface
  *   of the cluster's own (a bridge without ports: kernels without the dummy module have bridges),
  *   so they exist whether or not a node has pods yet.
- * Both /16s get an `unreachable` route: a packet for an address no bridge or rule claims never
- * leaves this machine, and its sender gets "no route to host" at once (a blackhole would drop it
- * silently and leave a pod's connect() to time out).
+ * Neither /16 can leave the machine: the pod range has an `unreachable` route (node bridges'
+ * /24s are more specific; anything else gets "no route to host" at once, where a blackhole
+ * would leave a pod's connect() to time out), and the service range is routed into the
+ * cluster's portless bridge. That route must lead somewhere: the host's own connections are
+ * routed before the proxy's nftables rules DNAT them to a pod, so an unreachable service range
+ * would refuse every ClusterIP from the host. The proxy rejects addresses no Service holds.
  */
 export interface ContainerNetwork {
   clusterCidr: string;
@@ -127,7 +130,7 @@ export function setUpHostNetwork(net: ContainerNetwork): HostNetwork {
     ip(['addr', 'add', `${net.hostIp}/32`, 'dev', net.link]);
     ip(['addr', 'add', `${net.dnsIp}/32`, 'dev', net.link]);
     ip(['route', 'add', 'unreachable', net.clusterCidr]);
-    ip(['route', 'add', 'unreachable', net.serviceCidr]);
+    ip(['route', 'add', net.serviceCidr, 'dev', net.link]);
     if (existsSync(IP_FORWARD) && readFileSync(IP_FORWARD, 'utf8').trim() !== '1') writeFileSync(IP_FORWARD, '1\n');
   } catch (err) {
     teardownHostNetwork(net);
@@ -142,5 +145,6 @@ export function teardownHostNetwork(net: ContainerNetwork): void {
     ip(['route', 'del', type, net.clusterCidr], { ignoreFailure: true });
     ip(['route', 'del', type, net.serviceCidr], { ignoreFailure: true });
   }
+  ip(['route', 'del', net.serviceCidr, 'dev', net.link], { ignoreFailure: true });
   ip(['link', 'del', net.link], { ignoreFailure: true });
 }

@@ -158,7 +158,7 @@ export async function up(opts: UpOptions): Promise<void> {
     component('notifier', '@skiff/notifier/main', ['--server', url, '--token', adminToken, '--redis-url', redisUrl, '--queue-prefix', queuePrefix], true, await nextMetricsPort());
     component('scheduler', '@skiff/scheduler/main', ['--server', url, '--token', adminToken, '--redis-url', redisUrl, '--queue-prefix', queuePrefix], true, await nextMetricsPort());
     // One proxy per machine: ClusterIPs (in the kernel when pods are containers), NodePorts on 127.0.0.1, and the cluster DNS.
-    const proxyMode = net ? ['--mode', 'nftables', '--nft-table', net.nftTable, '--cluster-cidr', net.clusterCidr] : [];
+    const proxyMode = net ? ['--mode', 'nftables', '--nft-table', net.nftTable, '--cluster-cidr', net.clusterCidr, '--service-cluster-ip-range', net.serviceCidr] : [];
     component('proxy', '@skiff/proxy/main', ['--server', url, '--token', adminToken, '--node-port-address', '127.0.0.1', '--dns-address', dnsIp, ...proxyMode], true, await nextMetricsPort());
     for (let i = 1; i <= opts.nodes; i++) {
       const node = `node-${i}`;
