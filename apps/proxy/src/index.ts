@@ -1,5 +1,10 @@
-export { startProxy, SERVICES, ENDPOINTS, PODS, type ProxyOptions, type RunningProxy } from './startProxy.js';
-export { planListeners, backendKey, DEFAULT_AFFINITY_TIMEOUT_SECONDS, DEFAULT_NODE_PORT_ADDRESS, type Backend, type ListenerPlan, type PlanOptions, type ProxyPlan, type ServicePortPlan } from './planListeners.js';
+export { startProxy, SERVICES, ENDPOINTS, PODS, DEFAULT_NFT_TABLE, type ProxyMode, type ProxyOptions, type RunningProxy } from './startProxy.js';
+export { planListeners, DEFAULT_NODE_PORT_ADDRESS, type ListenerPlan, type PlanOptions, type ProxyPlan, type ServicePortPlan } from './planListeners.js';
+export { servicePortEndpoints, readyBackends, backendKey, DEFAULT_AFFINITY_TIMEOUT_SECONDS, type Backend, type ServicePortEndpoints } from './servicePortEndpoints.js';
+export { planNftables, checkNftablesOptions, MASQUERADE_MARK, type EndpointCount, type NftablesPlan, type NftablesPlanOptions } from './planNftables.js';
+export { NftablesProxier, cleanupNftables, type NftablesProxierOptions, type NftApplyResult } from './nftablesProxier.js';
+export { affinityCarryOver } from './affinityCarryOver.js';
+export { runNft, type NftResult } from './runNft.js';
 export { Proxier, DEFAULT_CONNECT_TIMEOUT_MS, type ProxierOptions } from './proxier.js';
 export { ServicePortBalancer } from './servicePortBalancer.js';
 export { buildDnsRecords, answerQuestion, hostNameserver, DNS_TTL_SECONDS, type DnsAnswer, type DnsRecords } from './dnsRecords.js';

@@ -1,10 +1,10 @@
 import { readFileSync } from 'node:fs';
-import { Command, InvalidArgumentError } from 'commander';
+import { Command, InvalidArgumentError, Option } from 'commander';
 import { pino } from 'pino';
 import { Registry } from 'prom-client';
 import { DNS_SERVICE_IP } from '@skiff/apimachinery';
 import { serveMetrics, stopOnSignals } from '@skiff/controller-runtime';
-import { startProxy } from './index.js';
+import { cleanupNftables, DEFAULT_NFT_TABLE, startProxy, type ProxyMode } from './index.js';
 
 function int(name: string) {
   return (v: string): number => {
@@ -15,10 +15,16 @@ function int(name: string) {
 
 const program = new Command()
   .name('skiff-proxy')
-  .description("Skiff proxy, one per machine: listens on each Service's ClusterIP (and NodePort) and forwards to ready endpoints; serves cluster DNS")
-  .requiredOption('--server <url>', 'API server URL')
-  .requiredOption('--token <token>', 'bearer token')
+  .description("Skiff proxy, one per machine: serves each Service's ClusterIP (and NodePort) by forwarding to ready endpoints; serves cluster DNS")
+  .option('--server <url>', 'API server URL (required unless --cleanup)')
+  .option('--token <token>', 'bearer token (required unless --cleanup)')
   .option('--ca-file <file>', 'CA certificate of the API server')
+  .addOption(new Option('--mode <mode>', 'userspace: listen on each ClusterIP; nftables: the kernel serves ClusterIPs from one nftables table').choices(['userspace', 'nftables']).default('userspace'))
+  .option('--nft-table <name>', 'nftables mode: the table (family ip) to own; one per cluster on a machine', DEFAULT_NFT_TABLE)
+  .option('--cluster-cidr <cidr>', 'nftables mode: pod addresses; connections to a ClusterIP from outside them are masqueraded')
+  .option('--service-cluster-ip-range <cidr>', 'nftables mode: the Service range; connections to an unallocated address in it are rejected')
+  .option('--masquerade-all', 'nftables mode: masquerade every connection to a ClusterIP (nodes without br_netfilter)')
+  .option('--cleanup', 'delete the nftables table (--nft-table) and exit')
   .option('--node-port-address <ip>', 'address NodePort and LoadBalancer Services listen on', '127.0.0.1')
   .option('--dns-address <ip>', 'address cluster DNS listens on (UDP and TCP)', DNS_SERVICE_IP)
   .option('--dns-port <n>', 'port cluster DNS listens on', int('--dns-port'), 53)
@@ -26,15 +32,46 @@ const program = new Command()
   .option('--log-level <level>', 'pino log level', 'info');
 
 program.parse();
-const o = program.opts<{ server: string; token: string; caFile?: string; nodePortAddress: string; dnsAddress: string; dnsPort: number; metricsPort?: number; logLevel: string }>();
+const o = program.opts<{
+  server?: string;
+  token?: string;
+  caFile?: string;
+  mode: ProxyMode;
+  nftTable: string;
+  clusterCidr?: string;
+  serviceClusterIpRange?: string;
+  masqueradeAll?: boolean;
+  cleanup?: boolean;
+  nodePortAddress: string;
+  dnsAddress: string;
+  dnsPort: number;
+  metricsPort?: number;
+  logLevel: string;
+}>();
 const logger = pino({ level: o.logLevel, base: { component: 'proxy' } });
+
+if (o.cleanup) {
+  const result = await cleanupNftables(o.nftTable);
+  if (!result.ok) {
+    logger.fatal({ table: o.nftTable, stderr: result.error }, 'cleanup failed');
+    process.exit(1);
+  }
+  logger.info({ table: o.nftTable }, result.existed ? 'nftables table deleted' : 'no nftables table to delete');
+  process.exit(0);
+}
+if (!o.server || !o.token) program.error('error: --server and --token are required (unless --cleanup)');
 
 try {
   const registry = new Registry();
   const proxy = await startProxy({
-    server: o.server,
-    token: o.token,
+    server: o.server!,
+    token: o.token!,
     ca: o.caFile ? readFileSync(o.caFile, 'utf8') : undefined,
+    mode: o.mode,
+    nftTable: o.nftTable,
+    clusterCidr: o.clusterCidr,
+    serviceClusterIpRange: o.serviceClusterIpRange,
+    masqueradeAll: o.masqueradeAll,
     nodePortAddress: o.nodePortAddress,
     dnsAddress: o.dnsAddress,
     dnsPort: o.dnsPort,

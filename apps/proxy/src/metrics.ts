@@ -8,6 +8,8 @@ export class ProxyMetrics {
   readonly endpointFailures: Counter<'service' | 'port'>;
   readonly activeConnections: Gauge<'service' | 'port'>;
   readonly syncDuration: Histogram;
+  readonly nftSyncDuration: Histogram;
+  readonly nftSyncFailures: Counter;
 
   constructor(registry: Registry, endpointCounts: () => Iterable<{ service: string; port: string; count: number }>, listenerCount: () => number) {
     this.connections = new Counter({
@@ -30,8 +32,19 @@ export class ProxyMetrics {
     });
     this.syncDuration = new Histogram({
       name: 'skiff_proxy_sync_duration_seconds',
-      help: 'Time from a Service, Endpoints or Pod change arriving to the listeners and backends reflecting it',
-      buckets: [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25],
+      help: 'Time from a Service, Endpoints or Pod change arriving to the listeners and backends (and in nftables mode the kernel table) reflecting it',
+      buckets: [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1],
+      registers: [registry],
+    });
+    this.nftSyncDuration = new Histogram({
+      name: 'skiff_proxy_nft_sync_duration_seconds',
+      help: 'Time to replace the nftables table (nft -f, with the affinity carry-over), nftables mode only',
+      buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+      registers: [registry],
+    });
+    this.nftSyncFailures = new Counter({
+      name: 'skiff_proxy_nft_sync_failures_total',
+      help: 'nft runs that failed to replace the table (the previous table stays; retried after 1 s)',
       registers: [registry],
     });
     new Gauge({

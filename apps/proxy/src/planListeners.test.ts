@@ -90,6 +90,15 @@ describe('planListeners', () => {
     expect(plan.servicePorts.get('default/b:80')!.affinityTimeoutSeconds).toBe(30);
   });
 
+  it('plans only NodePort listeners and their Service ports when the kernel serves ClusterIPs', () => {
+    const plan = planListeners(
+      [makeService('np').type('NodePort').clusterIP('10.96.0.6').port(80, { nodePort: 30080 }).build(), makeService('web').clusterIP('10.96.0.5').port(80).build()],
+      [makeEndpoints('np', [{ addresses: ['10.1.0.2'], ports: [{ port: 8080 }] }])],
+      { nodePortAddress: NODE, clusterIPs: false },
+    );
+    expect(summarize(plan)).toEqual({ listeners: [`${NODE}:30080 -> default/np:80`], backends: { 'default/np:80': ['10.1.0.2:8080'] } });
+  });
+
   it('gives a contested listener to the first Service by namespace/name and reports the conflict', () => {
     const plan = planListeners([makeService('b').clusterIP('127.224.0.5').port(80).build(), makeService('a').clusterIP('127.224.0.5').port(80).build()], [], { nodePortAddress: NODE });
     expect(plan.listeners.get('127.224.0.5:80')!.servicePort).toBe('default/a:80');

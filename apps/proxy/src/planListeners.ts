@@ -1,14 +1,6 @@
 import type { KubeObject } from '@skiff/apimachinery';
-import { endpointSubsets, hasClusterIP, namespacedName, serviceSpec, type ServicePort } from './serviceTypes.js';
-import { isTerminating, NO_TERMINATING_PODS, type TerminatingPods } from './terminatingPods.js';
-
-/** kube-proxy's default for `sessionAffinityConfig.clientIP.timeoutSeconds`: three hours. */
-export const DEFAULT_AFFINITY_TIMEOUT_SECONDS = 10_800;
-
-export interface Backend {
-  ip: string;
-  port: number;
-}
+import { servicePortEndpoints, type Backend } from './servicePortEndpoints.js';
+import type { TerminatingPods } from './terminatingPods.js';
 
 /** One port of one Service: where its connections go. Listeners point at it by `key`. */
 export interface ServicePortPlan {
@@ -43,43 +35,34 @@ export interface PlanOptions {
   /** Where NodePort and LoadBalancer Services listen (default 127.0.0.1). */
   nodePortAddress?: string;
   terminating?: TerminatingPods;
+  /** Listen on ClusterIPs (default true). False in nftables mode, where the kernel serves them and only NodePorts stay here. */
+  clusterIPs?: boolean;
 }
 
 /**
  * What the proxy should listen on and where each listener forwards, from Services, Endpoints and
  * terminating Pods alone. Pure, so the executor only diffs it against what is open.
  *
- * A Service port matches the Endpoints ports with the same name (both unnamed for a single-port
- * Service), as in Kubernetes; each ready address of a subset times each matching port of that
- * subset is one backend. Only TCP is proxied.
+ * Backends come from `servicePortEndpoints` (ready endpoints matched by port name). Only TCP is
+ * proxied. Without ClusterIP listeners, only the Service ports a NodePort listener points at are
+ * planned.
  */
 export function planListeners(services: readonly KubeObject[], endpoints: readonly KubeObject[], opts: PlanOptions = {}): ProxyPlan {
-  const terminating = opts.terminating ?? NO_TERMINATING_PODS;
   const nodePortAddress = opts.nodePortAddress ?? DEFAULT_NODE_PORT_ADDRESS;
-  const endpointsByName = new Map(endpoints.map((ep) => [namespacedName(ep), ep]));
+  const clusterIPs = opts.clusterIPs ?? true;
   const plan: ProxyPlan = { listeners: new Map(), servicePorts: new Map(), conflicts: [] };
-  const sorted = [...services].sort((a, b) => namespacedName(a).localeCompare(namespacedName(b)));
-  for (const svc of sorted) {
-    const spec = serviceSpec(svc);
-    if (!hasClusterIP(spec)) continue;
-    const service = namespacedName(svc);
-    const ep = endpointsByName.get(service);
-    for (const port of spec.ports ?? []) {
-      if ((port.protocol ?? 'TCP') !== 'TCP') continue;
-      const portLabel = port.name || String(port.port);
-      const key = `${service}:${portLabel}`;
-      plan.servicePorts.set(key, {
-        key,
-        service,
-        port: portLabel,
-        backends: ep ? backendsFor(port, ep, terminating) : [],
-        ...(spec.sessionAffinity === 'ClientIP' ? { affinityTimeoutSeconds: spec.sessionAffinityConfig?.clientIP?.timeoutSeconds ?? DEFAULT_AFFINITY_TIMEOUT_SECONDS } : {}),
-      });
-      addListener(plan, { host: spec.clusterIP!, port: port.port, kind: 'clusterIP', servicePort: key });
-      if ((spec.type === 'NodePort' || spec.type === 'LoadBalancer') && port.nodePort) {
-        addListener(plan, { host: nodePortAddress, port: port.nodePort, kind: 'nodePort', servicePort: key });
-      }
-    }
+  for (const sp of servicePortEndpoints(services, endpoints, opts.terminating)) {
+    if (sp.protocol !== 'TCP') continue;
+    if (!clusterIPs && sp.nodePort === undefined) continue;
+    plan.servicePorts.set(sp.key, {
+      key: sp.key,
+      service: sp.service,
+      port: sp.port,
+      backends: sp.backends,
+      ...(sp.affinityTimeoutSeconds !== undefined ? { affinityTimeoutSeconds: sp.affinityTimeoutSeconds } : {}),
+    });
+    if (clusterIPs) addListener(plan, { host: sp.clusterIP, port: sp.servicePort, kind: 'clusterIP', servicePort: sp.key });
+    if (sp.nodePort !== undefined) addListener(plan, { host: nodePortAddress, port: sp.nodePort, kind: 'nodePort', servicePort: sp.key });
   }
   return plan;
 }
@@ -91,26 +74,4 @@ function addListener(plan: ProxyPlan, l: Omit<ListenerPlan, 'key'>): void {
     return;
   }
   plan.listeners.set(key, { key, ...l });
-}
-
-function backendsFor(port: ServicePort, ep: KubeObject, terminating: TerminatingPods): Backend[] {
-  const name = port.name ?? '';
-  const seen = new Set<string>();
-  const backends: Backend[] = [];
-  for (const subset of endpointSubsets(ep)) {
-    const target = (subset.ports ?? []).find((p) => (p.name ?? '') === name && (p.protocol ?? 'TCP') === 'TCP');
-    if (!target) continue;
-    for (const address of subset.addresses ?? []) {
-      if (isTerminating(address, terminating)) continue;
-      const id = `${address.ip}:${target.port}`;
-      if (seen.has(id)) continue;
-      seen.add(id);
-      backends.push({ ip: address.ip, port: target.port });
-    }
-  }
-  return backends;
-}
-
-export function backendKey(b: Backend): string {
-  return `${b.ip}:${b.port}`;
 }

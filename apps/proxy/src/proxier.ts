@@ -1,7 +1,8 @@
 import { connect, createServer, type Server, type Socket } from 'node:net';
 import type { Logger } from 'pino';
 import type { ProxyMetrics } from './metrics.js';
-import type { Backend, ListenerPlan, ProxyPlan, ServicePortPlan } from './planListeners.js';
+import type { ListenerPlan, ProxyPlan, ServicePortPlan } from './planListeners.js';
+import type { Backend } from './servicePortEndpoints.js';
 import { ServicePortBalancer } from './servicePortBalancer.js';
 
 export const DEFAULT_CONNECT_TIMEOUT_MS = 1000;

@@ -1,4 +1,4 @@
-import { backendKey, type Backend } from './planListeners.js';
+import { backendKey, type Backend } from './servicePortEndpoints.js';
 
 interface Pin {
   backend: string;

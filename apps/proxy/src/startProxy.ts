@@ -6,7 +6,9 @@ import { Registry } from 'prom-client';
 import { buildDnsRecords, hostNameserver, type DnsRecords } from './dnsRecords.js';
 import { startDnsServer, type RunningDnsServer, type Upstream } from './dnsServer.js';
 import { ProxyMetrics } from './metrics.js';
+import { NftablesProxier, type NftApplyResult } from './nftablesProxier.js';
 import { DEFAULT_NODE_PORT_ADDRESS, planListeners, type ProxyPlan } from './planListeners.js';
+import { checkNftablesOptions, planNftables, type NftablesPlan, type NftablesPlanOptions } from './planNftables.js';
 import { Proxier } from './proxier.js';
 import { terminatingPods } from './terminatingPods.js';
 
@@ -14,9 +16,28 @@ export const SERVICES = resourceType('services');
 export const ENDPOINTS = resourceType('endpoints');
 export const PODS = resourceType('pods');
 
-const LISTEN_RETRY_MS = 1000;
+const RETRY_MS = 1000;
+
+/** The table nftables mode owns when none is named; name one per cluster (`skiff-<cluster id>`) to run two side by side. */
+export const DEFAULT_NFT_TABLE = 'skiff';
+
+export type ProxyMode = 'userspace' | 'nftables';
 
 export interface ProxyOptions extends ConnectionOptions {
+  /**
+   * userspace (default): the proxy listens on every ClusterIP:port itself (ClusterIPs in 127/8).
+   * nftables: the kernel serves ClusterIPs from one nftables table (`planNftables`); the proxy
+   * still listens on NodePorts.
+   */
+  mode?: ProxyMode;
+  /** nftables mode: the table to own (default `skiff`). */
+  nftTable?: string;
+  /** nftables mode: pod addresses; connections to a ClusterIP from outside them are masqueraded. */
+  clusterCidr?: string;
+  /** nftables mode: the Service range; connections to an unallocated address in it are rejected. */
+  serviceClusterIpRange?: string;
+  /** nftables mode: masquerade every connection to a ClusterIP (for nodes without br_netfilter). */
+  masqueradeAll?: boolean;
   /** Where NodePort and LoadBalancer Services listen (default 127.0.0.1). */
   nodePortAddress?: string;
   dnsAddress?: string;
@@ -36,8 +57,11 @@ export interface RunningProxy {
   registry: Registry;
   dnsAddress: string;
   dnsPort: number;
-  /** The plan last applied: for tests and debugging. */
+  mode: ProxyMode;
+  /** The listener plan last applied: for tests and debugging. */
   plan(): ProxyPlan;
+  /** nftables mode: the table plan last computed (applied unless the last apply failed). */
+  nftPlan(): NftablesPlan | undefined;
   /** Resolves once every change seen so far is applied. */
   settled(): Promise<void>;
   close(): Promise<void>;
@@ -45,8 +69,9 @@ export interface RunningProxy {
 
 /**
  * Skiff's kube-proxy and cluster DNS, one per machine. Informers on Services, Endpoints and Pods
- * feed one sync loop: every change re-plans from the caches (`planListeners`, `buildDnsRecords`)
- * and the proxier diff-applies the plan, so changes take effect within a tick of the watch event.
+ * feed one sync loop: every change re-plans from the caches (`planListeners`, `buildDnsRecords`,
+ * in nftables mode `planNftables`) and the proxiers apply the plans, so changes take effect within
+ * a tick of the watch event.
  */
 export async function startProxy(opts: ProxyOptions): Promise<RunningProxy> {
   const log = opts.log ?? pino({ level: 'info' });
@@ -55,15 +80,26 @@ export async function startProxy(opts: ProxyOptions): Promise<RunningProxy> {
   const domain = opts.clusterDomain ?? CLUSTER_DOMAIN;
   const nodePortAddress = opts.nodePortAddress ?? DEFAULT_NODE_PORT_ADDRESS;
   const dnsAddress = opts.dnsAddress ?? DNS_SERVICE_IP;
+  const mode = opts.mode ?? 'userspace';
+  // Checked before anything starts: a bad table name or CIDR is a configuration error.
+  const nftOptions: Omit<NftablesPlanOptions, 'terminating'> | undefined =
+    mode === 'nftables'
+      ? checkNftablesOptions({ table: opts.nftTable ?? DEFAULT_NFT_TABLE, clusterCidr: opts.clusterCidr, serviceClusterIpRange: opts.serviceClusterIpRange, masqueradeAll: opts.masqueradeAll })
+      : undefined;
 
   const metrics: ProxyMetrics = new ProxyMetrics(
     registry,
-    () => proxier.endpointCounts(),
+    // In nftables mode the kernel holds every Service port; the listeners only NodePorts.
+    () => nftPlan?.endpointCounts ?? proxier.endpointCounts(),
     () => proxier.listenerCount(),
   );
   const proxier: Proxier = new Proxier({ log, metrics, connectTimeoutMs: opts.connectTimeoutMs, now: opts.now });
+  const nft = nftOptions ? { options: nftOptions, proxier: new NftablesProxier({ table: nftOptions.table, log, metrics }) } : undefined;
 
   let plan: ProxyPlan = { listeners: new Map(), servicePorts: new Map(), conflicts: [] };
+  let nftPlan: NftablesPlan | undefined;
+  let nftResult: NftApplyResult | undefined;
+  let reportedSkipped = '';
   let records: DnsRecords = new Map();
   let started = false;
   let closed = false;
@@ -79,18 +115,27 @@ export async function startProxy(opts: ProxyOptions): Promise<RunningProxy> {
       const services = informers.services.list();
       const endpoints = informers.endpoints.list();
       const terminating = terminatingPods(informers.pods.list());
-      plan = planListeners(services, endpoints, { nodePortAddress, terminating });
+      plan = planListeners(services, endpoints, { nodePortAddress, terminating, clusterIPs: !nft });
       records = buildDnsRecords(services, endpoints, domain, terminating);
       const conflicts = plan.conflicts.join('; ');
       if (conflicts && conflicts !== reportedConflicts) log.warn({ conflicts: plan.conflicts }, 'listener conflicts');
       reportedConflicts = conflicts;
+      if (nft) {
+        nftPlan = planNftables(services, endpoints, { ...nft.options, terminating });
+        const skipped = nftPlan.skipped.join('; ');
+        if (skipped && skipped !== reportedSkipped) log.warn({ skipped: nftPlan.skipped }, 'service ports or endpoints left out of the nftables table');
+        reportedSkipped = skipped;
+        nftResult = await nft.proxier.apply(nftPlan);
+      }
       await proxier.apply(plan);
       metrics.syncDuration.observe((performance.now() - since) / 1000);
-      if (proxier.failed > 0 && !retryTimer && !closed) {
+      // Listeners that could not open and a table nft refused are retried: the next sync plans
+      // the same and applies what is missing.
+      if ((proxier.failed > 0 || nftResult?.ok === false) && !retryTimer && !closed) {
         retryTimer = setTimeout(() => {
           retryTimer = undefined;
           requestSync();
-        }, LISTEN_RETRY_MS);
+        }, RETRY_MS);
       }
     }
   };
@@ -124,21 +169,27 @@ export async function startProxy(opts: ProxyOptions): Promise<RunningProxy> {
     started = true;
     requestSync();
     await running;
+    // Not root, or no nft: that will not get better by retrying, so say so at start.
+    if (nft && nftResult?.ok === false) throw new Error(`nftables table ${nft.options.table}: ${nftResult.error}`);
     const upstream = opts.upstreamDns === undefined ? hostUpstream(opts.resolvConfPath ?? '/etc/resolv.conf', dnsAddress, log) : (opts.upstreamDns ?? undefined);
     dns = await startDnsServer({ host: dnsAddress, port: opts.dnsPort ?? 53, domain, records: () => records, upstream, log });
   } catch (err) {
     closed = true;
+    clearTimeout(retryTimer);
     for (const i of all) i.stop();
-    await proxier.close();
+    await running;
+    await Promise.all([proxier.close(), nft?.proxier.close()]);
     throw err;
   }
-  log.info({ listeners: plan.listeners.size, dnsAddress, dnsPort: dns.port }, 'proxy started');
+  log.info({ mode, listeners: plan.listeners.size, ...(nft && nftPlan ? { table: nft.options.table, servicePorts: nftPlan.servicePorts, endpoints: nftPlan.endpoints } : {}), dnsAddress, dnsPort: dns.port }, 'proxy started');
   const dnsServer = dns;
   return {
     registry,
     dnsAddress,
     dnsPort: dnsServer.port,
+    mode,
     plan: () => plan,
+    nftPlan: () => nftPlan,
     async settled() {
       while (running) await running;
     },
@@ -147,7 +198,7 @@ export async function startProxy(opts: ProxyOptions): Promise<RunningProxy> {
       clearTimeout(retryTimer);
       for (const i of all) i.stop();
       await running;
-      await Promise.all([proxier.close(), dnsServer.close()]);
+      await Promise.all([proxier.close(), dnsServer.close(), nft?.proxier.close()]);
     },
   };
 }

@@ -19,14 +19,16 @@ export class ProxyCluster {
   proxy!: RunningProxy;
   private backend!: TestBackend;
   private server!: { url: string; close(): Promise<void> };
+  private proxyClosed = false;
   private readonly servers: Server[] = [];
   readonly net = randomInt(1, 255);
   readonly dnsAddress = `127.250.${randomInt(1, 255)}.${randomInt(1, 255)}`;
 
-  static async start(opts: Partial<ProxyOptions> = {}): Promise<ProxyCluster> {
+  /** `server` configures the API server, e.g. the range ClusterIPs are allocated from. */
+  static async start(opts: Partial<ProxyOptions> = {}, server: { serviceClusterIpRange?: string } = {}): Promise<ProxyCluster> {
     const c = new ProxyCluster();
     c.backend = await createBackend('postgres');
-    c.server = await startTestServer(c.backend);
+    c.server = await startTestServer(c.backend, server);
     c.client = new ApiClient({ server: c.server.url, token: ADMIN_TOKEN });
     c.proxy = await startProxy({
       client: c.client,
@@ -39,8 +41,15 @@ export class ProxyCluster {
     return c;
   }
 
-  async stop(): Promise<void> {
+  /** Stops the proxy (once) and leaves the API server running. */
+  async closeProxy(): Promise<void> {
+    if (this.proxyClosed) return;
+    this.proxyClosed = true;
     await this.proxy?.close();
+  }
+
+  async stop(): Promise<void> {
+    await this.closeProxy();
     // Connections are closed at once, not after close(): with a 60 s keepAliveTimeout a
     // kept-alive one would otherwise hold close() up.
     await Promise.all(
