@@ -19,16 +19,20 @@ export interface ClusterIdentity {
 }
 
 /** Made at first start and kept in DIR/cluster.json (fields added later are filled in). */
-export function ensureClusterIdentity(dataDir: string, fill: Partial<ClusterIdentity> = {}): ClusterIdentity {
+export function ensureClusterIdentity(dataDir: string, fill: Partial<ClusterIdentity> = {}, acceptable: (identity: ClusterIdentity) => boolean = () => true): ClusterIdentity {
   const file = join(dataDir, 'cluster.json');
   const stored = existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as Partial<ClusterIdentity>) : {};
   const registryPort = stored.registryPort ?? fill.registryPort;
-  const identity: ClusterIdentity = {
+  const pick = (): ClusterIdentity => ({
     id: stored.id ?? randomBytes(4).toString('hex'),
     podOctet: stored.podOctet ?? randomInt(16, 200),
     serviceOctet: stored.serviceOctet ?? randomInt(224, 240),
     ...(registryPort !== undefined ? { registryPort } : {}),
-  };
+  });
+  // Ranges picked now (not kept from an earlier start) are picked again while another cluster on
+  // this machine uses them.
+  let identity = pick();
+  for (let attempt = 0; attempt < 50 && !acceptable(identity); attempt++) identity = pick();
   if (JSON.stringify(stored) !== JSON.stringify(identity)) writeFileSync(file, JSON.stringify(identity, null, 2) + '\n');
   return identity;
 }

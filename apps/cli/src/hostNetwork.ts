@@ -108,6 +108,14 @@ const IP_FORWARD = '/proc/sys/net/ipv4/ip_forward';
 
 export interface HostNetwork {
   net: ContainerNetwork;
+  /**
+   * Whether bridged traffic passes netfilter (br_netfilter): a pod reaching a Service whose
+   * endpoint is on its own bridge needs it for the reply to be un-DNATed; without it the proxy
+   * must masquerade every Service connection.
+   */
+  bridgeNetfilter: boolean;
+  /** Makes node i's bridge before the runtime does, with netfilter on for its traffic. */
+  prepareNodeBridge(i: number): void;
   /** Removes the host link (and its addresses) and the unreachable routes. */
   teardown(): void;
 }
@@ -117,9 +125,13 @@ export interface HostNetwork {
  * the unreachable routes, and IPv4 forwarding (pods on one node's bridge reach another node's
  * bridge through the host). Leftovers of an earlier run of the same cluster are replaced.
  */
+/** The machine's IPv4 routes (main table), as `ip -4 route show` prints them. */
+export function hostRoutes(): string {
+  return spawnSync('ip', ['-4', 'route', 'show'], { encoding: 'utf8' }).stdout ?? '';
+}
+
 export function setUpHostNetwork(net: ContainerNetwork): HostNetwork {
-  const routes = spawnSync('ip', ['-4', 'route', 'show'], { encoding: 'utf8' }).stdout ?? '';
-  const conflicts = routeConflicts(routes, net);
+  const conflicts = routeConflicts(hostRoutes(), net);
   if (conflicts.length) {
     throw new Error(`this machine already routes addresses in the cluster's ranges ${net.clusterCidr} / ${net.serviceCidr}: ${conflicts.join('; ')}. Pick other ranges by removing cluster.json's podOctet/serviceOctet in the data dir.`);
   }
@@ -136,7 +148,19 @@ export function setUpHostNetwork(net: ContainerNetwork): HostNetwork {
     teardownHostNetwork(net);
     throw err;
   }
-  return { net, teardown: () => teardownHostNetwork(net) };
+  const bridgeNetfilter = existsSync('/proc/sys/net/bridge/bridge-nf-call-iptables');
+  return {
+    net,
+    bridgeNetfilter,
+    prepareNodeBridge: (i) => {
+      // The CNI bridge plugin takes a bridge that exists as it is; per-bridge nf_call_iptables
+      // works whatever the machine-wide sysctl says.
+      ip(['link', 'add', net.bridge(i), 'type', 'bridge'], { ignoreFailure: true });
+      if (bridgeNetfilter) ip(['link', 'set', net.bridge(i), 'type', 'bridge', 'nf_call_iptables', '1'], { ignoreFailure: true });
+      ip(['link', 'set', net.bridge(i), 'up'], { ignoreFailure: true });
+    },
+    teardown: () => teardownHostNetwork(net),
+  };
 }
 
 /** Removes what setUpHostNetwork made; quiet about what is already gone. IPv4 forwarding stays on (other clusters may need it). */
@@ -147,4 +171,7 @@ export function teardownHostNetwork(net: ContainerNetwork): void {
   }
   ip(['route', 'del', net.serviceCidr, 'dev', net.link], { ignoreFailure: true });
   ip(['link', 'del', net.link], { ignoreFailure: true });
+  // Node bridges a runtime did not remove (one that failed to start, or was killed).
+  const links = spawnSync('ip', ['-o', 'link', 'show'], { encoding: 'utf8' }).stdout ?? '';
+  for (const m of links.matchAll(/^\d+: ([^:@\s]+)/gm)) if (m[1].startsWith(net.bridgePrefix)) ip(['link', 'del', m[1]], { ignoreFailure: true });
 }

@@ -10,7 +10,7 @@ import { ApiClient } from '@skiff/kube-client';
 import { startContainerd, type ContainerdHandle } from '@skiff/cri';
 import type { RunningRegistry } from '@skiff/oci';
 import { ensureClusterIdentity, ensureNodeToken, serviceNetwork } from './cluster.js';
-import { containerNetwork, setUpHostNetwork, type HostNetwork } from './hostNetwork.js';
+import { containerNetwork, hostRoutes, routeConflicts, setUpHostNetwork, type HostNetwork } from './hostNetwork.js';
 import { LOCAL_REGISTRY_NAME, PAUSE_IMAGE, startLocalRegistry } from './localRegistry.js';
 import { decideRuntime, type RuntimeRequest } from './runtimeMode.js';
 import { ensureExample } from './example.js';
@@ -68,14 +68,19 @@ export async function up(opts: UpOptions): Promise<void> {
   try {
     const runtime = decideRuntime(opts.runtime ?? 'auto');
     console.log(`skiff: ${runtime.message}`);
-    const identity = ensureClusterIdentity(dataDir, runtime.mode === 'containerd' ? { registryPort: await pickListenPort() } : {});
+    const identity =
+      runtime.mode === 'containerd'
+        ? ensureClusterIdentity(dataDir, { registryPort: await pickListenPort() }, (id) => routeConflicts(hostRoutes(), containerNetwork(id)).length === 0)
+        : ensureClusterIdentity(dataDir);
     const net = runtime.mode === 'containerd' ? containerNetwork(identity) : undefined;
     const { serviceCidr, dnsIp } = net ?? serviceNetwork(identity);
     let registry: RunningRegistry | undefined;
+    let hostNet: HostNetwork | undefined;
     if (net) {
-      // Pods get their own network namespaces: the host side first (addresses, blackhole routes).
-      const hostNet: HostNetwork = setUpHostNetwork(net);
-      afterProcesses.unshift(() => hostNet.teardown());
+      // Pods get their own network namespaces: the host side first (addresses, routes).
+      hostNet = setUpHostNetwork(net);
+      const made = hostNet;
+      afterProcesses.unshift(() => made.teardown());
       // The proxy removes its nftables table when it stops; this covers a proxy that was killed.
       afterProcesses.unshift(() => void spawnSync('nft', ['delete', 'table', 'ip', net.nftTable], { stdio: 'ignore' }));
       const reg = await startLocalRegistry(join(dataDir, 'registry'), identity.registryPort!, (image) => console.log(`skiff: image ${image} ready`));
@@ -158,13 +163,16 @@ export async function up(opts: UpOptions): Promise<void> {
     component('notifier', '@skiff/notifier/main', ['--server', url, '--token', adminToken, '--redis-url', redisUrl, '--queue-prefix', queuePrefix], true, await nextMetricsPort());
     component('scheduler', '@skiff/scheduler/main', ['--server', url, '--token', adminToken, '--redis-url', redisUrl, '--queue-prefix', queuePrefix], true, await nextMetricsPort());
     // One proxy per machine: ClusterIPs (in the kernel when pods are containers), NodePorts on 127.0.0.1, and the cluster DNS.
-    const proxyMode = net ? ['--mode', 'nftables', '--nft-table', net.nftTable, '--cluster-cidr', net.clusterCidr, '--service-cluster-ip-range', net.serviceCidr] : [];
+    const proxyMode = net
+      ? ['--mode', 'nftables', '--nft-table', net.nftTable, '--cluster-cidr', net.clusterCidr, '--service-cluster-ip-range', net.serviceCidr, ...(hostNet?.bridgeNetfilter ? [] : ['--masquerade-all'])]
+      : [];
     component('proxy', '@skiff/proxy/main', ['--server', url, '--token', adminToken, '--node-port-address', '127.0.0.1', '--dns-address', dnsIp, ...proxyMode], true, await nextMetricsPort());
     for (let i = 1; i <= opts.nodes; i++) {
       const node = `node-${i}`;
       const token = await ensureNodeToken(client, dataDir, node);
       let runtimeArgs = ['--pod-cidr', `127.${identity.podOctet}.${i}.0/24`];
-      if (net && registry) {
+      if (net && registry && hostNet) {
+        hostNet.prepareNodeBridge(i);
         // Each node has its own containerd (its own root, socket and CNI bridge), as separate machines would.
         const containerd: ContainerdHandle = await startContainerd({
           dir: join(dataDir, 'nodes', node, 'containerd'),

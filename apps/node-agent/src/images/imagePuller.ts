@@ -20,6 +20,11 @@ interface PullBackoff {
   message: string;
 }
 
+/** ErrImagePull is what a failed pull shows for half its back-off (at most 5 s); ImagePullBackOff after that, until the next try. */
+function errImagePullUntil(b: { entry: BackoffEntry; failedAtMs: number }): number {
+  return b.failedAtMs + Math.min(5000, b.entry.delayMs / 2);
+}
+
 function seconds(ms: number): string {
   return `${(ms / 1000).toFixed(3).replace(/\.?0+$/, '')}s`;
 }
@@ -62,6 +67,9 @@ export class ImagePuller {
     const now = this.deps.clock().getTime();
     const backoff = this.backoffs.get(key);
     if (backoff && now < backoff.failedAtMs + backoff.entry.delayMs) {
+      // A sync soon after the failure (our own status write wakes one) still reports the pull error.
+      const errUntil = errImagePullUntil(backoff);
+      if (now < errUntil) return { ok: false, reason: 'ErrImagePull', message: backoff.message, retryAtMs: errUntil };
       const message = `Back-off pulling image "${image}"`;
       this.deps.events.record(pod, 'Normal', 'BackOff', message, fieldPath);
       this.deps.events.record(pod, 'Warning', 'Failed', 'Error: ImagePullBackOff', fieldPath);
@@ -88,7 +96,7 @@ export class ImagePuller {
       this.deps.log.info({ pod: `${pod.metadata.namespace}/${pod.metadata.name}`, image, err: detail, retryInMs: entry.delayMs }, 'image pull failed');
       this.deps.events.record(pod, 'Warning', 'Failed', message, fieldPath);
       this.deps.events.record(pod, 'Warning', 'Failed', 'Error: ErrImagePull', fieldPath);
-      return { ok: false, reason: 'ErrImagePull', message, retryAtMs: after + Math.min(1000, entry.delayMs) };
+      return { ok: false, reason: 'ErrImagePull', message, retryAtMs: errImagePullUntil({ entry, failedAtMs: after }) };
     }
   }
 

@@ -1,6 +1,6 @@
 #!/bin/sh
 # Calls the backend by its Service's DNS name and says who answered.
-if body=$(wget -q -T 2 -O - "$BACKEND_URL" 2>&1); then
+if body=$(http-get "$BACKEND_URL" 2>&1); then
   printf 'Content-Type: text/plain\r\n\r\n'
   printf 'frontend %s -> backend %s\n' "$POD_NAME" "$body"
 else
