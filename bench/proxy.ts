@@ -8,6 +8,8 @@ import { ApiClient, resourceType } from '@skiff/kube-client';
 import type { KubeObject } from '@skiff/apimachinery';
 import { startProxy, type RunningProxy } from '@skiff/proxy';
 import { startControllerManager, type RunningControllerManager } from '@skiff/controller-manager';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { PodNetwork } from '../apps/proxy/test/podNetwork.js';
 import { Redis } from 'ioredis';
 import { fmt, summary } from './stats.js';
 
@@ -18,6 +20,9 @@ const WARMUP_MS = 1000;
 const ROUNDS = 3;
 const TRIALS = Number(process.env.BENCH_PROXY_TRIALS ?? 50);
 const GOAL_RATIO = 0.8;
+const GOAL_KERNEL_RATIO = 0.9;
+/** The HTTP port of the kernel section's pods (the fixture's own TCP servers use 8080). */
+const POD_HTTP_PORT = 8081;
 const GOAL_REMOVAL_MS = 100;
 
 const services = resourceType('services');
@@ -81,6 +86,74 @@ function runWorker<T>(script: string, workerData: unknown): { worker: Worker; me
  *    fresh connections. Beside it, the proxy's part alone: an Endpoints update to out of rotation.
  */
 export async function proxyBench(): Promise<void> {
+  await userspaceProxyBench();
+  await kernelServiceBench();
+}
+
+/** An HTTP server in a pod's network namespace answering with the pod's address; resolves once it listens. */
+function startPodServer(netns: string, ip: string): Promise<ChildProcess> {
+  const script = `require('node:http').createServer((q, s) => s.end(${JSON.stringify(ip)})).listen(${POD_HTTP_PORT}, '0.0.0.0', () => console.log('listening'))`;
+  const child = spawn('ip', ['netns', 'exec', netns, process.execPath, '-e', script], { stdio: ['ignore', 'pipe', 'inherit'] });
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`the server in ${netns} did not start`)), 10_000);
+    child.stdout!.on('data', (d: Buffer) => {
+      if (String(d).includes('listening')) {
+        clearTimeout(timer);
+        resolve(child);
+      }
+    });
+    child.once('exit', (code) => reject(new Error(`the server in ${netns} exited with ${code}`)));
+  });
+}
+
+/**
+ * The Service path in the kernel (the proxy's nftables mode, as pods that are containers use it):
+ * three pods in their own network namespaces on a bridge, keep-alive HTTP from the host straight
+ * to the pods' addresses, then to the Service's ClusterIP (DNAT by the proxy's table), rounds
+ * interleaved; the ratio is ClusterIP/direct.
+ */
+async function kernelServiceBench(): Promise<void> {
+  const net = new PodNetwork();
+  const servers: ChildProcess[] = [];
+  let db: Awaited<ReturnType<typeof createTestDatabase>> | undefined;
+  let server: Awaited<ReturnType<typeof startApiServer>> | undefined;
+  let proxy: RunningProxy | undefined;
+  try {
+    await net.create(3);
+    for (const p of net.pods) servers.push(await startPodServer(p.netns, p.ip));
+    db = await createTestDatabase();
+    server = await startApiServer({ databaseUrl: db.url, port: 0, serviceClusterIpRange: net.serviceCidr, tokens: { [TOKEN]: { name: 'bench', groups: ['system:masters'] } }, logger: pino({ level: 'silent' }) });
+    const client = new ApiClient({ server: server.url, token: TOKEN });
+    const table = `skiff-bench-${net.id}`;
+    proxy = await startProxy({ client, mode: 'nftables', nftTable: table, clusterCidr: net.podCidr, serviceClusterIpRange: net.serviceCidr, dnsAddress: `127.251.${randomInt(1, 255)}.53`, dnsPort: 0, upstreamDns: null, log: pino({ level: 'silent' }) });
+    const ips = net.pods.map((p) => p.ip);
+    const svc = await client.create(services, { apiVersion: 'v1', kind: 'Service', metadata: { name: 'kernel', namespace: 'default' }, spec: { ports: [{ port: 80, targetPort: POD_HTTP_PORT }] } });
+    const clusterIP = (svc.spec as { clusterIP: string }).clusterIP;
+    await client.create(endpoints, { apiVersion: 'v1', kind: 'Endpoints', metadata: { name: 'kernel', namespace: 'default' }, subsets: [{ addresses: ips.map((ip) => ({ ip })), ports: [{ port: POD_HTTP_PORT }] }] });
+    await waitFor(async () => {
+      const seen = new Set(await Promise.all([1, 2, 3, 4, 5, 6, 7, 8, 9].map(() => get(clusterIP, 80).catch(() => ''))));
+      return ips.every((ip) => seen.has(ip));
+    });
+
+    const directTargets = ips.map((host) => ({ host, port: POD_HTTP_PORT }));
+    const serviceTargets = [{ host: clusterIP, port: 80 }];
+    const [direct, viaService] = await compare(directTargets, serviceTargets);
+    console.log(`\nService path in the kernel (nftables DNAT; 3 pods in their own network namespaces on a bridge, load from the host):`);
+    for (const [name, r] of [['direct to pods', direct], ['ClusterIP', viaService]] as const) {
+      console.log(`${name.padEnd(14)}: ${fmt(r.rps)} requests/s   p50 ${fmt(r.p50, 2)} ms   p99 ${fmt(r.p99, 2)} ms   (${CLIENTS} keep-alive clients, ${ROUNDS} rounds of ${DURATION_MS / ROUNDS / 1000} s, ${r.errors} errors)`);
+    }
+    const ratio = viaService.rps / direct.rps;
+    console.log(`ClusterIP/direct throughput: ${fmt(ratio, 2)}  (goal >= ${GOAL_KERNEL_RATIO}: ${ratio >= GOAL_KERNEL_RATIO ? 'met' : 'NOT met'})`);
+  } finally {
+    await proxy?.close();
+    for (const s of servers) s.kill('SIGKILL');
+    await server?.close();
+    await db?.drop();
+    await net.destroy();
+  }
+}
+
+async function userspaceProxyBench(): Promise<void> {
   const db = await createTestDatabase();
   const server = await startApiServer({ databaseUrl: db.url, port: 0, tokens: { [TOKEN]: { name: 'bench', groups: ['system:masters'] } }, logger: pino({ level: 'silent' }) });
   const client = new ApiClient({ server: server.url, token: TOKEN });
@@ -96,18 +169,9 @@ export async function proxyBench(): Promise<void> {
     await client.create(endpoints, endpointsFor(ips));
     await waitFor(async () => ips.includes(await get(clusterIP, 80).catch(() => '')));
 
-    // Warm both paths up (JIT, sockets), then interleave rounds so drift on a noisy machine hits both alike.
     const directTargets = ips.map((host) => ({ host, port: 8080 }));
     const proxyTargets = [{ host: clusterIP, port: 80 }];
-    await load(directTargets, WARMUP_MS);
-    await load(proxyTargets, WARMUP_MS);
-    const rounds: { direct: LoadResult[]; proxy: LoadResult[] } = { direct: [], proxy: [] };
-    for (let r = 0; r < ROUNDS; r++) {
-      rounds.direct.push(await load(directTargets, DURATION_MS / ROUNDS));
-      rounds.proxy.push(await load(proxyTargets, DURATION_MS / ROUNDS));
-    }
-    const direct = combine(rounds.direct);
-    const proxied = combine(rounds.proxy);
+    const [direct, proxied] = await compare(directTargets, proxyTargets);
     for (const [name, r] of [['direct', direct], ['proxy', proxied]] as const) {
       console.log(`${name.padEnd(6)}: ${fmt(r.rps)} requests/s   p50 ${fmt(r.p50, 2)} ms   p99 ${fmt(r.p99, 2)} ms   (${CLIENTS} keep-alive clients, ${ROUNDS} rounds of ${DURATION_MS / ROUNDS / 1000} s, ${r.errors} errors)`);
     }
@@ -188,6 +252,22 @@ interface LoadResult {
 async function load(targets: { host: string; port: number }[], ms: number): Promise<LoadResult> {
   const { message } = runWorker<{ latencies: number[]; errors: number }>(LOAD_SCRIPT, { clients: CLIENTS, durationMs: ms, targets });
   return { ...(await message), ms };
+}
+
+/**
+ * The same load against two sets of targets: both warmed up (JIT, sockets), then rounds
+ * interleaved so drift on a noisy machine hits both alike.
+ */
+async function compare(baseline: { host: string; port: number }[], subject: { host: string; port: number }[]): Promise<[ReturnType<typeof combine>, ReturnType<typeof combine>]> {
+  await load(baseline, WARMUP_MS);
+  await load(subject, WARMUP_MS);
+  const a: LoadResult[] = [];
+  const b: LoadResult[] = [];
+  for (let r = 0; r < ROUNDS; r++) {
+    a.push(await load(baseline, DURATION_MS / ROUNDS));
+    b.push(await load(subject, DURATION_MS / ROUNDS));
+  }
+  return [combine(a), combine(b)];
 }
 
 function combine(results: LoadResult[]): { rps: number; p50: number; p99: number; errors: number } {

@@ -80,6 +80,15 @@ export interface DnsSettings {
   options: string[];
 }
 
+/** Which namespaces a pod's containers share with the node or with each other (hostNetwork, hostPID, shareProcessNamespace, hostIPC). */
+function namespaceOptions(spec: CriPodSpec): { network: 'NODE' | 'POD'; pid: 'NODE' | 'POD' | 'CONTAINER'; ipc: 'NODE' | 'POD' } {
+  return {
+    network: spec.hostNetwork ? 'NODE' : 'POD',
+    pid: spec.hostPID ? 'NODE' : spec.shareProcessNamespace ? 'POD' : 'CONTAINER',
+    ipc: spec.hostIPC ? 'NODE' : 'POD',
+  };
+}
+
 function seccomp(profile: { type: string; localhostProfile?: string } | undefined): { profileType: 'RuntimeDefault' | 'Unconfined' | 'Localhost'; localhostRef?: string } | undefined {
   if (!profile) return undefined;
   if (profile.type === 'RuntimeDefault') return { profileType: 'RuntimeDefault' };
@@ -106,11 +115,7 @@ export function sandboxConfig(args: { pod: KubeObject; nodeName: string; hostnam
     annotations: {},
     linux: {
       securityContext: {
-        namespaceOptions: {
-          network: spec.hostNetwork ? 'NODE' : 'POD',
-          pid: spec.hostPID ? 'NODE' : spec.shareProcessNamespace ? 'POD' : 'CONTAINER',
-          ipc: spec.hostIPC ? 'NODE' : 'POD',
-        },
+        namespaceOptions: namespaceOptions(spec),
         ...(psc.runAsUser !== undefined ? { runAsUser: { value: psc.runAsUser } } : {}),
         ...(psc.runAsGroup !== undefined ? { runAsGroup: { value: psc.runAsGroup } } : {}),
         supplementalGroups: [...(psc.supplementalGroups ?? []), ...(psc.fsGroup !== undefined ? [psc.fsGroup] : [])],
@@ -197,11 +202,7 @@ function securityContext(pod: KubeObject, c: CriContainer): LinuxContainerSecuri
   return {
     ...(sc.capabilities ? { capabilities: { addCapabilities: (sc.capabilities.add ?? []).map(capName), dropCapabilities: (sc.capabilities.drop ?? []).map(capName) } } : {}),
     privileged: !!sc.privileged,
-    namespaceOptions: {
-      network: spec.hostNetwork ? 'NODE' : 'POD',
-      pid: spec.hostPID ? 'NODE' : spec.shareProcessNamespace ? 'POD' : 'CONTAINER',
-      ipc: spec.hostIPC ? 'NODE' : 'POD',
-    },
+    namespaceOptions: namespaceOptions(spec),
     ...(sc.runAsUser !== undefined ? { runAsUser: { value: sc.runAsUser } } : {}),
     ...(sc.runAsGroup !== undefined ? { runAsGroup: { value: sc.runAsGroup } } : {}),
     readonlyRootfs: !!sc.readOnlyRootFilesystem,
