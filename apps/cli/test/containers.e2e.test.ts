@@ -129,6 +129,8 @@ describe('pods are containers (skiff up --runtime containerd)', () => {
       `echo | nc -w 2 127.0.0.1 5432 >/dev/null 2>&1; echo postgres=$?`,
       `echo | nc -w 2 127.0.0.1 6379 >/dev/null 2>&1; echo redis=$?`,
       `grep CapEff /proc/self/status`,
+      // In-cluster clients find the API server through the kubernetes Service.
+      `printf 'GET /healthz HTTP/1.0\\r\\n\\r\\n' | nc -w 3 kubernetes.default.svc 443 >/dev/null 2>&1; echo api=$?`,
     ].join('; ');
     await kubectlOk(cluster, ['run', 'probe', `--image=${registry}/hello:1`, '--restart=Never', '--command', '--', 'sh', '-c', script]);
     const out = await eventually('the probe pod to finish', async () => {
@@ -140,6 +142,7 @@ describe('pods are containers (skiff up --runtime containerd)', () => {
     expect(out).toMatch(/postgres=[1-9]/);
     expect(out).toMatch(/redis=[1-9]/);
     expect(out).toMatch(/CapEff:\s+00000000a80425fb/);
+    expect(out).toContain('api=0');
     // The web pods above all listen on 0.0.0.0:8080, two of them on one node.
     const web = await pods('app=web');
     const byNode = new Map<string, number>();
