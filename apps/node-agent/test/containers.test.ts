@@ -129,14 +129,22 @@ describe('pods are containers', () => {
   });
 
   it('reports ErrImagePull, then ImagePullBackOff, for an image the registry does not have', async () => {
-    await cluster.admin.create(PODS, pod('missing', agent.nodeName, { containers: [{ name: 'main', image: `${runtime.registry.host}/missing:1` }] }));
-    const seen = new Set<string>();
-    await waitFor('ErrImagePull and ImagePullBackOff', async () => {
-      const p: any = await getPod(cluster, 'missing');
-      const reason = p.status?.containerStatuses?.[0]?.state?.waiting?.reason;
-      if (reason) seen.add(reason);
-      return seen.has('ErrImagePull') && seen.has('ImagePullBackOff');
-    }, 60_000, 20);
+    const created = await cluster.admin.create(PODS, pod('missing', agent.nodeName, { containers: [{ name: 'main', image: `${runtime.registry.host}/missing:1` }] }));
+    // Every status the API server stores, through a watch (a poll could miss the short ErrImagePull
+    // this agent's 300 ms back-off gives), in the order they came.
+    const seen: string[] = [];
+    const stop = new AbortController();
+    const watching = cluster.admin.watch(PODS, { namespace: 'default', resourceVersion: created.metadata.resourceVersion! }, (ev) => {
+      if (ev.object.metadata?.name !== 'missing' || ev.type === 'BOOKMARK' || ev.type === 'ERROR') return;
+      const reason = podStatus(ev.object)?.containerStatuses?.[0]?.state?.waiting?.reason;
+      if (reason && seen[seen.length - 1] !== reason) seen.push(reason);
+    }, stop.signal);
+    try {
+      await waitFor('ErrImagePull, then ImagePullBackOff', () => seen.indexOf('ImagePullBackOff') > seen.indexOf('ErrImagePull') && seen.includes('ErrImagePull'), 60_000);
+    } finally {
+      stop.abort();
+      await watching.catch(() => undefined);
+    }
     const p: any = await getPod(cluster, 'missing');
     expect(p.status.phase).toBe('Pending');
   });
@@ -314,6 +322,21 @@ describe('pods are containers', () => {
     expect(previous).toMatch(/^run \d+-\d+: prepared-by-init\n$/);
     const current = await waitFor('the current run\'s log', async () => ((await logs(false)).includes('prepared-by-init') ? logs(false) : undefined));
     expect(current).not.toBe(previous);
+  });
+
+  it('removes, after a restart, the sandbox of a pod deleted while the agent was down (no orphans)', async () => {
+    await cluster.admin.create(PODS, pod('orphan', agent.nodeName, { containers: [{ name: 'main', image: web }] }));
+    const p: any = await waitForPod('orphan', 'Running', running);
+    await agent.close();
+    await cluster.admin.delete(PODS, 'default', 'orphan', { gracePeriodSeconds: 0 });
+    const cri = new CriClient({ endpoint: runtime.endpoint });
+    try {
+      expect((await cri.listPodSandbox({ labelSelector: { 'io.kubernetes.pod.uid': p.metadata.uid } })).length).toBe(1);
+      agent = await startAgent(cluster, { containerRuntimeEndpoint: runtime.endpoint, podCidr: runtime.podCidr, nodeName: agent.nodeName, token: agent.token, dataDir: agent.dataDir });
+      await waitFor('the orphan\'s sandbox removed', async () => (await cri.listPodSandbox({ labelSelector: { 'io.kubernetes.pod.uid': p.metadata.uid } })).length === 0, 30_000);
+    } finally {
+      cri.close();
+    }
   });
 
   it('lists the node\'s images and its runtime in the Node status', async () => {
