@@ -19,6 +19,8 @@ export interface AgentOptions {
   maxPods?: string;
   stopPodsOnExit?: boolean;
   simulate?: boolean;
+  /** A CRI runtime on this machine (its own containerd): pods are containers on its CNI network. */
+  containerRuntimeEndpoint?: string;
 }
 
 /** `skiff agent`: runs a node agent in the foreground that joins the cluster at --server. */
@@ -31,6 +33,7 @@ export async function agent(opts: AgentOptions): Promise<void> {
   if (opts.maxPods) args.push('--max-pods', opts.maxPods);
   if (opts.stopPodsOnExit) args.push('--stop-pods-on-exit');
   if (opts.simulate) args.push('--simulate');
+  if (opts.containerRuntimeEndpoint) args.push('--container-runtime-endpoint', opts.containerRuntimeEndpoint);
   const env = { ...process.env, ...(opts.caFile ? { NODE_EXTRA_CA_CERTS: resolve(opts.caFile) } : {}) };
   const child = spawn(process.execPath, args, { stdio: 'inherit', env });
   for (const sig of ['SIGINT', 'SIGTERM'] as const) process.on(sig, () => child.kill(sig));

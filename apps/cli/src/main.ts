@@ -49,7 +49,8 @@ program
   .option('--max-pods <n>', 'pod capacity (default 110)')
   .option('--stop-pods-on-exit', 'stop this node\'s pods when the agent is stopped (default: they keep running and are adopted on restart)')
   .option('--simulate', 'report pods Running without starting processes')
-  .action(async (o: { server: string; token: string; nodeName: string; caFile?: string; dataDir: string; podCidr: string; cpu?: string; memory?: string; maxPods?: string; stopPodsOnExit?: boolean; simulate?: boolean }) => {
+  .option('--container-runtime-endpoint <endpoint>', 'run pods as containers on this machine\'s CRI runtime (unix:///run/containerd/containerd.sock); --pod-cidr is then its CNI network')
+  .action(async (o: { server: string; token: string; nodeName: string; caFile?: string; dataDir: string; podCidr: string; cpu?: string; memory?: string; maxPods?: string; stopPodsOnExit?: boolean; simulate?: boolean; containerRuntimeEndpoint?: string }) => {
     await agent(o);
   });
 
