@@ -339,6 +339,59 @@ describe('pods are containers', () => {
     }
   });
 
+  it('restarts a container whose exec liveness probe fails inside it', async () => {
+    await cluster.admin.create(PODS, pod('live', agent.nodeName, {
+      // The shell is pid 1 without a TERM trap: only the SIGKILL at the end of the grace period stops it.
+      terminationGracePeriodSeconds: 1,
+      containers: [{
+        name: 'main',
+        image: web,
+        command: ['sh', '-c', 'touch /tmp/healthy; sleep 2; rm /tmp/healthy; sleep 3600'],
+        livenessProbe: { exec: { command: ['cat', '/tmp/healthy'] }, periodSeconds: 1, failureThreshold: 1 },
+      }],
+    }));
+    await waitForPod('live', 'restarted by its liveness probe', (q) => q.status?.containerStatuses?.[0]?.restartCount >= 1, 30_000);
+    const events = await cluster.admin.list(EVENTS, { namespace: 'default', fieldSelector: 'involvedObject.name=live' });
+    expect(events.items.map((e: any) => `${e.reason}: ${e.message}`)).toEqual(expect.arrayContaining([expect.stringMatching(/^Killing: Container main failed liveness probe/)]));
+  });
+
+  it('runs an exec preStop hook inside the container before stopping it with SIGTERM', async () => {
+    const { mkdtempSync, readFileSync, chmodSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const host = mkdtempSync(join(tmpdir(), 'skiff-prestop-'));
+    chmodSync(host, 0o777);
+    try {
+      await cluster.admin.create(PODS, pod('stopper', agent.nodeName, {
+        terminationGracePeriodSeconds: 20,
+        volumes: [{ name: 'out', hostPath: { path: host, type: 'Directory' } }],
+        containers: [{
+          name: 'main',
+          image: web,
+          command: ['sh', '-c', 'trap "echo sigterm >> /out/order; exit 0" TERM; sleep 3600 & wait'],
+          volumeMounts: [{ name: 'out', mountPath: '/out' }],
+          lifecycle: { preStop: { exec: { command: ['sh', '-c', 'echo prestop-in-$(hostname) >> /out/order'] } } },
+        }],
+      }));
+      await waitForPod('stopper', 'Running', running);
+      const started = Date.now();
+      await cluster.admin.delete(PODS, 'default', 'stopper');
+      await waitFor('stopper gone', async () => {
+        try {
+          await getPod(cluster, 'stopper');
+          return false;
+        } catch {
+          return true;
+        }
+      }, 30_000);
+      expect(readFileSync(join(host, 'order'), 'utf8').trim().split('\n')).toEqual(['prestop-in-stopper', 'sigterm']);
+      // It exited on SIGTERM, long before the 20 s grace period would have ended it.
+      expect(Date.now() - started).toBeLessThan(15_000);
+    } finally {
+      removeDir(host);
+    }
+  });
+
   it('lists the node\'s images and its runtime in the Node status', async () => {
     const node: any = await waitFor('images in the node status', async () => {
       const n: any = await cluster.admin.get(NODES, undefined, agent.nodeName);
