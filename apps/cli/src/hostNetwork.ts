@@ -30,6 +30,8 @@ export interface ContainerNetwork {
   bridge(i: number): string;
   /** Every node bridge's name starts with it. */
   bridgePrefix: string;
+  /** The cgroup under which each node's pods' cgroups go (`<root>/<node>/pod<uid>`). */
+  cgroupRoot: string;
 }
 
 /** The second octet of the pod range: the identity's pod octet, kept clear of the service octets 96..111. */
@@ -51,6 +53,7 @@ export function containerNetwork(identity: ClusterIdentity): ContainerNetwork {
     nodeCidr: (i) => `10.${p}.${i}.0/24`,
     bridge: (i) => `sk${short}n${i}`.slice(0, 15),
     bridgePrefix: `sk${short}n`,
+    cgroupRoot: `/skiff-${short}`,
   };
 }
 

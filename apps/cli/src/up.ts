@@ -13,6 +13,10 @@ import { ensureClusterIdentity, ensureNodeToken, serviceNetwork } from './cluste
 import { containerNetwork, hostRoutes, routeConflicts, setUpHostNetwork, type HostNetwork } from './hostNetwork.js';
 import { LOCAL_REGISTRY_NAME, PAUSE_IMAGE, startLocalRegistry } from './localRegistry.js';
 import { decideRuntime, type RuntimeRequest } from './runtimeMode.js';
+import { removeCgroupTree } from '@skiff/node-agent';
+
+/** The most processes one pod may have (the kubelet's --pod-max-pids). */
+const POD_MAX_PIDS = 4096;
 import { ensureExample } from './example.js';
 import { pickListenPort } from './listenPort.js';
 
@@ -81,6 +85,8 @@ export async function up(opts: UpOptions): Promise<void> {
       hostNet = setUpHostNetwork(net);
       const made = hostNet;
       afterProcesses.unshift(() => made.teardown());
+      // After the runtimes have removed the pods: the (then empty) pod cgroups of every node.
+      afterProcesses.unshift(() => removeCgroupTree(net.cgroupRoot));
       // The proxy removes its nftables table when it stops; this covers a proxy that was killed.
       afterProcesses.unshift(() => void spawnSync('nft', ['delete', 'table', 'ip', net.nftTable], { stdio: 'ignore' }));
       const reg = await startLocalRegistry(join(dataDir, 'registry'), identity.registryPort!, (image) => console.log(`skiff: image ${image} ready`));
@@ -181,7 +187,8 @@ export async function up(opts: UpOptions): Promise<void> {
           registryMirrors: { [LOCAL_REGISTRY_NAME]: registry.url },
         });
         afterProcesses.unshift(() => containerd.stop({ removePods: true }));
-        runtimeArgs = ['--pod-cidr', net.nodeCidr(i), '--container-runtime-endpoint', containerd.endpoint];
+        // Each pod's cgroup under the node's, its processes capped (a fork bomb stays in its pod).
+        runtimeArgs = ['--pod-cidr', net.nodeCidr(i), '--container-runtime-endpoint', containerd.endpoint, '--cgroup-root', `${net.cgroupRoot}/${node}`, '--pod-max-pids', String(POD_MAX_PIDS)];
       }
       component(node, '@skiff/node-agent/main', [
         '--server', url, '--token', token, '--node-name', node, ...runtimeArgs,

@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -222,6 +222,7 @@ describe('pods are containers (skiff up --runtime containerd)', () => {
     const net = containerNetwork(identity);
     const before = spawnSync('ip', ['-br', 'link'], { encoding: 'utf8' }).stdout;
     expect(before).toContain(net.bridge(1));
+    expect(existsSync(`/sys/fs/cgroup/pids${net.cgroupRoot}/node-1`)).toBe(true);
     await cluster.stop();
     const links = spawnSync('ip', ['-br', 'link'], { encoding: 'utf8' }).stdout;
     expect(links).not.toContain(net.link);
@@ -230,6 +231,7 @@ describe('pods are containers (skiff up --runtime containerd)', () => {
     expect(routes).not.toContain(net.clusterCidr.replace('.0.0/16', '.'));
     expect(routes).not.toContain(net.serviceCidr.replace('.0.0/16', '.'));
     expect(spawnSync('nft', ['list', 'tables'], { encoding: 'utf8' }).stdout).not.toContain(net.nftTable);
+    expect(existsSync(`/sys/fs/cgroup/pids${net.cgroupRoot}`)).toBe(false);
     const shims = spawnSync('pgrep', ['-f', cluster.dataDir], { encoding: 'utf8' }).stdout.trim();
     expect(shims).toBe('');
   });

@@ -6,3 +6,4 @@ export { ISOLATION_ANNOTATION, SIMULATED_ANNOTATION, KUBELET_VERSION } from './n
 export { NODE_LEASE_NAMESPACE } from './node/nodeHeartbeat.js';
 export type { IsolationMode } from './runtime/runtime.js';
 export type { IsolationRequest } from './runtime/isolation.js';
+export { removeCgroupTree } from './runtime/podCgroups.js';

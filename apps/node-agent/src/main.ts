@@ -41,6 +41,8 @@ const program = new Command()
   .option('--container-runtime-endpoint <endpoint>', 'a CRI runtime socket (unix:///path/containerd.sock): pods are OCI containers from their images, each in its own network namespace')
   .option('--image-gc-high-threshold <percent>', 'image filesystem usage above which unused images are removed', int('--image-gc-high-threshold'), 85)
   .option('--image-gc-low-threshold <percent>', 'image filesystem usage image GC brings it under', int('--image-gc-low-threshold'), 80)
+  .option('--cgroup-root <path>', 'container pods: the cgroup every pod\'s cgroup goes under, e.g. /skiff/node-1')
+  .option('--pod-max-pids <n>', 'container pods: the most processes one pod may have (needs --cgroup-root)', int('--pod-max-pids'))
   .option('--simulate', 'report bound pods Running and Ready without running them (like kwok)')
   .option('--isolation <mode>', 'auto | bubblewrap | none', (v: string) => {
     if (!['auto', 'bubblewrap', 'none'].includes(v)) throw new InvalidArgumentError('must be auto, bubblewrap or none');
@@ -73,6 +75,8 @@ const o = program.opts<{
   simulate?: boolean;
   containerRuntimeEndpoint?: string;
   imageGcHighThreshold: number;
+  cgroupRoot?: string;
+  podMaxPids?: number;
   imageGcLowThreshold: number;
   isolation: IsolationRequest;
   stopPodsOnExit?: boolean;
@@ -106,6 +110,8 @@ try {
     simulate: !!o.simulate,
     containerRuntimeEndpoint: o.containerRuntimeEndpoint,
     imageGcHighThresholdPercent: o.imageGcHighThreshold,
+    cgroupRoot: o.cgroupRoot,
+    podMaxPids: o.podMaxPids,
     imageGcLowThresholdPercent: o.imageGcLowThreshold,
     isolation: o.isolation,
     stopPodsOnExit: !!o.stopPodsOnExit,

@@ -49,6 +49,10 @@ export interface NodeAgentOptions {
   imageGcLowThresholdPercent?: number;
   /** How often image GC looks (default 5 minutes, as the kubelet). */
   imageGcIntervalMs?: number;
+  /** Container pods: the cgroup pods' cgroups go under (the kubelet's --cgroup-root). */
+  cgroupRoot?: string;
+  /** Container pods: the most processes one pod may have (the kubelet's --pod-max-pids; needs cgroupRoot). */
+  podMaxPids?: number;
   dataDir: string;
   /** The agent's HTTP port (logs); 0 picks a free one. */
   port?: number;
@@ -161,7 +165,7 @@ export async function startNodeAgent(options: NodeAgentOptions): Promise<NodeAge
   try {
     const client = new ApiClient({ server: opts.server, token: opts.token, ca: opts.ca, userAgent: `skiff-node-agent/${opts.nodeName}` });
     const host = readHostInfo();
-    const cri = !opts.simulate && opts.containerRuntimeEndpoint ? await CriRuntime.connect({ endpoint: opts.containerRuntimeEndpoint, nodeName: opts.nodeName, log }) : undefined;
+    const cri = !opts.simulate && opts.containerRuntimeEndpoint ? await CriRuntime.connect({ endpoint: opts.containerRuntimeEndpoint, nodeName: opts.nodeName, log, cgroupRoot: opts.cgroupRoot, podMaxPids: opts.podMaxPids }) : undefined;
     if (cri) undo.unshift(() => cri.close());
     const decision: { mode: IsolationMode; message: string; bwrapPath?: string; nsenterPath?: string } = cri
       ? { mode: 'container', message: cri.isolationMessage }

@@ -2,6 +2,8 @@ import { spawnSync } from 'node:child_process';
 import { connect } from 'node:net';
 import type { KubeObject } from '@skiff/apimachinery';
 import { CriClient } from '@skiff/cri';
+import { existsSync, readFileSync } from 'node:fs';
+import { removeCgroupTree } from '../src/runtime/podCgroups.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EVENTS, NODES, PODS, SECRETS, getPod, pod, podStatus, removeDir, startAgent, startCluster, waitFor, type TestAgent, type TestCluster } from './cluster.js';
 import { startTestContainerRuntime, WEB_CONFIG, WEB_FILES, type TestContainerRuntime } from '@skiff/cri/testing';
@@ -15,12 +17,15 @@ describe('pods are containers', () => {
   let runtime: TestContainerRuntime;
   let agent: TestAgent;
   let web: string;
+  /** Every pod's cgroup goes under this; it is removed after the suite. */
+  const cgroupRoot = `/skiff-test-${process.pid}`;
+  const runtimeOptions = () => ({ containerRuntimeEndpoint: runtime.endpoint, podCidr: runtime.podCidr, cgroupRoot: `${cgroupRoot}/node`, podMaxPids: 64 });
 
   beforeAll(async () => {
     cluster = await startCluster();
     runtime = await startTestContainerRuntime();
     web = await runtime.push('web:1', WEB_CONFIG, WEB_FILES);
-    agent = await startAgent(cluster, { containerRuntimeEndpoint: runtime.endpoint, podCidr: runtime.podCidr, imageListMs: 500 });
+    agent = await startAgent(cluster, { ...runtimeOptions(), imageListMs: 500 });
   }, 120_000);
 
   afterAll(async () => {
@@ -28,6 +33,7 @@ describe('pods are containers', () => {
     await runtime?.close();
     await cluster?.close();
     removeDir(agent?.dataDir ?? '');
+    removeCgroupTree(cgroupRoot);
   }, 120_000);
 
   async function waitForPod(name: string, what: string, ok: (p: any) => boolean, timeoutMs = 60_000): Promise<KubeObject> {
@@ -218,7 +224,7 @@ describe('pods are containers', () => {
     const before: any = await getPod(cluster, 'web-c');
     const id = containerIdOf(before);
     await agent.close();
-    agent = await startAgent(cluster, { containerRuntimeEndpoint: runtime.endpoint, podCidr: runtime.podCidr, nodeName: agent.nodeName, token: agent.token, dataDir: agent.dataDir });
+    agent = await startAgent(cluster, { ...runtimeOptions(), nodeName: agent.nodeName, token: agent.token, dataDir: agent.dataDir });
     await new Promise((r) => setTimeout(r, 1500)); // a few relists of the adopted containers
     const after: any = await waitForPod('web-c', 'Running', running);
     expect(containerIdOf(after)).toBe(id);
@@ -296,7 +302,7 @@ describe('pods are containers', () => {
       expect(await cri.imageStatus(unused)).toBeDefined();
       // A second agent for the same node would fight the first; restart this one with thresholds every filesystem exceeds.
       await agent.close();
-      agent = await startAgent(cluster, { containerRuntimeEndpoint: runtime.endpoint, podCidr: runtime.podCidr, nodeName: agent.nodeName, token: agent.token, dataDir: agent.dataDir, imageGcHighThresholdPercent: 0, imageGcLowThresholdPercent: 0, imageGcIntervalMs: 200 });
+      agent = await startAgent(cluster, { ...runtimeOptions(), nodeName: agent.nodeName, token: agent.token, dataDir: agent.dataDir, imageGcHighThresholdPercent: 0, imageGcLowThresholdPercent: 0, imageGcIntervalMs: 200 });
       await waitFor('the unused image removed', async () => (await cri.imageStatus(unused)) === undefined, 30_000);
       expect(await cri.imageStatus(web)).toBeDefined();
       const sandboxes = await cri.listPodSandbox({ state: { state: 'SANDBOX_READY' } });
@@ -332,7 +338,7 @@ describe('pods are containers', () => {
     const cri = new CriClient({ endpoint: runtime.endpoint });
     try {
       expect((await cri.listPodSandbox({ labelSelector: { 'io.kubernetes.pod.uid': p.metadata.uid } })).length).toBe(1);
-      agent = await startAgent(cluster, { containerRuntimeEndpoint: runtime.endpoint, podCidr: runtime.podCidr, nodeName: agent.nodeName, token: agent.token, dataDir: agent.dataDir });
+      agent = await startAgent(cluster, { ...runtimeOptions(), nodeName: agent.nodeName, token: agent.token, dataDir: agent.dataDir });
       await waitFor('the orphan\'s sandbox removed', async () => (await cri.listPodSandbox({ labelSelector: { 'io.kubernetes.pod.uid': p.metadata.uid } })).length === 0, 30_000);
     } finally {
       cri.close();
@@ -390,6 +396,23 @@ describe('pods are containers', () => {
     } finally {
       removeDir(host);
     }
+  });
+
+  it('caps the processes of a pod (--pod-max-pids) and removes the pod\'s cgroup with it', async () => {
+    // Background sleeps in a subshell until a fork fails (ash gives up on the first one); the
+    // count of those that started is then under the pod's limit of 64.
+    const script = '(n=0; for i in $(seq 1 100); do sleep 3 & n=$((n+1)); echo $n > /tmp/n; done) 2>/tmp/err; sleep 1; echo started=$(cat /tmp/n) error=$(grep -c fork /tmp/err)';
+    const out = await runToCompletion('forks', { containers: [{ name: 'main', image: web, command: ['sh', '-c', script] }] });
+    const m = /started=(\d+) error=(\d+)/.exec(out);
+    if (!m) throw new Error(`unexpected output: ${out}`);
+    expect(Number(m[1])).toBeGreaterThan(10);
+    expect(Number(m[1])).toBeLessThan(64);
+    expect(Number(m[2])).toBeGreaterThanOrEqual(1);
+    const p: any = await getPod(cluster, 'forks');
+    const dir = `/sys/fs/cgroup/pids${cgroupRoot}/node/pod${p.metadata.uid}`;
+    expect(readFileSync(`${dir}/pids.max`, 'utf8').trim()).toBe('64');
+    await cluster.admin.delete(PODS, 'default', 'forks', { gracePeriodSeconds: 0 });
+    await waitFor('the pod cgroup removed', () => !existsSync(dir), 30_000);
   });
 
   it('lists the node\'s images and its runtime in the Node status', async () => {

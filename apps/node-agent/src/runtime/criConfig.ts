@@ -96,7 +96,7 @@ function seccomp(profile: { type: string; localhostProfile?: string } | undefine
   return { profileType: 'Unconfined' };
 }
 
-export function sandboxConfig(args: { pod: KubeObject; nodeName: string; hostname: string; logDirectory: string; dns?: DnsSettings; attempt: number }): PodSandboxConfig {
+export function sandboxConfig(args: { pod: KubeObject; nodeName: string; hostname: string; logDirectory: string; dns?: DnsSettings; attempt: number; cgroupParent?: string }): PodSandboxConfig {
   const { pod } = args;
   const spec = criPodSpec(pod);
   const psc = spec.securityContext ?? {};
@@ -114,6 +114,7 @@ export function sandboxConfig(args: { pod: KubeObject; nodeName: string; hostnam
     labels: podLabels(pod, args.nodeName),
     annotations: {},
     linux: {
+      ...(args.cgroupParent ? { cgroupParent: args.cgroupParent } : {}),
       securityContext: {
         namespaceOptions: namespaceOptions(spec),
         ...(psc.runAsUser !== undefined ? { runAsUser: { value: psc.runAsUser } } : {}),

@@ -5,6 +5,7 @@ import { CriClient, CriError, type ContainerStatus, type PodSandboxConfig } from
 import type { Logger } from 'pino';
 import { resolvConfSettings } from '../pods/podSandbox.js';
 import { containerConfig, NODE_LABEL, POD_UID_LABEL, sandboxConfig, type CriContainer } from './criConfig.js';
+import { limitPodPids, podCgroupParent, removeCgroupTree } from './podCgroups.js';
 import {
   isCriRecord,
   type ContainerExit,
@@ -34,6 +35,10 @@ export interface CriRuntimeOptions {
   nodeName: string;
   log: Logger;
   relistMs?: number;
+  /** The cgroup every pod's cgroup goes under (the kubelet's --cgroup-root), e.g. `/skiff/node-1`; unset: the runtime's default. */
+  cgroupRoot?: string;
+  /** The most processes one pod may have (the kubelet's --pod-max-pids); needs cgroupRoot. */
+  podMaxPids?: number;
 }
 
 function nsToDate(ns: number): Date {
@@ -159,7 +164,7 @@ export class CriRuntime implements ContainerRuntime {
     const ready = existing.find((s) => s.state === 'SANDBOX_READY');
     if (ready) {
       const status = await this.cri.podSandboxStatus(ready.id);
-      this.sandboxConfigs.set(ready.id, sandboxConfig({ pod, nodeName: this.opts.nodeName, hostname: o.hostname, logDirectory: o.logDirectory, dns, attempt: ready.metadata.attempt ?? 0 }));
+      this.sandboxConfigs.set(ready.id, sandboxConfig({ pod, nodeName: this.opts.nodeName, hostname: o.hostname, logDirectory: o.logDirectory, dns, attempt: ready.metadata.attempt ?? 0, cgroupParent: this.cgroupParent(uid) }));
       return { id: ready.id, podIP: status.network?.ip ?? '' };
     }
     // A sandbox that is not ready (its network namespace died) is replaced, as the kubelet does.
@@ -168,7 +173,9 @@ export class CriRuntime implements ContainerRuntime {
       await this.cri.removePodSandbox(old.id).catch(() => {});
     }
     mkdirSync(o.logDirectory, { recursive: true });
-    const config = sandboxConfig({ pod, nodeName: this.opts.nodeName, hostname: o.hostname, logDirectory: o.logDirectory, dns, attempt: existing.length });
+    const cgroupParent = this.cgroupParent(uid);
+    if (cgroupParent && this.opts.podMaxPids && this.opts.podMaxPids > 0) limitPodPids(cgroupParent, this.opts.podMaxPids);
+    const config = sandboxConfig({ pod, nodeName: this.opts.nodeName, hostname: o.hostname, logDirectory: o.logDirectory, dns, attempt: existing.length, cgroupParent });
     const id = await this.cri.runPodSandbox(config);
     this.sandboxConfigs.set(id, config);
     const status = await this.cri.podSandboxStatus(id);
@@ -181,6 +188,12 @@ export class CriRuntime implements ContainerRuntime {
       await this.cri.removePodSandbox(sb.id).catch((err: Error) => this.opts.log.warn({ sandbox: sb.id, err: err.message }, 'removing a pod sandbox failed'));
       this.sandboxConfigs.delete(sb.id);
     }
+    const cgroupParent = this.cgroupParent(uid);
+    if (cgroupParent) removeCgroupTree(cgroupParent);
+  }
+
+  private cgroupParent(podUid: string): string | undefined {
+    return this.opts.cgroupRoot ? podCgroupParent(this.opts.cgroupRoot, podUid) : undefined;
   }
 
   private async podUids(): Promise<Set<string>> {
