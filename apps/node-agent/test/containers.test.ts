@@ -415,6 +415,13 @@ describe('pods are containers', () => {
     await waitFor('the pod cgroup removed', () => !existsSync(dir), 30_000);
   });
 
+  it('reports a command the image lacks as StartError with exit code 128', async () => {
+    await cluster.admin.create(PODS, pod('nocmd', agent.nodeName, { restartPolicy: 'Never', containers: [{ name: 'main', image: web, command: ['/no/such/binary'] }] }));
+    const p: any = await waitForPod('nocmd', 'Failed', (q) => q.status?.phase === 'Failed');
+    expect(p.status.containerStatuses[0].state.terminated).toMatchObject({ reason: 'StartError', exitCode: 128 });
+    expect(p.status.containerStatuses[0].state.terminated.message).toMatch(/no such file/i);
+  });
+
   it('lists the node\'s images and its runtime in the Node status', async () => {
     const node: any = await waitFor('images in the node status', async () => {
       const n: any = await cluster.admin.get(NODES, undefined, agent.nodeName);

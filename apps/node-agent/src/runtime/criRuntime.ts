@@ -46,6 +46,7 @@ function nsToDate(ns: number): Date {
 }
 
 function exitReason(status: ContainerStatus): ExitReason {
+  if (status.state === 'CONTAINER_CREATED') return 'StartError';
   if (status.reason === 'OOMKilled') return 'OOMKilled';
   if (status.reason === 'StartError' || (status.startedAt === 0 && status.exitCode !== 0)) return 'StartError';
   return status.exitCode === 0 ? 'Completed' : 'Error';
@@ -273,7 +274,11 @@ export class CriRuntime implements ContainerRuntime {
       if (err instanceof CriError && err.notFound) return { exitCode: 137, reason: 'ContainerStatusUnknown', message: 'The container could not be located when the pod was terminated', finishedAt: new Date() };
       throw err;
     }
-    if (status.state === 'CONTAINER_RUNNING' || status.state === 'CONTAINER_CREATED') {
+    if (status.state === 'CONTAINER_CREATED') {
+      // Created but never started: the agent that made it died before StartContainer. It never ran.
+      return { exitCode: 128, reason: 'StartError', message: 'the container was created but not started before the agent restarted', finishedAt: new Date() };
+    }
+    if (status.state === 'CONTAINER_RUNNING') {
       const container = new CriRunningContainer({ ...record }, `containerd://${record.containerId}`, status.imageRef || undefined, this.cri, this.opts.log, undefined);
       this.track(container);
       return container;
@@ -337,7 +342,9 @@ export class CriRuntime implements ContainerRuntime {
         /* no message */
       }
     }
-    return { exitCode: status.exitCode, reason: exitReason(status), ...(message ? { message } : {}), finishedAt: status.finishedAt ? nsToDate(status.finishedAt) : new Date() };
+    // A container that never started (StartContainer failed) has no exit code of its own.
+    const exitCode = status.state === 'CONTAINER_CREATED' ? 128 : status.exitCode;
+    return { exitCode, reason: exitReason(status), ...(message ? { message } : {}), finishedAt: status.finishedAt ? nsToDate(status.finishedAt) : new Date() };
   }
 
   /** One relist: every tracked container no longer running is looked at and finished. */
@@ -358,8 +365,6 @@ export class CriRuntime implements ContainerRuntime {
         try {
           const status = await this.cri.containerStatus(id);
           if (status.state === 'CONTAINER_RUNNING') continue;
-          // Created but not started yet: StartContainer is still under way.
-          if (status.state === 'CONTAINER_CREATED' && status.startedAt === 0 && status.finishedAt === 0) continue;
           exit = this.exitOf(status, container.terminationLog);
         } catch (err) {
           if (!(err instanceof CriError && err.notFound)) throw err;
