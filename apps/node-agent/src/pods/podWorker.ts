@@ -600,6 +600,7 @@ export class PodWorker {
   private async setUpSandbox(now: Date): Promise<boolean> {
     const spec = podSpec(this.pod);
     const allNames = [...(spec.initContainers ?? []), ...spec.containers].map((c) => c.name);
+    const began = performance.now();
     const result = await setUpPodSandbox({
       pod: this.pod,
       dir: this.dir,
@@ -626,6 +627,7 @@ export class PodWorker {
     }
     this.sandbox = result.sandbox;
     this.record.podIP = result.sandbox.podIP;
+    this.log.info({ podIP: result.sandbox.podIP, sandboxId: this.record.sandboxId, ms: Math.round(performance.now() - began) }, 'pod sandbox ready');
     for (const name of allNames) if (this.waiting.get(name)?.reason === 'ContainerCreating') this.waiting.delete(name);
     this.persist();
     return true;
