@@ -13,6 +13,8 @@ export interface ContainerdPaths {
   registryConfigDir: string;
   config: string;
   log: string;
+  /** The running instance's pid: a later start stops one an earlier run left behind. */
+  pidFile: string;
 }
 
 export function containerdPaths(dir: string): ContainerdPaths {
@@ -26,6 +28,7 @@ export function containerdPaths(dir: string): ContainerdPaths {
     registryConfigDir: join(dir, 'certs.d'),
     config: join(dir, 'config.toml'),
     log: join(dir, 'containerd.log'),
+    pidFile: join(dir, 'containerd.pid'),
   };
 }
 

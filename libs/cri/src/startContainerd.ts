@@ -1,5 +1,5 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, openSync, readFileSync, closeSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { bridgeConflist } from './cniConfig.js';
 import { CriClient } from './criClient.js';
@@ -106,11 +106,47 @@ export async function removeAllPodSandboxes(endpoint: string): Promise<void> {
   }
 }
 
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * A containerd an earlier run left behind in this directory (its parent was killed before it
+ * could stop it): its pods are removed through its own socket, then it is stopped, so nothing of
+ * the earlier run stays on the machine.
+ */
+async function stopLeftover(paths: ContainerdPaths): Promise<void> {
+  let pid: number;
+  try {
+    pid = Number(readFileSync(paths.pidFile, 'utf8').trim());
+  } catch {
+    return;
+  }
+  let cmdline = '';
+  try {
+    cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+  } catch {
+    /* gone */
+  }
+  if (!pid || !cmdline.includes(paths.config)) return;
+  await removeAllPodSandboxes(`unix://${paths.socket}`).catch(() => {});
+  process.kill(pid, 'SIGTERM');
+  const deadline = Date.now() + 10_000;
+  while (alive(pid) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+  if (alive(pid)) process.kill(pid, 'SIGKILL');
+}
+
 /** Starts a private containerd with the CRI plugin and this node's CNI network. */
 export async function startContainerd(opts: StartContainerdOptions): Promise<ContainerdHandle> {
   const tools = checkContainerdTools();
   if (!tools.ok) throw new Error(`cannot run containers: ${tools.reason}`);
   const paths = containerdPaths(opts.dir);
+  await stopLeftover(paths);
   for (const d of [paths.dir, paths.root, paths.state, paths.cniConfDir, paths.ipamDataDir, paths.registryConfigDir]) mkdirSync(d, { recursive: true, mode: 0o700 });
   writeFileSync(paths.config, containerdConfigToml({ paths, sandboxImage: opts.sandboxImage, cniBinDir: tools.cniBinDir! }), { mode: 0o600 });
   writeFileSync(join(paths.cniConfDir, '10-skiff.conflist'), bridgeConflist({ ...opts.network, ipamDataDir: paths.ipamDataDir }));
@@ -123,6 +159,7 @@ export async function startContainerd(opts: StartContainerdOptions): Promise<Con
   const child = spawn(tools.containerd!, ['--config', paths.config], { stdio: ['ignore', logFd, logFd], detached: true });
   closeSync(logFd);
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  writeFileSync(paths.pidFile, `${child.pid}\n`);
   const endpoint = `unix://${paths.socket}`;
 
   const deadline = Date.now() + (opts.startTimeoutMs ?? 30_000);
@@ -161,6 +198,7 @@ export async function startContainerd(opts: StartContainerdOptions): Promise<Con
           child.kill('SIGKILL');
           await waitExit(child, 5_000);
         }
+        rmSync(paths.pidFile, { force: true });
         if (stopOpts.removePods) spawnSync('ip', ['link', 'del', opts.network.bridge], { stdio: 'ignore' });
       })();
       return stopping;

@@ -29,4 +29,20 @@ describe('startContainerd', () => {
     expect(existsSync(join(dir, 'containerd.sock'))).toBe(false);
     expect(spawnSync('ip', ['link', 'show', bridge], { stdio: 'ignore' }).status).not.toBe(0);
   });
+
+  it('stops the containerd an earlier run left in the same directory before starting anew', async () => {
+    const bridge = `skcrl${process.pid % 100000}`;
+    const network = { name: 'skiff-test', bridge, subnet: '10.249.251.0/24' };
+    const left = await startContainerd({ dir: join(dir, 'again'), sandboxImage: '127.0.0.1:1/none:1', network });
+    // The run that started it is gone without stopping it; the next start finds it by its pid file.
+    const next = await startContainerd({ dir: join(dir, 'again'), sandboxImage: '127.0.0.1:1/none:1', network });
+    try {
+      expect(await left.exited).not.toBeUndefined();
+      const cri = new CriClient({ endpoint: next.endpoint });
+      expect((await cri.version()).runtimeName).toBe('containerd');
+      cri.close();
+    } finally {
+      await next.stop({ removePods: true });
+    }
+  });
 });
