@@ -93,6 +93,9 @@ export async function setUpPodSandbox(args: {
   mountTmpfs?: (dir: string, sizeLimit: string | undefined) => void;
 }): Promise<SandboxResult> {
   const { pod, dir } = args;
+  // The objects the volumes need are fetched while the runtime makes the sandbox.
+  const referenced = args.fetch(volumeReferences(pod));
+  referenced.catch(() => undefined);
   let podIP: string;
   try {
     podIP = await args.address();
@@ -103,7 +106,7 @@ export async function setUpPodSandbox(args: {
   let plans: VolumePlan[];
   let dirs: Map<string, string>;
   try {
-    const planned = planVolumes(pod, args.envContext(podIP), await args.fetch(volumeReferences(pod)));
+    const planned = planVolumes(pod, args.envContext(podIP), await referenced);
     if (!planned.ok) return { ok: false, reason: 'FailedMount', message: planned.message };
     plans = planned.volumes;
     const fsGroup = (pod.spec as { securityContext?: { fsGroup?: number } } | undefined)?.securityContext?.fsGroup;

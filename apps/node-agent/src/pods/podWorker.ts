@@ -63,7 +63,7 @@ interface Tracked {
   run: RunRecord;
   handle: RunningContainer;
   probes: ContainerProbes;
-  indexer: LogIndexer;
+  indexer: LogIndexer | undefined;
   /** Set when the agent asked the container to stop (liveness failure, deletion). */
   stopping?: { killAtMs: number };
 }
@@ -196,7 +196,7 @@ export class PodWorker {
       // Nothing of a stopped pod stays mounted on the host (a Memory emptyDir's tmpfs).
       unmountUnder(this.dir);
     }
-    for (const t of this.tracked.values()) t.indexer.stop();
+    for (const t of this.tracked.values()) t.indexer?.stop();
     this.persist();
   }
 
@@ -385,7 +385,8 @@ export class PodWorker {
   }
 
   private track(c: Container, run: RunRecord, handle: RunningContainer, initial: { ready: boolean; started: boolean } | undefined): void {
-    const indexer = new LogIndexer(run.logFile).start();
+    // Raw logs get their timestamps from the index; a CRI runtime writes them into every line.
+    const indexer = this.deps.runtime.logFormat === 'raw' ? new LogIndexer(run.logFile).start() : undefined;
     const probes = new ContainerProbes({
       container: c,
       startedAtMs: Date.parse(run.startedAt),
@@ -410,7 +411,7 @@ export class PodWorker {
 
   private onExit(t: Tracked, exit: ContainerExit): void {
     t.probes.stop();
-    t.indexer.stop();
+    t.indexer?.stop();
     if (this.tracked.get(t.name) === t) this.tracked.delete(t.name);
     t.run.terminated = {
       exitCode: exit.exitCode,
