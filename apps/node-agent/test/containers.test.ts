@@ -43,6 +43,11 @@ describe('pods are containers', () => {
     }, timeoutMs);
   }
 
+  /** Until the pod is gone from the API (its agent finished the deletion). */
+  async function waitGone(name: string, timeoutMs: number): Promise<void> {
+    await waitFor(`${name} gone`, () => getPod(cluster, name).then(() => false, () => true), timeoutMs);
+  }
+
   const running = (p: any) => p.status?.phase === 'Running' && p.status.containerStatuses?.every((c: any) => c.ready);
 
   async function exec(containerId: string, cmd: string[]): Promise<{ exitCode: number; out: string }> {
@@ -202,14 +207,7 @@ describe('pods are containers', () => {
   it('stops a deleted pod with its grace period and removes its sandbox', async () => {
     const before: any = await getPod(cluster, 'web-b');
     await cluster.admin.delete(PODS, 'default', 'web-b');
-    await waitFor('web-b gone', async () => {
-      try {
-        await getPod(cluster, 'web-b');
-        return false;
-      } catch {
-        return true;
-      }
-    }, 60_000);
+    await waitGone('web-b', 60_000);
     const cri = new CriClient({ endpoint: runtime.endpoint });
     try {
       await waitFor('its sandbox removed', async () => (await cri.listPodSandbox({ labelSelector: { 'io.kubernetes.pod.uid': before.metadata.uid } })).length === 0);
@@ -382,14 +380,7 @@ describe('pods are containers', () => {
       await waitForPod('stopper', 'Running', running);
       const started = Date.now();
       await cluster.admin.delete(PODS, 'default', 'stopper');
-      await waitFor('stopper gone', async () => {
-        try {
-          await getPod(cluster, 'stopper');
-          return false;
-        } catch {
-          return true;
-        }
-      }, 30_000);
+      await waitGone('stopper', 30_000);
       expect(readFileSync(join(host, 'order'), 'utf8').trim().split('\n')).toEqual(['prestop-in-stopper', 'sigterm']);
       // It exited on SIGTERM, long before the 20 s grace period would have ended it.
       expect(Date.now() - started).toBeLessThan(15_000);
