@@ -170,7 +170,7 @@ export async function up(opts: UpOptions): Promise<void> {
     component('scheduler', '@skiff/scheduler/main', ['--server', url, '--token', adminToken, '--redis-url', redisUrl, '--queue-prefix', queuePrefix], true, await nextMetricsPort());
     // One proxy per machine: ClusterIPs (in the kernel when pods are containers), NodePorts on 127.0.0.1, and the cluster DNS.
     const proxyMode = net
-      ? ['--mode', 'nftables', '--nft-table', net.nftTable, '--cluster-cidr', net.clusterCidr, '--service-cluster-ip-range', net.serviceCidr, ...(hostNet?.bridgeNetfilter ? [] : ['--masquerade-all'])]
+      ? ['--mode', 'nftables', '--nft-table', net.nftTable, '--cluster-cidr', net.clusterCidr, '--service-cluster-ip-range', net.serviceCidr, '--kernel-node-port-addresses', net.hostIp, ...(hostNet?.bridgeNetfilter ? [] : ['--masquerade-all'])]
       : [];
     component('proxy', '@skiff/proxy/main', ['--server', url, '--token', adminToken, '--node-port-address', '127.0.0.1', '--dns-address', dnsIp, ...proxyMode], true, await nextMetricsPort());
     for (let i = 1; i <= opts.nodes; i++) {

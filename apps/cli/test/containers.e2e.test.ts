@@ -121,6 +121,23 @@ describe('pods are containers (skiff up --runtime containerd)', () => {
     expect(version.trim()).toBe('2');
   });
 
+  it('serves a NodePort on 127.0.0.1 and, in the kernel, on the host address pods reach (10.P.0.1)', async () => {
+    await kubectlOk(cluster, ['expose', 'deployment', 'web', '--name', 'web-np', '--type', 'NodePort', '--port', '80', '--target-port', '8080']);
+    const svc = JSON.parse(await kubectlOk(cluster, ['get', 'svc', 'web-np', '-o', 'json'])) as { spec: { ports: { nodePort: number }[] } };
+    const nodePort = svc.spec.ports[0].nodePort;
+    const net = containerNetwork(JSON.parse(readFileSync(join(cluster.dataDir, 'cluster.json'), 'utf8')) as ClusterIdentity);
+    for (const host of ['127.0.0.1', net.hostIp]) {
+      const body = await eventually(`the NodePort on ${host}`, async () => (await fetch(`http://${host}:${nodePort}/cgi-bin/host`, { signal: AbortSignal.timeout(3000) })).text(), 30_000);
+      expect(body.trim()).toMatch(/^web-/);
+    }
+    await kubectlOk(cluster, ['run', 'npclient', `--image=${registry}/hello:1`, '--restart=Never', '--command', '--', 'sh', '-c', `http-get http://${net.hostIp}:${nodePort}/cgi-bin/host || echo failed`]);
+    const out = await eventually('the pod\'s request to the NodePort', async () => {
+      const p = await pod('npclient');
+      return p.status.phase === 'Succeeded' ? kubectlOk(cluster, ['logs', 'npclient']) : undefined;
+    }, 60_000);
+    expect(out.trim()).toMatch(/^web-/);
+  });
+
   it('keeps a pod away from the host: its files, its loopback services, capabilities beyond the default set; two pods share port 8080', async () => {
     const dataDir = cluster.dataDir;
     const script = [

@@ -24,6 +24,7 @@ const program = new Command()
   .option('--cluster-cidr <cidr>', 'nftables mode: pod addresses; connections to a ClusterIP from outside them are masqueraded')
   .option('--service-cluster-ip-range <cidr>', 'nftables mode: the Service range; connections to an unallocated address in it are rejected')
   .option('--masquerade-all', 'nftables mode: masquerade every connection to a ClusterIP (nodes without br_netfilter)')
+  .option('--kernel-node-port-addresses <ips>', 'nftables mode: node addresses (comma-separated) on which NodePorts are served in the kernel too', (v: string) => v.split(',').filter(Boolean))
   .option('--cleanup', 'delete the nftables table (--nft-table) and exit')
   .option('--node-port-address <ip>', 'address NodePort and LoadBalancer Services listen on', '127.0.0.1')
   .option('--dns-address <ip>', 'address cluster DNS listens on (UDP and TCP)', DNS_SERVICE_IP)
@@ -41,6 +42,7 @@ const o = program.opts<{
   clusterCidr?: string;
   serviceClusterIpRange?: string;
   masqueradeAll?: boolean;
+  kernelNodePortAddresses?: string[];
   cleanup?: boolean;
   nodePortAddress: string;
   dnsAddress: string;
@@ -72,6 +74,7 @@ try {
     clusterCidr: o.clusterCidr,
     serviceClusterIpRange: o.serviceClusterIpRange,
     masqueradeAll: o.masqueradeAll,
+    kernelNodePortAddresses: o.kernelNodePortAddresses,
     nodePortAddress: o.nodePortAddress,
     dnsAddress: o.dnsAddress,
     dnsPort: o.dnsPort,

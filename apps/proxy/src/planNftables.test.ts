@@ -194,6 +194,19 @@ const cases: Case[] = [
     servicePorts: 0,
     endpoints_: 0,
   },
+  {
+    what: 'a NodePort Service: the node addresses given serve its NodePort in the kernel too',
+    services: [makeService('np').type('NodePort').clusterIP('10.96.0.9').port(80, { nodePort: 30080, targetPort: 8080 }).build()],
+    endpoints: [makeEndpoints('np', [{ addresses: ['10.1.0.20'], ports: [{ port: 8080 }] }])],
+    opts: { nodePortAddresses: ['10.1.0.1', '192.0.2.7'] },
+    lines: [
+      '10.96.0.9 . tcp . 80 comment "default/np:80" : goto service-default/np/tcp/80',
+      '10.1.0.1 . tcp . 30080 comment "default/np:80 NodePort" : goto service-default/np/tcp/80',
+      '192.0.2.7 . tcp . 30080 comment "default/np:80 NodePort" : goto service-default/np/tcp/80',
+    ],
+    servicePorts: 1,
+    endpoints_: 1,
+  },
 ];
 
 function plan(c: Pick<Case, 'services' | 'endpoints' | 'opts'>) {

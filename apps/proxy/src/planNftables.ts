@@ -28,6 +28,11 @@ export interface NftablesPlanOptions {
    * holds are rejected (ICMP host-unreachable) instead of being routed on, perhaps off the machine.
    */
   serviceClusterIpRange?: string;
+  /**
+   * Node addresses on which NodePorts are served in the kernel too (DNAT to the same endpoints as
+   * the ClusterIP), for pods and the host. Loopback NodePorts stay userspace listeners.
+   */
+  nodePortAddresses?: string[];
 }
 
 export interface EndpointCount {
@@ -97,7 +102,10 @@ export function planNftables(services: readonly KubeObject[], endpoints: readonl
   // A port without ready endpoints gets no chain: its packets are not DNATed, so the
   // cluster-ip-checks reject them.
   const withEndpoints = served.filter((p) => p.endpoints.length > 0);
-  const serviceIps = withEndpoints.map((p) => `${p.mapKey} comment ${nftComment(p.sp.key)} : goto ${p.chain}`);
+  const nodePortIps = withEndpoints
+    .filter((p) => p.sp.nodePort !== undefined && isPort(p.sp.nodePort))
+    .flatMap((p) => (opts.nodePortAddresses ?? []).map((addr) => `${addr} . ${p.protocol} . ${p.sp.nodePort} comment ${nftComment(`${p.sp.key} NodePort`)} : goto ${p.chain}`));
+  const serviceIps = [...withEndpoints.map((p) => `${p.mapKey} comment ${nftComment(p.sp.key)} : goto ${p.chain}`), ...nodePortIps];
   const masquerade = opts.masqueradeAll ? 'jump mark-for-masquerade' : clusterCidr ? `ip saddr != ${clusterCidr} jump mark-for-masquerade` : undefined;
   const chains = withEndpoints.flatMap((p) => servicePortChains(p, masquerade));
   const affinitySets = new Map(withEndpoints.flatMap((p) => (p.affinityTimeoutSeconds === undefined ? [] : p.endpoints.map((e) => [e.affinitySet, p.affinityTimeoutSeconds!] as const))));
@@ -262,6 +270,7 @@ export function checkNftablesOptions<T extends Omit<NftablesPlanOptions, 'termin
     const { base, prefix } = parseCidr(cidr);
     return `${numberToIp(base)}/${prefix}`;
   };
+  for (const addr of opts.nodePortAddresses ?? []) if (!isIPv4(addr)) throw new Error(`invalid NodePort address ${JSON.stringify(addr)}: an IPv4 address`);
   return { ...opts, clusterCidr: canonical(opts.clusterCidr), serviceClusterIpRange: canonical(opts.serviceClusterIpRange) };
 }
 

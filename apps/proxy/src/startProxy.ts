@@ -38,6 +38,8 @@ export interface ProxyOptions extends ConnectionOptions {
   serviceClusterIpRange?: string;
   /** nftables mode: masquerade every connection to a ClusterIP (for nodes without br_netfilter). */
   masqueradeAll?: boolean;
+  /** nftables mode: node addresses on which NodePorts are served in the kernel too (not loopback). */
+  kernelNodePortAddresses?: string[];
   /** Where NodePort and LoadBalancer Services listen (default 127.0.0.1). */
   nodePortAddress?: string;
   dnsAddress?: string;
@@ -84,7 +86,7 @@ export async function startProxy(opts: ProxyOptions): Promise<RunningProxy> {
   // Checked before anything starts: a bad table name or CIDR is a configuration error.
   const nftOptions: Omit<NftablesPlanOptions, 'terminating'> | undefined =
     mode === 'nftables'
-      ? checkNftablesOptions({ table: opts.nftTable ?? DEFAULT_NFT_TABLE, clusterCidr: opts.clusterCidr, serviceClusterIpRange: opts.serviceClusterIpRange, masqueradeAll: opts.masqueradeAll })
+      ? checkNftablesOptions({ table: opts.nftTable ?? DEFAULT_NFT_TABLE, clusterCidr: opts.clusterCidr, serviceClusterIpRange: opts.serviceClusterIpRange, masqueradeAll: opts.masqueradeAll, nodePortAddresses: opts.kernelNodePortAddresses })
       : undefined;
 
   const metrics: ProxyMetrics = new ProxyMetrics(
