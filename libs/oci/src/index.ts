@@ -11,3 +11,4 @@ export type { RegistryCredentials } from './registryClient.js';
 export { RegistryError, RegistryUnreachableError, type RegistryErrorDetail } from './registryError.js';
 export { startRegistry, type RunningRegistry, type StartRegistryOptions } from './startRegistry.js';
 export { InvalidImageReferenceError } from './invalidImageReferenceError.js';
+export { parseImageReference, type ImageReference, type ParsedImageReference } from './imageReference.js';

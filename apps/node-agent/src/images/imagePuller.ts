@@ -1,11 +1,11 @@
-import type { KubeObject } from '@skiff/apimachinery';
+import { defaultImagePullPolicy, type KubeObject } from '@skiff/apimachinery';
+import { parseImageReference } from '@skiff/oci';
 import type { Logger } from 'pino';
 import type { EventSink } from '../eventRecorder.js';
 import { nextBackoff, type BackoffEntry, type BackoffPolicy } from '../pods/crashLoopBackoff.js';
 import type { Container } from '../pods/podSpec.js';
 import type { ImageService } from '../runtime/runtime.js';
 import type { Clock } from '../time.js';
-import { defaultPullPolicy, parseImageReference } from './imageReference.js';
 import { credentialsFor } from './pullSecrets.js';
 
 export type PullFailureReason = 'ErrImagePull' | 'ImagePullBackOff' | 'InvalidImageName' | 'ErrImageNeverPull';
@@ -51,7 +51,7 @@ export class ImagePuller {
       this.deps.events.record(pod, 'Warning', 'InspectFailed', message, fieldPath);
       return { ok: false, reason: 'InvalidImageName', message };
     }
-    const policy = c.imagePullPolicy ?? defaultPullPolicy(image);
+    const policy = c.imagePullPolicy ?? defaultImagePullPolicy(image);
     const present = policy === 'Always' ? undefined : await this.deps.images.imageStatus(image);
     if (present) {
       this.deps.events.record(pod, 'Normal', 'Pulled', `Container image "${image}" already present on machine`, fieldPath);

@@ -16,9 +16,10 @@ export interface ImageReference {
 
 export type ParsedImageReference = ({ ok: true } & ImageReference) | { ok: false; message: string };
 
-const COMPONENT = /^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*$/;
+/** One `/`-separated component of a repository path. */
+export const PATH_COMPONENT = /^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*$/;
 const DOMAIN = /^(?:[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?)(?:\.[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?)*(?::[0-9]+)?$/;
-const TAG = /^[\w][\w.-]{0,127}$/;
+export const TAG = /^[\w][\w.-]{0,127}$/;
 const DIGEST = /^[a-z0-9]+(?:[.+_-][a-z0-9]+)*:[a-fA-F0-9]{32,}$/;
 const DEFAULT_DOMAIN = 'docker.io';
 
@@ -53,21 +54,10 @@ export function parseImageReference(input: string): ParsedImageReference {
     if (!DOMAIN.test(domain)) return bad('invalid reference format');
   }
   if (parts.some((p) => p.toLowerCase() !== p)) return bad('invalid reference format: repository name must be lowercase');
-  if (!parts.every((p) => COMPONENT.test(p))) return bad('invalid reference format');
+  if (!parts.every((p) => PATH_COMPONENT.test(p))) return bad('invalid reference format');
   if (domain === DEFAULT_DOMAIN && parts.length === 1) parts.unshift('library');
   const path = parts.join('/');
   if (domain.length + 1 + path.length > 255) return bad('repository name must not be more than 255 characters');
   const normalized = `${domain}/${path}${tag !== undefined ? `:${tag}` : digest ? '' : ':latest'}${digest ? `@${digest}` : ''}`;
   return { ok: true, domain, path, tag, digest, normalized };
-}
-
-/**
- * The pull policy an absent `imagePullPolicy` defaults to (the API server's defaulting): Always
- * for `:latest` or no tag, IfNotPresent otherwise (a digest pins the image).
- */
-export function defaultPullPolicy(image: string): 'Always' | 'IfNotPresent' {
-  const ref = parseImageReference(image);
-  if (!ref.ok) return 'IfNotPresent';
-  if (ref.digest) return 'IfNotPresent';
-  return ref.tag === undefined || ref.tag === 'latest' ? 'Always' : 'IfNotPresent';
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { defaultPullPolicy, parseImageReference } from './imageReference.js';
+import { parseImageReference } from './imageReference.js';
 
 describe('parseImageReference', () => {
   it.each([
@@ -21,14 +21,4 @@ describe('parseImageReference', () => {
     expect(ref.ok).toBe(false);
     if (!ref.ok) expect(ref.message).toContain('couldn\'t parse image name');
   });
-});
-
-describe('defaultPullPolicy', () => {
-  it.each([
-    ['nginx', 'Always'],
-    ['nginx:latest', 'Always'],
-    ['nginx:1.27', 'IfNotPresent'],
-    [`nginx@sha256:${'c'.repeat(64)}`, 'IfNotPresent'],
-    ['127.0.0.1:5000/hello', 'Always'],
-  ])('%s -> %s', (image, policy) => expect(defaultPullPolicy(image)).toBe(policy));
 });
