@@ -137,6 +137,24 @@ export class CriClient {
     return this.call(this.runtime, 'execSync', { containerId, cmd, timeout: timeoutSeconds }, (timeoutSeconds + 10) * 1000);
   }
 
+  /** The URL of a streaming session that runs CMD in the container (kubectl exec). */
+  async exec(req: { containerId: string; cmd: string[]; tty: boolean; stdin: boolean; stdout: boolean; stderr: boolean }): Promise<string> {
+    const res: { url: string } = await this.call(this.runtime, 'exec', req);
+    return res.url;
+  }
+
+  /** The URL of a streaming session attached to the container's main process (kubectl attach). */
+  async attach(req: { containerId: string; tty: boolean; stdin: boolean; stdout: boolean; stderr: boolean }): Promise<string> {
+    const res: { url: string } = await this.call(this.runtime, 'attach', req);
+    return res.url;
+  }
+
+  /** The URL of a streaming session that forwards ports into the sandbox's network namespace. */
+  async portForward(podSandboxId: string, ports: number[]): Promise<string> {
+    const res: { url: string } = await this.call(this.runtime, 'portForward', { podSandboxId, port: ports });
+    return res.url;
+  }
+
   async listImages(): Promise<cri.Image[]> {
     const res = await this.call<unknown, { images: cri.Image[] }>(this.image, 'listImages', { filter: {} });
     return res.images;
