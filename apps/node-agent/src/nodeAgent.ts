@@ -20,6 +20,7 @@ import { ProcessRuntime } from './runtime/processRuntime.js';
 import { isSameProcessAlive, readProcStat } from './runtime/procfs.js';
 import type { ContainerRuntime, IsolationMode } from './runtime/runtime.js';
 import { startAgentServer, type AgentServer } from './server/agentServer.js';
+import { createStreamingHandler } from './server/streamingServer.js';
 import { SimulatedPods } from './simulate/simulatedPods.js';
 import { systemClock, type Clock } from './time.js';
 
@@ -192,10 +193,11 @@ export async function startNodeAgent(options: NodeAgentOptions): Promise<NodeAge
 
     let pods: PodManager | undefined;
     let simulated: SimulatedPods | undefined;
+    let runtime: ContainerRuntime | undefined;
     if (opts.simulate) {
       simulated = new SimulatedPods({ client, nodes: new Map([[opts.nodeName, ipam]]), hostIP: opts.nodeIp, log, clock, fieldSelector: `spec.nodeName=${opts.nodeName}` });
     } else {
-      const runtime: ContainerRuntime =
+      runtime =
         cri ??
         new ProcessRuntime({
           isolation: decision.mode === 'bubblewrap' ? 'bubblewrap' : 'none',
@@ -232,6 +234,11 @@ export async function startNodeAgent(options: NodeAgentOptions): Promise<NodeAge
       logs: (ns, name, container, previous) =>
         pods ? pods.logTarget(ns, name, container, previous) : { ok: true, file: '', until: Promise.resolve() },
       pods: () => pods?.pods() ?? simulated?.pods() ?? [],
+      streaming: createStreamingHandler({
+        runtime,
+        target: (ns, name, container) => (pods ? pods.streamTarget(ns, name, container) : { ok: false, status: 404, message: `pod ${ns}/${name} not found on this node` }),
+        log,
+      }),
       log,
     });
     cfg.port = server.port;

@@ -2,6 +2,9 @@ import { spawnSync } from 'node:child_process';
 import { connect } from 'node:net';
 import type { KubeObject } from '@skiff/apimachinery';
 import { CriClient } from '@skiff/cri';
+import type { Readable } from 'node:stream';
+import { WebSocket } from 'ws';
+import { dialUpgrade, SpdySession } from '@skiff/streaming';
 import { existsSync, readFileSync } from 'node:fs';
 import { removeCgroupTree } from '../src/runtime/podCgroups.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -420,6 +423,90 @@ describe('pods are containers', () => {
     });
     expect(node.status.nodeInfo.containerRuntimeVersion).toMatch(/^containerd:\/\/1\./);
     expect(node.status.conditions.find((c: any) => c.type === 'Isolated')).toMatchObject({ status: 'True', reason: 'ContainerRuntime' });
+  });
+
+  describe('exec, attach and port-forward sessions through the runtime\'s streaming server', () => {
+    const auth = () => ({ authorization: `Bearer ${agent.token}` });
+    const wsUrl = (path: string) => `ws://127.0.0.1:${agent.port}${path}`;
+
+    /** Runs a WebSocket remotecommand session; resolves with what each channel carried. */
+    function wsSession(path: string, protocol: string, send: (ws: WebSocket) => void): Promise<Record<number, string>> {
+      return new Promise((resolve, reject) => {
+        const ws = new WebSocket(wsUrl(path), [protocol], { headers: auth() });
+        const out: Record<number, string> = {};
+        ws.on('open', () => send(ws));
+        ws.on('message', (m: Buffer) => {
+          if (m.length) out[m[0]] = (out[m[0]] ?? '') + m.subarray(1).toString();
+        });
+        ws.on('close', () => resolve(out));
+        ws.on('error', reject);
+        ws.on('unexpected-response', (_req, res) => reject(new Error(`HTTP ${res.statusCode}`)));
+      });
+    }
+
+    it('runs a command with stdin over WebSocket v5: output, stderr, stdin closed, exit code', async () => {
+      await waitForPod('web-a', 'Running', running);
+      const cmd = ['sh', '-c', 'cat; echo to-stderr >&2; exit 3'].map((c) => `command=${encodeURIComponent(c)}`).join('&');
+      const out = await wsSession(`/exec/default/web-a/web?${cmd}&stdin=1&stdout=1&stderr=1`, 'v5.channel.k8s.io', (ws) => {
+        ws.send(Buffer.concat([Buffer.from([0]), Buffer.from('typed input\n')]));
+        ws.send(Buffer.from([255, 0]));
+      });
+      expect(out[1]).toBe('typed input\n');
+      expect(out[2]).toBe('to-stderr\n');
+      const status = JSON.parse(out[3]);
+      expect(status).toMatchObject({ status: 'Failure', reason: 'NonZeroExitCode', details: { causes: [{ reason: 'ExitCode', message: '3' }] } });
+    });
+
+    it('serves the v4 WebSocket protocol (Python and JavaScript clients) and refuses what it cannot serve', async () => {
+      const out = await wsSession('/exec/default/web-a/web?command=hostname&stdout=1', 'v4.channel.k8s.io', () => {});
+      expect(out[1]).toBe('web-a\n');
+      expect(JSON.parse(out[3])).toMatchObject({ status: 'Success' });
+      await expect(wsSession('/exec/default/web-a/nosuch?command=ls&stdout=1', 'v4.channel.k8s.io', () => {})).rejects.toThrow(/HTTP 400/);
+      await expect(wsSession('/exec/default/no-pod/web?command=ls&stdout=1', 'v4.channel.k8s.io', () => {})).rejects.toThrow(/HTTP 404/);
+      const anonymous = await fetch(`http://127.0.0.1:${agent.port}/exec/default/web-a/web?command=ls&stdout=1`, { method: 'POST', headers: { connection: 'Upgrade', upgrade: 'SPDY/3.1' } }).catch((e: Error) => e);
+      expect(anonymous instanceof Error || anonymous.status === 401).toBe(true);
+    });
+
+    it('splices SPDY sessions (kubectl\'s fallback) through to the runtime', async () => {
+      const { socket } = await dialUpgrade({
+        url: `http://127.0.0.1:${agent.port}/exec/default/web-a/web?command=sh&command=-c&command=${encodeURIComponent('read x; echo got $x')}&stdin=1&stdout=1`,
+        headers: { ...auth(), upgrade: 'SPDY/3.1', 'x-stream-protocol-version': 'v4.channel.k8s.io' },
+      });
+      const session = new SpdySession(socket, 'client');
+      const error = await session.openStream({ streamtype: 'error' });
+      const stdin = await session.openStream({ streamtype: 'stdin' });
+      const stdout = await session.openStream({ streamtype: 'stdout' });
+      const read = (s: Readable) => new Promise<string>((resolve) => { let t = ''; s.on('data', (d) => (t += d)); s.on('end', () => resolve(t)); });
+      const [status, text] = [read(error), read(stdout)];
+      stdin.end('spdy\n');
+      expect(await text).toBe('got spdy\n');
+      expect(JSON.parse(await status)).toMatchObject({ status: 'Success' });
+      socket.destroy();
+    });
+
+    it('forwards a port into the pod\'s network namespace over WebSocket (portforward v4)', async () => {
+      const ws = new WebSocket(wsUrl('/portForward/default/web-a?ports=8080'), ['v4.channel.k8s.io'], { headers: auth() });
+      const received: Buffer[] = [];
+      let firstOnData = true;
+      const done = new Promise<string>((resolve, reject) => {
+        ws.on('message', (m: Buffer) => {
+          if (m[0] !== 0) return;
+          // The first message on a channel is the port number, little-endian.
+          if (firstOnData) {
+            firstOnData = false;
+            expect(m.readUInt16LE(1)).toBe(8080);
+            ws.send(Buffer.concat([Buffer.from([0]), Buffer.from('GET /cgi-bin/host HTTP/1.0\r\n\r\n')]));
+            return;
+          }
+          received.push(m.subarray(1));
+          if (Buffer.concat(received).toString().includes('web-a')) resolve(Buffer.concat(received).toString());
+        });
+        ws.on('error', reject);
+        ws.on('unexpected-response', (_req, res) => reject(new Error(`HTTP ${res.statusCode}`)));
+      });
+      expect(await done).toMatch(/200 OK[\s\S]*web-a/);
+      ws.close();
+    });
   });
 });
 

@@ -3,7 +3,8 @@ import { join } from 'node:path';
 import type { KubeObject } from '@skiff/apimachinery';
 import { Informer, resourceType } from '@skiff/kube-client';
 import { logFilePath } from '../logs/containerLogs.js';
-import { podKey, podSpec } from './podSpec.js';
+import { podKey, podSpec, type Container } from './podSpec.js';
+import type { RuntimeRecord } from '../runtime/runtime.js';
 import { readPodRecord, type PodRecord } from './podRecord.js';
 import { PodWorker, type PodWorkerDeps } from './podWorker.js';
 import { unmountUnder } from '../runtime/tmpfs.js';
@@ -14,6 +15,11 @@ export type PodManagerOptions = Omit<PodWorkerDeps, 'onRemoved'>;
 
 export type LogTarget =
   | { ok: true; file: string; /** Settles when the container stops writing to `file`. */ until: Promise<unknown>; format?: 'raw' | 'cri' }
+  | { ok: false; status: number; message: string };
+
+/** The running container (or the pod's sandbox) an exec, attach or port-forward session goes to. */
+export type StreamTarget =
+  | { ok: true; record?: RuntimeRecord; sandboxId?: string; podIP?: string; container?: Container; pod: KubeObject }
   | { ok: false; status: number; message: string };
 
 /**
@@ -75,6 +81,21 @@ export class PodManager {
   }
 
   /** Where `kubectl logs` for a container is read from. */
+  /** For exec and attach: CONTAINER must be running; without a container, the pod (port-forward). */
+  streamTarget(namespace: string, name: string, container?: string): StreamTarget {
+    const worker = this.worker(namespace, name);
+    if (!worker) return { ok: false, status: 404, message: `pod ${namespace}/${name} not found on this node` };
+    const pod = worker.podObject;
+    const base = { pod, sandboxId: worker.sandboxId, podIP: worker.podIP };
+    if (container === undefined) return { ok: true, ...base };
+    const spec = podSpec(pod);
+    const c = [...spec.containers, ...(spec.initContainers ?? [])].find((x) => x.name === container);
+    if (!c) return { ok: false, status: 400, message: `container ${container} is not valid for pod ${name}` };
+    const run = worker.containerRecord(container)?.current;
+    if (!run?.process || run.terminated) return { ok: false, status: 400, message: `container ${container} is not running in pod ${name}` };
+    return { ok: true, ...base, record: run.process, container: c };
+  }
+
   logTarget(namespace: string, name: string, container: string, previous: boolean): LogTarget {
     const worker = this.worker(namespace, name);
     if (!worker) return { ok: false, status: 404, message: `pods "${name}" not found` };

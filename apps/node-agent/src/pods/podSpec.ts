@@ -82,6 +82,10 @@ export interface Container {
   lifecycle?: { preStop?: ProbeHandler & { sleep?: { seconds: number } }; postStart?: ProbeHandler };
   /** On an init container, `Always` makes it a sidecar (a restartable init container). */
   restartPolicy?: string;
+  /** Keep stdin open for `kubectl attach` (and close it after the first attach ends, with stdinOnce). */
+  stdin?: boolean;
+  stdinOnce?: boolean;
+  tty?: boolean;
 }
 
 export interface KeyToPath {

@@ -129,6 +129,15 @@ export class PodWorker {
     return podKey(this.pod);
   }
 
+  /** The runtime's sandbox of the pod, when it made one. */
+  get sandboxId(): string | undefined {
+    return this.record.sandboxId;
+  }
+
+  get podIP(): string | undefined {
+    return this.record.podIP;
+  }
+
   get podObject(): KubeObject {
     return this.pod;
   }

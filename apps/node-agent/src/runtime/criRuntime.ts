@@ -20,6 +20,7 @@ import {
   type RunningContainer,
   type RuntimeRecord,
   type SandboxService,
+  type StreamingService,
 } from './runtime.js';
 
 /** How often running containers are listed to notice exits (the kubelet's PLEG relists every second). */
@@ -298,6 +299,17 @@ export class CriRuntime implements ContainerRuntime {
       const timedOut = err instanceof CriError && (err.code === 4 || /timeout|deadline/i.test(err.details));
       return { exitCode: timedOut ? 124 : 126, output: message, timedOut };
     }
+  }
+
+  readonly streaming: StreamingService = {
+    execUrl: (record, cmd, o) => this.cri.exec({ containerId: this.criContainerId(record), cmd, tty: o.tty, stdin: o.stdin, stdout: o.stdout, stderr: o.stderr && !o.tty }),
+    attachUrl: (record, o) => this.cri.attach({ containerId: this.criContainerId(record), tty: o.tty, stdin: o.stdin, stdout: o.stdout, stderr: o.stderr && !o.tty }),
+    portForwardUrl: (sandboxId, ports) => this.cri.portForward(sandboxId, ports),
+  };
+
+  private criContainerId(record: RuntimeRecord): string {
+    if (!isCriRecord(record)) throw new Error('the container was not started by this runtime');
+    return record.containerId;
   }
 
   release(record: RuntimeRecord): void {

@@ -143,6 +143,24 @@ export interface ImageService {
   imageFsMountpoint(): Promise<string | undefined>;
 }
 
+/** What an exec or attach session streams (kubectl's -i, -t, and the output it wants). */
+export interface StreamOptions {
+  stdin: boolean;
+  stdout: boolean;
+  stderr: boolean;
+  tty: boolean;
+}
+
+/**
+ * Interactive sessions through the runtime's own streaming server (the CRI's Exec, Attach and
+ * PortForward calls answer a one-time URL that serves SPDY and WebSocket sessions).
+ */
+export interface StreamingService {
+  execUrl(record: RuntimeRecord, cmd: string[], opts: StreamOptions): Promise<string>;
+  attachUrl(record: RuntimeRecord, opts: StreamOptions): Promise<string>;
+  portForwardUrl(sandboxId: string, ports: number[]): Promise<string>;
+}
+
 export interface ContainerRuntime {
   readonly name: string;
   /** Node status nodeInfo.containerRuntimeVersion: `containerd://1.6.20`, `process://bubblewrap`. */
@@ -154,6 +172,7 @@ export interface ContainerRuntime {
   readonly logFormat: 'raw' | 'cri';
   readonly sandboxes?: SandboxService;
   readonly images?: ImageService;
+  readonly streaming?: StreamingService;
   /** Starts a container. Failing to start is reported through `exited` (reason StartError), not thrown. */
   start(launch: ContainerLaunch): Promise<RunningContainer>;
   /** Reattaches to a container a previous agent started: running, or how it ended. */

@@ -1,7 +1,10 @@
 import { timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { Duplex } from 'node:stream';
 import type { Logger } from 'pino';
+import { refuseUpgrade } from '@skiff/streaming';
+import { isStreamingPath } from './streamingServer.js';
 import { followLog, readLog, type LogQuery } from '../logs/containerLogs.js';
 import type { LogTarget } from '../pods/podManager.js';
 
@@ -18,6 +21,8 @@ export interface AgentServerOptions {
   tokens: string[];
   logs(namespace: string, pod: string, container: string, previous: boolean): LogTarget;
   pods(): unknown[];
+  /** Serves exec, attach and port-forward upgrades (see streamingServer.ts). */
+  streaming?: (req: IncomingMessage, socket: Duplex, head: Buffer) => void;
   log: Logger;
 }
 
@@ -93,10 +98,11 @@ export function startAgentServer(opts: AgentServerOptions): Promise<AgentServer>
   const server: Server = createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://agent');
     void (async () => {
-      if (req.method !== 'GET' && req.method !== 'HEAD') return text(res, 405, 'method not allowed');
+      if (req.method !== 'GET' && req.method !== 'HEAD' && !isStreamingPath(url.pathname)) return text(res, 405, 'method not allowed');
       if (url.pathname === '/healthz') return text(res, 200, 'ok');
       if (!authorized(req, opts.tokens)) return text(res, 401, 'Unauthorized');
       if (url.pathname.startsWith('/containerLogs/')) return serveLogs(res, url, opts);
+      if (isStreamingPath(url.pathname)) return text(res, 400, 'Upgrade request required');
       if (url.pathname === '/pods') {
         res.writeHead(200, { 'content-type': 'application/json' });
         res.end(JSON.stringify({ apiVersion: 'v1', kind: 'PodList', metadata: {}, items: opts.pods() }));
@@ -108,6 +114,13 @@ export function startAgentServer(opts: AgentServerOptions): Promise<AgentServer>
       if (!res.headersSent) text(res, 500, err.message);
       else res.destroy();
     });
+  });
+  server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    socket.on('error', () => socket.destroy());
+    const url = new URL(req.url ?? '/', 'http://agent');
+    if (!authorized(req, opts.tokens)) return refuseUpgrade(socket, 401, 'Unauthorized\n');
+    if (!isStreamingPath(url.pathname) || !opts.streaming) return refuseUpgrade(socket, 404, '404 page not found\n');
+    opts.streaming(req, socket, head);
   });
   server.on('connection', (s) => {
     sockets.add(s);
