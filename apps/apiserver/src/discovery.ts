@@ -39,6 +39,12 @@ function subresourceEntry(t: ResourceType, sub: string): object | undefined {
       return { name: `${t.resource}/scale`, singularName: '', namespaced: t.namespaced, group: 'autoscaling', version: 'v1', kind: 'Scale', verbs: ['get', 'patch', 'update'] };
     case 'log':
       return { name: `${t.resource}/log`, singularName: '', namespaced: t.namespaced, kind: t.kind, verbs: ['get'] };
+    case 'exec':
+      return { name: `${t.resource}/exec`, singularName: '', namespaced: t.namespaced, kind: 'PodExecOptions', verbs: ['create', 'get'] };
+    case 'attach':
+      return { name: `${t.resource}/attach`, singularName: '', namespaced: t.namespaced, kind: 'PodAttachOptions', verbs: ['create', 'get'] };
+    case 'portforward':
+      return { name: `${t.resource}/portforward`, singularName: '', namespaced: t.namespaced, kind: 'PodPortForwardOptions', verbs: ['create', 'get'] };
     case 'binding':
       return { name: `${t.resource}/binding`, singularName: '', namespaced: t.namespaced, kind: 'Binding', verbs: ['create'] };
     default:

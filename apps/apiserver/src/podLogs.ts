@@ -3,7 +3,7 @@ import { BadRequestError, NotFoundError, ApiError, type KubeObject } from '@skif
 import type { Store } from '@skiff/store';
 import type { FastifyReply } from 'fastify';
 import type { ResourcePath } from './paths.js';
-import { nodeToken } from './tokenSecrets.js';
+import { chooseContainer, podNodeEndpoint } from './nodeEndpoint.js';
 
 const LOG_PARAMS = ['follow', 'tailLines', 'previous', 'timestamps', 'limitBytes', 'sinceSeconds'];
 
@@ -15,23 +15,15 @@ export async function proxyPodLog(store: Store, path: ResourcePath, query: Recor
   const pod = await store.get({ group: '', resource: 'pods', namespace: path.namespace ?? '', name: path.name! });
   if (!pod) throw new NotFoundError({ kind: 'pods', name: path.name });
   const container = chooseContainer(pod, query.container);
-  const nodeName = (pod.spec as { nodeName?: string } | undefined)?.nodeName;
-  if (!nodeName) throw new BadRequestError(`pod ${pod.metadata.name} does not have a host assigned`);
-  const node = await store.get({ group: '', resource: 'nodes', namespace: '', name: nodeName });
-  if (!node) throw new NotFoundError({ kind: 'nodes', name: nodeName });
-  const status = (node.status ?? {}) as { addresses?: { type: string; address: string }[]; daemonEndpoints?: { kubeletEndpoint?: { Port?: number } } };
-  const address = status.addresses?.find((a) => a.type === 'InternalIP')?.address ?? '127.0.0.1';
-  const port = status.daemonEndpoints?.kubeletEndpoint?.Port;
-  if (!port) throw new BadRequestError(`node ${nodeName} does not serve logs (no daemon endpoint)`);
-  const token = await nodeToken(store, nodeName);
+  const { baseUrl, token } = await podNodeEndpoint(store, pod);
   const params = new URLSearchParams();
   for (const p of LOG_PARAMS) if (query[p] !== undefined) params.set(p, query[p]!);
-  const url = `http://${address}:${port}/containerLogs/${encodeURIComponent(pod.metadata.namespace!)}/${encodeURIComponent(pod.metadata.name!)}/${encodeURIComponent(container)}?${params}`;
+  const url = `${baseUrl}/containerLogs/${encodeURIComponent(pod.metadata.namespace!)}/${encodeURIComponent(pod.metadata.name!)}/${encodeURIComponent(container)}?${params}`;
   let res: Response;
   try {
     res = await fetch(url, { headers: token ? { authorization: `Bearer ${token}` } : {} });
   } catch (err) {
-    throw new ApiError(502, 'InternalError', `failed to reach the node agent of ${nodeName}: ${(err as Error).message}`);
+    throw new ApiError(502, 'InternalError', `failed to reach the node agent at ${baseUrl}: ${(err as Error).message}`);
   }
   if (!res.ok) {
     const text = await res.text();
@@ -44,16 +36,4 @@ export async function proxyPodLog(store: Store, path: ResourcePath, query: Recor
   body.on('error', () => reply.raw.end());
   body.pipe(reply.raw);
   return reply;
-}
-
-function chooseContainer(pod: KubeObject, requested: string | undefined): string {
-  const spec = (pod.spec ?? {}) as { containers?: { name: string }[]; initContainers?: { name: string }[] };
-  const names = (spec.containers ?? []).map((c) => c.name);
-  const all = [...names, ...(spec.initContainers ?? []).map((c) => c.name)];
-  if (requested) {
-    if (!all.includes(requested)) throw new BadRequestError(`container ${requested} is not valid for pod ${pod.metadata.name}`);
-    return requested;
-  }
-  if (names.length === 1) return names[0];
-  throw new BadRequestError(`a container name must be specified for pod ${pod.metadata.name}, choose one of: [${names.join(' ')}]`);
 }

@@ -20,6 +20,7 @@ import type { Logger } from 'pino';
 import { authenticate, type Authenticator, type Principal } from './auth.js';
 import { authorize, authorizePodAccess, nodeNameOf, type Verb } from './authorizer.js';
 import { proxyPodLog } from './podLogs.js';
+import { podStreamUpgradeHandler, STREAM_SUBRESOURCES } from './podStreams.js';
 import { decodeProtobufObject } from './protobuf.js';
 import { keyOf } from './objects.js';
 import { decodeBody, patchTypeOf, requireObject } from './body.js';
@@ -87,6 +88,9 @@ export async function buildServer(opts: ServerOptions): Promise<{ app: FastifyIn
   namespaces?.start();
 
   const app = Fastify({ ...(opts.tls ? { https: opts.tls } : {}), loggerInstance: opts.logger, logController: new LogController({ disableRequestLogging: true }), bodyLimit, forceCloseConnections: true }) as unknown as FastifyInstance;
+
+  // exec, attach and port-forward arrive as HTTP upgrades (SPDY or WebSocket), outside the router.
+  app.server.on('upgrade', podStreamUpgradeHandler({ store: opts.store, authenticator: opts.authenticator, log: opts.logger, onSession: (sub, code) => metrics.observe('CONNECT', `pods/${sub}`, code) }));
 
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('application/vnd.kubernetes.protobuf', { parseAs: 'buffer', bodyLimit }, (_req, body, done) => done(null, body));
@@ -217,9 +221,11 @@ export async function buildServer(opts: ServerOptions): Promise<{ app: FastifyIn
           return respondList(reply, path.type, page, output, query);
         }
         if (path.subresource === 'log') return proxyPodLog(opts.store, path, query, reply);
+        if (STREAM_SUBRESOURCES.has(path.subresource ?? '')) throw new BadRequestError('Upgrade request required');
         return respondObject(reply, path.type, await rest.get(path), output, 200, query);
       }
       case 'POST': {
+        if (STREAM_SUBRESOURCES.has(path.subresource ?? '')) throw new BadRequestError('Upgrade request required');
         const body = requestObject(req);
         const created = await rest.create(path, body, { dryRun, fieldManager });
         return respondObject(reply, path.type, created, output, 201, query);
