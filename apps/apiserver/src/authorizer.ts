@@ -27,7 +27,7 @@ export function authorize(p: Principal, req: Request): void {
   if (node !== undefined && nodeMay(node, req)) return;
   const what = `${req.path.type.resource}${req.path.subresource ? `/${req.path.subresource}` : ''}`;
   throw new ForbiddenError(
-    `${what}${req.path.name ? ` "${req.path.name}"` : ''} is forbidden: User "${p.name}" cannot ${req.verb} resource "${what}" in API group "${req.path.type.group}"${req.path.namespace ? ` in the namespace "${req.path.namespace}"` : ''}`,
+    `${req.path.type.resource}${req.path.name ? ` "${req.path.name}"` : ''} is forbidden: User "${p.name}" cannot ${req.verb} resource "${what}" in API group "${req.path.type.group}"${req.path.namespace ? ` in the namespace "${req.path.namespace}"` : ''}`,
     { kind: req.path.type.resource, group: req.path.type.group, name: req.path.name },
   );
 }
