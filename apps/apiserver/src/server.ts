@@ -234,7 +234,7 @@ export async function buildServer(opts: ServerOptions): Promise<{ app: FastifyIn
         const patch = decodeBody(req.body as string, req.headers['content-type']);
         if (patchType === 'apply' && !query.fieldManager) throw new BadRequestError('PatchOptions.meta.k8s.io "" is invalid: fieldManager: Required value: is required for apply patch');
         const patched = await rest.patch(path, patchType, patch, { dryRun, fieldManager, force: isTrue(query.force) });
-        return respondObject(reply, path.type, patched, output, 200, query);
+        return respondObject(reply, path.type, patched.object, output, patched.created ? 201 : 200, query);
       }
       case 'DELETE': {
         const options = deleteOptions(req, query);

@@ -102,6 +102,13 @@ export class ConflictError extends ApiError {
   }
 }
 
+/** 409 from server-side apply: other managers own fields it would change. Kubernetes names no object here. */
+export class ApplyConflictError extends ApiError {
+  constructor(message: string, causes: StatusCause[]) {
+    super(409, 'Conflict', message, { causes });
+  }
+}
+
 /** 410: a watch or list asked for a resourceVersion the change log no longer holds. */
 export class ExpiredError extends ApiError {
   constructor(message: string) {
