@@ -42,6 +42,8 @@ export interface WriteOptions {
   force?: boolean;
   /** The object comes from server-side apply, which has already recorded field ownership. */
   applied?: boolean;
+  /** Checks a patched object before it is written (field validation); returns what to write. */
+  admitPatched?: (patched: KubeObject) => KubeObject;
 }
 
 export interface DeleteOptions {
@@ -219,7 +221,8 @@ export class Rest {
         throw new NotFoundError({ kind: type.resource, group: type.group, name: path.name });
       }
       const view = path.subresource === 'scale' ? toScale(old) : old;
-      const patched = this.applyPatch(view, patchType, patch, opts);
+      const applied = this.applyPatch(view, patchType, patch, opts);
+      const patched = opts.admitPatched ? opts.admitPatched(applied) : applied;
       // A resourceVersion inside the patch is a precondition, as in Kubernetes.
       const precondition = patched.metadata?.resourceVersion !== view.metadata.resourceVersion ? patched.metadata?.resourceVersion : undefined;
       try {

@@ -148,6 +148,16 @@ export class RequestEntityTooLargeError extends ApiError {
   }
 }
 
+/**
+ * A failure kube-apiserver reports from a plain Go error rather than a typed one: 500 with no
+ * reason. Kept where clients see exactly that (server-side apply of an undeclared field).
+ */
+export class ReasonlessServerError extends ApiError {
+  constructor(message: string) {
+    super(500, '', message);
+  }
+}
+
 export class InternalError extends ApiError {
   constructor(message: string) {
     super(500, 'InternalError', `Internal error occurred: ${message}`);
@@ -166,8 +176,10 @@ export function toStatus(err: unknown): Status {
     reason: e.reason,
     code: e.code,
   };
+  // Kubernetes leaves empty reasons and names out (omitempty).
+  if (!e.reason) delete (status as Partial<Status>).reason;
   if (e.details) {
-    const details = Object.fromEntries(Object.entries(e.details).filter(([, v]) => v !== undefined)) as StatusDetails;
+    const details = Object.fromEntries(Object.entries(e.details).filter(([, v]) => v !== undefined && v !== '')) as StatusDetails;
     if (Object.keys(details).length > 0) status.details = details;
   }
   return status;
