@@ -81,4 +81,14 @@ describe('server-side apply', () => {
       { reason: 'FieldManagerConflict', message: 'conflict with "python-client"', field: '.spec.template.spec.containers[name="nginx"].image' },
     ]);
   });
+
+  it('a list element its only applier leaves out is removed, with its fields and their ownership', () => {
+    const pods = patchSchemaFor('v1', 'Pod');
+    const pod = (...names: string[]): KubeObject => ({ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'p' }, spec: { containers: names.map((name) => ({ name, image: `${name}:1` })) } });
+    let live = applyServerSideApply(undefined, pod('web', 'sidecar'), 'tool', false, pods, NOW);
+    live = applyServerSideApply(live, pod('web'), 'tool', false, pods, NOW);
+    expect((live.spec as { containers: unknown[] }).containers).toEqual([{ name: 'web', image: 'web:1' }]);
+    expect(JSON.stringify(live.metadata.managedFields)).not.toContain('sidecar');
+  });
 });
+
