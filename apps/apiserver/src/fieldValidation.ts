@@ -13,6 +13,7 @@ import {
   unknownFields,
   yamlDuplicateKeys,
   type KubeObject,
+  type RawNode,
   type ResourceType,
 } from '@skiff/apimachinery';
 import { isYamlMediaType, mediaType, type PatchType } from './body.js';
@@ -79,10 +80,10 @@ export function validateObjectBody(raw: string, contentType: string | undefined,
  * failures are a 422 on `patch`, worded as kube-apiserver words them.
  */
 export function patchValidator(raw: string, patchType: Exclude<PatchType, 'apply'>, patch: unknown, directive: FieldValidation): (patched: KubeObject) => Validated<KubeObject> {
-  const duplicates = directive !== 'Ignore' && patchType !== 'json' ? duplicateFields(parseRawJson(raw)) : [];
+  const ownErrors = directive === 'Ignore' ? [] : patchType === 'json' ? jsonPatchOperationErrors(parseRawJson(raw)) : duplicateFields(parseRawJson(raw));
   return (patched) => {
     const schema = fieldSchemaFor(patched.apiVersion, patched.kind);
-    const errors = [...duplicates, ...(schema && directive !== 'Ignore' ? unknownFields(patched, schema) : [])];
+    const errors = [...ownErrors, ...(schema && directive !== 'Ignore' ? unknownFields(patched, schema) : [])];
     const value = schema ? pruneUnknownFields(patched, schema) : patched;
     if (errors.length === 0) return { value, warnings: [] };
     if (directive === 'Warn') return { value, warnings: errors };
@@ -113,6 +114,27 @@ export function validateApplyBody(raw: string, applied: KubeObject, type: Resour
     throw new BadRequestError(`error strict decoding YAML: error converting YAML to JSON: yaml: unmarshal errors:\n  ${duplicates.join('\n  ')}`);
   }
   return duplicates;
+}
+
+const JSON_PATCH_OPERATION_FIELDS = new Set(['op', 'path', 'from', 'value']);
+
+/** A JSON patch's operations checked as objects of four fields (`json patch unknown field "[0].foo"`); values are not looked into. */
+function jsonPatchOperationErrors(node: RawNode): string[] {
+  if (node.kind !== 'array') return [];
+  return node.items.flatMap((op, i) => {
+    if (op.kind !== 'object') return [];
+    const seen = new Set<string>();
+    const errors: string[] = [];
+    for (const { key } of op.entries) {
+      if (!JSON_PATCH_OPERATION_FIELDS.has(key)) {
+        if (!seen.has(key)) errors.push(`json patch unknown field "[${i}].${key}"`);
+      } else if (seen.has(key)) {
+        errors.push(`json patch duplicate field "[${i}].${key}"`);
+      }
+      seen.add(key);
+    }
+    return errors;
+  });
 }
 
 /** A `Warning` header value as Kubernetes writes one: `299 - "text"`. */

@@ -172,6 +172,31 @@ describe('fieldValidation on create, update and patch', () => {
     expect(smp.json.message).toBe(' "" is invalid: patch: Invalid value: "map[spec:map[replica:3]]": strict decoding error: unknown field "spec.replica"');
   });
 
+  it('a JSON patch: its operations\' unknown and repeated fields, then the result\'s unknown fields', async () => {
+    expect((await call('POST', PATH, validDeployment('json-patch-target'))).status).toBe(201);
+    const body = `[
+      {"op": "add", "path": "/spec/unknown1", "value": "val1", "foo": "bar"},
+      {"op": "add", "path": "/spec/unknown2", "path": "/spec/unknown3", "value": "val1"},
+      {"op": "add", "path": "/spec/paused", "value": true},
+      {"op": "add", "path": "/spec/template/spec/containers/0/unknownNested", "value": "val1"}
+    ]`;
+    const expected = [
+      'json patch unknown field "[0].foo"',
+      'json patch duplicate field "[1].path"',
+      'unknown field "spec.template.spec.containers[0].unknownNested"',
+      'unknown field "spec.unknown1"',
+      'unknown field "spec.unknown3"',
+    ];
+    const strict = await call('PATCH', `${PATH}/json-patch-target?fieldValidation=Strict`, body, 'application/json-patch+json');
+    expect(strict.status).toBe(422);
+    expect(strict.json.message.endsWith(`strict decoding error: ${expected.join(', ')}`)).toBe(true);
+    const warn = await call('PATCH', `${PATH}/json-patch-target`, body, 'application/json-patch+json');
+    expect(warn.status).toBe(200);
+    expect(warnings(warn.headers)).toEqual(expected);
+    expect(warn.json.spec.paused).toBe(true);
+    expect(warn.json.spec.unknown3).toBeUndefined();
+  });
+
   it('server-side apply: repeated keys follow the directive; an undeclared field always fails, as kube-apiserver fails it', async () => {
     const applyBody = (name: string) => `{
   "apiVersion": "apps/v1",
