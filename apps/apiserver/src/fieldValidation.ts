@@ -4,6 +4,7 @@ import {
   fieldSchemaFor,
   groupVersion,
   InvalidError,
+  isPlainObject,
   parseRawJson,
   patchSchemaFor,
   pruneUnknownFields,
@@ -75,11 +76,33 @@ export function validateObjectBody(raw: string, contentType: string | undefined,
 }
 
 /**
+ * Field validation of one PATCH request: an apply configuration is checked before anything
+ * happens; other patches through `admitPatched`, on the patched object before it is written.
+ */
+export function validatePatchRequest(raw: string, patchType: PatchType, patch: unknown, type: ResourceType, directive: FieldValidation): { admitPatched?: (patched: KubeObject) => KubeObject; warnings(): string[] } {
+  if (patchType === 'apply') {
+    const warnings = isPlainObject(patch) ? validateApplyBody(raw, patch as KubeObject, type, directive) : [];
+    return { warnings: () => warnings };
+  }
+  const check = patchValidator(raw, patchType, patch, directive);
+  // A patch retried on a write conflict is checked again; the last check's warnings are the answer's.
+  let warnings: string[] = [];
+  return {
+    admitPatched: (patched) => {
+      const checked = check(patched);
+      warnings = checked.warnings;
+      return checked.value;
+    },
+    warnings: () => warnings,
+  };
+}
+
+/**
  * Checks a JSON, merge or strategic merge patch: the patch's own duplicate keys, then the fields
  * the patched object does not declare. Returns the check to run on the patched object; Strict
  * failures are a 422 on `patch`, worded as kube-apiserver words them.
  */
-export function patchValidator(raw: string, patchType: Exclude<PatchType, 'apply'>, patch: unknown, directive: FieldValidation): (patched: KubeObject) => Validated<KubeObject> {
+function patchValidator(raw: string, patchType: Exclude<PatchType, 'apply'>, patch: unknown, directive: FieldValidation): (patched: KubeObject) => Validated<KubeObject> {
   const ownErrors = directive === 'Ignore' ? [] : patchType === 'json' ? jsonPatchOperationErrors(parseRawJson(raw)) : duplicateFields(parseRawJson(raw));
   return (patched) => {
     const schema = fieldSchemaFor(patched.apiVersion, patched.kind);
@@ -98,7 +121,7 @@ export function patchValidator(raw: string, patchType: Exclude<PatchType, 'apply
  * directive (kube-apiserver cannot type the configuration: a reasonless 500); keys written twice
  * follow the directive.
  */
-export function validateApplyBody(raw: string, applied: KubeObject, type: ResourceType, directive: FieldValidation): string[] {
+function validateApplyBody(raw: string, applied: KubeObject, type: ResourceType, directive: FieldValidation): string[] {
   const apiVersion = applied.apiVersion ?? groupVersion(type);
   const schema = fieldSchemaFor(apiVersion, applied.kind ?? type.kind);
   const undeclared = schema ? undeclaredApplyFields(applied, schema, patchSchemaFor(apiVersion, applied.kind ?? type.kind)) : [];

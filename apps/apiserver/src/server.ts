@@ -11,7 +11,6 @@ import {
   toStatus,
   toTable,
   groupVersion,
-  isPlainObject,
   type KubeObject,
   type ResourceType,
   API_GROUPS,
@@ -24,7 +23,7 @@ import { proxyPodLog } from './podLogs.js';
 import { decodeProtobufObject } from './protobuf.js';
 import { keyOf } from './objects.js';
 import { decodeBody, patchTypeOf, requireObject } from './body.js';
-import { fieldValidationOf, patchValidator, validateApplyBody, validateObjectBody, warningHeader, type FieldValidation, type Validated } from './fieldValidation.js';
+import { fieldValidationOf, validateObjectBody, validatePatchRequest, warningHeader, type FieldValidation, type Validated } from './fieldValidation.js';
 import { apiGroup, apiGroupList, apiResourceList, coreVersions, VERSION_INFO } from './discovery.js';
 import { negotiate, serialize, type Output } from './negotiate.js';
 import { openApiV2, openApiV3Document, openApiV3Index } from './openapi.js';
@@ -236,21 +235,9 @@ export async function buildServer(opts: ServerOptions): Promise<{ app: FastifyIn
         const raw = req.body as string;
         const patch = decodeBody(raw, req.headers['content-type']);
         if (patchType === 'apply' && !query.fieldManager) throw new BadRequestError('PatchOptions.meta.k8s.io "" is invalid: fieldManager: Required value: is required for apply patch');
-        const directive = fieldValidationOf(query.fieldValidation, 'PatchOptions');
-        let warnings: string[] = [];
-        let admitPatched: ((patched: KubeObject) => KubeObject) | undefined;
-        if (patchType === 'apply') {
-          if (isPlainObject(patch)) warnings = validateApplyBody(raw, patch as KubeObject, path.type, directive);
-        } else {
-          const check = patchValidator(raw, patchType, patch, directive);
-          admitPatched = (patched) => {
-            const checked = check(patched);
-            warnings = checked.warnings;
-            return checked.value;
-          };
-        }
-        const patched = await rest.patch(path, patchType, patch, { dryRun, fieldManager, force: isTrue(query.force), admitPatched });
-        return respondObject(withWarnings(reply, warnings), path.type, patched.object, output, patched.created ? 201 : 200, query);
+        const validation = validatePatchRequest(raw, patchType, patch, path.type, fieldValidationOf(query.fieldValidation, 'PatchOptions'));
+        const patched = await rest.patch(path, patchType, patch, { dryRun, fieldManager, force: isTrue(query.force), admitPatched: validation.admitPatched });
+        return respondObject(withWarnings(reply, validation.warnings()), path.type, patched.object, output, patched.created ? 201 : 200, query);
       }
       case 'DELETE': {
         const options = deleteOptions(req, query);
