@@ -17,7 +17,9 @@ export function yamlDuplicateKeys(text: string): string[] {
       if ((err as { reason?: string }).reason !== 'duplicated mapping key' || !mark) break;
       const quote = doc[mark.position] === '"' || doc[mark.position] === "'" ? doc[mark.position] : undefined;
       const start = quote ? mark.position + 1 : mark.position;
-      const end = quote ? doc.indexOf(quote, start) : start + /^[^:\n]*?(?=\s*:)/.exec(doc.slice(start))![0].length;
+      const plain = /^[^:\n]*?(?=\s*:)/.exec(doc.slice(start));
+      const end = quote ? doc.indexOf(quote, start) : plain ? start + plain[0].length : -1;
+      if (end < start) break;
       found.push({ line: mark.line + 1, key: doc.slice(start, end) });
       doc = `${doc.slice(0, start)}§dup${n}§${doc.slice(start)}`;
     }
