@@ -21,6 +21,10 @@ export function patchTypeOf(contentType: string | undefined): PatchType {
   return type;
 }
 
+export function isYamlMediaType(type: string): boolean {
+  return type === 'application/yaml' || type === 'application/x-yaml' || type === 'text/yaml' || type === 'application/apply-patch+yaml';
+}
+
 /**
  * Decodes a request body as JSON or YAML per its content type. Malformed input is a 400 with the
  * parser's own position information, never a 500.
@@ -28,10 +32,11 @@ export function patchTypeOf(contentType: string | undefined): PatchType {
 export function decodeBody(raw: string, contentType: string | undefined): unknown {
   const type = mediaType(contentType);
   if (raw.trim().length === 0) throw new BadRequestError('the request body is empty');
-  const isYaml = type === 'application/yaml' || type === 'application/x-yaml' || type === 'text/yaml' || type === 'application/apply-patch+yaml';
-  if (isYaml) {
+  if (isYamlMediaType(type)) {
     try {
-      return yaml.load(raw, { schema: yaml.JSON_SCHEMA });
+      // A key set twice keeps its last value (as Kubernetes' lenient YAML decoding does); field
+      // validation reports it.
+      return yaml.load(raw, { schema: yaml.JSON_SCHEMA, json: true });
     } catch (err) {
       throw new BadRequestError(`error decoding YAML: ${(err as Error).message}`);
     }

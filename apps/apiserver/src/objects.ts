@@ -14,9 +14,15 @@ export function nowRfc3339(now: Date): string {
 }
 
 
-/** Equal apart from bookkeeping the server itself maintains (managedFields timestamps). */
+/**
+ * Equal apart from bookkeeping the server itself maintains (managedFields timestamps): a write
+ * that only moves timestamps is no write, one that changes who owns what is, as in Kubernetes.
+ */
 export function sameContent(a: KubeObject, b: KubeObject): boolean {
-  const strip = (o: KubeObject) => ({ ...o, metadata: { ...o.metadata, managedFields: undefined, resourceVersion: undefined } });
+  const strip = (o: KubeObject) => ({
+    ...o,
+    metadata: { ...o.metadata, managedFields: o.metadata.managedFields?.map((m) => ({ ...m, time: undefined })), resourceVersion: undefined },
+  });
   return deepEqual(strip(a), strip(b));
 }
 

@@ -42,6 +42,8 @@ export interface WriteOptions {
   force?: boolean;
   /** The object comes from server-side apply, which has already recorded field ownership. */
   applied?: boolean;
+  /** Checks a patched object before it is written (field validation); returns what to write. */
+  admitPatched?: (patched: KubeObject) => KubeObject;
 }
 
 export interface DeleteOptions {
@@ -205,7 +207,8 @@ export class Rest {
     return this.writeUpdate(type, old, incoming, path.subresource, opts, incoming.metadata.resourceVersion);
   }
 
-  async patch(path: ResourcePath, patchType: PatchType, patch: unknown, opts: WriteOptions): Promise<KubeObject> {
+  /** `created` is true when a server-side apply created the object (Kubernetes answers 201 then). */
+  async patch(path: ResourcePath, patchType: PatchType, patch: unknown, opts: WriteOptions): Promise<{ object: KubeObject; created: boolean }> {
     const type = path.type;
     if (path.name === undefined) throw new MethodNotAllowedError(`patch requires a name`);
     if (path.subresource && path.subresource !== 'status' && path.subresource !== 'scale') {
@@ -214,19 +217,20 @@ export class Rest {
     for (let attempt = 0; ; attempt++) {
       const old = await this.store.get(keyOf(type, path.namespace, path.name));
       if (!old) {
-        if (patchType === 'apply' && !path.subresource) return this.applyCreate(path, patch as KubeObject, opts);
+        if (patchType === 'apply' && !path.subresource) return { object: await this.applyCreate(path, patch as KubeObject, opts), created: true };
         throw new NotFoundError({ kind: type.resource, group: type.group, name: path.name });
       }
       const view = path.subresource === 'scale' ? toScale(old) : old;
-      const patched = this.applyPatch(view, patchType, patch, opts);
+      const applied = this.applyPatch(view, patchType, patch, opts);
+      const patched = opts.admitPatched ? opts.admitPatched(applied) : applied;
       // A resourceVersion inside the patch is a precondition, as in Kubernetes.
       const precondition = patched.metadata?.resourceVersion !== view.metadata.resourceVersion ? patched.metadata?.resourceVersion : undefined;
       try {
         if (path.subresource === 'scale') {
-          return toScale(await this.writeScale(type, old, patched, opts, precondition ?? old.metadata.resourceVersion));
+          return { object: toScale(await this.writeScale(type, old, patched, opts, precondition ?? old.metadata.resourceVersion)), created: false };
         }
         patched.metadata.resourceVersion = old.metadata.resourceVersion;
-        return await this.writeUpdate(type, old, patched, path.subresource, opts, precondition ?? old.metadata.resourceVersion, patchType === 'apply');
+        return { object: await this.writeUpdate(type, old, patched, path.subresource, opts, precondition ?? old.metadata.resourceVersion, patchType === 'apply'), created: false };
       } catch (err) {
         if (err instanceof ConflictError && precondition === undefined && attempt < MAX_PATCH_RETRIES && !isFieldConflict(err)) continue;
         throw err;

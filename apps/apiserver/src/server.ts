@@ -24,6 +24,7 @@ import { podStreamUpgradeHandler, STREAM_SUBRESOURCES } from './podStreams.js';
 import { decodeProtobufObject } from './protobuf.js';
 import { keyOf } from './objects.js';
 import { decodeBody, patchTypeOf, requireObject } from './body.js';
+import { fieldValidationOf, validateObjectBody, validatePatchRequest, warningHeader, type FieldValidation, type Validated } from './fieldValidation.js';
 import { apiGroup, apiGroupList, apiResourceList, coreVersions, VERSION_INFO } from './discovery.js';
 import { negotiate, serialize, type Output } from './negotiate.js';
 import { openApiV2, openApiV3Document, openApiV3Index } from './openapi.js';
@@ -226,21 +227,23 @@ export async function buildServer(opts: ServerOptions): Promise<{ app: FastifyIn
       }
       case 'POST': {
         if (STREAM_SUBRESOURCES.has(path.subresource ?? '')) throw new BadRequestError('Upgrade request required');
-        const body = requestObject(req);
-        const created = await rest.create(path, body, { dryRun, fieldManager });
-        return respondObject(reply, path.type, created, output, 201, query);
+        const body = validatedRequestObject(req, path.type, fieldValidationOf(query.fieldValidation, 'CreateOptions'));
+        const created = await rest.create(path, body.value, { dryRun, fieldManager });
+        return respondObject(withWarnings(reply, body.warnings), path.type, created, output, 201, query);
       }
       case 'PUT': {
-        const body = requestObject(req);
-        const updated = await rest.update(path, body, { dryRun, fieldManager });
-        return respondObject(reply, path.type, updated, output, 200, query);
+        const body = validatedRequestObject(req, path.type, fieldValidationOf(query.fieldValidation, 'UpdateOptions'));
+        const updated = await rest.update(path, body.value, { dryRun, fieldManager });
+        return respondObject(withWarnings(reply, body.warnings), path.type, updated, output, 200, query);
       }
       case 'PATCH': {
         const patchType = patchTypeOf(req.headers['content-type']);
-        const patch = decodeBody(req.body as string, req.headers['content-type']);
+        const raw = req.body as string;
+        const patch = decodeBody(raw, req.headers['content-type']);
         if (patchType === 'apply' && !query.fieldManager) throw new BadRequestError('PatchOptions.meta.k8s.io "" is invalid: fieldManager: Required value: is required for apply patch');
-        const patched = await rest.patch(path, patchType, patch, { dryRun, fieldManager, force: isTrue(query.force) });
-        return respondObject(reply, path.type, patched, output, 200, query);
+        const validation = validatePatchRequest(raw, patchType, patch, path.type, fieldValidationOf(query.fieldValidation, 'PatchOptions'));
+        const patched = await rest.patch(path, patchType, patch, { dryRun, fieldManager, force: isTrue(query.force), admitPatched: validation.admitPatched });
+        return respondObject(withWarnings(reply, validation.warnings()), path.type, patched.object, output, patched.created ? 201 : 200, query);
       }
       case 'DELETE': {
         const options = deleteOptions(req, query);
@@ -365,6 +368,17 @@ export async function buildServer(opts: ServerOptions): Promise<{ app: FastifyIn
     namespaces?.stop();
   });
   return { app, hub };
+}
+
+/** A create/update body checked against its kind's declared fields (protobuf bodies cannot hold undeclared ones). */
+function validatedRequestObject(req: FastifyRequest, type: ResourceType, directive: FieldValidation): Validated<KubeObject> {
+  const obj = requestObject(req);
+  if (Buffer.isBuffer(req.body)) return { value: obj, warnings: [] };
+  return validateObjectBody(req.body as string, req.headers['content-type'], obj, type, directive);
+}
+
+function withWarnings(reply: FastifyReply, warnings: string[]): FastifyReply {
+  return warnings.length ? reply.header('warning', warnings.map(warningHeader)) : reply;
 }
 
 /** The object in a create/update body: JSON, YAML, or (from kubectl's typed clients) protobuf. */

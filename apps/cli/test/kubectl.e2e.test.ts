@@ -204,6 +204,90 @@ describe('the real kubectl against `skiff up`', () => {
     });
   });
 
+  describe('field validation: a misspelt field fails, warns or is dropped as against Kubernetes', () => {
+    const misspelt = (name: string, typo: 'replica' | 'imagee') => `
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: ${name}
+  namespace: default
+spec:
+  ${typo === 'replica' ? 'replica' : 'replicas'}: 3
+  selector:
+    matchLabels: {app: ${name}}
+  template:
+    metadata:
+      labels: {app: ${name}}
+    spec:
+      containers:
+        - name: nginx
+          ${typo === 'imagee' ? 'imagee' : 'image'}: nginx:1.27
+`;
+    const file = (name: string, typo: 'replica' | 'imagee') => {
+      const path = join(dir, `${name}.yaml`);
+      writeFileSync(path, misspelt(name, typo));
+      return path;
+    };
+
+    it('kubectl create -f (strict by default) names the unknown field and creates nothing', async () => {
+      const path = file('typo-create', 'replica');
+      const r = await kubectl(cluster, ['create', '-f', path]);
+      expect(r.code).not.toBe(0);
+      expect(r.stderr.trim()).toBe(`Error from server (BadRequest): error when creating "${path}": Deployment in version "v1" cannot be handled as a Deployment: strict decoding error: unknown field "spec.replica"`);
+      expect((await kubectl(cluster, ['get', 'deploy', 'typo-create'])).code).not.toBe(0);
+    });
+
+    it('kubectl apply -f (client-side) of a new object names the field inside the container list', async () => {
+      const path = file('typo-apply', 'imagee');
+      const r = await kubectl(cluster, ['apply', '-f', path]);
+      expect(r.code).not.toBe(0);
+      expect(r.stderr.trim()).toBe(`Error from server (BadRequest): error when creating "${path}": Deployment in version "v1" cannot be handled as a Deployment: strict decoding error: unknown field "spec.template.spec.containers[0].imagee"`);
+    });
+
+    it('kubectl apply -f of a changed object with a misspelt field is refused by the patch', async () => {
+      const path = file('typo-patch', 'replica');
+      expect(await kubectlOk(cluster, ['apply', '-f', path, '--validate=false'])).toContain('deployment.apps/typo-patch created');
+      writeFileSync(path, misspelt('typo-patch', 'replica').replace('replica: 3', 'replica: 4'));
+      const r = await kubectl(cluster, ['apply', '-f', path]);
+      expect(r.code).not.toBe(0);
+      expect(r.stderr).toContain('strict decoding error: unknown field "spec.replica"');
+    });
+
+    it('--validate=warn prints the warning and creates', async () => {
+      const r = await kubectl(cluster, ['apply', '-f', file('typo-warn', 'replica'), '--validate=warn']);
+      expect(r.code).toBe(0);
+      expect(r.stderr).toContain('Warning: unknown field "spec.replica"');
+      expect(r.stdout).toContain('deployment.apps/typo-warn created');
+    });
+
+    it('--validate=false creates without the unknown field', async () => {
+      expect(await kubectlOk(cluster, ['create', '-f', file('typo-ignore', 'replica'), '--validate=false'])).toContain('deployment.apps/typo-ignore created');
+      const deploy = JSON.parse(await kubectlOk(cluster, ['get', 'deploy', 'typo-ignore', '-o', 'json']));
+      expect(deploy.spec).not.toHaveProperty('replica');
+      expect(deploy.spec.replicas).toBe(1);
+      // Without the image the misspelling leaves a Deployment Kubernetes would not take either.
+      const imagee = await kubectl(cluster, ['create', '-f', file('typo-imagee', 'imagee'), '--validate=false']);
+      expect(imagee.stderr).toContain('spec.template.spec.containers[0].image: Required value');
+    });
+
+    it('kubectl apply --server-side fails on the undeclared field as kube-apiserver does', async () => {
+      const r = await kubectl(cluster, ['apply', '--server-side', '-f', file('typo-ssa', 'imagee')]);
+      expect(r.code).not.toBe(0);
+      expect(r.stderr).toContain('failed to create typed patch object (default/typo-ssa; apps/v1, Kind=Deployment): .spec.template.spec.containers[name="nginx"].imagee: field not declared in schema');
+    });
+
+    it('server-side apply by a second manager of equal values shares the fields; a different value conflicts', async () => {
+      const path = join(dir, 'shared.yaml');
+      writeFileSync(path, misspelt('shared', 'replica').replace('replica: 3', 'replicas: 3'));
+      expect(await kubectlOk(cluster, ['apply', '--server-side', '-f', path])).toContain('deployment.apps/shared serverside-applied');
+      expect(await kubectlOk(cluster, ['apply', '--server-side', '--field-manager=other', '-f', path])).toContain('deployment.apps/shared serverside-applied');
+      writeFileSync(path, misspelt('shared', 'replica').replace('replica: 3', 'replicas: 5'));
+      const r = await kubectl(cluster, ['apply', '--server-side', '--field-manager=other', '-f', path]);
+      expect(r.code).not.toBe(0);
+      expect(r.stderr).toContain('Apply failed with 1 conflict: conflict with "kubectl": .spec.replicas');
+    });
+  });
+
   it('watches: `kubectl get cm -w` shows a change made by another client', async () => {
     const watcher = spawn('kubectl', ['get', 'cm', '-n', 'e2e', '-w'], { env: { ...process.env, KUBECONFIG: cluster.kubeconfig } });
     let out = '';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { applyServerSideApply, fieldPaths, recordUpdateManager } from './apply.js';
-import { ConflictError } from './errors.js';
+import { ApplyConflictError } from './errors.js';
 import { patchSchemaFor } from './patchSchema.js';
 import type { KubeObject } from './types.js';
 
@@ -33,8 +33,9 @@ describe('server-side apply', () => {
     } catch (err) {
       thrown = err;
     }
-    expect(thrown).toBeInstanceOf(ConflictError);
-    expect((thrown as ConflictError).details?.causes).toEqual([{ reason: 'FieldManagerConflict', message: 'conflict with "kubectl-edit" using v1', field: '.data.a' }]);
+    expect(thrown).toBeInstanceOf(ApplyConflictError);
+    expect((thrown as ApplyConflictError).message).toBe('Apply failed with 1 conflict: conflict with "kubectl-edit" using v1: .data.a');
+    expect((thrown as ApplyConflictError).details?.causes).toEqual([{ reason: 'FieldManagerConflict', message: 'conflict with "kubectl-edit" using v1', field: '.data.a' }]);
     const forced = applyServerSideApply(live, cm({ a: '1' }), 'tool', true, schema, NOW);
     expect(forced.data).toEqual({ a: '1' });
     expect(forced.metadata.managedFields?.map((m) => m.manager)).toEqual(['tool']);
@@ -45,4 +46,49 @@ describe('server-side apply', () => {
     const pod: KubeObject = { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'p' }, spec: { containers: [{ name: 'web', image: 'v1' }] } };
     expect(fieldPaths(pod, pods).map((p) => p.join(' '))).toEqual(['f:spec f:containers k:{"name":"web"} .', 'f:spec f:containers k:{"name":"web"} f:name', 'f:spec f:containers k:{"name":"web"} f:image']);
   });
+
+  it('a field another manager set to the same value becomes shared, not a conflict', () => {
+    let live = applyServerSideApply(undefined, cm({ a: '1', b: '2' }), 'mgr1', false, schema, NOW);
+    live = applyServerSideApply(live, cm({ a: '1' }), 'mgr2', false, schema, NOW);
+    const owners = (live.metadata.managedFields ?? []).filter((m) => JSON.stringify(m.fieldsV1).includes('"f:a"')).map((m) => m.manager);
+    expect(owners).toEqual(['mgr1', 'mgr2']);
+    // mgr2 letting go of a shared field leaves it to mgr1.
+    live = applyServerSideApply(live, cm({}), 'mgr2', false, schema, NOW);
+    expect(live.data).toEqual({ a: '1', b: '2' });
+  });
+
+  it('equal list elements with server defaults are no conflict; a changed leaf is, named as Kubernetes prints it', () => {
+    const deploys = patchSchemaFor('apps/v1', 'Deployment');
+    const dep = (image: string): KubeObject => ({ apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'd' }, spec: { replicas: 3, template: { spec: { containers: [{ name: 'nginx', image, ports: [{ containerPort: 80 }] }] } } } });
+    const created = dep('nginx:1');
+    (created.spec as any).template.spec.containers[0].ports[0].protocol = 'TCP';
+    (created.spec as any).template.spec.containers[0].imagePullPolicy = 'IfNotPresent';
+    let live = recordUpdateManager(undefined, created, 'creator', NOW, deploys);
+    live = applyServerSideApply(live, dep('nginx:1'), 'python-client', false, deploys, NOW);
+    expect(live.metadata.managedFields?.map((m) => m.manager)).toEqual(['creator', 'python-client']);
+    const changed = { ...dep('nginx:2'), spec: { ...(dep('nginx:2').spec as object), replicas: 5 } } as KubeObject;
+    let thrown: ApplyConflictError | undefined;
+    try {
+      applyServerSideApply(live, changed, 'other', false, deploys, NOW);
+    } catch (err) {
+      thrown = err as ApplyConflictError;
+    }
+    expect(thrown?.message).toBe('Apply failed with 4 conflicts: conflicts with "creator" using apps/v1:\n- .spec.replicas\n- .spec.template.spec.containers[name="nginx"].image\nconflicts with "python-client":\n- .spec.replicas\n- .spec.template.spec.containers[name="nginx"].image');
+    expect(thrown?.details?.causes).toEqual([
+      { reason: 'FieldManagerConflict', message: 'conflict with "creator" using apps/v1', field: '.spec.replicas' },
+      { reason: 'FieldManagerConflict', message: 'conflict with "creator" using apps/v1', field: '.spec.template.spec.containers[name="nginx"].image' },
+      { reason: 'FieldManagerConflict', message: 'conflict with "python-client"', field: '.spec.replicas' },
+      { reason: 'FieldManagerConflict', message: 'conflict with "python-client"', field: '.spec.template.spec.containers[name="nginx"].image' },
+    ]);
+  });
+
+  it('a list element its only applier leaves out is removed, with its fields and their ownership', () => {
+    const pods = patchSchemaFor('v1', 'Pod');
+    const pod = (...names: string[]): KubeObject => ({ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'p' }, spec: { containers: names.map((name) => ({ name, image: `${name}:1` })) } });
+    let live = applyServerSideApply(undefined, pod('web', 'sidecar'), 'tool', false, pods, NOW);
+    live = applyServerSideApply(live, pod('web'), 'tool', false, pods, NOW);
+    expect((live.spec as { containers: unknown[] }).containers).toEqual([{ name: 'web', image: 'web:1' }]);
+    expect(JSON.stringify(live.metadata.managedFields)).not.toContain('sidecar');
+  });
 });
+

@@ -1,4 +1,4 @@
-import { ConflictError, type StatusCause } from './errors.js';
+import { ApplyConflictError, type StatusCause } from './errors.js';
 import { deepEqual } from './deepEqual.js';
 import { applyStrategicMergePatch, isPlainObject } from './patch.js';
 import type { PatchSchema } from './patchSchema.js';
@@ -107,6 +107,51 @@ function removeAt(obj: Record<string, unknown>, path: Path): void {
 
 const key = (p: Path) => JSON.stringify(p);
 
+/**
+ * Whether applying `applied` changes the live value at `p`: what conflicts with another manager.
+ * Setting a field to the value it already has makes it shared, not a conflict; a list element or a
+ * map that already exists is not changed by being named (its own fields carry the values).
+ */
+function changesValue(live: KubeObject, applied: KubeObject, p: Path): boolean {
+  if (p[p.length - 1] === '.') return false;
+  const before = valueAt(live, p);
+  if (before === undefined) return false;
+  const after = valueAt(applied, p);
+  if (isPlainObject(before) && isPlainObject(after)) return false;
+  return !deepEqual(before, after);
+}
+
+/** A FieldsV1 path as structured-merge-diff prints it: `.spec.containers[name="web"].image`. */
+export function fieldPathString(p: Path): string {
+  return p
+    .filter((el) => el !== '.')
+    .map((el) => {
+      if (el.startsWith('f:')) return `.${el.slice(2)}`;
+      if (el.startsWith('v:')) return `[=${el.slice(2)}]`;
+      const fields = JSON.parse(el.slice(2)) as Record<string, unknown>;
+      return `[${Object.keys(fields).sort().map((k) => `${k}=${JSON.stringify(fields[k])}`).join(',')}]`;
+    })
+    .join('');
+}
+
+/** How Kubernetes names a manager in a conflict: `"kubectl"`, or `"kube-controller-manager" using apps/v1` for an Update. */
+function printManager(e: ManagedFieldsEntry): string {
+  let name = JSON.stringify(e.manager);
+  if (e.subresource) name += ` with subresource ${JSON.stringify(e.subresource)}`;
+  return e.operation === 'Update' ? `${name} using ${e.apiVersion}` : name;
+}
+
+/** The 409 of a refused apply, worded as kube-apiserver words it (one conflict inline; more grouped by manager). */
+function applyConflict(found: { manager: ManagedFieldsEntry; path: Path }[]): ApplyConflictError {
+  const conflicts = found.map((c) => ({ ...c, name: printManager(c.manager) })).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  const causes: StatusCause[] = conflicts.map((c) => ({ reason: 'FieldManagerConflict', message: `conflict with ${printManager(c.manager)}`, field: fieldPathString(c.path) }));
+  if (conflicts.length === 1) return new ApplyConflictError(`Apply failed with 1 conflict: ${causes[0].message}: ${causes[0].field}`, causes);
+  const byManager = new Map<string, string[]>();
+  for (const c of conflicts) byManager.set(c.name, [...(byManager.get(c.name) ?? []), fieldPathString(c.path)]);
+  const lines = [...byManager.keys()].flatMap((m) => [`conflicts with ${m}:`, ...byManager.get(m)!.map((f) => `- ${f}`)]);
+  return new ApplyConflictError(`Apply failed with ${conflicts.length} conflicts: ${lines.join('\n')}`, causes);
+}
+
 export function toFieldsV1(paths: Path[]): Record<string, unknown> {
   const root: Record<string, unknown> = {};
   for (const p of paths) {
@@ -160,22 +205,17 @@ export function applyServerSideApply(live: KubeObject | undefined, applied: Kube
   const appliedPaths = fieldPaths(applied, schema);
   const appliedSet = new Set(appliedPaths.map(key));
 
-  const conflicts: StatusCause[] = [];
+  const conflicts: { manager: ManagedFieldsEntry; path: Path }[] = [];
   const stolen = new Set<string>();
   for (const p of appliedPaths) {
-    const liveValue = valueAt(base, p);
-    if (liveValue === undefined || deepEqual(liveValue, valueAt(applied, p))) continue;
+    if (!changesValue(base, applied, p)) continue;
     for (const e of entries) {
-      if (mine(e)) continue;
-      if (entryPaths(e).some((q) => key(q) === key(p))) {
-        if (force) stolen.add(key(p));
-        else conflicts.push({ reason: 'FieldManagerConflict', message: `conflict with "${e.manager}"${e.operation === 'Update' ? ' using ' + e.apiVersion : ''}`, field: '.' + p.filter((x) => x !== '.').map((x) => x.slice(2)).join('.') });
-      }
+      if (mine(e) || !entryPaths(e).some((q) => key(q) === key(p))) continue;
+      if (force) stolen.add(key(p));
+      else conflicts.push({ manager: e, path: p });
     }
   }
-  if (conflicts.length > 0) {
-    throw new ConflictError({ kind: applied.kind, name: applied.metadata?.name }, `Apply failed with ${conflicts.length} conflict${conflicts.length > 1 ? 's' : ''}: ${conflicts.map((c) => `${c.message}: ${c.field}`).join('; ')}`, conflicts);
-  }
+  if (conflicts.length > 0) throw applyConflict(conflicts);
 
   // Fields this manager applied before and no longer does, and nobody else owns, go away.
   const previous = entries.filter(mine).flatMap(entryPaths);

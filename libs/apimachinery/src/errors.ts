@@ -102,6 +102,13 @@ export class ConflictError extends ApiError {
   }
 }
 
+/** 409 from server-side apply: other managers own fields it would change. Kubernetes names no object here. */
+export class ApplyConflictError extends ApiError {
+  constructor(message: string, causes: StatusCause[]) {
+    super(409, 'Conflict', message, { causes });
+  }
+}
+
 /** 410: a watch or list asked for a resourceVersion the change log no longer holds. */
 export class ExpiredError extends ApiError {
   constructor(message: string) {
@@ -141,6 +148,16 @@ export class RequestEntityTooLargeError extends ApiError {
   }
 }
 
+/**
+ * A failure kube-apiserver reports from a plain Go error rather than a typed one: 500 with no
+ * reason. Kept where clients see exactly that (server-side apply of an undeclared field).
+ */
+export class ReasonlessServerError extends ApiError {
+  constructor(message: string) {
+    super(500, '', message);
+  }
+}
+
 export class InternalError extends ApiError {
   constructor(message: string) {
     super(500, 'InternalError', `Internal error occurred: ${message}`);
@@ -159,8 +176,10 @@ export function toStatus(err: unknown): Status {
     reason: e.reason,
     code: e.code,
   };
+  // Kubernetes leaves empty reasons and names out (omitempty).
+  if (!e.reason) delete (status as Partial<Status>).reason;
   if (e.details) {
-    const details = Object.fromEntries(Object.entries(e.details).filter(([, v]) => v !== undefined)) as StatusDetails;
+    const details = Object.fromEntries(Object.entries(e.details).filter(([, v]) => v !== undefined && v !== '')) as StatusDetails;
     if (Object.keys(details).length > 0) status.details = details;
   }
   return status;

@@ -14,3 +14,4 @@ export { deepEqual } from './deepEqual.js';
 export * from './apply.js';
 export * from './network.js';
 export * from './gitops.js';
+export * from './fieldValidation/index.js';
