@@ -45,6 +45,8 @@ function subresourceEntry(t: ResourceType, sub: string): object | undefined {
       return { name: `${t.resource}/attach`, singularName: '', namespaced: t.namespaced, kind: 'PodAttachOptions', verbs: ['create', 'get'] };
     case 'portforward':
       return { name: `${t.resource}/portforward`, singularName: '', namespaced: t.namespaced, kind: 'PodPortForwardOptions', verbs: ['create', 'get'] };
+    case 'ephemeralcontainers':
+      return { name: `${t.resource}/ephemeralcontainers`, singularName: '', namespaced: t.namespaced, kind: t.kind, verbs: ['get', 'patch', 'update'] };
     case 'binding':
       return { name: `${t.resource}/binding`, singularName: '', namespaced: t.namespaced, kind: 'Binding', verbs: ['create'] };
     default:

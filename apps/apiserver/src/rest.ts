@@ -186,7 +186,7 @@ export class Rest {
     const type = path.type;
     if (path.name === undefined) throw new MethodNotAllowedError(`update requires a name`);
     if (path.subresource === 'scale') return this.updateScale(path, body, opts);
-    if (path.subresource && path.subresource !== 'status') {
+    if (path.subresource && path.subresource !== 'status' && path.subresource !== 'ephemeralcontainers') {
       throw new MethodNotAllowedError(`update is not supported on ${type.resource}/${path.subresource}`);
     }
     checkTypeMeta(type, body);
@@ -211,7 +211,7 @@ export class Rest {
   async patch(path: ResourcePath, patchType: PatchType, patch: unknown, opts: WriteOptions): Promise<{ object: KubeObject; created: boolean }> {
     const type = path.type;
     if (path.name === undefined) throw new MethodNotAllowedError(`patch requires a name`);
-    if (path.subresource && path.subresource !== 'status' && path.subresource !== 'scale') {
+    if (path.subresource && path.subresource !== 'status' && path.subresource !== 'scale' && path.subresource !== 'ephemeralcontainers') {
       throw new MethodNotAllowedError(`patch is not supported on ${type.resource}/${path.subresource}`);
     }
     for (let attempt = 0; ; attempt++) {

@@ -53,7 +53,26 @@ export function prepareForUpdate(type: ResourceType, incoming: KubeObject, old: 
     out.metadata.resourceVersion = incoming.metadata.resourceVersion;
     return out;
   }
+  if (subresource === 'ephemeralcontainers') {
+    // Only the debugging containers change here; the rest of the Pod stays as stored.
+    const out = clone(old);
+    const spec = { ...((out.spec ?? {}) as Record<string, unknown>) };
+    const wanted = (incoming.spec as { ephemeralContainers?: unknown } | undefined)?.ephemeralContainers;
+    if (wanted === undefined || wanted === null) delete spec.ephemeralContainers;
+    else spec.ephemeralContainers = clone(wanted);
+    out.spec = spec;
+    out.metadata.resourceVersion = incoming.metadata.resourceVersion;
+    return out;
+  }
   const out = clone(incoming);
+  if (type.group === '' && type.resource === 'pods') {
+    // The main resource cannot add debugging containers (kube-apiserver keeps the stored ones).
+    const spec = { ...((out.spec ?? {}) as Record<string, unknown>) };
+    const kept = (old.spec as { ephemeralContainers?: unknown } | undefined)?.ephemeralContainers;
+    if (kept === undefined) delete spec.ephemeralContainers;
+    else spec.ephemeralContainers = clone(kept);
+    out.spec = spec;
+  }
   out.metadata.uid = old.metadata.uid;
   out.metadata.creationTimestamp = old.metadata.creationTimestamp;
   out.metadata.deletionTimestamp = old.metadata.deletionTimestamp;

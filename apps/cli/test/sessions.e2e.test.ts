@@ -1,4 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { connect, createServer, type AddressInfo } from 'node:net';
+import { PassThrough } from 'node:stream';
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -171,5 +173,79 @@ describe('every kubectl habit (skiff up --runtime containerd)', () => {
     expect(a.stderr).toContain('cannot create resource "pods/attach"');
     const pf = await kubectl(cluster, ['--token', nodeToken, 'port-forward', 'pod/shell', ':80']);
     expect(pf.stderr).toContain('cannot create resource "pods/portforward"');
+  });
+
+  it('kubectl debug adds an ephemeral container in the target\'s process namespace and attaches to it', async () => {
+    const s = interactive(cluster, ['debug', '-it', 'shell', `--image=${SHELL_IMAGE}`, '--target=main', '--', 'sh']);
+    await s.waitFor('If you don\'t see a command prompt', 120_000);
+    // The bracket keeps grep from counting itself.
+    s.type('echo "seen: $(ps | grep -c "[s]leep 3600")"\r');
+    await s.waitFor(/seen: [1-9]/);
+    s.type('exit 0\r');
+    expect(await s.exited).toBe(0);
+    const pod = JSON.parse(await kubectlOk(cluster, ['get', 'pod', 'shell', '-o', 'json'])) as { spec: { ephemeralContainers: { name: string; targetContainerName: string }[] }; status: { ephemeralContainerStatuses: { name: string; state: { terminated?: { exitCode: number } } }[] } };
+    expect(pod.spec.ephemeralContainers[0].targetContainerName).toBe('main');
+    const status = await eventually('the debug container\'s terminated status', async () => {
+      const p = JSON.parse(await kubectlOk(cluster, ['get', 'pod', 'shell', '-o', 'json'])) as typeof pod;
+      return p.status.ephemeralContainerStatuses?.find((c) => c.state.terminated);
+    }, 30_000);
+    expect(status.state.terminated!.exitCode).toBe(0);
+    // An existing ephemeral container may not be changed (only added).
+    const patch = await kubectl(cluster, ['patch', 'pod', 'shell', '--subresource=ephemeralcontainers', '--type=json', '-p', '[{"op":"replace","path":"/spec/ephemeralContainers/0/image","value":"other:1"}]']);
+    expect(patch.code).not.toBe(0);
+    expect(patch.stderr).toContain('may not be changed');
+  });
+
+  it('serves @kubernetes/client-node\'s Exec, Attach, PortForward and Watch', async () => {
+    const k8s = await import('@kubernetes/client-node');
+    const kc = new k8s.KubeConfig();
+    kc.loadFromFile(cluster.kubeconfig);
+    const collect = () => {
+      let text = '';
+      const stream = new PassThrough();
+      stream.on('data', (d: Buffer) => (text += d.toString()));
+      return { stream, text: () => text };
+    };
+
+    const out = collect();
+    const status = await new Promise<{ status?: string; details?: unknown }>((resolve, reject) => {
+      void new k8s.Exec(kc).exec('default', 'shell', 'main', ['sh', '-c', 'echo from-exec; exit 2'], out.stream, null, null, false, (s) => resolve(s as never)).catch(reject);
+    });
+    expect(out.text()).toBe('from-exec\n');
+    expect(status).toMatchObject({ status: 'Failure', details: { causes: [{ reason: 'ExitCode', message: '2' }] } });
+
+    await kubectlOk(cluster, ['run', 'attachee', `--image=${SHELL_IMAGE}`, '--restart=Never', '-i', '--attach=false', '--command', '--', 'sh', '-c', 'while read l; do echo "attached:$l"; done']);
+    await kubectlOk(cluster, ['wait', '--for=condition=Ready', 'pod/attachee', '--timeout=120s']);
+    const attached = collect();
+    const input = new PassThrough();
+    const ws = await new k8s.Attach(kc).attach('default', 'attachee', 'attachee', attached.stream, null, input, false);
+    input.write('ping\n');
+    await eventually('the attached container to answer', async () => attached.text().includes('attached:ping'), 30_000);
+    ws.close();
+
+    const web = JSON.parse(await kubectlOk(cluster, ['get', 'pods', '-l', 'app=web', '-o', 'json'])) as { items: { metadata: { name: string } }[] };
+    const server = createServer((socket) => {
+      void new k8s.PortForward(kc).portForward('default', web.items[0].metadata.name, [8080], socket, null, socket);
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      // The v4 WebSocket protocol cannot say that the pod closed the connection, so read until the
+      // body is there rather than to the end.
+      const client = connect((server.address() as AddressInfo).port, '127.0.0.1');
+      let answer = '';
+      client.on('data', (d: Buffer) => (answer += d.toString()));
+      client.write('GET / HTTP/1.0\r\n\r\n');
+      await eventually('the pod\'s answer through PortForward', async () => answer.includes('"pod":"web-'), 30_000);
+      expect(answer).toMatch(/^HTTP\/1\.[01] 200/);
+      client.destroy();
+    } finally {
+      server.close();
+    }
+
+    const events: string[] = [];
+    const req = await new k8s.Watch(kc).watch('/api/v1/namespaces/default/configmaps', {}, (type, obj: { metadata: { name: string } }) => events.push(`${type} ${obj.metadata.name}`), () => {});
+    await kubectlOk(cluster, ['create', 'configmap', 'watched', '--from-literal=a=b']);
+    await eventually('the watch to see the new ConfigMap', async () => events.includes('ADDED watched'), 30_000);
+    req.abort();
   });
 });

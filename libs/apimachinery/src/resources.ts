@@ -3,7 +3,7 @@
  * adding a kind starts here.
  */
 
-export type Subresource = 'status' | 'scale' | 'log' | 'binding' | 'exec' | 'attach' | 'portforward';
+export type Subresource = 'status' | 'scale' | 'log' | 'binding' | 'exec' | 'attach' | 'portforward' | 'ephemeralcontainers';
 
 export interface ResourceType {
   group: string;
@@ -48,7 +48,7 @@ function type(
 export const RESOURCE_TYPES: readonly ResourceType[] = [
   type('', 'v1', 'namespaces', 'Namespace', false, { shortNames: ['ns'], subresources: ['status'], verbs: ['create', 'delete', 'get', 'list', 'patch', 'update', 'watch'] }),
   type('', 'v1', 'nodes', 'Node', false, { shortNames: ['no'], subresources: ['status'] }),
-  type('', 'v1', 'pods', 'Pod', true, { shortNames: ['po'], categories: ['all'], subresources: ['status', 'log', 'binding', 'exec', 'attach', 'portforward'] }),
+  type('', 'v1', 'pods', 'Pod', true, { shortNames: ['po'], categories: ['all'], subresources: ['status', 'log', 'binding', 'exec', 'attach', 'portforward', 'ephemeralcontainers'] }),
   type('', 'v1', 'services', 'Service', true, { shortNames: ['svc'], categories: ['all'], subresources: ['status'], verbs: ['create', 'delete', 'deletecollection', 'get', 'list', 'patch', 'update', 'watch'] }),
   type('', 'v1', 'endpoints', 'Endpoints', true, { shortNames: ['ep'] }),
   type('', 'v1', 'configmaps', 'ConfigMap', true, { shortNames: ['cm'] }),

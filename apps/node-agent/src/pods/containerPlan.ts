@@ -42,6 +42,8 @@ export function dueContainers(spec: PodSpec, facts: (name: string) => ContainerF
     return { due, initialized: false };
   }
   for (const c of spec.containers) due.push({ container: c, policy: podPolicy });
+  // Debugging containers (kubectl debug) run once, whatever the pod's policy.
+  for (const c of spec.ephemeralContainers ?? []) due.push({ container: c, policy: 'Never' });
   return { due, initialized: true };
 }
 

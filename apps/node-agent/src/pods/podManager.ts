@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import type { KubeObject } from '@skiff/apimachinery';
 import { Informer, resourceType } from '@skiff/kube-client';
 import { logFilePath } from '../logs/containerLogs.js';
-import { podKey, podSpec, type Container } from './podSpec.js';
+import { allContainers, podKey, podSpec, type Container } from './podSpec.js';
 import type { RuntimeRecord } from '../runtime/runtime.js';
 import { readPodRecord, type PodRecord } from './podRecord.js';
 import { PodWorker, type PodWorkerDeps } from './podWorker.js';
@@ -89,7 +89,7 @@ export class PodManager {
     const base = { pod, sandboxId: worker.sandboxId, podIP: worker.podIP };
     if (container === undefined) return { ok: true, ...base };
     const spec = podSpec(pod);
-    const c = [...spec.containers, ...(spec.initContainers ?? [])].find((x) => x.name === container);
+    const c = allContainers(spec).find((x) => x.name === container);
     if (!c) return { ok: false, status: 400, message: `container ${container} is not valid for pod ${name}` };
     const run = worker.containerRecord(container)?.current;
     if (!run?.process || run.terminated) return { ok: false, status: 400, message: `container ${container} is not running in pod ${name}` };
@@ -100,7 +100,7 @@ export class PodManager {
     const worker = this.worker(namespace, name);
     if (!worker) return { ok: false, status: 404, message: `pods "${name}" not found` };
     const spec = podSpec(worker.podObject);
-    const known = [...spec.containers, ...(spec.initContainers ?? [])].some((c) => c.name === container);
+    const known = allContainers(spec).some((c) => c.name === container);
     if (!known) return { ok: false, status: 400, message: `container ${container} is not valid for pod ${name}` };
     const rec = worker.containerRecord(container);
     if (previous) {

@@ -124,12 +124,24 @@ export interface PodSpec {
   nodeName?: string;
   containers: Container[];
   initContainers?: Container[];
+  /** Debugging containers added later (`kubectl debug`): run once, never restarted. */
+  ephemeralContainers?: EphemeralContainer[];
   volumes?: Volume[];
   restartPolicy?: RestartPolicy;
   terminationGracePeriodSeconds?: number;
   hostname?: string;
   serviceAccountName?: string;
   readinessGates?: { conditionType: string }[];
+}
+
+export interface EphemeralContainer extends Container {
+  /** The container whose process namespace it would join (the CRI runtime here keeps the pod's). */
+  targetContainerName?: string;
+}
+
+/** Every container of the pod: init, app, then ephemeral ones, in the order they start. */
+export function allContainers(spec: PodSpec): Container[] {
+  return [...(spec.initContainers ?? []), ...spec.containers, ...(spec.ephemeralContainers ?? [])];
 }
 
 export function podSpec(pod: KubeObject): PodSpec {

@@ -50,11 +50,12 @@ export interface PodStatus {
   startTime?: string;
   initContainerStatuses?: ContainerStatus[];
   containerStatuses: ContainerStatus[];
+  ephemeralContainerStatuses?: ContainerStatus[];
 }
 
 /** The status fields the agent owns; a status patch sets each of them (null when absent). */
 export const MANAGED_STATUS_FIELDS: readonly (keyof PodStatus)[] = [
-  'phase', 'conditions', 'hostIP', 'hostIPs', 'podIP', 'podIPs', 'startTime', 'initContainerStatuses', 'containerStatuses',
+  'phase', 'conditions', 'hostIP', 'hostIPs', 'podIP', 'podIPs', 'startTime', 'initContainerStatuses', 'containerStatuses', 'ephemeralContainerStatuses',
 ];
 
 /** What the agent knows about one container right now. */
@@ -254,7 +255,13 @@ export function computePodStatus(input: PodStatusInput): PodStatus {
     ...(input.startTime ? { startTime: input.startTime } : {}),
     ...(inits.length ? { initContainerStatuses: initStatuses } : {}),
     containerStatuses: statuses,
+    ...(spec.ephemeralContainers?.length ? { ephemeralContainerStatuses: spec.ephemeralContainers.map((c) => ephemeralStatus(containerStatus(c, views[c.name], 'ContainerCreating'))) } : {}),
   };
+}
+
+/** Ephemeral containers have no readiness: their statuses carry no ready/started verdict worth showing. */
+function ephemeralStatus(s: ContainerStatus): ContainerStatus {
+  return { ...s, ready: false };
 }
 
 /** The managed part of a stored status, to compare with a computed one. */

@@ -11,7 +11,7 @@ import type { PodIpAllocator } from '../network/podIpAllocator.js';
 import { ContainerProbes } from '../probes/containerProbes.js';
 import { runHandler, type ProbeTarget } from '../probes/prober.js';
 import { sandboxHostname } from '../runtime/bubblewrapArgs.js';
-import type { ContainerExit, ContainerRuntime, RunningContainer } from '../runtime/runtime.js';
+import type { ContainerExit, ContainerRuntime, RunningContainer, RuntimeRecord } from '../runtime/runtime.js';
 import { rfc3339, type Clock } from '../time.js';
 import { nextBackoff, type BackoffPolicy } from './crashLoopBackoff.js';
 import { dueContainers, planContainer, type ContainerFacts } from './containerPlan.js';
@@ -19,7 +19,7 @@ import { verifyRunAsNonRoot, type CriContainer } from '../runtime/criConfig.js';
 import { mountTmpfs, unmountUnder } from '../runtime/tmpfs.js';
 import { containerArgv, expandVars, referencedObjects, resolveContainerEnv, type EnvContext, type ReferencedObjects } from './containerEnv.js';
 import { podDirName, writePodRecord, type ContainerRecord, type PodRecord, type RunRecord } from './podRecord.js';
-import { podKey, podRef, podSpec, type Container } from './podSpec.js';
+import { allContainers, podKey, podRef, podSpec, type Container, type EphemeralContainer } from './podSpec.js';
 import { computePodStatus, managedStatus, statusPatch, type ContainerView, type PodStatus } from './podStatus.js';
 import { containerMounts } from './podVolumes.js';
 import { fetchReferencedObjects, setUpPodSandbox, type PodSandbox } from './podSandbox.js';
@@ -371,6 +371,7 @@ export class PodWorker {
               attempt: rec.restartCount,
               imageRef: image?.imageId,
               sandboxId: this.record.sandboxId ?? '',
+              targetRecord: this.targetRecord(c),
             },
           }
         : {}),
@@ -458,9 +459,16 @@ export class PodWorker {
     };
   }
 
+  /** `kubectl debug --target`: the running container whose processes an ephemeral container sees. */
+  private targetRecord(c: Container): RuntimeRecord | undefined {
+    const target = (c as EphemeralContainer).targetContainerName;
+    const run = target ? this.record.containers[target]?.current : undefined;
+    return run && !run.terminated ? run.process : undefined;
+  }
+
   private containerSpec(name: string): Container | undefined {
     const spec = podSpec(this.pod);
-    return [...spec.containers, ...(spec.initContainers ?? [])].find((c) => c.name === name);
+    return allContainers(spec).find((c) => c.name === name);
   }
 
   /**
@@ -609,7 +617,7 @@ export class PodWorker {
   /** The pod's address, directory, volumes and /etc/hosts; false (with containers waiting) if it cannot be set up yet. */
   private async setUpSandbox(now: Date): Promise<boolean> {
     const spec = podSpec(this.pod);
-    const allNames = [...(spec.initContainers ?? []), ...spec.containers].map((c) => c.name);
+    const allNames = allContainers(spec).map((c) => c.name);
     const began = performance.now();
     const result = await setUpPodSandbox({
       pod: this.pod,
@@ -657,9 +665,9 @@ export class PodWorker {
   private async adoptRunningContainers(): Promise<void> {
     const spec = podSpec(this.pod);
     type StoredStatus = { containerID?: string; ready?: boolean; started?: boolean };
-    const stored = (this.pod.status ?? {}) as { containerStatuses?: StoredStatus[]; initContainerStatuses?: StoredStatus[] };
-    const statuses = [...(stored.containerStatuses ?? []), ...(stored.initContainerStatuses ?? [])];
-    for (const c of [...(spec.initContainers ?? []), ...spec.containers]) {
+    const stored = (this.pod.status ?? {}) as { containerStatuses?: StoredStatus[]; initContainerStatuses?: StoredStatus[]; ephemeralContainerStatuses?: StoredStatus[] };
+    const statuses = [...(stored.containerStatuses ?? []), ...(stored.initContainerStatuses ?? []), ...(stored.ephemeralContainerStatuses ?? [])];
+    for (const c of allContainers(spec)) {
       const rec = this.record.containers[c.name];
       const run = rec?.current;
       if (!run || run.terminated || !run.process) continue;
@@ -705,7 +713,7 @@ export class PodWorker {
   private views(): Record<string, ContainerView> {
     const spec = podSpec(this.pod);
     const views: Record<string, ContainerView> = {};
-    for (const c of [...(spec.initContainers ?? []), ...spec.containers]) {
+    for (const c of allContainers(spec)) {
       const t = this.tracked.get(c.name);
       views[c.name] = {
         record: this.record.containers[c.name],

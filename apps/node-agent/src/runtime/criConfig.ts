@@ -196,6 +196,11 @@ export function verifyRunAsNonRoot(pod: KubeObject, c: CriContainer, image: { ui
   return undefined;
 }
 
+function withTarget(sc: LinuxContainerSecurityContext, targetId: string | undefined): LinuxContainerSecurityContext {
+  if (!targetId || sc.namespaceOptions?.pid !== 'CONTAINER') return sc;
+  return { ...sc, namespaceOptions: { ...sc.namespaceOptions, pid: 'TARGET', targetId } };
+}
+
 function securityContext(pod: KubeObject, c: CriContainer): LinuxContainerSecurityContext {
   const sc = effectiveSecurityContext(pod, c);
   const spec = criPodSpec(pod);
@@ -227,6 +232,8 @@ export interface ContainerConfigArgs {
   attempt: number;
   /** Relative to the sandbox's log directory: `<container>/<attempt>.log`. */
   logPath: string;
+  /** An ephemeral container's target: it shares that container's process namespace. */
+  targetContainerId?: string;
 }
 
 export function containerConfig(a: ContainerConfigArgs): ContainerConfig {
@@ -245,6 +252,6 @@ export function containerConfig(a: ContainerConfigArgs): ContainerConfig {
     stdin: !!c.stdin,
     stdinOnce: !!c.stdinOnce,
     tty: !!c.tty,
-    linux: { resources: linuxResources(c), securityContext: securityContext(a.pod, c) },
+    linux: { resources: linuxResources(c), securityContext: withTarget(securityContext(a.pod, c), a.targetContainerId) },
   };
 }

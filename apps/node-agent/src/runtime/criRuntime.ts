@@ -247,6 +247,7 @@ export class CriRuntime implements ContainerRuntime {
       mounts,
       attempt: spec.attempt,
       logPath,
+      targetContainerId: spec.targetRecord && isCriRecord(spec.targetRecord) ? spec.targetRecord.containerId : undefined,
     });
     let containerId: string;
     try {

@@ -69,6 +69,8 @@ export interface ContainerLaunch {
     /** The image reference as resolved by the pull (digest), when there was one. */
     imageRef?: string;
     sandboxId: string;
+    /** An ephemeral container's target (`targetContainerName`): it joins that container's process namespace. */
+    targetRecord?: RuntimeRecord;
   };
 }
 

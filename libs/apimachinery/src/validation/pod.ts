@@ -1,6 +1,6 @@
 import type { KubeObject } from '../types.js';
 import { inclusiveRangeError } from '../names.js';
-import { FieldPath, forbidden, invalid, required, type FieldErrors } from './fieldErrors.js';
+import { duplicate, FieldPath, forbidden, invalid, notFound, required, type FieldErrors } from './fieldErrors.js';
 import { validatePodSpec, validateTolerations } from './podSpec.js';
 import { deepEqual } from '../deepEqual.js';
 import { describeDifferences, isObject, type Json } from './values.js';
@@ -74,6 +74,9 @@ export function validatePodUpdate(next: KubeObject, prev: KubeObject, errs: Fiel
     const old = containersOf(o, field);
     munged[field] = containersOf(n, field).map((c, i) => ({ ...c, image: old[i]?.image }));
   }
+  // Ephemeral containers change only through pods/ephemeralcontainers, checked on their own.
+  munged.ephemeralContainers = o.ephemeralContainers;
+  if (!deepEqual(n.ephemeralContainers ?? [], o.ephemeralContainers ?? [])) validateEphemeralContainersUpdate(n, o, specPath.child('ephemeralContainers'), errs);
   munged.activeDeadlineSeconds = o.activeDeadlineSeconds;
   munged.tolerations = o.tolerations;
   munged.schedulingGates = o.schedulingGates;
@@ -83,6 +86,38 @@ export function validatePodUpdate(next: KubeObject, prev: KubeObject, errs: Fiel
     const diff = describeDifferences(o, munged).map((line) => `  ${line}`);
     errs.push(forbidden(specPath, `pod updates may not change fields other than ${UPDATABLE_POD_SPEC_FIELDS.join(',')}\n${diff.join('\n')}`));
   }
+}
+
+/** Fields a debugging container may not have: it never restarts, serves or gets resources. */
+const EPHEMERAL_FORBIDDEN = ['ports', 'livenessProbe', 'readinessProbe', 'startupProbe', 'lifecycle', 'resizePolicy', 'restartPolicy'];
+
+/**
+ * Kubernetes' ValidatePodEphemeralContainersUpdate: ephemeral containers (`kubectl debug`) are
+ * only ever added; one that exists may be neither changed nor removed.
+ */
+function validateEphemeralContainersUpdate(n: Json, o: Json, path: FieldPath, errs: FieldErrors): void {
+  const list = (spec: Json): Json[] => (Array.isArray(spec.ephemeralContainers) ? spec.ephemeralContainers.map((c) => (isObject(c) ? c : {})) : []);
+  const next = list(n);
+  for (const old of list(o)) {
+    const now = next.find((c) => c.name === old.name);
+    if (!now) errs.push(forbidden(path, `existing ephemeral containers "${String(old.name)}" may not be removed`));
+    else if (!deepEqual(now, old)) errs.push(forbidden(path, `existing ephemeral containers "${String(old.name)}" may not be changed`));
+  }
+  const regular = [...containersOf(n, 'containers'), ...containersOf(n, 'initContainers')].map((c) => c.name);
+  const seen = new Set<unknown>(regular);
+  next.forEach((c, i) => {
+    const p = path.index(i);
+    if (typeof c.name !== 'string' || c.name === '') errs.push(required(p.child('name')));
+    else if (seen.has(c.name) && !list(o).some((x) => x.name === c.name)) errs.push(duplicate(p.child('name'), c.name));
+    seen.add(c.name);
+    if (typeof c.image !== 'string' || c.image === '') errs.push(required(p.child('image')));
+    for (const f of EPHEMERAL_FORBIDDEN) if (c[f] !== undefined && c[f] !== null) errs.push(forbidden(p.child(f), 'cannot be set for an Ephemeral Container'));
+    const res = isObject(c.resources) ? c.resources : {};
+    if (Object.values(res).some((v) => isObject(v) && Object.keys(v).length > 0)) errs.push(forbidden(p.child('resources'), 'cannot be set for an Ephemeral Container'));
+    if (c.targetContainerName !== undefined && !regular.includes(c.targetContainerName)) {
+      errs.push(notFound(p.child('targetContainerName'), c.targetContainerName));
+    }
+  });
 }
 
 function validateOnlyAddedTolerations(next: unknown, prev: unknown, path: FieldPath, errs: FieldErrors): void {
