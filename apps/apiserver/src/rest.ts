@@ -29,6 +29,7 @@ import {
   type ResourceType,
 } from '@skiff/apimachinery';
 import { AllocationConflictError, type Store } from '@skiff/store';
+import { Admission } from './admission/admission.js';
 import type { PatchType } from './body.js';
 import { clone, keyOf, nowRfc3339, sameContent, typeMeta } from './objects.js';
 import type { ResourcePath } from './paths.js';
@@ -78,6 +79,7 @@ const MAX_PATCH_RETRIES = 5;
  */
 export class Rest {
   private readonly services: ServiceAllocator;
+  private readonly admission: Admission;
 
   constructor(
     private readonly store: Store,
@@ -85,6 +87,7 @@ export class Rest {
     opts: RestOptions = {},
   ) {
     this.services = new ServiceAllocator(store, opts.serviceClusterIpRange ?? SERVICE_CIDR);
+    this.admission = new Admission(store);
   }
 
   // ---- reads -------------------------------------------------------------------------------
@@ -155,12 +158,13 @@ export class Rest {
       if (!obj.metadata.name) {
         throw new InvalidError({ kind: type.kind, name: '' }, [{ field: 'metadata.name', reason: 'FieldValueRequired', message: 'name or generateName is required' }]);
       }
-      let candidate = applyDefaults(prepareForCreate(type, obj));
+      let candidate = applyDefaults(prepareForCreate(type, await this.admission.mutate(type, applyDefaults(obj))));
       const claim = await this.claimAllocations(type, candidate, undefined, retry);
       if (claim) candidate = claim.object;
       validateObject(candidate, type);
       if (!opts.applied) candidate = recordUpdateManager(undefined, candidate, opts.fieldManager, nowRfc3339(this.clock()), patchSchemaFor(candidate.apiVersion, candidate.kind));
       candidate.metadata.creationTimestamp = nowRfc3339(this.clock());
+      await this.admission.validate(type, candidate, opts.dryRun);
       if (opts.dryRun) {
         const existing = await this.store.get(keyOf(type, candidate.metadata.namespace, candidate.metadata.name!));
         if (existing) throw new AlreadyExistsError({ kind: type.resource, group: type.group, name: candidate.metadata.name });
