@@ -152,6 +152,8 @@ export class Rest {
     }
     const generated = !obj.metadata.name && !!obj.metadata.generateName;
     const retry = new AllocationRetry();
+    // Admission charges quota once per request: a retry for another generated name or address uses the same.
+    let admitted = false;
     for (let nameAttempt = 0; ; ) {
       // Like Kubernetes' SimpleNameGenerator: the base is cut to 58 characters so base+suffix fits 63.
       if (generated) obj.metadata.name = `${obj.metadata.generateName!.slice(0, 58)}${generateNameSuffix()}`;
@@ -164,7 +166,8 @@ export class Rest {
       validateObject(candidate, type);
       if (!opts.applied) candidate = recordUpdateManager(undefined, candidate, opts.fieldManager, nowRfc3339(this.clock()), patchSchemaFor(candidate.apiVersion, candidate.kind));
       candidate.metadata.creationTimestamp = nowRfc3339(this.clock());
-      await this.admission.validate(type, candidate, opts.dryRun);
+      if (!admitted) await this.admission.validate(type, candidate, opts.dryRun);
+      admitted = true;
       if (opts.dryRun) {
         const existing = await this.store.get(keyOf(type, candidate.metadata.namespace, candidate.metadata.name!));
         if (existing) throw new AlreadyExistsError({ kind: type.resource, group: type.group, name: candidate.metadata.name });
@@ -352,6 +355,7 @@ export class Rest {
     applied = false,
   ): Promise<KubeObject> {
     const retry = new AllocationRetry();
+    let admitted = false;
     for (;;) {
       let next = prepareForUpdate(type, incoming, old, subresource);
       if (subresource !== 'status') next = applyDefaults(next);
@@ -366,6 +370,8 @@ export class Rest {
         return old;
       }
       if (!applied) next = recordUpdateManager(old, next, opts.fieldManager, nowRfc3339(this.clock()), patchSchemaFor(next.apiVersion, next.kind));
+      if (!subresource && !admitted) await this.admission.validate(type, next, opts.dryRun, old);
+      admitted = true;
       if (opts.dryRun) {
         if (claim) await this.services.checkChosen(claim, old);
         return next;

@@ -122,6 +122,20 @@ describe('ResourceQuota and LimitRange in the API server', () => {
     expect(await used(ns, 'one')).toEqual({ configmaps: '1' });
   });
 
+  it('charges a Service for the node ports an update adds', async () => {
+    const ns = await namespace();
+    await quota(ns, 'ports', { services: '2', 'services.nodeports': '1' }, { services: '0', 'services.nodeports': '0' });
+    const svc = { apiVersion: 'v1', kind: 'Service', metadata: { name: 'web' }, spec: { selector: { app: 'web' }, ports: [{ name: 'a', port: 80 }, { name: 'b', port: 81 }] } };
+    expect((await call('POST', `${NS}/${ns}/services`, svc)).status).toBe(201);
+    expect(await used(ns, 'ports')).toEqual({ services: '1', 'services.nodeports': '0' });
+    const patched = await call('PATCH', `${NS}/${ns}/services/web`, { spec: { type: 'NodePort' } }, 'application/merge-patch+json');
+    expect(patched.status).toBe(403);
+    expect(patched.json.message).toBe('services "web" is forbidden: exceeded quota: ports, requested: services.nodeports=2, used: services.nodeports=0, limited: services.nodeports=1');
+    const onePort = await call('PUT', `${NS}/${ns}/services/web`, { ...svc, spec: { ...svc.spec, type: 'NodePort', ports: [{ name: 'a', port: 80 }] } });
+    expect(onePort.status).toBe(200);
+    expect(await used(ns, 'ports')).toEqual({ services: '1', 'services.nodeports': '1' });
+  });
+
   it('counts only the pods a scoped quota selects', async () => {
     const ns = await namespace();
     await quota(ns, 'besteffort', { pods: '0' }, { pods: '0' }, { scopes: ['BestEffort'] });

@@ -12,8 +12,9 @@ const MAX_CHARGE_ATTEMPTS = 64;
 /**
  * The API server's admission plugins that need the store, in Kubernetes' order: LimitRanger
  * (mutating: container defaults; validating: min/max/ratio) and ResourceQuota (validating:
- * constraints, then charging `status.used`). Both run on create; pods are the only kind
- * LimitRanger touches.
+ * constraints, then charging `status.used`). Both run on create, pods being the only kind
+ * LimitRanger touches; quota also runs on Service updates (a type change takes node ports or a
+ * load balancer), as Kubernetes' service evaluator does.
  */
 export class Admission {
   constructor(private readonly store: Store) {}
@@ -29,22 +30,23 @@ export class Admission {
    * Kubernetes' message; otherwise the object's usage has been added to every quota it counts
    * against (not on a dry run).
    */
-  async validate(type: ResourceType, obj: KubeObject, dryRun: boolean): Promise<void> {
+  async validate(type: ResourceType, obj: KubeObject, dryRun: boolean, prior?: KubeObject): Promise<void> {
     if (!type.namespaced) return;
+    if (prior && !isService(type)) return;
     const namespace = obj.metadata.namespace!;
-    if (isPod(type)) {
+    if (isPod(type) && !prior) {
       const violations = limitRangeViolations(obj, await this.inNamespace(LIMIT_RANGES, namespace));
       if (violations.length) throw forbidden(type, obj, violations.length === 1 ? violations[0] : `[${violations.join(', ')}]`);
     }
     const quotas = await this.inNamespace(RESOURCE_QUOTAS, namespace);
     const charges: KubeObject[] = [];
     for (const quota of quotas) {
-      const decision = decideQuota(quota, type, obj);
+      const decision = decideQuota(quota, type, obj, prior);
       if (decision.kind === 'forbidden') throw forbidden(type, obj, decision.message);
       if (decision.kind === 'charge') charges.push(quota);
     }
     if (dryRun) return;
-    for (const quota of charges) await this.charge(quota, type, obj);
+    for (const quota of charges) await this.charge(quota, type, obj, prior);
   }
 
   /**
@@ -57,10 +59,10 @@ export class Admission {
    * The charge comes before the object is stored, so a create that then fails leaves the quota
    * over-counted until the quota controller recomputes it, as in Kubernetes.
    */
-  private async charge(quota: KubeObject, type: ResourceType, obj: KubeObject): Promise<void> {
+  private async charge(quota: KubeObject, type: ResourceType, obj: KubeObject, prior: KubeObject | undefined): Promise<void> {
     let current = quota;
     for (let attempt = 1; ; attempt++) {
-      const decision = decideQuota(current, type, obj);
+      const decision = decideQuota(current, type, obj, prior);
       if (decision.kind === 'forbidden') throw forbidden(type, obj, decision.message);
       if (decision.kind === 'unaffected') return;
       const next = clone(current);
@@ -87,6 +89,10 @@ export class Admission {
 
 function isPod(type: ResourceType): boolean {
   return type.group === '' && type.resource === 'pods';
+}
+
+function isService(type: ResourceType): boolean {
+  return type.group === '' && type.resource === 'services';
 }
 
 /** `pods "web" is forbidden: <reason>`, as admission.NewForbidden words it. */

@@ -1,4 +1,4 @@
-import { addQuantities, compareQuantities, formatQuantity, parseExactQuantity, zeroQuantity, type ExactQuantity } from '../exactQuantity.js';
+import { addQuantities, compareQuantities, formatQuantity, parseExactQuantity, subtractQuantities, zeroQuantity, type ExactQuantity } from '../exactQuantity.js';
 
 /** A ResourceList (`{ pods: '2', 'requests.cpu': '500m' }`) as exact quantities. */
 export type ResourceList = Record<string, ExactQuantity>;
@@ -17,6 +17,16 @@ export function parseResourceList(raw: unknown): ResourceList {
 export function addResourceLists(a: ResourceList, b: ResourceList): ResourceList {
   const out: ResourceList = { ...a };
   for (const [name, q] of Object.entries(b)) out[name] = name in out ? addQuantities(out[name], q) : q;
+  return out;
+}
+
+/** a - b per name of `a`, never below 0 (what an update adds to what the object already held). */
+export function subtractNonNegative(a: ResourceList, b: ResourceList): ResourceList {
+  const out: ResourceList = {};
+  for (const [name, q] of Object.entries(a)) {
+    const diff = name in b ? subtractQuantities(q, b[name]) : q;
+    out[name] = diff.nanos < 0n ? zeroQuantity() : diff;
+  }
   return out;
 }
 
