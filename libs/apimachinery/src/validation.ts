@@ -13,7 +13,7 @@ import { validateNamespace } from './validation/namespace.js';
 import { validateNode, validateNodeUpdate } from './validation/node.js';
 import { validateObjectMeta, validateObjectMetaUpdate } from './validation/objectMeta.js';
 import { validatePod, validatePodUpdate } from './validation/pod.js';
-import { validateResourceQuota } from './validation/resourceQuota.js';
+import { validateResourceQuota, validateResourceQuotaUpdate } from './validation/resourceQuota.js';
 import { validateSecret, validateSecretUpdate } from './validation/secret.js';
 import { validateService, validateServiceUpdate } from './validation/service.js';
 import { validateWebhook } from './validation/webhook.js';
@@ -62,6 +62,7 @@ const UPDATE_VALIDATORS: Record<string, UpdateValidator> = {
   '/Service': validateServiceUpdate,
   '/Node': validateNodeUpdate,
   '/Secret': validateSecretUpdate,
+  '/ResourceQuota': validateResourceQuotaUpdate,
   '/ConfigMap': (next, prev, errs) => validateImmutableData(next, prev, ['data', 'binaryData'], errs),
   'apps/Deployment': validateSelectorUpdate,
   'apps/ReplicaSet': validateSelectorUpdate,

@@ -3,7 +3,7 @@ import { applyDefaults } from '../defaults.js';
 import { findResource } from '../resources.js';
 import { toTable } from '../tables.js';
 import type { KubeObject } from '../types.js';
-import { validationCauses } from '../validation.js';
+import { updateCauses, validationCauses } from '../validation.js';
 
 const QUOTAS = findResource('', 'v1', 'resourcequotas')!;
 const LIMITS = findResource('', 'v1', 'limitranges')!;
@@ -23,6 +23,14 @@ describe('ResourceQuota validation', () => {
     [{ hard: { pods: '1' }, scopes: ['Terminating', 'NotTerminating'] }, ['spec.scopes: Invalid value: []core.ResourceQuotaScope{"Terminating", "NotTerminating"}: conflicting scopes']],
   ])('%j -> %j', (spec, expected) => {
     expect(messages(quota(spec))).toEqual(expected);
+  });
+});
+
+describe('ResourceQuota update validation', () => {
+  it('keeps the scopes', () => {
+    const before = quota({ hard: { pods: '1' }, scopes: ['BestEffort'] });
+    expect(updateCauses(quota({ hard: { pods: '2' }, scopes: ['BestEffort'] }), before, QUOTAS)).toEqual([]);
+    expect(updateCauses(quota({ hard: { pods: '2' }, scopes: ['NotBestEffort'] }), before, QUOTAS).map((c) => c.message)).toEqual(['Invalid value: []core.ResourceQuotaScope{"NotBestEffort"}: field is immutable']);
   });
 });
 

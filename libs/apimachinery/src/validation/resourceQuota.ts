@@ -3,7 +3,7 @@ import { parseExactQuantity } from '../exactQuantity.js';
 import { qualifiedNameErrors } from '../names.js';
 import { isIntegerResourceName, isScopeValidForResource, isStandardQuotaResourceName, isStandardResourceName, QUOTA_SCOPES } from '../quotaResources.js';
 import type { KubeObject } from '../types.js';
-import { FieldPath, invalid, invalidEach, NEGATIVE, type FieldErrors } from './fieldErrors.js';
+import { FieldPath, IMMUTABLE, invalid, invalidEach, NEGATIVE, type FieldErrors } from './fieldErrors.js';
 import { QUANTITY_FORMAT_ERROR } from './resourceQuantity.js';
 import { arr, obj, str } from './values.js';
 
@@ -48,14 +48,30 @@ export function validateQuantityValue(name: string, raw: unknown, path: FieldPat
   if (isIntegerResourceName(name) && q.nanos % 1_000_000_000n !== 0n) errs.push(invalid(path, String(raw), 'must be an integer'));
 }
 
+const SCOPES_PATH = FieldPath.root('spec', 'scopes');
+
+function scopesOf(spec: Record<string, unknown>, errs: FieldErrors): string[] {
+  return arr(spec.scopes, SCOPES_PATH, errs).map((s, i) => str(s, SCOPES_PATH.index(i), errs));
+}
+
+/** Go prints the slice with %#v, e.g. `Invalid value: []core.ResourceQuotaScope{"BestEffort"}: conflicting scopes`. */
+function scopesError(scopes: string[], detail: string): StatusCause {
+  const shown = `[]core.ResourceQuotaScope{${scopes.map((s) => JSON.stringify(s)).join(', ')}}`;
+  return { reason: 'FieldValueInvalid', field: SCOPES_PATH.toString(), message: `Invalid value: ${shown}: ${detail}` };
+}
+
+/** A quota's scopes are fixed once created (as a set: order does not matter). */
+export function validateResourceQuotaUpdate(next: KubeObject, prev: KubeObject, errs: FieldErrors): void {
+  const now = scopesOf(obj(next.spec, FieldPath.root('spec'), []), []);
+  const before = new Set(scopesOf(obj(prev.spec, FieldPath.root('spec'), []), []));
+  if (new Set(now).size !== before.size || now.some((s) => !before.has(s))) errs.push(scopesError(now, IMMUTABLE));
+}
+
 function validateScopes(spec: Record<string, unknown>, errs: FieldErrors): void {
-  const path = FieldPath.root('spec', 'scopes');
-  const scopes = arr(spec.scopes, path, errs).map((s, i) => str(s, path.index(i), errs));
+  const scopes = scopesOf(spec, errs);
   if (scopes.length === 0) return;
   const hard = Object.keys(obj(spec.hard, FieldPath.root('spec', 'hard'), [])).sort();
-  // Go prints the slice with %#v, e.g. []core.ResourceQuotaScope{"BestEffort"}.
-  const shown = `[]core.ResourceQuotaScope{${scopes.map((s) => JSON.stringify(s)).join(', ')}}`;
-  const scopeError = (detail: string): StatusCause => ({ reason: 'FieldValueInvalid', field: path.toString(), message: `Invalid value: ${shown}: ${detail}` });
+  const scopeError = (detail: string): StatusCause => scopesError(scopes, detail);
   for (const scope of scopes) {
     if (!QUOTA_SCOPES.includes(scope as (typeof QUOTA_SCOPES)[number])) errs.push(scopeError('unsupported scope'));
     for (const name of hard) {
