@@ -1,4 +1,4 @@
-import { compareQuantities, formatQuantity, milliValue, parseResourceList, addResourceLists, type ExactQuantity, type KubeObject, type ResourceList } from '@skiff/apimachinery';
+import { formatQuantity, milliValue, parseResourceList, podTotal, type ExactQuantity, type KubeObject, type ResourceList } from '@skiff/apimachinery';
 import { clone } from '../objects.js';
 
 /**
@@ -88,23 +88,12 @@ export function limitRangeViolations(pod: KubeObject, limitRanges: readonly Kube
           checkItem(item, 'Container', parseResourceList(c.resources?.requests), parseResourceList(c.resources?.limits), errs);
         }
       } else if (item.type === 'Pod') {
-        checkItem(item, 'Pod', podTotal(pod, 'requests'), podTotal(pod, 'limits'), errs);
+        const total = (field: 'requests' | 'limits') => podTotal(pod, (c) => parseResourceList(c.resources?.[field]));
+        checkItem(item, 'Pod', total('requests'), total('limits'), errs);
       }
     }
   }
   return [...new Set(errs)];
-}
-
-/** The pod's sum over containers, each init container raising it to its own size at most. */
-function podTotal(pod: KubeObject, field: 'requests' | 'limits'): ResourceList {
-  let sum: ResourceList = {};
-  for (const c of containers(pod, 'containers')) sum = addResourceLists(sum, parseResourceList(c.resources?.[field]));
-  for (const c of containers(pod, 'initContainers')) {
-    for (const [name, q] of Object.entries(parseResourceList(c.resources?.[field]))) {
-      if (!(name in sum) || compareQuantities(q, sum[name]) > 0) sum[name] = q;
-    }
-  }
-  return sum;
 }
 
 function checkItem(item: LimitRangeItem, type: string, requests: ResourceList, limits: ResourceList, errs: string[]): void {

@@ -52,7 +52,7 @@ export function usageOf(t: CountedType, obj: KubeObject): ResourceList {
   return count;
 }
 
-type Container = { name?: string; resources?: { requests?: unknown; limits?: unknown } };
+export type Container = { name?: string; resources?: { requests?: unknown; limits?: unknown } };
 
 function containersOf(pod: KubeObject, field: 'containers' | 'initContainers'): Container[] {
   const list = (pod.spec as Record<string, unknown> | undefined)?.[field];
@@ -80,15 +80,24 @@ export function containerUsage(c: Container): ResourceList {
   return out;
 }
 
-/** Containers add up; init containers run one at a time, so each only raises the total to its own size. */
-export function podComputeUsage(pod: KubeObject): ResourceList {
+/**
+ * A pod-wide total of something each container has: containers add up; init containers run one
+ * at a time, so each only raises the total to its own size (containers 100m + 200m, init 500m ->
+ * 500m; init 250m -> 300m).
+ */
+export function podTotal(pod: KubeObject, perContainer: (c: Container) => ResourceList): ResourceList {
   let sum: ResourceList = {};
-  for (const c of containersOf(pod, 'containers')) sum = addResourceLists(sum, withoutPods(containerUsage(c)));
+  for (const c of containersOf(pod, 'containers')) sum = addResourceLists(sum, perContainer(c));
   for (const c of containersOf(pod, 'initContainers')) {
-    for (const [name, q] of Object.entries(withoutPods(containerUsage(c)))) {
+    for (const [name, q] of Object.entries(perContainer(c))) {
       if (!(name in sum) || compareQuantities(q, sum[name]) > 0) sum[name] = q;
     }
   }
+  return sum;
+}
+
+export function podComputeUsage(pod: KubeObject): ResourceList {
+  const sum = podTotal(pod, (c) => withoutPods(containerUsage(c)));
   const overhead = parseResourceList((pod.spec as Record<string, unknown> | undefined)?.overhead);
   for (const [name, q] of Object.entries(overhead)) {
     for (const key of [name, `requests.${name}`, `limits.${name}`]) if (key in sum) sum[key] = addQuantities(sum[key], q);
