@@ -50,6 +50,11 @@ apiVersion: v1
 kind: Secret
 metadata: {name: token, namespace: desc}
 stringData: {token: abc}
+---
+apiVersion: skiff.dev/v1alpha1
+kind: Webhook
+metadata: {name: hook, namespace: desc}
+spec: {url: "https://hooks.example.com/T0", events: [sync.failed]}
 `;
 
 /**
@@ -133,6 +138,15 @@ describe('kubectl describe, quotas and limit ranges against `skiff up`', () => {
     expect(await kubectlOk(cluster, ['describe', 'node', 'node-1'])).toMatch(/Non-terminated Pods:\s+\(\d+ in total\)[\s\S]*desc\s+web-\S+\s+100m \(\d+%\)\s+200m \(\d+%\)\s+32Mi/);
     expect(await kubectlOk(cluster, ['describe', 'cm', 'settings', ...ns])).toMatch(/^mode:\n----\nfast$/m);
     expect(await kubectlOk(cluster, ['describe', 'secret', 'token', ...ns])).toMatch(/^token:\s+3 bytes$/m);
+  });
+
+  it('describes every other kind Skiff serves', async () => {
+    expect(await kubectlOk(cluster, ['describe', 'endpoints', 'web', ...ns])).toMatch(/^Subsets:/m);
+    expect(await kubectlOk(cluster, ['describe', 'lease', 'node-1', '-n', 'kube-node-lease'])).toMatch(/^Spec:\n\s+Holder Identity:\s+node-1$/m);
+    expect(await kubectlOk(cluster, ['describe', 'events', ...ns])).toMatch(/^Reason:\s+\w+$/m);
+    const hook = await kubectlOk(cluster, ['describe', 'webhook', 'hook', ...ns]);
+    expect(hook).toMatch(/^API Version:\s+skiff\.dev\/v1alpha1$/m);
+    expect(hook).toMatch(/^\s+URL:\s+https:\/\/hooks\.example\.com\/T0$/m);
   });
 
   it('refuses what a quota or a limit range forbids, with Kubernetes messages', async () => {
