@@ -30,6 +30,8 @@ export function countedTypeOf(name: string): CountedType | undefined {
     return dot < 0 ? { group: '', resource: rest } : { group: rest.slice(dot + 1), resource: rest.slice(0, dot) };
   }
   if (name === 'services.nodeports' || name === 'services.loadbalancers') return { group: '', resource: 'services' };
+  // Storage requests, also per storage class (`gold.storageclass.storage.k8s.io/requests.storage`), are claims'.
+  if (name === 'requests.storage' || name.includes('.storageclass.storage.k8s.io/')) return { group: '', resource: 'persistentvolumeclaims' };
   if (LEGACY_COUNTED.has(name)) return { group: '', resource: name };
   if (POD_COMPUTE.test(name)) return { group: '', resource: 'pods' };
   return undefined;
