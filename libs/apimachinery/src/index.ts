@@ -19,4 +19,4 @@ export * from './gitops.js';
 export * from './quota/resourceList.js';
 export * from './quota/usage.js';
 export * from './quota/scopes.js';
-export * from './quota/admission.js';
+export * from './quota/decideQuota.js';
