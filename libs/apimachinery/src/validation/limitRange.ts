@@ -1,7 +1,7 @@
 import { compareQuantities, formatQuantity, milliValue, parseExactQuantity, quantityOfInt, type ExactQuantity } from '../exactQuantity.js';
 import { qualifiedNameErrors } from '../names.js';
 import type { KubeObject } from '../types.js';
-import { duplicate, FieldPath, forbidden, invalid, invalidEach, NEGATIVE, required, type FieldErrors } from './fieldErrors.js';
+import { duplicate, FieldPath, forbidden, invalid, invalidEach, required, type FieldErrors } from './fieldErrors.js';
 import { validateContainerResourceName } from './podSpec.js';
 import { QUANTITY_FORMAT_ERROR } from './resourceQuantity.js';
 import { validateResourceName } from './resourceQuota.js';
@@ -41,8 +41,8 @@ export function validateLimitRange(lr: KubeObject, errs: FieldErrors): void {
         if (type === 'Pod' || type === 'Container') validateContainerResourceName(name, fp, errs);
         else validateResourceName(name, fp, errs);
         const q = parseExactQuantity(v);
+        // Kubernetes checks no sign here, only the order of the bounds below.
         if (!q) errs.push(invalid(fp, v, QUANTITY_FORMAT_ERROR));
-        else if (q.nanos < 0n) errs.push(invalid(fp, String(v), NEGATIVE));
         else parsed.set(name, q);
       }
       values[field] = parsed;

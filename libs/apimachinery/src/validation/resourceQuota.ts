@@ -1,5 +1,5 @@
 import type { StatusCause } from '../errors.js';
-import { parseExactQuantity } from '../exactQuantity.js';
+import { formatQuantity, parseExactQuantity } from '../exactQuantity.js';
 import { qualifiedNameErrors } from '../names.js';
 import { isIntegerResourceName, isScopeValidForResource, isStandardQuotaResourceName, isStandardResourceName, QUOTA_SCOPES } from '../quotaResources.js';
 import type { KubeObject } from '../types.js';
@@ -44,7 +44,7 @@ export function validateQuantityValue(name: string, raw: unknown, path: FieldPat
     errs.push(invalid(path, raw, QUANTITY_FORMAT_ERROR));
     return;
   }
-  if (q.nanos < 0n) errs.push(invalid(path, String(raw), NEGATIVE));
+  if (q.nanos < 0n) errs.push(invalid(path, formatQuantity(q), NEGATIVE));
   if (isIntegerResourceName(name) && q.nanos % 1_000_000_000n !== 0n) errs.push(invalid(path, String(raw), 'must be an integer'));
 }
 
