@@ -123,10 +123,13 @@ describe('kubectl describe, quotas and limit ranges against `skiff up`', () => {
   });
 
   it('lists events for describe in chunks (limit + continue) and finds them all', async () => {
-    const whole = await kubectlOk(cluster, ['describe', 'pod', ...ns, '-l', 'app=web']);
-    const chunked = await kubectlOk(cluster, ['describe', 'pod', ...ns, '-l', 'app=web', '--chunk-size=1']);
     const events = (s: string) => s.slice(s.indexOf('\nEvents:')).split('\n').filter((l) => /^\s+(Normal|Warning)\s/.test(l)).length;
-    expect(events(whole)).toBeGreaterThanOrEqual(2);
+    // Scheduled, then the node agent's Started: wait for both, so that a chunk boundary falls between events.
+    const whole = await eventually('two events for the pod', async () => {
+      const out = await kubectlOk(cluster, ['describe', 'pod', ...ns, '-l', 'app=web']);
+      return events(out) >= 2 && out;
+    });
+    const chunked = await kubectlOk(cluster, ['describe', 'pod', ...ns, '-l', 'app=web', '--chunk-size=1']);
     expect(events(chunked)).toBe(events(whole));
     const all = await kubectlOk(cluster, ['get', 'events', ...ns, '-o', 'name']);
     const paged = await kubectl(cluster, ['get', 'events', ...ns, '-o', 'name', '--chunk-size=1', '-v=6']);

@@ -55,7 +55,3 @@ export function formatResourceList(list: ResourceList): string {
 export function toJsonResourceList(list: ResourceList): Record<string, string> {
   return Object.fromEntries(Object.keys(list).sort().map((name) => [name, formatQuantity(list[name])]));
 }
-
-export function quantityOr0(list: ResourceList, name: string): ExactQuantity {
-  return list[name] ?? zeroQuantity();
-}

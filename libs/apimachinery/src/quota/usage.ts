@@ -1,4 +1,4 @@
-import { addQuantities, compareQuantities, quantityOfInt, type ExactQuantity } from '../exactQuantity.js';
+import { addQuantities, compareQuantities, quantityOfInt } from '../exactQuantity.js';
 import type { KubeObject } from '../types.js';
 import { addResourceLists, parseResourceList, type ResourceList } from './resourceList.js';
 
@@ -142,11 +142,3 @@ export function podConstraintsError(required: readonly string[], pod: KubeObject
   const parts = [...missing.keys()].sort().map((r) => `${r} for: ${[...missing.get(r)!].sort().join(',')}`);
   return `must specify ${parts.join('; ')}`;
 }
-
-export function sumUsage(items: Iterable<ResourceList>): ResourceList {
-  let total: ResourceList = {};
-  for (const u of items) total = addResourceLists(total, u);
-  return total;
-}
-
-export type { ExactQuantity };
