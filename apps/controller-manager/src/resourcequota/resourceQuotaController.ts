@@ -14,7 +14,9 @@ const COUNTABLE: readonly ResourceType[] = RESOURCE_TYPES.filter((t) => t.namesp
  * what the namespace's objects use. Any change to an object of a countable kind wakes the quotas
  * of its namespace, so a deletion gives its share back; the API server's admission charges
  * creates meanwhile. Objects are listed from the API, not the cache: a stale cache would write a
- * usage lower than the truth and let a create past the quota.
+ * usage lower than the truth and let a create past the quota. (A create charged but not yet
+ * stored when the list runs is still missed for a moment, as in Kubernetes; its ADDED event
+ * brings the quota back.)
  */
 export function resourceQuotaController(): Controller {
   return {
