@@ -338,7 +338,23 @@ const REPLICA_SET_STATUS: Schema = {
   3: i64('observedGeneration'),
 };
 
+const RESOURCE_QUOTA_SPEC: Schema = {
+  1: quantityMap('hard'),
+  2: strings('scopes'),
+  3: m('scopeSelector', { 1: list('matchExpressions', { 1: s('scopeName'), 2: s('operator'), 3: strings('values') }) }),
+};
+const LIMIT_RANGE_ITEM: Schema = {
+  1: s('type'),
+  2: quantityMap('max'),
+  3: quantityMap('min'),
+  4: quantityMap('default'),
+  5: quantityMap('defaultRequest'),
+  6: quantityMap('maxLimitRequestRatio'),
+};
+
 const KINDS: Record<string, Schema> = {
+  'v1/ResourceQuota': { 1: m('metadata', OBJECT_META), 2: m('spec', RESOURCE_QUOTA_SPEC), 3: m('status', { 1: quantityMap('hard'), 2: quantityMap('used') }) },
+  'v1/LimitRange': { 1: m('metadata', OBJECT_META), 2: m('spec', { 1: list('limits', LIMIT_RANGE_ITEM) }) },
   'v1/ConfigMap': {
     1: m('metadata', OBJECT_META),
     2: stringMap('data'),

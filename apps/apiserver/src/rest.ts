@@ -29,6 +29,7 @@ import {
   type ResourceType,
 } from '@skiff/apimachinery';
 import { AllocationConflictError, type Store } from '@skiff/store';
+import { Admission } from './admission/admission.js';
 import type { PatchType } from './body.js';
 import { clone, keyOf, nowRfc3339, sameContent, typeMeta } from './objects.js';
 import type { ResourcePath } from './paths.js';
@@ -80,6 +81,7 @@ const MAX_PATCH_RETRIES = 5;
  */
 export class Rest {
   private readonly services: ServiceAllocator;
+  private readonly admission: Admission;
 
   constructor(
     private readonly store: Store,
@@ -87,6 +89,7 @@ export class Rest {
     opts: RestOptions = {},
   ) {
     this.services = new ServiceAllocator(store, opts.serviceClusterIpRange ?? SERVICE_CIDR);
+    this.admission = new Admission(store);
   }
 
   // ---- reads -------------------------------------------------------------------------------
@@ -151,18 +154,22 @@ export class Rest {
     }
     const generated = !obj.metadata.name && !!obj.metadata.generateName;
     const retry = new AllocationRetry();
+    // Admission charges quota once per request: a retry for another generated name or address uses the same.
+    let admitted = false;
     for (let nameAttempt = 0; ; ) {
       // Like Kubernetes' SimpleNameGenerator: the base is cut to 58 characters so base+suffix fits 63.
       if (generated) obj.metadata.name = `${obj.metadata.generateName!.slice(0, 58)}${generateNameSuffix()}`;
       if (!obj.metadata.name) {
         throw new InvalidError({ kind: type.kind, name: '' }, [{ field: 'metadata.name', reason: 'FieldValueRequired', message: 'name or generateName is required' }]);
       }
-      let candidate = applyDefaults(prepareForCreate(type, obj));
+      let candidate = applyDefaults(prepareForCreate(type, await this.admission.mutate(type, applyDefaults(obj))));
       const claim = await this.claimAllocations(type, candidate, undefined, retry);
       if (claim) candidate = claim.object;
       validateObject(candidate, type);
       if (!opts.applied) candidate = recordUpdateManager(undefined, candidate, opts.fieldManager, nowRfc3339(this.clock()), patchSchemaFor(candidate.apiVersion, candidate.kind));
       candidate.metadata.creationTimestamp = nowRfc3339(this.clock());
+      if (!admitted) await this.admission.validate(type, candidate, opts.dryRun);
+      admitted = true;
       if (opts.dryRun) {
         const existing = await this.store.get(keyOf(type, candidate.metadata.namespace, candidate.metadata.name!));
         if (existing) throw new AlreadyExistsError({ kind: type.resource, group: type.group, name: candidate.metadata.name });
@@ -352,6 +359,7 @@ export class Rest {
     applied = false,
   ): Promise<KubeObject> {
     const retry = new AllocationRetry();
+    let admitted = false;
     for (;;) {
       let next = prepareForUpdate(type, incoming, old, subresource);
       if (subresource !== 'status') next = applyDefaults(next);
@@ -366,6 +374,8 @@ export class Rest {
         return old;
       }
       if (!applied) next = recordUpdateManager(old, next, opts.fieldManager, nowRfc3339(this.clock()), patchSchemaFor(next.apiVersion, next.kind));
+      if (!subresource && !admitted) await this.admission.validate(type, next, opts.dryRun, old);
+      admitted = true;
       if (opts.dryRun) {
         if (claim) await this.services.checkChosen(claim, old);
         return next;

@@ -6,6 +6,7 @@ import { nodeLifecycleController } from './nodelifecycle/nodeLifecycleController
 import { deploymentController } from './deployment/deploymentController.js';
 import { endpointsController } from './endpoints/endpointsController.js';
 import { replicaSetController } from './replicaset/replicaSetController.js';
+import { resourceQuotaController } from './resourcequota/resourceQuotaController.js';
 
 /**
  * Every controller this process can run, by name (`--controllers` picks a subset). A name may stand
@@ -18,4 +19,5 @@ export const CONTROLLERS: Record<string, (config: ControllerConfig) => Controlle
   replicaset: () => replicaSetController(),
   deployment: () => deploymentController(),
   endpoints: () => endpointsController(),
+  resourcequota: () => resourceQuotaController(),
 };

@@ -9,3 +9,5 @@ export const REPLICASETS = resourceType('replicasets', 'apps');
 export const DEPLOYMENTS = resourceType('deployments', 'apps');
 export const SERVICES = resourceType('services');
 export const ENDPOINTS = resourceType('endpoints');
+export const RESOURCEQUOTAS = resourceType('resourcequotas');
+export const CONFIGMAPS = resourceType('configmaps');

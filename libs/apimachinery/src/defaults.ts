@@ -58,6 +58,9 @@ export function applyDefaults(obj: KubeObject): KubeObject {
     case '/Node':
       defaultNode(out);
       break;
+    case '/LimitRange':
+      defaultLimitRange(out);
+      break;
     case 'skiff.dev/Application':
       defaultApplication(out);
       break;
@@ -66,6 +69,25 @@ export function applyDefaults(obj: KubeObject): KubeObject {
       break;
   }
   return out;
+}
+
+// ---- core ---------------------------------------------------------------------------------
+
+/**
+ * A Container item's missing defaults come from its other bounds: default limit from max, default
+ * request from the default limit, then from min (SetDefaults_LimitRangeItem).
+ */
+function defaultLimitRange(lr: KubeObject): void {
+  each((lr.spec as Json | undefined)?.limits, (item) => {
+    if (item.type !== 'Container') return;
+    const def: Json = isObject(item.default) ? { ...item.default } : {};
+    const defReq: Json = isObject(item.defaultRequest) ? { ...item.defaultRequest } : {};
+    for (const [k, v] of Object.entries(isObject(item.max) ? item.max : {})) if (!(k in def)) def[k] = v;
+    for (const [k, v] of Object.entries(def)) if (!(k in defReq)) defReq[k] = v;
+    for (const [k, v] of Object.entries(isObject(item.min) ? item.min : {})) if (!(k in defReq)) defReq[k] = v;
+    if (Object.keys(def).length) item.default = def;
+    if (Object.keys(defReq).length) item.defaultRequest = defReq;
+  });
 }
 
 // ---- skiff.dev ----------------------------------------------------------------------------

@@ -54,6 +54,8 @@ export const RESOURCE_TYPES: readonly ResourceType[] = [
   type('', 'v1', 'configmaps', 'ConfigMap', true, { shortNames: ['cm'] }),
   type('', 'v1', 'secrets', 'Secret', true),
   type('', 'v1', 'events', 'Event', true, { shortNames: ['ev'] }),
+  type('', 'v1', 'resourcequotas', 'ResourceQuota', true, { shortNames: ['quota'], subresources: ['status'] }),
+  type('', 'v1', 'limitranges', 'LimitRange', true, { shortNames: ['limits'] }),
   type('coordination.k8s.io', 'v1', 'leases', 'Lease', true),
   type('apps', 'v1', 'deployments', 'Deployment', true, { shortNames: ['deploy'], categories: ['all'], subresources: ['status', 'scale'] }),
   type('apps', 'v1', 'replicasets', 'ReplicaSet', true, { shortNames: ['rs'], categories: ['all'], subresources: ['status', 'scale'] }),

@@ -2,6 +2,7 @@ import type { ResourceType } from './resources.js';
 import type { KubeObject } from './types.js';
 import { formatEndpoints, formatLabels, formatLabelSelector, isObject, labelSelectorString, listAt, num, objectAt, since, text, type Json } from './tables/format.js';
 import { podStatusCells, podWideCells, type RowCondition } from './tables/pod.js';
+import { createdAtCell, quotaUsageCells } from './tables/quota.js';
 
 export { humanDuration } from './tables/format.js';
 export type { RowCondition } from './tables/pod.js';
@@ -173,6 +174,21 @@ const PRINTERS: Record<string, Printer> = {
   '/Secret': {
     columns: [NAME, column('Type', 'string', 'Used to facilitate programmatic handling of secret data.'), column('Data', 'string', 'Data contains the secret data.'), AGE],
     cells: (o, now) => ({ cells: [nameOf(o), text(o.type), Object.keys(objectAt(o, 'data')).length, ageOf(o, now)] }),
+  },
+
+  '/ResourceQuota': {
+    columns: [
+      NAME,
+      AGE,
+      column('Request', 'string', 'Request represents a minimum amount of cpu/memory that a container may consume.'),
+      column('Limit', 'string', 'Limits control the maximum amount of cpu/memory that a container may use independent of contention on the node.'),
+    ],
+    cells: (o, now) => ({ cells: [nameOf(o), ageOf(o, now), ...quotaUsageCells(o)] }),
+  },
+
+  '/LimitRange': {
+    columns: [NAME, column('Created At', 'date', AGE_DESCRIPTION)],
+    cells: (o) => ({ cells: [nameOf(o), createdAtCell(o)] }),
   },
 
   '/Event': {

@@ -8,10 +8,12 @@ import { validateEndpoints } from './validation/endpoints.js';
 import { validateEvent } from './validation/event.js';
 import { dedupe, type FieldErrors } from './validation/fieldErrors.js';
 import { validateLease } from './validation/lease.js';
+import { validateLimitRange } from './validation/limitRange.js';
 import { validateNamespace } from './validation/namespace.js';
 import { validateNode, validateNodeUpdate } from './validation/node.js';
 import { validateObjectMeta, validateObjectMetaUpdate } from './validation/objectMeta.js';
 import { validatePod, validatePodUpdate } from './validation/pod.js';
+import { validateResourceQuota, validateResourceQuotaUpdate } from './validation/resourceQuota.js';
 import { validateSecret, validateSecretUpdate } from './validation/secret.js';
 import { validateService, validateServiceUpdate } from './validation/service.js';
 import { validateWebhook } from './validation/webhook.js';
@@ -46,6 +48,8 @@ const VALIDATORS: Record<string, KindValidator> = {
   '/ConfigMap': validateConfigMap,
   '/Secret': validateSecret,
   '/Event': validateEvent,
+  '/ResourceQuota': validateResourceQuota,
+  '/LimitRange': validateLimitRange,
   'coordination.k8s.io/Lease': validateLease,
   'apps/Deployment': validateDeployment,
   'apps/ReplicaSet': validateReplicaSet,
@@ -58,6 +62,7 @@ const UPDATE_VALIDATORS: Record<string, UpdateValidator> = {
   '/Service': validateServiceUpdate,
   '/Node': validateNodeUpdate,
   '/Secret': validateSecretUpdate,
+  '/ResourceQuota': validateResourceQuotaUpdate,
   '/ConfigMap': (next, prev, errs) => validateImmutableData(next, prev, ['data', 'binaryData'], errs),
   'apps/Deployment': validateSelectorUpdate,
   'apps/ReplicaSet': validateSelectorUpdate,

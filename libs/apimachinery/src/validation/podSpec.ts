@@ -451,7 +451,8 @@ function isOvercommitAllowed(name: string): boolean {
   return isNativeResource(name) && !name.startsWith('hugepages-');
 }
 
-function validateResourceName(name: string, path: FieldPath, errs: FieldErrors): void {
+/** A container resource name (also the names a LimitRange of type Container or Pod may use). */
+export function validateContainerResourceName(name: string, path: FieldPath, errs: FieldErrors): void {
   const problems = qualifiedNameErrors(name);
   if (problems.length) {
     errs.push(...invalidEach(path, name, problems));
@@ -480,13 +481,13 @@ function validateResources(raw: unknown, path: FieldPath, errs: FieldErrors): vo
   const limitValues = new Map<string, number>();
   for (const [name, q] of Object.entries(limits)) {
     const p = path.child('limits').key(name);
-    validateResourceName(name, p, errs);
+    validateContainerResourceName(name, p, errs);
     const v = validateQuantityValue(q, p, errs);
     if (v !== undefined) limitValues.set(name, v);
   }
   for (const [name, q] of Object.entries(requests)) {
     const p = path.child('requests').key(name);
-    validateResourceName(name, p, errs);
+    validateContainerResourceName(name, p, errs);
     const v = validateQuantityValue(q, p, errs);
     if (v === undefined) continue;
     const limit = limitValues.get(name);

@@ -1,0 +1,103 @@
+import { ConflictError, decideQuota, findResource, ForbiddenError, NotFoundError, type KubeObject, type ResourceType } from '@skiff/apimachinery';
+import type { Store } from '@skiff/store';
+import { clone, keyOf } from '../objects.js';
+import { applyLimitRangeDefaults, limitRangeViolations } from './limitRanger.js';
+
+const RESOURCE_QUOTAS = findResource('', 'v1', 'resourcequotas')!;
+const LIMIT_RANGES = findResource('', 'v1', 'limitranges')!;
+
+/** Enough for every concurrent create of one namespace to win a round: each round one charge commits. */
+const MAX_CHARGE_ATTEMPTS = 64;
+
+/**
+ * The API server's admission plugins that need the store, in Kubernetes' order: LimitRanger
+ * (mutating: container defaults; validating: min/max/ratio) and ResourceQuota (validating:
+ * constraints, then charging `status.used`). Both run on create, pods being the only kind
+ * LimitRanger touches; quota also runs on Service updates (a type change takes node ports or a
+ * load balancer), as Kubernetes' service evaluator does.
+ */
+export class Admission {
+  constructor(private readonly store: Store) {}
+
+  /** Mutating admission, on the defaulted object before the kind's create strategy. */
+  async mutate(type: ResourceType, obj: KubeObject): Promise<KubeObject> {
+    if (!isPod(type)) return obj;
+    return applyLimitRangeDefaults(obj, await this.inNamespace(LIMIT_RANGES, obj.metadata.namespace!));
+  }
+
+  /**
+   * Validating admission, on the valid object just before it is stored. Throws ForbiddenError with
+   * Kubernetes' message; otherwise the object's usage has been added to every quota it counts
+   * against (not on a dry run).
+   */
+  async validate(type: ResourceType, obj: KubeObject, dryRun: boolean, prior?: KubeObject): Promise<void> {
+    if (!type.namespaced) return;
+    if (prior && !isService(type)) return;
+    const namespace = obj.metadata.namespace!;
+    if (isPod(type) && !prior) {
+      const violations = limitRangeViolations(obj, await this.inNamespace(LIMIT_RANGES, namespace));
+      if (violations.length) throw forbidden(type, obj, violations.length === 1 ? violations[0] : `[${violations.join(', ')}]`);
+    }
+    const quotas = await this.inNamespace(RESOURCE_QUOTAS, namespace);
+    const charges: KubeObject[] = [];
+    for (const quota of quotas) {
+      const decision = decideQuota(quota, type, obj, prior);
+      if (decision.kind === 'forbidden') throw forbidden(type, obj, decision.message);
+      if (decision.kind === 'charge') charges.push(quota);
+    }
+    if (dryRun) return;
+    for (const quota of charges) await this.charge(quota, type, obj, prior);
+  }
+
+  /**
+   * Adds `obj`'s usage to `quota.status.used` with the quota's resourceVersion as precondition,
+   * re-deciding from the fresh quota on a conflict. This is Kubernetes' own scheme, and why two
+   * concurrent creates cannot both pass a quota of 1: the store commits writes one at a time under
+   * its counter lock, so of two charges read at the same resourceVersion only one commits; the
+   * other re-reads used=1 and is refused. A per-namespace lock would serialise every create in the
+   * namespace for the length of a request; the compare-and-swap costs only the losers a retry.
+   * The charge comes before the object is stored, so a create that then fails leaves the quota
+   * over-counted until the quota controller recomputes it, as in Kubernetes.
+   */
+  private async charge(quota: KubeObject, type: ResourceType, obj: KubeObject, prior: KubeObject | undefined): Promise<void> {
+    let current = quota;
+    for (let attempt = 1; ; attempt++) {
+      const decision = decideQuota(current, type, obj, prior);
+      if (decision.kind === 'forbidden') throw forbidden(type, obj, decision.message);
+      if (decision.kind === 'unaffected') return;
+      const next = clone(current);
+      next.status = { ...((current.status as object | undefined) ?? {}), used: decision.used };
+      const key = keyOf(RESOURCE_QUOTAS, current.metadata.namespace, current.metadata.name!);
+      try {
+        await this.store.update(key, next, { resourceVersion: current.metadata.resourceVersion, uid: current.metadata.uid });
+        return;
+      } catch (err) {
+        if (err instanceof NotFoundError) return;
+        if (!(err instanceof ConflictError) || attempt >= MAX_CHARGE_ATTEMPTS) throw err;
+      }
+      const fresh = await this.store.get(key);
+      if (!fresh || fresh.metadata.uid !== quota.metadata.uid) return;
+      current = fresh;
+    }
+  }
+
+  private async inNamespace(type: ResourceType, namespace: string): Promise<KubeObject[]> {
+    const page = await this.store.list({ group: type.group, resource: type.resource, namespace });
+    return [...page.items].sort((a, b) => (a.metadata.name! < b.metadata.name! ? -1 : a.metadata.name! > b.metadata.name! ? 1 : 0));
+  }
+}
+
+function isPod(type: ResourceType): boolean {
+  return type.group === '' && type.resource === 'pods';
+}
+
+function isService(type: ResourceType): boolean {
+  return type.group === '' && type.resource === 'services';
+}
+
+/** `pods "web" is forbidden: <reason>`, as admission.NewForbidden words it. */
+function forbidden(type: ResourceType, obj: KubeObject, reason: string): ForbiddenError {
+  const resource = type.group ? `${type.resource}.${type.group}` : type.resource;
+  const name = obj.metadata.name;
+  return new ForbiddenError(name ? `${resource} "${name}" is forbidden: ${reason}` : `${resource} is forbidden: ${reason}`, { kind: type.resource, group: type.group, name });
+}
