@@ -4,7 +4,7 @@ import type { KubeObject } from '@skiff/apimachinery';
 import { Informer, resourceType } from '@skiff/kube-client';
 import { logFilePath } from '../logs/containerLogs.js';
 import { allContainers, podKey, podSpec, type Container } from './podSpec.js';
-import type { RuntimeRecord } from '../runtime/runtime.js';
+import type { ExecRequest, RuntimeRecord } from '../runtime/runtime.js';
 import { readPodRecord, type PodRecord } from './podRecord.js';
 import { PodWorker, type PodWorkerDeps } from './podWorker.js';
 import { unmountUnder } from '../runtime/tmpfs.js';
@@ -19,7 +19,16 @@ export type LogTarget =
 
 /** The running container (or the pod's sandbox) an exec, attach or port-forward session goes to. */
 export type StreamTarget =
-  | { ok: true; record?: RuntimeRecord; sandboxId?: string; podIP?: string; container?: Container; pod: KubeObject }
+  | {
+      ok: true;
+      record?: RuntimeRecord;
+      sandboxId?: string;
+      podIP?: string;
+      container?: Container;
+      pod: KubeObject;
+      /** For runtimes that run exec sessions themselves. */
+      execRequest?: (argv: string[]) => Promise<Omit<ExecRequest, 'timeoutMs'> | undefined>;
+    }
   | { ok: false; status: number; message: string };
 
 /**
@@ -93,7 +102,7 @@ export class PodManager {
     if (!c) return { ok: false, status: 400, message: `container ${container} is not valid for pod ${name}` };
     const run = worker.containerRecord(container)?.current;
     if (!run?.process || run.terminated) return { ok: false, status: 400, message: `container ${container} is not running in pod ${name}` };
-    return { ok: true, ...base, record: run.process, container: c };
+    return { ok: true, ...base, record: run.process, container: c, execRequest: (argv) => worker.execRequest(container, argv) };
   }
 
   logTarget(namespace: string, name: string, container: string, previous: boolean): LogTarget {

@@ -11,7 +11,7 @@ import type { PodIpAllocator } from '../network/podIpAllocator.js';
 import { ContainerProbes } from '../probes/containerProbes.js';
 import { runHandler, type ProbeTarget } from '../probes/prober.js';
 import { sandboxHostname } from '../runtime/bubblewrapArgs.js';
-import type { ContainerExit, ContainerRuntime, RunningContainer, RuntimeRecord } from '../runtime/runtime.js';
+import type { ContainerExit, ContainerRuntime, ExecRequest, RunningContainer, RuntimeRecord } from '../runtime/runtime.js';
 import { rfc3339, type Clock } from '../time.js';
 import { nextBackoff, type BackoffPolicy } from './crashLoopBackoff.js';
 import { dueContainers, planContainer, type ContainerFacts } from './containerPlan.js';
@@ -457,6 +457,14 @@ export class PodWorker {
           timeoutMs,
         }),
     };
+  }
+
+  /** What a `kubectl exec` session into NAME runs with: the container's run, environment and directories. */
+  async execRequest(name: string, argv: string[]): Promise<Omit<ExecRequest, 'timeoutMs'> | undefined> {
+    const t = this.tracked.get(name);
+    const c = this.containerSpec(name);
+    if (!t || !c) return undefined;
+    return { record: t.handle.record, argv, env: await (this.envs.get(name) ?? Promise.resolve({})), workingDir: c.workingDir, mounts: [], containerDir: join(this.dir, 'containers', name) };
   }
 
   /** `kubectl debug --target`: the running container whose processes an ephemeral container sees. */

@@ -2,11 +2,13 @@ import { spawn } from 'node:child_process';
 import { accessSync, closeSync, constants as fsConstants, existsSync, lstatSync, mkdirSync, openSync, readFileSync, readSync, rmSync, statSync, symlinkSync } from 'node:fs';
 import { constants as osConstants } from 'node:os';
 import { dirname, join, resolve as resolvePath } from 'node:path';
+import { Writable } from 'node:stream';
 import type { Logger } from 'pino';
+import { exitStatus, failureStatus, type RemoteCommandStreams } from '@skiff/streaming';
 import { bubblewrapArgs, nodeHostFs, type HostFs } from './bubblewrapArgs.js';
 import { MemoryCgroups } from './memoryCgroup.js';
 import { isSameProcessAlive, readProcStat, signalQuietly } from './procfs.js';
-import { isCriRecord, type ContainerExit, type ContainerLaunch, type ContainerRuntime, type ExecRequest, type ExecResult, type ProcessRecord, type RunningContainer, type RuntimeRecord } from './runtime.js';
+import { isCriRecord, type ContainerExit, type ContainerLaunch, type ContainerRuntime, type ExecRequest, type ExecResult, type ProcessRecord, type RunningContainer, type RuntimeRecord, type StreamOptions } from './runtime.js';
 
 /**
  * The `process` runtime: a container is a process started from its argv, its output appended to
@@ -367,30 +369,61 @@ export class ProcessRuntime implements ContainerRuntime {
     return container;
   }
 
-  async exec(req: ExecRequest): Promise<ExecResult> {
-    let file: string;
-    let args: string[];
-    let cwd: string | undefined;
+  /** How a command runs as the container does: inside its bubblewrap sandbox, or beside it with its stand-in root. */
+  private execCommand(req: Omit<ExecRequest, 'timeoutMs'>): { file: string; args: string[]; cwd?: string; env: Record<string, string> } {
     const env = { ...req.env };
     const sandbox = req.record && !isCriRecord(req.record) && req.record.isolation === 'bubblewrap' ? (req.record.sandboxPid ?? (req.record.statusFile ? readBubblewrapStatus(req.record.statusFile).childPid : undefined)) : undefined;
     if (sandbox !== undefined) {
-      file = this.opts.nsenterPath ?? 'nsenter';
-      args = ['--target', String(sandbox), '--mount', '--uts', '--ipc', '--pid', `--wd=${req.workingDir || '/'}`, '--', ...req.argv];
       env.SKIFF_ROOT ??= '/';
       env.HOME ??= '/tmp';
-    } else {
-      // As the container itself runs: its stand-in root, $TMPDIR and $HOME, and working directory.
-      const root = join(req.containerDir, 'root');
-      const tmp = join(req.containerDir, 'tmp');
-      env.SKIFF_ROOT ??= root;
-      if (existsSync(tmp)) {
-        env.TMPDIR ??= tmp;
-        env.HOME ??= tmp;
-      }
-      cwd = existsSync(root) ? plainWorkingDir(req.workingDir, root, req.mounts.length ? req.mounts : undefined, false) : undefined;
-      if (cwd) env.PWD ??= cwd;
-      [file, ...args] = req.argv;
+      return { file: this.opts.nsenterPath ?? 'nsenter', args: ['--target', String(sandbox), '--mount', '--uts', '--ipc', '--pid', `--wdns=${req.workingDir || '/'}`, '--', ...req.argv], env };
     }
+    const root = join(req.containerDir, 'root');
+    const tmp = join(req.containerDir, 'tmp');
+    env.SKIFF_ROOT ??= root;
+    if (existsSync(tmp)) {
+      env.TMPDIR ??= tmp;
+      env.HOME ??= tmp;
+    }
+    const cwd = existsSync(root) ? plainWorkingDir(req.workingDir, root, req.mounts.length ? req.mounts : undefined, false) : undefined;
+    if (cwd) env.PWD ??= cwd;
+    const [file, ...args] = req.argv;
+    return { file, args, cwd, env };
+  }
+
+  /**
+   * An interactive `kubectl exec` session. A terminal (`-t`) comes from util-linux's `script`,
+   * which runs the command on a pseudo-terminal of its own; its size stays script's default.
+   */
+  execSession(req: Omit<ExecRequest, 'timeoutMs'>, opts: StreamOptions): RemoteCommandStreams {
+    const cmd = this.execCommand(req);
+    let { file, args } = cmd;
+    if (opts.tty) {
+      args = ['-qfec', [file, ...args].map(shellQuote).join(' '), '/dev/null'];
+      file = 'script';
+      cmd.env.TERM ??= 'xterm';
+    }
+    const child = spawn(file, args, { cwd: cmd.cwd, env: cmd.env, stdio: [opts.stdin ? 'pipe' : 'ignore', opts.stdout ? 'pipe' : 'ignore', opts.stderr && !opts.tty ? 'pipe' : 'ignore'], detached: true });
+    const status = new Promise<Buffer>((resolve) => {
+      child.on('error', (err) => resolve(failureStatus(`failed to run ${req.argv[0]}: ${err.message}`)));
+      child.on('close', (code, signal) => resolve(exitStatus(code ?? 128 + (signal ? (SIGNALS[signal] ?? 0) : 0), req.argv)));
+    });
+    child.stdin?.on('error', () => {});
+    return {
+      stdin: child.stdin ?? undefined,
+      stdout: child.stdout ?? undefined,
+      stderr: child.stderr ?? undefined,
+      // Sizes are accepted and dropped: script's terminal cannot be resized from outside.
+      resize: opts.tty ? new Writable({ write: (_c, _e, cb) => cb() }) : undefined,
+      status,
+      abort: () => {
+        if (child.pid && child.exitCode === null) signalQuietly(-child.pid, 'SIGKILL');
+      },
+    };
+  }
+
+  async exec(req: ExecRequest): Promise<ExecResult> {
+    const { file, args, cwd, env } = this.execCommand(req);
     return new Promise<ExecResult>((resolve) => {
       const child = spawn(file, args, { cwd, env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
       const chunks: Buffer[] = [];
@@ -499,4 +532,8 @@ export class ProcessRuntime implements ContainerRuntime {
     }
     return root;
   }
+}
+
+function shellQuote(s: string): string {
+  return /^[\w@%+=:,./-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`;
 }

@@ -1,4 +1,5 @@
 import type { KubeObject } from '@skiff/apimachinery';
+import type { RemoteCommandStreams } from '@skiff/streaming';
 import type { Mount } from '../pods/podVolumes.js';
 import type { Container, PodRef } from '../pods/podSpec.js';
 
@@ -181,6 +182,8 @@ export interface ContainerRuntime {
   adopt(record: RuntimeRecord): Promise<RunningContainer | ContainerExit>;
   /** Runs a command inside a container's sandbox (exec probes). */
   exec(req: ExecRequest): Promise<ExecResult>;
+  /** Runtimes without a streaming server run `kubectl exec` sessions themselves. */
+  execSession?(req: Omit<ExecRequest, 'timeoutMs'>, opts: StreamOptions): RemoteCommandStreams;
   /** Removes what a finished run leaves behind (its cgroup, its container). */
   release(record: RuntimeRecord): void;
   /** Stops watching adopted processes (agent shutdown); the processes themselves are left alone. */

@@ -12,6 +12,7 @@ import {
   type ChannelProtocol,
 } from '@skiff/streaming';
 import type { StreamTarget } from '../pods/podManager.js';
+import { channelPortForward, spdyPortForward, tunnelledSpdyPortForward } from './portForwardDirect.js';
 import type { ContainerRuntime, StreamOptions } from '../runtime/runtime.js';
 
 /**
@@ -29,6 +30,15 @@ import type { ContainerRuntime, StreamOptions } from '../runtime/runtime.js';
  */
 
 export const SPDY_TUNNEL_PORTFORWARD_PROTOCOL = 'SPDY/3.1+portforward.k8s.io';
+
+/** kubelet's WebSocket port-forward protocols (the unversioned name is what old clients send). */
+const PORTFORWARD_WEBSOCKET_PROTOCOLS: ChannelProtocol[] = [
+  { name: 'v4.channel.k8s.io', base64: false, version: 4 },
+  { name: 'v4.base64.channel.k8s.io', base64: true, version: 4 },
+  { name: 'portforward.k8s.io', base64: false, version: 1 },
+  { name: 'channel.k8s.io', base64: false, version: 1 },
+  { name: 'base64.channel.k8s.io', base64: true, version: 1 },
+];
 
 export interface StreamingDeps {
   /** Undefined on simulated nodes, which run nothing. */
@@ -60,12 +70,56 @@ export function isStreamingPath(pathname: string): boolean {
 export function createStreamingHandler(deps: StreamingDeps): (req: IncomingMessage, socket: Duplex, head: Buffer) => void {
   const wss = new WebSocketServer({ noServer: true, perMessageDeflate: false });
 
+  // The subprotocol is chosen before the handshake. It is answered through the `headers` hook
+  // rather than ws's own negotiation, which refuses kubectl's `SPDY/3.1+portforward.k8s.io`
+  // (a `/` is not a token character; Go's WebSocket libraries allow it).
+  const chosen = new WeakMap<IncomingMessage, string>();
+  wss.on('headers', (headers: string[], req: IncomingMessage) => {
+    const protocol = chosen.get(req);
+    if (protocol) headers.push(`Sec-WebSocket-Protocol: ${protocol}`);
+  });
   const accept = (req: IncomingMessage, socket: Duplex, head: Buffer, protocol: string): Promise<WebSocket> =>
     new Promise((resolve) => {
-      // The subprotocol to answer with is the one already chosen; ws asks through handleProtocols.
-      (wss.options as { handleProtocols?: unknown }).handleProtocols = () => protocol;
+      chosen.set(req, protocol);
+      delete req.headers['sec-websocket-protocol'];
       wss.handleUpgrade(req, socket, head, (ws) => resolve(ws));
     });
+
+  /** Process pods: the agent runs the command itself (WebSocket clients: kubectl 1.30+ and the client libraries). */
+  const execDirectly = async (req: IncomingMessage, socket: Duplex, head: Buffer, kind: string, command: string[], opts: StreamOptions, target: Extract<StreamTarget, { ok: true }>) => {
+    const runtime = deps.runtime!;
+    if (kind !== 'exec' || !runtime.execSession) {
+      return refuseUpgrade(socket, 400, `the ${runtime.name} runtime cannot attach to a running container: its processes write their output to files and keep no stdin open\n`);
+    }
+    if ((req.headers.upgrade ?? '').toLowerCase() !== 'websocket') {
+      return refuseUpgrade(socket, 400, `exec into ${runtime.name} pods is served over WebSockets only (kubectl 1.30 or later)\n`);
+    }
+    const proto = pickChannelProtocol(offeredProtocols(req));
+    if (!proto) return refuseUpgrade(socket, 400, `none of the offered WebSocket protocols is supported: ${offeredProtocols(req).join(', ') || '(none)'}\n`);
+    const execReq = await target.execRequest?.(command);
+    if (!execReq) return refuseUpgrade(socket, 400, 'the container is not running\n');
+    const ws = await accept(req, socket, head, proto.name);
+    await bridgeRemoteCommandWebSocket(ws, proto, runtime.execSession(execReq, opts));
+  };
+
+  /** Pods without a runtime streaming server share the host's network: connect to the pod's IP. */
+  const forwardDirectly = async (req: IncomingMessage, socket: Duplex, head: Buffer, podIP: string | undefined, ports: number[]) => {
+    if (!podIP) return refuseUpgrade(socket, 400, 'the pod has no IP address yet\n');
+    const log = deps.log.child({ session: 'portForward', podIP });
+    if ((req.headers.upgrade ?? '').toLowerCase() === 'websocket') {
+      const offered = offeredProtocols(req);
+      if (offered.includes(SPDY_TUNNEL_PORTFORWARD_PROTOCOL)) return tunnelledSpdyPortForward(await accept(req, socket, head, SPDY_TUNNEL_PORTFORWARD_PROTOCOL), podIP, log);
+      const proto = pickChannelProtocol(offered, PORTFORWARD_WEBSOCKET_PROTOCOLS);
+      if (!proto) return refuseUpgrade(socket, 400, `none of the offered WebSocket protocols is supported: ${offered.join(', ') || '(none)'}\n`);
+      if (ports.length === 0) return refuseUpgrade(socket, 400, 'query parameter "port" is required\n');
+      return channelPortForward(await accept(req, socket, head, proto.name), proto, podIP, ports, log);
+    }
+    const versions = String(req.headers['x-stream-protocol-version'] ?? '').split(',').map((v) => v.trim());
+    if (!versions.includes('portforward.k8s.io')) return refuseUpgrade(socket, 400, 'unsupported port-forward protocol; expected portforward.k8s.io\n');
+    socket.write('HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nUpgrade: SPDY/3.1\r\nX-Stream-Protocol-Version: portforward.k8s.io\r\n\r\n');
+    if (head.length) socket.unshift(head);
+    spdyPortForward(socket, podIP, log);
+  };
 
   return (req, socket, head) => {
     const url = new URL(req.url ?? '/', 'http://agent');
@@ -79,18 +133,20 @@ export function createStreamingHandler(deps: StreamingDeps): (req: IncomingMessa
       log.info({ status, err: message }, 'streaming session refused');
       refuseUpgrade(socket, status, `${message}\n`);
     };
-    const streaming = deps.runtime?.streaming;
-    if (!streaming) return fail(400, `the ${deps.runtime?.name ?? 'simulated'} runtime of this node does not serve ${kind} sessions`);
+    const runtime = deps.runtime;
+    if (!runtime) return fail(400, `this node is simulated and runs no ${kind} sessions`);
+    const streaming = runtime.streaming;
 
     void (async () => {
       if (kind === 'portForward') {
         if (!namespace || !pod || parts.length !== 3) return fail(404, 'expected /portForward/{namespace}/{pod}');
         const target = deps.target(namespace, pod);
         if (!target.ok) return fail(target.status, target.message);
-        if (!target.sandboxId) return fail(400, `pod ${pod} has no sandbox yet`);
         // kubelet's parameter is `port`; the API's PodPortForwardOptions call it `ports` (comma-separated too).
         const ports = [...q.getAll('port'), ...q.getAll('ports')].flatMap((v) => v.split(',')).map(Number);
         if (ports.some((p) => !Number.isInteger(p) || p < 1 || p > 65535)) return fail(400, `invalid port in ${url.search}`);
+        if (!streaming) return forwardDirectly(req, socket, head, target.podIP, ports);
+        if (!target.sandboxId) return fail(400, `pod ${pod} has no sandbox yet`);
         const runtimeUrl = await streaming.portForwardUrl(target.sandboxId, ports);
         log.info({ ports }, 'port-forward session');
         if (websocket && offeredProtocols(req).includes(SPDY_TUNNEL_PORTFORWARD_PROTOCOL)) {
@@ -116,6 +172,7 @@ export function createStreamingHandler(deps: StreamingDeps): (req: IncomingMessa
         if (opts.stdin && !target.container?.stdin) return fail(400, `container ${container} in pod ${pod} does not accept stdin (spec.containers[].stdin is false)`);
         if (opts.tty && !target.container?.tty) opts.tty = false;
       }
+      if (!streaming) return execDirectly(req, socket, head, kind, command, opts, target);
       const runtimeUrl = kind === 'exec' ? await streaming.execUrl(target.record!, command, opts) : await streaming.attachUrl(target.record!, opts);
       log.info({ command, tty: opts.tty, stdin: opts.stdin }, `${kind} session`);
       if (!websocket) return proxyUpgrade(req, socket, head, { url: runtimeUrl }, (err) => log.warn({ err: err.message }, `${kind} proxy failed`));
