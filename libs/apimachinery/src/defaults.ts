@@ -7,7 +7,8 @@ import type { KubeObject } from './types.js';
  * idempotent, so running it on every write (create and update) keeps objects stable.
  *
  * Not here, because the API server owns them: metadata.namespace, uid/timestamps/generation,
- * Pod status.phase and qosClass, cluster IP and node port allocation.
+ * Pod status.phase and qosClass, cluster IP and node port allocation. Here, though: the empty
+ * status a kind's Go struct always serializes (a Service's `{"loadBalancer":{}}`).
  */
 
 type Json = Record<string, unknown>;
@@ -98,12 +99,16 @@ function defaultDeployment(d: KubeObject): void {
   setDefault(spec, 'revisionHistoryLimit', 10);
   setDefault(spec, 'progressDeadlineSeconds', 600);
   defaultPodSpec(child(child(spec, 'template'), 'spec'));
+  // kube-apiserver always writes a status (a struct, never omitted); a new Deployment's is `{}`.
+  child(d, 'status');
 }
 
 function defaultReplicaSet(rs: KubeObject): void {
   const spec = child(rs, 'spec');
   setDefault(spec, 'replicas', 1);
   defaultPodSpec(child(child(spec, 'template'), 'spec'));
+  // status.replicas has no omitempty in Kubernetes: a new ReplicaSet's status is `{"replicas":0}`.
+  setDefault(child(rs, 'status'), 'replicas', 0);
 }
 
 // ---- pods ---------------------------------------------------------------------------------
@@ -221,6 +226,8 @@ function defaultService(svc: KubeObject): void {
   if (externallyAccessible) setDefault(spec, 'externalTrafficPolicy', 'Cluster');
   if (['ClusterIP', 'NodePort', 'LoadBalancer'].includes(spec.type as string)) setDefault(spec, 'internalTrafficPolicy', 'Cluster');
   if (spec.type === 'LoadBalancer') setDefault(spec, 'allocateLoadBalancerNodePorts', true);
+  // status and status.loadBalancer are structs in Kubernetes, so every Service shows `{"loadBalancer":{}}`.
+  child(child(svc, 'status'), 'loadBalancer');
 }
 
 function defaultEndpoints(ep: KubeObject): void {
