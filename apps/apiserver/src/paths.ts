@@ -43,16 +43,12 @@ export function parseResourcePath(pathname: string): ResourcePath | undefined {
     rest = rest.slice(2);
   }
   const [resource, name, subresource, ...extra] = rest;
-  if (extra.length > 0) throw new NotFoundError({}, `the server could not find the requested resource`);
+  // A path no route serves: kube-apiserver's route table answers with a generic 404 and empty details.
+  const noRoute = () => new NotFoundError({}, 'the server could not find the requested resource');
+  if (extra.length > 0) throw noRoute();
   const type = findResource(group, version, resource);
-  if (!type) {
-    throw new NotFoundError({}, `the server could not find the requested resource (${group ? `${resource}.${group}` : resource})`);
-  }
-  if (namespace !== undefined && !type.namespaced) {
-    throw new NotFoundError({}, `the server could not find the requested resource: ${type.resource} is not namespaced`);
-  }
-  if (subresource !== undefined && !type.subresources.includes(subresource as never)) {
-    throw new NotFoundError({ kind: type.resource, group: type.group, name }, `the server could not find the requested resource: ${type.resource}/${subresource}`);
-  }
+  if (!type) throw noRoute();
+  if (namespace !== undefined && !type.namespaced) throw noRoute();
+  if (subresource !== undefined && !type.subresources.includes(subresource as never)) throw noRoute();
   return { type, namespace, name, subresource };
 }

@@ -2,8 +2,8 @@ import Fastify, { LogController, type FastifyInstance, type FastifyReply, type F
 import {
   ApiError,
   BadRequestError,
-  ExpiredError,
   ForbiddenError,
+  MethodNotAllowedError,
   NotFoundError,
   parseFieldSelector,
   parseLabelSelector,
@@ -23,12 +23,14 @@ import { proxyPodLog } from './podLogs.js';
 import { decodeProtobufObject } from './protobuf.js';
 import { keyOf } from './objects.js';
 import { decodeBody, patchTypeOf, requireObject } from './body.js';
-import { apiGroup, apiGroupList, apiResourceList, coreVersions, VERSION_INFO } from './discovery.js';
-import { negotiate, serialize, type Output } from './negotiate.js';
+import { apiGroup, apiGroupList, apiResourceList, coreVersions } from './discovery.js';
+import { currentVersionInfo, type VersionInfo } from './versionInfo.js';
+import { encodeJson, negotiate, serialize, wantsPretty, type Output } from './negotiate.js';
+import { boolParam, int64Param, optionalBoolParam } from './queryParams.js';
 import { openApiV2, openApiV3Document, openApiV3Index } from './openapi.js';
 import { parseResourcePath, type ResourcePath } from './paths.js';
 import { Rest, type DeleteOptions, type ListPage } from './rest.js';
-import { expiredStatus, WatchHub } from './watch.js';
+import { WatchHub } from './watch.js';
 import { NamespaceFinalizer } from './namespaceFinalizer.js';
 import { GIT_WEBHOOK_PATH, gitWebhookRoutes } from './gitWebhook.js';
 import { ApiMetrics } from './metrics.js';
@@ -61,6 +63,8 @@ export interface ServerOptions {
   statusPageDir?: string;
   /** How often `/status/stream` sends a heartbeat comment (default 15 s). */
   statusHeartbeatMs?: number;
+  /** What `/version` answers (default: read from the checkout this process runs from). */
+  version?: VersionInfo;
 }
 
 /** `/hooks/git` authenticates its callers (git hosts) by the webhook secret instead of a token. */
@@ -118,23 +122,31 @@ export async function buildServer(opts: ServerOptions): Promise<{ app: FastifyIn
     );
   });
 
+  // kube-apiserver's JSON is `application/json`, without the charset Fastify adds to string bodies.
+  app.addHook('onSend', async (_req, reply, payload) => {
+    if (reply.getHeader('content-type') === 'application/json; charset=utf-8') void reply.header('content-type', 'application/json');
+    return payload;
+  });
+
   app.setErrorHandler((err: unknown, req, reply) => {
     const e = err as { code?: string; statusCode?: number; message?: string };
     let apiErr: unknown = err;
     if (e.code === 'FST_ERR_CTP_BODY_TOO_LARGE') apiErr = new RequestEntityTooLargeError(bodyLimit);
     else if (!(err instanceof ApiError) && e.statusCode && e.statusCode >= 400 && e.statusCode < 500) apiErr = new BadRequestError(e.message ?? 'bad request');
     const status = toStatus(apiErr);
-    if (status.code >= 500) req.log.error({ err, url: req.url }, 'request failed');
-    void reply.code(status.code).header('content-type', 'application/json').send(JSON.stringify(status));
+    const code = status.code ?? 500;
+    if (code >= 500) req.log.error({ err, url: req.url }, 'request failed');
+    void reply.code(code).header('content-type', 'application/json').send(encodeJson(status, prettyOf(req)));
   });
 
-  app.setNotFoundHandler((req, reply) => {
-    const status = toStatus(new NotFoundError({}, 'the server could not find the requested resource'));
-    void reply.code(404).header('content-type', 'application/json').send(JSON.stringify({ ...status, details: { causes: [{ reason: 'UnexpectedServerResponse', message: '404 page not found' }] } }));
+  // Paths outside every API group version get Go's plain 404, as from kube-apiserver's mux;
+  // paths inside one (an unknown resource) reach the resource handler and get a Status.
+  app.setNotFoundHandler((_req, reply) => {
+    void reply.code(404).header('content-type', 'text/plain; charset=utf-8').header('x-content-type-options', 'nosniff').send('404 page not found\n');
   });
 
   const send = (reply: FastifyReply, req: FastifyRequest, value: unknown, code = 200) => {
-    const { body, contentType } = serialize(value, negotiate(req.headers.accept, false));
+    const { body, contentType } = serialize(value, negotiate(req.headers.accept, false), prettyOf(req));
     return reply.code(code).header('content-type', contentType).send(body);
   };
 
@@ -145,7 +157,8 @@ export async function buildServer(opts: ServerOptions): Promise<{ app: FastifyIn
     await opts.store.currentResourceVersion();
     return reply.send('ok');
   });
-  app.get('/version', async (req, reply) => send(reply, req, VERSION_INFO));
+  const version = opts.version ?? (await currentVersionInfo());
+  app.get('/version', async (req, reply) => send(reply, req, version));
 
   // ---- the status page, its live stream, metrics ---------------------------------------------
   await app.register(statusPageRoutes(opts.statusPageDir));
@@ -172,7 +185,7 @@ export async function buildServer(opts: ServerOptions): Promise<{ app: FastifyIn
   app.get('/openapi/v2', async (req, reply) => {
     const accept = req.headers.accept ?? '';
     if (accept && !/json|\*\/\*/.test(accept)) {
-      return reply.code(406).header('content-type', 'application/json').send(JSON.stringify({ ...toStatus(new BadRequestError('only application/json is served for /openapi/v2')), code: 406, reason: 'NotAcceptable' }));
+      return reply.code(406).header('content-type', 'application/json').send(encodeJson(toStatus(new ApiError(406, 'NotAcceptable', 'only application/json is served for /openapi/v2'))));
     }
     return send(reply, req, openApiV2());
   });
@@ -196,11 +209,14 @@ export async function buildServer(opts: ServerOptions): Promise<{ app: FastifyIn
     const output = negotiate(req.headers.accept, !path.subresource);
     const fieldManager = query.fieldManager || defaultFieldManager(req.headers['user-agent']);
     const dryRun = query.dryRun === 'All';
+    const pretty = prettyOf(req);
     const principal = req.principal!;
     const verb = verbOf(req.method, path.name, query);
     req.metricVerb = metricVerb(verb, req.headers['content-type']);
     req.metricResource = path.type.resource;
     authorize(principal, { verb, path, query });
+    // A verb the kind does not serve has no route in kube-apiserver (DELETE of the namespaces collection).
+    if (!path.subresource && !path.type.verbs.includes(verb)) throw new MethodNotAllowedError();
     if (nodeNameOf(principal) !== undefined) {
       if (path.type.resource === 'pods' && path.name) authorizePodAccess(principal, await opts.store.get(keyOf(path.type, path.namespace, path.name)));
       if (path.type.resource === 'nodes' && req.method === 'POST') {
@@ -212,52 +228,55 @@ export async function buildServer(opts: ServerOptions): Promise<{ app: FastifyIn
     switch (req.method) {
       case 'GET': {
         if (path.name === undefined) {
-          if (isTrue(query.watch)) return watch(req, reply, path, query, output);
-          const page = await rest.list(path, { labelSelector: query.labelSelector, fieldSelector: query.fieldSelector, limit: intParam(query.limit, 'limit'), continue: query.continue });
-          return respondList(reply, path.type, page, output, query);
+          // ListOptions are decoded whole: a bad timeoutSeconds fails a list too.
+          const limit = int64Param(query.limit);
+          const timeoutSeconds = int64Param(query.timeoutSeconds);
+          if (boolParam(query.watch)) return watch(req, reply, path, query, output, timeoutSeconds);
+          const page = await rest.list(path, { labelSelector: query.labelSelector, fieldSelector: query.fieldSelector, limit, continue: query.continue });
+          return respondList(reply, path.type, page, output, query, pretty);
         }
         if (path.subresource === 'log') return proxyPodLog(opts.store, path, query, reply);
-        return respondObject(reply, path.type, await rest.get(path), output, 200, query);
+        return respondObject(reply, path.type, await rest.get(path), output, 200, query, pretty);
       }
       case 'POST': {
         const body = requestObject(req);
         const created = await rest.create(path, body, { dryRun, fieldManager });
-        return respondObject(reply, path.type, created, output, 201, query);
+        return respondObject(reply, path.type, created, output, 201, query, pretty);
       }
       case 'PUT': {
         const body = requestObject(req);
         const updated = await rest.update(path, body, { dryRun, fieldManager });
-        return respondObject(reply, path.type, updated, output, 200, query);
+        return respondObject(reply, path.type, updated, output, 200, query, pretty);
       }
       case 'PATCH': {
         const patchType = patchTypeOf(req.headers['content-type']);
         const patch = decodeBody(req.body as string, req.headers['content-type']);
         if (patchType === 'apply' && !query.fieldManager) throw new BadRequestError('PatchOptions.meta.k8s.io "" is invalid: fieldManager: Required value: is required for apply patch');
-        const patched = await rest.patch(path, patchType, patch, { dryRun, fieldManager, force: isTrue(query.force) });
-        return respondObject(reply, path.type, patched, output, 200, query);
+        const patched = await rest.patch(path, patchType, patch, { dryRun, fieldManager, force: boolParam(query.force) });
+        return respondObject(reply, path.type, patched, output, 200, query, pretty);
       }
       case 'DELETE': {
         const options = deleteOptions(req, query);
         if (path.name === undefined) {
           const page = await rest.deleteCollection(path, { labelSelector: query.labelSelector, fieldSelector: query.fieldSelector }, options);
-          return respondList(reply, path.type, page, output === 'table' ? 'json' : output, query);
+          return respondList(reply, path.type, page, output === 'table' ? 'json' : output, query, pretty);
         }
         const deleted = await rest.delete(path, options);
         if (path.type.resource === 'namespaces' && !options.dryRun) namespaces?.namespaceDeleted();
-        return respondObject(reply, path.type, deleted, output === 'table' ? 'json' : output, deleted.metadata.deletionTimestamp ? 202 : 200, query);
+        return respondObject(reply, path.type, deleted, output === 'table' ? 'json' : output, deleted.metadata.deletionTimestamp ? 202 : 200, query, pretty);
       }
       default:
-        return reply.code(405).send(toStatus(new BadRequestError(`method ${req.method} is not supported`)));
+        throw new MethodNotAllowedError();
     }
   };
 
-  const respondObject = (reply: FastifyReply, type: ResourceType, obj: KubeObject, output: Output, code: number, query: Record<string, string | undefined>) => {
+  const respondObject = (reply: FastifyReply, type: ResourceType, obj: KubeObject, output: Output, code: number, query: Record<string, string | undefined>, pretty: boolean) => {
     const value = output === 'table' && obj.kind === type.kind ? toTable([obj], type, { now: clock(), includeObject: includeObjectParam(query) }) : obj;
-    const { body, contentType } = serialize(value, output === 'table' ? 'json' : output);
+    const { body, contentType } = serialize(value, output === 'table' ? 'json' : output, pretty);
     return reply.code(code).header('content-type', contentType).send(body);
   };
 
-  const respondList = (reply: FastifyReply, type: ResourceType, page: ListPage, output: Output, query: Record<string, string | undefined>) => {
+  const respondList = (reply: FastifyReply, type: ResourceType, page: ListPage, output: Output, query: Record<string, string | undefined>, pretty: boolean) => {
     const metadata = {
       resourceVersion: page.resourceVersion,
       ...(page.continue ? { continue: page.continue } : {}),
@@ -268,20 +287,21 @@ export async function buildServer(opts: ServerOptions): Promise<{ app: FastifyIn
         ? toTable(page.items, type, { now: clock(), includeObject: includeObjectParam(query), resourceVersion: page.resourceVersion, continue: page.continue })
         : { apiVersion: groupVersion(type), kind: type.listKind, metadata, items: page.items };
     if (output === 'table') (value as { metadata: object }).metadata = metadata;
-    const { body, contentType } = serialize(value, output === 'table' ? 'json' : output);
+    const { body, contentType } = serialize(value, output === 'table' ? 'json' : output, pretty);
     return reply.code(200).header('content-type', contentType).send(body);
   };
 
-  const watch = async (req: FastifyRequest, reply: FastifyReply, path: ResourcePath, query: Record<string, string | undefined>, output: Output) => {
+  const watch = async (req: FastifyRequest, reply: FastifyReply, path: ResourcePath, query: Record<string, string | undefined>, output: Output, timeout: number | undefined) => {
     const labels = query.labelSelector ? parseLabelSelector(query.labelSelector) : undefined;
     const fields = query.fieldSelector ? parseFieldSelector(query.fieldSelector) : undefined;
-    const timeoutSeconds = intParam(query.timeoutSeconds, 'timeoutSeconds') ?? 1800 + Math.floor(Math.random() * 1800);
-    const bookmarks = isTrue(query.allowWatchBookmarks);
+    const timeoutSeconds = timeout ?? 1800 + Math.floor(Math.random() * 1800);
+    const bookmarks = boolParam(query.allowWatchBookmarks);
+    const sendInitialEvents = boolParam(query.sendInitialEvents);
     const includeObject = includeObjectParam(query);
     const filter = { type: path.type, namespace: path.type.namespaced ? path.namespace : undefined, labels, fields };
     let from = query.resourceVersion;
     const initial: KubeObject[] = [];
-    const sendInitial = query.sendInitialEvents === 'true' || !from || from === '0';
+    const sendInitial = sendInitialEvents || !from || from === '0';
     if (sendInitial) {
       const page = await rest.list(path, { labelSelector: query.labelSelector, fieldSelector: query.fieldSelector });
       initial.push(...page.items);
@@ -324,11 +344,6 @@ export async function buildServer(opts: ServerOptions): Promise<{ app: FastifyIn
     try {
       handle = await hub.watch(filter, from!, { send: (type, object) => write(type, object) });
     } catch (err) {
-      if (err instanceof ExpiredError) {
-        write('ERROR', expiredStatus(err.message));
-        end();
-        return;
-      }
       write('ERROR', toStatus(err) as unknown as KubeObject);
       end();
       return;
@@ -339,7 +354,7 @@ export async function buildServer(opts: ServerOptions): Promise<{ app: FastifyIn
     }
     const bookmark = (annotations?: Record<string, string>) =>
       write('BOOKMARK', { apiVersion: groupVersion(path.type), kind: path.type.kind, metadata: { resourceVersion: handle!.resourceVersion(), ...(annotations ? { annotations } : {}) } });
-    if (bookmarks && query.sendInitialEvents === 'true') bookmark({ 'k8s.io/initial-events-end': 'true' });
+    if (bookmarks && sendInitialEvents) bookmark({ 'k8s.io/initial-events-end': 'true' });
     if (bookmarks) {
       const tick = () => {
         bookmark();
@@ -370,7 +385,7 @@ function requestObject(req: FastifyRequest): KubeObject {
 function verbOf(method: string, name: string | undefined, query: Record<string, string | undefined>): Verb {
   switch (method) {
     case 'GET':
-      return name === undefined ? (isTrue(query.watch) ? 'watch' : 'list') : 'get';
+      return name === undefined ? (boolParam(query.watch) ? 'watch' : 'list') : 'get';
     case 'POST':
       return 'create';
     case 'PUT':
@@ -389,14 +404,8 @@ function metricVerb(verb: Verb, contentType: string | undefined): string {
   return http[verb] ?? verb.toUpperCase();
 }
 
-function isTrue(v: string | undefined): boolean {
-  return v === 'true' || v === '1';
-}
-
-function intParam(v: string | undefined, name: string): number | undefined {
-  if (v === undefined || v === '') return undefined;
-  if (!/^\d+$/.test(v)) throw new BadRequestError(`${name} must be a non-negative integer, got "${v}"`);
-  return Number(v);
+function prettyOf(req: FastifyRequest): boolean {
+  return wantsPretty((req.query as Record<string, string | undefined> | undefined)?.pretty, req.headers['user-agent']);
 }
 
 function includeObjectParam(query: Record<string, string | undefined>): 'None' | 'Metadata' | 'Object' {
@@ -414,9 +423,9 @@ function deleteOptions(req: FastifyRequest, query: Record<string, string | undef
   let body: Record<string, unknown> = {};
   const raw = typeof req.body === 'string' ? req.body : '';
   if (raw.trim()) body = requireObject(decodeBody(raw, req.headers['content-type'] ?? 'application/json'), 'DeleteOptions');
-  const grace = body.gracePeriodSeconds ?? intParam(query.gracePeriodSeconds, 'gracePeriodSeconds');
+  const grace = body.gracePeriodSeconds ?? int64Param(query.gracePeriodSeconds);
   const policy = (body.propagationPolicy ?? query.propagationPolicy) as string | undefined;
-  const orphan = body.orphanDependents ?? (query.orphanDependents !== undefined ? isTrue(query.orphanDependents) : undefined);
+  const orphan = body.orphanDependents ?? optionalBoolParam(query.orphanDependents);
   if (policy !== undefined && !['Foreground', 'Background', 'Orphan'].includes(policy)) {
     throw new BadRequestError(`propagationPolicy must be one of Foreground, Background, Orphan; got "${policy}"`);
   }

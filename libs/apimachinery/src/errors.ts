@@ -23,10 +23,10 @@ export interface Status {
   apiVersion: 'v1';
   metadata: Record<string, unknown>;
   status: 'Failure' | 'Success';
-  message: string;
-  reason: string;
+  message?: string;
+  reason?: string;
   details?: StatusDetails;
-  code: number;
+  code?: number;
 }
 
 export class ApiError extends Error {
@@ -65,9 +65,10 @@ export class UnauthorizedError extends ApiError {
   }
 }
 
+/** `message` is the whole message: Kubernetes' form is `<resource> "<name>" is forbidden: <why>` (see `forbiddenMessage`). */
 export class ForbiddenError extends ApiError {
-  constructor(message: string, target: Target = {}) {
-    super(403, 'Forbidden', message, { name: target.name, group: target.group, kind: target.kind });
+  constructor(message: string, target: Target = {}, causes?: StatusCause[]) {
+    super(403, 'Forbidden', message, { name: target.name, group: target.group, kind: target.kind, causes });
   }
 }
 
@@ -109,23 +110,49 @@ export class ExpiredError extends ApiError {
   }
 }
 
+/** `target.kind` is the kind (`Deployment`), qualified by its group in the message (`Deployment.apps`), as NewInvalid does. */
 export class InvalidError extends ApiError {
   readonly causes: StatusCause[];
-  constructor(target: Target & { kindName?: string }, causes: StatusCause[]) {
-    const summary = causes.map((c) => (c.field ? `${c.field}: ${c.message}` : c.message)).join(', ');
-    super(422, 'Invalid', `${target.kindName ?? target.kind ?? 'object'} "${target.name ?? ''}" is invalid: ${summary}`, {
+  constructor(target: Target, causes: StatusCause[]) {
+    super(422, 'Invalid', `${qualified({ ...target, kind: target.kind ?? 'object' })} ${goQuote(target.name ?? '')} is invalid${aggregateMessage(causes)}`, {
       name: target.name,
       group: target.group,
-      kind: target.kindName ?? target.kind,
+      kind: target.kind,
       causes: causes.map((c) => ({ reason: c.reason ?? 'FieldValueInvalid', message: c.message, field: c.field })),
     });
     this.causes = causes;
   }
 }
 
+/**
+ * `: <one error>` or `: [<error>, <error>]`, each `<field>: <message>`, repeated messages once
+ * (Kubernetes' field.ErrorList.ToAggregate).
+ */
+function aggregateMessage(causes: StatusCause[]): string {
+  const messages = [...new Set(causes.map((c) => (c.field ? `${c.field}: ${c.message}` : c.message)))];
+  if (messages.length === 0) return '';
+  return messages.length === 1 ? `: ${messages[0]}` : `: [${messages.join(', ')}]`;
+}
+
+/** Go's %q for the names Kubernetes puts in messages. */
+export function goQuote(s: string): string {
+  return JSON.stringify(s).replace(/[\u007f-\u009f]/g, (c) => `\\u00${c.charCodeAt(0).toString(16)}`);
+}
+
+/** NewForbidden's message: `<resource> "<name>" is forbidden: <why>` (without a name: `<resource> is forbidden: <why>`). */
+export function forbiddenMessage(target: Target, why: string): string {
+  if (!target.kind) return `forbidden: ${why}`;
+  return target.name ? `${qualified(target)} ${goQuote(target.name)} is forbidden: ${why}` : `${qualified(target)} is forbidden: ${why}`;
+}
+
+/**
+ * 405. Kubernetes answers a method a resource's route does not serve (PUT on a collection, POST
+ * to a named object, DELETE of a collection that has no deletecollection) with this generic
+ * message and empty details.
+ */
 export class MethodNotAllowedError extends ApiError {
-  constructor(message: string) {
-    super(405, 'MethodNotAllowed', message);
+  constructor(message = 'the server does not allow this method on the requested resource', details: StatusDetails = {}) {
+    super(405, 'MethodNotAllowed', message, details);
   }
 }
 
@@ -143,31 +170,44 @@ export class RequestEntityTooLargeError extends ApiError {
 
 export class InternalError extends ApiError {
   constructor(message: string) {
-    super(500, 'InternalError', `Internal error occurred: ${message}`);
+    super(500, 'InternalError', `Internal error occurred: ${message}`, { causes: [{ message }] });
   }
 }
 
-/** The one mapping from any thrown value to a Kubernetes Status. */
+/**
+ * The one mapping from any thrown value to a Kubernetes Status, shaped as kube-apiserver writes
+ * metav1.Status: its fields in Go's declaration order, and Go's `omitempty` (an empty string, a
+ * zero, an empty list is left out; the details object, a pointer, is kept even when empty:
+ * `"details":{}`).
+ */
 export function toStatus(err: unknown): Status {
   const e = err instanceof ApiError ? err : new InternalError(err instanceof Error ? err.message : String(err));
-  const status: Status = {
-    kind: 'Status',
-    apiVersion: 'v1',
-    metadata: {},
-    status: 'Failure',
-    message: e.message,
-    reason: e.reason,
-    code: e.code,
-  };
-  if (e.details) {
-    const details = Object.fromEntries(Object.entries(e.details).filter(([, v]) => v !== undefined)) as StatusDetails;
-    if (Object.keys(details).length > 0) status.details = details;
-  }
-  return status;
+  return shapeStatus({ status: 'Failure', message: e.message, reason: e.reason, details: e.details, code: e.code });
 }
 
 export function successStatus(details?: StatusDetails): Status {
-  return { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Success', message: '', reason: '', code: 200, ...(details ? { details } : {}) };
+  return shapeStatus({ status: 'Success', details, code: 200 });
+}
+
+function shapeStatus(s: Pick<Status, 'status' | 'message' | 'reason' | 'details' | 'code'>): Status {
+  const details = s.details && {
+    ...omitEmpty({ name: s.details.name, group: s.details.group, kind: s.details.kind, uid: s.details.uid }),
+    ...(s.details.causes?.length ? { causes: s.details.causes.map((c) => omitEmpty({ reason: c.reason, message: c.message, field: c.field }) as StatusCause) } : {}),
+    ...(s.details.retryAfterSeconds ? { retryAfterSeconds: s.details.retryAfterSeconds } : {}),
+  };
+  return {
+    kind: 'Status',
+    apiVersion: 'v1',
+    metadata: {},
+    status: s.status,
+    ...omitEmpty({ message: s.message, reason: s.reason }),
+    ...(details ? { details } : {}),
+    ...(s.code ? { code: s.code } : {}),
+  };
+}
+
+function omitEmpty<T extends Record<string, string | undefined>>(o: T): Partial<T> {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined && v !== '')) as Partial<T>;
 }
 
 /** The inverse of `toStatus`: a typed error from a Status a server sent back. */
