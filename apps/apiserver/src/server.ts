@@ -28,7 +28,7 @@ import { currentVersionInfo, type VersionInfo } from './versionInfo.js';
 import { encodeJson, negotiate, serialize, wantsPretty, type Output } from './negotiate.js';
 import { boolParam, int64Param, optionalBoolParam } from './queryParams.js';
 import { openApiV2, openApiV3Document, openApiV3Index } from './openapi.js';
-import { parseResourcePath, type ResourcePath } from './paths.js';
+import { parseResourcePath, servesGroupVersion, type ResourcePath } from './paths.js';
 import { Rest, type DeleteOptions, type ListPage } from './rest.js';
 import { WatchHub } from './watch.js';
 import { NamespaceFinalizer } from './namespaceFinalizer.js';
@@ -174,12 +174,11 @@ export async function buildServer(opts: ServerOptions): Promise<{ app: FastifyIn
   app.get('/api/v1', async (req, reply) => send(reply, req, apiResourceList('', 'v1')));
   app.get<{ Params: { group: string } }>('/apis/:group', async (req, reply) => {
     const g = API_GROUPS.find((x) => x.group === req.params.group);
-    if (!g) throw new NotFoundError({}, 'the server could not find the requested resource');
+    if (!g) return reply.callNotFound();
     return send(reply, req, apiGroup(g.group, g.versions));
   });
   app.get<{ Params: { group: string; version: string } }>('/apis/:group/:version', async (req, reply) => {
-    const g = API_GROUPS.find((x) => x.group === req.params.group && x.versions.includes(req.params.version));
-    if (!g) throw new NotFoundError({}, 'the server could not find the requested resource');
+    if (!servesGroupVersion(req.params.group, req.params.version)) return reply.callNotFound();
     return send(reply, req, apiResourceList(req.params.group, req.params.version));
   });
   app.get('/openapi/v2', async (req, reply) => {
@@ -203,7 +202,7 @@ export async function buildServer(opts: ServerOptions): Promise<{ app: FastifyIn
   const handler = async (req: FastifyRequest, reply: FastifyReply) => {
     const pathname = req.url.split('?')[0];
     const path = parseResourcePath(pathname);
-    if (!path) throw new NotFoundError({}, 'the server could not find the requested resource');
+    if (!path) return reply.callNotFound();
     const query = req.query as Record<string, string | undefined>;
     if (path.name) req.objectKey = `${path.type.resource}/${path.namespace ? `${path.namespace}/` : ''}${path.name}`;
     const output = negotiate(req.headers.accept, !path.subresource);

@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { api, configMap, createBackend, deployment, kubectlFor, selfSignedCert, startTestServer, type TestBackend } from './harness.js';
+import { ADMIN_TOKEN, api, configMap, createBackend, deployment, kubectlFor, selfSignedCert, startTestServer, type TestBackend } from './harness.js';
 import type { RunningApiServer } from '../src/index.js';
 
 /**
@@ -30,7 +30,7 @@ describe('kube-apiserver conformance', () => {
     const tls = selfSignedCert(dir);
     backend = await createBackend('postgres');
     // No advertise address and no service range: the defaults a first `npm start` has.
-    server = await startTestServer(backend, { tls });
+    server = await startTestServer(backend, { tls, tokens: { [ADMIN_TOKEN]: { name: 'admin', groups: ['system:masters'] }, 'jane-token': { name: 'jane', groups: ['system:authenticated'] } } });
     kubectl = kubectlFor(dir, server, tls.cert);
     process.env.NODE_TLS_REJECT_UNAUTHORIZED = '0';
     call = api(server);
@@ -88,6 +88,17 @@ describe('kube-apiserver conformance', () => {
       );
     });
 
+    it('Forbidden by authorization: the group qualifies the resource, the subresource is named, cluster scope is said', async () => {
+      const jane = api(server, 'jane-token');
+      expect((await jane('GET', '/apis/apps/v1/namespaces/default/deployments/web')).text).toBe(
+        '{"kind":"Status","apiVersion":"v1","metadata":{},"status":"Failure","message":"deployments.apps \\"web\\" is forbidden: User \\"jane\\" cannot get resource \\"deployments\\" in API group \\"apps\\" in the namespace \\"default\\"","reason":"Forbidden","details":{"name":"web","group":"apps","kind":"deployments"},"code":403}\n',
+      );
+      expect((await jane('GET', '/api/v1/nodes')).json.message).toBe('nodes is forbidden: User "jane" cannot list resource "nodes" in API group "" at the cluster scope');
+      expect((await jane('GET', '/api/v1/namespaces/default/pods/p/log')).json.message).toBe(
+        'pods "p" is forbidden: User "jane" cannot get resource "pods/log" in API group "" in the namespace "default"',
+      );
+    });
+
     it('MethodNotAllowed, and an unknown resource, with empty details as the route table answers', async () => {
       const methodNotAllowed =
         '{"kind":"Status","apiVersion":"v1","metadata":{},"status":"Failure","message":"the server does not allow this method on the requested resource","reason":"MethodNotAllowed","details":{},"code":405}\n';
@@ -97,8 +108,10 @@ describe('kube-apiserver conformance', () => {
       expect((await call('GET', '/api/v1/namespaces/default/widgets')).text).toBe(
         '{"kind":"Status","apiVersion":"v1","metadata":{},"status":"Failure","message":"the server could not find the requested resource","reason":"NotFound","details":{},"code":404}\n',
       );
-      const outside = await call('GET', '/no/such/path');
-      expect([outside.status, outside.text, outside.headers.get('content-type')]).toEqual([404, '404 page not found\n', 'text/plain; charset=utf-8']);
+      for (const path of ['/no/such/path', '/apis/unknown.example.com', '/apis/unknown.example.com/v1/things', '/apis/apps/v9/deployments', '/api/v2/pods']) {
+        const outside = await call('GET', path);
+        expect([outside.status, outside.text, outside.headers.get('content-type')]).toEqual([404, '404 page not found\n', 'text/plain; charset=utf-8']);
+      }
     });
 
     it('BadRequest has no details', async () => {
