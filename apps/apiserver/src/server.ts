@@ -3,6 +3,7 @@ import {
   ApiError,
   BadRequestError,
   ForbiddenError,
+  forbiddenMessage,
   MethodNotAllowedError,
   NotFoundError,
   parseFieldSelector,
@@ -220,7 +221,9 @@ export async function buildServer(opts: ServerOptions): Promise<{ app: FastifyIn
       if (path.type.resource === 'pods' && path.name) authorizePodAccess(principal, await opts.store.get(keyOf(path.type, path.namespace, path.name)));
       if (path.type.resource === 'nodes' && req.method === 'POST') {
         const body = requestObject(req);
-        if (body.metadata?.name !== nodeNameOf(principal)) throw new ForbiddenError(`node "${nodeNameOf(principal)}" may only register itself`, { kind: 'nodes' });
+        const target = { kind: 'nodes', name: body.metadata?.name };
+        // NodeRestriction admission's words.
+        if (target.name !== nodeNameOf(principal)) throw new ForbiddenError(forbiddenMessage(target, `node "${nodeNameOf(principal)}" is not allowed to modify node "${target.name ?? ''}"`), target);
       }
     }
 
@@ -324,7 +327,7 @@ export async function buildServer(opts: ServerOptions): Promise<{ app: FastifyIn
         first = false;
         obj = table;
       }
-      res.write(JSON.stringify({ type, object: obj }) + '\n');
+      res.write(encodeJson({ type, object: obj }));
     };
     for (const obj of initial) write('ADDED', obj);
 

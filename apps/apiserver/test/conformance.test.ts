@@ -30,7 +30,7 @@ describe('kube-apiserver conformance', () => {
     const tls = selfSignedCert(dir);
     backend = await createBackend('postgres');
     // No advertise address and no service range: the defaults a first `npm start` has.
-    server = await startTestServer(backend, { tls, tokens: { [ADMIN_TOKEN]: { name: 'admin', groups: ['system:masters'] }, 'jane-token': { name: 'jane', groups: ['system:authenticated'] } } });
+    server = await startTestServer(backend, { tls, tokens: { [ADMIN_TOKEN]: { name: 'admin', groups: ['system:masters'] }, 'jane-token': { name: 'jane', groups: ['system:authenticated'] }, 'node-a-token': { name: 'system:node:a', groups: ['system:nodes'] } } });
     kubectl = kubectlFor(dir, server, tls.cert);
     process.env.NODE_TLS_REJECT_UNAUTHORIZED = '0';
     call = api(server);
@@ -97,6 +97,8 @@ describe('kube-apiserver conformance', () => {
       expect((await jane('GET', '/api/v1/namespaces/default/pods/p/log')).json.message).toBe(
         'pods "p" is forbidden: User "jane" cannot get resource "pods/log" in API group "" in the namespace "default"',
       );
+      const otherNode = await api(server, 'node-a-token')('POST', '/api/v1/nodes', { apiVersion: 'v1', kind: 'Node', metadata: { name: 'b' } });
+      expect(otherNode.json).toMatchObject({ code: 403, message: 'nodes "b" is forbidden: node "a" is not allowed to modify node "b"', details: { name: 'b', kind: 'nodes' } });
     });
 
     it('MethodNotAllowed, and an unknown resource, with empty details as the route table answers', async () => {
@@ -124,12 +126,14 @@ describe('kube-apiserver conformance', () => {
       const r = await call('POST', CM, { ...configMap('html'), data: { page: '<a href="x">&</a>' } });
       expect(r.text).toContain('"data":{"page":"\\u003ca href=\\"x\\"\\u003e\\u0026\\u003c/a\\u003e"}');
       expect(r.json.data.page).toBe('<a href="x">&</a>');
+      const watched = await fetch(`${server.url}${CM}?watch=1&timeoutSeconds=1&fieldSelector=metadata.name%3Dhtml`, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } });
+      expect(await watched.text()).toMatch(/^\{"type":"ADDED","object":\{.*"data":\{"page":"\\u003ca href=\\"x\\"\\u003e\\u0026\\u003c\/a\\u003e"\}.*\}\}\n$/);
     });
   });
 
   describe('boolean and integer query parameters', () => {
     const watchBody = async (query: string) => {
-      const res = await fetch(`${server.url}${CM}?${query}`, { headers: { authorization: `Bearer test-admin-token` } });
+      const res = await fetch(`${server.url}${CM}?${query}`, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } });
       return { status: res.status, type: res.headers.get('content-type'), lines: (await res.text()).trim().split('\n').map((l) => JSON.parse(l)) };
     };
 
