@@ -47,6 +47,8 @@ export interface WriteOptions {
 
 export interface DeleteOptions {
   dryRun: boolean;
+  /** Only as the client sent it: `false` makes a delete that is left pending answer 202. */
+  orphanDependents?: boolean;
   gracePeriodSeconds?: number;
   propagationPolicy?: 'Foreground' | 'Background' | 'Orphan';
   preconditions?: { uid?: string; resourceVersion?: string };

@@ -9,6 +9,7 @@ import {
   parseFieldSelector,
   parseLabelSelector,
   RequestEntityTooLargeError,
+  successStatus,
   toStatus,
   toTable,
   groupVersion,
@@ -265,7 +266,14 @@ export async function buildServer(opts: ServerOptions): Promise<{ app: FastifyIn
         }
         const deleted = await rest.delete(path, options);
         if (path.type.resource === 'namespaces' && !options.dryRun) namespaces?.namespaceDeleted();
-        return respondObject(reply, path.type, deleted, output === 'table' ? 'json' : output, deleted.metadata.deletionTimestamp ? 202 : 200, query, pretty);
+        const pending = !!deleted.metadata.deletionTimestamp;
+        if (!pending && !path.type.returnsDeletedObject) {
+          const status = successStatus({ name: deleted.metadata.name, group: path.type.group, kind: path.type.resource, uid: deleted.metadata.uid });
+          const { body, contentType } = serialize(status, output === 'yaml' ? 'yaml' : 'json', pretty);
+          return reply.code(200).header('content-type', contentType).send(body);
+        }
+        // kube-apiserver answers 202 only for a pending delete that asked for orphanDependents=false.
+        return respondObject(reply, path.type, deleted, output === 'table' ? 'json' : output, pending && options.orphanDependents === false ? 202 : 200, query, pretty);
       }
       default:
         throw new MethodNotAllowedError();
@@ -434,6 +442,7 @@ function deleteOptions(req: FastifyRequest, query: Record<string, string | undef
   const dryRunList = (body.dryRun as string[] | undefined) ?? (query.dryRun ? [query.dryRun] : []);
   return {
     dryRun: dryRunList.includes('All'),
+    orphanDependents: typeof orphan === 'boolean' ? orphan : undefined,
     gracePeriodSeconds: typeof grace === 'number' ? grace : undefined,
     propagationPolicy: (policy as DeleteOptions['propagationPolicy']) ?? (orphan === true ? 'Orphan' : undefined),
     preconditions: body.preconditions as DeleteOptions['preconditions'],

@@ -116,6 +116,23 @@ describe('kube-apiserver conformance', () => {
       }
     });
 
+    it('a delete answers with a Status naming what went, except for pods, services and namespaces', async () => {
+      const cm = await call('POST', CM, configMap('gone'));
+      expect((await call('DELETE', `${CM}/gone`)).text).toBe(
+        `{"kind":"Status","apiVersion":"v1","metadata":{},"status":"Success","details":{"name":"gone","kind":"configmaps","uid":"${cm.json.metadata.uid}"}}\n`,
+      );
+      const d = await call('POST', '/apis/apps/v1/namespaces/default/deployments', deployment('gone'));
+      expect((await call('DELETE', '/apis/apps/v1/namespaces/default/deployments/gone')).json).toEqual({
+        kind: 'Status',
+        apiVersion: 'v1',
+        metadata: {},
+        status: 'Success',
+        details: { name: 'gone', group: 'apps', kind: 'deployments', uid: d.json.metadata.uid },
+      });
+      await call('POST', '/api/v1/namespaces/default/services', service('gone'));
+      expect((await call('DELETE', '/api/v1/namespaces/default/services/gone')).json).toMatchObject({ kind: 'Service', metadata: { name: 'gone' } });
+    });
+
     it('BadRequest has no details', async () => {
       expect((await call('GET', `${CM}?limit=abc`)).text).toBe(
         '{"kind":"Status","apiVersion":"v1","metadata":{},"status":"Failure","message":"strconv.ParseInt: parsing \\"abc\\": invalid syntax","reason":"BadRequest","code":400}\n',
@@ -180,11 +197,12 @@ describe('kube-apiserver conformance', () => {
       expect((await call('GET', `${CM}/x`)).status).toBe(200);
     });
 
-    it('orphanDependents=False is not orphaning', async () => {
-      await call('POST', CM, configMap('orphan'));
+    it('orphanDependents=False is not orphaning, and a delete it leaves pending answers 202', async () => {
+      const held = { ...configMap('orphan'), metadata: { name: 'orphan', namespace: 'default', finalizers: ['example.com/hold'] } };
+      await call('POST', CM, held);
       const deleted = await call('DELETE', `${CM}/orphan?orphanDependents=False`);
-      expect(deleted.status).toBe(200);
-      expect(deleted.json.metadata.finalizers).toBeUndefined();
+      expect(deleted.status).toBe(202);
+      expect(deleted.json.metadata.finalizers).toEqual(['example.com/hold']);
     });
   });
 

@@ -46,8 +46,11 @@ describe('toStatus writes metav1.Status as kube-apiserver encodes it', () => {
     expect(JSON.stringify(toStatus(err))).toBe(`{"kind":"Status","apiVersion":"v1","metadata":{},"status":"Failure",${fields}}`);
   });
 
-  it('success omits the empty message and reason', () => {
-    expect(JSON.stringify(successStatus({ name: 'x', kind: 'pods' }))).toBe('{"kind":"Status","apiVersion":"v1","metadata":{},"status":"Success","details":{"name":"x","kind":"pods"},"code":200}');
+  it('success omits the empty message and reason, and the code when there is none', () => {
+    expect(JSON.stringify(successStatus({ name: 'x', kind: 'pods' }, 200))).toBe('{"kind":"Status","apiVersion":"v1","metadata":{},"status":"Success","details":{"name":"x","kind":"pods"},"code":200}');
+    expect(JSON.stringify(successStatus({ name: 'x', group: 'apps', kind: 'deployments', uid: 'u' }))).toBe(
+      '{"kind":"Status","apiVersion":"v1","metadata":{},"status":"Success","details":{"name":"x","group":"apps","kind":"deployments","uid":"u"}}',
+    );
   });
 
   it.each([

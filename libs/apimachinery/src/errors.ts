@@ -185,8 +185,9 @@ export function toStatus(err: unknown): Status {
   return shapeStatus({ status: 'Failure', message: e.message, reason: e.reason, details: e.details, code: e.code });
 }
 
-export function successStatus(details?: StatusDetails): Status {
-  return shapeStatus({ status: 'Success', details, code: 200 });
+/** A Success Status; the generic store's answer to a delete has no code, the handlers' has 200. */
+export function successStatus(details?: StatusDetails, code?: number): Status {
+  return shapeStatus({ status: 'Success', details, code });
 }
 
 function shapeStatus(s: Pick<Status, 'status' | 'message' | 'reason' | 'details' | 'code'>): Status {
