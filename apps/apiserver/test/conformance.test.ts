@@ -56,6 +56,7 @@ describe('kube-apiserver conformance', () => {
       expect((await call('GET', `${CM}/nope`)).text).toBe(
         '{"kind":"Status","apiVersion":"v1","metadata":{},"status":"Failure","message":"configmaps \\"nope\\" not found","reason":"NotFound","details":{"name":"nope","kind":"configmaps"},"code":404}\n',
       );
+      expect((await call('GET', `${CM}/a%20b%09%C2%AD`)).json.message).toBe('configmaps "a b\\t\\u00ad" not found');
       expect((await call('DELETE', '/apis/apps/v1/namespaces/default/deployments/nope')).text).toBe(
         '{"kind":"Status","apiVersion":"v1","metadata":{},"status":"Failure","message":"deployments.apps \\"nope\\" not found","reason":"NotFound","details":{"name":"nope","group":"apps","kind":"deployments"},"code":404}\n',
       );

@@ -5,6 +5,7 @@ import {
   ExpiredError,
   forbiddenMessage,
   ForbiddenError,
+  goQuote,
   InternalError,
   InvalidError,
   MethodNotAllowedError,
@@ -59,5 +60,17 @@ describe('toStatus writes metav1.Status as kube-apiserver encodes it', () => {
     [{}, 'forbidden: no'],
   ])('forbiddenMessage(%o) is NewForbidden\'s message', (target, message) => {
     expect(forbiddenMessage(target, 'no')).toBe(message);
+  });
+});
+
+describe('goQuote is Go\'s %q', () => {
+  it.each([
+    ['web', '"web"'],
+    ['a"b\\c', '"a\\"b\\\\c"'],
+    ['tab\there\n', '"tab\\there\\n"'],
+    ['\x01\x7f\x07', '"\\x01\\x7f\\a"'],
+    ['caf\u00e9 \u00ad\u2028', '"caf\u00e9 \\u00ad\\u2028"'],
+  ])('%o', (input, quoted) => {
+    expect(goQuote(input)).toBe(quoted);
   });
 });

@@ -74,7 +74,7 @@ export class ForbiddenError extends ApiError {
 
 export class NotFoundError extends ApiError {
   constructor(target: Target, message?: string) {
-    super(404, 'NotFound', message ?? `${qualified(target)} "${target.name ?? ''}" not found`, {
+    super(404, 'NotFound', message ?? `${qualified(target)} ${goQuote(target.name ?? '')} not found`, {
       name: target.name,
       group: target.group,
       kind: target.kind,
@@ -84,7 +84,7 @@ export class NotFoundError extends ApiError {
 
 export class AlreadyExistsError extends ApiError {
   constructor(target: Target) {
-    super(409, 'AlreadyExists', `${qualified(target)} "${target.name ?? ''}" already exists`, {
+    super(409, 'AlreadyExists', `${qualified(target)} ${goQuote(target.name ?? '')} already exists`, {
       name: target.name,
       group: target.group,
       kind: target.kind,
@@ -94,7 +94,7 @@ export class AlreadyExistsError extends ApiError {
 
 export class ConflictError extends ApiError {
   constructor(target: Target, why = 'the object has been modified; please apply your changes to the latest version and try again', causes?: StatusCause[]) {
-    super(409, 'Conflict', `Operation cannot be fulfilled on ${qualified(target)} "${target.name ?? ''}": ${why}`, {
+    super(409, 'Conflict', `Operation cannot be fulfilled on ${qualified(target)} ${goQuote(target.name ?? '')}: ${why}`, {
       name: target.name,
       group: target.group,
       kind: target.kind,
@@ -134,10 +134,24 @@ function aggregateMessage(causes: StatusCause[]): string {
   return messages.length === 1 ? `: ${messages[0]}` : `: [${messages.join(', ')}]`;
 }
 
-/** Go's %q for the names Kubernetes puts in messages. */
+/**
+ * Go's %q (strconv.Quote), which Kubernetes' messages quote names with: printable characters as
+ * they are, the rest escaped: `a"b\n\x01\u00ad` for a, ", b, newline, U+0001, a soft hyphen.
+ */
 export function goQuote(s: string): string {
-  return JSON.stringify(s).replace(/[\u007f-\u009f]/g, (c) => `\\u00${c.charCodeAt(0).toString(16)}`);
+  let out = '"';
+  for (const ch of s) {
+    const c = ch.codePointAt(0)!;
+    if (ch === '"' || ch === '\\') out += `\\${ch}`;
+    else if (GO_NAMED_ESCAPES[ch]) out += GO_NAMED_ESCAPES[ch];
+    else if (c < 0x20 || c === 0x7f) out += `\\x${c.toString(16).padStart(2, '0')}`;
+    else if (ch !== ' ' && /[\p{C}\p{Z}]/u.test(ch)) out += c > 0xffff ? `\\U${c.toString(16).padStart(8, '0')}` : `\\u${c.toString(16).padStart(4, '0')}`;
+    else out += ch;
+  }
+  return `${out}"`;
 }
+
+const GO_NAMED_ESCAPES: Record<string, string> = { '\x07': '\\a', '\b': '\\b', '\f': '\\f', '\n': '\\n', '\r': '\\r', '\t': '\\t', '\v': '\\v' };
 
 /** NewForbidden's message: `<resource> "<name>" is forbidden: <why>` (without a name: `<resource> is forbidden: <why>`). */
 export function forbiddenMessage(target: Target, why: string): string {
