@@ -134,6 +134,16 @@ describe('kube-apiserver conformance', () => {
       expect((await call('DELETE', '/api/v1/namespaces/default/services/gone')).json).toMatchObject({ kind: 'Service', metadata: { name: 'gone' } });
     });
 
+    it('UnsupportedMediaType lists what the endpoint accepts', async () => {
+      expect((await call('PATCH', `${CM}/x`, 'a=b', 'text/plain')).text).toBe(
+        '{"kind":"Status","apiVersion":"v1","metadata":{},"status":"Failure","message":"the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/strategic-merge-patch+json, application/apply-patch+yaml","reason":"UnsupportedMediaType","code":415}\n',
+      );
+      expect((await call('POST', CM, 'a=b', 'text/plain')).json).toMatchObject({
+        code: 415,
+        message: 'the body of the request was in an unknown format - accepted media types include: application/json, application/yaml, application/vnd.kubernetes.protobuf',
+      });
+    });
+
     it('BadRequest has no details', async () => {
       expect((await call('GET', `${CM}?limit=abc`)).text).toBe(
         '{"kind":"Status","apiVersion":"v1","metadata":{},"status":"Failure","message":"strconv.ParseInt: parsing \\"abc\\": invalid syntax","reason":"BadRequest","code":400}\n',

@@ -170,10 +170,15 @@ export class MethodNotAllowedError extends ApiError {
   }
 }
 
+/** 415. Kubernetes says what the endpoint accepts: see `unsupportedMediaType`. */
 export class UnsupportedMediaTypeError extends ApiError {
-  constructor(contentType: string) {
-    super(415, 'UnsupportedMediaType', `the body of the request was in an unknown format - accepted media types include: application/json, application/yaml, application/json-patch+json, application/merge-patch+json, application/strategic-merge-patch+json, application/apply-patch+yaml (got ${contentType})`);
+  constructor(message: string) {
+    super(415, 'UnsupportedMediaType', message);
   }
+}
+
+export function unsupportedMediaType(accepted: readonly string[]): UnsupportedMediaTypeError {
+  return new UnsupportedMediaTypeError(`the body of the request was in an unknown format - accepted media types include: ${accepted.join(', ')}`);
 }
 
 export class RequestEntityTooLargeError extends ApiError {
