@@ -144,6 +144,11 @@ describe('kube-apiserver conformance', () => {
       });
     });
 
+    it('RequestEntityTooLarge names the limit', async () => {
+      const big = await call('POST', CM, configMap('big', { a: 'x'.repeat(3 * 1024 * 1024) }));
+      expect(big.text).toBe('{"kind":"Status","apiVersion":"v1","metadata":{},"status":"Failure","message":"Request entity too large: limit is 3145728","reason":"RequestEntityTooLarge","code":413}\n');
+    });
+
     it('BadRequest has no details', async () => {
       expect((await call('GET', `${CM}?limit=abc`)).text).toBe(
         '{"kind":"Status","apiVersion":"v1","metadata":{},"status":"Failure","message":"strconv.ParseInt: parsing \\"abc\\": invalid syntax","reason":"BadRequest","code":400}\n',

@@ -183,7 +183,7 @@ export function unsupportedMediaType(accepted: readonly string[]): UnsupportedMe
 
 export class RequestEntityTooLargeError extends ApiError {
   constructor(limit: number) {
-    super(413, 'RequestEntityTooLarge', `the request body is larger than the limit of ${limit} bytes`);
+    super(413, 'RequestEntityTooLarge', `Request entity too large: limit is ${limit}`);
   }
 }
 
