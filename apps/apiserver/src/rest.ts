@@ -6,10 +6,12 @@ import {
   applyServerSideApply,
   applyStrategicMergePatch,
   BadRequestError,
+  beingDeleted,
   ConflictError,
   findResource,
   ForbiddenError,
   forbiddenMessage,
+  generateNameConflict,
   generateNameSuffix,
   groupVersion,
   InvalidError,
@@ -167,16 +169,18 @@ export class Rest {
       validateObject(candidate, type);
       if (!opts.applied) candidate = recordUpdateManager(undefined, candidate, opts.fieldManager, nowRfc3339(this.clock()), patchSchemaFor(candidate.apiVersion, candidate.kind));
       candidate.metadata.creationTimestamp = nowRfc3339(this.clock());
+      const key = keyOf(type, candidate.metadata.namespace, candidate.metadata.name!);
       if (opts.dryRun) {
-        const existing = await this.store.get(keyOf(type, candidate.metadata.namespace, candidate.metadata.name!));
-        if (existing) throw new AlreadyExistsError({ kind: type.resource, group: type.group, name: candidate.metadata.name });
+        const existing = await this.store.get(key);
+        if (existing) throw alreadyExists(type, candidate, existing, false);
         if (claim) await this.services.checkChosen(claim, undefined);
         return candidate;
       }
       try {
-        return await this.store.create(keyOf(type, candidate.metadata.namespace, candidate.metadata.name!), candidate, claim && { allocations: claim.allocations });
+        return await this.store.create(key, candidate, claim && { allocations: claim.allocations });
       } catch (err) {
         if (generated && err instanceof AlreadyExistsError && nameAttempt++ < 5) continue;
+        if (err instanceof AlreadyExistsError) throw alreadyExists(type, candidate, await this.store.get(key), generated);
         if (claim && err instanceof AllocationConflictError) {
           this.services.conflict(claim, err, retry);
           continue;
@@ -460,6 +464,13 @@ export class Rest {
  */
 export function updatePrecondition(resourceVersion: string | undefined): string | undefined {
   return resourceVersion && resourceVersion !== '0' ? resourceVersion : undefined;
+}
+
+/** The 409 for a create whose name is taken, worded as kube-apiserver's store words it. */
+function alreadyExists(type: ResourceType, obj: KubeObject, existing: KubeObject | undefined, generated: boolean): AlreadyExistsError {
+  const target = { kind: type.resource, group: type.group, name: obj.metadata.name };
+  const err = generated ? generateNameConflict(target) : new AlreadyExistsError(target);
+  return existing?.metadata.deletionTimestamp ? beingDeleted(err) : err;
 }
 
 type DeletionPlan = { kind: 'now' } | { kind: 'unchanged' } | { kind: 'mark'; object: KubeObject };

@@ -52,6 +52,12 @@ describe('kube-apiserver conformance', () => {
       );
     });
 
+    it('AlreadyExists for a name whose object is being deleted says so', async () => {
+      expect((await kubectl(['create', 'namespace', 'doomed'])).code).toBe(0);
+      expect((await kubectl(['delete', 'namespace', 'doomed', '--wait=false'])).code).toBe(0);
+      expect(await kubectl(['create', 'namespace', 'doomed'])).toMatchObject({ code: 1, stderr: 'Error from server (AlreadyExists): object is being deleted: namespaces "doomed" already exists\n' });
+    });
+
     it('NotFound, with the group qualifying the resource when there is one', async () => {
       expect((await call('GET', `${CM}/nope`)).text).toBe(
         '{"kind":"Status","apiVersion":"v1","metadata":{},"status":"Failure","message":"configmaps \\"nope\\" not found","reason":"NotFound","details":{"name":"nope","kind":"configmaps"},"code":404}\n',

@@ -3,8 +3,10 @@ import {
   AlreadyExistsError,
   BadRequestError,
   ExpiredError,
+  beingDeleted,
   forbiddenMessage,
   ForbiddenError,
+  generateNameConflict,
   goQuote,
   InternalError,
   InvalidError,
@@ -27,6 +29,11 @@ describe('toStatus writes metav1.Status as kube-apiserver encodes it', () => {
     ['NotFound in a group', new NotFoundError({ kind: 'deployments', group: 'apps', name: 'web' }), '"message":"deployments.apps \\"web\\" not found","reason":"NotFound","details":{"name":"web","group":"apps","kind":"deployments"},"code":404'],
     ['NotFound in the core group', new NotFoundError({ kind: 'pods', group: '', name: 'p' }), '"message":"pods \\"p\\" not found","reason":"NotFound","details":{"name":"p","kind":"pods"},"code":404'],
     ['AlreadyExists', new AlreadyExistsError({ kind: 'secrets', group: '', name: 's' }), '"message":"secrets \\"s\\" already exists","reason":"AlreadyExists","details":{"name":"s","kind":"secrets"},"code":409'],
+    [
+      'AlreadyExists for a generated name, being deleted',
+      beingDeleted(generateNameConflict({ kind: 'pods', name: 'web-x7k2p' })),
+      '"message":"object is being deleted: pods \\"web-x7k2p\\" already exists, the server was not able to generate a unique name for the object","reason":"AlreadyExists","details":{"name":"web-x7k2p","kind":"pods","retryAfterSeconds":1},"code":409',
+    ],
     ['MethodNotAllowed (empty details kept)', new MethodNotAllowedError(), '"message":"the server does not allow this method on the requested resource","reason":"MethodNotAllowed","details":{},"code":405'],
     [
       'Forbidden with a cause',

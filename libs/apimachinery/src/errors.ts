@@ -83,13 +83,24 @@ export class NotFoundError extends ApiError {
 }
 
 export class AlreadyExistsError extends ApiError {
-  constructor(target: Target) {
-    super(409, 'AlreadyExists', `${qualified(target)} ${goQuote(target.name ?? '')} already exists`, {
+  constructor(target: Target, message?: string, retryAfterSeconds?: number) {
+    super(409, 'AlreadyExists', message ?? `${qualified(target)} ${goQuote(target.name ?? '')} already exists`, {
       name: target.name,
       group: target.group,
       kind: target.kind,
+      retryAfterSeconds,
     });
   }
+}
+
+/** NewGenerateNameConflict: every name generated from generateName was taken; the client may retry in a second. */
+export function generateNameConflict(target: Target): AlreadyExistsError {
+  return new AlreadyExistsError(target, `${qualified(target)} ${goQuote(target.name ?? '')} already exists, the server was not able to generate a unique name for the object`, 1);
+}
+
+/** The store's AlreadyExists when the existing object is being deleted: `object is being deleted: <message>`. */
+export function beingDeleted(err: AlreadyExistsError): AlreadyExistsError {
+  return new AlreadyExistsError({ name: err.details?.name, group: err.details?.group, kind: err.details?.kind }, `object is being deleted: ${err.message}`, err.details?.retryAfterSeconds);
 }
 
 export class ConflictError extends ApiError {
