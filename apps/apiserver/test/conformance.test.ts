@@ -284,6 +284,16 @@ describe('kube-apiserver conformance', () => {
       ['Service', '/api/v1/namespaces/default/services', service('with-status'), { loadBalancer: {} }],
       ['Deployment', '/apis/apps/v1/namespaces/default/deployments', deployment('with-status'), {}],
       ['ReplicaSet', '/apis/apps/v1/namespaces/default/replicasets', { ...deployment('with-status'), kind: 'ReplicaSet' }, { replicas: 0 }],
+      [
+        'Node',
+        '/api/v1/nodes',
+        { apiVersion: 'v1', kind: 'Node', metadata: { name: 'with-status' } },
+        {
+          daemonEndpoints: { kubeletEndpoint: { Port: 0 } },
+          nodeInfo: { machineID: '', systemUUID: '', bootID: '', kernelVersion: '', osImage: '', containerRuntimeVersion: '', kubeletVersion: '', kubeProxyVersion: '', operatingSystem: '', architecture: '' },
+        },
+      ],
+      ['Namespace', '/api/v1/namespaces', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'with-status' } }, { phase: 'Active' }],
     ])('a created %s', async (_kind, path, body, status) => {
       const created = await call('POST', path, body);
       expect(created.status).toBe(201);

@@ -251,9 +251,16 @@ function defaultNamespace(ns: KubeObject): void {
   setDefault(child(ns, 'status'), 'phase', 'Active');
 }
 
+/** NodeSystemInfo's fields, none omitempty: a Node nobody has reported on shows them all empty. */
+const NODE_INFO_FIELDS = ['machineID', 'systemUUID', 'bootID', 'kernelVersion', 'osImage', 'containerRuntimeVersion', 'kubeletVersion', 'kubeProxyVersion', 'operatingSystem', 'architecture'];
+
 function defaultNode(node: KubeObject): void {
-  if (!isObject(node.status)) return;
-  if (isObject(node.status.capacity) && !isObject(node.status.allocatable)) node.status.allocatable = { ...node.status.capacity };
+  const status = child(node, 'status');
+  if (isObject(status.capacity) && !isObject(status.allocatable)) status.allocatable = { ...status.capacity };
+  // daemonEndpoints and nodeInfo are structs in Kubernetes, so always serialized.
+  setDefault(child(child(status, 'daemonEndpoints'), 'kubeletEndpoint'), 'Port', 0);
+  const info = child(status, 'nodeInfo');
+  for (const field of NODE_INFO_FIELDS) setDefault(info, field, '');
 }
 
 /**
