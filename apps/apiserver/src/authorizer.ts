@@ -1,4 +1,4 @@
-import { ForbiddenError, NODE_GROUP, NODE_USER_PREFIX, type KubeObject } from '@skiff/apimachinery';
+import { ForbiddenError, forbiddenMessage, NODE_GROUP, NODE_USER_PREFIX, type KubeObject } from '@skiff/apimachinery';
 import type { Principal } from './auth.js';
 import type { ResourcePath } from './paths.js';
 
@@ -25,11 +25,12 @@ export function authorize(p: Principal, req: Request): void {
   if (p.groups.includes('system:masters')) return;
   const node = nodeNameOf(p);
   if (node !== undefined && nodeMay(node, req)) return;
+  // kube-apiserver's words: the resource is qualified by its group before "is forbidden", and
+  // named with its subresource after "cannot <verb>".
   const what = `${req.path.type.resource}${req.path.subresource ? `/${req.path.subresource}` : ''}`;
-  throw new ForbiddenError(
-    `${req.path.type.resource}${req.path.name ? ` "${req.path.name}"` : ''} is forbidden: User "${p.name}" cannot ${req.verb} resource "${what}" in API group "${req.path.type.group}"${req.path.namespace ? ` in the namespace "${req.path.namespace}"` : ''}`,
-    { kind: req.path.type.resource, group: req.path.type.group, name: req.path.name },
-  );
+  const where = req.path.namespace ? `in the namespace "${req.path.namespace}"` : 'at the cluster scope';
+  const target = { kind: req.path.type.resource, group: req.path.type.group, name: req.path.name };
+  throw new ForbiddenError(forbiddenMessage(target, `User "${p.name}" cannot ${req.verb} resource "${what}" in API group "${req.path.type.group}" ${where}`), target);
 }
 
 function nodeMay(node: string, { verb, path, query }: Request): boolean {

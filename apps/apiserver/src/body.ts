@@ -1,5 +1,5 @@
 import yaml from 'js-yaml';
-import { BadRequestError, UnsupportedMediaTypeError } from '@skiff/apimachinery';
+import { BadRequestError, unsupportedMediaType } from '@skiff/apimachinery';
 
 export type PatchType = 'json' | 'merge' | 'strategic' | 'apply';
 
@@ -11,13 +11,17 @@ const PATCH_TYPES: Record<string, PatchType> = {
   'application/apply-patch+json': 'apply',
 };
 
+/** What kube-apiserver lists as accepted, for a patch and for any other body. */
+const ACCEPTED_PATCH_TYPES = ['application/json-patch+json', 'application/merge-patch+json', 'application/strategic-merge-patch+json', 'application/apply-patch+yaml'];
+const ACCEPTED_BODY_TYPES = ['application/json', 'application/yaml', 'application/vnd.kubernetes.protobuf'];
+
 export function mediaType(contentType: string | undefined): string {
   return (contentType ?? '').split(';')[0].trim().toLowerCase();
 }
 
 export function patchTypeOf(contentType: string | undefined): PatchType {
   const type = PATCH_TYPES[mediaType(contentType)];
-  if (!type) throw new UnsupportedMediaTypeError(mediaType(contentType) || '(none)');
+  if (!type) throw unsupportedMediaType(ACCEPTED_PATCH_TYPES);
   return type;
 }
 
@@ -48,7 +52,7 @@ export function decodeBody(raw: string, contentType: string | undefined): unknow
       throw new BadRequestError(`error decoding JSON: ${(err as Error).message}`);
     }
   }
-  throw new UnsupportedMediaTypeError(type);
+  throw unsupportedMediaType(ACCEPTED_BODY_TYPES);
 }
 
 export function requireObject(value: unknown, what = 'body'): Record<string, unknown> {

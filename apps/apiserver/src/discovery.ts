@@ -1,18 +1,5 @@
 import { API_GROUPS, groupVersion, resourcesIn, type ResourceType } from '@skiff/apimachinery';
 
-/** What `/version` reports: the Kubernetes API level Skiff speaks, so kubectl sees no version skew. */
-export const VERSION_INFO = {
-  major: '1',
-  minor: '32',
-  gitVersion: 'v1.32.0-skiff.0.1.0',
-  gitCommit: '0000000000000000000000000000000000000000',
-  gitTreeState: 'clean',
-  buildDate: '2026-11-25T00:00:00Z',
-  goVersion: 'node' + process.versions.node,
-  compiler: 'tsc',
-  platform: `${process.platform}/${process.arch}`,
-};
-
 export function coreVersions(): object {
   return { kind: 'APIVersions', versions: ['v1'], serverAddressByClientCIDRs: [{ clientCIDR: '0.0.0.0/0', serverAddress: '127.0.0.1' }] };
 }

@@ -33,7 +33,7 @@ const DIRECTIVES = ['Ignore', 'Strict', 'Warn'];
 export function fieldValidationOf(value: string | undefined, options: 'CreateOptions' | 'UpdateOptions' | 'PatchOptions'): FieldValidation {
   if (value === undefined || value === '') return 'Warn';
   if (!DIRECTIVES.includes(value)) {
-    throw new InvalidError({ kindName: `${options}.meta.k8s.io`, name: '' }, [
+    throw new InvalidError({ kind: options, group: 'meta.k8s.io', name: '' }, [
       { field: 'fieldValidation', reason: 'FieldValueNotSupported', message: `Unsupported value: ${JSON.stringify(value)}: supported values: "", "Ignore", "Strict", "Warn"` },
     ]);
   }
@@ -112,7 +112,7 @@ function patchValidator(raw: string, patchType: Exclude<PatchType, 'apply'>, pat
     if (directive === 'Warn') return { value, warnings: errors };
     // Kubernetes shows the strategic patch as Go prints a map, and other patches' result as JSON.
     const shown = patchType === 'strategic' ? goFormat(patch) : JSON.stringify(patched);
-    throw new InvalidError({ kindName: '', name: '' }, [{ field: 'patch', reason: 'FieldValueInvalid', message: `Invalid value: ${JSON.stringify(shown)}: strict decoding error: ${errors.join(', ')}` }]);
+    throw new InvalidError({ kind: '', name: '' }, [{ field: 'patch', reason: 'FieldValueInvalid', message: `Invalid value: ${JSON.stringify(shown)}: strict decoding error: ${errors.join(', ')}` }]);
   };
 }
 

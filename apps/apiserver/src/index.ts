@@ -40,7 +40,8 @@ export interface ApiServerOptions {
   statusHeartbeatMs?: number;
   /**
    * The address pods reach the API server on (kube-apiserver's --advertise-address): the server
-   * listens there too, and the `kubernetes` Service in `default` points at it.
+   * listens there too, and the `kubernetes` Service in `default` points at it. Unset, the Service
+   * points at the address the server listens on.
    */
   advertiseAddress?: string;
 }
@@ -89,8 +90,10 @@ export async function startApiServer(opts: ApiServerOptions): Promise<RunningApi
       });
       advertised = extra;
     }
-    await reconcileKubernetesService(app, selfToken, { serviceCidr: opts.serviceClusterIpRange, advertiseAddress: opts.advertiseAddress, port, log: logger });
   }
+  // Without an advertised address the Endpoints name the address the server listens on, so the
+  // Service exists from the first start, as kube-apiserver's (which picks a host address) does.
+  await reconcileKubernetesService(app, selfToken, { serviceCidr: opts.serviceClusterIpRange, advertiseAddress: opts.advertiseAddress ?? host, port, log: logger });
   return {
     url: `${opts.tls ? 'https' : 'http'}://${host}:${port}`,
     port,

@@ -22,7 +22,26 @@ export function negotiate(accept: string | undefined, allowTable: boolean): Outp
   return 'json';
 }
 
-export function serialize(value: unknown, output: Output): { body: string; contentType: string } {
+export function serialize(value: unknown, output: Output, pretty = false): { body: string; contentType: string } {
   if (output === 'yaml') return { body: yaml.dump(value, { noRefs: true, lineWidth: -1 }), contentType: 'application/yaml' };
-  return { body: JSON.stringify(value), contentType: 'application/json' };
+  return { body: encodeJson(value, pretty), contentType: 'application/json' };
+}
+
+/**
+ * JSON as kube-apiserver's serializer writes it with Go's encoding/json: `<`, `>`, `&`, U+2028 and
+ * U+2029 escaped; compact output ends with a newline (json.Encoder), indented output does not
+ * (json.MarshalIndent with two spaces).
+ */
+export function encodeJson(value: unknown, pretty = false): string {
+  const text = JSON.stringify(value, null, pretty ? 2 : undefined).replace(/[<>&\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  return pretty ? text : `${text}\n`;
+}
+
+/**
+ * `?pretty=` as Go's strconv.ParseBool reads it (an unparsable value is false, never an error);
+ * without it, curl, Wget and browsers get indented JSON, as from kube-apiserver.
+ */
+export function wantsPretty(pretty: string | undefined, userAgent: string | undefined): boolean {
+  if (pretty) return ['1', 't', 'T', 'TRUE', 'true', 'True'].includes(pretty);
+  return !!userAgent && /^(curl|Wget|Mozilla\/5\.0)/.test(userAgent);
 }

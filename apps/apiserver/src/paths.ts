@@ -1,4 +1,4 @@
-import { findResource, NotFoundError, type ResourceType } from '@skiff/apimachinery';
+import { API_GROUPS, findResource, NotFoundError, type ResourceType } from '@skiff/apimachinery';
 
 /** A request path resolved against the resource registry. */
 export interface ResourcePath {
@@ -11,7 +11,8 @@ export interface ResourcePath {
 
 /**
  * Parses `/api/v1/...` and `/apis/{group}/{version}/...` into a resource path. Returns undefined for
- * paths that are not resource paths (discovery documents are routed separately).
+ * paths that are not resource paths of a served group version (discovery documents are routed
+ * separately).
  *
  *   /api/v1/pods                              -> pods, all namespaces
  *   /api/v1/namespaces/ns/pods/p/log          -> pods "p" in ns, subresource log
@@ -35,6 +36,9 @@ export function parseResourcePath(pathname: string): ResourcePath | undefined {
     return undefined;
   }
 
+  // An unserved group or version is no API path at all: kube-apiserver's mux answers a plain 404.
+  if (!servesGroupVersion(group, version)) return undefined;
+
   let namespace: string | undefined;
   // `namespaces/{ns}/{resource}...` addresses a namespaced resource, unless the third segment is a
   // subresource of the Namespace itself (`namespaces/{ns}/status`, `namespaces/{ns}/finalize`).
@@ -43,16 +47,16 @@ export function parseResourcePath(pathname: string): ResourcePath | undefined {
     rest = rest.slice(2);
   }
   const [resource, name, subresource, ...extra] = rest;
-  if (extra.length > 0) throw new NotFoundError({}, `the server could not find the requested resource`);
+  // A path no route serves: kube-apiserver's route table answers with a generic 404 and empty details.
+  const noRoute = () => new NotFoundError({}, 'the server could not find the requested resource');
+  if (extra.length > 0) throw noRoute();
   const type = findResource(group, version, resource);
-  if (!type) {
-    throw new NotFoundError({}, `the server could not find the requested resource (${group ? `${resource}.${group}` : resource})`);
-  }
-  if (namespace !== undefined && !type.namespaced) {
-    throw new NotFoundError({}, `the server could not find the requested resource: ${type.resource} is not namespaced`);
-  }
-  if (subresource !== undefined && !type.subresources.includes(subresource as never)) {
-    throw new NotFoundError({ kind: type.resource, group: type.group, name }, `the server could not find the requested resource: ${type.resource}/${subresource}`);
-  }
+  if (!type) throw noRoute();
+  if (namespace !== undefined && !type.namespaced) throw noRoute();
+  if (subresource !== undefined && !type.subresources.includes(subresource as never)) throw noRoute();
   return { type, namespace, name, subresource };
+}
+
+export function servesGroupVersion(group: string, version: string): boolean {
+  return group === '' ? version === 'v1' : API_GROUPS.some((g) => g.group === group && g.versions.includes(version));
 }

@@ -3,21 +3,28 @@ import { BadRequestError, NotFoundError, ApiError, type KubeObject } from '@skif
 import type { Store } from '@skiff/store';
 import type { FastifyReply } from 'fastify';
 import type { ResourcePath } from './paths.js';
+import { boolParam, int64Param } from './queryParams.js';
 import { chooseContainer, podNodeEndpoint } from './nodeEndpoint.js';
 
-const LOG_PARAMS = ['follow', 'tailLines', 'previous', 'timestamps', 'limitBytes', 'sinceSeconds'];
+const BOOL_LOG_PARAMS = ['follow', 'previous', 'timestamps'];
+const INT_LOG_PARAMS = ['tailLines', 'limitBytes', 'sinceSeconds'];
 
 /**
  * `GET pods/NAME/log`: finds the pod's node and streams the node agent's log endpoint back to the
  * client, as kube-apiserver proxies to the kubelet (`kubectl logs`, `-f`, `--tail`, `--previous`, `-c`).
  */
 export async function proxyPodLog(store: Store, path: ResourcePath, query: Record<string, string | undefined>, reply: FastifyReply): Promise<FastifyReply> {
+  // Decoded first, as kube-apiserver decodes PodLogOptions, and passed on in canonical form.
+  const params = new URLSearchParams();
+  for (const p of BOOL_LOG_PARAMS) if (query[p] !== undefined) params.set(p, String(boolParam(query[p])));
+  for (const p of INT_LOG_PARAMS) {
+    const n = int64Param(query[p]);
+    if (n !== undefined) params.set(p, String(n));
+  }
   const pod = await store.get({ group: '', resource: 'pods', namespace: path.namespace ?? '', name: path.name! });
   if (!pod) throw new NotFoundError({ kind: 'pods', name: path.name });
   const container = chooseContainer(pod, query.container);
   const { baseUrl, token } = await podNodeEndpoint(store, pod);
-  const params = new URLSearchParams();
-  for (const p of LOG_PARAMS) if (query[p] !== undefined) params.set(p, query[p]!);
   const url = `${baseUrl}/containerLogs/${encodeURIComponent(pod.metadata.namespace!)}/${encodeURIComponent(pod.metadata.name!)}/${encodeURIComponent(container)}?${params}`;
   let res: Response;
   try {

@@ -85,10 +85,11 @@ export function podStreamUpgradeHandler(deps: PodStreamDeps): (req: IncomingMess
       );
     })().catch((err: unknown) => {
       const status = toStatus(err);
-      if (status.code >= 500) deps.log.error({ err, url: req.url }, 'streaming request failed');
-      else deps.log.info({ url: req.url, code: status.code, ms: Math.round(performance.now() - started) }, 'streaming request refused');
-      deps.onSession?.(subresource, status.code);
-      refuseUpgrade(socket, status.code, JSON.stringify(status), 'application/json');
+      const code = status.code ?? 500;
+      if (code >= 500) deps.log.error({ err, url: req.url }, 'streaming request failed');
+      else deps.log.info({ url: req.url, code, ms: Math.round(performance.now() - started) }, 'streaming request refused');
+      deps.onSession?.(subresource, code);
+      refuseUpgrade(socket, code, JSON.stringify(status), 'application/json');
     });
   };
 }

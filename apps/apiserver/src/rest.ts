@@ -6,9 +6,12 @@ import {
   applyServerSideApply,
   applyStrategicMergePatch,
   BadRequestError,
+  beingDeleted,
   ConflictError,
   findResource,
   ForbiddenError,
+  forbiddenMessage,
+  generateNameConflict,
   generateNameSuffix,
   groupVersion,
   InvalidError,
@@ -49,6 +52,8 @@ export interface WriteOptions {
 
 export interface DeleteOptions {
   dryRun: boolean;
+  /** Only as the client sent it: `false` makes a delete that is left pending answer 202. */
+  orphanDependents?: boolean;
   gracePeriodSeconds?: number;
   propagationPolicy?: 'Foreground' | 'Background' | 'Orphan';
   preconditions?: { uid?: string; resourceVersion?: string };
@@ -74,6 +79,9 @@ export interface RestOptions {
 }
 
 const MAX_PATCH_RETRIES = 5;
+
+/** The namespaces kube-apiserver's NamespaceLifecycle admission never lets anyone delete (kube-node-lease is not one). */
+const IMMORTAL_NAMESPACES = new Set(['default', 'kube-system', 'kube-public']);
 
 /**
  * The generic REST semantics over the store: admission (defaults, validation, kind strategies),
@@ -138,7 +146,7 @@ export class Rest {
 
   async create(path: ResourcePath, body: KubeObject, opts: WriteOptions): Promise<KubeObject> {
     if (path.subresource === 'binding') return this.bind(path, body);
-    if (path.subresource) throw new MethodNotAllowedError(`create is not supported on ${path.type.resource}/${path.subresource}`);
+    if (path.subresource) throw new MethodNotAllowedError();
     const type = path.type;
     checkTypeMeta(type, body);
     const obj = clone(body);
@@ -146,8 +154,8 @@ export class Rest {
     obj.kind = type.kind;
     obj.metadata = { ...(obj.metadata ?? {}) };
     this.resolveNamespace(type, obj, path.namespace);
-    if (path.name !== undefined) throw new MethodNotAllowedError(`POST to a named ${type.resource} is not supported`);
-    if (type.namespaced) await this.requireLiveNamespace(obj.metadata.namespace!, type);
+    if (path.name !== undefined) throw new MethodNotAllowedError();
+    if (type.namespaced) await this.requireLiveNamespace(obj.metadata.namespace!, type, obj.metadata.name);
 
     for (const field of ['uid', 'resourceVersion', 'creationTimestamp', 'deletionTimestamp', 'deletionGracePeriodSeconds', 'generation'] as const) {
       delete obj.metadata[field];
@@ -160,7 +168,7 @@ export class Rest {
       // Like Kubernetes' SimpleNameGenerator: the base is cut to 58 characters so base+suffix fits 63.
       if (generated) obj.metadata.name = `${obj.metadata.generateName!.slice(0, 58)}${generateNameSuffix()}`;
       if (!obj.metadata.name) {
-        throw new InvalidError({ kind: type.kind, name: '' }, [{ field: 'metadata.name', reason: 'FieldValueRequired', message: 'name or generateName is required' }]);
+        throw new InvalidError({ kind: type.kind, group: type.group, name: '' }, [{ field: 'metadata.name', reason: 'FieldValueRequired', message: 'name or generateName is required' }]);
       }
       let candidate = applyDefaults(prepareForCreate(type, await this.admission.mutate(type, applyDefaults(obj))));
       const claim = await this.claimAllocations(type, candidate, undefined, retry);
@@ -170,16 +178,18 @@ export class Rest {
       candidate.metadata.creationTimestamp = nowRfc3339(this.clock());
       if (!admitted) await this.admission.validate(type, candidate, opts.dryRun);
       admitted = true;
+      const key = keyOf(type, candidate.metadata.namespace, candidate.metadata.name!);
       if (opts.dryRun) {
-        const existing = await this.store.get(keyOf(type, candidate.metadata.namespace, candidate.metadata.name!));
-        if (existing) throw new AlreadyExistsError({ kind: type.resource, group: type.group, name: candidate.metadata.name });
+        const existing = await this.store.get(key);
+        if (existing) throw alreadyExists(type, candidate, existing, false);
         if (claim) await this.services.checkChosen(claim, undefined);
         return candidate;
       }
       try {
-        return await this.store.create(keyOf(type, candidate.metadata.namespace, candidate.metadata.name!), candidate, claim && { allocations: claim.allocations });
+        return await this.store.create(key, candidate, claim && { allocations: claim.allocations });
       } catch (err) {
         if (generated && err instanceof AlreadyExistsError && nameAttempt++ < 5) continue;
+        if (err instanceof AlreadyExistsError) throw alreadyExists(type, candidate, await this.store.get(key), generated);
         if (claim && err instanceof AllocationConflictError) {
           this.services.conflict(claim, err, retry);
           continue;
@@ -191,10 +201,10 @@ export class Rest {
 
   async update(path: ResourcePath, body: KubeObject, opts: WriteOptions): Promise<KubeObject> {
     const type = path.type;
-    if (path.name === undefined) throw new MethodNotAllowedError(`update requires a name`);
+    if (path.name === undefined) throw new MethodNotAllowedError();
     if (path.subresource === 'scale') return this.updateScale(path, body, opts);
     if (path.subresource && path.subresource !== 'status' && path.subresource !== 'ephemeralcontainers') {
-      throw new MethodNotAllowedError(`update is not supported on ${type.resource}/${path.subresource}`);
+      throw new MethodNotAllowedError();
     }
     checkTypeMeta(type, body);
     const incoming = clone(body);
@@ -211,15 +221,15 @@ export class Rest {
       if (allowCreateOnUpdate(type) && !path.subresource) return this.create({ ...path, name: undefined }, incoming, opts);
       throw new NotFoundError({ kind: type.resource, group: type.group, name: path.name });
     }
-    return this.writeUpdate(type, old, incoming, path.subresource, opts, incoming.metadata.resourceVersion);
+    return this.writeUpdate(type, old, incoming, path.subresource, opts, updatePrecondition(incoming.metadata.resourceVersion));
   }
 
   /** `created` is true when a server-side apply created the object (Kubernetes answers 201 then). */
   async patch(path: ResourcePath, patchType: PatchType, patch: unknown, opts: WriteOptions): Promise<{ object: KubeObject; created: boolean }> {
     const type = path.type;
-    if (path.name === undefined) throw new MethodNotAllowedError(`patch requires a name`);
+    if (path.name === undefined) throw new MethodNotAllowedError();
     if (path.subresource && path.subresource !== 'status' && path.subresource !== 'scale' && path.subresource !== 'ephemeralcontainers') {
-      throw new MethodNotAllowedError(`patch is not supported on ${type.resource}/${path.subresource}`);
+      throw new MethodNotAllowedError();
     }
     for (let attempt = 0; ; attempt++) {
       const old = await this.store.get(keyOf(type, path.namespace, path.name));
@@ -247,8 +257,13 @@ export class Rest {
 
   async delete(path: ResourcePath, opts: DeleteOptions): Promise<KubeObject> {
     const type = path.type;
-    if (path.name === undefined) throw new MethodNotAllowedError(`delete requires a name`);
-    if (path.subresource) throw new MethodNotAllowedError(`delete is not supported on ${type.resource}/${path.subresource}`);
+    if (path.name === undefined) throw new MethodNotAllowedError();
+    if (path.subresource) throw new MethodNotAllowedError();
+    if (type.group === '' && type.resource === 'namespaces' && IMMORTAL_NAMESPACES.has(path.name)) {
+      // NamespaceLifecycle admission: refused before the object is even looked up, dry run or not.
+      const target = { kind: type.resource, name: path.name };
+      throw new ForbiddenError(forbiddenMessage(target, 'this namespace may not be deleted'), target);
+    }
     const key = keyOf(type, path.namespace, path.name);
     for (let attempt = 0; ; attempt++) {
       const old = await this.store.get(key);
@@ -290,7 +305,7 @@ export class Rest {
   // ---- internals ---------------------------------------------------------------------------
 
   private async getStored(path: ResourcePath): Promise<KubeObject> {
-    if (path.name === undefined) throw new MethodNotAllowedError('get requires a name');
+    if (path.name === undefined) throw new MethodNotAllowedError();
     const obj = await this.store.get(keyOf(path.type, path.namespace, path.name));
     if (!obj) throw new NotFoundError({ kind: path.type.resource, group: path.type.group, name: path.name });
     return obj;
@@ -310,11 +325,14 @@ export class Rest {
     obj.metadata.namespace = ns;
   }
 
-  private async requireLiveNamespace(namespace: string, type: ResourceType): Promise<void> {
+  private async requireLiveNamespace(namespace: string, type: ResourceType, name: string | undefined): Promise<void> {
     const ns = await this.store.get({ group: '', resource: 'namespaces', namespace: '', name: namespace });
     if (!ns) throw new NotFoundError({ kind: 'namespaces', name: namespace });
     if (ns.metadata.deletionTimestamp) {
-      throw new ForbiddenError(`${type.resource} is forbidden: unable to create new content in namespace ${namespace} because it is being terminated`, { kind: type.resource, group: type.group });
+      const target = { kind: type.resource, group: type.group, name };
+      throw new ForbiddenError(forbiddenMessage(target, `unable to create new content in namespace ${namespace} because it is being terminated`), target, [
+        { reason: 'NamespaceTerminating', message: `namespace ${namespace} is being terminated`, field: 'metadata.namespace' },
+      ]);
     }
   }
 
@@ -415,13 +433,13 @@ export class Rest {
 
   private async updateScale(path: ResourcePath, body: KubeObject, opts: WriteOptions): Promise<KubeObject> {
     const old = await this.getStored({ ...path, subresource: undefined });
-    return toScale(await this.writeScale(path.type, old, body, opts, body.metadata?.resourceVersion || undefined));
+    return toScale(await this.writeScale(path.type, old, body, opts, updatePrecondition(body.metadata?.resourceVersion)));
   }
 
   private async writeScale(type: ResourceType, old: KubeObject, scale: KubeObject, opts: WriteOptions, precondition: string | undefined): Promise<KubeObject> {
     const replicas = (scale.spec as { replicas?: unknown } | undefined)?.replicas;
     if (typeof replicas !== 'number' || !Number.isInteger(replicas) || replicas < 0) {
-      throw new InvalidError({ kind: 'Scale', name: old.metadata.name }, [{ field: 'spec.replicas', reason: 'FieldValueInvalid', message: `Invalid value: ${JSON.stringify(replicas)}: must be greater than or equal to 0` }]);
+      throw new InvalidError({ kind: 'Scale', group: 'autoscaling', name: old.metadata.name }, [{ field: 'spec.replicas', reason: 'FieldValueInvalid', message: `Invalid value: ${JSON.stringify(replicas)}: must be greater than or equal to 0` }]);
     }
     const next = clone(old);
     (next.spec as Record<string, unknown>).replicas = replicas;
@@ -451,6 +469,22 @@ export class Rest {
     await this.store.update(key, next, { resourceVersion: pod.metadata.resourceVersion });
     return { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Success', code: 201 } as unknown as KubeObject;
   }
+}
+
+/**
+ * The resourceVersion an update must match. None, or "0", makes the update unconditional: it
+ * overwrites whatever is stored, as every kind Skiff serves allows (Kubernetes' strategies'
+ * AllowUnconditionalUpdate; only custom resources refuse, and Skiff serves none).
+ */
+export function updatePrecondition(resourceVersion: string | undefined): string | undefined {
+  return resourceVersion && resourceVersion !== '0' ? resourceVersion : undefined;
+}
+
+/** The 409 for a create whose name is taken, worded as kube-apiserver's store words it. */
+function alreadyExists(type: ResourceType, obj: KubeObject, existing: KubeObject | undefined, generated: boolean): AlreadyExistsError {
+  const target = { kind: type.resource, group: type.group, name: obj.metadata.name };
+  const err = generated ? generateNameConflict(target) : new AlreadyExistsError(target);
+  return existing?.metadata.deletionTimestamp ? beingDeleted(err) : err;
 }
 
 type DeletionPlan = { kind: 'now' } | { kind: 'unchanged' } | { kind: 'mark'; object: KubeObject };

@@ -2,12 +2,14 @@ import Fastify, { LogController, type FastifyInstance, type FastifyReply, type F
 import {
   ApiError,
   BadRequestError,
-  ExpiredError,
   ForbiddenError,
+  forbiddenMessage,
+  MethodNotAllowedError,
   NotFoundError,
   parseFieldSelector,
   parseLabelSelector,
   RequestEntityTooLargeError,
+  successStatus,
   toStatus,
   toTable,
   groupVersion,
@@ -25,12 +27,14 @@ import { decodeProtobufObject } from './protobuf.js';
 import { keyOf } from './objects.js';
 import { decodeBody, patchTypeOf, requireObject } from './body.js';
 import { fieldValidationOf, validateObjectBody, validatePatchRequest, warningHeader, type FieldValidation, type Validated } from './fieldValidation.js';
-import { apiGroup, apiGroupList, apiResourceList, coreVersions, VERSION_INFO } from './discovery.js';
-import { negotiate, serialize, type Output } from './negotiate.js';
+import { apiGroup, apiGroupList, apiResourceList, coreVersions } from './discovery.js';
+import { currentVersionInfo, type VersionInfo } from './versionInfo.js';
+import { encodeJson, negotiate, serialize, wantsPretty, type Output } from './negotiate.js';
+import { boolParam, int64Param, optionalBoolParam } from './queryParams.js';
 import { openApiV2, openApiV3Document, openApiV3Index } from './openapi.js';
-import { parseResourcePath, type ResourcePath } from './paths.js';
+import { parseResourcePath, servesGroupVersion, type ResourcePath } from './paths.js';
 import { Rest, type DeleteOptions, type ListPage } from './rest.js';
-import { expiredStatus, WatchHub } from './watch.js';
+import { WatchHub } from './watch.js';
 import { NamespaceFinalizer } from './namespaceFinalizer.js';
 import { GIT_WEBHOOK_PATH, gitWebhookRoutes } from './gitWebhook.js';
 import { ApiMetrics } from './metrics.js';
@@ -63,6 +67,8 @@ export interface ServerOptions {
   statusPageDir?: string;
   /** How often `/status/stream` sends a heartbeat comment (default 15 s). */
   statusHeartbeatMs?: number;
+  /** What `/version` answers (default: read from the checkout this process runs from). */
+  version?: VersionInfo;
 }
 
 /** `/hooks/git` authenticates its callers (git hosts) by the webhook secret instead of a token. */
@@ -123,23 +129,31 @@ export async function buildServer(opts: ServerOptions): Promise<{ app: FastifyIn
     );
   });
 
+  // kube-apiserver's JSON is `application/json`, without the charset Fastify adds to string bodies.
+  app.addHook('onSend', async (_req, reply, payload) => {
+    if (reply.getHeader('content-type') === 'application/json; charset=utf-8') void reply.header('content-type', 'application/json');
+    return payload;
+  });
+
   app.setErrorHandler((err: unknown, req, reply) => {
     const e = err as { code?: string; statusCode?: number; message?: string };
     let apiErr: unknown = err;
     if (e.code === 'FST_ERR_CTP_BODY_TOO_LARGE') apiErr = new RequestEntityTooLargeError(bodyLimit);
     else if (!(err instanceof ApiError) && e.statusCode && e.statusCode >= 400 && e.statusCode < 500) apiErr = new BadRequestError(e.message ?? 'bad request');
     const status = toStatus(apiErr);
-    if (status.code >= 500) req.log.error({ err, url: req.url }, 'request failed');
-    void reply.code(status.code).header('content-type', 'application/json').send(JSON.stringify(status));
+    const code = status.code ?? 500;
+    if (code >= 500) req.log.error({ err, url: req.url }, 'request failed');
+    void reply.code(code).header('content-type', 'application/json').send(encodeJson(status, prettyOf(req)));
   });
 
-  app.setNotFoundHandler((req, reply) => {
-    const status = toStatus(new NotFoundError({}, 'the server could not find the requested resource'));
-    void reply.code(404).header('content-type', 'application/json').send(JSON.stringify({ ...status, details: { causes: [{ reason: 'UnexpectedServerResponse', message: '404 page not found' }] } }));
+  // Paths outside every API group version get Go's plain 404, as from kube-apiserver's mux;
+  // paths inside one (an unknown resource) reach the resource handler and get a Status.
+  app.setNotFoundHandler((_req, reply) => {
+    void reply.code(404).header('content-type', 'text/plain; charset=utf-8').header('x-content-type-options', 'nosniff').send('404 page not found\n');
   });
 
   const send = (reply: FastifyReply, req: FastifyRequest, value: unknown, code = 200) => {
-    const { body, contentType } = serialize(value, negotiate(req.headers.accept, false));
+    const { body, contentType } = serialize(value, negotiate(req.headers.accept, false), prettyOf(req));
     return reply.code(code).header('content-type', contentType).send(body);
   };
 
@@ -150,7 +164,8 @@ export async function buildServer(opts: ServerOptions): Promise<{ app: FastifyIn
     await opts.store.currentResourceVersion();
     return reply.send('ok');
   });
-  app.get('/version', async (req, reply) => send(reply, req, VERSION_INFO));
+  const version = opts.version ?? (await currentVersionInfo());
+  app.get('/version', async (req, reply) => send(reply, req, version));
 
   // ---- the status page, its live stream, metrics ---------------------------------------------
   await app.register(statusPageRoutes(opts.statusPageDir));
@@ -166,18 +181,17 @@ export async function buildServer(opts: ServerOptions): Promise<{ app: FastifyIn
   app.get('/api/v1', async (req, reply) => send(reply, req, apiResourceList('', 'v1')));
   app.get<{ Params: { group: string } }>('/apis/:group', async (req, reply) => {
     const g = API_GROUPS.find((x) => x.group === req.params.group);
-    if (!g) throw new NotFoundError({}, 'the server could not find the requested resource');
+    if (!g) return reply.callNotFound();
     return send(reply, req, apiGroup(g.group, g.versions));
   });
   app.get<{ Params: { group: string; version: string } }>('/apis/:group/:version', async (req, reply) => {
-    const g = API_GROUPS.find((x) => x.group === req.params.group && x.versions.includes(req.params.version));
-    if (!g) throw new NotFoundError({}, 'the server could not find the requested resource');
+    if (!servesGroupVersion(req.params.group, req.params.version)) return reply.callNotFound();
     return send(reply, req, apiResourceList(req.params.group, req.params.version));
   });
   app.get('/openapi/v2', async (req, reply) => {
     const accept = req.headers.accept ?? '';
     if (accept && !/json|\*\/\*/.test(accept)) {
-      return reply.code(406).header('content-type', 'application/json').send(JSON.stringify({ ...toStatus(new BadRequestError('only application/json is served for /openapi/v2')), code: 406, reason: 'NotAcceptable' }));
+      return reply.code(406).header('content-type', 'application/json').send(encodeJson(toStatus(new ApiError(406, 'NotAcceptable', 'only application/json is served for /openapi/v2'))));
     }
     return send(reply, req, openApiV2());
   });
@@ -195,46 +209,54 @@ export async function buildServer(opts: ServerOptions): Promise<{ app: FastifyIn
   const handler = async (req: FastifyRequest, reply: FastifyReply) => {
     const pathname = req.url.split('?')[0];
     const path = parseResourcePath(pathname);
-    if (!path) throw new NotFoundError({}, 'the server could not find the requested resource');
+    if (!path) return reply.callNotFound();
     const query = req.query as Record<string, string | undefined>;
     if (path.name) req.objectKey = `${path.type.resource}/${path.namespace ? `${path.namespace}/` : ''}${path.name}`;
     const output = negotiate(req.headers.accept, !path.subresource);
     const fieldManager = query.fieldManager || defaultFieldManager(req.headers['user-agent']);
     const dryRun = query.dryRun === 'All';
+    const pretty = prettyOf(req);
     const principal = req.principal!;
     const verb = verbOf(req.method, path.name, query);
     req.metricVerb = metricVerb(verb, req.headers['content-type']);
     req.metricResource = path.type.resource;
     authorize(principal, { verb, path, query });
+    // A verb the kind does not serve has no route in kube-apiserver (DELETE of the namespaces collection).
+    if (!path.subresource && !path.type.verbs.includes(verb)) throw new MethodNotAllowedError();
     if (nodeNameOf(principal) !== undefined) {
       if (path.type.resource === 'pods' && path.name) authorizePodAccess(principal, await opts.store.get(keyOf(path.type, path.namespace, path.name)));
       if (path.type.resource === 'nodes' && req.method === 'POST') {
         const body = requestObject(req);
-        if (body.metadata?.name !== nodeNameOf(principal)) throw new ForbiddenError(`node "${nodeNameOf(principal)}" may only register itself`, { kind: 'nodes' });
+        const target = { kind: 'nodes', name: body.metadata?.name };
+        // NodeRestriction admission's words.
+        if (target.name !== nodeNameOf(principal)) throw new ForbiddenError(forbiddenMessage(target, `node "${nodeNameOf(principal)}" is not allowed to modify node "${target.name ?? ''}"`), target);
       }
     }
 
     switch (req.method) {
       case 'GET': {
         if (path.name === undefined) {
-          if (isTrue(query.watch)) return watch(req, reply, path, query, output);
-          const page = await rest.list(path, { labelSelector: query.labelSelector, fieldSelector: query.fieldSelector, limit: intParam(query.limit, 'limit'), continue: query.continue });
-          return respondList(reply, path.type, page, output, query);
+          // ListOptions are decoded whole: a bad timeoutSeconds fails a list too.
+          const limit = int64Param(query.limit);
+          const timeoutSeconds = int64Param(query.timeoutSeconds);
+          if (boolParam(query.watch)) return watch(req, reply, path, query, output, timeoutSeconds);
+          const page = await rest.list(path, { labelSelector: query.labelSelector, fieldSelector: query.fieldSelector, limit, continue: query.continue });
+          return respondList(reply, path.type, page, output, query, pretty);
         }
         if (path.subresource === 'log') return proxyPodLog(opts.store, path, query, reply);
         if (STREAM_SUBRESOURCES.has(path.subresource ?? '')) throw new BadRequestError('Upgrade request required');
-        return respondObject(reply, path.type, await rest.get(path), output, 200, query);
+        return respondObject(reply, path.type, await rest.get(path), output, 200, query, pretty);
       }
       case 'POST': {
         if (STREAM_SUBRESOURCES.has(path.subresource ?? '')) throw new BadRequestError('Upgrade request required');
         const body = validatedRequestObject(req, path.type, fieldValidationOf(query.fieldValidation, 'CreateOptions'));
         const created = await rest.create(path, body.value, { dryRun, fieldManager });
-        return respondObject(withWarnings(reply, body.warnings), path.type, created, output, 201, query);
+        return respondObject(withWarnings(reply, body.warnings), path.type, created, output, 201, query, pretty);
       }
       case 'PUT': {
         const body = validatedRequestObject(req, path.type, fieldValidationOf(query.fieldValidation, 'UpdateOptions'));
         const updated = await rest.update(path, body.value, { dryRun, fieldManager });
-        return respondObject(withWarnings(reply, body.warnings), path.type, updated, output, 200, query);
+        return respondObject(withWarnings(reply, body.warnings), path.type, updated, output, 200, query, pretty);
       }
       case 'PATCH': {
         const patchType = patchTypeOf(req.headers['content-type']);
@@ -242,31 +264,38 @@ export async function buildServer(opts: ServerOptions): Promise<{ app: FastifyIn
         const patch = decodeBody(raw, req.headers['content-type']);
         if (patchType === 'apply' && !query.fieldManager) throw new BadRequestError('PatchOptions.meta.k8s.io "" is invalid: fieldManager: Required value: is required for apply patch');
         const validation = validatePatchRequest(raw, patchType, patch, path.type, fieldValidationOf(query.fieldValidation, 'PatchOptions'));
-        const patched = await rest.patch(path, patchType, patch, { dryRun, fieldManager, force: isTrue(query.force), admitPatched: validation.admitPatched });
-        return respondObject(withWarnings(reply, validation.warnings()), path.type, patched.object, output, patched.created ? 201 : 200, query);
+        const patched = await rest.patch(path, patchType, patch, { dryRun, fieldManager, force: boolParam(query.force), admitPatched: validation.admitPatched });
+        return respondObject(withWarnings(reply, validation.warnings()), path.type, patched.object, output, patched.created ? 201 : 200, query, pretty);
       }
       case 'DELETE': {
         const options = deleteOptions(req, query);
         if (path.name === undefined) {
           const page = await rest.deleteCollection(path, { labelSelector: query.labelSelector, fieldSelector: query.fieldSelector }, options);
-          return respondList(reply, path.type, page, output === 'table' ? 'json' : output, query);
+          return respondList(reply, path.type, page, output === 'table' ? 'json' : output, query, pretty);
         }
         const deleted = await rest.delete(path, options);
         if (path.type.resource === 'namespaces' && !options.dryRun) namespaces?.namespaceDeleted();
-        return respondObject(reply, path.type, deleted, output === 'table' ? 'json' : output, deleted.metadata.deletionTimestamp ? 202 : 200, query);
+        const pending = !!deleted.metadata.deletionTimestamp;
+        if (!pending && !path.type.returnsDeletedObject) {
+          const status = successStatus({ name: deleted.metadata.name, group: path.type.group, kind: path.type.resource, uid: deleted.metadata.uid });
+          const { body, contentType } = serialize(status, output === 'yaml' ? 'yaml' : 'json', pretty);
+          return reply.code(200).header('content-type', contentType).send(body);
+        }
+        // kube-apiserver answers 202 only for a pending delete that asked for orphanDependents=false.
+        return respondObject(reply, path.type, deleted, output === 'table' ? 'json' : output, pending && options.orphanDependents === false ? 202 : 200, query, pretty);
       }
       default:
-        return reply.code(405).send(toStatus(new BadRequestError(`method ${req.method} is not supported`)));
+        throw new MethodNotAllowedError();
     }
   };
 
-  const respondObject = (reply: FastifyReply, type: ResourceType, obj: KubeObject, output: Output, code: number, query: Record<string, string | undefined>) => {
+  const respondObject = (reply: FastifyReply, type: ResourceType, obj: KubeObject, output: Output, code: number, query: Record<string, string | undefined>, pretty: boolean) => {
     const value = output === 'table' && obj.kind === type.kind ? toTable([obj], type, { now: clock(), includeObject: includeObjectParam(query) }) : obj;
-    const { body, contentType } = serialize(value, output === 'table' ? 'json' : output);
+    const { body, contentType } = serialize(value, output === 'table' ? 'json' : output, pretty);
     return reply.code(code).header('content-type', contentType).send(body);
   };
 
-  const respondList = (reply: FastifyReply, type: ResourceType, page: ListPage, output: Output, query: Record<string, string | undefined>) => {
+  const respondList = (reply: FastifyReply, type: ResourceType, page: ListPage, output: Output, query: Record<string, string | undefined>, pretty: boolean) => {
     const metadata = {
       resourceVersion: page.resourceVersion,
       ...(page.continue ? { continue: page.continue } : {}),
@@ -277,20 +306,21 @@ export async function buildServer(opts: ServerOptions): Promise<{ app: FastifyIn
         ? toTable(page.items, type, { now: clock(), includeObject: includeObjectParam(query), resourceVersion: page.resourceVersion, continue: page.continue })
         : { apiVersion: groupVersion(type), kind: type.listKind, metadata, items: page.items };
     if (output === 'table') (value as { metadata: object }).metadata = metadata;
-    const { body, contentType } = serialize(value, output === 'table' ? 'json' : output);
+    const { body, contentType } = serialize(value, output === 'table' ? 'json' : output, pretty);
     return reply.code(200).header('content-type', contentType).send(body);
   };
 
-  const watch = async (req: FastifyRequest, reply: FastifyReply, path: ResourcePath, query: Record<string, string | undefined>, output: Output) => {
+  const watch = async (req: FastifyRequest, reply: FastifyReply, path: ResourcePath, query: Record<string, string | undefined>, output: Output, timeout: number | undefined) => {
     const labels = query.labelSelector ? parseLabelSelector(query.labelSelector) : undefined;
     const fields = query.fieldSelector ? parseFieldSelector(query.fieldSelector) : undefined;
-    const timeoutSeconds = intParam(query.timeoutSeconds, 'timeoutSeconds') ?? 1800 + Math.floor(Math.random() * 1800);
-    const bookmarks = isTrue(query.allowWatchBookmarks);
+    const timeoutSeconds = timeout ?? 1800 + Math.floor(Math.random() * 1800);
+    const bookmarks = boolParam(query.allowWatchBookmarks);
+    const sendInitialEvents = boolParam(query.sendInitialEvents);
     const includeObject = includeObjectParam(query);
     const filter = { type: path.type, namespace: path.type.namespaced ? path.namespace : undefined, labels, fields };
     let from = query.resourceVersion;
     const initial: KubeObject[] = [];
-    const sendInitial = query.sendInitialEvents === 'true' || !from || from === '0';
+    const sendInitial = sendInitialEvents || !from || from === '0';
     if (sendInitial) {
       const page = await rest.list(path, { labelSelector: query.labelSelector, fieldSelector: query.fieldSelector });
       initial.push(...page.items);
@@ -314,7 +344,7 @@ export async function buildServer(opts: ServerOptions): Promise<{ app: FastifyIn
         first = false;
         obj = table;
       }
-      res.write(JSON.stringify({ type, object: obj }) + '\n');
+      res.write(encodeJson({ type, object: obj }));
     };
     for (const obj of initial) write('ADDED', obj);
 
@@ -333,11 +363,6 @@ export async function buildServer(opts: ServerOptions): Promise<{ app: FastifyIn
     try {
       handle = await hub.watch(filter, from!, { send: (type, object) => write(type, object) });
     } catch (err) {
-      if (err instanceof ExpiredError) {
-        write('ERROR', expiredStatus(err.message));
-        end();
-        return;
-      }
       write('ERROR', toStatus(err) as unknown as KubeObject);
       end();
       return;
@@ -348,7 +373,7 @@ export async function buildServer(opts: ServerOptions): Promise<{ app: FastifyIn
     }
     const bookmark = (annotations?: Record<string, string>) =>
       write('BOOKMARK', { apiVersion: groupVersion(path.type), kind: path.type.kind, metadata: { resourceVersion: handle!.resourceVersion(), ...(annotations ? { annotations } : {}) } });
-    if (bookmarks && query.sendInitialEvents === 'true') bookmark({ 'k8s.io/initial-events-end': 'true' });
+    if (bookmarks && sendInitialEvents) bookmark({ 'k8s.io/initial-events-end': 'true' });
     if (bookmarks) {
       const tick = () => {
         bookmark();
@@ -390,7 +415,7 @@ function requestObject(req: FastifyRequest): KubeObject {
 function verbOf(method: string, name: string | undefined, query: Record<string, string | undefined>): Verb {
   switch (method) {
     case 'GET':
-      return name === undefined ? (isTrue(query.watch) ? 'watch' : 'list') : 'get';
+      return name === undefined ? (boolParam(query.watch) ? 'watch' : 'list') : 'get';
     case 'POST':
       return 'create';
     case 'PUT':
@@ -409,14 +434,8 @@ function metricVerb(verb: Verb, contentType: string | undefined): string {
   return http[verb] ?? verb.toUpperCase();
 }
 
-function isTrue(v: string | undefined): boolean {
-  return v === 'true' || v === '1';
-}
-
-function intParam(v: string | undefined, name: string): number | undefined {
-  if (v === undefined || v === '') return undefined;
-  if (!/^\d+$/.test(v)) throw new BadRequestError(`${name} must be a non-negative integer, got "${v}"`);
-  return Number(v);
+function prettyOf(req: FastifyRequest): boolean {
+  return wantsPretty((req.query as Record<string, string | undefined> | undefined)?.pretty, req.headers['user-agent']);
 }
 
 function includeObjectParam(query: Record<string, string | undefined>): 'None' | 'Metadata' | 'Object' {
@@ -434,15 +453,16 @@ function deleteOptions(req: FastifyRequest, query: Record<string, string | undef
   let body: Record<string, unknown> = {};
   const raw = typeof req.body === 'string' ? req.body : '';
   if (raw.trim()) body = requireObject(decodeBody(raw, req.headers['content-type'] ?? 'application/json'), 'DeleteOptions');
-  const grace = body.gracePeriodSeconds ?? intParam(query.gracePeriodSeconds, 'gracePeriodSeconds');
+  const grace = body.gracePeriodSeconds ?? int64Param(query.gracePeriodSeconds);
   const policy = (body.propagationPolicy ?? query.propagationPolicy) as string | undefined;
-  const orphan = body.orphanDependents ?? (query.orphanDependents !== undefined ? isTrue(query.orphanDependents) : undefined);
+  const orphan = body.orphanDependents ?? optionalBoolParam(query.orphanDependents);
   if (policy !== undefined && !['Foreground', 'Background', 'Orphan'].includes(policy)) {
     throw new BadRequestError(`propagationPolicy must be one of Foreground, Background, Orphan; got "${policy}"`);
   }
   const dryRunList = (body.dryRun as string[] | undefined) ?? (query.dryRun ? [query.dryRun] : []);
   return {
     dryRun: dryRunList.includes('All'),
+    orphanDependents: typeof orphan === 'boolean' ? orphan : undefined,
     gracePeriodSeconds: typeof grace === 'number' ? grace : undefined,
     propagationPolicy: (policy as DeleteOptions['propagationPolicy']) ?? (orphan === true ? 'Orphan' : undefined),
     preconditions: body.preconditions as DeleteOptions['preconditions'],

@@ -1,6 +1,7 @@
 import {
   ApiError,
   DNS_SERVICE_IP,
+  goQuote,
   InvalidError,
   ipToNumber,
   NODE_PORT_RANGE,
@@ -53,9 +54,9 @@ export interface IpRange {
 }
 
 export function serviceIpRange(cidr: string): IpRange {
-  const { base, size } = parseCidr(cidr);
+  const { base, size, prefix } = parseCidr(cidr);
   // 127.224.0.0/12: base 127.224.0.0, size 2^20; usable 127.224.0.1 .. 127.239.255.254.
-  return { cidr, first: base + 1, last: base + size - 2 };
+  return { cidr: `${numberToIp(base)}/${prefix}`, first: base + 1, last: base + size - 2 };
 }
 
 const key = (pool: string, value: string) => `${pool}/${value}`;
@@ -171,18 +172,17 @@ export class ServiceAllocator {
     const chosen = new Map<string, string>();
     if (spec.type === 'ExternalName') return { object: out, allocations: [], chosen };
 
-    let ip = clusterIpOf(spec);
-    if (!ip) {
-      ip = await this.pick(SERVICE_IP_POOL, retry);
-    } else if (ip !== 'None') {
-      const field = typeof spec.clusterIP === 'string' && spec.clusterIP ? 'spec.clusterIP' : 'spec.clusterIPs[0]';
-      if (isIpv4(ip) && !this.inIpRange(ip)) {
-        throw invalidField(out, field, `Invalid value: ${JSON.stringify(ip)}: provided IP is not in the valid range. The range of valid IPs is ${this.ips.cidr}`);
-      }
-      chosen.set(key(SERVICE_IP_POOL, ip), field);
-    }
+    const chosenIp = clusterIpOf(spec);
+    const ip = chosenIp || (await this.pick(SERVICE_IP_POOL, retry));
     spec.clusterIP = ip;
     if (!Array.isArray(spec.clusterIPs) || spec.clusterIPs.length === 0) spec.clusterIPs = [ip];
+    if (chosenIp && chosenIp !== 'None') {
+      // Kubernetes' allocator reports a chosen address on spec.clusterIPs (see clusterIpFailure).
+      if (isIpv4(ip) && !this.inIpRange(ip)) {
+        throw invalidField(out, 'spec.clusterIPs', clusterIpFailure(out, `the provided IP (${ip}) is not in the valid range. The range of valid IPs is ${this.ips.cidr}`));
+      }
+      chosen.set(key(SERVICE_IP_POOL, ip), 'spec.clusterIPs');
+    }
     spec.ipFamilies ??= ['IPv4'];
     spec.ipFamilyPolicy ??= 'SingleStack';
 
@@ -209,7 +209,7 @@ export class ServiceAllocator {
    */
   conflict(claim: ServiceClaim, err: AllocationConflictError, retry: AllocationRetry): void {
     const field = claim.chosen.get(key(err.pool, err.value));
-    if (field) throw invalidField(claim.object, field, alreadyAllocated(err.pool, err.value));
+    if (field) throw invalidField(claim.object, field, alreadyAllocated(claim.object, err.pool, err.value));
     retry.avoid.add(key(err.pool, err.value));
     if (++retry.attempts >= MAX_ATTEMPTS) throw new ApiError(500, 'InternalError', `Internal error occurred: failed to allocate a ${err.pool} after ${MAX_ATTEMPTS} attempts`);
   }
@@ -223,7 +223,7 @@ export class ServiceAllocator {
       const field = claim.chosen.get(key(a.pool, a.value));
       if (!field || own.has(key(a.pool, a.value))) continue;
       if (!taken.has(a.pool)) taken.set(a.pool, await this.store.allocations(a.pool));
-      if (taken.get(a.pool)!.has(a.value)) causes.push({ reason: 'FieldValueInvalid', field, message: alreadyAllocated(a.pool, a.value) });
+      if (taken.get(a.pool)!.has(a.value)) causes.push({ reason: 'FieldValueInvalid', field, message: alreadyAllocated(claim.object, a.pool, a.value) });
     }
     if (causes.length) throw new InvalidError({ kind: 'Service', name: claim.object.metadata.name }, causes);
   }
@@ -260,10 +260,18 @@ export class ServiceAllocator {
   }
 }
 
-function alreadyAllocated(pool: string, value: string): string {
-  return pool === SERVICE_IP_POOL
-    ? `Invalid value: ${JSON.stringify(value)}: provided IP is already allocated`
-    : `Invalid value: ${value}: provided port is already allocated`;
+function alreadyAllocated(svc: KubeObject, pool: string, value: string): string {
+  return pool === SERVICE_IP_POOL ? clusterIpFailure(svc, 'provided IP is already allocated') : `Invalid value: ${value}: provided port is already allocated`;
+}
+
+/**
+ * kube-apiserver's message for a chosen cluster IP it cannot allocate, on field spec.clusterIPs:
+ * `Invalid value: []string{"10.0.0.300"}: failed to allocate IP 10.0.0.300: <why>`.
+ */
+function clusterIpFailure(svc: KubeObject, why: string): string {
+  const spec = (svc.spec ?? {}) as Spec;
+  const ips = (Array.isArray(spec.clusterIPs) ? spec.clusterIPs : [spec.clusterIP]).map((v) => goQuote(String(v)));
+  return `Invalid value: []string{${ips.join(', ')}}: failed to allocate IP ${clusterIpOf(spec)}: ${why}`;
 }
 
 function isIpv4(value: string): boolean {

@@ -2,6 +2,7 @@ import {
   ExpiredError,
   matchesFields,
   matchesLabels,
+  toStatus,
   type FieldSelector,
   type KubeObject,
   type LabelSelector,
@@ -148,5 +149,5 @@ export class WatchHub {
 }
 
 export function expiredStatus(message: string): KubeObject {
-  return { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message, reason: 'Expired', code: 410 } as unknown as KubeObject;
+  return toStatus(new ExpiredError(message)) as unknown as KubeObject;
 }

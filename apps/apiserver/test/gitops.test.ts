@@ -1,10 +1,9 @@
-import { execFile, execFileSync } from 'node:child_process';
 import { createHmac } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ADMIN_TOKEN, api, createBackend, startTestServer, type TestBackend } from './harness.js';
+import { ADMIN_TOKEN, api, createBackend, kubectlFor, selfSignedCert, startTestServer, type TestBackend } from './harness.js';
 import type { RunningApiServer } from '../src/index.js';
 
 const GV = '/apis/skiff.dev/v1alpha1';
@@ -158,42 +157,18 @@ describe('skiff.dev/v1alpha1 Applications and Webhooks over HTTP', () => {
   });
 });
 
-/** A self-signed serving certificate for 127.0.0.1: kubectl sends bearer tokens over TLS only. */
-function selfSignedCert(dir: string): { cert: string; key: string } {
-  const certFile = join(dir, 'tls.crt');
-  const keyFile = join(dir, 'tls.key');
-  execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-days', '1', '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1', '-keyout', keyFile, '-out', certFile], { stdio: 'ignore' });
-  return { cert: readFileSync(certFile, 'utf8'), key: readFileSync(keyFile, 'utf8') };
-}
-
 describe('kubectl and Applications', () => {
   let backend: TestBackend;
   let server: RunningApiServer;
   let dir: string;
-  let kubeconfig: string;
-
-  const run = (args: string[]) =>
-    new Promise<{ code: number; out: string }>((resolve) =>
-      execFile('kubectl', args, { env: { ...process.env, KUBECONFIG: kubeconfig }, timeout: 60_000 }, (err, stdout, stderr) => resolve({ code: err ? 1 : 0, out: `${stdout}${stderr}` })),
-    );
+  let run: ReturnType<typeof kubectlFor>;
 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'skiff-gitops-kubectl-'));
     const tls = selfSignedCert(dir);
     backend = await createBackend('postgres');
     server = await startTestServer(backend, { tls });
-    kubeconfig = join(dir, 'config');
-    writeFileSync(
-      kubeconfig,
-      JSON.stringify({
-        apiVersion: 'v1',
-        kind: 'Config',
-        clusters: [{ name: 't', cluster: { server: server.url, 'certificate-authority-data': Buffer.from(tls.cert).toString('base64') } }],
-        users: [{ name: 't', user: { token: ADMIN_TOKEN } }],
-        contexts: [{ name: 't', context: { cluster: 't', user: 't', namespace: 'default' } }],
-        'current-context': 't',
-      }),
-    );
+    run = kubectlFor(dir, server, tls.cert);
   });
   afterAll(async () => {
     await server?.close();

@@ -1,4 +1,5 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { execFile, execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
@@ -83,4 +84,34 @@ export function deployment(name: string, replicas = 1, namespace = 'default') {
       template: { metadata: { labels: { app: name } }, spec: { containers: [{ name: 'main', image: 'busybox:1', command: ['sleep', '1000'] }] } },
     },
   };
+}
+
+/** A self-signed serving certificate for 127.0.0.1: kubectl sends bearer tokens over TLS only. */
+export function selfSignedCert(dir: string): { cert: string; key: string } {
+  const certFile = join(dir, 'tls.crt');
+  const keyFile = join(dir, 'tls.key');
+  execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-days', '1', '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1', '-keyout', keyFile, '-out', certFile], { stdio: 'ignore' });
+  return { cert: readFileSync(certFile, 'utf8'), key: readFileSync(keyFile, 'utf8') };
+}
+
+/** Writes a kubeconfig for `server` (serving `cert`) as the admin, and returns a runner of the real kubectl with it. */
+export function kubectlFor(dir: string, server: { url: string }, cert: string) {
+  const kubeconfig = join(dir, 'config');
+  writeFileSync(
+    kubeconfig,
+    JSON.stringify({
+      apiVersion: 'v1',
+      kind: 'Config',
+      clusters: [{ name: 't', cluster: { server: server.url, 'certificate-authority-data': Buffer.from(cert).toString('base64') } }],
+      users: [{ name: 't', user: { token: ADMIN_TOKEN } }],
+      contexts: [{ name: 't', context: { cluster: 't', user: 't', namespace: 'default' } }],
+      'current-context': 't',
+    }),
+  );
+  return (args: string[]) =>
+    new Promise<{ code: number; out: string; stdout: string; stderr: string }>((resolve) =>
+      execFile('kubectl', args, { env: { ...process.env, KUBECONFIG: kubeconfig }, timeout: 60_000 }, (err, stdout, stderr) =>
+        resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, out: `${stdout}${stderr}`, stdout, stderr }),
+      ),
+    );
 }

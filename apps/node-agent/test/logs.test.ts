@@ -113,4 +113,14 @@ describe('container logs', () => {
     expect(res.status).toBe(200);
     expect((await res.text()).split('\n').filter(Boolean)).toHaveLength(1);
   });
+
+  it('reads the API server\'s log options as Kubernetes does: `previous=True` is true, `tailLines=+1` is 1, `tailLines=x` a 400', async () => {
+    const get = (query: string) => fetch(`${cluster.url}/api/v1/namespaces/default/pods/talker/log?${query}`, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } });
+    const [previous, canonical] = await Promise.all([get('tailLines=%2B1&previous=True'), get('tailLines=1&previous=true')]);
+    expect(previous.status).toBe(200);
+    expect(await previous.text()).toBe(await canonical.text());
+    const bad = await get('tailLines=x');
+    expect(bad.status).toBe(400);
+    expect(((await bad.json()) as { message: string }).message).toBe('strconv.ParseInt: parsing "x": invalid syntax');
+  });
 });

@@ -7,7 +7,8 @@ import type { KubeObject } from './types.js';
  * idempotent, so running it on every write (create and update) keeps objects stable.
  *
  * Not here, because the API server owns them: metadata.namespace, uid/timestamps/generation,
- * Pod status.phase and qosClass, cluster IP and node port allocation.
+ * Pod status.phase and qosClass, cluster IP and node port allocation. Here, though: the empty
+ * status a kind's Go struct always serializes (a Service's `{"loadBalancer":{}}`).
  */
 
 type Json = Record<string, unknown>;
@@ -120,12 +121,16 @@ function defaultDeployment(d: KubeObject): void {
   setDefault(spec, 'revisionHistoryLimit', 10);
   setDefault(spec, 'progressDeadlineSeconds', 600);
   defaultPodSpec(child(child(spec, 'template'), 'spec'));
+  // kube-apiserver always writes a status (a struct, never omitted); a new Deployment's is `{}`.
+  child(d, 'status');
 }
 
 function defaultReplicaSet(rs: KubeObject): void {
   const spec = child(rs, 'spec');
   setDefault(spec, 'replicas', 1);
   defaultPodSpec(child(child(spec, 'template'), 'spec'));
+  // status.replicas has no omitempty in Kubernetes: a new ReplicaSet's status is `{"replicas":0}`.
+  setDefault(child(rs, 'status'), 'replicas', 0);
 }
 
 // ---- pods ---------------------------------------------------------------------------------
@@ -243,6 +248,8 @@ function defaultService(svc: KubeObject): void {
   if (externallyAccessible) setDefault(spec, 'externalTrafficPolicy', 'Cluster');
   if (['ClusterIP', 'NodePort', 'LoadBalancer'].includes(spec.type as string)) setDefault(spec, 'internalTrafficPolicy', 'Cluster');
   if (spec.type === 'LoadBalancer') setDefault(spec, 'allocateLoadBalancerNodePorts', true);
+  // status and status.loadBalancer are structs in Kubernetes, so every Service shows `{"loadBalancer":{}}`.
+  child(child(svc, 'status'), 'loadBalancer');
 }
 
 function defaultEndpoints(ep: KubeObject): void {
@@ -266,9 +273,16 @@ function defaultNamespace(ns: KubeObject): void {
   setDefault(child(ns, 'status'), 'phase', 'Active');
 }
 
+/** NodeSystemInfo's fields, none omitempty: a Node nobody has reported on shows them all empty. */
+const NODE_INFO_FIELDS = ['machineID', 'systemUUID', 'bootID', 'kernelVersion', 'osImage', 'containerRuntimeVersion', 'kubeletVersion', 'kubeProxyVersion', 'operatingSystem', 'architecture'];
+
 function defaultNode(node: KubeObject): void {
-  if (!isObject(node.status)) return;
-  if (isObject(node.status.capacity) && !isObject(node.status.allocatable)) node.status.allocatable = { ...node.status.capacity };
+  const status = child(node, 'status');
+  if (isObject(status.capacity) && !isObject(status.allocatable)) status.allocatable = { ...status.capacity };
+  // daemonEndpoints and nodeInfo are structs in Kubernetes, so always serialized.
+  setDefault(child(child(status, 'daemonEndpoints'), 'kubeletEndpoint'), 'Port', 0);
+  const info = child(status, 'nodeInfo');
+  for (const field of NODE_INFO_FIELDS) setDefault(info, field, '');
 }
 
 /**

@@ -23,10 +23,10 @@ export interface Status {
   apiVersion: 'v1';
   metadata: Record<string, unknown>;
   status: 'Failure' | 'Success';
-  message: string;
-  reason: string;
+  message?: string;
+  reason?: string;
   details?: StatusDetails;
-  code: number;
+  code?: number;
 }
 
 export class ApiError extends Error {
@@ -65,15 +65,16 @@ export class UnauthorizedError extends ApiError {
   }
 }
 
+/** `message` is the whole message: Kubernetes' form is `<resource> "<name>" is forbidden: <why>` (see `forbiddenMessage`). */
 export class ForbiddenError extends ApiError {
-  constructor(message: string, target: Target = {}) {
-    super(403, 'Forbidden', message, { name: target.name, group: target.group, kind: target.kind });
+  constructor(message: string, target: Target = {}, causes?: StatusCause[]) {
+    super(403, 'Forbidden', message, { name: target.name, group: target.group, kind: target.kind, causes });
   }
 }
 
 export class NotFoundError extends ApiError {
   constructor(target: Target, message?: string) {
-    super(404, 'NotFound', message ?? `${qualified(target)} "${target.name ?? ''}" not found`, {
+    super(404, 'NotFound', message ?? `${qualified(target)} ${goQuote(target.name ?? '')} not found`, {
       name: target.name,
       group: target.group,
       kind: target.kind,
@@ -82,18 +83,29 @@ export class NotFoundError extends ApiError {
 }
 
 export class AlreadyExistsError extends ApiError {
-  constructor(target: Target) {
-    super(409, 'AlreadyExists', `${qualified(target)} "${target.name ?? ''}" already exists`, {
+  constructor(target: Target, message?: string, retryAfterSeconds?: number) {
+    super(409, 'AlreadyExists', message ?? `${qualified(target)} ${goQuote(target.name ?? '')} already exists`, {
       name: target.name,
       group: target.group,
       kind: target.kind,
+      retryAfterSeconds,
     });
   }
 }
 
+/** NewGenerateNameConflict: every name generated from generateName was taken; the client may retry in a second. */
+export function generateNameConflict(target: Target): AlreadyExistsError {
+  return new AlreadyExistsError(target, `${qualified(target)} ${goQuote(target.name ?? '')} already exists, the server was not able to generate a unique name for the object`, 1);
+}
+
+/** The store's AlreadyExists when the existing object is being deleted: `object is being deleted: <message>`. */
+export function beingDeleted(err: AlreadyExistsError): AlreadyExistsError {
+  return new AlreadyExistsError({ name: err.details?.name, group: err.details?.group, kind: err.details?.kind }, `object is being deleted: ${err.message}`, err.details?.retryAfterSeconds);
+}
+
 export class ConflictError extends ApiError {
   constructor(target: Target, why = 'the object has been modified; please apply your changes to the latest version and try again', causes?: StatusCause[]) {
-    super(409, 'Conflict', `Operation cannot be fulfilled on ${qualified(target)} "${target.name ?? ''}": ${why}`, {
+    super(409, 'Conflict', `Operation cannot be fulfilled on ${qualified(target)} ${goQuote(target.name ?? '')}: ${why}`, {
       name: target.name,
       group: target.group,
       kind: target.kind,
@@ -116,35 +128,80 @@ export class ExpiredError extends ApiError {
   }
 }
 
+/** `target.kind` is the kind (`Deployment`), qualified by its group in the message (`Deployment.apps`), as NewInvalid does. */
 export class InvalidError extends ApiError {
   readonly causes: StatusCause[];
-  constructor(target: Target & { kindName?: string }, causes: StatusCause[]) {
-    const summary = causes.map((c) => (c.field ? `${c.field}: ${c.message}` : c.message)).join(', ');
-    super(422, 'Invalid', `${target.kindName ?? target.kind ?? 'object'} "${target.name ?? ''}" is invalid: ${summary}`, {
+  constructor(target: Target, causes: StatusCause[]) {
+    super(422, 'Invalid', `${qualified({ ...target, kind: target.kind ?? 'object' })} ${goQuote(target.name ?? '')} is invalid${aggregateMessage(causes)}`, {
       name: target.name,
       group: target.group,
-      kind: target.kindName ?? target.kind,
+      kind: target.kind,
       causes: causes.map((c) => ({ reason: c.reason ?? 'FieldValueInvalid', message: c.message, field: c.field })),
     });
     this.causes = causes;
   }
 }
 
+/**
+ * `: <one error>` or `: [<error>, <error>]`, each `<field>: <message>`, repeated messages once
+ * (Kubernetes' field.ErrorList.ToAggregate).
+ */
+function aggregateMessage(causes: StatusCause[]): string {
+  const messages = [...new Set(causes.map((c) => (c.field ? `${c.field}: ${c.message}` : c.message)))];
+  if (messages.length === 0) return '';
+  return messages.length === 1 ? `: ${messages[0]}` : `: [${messages.join(', ')}]`;
+}
+
+/**
+ * Go's %q (strconv.Quote), which Kubernetes' messages quote names with: printable characters as
+ * they are, the rest escaped: `a"b\n\x01\u00ad` for a, ", b, newline, U+0001, a soft hyphen.
+ */
+export function goQuote(s: string): string {
+  let out = '"';
+  for (const ch of s) {
+    const c = ch.codePointAt(0)!;
+    if (ch === '"' || ch === '\\') out += `\\${ch}`;
+    else if (GO_NAMED_ESCAPES[ch]) out += GO_NAMED_ESCAPES[ch];
+    else if (c < 0x20 || c === 0x7f) out += `\\x${c.toString(16).padStart(2, '0')}`;
+    else if (ch !== ' ' && /[\p{C}\p{Z}]/u.test(ch)) out += c > 0xffff ? `\\U${c.toString(16).padStart(8, '0')}` : `\\u${c.toString(16).padStart(4, '0')}`;
+    else out += ch;
+  }
+  return `${out}"`;
+}
+
+const GO_NAMED_ESCAPES: Record<string, string> = { '\x07': '\\a', '\b': '\\b', '\f': '\\f', '\n': '\\n', '\r': '\\r', '\t': '\\t', '\v': '\\v' };
+
+/** NewForbidden's message: `<resource> "<name>" is forbidden: <why>` (without a name: `<resource> is forbidden: <why>`). */
+export function forbiddenMessage(target: Target, why: string): string {
+  if (!target.kind) return `forbidden: ${why}`;
+  return target.name ? `${qualified(target)} ${goQuote(target.name)} is forbidden: ${why}` : `${qualified(target)} is forbidden: ${why}`;
+}
+
+/**
+ * 405. Kubernetes answers a method a resource's route does not serve (PUT on a collection, POST
+ * to a named object, DELETE of a collection that has no deletecollection) with this generic
+ * message and empty details.
+ */
 export class MethodNotAllowedError extends ApiError {
-  constructor(message: string) {
-    super(405, 'MethodNotAllowed', message);
+  constructor(message = 'the server does not allow this method on the requested resource', details: StatusDetails = {}) {
+    super(405, 'MethodNotAllowed', message, details);
   }
 }
 
+/** 415. Kubernetes says what the endpoint accepts: see `unsupportedMediaType`. */
 export class UnsupportedMediaTypeError extends ApiError {
-  constructor(contentType: string) {
-    super(415, 'UnsupportedMediaType', `the body of the request was in an unknown format - accepted media types include: application/json, application/yaml, application/json-patch+json, application/merge-patch+json, application/strategic-merge-patch+json, application/apply-patch+yaml (got ${contentType})`);
+  constructor(message: string) {
+    super(415, 'UnsupportedMediaType', message);
   }
+}
+
+export function unsupportedMediaType(accepted: readonly string[]): UnsupportedMediaTypeError {
+  return new UnsupportedMediaTypeError(`the body of the request was in an unknown format - accepted media types include: ${accepted.join(', ')}`);
 }
 
 export class RequestEntityTooLargeError extends ApiError {
   constructor(limit: number) {
-    super(413, 'RequestEntityTooLarge', `the request body is larger than the limit of ${limit} bytes`);
+    super(413, 'RequestEntityTooLarge', `Request entity too large: limit is ${limit}`);
   }
 }
 
@@ -160,33 +217,45 @@ export class ReasonlessServerError extends ApiError {
 
 export class InternalError extends ApiError {
   constructor(message: string) {
-    super(500, 'InternalError', `Internal error occurred: ${message}`);
+    super(500, 'InternalError', `Internal error occurred: ${message}`, { causes: [{ message }] });
   }
 }
 
-/** The one mapping from any thrown value to a Kubernetes Status. */
+/**
+ * The one mapping from any thrown value to a Kubernetes Status, shaped as kube-apiserver writes
+ * metav1.Status: its fields in Go's declaration order, and Go's `omitempty` (an empty string, a
+ * zero, an empty list is left out; the details object, a pointer, is kept even when empty:
+ * `"details":{}`).
+ */
 export function toStatus(err: unknown): Status {
   const e = err instanceof ApiError ? err : new InternalError(err instanceof Error ? err.message : String(err));
-  const status: Status = {
+  return shapeStatus({ status: 'Failure', message: e.message, reason: e.reason, details: e.details, code: e.code });
+}
+
+/** A Success Status; the generic store's answer to a delete has no code, the handlers' has 200. */
+export function successStatus(details?: StatusDetails, code?: number): Status {
+  return shapeStatus({ status: 'Success', details, code });
+}
+
+function shapeStatus(s: Pick<Status, 'status' | 'message' | 'reason' | 'details' | 'code'>): Status {
+  const details = s.details && {
+    ...omitEmpty({ name: s.details.name, group: s.details.group, kind: s.details.kind, uid: s.details.uid }),
+    ...(s.details.causes?.length ? { causes: s.details.causes.map((c) => omitEmpty({ reason: c.reason, message: c.message, field: c.field }) as StatusCause) } : {}),
+    ...(s.details.retryAfterSeconds ? { retryAfterSeconds: s.details.retryAfterSeconds } : {}),
+  };
+  return {
     kind: 'Status',
     apiVersion: 'v1',
     metadata: {},
-    status: 'Failure',
-    message: e.message,
-    reason: e.reason,
-    code: e.code,
+    status: s.status,
+    ...omitEmpty({ message: s.message, reason: s.reason }),
+    ...(details ? { details } : {}),
+    ...(s.code ? { code: s.code } : {}),
   };
-  // Kubernetes leaves empty reasons and names out (omitempty).
-  if (!e.reason) delete (status as Partial<Status>).reason;
-  if (e.details) {
-    const details = Object.fromEntries(Object.entries(e.details).filter(([, v]) => v !== undefined && v !== '')) as StatusDetails;
-    if (Object.keys(details).length > 0) status.details = details;
-  }
-  return status;
 }
 
-export function successStatus(details?: StatusDetails): Status {
-  return { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Success', message: '', reason: '', code: 200, ...(details ? { details } : {}) };
+function omitEmpty<T extends Record<string, string | undefined>>(o: T): Partial<T> {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined && v !== '')) as Partial<T>;
 }
 
 /** The inverse of `toStatus`: a typed error from a Status a server sent back. */

@@ -18,6 +18,11 @@ export interface ResourceType {
   categories: string[];
   verbs: string[];
   subresources: Subresource[];
+  /**
+   * A delete answers with the deleted object (Kubernetes' ReturnDeletedObject: pods, services,
+   * namespaces); other kinds answer with a Status naming what was deleted.
+   */
+  returnsDeletedObject?: boolean;
 }
 
 const ALL_VERBS = ['create', 'delete', 'deletecollection', 'get', 'list', 'patch', 'update', 'watch'];
@@ -28,7 +33,7 @@ function type(
   resource: string,
   kind: string,
   namespaced: boolean,
-  opts: { shortNames?: string[]; categories?: string[]; subresources?: Subresource[]; verbs?: string[] } = {},
+  opts: { shortNames?: string[]; categories?: string[]; subresources?: Subresource[]; verbs?: string[]; returnsDeletedObject?: boolean } = {},
 ): ResourceType {
   return {
     group,
@@ -42,14 +47,15 @@ function type(
     categories: opts.categories ?? [],
     verbs: opts.verbs ?? ALL_VERBS,
     subresources: opts.subresources ?? [],
+    ...(opts.returnsDeletedObject ? { returnsDeletedObject: true } : {}),
   };
 }
 
 export const RESOURCE_TYPES: readonly ResourceType[] = [
-  type('', 'v1', 'namespaces', 'Namespace', false, { shortNames: ['ns'], subresources: ['status'], verbs: ['create', 'delete', 'get', 'list', 'patch', 'update', 'watch'] }),
+  type('', 'v1', 'namespaces', 'Namespace', false, { shortNames: ['ns'], subresources: ['status'], verbs: ['create', 'delete', 'get', 'list', 'patch', 'update', 'watch'], returnsDeletedObject: true }),
   type('', 'v1', 'nodes', 'Node', false, { shortNames: ['no'], subresources: ['status'] }),
-  type('', 'v1', 'pods', 'Pod', true, { shortNames: ['po'], categories: ['all'], subresources: ['status', 'log', 'binding', 'exec', 'attach', 'portforward', 'ephemeralcontainers'] }),
-  type('', 'v1', 'services', 'Service', true, { shortNames: ['svc'], categories: ['all'], subresources: ['status'], verbs: ['create', 'delete', 'deletecollection', 'get', 'list', 'patch', 'update', 'watch'] }),
+  type('', 'v1', 'pods', 'Pod', true, { shortNames: ['po'], categories: ['all'], subresources: ['status', 'log', 'binding', 'exec', 'attach', 'portforward', 'ephemeralcontainers'], returnsDeletedObject: true }),
+  type('', 'v1', 'services', 'Service', true, { shortNames: ['svc'], categories: ['all'], subresources: ['status'], verbs: ['create', 'delete', 'deletecollection', 'get', 'list', 'patch', 'update', 'watch'], returnsDeletedObject: true }),
   type('', 'v1', 'endpoints', 'Endpoints', true, { shortNames: ['ep'] }),
   type('', 'v1', 'configmaps', 'ConfigMap', true, { shortNames: ['cm'] }),
   type('', 'v1', 'secrets', 'Secret', true),

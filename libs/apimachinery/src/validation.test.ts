@@ -297,7 +297,7 @@ describe('validateObject', () => {
     expect(invalid.code).toBe(422);
     expect(invalid.details).toMatchObject({ name: 'Bad_Name', group: 'apps', kind: 'Deployment' });
     expect(invalid.causes.map((c) => c.field)).toEqual(['metadata.name', 'spec.replicas', 'spec.template.metadata.labels']);
-    expect(invalid.message).toMatch(/^Deployment "Bad_Name" is invalid: metadata\.name: Invalid value: "Bad_Name": /);
+    expect(invalid.message).toMatch(/^Deployment.apps "Bad_Name" is invalid: \[metadata\.name: Invalid value: "Bad_Name": .*, spec.replicas: Invalid value: -1: must be greater than or equal to 0, .*\]$/);
   });
 
   it('reports core kinds without a group', () => {
