@@ -108,6 +108,27 @@ describe('Service cluster IPs and node ports', () => {
     expect((await call('POST', SERVICES, service('again', { clusterIP: '127.224.0.30' }))).status).toBe(201);
   });
 
+  it('refuses an SCTP port the proxy cannot serve, in the Status shape, and takes UDP and a headless SCTP port', async () => {
+    const sctp = await call('POST', SERVICES, service('sctp', { type: 'NodePort', ports: [{ name: 'dns', port: 53, protocol: 'UDP' }, { name: 'sig', port: 9999, protocol: 'SCTP' }] }));
+    expect(sctp.status).toBe(422);
+    expect(sctp.json).toEqual({
+      kind: 'Status',
+      apiVersion: 'v1',
+      metadata: {},
+      status: 'Failure',
+      message: 'Service "sctp" is invalid: spec.ports[1].protocol: Unsupported value: "SCTP": supported values: "TCP", "UDP"',
+      reason: 'Invalid',
+      details: { name: 'sctp', kind: 'Service', causes: [{ reason: 'FieldValueNotSupported', message: 'Unsupported value: "SCTP": supported values: "TCP", "UDP"', field: 'spec.ports[1].protocol' }] },
+      code: 422,
+    });
+    expect(await held('node-port')).toEqual(new Set());
+
+    const udp = await call('POST', SERVICES, service('udp', { ports: [{ name: 'dns', port: 53, protocol: 'UDP' }, { name: 'dns-tcp', port: 53, protocol: 'TCP' }] }));
+    expect(udp.status).toBe(201);
+    // Headless: DNS only, pods reach each other directly, so no proxy stands in the way.
+    expect((await call('POST', SERVICES, service('peers', { clusterIP: 'None', ports: [{ port: 9999, protocol: 'SCTP' }] }))).status).toBe(201);
+  });
+
   it('allocates nothing for headless Services, dry runs, or writes that fail validation', async () => {
     const headless = await call('POST', SERVICES, service('headless', { clusterIP: 'None' }));
     expect(headless.status).toBe(201);

@@ -1,10 +1,12 @@
+import { createSocket } from 'node:dgram';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
+import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { eventually, kubectlOk, startCluster, type TestCluster } from './cluster.js';
+import { eventually, kubectl, kubectlOk, startCluster, type TestCluster } from './cluster.js';
 
 const EXAMPLES = fileURLToPath(new URL('../../../examples-repo/deploy-processes', import.meta.url));
 
@@ -38,6 +40,68 @@ spec:
   selector: {app: echo}
   ports: [{name: http, port: 80, targetPort: http}]
 `;
+}
+
+const GRPC_JS = createRequire(import.meta.url).resolve('@grpc/grpc-js');
+
+/**
+ * Pods answering each UDP datagram on :5353 with their name, ready while their gRPC health service
+ * (grpc.health.v1 on :9090, encoded by hand: a HealthCheckResponse of SERVING is the bytes 08 01)
+ * says SERVING, and a UDP Service in front of them.
+ */
+const UDP_APP = `
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: udp-echo, namespace: default}
+spec:
+  replicas: 2
+  selector: {matchLabels: {app: udp-echo}}
+  template:
+    metadata: {labels: {app: udp-echo}}
+    spec:
+      terminationGracePeriodSeconds: 1
+      containers:
+        - name: echo
+          image: echo:udp
+          command:
+            - node
+            - -e
+            - |
+              const udp = require('dgram').createSocket('udp4');
+              udp.on('message', (m, from) => udp.send(process.env.POD_NAME + ' ' + m, from.port, from.address));
+              udp.bind(5353, process.env.POD_IP);
+              const grpc = require(${JSON.stringify(GRPC_JS)});
+              const server = new grpc.Server();
+              const raw = (b) => b;
+              server.addService({ Check: { path: '/grpc.health.v1.Health/Check', requestStream: false, responseStream: false, requestDeserialize: raw, responseSerialize: raw } }, { Check: (call, done) => done(null, Buffer.from([8, 1])) });
+              server.bindAsync(process.env.POD_IP + ':9090', grpc.ServerCredentials.createInsecure(), () => {});
+              process.on('SIGTERM', () => process.exit(0));
+          ports: [{name: dns, containerPort: 5353, protocol: UDP}]
+          readinessProbe: {grpc: {port: 9090}, periodSeconds: 1}
+---
+apiVersion: v1
+kind: Service
+metadata: {name: udp-echo, namespace: default}
+spec:
+  selector: {app: udp-echo}
+  ports: [{name: dns, port: 53, protocol: UDP, targetPort: dns}]
+`;
+
+/** One datagram from a fresh socket (a new session), resolving to the reply's text. */
+function udpAsk(host: string, port: number, text: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const s = createSocket('udp4');
+    const timer = setTimeout(() => {
+      s.close();
+      reject(new Error(`no UDP reply from ${host}:${port}`));
+    }, 2000);
+    s.once('message', (m) => {
+      clearTimeout(timer);
+      s.close();
+      resolve(m.toString());
+    });
+    s.send(text, port, host);
+  });
 }
 
 /** One request on its own connection (no keep-alive), so each one is balanced afresh. */
@@ -161,6 +225,27 @@ describe('Services: a stable address, DNS name and load balancing over ready pod
     await client;
     expect(failures).toEqual([]);
     expect(ok).toBeGreaterThan(10);
+  });
+
+  it('serves a UDP Service over pods made ready by a gRPC probe, and refuses an SCTP port it could not serve', async () => {
+    writeFileSync(join(dir, 'udp.yaml'), UDP_APP);
+    await kubectlOk(cluster, ['apply', '-f', join(dir, 'udp.yaml')]);
+    await kubectlOk(cluster, ['rollout', 'status', 'deploy/udp-echo', '--timeout=90s']);
+    const ip = (JSON.parse(await kubectlOk(cluster, ['get', 'service', 'udp-echo', '-o', 'json'])) as { spec: { clusterIP: string } }).spec.clusterIP;
+    await eventually('2 ready UDP endpoints', async () => (await kubectlOk(cluster, ['get', 'endpoints', 'udp-echo'])).match(/127\.\S+:5353,127\.\S+:5353/), 30_000);
+    await eventually('the proxy serving the UDP ClusterIP', () => udpAsk(ip, 53, 'ping').then(() => true, () => false), 10_000);
+    const names = new Set<string>();
+    for (let i = 0; i < 10; i++) {
+      const [name, echo] = (await udpAsk(ip, 53, `q${i}`)).split(' ');
+      expect(echo).toBe(`q${i}`);
+      names.add(name);
+    }
+    expect([...names].every((n) => n.startsWith('udp-echo-'))).toBe(true);
+    expect(names.size).toBe(2);
+
+    const sctp = await kubectl(cluster, ['create', '-f', '-'], 'apiVersion: v1\nkind: Service\nmetadata: {name: sctp}\nspec:\n  selector: {app: udp-echo}\n  ports: [{port: 9999, protocol: SCTP}]\n');
+    expect(sctp.code).not.toBe(0);
+    expect(sctp.stderr).toContain('The Service "sctp" is invalid: spec.ports[0].protocol: Unsupported value: "SCTP": supported values: "TCP", "UDP"');
   });
 
   it('lets a pod reach another Service by its short name and its full DNS name', async () => {

@@ -7,6 +7,7 @@ export { affinityCarryOver } from './affinityCarryOver.js';
 export { runNft, type NftResult } from './runNft.js';
 export { Proxier, DEFAULT_CONNECT_TIMEOUT_MS, type ProxierOptions } from './proxier.js';
 export { ServicePortBalancer } from './servicePortBalancer.js';
+export { UdpListener, DEFAULT_UDP_IDLE_TIMEOUT_MS, type UdpListenerOptions, type UdpRoute } from './udpListener.js';
 export { buildDnsRecords, answerQuestion, hostNameserver, DNS_TTL_SECONDS, type DnsAnswer, type DnsRecords } from './dnsRecords.js';
 export { startDnsServer, type DnsServerOptions, type RunningDnsServer, type Upstream } from './dnsServer.js';
 export { terminatingPods, isTerminating, type TerminatingPods } from './terminatingPods.js';

@@ -58,15 +58,22 @@ describe('planListeners', () => {
       backends: { 'default/lb:80': [], 'default/np:80': [] },
     },
     {
-      what: 'headless, ExternalName and UDP ports get no listener',
+      what: 'headless, ExternalName and SCTP ports get no listener',
       services: [
         makeService('headless').headless().port(80).build(),
         makeService('ext').type('ExternalName').port(80).build(),
-        makeService('dns').clusterIP('127.224.0.8').port(53, { protocol: 'UDP' }).build(),
+        makeService('sctp').clusterIP('127.224.0.8').port(9999, { protocol: 'SCTP' }).build(),
       ],
       endpoints: [],
       listeners: [],
       backends: {},
+    },
+    {
+      what: 'UDP ports get a UDP listener beside the TCP one on the same port, matched to endpoint ports by protocol',
+      services: [makeService('dns').type('NodePort').clusterIP('127.224.0.10').port(53, { name: 'dns', protocol: 'UDP', nodePort: 30053 }).port(53, { name: 'dns-tcp', nodePort: 30053 }).build()],
+      endpoints: [makeEndpoints('dns', [{ addresses: ['127.16.0.2'], ports: [{ name: 'dns', port: 5353, protocol: 'UDP' }, { name: 'dns-tcp', port: 5353 }] }])],
+      listeners: ['127.224.0.10:53/udp -> default/dns:dns', `${NODE}:30053/udp -> default/dns:dns`, '127.224.0.10:53 -> default/dns:dns-tcp', `${NODE}:30053 -> default/dns:dns-tcp`],
+      backends: { 'default/dns:dns': ['127.16.0.2:5353'], 'default/dns:dns-tcp': ['127.16.0.2:5353'] },
     },
   ])('$what', ({ services, endpoints, listeners, backends }) => {
     expect(summarize(planListeners(services, endpoints, { nodePortAddress: NODE }))).toEqual({ listeners, backends });

@@ -13,11 +13,15 @@ export interface ServicePortPlan {
   affinityTimeoutSeconds?: number;
 }
 
+/** The protocols the proxy forwards itself; SCTP is left to the kernel (nftables mode) or refused by the API. */
+export type ListenerProtocol = 'TCP' | 'UDP';
+
 export interface ListenerPlan {
-  /** `<host>:<port>` */
+  /** `<host>:<port>`, with `/udp` appended for UDP (a DNS Service has 53/TCP and 53/UDP on one address). */
   key: string;
   host: string;
   port: number;
+  protocol: ListenerProtocol;
   kind: 'clusterIP' | 'nodePort';
   servicePort: string;
 }
@@ -43,8 +47,8 @@ export interface PlanOptions {
  * What the proxy should listen on and where each listener forwards, from Services, Endpoints and
  * terminating Pods alone. Pure, so the executor only diffs it against what is open.
  *
- * Backends come from `servicePortEndpoints` (ready endpoints matched by port name). Only TCP is
- * proxied. Without ClusterIP listeners, only the Service ports a NodePort listener points at are
+ * Backends come from `servicePortEndpoints` (ready endpoints matched by port name). TCP and UDP
+ * are proxied. Without ClusterIP listeners, only the Service ports a NodePort listener points at are
  * planned.
  */
 export function planListeners(services: readonly KubeObject[], endpoints: readonly KubeObject[], opts: PlanOptions = {}): ProxyPlan {
@@ -52,7 +56,8 @@ export function planListeners(services: readonly KubeObject[], endpoints: readon
   const clusterIPs = opts.clusterIPs ?? true;
   const plan: ProxyPlan = { listeners: new Map(), servicePorts: new Map(), conflicts: [] };
   for (const sp of servicePortEndpoints(services, endpoints, opts.terminating)) {
-    if (sp.protocol !== 'TCP') continue;
+    const protocol = sp.protocol;
+    if (protocol !== 'TCP' && protocol !== 'UDP') continue;
     if (!clusterIPs && sp.nodePort === undefined) continue;
     plan.servicePorts.set(sp.key, {
       key: sp.key,
@@ -61,14 +66,14 @@ export function planListeners(services: readonly KubeObject[], endpoints: readon
       backends: sp.backends,
       ...(sp.affinityTimeoutSeconds !== undefined ? { affinityTimeoutSeconds: sp.affinityTimeoutSeconds } : {}),
     });
-    if (clusterIPs) addListener(plan, { host: sp.clusterIP, port: sp.servicePort, kind: 'clusterIP', servicePort: sp.key });
-    if (sp.nodePort !== undefined) addListener(plan, { host: nodePortAddress, port: sp.nodePort, kind: 'nodePort', servicePort: sp.key });
+    if (clusterIPs) addListener(plan, { host: sp.clusterIP, port: sp.servicePort, protocol, kind: 'clusterIP', servicePort: sp.key });
+    if (sp.nodePort !== undefined) addListener(plan, { host: nodePortAddress, port: sp.nodePort, protocol, kind: 'nodePort', servicePort: sp.key });
   }
   return plan;
 }
 
 function addListener(plan: ProxyPlan, l: Omit<ListenerPlan, 'key'>): void {
-  const key = `${l.host}:${l.port}`;
+  const key = `${l.host}:${l.port}${l.protocol === 'UDP' ? '/udp' : ''}`;
   if (plan.listeners.has(key)) {
     plan.conflicts.push(`${key} wanted by ${l.servicePort} and ${plan.listeners.get(key)!.servicePort}`);
     return;

@@ -2,14 +2,18 @@ import { connect, createServer, type Server, type Socket } from 'node:net';
 import type { Logger } from 'pino';
 import type { ProxyMetrics } from './metrics.js';
 import type { ListenerPlan, ProxyPlan, ServicePortPlan } from './planListeners.js';
-import type { Backend } from './servicePortEndpoints.js';
+import { backendKey, type Backend } from './servicePortEndpoints.js';
 import { ServicePortBalancer } from './servicePortBalancer.js';
+import { UdpListener, type UdpRoute } from './udpListener.js';
 
 export const DEFAULT_CONNECT_TIMEOUT_MS = 1000;
 
 interface OpenListener {
   plan: ListenerPlan;
-  server: Server;
+  /** TCP */
+  server?: Server;
+  /** UDP */
+  udp?: UdpListener;
 }
 
 interface ServicePortState {
@@ -21,13 +25,16 @@ export interface ProxierOptions {
   log: Logger;
   metrics: ProxyMetrics;
   connectTimeoutMs?: number;
+  /** How long a UDP client's session lives without traffic (default DEFAULT_UDP_IDLE_TIMEOUT_MS). */
+  udpIdleTimeoutMs?: number;
   now?: () => number;
 }
 
 /**
  * The executor for `planListeners`: opens listeners the plan adds, closes the ones it drops (their
- * open connections carry on to the end), and swaps backend lists in place so a change never
- * touches a connection already forwarded.
+ * open TCP connections carry on to the end), and swaps backend lists in place so a change never
+ * touches a connection already forwarded. UDP sessions (`UdpListener`) end with their listener,
+ * or when their backend leaves.
  */
 export class Proxier {
   private readonly listeners = new Map<string, OpenListener>();
@@ -65,11 +72,16 @@ export class Proxier {
       const wanted = plan.listeners.get(key);
       if (wanted) {
         open.plan = wanted;
+        if (open.udp) {
+          open.udp.plan = wanted;
+          open.udp.dropSessionsExcept(new Set((plan.servicePorts.get(wanted.servicePort)?.backends ?? []).map(backendKey)));
+        }
         continue;
       }
       this.listeners.delete(key);
-      // close() stops accepting; connections already forwarded run to their end.
-      open.server.close();
+      // close() stops accepting; TCP connections already forwarded run to their end.
+      open.server?.close();
+      open.udp?.close();
       this.opts.log.info({ listener: key, servicePort: open.plan.servicePort }, 'listener closed');
     }
     const opening: Promise<void>[] = [];
@@ -80,7 +92,8 @@ export class Proxier {
 
   /** Stops listening and ends every forwarded connection. */
   async close(): Promise<void> {
-    const servers = [...this.listeners.values()].map((l) => l.server);
+    const servers = [...this.listeners.values()].flatMap((l) => (l.server ? [l.server] : []));
+    for (const l of this.listeners.values()) l.udp?.close();
     this.listeners.clear();
     this.servicePorts.clear();
     for (const s of this.sockets) s.destroy();
@@ -88,6 +101,7 @@ export class Proxier {
   }
 
   private open(plan: ListenerPlan): Promise<void> {
+    if (plan.protocol === 'UDP') return this.openUdp(plan);
     // pauseOnConnect: the client's first bytes wait in the kernel until a backend accepted;
     // allowHalfOpen: a client's FIN is passed on without ending the reply direction.
     const server = createServer({ pauseOnConnect: true, allowHalfOpen: true, noDelay: true });
@@ -109,10 +123,36 @@ export class Proxier {
     });
   }
 
+  private async openUdp(plan: ListenerPlan): Promise<void> {
+    const udp = new UdpListener(plan, { log: this.opts.log, metrics: this.opts.metrics, idleTimeoutMs: this.opts.udpIdleTimeoutMs, route: (p, clientIp) => this.udpRoute(p, clientIp) });
+    const entry: OpenListener = { plan, udp };
+    this.listeners.set(plan.key, entry);
+    try {
+      await udp.open();
+    } catch (err) {
+      if (this.listeners.get(plan.key) === entry) this.listeners.delete(plan.key);
+      udp.close();
+      this.opts.log.warn({ listener: plan.key, servicePort: plan.servicePort, err: (err as Error).message }, 'listen failed');
+      throw err;
+    }
+    // A sync may have dropped this listener while it was binding.
+    if (this.listeners.get(plan.key) !== entry) udp.close();
+    else this.opts.log.info({ listener: plan.key, servicePort: plan.servicePort, kind: plan.kind, protocol: 'UDP' }, 'listening');
+  }
+
+  /** A UDP datagram has no connect to fail, so a new session takes the first candidate. */
+  private udpRoute(plan: ListenerPlan, clientIp: string): UdpRoute {
+    const state = this.servicePorts.get(plan.servicePort);
+    const labels = metricLabels(state, plan);
+    const backend = state?.balancer.candidates(clientIp)[0];
+    if (backend) state!.balancer.connected(clientIp, backend);
+    return { labels, backend };
+  }
+
   private accept(listener: OpenListener, client: Socket): void {
     client.on('error', () => client.destroy());
     const state = this.servicePorts.get(listener.plan.servicePort);
-    const labels = state ? { service: state.plan.service, port: state.plan.port } : { service: listener.plan.servicePort, port: '' };
+    const labels = metricLabels(state, listener.plan);
     const clientIp = client.remoteAddress ?? '';
     const candidates = state?.balancer.candidates(clientIp) ?? [];
     if (candidates.length === 0) {
@@ -194,6 +234,10 @@ export class Proxier {
     forward(backend, client);
     client.resume();
   }
+}
+
+function metricLabels(state: ServicePortState | undefined, listener: ListenerPlan): { service: string; port: string } {
+  return state ? { service: state.plan.service, port: state.plan.port } : { service: listener.servicePort, port: '' };
 }
 
 /**

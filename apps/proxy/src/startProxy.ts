@@ -50,6 +50,8 @@ export interface ProxyOptions extends ConnectionOptions {
   resolvConfPath?: string;
   clusterDomain?: string;
   connectTimeoutMs?: number;
+  /** How long a UDP client's session to a backend lives without traffic (userspace listeners). */
+  udpIdleTimeoutMs?: number;
   log?: Logger;
   registry?: Registry;
   now?: () => number;
@@ -95,7 +97,7 @@ export async function startProxy(opts: ProxyOptions): Promise<RunningProxy> {
     () => nftPlan?.endpointCounts ?? proxier.endpointCounts(),
     () => proxier.listenerCount(),
   );
-  const proxier: Proxier = new Proxier({ log, metrics, connectTimeoutMs: opts.connectTimeoutMs, now: opts.now });
+  const proxier: Proxier = new Proxier({ log, metrics, connectTimeoutMs: opts.connectTimeoutMs, udpIdleTimeoutMs: opts.udpIdleTimeoutMs, now: opts.now });
   const nft = nftOptions ? { options: nftOptions, proxier: new NftablesProxier({ table: nftOptions.table, log, metrics }) } : undefined;
 
   let plan: ProxyPlan = { listeners: new Map(), servicePorts: new Map(), conflicts: [] };

@@ -150,6 +150,22 @@ describe('nftables mode', () => {
     expect(byPod(await net.probe('host', ip, 80, 10))).toEqual(new Map([[picked.name, 10]]));
   });
 
+  it('spreads UDP flows over all 3 endpoints, from the host (masqueraded) and from a pod (client address kept)', async () => {
+    const svc = await c.createService(makeService('dns').port(53, { protocol: 'UDP' }).build());
+    const ip = serviceSpec(svc).clusterIP!;
+    clusterIPs.add(ip);
+    await c.putEndpoints(makeEndpoints('dns', [{ addresses: net.pods.map((p) => p.ip), ports: [{ port: POD_PORT, protocol: 'UDP' }] }]));
+    await inTable('default/dns:53', 3);
+    const fromHost = await net.probe('host', ip, 53, 30, 3000, 'udp');
+    expect([...byPod(fromHost).keys()].sort()).toEqual(names(net.pods));
+    for (const p of fromHost) expect(p).toMatchObject({ peer: net.gateway });
+    const [client] = net.pods;
+    for (const p of await net.probe(client, ip, 53, 10, 3000, 'udp')) {
+      if (!('pod' in p)) throw new Error(`datagram lost: ${p.error}`);
+      expect(p.peer).toBe(p.pod === client.name ? net.gateway : client.ip);
+    }
+  });
+
   it('removes its table on close', async () => {
     const listed = async () => {
       const r = await runNft(['list', 'tables']);

@@ -3,7 +3,7 @@ import { randomBytes, randomInt } from 'node:crypto';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { parseCidr } from '@skiff/apimachinery';
 
-/** The port every pod's server listens on, inside its own network namespace. */
+/** The port every pod's servers (TCP and UDP) listen on, inside its own network namespace. */
 export const POD_PORT = 8080;
 
 export interface Pod {
@@ -19,7 +19,8 @@ export type Probe = { pod: string; peer: string; ms: number } | { error: string;
  * Pods as a container runtime lays them out, built with `ip` for one test file: a Linux bridge
  * with the gateway address 10.A.B.1/24, and one network namespace per pod on a veth pair into it
  * (10.A.B.10, .11, ...; default route via the gateway; the bridge port in hairpin mode, as the CNI
- * bridge plugin sets it), each running a TCP server that answers `{"pod": NAME, "peer": CLIENT}`.
+ * bridge plugin sets it), each running a TCP server that answers `{"pod": NAME, "peer": CLIENT}`,
+ * and a UDP server on the same port that answers each datagram with the same.
  *
  * The host reaches the service range through the bridge from `nodeIp`, an address outside the pod
  * range (as a node's own address is), so traffic to it never leaves the machine. Pod traffic to
@@ -107,9 +108,12 @@ export class PodNetwork {
     if (failed.length) throw new Error(`cleanup failed: ${failed.join('; ')}`);
   }
 
-  /** `count` connections one after another from inside `pod`'s network namespace (or the host). */
-  probe(from: Pod | 'host', ip: string, port: number, count: number, timeoutMs = 3000): Promise<Probe[]> {
-    const argv = [process.execPath, '-e', PROBE_SCRIPT, ip, String(port), String(count), String(timeoutMs)];
+  /**
+   * `count` connections one after another from inside `pod`'s network namespace (or the host); with
+   * `udp`, one datagram each from a fresh socket (so each is a new flow), waiting for its answer.
+   */
+  probe(from: Pod | 'host', ip: string, port: number, count: number, timeoutMs = 3000, protocol: 'tcp' | 'udp' = 'tcp'): Promise<Probe[]> {
+    const argv = [process.execPath, '-e', protocol === 'udp' ? UDP_PROBE_SCRIPT : PROBE_SCRIPT, ip, String(port), String(count), String(timeoutMs)];
     const cmd = from === 'host' ? argv : ['ip', 'netns', 'exec', from.netns, ...argv];
     return run(cmd, count * timeoutMs + 10_000).then((out) => JSON.parse(out) as Probe[]);
   }
@@ -169,11 +173,31 @@ const one = () => new Promise((resolve) => {
 (async () => { const out = []; for (let i = 0; i < Number(count); i++) out.push(await one()); process.stdout.write(JSON.stringify(out)); })();
 `;
 
+/** Each datagram: the server's JSON reply, or ETIMEDOUT when none came back in time. */
+const UDP_PROBE_SCRIPT = `
+const dgram = require('node:dgram');
+const [ip, port, count, timeoutMs] = process.argv.slice(1);
+const one = () => new Promise((resolve) => {
+  const started = performance.now();
+  const s = dgram.createSocket('udp4');
+  let done = false;
+  const finish = (r) => { if (done) return; done = true; clearTimeout(timer); s.close(); resolve({ ...r, ms: Math.round(performance.now() - started) }); };
+  const timer = setTimeout(() => finish({ error: 'ETIMEDOUT' }), Number(timeoutMs));
+  s.on('message', (m) => { try { finish(JSON.parse(m.toString())); } catch { finish({ error: 'bad reply ' + m }); } });
+  s.on('error', (e) => finish({ error: e.code ?? e.message }));
+  s.send('ping', Number(port), ip);
+});
+(async () => { const out = []; for (let i = 0; i < Number(count); i++) out.push(await one()); process.stdout.write(JSON.stringify(out)); })();
+`;
+
 const SERVER_SCRIPT = `
 const [name, port] = process.argv.slice(1);
-require('node:net')
-  .createServer((s) => { s.on('error', () => {}); s.end(JSON.stringify({ pod: name, peer: s.remoteAddress })); })
-  .listen(Number(port), '0.0.0.0', () => console.log('listening'));
+const udp = require('node:dgram').createSocket('udp4');
+udp.on('message', (m, from) => udp.send(JSON.stringify({ pod: name, peer: from.address }), from.port, from.address));
+udp.bind(Number(port), '0.0.0.0', () =>
+  require('node:net')
+    .createServer((s) => { s.on('error', () => {}); s.end(JSON.stringify({ pod: name, peer: s.remoteAddress })); })
+    .listen(Number(port), '0.0.0.0', () => console.log('listening')));
 `;
 
 function ip(...args: string[]): Promise<string> {

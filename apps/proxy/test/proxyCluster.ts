@@ -1,4 +1,5 @@
 import { randomInt } from 'node:crypto';
+import { createSocket, type Socket as UdpSocket } from 'node:dgram';
 import { createServer, request, type Agent, type Server } from 'node:http';
 import { connect } from 'node:net';
 import type { KubeObject } from '@skiff/apimachinery';
@@ -21,6 +22,7 @@ export class ProxyCluster {
   private server!: { url: string; close(): Promise<void> };
   private proxyClosed = false;
   private readonly servers: Server[] = [];
+  private readonly udpServers: UdpSocket[] = [];
   readonly net = randomInt(1, 255);
   readonly dnsAddress = `127.250.${randomInt(1, 255)}.${randomInt(1, 255)}`;
 
@@ -61,6 +63,7 @@ export class ProxyCluster {
           }),
       ),
     );
+    for (const s of this.udpServers) s.close();
     await this.server?.close();
     await this.backend?.dispose();
   }
@@ -91,6 +94,19 @@ export class ProxyCluster {
     }
   }
 
+  /** UDP servers that answer every datagram with `<own address> <datagram>`. */
+  async startUdpBackends(ips: string[], port: number): Promise<void> {
+    for (const ip of ips) {
+      const s = createSocket('udp4');
+      s.on('message', (msg, from) => s.send(`${ip} ${msg.toString()}`, from.port, from.address));
+      await new Promise<void>((resolve, reject) => {
+        s.once('error', reject);
+        s.bind(port, ip, () => resolve());
+      });
+      this.udpServers.push(s);
+    }
+  }
+
   async createService(svc: KubeObject): Promise<KubeObject> {
     return this.client.create(SERVICES, svc);
   }
@@ -118,6 +134,31 @@ export function get(host: string, port: number, opts: { localAddress?: string; a
     req.on('error', reject);
     req.end();
   });
+}
+
+/**
+ * A UDP client socket (bound at once, so its address is known) whose `ask` sends one datagram and
+ * resolves to the next reply: its text and the address it came from. A lost datagram rejects after 2 s.
+ */
+export async function udpClient(localAddress = '127.0.0.1'): Promise<{ ask(host: string, port: number, text: string): Promise<{ text: string; from: string }>; close(): void }> {
+  const socket = createSocket('udp4');
+  await new Promise<void>((resolve) => socket.bind(0, localAddress, () => resolve()));
+  return {
+    ask: (host, port, text) =>
+      new Promise((resolve, reject) => {
+        const timer = setTimeout(() => {
+          socket.off('message', onMessage);
+          reject(new Error(`no UDP reply from ${host}:${port} within 2 s`));
+        }, 2000);
+        const onMessage = (msg: Buffer, from: { address: string; port: number }) => {
+          clearTimeout(timer);
+          resolve({ text: msg.toString(), from: `${from.address}:${from.port}` });
+        };
+        socket.once('message', onMessage);
+        socket.send(text, port, host);
+      }),
+    close: () => socket.close(),
+  };
 }
 
 /** Whether anything accepts a TCP connection at host:port. */

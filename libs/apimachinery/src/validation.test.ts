@@ -109,6 +109,8 @@ describe('valid objects pass untouched', () => {
 
   it.each<[string, string, Mutate]>([
     ['a headless Service without ports', 'Service', (s) => Object.assign(s.spec, { clusterIP: 'None', ports: undefined })],
+    ['a UDP Service port', 'Service', (s) => (s.spec.ports[0].protocol = 'UDP')],
+    ['an SCTP port on a headless Service', 'Service', (s) => Object.assign(s.spec, { clusterIP: 'None', ports: [{ port: 9999, protocol: 'SCTP', targetPort: 9999 }] })],
     ['an ExternalName Service', 'Service', (s) => (s.spec = { type: 'ExternalName', externalName: 'db.example.com.', sessionAffinity: 'None' })],
     ['a NodePort Service in range', 'Service', (s) => Object.assign(s.spec, { type: 'NodePort', externalTrafficPolicy: 'Cluster', ports: [{ port: 80, nodePort: 30080, protocol: 'TCP', targetPort: 8080 }] })],
     ['a Deployment using matchExpressions', 'Deployment', (d) => (d.spec.selector = { matchExpressions: [{ key: 'app', operator: 'In', values: ['web', 'api'] }] })],
@@ -226,6 +228,8 @@ const FAILURES: FailCase[] = [
 
   // services
   ['a Service without ports', 'Service', (s) => (s.spec.ports = []), 'spec.ports', 'FieldValueRequired', 'Required value'],
+  ['an SCTP port on a proxied Service', 'Service', (s) => (s.spec.ports[0].protocol = 'SCTP'), 'spec.ports[0].protocol', 'FieldValueNotSupported', 'Unsupported value: "SCTP": supported values: "TCP", "UDP"'],
+  ['an unknown Service port protocol', 'Service', (s) => (s.spec.ports[0].protocol = 'HTTP'), 'spec.ports[0].protocol', 'FieldValueNotSupported', 'Unsupported value: "HTTP": supported values: "SCTP", "TCP", "UDP"'],
   ['a Service port of 0', 'Service', (s) => (s.spec.ports[0].port = 0), 'spec.ports[0].port', 'FieldValueInvalid', 'Invalid value: 0: must be between 1 and 65535, inclusive'],
   ['an unnamed port among several', 'Service', (s) => s.spec.ports.push({ port: 443, protocol: 'TCP', targetPort: 443 }), 'spec.ports[1].name', 'FieldValueRequired'],
   ['two ports with one name', 'Service', (s) => s.spec.ports.push({ name: 'http', port: 443, protocol: 'TCP', targetPort: 443 }), 'spec.ports[1].name', 'FieldValueDuplicate', 'Duplicate value: "http"'],

@@ -2,6 +2,7 @@ import { ConflictError, decideQuota, findResource, ForbiddenError, NotFoundError
 import type { Store } from '@skiff/store';
 import { clone, keyOf } from '../objects.js';
 import { applyLimitRangeDefaults, limitRangeViolations } from './limitRanger.js';
+import { runtimeClassRejection } from './runtimeClass.js';
 
 const RESOURCE_QUOTAS = findResource('', 'v1', 'resourcequotas')!;
 const LIMIT_RANGES = findResource('', 'v1', 'limitranges')!;
@@ -22,7 +23,10 @@ export class Admission {
   /** Mutating admission, on the defaulted object before the kind's create strategy. */
   async mutate(type: ResourceType, obj: KubeObject): Promise<KubeObject> {
     if (!isPod(type)) return obj;
-    return applyLimitRangeDefaults(obj, await this.inNamespace(LIMIT_RANGES, obj.metadata.namespace!));
+    const defaulted = applyLimitRangeDefaults(obj, await this.inNamespace(LIMIT_RANGES, obj.metadata.namespace!));
+    const rejection = runtimeClassRejection(defaulted);
+    if (rejection) throw forbidden(type, defaulted, rejection);
+    return defaulted;
   }
 
   /**

@@ -3,6 +3,7 @@ import { request as httpsRequest } from 'node:https';
 import { connect } from 'node:net';
 import type { ExecResult } from '../runtime/runtime.js';
 import type { Container, ProbeHandler } from '../pods/podSpec.js';
+import { grpcProbe } from './grpcProbe.js';
 
 /** Runs one probe (or lifecycle hook) handler against a container, as kubelet's prober does. */
 
@@ -80,6 +81,7 @@ export function runHandler(handler: ProbeHandler, target: ProbeTarget, timeoutMs
   if (handler.httpGet) return httpProbe(handler.httpGet, target, timeoutMs);
   if (handler.tcpSocket) return tcpProbe(handler.tcpSocket, target, timeoutMs);
   if (handler.exec) return execProbe(handler.exec, target, timeoutMs);
-  // gRPC health checks are not implemented; a probe the agent cannot run must not kill the container.
-  return Promise.resolve({ ok: true, message: 'probe type not supported by Skiff; treated as passing' });
+  if (handler.grpc) return grpcProbe(target.podIP, handler.grpc.port, handler.grpc.service ?? '', timeoutMs);
+  // Validation admits no other handler; a hook with none has nothing to run.
+  return Promise.resolve({ ok: true });
 }

@@ -11,6 +11,14 @@ export const SERVICE_TYPES = ['ClusterIP', 'ExternalName', 'LoadBalancer', 'Node
 export const NODE_PORT_RANGE = { min: 30000, max: 32767 } as const;
 const IP_ERROR = 'must be a valid IP address, (e.g. 10.9.8.7 or 2001:db8::ffff)';
 
+/**
+ * What Skiff's proxy forwards. Kubernetes also takes SCTP, but the proxy's own listeners (every
+ * ClusterIP with process pods, NodePorts on 127.0.0.1 with either runtime) cannot open SCTP
+ * sockets, so a proxied SCTP port is refused here rather than accepted and never served. Headless
+ * and ExternalName Services are not proxied and keep every protocol.
+ */
+export const PROXIED_PROTOCOLS = ['TCP', 'UDP'];
+
 export function isIPv4(value: string): boolean {
   const parts = value.split('.');
   return parts.length === 4 && parts.every((p) => /^(0|[1-9][0-9]{0,2})$/.test(p) && Number(p) <= 255);
@@ -73,6 +81,7 @@ export function validateService(svc: KubeObject, errs: FieldErrors): void {
     const number = int(port.port, p.child('port'), errs);
     errs.push(...invalidEach(p.child('port'), number ?? 0, portNumberErrors(number ?? 0)));
     validateProtocol(port.protocol, p.child('protocol'), errs);
+    if (port.protocol === 'SCTP' && type !== 'ExternalName' && !headless(spec)) errs.push(notSupported(p.child('protocol'), port.protocol, PROXIED_PROTOCOLS));
     if (port.targetPort !== undefined) validatePortNumOrName(port.targetPort, p.child('targetPort'), errs);
     if (port.appProtocol !== undefined) {
       const appProtocol = str(port.appProtocol, p.child('appProtocol'), errs);
