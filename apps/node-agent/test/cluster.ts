@@ -1,3 +1,4 @@
+import { WebSocket } from 'ws';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -175,4 +176,27 @@ export function podStatus(p: KubeObject): any {
 
 export function condition(p: KubeObject, type: string): string | undefined {
   return podStatus(p)?.conditions?.find((c: any) => c.type === type)?.status;
+}
+
+/**
+ * A WebSocket channel session with the agent (exec, attach, port-forward): resolves, when the
+ * agent closes it, with the text each channel carried; a refused upgrade rejects with its status
+ * and body.
+ */
+export function agentWebSocketSession(agent: Pick<TestAgent, 'port' | 'token'>, path: string, protocol: string, send: (ws: WebSocket) => void): Promise<Record<number, string>> {
+  return new Promise((resolve, reject) => {
+    const ws = new WebSocket(`ws://127.0.0.1:${agent.port}${path}`, [protocol], { headers: { authorization: `Bearer ${agent.token}` } });
+    const out: Record<number, string> = {};
+    ws.on('open', () => send(ws));
+    ws.on('message', (m: Buffer) => {
+      if (m.length) out[m[0]] = (out[m[0]] ?? '') + m.subarray(1).toString();
+    });
+    ws.on('close', () => resolve(out));
+    ws.on('error', reject);
+    ws.on('unexpected-response', (_req, res) => {
+      let body = '';
+      res.on('data', (d: Buffer) => (body += d));
+      res.on('end', () => reject(new Error(`HTTP ${res.statusCode}: ${body}`)));
+    });
+  });
 }

@@ -8,7 +8,7 @@ import { dialUpgrade, SpdySession } from '@skiff/streaming';
 import { existsSync, readFileSync } from 'node:fs';
 import { removeCgroupTree } from '../src/runtime/podCgroups.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { EVENTS, NODES, PODS, SECRETS, getPod, pod, podStatus, removeDir, startAgent, startCluster, waitFor, type TestAgent, type TestCluster } from './cluster.js';
+import { EVENTS, NODES, PODS, SECRETS, agentWebSocketSession, getPod, pod, podStatus, removeDir, startAgent, startCluster, waitFor, type TestAgent, type TestCluster } from './cluster.js';
 import { startTestContainerRuntime, WEB_CONFIG, WEB_FILES, type TestContainerRuntime } from '@skiff/cri/testing';
 
 /**
@@ -429,20 +429,7 @@ describe('pods are containers', () => {
     const auth = () => ({ authorization: `Bearer ${agent.token}` });
     const wsUrl = (path: string) => `ws://127.0.0.1:${agent.port}${path}`;
 
-    /** Runs a WebSocket remotecommand session; resolves with what each channel carried. */
-    function wsSession(path: string, protocol: string, send: (ws: WebSocket) => void): Promise<Record<number, string>> {
-      return new Promise((resolve, reject) => {
-        const ws = new WebSocket(wsUrl(path), [protocol], { headers: auth() });
-        const out: Record<number, string> = {};
-        ws.on('open', () => send(ws));
-        ws.on('message', (m: Buffer) => {
-          if (m.length) out[m[0]] = (out[m[0]] ?? '') + m.subarray(1).toString();
-        });
-        ws.on('close', () => resolve(out));
-        ws.on('error', reject);
-        ws.on('unexpected-response', (_req, res) => reject(new Error(`HTTP ${res.statusCode}`)));
-      });
-    }
+    const wsSession = (path: string, protocol: string, send: (ws: WebSocket) => void) => agentWebSocketSession(agent, path, protocol, send);
 
     it('runs a command with stdin over WebSocket v5: output, stderr, stdin closed, exit code', async () => {
       await waitForPod('web-a', 'Running', running);

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocket, createWebSocketStream } from 'ws';
 import type { Duplex, Readable } from 'node:stream';
 import { dialUpgrade, SpdySession } from '@skiff/streaming';
-import { PODS, getPod, httpServerCommand, pod, removeDir, startAgent, startCluster, uniqueMarker, waitFor, type TestAgent, type TestCluster } from './cluster.js';
+import { PODS, agentWebSocketSession, getPod, httpServerCommand, pod, removeDir, startAgent, startCluster, uniqueMarker, waitFor, type TestAgent, type TestCluster } from './cluster.js';
 
 /**
  * exec and port-forward into process pods, which have no runtime streaming server: the agent runs
@@ -39,23 +39,7 @@ describe('exec and port-forward sessions into process pods', () => {
     removeDir(agent?.dataDir ?? '');
   });
 
-  function wsSession(path: string, protocol: string, send: (ws: WebSocket) => void): Promise<Record<number, string>> {
-    return new Promise((resolve, reject) => {
-      const ws = new WebSocket(`ws://127.0.0.1:${agent.port}${path}`, [protocol], { headers: auth() });
-      const out: Record<number, string> = {};
-      ws.on('open', () => send(ws));
-      ws.on('message', (m: Buffer) => {
-        if (m.length) out[m[0]] = (out[m[0]] ?? '') + m.subarray(1).toString();
-      });
-      ws.on('close', () => resolve(out));
-      ws.on('error', reject);
-      ws.on('unexpected-response', (_req, res) => {
-        let body = '';
-        res.on('data', (d: Buffer) => (body += d));
-        res.on('end', () => reject(new Error(`HTTP ${res.statusCode}: ${body}`)));
-      });
-    });
-  }
+  const wsSession = (path: string, protocol: string, send: (ws: WebSocket) => void) => agentWebSocketSession(agent, path, protocol, send);
 
   const q = (argv: string[]) => argv.map((c) => `command=${encodeURIComponent(c)}`).join('&');
 
