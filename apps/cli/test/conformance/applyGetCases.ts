@@ -249,6 +249,21 @@ export const GET_CASES: ConformanceCase[] = [
     ],
   },
   {
+    name: 'get all: also lists the workload kinds Skiff does not serve',
+    source: GET,
+    steps: [
+      k('--v=6 --namespace default get all --chunk-size=0', {
+        has: [
+          '/api/v1/namespaces/default/replicationcontrollers 200 OK',
+          '/apis/apps/v1/namespaces/default/daemonsets 200 OK',
+          '/apis/apps/v1/namespaces/default/statefulsets 200 OK',
+          '/apis/autoscaling/v1/namespaces/default/horizontalpodautoscalers 200',
+          '/apis/batch/v1/namespaces/default/jobs 200 OK',
+        ],
+      }),
+    ],
+  },
+  {
     // test/cmd pages through clusterroles; Skiff serves no RBAC, so namespaces (also cluster-scoped) stand in.
     name: 'get: --chunk-size pages with limit and continue, 500 by default',
     source: GET,

@@ -44,7 +44,11 @@ export const SECRET_CASES: ConformanceCase[] = [
       NO_SECRETS,
       k('create secret docker-registry test-secret --from-file=.dockerconfigjson=$FIX/dockerconfig.json --namespace=test-secrets'),
       field('secret/test-secret --namespace=test-secrets', '{{.type}}', 'kubernetes.io/dockerconfigjson'),
-      k('get secret/test-secret --namespace=test-secrets -o yaml', { has: ['.dockerconfigjson: ewogICAgImF1dGhzIjp7CiAgICAgICAgImh0dHA6Ly9mb28uZXhhbXBsZS5jb20iOnsK'] }),
+      k('get secret/test-secret --namespace=test-secrets -o yaml', {
+        has: [
+          '.dockerconfigjson: ewogICAgImF1dGhzIjp7CiAgICAgICAgImh0dHA6Ly9mb28uZXhhbXBsZS5jb20iOnsKICAgICAgICAgICAgInVzZXJuYW1lIjoiZm9vIiwKICAgICAgICAgICAgInBhc3N3b3JkIjoiYmFyIiwKICAgICAgICAgICAgImVtYWlsIjoiZm9vQGV4YW1wbGUuY29tIgogICAgICAgIH0sCiAgICAgICAgImh0dHA6Ly9iYXIuZXhhbXBsZS5jb20iOnsKICAgICAgICAgICAgInVzZXJuYW1lIjoiYmFyIiwKICAgICAgICAgICAgInBhc3N3b3JkIjoiYmF6IiwKICAgICAgICAgICAgImVtYWlsIjoiYmFyQGV4YW1wbGUuY29tIgogICAgICAgIH0KICAgIH0KfQo=',
+        ],
+      }),
       k('delete secret test-secret --namespace=test-secrets'),
       NO_SECRETS,
       k('create secret tls test-secret --namespace=test-secrets --key=$FIX/tls.key --cert=$FIX/tls.crt'),
@@ -221,6 +225,18 @@ export const NAMESPACE_CASES: ConformanceCase[] = [
       k('delete namespace my-namespace --wait=false'),
       k('wait --for=delete ns/my-namespace'),
       kFails('get ns/my-namespace', ' not found'),
+    ],
+  },
+  {
+    // `delete namespace -n X --all` deletes every namespace in the cluster (-n does not scope a
+    // cluster-scoped kind), so it runs after all other cases; the protected ones must refuse.
+    name: 'namespaces: delete --all with -n warns and deletes cluster-wide',
+    source: 'core.sh run_namespace_tests',
+    last: true,
+    steps: [
+      k('create namespace my-namespace-all'),
+      field('namespaces/my-namespace-all', `{{${ID}}}`, 'my-namespace-all'),
+      kFails('delete namespace -n my-namespace-all --all', 'warning: deleting cluster-scoped resources', 'namespace "my-namespace-all" deleted'),
     ],
   },
   {

@@ -86,6 +86,19 @@ spec:
 ${Object.entries(labels).map(([k, v]) => `    ${k}: ${v}`).join('\n')}
 ${extra}`;
 
+const MOCK_SERVICE = JSON.stringify({
+  kind: 'Service',
+  apiVersion: 'v1',
+  metadata: { name: 'mock', labels: { app: 'mock' } },
+  spec: { ports: [{ protocol: 'TCP', port: 99, targetPort: 9949 }], selector: { app: 'mock' } },
+});
+const MOCK_RC = JSON.stringify({
+  kind: 'ReplicationController',
+  apiVersion: 'v1',
+  metadata: { name: 'mock', labels: { app: 'mock', status: 'replaced' } },
+  spec: { replicas: 1, selector: { app: 'mock' }, template: { metadata: { labels: { app: 'mock' } }, spec: { containers: [{ name: 'mock-container', image: 'registry.k8s.io/pause:3.10', ports: [{ containerPort: 9949, protocol: 'TCP' }] }] } } },
+});
+
 export const IMAGE_DEPLOYMENT_R1 = 'registry.k8s.io/nginx:test-cmd';
 export const IMAGE_DEPLOYMENT_R2 = 'registry.k8s.io/nginx:1.7.9';
 export const IMAGE_PERL = 'registry.k8s.io/perl';
@@ -116,6 +129,9 @@ export const FIXTURES: Record<string, string> = {
       securityContext: { supplementalGroups: [0, 1000030003, 2147483647] },
     },
   }),
+  // A Service and a ReplicationController named "mock", as two JSON documents and as one List.
+  'multi-resource-json.json': `${MOCK_SERVICE}\n${MOCK_RC}\n`,
+  'multi-resource-list.json': `{"apiVersion": "v1", "kind": "List", "items": [${MOCK_SERVICE}, ${MOCK_RC}]}\n`,
   'pod-with-api-env.yaml': `apiVersion: v1
 kind: Pod
 metadata:

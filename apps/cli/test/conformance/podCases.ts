@@ -246,6 +246,23 @@ export const POD_CASES: ConformanceCase[] = [
     ],
   },
   {
+    name: 'pods: create --edit changes a service and a replication controller before creating them',
+    source: SOURCE,
+    steps: [
+      names('service', ''),
+      names('rc', ''),
+      k('create --edit -f $FIX/multi-resource-json.json', { env: { EDITOR: 'sed -i "s/mock/modified/g"' } }),
+      names('service', 'modified:'),
+      names('rc', 'modified:'),
+      k("get service/modified -o=jsonpath='{.metadata.managedFields[*].manager}'", { has: ['kubectl-create'] }),
+      k('delete service/modified'),
+      k('delete rc/modified'),
+      k('create --edit -f $FIX/multi-resource-list.json', { env: { EDITOR: 'sed -i "s/mock/modified/g"' } }),
+      names('service', 'modified:'),
+      names('rc', 'modified:'),
+    ],
+  },
+  {
     name: 'pods: create --edit with no change is cancelled',
     source: SOURCE,
     steps: [k('create --edit -f $FIX/valid-pod.yaml -o json', { env: { EDITOR: 'cat' }, anyExit: true, has: ['Edit cancelled'] }), NO_PODS],

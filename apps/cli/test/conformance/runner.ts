@@ -67,6 +67,8 @@ export interface ConformanceCase {
   namespace?: string;
   /** Run before the concurrent cases, by itself (what it asserts counts everything in the cluster). */
   alone?: boolean;
+  /** Run after every other case, by itself (it deletes what other cases may still use). */
+  last?: boolean;
   steps: Step[];
   /**
    * kubectl lines run after the case whatever happened, errors ignored: a case that fails half-way
@@ -252,18 +254,22 @@ export async function runCase(c: ConformanceCase, opts: RunOptions & { index: nu
 /**
  * Runs every case and returns the results in case order. Cases that share the `default` namespace
  * (asserting "only the kubernetes service exists") or count the whole cluster run one after another
- * first; the rest, each in namespaces of its own, run `concurrency` at a time.
+ * first; the rest, each in namespaces of its own, run `concurrency` at a time; `last` cases end it.
  */
 export async function runCases(cases: readonly ConformanceCase[], opts: RunOptions & { concurrency: number }): Promise<CaseResult[]> {
   const results: CaseResult[] = new Array(cases.length);
   const indexed = cases.map((c, i) => ({ c, i }));
-  const alone = (c: ConformanceCase) => c.alone || c.namespace !== undefined;
-  for (const { c, i } of indexed.filter(({ c }) => alone(c))) results[i] = await runCase(c, { ...opts, index: i });
-  const queue = indexed.filter(({ c }) => !alone(c));
+  const alone = (c: ConformanceCase) => (c.alone || c.namespace !== undefined) && !c.last;
+  const one = async ({ c, i }: { c: ConformanceCase; i: number }) => {
+    results[i] = await runCase(c, { ...opts, index: i });
+  };
+  for (const entry of indexed.filter(({ c }) => alone(c))) await one(entry);
+  const queue = indexed.filter(({ c }) => !alone(c) && !c.last);
   const worker = async () => {
-    for (let next = queue.shift(); next; next = queue.shift()) results[next.i] = await runCase(next.c, { ...opts, index: next.i });
+    for (let next = queue.shift(); next; next = queue.shift()) await one(next);
   };
   await Promise.all(Array.from({ length: opts.concurrency }, worker));
+  for (const entry of indexed.filter(({ c }) => c.last)) await one(entry);
   return results;
 }
 
