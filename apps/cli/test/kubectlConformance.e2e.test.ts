@@ -24,14 +24,6 @@ const KNOWN_FAILURES: Record<string, string> = {
   'apply: --prune with -l in a namespace':
     "missing kinds: kubectl's default prune list names PersistentVolumeClaim, ReplicationController, DaemonSet, StatefulSet, Job, CronJob, Ingress ... and stops at the first kind the server lacks",
   'apply: --prune-allowlist limits what is pruned': "missing kinds: the second half prunes with kubectl's default list (see above)",
-  // No `kubernetes` Service in `default`: `skiff up --runtime process` creates it only when the API
-  // server is given --advertise-address (containerd). With that one expectation dropped, all five
-  // service cases pass (measured by hand).
-  'services: create redis-master, describe it, set its selector': 'known difference: no `kubernetes` Service in default under the process runtime',
-  'services: recreate from a dumped JSON, create from stdin, replace with itself': 'known difference: no `kubernetes` Service in default under the process runtime',
-  'services: two services, custom columns, delete both at once': 'known difference: no `kubernetes` Service in default under the process runtime',
-  'services: ExternalName service': 'known difference: no `kubernetes` Service in default under the process runtime',
-  'services: run --expose, and expose a pod with overrides': 'known difference: no `kubernetes` Service in default under the process runtime',
   // Known differences in the API server.
   'pods: patch (local, type errors, no-op, strategic, json, yaml, dry-run, -f)':
     'known difference: a strategic merge patch setting metadata.labels to a string gets 422 "metadata.labels: Invalid value ... expected object"; kube-apiserver fails the merge itself with "cannot restore map from string"',
@@ -40,8 +32,8 @@ const KNOWN_FAILURES: Record<string, string> = {
   'apply: --force recreates an object whose immutable field changed': 'known difference: changing spec.clusterIP says "field is immutable"; kube-apiserver says "may not change once set"',
   'apply: one unknown kind does not stop the others':
     "known difference: /openapi/v2 answers 406 to kubectl's protobuf Accept, so client-side validation of a kind missing from /openapi/v3 fails before the RESTMapper's \"no matches for kind\"",
-  'pods: replace of a cluster-scoped object with resourceVersion 0': 'fixed by api-status (replace with resourceVersion "0" is an unconditional update)',
-  'namespaces: delete --all with -n warns and deletes cluster-wide': 'fixed by api-status (default, kube-system and kube-public refuse deletion, so kubectl exits non-zero)',
+  'namespaces: delete --all with -n warns and deletes cluster-wide':
+    'not understood yet: kubectl prints no "warning: deleting cluster-scoped resources" line here; default, kube-system and kube-public refuse deletion (403, as in Kubernetes), so kubectl exits 1',
 };
 
 const RESULTS_FILE = fileURLToPath(new URL('../test-output/kubectl-conformance.json', import.meta.url));
