@@ -1,12 +1,14 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HEALTH_PROTO } from '../src/probes/grpcProbe.js';
 import { EVENTS, PODS, condition, getPod, pod, podStatus, removeDir, startAgent, startCluster, waitFor, type TestAgent, type TestCluster } from './cluster.js';
 
 const require = createRequire(import.meta.url);
+/** The node_modules directory that holds @grpc/grpc-js (and, hoisted beside it, its dependencies). */
+const NODE_MODULES = dirname(dirname(dirname(require.resolve('@grpc/grpc-js/package.json'))));
 
 /**
  * A gRPC server on $POD_IP:9090, as a container command: grpc.health.v1 answering SERVING for ''
@@ -16,11 +18,14 @@ function grpcHealthServerCommand(): string[] {
   return [
     process.execPath,
     '-e',
-    `const grpc = require(${JSON.stringify(require.resolve('@grpc/grpc-js'))});
-     const loader = require(${JSON.stringify(require.resolve('@grpc/proto-loader'))});
-     const fs = require('node:fs'); const path = require('node:path');
+    `const fs = require('node:fs'); const path = require('node:path');
+     // The checkout's node_modules and health.proto, mounted under /deps (a sandbox need not see the
+     // checkout itself); node_modules keeps its name so that its packages find each other.
+     const modules = path.join(process.env.SKIFF_ROOT || '/', 'deps/node_modules');
+     const grpc = require(path.join(modules, '@grpc/grpc-js'));
+     const loader = require(path.join(modules, '@grpc/proto-loader'));
      const flags = path.join(process.env.SKIFF_ROOT || '/', process.env.FLAGS);
-     const health = grpc.loadPackageDefinition(loader.loadSync(${JSON.stringify(HEALTH_PROTO)}, { enums: String })).grpc.health.v1.Health;
+     const health = grpc.loadPackageDefinition(loader.loadSync(path.join(process.env.SKIFF_ROOT || '/', 'deps/proto', ${JSON.stringify(basename(HEALTH_PROTO))}), { enums: String })).grpc.health.v1.Health;
      const server = new grpc.Server();
      server.addService(health.service, {
        Check(call, done) {
@@ -52,8 +57,19 @@ describe('gRPC probes on process pods', () => {
   function grpcPod(name: string, flags: string, probes: Record<string, unknown>) {
     return pod(name, agent.nodeName, {
       terminationGracePeriodSeconds: 2,
-      volumes: [{ name: 'flags', hostPath: { path: flags, type: 'DirectoryOrCreate' } }],
-      containers: [{ name: 'app', image: 'node:20', command: grpcHealthServerCommand(), env: [{ name: 'FLAGS', value: '/flags' }], volumeMounts: [{ name: 'flags', mountPath: '/flags' }], ...probes }],
+      volumes: [
+        { name: 'flags', hostPath: { path: flags, type: 'DirectoryOrCreate' } },
+        { name: 'modules', hostPath: { path: NODE_MODULES, type: 'Directory' } },
+        { name: 'proto', hostPath: { path: dirname(HEALTH_PROTO), type: 'Directory' } },
+      ],
+      containers: [{
+        name: 'app',
+        image: 'node:20',
+        command: grpcHealthServerCommand(),
+        env: [{ name: 'FLAGS', value: '/flags' }],
+        volumeMounts: [{ name: 'flags', mountPath: '/flags' }, { name: 'modules', mountPath: '/deps/node_modules', readOnly: true }, { name: 'proto', mountPath: '/deps/proto', readOnly: true }],
+        ...probes,
+      }],
     });
   }
 
