@@ -3,7 +3,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventually, kubectl, kubectlOk, startCluster, type TestCluster } from './cluster.js';
@@ -42,7 +42,8 @@ spec:
 `;
 }
 
-const GRPC_JS = createRequire(import.meta.url).resolve('@grpc/grpc-js');
+/** The node_modules directory holding @grpc/grpc-js and its (hoisted) dependencies, mounted into the pods. */
+const NODE_MODULES = dirname(dirname(dirname(createRequire(import.meta.url).resolve('@grpc/grpc-js/package.json'))));
 
 /**
  * Pods answering each UDP datagram on :5353 with their name, ready while their gRPC health service
@@ -70,7 +71,8 @@ spec:
               const udp = require('dgram').createSocket('udp4');
               udp.on('message', (m, from) => udp.send(process.env.POD_NAME + ' ' + m, from.port, from.address));
               udp.bind(5353, process.env.POD_IP);
-              const grpc = require(${JSON.stringify(GRPC_JS)});
+              // The checkout's node_modules is mounted (a sandbox need not see the checkout itself).
+              const grpc = require(require('path').join(process.env.SKIFF_ROOT || '/', 'deps/node_modules/@grpc/grpc-js'));
               const server = new grpc.Server();
               const raw = (b) => b;
               server.addService({ Check: { path: '/grpc.health.v1.Health/Check', requestStream: false, responseStream: false, requestDeserialize: raw, responseSerialize: raw } }, { Check: (call, done) => done(null, Buffer.from([8, 1])) });
@@ -78,6 +80,8 @@ spec:
               process.on('SIGTERM', () => process.exit(0));
           ports: [{name: dns, containerPort: 5353, protocol: UDP}]
           readinessProbe: {grpc: {port: 9090}, periodSeconds: 1}
+          volumeMounts: [{name: modules, mountPath: /deps/node_modules, readOnly: true}]
+      volumes: [{name: modules, hostPath: {path: ${JSON.stringify(NODE_MODULES)}, type: Directory}}]
 ---
 apiVersion: v1
 kind: Service
