@@ -2,10 +2,10 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { connect, createServer, type AddressInfo } from 'node:net';
 import { PassThrough } from 'node:stream';
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { eventually, kubectl, kubectlOk, startCluster, type TestCluster } from './cluster.js';
 
 /**
@@ -87,7 +87,23 @@ describe('every kubectl habit (skiff up --runtime containerd)', () => {
     await kubectlOk(cluster, ['rollout', 'status', 'deployment/web', '--timeout=120s']);
   }, 240_000);
 
+  // A failure here has so far been seen once, in a full CI run, as the node's pods vanishing right
+  // after setup: keep what the cluster logged, so the next one can be understood.
+  let failed = false;
+  afterEach((ctx) => {
+    if (ctx.task.result?.state === 'fail') failed = true;
+  });
+
   afterAll(async () => {
+    if (failed && cluster) {
+      for (const name of ['node-1', 'controller-manager', 'apiserver']) {
+        const file = join(cluster.dataDir, 'logs', `${name}.log`);
+        if (!existsSync(file)) continue;
+        const lines = readFileSync(file, 'utf8').trim().split('\n');
+        const telling = lines.filter((l) => /"level":(40|50|60)|evict|NotReady|exited|streaming/i.test(l)).slice(-40);
+        console.error(`--- ${name}.log (warnings, errors, evictions, sessions; last 40) ---\n${telling.join('\n')}\n--- ${name}.log (last 15 lines) ---\n${lines.slice(-15).join('\n')}`);
+      }
+    }
     await cluster?.stop();
     if (scratch) rmSync(scratch, { recursive: true, force: true });
   }, 120_000);
