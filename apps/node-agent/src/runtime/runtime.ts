@@ -1,5 +1,5 @@
 import type { KubeObject } from '@skiff/apimachinery';
-import type { RemoteCommandStreams } from '@skiff/streaming';
+import type { RemoteCommandOptions, RemoteCommandStreams } from '@skiff/streaming';
 import type { Mount } from '../pods/podVolumes.js';
 import type { Container, PodRef } from '../pods/podSpec.js';
 
@@ -147,12 +147,7 @@ export interface ImageService {
 }
 
 /** What an exec or attach session streams (kubectl's -i, -t, and the output it wants). */
-export interface StreamOptions {
-  stdin: boolean;
-  stdout: boolean;
-  stderr: boolean;
-  tty: boolean;
-}
+export type StreamOptions = RemoteCommandOptions;
 
 /**
  * Interactive sessions through the runtime's own streaming server (the CRI's Exec, Attach and
