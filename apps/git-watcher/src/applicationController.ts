@@ -1,10 +1,10 @@
-import { AlreadyExistsError, deepEqual, InvalidError, NotFoundError, type KubeObject } from '@skiff/apimachinery';
+import { AlreadyExistsError, deepEqual, InvalidError, NotFoundError, patchSchemaFor, type KubeObject } from '@skiff/apimachinery';
 import type { Controller, ObjectRef, ReconcileContext, ReconcileResult } from '@skiff/controller-runtime';
 import { assessHealth, driftedFields, pruneOrder, syncOrder, worstHealth } from '@skiff/gitops';
 import { localRepoPath, specOf, statusOf, type ApplicationStatus, type HealthStatus, type HistoryEntry, type ResourceStatus } from './applicationSpec.js';
 import { desiredObjects, namespacesCreatedBy, syncOptions, type DesiredError, type DesiredObject } from './desiredObjects.js';
 import type { RepoSources } from './repoSources.js';
-import { APPLICATIONS, DEPLOYMENTS, MANAGED_KINDS, NAMESPACES, PODS, REPLICASETS } from './resources.js';
+import { APPLICATIONS, DEPLOYMENTS, MANAGED_KINDS, NAMESPACES, PODS, REPLICASETS, WATCHED_KINDS } from './resources.js';
 import { appOf, APP_LABEL, FIELD_MANAGER, groupOf, isManagedBy, objectKey, typeOf, type AppRef } from './tracking.js';
 
 const HISTORY_LIMIT = 10;
@@ -86,7 +86,7 @@ export function applicationController(opts: ApplicationControllerOptions): Contr
     for: APPLICATIONS,
     concurrency: 4,
     watches: [
-      ...MANAGED_KINDS.map((type) => ({ type, map: toApp })),
+      ...WATCHED_KINDS.map((type) => ({ type, map: toApp })),
       // Pods and ReplicaSets change a Deployment's health: find the Deployment's Application.
       { type: REPLICASETS, map: (rs: KubeObject, ctx: { cache(t: typeof DEPLOYMENTS): readonly KubeObject[] }) => ownerApp(rs, DEPLOYMENTS, ctx) },
       {
@@ -175,7 +175,7 @@ export async function reconcileApplication(ref: ObjectRef, ctx: ReconcileContext
   for (const d of desired.objects) {
     const key = objectKey(d.object);
     let obj = live.get(key) ?? (await getLive(ctx, d));
-    let diff = obj ? driftedFields(d.object, obj) : undefined;
+    let diff = obj ? driftedFields(d.object, obj, patchSchemaFor(d.object.apiVersion, d.object.kind)) : undefined;
     const missing = !obj;
     if ((missing || diff!.length) && automated && alreadyLive && spec.syncPolicy?.automated?.selfHeal) {
       obj = await apply(ctx, d);
