@@ -6,6 +6,7 @@ import { DEPLOYMENT, REPLICA_SET } from './apps.js';
 import { LEASE } from './coordination.js';
 import { CONFIG_MAP, ENDPOINTS, EVENT, LIMIT_RANGE, NAMESPACE, NODE, POD, RESOURCE_QUOTA, SECRET, SERVICE } from './core.js';
 import type { Kind } from './kind.js';
+import { POD_DISRUPTION_BUDGET } from './policy.js';
 import { APPLICATION, WEBHOOK } from './skiff.js';
 
 /**
@@ -26,6 +27,7 @@ export const RESOURCE_TYPES: readonly Kind[] = [
   LEASE,
   DEPLOYMENT,
   REPLICA_SET,
+  POD_DISRUPTION_BUDGET,
   APPLICATION,
   WEBHOOK,
 ];
@@ -34,6 +36,7 @@ export const RESOURCE_TYPES: readonly Kind[] = [
 export const API_GROUPS: readonly { group: string; versions: string[] }[] = [
   { group: 'apps', versions: ['v1'] },
   { group: 'coordination.k8s.io', versions: ['v1'] },
+  { group: 'policy', versions: ['v1'] },
   { group: 'skiff.dev', versions: ['v1alpha1'] },
 ];
 
