@@ -59,8 +59,7 @@ describe('decideEviction', () => {
   });
 
   it('asks to retry while the budget is not yet processed for its generation', () => {
-    const b = budget('b', { observedGeneration: 1 });
-    b.metadata!.generation = 2;
+    const b: PodDisruptionBudget = { ...budget('b', { observedGeneration: 1 }), metadata: { name: 'b', namespace: 'default', generation: 2 } };
     const decision = decideEviction(pod(), [b], NOW);
     expect(decision.kind === 'refuse' && toStatus(decision.error).details).toEqual({ causes: [{ reason: 'DisruptionBudget', message: 'The disruption budget b is still being processed by the server.' }], retryAfterSeconds: 10 });
   });
