@@ -1,4 +1,4 @@
-import { API_GROUPS, groupVersion, resourcesIn, type ResourceType } from '@skiff/apimachinery';
+import { API_GROUPS, groupVersion, resourcesIn, type Kind } from '@skiff/apimachinery';
 
 export function coreVersions(): object {
   return { kind: 'APIVersions', versions: ['v1'], serverAddressByClientCIDRs: [{ clientCIDR: '0.0.0.0/0', serverAddress: '127.0.0.1' }] };
@@ -18,7 +18,7 @@ export function apiGroup(group: string, versions: string[]): object {
   return { kind: 'APIGroup', apiVersion: 'v1', name: group, versions: list, preferredVersion: list[0] };
 }
 
-function subresourceEntry(t: ResourceType, sub: string): object | undefined {
+function subresourceEntry(t: Kind, sub: string): object | undefined {
   switch (sub) {
     case 'status':
       return { name: `${t.resource}/status`, singularName: '', namespaced: t.namespaced, kind: t.kind, verbs: ['get', 'patch', 'update'] };

@@ -15,7 +15,7 @@ import {
   yamlDuplicateKeys,
   type KubeObject,
   type RawNode,
-  type ResourceType,
+  type Kind,
 } from '@skiff/apimachinery';
 import { isYamlMediaType, mediaType, type PatchType } from './body.js';
 
@@ -50,7 +50,7 @@ export interface Validated<T> {
  * A create or update body (already decoded from `raw`). JSON bodies report in the order the
  * decoder meets fields; YAML bodies report duplicate keys by line, then unknown fields.
  */
-export function validateObjectBody(raw: string, contentType: string | undefined, obj: KubeObject, type: ResourceType, directive: FieldValidation): Validated<KubeObject> {
+export function validateObjectBody(raw: string, contentType: string | undefined, obj: KubeObject, type: Kind, directive: FieldValidation): Validated<KubeObject> {
   const schema = fieldSchemaFor(obj.apiVersion ?? groupVersion(type), obj.kind ?? type.kind);
   if (!schema) return { value: obj, warnings: [] };
   const value = pruneUnknownFields(obj, schema);
@@ -79,7 +79,7 @@ export function validateObjectBody(raw: string, contentType: string | undefined,
  * Field validation of one PATCH request: an apply configuration is checked before anything
  * happens; other patches through `admitPatched`, on the patched object before it is written.
  */
-export function validatePatchRequest(raw: string, patchType: PatchType, patch: unknown, type: ResourceType, directive: FieldValidation): { admitPatched?: (patched: KubeObject) => KubeObject; warnings(): string[] } {
+export function validatePatchRequest(raw: string, patchType: PatchType, patch: unknown, type: Kind, directive: FieldValidation): { admitPatched?: (patched: KubeObject) => KubeObject; warnings(): string[] } {
   if (patchType === 'apply') {
     const warnings = isPlainObject(patch) ? validateApplyBody(raw, patch as KubeObject, type, directive) : [];
     return { warnings: () => warnings };
@@ -121,7 +121,7 @@ function patchValidator(raw: string, patchType: Exclude<PatchType, 'apply'>, pat
  * directive (kube-apiserver cannot type the configuration: a reasonless 500); keys written twice
  * follow the directive.
  */
-function validateApplyBody(raw: string, applied: KubeObject, type: ResourceType, directive: FieldValidation): string[] {
+function validateApplyBody(raw: string, applied: KubeObject, type: Kind, directive: FieldValidation): string[] {
   const apiVersion = applied.apiVersion ?? groupVersion(type);
   const schema = fieldSchemaFor(apiVersion, applied.kind ?? type.kind);
   const undeclared = schema ? undeclaredApplyFields(applied, schema, patchSchemaFor(apiVersion, applied.kind ?? type.kind)) : [];

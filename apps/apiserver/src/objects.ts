@@ -1,11 +1,11 @@
-import type { KubeObject, ObjectKey, ResourceType } from '@skiff/apimachinery';
+import type { KubeObject, ObjectKey, Kind } from '@skiff/apimachinery';
 import { deepEqual, groupVersion } from '@skiff/apimachinery';
 
 export function clone<T>(value: T): T {
   return structuredClone(value);
 }
 
-export function keyOf(type: ResourceType, namespace: string | undefined, name: string): ObjectKey {
+export function keyOf(type: Kind, namespace: string | undefined, name: string): ObjectKey {
   return { group: type.group, resource: type.resource, namespace: type.namespaced ? (namespace ?? '') : '', name };
 }
 
@@ -26,7 +26,7 @@ export function sameContent(a: KubeObject, b: KubeObject): boolean {
   return deepEqual(strip(a), strip(b));
 }
 
-export function typeMeta(type: ResourceType): { apiVersion: string; kind: string } {
+export function typeMeta(type: Kind): { apiVersion: string; kind: string } {
   return { apiVersion: groupVersion(type), kind: type.kind };
 }
 

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { API_GROUPS, groupVersion, resourcesIn, type ResourceType } from '@skiff/apimachinery';
+import { API_GROUPS, groupVersion, resourcesIn, type Kind } from '@skiff/apimachinery';
 import { SKIFF_SCHEMAS } from './skiffSchemas.js';
 
 /**
@@ -18,7 +18,7 @@ const COMMON_WRITE_PARAMS = [
   { name: 'fieldValidation', in: 'query', schema: { type: 'string' }, uniqueItems: true },
 ];
 
-function operation(t: ResourceType, action: string, extra: object[] = []): object {
+function operation(t: Kind, action: string, extra: object[] = []): object {
   return {
     operationId: `${action}${t.kind}`,
     'x-kubernetes-action': action,
@@ -28,7 +28,7 @@ function operation(t: ResourceType, action: string, extra: object[] = []): objec
   };
 }
 
-function pathsFor(t: ResourceType): Record<string, object> {
+function pathsFor(t: Kind): Record<string, object> {
   const base = `/${gvPath(t.group, t.version)}`;
   const collection = t.namespaced ? `${base}/namespaces/{namespace}/${t.resource}` : `${base}/${t.resource}`;
   const item = `${collection}/{name}`;

@@ -1,8 +1,8 @@
-import { API_GROUPS, findResource, NotFoundError, type ResourceType } from '@skiff/apimachinery';
+import { API_GROUPS, findResource, NotFoundError, type Kind } from '@skiff/apimachinery';
 
 /** A request path resolved against the resource registry. */
 export interface ResourcePath {
-  type: ResourceType;
+  type: Kind;
   /** Set for namespaced requests; undefined means all namespaces (lists) or a cluster-scoped kind. */
   namespace?: string;
   name?: string;

@@ -29,7 +29,7 @@ import {
   validateObject,
   validateUpdate,
   type KubeObject,
-  type ResourceType,
+  type Kind,
 } from '@skiff/apimachinery';
 import { AllocationConflictError, type Store } from '@skiff/store';
 import { Admission } from './admission/admission.js';
@@ -37,7 +37,7 @@ import type { PatchType } from './body.js';
 import { clone, keyOf, nowRfc3339, sameContent, typeMeta } from './objects.js';
 import type { ResourcePath } from './paths.js';
 import { AllocationRetry, ServiceAllocator, type ServiceClaim } from './serviceAllocator.js';
-import { allowCreateOnUpdate, prepareForCreate, prepareForUpdate } from './strategies.js';
+import { prepareForCreate, prepareForUpdate } from './strategies.js';
 
 export interface WriteOptions {
   dryRun: boolean;
@@ -104,7 +104,7 @@ export class Rest {
 
   async get(path: ResourcePath): Promise<KubeObject> {
     const obj = await this.getStored(path);
-    return path.subresource === 'scale' ? toScale(obj) : obj;
+    return path.subresource === 'scale' ? toScale(path.type, obj) : obj;
   }
 
   async list(path: ResourcePath, query: ListQuery): Promise<ListPage> {
@@ -218,7 +218,7 @@ export class Rest {
     this.resolveNamespace(type, incoming, path.namespace);
     const old = await this.store.get(keyOf(type, path.namespace, path.name));
     if (!old) {
-      if (allowCreateOnUpdate(type) && !path.subresource) return this.create({ ...path, name: undefined }, incoming, opts);
+      if (type.allowCreateOnUpdate && !path.subresource) return this.create({ ...path, name: undefined }, incoming, opts);
       throw new NotFoundError({ kind: type.resource, group: type.group, name: path.name });
     }
     return this.writeUpdate(type, old, incoming, path.subresource, opts, updatePrecondition(incoming.metadata.resourceVersion));
@@ -237,14 +237,14 @@ export class Rest {
         if (patchType === 'apply' && !path.subresource) return { object: await this.applyCreate(path, patch as KubeObject, opts), created: true };
         throw new NotFoundError({ kind: type.resource, group: type.group, name: path.name });
       }
-      const view = path.subresource === 'scale' ? toScale(old) : old;
+      const view = path.subresource === 'scale' ? toScale(type, old) : old;
       const applied = this.applyPatch(view, patchType, patch, opts);
       const patched = opts.admitPatched ? opts.admitPatched(applied) : applied;
       // A resourceVersion inside the patch is a precondition, as in Kubernetes.
       const precondition = patched.metadata?.resourceVersion !== view.metadata.resourceVersion ? patched.metadata?.resourceVersion : undefined;
       try {
         if (path.subresource === 'scale') {
-          return { object: toScale(await this.writeScale(type, old, patched, opts, precondition ?? old.metadata.resourceVersion)), created: false };
+          return { object: toScale(type, await this.writeScale(type, old, patched, opts, precondition ?? old.metadata.resourceVersion)), created: false };
         }
         patched.metadata.resourceVersion = old.metadata.resourceVersion;
         return { object: await this.writeUpdate(type, old, patched, path.subresource, opts, precondition ?? old.metadata.resourceVersion, patchType === 'apply'), created: false };
@@ -311,7 +311,7 @@ export class Rest {
     return obj;
   }
 
-  private resolveNamespace(type: ResourceType, obj: KubeObject, pathNamespace: string | undefined): void {
+  private resolveNamespace(type: Kind, obj: KubeObject, pathNamespace: string | undefined): void {
     if (!type.namespaced) {
       delete obj.metadata.namespace;
       return;
@@ -325,7 +325,7 @@ export class Rest {
     obj.metadata.namespace = ns;
   }
 
-  private async requireLiveNamespace(namespace: string, type: ResourceType, name: string | undefined): Promise<void> {
+  private async requireLiveNamespace(namespace: string, type: Kind, name: string | undefined): Promise<void> {
     const ns = await this.store.get({ group: '', resource: 'namespaces', namespace: '', name: namespace });
     if (!ns) throw new NotFoundError({ kind: 'namespaces', name: namespace });
     if (ns.metadata.deletionTimestamp) {
@@ -368,7 +368,7 @@ export class Rest {
   }
 
   private async writeUpdate(
-    type: ResourceType,
+    type: Kind,
     old: KubeObject,
     incoming: KubeObject,
     subresource: string | undefined,
@@ -413,16 +413,16 @@ export class Rest {
   }
 
   /** Services hold cluster IPs and node ports: decides them (see ServiceAllocator); other kinds hold nothing. */
-  private claimAllocations(type: ResourceType, next: KubeObject, old: KubeObject | undefined, retry: AllocationRetry): Promise<ServiceClaim | undefined> {
+  private claimAllocations(type: Kind, next: KubeObject, old: KubeObject | undefined, retry: AllocationRetry): Promise<ServiceClaim | undefined> {
     if (type.group !== '' || type.resource !== 'services') return Promise.resolve(undefined);
     return this.services.claim(next, old, retry);
   }
 
   /** An object being deleted goes once its last finalizer is gone (pods wait for their node, too). */
-  private async finishDeletionIfDone(type: ResourceType, obj: KubeObject): Promise<KubeObject> {
+  private async finishDeletionIfDone(type: Kind, obj: KubeObject): Promise<KubeObject> {
     if (!obj.metadata.deletionTimestamp || (obj.metadata.finalizers?.length ?? 0) > 0) return obj;
-    if (type.resource === 'pods' && (obj.metadata.deletionGracePeriodSeconds ?? 0) > 0) return obj;
-    if (type.resource === 'namespaces' && (((obj.spec as { finalizers?: string[] } | undefined)?.finalizers?.length ?? 0) > 0)) return obj;
+    if ((obj.metadata.deletionGracePeriodSeconds ?? 0) > 0) return obj;
+    if ((type.kindFinalizers?.(obj).length ?? 0) > 0) return obj;
     try {
       return await this.store.delete(keyOf(type, obj.metadata.namespace, obj.metadata.name!), { uid: obj.metadata.uid, resourceVersion: obj.metadata.resourceVersion });
     } catch (err) {
@@ -433,10 +433,10 @@ export class Rest {
 
   private async updateScale(path: ResourcePath, body: KubeObject, opts: WriteOptions): Promise<KubeObject> {
     const old = await this.getStored({ ...path, subresource: undefined });
-    return toScale(await this.writeScale(path.type, old, body, opts, updatePrecondition(body.metadata?.resourceVersion)));
+    return toScale(path.type, await this.writeScale(path.type, old, body, opts, updatePrecondition(body.metadata?.resourceVersion)));
   }
 
-  private async writeScale(type: ResourceType, old: KubeObject, scale: KubeObject, opts: WriteOptions, precondition: string | undefined): Promise<KubeObject> {
+  private async writeScale(type: Kind, old: KubeObject, scale: KubeObject, opts: WriteOptions, precondition: string | undefined): Promise<KubeObject> {
     const replicas = (scale.spec as { replicas?: unknown } | undefined)?.replicas;
     if (typeof replicas !== 'number' || !Number.isInteger(replicas) || replicas < 0) {
       throw new InvalidError({ kind: 'Scale', group: 'autoscaling', name: old.metadata.name }, [{ field: 'spec.replicas', reason: 'FieldValueInvalid', message: `Invalid value: ${JSON.stringify(replicas)}: must be greater than or equal to 0` }]);
@@ -481,7 +481,7 @@ export function updatePrecondition(resourceVersion: string | undefined): string 
 }
 
 /** The 409 for a create whose name is taken, worded as kube-apiserver's store words it. */
-function alreadyExists(type: ResourceType, obj: KubeObject, existing: KubeObject | undefined, generated: boolean): AlreadyExistsError {
+function alreadyExists(type: Kind, obj: KubeObject, existing: KubeObject | undefined, generated: boolean): AlreadyExistsError {
   const target = { kind: type.resource, group: type.group, name: obj.metadata.name };
   const err = generated ? generateNameConflict(target) : new AlreadyExistsError(target);
   return existing?.metadata.deletionTimestamp ? beingDeleted(err) : err;
@@ -493,25 +493,18 @@ type DeletionPlan = { kind: 'now' } | { kind: 'unchanged' } | { kind: 'mark'; ob
  * Decides how a delete proceeds: at once, or by marking the object (deletionTimestamp) for a node
  * agent to finish (graceful pod deletion), for finalizers, or for dependents (foreground, orphan).
  */
-export function planDeletion(type: ResourceType, old: KubeObject, opts: DeleteOptions, now: Date): DeletionPlan {
+export function planDeletion(type: Kind, old: KubeObject, opts: DeleteOptions, now: Date): DeletionPlan {
   const policy = opts.propagationPolicy ?? 'Background';
   const finalizers = new Set(old.metadata.finalizers ?? []);
   if (policy === 'Foreground') finalizers.add('foregroundDeletion');
   if (policy === 'Orphan') finalizers.add('orphan');
 
-  let grace = 0;
-  if (type.resource === 'pods') {
-    const spec = (old.spec ?? {}) as { nodeName?: string; terminationGracePeriodSeconds?: number };
-    const phase = (old.status as { phase?: string } | undefined)?.phase;
-    grace = opts.gracePeriodSeconds ?? spec.terminationGracePeriodSeconds ?? 30;
-    // A pod no node runs (unscheduled, or already finished) has nothing to stop gracefully.
-    if (!spec.nodeName || phase === 'Succeeded' || phase === 'Failed') grace = 0;
-  }
-  const namespaceFinalizers = type.resource === 'namespaces' ? (((old.spec as { finalizers?: string[] } | undefined)?.finalizers) ?? []) : [];
+  const grace = type.deletionGracePeriod?.(old, opts.gracePeriodSeconds) ?? 0;
+  const kindFinalizers = type.kindFinalizers?.(old) ?? [];
 
   if (old.metadata.deletionTimestamp) {
     // Already terminating: a shorter grace period (e.g. the node agent's final 0) may finish it.
-    if (type.resource === 'pods' && grace < (old.metadata.deletionGracePeriodSeconds ?? 0)) {
+    if (type.deletionGracePeriod && grace < (old.metadata.deletionGracePeriodSeconds ?? 0)) {
       if (grace === 0 && finalizers.size === 0) return { kind: 'now' };
       const object = clone(old);
       object.metadata.deletionGracePeriodSeconds = grace;
@@ -520,20 +513,21 @@ export function planDeletion(type: ResourceType, old: KubeObject, opts: DeleteOp
     }
     return { kind: 'unchanged' };
   }
-  if (grace === 0 && finalizers.size === 0 && namespaceFinalizers.length === 0) return { kind: 'now' };
+  if (grace === 0 && finalizers.size === 0 && kindFinalizers.length === 0) return { kind: 'now' };
 
   const object = clone(old);
   object.metadata.deletionTimestamp = nowRfc3339(new Date(now.getTime() + grace * 1000));
   object.metadata.deletionGracePeriodSeconds = grace;
   if (finalizers.size > 0) object.metadata.finalizers = [...finalizers];
-  if (type.resource === 'namespaces') object.status = { ...((old.status as object | undefined) ?? {}), phase: 'Terminating' };
+  type.prepareForDelete?.(object);
   return { kind: 'mark', object };
 }
 
-export function toScale(obj: KubeObject): KubeObject {
+/** The `autoscaling/v1` Scale view of a kind with a `/scale` subresource. */
+export function toScale(type: Kind, obj: KubeObject): KubeObject {
   const spec = (obj.spec ?? {}) as { replicas?: number; selector?: unknown };
   const status = (obj.status ?? {}) as { replicas?: number };
-  const selector = spec.selector ? selectorToString(selectorFromLabelSelector(spec.selector as never)) : '';
+  const selector = type.scaleSelector ? type.scaleSelector(obj) : spec.selector ? selectorToString(selectorFromLabelSelector(spec.selector as never)) : '';
   return {
     apiVersion: 'autoscaling/v1',
     kind: 'Scale',
@@ -549,7 +543,7 @@ export function toScale(obj: KubeObject): KubeObject {
   };
 }
 
-function checkTypeMeta(type: ResourceType, body: KubeObject): void {
+function checkTypeMeta(type: Kind, body: KubeObject): void {
   const expected = typeMeta(type);
   if (body.apiVersion !== undefined && body.apiVersion !== expected.apiVersion) {
     throw new BadRequestError(`the API version in the data (${String(body.apiVersion)}) does not match the expected API version (${expected.apiVersion})`);

@@ -14,8 +14,9 @@ import {
   toTable,
   groupVersion,
   type KubeObject,
-  type ResourceType,
+  type Kind,
   API_GROUPS,
+  decodeProtobufObject,
 } from '@skiff/apimachinery';
 import type { Store } from '@skiff/store';
 import type { Logger } from 'pino';
@@ -23,7 +24,7 @@ import { authenticate, type Authenticator, type Principal } from './auth.js';
 import { authorize, authorizePodAccess, nodeNameOf, type Verb } from './authorizer.js';
 import { proxyPodLog } from './podLogs.js';
 import { podStreamUpgradeHandler, STREAM_SUBRESOURCES } from './podStreams.js';
-import { decodeProtobufObject } from './protobuf.js';
+
 import { keyOf } from './objects.js';
 import { decodeBody, patchTypeOf, requireObject } from './body.js';
 import { fieldValidationOf, validateObjectBody, validatePatchRequest, warningHeader, type FieldValidation, type Validated } from './fieldValidation.js';
@@ -289,13 +290,13 @@ export async function buildServer(opts: ServerOptions): Promise<{ app: FastifyIn
     }
   };
 
-  const respondObject = (reply: FastifyReply, type: ResourceType, obj: KubeObject, output: Output, code: number, query: Record<string, string | undefined>, pretty: boolean) => {
+  const respondObject = (reply: FastifyReply, type: Kind, obj: KubeObject, output: Output, code: number, query: Record<string, string | undefined>, pretty: boolean) => {
     const value = output === 'table' && obj.kind === type.kind ? toTable([obj], type, { now: clock(), includeObject: includeObjectParam(query) }) : obj;
     const { body, contentType } = serialize(value, output === 'table' ? 'json' : output, pretty);
     return reply.code(code).header('content-type', contentType).send(body);
   };
 
-  const respondList = (reply: FastifyReply, type: ResourceType, page: ListPage, output: Output, query: Record<string, string | undefined>, pretty: boolean) => {
+  const respondList = (reply: FastifyReply, type: Kind, page: ListPage, output: Output, query: Record<string, string | undefined>, pretty: boolean) => {
     const metadata = {
       resourceVersion: page.resourceVersion,
       ...(page.continue ? { continue: page.continue } : {}),
@@ -396,7 +397,7 @@ export async function buildServer(opts: ServerOptions): Promise<{ app: FastifyIn
 }
 
 /** A create/update body checked against its kind's declared fields (protobuf bodies cannot hold undeclared ones). */
-function validatedRequestObject(req: FastifyRequest, type: ResourceType, directive: FieldValidation): Validated<KubeObject> {
+function validatedRequestObject(req: FastifyRequest, type: Kind, directive: FieldValidation): Validated<KubeObject> {
   const obj = requestObject(req);
   if (Buffer.isBuffer(req.body)) return { value: obj, warnings: [] };
   return validateObjectBody(req.body as string, req.headers['content-type'], obj, type, directive);

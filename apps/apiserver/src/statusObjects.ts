@@ -1,9 +1,9 @@
-import { RESOURCE_TYPES, type KubeObject, type ResourceType } from '@skiff/apimachinery';
+import { RESOURCE_TYPES, type KubeObject, type Kind } from '@skiff/apimachinery';
 
 /** The kinds the status page shows, in the order its snapshot lists them. */
 export const STATUS_KINDS = ['Application', 'Deployment', 'ReplicaSet', 'Pod', 'Service', 'Endpoints', 'ConfigMap', 'Node', 'Event', 'Webhook'] as const;
 
-export const STATUS_TYPES: readonly ResourceType[] = STATUS_KINDS.map((kind) => {
+export const STATUS_TYPES: readonly Kind[] = STATUS_KINDS.map((kind) => {
   const t = RESOURCE_TYPES.find((r) => r.kind === kind);
   if (!t) throw new Error(`status page kind ${kind} is not served`);
   return t;

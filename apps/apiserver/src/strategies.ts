@@ -1,44 +1,19 @@
-import type { KubeObject, ResourceType } from '@skiff/apimachinery';
+import type { Kind, KubeObject } from '@skiff/apimachinery';
 import { clone } from './objects.js';
 
 /**
- * Per-kind rules the generic REST handlers apply, like Kubernetes' registry strategies: what a
- * create resets, what an update of the main resource or of `/status` may change.
+ * The generic halves of Kubernetes' registry strategies; each kind adds its own through its
+ * definition's hooks (`prepareForCreate`, `prepareForUpdate`, `allowCreateOnUpdate`).
  */
 
-function qosClass(pod: KubeObject): string {
-  const containers = (((pod.spec as Record<string, unknown> | undefined)?.containers as Record<string, unknown>[] | undefined) ?? []);
-  let anySet = false;
-  let guaranteed = containers.length > 0;
-  for (const c of containers) {
-    const res = (c.resources as { requests?: Record<string, unknown>; limits?: Record<string, unknown> } | undefined) ?? {};
-    const requests = res.requests ?? {};
-    const limits = res.limits ?? {};
-    if (Object.keys(requests).length > 0 || Object.keys(limits).length > 0) anySet = true;
-    for (const r of ['cpu', 'memory']) {
-      if (limits[r] === undefined) guaranteed = false;
-      else if (requests[r] !== undefined && String(requests[r]) !== String(limits[r])) guaranteed = false;
-    }
-  }
-  if (!anySet) return 'BestEffort';
-  return guaranteed ? 'Guaranteed' : 'Burstable';
-}
-
-/** Applies the kind's create-time resets to a copy of `obj`. */
-export function prepareForCreate(type: ResourceType, obj: KubeObject): KubeObject {
+/**
+ * A copy of `obj` as a create stores it: a kind with a `status` subresource starts with no status,
+ * unless its own `prepareForCreate` decides (a Pod starts Pending, a Node keeps what its agent saw).
+ */
+export function prepareForCreate(type: Kind, obj: KubeObject): KubeObject {
   const out = clone(obj);
-  switch (type.resource) {
-    case 'pods':
-      out.status = { phase: 'Pending', qosClass: qosClass(out) };
-      break;
-    case 'namespaces':
-      out.status = { phase: 'Active' };
-      break;
-    case 'nodes':
-      break;
-    default:
-      if (type.subresources.includes('status')) delete out.status;
-  }
+  if (type.prepareForCreate) type.prepareForCreate(out);
+  else if (type.subresources.includes('status')) delete out.status;
   return out;
 }
 
@@ -46,7 +21,7 @@ export function prepareForCreate(type: ResourceType, obj: KubeObject): KubeObjec
  * Merges an incoming write with the stored object according to what the endpoint may change:
  * the main resource keeps the stored status, `/status` keeps everything but status.
  */
-export function prepareForUpdate(type: ResourceType, incoming: KubeObject, old: KubeObject, subresource: string | undefined): KubeObject {
+export function prepareForUpdate(type: Kind, incoming: KubeObject, old: KubeObject, subresource: string | undefined): KubeObject {
   if (subresource === 'status') {
     const out = clone(old);
     out.status = clone(incoming.status);
@@ -65,14 +40,7 @@ export function prepareForUpdate(type: ResourceType, incoming: KubeObject, old: 
     return out;
   }
   const out = clone(incoming);
-  if (type.group === '' && type.resource === 'pods') {
-    // The main resource cannot add debugging containers (kube-apiserver keeps the stored ones).
-    const spec = { ...((out.spec ?? {}) as Record<string, unknown>) };
-    const kept = (old.spec as { ephemeralContainers?: unknown } | undefined)?.ephemeralContainers;
-    if (kept === undefined) delete spec.ephemeralContainers;
-    else spec.ephemeralContainers = clone(kept);
-    out.spec = spec;
-  }
+  type.prepareForUpdate?.(out, old);
   out.metadata.uid = old.metadata.uid;
   out.metadata.creationTimestamp = old.metadata.creationTimestamp;
   out.metadata.deletionTimestamp = old.metadata.deletionTimestamp;
@@ -86,9 +54,4 @@ export function prepareForUpdate(type: ResourceType, incoming: KubeObject, old: 
     else out.status = clone(old.status);
   }
   return out;
-}
-
-/** Kinds whose PUT may create a missing object, as in Kubernetes. */
-export function allowCreateOnUpdate(type: ResourceType): boolean {
-  return ['endpoints', 'leases', 'events'].includes(type.resource);
 }

@@ -6,13 +6,13 @@ import {
   type FieldSelector,
   type KubeObject,
   type LabelSelector,
-  type ResourceType,
+  type Kind,
   type WatchEventType,
 } from '@skiff/apimachinery';
 import type { Change, Store } from '@skiff/store';
 
 export interface WatchFilter {
-  type: ResourceType;
+  type: Kind;
   namespace?: string;
   labels?: LabelSelector;
   fields?: FieldSelector;

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { applyServerSideApply, fieldPaths, recordUpdateManager } from './apply.js';
 import { ApplyConflictError } from './errors.js';
-import { patchSchemaFor } from './patchSchema.js';
+import { patchSchemaFor } from './kinds/registry.js';
 import type { KubeObject } from './types.js';
 
 const schema = patchSchemaFor('v1', 'ConfigMap');

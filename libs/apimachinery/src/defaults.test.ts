@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { applyDefaults, defaultImagePullPolicy } from './defaults.js';
+import { defaultImagePullPolicy } from './defaults.js';
+import { applyDefaults } from './kinds/registry.js';
 import type { KubeObject } from './types.js';
 
 const deployment = (spec: Record<string, unknown> = {}): KubeObject => ({

@@ -1,10 +1,11 @@
+import type { Kind } from './kinds/kind.js';
 import type { KubeObject } from './types.js';
 
 /**
  * Kubernetes' defaulting (pkg/apis/core/v1/defaults.go, pkg/apis/apps/v1/defaults.go and the
  * create-time parts of the registry strategies that shape what `kubectl get -o yaml` shows).
- * `applyDefaults` returns a defaulted copy and never overwrites a value the user set. It is
- * idempotent, so running it on every write (create and update) keeps objects stable.
+ * Each function is one kind's `defaults` (kinds/): it never overwrites a value the user set and
+ * is idempotent, so running it on every write (create and update) keeps objects stable.
  *
  * Not here, because the API server owns them: metadata.namespace, uid/timestamps/generation,
  * Pod status.phase and qosClass, cluster IP and node port allocation. Here, though: the empty
@@ -31,44 +32,13 @@ function setDefault(o: Json, key: string, value: unknown): void {
   if (o[key] === undefined || o[key] === null || o[key] === '') o[key] = value;
 }
 
-export function applyDefaults(obj: KubeObject): KubeObject {
+/**
+ * A defaulted copy of `obj` by its kind's `defaults` (objects of kinds without defaulting come
+ * back copied, unchanged).
+ */
+export function applyKindDefaults(obj: KubeObject, kind: Pick<Kind, 'defaults'> | undefined): KubeObject {
   const out = structuredClone(obj);
-  const group = out.apiVersion?.includes('/') ? out.apiVersion.split('/')[0] : '';
-  switch (`${group}/${out.kind}`) {
-    case 'apps/Deployment':
-      defaultDeployment(out);
-      break;
-    case 'apps/ReplicaSet':
-      defaultReplicaSet(out);
-      break;
-    case '/Pod':
-      defaultPod(out);
-      break;
-    case '/Service':
-      defaultService(out);
-      break;
-    case '/Namespace':
-      defaultNamespace(out);
-      break;
-    case '/Secret':
-      defaultSecret(out);
-      break;
-    case '/Endpoints':
-      defaultEndpoints(out);
-      break;
-    case '/Node':
-      defaultNode(out);
-      break;
-    case '/LimitRange':
-      defaultLimitRange(out);
-      break;
-    case 'skiff.dev/Application':
-      defaultApplication(out);
-      break;
-    case 'skiff.dev/Webhook':
-      defaultWebhook(out);
-      break;
-  }
+  kind?.defaults?.(out);
   return out;
 }
 
@@ -78,7 +48,7 @@ export function applyDefaults(obj: KubeObject): KubeObject {
  * A Container item's missing defaults come from its other bounds: default limit from max, default
  * request from the default limit, then from min (SetDefaults_LimitRangeItem).
  */
-function defaultLimitRange(lr: KubeObject): void {
+export function defaultLimitRange(lr: KubeObject): void {
   each((lr.spec as Json | undefined)?.limits, (item) => {
     if (item.type !== 'Container') return;
     const def: Json = isObject(item.default) ? { ...item.default } : {};
@@ -93,7 +63,7 @@ function defaultLimitRange(lr: KubeObject): void {
 
 // ---- skiff.dev ----------------------------------------------------------------------------
 
-function defaultApplication(app: KubeObject): void {
+export function defaultApplication(app: KubeObject): void {
   const spec = child(app, 'spec');
   const source = child(spec, 'source');
   setDefault(source, 'targetRevision', 'HEAD');
@@ -102,13 +72,13 @@ function defaultApplication(app: KubeObject): void {
 }
 
 /** `events` and `applications` stay unset: absent means "all", which grows with new events and Applications. */
-function defaultWebhook(hook: KubeObject): void {
+export function defaultWebhook(hook: KubeObject): void {
   setDefault(child(hook, 'spec'), 'timeoutSeconds', 10);
 }
 
 // ---- apps ---------------------------------------------------------------------------------
 
-function defaultDeployment(d: KubeObject): void {
+export function defaultDeployment(d: KubeObject): void {
   const spec = child(d, 'spec');
   setDefault(spec, 'replicas', 1);
   const strategy = child(spec, 'strategy');
@@ -125,7 +95,7 @@ function defaultDeployment(d: KubeObject): void {
   child(d, 'status');
 }
 
-function defaultReplicaSet(rs: KubeObject): void {
+export function defaultReplicaSet(rs: KubeObject): void {
   const spec = child(rs, 'spec');
   setDefault(spec, 'replicas', 1);
   defaultPodSpec(child(child(spec, 'template'), 'spec'));
@@ -135,7 +105,7 @@ function defaultReplicaSet(rs: KubeObject): void {
 
 // ---- pods ---------------------------------------------------------------------------------
 
-function defaultPod(pod: KubeObject): void {
+export function defaultPod(pod: KubeObject): void {
   const spec = child(pod, 'spec');
   defaultPodSpec(spec);
   // Pod-only (not templates): requests default to limits, service links are on.
@@ -231,7 +201,7 @@ function defaultVolume(v: Json): void {
 /** Kubernetes' default session-affinity stickiness: three hours. */
 const DEFAULT_CLIENT_IP_AFFINITY_SECONDS = 10800;
 
-function defaultService(svc: KubeObject): void {
+export function defaultService(svc: KubeObject): void {
   const spec = child(svc, 'spec');
   setDefault(spec, 'sessionAffinity', 'None');
   if (spec.sessionAffinity === 'ClientIP') {
@@ -252,7 +222,7 @@ function defaultService(svc: KubeObject): void {
   child(child(svc, 'status'), 'loadBalancer');
 }
 
-function defaultEndpoints(ep: KubeObject): void {
+export function defaultEndpoints(ep: KubeObject): void {
   each(ep.subsets, (subset) => each(subset.ports, (p) => setDefault(p, 'protocol', 'TCP')));
 }
 
@@ -264,7 +234,7 @@ function defaultEndpoints(ep: KubeObject): void {
  * finalizer having been removed. The `kubernetes.io/metadata.name` label always equals the
  * name, so namespace selectors can pick a namespace by name.
  */
-function defaultNamespace(ns: KubeObject): void {
+export function defaultNamespace(ns: KubeObject): void {
   if (isObject(ns.metadata) && typeof ns.metadata.name === 'string' && ns.metadata.name) {
     ns.metadata.labels = { ...(isObject(ns.metadata.labels) ? ns.metadata.labels : {}), 'kubernetes.io/metadata.name': ns.metadata.name };
   }
@@ -276,7 +246,7 @@ function defaultNamespace(ns: KubeObject): void {
 /** NodeSystemInfo's fields, none omitempty: a Node nobody has reported on shows them all empty. */
 const NODE_INFO_FIELDS = ['machineID', 'systemUUID', 'bootID', 'kernelVersion', 'osImage', 'containerRuntimeVersion', 'kubeletVersion', 'kubeProxyVersion', 'operatingSystem', 'architecture'];
 
-function defaultNode(node: KubeObject): void {
+export function defaultNode(node: KubeObject): void {
   const status = child(node, 'status');
   if (isObject(status.capacity) && !isObject(status.allocatable)) status.allocatable = { ...status.capacity };
   // daemonEndpoints and nodeInfo are structs in Kubernetes, so always serialized.
@@ -289,7 +259,7 @@ function defaultNode(node: KubeObject): void {
  * Secrets default to Opaque. `stringData` is a write-only convenience: its entries are encoded
  * into `data` (winning over `data` entries of the same key) and it is never stored.
  */
-function defaultSecret(secret: KubeObject): void {
+export function defaultSecret(secret: KubeObject): void {
   setDefault(secret, 'type', 'Opaque');
   if (isObject(secret.stringData)) {
     const data = child(secret, 'data');

@@ -1,6 +1,9 @@
 export * from './types.js';
 export * from './errors.js';
 export * from './resources.js';
+export * from './kinds/index.js';
+export { decodeProtobufObject } from './protobuf/decode.js';
+export type { ProtobufMessage } from './protobuf/message.js';
 export * from './tokens.js';
 export * from './names.js';
 export * from './defaults.js';

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { BadRequestError, InvalidError } from './errors.js';
-import { applyJsonPatch, applyMergePatch, applyStrategicMergePatch, patchSchemaFor } from './patch.js';
+import { applyJsonPatch, applyMergePatch, applyStrategicMergePatch } from './patch.js';
+import { patchSchemaFor } from './kinds/registry.js';
 
 const deploySchema = patchSchemaFor('apps/v1', 'Deployment');
 

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { RESOURCE_TYPES, type ResourceType } from './resources.js';
+import { RESOURCE_TYPES } from './kinds/registry.js';
+import type { Kind } from './kinds/kind.js';
 import { humanDuration, tableColumnsFor, toTable, type TableRow } from './tables.js';
 import type { KubeObject } from './types.js';
 
@@ -10,7 +11,7 @@ const M = 60 * S;
 const H = 60 * M;
 const D = 24 * H;
 
-function typeOf(kind: string): ResourceType {
+function typeOf(kind: string): Kind {
   return RESOURCE_TYPES.find((r) => r.kind === kind)!;
 }
 
@@ -302,7 +303,7 @@ describe('rows of the other kinds match kubectl', () => {
   });
 
   it('shows NAME and AGE for kinds without a printer, and <unknown> without a timestamp', () => {
-    const widget = { ...typeOf('ConfigMap'), group: 'skiff.dev', kind: 'Widget' };
+    const widget = { ...typeOf('ConfigMap'), group: 'skiff.dev', kind: 'Widget', printer: undefined };
     const table = toTable(
       [
         { apiVersion: 'skiff.dev/v1alpha1', kind: 'Widget', metadata: { name: 'w', creationTimestamp: ago(30 * S) } },

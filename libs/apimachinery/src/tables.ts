@@ -1,8 +1,7 @@
-import type { ResourceType } from './resources.js';
 import type { KubeObject } from './types.js';
-import { formatEndpoints, formatLabels, formatLabelSelector, isObject, labelSelectorString, listAt, num, objectAt, since, text, type Json } from './tables/format.js';
-import { podStatusCells, podWideCells, type RowCondition } from './tables/pod.js';
-import { createdAtCell, quotaUsageCells } from './tables/quota.js';
+import type { Json } from './tables/format.js';
+import { DEFAULT_PRINTER, type Printer, type TableColumnDefinition } from './tables/columns.js';
+import type { RowCondition } from './tables/pod.js';
 
 export { humanDuration } from './tables/format.js';
 export type { RowCondition } from './tables/pod.js';
@@ -13,13 +12,8 @@ export type { RowCondition } from './tables/pod.js';
  * the server always fills every column; kubectl hides priority-1 columns unless `-o wide`.
  */
 
-export interface TableColumnDefinition {
-  name: string;
-  type: string;
-  format: string;
-  description: string;
-  priority: number;
-}
+export type { Printer, TableColumnDefinition } from './tables/columns.js';
+export { AGE, ageOf, column, CONTAINERS, containerCells, DEFAULT_PRINTER, IMAGES, NAME, nameOf } from './tables/columns.js';
 
 export interface TableRow {
   cells: unknown[];
@@ -40,319 +34,12 @@ export interface TableOptions {
   noHeaders?: boolean;
 }
 
-const NAME_DESCRIPTION =
-  'Name must be unique within a namespace. Is required when creating resources, although some resources may allow a client to request the generation of an appropriate name automatically. Name is primarily intended for creation idempotence and configuration definition. Cannot be updated. More info: https://kubernetes.io/docs/concepts/overview/working-with-objects/names#names';
-const AGE_DESCRIPTION =
-  'CreationTimestamp is a timestamp representing the server time when this object was created. It is not guaranteed to be set in happens-before order across separate operations. Clients may not set this value. It is represented in RFC3339 form and is in UTC.\n\nPopulated by the system. Read-only. Null for lists. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#metadata';
-
-function column(name: string, type: string, description: string, priority = 0, format = ''): TableColumnDefinition {
-  return { name, type, format, description, priority };
-}
-
-const NAME = column('Name', 'string', NAME_DESCRIPTION, 0, 'name');
-const AGE = column('Age', 'string', AGE_DESCRIPTION);
-const CONTAINERS = column('Containers', 'string', 'Names of each container in the template.', 1);
-const IMAGES = column('Images', 'string', 'Images referenced by each container in the template.', 1);
-
-interface Printer {
-  columns: TableColumnDefinition[];
-  /** One row's cells, in column order, for every column (wide ones included). */
-  cells(obj: Json, now: Date): { cells: unknown[]; conditions?: RowCondition[] };
-}
-
-function nameOf(obj: Json): string {
-  return text(objectAt(obj, 'metadata').name);
-}
-
-function ageOf(obj: Json, now: Date): string {
-  return since(objectAt(obj, 'metadata').creationTimestamp, now);
-}
-
-/** Container names and images of a template, comma-separated, for the wide columns. */
-function containerCells(podSpec: Json): [string, string] {
-  const containers = listAt(podSpec, 'containers');
-  return [containers.map((c) => text(c.name)).join(','), containers.map((c) => text(c.image)).join(',')];
-}
-
-const PRINTERS: Record<string, Printer> = {
-  '/Namespace': {
-    columns: [NAME, column('Status', 'string', 'The status of the namespace'), AGE],
-    cells: (o, now) => ({ cells: [nameOf(o), text(objectAt(o, 'status').phase), ageOf(o, now)] }),
-  },
-
-  '/Node': {
-    columns: [
-      NAME,
-      column('Status', 'string', 'The status of the node'),
-      column('Roles', 'string', 'The roles of the node'),
-      AGE,
-      column('Version', 'string', 'Kubelet Version reported by the node.'),
-      column('Internal-IP', 'string', 'List of addresses reachable to the node.', 1),
-      column('External-IP', 'string', 'List of addresses reachable to the node.', 1),
-      column('OS-Image', 'string', 'OS Image reported by the node from /etc/os-release (e.g. Debian GNU/Linux 7 (wheezy)).', 1),
-      column('Kernel-Version', 'string', "Kernel Version reported by the node from 'uname -r' (e.g. 3.16.0-0.bpo.4-amd64).", 1),
-      column('Container-Runtime', 'string', 'ContainerRuntime Version reported by the node through runtime remote API (e.g. containerd://1.4.2).', 1),
-    ],
-    cells: (o, now) => {
-      const status = objectAt(o, 'status');
-      const ready = listAt(status, 'conditions').find((c) => c.type === 'Ready');
-      const states = ready ? [ready.status === 'True' ? 'Ready' : 'NotReady'] : ['Unknown'];
-      if (objectAt(o, 'spec').unschedulable === true) states.push('SchedulingDisabled');
-      const roles = new Set<string>();
-      for (const [k, v] of Object.entries(objectAt(o, 'metadata', 'labels'))) {
-        if (k.startsWith('node-role.kubernetes.io/') && k.length > 'node-role.kubernetes.io/'.length) roles.add(k.slice('node-role.kubernetes.io/'.length));
-        else if (k === 'kubernetes.io/role' && text(v)) roles.add(text(v));
-      }
-      const info = objectAt(status, 'nodeInfo');
-      const address = (type: string) => text(listAt(status, 'addresses').find((a) => a.type === type)?.address) || '<none>';
-      return {
-        cells: [
-          nameOf(o),
-          states.join(','),
-          [...roles].sort().join(',') || '<none>',
-          ageOf(o, now),
-          text(info.kubeletVersion),
-          address('InternalIP'),
-          address('ExternalIP'),
-          text(info.osImage) || '<unknown>',
-          text(info.kernelVersion) || '<unknown>',
-          text(info.containerRuntimeVersion) || '<unknown>',
-        ],
-      };
-    },
-  },
-
-  '/Pod': {
-    columns: [
-      NAME,
-      column('Ready', 'string', 'The aggregate readiness state of this pod for accepting traffic.'),
-      column('Status', 'string', 'The aggregate status of the containers in this pod.'),
-      column('Restarts', 'string', 'The number of times the containers in this pod have been restarted and when the last container in this pod has restarted.'),
-      AGE,
-      column('IP', 'string', 'podIP address allocated to the pod. Routable at least within the cluster. Empty if not yet allocated.', 1),
-      column('Node', 'string', 'NodeName indicates in which node this pod is scheduled.', 1),
-      column('Nominated Node', 'string', 'nominatedNodeName is set only when this pod preempts other pods on the node.', 1),
-      column('Readiness Gates', 'string', 'If specified, all readiness gates will be evaluated for pod readiness.', 1),
-    ],
-    cells: (o, now) => {
-      const s = podStatusCells(o, now);
-      return { cells: [nameOf(o), s.ready, s.status, s.restarts, ageOf(o, now), ...podWideCells(o)], conditions: s.conditions };
-    },
-  },
-
-  '/Service': {
-    columns: [
-      NAME,
-      column('Type', 'string', 'type determines how the Service is exposed.'),
-      column('Cluster-IP', 'string', 'clusterIP is the IP address of the service and is usually assigned randomly.'),
-      column('External-IP', 'string', 'externalIPs is a list of IP addresses for which nodes in the cluster will also accept traffic for this service.'),
-      column('Port(s)', 'string', 'The list of ports that are exposed by this service.'),
-      AGE,
-      column('Selector', 'string', 'Route service traffic to pods with label keys and values matching this selector.', 1),
-    ],
-    cells: (o, now) => {
-      const spec = objectAt(o, 'spec');
-      const clusterIPs = Array.isArray(spec.clusterIPs) ? spec.clusterIPs.map(text) : [];
-      const clusterIP = clusterIPs[0] || text(spec.clusterIP) || '<none>';
-      const ports = listAt(spec, 'ports')
-        .map((p) => (num(p.nodePort) > 0 ? `${num(p.port)}:${num(p.nodePort)}/${text(p.protocol)}` : `${num(p.port)}/${text(p.protocol)}`))
-        .join(',');
-      return { cells: [nameOf(o), text(spec.type), clusterIP, serviceExternalIP(o), ports || '<none>', ageOf(o, now), formatLabels(spec.selector)] };
-    },
-  },
-
-  '/Endpoints': {
-    columns: [NAME, column('Endpoints', 'string', 'The set of all endpoints is the union of all subsets.'), AGE],
-    cells: (o, now) => ({ cells: [nameOf(o), formatEndpoints(listAt(o, 'subsets')), ageOf(o, now)] }),
-  },
-
-  '/ConfigMap': {
-    columns: [NAME, column('Data', 'string', 'Data contains the configuration data.'), AGE],
-    cells: (o, now) => ({ cells: [nameOf(o), Object.keys(objectAt(o, 'data')).length + Object.keys(objectAt(o, 'binaryData')).length, ageOf(o, now)] }),
-  },
-
-  '/Secret': {
-    columns: [NAME, column('Type', 'string', 'Used to facilitate programmatic handling of secret data.'), column('Data', 'string', 'Data contains the secret data.'), AGE],
-    cells: (o, now) => ({ cells: [nameOf(o), text(o.type), Object.keys(objectAt(o, 'data')).length, ageOf(o, now)] }),
-  },
-
-  '/ResourceQuota': {
-    columns: [
-      NAME,
-      AGE,
-      column('Request', 'string', 'Request represents a minimum amount of cpu/memory that a container may consume.'),
-      column('Limit', 'string', 'Limits control the maximum amount of cpu/memory that a container may use independent of contention on the node.'),
-    ],
-    cells: (o, now) => ({ cells: [nameOf(o), ageOf(o, now), ...quotaUsageCells(o)] }),
-  },
-
-  '/LimitRange': {
-    columns: [NAME, column('Created At', 'date', AGE_DESCRIPTION)],
-    cells: (o) => ({ cells: [nameOf(o), createdAtCell(o)] }),
-  },
-
-  '/Event': {
-    columns: [
-      column('Last Seen', 'string', 'The time at which the most recent occurrence of this event was recorded.'),
-      column('Type', 'string', 'Type of this event (Normal, Warning), new types could be added in the future'),
-      column('Reason', 'string', 'This should be a short, machine understandable string that gives the reason for the transition into the object\'s current status.'),
-      column('Object', 'string', 'The object that this event is about.'),
-      column('Subobject', 'string', 'If referring to a piece of an object instead of an entire object, this string should contain a valid JSON/Go field access statement.', 1),
-      column('Source', 'string', 'The component reporting this event. Should be a short machine understandable string.', 1),
-      column('Message', 'string', 'A human-readable description of the status of this operation.'),
-      column('First Seen', 'string', 'The time at which the event was first recorded. (Time of server receipt is in TypeMeta.)', 1),
-      column('Count', 'string', 'The number of times this event has occurred.', 1),
-      column('Name', 'string', NAME_DESCRIPTION, 1, 'name'),
-    ],
-    cells: (o, now) => {
-      const first = o.firstTimestamp ? since(o.firstTimestamp, now) : since(o.eventTime, now);
-      let last = o.lastTimestamp ? since(o.lastTimestamp, now) : first;
-      let count = num(o.count);
-      if (isObject(o.series)) {
-        last = since(o.series.lastObservedTime, now);
-        count = num(o.series.count);
-      } else if (count === 0) {
-        count = 1; // singleton events of the events.k8s.io API carry no count
-      }
-      const involved = objectAt(o, 'involvedObject');
-      const kind = text(involved.kind).toLowerCase();
-      const target = text(involved.name) ? `${kind}/${text(involved.name)}` : kind;
-      const source = objectAt(o, 'source');
-      const component = text(source.component) || text(o.reportingComponent);
-      const host = text(source.host) || text(o.reportingInstance);
-      return {
-        cells: [last, text(o.type), text(o.reason), target, text(involved.fieldPath), host ? `${component}, ${host}` : component, text(o.message).trim(), first, count, nameOf(o)],
-      };
-    },
-  },
-
-  'coordination.k8s.io/Lease': {
-    columns: [NAME, column('Holder', 'string', 'holderIdentity contains the identity of the holder of a current lease.'), AGE],
-    cells: (o, now) => ({ cells: [nameOf(o), text(objectAt(o, 'spec').holderIdentity), ageOf(o, now)] }),
-  },
-
-  'apps/Deployment': {
-    columns: [
-      NAME,
-      column('Ready', 'string', 'Number of the pod with ready state'),
-      column('Up-to-date', 'string', 'Total number of non-terminated pods targeted by this deployment that have the desired template spec.'),
-      column('Available', 'string', 'Total number of available pods (ready for at least minReadySeconds) targeted by this deployment.'),
-      AGE,
-      CONTAINERS,
-      IMAGES,
-      column('Selector', 'string', 'Label selector for pods. Existing ReplicaSets whose pods are selected by this will be the ones affected by this deployment.', 1),
-    ],
-    cells: (o, now) => {
-      const spec = objectAt(o, 'spec');
-      const status = objectAt(o, 'status');
-      const desired = typeof spec.replicas === 'number' ? spec.replicas : 1;
-      const [names, images] = containerCells(objectAt(spec, 'template', 'spec'));
-      return {
-        cells: [nameOf(o), `${num(status.readyReplicas)}/${desired}`, num(status.updatedReplicas), num(status.availableReplicas), ageOf(o, now), names, images, labelSelectorString(spec.selector)],
-      };
-    },
-  },
-
-  'apps/ReplicaSet': {
-    columns: [
-      NAME,
-      column('Desired', 'integer', 'Replicas is the number of desired replicas.'),
-      column('Current', 'integer', 'Replicas is the most recently observed number of replicas.'),
-      column('Ready', 'integer', 'The number of ready replicas for this replica set.'),
-      AGE,
-      CONTAINERS,
-      IMAGES,
-      column('Selector', 'string', 'Selector is a label query over pods that should match the replica count.', 1),
-    ],
-    cells: (o, now) => {
-      const spec = objectAt(o, 'spec');
-      const status = objectAt(o, 'status');
-      const desired = typeof spec.replicas === 'number' ? spec.replicas : 1;
-      const [names, images] = containerCells(objectAt(spec, 'template', 'spec'));
-      return { cells: [nameOf(o), desired, num(status.replicas), num(status.readyReplicas), ageOf(o, now), names, images, formatLabelSelector(spec.selector)] };
-    },
-  },
-
-  'skiff.dev/Application': {
-    columns: [
-      NAME,
-      column('Sync', 'string', 'Whether the live objects match the desired state in git: Synced, OutOfSync or Unknown.'),
-      column('Health', 'string', 'The aggregate health of the objects the Application manages.'),
-      column('Revision', 'string', 'The commit the live state was last compared with (abbreviated).'),
-      AGE,
-      column('Repo', 'string', 'The git repository the desired state comes from.', 1),
-      column('Path', 'string', 'The directory in the repository that holds the manifests.', 1),
-      column('Target', 'string', 'The branch, tag or commit followed.', 1),
-    ],
-    cells: (o, now) => {
-      const status = objectAt(o, 'status');
-      const source = objectAt(o, 'spec', 'source');
-      // Seven characters, as `git log --oneline` abbreviates commits.
-      const revision = text(objectAt(status, 'sync').revision).slice(0, 7);
-      return {
-        cells: [
-          nameOf(o),
-          text(objectAt(status, 'sync').status) || 'Unknown',
-          text(objectAt(status, 'health').status) || 'Unknown',
-          revision || '<none>',
-          ageOf(o, now),
-          text(source.repoURL),
-          text(source.path),
-          text(source.targetRevision),
-        ],
-      };
-    },
-  },
-
-  'skiff.dev/Webhook': {
-    columns: [
-      NAME,
-      column('URL', 'string', 'Where notifications are posted.'),
-      column('Events', 'string', 'How many event types are delivered, or "all".'),
-      column('Last Delivery', 'string', 'The HTTP status code of the last delivery, or its error.'),
-      AGE,
-    ],
-    cells: (o, now) => {
-      const spec = objectAt(o, 'spec');
-      const events = Array.isArray(spec.events) && spec.events.length > 0 ? spec.events.length : 'all';
-      const last = objectAt(o, 'status', 'lastDelivery');
-      const delivery = typeof last.statusCode === 'number' ? last.statusCode : text(last.error) || '<none>';
-      return { cells: [nameOf(o), text(spec.url), events, delivery, ageOf(o, now)] };
-    },
-  },
-};
-
-/** What every other kind shows, like a CustomResource without printer columns. */
-const DEFAULT_PRINTER: Printer = {
-  columns: [NAME, AGE],
-  cells: (o, now) => ({ cells: [nameOf(o), ageOf(o, now)] }),
-};
-
-function serviceExternalIP(svc: Json): string {
-  const spec = objectAt(svc, 'spec');
-  const externalIPs = Array.isArray(spec.externalIPs) ? spec.externalIPs.map(text) : [];
-  switch (spec.type) {
-    case 'ClusterIP':
-    case 'NodePort':
-      return externalIPs.length ? externalIPs.join(',') : '<none>';
-    case 'LoadBalancer': {
-      const ingress = [...new Set(listAt(svc, 'status', 'loadBalancer', 'ingress').map((i) => text(i.ip) || text(i.hostname)).filter(Boolean))].sort();
-      if (externalIPs.length) return [...ingress, ...externalIPs].join(',');
-      return ingress.length ? ingress.join(',') : '<pending>';
-    }
-    case 'ExternalName':
-      return text(spec.externalName);
-    default:
-      return '<unknown>';
-  }
-}
-
-function printerFor(type: Pick<ResourceType, 'group' | 'kind'>): Printer {
-  return PRINTERS[`${type.group}/${type.kind}`] ?? DEFAULT_PRINTER;
+function printerFor(kind: { printer?: Printer }): Printer {
+  return kind.printer ?? DEFAULT_PRINTER;
 }
 
 /** The columns `kubectl get` shows for a kind (priority 1: only with `-o wide`). */
-export function tableColumnsFor(type: Pick<ResourceType, 'group' | 'kind'>): TableColumnDefinition[] {
+export function tableColumnsFor(type: { printer?: Printer }): TableColumnDefinition[] {
   return printerFor(type).columns.map((c) => ({ ...c }));
 }
 
@@ -362,7 +49,7 @@ function rowObject(obj: KubeObject, includeObject: IncludeObject): unknown {
 }
 
 /** A `meta.k8s.io/v1` Table of `objects`, one row each, in the order given. */
-export function toTable(objects: readonly KubeObject[], type: Pick<ResourceType, 'group' | 'kind'>, opts: TableOptions): KubeObject {
+export function toTable(objects: readonly KubeObject[], type: { printer?: Printer }, opts: TableOptions): KubeObject {
   const printer = printerFor(type);
   const includeObject = opts.includeObject ?? 'Metadata';
   const rows: TableRow[] = objects.map((obj) => {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { applyDefaults } from './defaults.js';
 import { InvalidError, type StatusCause } from './errors.js';
-import { RESOURCE_TYPES, type ResourceType } from './resources.js';
+import { applyDefaults, RESOURCE_TYPES } from './kinds/registry.js';
+import type { Kind } from './kinds/kind.js';
 import type { KubeObject } from './types.js';
 import { updateCauses, validateObject, validateUpdate, validationCauses } from './validation.js';
 
@@ -10,7 +10,7 @@ import { updateCauses, validateObject, validateUpdate, validationCauses } from '
 /* eslint-disable @typescript-eslint/no-explicit-any */
 type Mutate = (o: any) => void;
 
-function typeOf(kind: string): ResourceType {
+function typeOf(kind: string): Kind {
   const t = RESOURCE_TYPES.find((r) => r.kind === kind);
   if (!t) throw new Error(`no type ${kind}`);
   return t;
@@ -324,7 +324,7 @@ describe('validateObject', () => {
   });
 
   it('validates kinds it has no rules for by their metadata only', () => {
-    const widget: ResourceType = { ...typeOf('ConfigMap'), group: 'skiff.dev', version: 'v1alpha1', kind: 'Widget', resource: 'widgets' };
+    const widget: Kind = { ...typeOf('ConfigMap'), group: 'skiff.dev', version: 'v1alpha1', kind: 'Widget', resource: 'widgets' };
     expect(validationCauses({ apiVersion: 'skiff.dev/v1alpha1', kind: 'Widget', metadata: { name: 'w', namespace: 'default' }, spec: { anything: true } }, widget)).toEqual([]);
     expect(validationCauses({ apiVersion: 'skiff.dev/v1alpha1', kind: 'Widget', metadata: { name: 'W', namespace: 'default' } }, widget)).toHaveLength(1);
   });

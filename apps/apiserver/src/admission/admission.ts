@@ -1,4 +1,4 @@
-import { ConflictError, decideQuota, findResource, ForbiddenError, NotFoundError, type KubeObject, type ResourceType } from '@skiff/apimachinery';
+import { ConflictError, decideQuota, findResource, ForbiddenError, NotFoundError, type KubeObject, type Kind } from '@skiff/apimachinery';
 import type { Store } from '@skiff/store';
 import { clone, keyOf } from '../objects.js';
 import { applyLimitRangeDefaults, limitRangeViolations } from './limitRanger.js';
@@ -21,7 +21,7 @@ export class Admission {
   constructor(private readonly store: Store) {}
 
   /** Mutating admission, on the defaulted object before the kind's create strategy. */
-  async mutate(type: ResourceType, obj: KubeObject): Promise<KubeObject> {
+  async mutate(type: Kind, obj: KubeObject): Promise<KubeObject> {
     if (!isPod(type)) return obj;
     const defaulted = applyLimitRangeDefaults(obj, await this.inNamespace(LIMIT_RANGES, obj.metadata.namespace!));
     const rejection = runtimeClassRejection(defaulted);
@@ -34,7 +34,7 @@ export class Admission {
    * Kubernetes' message; otherwise the object's usage has been added to every quota it counts
    * against (not on a dry run).
    */
-  async validate(type: ResourceType, obj: KubeObject, dryRun: boolean, prior?: KubeObject): Promise<void> {
+  async validate(type: Kind, obj: KubeObject, dryRun: boolean, prior?: KubeObject): Promise<void> {
     if (!type.namespaced) return;
     if (prior && !isService(type)) return;
     const namespace = obj.metadata.namespace!;
@@ -63,7 +63,7 @@ export class Admission {
    * The charge comes before the object is stored, so a create that then fails leaves the quota
    * over-counted until the quota controller recomputes it, as in Kubernetes.
    */
-  private async charge(quota: KubeObject, type: ResourceType, obj: KubeObject, prior: KubeObject | undefined): Promise<void> {
+  private async charge(quota: KubeObject, type: Kind, obj: KubeObject, prior: KubeObject | undefined): Promise<void> {
     let current = quota;
     for (let attempt = 1; ; attempt++) {
       const decision = decideQuota(current, type, obj, prior);
@@ -85,22 +85,22 @@ export class Admission {
     }
   }
 
-  private async inNamespace(type: ResourceType, namespace: string): Promise<KubeObject[]> {
+  private async inNamespace(type: Kind, namespace: string): Promise<KubeObject[]> {
     const page = await this.store.list({ group: type.group, resource: type.resource, namespace });
     return [...page.items].sort((a, b) => (a.metadata.name! < b.metadata.name! ? -1 : a.metadata.name! > b.metadata.name! ? 1 : 0));
   }
 }
 
-function isPod(type: ResourceType): boolean {
+function isPod(type: Kind): boolean {
   return type.group === '' && type.resource === 'pods';
 }
 
-function isService(type: ResourceType): boolean {
+function isService(type: Kind): boolean {
   return type.group === '' && type.resource === 'services';
 }
 
 /** `pods "web" is forbidden: <reason>`, as admission.NewForbidden words it. */
-function forbidden(type: ResourceType, obj: KubeObject, reason: string): ForbiddenError {
+function forbidden(type: Kind, obj: KubeObject, reason: string): ForbiddenError {
   const resource = type.group ? `${type.resource}.${type.group}` : type.resource;
   const name = obj.metadata.name;
   return new ForbiddenError(name ? `${resource} "${name}" is forbidden: ${reason}` : `${resource} is forbidden: ${reason}`, { kind: type.resource, group: type.group, name });

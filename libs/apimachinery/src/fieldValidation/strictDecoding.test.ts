@@ -1,6 +1,6 @@
 import yaml from 'js-yaml';
 import { describe, expect, it } from 'vitest';
-import { patchSchemaFor } from '../patchSchema.js';
+import { patchSchemaFor } from '../kinds/registry.js';
 import { parseRawJson } from './rawJson.js';
 import { fieldSchemaFor } from './schema.js';
 import { duplicateFields, pruneUnknownFields, strictErrorsInOrder, undeclaredApplyFields, unknownFields } from './strictDecoding.js';

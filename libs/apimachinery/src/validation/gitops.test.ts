@@ -1,13 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { applyDefaults } from '../defaults.js';
-import { RESOURCE_TYPES, type ResourceType } from '../resources.js';
+import { applyDefaults, RESOURCE_TYPES } from '../kinds/registry.js';
+import type { Kind } from '../kinds/kind.js';
 import type { KubeObject } from '../types.js';
 import { validationCauses } from '../validation.js';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
 type Mutate = (o: any) => void;
 
-function typeOf(kind: string): ResourceType {
+function typeOf(kind: string): Kind {
   return RESOURCE_TYPES.find((r) => r.group === 'skiff.dev' && r.kind === kind)!;
 }
 

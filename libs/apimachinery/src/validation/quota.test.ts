@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { applyDefaults } from '../defaults.js';
-import { findResource } from '../resources.js';
+import { applyDefaults, findResource } from '../kinds/registry.js';
 import { toTable } from '../tables.js';
 import type { KubeObject } from '../types.js';
 import { updateCauses, validationCauses } from '../validation.js';

@@ -1,6 +1,6 @@
-import { ApiError, BadRequestError, UnsupportedMediaTypeError } from '@skiff/apimachinery';
+import { ApiError, BadRequestError, UnsupportedMediaTypeError } from '../errors.js';
 import { describe, expect, it } from 'vitest';
-import { decodeProtobufObject } from '../src/protobuf.js';
+import { decodeProtobufObject } from './decode.js';
 
 /**
  * Request bodies captured from the real kubectl v1.32 (a logging HTTPS proxy in front of

@@ -1,0 +1,11 @@
+import { resourceType } from '../resources.js';
+import { leasePrinter } from '../tables/builtinPrinters.js';
+import { validateLease } from '../validation/lease.js';
+import type { Kind } from './kind.js';
+
+export const LEASE: Kind = {
+  ...resourceType('coordination.k8s.io', 'v1', 'leases', 'Lease', true),
+  validate: validateLease,
+  allowCreateOnUpdate: true,
+  printer: leasePrinter,
+};

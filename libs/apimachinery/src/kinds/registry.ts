@@ -1,0 +1,60 @@
+import { applyKindDefaults } from '../defaults.js';
+import { patchSchemaOf, type PatchSchema } from '../patchSchema.js';
+import { groupVersion } from '../resources.js';
+import type { KubeObject } from '../types.js';
+import { DEPLOYMENT, REPLICA_SET } from './apps.js';
+import { LEASE } from './coordination.js';
+import { CONFIG_MAP, ENDPOINTS, EVENT, LIMIT_RANGE, NAMESPACE, NODE, POD, RESOURCE_QUOTA, SECRET, SERVICE } from './core.js';
+import type { Kind } from './kind.js';
+import { APPLICATION, WEBHOOK } from './skiff.js';
+
+/**
+ * The kinds Skiff serves, in discovery order. Adding a kind: write its definition (a `Kind`, in
+ * the file of its API group) and list it here; if its group is new, add the group to `API_GROUPS`.
+ */
+export const RESOURCE_TYPES: readonly Kind[] = [
+  NAMESPACE,
+  NODE,
+  POD,
+  SERVICE,
+  ENDPOINTS,
+  CONFIG_MAP,
+  SECRET,
+  EVENT,
+  RESOURCE_QUOTA,
+  LIMIT_RANGE,
+  LEASE,
+  DEPLOYMENT,
+  REPLICA_SET,
+  APPLICATION,
+  WEBHOOK,
+];
+
+/** API groups in discovery order, with their versions; a group may be served before it has kinds. */
+export const API_GROUPS: readonly { group: string; versions: string[] }[] = [
+  { group: 'apps', versions: ['v1'] },
+  { group: 'coordination.k8s.io', versions: ['v1'] },
+  { group: 'skiff.dev', versions: ['v1alpha1'] },
+];
+
+export function findResource(group: string, version: string, resource: string): Kind | undefined {
+  return RESOURCE_TYPES.find((t) => t.group === group && t.version === version && t.resource === resource);
+}
+
+export function findByKind(apiVersion: string, kind: string): Kind | undefined {
+  return RESOURCE_TYPES.find((t) => groupVersion(t) === apiVersion && t.kind === kind);
+}
+
+export function resourcesIn(group: string, version: string): Kind[] {
+  return RESOURCE_TYPES.filter((t) => t.group === group && t.version === version);
+}
+
+/** A defaulted copy of `obj` (Kubernetes' defaulting for its kind; other objects come back copied). */
+export function applyDefaults(obj: KubeObject, kind: Kind | undefined = findByKind(obj.apiVersion, obj.kind)): KubeObject {
+  return applyKindDefaults(obj, kind);
+}
+
+/** The strategic-merge schema of a served kind; unknown kinds merge lists atomically. */
+export function patchSchemaFor(apiVersion: string, kind: string): PatchSchema {
+  return patchSchemaOf(findByKind(apiVersion, kind));
+}
