@@ -76,14 +76,13 @@ export function defaultCronJob(cj: KubeObject): void {
 }
 
 /**
- * The Job strategy's PrepareForCreate: a new Job gets its uid now (the store keeps it), and unless
+ * The Job strategy's PrepareForCreate, in place (and returned): a new Job gets its uid now (the store keeps it), and unless
  * `manualSelector` is set, the labels `batch.kubernetes.io/controller-uid`, `batch.kubernetes.io/job-name`,
  * `controller-uid` and `job-name` on its pod template and a selector on the uid label. Labels the
  * user set are kept (validation refuses them if they disagree). A Job whose labels came from its
  * template (`defaultJob`) carries the generated ones too, as in Kubernetes.
  */
-export function prepareJobForCreate(job: KubeObject, newUid: () => string = randomUUID): KubeObject {
-  const out = structuredClone(job);
+export function prepareJobForCreate(out: KubeObject, newUid: () => string = randomUUID): KubeObject {
   out.metadata.uid ||= newUid();
   const spec = child(out, 'spec');
   if (spec.manualSelector === true) return out;

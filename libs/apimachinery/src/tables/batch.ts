@@ -1,3 +1,4 @@
+import { AGE, ageOf, column, CONTAINERS, containerCells, IMAGES, NAME, nameOf, type Printer } from './columns.js';
 import { formatLabelSelector, humanDuration, listAt, objectAt, since, text, type Json } from './format.js';
 
 /**
@@ -7,49 +8,12 @@ import { formatLabelSelector, humanDuration, listAt, objectAt, since, text, type
  *   CronJob: NAME SCHEDULE TIMEZONE SUSPEND ACTIVE LAST SCHEDULE AGE [CONTAINERS IMAGES SELECTOR]
  */
 
-export interface BatchColumn {
-  name: string;
-  type: string;
-  format: string;
-  description: string;
-  priority: number;
-}
-
-const col = (name: string, type: string, description: string, priority = 0): BatchColumn => ({ name, type, format: '', description, priority });
-
-const CONTAINERS = col('Containers', 'string', 'Names of each container in the template.', 1);
-const IMAGES = col('Images', 'string', 'Images referenced by each container in the template.', 1);
-const SELECTOR = col(
+const SELECTOR = column(
   'Selector',
   'string',
   'A label query over pods that should match the pod count. Normally, the system sets this field for you. More info: https://kubernetes.io/docs/concepts/overview/working-with-objects/labels/#label-selectors',
   1,
 );
-
-/** The columns between NAME and AGE, and the wide ones after AGE. */
-export const JOB_COLUMNS = {
-  beforeAge: [
-    col('Status', 'string', 'Status of the job.'),
-    col('Completions', 'string', 'The number of pods which reached phase Succeeded. The value increases monotonically for a given spec. However, it may decrease in reaction to scale down of elastic indexed jobs.'),
-    col('Duration', 'string', 'Time required to complete the job.'),
-  ],
-  wide: [CONTAINERS, IMAGES, SELECTOR],
-};
-
-export const CRONJOB_COLUMNS = {
-  beforeAge: [
-    col('Schedule', 'string', 'The schedule in Cron format, see https://en.wikipedia.org/wiki/Cron.'),
-    col(
-      'Timezone',
-      'string',
-      'The time zone name for the given schedule, see https://en.wikipedia.org/wiki/List_of_tz_database_time_zones. If not specified, this will default to the time zone of the kube-controller-manager process. The set of valid time zone names and the time zone offset is loaded from the system-wide time zone database by the API server during CronJob validation and the controller manager during execution. If no system-wide time zone database can be found a bundled version of the database is used instead. If the time zone name becomes invalid during the lifetime of a CronJob or due to a change in host configuration, the controller will stop creating new new Jobs and will create a system event with the reason UnknownTimeZone. More information can be found in https://kubernetes.io/docs/concepts/workloads/controllers/cron-jobs/#time-zones',
-    ),
-    col('Suspend', 'boolean', 'This flag tells the controller to suspend subsequent executions, it does not apply to already started executions.  Defaults to false.'),
-    col('Active', 'integer', 'A list of pointers to currently running jobs.'),
-    col('Last Schedule', 'string', 'Information when was the last time the job was successfully scheduled.'),
-  ],
-  wide: [CONTAINERS, IMAGES, SELECTOR],
-};
 
 function hasCondition(o: Json, type: string): boolean {
   return listAt(o, 'status', 'conditions').some((c) => c.type === type && c.status === 'True');
@@ -83,11 +47,6 @@ export function jobDurationCell(job: Json, now: Date): string {
   return humanDuration((Number.isNaN(end) ? now.getTime() : end) - start);
 }
 
-function containerCells(podSpec: Json): [string, string] {
-  const containers = listAt(podSpec, 'containers');
-  return [containers.map((c) => text(c.name)).join(','), containers.map((c) => text(c.image)).join(',')];
-}
-
 /** Every cell of a Job's row but NAME and AGE: [status, completions, duration] and the wide [containers, images, selector]. */
 export function jobCells(job: Json, now: Date): { beforeAge: unknown[]; wide: unknown[] } {
   const spec = objectAt(job, 'spec');
@@ -108,3 +67,43 @@ export function cronJobCells(cj: Json, now: Date): { beforeAge: unknown[]; wide:
     wide: [...containerCells(objectAt(jobSpec, 'template', 'spec')), formatLabelSelector(jobSpec.selector)],
   };
 }
+
+export const jobPrinter: Printer = {
+  columns: [
+    NAME,
+    column('Status', 'string', 'Status of the job.'),
+    column('Completions', 'string', 'The number of pods which reached phase Succeeded. The value increases monotonically for a given spec. However, it may decrease in reaction to scale down of elastic indexed jobs.'),
+    column('Duration', 'string', 'Time required to complete the job.'),
+    AGE,
+    CONTAINERS,
+    IMAGES,
+    SELECTOR,
+  ],
+  cells: (o, now) => {
+    const { beforeAge, wide } = jobCells(o, now);
+    return { cells: [nameOf(o), ...beforeAge, ageOf(o, now), ...wide] };
+  },
+};
+
+export const cronJobPrinter: Printer = {
+  columns: [
+    NAME,
+    column('Schedule', 'string', 'The schedule in Cron format, see https://en.wikipedia.org/wiki/Cron.'),
+    column(
+      'Timezone',
+      'string',
+      'The time zone name for the given schedule, see https://en.wikipedia.org/wiki/List_of_tz_database_time_zones. If not specified, this will default to the time zone of the kube-controller-manager process. The set of valid time zone names and the time zone offset is loaded from the system-wide time zone database by the API server during CronJob validation and the controller manager during execution. If no system-wide time zone database can be found a bundled version of the database is used instead. If the time zone name becomes invalid during the lifetime of a CronJob or due to a change in host configuration, the controller will stop creating new new Jobs and will create a system event with the reason UnknownTimeZone. More information can be found in https://kubernetes.io/docs/concepts/workloads/controllers/cron-jobs/#time-zones',
+    ),
+    column('Suspend', 'boolean', 'This flag tells the controller to suspend subsequent executions, it does not apply to already started executions.  Defaults to false.'),
+    column('Active', 'integer', 'A list of pointers to currently running jobs.'),
+    column('Last Schedule', 'string', 'Information when was the last time the job was successfully scheduled.'),
+    AGE,
+    CONTAINERS,
+    IMAGES,
+    SELECTOR,
+  ],
+  cells: (o, now) => {
+    const { beforeAge, wide } = cronJobCells(o, now);
+    return { cells: [nameOf(o), ...beforeAge, ageOf(o, now), ...wide] };
+  },
+};
