@@ -7,6 +7,9 @@ import { deploymentController } from './deployment/deploymentController.js';
 import { endpointsController } from './endpoints/endpointsController.js';
 import { replicaSetController } from './replicaset/replicaSetController.js';
 import { resourceQuotaController } from './resourcequota/resourceQuotaController.js';
+import { jobController } from './job/jobController.js';
+import { cronJobController } from './cronjob/cronJobController.js';
+import { ttlAfterFinishedController } from './ttlafterfinished/ttlAfterFinishedController.js';
 
 /**
  * Every controller this process can run, by name (`--controllers` picks a subset). A name may stand
@@ -20,4 +23,7 @@ export const CONTROLLERS: Record<string, (config: ControllerConfig) => Controlle
   deployment: () => deploymentController(),
   endpoints: () => endpointsController(),
   resourcequota: () => resourceQuotaController(),
+  job: () => jobController(),
+  cronjob: () => cronJobController(),
+  ttlafterfinished: () => ttlAfterFinishedController(),
 };
