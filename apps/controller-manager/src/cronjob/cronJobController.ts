@@ -1,5 +1,5 @@
-import { AlreadyExistsError, NotFoundError, type KubeObject } from '@skiff/apimachinery';
-import type { Controller, ObjectRef, ReconcileContext, ReconcileResult } from '@skiff/controller-runtime';
+import { AlreadyExistsError, InvalidError, NotFoundError, type KubeObject } from '@skiff/apimachinery';
+import { TerminalError, type Controller, type ObjectRef, type ReconcileContext, type ReconcileResult } from '@skiff/controller-runtime';
 import type { CronJobStatus, Job } from 'kubernetes-types/batch/v1.js';
 import { controllerRef } from '../common/ownership.js';
 import { CRONJOBS, JOBS } from '../resources.js';
@@ -57,6 +57,8 @@ export async function reconcileCronJob(ref: ObjectRef, ctx: ReconcileContext): P
       } catch (err) {
         if (!(err instanceof AlreadyExistsError)) {
           await ctx.events.record(cj, 'Warning', 'FailedCreate', `Error creating job: ${(err as Error).message}`);
+          // The template makes a Job the API server refuses: only a change to the CronJob can help.
+          if (err instanceof InvalidError) throw new TerminalError((err as Error).message);
           throw err;
         }
         // Started before, but not recorded (a crash between the two writes): record it now, if it is ours.
