@@ -13,3 +13,4 @@ export const RESOURCEQUOTAS = resourceType('resourcequotas');
 export const CONFIGMAPS = resourceType('configmaps');
 export const JOBS = resourceType('jobs', 'batch');
 export const CRONJOBS = resourceType('cronjobs', 'batch');
+export const PODDISRUPTIONBUDGETS = resourceType('poddisruptionbudgets', 'policy');

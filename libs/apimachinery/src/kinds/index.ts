@@ -7,3 +7,4 @@ export * from './apps.js';
 export * from './batch.js';
 export * from './coordination.js';
 export * from './skiff.js';
+export * from './policy.js';

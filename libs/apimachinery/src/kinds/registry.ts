@@ -7,6 +7,7 @@ import { CRON_JOB, JOB } from './batch.js';
 import { LEASE } from './coordination.js';
 import { CONFIG_MAP, ENDPOINTS, EVENT, LIMIT_RANGE, NAMESPACE, NODE, POD, RESOURCE_QUOTA, SECRET, SERVICE } from './core.js';
 import type { Kind } from './kind.js';
+import { POD_DISRUPTION_BUDGET } from './policy.js';
 import { APPLICATION, WEBHOOK } from './skiff.js';
 
 /**
@@ -29,6 +30,7 @@ export const RESOURCE_TYPES: readonly Kind[] = [
   REPLICA_SET,
   JOB,
   CRON_JOB,
+  POD_DISRUPTION_BUDGET,
   APPLICATION,
   WEBHOOK,
 ];
@@ -38,6 +40,7 @@ export const API_GROUPS: readonly { group: string; versions: string[] }[] = [
   { group: 'apps', versions: ['v1'] },
   { group: 'batch', versions: ['v1'] },
   { group: 'coordination.k8s.io', versions: ['v1'] },
+  { group: 'policy', versions: ['v1'] },
   { group: 'skiff.dev', versions: ['v1alpha1'] },
 ];
 
