@@ -94,6 +94,14 @@ describe('Job controller (the test plays the kubelet)', () => {
     await c.client.patch(JOBS, 'default', 'worker', { spec: { suspend: false } });
     await c.until('pods back, resumed', () => running(worker.metadata.uid!).length === 2 && !conditions(c.get(JOBS, 'worker')).includes('Suspended'));
     expect(c.eventsFor('worker', 'Suspended')).toHaveLength(1);
+
+    // A pod whose labels no longer match is let go, finalizer and all, and replaced.
+    const [stray] = running(worker.metadata.uid!);
+    await c.client.patch(PODS, 'default', stray.metadata.name!, { metadata: { labels: { 'batch.kubernetes.io/controller-uid': 'debugging' } } });
+    await c.until('released and replaced', () => {
+      const p = c.get(PODS, stray.metadata.name!);
+      return !!p && !p.metadata.ownerReferences?.length && !p.metadata.finalizers?.length && running(worker.metadata.uid!).length === 2;
+    });
   });
 
   it('a second reconcile of a finished Job writes nothing', async () => {

@@ -69,6 +69,8 @@ async function podsOf(job: KubeObject, ctx: ReconcileContext): Promise<KubeObjec
   const drifted = ctx.cache(PODS).filter((p) => p.metadata.namespace === job.metadata.namespace && !listed.has(p.metadata.uid) && controllerRef(p)?.uid === job.metadata.uid);
   const claim = planClaim(job, selector, [...matching, ...drifted]);
   const adopted = await applyClaim(ctx.client, PODS, job, claim);
+  // A pod let go (its labels no longer match) is no longer the Job's to count: nothing may hold it.
+  await removeTrackingFinalizers(claim.release.map(asPod).filter(hasTrackingFinalizer), ctx);
   return [...claim.owned, ...adopted];
 }
 
