@@ -102,6 +102,11 @@ describe('Job controller (the test plays the kubelet)', () => {
       const p = c.get(PODS, stray.metadata.name!);
       return !!p && !p.metadata.ownerReferences?.length && !p.metadata.finalizers?.length && running(worker.metadata.uid!).length === 2;
     });
+
+    // Deleted leaving its pods behind: they are orphaned, and nothing holds them any more.
+    const left = running(worker.metadata.uid!).map((p) => p.metadata.name!);
+    await c.client.delete(JOBS, 'default', 'worker', { propagationPolicy: 'Orphan' });
+    await c.until('orphans released', () => !c.get(JOBS, 'worker') && left.every((n) => { const p = c.get(PODS, n); return !!p && !p.metadata.ownerReferences?.length && !p.metadata.finalizers?.length; }));
   });
 
   it('a second reconcile of a finished Job writes nothing', async () => {

@@ -1,4 +1,4 @@
-import { InvalidError, NotFoundError, selectorFromLabelSelector, selectorToString, type KubeObject } from '@skiff/apimachinery';
+import { InvalidError, JOB_CONTROLLER_UID_LABEL, JOB_NAME_LABEL, NotFoundError, selectorFromLabelSelector, selectorToString, type KubeObject } from '@skiff/apimachinery';
 import { TerminalError, type Controller, type ObjectRef, type ReconcileContext, type ReconcileResult } from '@skiff/controller-runtime';
 import type { Pod } from 'kubernetes-types/core/v1.js';
 import { applyClaim, controllerRef, planClaim } from '../common/ownership.js';
@@ -17,6 +17,8 @@ export function jobController(): Controller {
     name: 'job',
     for: JOBS,
     owns: [PODS],
+    // A pod orphaned while held (its Job deleted with propagationPolicy Orphan) still names its Job in a label.
+    watches: [{ type: PODS, map: (obj) => (isHeldOrphan(asPod(obj)) ? [{ namespace: obj.metadata.namespace, name: obj.metadata.labels![JOB_NAME_LABEL] }] : []) }],
     concurrency: 8,
     reconcile: reconcileJob,
   };
@@ -74,13 +76,22 @@ async function podsOf(job: KubeObject, ctx: ReconcileContext): Promise<KubeObjec
   return [...claim.owned, ...adopted];
 }
 
-/** Pods still held for a Job of this name that no longer exists (deleted, or replaced by a new one). */
+function isHeldOrphan(pod: Pod): boolean {
+  return hasTrackingFinalizer(pod) && !pod.metadata?.ownerReferences?.some((r) => r.controller) && !!pod.metadata?.labels?.[JOB_NAME_LABEL];
+}
+
+/**
+ * Pods still held for a Job of this name that no longer exists (deleted, or replaced by a new one),
+ * whether they still name it as their controller or were orphaned.
+ */
 function heldByFormerJob(ref: ObjectRef, currentUid: string | undefined, ctx: ReconcileContext): Pod[] {
   return ctx
     .cache(PODS)
     .filter((p) => {
+      if (p.metadata.namespace !== ref.namespace) return false;
       const owner = controllerRef(p);
-      return p.metadata.namespace === ref.namespace && owner?.kind === 'Job' && owner.apiVersion === 'batch/v1' && owner.name === ref.name && owner.uid !== currentUid;
+      if (owner) return owner.kind === 'Job' && owner.apiVersion === 'batch/v1' && owner.name === ref.name && owner.uid !== currentUid;
+      return p.metadata.labels?.[JOB_NAME_LABEL] === ref.name && p.metadata.labels?.[JOB_CONTROLLER_UID_LABEL] !== currentUid;
     })
     .map(asPod)
     .filter(hasTrackingFinalizer);
