@@ -8,6 +8,9 @@ import { disruptionController } from './disruption/disruptionController.js';
 import { endpointsController } from './endpoints/endpointsController.js';
 import { replicaSetController } from './replicaset/replicaSetController.js';
 import { resourceQuotaController } from './resourcequota/resourceQuotaController.js';
+import { jobController } from './job/jobController.js';
+import { cronJobController } from './cronjob/cronJobController.js';
+import { ttlAfterFinishedController } from './ttlafterfinished/ttlAfterFinishedController.js';
 
 /**
  * Every controller this process can run, by name (`--controllers` picks a subset). A name may stand
@@ -21,5 +24,8 @@ export const CONTROLLERS: Record<string, (config: ControllerConfig) => Controlle
   deployment: () => deploymentController(),
   endpoints: () => endpointsController(),
   resourcequota: () => resourceQuotaController(),
+  job: () => jobController(),
+  cronjob: () => cronJobController(),
+  ttlafterfinished: () => ttlAfterFinishedController(),
   disruption: () => disruptionController(),
 };

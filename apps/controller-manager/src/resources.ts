@@ -11,4 +11,6 @@ export const SERVICES = resourceType('services');
 export const ENDPOINTS = resourceType('endpoints');
 export const RESOURCEQUOTAS = resourceType('resourcequotas');
 export const CONFIGMAPS = resourceType('configmaps');
+export const JOBS = resourceType('jobs', 'batch');
+export const CRONJOBS = resourceType('cronjobs', 'batch');
 export const PODDISRUPTIONBUDGETS = resourceType('poddisruptionbudgets', 'policy');

@@ -24,4 +24,8 @@ export * from './quota/resourceList.js';
 export * from './quota/usage.js';
 export * from './quota/scopes.js';
 export * from './quota/decideQuota.js';
+export * from './cronSchedule.js';
+export * from './batchDefaults.js';
+export { validateJob, validateJobUpdate, validateCronJob, JOB_CONTROLLER_UID_LABEL, JOB_NAME_LABEL, LEGACY_JOB_CONTROLLER_UID_LABEL, LEGACY_JOB_NAME_LABEL } from './validation/job.js';
+export * from './tables/batch.js';
 export * from './podDisruptionBudgets.js';
