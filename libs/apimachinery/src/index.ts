@@ -24,3 +24,4 @@ export * from './quota/resourceList.js';
 export * from './quota/usage.js';
 export * from './quota/scopes.js';
 export * from './quota/decideQuota.js';
+export * from './apiextensions/index.js';

@@ -2,6 +2,7 @@ import { applyKindDefaults } from '../defaults.js';
 import { patchSchemaOf, type PatchSchema } from '../patchSchema.js';
 import { groupVersion } from '../resources.js';
 import type { KubeObject } from '../types.js';
+import { CUSTOM_RESOURCE_DEFINITION } from './apiextensions.js';
 import { DEPLOYMENT, REPLICA_SET } from './apps.js';
 import { LEASE } from './coordination.js';
 import { CONFIG_MAP, ENDPOINTS, EVENT, LIMIT_RANGE, NAMESPACE, NODE, POD, RESOURCE_QUOTA, SECRET, SERVICE } from './core.js';
@@ -28,6 +29,7 @@ export const RESOURCE_TYPES: readonly Kind[] = [
   REPLICA_SET,
   APPLICATION,
   WEBHOOK,
+  CUSTOM_RESOURCE_DEFINITION,
 ];
 
 /** API groups in discovery order, with their versions; a group may be served before it has kinds. */
@@ -35,6 +37,7 @@ export const API_GROUPS: readonly { group: string; versions: string[] }[] = [
   { group: 'apps', versions: ['v1'] },
   { group: 'coordination.k8s.io', versions: ['v1'] },
   { group: 'skiff.dev', versions: ['v1alpha1'] },
+  { group: 'apiextensions.k8s.io', versions: ['v1'] },
 ];
 
 export function findResource(group: string, version: string, resource: string): Kind | undefined {
