@@ -86,7 +86,7 @@ export class ApiClient {
     const text = await res.text();
     // An error may come as plain text (a path no API group serves answers "404 page not found").
     const json = text && (res.ok || text.trimStart().startsWith('{')) ? (JSON.parse(text) as unknown) : undefined;
-    if (!res.ok) throw fromStatus((json as object | undefined) ?? { code: res.status, message: text.trim() });
+    if (!res.ok) throw fromStatus((json as object | undefined) ?? { code: res.status, message: text.trim(), ...(res.status === 404 ? { reason: 'NotFound' as const } : {}) });
     return json as T;
   }
 
