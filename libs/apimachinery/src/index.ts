@@ -25,3 +25,4 @@ export * from './quota/usage.js';
 export * from './quota/scopes.js';
 export * from './quota/decideQuota.js';
 export * from './apiextensions/index.js';
+export * from './podDisruptionBudgets.js';

@@ -7,3 +7,4 @@ export * from './apps.js';
 export * from './coordination.js';
 export * from './skiff.js';
 export * from './apiextensions.js';
+export * from './policy.js';

@@ -7,6 +7,7 @@ import { DEPLOYMENT, REPLICA_SET } from './apps.js';
 import { LEASE } from './coordination.js';
 import { CONFIG_MAP, ENDPOINTS, EVENT, LIMIT_RANGE, NAMESPACE, NODE, POD, RESOURCE_QUOTA, SECRET, SERVICE } from './core.js';
 import type { Kind } from './kind.js';
+import { POD_DISRUPTION_BUDGET } from './policy.js';
 import { APPLICATION, WEBHOOK } from './skiff.js';
 
 /**
@@ -27,6 +28,7 @@ export const RESOURCE_TYPES: readonly Kind[] = [
   LEASE,
   DEPLOYMENT,
   REPLICA_SET,
+  POD_DISRUPTION_BUDGET,
   APPLICATION,
   WEBHOOK,
   CUSTOM_RESOURCE_DEFINITION,
@@ -36,6 +38,7 @@ export const RESOURCE_TYPES: readonly Kind[] = [
 export const API_GROUPS: readonly { group: string; versions: string[] }[] = [
   { group: 'apps', versions: ['v1'] },
   { group: 'coordination.k8s.io', versions: ['v1'] },
+  { group: 'policy', versions: ['v1'] },
   { group: 'skiff.dev', versions: ['v1alpha1'] },
   { group: 'apiextensions.k8s.io', versions: ['v1'] },
 ];
