@@ -19,9 +19,11 @@ export function mediaType(contentType: string | undefined): string {
   return (contentType ?? '').split(';')[0].trim().toLowerCase();
 }
 
-export function patchTypeOf(contentType: string | undefined): PatchType {
+/** `strategic` false: the kind has no strategic merge schema (custom resources), so that patch type is refused with 415. */
+export function patchTypeOf(contentType: string | undefined, strategic = true): PatchType {
   const type = PATCH_TYPES[mediaType(contentType)];
-  if (!type) throw unsupportedMediaType(ACCEPTED_PATCH_TYPES);
+  const accepted = strategic ? ACCEPTED_PATCH_TYPES : ACCEPTED_PATCH_TYPES.filter((t) => t !== 'application/strategic-merge-patch+json');
+  if (!type || (type === 'strategic' && !strategic)) throw unsupportedMediaType(accepted);
   return type;
 }
 

@@ -1,15 +1,15 @@
-import { API_GROUPS, groupVersion, resourcesIn, type Kind } from '@skiff/apimachinery';
+import { groupVersion, type Kind, type KindRegistry } from '@skiff/apimachinery';
 
 export function coreVersions(): object {
   return { kind: 'APIVersions', versions: ['v1'], serverAddressByClientCIDRs: [{ clientCIDR: '0.0.0.0/0', serverAddress: '127.0.0.1' }] };
 }
 
-export function apiGroupList(): object {
+export function apiGroupList(kinds: KindRegistry): object {
   return {
     kind: 'APIGroupList',
     apiVersion: 'v1',
     // A group is advertised once it serves a kind: kubectl treats an empty group as an error.
-    groups: API_GROUPS.filter((g) => g.versions.some((v) => resourcesIn(g.group, v).length > 0)).map((g) => apiGroup(g.group, g.versions)),
+    groups: kinds.groups().filter((g) => g.versions.some((v) => kinds.resourcesIn(g.group, v).length > 0)).map((g) => apiGroup(g.group, g.versions)),
   };
 }
 
@@ -43,9 +43,9 @@ function subresourceEntry(t: Kind, sub: string): object | undefined {
   }
 }
 
-export function apiResourceList(group: string, version: string): object {
+export function apiResourceList(kinds: KindRegistry, group: string, version: string): object {
   const resources: object[] = [];
-  for (const t of resourcesIn(group, version)) {
+  for (const t of kinds.resourcesIn(group, version)) {
     resources.push({
       name: t.resource,
       singularName: t.singular,

@@ -52,7 +52,7 @@ export interface Validated<T> {
  */
 export function validateObjectBody(raw: string, contentType: string | undefined, obj: KubeObject, type: Kind, directive: FieldValidation): Validated<KubeObject> {
   const schema = fieldSchemaFor(obj.apiVersion ?? groupVersion(type), obj.kind ?? type.kind);
-  if (!schema) return { value: obj, warnings: [] };
+  if (!schema) return type.prune ? validatePrunedBody(obj, type, directive) : { value: obj, warnings: [] };
   const value = pruneUnknownFields(obj, schema);
   if (directive === 'Ignore') return { value, warnings: [] };
   let errors: string[];
@@ -76,6 +76,25 @@ export function validateObjectBody(raw: string, contentType: string | undefined,
 }
 
 /**
+ * A custom resource's body: fields its structural schema does not declare are pruned, and
+ * reported as kube-apiserver reports them (`unknown field "spec.foo"`).
+ */
+function validatePrunedBody(obj: KubeObject, type: Kind, directive: FieldValidation): Validated<KubeObject> {
+  const value = structuredClone(obj);
+  const unknown = type.prune!(value).map(unknownField);
+  if (directive === 'Ignore' || unknown.length === 0) return { value, warnings: [] };
+  if (directive === 'Strict') {
+    const version = (obj.apiVersion ?? groupVersion(type)).split('/').pop();
+    throw new BadRequestError(`${type.kind} in version ${JSON.stringify(version)} cannot be handled as a ${type.kind}: strict decoding error: ${unknown.join(', ')}`);
+  }
+  return { value, warnings: unknown };
+}
+
+function unknownField(path: string): string {
+  return `unknown field ${JSON.stringify(path)}`;
+}
+
+/**
  * Field validation of one PATCH request: an apply configuration is checked before anything
  * happens; other patches through `admitPatched`, on the patched object before it is written.
  */
@@ -84,7 +103,7 @@ export function validatePatchRequest(raw: string, patchType: PatchType, patch: u
     const warnings = isPlainObject(patch) ? validateApplyBody(raw, patch as KubeObject, type, directive) : [];
     return { warnings: () => warnings };
   }
-  const check = patchValidator(raw, patchType, patch, directive);
+  const check = patchValidator(raw, patchType, patch, directive, type);
   // A patch retried on a write conflict is checked again; the last check's warnings are the answer's.
   let warnings: string[] = [];
   return {
@@ -102,12 +121,17 @@ export function validatePatchRequest(raw: string, patchType: PatchType, patch: u
  * the patched object does not declare. Returns the check to run on the patched object; Strict
  * failures are a 422 on `patch`, worded as kube-apiserver words them.
  */
-function patchValidator(raw: string, patchType: Exclude<PatchType, 'apply'>, patch: unknown, directive: FieldValidation): (patched: KubeObject) => Validated<KubeObject> {
+function patchValidator(raw: string, patchType: Exclude<PatchType, 'apply'>, patch: unknown, directive: FieldValidation, type: Kind): (patched: KubeObject) => Validated<KubeObject> {
   const ownErrors = directive === 'Ignore' ? [] : patchType === 'json' ? jsonPatchOperationErrors(parseRawJson(raw)) : duplicateFields(parseRawJson(raw));
   return (patched) => {
     const schema = fieldSchemaFor(patched.apiVersion, patched.kind);
-    const errors = [...ownErrors, ...(schema && directive !== 'Ignore' ? unknownFields(patched, schema) : [])];
-    const value = schema ? pruneUnknownFields(patched, schema) : patched;
+    let value = schema ? pruneUnknownFields(patched, schema) : patched;
+    let unknown = schema && directive !== 'Ignore' ? unknownFields(patched, schema) : [];
+    if (!schema && type.prune && patched.kind === type.kind) {
+      value = structuredClone(patched);
+      unknown = directive === 'Ignore' ? [] : type.prune(value).map(unknownField);
+    }
+    const errors = [...ownErrors, ...unknown];
     if (errors.length === 0) return { value, warnings: [] };
     if (directive === 'Warn') return { value, warnings: errors };
     // Kubernetes shows the strategic patch as Go prints a map, and other patches' result as JSON.

@@ -1,4 +1,4 @@
-import { NotFoundError, RESOURCE_TYPES, type KubeObject } from '@skiff/apimachinery';
+import { NotFoundError, RESOURCE_TYPES, type KindRegistry, type KubeObject } from '@skiff/apimachinery';
 import type { Store } from '@skiff/store';
 import type { Logger } from 'pino';
 import { clone, keyOf } from './objects.js';
@@ -24,6 +24,7 @@ export class NamespaceFinalizer {
   constructor(
     private readonly store: Store,
     private readonly rest: Rest,
+    private readonly kinds: KindRegistry,
     private readonly logger: Logger,
     private readonly startDelayMs = 1000,
     private readonly recheckMs = 1000,
@@ -79,7 +80,9 @@ export class NamespaceFinalizer {
   private async finalize(ns: KubeObject): Promise<boolean> {
     const name = ns.metadata.name!;
     let remaining = 0;
-    for (const type of RESOURCE_TYPES.filter((t) => t.namespaced)) {
+    // Every namespaced resource once (a custom resource served in several versions has one storage).
+    const types = this.kinds.all().filter((t, i, all) => t.namespaced && all.findIndex((o) => o.group === t.group && o.resource === t.resource) === i);
+    for (const type of types) {
       const { items } = await this.store.list({ group: type.group, resource: type.resource, namespace: name });
       remaining += items.length;
       for (const item of items) {

@@ -1,5 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { openApiV3Document, openApiV3Index } from './openapi.js';
+import { KindRegistry } from '@skiff/apimachinery';
+import { OpenApiDocuments } from './openapi.js';
+
+const docs = new OpenApiDocuments(new KindRegistry());
+const openApiV3Document = (path: string) => docs.v3Document(path);
+const openApiV3Index = () => docs.v3Index();
 
 type Schema = { properties?: Record<string, Schema>; items?: Schema; $ref?: string; [k: string]: unknown };
 const doc = (path: string) => JSON.parse(openApiV3Document(path)!) as { components: { schemas: Record<string, Schema> } };

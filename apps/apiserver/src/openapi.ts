@@ -1,10 +1,11 @@
 import { createHash } from 'node:crypto';
-import { API_GROUPS, groupVersion, METADATA_LISTS, resourcesIn, type Kind, type ListStrategy } from '@skiff/apimachinery';
+import { builtinOpenApi, groupVersion, METADATA_LISTS, type Kind, type KindRegistry, type ListStrategy } from '@skiff/apimachinery';
 
 /**
  * OpenAPI documents, enough for clients to discover what the server supports: kubectl reads the v3
  * documents to learn that PATCH accepts `fieldValidation`, and then leaves validation to the server
- * (which is why `kubectl apply` needs no `--validate=false`).
+ * (which is why `kubectl apply` needs no `--validate=false`). Kinds with a schema (custom
+ * resources) get it as a component with their group-version-kind, which `kubectl explain` reads.
  */
 
 function gvPath(group: string, version: string): string {
@@ -17,13 +18,19 @@ const COMMON_WRITE_PARAMS = [
   { name: 'fieldValidation', in: 'query', schema: { type: 'string' }, uniqueItems: true },
 ];
 
+/** The component name Kubernetes gives a kind's schema: the group reversed, `com.example.stable.v1.CronTab`. */
+function definitionName(t: Kind): string {
+  return `${t.group ? t.group.split('.').reverse().join('.') : 'io.k8s.api.core'}.${t.version}.${t.kind}`;
+}
+
 function operation(t: Kind, action: string, extra: object[] = []): object {
+  const ok = t.openApiSchema ? { content: { 'application/json': { schema: { $ref: `#/components/schemas/${definitionName(t)}` } } } } : {};
   return {
     operationId: `${action}${t.kind}`,
     'x-kubernetes-action': action,
     'x-kubernetes-group-version-kind': { group: t.group, version: t.version, kind: t.kind },
     parameters: extra,
-    responses: { '200': { description: 'OK' }, '401': { description: 'Unauthorized' } },
+    responses: { '200': { description: 'OK', ...ok }, '401': { description: 'Unauthorized' } },
   };
 }
 
@@ -50,13 +57,16 @@ function pathsFor(t: Kind): Record<string, object> {
 
 type SchemaObject = Record<string, unknown>;
 
+/** ObjectMeta's schema, which custom resources' `metadata` refers to. */
+const OBJECT_META = builtinOpenApi('V1ObjectMeta');
+
 /**
- * Every schema the group-version's kinds need, each kind's root marked with its group, version
- * and kind, and its strategic-merge lists marked as Kubernetes' documents mark them
+ * Every schema the group-version's built-in kinds need, each kind's root marked with its group,
+ * version and kind, and its strategic-merge lists marked as Kubernetes' documents mark them
  * (`x-kubernetes-patch-merge-key`, `x-kubernetes-patch-strategy`): kubectl's client-side apply
  * computes its patches from them.
  */
-function schemasOf(kinds: readonly Kind[]): Record<string, object> {
+function schemasOf(kinds: readonly Kind[]): Record<string, SchemaObject> {
   const schemas: Record<string, SchemaObject> = {};
   for (const t of kinds) {
     if (!t.openApi) continue;
@@ -89,53 +99,74 @@ function markList(schemas: Record<string, SchemaObject>, root: SchemaObject, seg
   }
 }
 
-function document(group: string, version: string): object {
-  const paths: Record<string, object> = {};
-  const kinds = resourcesIn(group, version);
-  for (const t of kinds) Object.assign(paths, pathsFor(t));
-  return {
-    openapi: '3.0.0',
-    info: { title: 'Skiff', version: 'v1.32.0' },
-    paths,
-    components: { schemas: schemasOf(kinds) },
+/**
+ * A custom resource's schema as kube-apiserver publishes it: the version's schema with
+ * apiVersion, kind and metadata (an ObjectMeta reference) filled in, tagged with its kind.
+ */
+function schemaComponent(t: Kind): SchemaObject {
+  const schema = structuredClone(t.openApiSchema!) as SchemaObject & { properties?: Record<string, unknown> };
+  schema.properties = {
+    apiVersion: { type: 'string' },
+    kind: { type: 'string' },
+    metadata: { allOf: [{ $ref: `#/components/schemas/${OBJECT_META.root}` }] },
+    ...(schema.properties ?? {}),
   };
+  schema['x-kubernetes-group-version-kind'] = [{ group: t.group, version: t.version, kind: t.kind }];
+  return schema;
 }
 
-const GROUP_VERSIONS = [{ group: '', version: 'v1' }, ...API_GROUPS.flatMap((g) => g.versions.map((v) => ({ group: g.group, version: v })))];
-
-const DOCS = new Map(GROUP_VERSIONS.map(({ group, version }) => {
-  const body = JSON.stringify(document(group, version));
-  const hash = createHash('sha512').update(body).digest('hex').slice(0, 32).toUpperCase();
-  return [gvPath(group, version), { body, hash }] as const;
-}));
-
-export function openApiV3Index(): object {
-  return {
-    paths: Object.fromEntries([...DOCS].map(([path, doc]) => [path, { serverRelativeURL: `/openapi/v3/${path}?hash=${doc.hash}` }])),
-  };
-}
-
-export function openApiV3Document(path: string): string | undefined {
-  return DOCS.get(path.replace(/^\/+/, ''))?.body;
-}
-
-/** A Swagger 2.0 document in JSON (the protobuf form is not served; clients fall back to v3). */
-export function openApiV2(): object {
+function document(kinds: KindRegistry, group: string, version: string): object {
   const paths: Record<string, object> = {};
-  for (const { group, version } of GROUP_VERSIONS) {
-    for (const t of resourcesIn(group, version)) Object.assign(paths, pathsFor(t));
+  const served = kinds.resourcesIn(group, version);
+  for (const t of served) Object.assign(paths, pathsFor(t));
+  const schemas = schemasOf(served);
+  const custom = served.filter((t) => t.openApiSchema);
+  if (custom.length) Object.assign(schemas, OBJECT_META.schemas(), Object.fromEntries(custom.map((t) => [definitionName(t), schemaComponent(t)])));
+  return { openapi: '3.0.0', info: { title: 'Skiff', version: 'v1.32.0' }, paths, components: { schemas } };
+}
+
+function groupVersions(kinds: KindRegistry): { group: string; version: string }[] {
+  return [{ group: '', version: 'v1' }, ...kinds.groups().flatMap((g) => g.versions.map((v) => ({ group: g.group, version: v })))];
+}
+
+/** The OpenAPI documents of what a KindRegistry serves, rebuilt when its kinds change. */
+export class OpenApiDocuments {
+  private built = -1;
+  private docs = new Map<string, { body: string; hash: string }>();
+
+  constructor(private readonly kinds: KindRegistry) {}
+
+  private current(): Map<string, { body: string; hash: string }> {
+    if (this.built === this.kinds.generation) return this.docs;
+    this.docs = new Map(groupVersions(this.kinds).map(({ group, version }) => {
+      const body = JSON.stringify(document(this.kinds, group, version));
+      const hash = createHash('sha512').update(body).digest('hex').slice(0, 32).toUpperCase();
+      return [gvPath(group, version), { body, hash }] as const;
+    }));
+    this.built = this.kinds.generation;
+    return this.docs;
   }
-  return {
-    swagger: '2.0',
-    info: { title: 'Skiff', version: 'v1.32.0' },
-    paths,
-    definitions: Object.fromEntries(
-      GROUP_VERSIONS.flatMap(({ group, version }) => resourcesIn(group, version)).map((t) => [
-        `${t.group ? t.group.split('.').reverse().join('.') : 'io.k8s.api.core'}.${t.version}.${t.kind}`,
-        { type: 'object', 'x-kubernetes-group-version-kind': [{ group: t.group, version: t.version, kind: t.kind }] },
-      ]),
-    ),
-  };
+
+  v3Index(): object {
+    return { paths: Object.fromEntries([...this.current()].map(([path, doc]) => [path, { serverRelativeURL: `/openapi/v3/${path}?hash=${doc.hash}` }])) };
+  }
+
+  v3Document(path: string): string | undefined {
+    return this.current().get(path.replace(/^\/+/, ''))?.body;
+  }
+
+  /** A Swagger 2.0 document in JSON (the protobuf form is not served; clients fall back to v3). */
+  v2(): object {
+    const all = groupVersions(this.kinds).flatMap(({ group, version }) => this.kinds.resourcesIn(group, version));
+    const paths: Record<string, object> = {};
+    for (const t of all) Object.assign(paths, pathsFor(t));
+    return {
+      swagger: '2.0',
+      info: { title: 'Skiff', version: 'v1.32.0' },
+      paths,
+      definitions: Object.fromEntries(all.map((t) => [definitionName(t), { type: 'object', 'x-kubernetes-group-version-kind': [{ group: t.group, version: t.version, kind: t.kind }] }])),
+    };
+  }
 }
 
 export { groupVersion };

@@ -1,4 +1,4 @@
-import { API_GROUPS, findResource, NotFoundError, type Kind } from '@skiff/apimachinery';
+import { NotFoundError, type Kind, type KindRegistry } from '@skiff/apimachinery';
 
 /** A request path resolved against the resource registry. */
 export interface ResourcePath {
@@ -10,7 +10,7 @@ export interface ResourcePath {
 }
 
 /**
- * Parses `/api/v1/...` and `/apis/{group}/{version}/...` into a resource path. Returns undefined for
+ * Parses `/api/v1/...` and `/apis/{group}/{version}/...` into a resource path of a kind `kinds` serves. Returns undefined for
  * paths that are not resource paths of a served group version (discovery documents are routed
  * separately).
  *
@@ -19,7 +19,7 @@ export interface ResourcePath {
  *   /api/v1/namespaces/ns                     -> namespaces "ns" (the kind itself)
  *   /api/v1/namespaces/ns/status              -> namespaces "ns", subresource status
  */
-export function parseResourcePath(pathname: string): ResourcePath | undefined {
+export function parseResourcePath(pathname: string, kinds: KindRegistry): ResourcePath | undefined {
   const segments = pathname.split('/').filter((s) => s.length > 0).map(decodeURIComponent);
   let group: string;
   let version: string;
@@ -37,7 +37,7 @@ export function parseResourcePath(pathname: string): ResourcePath | undefined {
   }
 
   // An unserved group or version is no API path at all: kube-apiserver's mux answers a plain 404.
-  if (!servesGroupVersion(group, version)) return undefined;
+  if (!kinds.servesGroupVersion(group, version)) return undefined;
 
   let namespace: string | undefined;
   // `namespaces/{ns}/{resource}...` addresses a namespaced resource, unless the third segment is a
@@ -50,13 +50,9 @@ export function parseResourcePath(pathname: string): ResourcePath | undefined {
   // A path no route serves: kube-apiserver's route table answers with a generic 404 and empty details.
   const noRoute = () => new NotFoundError({}, 'the server could not find the requested resource');
   if (extra.length > 0) throw noRoute();
-  const type = findResource(group, version, resource);
+  const type = kinds.findResource(group, version, resource);
   if (!type) throw noRoute();
   if (namespace !== undefined && !type.namespaced) throw noRoute();
   if (subresource !== undefined && !type.subresources.includes(subresource as never)) throw noRoute();
   return { type, namespace, name, subresource };
-}
-
-export function servesGroupVersion(group: string, version: string): boolean {
-  return group === '' ? version === 'v1' : API_GROUPS.some((g) => g.group === group && g.versions.includes(version));
 }

@@ -1,6 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
-import { BadRequestError, NotFoundError, toStatus } from '@skiff/apimachinery';
+import { BadRequestError, NotFoundError, toStatus, type KindRegistry } from '@skiff/apimachinery';
 import type { Store } from '@skiff/store';
 import { proxyUpgrade, refuseUpgrade } from '@skiff/streaming';
 import type { Logger } from 'pino';
@@ -19,6 +19,7 @@ export interface PodStreamDeps {
   store: Store;
   authenticator: Authenticator;
   log: Logger;
+  kinds: KindRegistry;
   onSession?: (subresource: string, code: number) => void;
 }
 
@@ -38,7 +39,7 @@ export function podStreamUpgradeHandler(deps: PodStreamDeps): (req: IncomingMess
       const url = new URL(req.url ?? '/', 'http://apiserver');
       let path;
       try {
-        path = parseResourcePath(url.pathname);
+        path = parseResourcePath(url.pathname, deps.kinds);
       } catch {
         path = undefined;
       }

@@ -9,6 +9,9 @@ import {
   beingDeleted,
   ConflictError,
   findResource,
+  patchSchemaOf,
+  jsonPathValue,
+  setJsonPathValue,
   ForbiddenError,
   forbiddenMessage,
   generateNameConflict,
@@ -21,7 +24,6 @@ import {
   NotFoundError,
   parseFieldSelector,
   parseLabelSelector,
-  patchSchemaFor,
   recordUpdateManager,
   selectorToString,
   selectorFromLabelSelector,
@@ -129,7 +131,7 @@ export class Rest {
       for (const obj of page.items) {
         if (labels && !matchesLabels(labels, obj.metadata.labels)) continue;
         if (fields && !matchesFields(fields, obj)) continue;
-        items.push(obj);
+        items.push(asServed(path.type, obj));
       }
       after = page.continueAfter;
       remainingItemCount = labels || fields ? undefined : page.remainingItemCount;
@@ -175,11 +177,11 @@ export class Rest {
       if (!obj.metadata.name) {
         throw new InvalidError({ kind: type.kind, group: type.group, name: '' }, [{ field: 'metadata.name', reason: 'FieldValueRequired', message: 'name or generateName is required' }]);
       }
-      let candidate = applyDefaults(prepareForCreate(type, await this.admission.mutate(type, applyDefaults(obj))));
+      let candidate = applyDefaults(prepareForCreate(type, await this.admission.mutate(type, applyDefaults(obj, type))), type);
       const claim = await this.claimAllocations(type, candidate, undefined, retry);
       if (claim) candidate = claim.object;
       validateObject(candidate, type);
-      if (!opts.applied) candidate = recordUpdateManager(undefined, candidate, opts.fieldManager, nowRfc3339(this.clock()), patchSchemaFor(candidate.apiVersion, candidate.kind));
+      if (!opts.applied) candidate = recordUpdateManager(undefined, candidate, opts.fieldManager, nowRfc3339(this.clock()), patchSchemaOf(type));
       candidate.metadata.creationTimestamp = nowRfc3339(this.clock());
       if (!admitted) await this.admission.validate(type, candidate, opts.dryRun);
       admitted = true;
@@ -191,7 +193,7 @@ export class Rest {
         return candidate;
       }
       try {
-        return await this.store.create(key, candidate, claim && { allocations: claim.allocations });
+        return asServed(type, await this.store.create(key, asStored(type, candidate), claim && { allocations: claim.allocations }));
       } catch (err) {
         if (generated && err instanceof AlreadyExistsError && nameAttempt++ < 5) continue;
         if (err instanceof AlreadyExistsError) throw alreadyExists(type, candidate, await this.store.get(key), generated);
@@ -221,12 +223,12 @@ export class Rest {
     }
     incoming.metadata.name = path.name;
     this.resolveNamespace(type, incoming, path.namespace);
-    const old = await this.store.get(keyOf(type, path.namespace, path.name));
+    const old = asServed(type, await this.store.get(keyOf(type, path.namespace, path.name)));
     if (!old) {
       if (type.allowCreateOnUpdate && !path.subresource) return this.create({ ...path, name: undefined }, incoming, opts);
       throw new NotFoundError({ kind: type.resource, group: type.group, name: path.name });
     }
-    return this.writeUpdate(type, old, incoming, path.subresource, opts, updatePrecondition(incoming.metadata.resourceVersion));
+    return this.writeUpdate(type, old, incoming, path.subresource, opts, updatePrecondition(type, incoming));
   }
 
   /** `created` is true when a server-side apply created the object (Kubernetes answers 201 then). */
@@ -237,13 +239,13 @@ export class Rest {
       throw new MethodNotAllowedError();
     }
     for (let attempt = 0; ; attempt++) {
-      const old = await this.store.get(keyOf(type, path.namespace, path.name));
+      const old = asServed(type, await this.store.get(keyOf(type, path.namespace, path.name)));
       if (!old) {
         if (patchType === 'apply' && !path.subresource) return { object: await this.applyCreate(path, patch as KubeObject, opts), created: true };
         throw new NotFoundError({ kind: type.resource, group: type.group, name: path.name });
       }
       const view = path.subresource === 'scale' ? toScale(type, old) : old;
-      const applied = this.applyPatch(view, patchType, patch, opts);
+      const applied = this.applyPatch(type, view, patchType, patch, opts);
       const patched = opts.admitPatched ? opts.admitPatched(applied) : applied;
       // A resourceVersion inside the patch is a precondition, as in Kubernetes.
       const precondition = patched.metadata?.resourceVersion !== view.metadata.resourceVersion ? patched.metadata?.resourceVersion : undefined;
@@ -271,7 +273,7 @@ export class Rest {
     }
     const key = keyOf(type, path.namespace, path.name);
     for (let attempt = 0; ; attempt++) {
-      const old = await this.store.get(key);
+      const old = asServed(type, await this.store.get(key));
       if (!old) throw new NotFoundError({ kind: type.resource, group: type.group, name: path.name });
       const pre = opts.preconditions ?? {};
       if (pre.uid && pre.uid !== old.metadata.uid) {
@@ -283,9 +285,9 @@ export class Rest {
       const plan = planDeletion(type, old, opts, this.clock());
       if (opts.dryRun) return plan.kind === 'mark' ? plan.object : old;
       try {
-        if (plan.kind === 'now') return await this.store.delete(key, { uid: old.metadata.uid, resourceVersion: old.metadata.resourceVersion });
+        if (plan.kind === 'now') return asServed(type, await this.store.delete(key, { uid: old.metadata.uid, resourceVersion: old.metadata.resourceVersion }));
         if (plan.kind === 'unchanged') return old;
-        return await this.store.update(key, plan.object, { resourceVersion: old.metadata.resourceVersion });
+        return asServed(type, await this.store.update(key, asStored(type, plan.object), { resourceVersion: old.metadata.resourceVersion }));
       } catch (err) {
         if (err instanceof ConflictError && !pre.resourceVersion && attempt < MAX_PATCH_RETRIES) continue;
         if (err instanceof NotFoundError && plan.kind === 'now') throw err;
@@ -311,7 +313,7 @@ export class Rest {
 
   private async getStored(path: ResourcePath): Promise<KubeObject> {
     if (path.name === undefined) throw new MethodNotAllowedError();
-    const obj = await this.store.get(keyOf(path.type, path.namespace, path.name));
+    const obj = asServed(path.type, await this.store.get(keyOf(path.type, path.namespace, path.name)));
     if (!obj) throw new NotFoundError({ kind: path.type.resource, group: path.type.group, name: path.name });
     return obj;
   }
@@ -341,8 +343,7 @@ export class Rest {
     }
   }
 
-  private applyPatch(view: KubeObject, patchType: PatchType, patch: unknown, opts: WriteOptions): KubeObject {
-    const apiVersion = view.apiVersion;
+  private applyPatch(type: Kind, view: KubeObject, patchType: PatchType, patch: unknown, opts: WriteOptions): KubeObject {
     switch (patchType) {
       case 'json':
         if (!Array.isArray(patch)) throw new BadRequestError('a JSON patch must be a list of operations');
@@ -350,11 +351,11 @@ export class Rest {
       case 'merge':
         return applyMergePatch(view, requirePatchObject(patch)) as KubeObject;
       case 'strategic':
-        return applyStrategicMergePatch(view, requirePatchObject(patch), patchSchemaFor(apiVersion, view.kind)) as KubeObject;
+        return applyStrategicMergePatch(view, requirePatchObject(patch), patchSchemaOf(type)) as KubeObject;
       case 'apply': {
         const applied = requirePatchObject(patch) as KubeObject;
         checkApplyTypeMeta(view, applied);
-        return applyServerSideApply(view, applied, opts.fieldManager, opts.force ?? false, patchSchemaFor(apiVersion, view.kind), nowRfc3339(this.clock()));
+        return applyServerSideApply(view, applied, opts.fieldManager, opts.force ?? false, view.kind === type.kind ? patchSchemaOf(type) : patchSchemaOf(undefined), nowRfc3339(this.clock()));
       }
     }
   }
@@ -367,7 +368,7 @@ export class Rest {
       throw new BadRequestError(`the name of the object (${applied.metadata.name}) does not match the name on the URL (${path.name})`);
     }
     const now = nowRfc3339(this.clock());
-    const merged = applyServerSideApply(undefined, { ...applied, metadata: { ...(applied.metadata ?? {}), name: path.name } }, opts.fieldManager, true, patchSchemaFor(groupVersion(type), type.kind), now);
+    const merged = applyServerSideApply(undefined, { ...applied, metadata: { ...(applied.metadata ?? {}), name: path.name } }, opts.fieldManager, true, patchSchemaOf(type), now);
     // The apply already recorded ownership; create must not record an Update entry on top.
     return this.create({ ...path, name: undefined }, merged, { ...opts, applied: true });
   }
@@ -385,7 +386,7 @@ export class Rest {
     let admitted = false;
     for (;;) {
       let next = prepareForUpdate(type, incoming, old, subresource);
-      if (subresource !== 'status') next = applyDefaults(next);
+      if (subresource !== 'status') next = applyDefaults(next, type);
       const claim = subresource ? undefined : await this.claimAllocations(type, next, old, retry);
       if (claim) next = claim.object;
       validateObject(next, type, { old });
@@ -396,7 +397,7 @@ export class Rest {
         }
         return old;
       }
-      if (!applied) next = recordUpdateManager(old, next, opts.fieldManager, nowRfc3339(this.clock()), patchSchemaFor(next.apiVersion, next.kind));
+      if (!applied) next = recordUpdateManager(old, next, opts.fieldManager, nowRfc3339(this.clock()), patchSchemaOf(type));
       if (!subresource && !admitted) await this.admission.validate(type, next, opts.dryRun, old);
       admitted = true;
       if (opts.dryRun) {
@@ -405,7 +406,7 @@ export class Rest {
       }
       const key = keyOf(type, old.metadata.namespace, old.metadata.name!);
       try {
-        const stored = await this.store.update(key, next, { resourceVersion: precondition, uid: old.metadata.uid }, claim && { allocations: claim.allocations });
+        const stored = asServed(type, await this.store.update(key, asStored(type, next), { resourceVersion: precondition, uid: old.metadata.uid }, claim && { allocations: claim.allocations }));
         return await this.finishDeletionIfDone(type, stored);
       } catch (err) {
         if (claim && err instanceof AllocationConflictError) {
@@ -429,7 +430,7 @@ export class Rest {
     if ((obj.metadata.deletionGracePeriodSeconds ?? 0) > 0) return obj;
     if ((type.kindFinalizers?.(obj).length ?? 0) > 0) return obj;
     try {
-      return await this.store.delete(keyOf(type, obj.metadata.namespace, obj.metadata.name!), { uid: obj.metadata.uid, resourceVersion: obj.metadata.resourceVersion });
+      return asServed(type, await this.store.delete(keyOf(type, obj.metadata.namespace, obj.metadata.name!), { uid: obj.metadata.uid, resourceVersion: obj.metadata.resourceVersion }));
     } catch (err) {
       if (err instanceof NotFoundError || err instanceof ConflictError) return obj;
       throw err;
@@ -438,7 +439,7 @@ export class Rest {
 
   private async updateScale(path: ResourcePath, body: KubeObject, opts: WriteOptions): Promise<KubeObject> {
     const old = await this.getStored({ ...path, subresource: undefined });
-    return toScale(path.type, await this.writeScale(path.type, old, body, opts, updatePrecondition(body.metadata?.resourceVersion)));
+    return toScale(path.type, await this.writeScale(path.type, old, body, opts, updatePrecondition(path.type, { ...body, metadata: { ...(body.metadata ?? {}), name: old.metadata.name } })));
   }
 
   private async writeScale(type: Kind, old: KubeObject, scale: KubeObject, opts: WriteOptions, precondition: string | undefined): Promise<KubeObject> {
@@ -447,7 +448,7 @@ export class Rest {
       throw new InvalidError({ kind: 'Scale', group: 'autoscaling', name: old.metadata.name }, [{ field: 'spec.replicas', reason: 'FieldValueInvalid', message: `Invalid value: ${JSON.stringify(replicas)}: must be greater than or equal to 0` }]);
     }
     const next = clone(old);
-    (next.spec as Record<string, unknown>).replicas = replicas;
+    setJsonPathValue(next as unknown as Record<string, unknown>, type.scalePaths?.specReplicasPath ?? '.spec.replicas', replicas);
     return this.writeUpdate(type, old, next, undefined, opts, precondition);
   }
 
@@ -478,11 +479,33 @@ export class Rest {
 
 /**
  * The resourceVersion an update must match. None, or "0", makes the update unconditional: it
- * overwrites whatever is stored, as every kind Skiff serves allows (Kubernetes' strategies'
- * AllowUnconditionalUpdate; only custom resources refuse, and Skiff serves none).
+ * overwrites whatever is stored, as built-in kinds allow (Kubernetes' strategies'
+ * AllowUnconditionalUpdate). Custom resources refuse it with the generic store's 422, which names
+ * the resource, not the kind: `crontabs.stable.example.com "x" is invalid: metadata.resourceVersion:
+ * Invalid value: 0x0: must be specified for an update`.
  */
-export function updatePrecondition(resourceVersion: string | undefined): string | undefined {
-  return resourceVersion && resourceVersion !== '0' ? resourceVersion : undefined;
+export function updatePrecondition(type: Kind, obj: KubeObject): string | undefined {
+  const resourceVersion = obj.metadata?.resourceVersion;
+  const precondition = resourceVersion && resourceVersion !== '0' ? resourceVersion : undefined;
+  if (!precondition && type.allowUnconditionalUpdate === false) {
+    throw new InvalidError({ kind: type.resource, group: type.group, name: obj.metadata?.name ?? '' }, [
+      { field: 'metadata.resourceVersion', reason: 'FieldValueInvalid', message: 'Invalid value: 0x0: must be specified for an update' },
+    ]);
+  }
+  return precondition;
+}
+
+/**
+ * Every served version of a kind shares one storage (custom resources with conversion None):
+ * objects are stored under the storage version and read as the version the request names.
+ */
+function asServed<T extends KubeObject | undefined>(type: Kind, obj: T): T {
+  if (!obj || !type.storageApiVersion || obj.kind !== type.kind) return obj;
+  return { ...obj, apiVersion: groupVersion(type) };
+}
+
+function asStored(type: Kind, obj: KubeObject): KubeObject {
+  return type.storageApiVersion ? { ...obj, apiVersion: type.storageApiVersion } : obj;
 }
 
 /** The 409 for a create whose name is taken, worded as kube-apiserver's store words it. */
@@ -530,8 +553,11 @@ export function planDeletion(type: Kind, old: KubeObject, opts: DeleteOptions, n
 
 /** The `autoscaling/v1` Scale view of a kind with a `/scale` subresource. */
 export function toScale(type: Kind, obj: KubeObject): KubeObject {
-  const spec = (obj.spec ?? {}) as { replicas?: number; selector?: unknown };
-  const status = (obj.status ?? {}) as { replicas?: number };
+  const spec = (obj.spec ?? {}) as { selector?: unknown };
+  const replicasAt = (path: string) => {
+    const v = jsonPathValue(obj, path);
+    return typeof v === 'number' ? v : 0;
+  };
   const selector = type.scaleSelector ? type.scaleSelector(obj) : spec.selector ? selectorToString(selectorFromLabelSelector(spec.selector as never)) : '';
   return {
     apiVersion: 'autoscaling/v1',
@@ -543,8 +569,8 @@ export function toScale(type: Kind, obj: KubeObject): KubeObject {
       resourceVersion: obj.metadata.resourceVersion,
       creationTimestamp: obj.metadata.creationTimestamp,
     },
-    spec: { replicas: spec.replicas ?? 0 },
-    status: { replicas: status.replicas ?? 0, selector },
+    spec: { replicas: replicasAt(type.scalePaths?.specReplicasPath ?? '.spec.replicas') },
+    status: { replicas: replicasAt(type.scalePaths?.statusReplicasPath ?? '.status.replicas'), selector },
   };
 }
 

@@ -15,8 +15,8 @@ import {
   groupVersion,
   type KubeObject,
   type Kind,
-  API_GROUPS,
   decodeProtobufObject,
+  KindRegistry,
 } from '@skiff/apimachinery';
 import type { Store } from '@skiff/store';
 import type { Logger } from 'pino';
@@ -32,8 +32,9 @@ import { apiGroup, apiGroupList, apiResourceList, coreVersions } from './discove
 import { currentVersionInfo, type VersionInfo } from './versionInfo.js';
 import { encodeJson, negotiate, serialize, wantsPretty, type Output } from './negotiate.js';
 import { boolParam, int64Param, optionalBoolParam } from './queryParams.js';
-import { openApiV2, openApiV3Document, openApiV3Index } from './openapi.js';
-import { parseResourcePath, servesGroupVersion, type ResourcePath } from './paths.js';
+import { OpenApiDocuments } from './openapi.js';
+import { CustomResourceDefinitions } from './customResourceDefinitions.js';
+import { parseResourcePath, type ResourcePath } from './paths.js';
 import { Rest, type DeleteOptions, type ListPage } from './rest.js';
 import { WatchHub } from './watch.js';
 import { NamespaceFinalizer } from './namespaceFinalizer.js';
@@ -90,15 +91,20 @@ export async function buildServer(opts: ServerOptions): Promise<{ app: FastifyIn
   const rest = new Rest(opts.store, clock, { serviceClusterIpRange: opts.serviceClusterIpRange });
   const hub = new WatchHub(opts.store, opts.logger);
   await hub.start();
+  // The kinds served right now: built-in ones, and those of the CRDs in the store.
+  const kinds = new KindRegistry();
+  const crds = new CustomResourceDefinitions({ store: opts.store, rest, hub, kinds, logger: opts.logger, clock });
+  await crds.start();
+  const openapi = new OpenApiDocuments(kinds);
   const metrics = new ApiMetrics(() => hub.size);
   const bookmarkIntervalMs = opts.bookmarkIntervalMs ?? 60_000;
-  const namespaces = opts.namespaceFinalizer ? new NamespaceFinalizer(opts.store, rest, opts.logger, opts.namespaceDeleteDelayMs) : undefined;
+  const namespaces = opts.namespaceFinalizer ? new NamespaceFinalizer(opts.store, rest, kinds, opts.logger, opts.namespaceDeleteDelayMs) : undefined;
   namespaces?.start();
 
   const app = Fastify({ ...(opts.tls ? { https: opts.tls } : {}), loggerInstance: opts.logger, logController: new LogController({ disableRequestLogging: true }), bodyLimit, forceCloseConnections: true }) as unknown as FastifyInstance;
 
   // exec, attach and port-forward arrive as HTTP upgrades (SPDY or WebSocket), outside the router.
-  app.server.on('upgrade', podStreamUpgradeHandler({ store: opts.store, authenticator: opts.authenticator, log: opts.logger, onSession: (sub, code) => metrics.observe('CONNECT', `pods/${sub}`, code) }));
+  app.server.on('upgrade', podStreamUpgradeHandler({ store: opts.store, authenticator: opts.authenticator, log: opts.logger, kinds, onSession: (sub, code) => metrics.observe('CONNECT', `pods/${sub}`, code) }));
 
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('application/vnd.kubernetes.protobuf', { parseAs: 'buffer', bodyLimit }, (_req, body, done) => done(null, body));
@@ -178,27 +184,27 @@ export async function buildServer(opts: ServerOptions): Promise<{ app: FastifyIn
 
   // ---- discovery ---------------------------------------------------------------------------
   app.get('/api', async (req, reply) => send(reply, req, coreVersions()));
-  app.get('/apis', async (req, reply) => send(reply, req, apiGroupList()));
-  app.get('/api/v1', async (req, reply) => send(reply, req, apiResourceList('', 'v1')));
+  app.get('/apis', async (req, reply) => send(reply, req, apiGroupList(kinds)));
+  app.get('/api/v1', async (req, reply) => send(reply, req, apiResourceList(kinds, '', 'v1')));
   app.get<{ Params: { group: string } }>('/apis/:group', async (req, reply) => {
-    const g = API_GROUPS.find((x) => x.group === req.params.group);
+    const g = kinds.groups().find((x) => x.group === req.params.group);
     if (!g) return reply.callNotFound();
     return send(reply, req, apiGroup(g.group, g.versions));
   });
   app.get<{ Params: { group: string; version: string } }>('/apis/:group/:version', async (req, reply) => {
-    if (!servesGroupVersion(req.params.group, req.params.version)) return reply.callNotFound();
-    return send(reply, req, apiResourceList(req.params.group, req.params.version));
+    if (!kinds.servesGroupVersion(req.params.group, req.params.version)) return reply.callNotFound();
+    return send(reply, req, apiResourceList(kinds, req.params.group, req.params.version));
   });
   app.get('/openapi/v2', async (req, reply) => {
     const accept = req.headers.accept ?? '';
     if (accept && !/json|\*\/\*/.test(accept)) {
       return reply.code(406).header('content-type', 'application/json').send(encodeJson(toStatus(new ApiError(406, 'NotAcceptable', 'only application/json is served for /openapi/v2'))));
     }
-    return send(reply, req, openApiV2());
+    return send(reply, req, openapi.v2());
   });
-  app.get('/openapi/v3', async (req, reply) => send(reply, req, openApiV3Index()));
+  app.get('/openapi/v3', async (req, reply) => send(reply, req, openapi.v3Index()));
   app.get('/openapi/v3/*', async (req, reply) => {
-    const doc = openApiV3Document((req.params as { '*': string })['*']);
+    const doc = openapi.v3Document((req.params as { '*': string })['*']);
     if (!doc) throw new NotFoundError({}, 'the server could not find the requested resource');
     return reply.header('content-type', 'application/json').send(doc);
   });
@@ -209,7 +215,7 @@ export async function buildServer(opts: ServerOptions): Promise<{ app: FastifyIn
   // ---- resources ---------------------------------------------------------------------------
   const handler = async (req: FastifyRequest, reply: FastifyReply) => {
     const pathname = req.url.split('?')[0];
-    const path = parseResourcePath(pathname);
+    const path = parseResourcePath(pathname, kinds);
     if (!path) return reply.callNotFound();
     const query = req.query as Record<string, string | undefined>;
     if (path.name) req.objectKey = `${path.type.resource}/${path.namespace ? `${path.namespace}/` : ''}${path.name}`;
@@ -260,7 +266,7 @@ export async function buildServer(opts: ServerOptions): Promise<{ app: FastifyIn
         return respondObject(withWarnings(reply, body.warnings), path.type, updated, output, 200, query, pretty);
       }
       case 'PATCH': {
-        const patchType = patchTypeOf(req.headers['content-type']);
+        const patchType = patchTypeOf(req.headers['content-type'], path.type.strategicMergePatch !== false);
         const raw = req.body as string;
         const patch = decodeBody(raw, req.headers['content-type']);
         if (patchType === 'apply' && !query.fieldManager) throw new BadRequestError('PatchOptions.meta.k8s.io "" is invalid: fieldManager: Required value: is required for apply patch');
@@ -337,7 +343,9 @@ export async function buildServer(opts: ServerOptions): Promise<{ app: FastifyIn
     res.writeHead(200, { 'content-type': 'application/json', 'cache-control': 'no-cache, private', 'transfer-encoding': 'chunked' });
     res.flushHeaders();
     let first = true;
-    const write = (type: string, object: KubeObject) => {
+    const write = (type: string, stored: KubeObject) => {
+      // Every served version of a kind shares one storage: an object reads as the version watched.
+      const object = path.type.storageApiVersion && stored.kind === path.type.kind ? { ...stored, apiVersion: groupVersion(path.type) } : stored;
       let obj: unknown = object;
       if (output === 'table' && (type === 'ADDED' || type === 'MODIFIED' || type === 'DELETED')) {
         const table = toTable([object], path.type, { now: clock(), includeObject }) as Record<string, unknown>;
@@ -390,6 +398,7 @@ export async function buildServer(opts: ServerOptions): Promise<{ app: FastifyIn
   }
 
   app.addHook('onClose', async () => {
+    crds.stop();
     hub.stop();
     namespaces?.stop();
   });

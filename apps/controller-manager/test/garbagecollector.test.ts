@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import type { KubeObject, OwnerReference } from '@skiff/apimachinery';
+import { resourceType as defineResource, type KubeObject, type OwnerReference } from '@skiff/apimachinery';
 import { resourceType } from '@skiff/kube-client';
 import { TestCluster } from './cluster.js';
 import { reconciles } from './reconciles.js';
@@ -134,6 +134,33 @@ describe('the garbage collector on a real API server and Redis', () => {
     expect((await cluster.client.get(CONFIGMAPS, 'default', 'loner')).metadata.resourceVersion).toBe(loner.metadata.resourceVersion);
     expect((await cluster.client.get(CONFIGMAPS, 'default', 'owner')).metadata.resourceVersion).toBe(owner.metadata.resourceVersion);
     expect(await reconciles(cluster, 'garbagecollector-configmaps', 'error')).toBe(0);
+  });
+
+  it('collects a dependent whose owner was a custom resource, its kind found through discovery', async () => {
+    cluster = await TestCluster.start(['garbagecollector']);
+    const crds = resourceType('customresourcedefinitions', 'apiextensions.k8s.io');
+    await cluster.client.create(crds, {
+      apiVersion: 'apiextensions.k8s.io/v1',
+      kind: 'CustomResourceDefinition',
+      metadata: { name: 'gadgets.example.com' },
+      spec: {
+        group: 'example.com',
+        scope: 'Namespaced',
+        names: { plural: 'gadgets', singular: 'gadget', kind: 'Gadget' },
+        versions: [{ name: 'v1', served: true, storage: true, schema: { openAPIV3Schema: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true } } }],
+      },
+    });
+    const gadgets = defineResource('example.com', 'v1', 'gadgets', 'Gadget', true);
+    let owner: KubeObject | undefined;
+    await cluster.until('the Gadget kind served', async () => {
+      owner = await cluster.client.create(gadgets, { apiVersion: 'example.com/v1', kind: 'Gadget', metadata: { name: 'g', namespace: 'default' } }).catch(() => undefined);
+      return !!owner;
+    });
+    await cluster.client.delete(gadgets, 'default', 'g');
+    await cluster.client.create(CONFIGMAPS, configMap('of-gone-gadget', [ownerRef(owner!, false)]));
+    const cms = cluster.watch(CONFIGMAPS);
+    await cluster.until('the dependent of the gone Gadget to be gone', () => cms.hasSynced() && !cms.get('default/of-gone-gadget'));
+    expect(await reconciles(cluster, 'garbagecollector-configmaps', 'terminal')).toBe(0);
   });
 
   it('does not retry an object whose owner is of a kind the API server does not serve', async () => {

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import type { KubeObject } from '@skiff/apimachinery';
+import { resourceType as defineResource, type KubeObject } from '@skiff/apimachinery';
 import { resourceType } from '@skiff/kube-client';
 import { TestCluster } from './cluster.js';
 import { reconciles } from './reconciles.js';
@@ -52,6 +52,36 @@ describe('the namespace controller on a real API server and Redis', () => {
     expect(await contentOf('doomed')).toEqual([]);
     expect(await contentOf('kept')).toEqual(keptBefore);
     expect(cluster.get(NAMESPACES, 'kept')?.metadata.deletionTimestamp).toBeUndefined();
+  });
+
+  it('deletes the custom resources of a Terminating namespace too, found through discovery', async () => {
+    cluster = await TestCluster.start(['namespace']);
+    const crds = resourceType('customresourcedefinitions', 'apiextensions.k8s.io');
+    await cluster.client.create(crds, {
+      apiVersion: 'apiextensions.k8s.io/v1',
+      kind: 'CustomResourceDefinition',
+      metadata: { name: 'widgets.example.com' },
+      spec: {
+        group: 'example.com',
+        scope: 'Namespaced',
+        names: { plural: 'widgets', singular: 'widget', kind: 'Widget' },
+        versions: [{ name: 'v1', served: true, storage: true, schema: { openAPIV3Schema: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true } } }],
+      },
+    });
+    const widgets = defineResource('example.com', 'v1', 'widgets', 'Widget', true);
+    await cluster.until('the Widget kind served', async () => {
+      try {
+        await cluster.client.list(widgets, { namespace: 'default' });
+        return true;
+      } catch {
+        return false;
+      }
+    });
+    await namespaceWithContent('crs');
+    await cluster.client.create(widgets, { apiVersion: 'example.com/v1', kind: 'Widget', metadata: { name: 'w', namespace: 'crs' } });
+    await cluster.client.delete(NAMESPACES, undefined, 'crs');
+    await cluster.until('the namespace to be gone', () => !cluster.get(NAMESPACES, 'crs'));
+    expect((await cluster.client.list(widgets, { namespace: 'crs' })).items).toEqual([]);
   });
 
   it('reports content held by a finalizer, and finishes once the finalizer is removed', async () => {

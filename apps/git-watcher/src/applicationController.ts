@@ -1,11 +1,14 @@
-import { AlreadyExistsError, deepEqual, InvalidError, NotFoundError, patchSchemaFor, type KubeObject } from '@skiff/apimachinery';
+import { AlreadyExistsError, CUSTOM_RESOURCE_DEFINITION, deepEqual, groupVersion, InvalidError, isEstablished, NotFoundError, patchSchemaFor, shape, type KubeObject, type ResourceType } from '@skiff/apimachinery';
+import type { ApiDiscovery } from '@skiff/kube-client';
+import type { CustomResourceDefinition } from 'kubernetes-types/apiextensions/v1.js';
 import type { Controller, ObjectRef, ReconcileContext, ReconcileResult } from '@skiff/controller-runtime';
 import { assessHealth, driftedFields, pruneOrder, syncOrder, worstHealth } from '@skiff/gitops';
 import { localRepoPath, specOf, statusOf, type ApplicationStatus, type HealthStatus, type HistoryEntry, type ResourceStatus } from './applicationSpec.js';
 import { desiredObjects, namespacesCreatedBy, syncOptions, type DesiredError, type DesiredObject } from './desiredObjects.js';
 import type { RepoSources } from './repoSources.js';
 import { APPLICATIONS, DEPLOYMENTS, MANAGED_KINDS, NAMESPACES, PODS, REPLICASETS, WATCHED_KINDS } from './resources.js';
-import { appOf, APP_LABEL, FIELD_MANAGER, groupOf, isGenerated, isManagedBy, objectKey, REVISION, TRACKING_ID, typeOf, type AppRef } from './tracking.js';
+import { resolveKinds } from './kindResolution.js';
+import { appOf, APP_LABEL, FIELD_MANAGER, groupOf, isGenerated, isManagedBy, objectKey, REVISION, TRACKING_ID, type AppRef } from './tracking.js';
 
 const HISTORY_LIMIT = 10;
 
@@ -15,6 +18,8 @@ export interface ApplicationControllerOptions {
   syncDuration?: { observe(labels: { result: string }, seconds: number): void };
   /** Called on each status transition worth telling the outside world (status webhooks). */
   onTransition?: (app: KubeObject, transition: Transition) => void;
+  /** Finds the resources of kinds this build does not know (custom resources) from the API server. */
+  discovery?: ApiDiscovery;
 }
 
 /** The notification events status webhooks subscribe to (Webhook spec.events). */
@@ -141,7 +146,7 @@ export async function reconcileApplication(ref: ObjectRef, ctx: ReconcileContext
   }
   const { sha } = source;
   const read = await opts.sources.manifests(source, spec.source.path ?? '.');
-  const desired = read.ok ? desiredObjects(appRef, spec.destination.namespace, read.manifests, sha) : read;
+  const desired = read.ok ? desiredObjects(appRef, spec.destination.namespace, read.manifests, sha, await resolveKinds(read.manifests, opts.discovery)) : read;
   const alreadyLive = previous.operationState?.revision === sha && previous.operationState.phase === 'Succeeded';
   if (!desired.ok) {
     return fail(ctx, app, previous, status, sha, desired.errors, opts, source.requeueAfterMs);
@@ -159,7 +164,10 @@ export async function reconcileApplication(ref: ObjectRef, ctx: ReconcileContext
     if (invalid.length) opts.syncDuration?.observe({ result: 'failed' }, (performance.now() - t0) / 1000);
     if (invalid.length) return fail(ctx, app, previous, status, sha, invalid, opts, source.requeueAfterMs);
     if (options.get('CreateNamespace') === 'true') await ensureNamespace(ctx, spec.destination.namespace);
-    for (const d of inSyncOrder(desired.objects)) live.set(objectKey(d.object), await apply(ctx, d));
+    for (const d of inSyncOrder(desired.objects)) {
+      if (d.definedBy) await waitForEstablished(ctx, d.definedBy);
+      live.set(objectKey(d.object), await apply(ctx, d));
+    }
     if (spec.syncPolicy?.automated?.prune) await prune(ctx, appRef, desired.objects);
     const info = await opts.sources.commit(source, sha);
     opts.syncDuration?.observe({ result: 'success' }, (performance.now() - t0) / 1000);
@@ -245,6 +253,8 @@ async function dryRun(ctx: ReconcileContext, objects: readonly DesiredObject[], 
       } catch (err) {
         // A namespace this very sync creates does not exist yet: the object is judged when applied.
         if (err instanceof NotFoundError && d.object.metadata.namespace && createdNamespaces.has(d.object.metadata.namespace)) return;
+        // Nor is a kind whose CRD this sync installs served yet.
+        if (err instanceof NotFoundError && d.definedBy) return;
         if (err instanceof InvalidError && err.causes?.length) {
           for (const c of err.causes) {
             const line = (c.field && texts.get(d.file)?.lineOf(d.line, c.field)) || d.line;
@@ -292,14 +302,34 @@ async function ensureNamespace(ctx: ReconcileContext, name: string): Promise<voi
   }
 }
 
+const ESTABLISH_DEADLINE_MS = 30_000;
+
+/**
+ * Waits for a CRD this sync applied to be Established, so its objects can be applied (the API
+ * server serves a CRD's kind from then on). Throws after the deadline: the pass is retried.
+ */
+async function waitForEstablished(ctx: ReconcileContext, name: string): Promise<void> {
+  const deadline = Date.now() + ESTABLISH_DEADLINE_MS;
+  for (;;) {
+    const crd = await ctx.client.get(CUSTOM_RESOURCE_DEFINITION, undefined, name).catch((err) => {
+      if (err instanceof NotFoundError) return undefined;
+      throw err;
+    });
+    if (crd && isEstablished(shape<CustomResourceDefinition>(crd))) return;
+    if (Date.now() > deadline) throw new Error(`CustomResourceDefinition ${name} is not Established`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
 /** Deletes what this Application applied earlier and git no longer has, in reverse sync order. */
 async function prune(ctx: ReconcileContext, app: AppRef, desired: readonly DesiredObject[]): Promise<void> {
   const wanted = new Set(desired.map((d) => objectKey(d.object)));
   // What generateName manifests made at this revision stays; what they made at earlier ones is superseded.
   const generatedNow = new Set(desired.filter((d) => isGenerated(d.object)).map((d) => `${d.object.metadata.annotations?.[TRACKING_ID]}@${d.object.metadata.annotations?.[REVISION]}`));
   const keep = (obj: KubeObject) => wanted.has(objectKey(obj)) || generatedNow.has(`${obj.metadata.annotations?.[TRACKING_ID]}@${obj.metadata.annotations?.[REVISION]}`);
-  const kinds = new Map(MANAGED_KINDS.map((t) => [`${t.group}/${t.resource}`, t]));
+  const kinds = new Map<string, ResourceType>(MANAGED_KINDS.map((t) => [`${t.group}/${t.resource}`, t]));
   for (const d of desired) kinds.set(`${d.type.group}/${d.type.resource}`, d.type);
+  const byKind = new Map([...kinds.values()].map((t) => [`${groupVersion(t)}/${t.kind}`, t]));
   const stale: KubeObject[] = [];
   const lists = await Promise.all([...kinds.values()].map(async (type) => ({ type, items: (await ctx.client.list(type, { labelSelector: `${APP_LABEL}=${app.name}` })).items })));
   for (const { type, items } of lists) {
@@ -309,7 +339,7 @@ async function prune(ctx: ReconcileContext, app: AppRef, desired: readonly Desir
     }
   }
   for (const obj of pruneOrder(stale)) {
-    const type = typeOf(obj)!;
+    const type = byKind.get(`${obj.apiVersion}/${obj.kind}`)!;
     try {
       await ctx.client.delete(type, obj.metadata.namespace, obj.metadata.name!, { propagationPolicy: 'Background', preconditions: { uid: obj.metadata.uid } });
       ctx.log.info({ object: objectKey(obj) }, 'pruned');

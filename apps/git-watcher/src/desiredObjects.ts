@@ -1,4 +1,5 @@
 import type { KubeObject, ResourceType } from '@skiff/apimachinery';
+import type { KindResolution } from './kindResolution.js';
 import { APP_LABEL, REVISION, TRACKING_ID, trackingId, typeOf, type AppRef } from './tracking.js';
 
 export interface ManifestRef {
@@ -13,6 +14,8 @@ export interface DesiredObject {
   type: ResourceType;
   file: string;
   line: number;
+  /** A CRD of the same revision defines its kind: it is applied once that CRD is Established. */
+  definedBy?: string;
 }
 
 export interface DesiredError {
@@ -23,15 +26,22 @@ export interface DesiredError {
 }
 
 /**
- * The objects a revision asks for: each manifest's kind must be one the API server serves;
+ * The objects a revision asks for: each manifest's kind must be one the API server serves (or
+ * one a CRD of the revision defines);
  * namespaced objects without a namespace go to the destination namespace; every object carries
  * the Application's label, its tracking id and the revision it came from.
  */
-export function desiredObjects(app: AppRef, destinationNamespace: string, manifests: readonly ManifestRef[], revision: string): { ok: true; objects: DesiredObject[] } | { ok: false; errors: DesiredError[] } {
+export function desiredObjects(
+  app: AppRef,
+  destinationNamespace: string,
+  manifests: readonly ManifestRef[],
+  revision: string,
+  kinds: Pick<KindResolution, 'typeOf'> & Partial<Pick<KindResolution, 'definedBy'>> = { typeOf },
+): { ok: true; objects: DesiredObject[] } | { ok: false; errors: DesiredError[] } {
   const objects: DesiredObject[] = [];
   const errors: DesiredError[] = [];
   for (const m of manifests) {
-    const type = typeOf(m.object);
+    const type = kinds.typeOf(m.object);
     if (!type) {
       errors.push({ file: m.file, line: m.line, field: 'kind', message: `no matches for kind "${m.object.kind}" in version "${m.object.apiVersion}"` });
       continue;
@@ -42,7 +52,8 @@ export function desiredObjects(app: AppRef, destinationNamespace: string, manife
     else delete object.metadata.namespace;
     object.metadata.labels = { ...(object.metadata.labels ?? {}), [APP_LABEL]: app.name };
     object.metadata.annotations = { ...(object.metadata.annotations ?? {}), [TRACKING_ID]: trackingId(app, object), [REVISION]: revision };
-    objects.push({ object, type, file: m.file, line: m.line });
+    const definedBy = kinds.definedBy?.(object);
+    objects.push({ object, type, file: m.file, line: m.line, ...(definedBy ? { definedBy } : {}) });
   }
   return errors.length ? { ok: false, errors } : { ok: true, objects };
 }

@@ -1,5 +1,5 @@
 import { ControllerManager } from '@skiff/controller-runtime';
-import { clientFor, type ConnectionOptions } from '@skiff/kube-client';
+import { ApiDiscovery, clientFor, type ConnectionOptions } from '@skiff/kube-client';
 import { pino, type Logger } from 'pino';
 import { Histogram, Registry } from 'prom-client';
 import { applicationController, type Transition } from './applicationController.js';
@@ -53,7 +53,7 @@ export async function startGitWatcher(opts: GitWatcherOptions): Promise<RunningG
     buckets: [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
     registers: [registry],
   });
-  manager.add(applicationController({ sources, onTransition: opts.onTransition, syncDuration }));
+  manager.add(applicationController({ sources, onTransition: opts.onTransition, syncDuration, discovery: new ApiDiscovery(client) }));
   try {
     await manager.start();
   } catch (err) {

@@ -28,4 +28,5 @@ export * from './cronSchedule.js';
 export * from './batchDefaults.js';
 export { validateJob, validateJobUpdate, validateCronJob, JOB_CONTROLLER_UID_LABEL, JOB_NAME_LABEL, LEGACY_JOB_CONTROLLER_UID_LABEL, LEGACY_JOB_NAME_LABEL } from './validation/job.js';
 export * from './tables/batch.js';
+export * from './apiextensions/index.js';
 export * from './podDisruptionBudgets.js';

@@ -84,8 +84,9 @@ export class ApiClient {
       signal: AbortSignal.timeout(this.opts.timeoutMs ?? 30_000),
     });
     const text = await res.text();
-    const json = text ? (JSON.parse(text) as unknown) : undefined;
-    if (!res.ok) throw fromStatus((json as object | undefined) ?? { code: res.status, message: text });
+    // An error may come as plain text (a path no API group serves answers "404 page not found").
+    const json = text && (res.ok || text.trimStart().startsWith('{')) ? (JSON.parse(text) as unknown) : undefined;
+    if (!res.ok) throw fromStatus((json as object | undefined) ?? { code: res.status, message: text.trim(), ...(res.status === 404 ? { reason: 'NotFound' as const } : {}) });
     return json as T;
   }
 

@@ -1,3 +1,4 @@
 export * from './client.js';
 export * from './informer.js';
 export * from './conditionWaiter.js';
+export * from './discovery.js';

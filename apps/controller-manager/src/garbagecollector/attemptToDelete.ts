@@ -1,5 +1,6 @@
 import { groupVersion, NotFoundError, type KubeObject, type OwnerReference, type ResourceType } from '@skiff/apimachinery';
 import { TerminalError, type ReconcileContext } from '@skiff/controller-runtime';
+import { ApiDiscovery, type ApiClient } from '@skiff/kube-client';
 import { COLLECTED_TYPES, isDependentOf, ownerReferencesWithout, ownerTypeOf } from './ownerReferences.js';
 import { ownerState, planDependent, type OwnerState, type OwnerStatus } from './planDependent.js';
 
@@ -42,7 +43,7 @@ export async function attemptToDelete(type: ResourceType, obj: KubeObject, ctx: 
  * cache, so its absence is confirmed with the API before anything is deleted.
  */
 async function lookupOwner(dependent: KubeObject, ref: OwnerReference, ctx: ReconcileContext): Promise<OwnerState> {
-  const type = ownerTypeOf(ref);
+  const type = ownerTypeOf(ref) ?? (await discoveryOf(ctx.client).resourceFor(ref.apiVersion, ref.kind));
   if (!type) return 'unresolvable';
   if (type.namespaced && !dependent.metadata.namespace) return 'unresolvable';
   const namespace = type.namespaced ? dependent.metadata.namespace : undefined;
@@ -56,6 +57,18 @@ async function lookupOwner(dependent: KubeObject, ref: OwnerReference, ctx: Reco
     if (err instanceof NotFoundError) return 'absent';
     throw err;
   }
+}
+
+const discoveries = new WeakMap<ApiClient, ApiDiscovery>();
+
+/** Owners of kinds this build does not know (custom resources) are found through the server's discovery. */
+function discoveryOf(client: ApiClient): ApiDiscovery {
+  let d = discoveries.get(client);
+  if (!d) {
+    d = new ApiDiscovery(client);
+    discoveries.set(client, d);
+  }
+  return d;
 }
 
 function describe(dependent: KubeObject, ref: OwnerReference): string {

@@ -16,6 +16,8 @@ export interface ContentReport {
   finalizers: { finalizer: string; count: number }[];
   /** Kinds whose deletion failed, with the error. */
   failures: { type: ResourceType; message: string }[];
+  /** Why the server's discovery could not list every resource (only built-in kinds were deleted then). */
+  discoveryFailure?: string;
 }
 
 function resourceName(t: ResourceType): string {
@@ -34,7 +36,9 @@ export function namespaceDeletionConditions(report: ContentReport, existing: rea
   const finalizers = report.finalizers.filter((f) => f.count > 0).sort((a, b) => a.finalizer.localeCompare(b.finalizer));
   const failures = [...report.failures].sort((a, b) => resourceName(a.type).localeCompare(resourceName(b.type)));
   const computed: Omit<NamespaceCondition, 'lastTransitionTime'>[] = [
-    { type: 'NamespaceDeletionDiscoveryFailure', status: 'False', reason: 'ResourcesDiscovered', message: 'All resources successfully discovered' },
+    report.discoveryFailure
+      ? { type: 'NamespaceDeletionDiscoveryFailure', status: 'True', reason: 'DiscoveryFailed', message: `Discovery failed for some groups, 1 failing: ${report.discoveryFailure}` }
+      : { type: 'NamespaceDeletionDiscoveryFailure', status: 'False', reason: 'ResourcesDiscovered', message: 'All resources successfully discovered' },
     { type: 'NamespaceDeletionGroupVersionParsingFailure', status: 'False', reason: 'ParsedGroupVersions', message: 'All legacy kube types successfully parsed' },
     failures.length
       ? { type: 'NamespaceDeletionContentFailure', status: 'True', reason: 'ContentDeletionFailed', message: `Failed to delete all resource types, ${failures.length} remaining: ${failures.map((f) => `${resourceName(f.type)}: ${f.message}`).join(', ')}` }

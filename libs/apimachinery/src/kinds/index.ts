@@ -7,4 +7,6 @@ export * from './apps.js';
 export * from './batch.js';
 export * from './coordination.js';
 export * from './skiff.js';
+export * from './apiextensions.js';
 export * from './policy.js';
+export { builtinOpenApi, fixedOpenApi, schemaName, type OpenApiSchemas, type SchemaObject } from './openapi/openApiSchemas.js';

@@ -49,6 +49,24 @@ export interface Kind<T extends object = KubeObject> extends ResourceType {
   lists?: Readonly<Record<string, ListStrategy>>;
   /** The `/scale` subresource's view: the label selector as a string. Default: `spec.selector` as a LabelSelector. */
   scaleSelector?(obj: T): string;
+  /**
+   * Where `/scale` reads and writes replicas, as JSONPaths (a custom resource's
+   * `subresources.scale`); absent: `.spec.replicas` and `.status.replicas`.
+   */
+  scalePaths?: { specReplicasPath: string; statusReplicasPath: string };
+  /** A PUT must carry the resourceVersion it replaces (custom resources: Kubernetes' AllowUnconditionalUpdate false). */
+  allowUnconditionalUpdate?: boolean;
+  /** Strategic merge patch applies (built-in kinds); custom resources answer it with 415. */
+  strategicMergePatch?: boolean;
+  /**
+   * Drops the fields the kind's schema does not declare (custom resources' pruning), in place,
+   * returning their paths (`spec.foo`) for fieldValidation to report.
+   */
+  prune?(obj: T): string[];
+  /** The apiVersion objects are stored under when the kind is served in several versions (conversion None). */
+  storageApiVersion?: string;
+  /** The kind's OpenAPI v3 schema, served under /openapi/v3 (what `kubectl explain` reads). */
+  openApiSchema?: Record<string, unknown>;
   /** Field numbers of the kind's protobuf message (k8s.io/api generated.proto), where kubectl sends protobuf. */
   protobuf?: ProtobufMessage;
   /** Its OpenAPI v3 schema (`kubectl explain`); the API server adds `x-kubernetes-group-version-kind`. */

@@ -2,6 +2,7 @@ import { applyKindDefaults } from '../defaults.js';
 import { patchSchemaOf, type PatchSchema } from '../patchSchema.js';
 import { groupVersion } from '../resources.js';
 import type { KubeObject } from '../types.js';
+import { CUSTOM_RESOURCE_DEFINITION } from './apiextensions.js';
 import { DEPLOYMENT, REPLICA_SET } from './apps.js';
 import { CRON_JOB, JOB } from './batch.js';
 import { LEASE } from './coordination.js';
@@ -33,6 +34,7 @@ export const RESOURCE_TYPES: readonly Kind[] = [
   POD_DISRUPTION_BUDGET,
   APPLICATION,
   WEBHOOK,
+  CUSTOM_RESOURCE_DEFINITION,
 ];
 
 /** API groups in discovery order, with their versions; a group may be served before it has kinds. */
@@ -42,6 +44,7 @@ export const API_GROUPS: readonly { group: string; versions: string[] }[] = [
   { group: 'coordination.k8s.io', versions: ['v1'] },
   { group: 'policy', versions: ['v1'] },
   { group: 'skiff.dev', versions: ['v1alpha1'] },
+  { group: 'apiextensions.k8s.io', versions: ['v1'] },
 ];
 
 export function findResource(group: string, version: string, resource: string): Kind | undefined {

@@ -1,0 +1,11 @@
+export type { Schema as CustomResourceSchema } from './schema.js';
+export { validateCustomResource } from './validateCustomResource.js';
+export { defaultCustomResource } from './defaultCustomResource.js';
+export { pruneCustomResource } from './pruneCustomResource.js';
+export { validateStructuralSchema } from './validateStructuralSchema.js';
+export { customResourceKinds } from './customResourceKind.js';
+export { customResourcePrinter } from './customResourcePrinter.js';
+export { jsonPathValue, jsonPathValues, setJsonPathValue } from './jsonPath.js';
+export { customResourceDefinitionStatus, crdCondition, isEstablished, setCondition as setCrdCondition } from './customResourceDefinitionStatus.js';
+export { CUSTOM_RESOURCE_CLEANUP_FINALIZER } from './customResourceDefinitionStrategy.js';
+export { KindRegistry } from './kindRegistry.js';
