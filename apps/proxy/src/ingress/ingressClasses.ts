@@ -1,4 +1,4 @@
-import type { Ingress, IngressClass } from 'kubernetes-types/networking/v1';
+import type { Ingress, IngressClass } from 'kubernetes-types/networking/v1.js';
 
 /** The `spec.controller` of IngressClasses this proxy serves. */
 export const INGRESS_CONTROLLER = 'skiff.dev/ingress';

@@ -1,4 +1,4 @@
-import type { Ingress, IngressClass, IngressRule } from 'kubernetes-types/networking/v1';
+import type { Ingress, IngressClass, IngressRule } from 'kubernetes-types/networking/v1.js';
 import { describe, expect, it } from 'vitest';
 import type { ServicePortEndpoints } from '../servicePortEndpoints.js';
 import { certificateFor, pathMatches, planIngressRoutes, routeRequest } from './planIngressRoutes.js';

@@ -1,4 +1,4 @@
-import type { HTTPIngressPath, Ingress, IngressBackend, IngressClass } from 'kubernetes-types/networking/v1';
+import type { HTTPIngressPath, Ingress, IngressBackend, IngressClass } from 'kubernetes-types/networking/v1.js';
 import type { Backend, ServicePortEndpoints } from '../servicePortEndpoints.js';
 import { isServedIngress } from './ingressClasses.js';
 
