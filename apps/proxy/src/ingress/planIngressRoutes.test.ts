@@ -139,8 +139,8 @@ describe('planIngressRoutes', () => {
   });
 
   it('leaves out Ingresses being deleted', () => {
-    const going = ingress('going', [{ http: { paths: [path('/', 'Prefix', 'root')] } }]);
-    going.metadata!.deletionTimestamp = '2026-01-02T00:00:00Z';
+    const live = ingress('going', [{ http: { paths: [path('/', 'Prefix', 'root')] } }]);
+    const going: Ingress = { ...live, metadata: { ...live.metadata, deletionTimestamp: '2026-01-02T00:00:00Z' } };
     expect(planIngressRoutes([going], [skiffClass], services).ingresses).toEqual([]);
   });
 });
