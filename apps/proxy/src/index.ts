@@ -13,3 +13,7 @@ export { startDnsServer, type DnsServerOptions, type RunningDnsServer, type Upst
 export { terminatingPods, isTerminating, type TerminatingPods } from './terminatingPods.js';
 export { ProxyMetrics, type ConnectionResult } from './metrics.js';
 export * from './serviceTypes.js';
+export { planIngressRoutes, routeRequest, pathMatches, certificateFor, resolveBackend, normalizeHost, type IngressRoute, type IngressRouteTable, type RouteBackend, type RouteMatch, type TlsCertificateRef } from './ingress/planIngressRoutes.js';
+export { isServedIngress, defaultIngressClass, INGRESS_CONTROLLER, DEFAULT_INGRESS_CLASS, IS_DEFAULT_CLASS_ANNOTATION, INGRESS_CLASS_ANNOTATION } from './ingress/ingressClasses.js';
+export { IngressServer, type IngressServerOptions, type TlsKeyPair } from './ingress/ingressServer.js';
+export { selfSignedCertificate, selfSignedDefaultCertificate, DEFAULT_CERTIFICATE_CN } from './ingress/defaultCertificate.js';
