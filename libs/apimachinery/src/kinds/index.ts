@@ -5,5 +5,7 @@ export { podQosClass } from './podQosClass.js';
 export * from './core.js';
 export * from './apps.js';
 export * from './coordination.js';
+export * from './discovery.js';
+export * from './networking.js';
 export * from './skiff.js';
 export * from './policy.js';
