@@ -12,3 +12,4 @@ export const ENDPOINTS = resourceType('endpoints');
 export const RESOURCEQUOTAS = resourceType('resourcequotas');
 export const CONFIGMAPS = resourceType('configmaps');
 export const PODDISRUPTIONBUDGETS = resourceType('poddisruptionbudgets', 'policy');
+export const ENDPOINTSLICES = resourceType('endpointslices', 'discovery.k8s.io');

@@ -136,7 +136,7 @@ describe('desiredEndpointSlices', () => {
 });
 
 describe('planSliceChanges', () => {
-  const [a, b] = desiredEndpointSlices(owner, [{ ports: [{ name: 'http', port: 8080, protocol: 'TCP' }], endpoints: [{ addresses: ['127.1.0.1'] }, { addresses: ['127.1.0.2'] }] }], ENDPOINTSLICE_CONTROLLER, 1);
+  const [a, b] = desiredEndpointSlices(owner, [{ ports: [{ name: 'http', port: 8080, protocol: 'TCP' }], endpoints: [{ addresses: ['127.1.0.1'] }, { addresses: ['127.1.0.2'] }] }], ENDPOINTSLICE_CONTROLLER, { maxPerSlice: 1 });
   const stored = (s: EndpointSlice, rv: string): EndpointSlice => ({ ...s, metadata: { ...s.metadata, resourceVersion: rv, uid: `uid-${rv}`, annotations: { kept: 'yes' } } });
   const names = (list: EndpointSlice[]) => list.map((s) => s.metadata!.name);
 

@@ -124,15 +124,18 @@ function compareIp(a: string, b: string): number {
  * `<service>-<hash of ports and chunk>`, so a retried create is idempotent and a second pass
  * plans the same names.
  *
+ * The mirroring controller asks for no placeholder: an Endpoints without addresses mirrors to nothing.
+ *
  * Example: 250 endpoints on ports [http:8080] and 3 on [http:9090] make four slices: 100, 100
  * and 50 endpoints (chunks 0..2 of the first group) and 3 (chunk 0 of the second).
  */
-export function desiredEndpointSlices(owner: SliceOwner, groups: readonly EndpointGroup[], managedBy: string, maxPerSlice = MAX_ENDPOINTS_PER_SLICE): EndpointSlice[] {
+export function desiredEndpointSlices(owner: SliceOwner, groups: readonly EndpointGroup[], managedBy: string, opts: { maxPerSlice?: number; placeholder?: boolean } = {}): EndpointSlice[] {
+  const maxPerSlice = opts.maxPerSlice ?? MAX_ENDPOINTS_PER_SLICE;
   const slice = (ports: EndpointPort[] | undefined, endpoints: Endpoint[], chunk: number): EndpointSlice => ({
     apiVersion: 'discovery.k8s.io/v1',
     kind: 'EndpointSlice',
     metadata: {
-      name: sliceName(owner.serviceName, ports, chunk),
+      name: sliceName(owner.serviceName, managedBy, ports, chunk),
       namespace: owner.namespace,
       labels: { ...owner.labels, [SERVICE_NAME_LABEL]: owner.serviceName, [MANAGED_BY_LABEL]: managedBy },
       ownerReferences: [owner.ownerReference],
@@ -142,7 +145,7 @@ export function desiredEndpointSlices(owner: SliceOwner, groups: readonly Endpoi
     ...(ports ? { ports } : {}),
   });
   const nonEmpty = groups.filter((g) => g.endpoints.length > 0);
-  if (nonEmpty.length === 0) return [slice(undefined, [], 0)];
+  if (nonEmpty.length === 0) return opts.placeholder === false ? [] : [slice(undefined, [], 0)];
   return nonEmpty.flatMap((g) => {
     const out: EndpointSlice[] = [];
     for (let i = 0; i * maxPerSlice < g.endpoints.length; i++) out.push(slice(g.ports, g.endpoints.slice(i * maxPerSlice, (i + 1) * maxPerSlice), i));
@@ -150,8 +153,10 @@ export function desiredEndpointSlices(owner: SliceOwner, groups: readonly Endpoi
   });
 }
 
-function sliceName(serviceName: string, ports: EndpointPort[] | undefined, chunk: number): string {
-  const hash = createHash('sha256').update(`${JSON.stringify(ports ?? null)}#${chunk}`).digest('hex').slice(0, 5);
+function sliceName(serviceName: string, managedBy: string, ports: EndpointPort[] | undefined, chunk: number): string {
+  // The manager is part of the hash: a Service that loses its selector passes from one controller
+  // to the other, and their slices must not collide on a name while both exist.
+  const hash = createHash('sha256').update(`${managedBy}#${JSON.stringify(ports ?? null)}#${chunk}`).digest('hex').slice(0, 5);
   // generateName's rule: the prefix is cut to leave room for the suffix within 63 characters.
   return `${serviceName.slice(0, 57)}-${hash}`;
 }
