@@ -13,7 +13,7 @@ import { Proxier } from './proxier.js';
 import { terminatingPods } from './terminatingPods.js';
 
 export const SERVICES = resourceType('services');
-export const ENDPOINTS = resourceType('endpoints');
+export const ENDPOINTSLICES = resourceType('endpointslices', 'discovery.k8s.io');
 export const PODS = resourceType('pods');
 
 const RETRY_MS = 1000;
@@ -72,7 +72,7 @@ export interface RunningProxy {
 }
 
 /**
- * Skiff's kube-proxy and cluster DNS, one per machine. Informers on Services, Endpoints and Pods
+ * Skiff's kube-proxy and cluster DNS, one per machine. Informers on Services, EndpointSlices and Pods
  * feed one sync loop: every change re-plans from the caches (`planListeners`, `buildDnsRecords`,
  * in nftables mode `planNftables`) and the proxiers apply the plans, so changes take effect within
  * a tick of the watch event.
@@ -117,15 +117,15 @@ export async function startProxy(opts: ProxyOptions): Promise<RunningProxy> {
       const since = dirtySince;
       dirtySince = undefined;
       const services = informers.services.list();
-      const endpoints = informers.endpoints.list();
+      const slices = informers.endpointSlices.list();
       const terminating = terminatingPods(informers.pods.list());
-      plan = planListeners(services, endpoints, { nodePortAddress, terminating, clusterIPs: !nft });
-      records = buildDnsRecords(services, endpoints, domain, terminating);
+      plan = planListeners(services, slices, { nodePortAddress, terminating, clusterIPs: !nft });
+      records = buildDnsRecords(services, slices, domain, terminating);
       const conflicts = plan.conflicts.join('; ');
       if (conflicts && conflicts !== reportedConflicts) log.warn({ conflicts: plan.conflicts }, 'listener conflicts');
       reportedConflicts = conflicts;
       if (nft) {
-        nftPlan = planNftables(services, endpoints, { ...nft.options, terminating });
+        nftPlan = planNftables(services, slices, { ...nft.options, terminating });
         const skipped = nftPlan.skipped.join('; ');
         if (skipped && skipped !== reportedSkipped) log.warn({ skipped: nftPlan.skipped }, 'service ports or endpoints left out of the nftables table');
         reportedSkipped = skipped;
@@ -162,7 +162,7 @@ export async function startProxy(opts: ProxyOptions): Promise<RunningProxy> {
   };
   const informers = {
     services: new Informer(client, SERVICES, handlers, { log }),
-    endpoints: new Informer(client, ENDPOINTS, handlers, { log }),
+    endpointSlices: new Informer(client, ENDPOINTSLICES, handlers, { log }),
     pods: new Informer(client, PODS, { onAdd: (p) => onPod(p), onUpdate: onPod, onDelete: (p) => onPod(p), onSynced: requestSync }, { log }),
   };
   const all = Object.values(informers);
