@@ -1,4 +1,4 @@
-export { startProxy, SERVICES, ENDPOINTSLICES, PODS, DEFAULT_NFT_TABLE, type ProxyMode, type ProxyOptions, type RunningProxy } from './startProxy.js';
+export { startProxy, SERVICES, ENDPOINTSLICES, PODS, INGRESSES, INGRESS_CLASSES, SECRETS, DEFAULT_NFT_TABLE, type ProxyMode, type ProxyOptions, type RunningProxy } from './startProxy.js';
 export { planListeners, DEFAULT_NODE_PORT_ADDRESS, type ListenerPlan, type PlanOptions, type ProxyPlan, type ServicePortPlan } from './planListeners.js';
 export { servicePortEndpoints, readyBackends, backendKey, DEFAULT_AFFINITY_TIMEOUT_SECONDS, type Backend, type ServicePortEndpoints } from './servicePortEndpoints.js';
 export { planNftables, checkNftablesOptions, MASQUERADE_MARK, type EndpointCount, type NftablesPlan, type NftablesPlanOptions } from './planNftables.js';
@@ -18,3 +18,4 @@ export { isServedIngress, defaultIngressClass, INGRESS_CONTROLLER, DEFAULT_INGRE
 export { IngressServer, type IngressServerOptions, type TlsKeyPair } from './ingress/ingressServer.js';
 export { selfSignedCertificate, selfSignedDefaultCertificate, DEFAULT_CERTIFICATE_CN } from './ingress/defaultCertificate.js';
 export { endpointsByService, SERVICE_NAME_LABEL, type EndpointsByService, type ServiceEndpoint } from './endpointSlices.js';
+export { planIngressStatuses, type IngressStatusWrite } from './ingress/ingressStatus.js';
