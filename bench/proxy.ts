@@ -26,7 +26,7 @@ const POD_HTTP_PORT = 8081;
 const GOAL_REMOVAL_MS = 100;
 
 const services = resourceType('services');
-const endpoints = resourceType('endpoints');
+const endpointSlices = resourceType('endpointslices', 'discovery.k8s.io');
 const pods = resourceType('pods');
 
 /** Three HTTP backends answering with their own address; in a worker so they have their own thread. */
@@ -81,9 +81,9 @@ function runWorker<T>(script: string, workerData: unknown): { worker: Worker; me
  * 1. throughput and latency of keep-alive HTTP straight to three backends, then through the
  *    proxy's ClusterIP (ratio proxy/direct);
  * 2. time from a pod's readiness failing (the status write a node agent makes when its probe
- *    fails) to the proxy no longer sending new connections there: the endpoints controller
- *    (BullMQ on Redis) updates Endpoints, the proxy's watch applies it. Measured from outside by
- *    fresh connections. Beside it, the proxy's part alone: an Endpoints update to out of rotation.
+ *    fails) to the proxy no longer sending new connections there: the endpointslice controller
+ *    (BullMQ on Redis) updates the EndpointSlice, the proxy's watch applies it. Measured from outside by
+ *    fresh connections. Beside it, the proxy's part alone: an EndpointSlice update to out of rotation.
  */
 export async function proxyBench(): Promise<void> {
   await userspaceProxyBench();
@@ -129,7 +129,7 @@ async function kernelServiceBench(): Promise<void> {
     const ips = net.pods.map((p) => p.ip);
     const svc = await client.create(services, { apiVersion: 'v1', kind: 'Service', metadata: { name: 'kernel', namespace: 'default' }, spec: { ports: [{ port: 80, targetPort: POD_HTTP_PORT }] } });
     const clusterIP = (svc.spec as { clusterIP: string }).clusterIP;
-    await client.create(endpoints, { apiVersion: 'v1', kind: 'Endpoints', metadata: { name: 'kernel', namespace: 'default' }, subsets: [{ addresses: ips.map((ip) => ({ ip })), ports: [{ port: POD_HTTP_PORT }] }] });
+    await client.create(endpointSlices, sliceFor('kernel', ips, POD_HTTP_PORT));
     await waitFor(async () => {
       const seen = new Set(await Promise.all([1, 2, 3, 4, 5, 6, 7, 8, 9].map(() => get(clusterIP, 80).catch(() => ''))));
       return ips.every((ip) => seen.has(ip));
@@ -148,7 +148,7 @@ async function kernelServiceBench(): Promise<void> {
     const [direct3, service3] = await compare(ips.map((host) => ({ host, port: POD_HTTP_PORT })), [{ host: clusterIP, port: 80 }]);
     report('3 endpoints', direct3, service3);
     // One endpoint: the same pod either way, so the ratio is the data path's cost alone.
-    await client.update(endpoints, { apiVersion: 'v1', kind: 'Endpoints', metadata: (await client.get(endpoints, 'default', 'kernel')).metadata, subsets: [{ addresses: [{ ip: ips[0] }], ports: [{ port: POD_HTTP_PORT }] }] });
+    await client.update(endpointSlices, { ...sliceFor('kernel', [ips[0]], POD_HTTP_PORT), metadata: (await client.get(endpointSlices, 'default', 'kernel')).metadata });
     await waitFor(async () => (await Promise.all([1, 2, 3, 4, 5, 6].map(() => get(clusterIP, 80).catch(() => '')))).every((ip) => ip === ips[0]));
     const [direct1, service1] = await compare([{ host: ips[0], port: POD_HTTP_PORT }], [{ host: clusterIP, port: 80 }]);
     report('1 endpoint (the data path alone)', direct1, service1);
@@ -174,7 +174,7 @@ async function userspaceProxyBench(): Promise<void> {
     await backends.message;
     proxy = await startProxy({ client, dnsAddress: `127.250.${net}.53`, dnsPort: 0, upstreamDns: null, log: pino({ level: 'silent' }) });
     await client.create(services, { apiVersion: 'v1', kind: 'Service', metadata: { name: 'bench', namespace: 'default' }, spec: { clusterIP, ports: [{ port: 80 }] } });
-    await client.create(endpoints, endpointsFor(ips));
+    await client.create(endpointSlices, sliceFor('bench', ips, 8080));
     await waitFor(async () => ips.includes(await get(clusterIP, 80).catch(() => '')));
 
     const directTargets = ips.map((host) => ({ host, port: 8080 }));
@@ -189,14 +189,14 @@ async function userspaceProxyBench(): Promise<void> {
     for (let t = 0; t < TRIALS; t++) {
       const gone = ips[t % ips.length];
       const started = performance.now();
-      await client.update(endpoints, { ...endpointsFor(ips.filter((ip) => ip !== gone)), metadata: await currentMeta(client) });
+      await client.update(endpointSlices, { ...sliceFor('bench', ips.filter((ip) => ip !== gone), 8080), metadata: await currentMeta(client) });
       removal.push(await untilAvoided(clusterIP, gone, started));
-      await client.update(endpoints, { ...endpointsFor(ips), metadata: await currentMeta(client) });
+      await client.update(endpointSlices, { ...sliceFor('bench', ips, 8080), metadata: await currentMeta(client) });
       await waitFor(async () => (await get(clusterIP, 80)) === gone || (await get(clusterIP, 80)) === gone || (await get(clusterIP, 80)) === gone);
     }
     const s = summary(removal);
     await readinessToRemoval(client, ips, net);
-    console.log(`  the proxy's part alone: Endpoints update to out of rotation (${s.n} trials): p50 ${fmt(s.p50, 1)} ms   p99 ${fmt(s.p99, 1)} ms   max ${fmt(s.max, 1)} ms`);
+    console.log(`  the proxy's part alone: EndpointSlice update to out of rotation (${s.n} trials): p50 ${fmt(s.p50, 1)} ms   p99 ${fmt(s.p99, 1)} ms   max ${fmt(s.max, 1)} ms`);
   } finally {
     await proxy?.close();
     await backends.worker.terminate();
@@ -207,7 +207,7 @@ async function userspaceProxyBench(): Promise<void> {
 
 /**
  * Pods (played by the bench: it writes their status as a node agent would) behind a Service with
- * a selector, the real endpoints controller on Redis, and the proxy already running: for each
+ * a selector, the real endpointslice controller on Redis, and the proxy already running: for each
  * trial one pod's Ready goes False, and the clock runs until fresh connections miss it.
  */
 async function readinessToRemoval(client: ApiClient, ips: string[], net: number): Promise<void> {
@@ -216,7 +216,7 @@ async function readinessToRemoval(client: ApiClient, ips: string[], net: number)
   const clusterIP = `127.224.${net}.2`;
   let cm: RunningControllerManager | undefined;
   try {
-    cm = await startControllerManager({ client, redisUrl, prefix, controllers: ['endpoints'], log: pino({ level: 'silent' }) });
+    cm = await startControllerManager({ client, redisUrl, prefix, controllers: ['endpointslice'], log: pino({ level: 'silent' }) });
     await client.create(services, { apiVersion: 'v1', kind: 'Service', metadata: { name: 'ready', namespace: 'default' }, spec: { clusterIP, selector: { app: 'ready' }, ports: [{ port: 80, targetPort: 8080 }] } });
     const names = ips.map((_, i) => `ready-${i}`);
     for (const [i, name] of names.entries()) {
@@ -235,7 +235,7 @@ async function readinessToRemoval(client: ApiClient, ips: string[], net: number)
     }
     const s = summary(times);
     console.log(
-      `pod readiness failing to out of rotation (${s.n} trials; status write -> endpoints controller -> Endpoints -> proxy): p50 ${fmt(s.p50, 1)} ms   p99 ${fmt(s.p99, 1)} ms   max ${fmt(s.max, 1)} ms  (goal p99 < ${GOAL_REMOVAL_MS} ms: ${s.p99 < GOAL_REMOVAL_MS ? 'met' : 'NOT met'})`,
+      `pod readiness failing to out of rotation (${s.n} trials; status write -> endpointslice controller -> EndpointSlice -> proxy): p50 ${fmt(s.p50, 1)} ms   p99 ${fmt(s.p99, 1)} ms   max ${fmt(s.max, 1)} ms  (goal p99 < ${GOAL_REMOVAL_MS} ms: ${s.p99 < GOAL_REMOVAL_MS ? 'met' : 'NOT met'})`,
     );
   } finally {
     await cm?.stop();
@@ -285,12 +285,20 @@ function combine(results: LoadResult[]): { rps: number; p50: number; p99: number
   return { rps: latencies.length / seconds, p50: s.p50, p99: s.p99, errors: results.reduce((t, r) => t + r.errors, 0) };
 }
 
-function endpointsFor(ips: string[]): KubeObject {
-  return { apiVersion: 'v1', kind: 'Endpoints', metadata: { name: 'bench', namespace: 'default' }, subsets: [{ addresses: ips.map((ip) => ({ ip })), ports: [{ port: 8080 }] }] };
+/** The one EndpointSlice of a selectorless Service, as the bench writes it by hand (the proxy reads slices). */
+function sliceFor(service: string, ips: string[], port: number): KubeObject {
+  return {
+    apiVersion: 'discovery.k8s.io/v1',
+    kind: 'EndpointSlice',
+    metadata: { name: service, namespace: 'default', labels: { 'kubernetes.io/service-name': service } },
+    addressType: 'IPv4',
+    endpoints: ips.map((ip) => ({ addresses: [ip], conditions: { ready: true } })),
+    ports: [{ name: '', port, protocol: 'TCP' }],
+  };
 }
 
 async function currentMeta(client: ApiClient): Promise<KubeObject['metadata']> {
-  return (await client.get(endpoints, 'default', 'bench')).metadata;
+  return (await client.get(endpointSlices, 'default', 'bench')).metadata;
 }
 
 /**

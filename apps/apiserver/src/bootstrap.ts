@@ -22,3 +22,27 @@ export async function ensureSystemNamespaces(store: Store, now: Date = new Date(
     }
   }
 }
+
+/** The IngressClass Skiff's proxy serves, made default so a classless Ingress is served too. */
+export const DEFAULT_INGRESS_CLASS = 'skiff';
+export const INGRESS_CONTROLLER = 'skiff.dev/ingress';
+
+/**
+ * Creates the default IngressClass `skiff` (controller `skiff.dev/ingress`, annotated
+ * `ingressclass.kubernetes.io/is-default-class: "true"`) when it does not exist; safe to run on
+ * every start and from several servers. A class the user changed is left as it is.
+ */
+export async function ensureDefaultIngressClass(store: Store, now: Date = new Date()): Promise<void> {
+  const key = { group: 'networking.k8s.io', resource: 'ingressclasses', namespace: '', name: DEFAULT_INGRESS_CLASS };
+  if (await store.get(key)) return;
+  try {
+    await store.create(key, {
+      apiVersion: 'networking.k8s.io/v1',
+      kind: 'IngressClass',
+      metadata: { name: DEFAULT_INGRESS_CLASS, annotations: { 'ingressclass.kubernetes.io/is-default-class': 'true' }, creationTimestamp: nowRfc3339(now) },
+      spec: { controller: INGRESS_CONTROLLER },
+    });
+  } catch (err) {
+    if (!(err instanceof AlreadyExistsError)) throw err;
+  }
+}

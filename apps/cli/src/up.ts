@@ -172,7 +172,11 @@ export async function up(opts: UpOptions): Promise<void> {
     const proxyMode = net
       ? ['--mode', 'nftables', '--nft-table', net.nftTable, '--cluster-cidr', net.clusterCidr, '--service-cluster-ip-range', net.serviceCidr, '--kernel-node-port-addresses', net.hostIp, ...(hostNet?.bridgeNetfilter ? [] : ['--masquerade-all'])]
       : [];
-    component('proxy', '@skiff/proxy/main', ['--server', url, '--token', adminToken, '--node-port-address', '127.0.0.1', '--dns-address', dnsIp, ...proxyMode], true, await nextMetricsPort());
+    // The proxy is also the ingress controller (IngressClass `skiff`): HTTP and HTTPS on free loopback ports.
+    const ingress = { http: await nextMetricsPort(), https: await nextMetricsPort() };
+    writeFileSync(join(runDir, 'ingress.json'), JSON.stringify(ingress, null, 2) + '\n');
+    const ingressArgs = ['--ingress-http-port', String(ingress.http), '--ingress-https-port', String(ingress.https), '--ingress-address', '127.0.0.1'];
+    component('proxy', '@skiff/proxy/main', ['--server', url, '--token', adminToken, '--node-port-address', '127.0.0.1', '--dns-address', dnsIp, ...proxyMode, ...ingressArgs], true, await nextMetricsPort());
     for (let i = 1; i <= opts.nodes; i++) {
       const node = `node-${i}`;
       const token = await ensureNodeToken(client, dataDir, node);
@@ -207,6 +211,7 @@ export async function up(opts: UpOptions): Promise<void> {
     console.log(`API server: ${url}`);
     console.log(`status page: ${url}/`);
     console.log(`services: ClusterIPs in ${serviceCidr}, cluster DNS at ${dnsIp}, NodePorts on 127.0.0.1`);
+    console.log(`ingress: http://127.0.0.1:${ingress.http} and https://127.0.0.1:${ingress.https} (IngressClass skiff, the default)`);
     if (net && registry) console.log(`pods: containers in ${net.clusterCidr} (node i: ${net.nodeCidr(0).replace('.0.0/24', '.<i>.0/24')}); images: ${LOCAL_REGISTRY_NAME} = ${registry.host}`);
     if (example) console.log(`example app: Application ${example.application} syncs ${example.repo} (path ${example.path}) — commit here to deploy`);
     console.log(`metrics: ${Object.entries(metrics).map(([n, u]) => `${n} ${u}`).join(', ')}`);

@@ -6,6 +6,8 @@ import { nodeLifecycleController } from './nodelifecycle/nodeLifecycleController
 import { deploymentController } from './deployment/deploymentController.js';
 import { disruptionController } from './disruption/disruptionController.js';
 import { endpointsController } from './endpoints/endpointsController.js';
+import { endpointSliceController } from './endpointslice/endpointSliceController.js';
+import { endpointSliceMirroringController } from './endpointslice/endpointSliceMirroringController.js';
 import { replicaSetController } from './replicaset/replicaSetController.js';
 import { resourceQuotaController } from './resourcequota/resourceQuotaController.js';
 import { jobController } from './job/jobController.js';
@@ -23,6 +25,8 @@ export const CONTROLLERS: Record<string, (config: ControllerConfig) => Controlle
   replicaset: () => replicaSetController(),
   deployment: () => deploymentController(),
   endpoints: () => endpointsController(),
+  endpointslice: () => endpointSliceController(),
+  endpointslicemirroring: () => endpointSliceMirroringController(),
   resourcequota: () => resourceQuotaController(),
   job: () => jobController(),
   cronjob: () => cronJobController(),

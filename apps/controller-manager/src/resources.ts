@@ -14,3 +14,4 @@ export const CONFIGMAPS = resourceType('configmaps');
 export const JOBS = resourceType('jobs', 'batch');
 export const CRONJOBS = resourceType('cronjobs', 'batch');
 export const PODDISRUPTIONBUDGETS = resourceType('poddisruptionbudgets', 'policy');
+export const ENDPOINTSLICES = resourceType('endpointslices', 'discovery.k8s.io');

@@ -1,13 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { answerQuestion, buildDnsRecords, hostNameserver } from './dnsRecords.js';
-import { makeEndpoints, makeService } from './testing/builders.js';
+import { makeEndpointSlices, makeService } from './testing/builders.js';
 
 const DOMAIN = 'cluster.local';
 const records = buildDnsRecords(
   [makeService('web').clusterIP('127.224.0.5').port(80).build(), makeService('db', 'data').headless().port(5432).build()],
   [
-    makeEndpoints('web', [{ addresses: ['127.16.0.2'], ports: [{ port: 8080 }] }]),
-    makeEndpoints('db', [{ addresses: [{ ip: '127.16.0.4', hostname: 'db-1' }, { ip: '127.16.0.3', hostname: 'db-0' }], notReady: ['127.16.0.9'], ports: [{ port: 5432 }] }], 'data'),
+    ...makeEndpointSlices('web', [{ addresses: ['127.16.0.2'], ports: [{ port: 8080 }] }]),
+    ...makeEndpointSlices('db', [{ addresses: [{ ip: '127.16.0.4', hostname: 'db-1' }, { ip: '127.16.0.3', hostname: 'db-0' }], notReady: ['127.16.0.9'], ports: [{ port: 5432 }] }], 'data'),
   ],
   DOMAIN,
 );

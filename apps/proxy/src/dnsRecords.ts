@@ -1,5 +1,6 @@
 import type { KubeObject } from '@skiff/apimachinery';
-import { endpointSubsets, hasClusterIP, isHeadless, namespacedName, serviceSpec } from './serviceTypes.js';
+import { endpointsByService } from './endpointSlices.js';
+import { hasClusterIP, isHeadless, namespacedName, serviceSpec } from './serviceTypes.js';
 import { isTerminating, NO_TERMINATING_PODS, type TerminatingPods } from './terminatingPods.js';
 
 export const DNS_TTL_SECONDS = 5;
@@ -12,14 +13,13 @@ export type DnsRecords = Map<string, string[]>;
  * - `<svc>.<ns>.svc.<domain>`: the ClusterIP, or for a headless Service each ready endpoint address;
  * - `<hostname>.<svc>.<ns>.svc.<domain>`: an endpoint address that carries a hostname (StatefulSet pods).
  */
-export function buildDnsRecords(services: readonly KubeObject[], endpoints: readonly KubeObject[], domain: string, terminating: TerminatingPods = NO_TERMINATING_PODS): DnsRecords {
-  const endpointsByName = new Map(endpoints.map((ep) => [namespacedName(ep), ep]));
+export function buildDnsRecords(services: readonly KubeObject[], slices: readonly KubeObject[], domain: string, terminating: TerminatingPods = NO_TERMINATING_PODS): DnsRecords {
+  const byService = endpointsByService(slices);
   const records: DnsRecords = new Map();
   for (const svc of services) {
     const spec = serviceSpec(svc);
     const name = `${svc.metadata.name}.${svc.metadata.namespace ?? 'default'}.svc.${domain}`.toLowerCase();
-    const ep = endpointsByName.get(namespacedName(svc));
-    const ready = ep ? endpointSubsets(ep).flatMap((s) => s.addresses ?? []).filter((a) => !isTerminating(a, terminating)) : [];
+    const ready = (byService.get(namespacedName(svc)) ?? []).filter((e) => e.ready && !e.terminating && !isTerminating(e, terminating));
     if (hasClusterIP(spec)) records.set(name, [spec.clusterIP!]);
     else if (isHeadless(spec)) records.set(name, [...new Set(ready.map((a) => a.ip))].sort());
     else continue;

@@ -1,4 +1,4 @@
-export { startProxy, SERVICES, ENDPOINTS, PODS, DEFAULT_NFT_TABLE, type ProxyMode, type ProxyOptions, type RunningProxy } from './startProxy.js';
+export { startProxy, SERVICES, ENDPOINTSLICES, PODS, INGRESSES, INGRESS_CLASSES, SECRETS, DEFAULT_NFT_TABLE, type ProxyMode, type ProxyOptions, type RunningProxy } from './startProxy.js';
 export { planListeners, DEFAULT_NODE_PORT_ADDRESS, type ListenerPlan, type PlanOptions, type ProxyPlan, type ServicePortPlan } from './planListeners.js';
 export { servicePortEndpoints, readyBackends, backendKey, DEFAULT_AFFINITY_TIMEOUT_SECONDS, type Backend, type ServicePortEndpoints } from './servicePortEndpoints.js';
 export { planNftables, checkNftablesOptions, MASQUERADE_MARK, type EndpointCount, type NftablesPlan, type NftablesPlanOptions } from './planNftables.js';
@@ -13,3 +13,9 @@ export { startDnsServer, type DnsServerOptions, type RunningDnsServer, type Upst
 export { terminatingPods, isTerminating, type TerminatingPods } from './terminatingPods.js';
 export { ProxyMetrics, type ConnectionResult } from './metrics.js';
 export * from './serviceTypes.js';
+export { planIngressRoutes, routeRequest, pathMatches, certificateFor, resolveBackend, normalizeHost, type IngressRoute, type IngressRouteTable, type RouteBackend, type RouteMatch, type TlsCertificateRef } from './ingress/planIngressRoutes.js';
+export { isServedIngress, defaultIngressClass, INGRESS_CONTROLLER, DEFAULT_INGRESS_CLASS, IS_DEFAULT_CLASS_ANNOTATION, INGRESS_CLASS_ANNOTATION } from './ingress/ingressClasses.js';
+export { IngressServer, type IngressServerOptions, type TlsKeyPair } from './ingress/ingressServer.js';
+export { selfSignedCertificate, selfSignedDefaultCertificate, DEFAULT_CERTIFICATE_CN } from './ingress/defaultCertificate.js';
+export { endpointsByService, SERVICE_NAME_LABEL, type EndpointsByService, type ServiceEndpoint } from './endpointSlices.js';
+export { planIngressStatuses, type IngressStatusWrite } from './ingress/ingressStatus.js';

@@ -29,6 +29,10 @@ const program = new Command()
   .option('--node-port-address <ip>', 'address NodePort and LoadBalancer Services listen on', '127.0.0.1')
   .option('--dns-address <ip>', 'address cluster DNS listens on (UDP and TCP)', DNS_SERVICE_IP)
   .option('--dns-port <n>', 'port cluster DNS listens on', int('--dns-port'), 53)
+  .addOption(new Option('--ingress-http-port <n>', 'run the ingress controller (IngressClass controller skiff.dev/ingress): HTTP on this port (0 = any free port)').argParser(int('--ingress-http-port')).env('SKIFF_INGRESS_HTTP_PORT'))
+  .addOption(new Option('--ingress-https-port <n>', 'ingress controller: HTTPS on this port, certificates by SNI from the Ingresses\' TLS Secrets').argParser(int('--ingress-https-port')).env('SKIFF_INGRESS_HTTPS_PORT'))
+  .addOption(new Option('--ingress-address <ip>', 'ingress controller: the address its listeners bind').default('127.0.0.1').env('SKIFF_INGRESS_ADDRESS'))
+  .option('--ingress-status-address <ip>', "ingress controller: the address written to served Ingresses' status.loadBalancer (default: --ingress-address)")
   .option('--metrics-port <n>', 'serve Prometheus /metrics on this port (0 = any free port)', int('--metrics-port'))
   .option('--log-level <level>', 'pino log level', 'info');
 
@@ -48,6 +52,10 @@ const o = program.opts<{
   dnsAddress: string;
   dnsPort: number;
   metricsPort?: number;
+  ingressHttpPort?: number;
+  ingressHttpsPort?: number;
+  ingressAddress: string;
+  ingressStatusAddress?: string;
   logLevel: string;
 }>();
 const logger = pino({ level: o.logLevel, base: { component: 'proxy' } });
@@ -78,6 +86,10 @@ try {
     nodePortAddress: o.nodePortAddress,
     dnsAddress: o.dnsAddress,
     dnsPort: o.dnsPort,
+    ingressHttpPort: o.ingressHttpPort,
+    ingressHttpsPort: o.ingressHttpsPort,
+    ingressAddress: o.ingressAddress,
+    ingressStatusAddress: o.ingressStatusAddress,
     registry,
     log: logger,
   });

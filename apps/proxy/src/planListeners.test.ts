@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { planListeners, type ProxyPlan } from './planListeners.js';
-import { makeEndpoints, makePod, makeService } from './testing/builders.js';
+import { makeEndpointSlices, makePod, makeService } from './testing/builders.js';
 import { terminatingPods } from './terminatingPods.js';
 
 const NODE = '127.0.0.1';
@@ -17,14 +17,14 @@ describe('planListeners', () => {
     {
       what: 'an unnamed single port matches the unnamed endpoint port',
       services: [makeService('web').clusterIP('127.224.0.5').port(80).build()],
-      endpoints: [makeEndpoints('web', [{ addresses: ['127.16.0.2', '127.16.0.3'], ports: [{ port: 8080 }] }])],
+      endpoints: [...makeEndpointSlices('web', [{ addresses: ['127.16.0.2', '127.16.0.3'], ports: [{ port: 8080 }] }])],
       listeners: ['127.224.0.5:80 -> default/web:80'],
       backends: { 'default/web:80': ['127.16.0.2:8080', '127.16.0.3:8080'] },
     },
     {
       what: 'named ports match by name, not by position',
       services: [makeService('web').clusterIP('127.224.0.5').port(80, { name: 'http' }).port(9090, { name: 'metrics' }).build()],
-      endpoints: [makeEndpoints('web', [{ addresses: ['127.16.0.2'], ports: [{ name: 'metrics', port: 9100 }, { name: 'http', port: 8080 }] }])],
+      endpoints: [...makeEndpointSlices('web', [{ addresses: ['127.16.0.2'], ports: [{ name: 'metrics', port: 9100 }, { name: 'http', port: 8080 }] }])],
       listeners: ['127.224.0.5:80 -> default/web:http', '127.224.0.5:9090 -> default/web:metrics'],
       backends: { 'default/web:http': ['127.16.0.2:8080'], 'default/web:metrics': ['127.16.0.2:9100'] },
     },
@@ -32,7 +32,7 @@ describe('planListeners', () => {
       what: 'each subset contributes its addresses times its matching port; not-ready addresses are left out',
       services: [makeService('web').clusterIP('127.224.0.5').port(80, { name: 'http' }).build()],
       endpoints: [
-        makeEndpoints('web', [
+        ...makeEndpointSlices('web', [
           { addresses: ['127.16.0.2'], notReady: ['127.16.0.9'], ports: [{ name: 'http', port: 8080 }] },
           { addresses: ['127.16.1.2'], ports: [{ name: 'http', port: 8081 }] },
         ]),
@@ -71,7 +71,7 @@ describe('planListeners', () => {
     {
       what: 'UDP ports get a UDP listener beside the TCP one on the same port, matched to endpoint ports by protocol',
       services: [makeService('dns').type('NodePort').clusterIP('127.224.0.10').port(53, { name: 'dns', protocol: 'UDP', nodePort: 30053 }).port(53, { name: 'dns-tcp', nodePort: 30053 }).build()],
-      endpoints: [makeEndpoints('dns', [{ addresses: ['127.16.0.2'], ports: [{ name: 'dns', port: 5353, protocol: 'UDP' }, { name: 'dns-tcp', port: 5353 }] }])],
+      endpoints: [...makeEndpointSlices('dns', [{ addresses: ['127.16.0.2'], ports: [{ name: 'dns', port: 5353, protocol: 'UDP' }, { name: 'dns-tcp', port: 5353 }] }])],
       listeners: ['127.224.0.10:53/udp -> default/dns:dns', `${NODE}:30053/udp -> default/dns:dns`, '127.224.0.10:53 -> default/dns:dns-tcp', `${NODE}:30053 -> default/dns:dns-tcp`],
       backends: { 'default/dns:dns': ['127.16.0.2:5353'], 'default/dns:dns-tcp': ['127.16.0.2:5353'] },
     },
@@ -81,11 +81,11 @@ describe('planListeners', () => {
 
   it('leaves out endpoints whose pod is terminating, by uid or by IP', () => {
     const svc = makeService('web').clusterIP('127.224.0.5').port(80).build();
-    const ep = makeEndpoints('web', [
+    const slices = makeEndpointSlices('web', [
       { addresses: [{ ip: '127.16.0.2', targetRef: { kind: 'Pod', uid: 'u-2' } }, { ip: '127.16.0.3' }, { ip: '127.16.0.4', targetRef: { kind: 'Pod', uid: 'u-4' } }], ports: [{ port: 8080 }] },
     ]);
     const terminating = terminatingPods([makePod('a', { uid: 'u-2', deleting: true }), makePod('b', { ip: '127.16.0.3', deleting: true }), makePod('c', { uid: 'u-4', ip: '127.16.0.4' })]);
-    const plan = planListeners([svc], [ep], { nodePortAddress: NODE, terminating });
+    const plan = planListeners([svc], slices, { nodePortAddress: NODE, terminating });
     expect(plan.servicePorts.get('default/web:80')!.backends).toEqual([{ ip: '127.16.0.4', port: 8080 }]);
   });
 
@@ -100,7 +100,7 @@ describe('planListeners', () => {
   it('plans only NodePort listeners and their Service ports when the kernel serves ClusterIPs', () => {
     const plan = planListeners(
       [makeService('np').type('NodePort').clusterIP('10.96.0.6').port(80, { nodePort: 30080 }).build(), makeService('web').clusterIP('10.96.0.5').port(80).build()],
-      [makeEndpoints('np', [{ addresses: ['10.1.0.2'], ports: [{ port: 8080 }] }])],
+      [...makeEndpointSlices('np', [{ addresses: ['10.1.0.2'], ports: [{ port: 8080 }] }])],
       { nodePortAddress: NODE, clusterIPs: false },
     );
     expect(summarize(plan)).toEqual({ listeners: [`${NODE}:30080 -> default/np:80`], backends: { 'default/np:80': ['10.1.0.2:8080'] } });

@@ -44,18 +44,18 @@ export interface PlanOptions {
 }
 
 /**
- * What the proxy should listen on and where each listener forwards, from Services, Endpoints and
+ * What the proxy should listen on and where each listener forwards, from Services, EndpointSlices and
  * terminating Pods alone. Pure, so the executor only diffs it against what is open.
  *
  * Backends come from `servicePortEndpoints` (ready endpoints matched by port name). TCP and UDP
  * are proxied. Without ClusterIP listeners, only the Service ports a NodePort listener points at are
  * planned.
  */
-export function planListeners(services: readonly KubeObject[], endpoints: readonly KubeObject[], opts: PlanOptions = {}): ProxyPlan {
+export function planListeners(services: readonly KubeObject[], slices: readonly KubeObject[], opts: PlanOptions = {}): ProxyPlan {
   const nodePortAddress = opts.nodePortAddress ?? DEFAULT_NODE_PORT_ADDRESS;
   const clusterIPs = opts.clusterIPs ?? true;
   const plan: ProxyPlan = { listeners: new Map(), servicePorts: new Map(), conflicts: [] };
-  for (const sp of servicePortEndpoints(services, endpoints, opts.terminating)) {
+  for (const sp of servicePortEndpoints(services, slices, opts.terminating)) {
     const protocol = sp.protocol;
     if (protocol !== 'TCP' && protocol !== 'UDP') continue;
     if (!clusterIPs && sp.nodePort === undefined) continue;

@@ -2,7 +2,7 @@ import type { KubeObject } from '@skiff/apimachinery';
 import { describe, expect, it } from 'vitest';
 import { checkNftablesOptions, planNftables, type NftablesPlanOptions } from './planNftables.js';
 import { runNft } from './runNft.js';
-import { makeEndpoints, makePod, makeService } from './testing/builders.js';
+import { makeEndpointSlices, makePod, makeService } from './testing/builders.js';
 import { NO_TERMINATING_PODS, terminatingPods } from './terminatingPods.js';
 
 const TABLE = 'skiff-unit';
@@ -28,7 +28,7 @@ const cases: Case[] = [
     what: '3 ready endpoints, 1 not ready, 1 terminating: DNAT to one of the 3 at random',
     services: [web.build()],
     endpoints: [
-      makeEndpoints('web', [
+      ...makeEndpointSlices('web', [
         {
           addresses: ['10.1.0.12', '10.1.0.10', '10.1.0.11', { ip: '10.1.0.14', targetRef: { kind: 'Pod', uid: 'leaving' } }],
           notReady: ['10.1.0.13'],
@@ -61,7 +61,7 @@ const cases: Case[] = [
     what: 'named ports match by name, not position; protocols by protocol',
     services: [makeService('multi').clusterIP('10.96.0.6').port(80, { name: 'http' }).port(9090, { name: 'metrics' }).port(53, { name: 'dns', protocol: 'UDP' }).build()],
     endpoints: [
-      makeEndpoints('multi', [
+      ...makeEndpointSlices('multi', [
         {
           addresses: ['10.1.0.10'],
           ports: [
@@ -86,7 +86,7 @@ const cases: Case[] = [
   {
     what: 'no ready endpoints: not DNATed, so rejected at once as a ClusterIP (TCP reset, ICMP port-unreachable otherwise)',
     services: [makeService('empty').clusterIP('10.96.0.7').port(80).port(53, { name: 'dns', protocol: 'UDP' }).build()],
-    endpoints: [makeEndpoints('empty', [{ addresses: [], notReady: ['10.1.0.10'], ports: [{ port: 8080 }] }])],
+    endpoints: [...makeEndpointSlices('empty', [{ addresses: [], notReady: ['10.1.0.10'], ports: [{ port: 8080 }] }])],
     lines: [
       '10.96.0.7 comment "default/empty"',
       'ip daddr @cluster-ips goto reject-chain',
@@ -102,7 +102,7 @@ const cases: Case[] = [
   {
     what: 'ClientIP affinity: a timed set per endpoint, consulted before the random pick and refreshed on use',
     services: [makeService('sticky').clusterIP('10.96.0.8').port(80).affinity(60).build(), makeService('sticky-default').clusterIP('10.96.0.9').port(80).affinity().build()],
-    endpoints: [makeEndpoints('sticky', [{ addresses: ['10.1.0.10', '10.1.0.11'], ports: [{ port: 8080 }] }]), makeEndpoints('sticky-default', [{ addresses: ['10.1.0.12'], ports: [{ port: 8080 }] }])],
+    endpoints: [...makeEndpointSlices('sticky', [{ addresses: ['10.1.0.10', '10.1.0.11'], ports: [{ port: 8080 }] }]), ...makeEndpointSlices('sticky-default', [{ addresses: ['10.1.0.12'], ports: [{ port: 8080 }] }])],
     lines: [
       'set affinity-default/sticky/tcp/80__10.1.0.10/8080 {',
       'flags dynamic,timeout',
@@ -122,7 +122,7 @@ const cases: Case[] = [
       makeService('ext').type('ExternalName').port(80).build(),
       makeService('np').type('NodePort').clusterIP('10.96.0.10').port(80, { nodePort: 30080 }).build(),
     ],
-    endpoints: [makeEndpoints('headless', [{ addresses: ['10.1.0.10'], ports: [{ port: 8080 }] }]), makeEndpoints('np', [{ addresses: ['10.1.0.11'], ports: [{ port: 8080 }] }])],
+    endpoints: [...makeEndpointSlices('headless', [{ addresses: ['10.1.0.10'], ports: [{ port: 8080 }] }]), ...makeEndpointSlices('np', [{ addresses: ['10.1.0.11'], ports: [{ port: 8080 }] }])],
     lines: ['10.96.0.10 . tcp . 80 comment "default/np:80" : goto service-default/np/tcp/80', '10.96.0.10 comment "default/np"'],
     absent: ['30080', 'headless', 'ext', '10.1.0.10'],
     servicePorts: 1,
@@ -131,7 +131,7 @@ const cases: Case[] = [
   {
     what: 'masquerade from outside the cluster CIDR, and reject unallocated addresses of the service range',
     services: [web.build()],
-    endpoints: [makeEndpoints('web', [{ addresses: ['10.1.0.10'], ports: [{ name: 'http', port: 8080 }] }])],
+    endpoints: [...makeEndpointSlices('web', [{ addresses: ['10.1.0.10'], ports: [{ name: 'http', port: 8080 }] }])],
     opts: { clusterCidr: '10.1.7.9/16', serviceClusterIpRange: '10.96.3.4/16' },
     lines: ['ip saddr != 10.1.0.0/16 jump mark-for-masquerade', 'ip daddr 10.96.0.0/16 reject with icmp type host-unreachable', 'ip daddr @cluster-ips goto reject-chain'],
     absent: ['\t\tjump mark-for-masquerade\n'],
@@ -141,7 +141,7 @@ const cases: Case[] = [
   {
     what: 'masqueradeAll marks every connection to a ClusterIP',
     services: [web.build()],
-    endpoints: [makeEndpoints('web', [{ addresses: ['10.1.0.10'], ports: [{ name: 'http', port: 8080 }] }])],
+    endpoints: [...makeEndpointSlices('web', [{ addresses: ['10.1.0.10'], ports: [{ name: 'http', port: 8080 }] }])],
     opts: { masqueradeAll: true, clusterCidr: '10.1.0.0/16' },
     lines: ['jump mark-for-masquerade', 'meta mark & 0x4000 == 0 return', 'masquerade fully-random'],
     absent: ['saddr !='],
@@ -157,7 +157,7 @@ const cases: Case[] = [
       makeService('b-dup').clusterIP('10.96.0.12').port(80).build(),
       makeService('bad-ep').clusterIP('10.96.0.13').port(80).affinity(0).build(),
     ],
-    endpoints: [makeEndpoints('bad-ep', [{ addresses: ['10.1.0.10', '10.1.0.256', '010.1.0.1', 'fd00::1'], ports: [{ port: 8080 }] }])],
+    endpoints: [...makeEndpointSlices('bad-ep', [{ addresses: ['10.1.0.10', '10.1.0.256', '010.1.0.1', 'fd00::1'], ports: [{ port: 8080 }] }])],
     lines: ['10.96.0.12 comment "default/a-first"', 'meta l4proto tcp dnat to 10.1.0.10:8080', 'timeout 10800s'],
     absent: ['fd00', 'b-dup', '10.1.0.256', '010.1.0.1', '10.96.0.11'],
     servicePorts: 2,
@@ -176,9 +176,9 @@ const cases: Case[] = [
     what: 'names the API server should have refused still make valid, distinct chain names',
     services: [makeService('we b"x').clusterIP('10.96.0.14').port(80).build(), makeService('we_b_x').clusterIP('10.96.0.15').port(80).build(), makeService('x'.repeat(250)).clusterIP('10.96.0.16').port(80).build()],
     endpoints: [
-      makeEndpoints('we b"x', [{ addresses: ['10.1.0.10'], ports: [{ port: 8080 }] }]),
-      makeEndpoints('we_b_x', [{ addresses: ['10.1.0.10'], ports: [{ port: 8080 }] }]),
-      makeEndpoints('x'.repeat(250), [{ addresses: ['10.1.0.10'], ports: [{ port: 8080 }] }]),
+      ...makeEndpointSlices('we b"x', [{ addresses: ['10.1.0.10'], ports: [{ port: 8080 }] }]),
+      ...makeEndpointSlices('we_b_x', [{ addresses: ['10.1.0.10'], ports: [{ port: 8080 }] }]),
+      ...makeEndpointSlices('x'.repeat(250), [{ addresses: ['10.1.0.10'], ports: [{ port: 8080 }] }]),
     ],
     lines: ['chain service-default/we_b_x/tcp/80 {', '10.96.0.14 comment "default/we b_x"'],
     absent: ['we b"x', `${'x'.repeat(201)}`],
@@ -197,7 +197,7 @@ const cases: Case[] = [
   {
     what: 'a NodePort Service: the node addresses given serve its NodePort in the kernel too',
     services: [makeService('np').type('NodePort').clusterIP('10.96.0.9').port(80, { nodePort: 30080, targetPort: 8080 }).build()],
-    endpoints: [makeEndpoints('np', [{ addresses: ['10.1.0.20'], ports: [{ port: 8080 }] }])],
+    endpoints: [...makeEndpointSlices('np', [{ addresses: ['10.1.0.20'], ports: [{ port: 8080 }] }])],
     opts: { nodePortAddresses: ['10.1.0.1', '192.0.2.7'] },
     lines: [
       '10.96.0.9 . tcp . 80 comment "default/np:80" : goto service-default/np/tcp/80',
@@ -229,17 +229,17 @@ describe('planNftables', () => {
     expect(result).toMatchObject({ ok: true });
   });
 
-  it('writes the same script whatever order Services, Endpoints, subsets and addresses come in', () => {
+  it('writes the same script whatever order Services, EndpointSlices and endpoints come in', () => {
     const services = [web.build(), makeService('b').clusterIP('10.96.0.20').port(80).affinity(30).build(), makeService('a', 'other').clusterIP('10.96.0.21').port(80).build()];
     const endpoints = [
-      makeEndpoints('web', [
+      ...makeEndpointSlices('web', [
         { addresses: ['10.1.0.12', '10.1.0.10'], ports: [{ name: 'http', port: 8080 }] },
         { addresses: ['10.1.0.11'], ports: [{ name: 'http', port: 8081 }] },
       ]),
-      makeEndpoints('b', [{ addresses: ['10.1.0.30', '10.1.0.3'], ports: [{ port: 80 }] }]),
-      makeEndpoints('a', [{ addresses: ['10.1.0.5'], ports: [{ port: 80 }] }], 'other'),
+      ...makeEndpointSlices('b', [{ addresses: ['10.1.0.30', '10.1.0.3'], ports: [{ port: 80 }] }]),
+      ...makeEndpointSlices('a', [{ addresses: ['10.1.0.5'], ports: [{ port: 80 }] }], 'other'),
     ];
-    const shuffled = endpoints.map((ep) => ({ ...ep, subsets: [...(ep.subsets as { addresses: unknown[] }[])].reverse().map((s) => ({ ...s, addresses: [...s.addresses].reverse() })) }));
+    const shuffled = endpoints.map((slice) => ({ ...slice, endpoints: [...(slice.endpoints as unknown[])].reverse() }));
     const first = planNftables(services, endpoints, { table: TABLE });
     const second = planNftables([...services].reverse(), [...shuffled].reverse(), { table: TABLE, terminating: NO_TERMINATING_PODS });
     expect(second.script).toBe(first.script);
@@ -249,7 +249,7 @@ describe('planNftables', () => {
   it('lists endpoint counts per Service port and the affinity sets with their timeouts', () => {
     const p = plan({
       services: [web.build(), makeService('sticky').clusterIP('10.96.0.8').port(80).affinity(60).build()],
-      endpoints: [makeEndpoints('sticky', [{ addresses: ['10.1.0.10'], ports: [{ port: 8080 }] }])],
+      endpoints: [...makeEndpointSlices('sticky', [{ addresses: ['10.1.0.10'], ports: [{ port: 8080 }] }])],
     });
     expect(p.endpointCounts).toEqual([
       { service: 'default/web', port: 'http', count: 0 },

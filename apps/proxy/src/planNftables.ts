@@ -57,7 +57,7 @@ export interface NftablesPlan {
 
 /**
  * The kernel data path for Service ClusterIPs, as kube-proxy's nftables mode builds it, from
- * Services, Endpoints and terminating Pods alone. Pure: the executor only hands the script to `nft`.
+ * Services, EndpointSlices and terminating Pods alone. Pure: the executor only hands the script to `nft`.
  *
  * Packet walk, for a connection to ClusterIP:port (from a pod: prerouting; from the host: output):
  *   nat-prerouting / nat-output (dstnat) -> services: one lookup of daddr . protocol . dport in
@@ -78,15 +78,15 @@ export interface NftablesPlan {
  * Connections already established keep their NAT (conntrack), but affinity entries go with the
  * table; the executor carries them over.
  *
- * The script only holds names it sanitised and addresses it validated, so one bad Endpoints object
+ * The script only holds names it sanitised and addresses it validated, so one bad EndpointSlice
  * is skipped (and reported) instead of failing the transaction for every Service.
  */
-export function planNftables(services: readonly KubeObject[], endpoints: readonly KubeObject[], opts: NftablesPlanOptions): NftablesPlan {
+export function planNftables(services: readonly KubeObject[], slices: readonly KubeObject[], opts: NftablesPlanOptions): NftablesPlan {
   const { table, clusterCidr, serviceClusterIpRange: serviceRange } = checkNftablesOptions(opts);
   const skipped: string[] = [];
   const served: ServedPort[] = [];
   const seen = new Map<string, string>();
-  for (const sp of servicePortEndpoints(services, endpoints, opts.terminating)) {
+  for (const sp of servicePortEndpoints(services, slices, opts.terminating)) {
     const port = servedPort(sp, skipped);
     if (!port) continue;
     const other = seen.get(port.mapKey);

@@ -1,5 +1,6 @@
 import type { KubeObject } from '@skiff/apimachinery';
-import { endpointSubsets, hasClusterIP, namespacedName, serviceSpec, type ServicePort } from './serviceTypes.js';
+import { endpointsByService, type ServiceEndpoint } from './endpointSlices.js';
+import { hasClusterIP, namespacedName, serviceSpec, type ServicePort } from './serviceTypes.js';
 import { isTerminating, NO_TERMINATING_PODS, type TerminatingPods } from './terminatingPods.js';
 
 /** kube-proxy's default for `sessionAffinityConfig.clientIP.timeoutSeconds`: three hours. */
@@ -34,19 +35,19 @@ export interface ServicePortEndpoints {
  * namespace/name order and ports in spec order. Both data paths (the userspace listeners and the
  * nftables plan) read this, so they can never disagree on which endpoints are in rotation.
  *
- * A Service port matches the Endpoints ports with the same name (both unnamed for a single-port
- * Service) and protocol, as in Kubernetes; each ready address of a subset times each matching port
- * of that subset is one backend. Not-ready addresses and addresses of terminating Pods are left out.
+ * Endpoints come from the Services' EndpointSlices (`endpointsByService`), as kube-proxy reads
+ * them: a Service port matches the slice ports with the same name (both unnamed for a
+ * single-port Service) and protocol; see `readyBackends` for which endpoints are in rotation.
  */
-export function servicePortEndpoints(services: readonly KubeObject[], endpoints: readonly KubeObject[], terminating: TerminatingPods = NO_TERMINATING_PODS): ServicePortEndpoints[] {
-  const endpointsByName = new Map(endpoints.map((ep) => [namespacedName(ep), ep]));
+export function servicePortEndpoints(services: readonly KubeObject[], slices: readonly KubeObject[], terminating: TerminatingPods = NO_TERMINATING_PODS): ServicePortEndpoints[] {
+  const byService = endpointsByService(slices);
   const sorted = [...services].sort((a, b) => namespacedName(a).localeCompare(namespacedName(b)));
   const out: ServicePortEndpoints[] = [];
   for (const svc of sorted) {
     const spec = serviceSpec(svc);
     if (!hasClusterIP(spec)) continue;
     const service = namespacedName(svc);
-    const ep = endpointsByName.get(service);
+    const endpoints = byService.get(service) ?? [];
     const affinity = spec.sessionAffinity === 'ClientIP' ? { affinityTimeoutSeconds: spec.sessionAffinityConfig?.clientIP?.timeoutSeconds ?? DEFAULT_AFFINITY_TIMEOUT_SECONDS } : {};
     const exposesNodePorts = spec.type === 'NodePort' || spec.type === 'LoadBalancer';
     for (const port of spec.ports ?? []) {
@@ -59,7 +60,7 @@ export function servicePortEndpoints(services: readonly KubeObject[], endpoints:
         clusterIP: spec.clusterIP!,
         servicePort: port.port,
         ...(exposesNodePorts && port.nodePort ? { nodePort: port.nodePort } : {}),
-        backends: ep ? readyBackends(port, ep, terminating) : [],
+        backends: readyBackends(port, endpoints, terminating),
         ...affinity,
       });
     }
@@ -67,24 +68,32 @@ export function servicePortEndpoints(services: readonly KubeObject[], endpoints:
   return out;
 }
 
-/** The ready `ip:port` pairs of `ep` for one Service port, in subset order, each once. */
-export function readyBackends(port: ServicePort, ep: KubeObject, terminating: TerminatingPods = NO_TERMINATING_PODS): Backend[] {
+/**
+ * The `ip:port` pairs a Service port sends new connections to, each once, in slice order: the
+ * ready endpoints that are not terminating (by the slice's condition or by their Pod's
+ * deletionTimestamp, which the proxy sees before the slice is rewritten); when there are none,
+ * the terminating endpoints still serving, as kube-proxy falls back to them rather than drop
+ * traffic while a rollout replaces every pod at once.
+ */
+export function readyBackends(port: ServicePort, endpoints: readonly ServiceEndpoint[], terminating: TerminatingPods = NO_TERMINATING_PODS): Backend[] {
   const name = port.name ?? '';
   const protocol = port.protocol ?? 'TCP';
+  const ready: Backend[] = [];
+  const fallback: Backend[] = [];
   const seen = new Set<string>();
-  const backends: Backend[] = [];
-  for (const subset of endpointSubsets(ep)) {
-    const target = (subset.ports ?? []).find((p) => (p.name ?? '') === name && (p.protocol ?? 'TCP') === protocol);
+  for (const e of endpoints) {
+    const target = e.ports.find((p) => p.name === name && p.protocol === protocol);
     if (!target) continue;
-    for (const address of subset.addresses ?? []) {
-      if (isTerminating(address, terminating)) continue;
-      const id = backendKey({ ip: address.ip, port: target.port });
-      if (seen.has(id)) continue;
-      seen.add(id);
-      backends.push({ ip: address.ip, port: target.port });
-    }
+    const backend = { ip: e.ip, port: target.port };
+    const id = backendKey(backend);
+    if (seen.has(id)) continue;
+    const leaving = e.terminating || isTerminating(e, terminating);
+    if (e.ready && !leaving) ready.push(backend);
+    else if (leaving && e.serving) fallback.push(backend);
+    else continue;
+    seen.add(id);
   }
-  return backends;
+  return ready.length > 0 ? ready : fallback;
 }
 
 export function backendKey(b: Backend): string {

@@ -1,6 +1,6 @@
 import type { KubeObject } from '@skiff/apimachinery';
 
-/** The parts of core/v1 Service and Endpoints the proxy reads. */
+/** The parts of core/v1 Service the proxy reads, and the endpoint shapes its test builders take. */
 export interface ServicePort {
   name?: string;
   port: number;
@@ -28,18 +28,8 @@ export interface EndpointPort {
   protocol?: string;
 }
 
-export interface EndpointSubset {
-  addresses?: EndpointAddress[];
-  notReadyAddresses?: EndpointAddress[];
-  ports?: EndpointPort[];
-}
-
 export function serviceSpec(svc: KubeObject): ServiceSpec {
   return (svc.spec ?? {}) as ServiceSpec;
-}
-
-export function endpointSubsets(ep: KubeObject): EndpointSubset[] {
-  return (ep.subsets as EndpointSubset[] | undefined) ?? [];
 }
 
 export function namespacedName(obj: KubeObject): string {

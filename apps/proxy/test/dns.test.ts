@@ -4,7 +4,7 @@ import { Resolver } from 'node:dns/promises';
 import { randomInt } from 'node:crypto';
 import * as packet from 'dns-packet';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { makeEndpoints, makeService } from '../src/testing/builders.js';
+import { makeEndpointSlices, makeService } from '../src/testing/builders.js';
 import { ProxyCluster, until } from './proxyCluster.js';
 
 type Reply = packet.DecodedPacket & { rcode?: string };
@@ -59,7 +59,7 @@ describe('cluster DNS', () => {
     c = await ProxyCluster.start({ upstreamDns: { address: upstreamAddress, port: upstream.address().port } });
     await c.createService(makeService('web').clusterIP(c.serviceIp(20)).port(80).build());
     await c.createService(makeService('db').headless().port(5432).build());
-    await c.putEndpoints(makeEndpoints('db', [{ addresses: [{ ip: c.podIp(5), hostname: 'db-0' }, { ip: c.podIp(6), hostname: 'db-1' }], notReady: [c.podIp(7)], ports: [{ port: 5432 }] }]));
+    await c.putEndpointSlices(makeEndpointSlices('db', [{ addresses: [{ ip: c.podIp(5), hostname: 'db-0' }, { ip: c.podIp(6), hostname: 'db-1' }], notReady: [c.podIp(7)], ports: [{ port: 5432 }] }]));
     await until('the headless records', async () => ips(await queryUdp(c.dnsAddress, c.proxy.dnsPort, 'db.default.svc.cluster.local')).length === 2);
   });
   afterAll(async () => {

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cleanupNftables, runNft, serviceSpec } from '../src/index.js';
-import { makeEndpoints, makeService } from '../src/testing/builders.js';
+import { makeEndpointSlices, makeService } from '../src/testing/builders.js';
 import { PodNetwork, POD_PORT, type Pod, type Probe } from './podNetwork.js';
 import { ProxyCluster, until } from './proxyCluster.js';
 
@@ -39,7 +39,7 @@ async function serviceFor(name: string, endpoints: Pod[], build = makeService(na
 }
 
 async function setEndpoints(name: string, ready: Pod[], notReady: Pod[] = []): Promise<void> {
-  await c.putEndpoints(makeEndpoints(name, [{ addresses: ready.map((p) => p.ip), notReady: notReady.map((p) => p.ip), ports: [{ port: POD_PORT }] }]));
+  await c.putEndpointSlices(makeEndpointSlices(name, [{ addresses: ready.map((p) => p.ip), notReady: notReady.map((p) => p.ip), ports: [{ port: POD_PORT }] }]));
   await inTable(`default/${name}:80`, ready.length);
 }
 
@@ -103,7 +103,7 @@ describe('nftables mode', () => {
     const ip = await serviceFor('shrink', net.pods);
     const [, , leaving] = net.pods;
     expect(byPod(await net.probe('host', ip, 80, 30)).has(leaving.name)).toBe(true);
-    await c.putEndpoints(makeEndpoints('shrink', [{ addresses: net.pods.filter((p) => p !== leaving).map((p) => p.ip), ports: [{ port: POD_PORT }] }]));
+    await c.putEndpointSlices(makeEndpointSlices('shrink', [{ addresses: net.pods.filter((p) => p !== leaving).map((p) => p.ip), ports: [{ port: POD_PORT }] }]));
     const took = await until('the removed endpoint to leave rotation', async () => !byPod(await net.probe('host', ip, 80, 9)).has(leaving.name));
     // Within the watch event and one nft run; `until` gives up at 10 s.
     expect(took).toBeLessThan(5000);
@@ -154,7 +154,7 @@ describe('nftables mode', () => {
     const svc = await c.createService(makeService('dns').port(53, { protocol: 'UDP' }).build());
     const ip = serviceSpec(svc).clusterIP!;
     clusterIPs.add(ip);
-    await c.putEndpoints(makeEndpoints('dns', [{ addresses: net.pods.map((p) => p.ip), ports: [{ port: POD_PORT, protocol: 'UDP' }] }]));
+    await c.putEndpointSlices(makeEndpointSlices('dns', [{ addresses: net.pods.map((p) => p.ip), ports: [{ port: POD_PORT, protocol: 'UDP' }] }]));
     await inTable('default/dns:53', 3);
     const fromHost = await net.probe('host', ip, 53, 30, 3000, 'udp');
     expect([...byPod(fromHost).keys()].sort()).toEqual(names(net.pods));

@@ -3,7 +3,7 @@ import { pino } from 'pino';
 import { Registry } from 'prom-client';
 import { afterAll, describe, expect, it } from 'vitest';
 import { cleanupNftables, NftablesProxier, planNftables, ProxyMetrics, runNft, startProxy } from '../src/index.js';
-import { makeEndpoints, makeService } from '../src/testing/builders.js';
+import { makeEndpointSlices, makeService } from '../src/testing/builders.js';
 
 // Writes a real nftables table (root, as CI runs); its name is unique to this run and it is
 // deleted in afterAll. No traffic is sent.
@@ -16,7 +16,7 @@ afterAll(async () => {
 });
 
 function planWith(endpoints: string[]) {
-  return planNftables([makeService('web').clusterIP('10.254.0.5').port(80).build()], [makeEndpoints('web', [{ addresses: endpoints, ports: [{ port: 8080 }] }])], { table });
+  return planNftables([makeService('web').clusterIP('10.254.0.5').port(80).build()], [...makeEndpointSlices('web', [{ addresses: endpoints, ports: [{ port: 8080 }] }])], { table });
 }
 
 async function listed(): Promise<string> {

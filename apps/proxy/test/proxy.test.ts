@@ -2,7 +2,7 @@ import { createHash, randomBytes, randomInt } from 'node:crypto';
 import { Agent } from 'node:http';
 import { connect, createServer } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { makeEndpoints, makeService } from '../src/testing/builders.js';
+import { makeEndpointSlices, makeService } from '../src/testing/builders.js';
 import { accepts, counts, get, PODS, ProxyCluster, SERVICES, until } from './proxyCluster.js';
 
 let c: ProxyCluster;
@@ -18,7 +18,7 @@ afterAll(() => c?.stop());
 async function serviceWithBackends(name: string, ipIndex: number, addresses: (string | { ip: string; targetRef?: { kind: string; uid: string } })[], build = makeService(name), port: { nodePort?: number } = {}) {
   const ip = c.serviceIp(ipIndex);
   await c.createService(build.clusterIP(ip).port(80, port).build());
-  await c.putEndpoints(makeEndpoints(name, [{ addresses, ports: [{ port: 8080 }] }]));
+  await c.putEndpointSlices(makeEndpointSlices(name, [{ addresses, ports: [{ port: 8080 }] }]));
   await until(`${name} forwarding`, async () => (await get(ip, 80).catch(() => '')) !== '');
   return ip;
 }
@@ -57,7 +57,7 @@ describe('TCP proxy', () => {
     try {
       // Open a kept-alive connection and find which backend it reached.
       const held = await get(ip, 80, { agent });
-      await c.putEndpoints(makeEndpoints('drain', [{ addresses: backends(c).filter((b) => b !== held), ports: [{ port: 8080 }] }]));
+      await c.putEndpointSlices(makeEndpointSlices('drain', [{ addresses: backends(c).filter((b) => b !== held), ports: [{ port: 8080 }] }]));
       const took = await until('the removed endpoint to leave rotation', async () => {
         const seen = await counts(6, () => get(ip, 80));
         return !seen.has(held);
@@ -103,7 +103,7 @@ describe('TCP proxy', () => {
   it('closes the connection when a Service has no ready endpoints', async () => {
     const ip = c.serviceIp(16);
     await c.createService(makeService('empty').clusterIP(ip).port(80).build());
-    await c.putEndpoints(makeEndpoints('empty', [{ addresses: [], notReady: [c.podIp(1)], ports: [{ port: 8080 }] }]));
+    await c.putEndpointSlices(makeEndpointSlices('empty', [{ addresses: [], notReady: [c.podIp(1)], ports: [{ port: 8080 }] }]));
     await until('the listener', () => accepts(ip, 80));
     await expect(get(ip, 80)).rejects.toThrow();
   });
@@ -119,7 +119,7 @@ describe('TCP proxy', () => {
     try {
       const ip = c.serviceIp(18);
       await c.createService(makeService('sink').clusterIP(ip).port(90).build());
-      await c.putEndpoints(makeEndpoints('sink', [{ addresses: [c.podIp(4)], ports: [{ port: 9000 }] }]));
+      await c.putEndpointSlices(makeEndpointSlices('sink', [{ addresses: [c.podIp(4)], ports: [{ port: 9000 }] }]));
       await until('the sink endpoint', () => c.proxy.plan().servicePorts.get('default/sink:90')?.backends.length === 1);
       await c.proxy.settled();
       const payload = randomBytes(16 * 1024 * 1024);

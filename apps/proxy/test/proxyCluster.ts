@@ -6,9 +6,9 @@ import type { KubeObject } from '@skiff/apimachinery';
 import { ApiClient } from '@skiff/kube-client';
 import { pino } from 'pino';
 import { ADMIN_TOKEN, createBackend, startTestServer, type TestBackend } from '../../apiserver/test/harness.js';
-import { ENDPOINTS, PODS, SERVICES, startProxy, type ProxyOptions, type RunningProxy } from '../src/index.js';
+import { ENDPOINTSLICES, PODS, SERVICES, startProxy, type ProxyOptions, type RunningProxy } from '../src/index.js';
 
-export { ENDPOINTS, PODS, SERVICES };
+export { ENDPOINTSLICES, PODS, SERVICES };
 
 /**
  * A real API server on a fresh Postgres database and a proxy watching it. Addresses are drawn at
@@ -111,12 +111,20 @@ export class ProxyCluster {
     return this.client.create(SERVICES, svc);
   }
 
-  /** Creates or replaces Endpoints. */
-  async putEndpoints(ep: KubeObject): Promise<void> {
-    const ns = ep.metadata.namespace ?? 'default';
-    const current = await this.client.get(ENDPOINTS, ns, ep.metadata.name!).catch(() => undefined);
-    if (current) await this.client.update(ENDPOINTS, { ...ep, metadata: { ...ep.metadata, resourceVersion: current.metadata.resourceVersion } });
-    else await this.client.create(ENDPOINTS, ep);
+  /** Creates or replaces a Service's EndpointSlices (by name), deleting its other slices. */
+  async putEndpointSlices(slices: KubeObject[]): Promise<void> {
+    for (const slice of slices) {
+      const ns = slice.metadata.namespace ?? 'default';
+      const current = await this.client.get(ENDPOINTSLICES, ns, slice.metadata.name!).catch(() => undefined);
+      if (current) await this.client.update(ENDPOINTSLICES, { ...slice, metadata: { ...slice.metadata, resourceVersion: current.metadata.resourceVersion } });
+      else await this.client.create(ENDPOINTSLICES, slice);
+    }
+    const service = slices[0]?.metadata.labels?.['kubernetes.io/service-name'];
+    if (!service) return;
+    const names = new Set(slices.map((s) => s.metadata.name));
+    const ns = slices[0].metadata.namespace ?? 'default';
+    const existing = await this.client.list(ENDPOINTSLICES, { namespace: ns, labelSelector: `kubernetes.io/service-name=${service}` });
+    for (const s of existing.items) if (!names.has(s.metadata.name)) await this.client.delete(ENDPOINTSLICES, ns, s.metadata.name!);
   }
 }
 

@@ -1,6 +1,6 @@
 import { randomInt } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { makeEndpoints, makeService } from '../src/testing/builders.js';
+import { makeEndpointSlices, makeService } from '../src/testing/builders.js';
 import { get, ProxyCluster, udpClient, until } from './proxyCluster.js';
 
 /** Short enough to watch a session end in a test; long enough for each test's exchanges. */
@@ -18,7 +18,7 @@ afterAll(() => c?.stop());
 async function udpService(name: string, ipIndex: number, addresses: string[], build = makeService(name), port: { nodePort?: number } = {}) {
   const ip = c.serviceIp(ipIndex);
   await c.createService(build.clusterIP(ip).port(53, { protocol: 'UDP', ...port }).build());
-  await c.putEndpoints(makeEndpoints(name, [{ addresses, ports: [{ port: 5353, protocol: 'UDP' }] }]));
+  await c.putEndpointSlices(makeEndpointSlices(name, [{ addresses, ports: [{ port: 5353, protocol: 'UDP' }] }]));
   await until(`${name} planned`, () => c.proxy.plan().servicePorts.get(`default/${name}:53`)?.backends.length === addresses.length);
   await c.proxy.settled();
   return ip;
@@ -57,7 +57,7 @@ describe('UDP proxy', () => {
     try {
       const held = (await client.ask(ip, 53, 'a')).text.split(' ')[0];
       const rest = backends(c).filter((b) => b !== held);
-      await c.putEndpoints(makeEndpoints('moving', [{ addresses: rest, ports: [{ port: 5353, protocol: 'UDP' }] }]));
+      await c.putEndpointSlices(makeEndpointSlices('moving', [{ addresses: rest, ports: [{ port: 5353, protocol: 'UDP' }] }]));
       await until('the endpoint to leave', () => c.proxy.plan().servicePorts.get('default/moving:53')?.backends.length === 2);
       await c.proxy.settled();
       const now = (await client.ask(ip, 53, 'b')).text.split(' ')[0];
@@ -108,7 +108,7 @@ describe('UDP proxy', () => {
     await c.startBackends([c.podIp(5)], 5353);
     await c.startUdpBackends([c.podIp(5)], 5353);
     await c.createService(makeService('both').type('NodePort').clusterIP(ip).port(53, { name: 'udp', protocol: 'UDP', nodePort }).port(53, { name: 'tcp', nodePort }).build());
-    await c.putEndpoints(makeEndpoints('both', [{ addresses: [c.podIp(5)], ports: [{ name: 'udp', port: 5353, protocol: 'UDP' }, { name: 'tcp', port: 5353 }] }]));
+    await c.putEndpointSlices(makeEndpointSlices('both', [{ addresses: [c.podIp(5)], ports: [{ name: 'udp', port: 5353, protocol: 'UDP' }, { name: 'tcp', port: 5353 }] }]));
     await until('both ports planned', () => c.proxy.plan().servicePorts.get('default/both:udp')?.backends.length === 1 && c.proxy.plan().servicePorts.get('default/both:tcp')?.backends.length === 1);
     await c.proxy.settled();
     const client = await udpClient();
@@ -125,7 +125,7 @@ describe('UDP proxy', () => {
   it('drops datagrams for a Service without ready endpoints, counting them', async () => {
     const ip = c.serviceIp(25);
     await c.createService(makeService('empty').clusterIP(ip).port(53, { protocol: 'UDP' }).build());
-    await c.putEndpoints(makeEndpoints('empty', [{ addresses: [], notReady: [c.podIp(1)], ports: [{ port: 5353, protocol: 'UDP' }] }]));
+    await c.putEndpointSlices(makeEndpointSlices('empty', [{ addresses: [], notReady: [c.podIp(1)], ports: [{ port: 5353, protocol: 'UDP' }] }]));
     await until('the listener', () => c.proxy.plan().listeners.has(`${ip}:53/udp`));
     await c.proxy.settled();
     const client = await udpClient();

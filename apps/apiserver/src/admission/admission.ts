@@ -1,17 +1,20 @@
 import { ConflictError, decideQuota, findResource, ForbiddenError, NotFoundError, type KubeObject, type Kind } from '@skiff/apimachinery';
 import type { Store } from '@skiff/store';
 import { clone, keyOf } from '../objects.js';
+import { defaultIngressClassName } from './defaultIngressClass.js';
 import { applyLimitRangeDefaults, limitRangeViolations } from './limitRanger.js';
 import { runtimeClassRejection } from './runtimeClass.js';
 
 const RESOURCE_QUOTAS = findResource('', 'v1', 'resourcequotas')!;
 const LIMIT_RANGES = findResource('', 'v1', 'limitranges')!;
+const INGRESS_CLASSES = findResource('networking.k8s.io', 'v1', 'ingressclasses')!;
 
 /** Enough for every concurrent create of one namespace to win a round: each round one charge commits. */
 const MAX_CHARGE_ATTEMPTS = 64;
 
 /**
- * The API server's admission plugins that need the store, in Kubernetes' order: LimitRanger
+ * The API server's admission plugins that need the store, in Kubernetes' order: DefaultIngressClass
+ * (mutating: a classless Ingress gets the default IngressClass), LimitRanger
  * (mutating: container defaults; validating: min/max/ratio) and ResourceQuota (validating:
  * constraints, then charging `status.used`). Both run on create, pods being the only kind
  * LimitRanger touches; quota also runs on Service updates (a type change takes node ports or a
@@ -22,6 +25,7 @@ export class Admission {
 
   /** Mutating admission, on the defaulted object before the kind's create strategy. */
   async mutate(type: Kind, obj: KubeObject): Promise<KubeObject> {
+    if (isIngress(type)) return this.defaultIngressClass(obj);
     if (!isPod(type)) return obj;
     const defaulted = applyLimitRangeDefaults(obj, await this.inNamespace(LIMIT_RANGES, obj.metadata.namespace!));
     const rejection = runtimeClassRejection(defaulted);
@@ -85,6 +89,16 @@ export class Admission {
     }
   }
 
+  /** DefaultIngressClass: a classless Ingress gets the default IngressClass's name. */
+  private async defaultIngressClass(obj: KubeObject): Promise<KubeObject> {
+    const page = await this.store.list({ group: INGRESS_CLASSES.group, resource: INGRESS_CLASSES.resource });
+    const name = defaultIngressClassName(obj, page.items);
+    if (!name) return obj;
+    const next = clone(obj);
+    next.spec = { ...((obj.spec as object | undefined) ?? {}), ingressClassName: name };
+    return next;
+  }
+
   private async inNamespace(type: Kind, namespace: string): Promise<KubeObject[]> {
     const page = await this.store.list({ group: type.group, resource: type.resource, namespace });
     return [...page.items].sort((a, b) => (a.metadata.name! < b.metadata.name! ? -1 : a.metadata.name! > b.metadata.name! ? 1 : 0));
@@ -93,6 +107,10 @@ export class Admission {
 
 function isPod(type: Kind): boolean {
   return type.group === '' && type.resource === 'pods';
+}
+
+function isIngress(type: Kind): boolean {
+  return type.group === 'networking.k8s.io' && type.resource === 'ingresses';
 }
 
 function isService(type: Kind): boolean {

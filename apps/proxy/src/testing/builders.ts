@@ -39,18 +39,23 @@ export interface SubsetSpec {
   ports: EndpointPort[];
 }
 
-export function makeEndpoints(name: string, subsets: SubsetSpec[], namespace = 'default'): KubeObject {
-  const addr = (a: string | EndpointAddress): EndpointAddress => (typeof a === 'string' ? { ip: a } : a);
-  return {
-    apiVersion: 'v1',
-    kind: 'Endpoints',
-    metadata: { name, namespace },
-    subsets: subsets.map((s) => ({
-      addresses: s.addresses.map(addr),
-      ...(s.notReady?.length ? { notReadyAddresses: s.notReady.map(addr) } : {}),
-      ports: s.ports,
-    })),
+/**
+ * A Service's EndpointSlices, one per subset (a slice has one set of ports), written the way the
+ * endpointslice controller writes them: `addresses` ready, `notReady` not.
+ */
+export function makeEndpointSlices(service: string, subsets: SubsetSpec[], namespace = 'default'): KubeObject[] {
+  const endpoint = (a: string | EndpointAddress, ready: boolean) => {
+    const { ip, hostname, targetRef } = typeof a === 'string' ? { ip: a, hostname: undefined, targetRef: undefined } : a;
+    return { addresses: [ip], conditions: { ready, serving: ready, terminating: false }, ...(hostname ? { hostname } : {}), ...(targetRef ? { targetRef } : {}) };
   };
+  return subsets.map((s, i) => ({
+    apiVersion: 'discovery.k8s.io/v1',
+    kind: 'EndpointSlice',
+    metadata: { name: `${service}-${i}`, namespace, labels: { 'kubernetes.io/service-name': service } },
+    addressType: 'IPv4',
+    endpoints: [...s.addresses.map((a) => endpoint(a, true)), ...(s.notReady ?? []).map((a) => endpoint(a, false))],
+    ports: s.ports.map((p) => ({ name: p.name ?? '', port: p.port, protocol: p.protocol ?? 'TCP' })),
+  }));
 }
 
 export function makePod(name: string, opts: { uid?: string; ip?: string; deleting?: boolean; namespace?: string } = {}): KubeObject {

@@ -6,6 +6,8 @@ export * from './core.js';
 export * from './apps.js';
 export * from './batch.js';
 export * from './coordination.js';
+export * from './discovery.js';
+export * from './networking.js';
 export * from './skiff.js';
 export * from './apiextensions.js';
 export * from './policy.js';

@@ -6,8 +6,10 @@ import { CUSTOM_RESOURCE_DEFINITION } from './apiextensions.js';
 import { DEPLOYMENT, REPLICA_SET } from './apps.js';
 import { CRON_JOB, JOB } from './batch.js';
 import { LEASE } from './coordination.js';
+import { ENDPOINT_SLICE } from './discovery.js';
 import { CONFIG_MAP, ENDPOINTS, EVENT, LIMIT_RANGE, NAMESPACE, NODE, POD, RESOURCE_QUOTA, SECRET, SERVICE } from './core.js';
 import type { Kind } from './kind.js';
+import { INGRESS, INGRESS_CLASS } from './networking.js';
 import { POD_DISRUPTION_BUDGET } from './policy.js';
 import { APPLICATION, WEBHOOK } from './skiff.js';
 
@@ -27,6 +29,9 @@ export const RESOURCE_TYPES: readonly Kind[] = [
   RESOURCE_QUOTA,
   LIMIT_RANGE,
   LEASE,
+  ENDPOINT_SLICE,
+  INGRESS,
+  INGRESS_CLASS,
   DEPLOYMENT,
   REPLICA_SET,
   JOB,
@@ -42,6 +47,8 @@ export const API_GROUPS: readonly { group: string; versions: string[] }[] = [
   { group: 'apps', versions: ['v1'] },
   { group: 'batch', versions: ['v1'] },
   { group: 'coordination.k8s.io', versions: ['v1'] },
+  { group: 'discovery.k8s.io', versions: ['v1'] },
+  { group: 'networking.k8s.io', versions: ['v1'] },
   { group: 'policy', versions: ['v1'] },
   { group: 'skiff.dev', versions: ['v1alpha1'] },
   { group: 'apiextensions.k8s.io', versions: ['v1'] },
