@@ -28,3 +28,7 @@ export * from './storage/annotations.js';
 export * from './storage/persistentVolumeClaims.js';
 export * from './storage/findMatchingVolume.js';
 export * from './storage/volumeNodeAffinity.js';
+export * from './storage/storageDefaults.js';
+export { validatePersistentVolume, validatePersistentVolumeUpdate, validatePersistentVolumeClaim, validatePersistentVolumeClaimUpdate } from './validation/persistentVolume.js';
+export { validateStorageClass, validateStorageClassUpdate } from './validation/storageClass.js';
+export { persistentVolumePrinter, persistentVolumeClaimPrinter, storageClassPrinter, accessModesString } from './tables/storage.js';
