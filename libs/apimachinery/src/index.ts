@@ -32,3 +32,4 @@ export * from './storage/storageDefaults.js';
 export { validatePersistentVolume, validatePersistentVolumeUpdate, validatePersistentVolumeClaim, validatePersistentVolumeClaimUpdate } from './validation/persistentVolume.js';
 export { validateStorageClass, validateStorageClassUpdate } from './validation/storageClass.js';
 export { persistentVolumePrinter, persistentVolumeClaimPrinter, storageClassPrinter, accessModesString } from './tables/storage.js';
+export * from './storage/storageResourceTypes.js';
