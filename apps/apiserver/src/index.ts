@@ -4,7 +4,7 @@ import { pino, type Logger } from 'pino';
 import { openStore, type Store } from '@skiff/store';
 import { anyOf, staticTokens, type Authenticator, type Principal } from './auth.js';
 import { secretTokenAuthenticator } from './tokenSecrets.js';
-import { ensureSystemNamespaces } from './bootstrap.js';
+import { ensureDefaultStorageClass, ensureSystemNamespaces } from './bootstrap.js';
 import { reconcileKubernetesService } from './kubernetesService.js';
 import { buildServer } from './server.js';
 import { prepareStatusPage } from './statusPageAssets.js';
@@ -66,6 +66,7 @@ export async function startApiServer(opts: ApiServerOptions): Promise<RunningApi
       logger: { info: (o: unknown, m?: string) => logger.info(o as object, m), warn: (o: unknown, m?: string) => logger.warn(o as object, m), error: (o: unknown, m?: string) => logger.error(o as object, m) } as never,
     }));
   await ensureSystemNamespaces(store);
+  await ensureDefaultStorageClass(store);
   // The server's own requests to itself (the kubernetes Service) carry a token that lives only here.
   const selfToken = randomBytes(32).toString('base64url');
   const self = staticTokens({ [selfToken]: { name: 'system:apiserver', groups: ['system:masters'] } });

@@ -1,17 +1,20 @@
 import { ConflictError, decideQuota, findResource, ForbiddenError, NotFoundError, type KubeObject, type Kind } from '@skiff/apimachinery';
 import type { Store } from '@skiff/store';
 import { clone, keyOf } from '../objects.js';
+import { withDefaultStorageClass } from './defaultStorageClass.js';
 import { applyLimitRangeDefaults, limitRangeViolations } from './limitRanger.js';
 import { runtimeClassRejection } from './runtimeClass.js';
 
 const RESOURCE_QUOTAS = findResource('', 'v1', 'resourcequotas')!;
 const LIMIT_RANGES = findResource('', 'v1', 'limitranges')!;
+const STORAGE_CLASSES = findResource('storage.k8s.io', 'v1', 'storageclasses')!;
 
 /** Enough for every concurrent create of one namespace to win a round: each round one charge commits. */
 const MAX_CHARGE_ATTEMPTS = 64;
 
 /**
- * The API server's admission plugins that need the store, in Kubernetes' order: LimitRanger
+ * The API server's admission plugins that need the store, in Kubernetes' order: DefaultStorageClass
+ * (mutating: a claim without a class gets the default one), LimitRanger
  * (mutating: container defaults; validating: min/max/ratio) and ResourceQuota (validating:
  * constraints, then charging `status.used`). Both run on create, pods being the only kind
  * LimitRanger touches; quota also runs on Service updates (a type change takes node ports or a
@@ -22,6 +25,7 @@ export class Admission {
 
   /** Mutating admission, on the defaulted object before the kind's create strategy. */
   async mutate(type: Kind, obj: KubeObject): Promise<KubeObject> {
+    if (isClaim(type)) return withDefaultStorageClass(obj, (await this.store.list({ group: STORAGE_CLASSES.group, resource: STORAGE_CLASSES.resource, namespace: '' })).items);
     if (!isPod(type)) return obj;
     const defaulted = applyLimitRangeDefaults(obj, await this.inNamespace(LIMIT_RANGES, obj.metadata.namespace!));
     const rejection = runtimeClassRejection(defaulted);
@@ -93,6 +97,10 @@ export class Admission {
 
 function isPod(type: Kind): boolean {
   return type.group === '' && type.resource === 'pods';
+}
+
+function isClaim(type: Kind): boolean {
+  return type.group === '' && type.resource === 'persistentvolumeclaims';
 }
 
 function isService(type: Kind): boolean {

@@ -7,6 +7,7 @@ import { LEASE } from './coordination.js';
 import { CONFIG_MAP, ENDPOINTS, EVENT, LIMIT_RANGE, NAMESPACE, NODE, POD, RESOURCE_QUOTA, SECRET, SERVICE } from './core.js';
 import type { Kind } from './kind.js';
 import { APPLICATION, WEBHOOK } from './skiff.js';
+import { PERSISTENT_VOLUME, PERSISTENT_VOLUME_CLAIM, STORAGE_CLASS } from './storage.js';
 
 /**
  * The kinds Skiff serves, in discovery order. Adding a kind: write its definition (a `Kind`, in
@@ -23,9 +24,12 @@ export const RESOURCE_TYPES: readonly Kind[] = [
   EVENT,
   RESOURCE_QUOTA,
   LIMIT_RANGE,
+  PERSISTENT_VOLUME,
+  PERSISTENT_VOLUME_CLAIM,
   LEASE,
   DEPLOYMENT,
   REPLICA_SET,
+  STORAGE_CLASS,
   APPLICATION,
   WEBHOOK,
 ];
@@ -34,6 +38,7 @@ export const RESOURCE_TYPES: readonly Kind[] = [
 export const API_GROUPS: readonly { group: string; versions: string[] }[] = [
   { group: 'apps', versions: ['v1'] },
   { group: 'coordination.k8s.io', versions: ['v1'] },
+  { group: 'storage.k8s.io', versions: ['v1'] },
   { group: 'skiff.dev', versions: ['v1alpha1'] },
 ];
 

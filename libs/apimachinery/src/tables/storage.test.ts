@@ -1,11 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { TableColumnDefinition } from '../tables.js';
 import { accessModesString, persistentVolumeClaimPrinter, persistentVolumePrinter, storageClassPrinter } from './storage.js';
 
-const common = {
-  name: { name: 'Name', type: 'string', format: 'name', description: '', priority: 0 } as TableColumnDefinition,
-  age: { name: 'Age', type: 'string', format: '', description: '', priority: 0 } as TableColumnDefinition,
-};
 const now = new Date('2026-12-05T10:00:00Z');
 const created = '2026-12-05T09:58:00Z';
 
@@ -16,7 +11,7 @@ describe('storage printers', () => {
   });
 
   it('prints a bound volume as kubectl get pv -o wide does', () => {
-    const p = persistentVolumePrinter(common);
+    const p = persistentVolumePrinter;
     expect(p.columns.map((c) => c.name)).toEqual(['Name', 'Capacity', 'Access Modes', 'Reclaim Policy', 'Status', 'Claim', 'StorageClass', 'VolumeAttributesClass', 'Reason', 'Age', 'VolumeMode']);
     const row = p.cells(
       {
@@ -30,13 +25,13 @@ describe('storage printers', () => {
   });
 
   it('shows a terminating volume as Terminating', () => {
-    const row = persistentVolumePrinter(common).cells({ metadata: { name: 'v', deletionTimestamp: created }, spec: {}, status: { phase: 'Released' } }, now);
+    const row = persistentVolumePrinter.cells({ metadata: { name: 'v', deletionTimestamp: created }, spec: {}, status: { phase: 'Released' } }, now);
     expect(row.cells[4]).toBe('Terminating');
     expect(row.cells[1]).toBe('0');
   });
 
   it('prints capacity and modes of a claim only once it has a volume', () => {
-    const p = persistentVolumeClaimPrinter(common);
+    const p = persistentVolumeClaimPrinter;
     expect(p.columns.map((c) => c.name)).toEqual(['Name', 'Status', 'Volume', 'Capacity', 'Access Modes', 'StorageClass', 'VolumeAttributesClass', 'Age', 'VolumeMode']);
     const pending = { metadata: { name: 'data', creationTimestamp: created }, spec: { storageClassName: 'local-path', resources: { requests: { storage: '1Gi' } } }, status: { phase: 'Pending' } };
     expect(p.cells(pending, now).cells).toEqual(['data', 'Pending', '', '', '', 'local-path', '<unset>', '2m', '<unset>']);
@@ -45,7 +40,7 @@ describe('storage printers', () => {
   });
 
   it('marks the default class', () => {
-    const p = storageClassPrinter(common);
+    const p = storageClassPrinter;
     const row = p.cells(
       { metadata: { name: 'local-path', creationTimestamp: created, annotations: { 'storageclass.kubernetes.io/is-default-class': 'true' } }, provisioner: 'skiff.dev/local-path', reclaimPolicy: 'Delete', volumeBindingMode: 'WaitForFirstConsumer' },
       now,
