@@ -7,6 +7,9 @@ import { deploymentController } from './deployment/deploymentController.js';
 import { endpointsController } from './endpoints/endpointsController.js';
 import { replicaSetController } from './replicaset/replicaSetController.js';
 import { resourceQuotaController } from './resourcequota/resourceQuotaController.js';
+import { claimBinderController } from './persistentvolume/claimBinderController.js';
+import { localPathProvisioner } from './persistentvolume/localPathProvisioner.js';
+import { volumeBinderController } from './persistentvolume/volumeBinderController.js';
 
 /**
  * Every controller this process can run, by name (`--controllers` picks a subset). A name may stand
@@ -20,4 +23,6 @@ export const CONTROLLERS: Record<string, (config: ControllerConfig) => Controlle
   deployment: () => deploymentController(),
   endpoints: () => endpointsController(),
   resourcequota: () => resourceQuotaController(),
+  'persistentvolume-binder': () => [claimBinderController(), volumeBinderController()],
+  'local-path-provisioner': () => localPathProvisioner(),
 };

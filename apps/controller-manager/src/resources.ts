@@ -11,3 +11,6 @@ export const SERVICES = resourceType('services');
 export const ENDPOINTS = resourceType('endpoints');
 export const RESOURCEQUOTAS = resourceType('resourcequotas');
 export const CONFIGMAPS = resourceType('configmaps');
+export const PERSISTENTVOLUMES = resourceType('persistentvolumes');
+export const PERSISTENTVOLUMECLAIMS = resourceType('persistentvolumeclaims');
+export const STORAGECLASSES = resourceType('storageclasses', 'storage.k8s.io');

@@ -7,14 +7,7 @@ import type { PersistentVolume, PersistentVolumeClaim, PersistentVolumeClaimStat
  * (Kubernetes' bindVolumeToClaim, bindClaimToVolume, updateClaimStatus, unbindVolume.)
  */
 
-export function asVolume(obj: KubeObject): PersistentVolume {
-  return obj as PersistentVolume;
-}
-
-export function asClaim(obj: KubeObject): PersistentVolumeClaim {
-  return obj as PersistentVolumeClaim;
-}
-
+/** A typed volume or claim as the client writes it. */
 export function asObject(obj: PersistentVolume | PersistentVolumeClaim): KubeObject {
   return obj as KubeObject;
 }

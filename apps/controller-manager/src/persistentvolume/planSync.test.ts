@@ -1,8 +1,8 @@
 import type { PersistentVolume, PersistentVolumeClaim } from 'kubernetes-types/core/v1.js';
 import type { StorageClass } from 'kubernetes-types/storage/v1.js';
 import { describe, expect, it } from 'vitest';
-import { planClaim } from './planClaim.js';
-import { planVolume } from './planVolume.js';
+import { planClaimSync } from './planClaimSync.js';
+import { planVolumeSync } from './planVolumeSync.js';
 
 const UID = 'claim-uid';
 
@@ -37,7 +37,7 @@ const localPath: StorageClass = { metadata: { name: 'local-path' }, provisioner:
 const immediate: StorageClass = { metadata: { name: 'fast' }, provisioner: 'example.com/fast', volumeBindingMode: 'Immediate' };
 const manual: StorageClass = { metadata: { name: 'manual' }, provisioner: 'kubernetes.io/no-provisioner', volumeBindingMode: 'Immediate' };
 
-describe('planClaim', () => {
+describe('planClaimSync', () => {
   it.each<[string, PersistentVolumeClaim, PersistentVolume[], string, string | undefined]>([
     ['a matching volume: first its claimRef', claim(), [volume('pv1')], 'bindVolume pv1', undefined],
     ['then the volume phase', claim(), [volume('pv1', { claimUid: UID })], 'markVolumeBound pv1', undefined],
@@ -60,7 +60,7 @@ describe('planClaim', () => {
     ['a bound claim whose volume went to another claim', claim({ volumeName: 'pv1', bound: true }), [volume('pv1', { claimName: 'other', claimUid: 'x', phase: 'Bound' })], 'status Lost', 'ClaimMisbound'],
     ['a bound claim whose volume lost its claimRef binds it again', claim({ volumeName: 'pv1', bound: true }), [volume('pv1', { phase: 'Available' })], 'bindVolume pv1', undefined],
   ])('%s', (_name, c, volumes, expected, event) => {
-    const plan = planClaim(c, volumes, [localPath, immediate, manual]);
+    const plan = planClaimSync(c, volumes, [localPath, immediate, manual]);
     const s = plan.step;
     const described =
       s.action === 'status' ? `status ${s.phase}${s.volume ? ` ${s.volume.metadata?.name}` : ''}` : s.action === 'askProvisioner' ? `askProvisioner ${s.provisioner}` : `${s.action} ${s.volume.metadata?.name}`;
@@ -69,7 +69,7 @@ describe('planClaim', () => {
   });
 });
 
-describe('planVolume', () => {
+describe('planVolumeSync', () => {
   const bound = claim({ volumeName: 'pv1', bound: true });
   it.each<[string, PersistentVolume, PersistentVolumeClaim | undefined, string]>([
     ['no claimRef: Available', volume('pv1', { phase: 'Pending' }), undefined, 'phase Available'],
@@ -87,7 +87,7 @@ describe('planVolume', () => {
     ['chosen by the controller for a claim bound elsewhere: given back', volume('pv1', { claimUid: UID, phase: 'Bound', byController: true }), claim({ volumeName: 'pv2', bound: true }), 'unbind'],
     ['pre-bound by the user for a claim bound elsewhere: left alone', volume('pv1', { claimUid: UID, phase: 'Bound' }), claim({ volumeName: 'pv2', bound: true }), 'none'],
   ])('%s', (_name, v, c, expected) => {
-    const s = planVolume(v, c);
+    const s = planVolumeSync(v, c);
     const described = s.action === 'phase' ? `phase ${s.status.phase}${s.event ? ` ${s.event.reason}` : ''}` : s.action;
     expect(described).toBe(expected);
   });

@@ -46,7 +46,7 @@ export interface ClaimPlan {
   event?: ClaimEvent;
 }
 
-export function planClaim(claim: PersistentVolumeClaim, volumes: readonly PersistentVolume[], classes: readonly StorageClass[]): ClaimPlan {
+export function planClaimSync(claim: PersistentVolumeClaim, volumes: readonly PersistentVolume[], classes: readonly StorageClass[]): ClaimPlan {
   return isClaimBindCompleted(claim) ? planBoundClaim(claim, volumes) : planUnboundClaim(claim, volumes, classes);
 }
 

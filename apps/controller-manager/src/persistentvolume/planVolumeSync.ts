@@ -31,7 +31,7 @@ const NONE: VolumeStep = { action: 'none' };
 const phase = (status: VolumePhase, event?: { type: 'Normal' | 'Warning'; reason: string }): VolumeStep => ({ action: 'phase', status, ...(event ? { event } : {}) });
 
 /** `claim` is the claim the claimRef names, when it exists with the same uid. */
-export function planVolume(volume: PersistentVolume, claim: PersistentVolumeClaim | undefined): VolumeStep {
+export function planVolumeSync(volume: PersistentVolume, claim: PersistentVolumeClaim | undefined): VolumeStep {
   const ref = volume.spec?.claimRef;
   if (!ref || !ref.uid) return phase({ phase: 'Available' });
   if (!claim) {
