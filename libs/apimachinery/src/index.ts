@@ -29,3 +29,4 @@ export * from './storage/persistentVolumeClaims.js';
 export * from './storage/findMatchingVolume.js';
 export * from './storage/volumeNodeAffinity.js';
 export { accessModesString } from './tables/storage.js';
+export * from './storage/volumeBoundToClaim.js';

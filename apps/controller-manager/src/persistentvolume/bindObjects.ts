@@ -1,4 +1,6 @@
 import { ANN_BIND_COMPLETED, ANN_BOUND_BY_CONTROLLER, isVolumeBoundToClaim, type KubeObject } from '@skiff/apimachinery';
+
+export { volumeBoundToClaim } from '@skiff/apimachinery';
 import type { PersistentVolume, PersistentVolumeClaim, PersistentVolumeClaimStatus } from 'kubernetes-types/core/v1.js';
 
 /**
@@ -15,25 +17,6 @@ export function asObject(obj: PersistentVolume | PersistentVolumeClaim): KubeObj
 /** Whether the volume's claimRef is this very claim, uid included (not just pre-bound by name). */
 export function volumeRefersToClaim(volume: PersistentVolume, claim: PersistentVolumeClaim): boolean {
   return isVolumeBoundToClaim(volume, claim) && volume.spec?.claimRef?.uid === claim.metadata?.uid;
-}
-
-/** The volume with claimRef set to the claim; marked bound-by-controller unless it was pre-bound to the claim. */
-export function volumeBoundToClaim(volume: PersistentVolume, claim: PersistentVolumeClaim): PersistentVolume {
-  const next = structuredClone(volume);
-  const preBound = isVolumeBoundToClaim(volume, claim);
-  next.spec = {
-    ...next.spec,
-    claimRef: {
-      kind: 'PersistentVolumeClaim',
-      namespace: claim.metadata?.namespace,
-      name: claim.metadata?.name,
-      uid: claim.metadata?.uid,
-      apiVersion: 'v1',
-      resourceVersion: claim.metadata?.resourceVersion,
-    },
-  };
-  if (!preBound) next.metadata = { ...next.metadata, annotations: { ...next.metadata?.annotations, [ANN_BOUND_BY_CONTROLLER]: 'yes' } };
-  return next;
 }
 
 /** The volume given back: no claimRef and no controller mark, so it is Available again. */

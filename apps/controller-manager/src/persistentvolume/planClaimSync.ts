@@ -70,10 +70,12 @@ function planUnboundClaim(claim: PersistentVolumeClaim, volumes: readonly Persis
 
   const className = claimClass(claim);
   const sc = className ? classes.find((c) => c.metadata?.name === className) : undefined;
-  const delayBinding = isDelayBindingClass(sc) && !claim.metadata?.annotations?.[ANN_SELECTED_NODE];
+  // With WaitForFirstConsumer only a volume pre-bound to the claim is taken here: the scheduler
+  // binds free volumes itself, on the node it picks, or names that node for the provisioner.
+  const delayBinding = isDelayBindingClass(sc);
   const volume = findMatchingVolume(claim, volumes, { delayBinding });
   if (volume) return { step: bindStep(claim, volume) };
-  if (delayBinding) {
+  if (delayBinding && !claim.metadata?.annotations?.[ANN_SELECTED_NODE]) {
     return pending({ type: 'Normal', reason: 'WaitForFirstConsumer', message: 'waiting for first consumer to be created before binding' });
   }
   if (sc && sc.provisioner && sc.provisioner !== NO_PROVISIONER) {

@@ -46,6 +46,7 @@ describe('planClaimSync', () => {
     ['no volume and no class', claim(), [], 'status Pending', 'FailedBinding'],
     ['a class that does not exist', claim({ class: 'gone' }), [], 'status Pending', 'ProvisioningFailed'],
     ['WaitForFirstConsumer before a node is picked', claim({ class: 'local-path' }), [volume('pv1', { class: 'local-path' })], 'status Pending', 'WaitForFirstConsumer'],
+    ['WaitForFirstConsumer with a node picked leaves free volumes to the scheduler', claim({ class: 'local-path', selectedNode: 'node-a', provisioner: 'skiff.dev/local-path' }), [volume('pv1', { class: 'local-path' })], 'status Pending', undefined],
     ['WaitForFirstConsumer once a node is picked asks the provisioner', claim({ class: 'local-path', selectedNode: 'node-a' }), [], 'askProvisioner skiff.dev/local-path', 'ExternalProvisioning'],
     ['and waits once asked', claim({ class: 'local-path', selectedNode: 'node-a', provisioner: 'skiff.dev/local-path' }), [], 'status Pending', undefined],
     ['the provisioned volume is pre-bound to it', claim({ class: 'local-path', selectedNode: 'node-a', provisioner: 'skiff.dev/local-path' }), [volume('pvc-1', { claimUid: UID, class: 'local-path', phase: 'Pending' })], 'markVolumeBound pvc-1', undefined],
