@@ -4,6 +4,7 @@ import { garbageCollectorControllers } from './garbagecollector/garbageCollector
 import { namespaceController } from './namespace/namespaceController.js';
 import { nodeLifecycleController } from './nodelifecycle/nodeLifecycleController.js';
 import { deploymentController } from './deployment/deploymentController.js';
+import { disruptionController } from './disruption/disruptionController.js';
 import { endpointsController } from './endpoints/endpointsController.js';
 import { replicaSetController } from './replicaset/replicaSetController.js';
 import { resourceQuotaController } from './resourcequota/resourceQuotaController.js';
@@ -23,6 +24,7 @@ export const CONTROLLERS: Record<string, (config: ControllerConfig) => Controlle
   deployment: () => deploymentController(),
   endpoints: () => endpointsController(),
   resourcequota: () => resourceQuotaController(),
+  disruption: () => disruptionController(),
   'persistentvolume-binder': () => [claimBinderController(), volumeBinderController()],
   'local-path-provisioner': () => localPathProvisioner(),
 };

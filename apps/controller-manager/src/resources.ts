@@ -11,6 +11,7 @@ export const SERVICES = resourceType('services');
 export const ENDPOINTS = resourceType('endpoints');
 export const RESOURCEQUOTAS = resourceType('resourcequotas');
 export const CONFIGMAPS = resourceType('configmaps');
+export const PODDISRUPTIONBUDGETS = resourceType('poddisruptionbudgets', 'policy');
 export const PERSISTENTVOLUMES = resourceType('persistentvolumes');
 export const PERSISTENTVOLUMECLAIMS = resourceType('persistentvolumeclaims');
 export const STORAGECLASSES = resourceType('storageclasses', 'storage.k8s.io');

@@ -24,6 +24,7 @@ export * from './quota/resourceList.js';
 export * from './quota/usage.js';
 export * from './quota/scopes.js';
 export * from './quota/decideQuota.js';
+export * from './podDisruptionBudgets.js';
 export * from './storage/annotations.js';
 export * from './storage/persistentVolumeClaims.js';
 export * from './storage/findMatchingVolume.js';

@@ -86,7 +86,7 @@ export const POD: Kind = {
   ...resourceType('', 'v1', 'pods', 'Pod', true, {
     shortNames: ['po'],
     categories: ['all'],
-    subresources: ['status', 'log', 'binding', 'exec', 'attach', 'portforward', 'ephemeralcontainers'],
+    subresources: ['status', 'log', 'binding', 'eviction', 'exec', 'attach', 'portforward', 'ephemeralcontainers'],
     returnsDeletedObject: true,
   }),
   defaults: defaultPod,

@@ -6,4 +6,5 @@ export * from './core.js';
 export * from './apps.js';
 export * from './coordination.js';
 export * from './skiff.js';
+export * from './policy.js';
 export * from './storage.js';

@@ -6,6 +6,7 @@ import { DEPLOYMENT, REPLICA_SET } from './apps.js';
 import { LEASE } from './coordination.js';
 import { CONFIG_MAP, ENDPOINTS, EVENT, LIMIT_RANGE, NAMESPACE, NODE, POD, RESOURCE_QUOTA, SECRET, SERVICE } from './core.js';
 import type { Kind } from './kind.js';
+import { POD_DISRUPTION_BUDGET } from './policy.js';
 import { APPLICATION, WEBHOOK } from './skiff.js';
 import { PERSISTENT_VOLUME, PERSISTENT_VOLUME_CLAIM, STORAGE_CLASS } from './storage.js';
 
@@ -29,6 +30,7 @@ export const RESOURCE_TYPES: readonly Kind[] = [
   LEASE,
   DEPLOYMENT,
   REPLICA_SET,
+  POD_DISRUPTION_BUDGET,
   STORAGE_CLASS,
   APPLICATION,
   WEBHOOK,
@@ -38,6 +40,7 @@ export const RESOURCE_TYPES: readonly Kind[] = [
 export const API_GROUPS: readonly { group: string; versions: string[] }[] = [
   { group: 'apps', versions: ['v1'] },
   { group: 'coordination.k8s.io', versions: ['v1'] },
+  { group: 'policy', versions: ['v1'] },
   { group: 'storage.k8s.io', versions: ['v1'] },
   { group: 'skiff.dev', versions: ['v1alpha1'] },
 ];

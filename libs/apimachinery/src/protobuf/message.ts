@@ -38,6 +38,7 @@ export const strings = (name: string): Field => ({ name, type: 'string', repeate
 export const list = (name: string, type: Schema): Field => ({ name, type, repeated: true });
 export const stringMap = (name: string): Field => ({ name, type: 'string', map: true });
 export const quantityMap = (name: string): Field => ({ name, type: 'quantity', map: true });
+export const intOrString = (name: string): Field => ({ name, type: 'intOrString' });
 
 // --- k8s.io/apimachinery/pkg/apis/meta/v1 ---
 
