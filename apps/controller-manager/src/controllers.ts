@@ -10,6 +10,7 @@ import { replicaSetController } from './replicaset/replicaSetController.js';
 import { resourceQuotaController } from './resourcequota/resourceQuotaController.js';
 import { claimBinderController } from './persistentvolume/claimBinderController.js';
 import { localPathProvisioner } from './persistentvolume/localPathProvisioner.js';
+import { claimProtectionController, volumeProtectionController } from './persistentvolume/storageProtectionControllers.js';
 import { volumeBinderController } from './persistentvolume/volumeBinderController.js';
 
 /**
@@ -27,4 +28,6 @@ export const CONTROLLERS: Record<string, (config: ControllerConfig) => Controlle
   disruption: () => disruptionController(),
   'persistentvolume-binder': () => [claimBinderController(), volumeBinderController()],
   'local-path-provisioner': () => localPathProvisioner(),
+  'pvc-protection': () => claimProtectionController(),
+  'pv-protection': () => volumeProtectionController(),
 };

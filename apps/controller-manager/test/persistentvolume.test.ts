@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { KubeObject } from '@skiff/apimachinery';
-import { NODES, PERSISTENTVOLUMECLAIMS, PERSISTENTVOLUMES, STORAGECLASSES } from '../src/resources.js';
+import { NODES, PERSISTENTVOLUMECLAIMS, PERSISTENTVOLUMES, PODS, STORAGECLASSES } from '../src/resources.js';
 import { TestCluster } from './cluster.js';
 import { metricValue } from './metrics.js';
 
@@ -28,7 +28,7 @@ describe('PersistentVolume controller and local-path provisioner', () => {
   const reconciles = (controller: string, result?: string) => metricValue(c.cm?.registry, 'skiff_reconcile_total', { controller, ...(result ? { result } : {}) });
 
   beforeAll(async () => {
-    c = await TestCluster.start(['persistentvolume-binder', 'local-path-provisioner']);
+    c = await TestCluster.start(['persistentvolume-binder', 'local-path-provisioner', 'pvc-protection', 'pv-protection']);
     for (const t of [PERSISTENTVOLUMES, PERSISTENTVOLUMECLAIMS, STORAGECLASSES]) await c.watch(t).waitForSync();
     // The node agent's part: the node says where its volumes go.
     await c.client.create(NODES, { apiVersion: 'v1', kind: 'Node', metadata: { name: 'node-a', labels: { 'kubernetes.io/hostname': 'node-a' }, annotations: { 'skiff.dev/volume-dir': '/var/lib/skiff/node-a/volumes' } } });
@@ -40,6 +40,8 @@ describe('PersistentVolume controller and local-path provisioner', () => {
   it('binds a claim to the smallest matching volume, and provisions a local volume on the node the scheduler picked', async () => {
     await c.client.create(PERSISTENTVOLUMES, volume('big', '10Gi'));
     await c.client.create(PERSISTENTVOLUMES, volume('small', '2Gi'));
+    // New volumes start Pending; only Available ones are offered (as in Kubernetes).
+    await c.until('volumes Available', () => ['big', 'small'].every((n) => phaseOf(c.get(PERSISTENTVOLUMES, n)) === 'Available'));
     await c.client.create(PERSISTENTVOLUMECLAIMS, claim('manual', ''));
     await c.until('manual claim bound', () => phaseOf(c.get(PERSISTENTVOLUMECLAIMS, 'manual')) === 'Bound');
     const bound = c.get(PERSISTENTVOLUMECLAIMS, 'manual')!;
@@ -48,7 +50,7 @@ describe('PersistentVolume controller and local-path provisioner', () => {
     expect(bound.metadata.annotations).toMatchObject({ 'pv.kubernetes.io/bind-completed': 'yes', 'pv.kubernetes.io/bound-by-controller': 'yes' });
     await c.until('small volume Bound', () => phaseOf(c.get(PERSISTENTVOLUMES, 'small')) === 'Bound');
     expect(specOf(c.get(PERSISTENTVOLUMES, 'small')).claimRef).toMatchObject({ namespace: 'default', name: 'manual', uid: bound.metadata.uid });
-    await c.until('big volume Available', () => phaseOf(c.get(PERSISTENTVOLUMES, 'big')) === 'Available');
+    expect(phaseOf(c.get(PERSISTENTVOLUMES, 'big'))).toBe('Available');
 
     // The default class: the claim waits for its first pod to be scheduled.
     const data = await c.client.create(PERSISTENTVOLUMECLAIMS, claim('data', undefined));
@@ -63,7 +65,7 @@ describe('PersistentVolume controller and local-path provisioner', () => {
     const pv = c.get(PERSISTENTVOLUMES, name)!;
     expect(specOf(c.get(PERSISTENTVOLUMECLAIMS, 'data')).volumeName).toBe(name);
     expect(pv.metadata.annotations).toMatchObject({ 'pv.kubernetes.io/provisioned-by': 'skiff.dev/local-path' });
-    expect(pv.metadata.finalizers).toEqual(['skiff.dev/local-path-cleanup']);
+    expect(pv.metadata.finalizers).toEqual(['skiff.dev/local-path-cleanup', 'kubernetes.io/pv-protection']);
     expect(pv.spec).toMatchObject({
       capacity: { storage: '1Gi' },
       persistentVolumeReclaimPolicy: 'Delete',
@@ -142,5 +144,28 @@ describe('PersistentVolume controller and local-path provisioner', () => {
     expect(await reconciles('local-path-provisioner', 'error')).toBe(errors);
     expect(c.eventsFor('nowhere', 'ProvisioningFailed')).toHaveLength(1);
     expect(phaseOf(c.get(PERSISTENTVOLUMECLAIMS, 'nowhere'))).toBe('Pending');
+  });
+  it('keeps a claim a scheduled pod names until the pod is gone, and its volume until it is no longer bound', async () => {
+    // Their own class, so no claim still waiting from earlier takes the volume.
+    await c.client.create(PERSISTENTVOLUMES, volume('kept', '1Gi', { storageClassName: 'protected' }));
+    await c.until('kept Available', () => phaseOf(c.get(PERSISTENTVOLUMES, 'kept')) === 'Available');
+    await c.client.create(PERSISTENTVOLUMECLAIMS, claim('in-use', 'protected'));
+    await c.until('in-use bound', () => phaseOf(c.get(PERSISTENTVOLUMECLAIMS, 'in-use')) === 'Bound' && specOf(c.get(PERSISTENTVOLUMECLAIMS, 'in-use')).volumeName === 'kept');
+    expect(c.get(PERSISTENTVOLUMECLAIMS, 'in-use')!.metadata.finalizers).toEqual(['kubernetes.io/pvc-protection']);
+    expect(c.get(PERSISTENTVOLUMES, 'kept')!.metadata.finalizers).toEqual(['kubernetes.io/pv-protection']);
+    const user = await c.client.create(PODS, { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'user', namespace: 'default' }, spec: { volumes: [{ name: 'd', persistentVolumeClaim: { claimName: 'in-use' } }], containers: [{ name: 'main', image: 'busybox' }] } });
+    await c.setPodReady(user, true, 'node-a');
+
+    await c.client.delete(PERSISTENTVOLUMECLAIMS, 'default', 'in-use');
+    await c.client.delete(PERSISTENTVOLUMES, undefined, 'kept');
+    const runs = await reconciles('pvc-protection');
+    await c.until('protection looked at the claim', async () => (await reconciles('pvc-protection')) > runs);
+    expect(c.get(PERSISTENTVOLUMECLAIMS, 'in-use')?.metadata.deletionTimestamp).toBeDefined();
+    expect(phaseOf(c.get(PERSISTENTVOLUMES, 'kept'))).toBe('Bound');
+
+    // The pod goes (its kubelet would finish the deletion); then the claim, then the volume, released.
+    await c.client.delete(PODS, 'default', 'user', { gracePeriodSeconds: 0 });
+    await c.until('claim gone', () => !c.get(PERSISTENTVOLUMECLAIMS, 'in-use'));
+    await c.until('volume gone', () => !c.get(PERSISTENTVOLUMES, 'kept'));
   });
 });

@@ -46,6 +46,8 @@ describe('persistent volumes on a node', () => {
         nodeAffinity: { required: { nodeSelectorTerms: [{ matchExpressions: [{ key: 'kubernetes.io/hostname', operator: 'In', values: [agent.nodeName] }] }] } },
       },
     });
+    // No pv-protection controller runs here to lift its finalizer once the volume is released: only the node's is kept.
+    await cluster.admin.patch(PVS, undefined, name, { metadata: { finalizers: ['skiff.dev/local-path-cleanup'] } });
     await cluster.admin.patch(PVCS, 'default', 'data', { metadata: { annotations: { 'pv.kubernetes.io/bind-completed': 'yes' } }, spec: { volumeName: name } });
     await cluster.admin.patch(PVCS, 'default', 'data', { status: { phase: 'Bound', accessModes: ['ReadWriteOnce'], capacity: { storage: '1Gi' } } }, 'merge', { subresource: 'status' });
     return name;
@@ -61,9 +63,12 @@ describe('persistent volumes on a node', () => {
     await cluster.admin.create(PODS, pod('writer', agent.nodeName, shell('echo "kept across pods" > "$SKIFF_ROOT/data/note"')));
     const failedMount = await waitFor('FailedMount', async () => (await cluster.admin.list(EVENTS, { namespace: 'default' })).items.find((e) => (e.involvedObject as { name?: string }).name === 'writer' && e.reason === 'FailedMount'));
     expect(failedMount.message).toBe('MountVolume.SetUp failed for volume "data" : error processing PVC default/data: PVC is not bound');
-    const waiting = podStatus(await getPod(cluster, 'writer'));
+    // The event comes before the status write: wait for the status to say it too.
+    const waiting = await waitFor('writer ContainerCreating', async () => {
+      const status = podStatus(await getPod(cluster, 'writer'));
+      return status.containerStatuses?.[0]?.state?.waiting?.reason === 'ContainerCreating' ? status : undefined;
+    });
     expect(waiting.phase).toBe('Pending');
-    expect(waiting.containerStatuses?.[0]?.state?.waiting?.reason).toBe('ContainerCreating');
 
     const volumeName = await bindClaim(claim);
     await waitFor('writer succeeded', async () => (await phaseOf('writer')) === 'Succeeded', 30_000);

@@ -2,6 +2,7 @@ import { ConflictError, decideQuota, findResource, ForbiddenError, NotFoundError
 import type { Store } from '@skiff/store';
 import { clone, keyOf } from '../objects.js';
 import { withDefaultStorageClass } from './defaultStorageClass.js';
+import { withStorageProtection } from './storageObjectInUseProtection.js';
 import { applyLimitRangeDefaults, limitRangeViolations } from './limitRanger.js';
 import { runtimeClassRejection } from './runtimeClass.js';
 
@@ -13,8 +14,9 @@ const STORAGE_CLASSES = findResource('storage.k8s.io', 'v1', 'storageclasses')!;
 const MAX_CHARGE_ATTEMPTS = 64;
 
 /**
- * The API server's admission plugins that need the store, in Kubernetes' order: DefaultStorageClass
- * (mutating: a claim without a class gets the default one), LimitRanger
+ * The API server's admission plugins, in Kubernetes' order: DefaultStorageClass (mutating: a
+ * claim without a class gets the default one), StorageObjectInUseProtection (mutating: claims and
+ * volumes get their protection finalizer), LimitRanger
  * (mutating: container defaults; validating: min/max/ratio) and ResourceQuota (validating:
  * constraints, then charging `status.used`). Both run on create, pods being the only kind
  * LimitRanger touches; quota also runs on Service updates (a type change takes node ports or a
@@ -25,7 +27,11 @@ export class Admission {
 
   /** Mutating admission, on the defaulted object before the kind's create strategy. */
   async mutate(type: Kind, obj: KubeObject): Promise<KubeObject> {
-    if (isClaim(type)) return withDefaultStorageClass(obj, (await this.store.list({ group: STORAGE_CLASSES.group, resource: STORAGE_CLASSES.resource, namespace: '' })).items);
+    if (isClaim(type)) {
+      const classes = (await this.store.list({ group: STORAGE_CLASSES.group, resource: STORAGE_CLASSES.resource, namespace: '' })).items;
+      return withStorageProtection(withDefaultStorageClass(obj, classes), 'persistentvolumeclaims');
+    }
+    if (type.group === '' && type.resource === 'persistentvolumes') return withStorageProtection(obj, 'persistentvolumes');
     if (!isPod(type)) return obj;
     const defaulted = applyLimitRangeDefaults(obj, await this.inNamespace(LIMIT_RANGES, obj.metadata.namespace!));
     const rejection = runtimeClassRejection(defaulted);

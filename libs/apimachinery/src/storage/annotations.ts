@@ -34,3 +34,7 @@ export const LOCAL_PATH_CLEANUP_FINALIZER = 'skiff.dev/local-path-cleanup';
 export const ANN_NODE_VOLUME_DIR = 'skiff.dev/volume-dir';
 /** The label every node carries with its own name, which local volumes' node affinity selects. */
 export const LABEL_HOSTNAME = 'kubernetes.io/hostname';
+/** Keeps a claim while a scheduled pod names it (Kubernetes' StorageObjectInUseProtection). */
+export const PVC_PROTECTION_FINALIZER = 'kubernetes.io/pvc-protection';
+/** Keeps a volume while it is bound to a claim. */
+export const PV_PROTECTION_FINALIZER = 'kubernetes.io/pv-protection';
