@@ -8,6 +8,9 @@ import { disruptionController } from './disruption/disruptionController.js';
 import { endpointsController } from './endpoints/endpointsController.js';
 import { replicaSetController } from './replicaset/replicaSetController.js';
 import { resourceQuotaController } from './resourcequota/resourceQuotaController.js';
+import { jobController } from './job/jobController.js';
+import { cronJobController } from './cronjob/cronJobController.js';
+import { ttlAfterFinishedController } from './ttlafterfinished/ttlAfterFinishedController.js';
 import { claimBinderController } from './persistentvolume/claimBinderController.js';
 import { localPathProvisioner } from './persistentvolume/localPathProvisioner.js';
 import { claimProtectionController, volumeProtectionController } from './persistentvolume/storageProtectionControllers.js';
@@ -25,6 +28,9 @@ export const CONTROLLERS: Record<string, (config: ControllerConfig) => Controlle
   deployment: () => deploymentController(),
   endpoints: () => endpointsController(),
   resourcequota: () => resourceQuotaController(),
+  job: () => jobController(),
+  cronjob: () => cronJobController(),
+  ttlafterfinished: () => ttlAfterFinishedController(),
   disruption: () => disruptionController(),
   'persistentvolume-binder': () => [claimBinderController(), volumeBinderController()],
   'local-path-provisioner': () => localPathProvisioner(),

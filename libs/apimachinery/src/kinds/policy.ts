@@ -1,3 +1,4 @@
+import { builtinOpenApi } from './openapi/openApiSchemas.js';
 import type { PodDisruptionBudget } from 'kubernetes-types/policy/v1.js';
 import { intOrString, LABEL_SELECTOR, m, OBJECT_META, s, type ProtobufMessage } from '../protobuf/message.js';
 import { resourceType } from '../resources.js';
@@ -16,6 +17,7 @@ const PDB_MESSAGE: ProtobufMessage = {
 
 export const POD_DISRUPTION_BUDGET = defineKind<PodDisruptionBudget>({
   ...resourceType('policy', 'v1', 'poddisruptionbudgets', 'PodDisruptionBudget', true, { shortNames: ['pdb'], subresources: ['status'] }),
+  openApi: builtinOpenApi('V1PodDisruptionBudget'),
   validate: validatePodDisruptionBudget,
   printer: podDisruptionBudgetPrinter,
   lists: { ...CONDITIONS },

@@ -3,6 +3,7 @@ import { patchSchemaOf, type PatchSchema } from '../patchSchema.js';
 import { groupVersion } from '../resources.js';
 import type { KubeObject } from '../types.js';
 import { DEPLOYMENT, REPLICA_SET } from './apps.js';
+import { CRON_JOB, JOB } from './batch.js';
 import { LEASE } from './coordination.js';
 import { CONFIG_MAP, ENDPOINTS, EVENT, LIMIT_RANGE, NAMESPACE, NODE, POD, RESOURCE_QUOTA, SECRET, SERVICE } from './core.js';
 import type { Kind } from './kind.js';
@@ -30,6 +31,8 @@ export const RESOURCE_TYPES: readonly Kind[] = [
   LEASE,
   DEPLOYMENT,
   REPLICA_SET,
+  JOB,
+  CRON_JOB,
   POD_DISRUPTION_BUDGET,
   STORAGE_CLASS,
   APPLICATION,
@@ -39,6 +42,7 @@ export const RESOURCE_TYPES: readonly Kind[] = [
 /** API groups in discovery order, with their versions; a group may be served before it has kinds. */
 export const API_GROUPS: readonly { group: string; versions: string[] }[] = [
   { group: 'apps', versions: ['v1'] },
+  { group: 'batch', versions: ['v1'] },
   { group: 'coordination.k8s.io', versions: ['v1'] },
   { group: 'policy', versions: ['v1'] },
   { group: 'storage.k8s.io', versions: ['v1'] },

@@ -4,6 +4,7 @@ import { persistentVolumeClaimPrinter, persistentVolumePrinter, storageClassPrin
 import { validatePersistentVolume, validatePersistentVolumeClaim, validatePersistentVolumeClaimUpdate, validatePersistentVolumeUpdate } from '../validation/persistentVolume.js';
 import { validateStorageClass, validateStorageClassUpdate } from '../validation/storageClass.js';
 import type { Kind } from './kind.js';
+import { builtinOpenApi } from './openapi/openApiSchemas.js';
 import { CONDITIONS } from './podSpecLists.js';
 
 // Storage: the core group's volumes and claims, and storage.k8s.io's classes.
@@ -18,6 +19,7 @@ export const PERSISTENT_VOLUME: Kind = {
     obj.status = { phase: 'Pending' };
   },
   printer: persistentVolumePrinter,
+  openApi: builtinOpenApi('V1PersistentVolume'),
 };
 
 export const PERSISTENT_VOLUME_CLAIM: Kind = {
@@ -29,6 +31,7 @@ export const PERSISTENT_VOLUME_CLAIM: Kind = {
     obj.status = { phase: 'Pending' };
   },
   printer: persistentVolumeClaimPrinter,
+  openApi: builtinOpenApi('V1PersistentVolumeClaim'),
   lists: { ...CONDITIONS },
 };
 
@@ -38,4 +41,5 @@ export const STORAGE_CLASS: Kind = {
   validate: validateStorageClass,
   validateUpdate: validateStorageClassUpdate,
   printer: storageClassPrinter,
+  openApi: builtinOpenApi('V1StorageClass'),
 };
