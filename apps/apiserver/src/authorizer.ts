@@ -1,4 +1,5 @@
-import { ForbiddenError, forbiddenMessage, NODE_GROUP, NODE_USER_PREFIX, type KubeObject } from '@skiff/apimachinery';
+import { ForbiddenError, forbiddenMessage, NODE_GROUP, NODE_USER_PREFIX, shape, volumeNodeName, type KubeObject } from '@skiff/apimachinery';
+import type { PersistentVolume } from 'kubernetes-types/core/v1.js';
 import type { Principal } from './auth.js';
 import type { ResourcePath } from './paths.js';
 
@@ -46,6 +47,11 @@ function nodeMay(node: string, { verb, path, query }: Request): boolean {
       if (path.name === undefined) return read && query.fieldSelector === `spec.nodeName=${node}`;
       // Which node a named pod is bound to is checked against the stored pod by authorizePodAccess.
       return read || verb === 'delete' || ((verb === 'update' || verb === 'patch') && path.subresource === 'status');
+    case 'persistentvolumes':
+      // Which node a named volume lives on is checked against the stored volume by authorizeVolumeAccess.
+      return read || ((verb === 'update' || verb === 'patch') && path.name !== undefined && path.subresource === undefined);
+    case 'persistentvolumeclaims':
+    case 'storageclasses':
     case 'configmaps':
     case 'secrets':
     case 'services':
@@ -66,5 +72,17 @@ export function authorizePodAccess(p: Principal, pod: KubeObject | undefined): v
   const boundTo = (pod.spec as { nodeName?: string } | undefined)?.nodeName;
   if (boundTo !== node) {
     throw new ForbiddenError(`pods "${pod.metadata.name}" is forbidden: node "${node}" can only access pods bound to it`, { kind: 'pods', name: pod.metadata.name });
+  }
+}
+
+/**
+ * For node principals: a volume may only be changed by the node whose directory it is (the agent
+ * removes its cleanup finalizer once the directory is gone); anything else it may only read.
+ */
+export function authorizeVolumeAccess(p: Principal, volume: KubeObject | undefined): void {
+  const node = nodeNameOf(p);
+  if (node === undefined || p.groups.includes('system:masters') || !volume) return;
+  if (volumeNodeName(shape<PersistentVolume>(volume)) !== node) {
+    throw new ForbiddenError(`persistentvolumes "${volume.metadata.name}" is forbidden: node "${node}" can only modify volumes that live on it`, { kind: 'persistentvolumes', name: volume.metadata.name });
   }
 }

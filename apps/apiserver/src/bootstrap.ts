@@ -1,4 +1,4 @@
-import { AlreadyExistsError } from '@skiff/apimachinery';
+import { AlreadyExistsError, ANN_DEFAULT_STORAGE_CLASS, LOCAL_PATH_PROVISIONER, LOCAL_PATH_STORAGE_CLASS, type KubeObject } from '@skiff/apimachinery';
 import type { Store } from '@skiff/store';
 import { nowRfc3339 } from './objects.js';
 
@@ -42,6 +42,34 @@ export async function ensureDefaultIngressClass(store: Store, now: Date = new Da
       metadata: { name: DEFAULT_INGRESS_CLASS, annotations: { 'ingressclass.kubernetes.io/is-default-class': 'true' }, creationTimestamp: nowRfc3339(now) },
       spec: { controller: INGRESS_CONTROLLER },
     });
+  } catch (err) {
+    if (!(err instanceof AlreadyExistsError)) throw err;
+  }
+}
+
+/**
+ * The `local-path` StorageClass every cluster starts with, as k3s ships Rancher's: the default
+ * class, node-local directories made by Skiff's built-in provisioner once the first pod using a
+ * claim is scheduled (so the data lands where the pod runs), deleted with their claim. Created when
+ * missing, at every start.
+ */
+export function localPathStorageClass(): KubeObject {
+  return {
+    apiVersion: 'storage.k8s.io/v1',
+    kind: 'StorageClass',
+    metadata: { name: LOCAL_PATH_STORAGE_CLASS, annotations: { [ANN_DEFAULT_STORAGE_CLASS]: 'true' } },
+    provisioner: LOCAL_PATH_PROVISIONER,
+    reclaimPolicy: 'Delete',
+    volumeBindingMode: 'WaitForFirstConsumer',
+  };
+}
+
+export async function ensureDefaultStorageClass(store: Store, now: Date = new Date()): Promise<void> {
+  const sc = localPathStorageClass();
+  const key = { group: 'storage.k8s.io', resource: 'storageclasses', namespace: '', name: sc.metadata.name! };
+  if (await store.get(key)) return;
+  try {
+    await store.create(key, { ...sc, metadata: { ...sc.metadata, creationTimestamp: nowRfc3339(now) } });
   } catch (err) {
     if (!(err instanceof AlreadyExistsError)) throw err;
   }

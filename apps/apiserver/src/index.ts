@@ -5,6 +5,7 @@ import { openStore, type Store } from '@skiff/store';
 import { anyOf, staticTokens, type Authenticator, type Principal } from './auth.js';
 import { secretTokenAuthenticator } from './tokenSecrets.js';
 import { ensureDefaultIngressClass, ensureSystemNamespaces } from './bootstrap.js';
+import { ensureDefaultStorageClass } from './bootstrap.js';
 import { reconcileKubernetesService } from './kubernetesService.js';
 import { buildServer } from './server.js';
 import { prepareStatusPage } from './statusPageAssets.js';
@@ -67,6 +68,7 @@ export async function startApiServer(opts: ApiServerOptions): Promise<RunningApi
     }));
   await ensureSystemNamespaces(store);
   await ensureDefaultIngressClass(store);
+  await ensureDefaultStorageClass(store);
   // The server's own requests to itself (the kubernetes Service) carry a token that lives only here.
   const selfToken = randomBytes(32).toString('base64url');
   const self = staticTokens({ [selfToken]: { name: 'system:apiserver', groups: ['system:masters'] } });

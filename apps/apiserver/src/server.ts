@@ -21,7 +21,7 @@ import {
 import type { Store } from '@skiff/store';
 import type { Logger } from 'pino';
 import { authenticate, type Authenticator, type Principal } from './auth.js';
-import { authorize, authorizePodAccess, nodeNameOf, type Verb } from './authorizer.js';
+import { authorize, authorizePodAccess, authorizeVolumeAccess, nodeNameOf, type Verb } from './authorizer.js';
 import { proxyPodLog } from './podLogs.js';
 import { podStreamUpgradeHandler, STREAM_SUBRESOURCES } from './podStreams.js';
 
@@ -232,6 +232,9 @@ export async function buildServer(opts: ServerOptions): Promise<{ app: FastifyIn
     if (!path.subresource && !path.type.verbs.includes(verb)) throw new MethodNotAllowedError();
     if (nodeNameOf(principal) !== undefined) {
       if (path.type.resource === 'pods' && path.name) authorizePodAccess(principal, await opts.store.get(keyOf(path.type, path.namespace, path.name)));
+      if (path.type.resource === 'persistentvolumes' && path.name && (req.method === 'PUT' || req.method === 'PATCH')) {
+        authorizeVolumeAccess(principal, await opts.store.get(keyOf(path.type, path.namespace, path.name)));
+      }
       if (path.type.resource === 'nodes' && req.method === 'POST') {
         const body = requestObject(req);
         const target = { kind: 'nodes', name: body.metadata?.name };

@@ -13,6 +13,10 @@ import { resourceQuotaController } from './resourcequota/resourceQuotaController
 import { jobController } from './job/jobController.js';
 import { cronJobController } from './cronjob/cronJobController.js';
 import { ttlAfterFinishedController } from './ttlafterfinished/ttlAfterFinishedController.js';
+import { claimBinderController } from './persistentvolume/claimBinderController.js';
+import { localPathProvisioner } from './persistentvolume/localPathProvisioner.js';
+import { claimProtectionController, volumeProtectionController } from './persistentvolume/storageProtectionControllers.js';
+import { volumeBinderController } from './persistentvolume/volumeBinderController.js';
 
 /**
  * Every controller this process can run, by name (`--controllers` picks a subset). A name may stand
@@ -32,4 +36,8 @@ export const CONTROLLERS: Record<string, (config: ControllerConfig) => Controlle
   cronjob: () => cronJobController(),
   ttlafterfinished: () => ttlAfterFinishedController(),
   disruption: () => disruptionController(),
+  'persistentvolume-binder': () => [claimBinderController(), volumeBinderController()],
+  'local-path-provisioner': () => localPathProvisioner(),
+  'pvc-protection': () => claimProtectionController(),
+  'pv-protection': () => volumeProtectionController(),
 };

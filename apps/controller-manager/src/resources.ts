@@ -15,3 +15,6 @@ export const JOBS = resourceType('jobs', 'batch');
 export const CRONJOBS = resourceType('cronjobs', 'batch');
 export const PODDISRUPTIONBUDGETS = resourceType('poddisruptionbudgets', 'policy');
 export const ENDPOINTSLICES = resourceType('endpointslices', 'discovery.k8s.io');
+export const PERSISTENTVOLUMES = resourceType('persistentvolumes');
+export const PERSISTENTVOLUMECLAIMS = resourceType('persistentvolumeclaims');
+export const STORAGECLASSES = resourceType('storageclasses', 'storage.k8s.io');

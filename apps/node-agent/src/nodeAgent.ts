@@ -23,6 +23,7 @@ import { startAgentServer, type AgentServer } from './server/agentServer.js';
 import { createStreamingHandler } from './server/streamingServer.js';
 import { SimulatedPods } from './simulate/simulatedPods.js';
 import { systemClock, type Clock } from './time.js';
+import { LocalVolumeCleaner } from './volumes/localVolumeCleaner.js';
 
 export interface NodeAgentOptions {
   /** The API server's URL. */
@@ -189,6 +190,7 @@ export async function startNodeAgent(options: NodeAgentOptions): Promise<NodeAge
       simulated: !!opts.simulate,
       runtimeVersion: cri?.version,
       images: cri ? [] : undefined,
+      volumeDir: opts.simulate ? undefined : join(dataDir, 'volumes'),
     };
 
     let pods: PodManager | undefined;
@@ -292,6 +294,10 @@ export async function startNodeAgent(options: NodeAgentOptions): Promise<NodeAge
       undo.unshift(() => clearInterval(gcTimer));
     }
 
+    const cleaner = cfg.volumeDir ? new LocalVolumeCleaner({ client, nodeName: opts.nodeName, volumeDir: cfg.volumeDir, log }) : undefined;
+    cleaner?.start();
+    undo.unshift(() => cleaner?.stop());
+
     if (pods) {
       pods.start();
       undo.unshift(() => pods.close(!!opts.stopPodsOnExit, opts.shutdownGraceMs));
@@ -316,6 +322,7 @@ export async function startNodeAgent(options: NodeAgentOptions): Promise<NodeAge
         clearInterval(imageTimer);
         clearInterval(gcTimer);
         simulated?.stop();
+        cleaner?.stop();
         await pods?.close(closeOpts.stopPods ?? !!opts.stopPodsOnExit, opts.shutdownGraceMs);
         await server.close();
         unlock();

@@ -1,21 +1,26 @@
-import type { KubeObject } from '@skiff/apimachinery';
+import { ANN_SELECTED_NODE, volumeBoundToClaim, type KubeObject } from '@skiff/apimachinery';
 import { parseRefKey, refKey, TerminalError, type Controller, type ObjectRef, type ReconcileContext, type ReconcileResult } from '@skiff/controller-runtime';
 import { objectKey, resourceType } from '@skiff/kube-client';
 import { bindPod } from './binder.js';
 import type { EventQueue } from './eventQueue.js';
 import { DEFAULT_SCHEDULER_NAME, needsScheduling, parsePod } from './framework/podInfo.js';
+import { formatPreFilterError } from './framework/fitError.js';
 import { schedulePod } from './framework/schedulePod.js';
 import type { Profile } from './framework/types.js';
 import type { SchedulerMetrics } from './metrics.js';
 import { DEFAULT_PROFILE } from './plugins/registry.js';
+import { planVolumeBinding, podVolumes, selectedNodePatch, type PodVolumes, type VolumeLookup } from './plugins/volumeBinding.js';
 import { unschedulableCondition } from './podScheduledCondition.js';
 import type { SchedulerCache } from './schedulerCache.js';
 
 export const PODS = resourceType('pods');
 export const NODES = resourceType('nodes');
+export const PERSISTENTVOLUMECLAIMS = resourceType('persistentvolumeclaims');
+export const PERSISTENTVOLUMES = resourceType('persistentvolumes');
+export const STORAGECLASSES = resourceType('storageclasses', 'storage.k8s.io');
 
 /** How the scheduler reads the informers' current objects by key (O(1), unlike a cache listing). */
-export interface ObjectLookup {
+export interface ObjectLookup extends VolumeLookup {
   pod(key: string): KubeObject | undefined;
   node(name: string): KubeObject | undefined;
 }
@@ -98,6 +103,15 @@ export function schedulerController(opts: SchedulerControllerOptions): Controlle
       return;
     }
 
+    const volumes = podVolumes(pod, lookup);
+    if (!volumes.ok) {
+      metrics?.attempts.inc({ result: 'unschedulable' });
+      cache.markUnschedulable(key);
+      await recordUnschedulable(ctx, pod, formatPreFilterError(cache.nodeInfos().length, volumes.message));
+      return { requeueAfterMs: backoff(key) };
+    }
+    parsed.pod.volumes = volumes.volumes;
+
     const started = performance.now();
     const result = schedulePod(parsed.pod, cache.nodeInfos(), profile, rotation++);
     metrics?.algorithmDuration.observe((performance.now() - started) / 1000);
@@ -115,6 +129,7 @@ export function schedulerController(opts: SchedulerControllerOptions): Controlle
     const bindStarted = performance.now();
     let outcome;
     try {
+      await bindPodVolumes(ctx, volumes.volumes, result.nodeName);
       outcome = await bindPod(ctx.client, pod, result.nodeName);
     } catch (err) {
       cache.forget(key);
@@ -134,6 +149,28 @@ export function schedulerController(opts: SchedulerControllerOptions): Controlle
     else await ctx.events.record(pod, 'Normal', 'Scheduled', message);
   }
 
+  /**
+   * VolumeBinding's PreBind: the pod's WaitForFirstConsumer claims get what the chosen node
+   * offers: a free volume there is bound to its claim (the PV controller completes the claim's
+   * side), otherwise the claim names the node for its provisioner. The node agent holds the pod's
+   * containers until every claim is bound.
+   */
+  async function bindPodVolumes(ctx: ReconcileContext, volumes: PodVolumes, nodeName: string): Promise<void> {
+    const node = cache.nodeInfo(nodeName);
+    if (!node || volumes.delayed.length === 0) return;
+    const decided = planVolumeBinding(volumes, node);
+    if (!decided.fits) throw new Error(`volumes no longer fit node ${nodeName}`);
+    for (const { claim, volume } of decided.plan.staticBindings) {
+      await ctx.client.update(PERSISTENTVOLUMES, volumeBoundToClaim(volume, claim) as KubeObject);
+    }
+    for (const claim of decided.plan.provision) {
+      if (claim.metadata?.annotations?.[ANN_SELECTED_NODE] === nodeName) continue;
+      await ctx.client.patch(PERSISTENTVOLUMECLAIMS, claim.metadata?.namespace, claim.metadata!.name!, selectedNodePatch(nodeName));
+    }
+  }
+
+  const retryUnschedulable = (): ObjectRef[] => unschedulableRefs();
+
   return {
     name: 'scheduler',
     for: PODS,
@@ -149,6 +186,10 @@ export function schedulerController(opts: SchedulerControllerOptions): Controlle
           return cache.syncPod(key, lookup.pod(key)).freed ? unschedulableRefs() : [];
         },
       },
+      // A claim, volume or class appearing or changing may let a pod waiting on one be placed.
+      { type: PERSISTENTVOLUMECLAIMS, map: retryUnschedulable },
+      { type: PERSISTENTVOLUMES, map: retryUnschedulable },
+      { type: STORAGECLASSES, map: retryUnschedulable },
       {
         type: NODES,
         map(obj) {

@@ -6,7 +6,7 @@ import type { Profile } from './framework/types.js';
 import { EventQueue } from './eventQueue.js';
 import { SchedulerMetrics } from './metrics.js';
 import { SchedulerCache } from './schedulerCache.js';
-import { NODES, PODS, schedulerController } from './schedulerController.js';
+import { NODES, PERSISTENTVOLUMECLAIMS, PERSISTENTVOLUMES, PODS, schedulerController, STORAGECLASSES } from './schedulerController.js';
 
 export interface SchedulerOptions extends ConnectionOptions {
   redisUrl: string;
@@ -52,7 +52,13 @@ export async function startScheduler(opts: SchedulerOptions): Promise<RunningSch
       concurrency: opts.concurrency,
       backoffInitialMs: opts.backoffInitialMs,
       backoffMaxMs: opts.backoffMaxMs,
-      lookup: { pod: (key) => manager.informer(PODS).get(key), node: (name) => manager.informer(NODES).get(name) },
+      lookup: {
+        pod: (key) => manager.informer(PODS).get(key),
+        node: (name) => manager.informer(NODES).get(name),
+        claim: (namespace, name) => manager.informer(PERSISTENTVOLUMECLAIMS).get(`${namespace}/${name}`),
+        volumes: () => manager.informer(PERSISTENTVOLUMES).list(),
+        storageClass: (name) => manager.informer(STORAGECLASSES).get(name),
+      },
       scheduledEvents,
     }),
   );

@@ -30,3 +30,9 @@ export { validateJob, validateJobUpdate, validateCronJob, JOB_CONTROLLER_UID_LAB
 export * from './tables/batch.js';
 export * from './apiextensions/index.js';
 export * from './podDisruptionBudgets.js';
+export * from './storage/annotations.js';
+export * from './storage/persistentVolumeClaims.js';
+export * from './storage/findMatchingVolume.js';
+export * from './storage/volumeNodeAffinity.js';
+export { accessModesString } from './tables/storage.js';
+export * from './storage/volumeBoundToClaim.js';

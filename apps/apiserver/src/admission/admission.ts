@@ -2,19 +2,24 @@ import { ConflictError, decideQuota, findResource, ForbiddenError, NotFoundError
 import type { Store } from '@skiff/store';
 import { clone, keyOf } from '../objects.js';
 import { defaultIngressClassName } from './defaultIngressClass.js';
+import { withDefaultStorageClass } from './defaultStorageClass.js';
+import { withStorageProtection } from './storageObjectInUseProtection.js';
 import { applyLimitRangeDefaults, limitRangeViolations } from './limitRanger.js';
 import { runtimeClassRejection } from './runtimeClass.js';
 
 const RESOURCE_QUOTAS = findResource('', 'v1', 'resourcequotas')!;
 const LIMIT_RANGES = findResource('', 'v1', 'limitranges')!;
 const INGRESS_CLASSES = findResource('networking.k8s.io', 'v1', 'ingressclasses')!;
+const STORAGE_CLASSES = findResource('storage.k8s.io', 'v1', 'storageclasses')!;
 
 /** Enough for every concurrent create of one namespace to win a round: each round one charge commits. */
 const MAX_CHARGE_ATTEMPTS = 64;
 
 /**
- * The API server's admission plugins that need the store, in Kubernetes' order: DefaultIngressClass
- * (mutating: a classless Ingress gets the default IngressClass), LimitRanger
+ * The API server's admission plugins, in Kubernetes' order: DefaultIngressClass (mutating: a
+ * classless Ingress gets the default IngressClass), DefaultStorageClass (mutating: a claim without
+ * a class gets the default one), StorageObjectInUseProtection (mutating: claims and volumes get
+ * their protection finalizer), LimitRanger
  * (mutating: container defaults; validating: min/max/ratio) and ResourceQuota (validating:
  * constraints, then charging `status.used`). Both run on create, pods being the only kind
  * LimitRanger touches; quota also runs on Service updates (a type change takes node ports or a
@@ -26,6 +31,11 @@ export class Admission {
   /** Mutating admission, on the defaulted object before the kind's create strategy. */
   async mutate(type: Kind, obj: KubeObject): Promise<KubeObject> {
     if (isIngress(type)) return this.defaultIngressClass(obj);
+    if (isClaim(type)) {
+      const classes = (await this.store.list({ group: STORAGE_CLASSES.group, resource: STORAGE_CLASSES.resource, namespace: '' })).items;
+      return withStorageProtection(withDefaultStorageClass(obj, classes), 'persistentvolumeclaims');
+    }
+    if (type.group === '' && type.resource === 'persistentvolumes') return withStorageProtection(obj, 'persistentvolumes');
     if (!isPod(type)) return obj;
     const defaulted = applyLimitRangeDefaults(obj, await this.inNamespace(LIMIT_RANGES, obj.metadata.namespace!));
     const rejection = runtimeClassRejection(defaulted);
@@ -111,6 +121,10 @@ function isPod(type: Kind): boolean {
 
 function isIngress(type: Kind): boolean {
   return type.group === 'networking.k8s.io' && type.resource === 'ingresses';
+}
+
+function isClaim(type: Kind): boolean {
+  return type.group === '' && type.resource === 'persistentvolumeclaims';
 }
 
 function isService(type: Kind): boolean {

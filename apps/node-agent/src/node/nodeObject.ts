@@ -1,4 +1,4 @@
-import { formatBytes, parseQuantity, type KubeObject } from '@skiff/apimachinery';
+import { ANN_NODE_VOLUME_DIR, formatBytes, parseQuantity, type KubeObject } from '@skiff/apimachinery';
 import { rfc3339 } from '../time.js';
 import type { HostInfo } from './hostInfo.js';
 
@@ -25,6 +25,8 @@ export interface NodeConfig {
   runtimeVersion?: string;
   /** The images on the node (status.images), for runtimes that run images; refreshed by the agent. */
   images?: { names: string[]; sizeBytes: number }[];
+  /** Where the local-path provisioner's volumes of this node go (`<data dir>/volumes`). */
+  volumeDir?: string;
 }
 
 export interface NodeCondition {
@@ -48,7 +50,11 @@ export function nodeLabels(cfg: NodeConfig, host: HostInfo): Record<string, stri
 }
 
 export function nodeAnnotations(cfg: NodeConfig): Record<string, string> {
-  return { [ISOLATION_ANNOTATION]: cfg.isolation.mode, ...(cfg.simulated ? { [SIMULATED_ANNOTATION]: 'true' } : {}) };
+  return {
+    [ISOLATION_ANNOTATION]: cfg.isolation.mode,
+    ...(cfg.simulated ? { [SIMULATED_ANNOTATION]: 'true' } : {}),
+    ...(cfg.volumeDir ? { [ANN_NODE_VOLUME_DIR]: cfg.volumeDir } : {}),
+  };
 }
 
 /** Node capacity: CPUs and memory from the flags or the host, pods from --max-pods. */

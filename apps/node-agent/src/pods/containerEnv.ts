@@ -1,4 +1,5 @@
 import { parseQuantity, type KubeObject } from '@skiff/apimachinery';
+import type { FetchedClaim } from './claimVolume.js';
 import type { Container, PodSpec } from './podSpec.js';
 
 /**
@@ -23,6 +24,15 @@ export interface ReferencedObjects {
   secrets: Map<string, KubeObject | undefined>;
   /** The Services of the pod's namespace, for the service environment variables. */
   services?: readonly KubeObject[];
+  /** The claims the pod's volumes name, with their volumes. */
+  claims?: Map<string, FetchedClaim>;
+}
+
+/** What a pod needs fetched before its volumes or a container's environment can be made. */
+export interface ObjectReferences {
+  configMaps: Set<string>;
+  secrets: Set<string>;
+  claims?: Set<string>;
 }
 
 /**

@@ -3,7 +3,8 @@ import { join } from 'node:path';
 import { NotFoundError, type KubeObject } from '@skiff/apimachinery';
 import { resourceType, type ApiClient } from '@skiff/kube-client';
 import { writeFileAtomic } from '../files.js';
-import type { EnvContext, ReferencedObjects } from './containerEnv.js';
+import type { FetchedClaim } from './claimVolume.js';
+import type { EnvContext, ObjectReferences, ReferencedObjects } from './containerEnv.js';
 import { materializeVolumes, planVolumes, volumeReferences, type Mount, type VolumePlan } from './podVolumes.js';
 
 /**
@@ -61,22 +62,29 @@ export function resolvConf(pod: KubeObject, clusterDns: string, domain = 'cluste
   ].join('\n');
 }
 
-/** Fetches the ConfigMaps and Secrets a pod refers to; missing ones map to undefined. */
-export async function fetchReferencedObjects(client: ApiClient, namespace: string | undefined, refs: { configMaps: Set<string>; secrets: Set<string> }): Promise<ReferencedObjects> {
-  const get = async (resource: 'configmaps' | 'secrets', name: string): Promise<[string, KubeObject | undefined]> => {
+/** Fetches the ConfigMaps, Secrets and claims (with their volumes) a pod refers to; missing ones map to undefined. */
+export async function fetchReferencedObjects(client: ApiClient, namespace: string | undefined, refs: ObjectReferences): Promise<ReferencedObjects> {
+  const find = async (resource: string, ns: string | undefined, name: string): Promise<KubeObject | undefined> => {
     try {
-      return [name, await client.get(resourceType(resource), namespace, name)];
+      return await client.get(resourceType(resource), ns, name);
     } catch (err) {
-      if (err instanceof NotFoundError) return [name, undefined];
+      if (err instanceof NotFoundError) return undefined;
       throw err;
     }
   };
-  const [configMaps, secrets, services] = await Promise.all([
+  const get = async (resource: 'configmaps' | 'secrets', name: string): Promise<[string, KubeObject | undefined]> => [name, await find(resource, namespace, name)];
+  const claim = async (name: string): Promise<[string, FetchedClaim]> => {
+    const pvc = await find('persistentvolumeclaims', namespace, name);
+    const volumeName = (pvc?.spec as { volumeName?: string } | undefined)?.volumeName;
+    return [name, { claim: pvc, volume: volumeName ? await find('persistentvolumes', undefined, volumeName) : undefined }];
+  };
+  const [configMaps, secrets, claims, services] = await Promise.all([
     Promise.all([...refs.configMaps].map((n) => get('configmaps', n))),
     Promise.all([...refs.secrets].map((n) => get('secrets', n))),
+    Promise.all([...(refs.claims ?? [])].map(claim)),
     client.list(resourceType('services'), { namespace }).then((l) => l.items),
   ]);
-  return { configMaps: new Map(configMaps), secrets: new Map(secrets), services };
+  return { configMaps: new Map(configMaps), secrets: new Map(secrets), claims: new Map(claims), services };
 }
 
 export async function setUpPodSandbox(args: {
@@ -88,7 +96,7 @@ export async function setUpPodSandbox(args: {
   /** The cluster DNS address for the pod's resolv.conf. */
   clusterDns: string;
   envContext(podIP: string): EnvContext;
-  fetch(refs: { configMaps: Set<string>; secrets: Set<string> }): Promise<ReferencedObjects>;
+  fetch(refs: ObjectReferences): Promise<ReferencedObjects>;
   /** How `emptyDir.medium: Memory` gets its tmpfs, where the agent may mount. */
   mountTmpfs?: (dir: string, sizeLimit: string | undefined) => void;
 }): Promise<SandboxResult> {

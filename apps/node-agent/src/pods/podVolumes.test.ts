@@ -36,7 +36,8 @@ describe('planVolumes', () => {
     ['a missing ConfigMap', { name: 'v', configMap: { name: 'none' } }, 'configmap "none" not found'],
     ['a missing item key', { name: 'v', configMap: { name: 'cfg', items: [{ key: 'nope', path: 'x' }] } }, 'non-existent config key: nope'],
     ['a path escaping the volume', { name: 'v', configMap: { name: 'cfg', items: [{ key: 'other', path: '../x' }] } }, 'invalid path'],
-    ['an unsupported source', { name: 'v', persistentVolumeClaim: { claimName: 'data' } }, 'persistentVolumeClaim is not supported'],
+    ['a claim that does not exist', { name: 'v', persistentVolumeClaim: { claimName: 'data' } }, 'MountVolume.SetUp failed for volume "v" : error processing PVC default/data: failed to fetch PVC from API server'],
+    ['an unsupported source', { name: 'v', nfs: { server: 'x', path: '/' } }, 'volume source nfs is not supported'],
   ] as [string, Volume, string][])('refuses %s', (_n, v, message) => {
     const r = plan(v);
     expect(r.ok).toBe(false);

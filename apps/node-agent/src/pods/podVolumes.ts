@@ -1,7 +1,8 @@
 import { chmodSync, chownSync, existsSync, mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, normalize, isAbsolute } from 'node:path';
 import type { KubeObject } from '@skiff/apimachinery';
-import { downwardField, resourceField, type EnvContext, type ReferencedObjects } from './containerEnv.js';
+import { claimVolume } from './claimVolume.js';
+import { downwardField, resourceField, type EnvContext, type ObjectReferences, type ReferencedObjects } from './containerEnv.js';
 import { podSpec, type Container, type DownwardAPIVolumeFile, type KeyToPath, type Volume } from './podSpec.js';
 
 /**
@@ -20,6 +21,8 @@ export interface VolumeFile {
 export type VolumePlan =
   | { name: string; kind: 'emptyDir'; medium?: string; sizeLimit?: string }
   | { name: string; kind: 'hostPath'; path: string; type: string }
+  /** A claim's volume: a directory on this node, made on first use when `create`. */
+  | { name: string; kind: 'persistentVolume'; path: string; create: boolean; readOnly: boolean }
   | { name: string; kind: 'files'; files: VolumeFile[] };
 
 export type VolumesResult = { ok: true; volumes: VolumePlan[] } | { ok: false; message: string };
@@ -32,11 +35,13 @@ export interface Mount {
 
 const DEFAULT_MODE = 0o644;
 
-/** The ConfigMaps and Secrets a pod's volumes read. */
-export function volumeReferences(pod: KubeObject): { configMaps: Set<string>; secrets: Set<string> } {
+/** The ConfigMaps, Secrets and claims a pod's volumes read. */
+export function volumeReferences(pod: KubeObject): ObjectReferences & { claims: Set<string> } {
   const configMaps = new Set<string>();
   const secrets = new Set<string>();
+  const claims = new Set<string>();
   for (const v of podSpec(pod).volumes ?? []) {
+    if (v.persistentVolumeClaim?.claimName) claims.add(v.persistentVolumeClaim.claimName);
     if (v.configMap?.name) configMaps.add(v.configMap.name);
     if (v.secret?.secretName) secrets.add(v.secret.secretName);
     for (const s of v.projected?.sources ?? []) {
@@ -44,7 +49,7 @@ export function volumeReferences(pod: KubeObject): { configMaps: Set<string>; se
       if (s.secret?.name) secrets.add(s.secret.name);
     }
   }
-  return { configMaps, secrets };
+  return { configMaps, secrets, claims };
 }
 
 function safeRelative(path: string): string | undefined {
@@ -139,6 +144,11 @@ function planVolume(v: Volume, ctx: EnvContext, objects: ReferencedObjects, name
     }
     return { name: v.name, kind: 'files', files: all };
   }
+  if (v.persistentVolumeClaim) {
+    const resolved = claimVolume(namespace, v.persistentVolumeClaim.claimName, objects.claims?.get(v.persistentVolumeClaim.claimName) ?? {});
+    if (!resolved.ok) return resolved.message;
+    return { name: v.name, kind: 'persistentVolume', path: resolved.path, create: resolved.create, readOnly: !!v.persistentVolumeClaim.readOnly };
+  }
   const source = Object.keys(v).find((k) => k !== 'name') ?? 'unknown';
   return `volume source ${source} is not supported by Skiff's process runtime`;
 }
@@ -197,6 +207,16 @@ export function materializeVolumes(podDir: string, plans: VolumePlan[], opts: Ma
       dirs.set(plan.name, plan.path);
       continue;
     }
+    if (plan.kind === 'persistentVolume') {
+      if (plan.create && !existsSync(plan.path)) {
+        mkdirSync(plan.path, { recursive: true });
+        // Whoever the pod runs as may write its volume, as with Rancher's local-path directories.
+        chmodSync(plan.path, 0o777);
+      }
+      if (!existsSync(plan.path)) throw new Error(`path "${plan.path}" does not exist`);
+      dirs.set(plan.name, plan.path);
+      continue;
+    }
     const dir = join(podDir, 'volumes', plan.name);
     if (plan.kind === 'files') {
       // Written in place: running containers have this directory bound, and a new directory at
@@ -237,7 +257,8 @@ export function containerMounts(c: Container, volumeDirs: Map<string, string>, p
       if (!existsSync(hostPath)) mkdirSync(hostPath, { recursive: true });
     }
     // ConfigMap, Secret and downward API volumes are always mounted read-only, as in Kubernetes.
-    mounts.push({ hostPath, containerPath: normalize(m.mountPath).replace(/(.)\/+$/, '$1'), readOnly: !!m.readOnly || plan?.kind === 'files' });
+    const readOnly = !!m.readOnly || plan?.kind === 'files' || (plan?.kind === 'persistentVolume' && plan.readOnly);
+    mounts.push({ hostPath, containerPath: normalize(m.mountPath).replace(/(.)\/+$/, '$1'), readOnly });
   }
   return mounts;
 }

@@ -17,7 +17,7 @@ import { nextBackoff, type BackoffPolicy } from './crashLoopBackoff.js';
 import { dueContainers, planContainer, type ContainerFacts } from './containerPlan.js';
 import { verifyRunAsNonRoot, type CriContainer } from '../runtime/criConfig.js';
 import { mountTmpfs, unmountUnder } from '../runtime/tmpfs.js';
-import { containerArgv, expandVars, referencedObjects, resolveContainerEnv, type EnvContext, type ReferencedObjects } from './containerEnv.js';
+import { containerArgv, expandVars, referencedObjects, resolveContainerEnv, type EnvContext, type ObjectReferences, type ReferencedObjects } from './containerEnv.js';
 import { podDirName, writePodRecord, type ContainerRecord, type PodRecord, type RunRecord } from './podRecord.js';
 import { allContainers, podKey, podRef, podSpec, type Container, type EphemeralContainer } from './podSpec.js';
 import { computePodStatus, managedStatus, statusPatch, type ContainerView, type PodStatus } from './podStatus.js';
@@ -618,7 +618,7 @@ export class PodWorker {
     return { pod: this.pod, podIP: this.record.podIP ?? '', hostIP: this.deps.hostIP, nodeName: this.deps.nodeName, nodeAllocatable: this.deps.nodeAllocatable };
   }
 
-  private fetchReferenced(refs: { configMaps: Set<string>; secrets: Set<string> }): Promise<ReferencedObjects> {
+  private fetchReferenced(refs: ObjectReferences): Promise<ReferencedObjects> {
     return fetchReferencedObjects(this.deps.client, this.pod.metadata.namespace, refs);
   }
 

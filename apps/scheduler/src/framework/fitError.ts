@@ -12,3 +12,12 @@ export function formatFitError(numAllNodes: number, reasons: ReadonlyMap<string,
   const parts = [...reasons].map(([reason, count]) => `${count} ${reason}`).sort();
   return `0/${numAllNodes} nodes are available: ${parts.join(', ')}.`;
 }
+
+/**
+ * The message when a PreFilter fails the pod on every node at once (a claim that does not exist):
+ * kube-scheduler's FitError with the plugin's message, `0/3 nodes are available: persistentvolumeclaim "data" not found.`
+ */
+export function formatPreFilterError(numAllNodes: number, message: string): string {
+  if (numAllNodes === 0) return NO_NODES_AVAILABLE;
+  return `0/${numAllNodes} nodes are available: ${message}.`;
+}

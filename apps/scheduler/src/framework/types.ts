@@ -1,3 +1,5 @@
+import type { PodVolumes } from '../plugins/volumeBinding.js';
+
 /**
  * The scheduling framework's vocabulary: what a plugin sees of a pod and of a node, and what it
  * answers. Plugins are pure: they read these views and return values; only the binder does I/O.
@@ -51,6 +53,8 @@ export interface PodInfo {
   tolerations: Toleration[];
   /** uid of the controlling ownerReference (ReplicaSet, ...), for spreading. */
   ownerUid?: string;
+  /** The pod's claims as VolumeBinding read them before filtering (absent: no claims looked at). */
+  volumes?: PodVolumes;
 }
 
 /** A node as the scheduler sees it: its properties plus what the pods already on it use. */

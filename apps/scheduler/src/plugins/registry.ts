@@ -5,6 +5,7 @@ import { NodeReady } from './nodeReady.js';
 import { NodeResourcesFit } from './nodeResourcesFit.js';
 import { OwnerSpread } from './ownerSpread.js';
 import { TaintToleration } from './taintToleration.js';
+import { VolumeBinding } from './volumeBinding.js';
 
 /**
  * The default profile. Filters run in this order and a node stops at its first failing filter, so
@@ -13,7 +14,7 @@ import { TaintToleration } from './taintToleration.js';
  * PodTopologySpread does in kube-scheduler's default profile.
  */
 export const DEFAULT_PROFILE: Profile = {
-  filters: [NodeReady, TaintToleration, NodeAffinity, NodeResourcesFit],
+  filters: [NodeReady, TaintToleration, NodeAffinity, NodeResourcesFit, VolumeBinding],
   scores: [
     { plugin: LeastAllocated, weight: 1 },
     { plugin: OwnerSpread, weight: 2 },

@@ -67,6 +67,10 @@ export function makePod(name = 'web', namespace = 'default') {
       spec.schedulerName = n;
       return b;
     },
+    volumes(v: unknown[]) {
+      spec.volumes = v;
+      return b;
+    },
     build(): KubeObject {
       if (containers.length === 0) b.container();
       return structuredClone({ apiVersion: 'v1', kind: 'Pod', metadata, spec, status });

@@ -12,3 +12,4 @@ export * from './skiff.js';
 export * from './apiextensions.js';
 export * from './policy.js';
 export { builtinOpenApi, fixedOpenApi, schemaName, type OpenApiSchemas, type SchemaObject } from './openapi/openApiSchemas.js';
+export * from './storage.js';

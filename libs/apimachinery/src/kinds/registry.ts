@@ -12,6 +12,7 @@ import type { Kind } from './kind.js';
 import { INGRESS, INGRESS_CLASS } from './networking.js';
 import { POD_DISRUPTION_BUDGET } from './policy.js';
 import { APPLICATION, WEBHOOK } from './skiff.js';
+import { PERSISTENT_VOLUME, PERSISTENT_VOLUME_CLAIM, STORAGE_CLASS } from './storage.js';
 
 /**
  * The kinds Skiff serves, in discovery order. Adding a kind: write its definition (a `Kind`, in
@@ -28,6 +29,8 @@ export const RESOURCE_TYPES: readonly Kind[] = [
   EVENT,
   RESOURCE_QUOTA,
   LIMIT_RANGE,
+  PERSISTENT_VOLUME,
+  PERSISTENT_VOLUME_CLAIM,
   LEASE,
   ENDPOINT_SLICE,
   INGRESS,
@@ -37,6 +40,7 @@ export const RESOURCE_TYPES: readonly Kind[] = [
   JOB,
   CRON_JOB,
   POD_DISRUPTION_BUDGET,
+  STORAGE_CLASS,
   APPLICATION,
   WEBHOOK,
   CUSTOM_RESOURCE_DEFINITION,
@@ -50,6 +54,7 @@ export const API_GROUPS: readonly { group: string; versions: string[] }[] = [
   { group: 'discovery.k8s.io', versions: ['v1'] },
   { group: 'networking.k8s.io', versions: ['v1'] },
   { group: 'policy', versions: ['v1'] },
+  { group: 'storage.k8s.io', versions: ['v1'] },
   { group: 'skiff.dev', versions: ['v1alpha1'] },
   { group: 'apiextensions.k8s.io', versions: ['v1'] },
 ];

@@ -131,3 +131,15 @@ describe('worstHealth', () => {
     expect(worstHealth([{ status: 'Degraded', message: 'a' }, { status: 'Degraded', message: 'b' }])).toEqual({ status: 'Degraded', message: 'a' });
   });
 });
+
+describe('PersistentVolumeClaim health', () => {
+  const claim = (phase?: string): KubeObject => ({ apiVersion: 'v1', kind: 'PersistentVolumeClaim', metadata: { name: 'data', namespace: 'default' }, spec: {}, ...(phase ? { status: { phase } } : {}) });
+  it.each<[string | undefined, HealthStatus['status']]>([
+    ['Bound', 'Healthy'],
+    ['Pending', 'Progressing'],
+    ['Lost', 'Degraded'],
+    [undefined, 'Unknown'],
+  ])('%s is %s', (phase, status) => {
+    expect(assessHealth(claim(phase)).status).toBe(status);
+  });
+});

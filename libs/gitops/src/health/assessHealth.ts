@@ -1,4 +1,5 @@
 import type { KubeObject } from '@skiff/apimachinery';
+import { claimHealth } from './claimHealth.js';
 import type { HealthStatus } from './healthStatus.js';
 import { podHealth } from './podHealth.js';
 import { serviceHealth } from './serviceHealth.js';
@@ -14,6 +15,7 @@ const checks: Record<string, (obj: KubeObject) => HealthStatus> = {
   ReplicaSet: replicaSetHealth,
   Pod: podHealth,
   Service: serviceHealth,
+  PersistentVolumeClaim: claimHealth,
 };
 
 /**
