@@ -2,7 +2,7 @@ import { applyKindDefaults } from '../defaults.js';
 import { patchSchemaOf, type PatchSchema } from '../patchSchema.js';
 import { groupVersion } from '../resources.js';
 import type { KubeObject } from '../types.js';
-import { DEPLOYMENT, REPLICA_SET } from './apps.js';
+import { CONTROLLER_REVISION, DEPLOYMENT, REPLICA_SET, STATEFUL_SET } from './apps.js';
 import { LEASE } from './coordination.js';
 import { CONFIG_MAP, ENDPOINTS, EVENT, LIMIT_RANGE, NAMESPACE, NODE, POD, RESOURCE_QUOTA, SECRET, SERVICE } from './core.js';
 import type { Kind } from './kind.js';
@@ -25,8 +25,10 @@ export const RESOURCE_TYPES: readonly Kind[] = [
   RESOURCE_QUOTA,
   LIMIT_RANGE,
   LEASE,
+  CONTROLLER_REVISION,
   DEPLOYMENT,
   REPLICA_SET,
+  STATEFUL_SET,
   POD_DISRUPTION_BUDGET,
   APPLICATION,
   WEBHOOK,

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { defaultStatefulSet } from '../defaults/statefulSet.js';
 import type { KubeObject } from '../types.js';
 import type { FieldErrors } from './fieldErrors.js';
-import { validateControllerRevision, validateControllerRevisionUpdate, validateStatefulSet, validateStatefulSetStatusUpdate, validateStatefulSetUpdate } from './statefulSet.js';
+import { validateControllerRevision, validateControllerRevisionUpdate, validateStatefulSet, validateStatefulSetUpdate } from './statefulSet.js';
 
 function sts(spec: Record<string, unknown> = {}): KubeObject {
   const set: KubeObject = {
@@ -101,7 +101,7 @@ describe('validateStatefulSetUpdate', () => {
 
   it('the collision count may not go down', () => {
     const errs: FieldErrors = [];
-    validateStatefulSetStatusUpdate({ ...sts(), status: { collisionCount: 1 } }, { ...sts(), status: { collisionCount: 2 } }, errs);
+    validateStatefulSetUpdate({ ...sts(), status: { collisionCount: 1 } }, { ...sts(), status: { collisionCount: 2 } }, errs);
     expect(errs.map((e) => e.message)).toEqual(['Invalid value: 1: cannot be decremented']);
   });
 });

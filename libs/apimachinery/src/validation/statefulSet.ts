@@ -204,7 +204,13 @@ export function validateStatefulSetStatus(status: unknown, errs: FieldErrors): v
 /** Fields an update may change; every other part of the spec is fixed at creation. */
 const MUTABLE_SPEC_FIELDS = ['replicas', 'ordinals', 'template', 'updateStrategy', 'persistentVolumeClaimRetentionPolicy', 'minReadySeconds'];
 
+/**
+ * ValidateStatefulSetUpdate and ValidateStatefulSetStatusUpdate: only the mutable spec fields
+ * change (a status write keeps the spec as stored, so only the second rule can bite there), and
+ * the collision count only grows.
+ */
 export function validateStatefulSetUpdate(next: KubeObject, prev: KubeObject, errs: FieldErrors): void {
+  validateCollisionCount(next, prev, errs);
   const strip = (spec: unknown) => {
     const out: Json = { ...(isObject(spec) ? spec : {}) };
     for (const f of MUTABLE_SPEC_FIELDS) delete out[f];
@@ -215,8 +221,7 @@ export function validateStatefulSetUpdate(next: KubeObject, prev: KubeObject, er
   }
 }
 
-/** ValidateStatefulSetStatusUpdate: the collision count only grows. */
-export function validateStatefulSetStatusUpdate(next: KubeObject, prev: KubeObject, errs: FieldErrors): void {
+function validateCollisionCount(next: KubeObject, prev: KubeObject, errs: FieldErrors): void {
   const count = (o: KubeObject) => (isObject(o.status) && typeof o.status.collisionCount === 'number' ? o.status.collisionCount : undefined);
   const n = count(next);
   const p = count(prev);
