@@ -8,6 +8,7 @@ import { disruptionController } from './disruption/disruptionController.js';
 import { endpointsController } from './endpoints/endpointsController.js';
 import { replicaSetController } from './replicaset/replicaSetController.js';
 import { resourceQuotaController } from './resourcequota/resourceQuotaController.js';
+import { statefulSetController } from './statefulset/statefulSetController.js';
 
 /**
  * Every controller this process can run, by name (`--controllers` picks a subset). A name may stand
@@ -19,6 +20,7 @@ export const CONTROLLERS: Record<string, (config: ControllerConfig) => Controlle
   nodelifecycle: (config) => nodeLifecycleController(config),
   replicaset: () => replicaSetController(),
   deployment: () => deploymentController(),
+  statefulset: () => statefulSetController(),
   endpoints: () => endpointsController(),
   resourcequota: () => resourceQuotaController(),
   disruption: () => disruptionController(),

@@ -1,4 +1,5 @@
 import { resourceType } from '@skiff/kube-client';
+import type { ResourceType } from '@skiff/apimachinery';
 
 export const PODS = resourceType('pods');
 export const NODES = resourceType('nodes');
@@ -12,3 +13,13 @@ export const ENDPOINTS = resourceType('endpoints');
 export const RESOURCEQUOTAS = resourceType('resourcequotas');
 export const CONFIGMAPS = resourceType('configmaps');
 export const PODDISRUPTIONBUDGETS = resourceType('poddisruptionbudgets', 'policy');
+export const STATEFULSETS = resourceType('statefulsets', 'apps');
+export const CONTROLLERREVISIONS = resourceType('controllerrevisions', 'apps');
+
+/**
+ * PersistentVolumeClaims, looked up when first used: a StatefulSet without claim templates never
+ * needs them, so the controller manager runs against an API server that does not serve them.
+ */
+export function persistentVolumeClaims(): ResourceType {
+  return resourceType('persistentvolumeclaims');
+}
