@@ -2,6 +2,7 @@ import type { KubeObject } from '@skiff/apimachinery';
 import type { HealthStatus } from './healthStatus.js';
 import { podHealth } from './podHealth.js';
 import { serviceHealth } from './serviceHealth.js';
+import { statefulSetHealth } from './statefulSetHealth.js';
 import { crashingPods, deploymentHealth, replicaSetHealth } from './workloadHealth.js';
 
 export interface RelatedObjects {
@@ -12,6 +13,7 @@ export interface RelatedObjects {
 const checks: Record<string, (obj: KubeObject) => HealthStatus> = {
   Deployment: deploymentHealth,
   ReplicaSet: replicaSetHealth,
+  StatefulSet: statefulSetHealth,
   Pod: podHealth,
   Service: serviceHealth,
 };
