@@ -48,14 +48,17 @@ describe('StatefulSet: ordered pods with stable names, DNS identity and storage'
   let claimsServed = false;
   const pods = async (): Promise<Pod[]> => JSON.parse(await kubectlOk(cluster, ['get', 'pods', '-l', 'app=web', '-o', 'json'])).items;
 
+  let starting: Promise<TestCluster> | undefined;
   beforeAll(async () => {
-    cluster = await startCluster({ nodes: 1 });
+    starting = startCluster({ nodes: 1 });
+    cluster = await starting;
     dir = mkdtempSync(join(tmpdir(), 'skiff-sts-'));
     claimsServed = (await kubectlOk(cluster, ['api-resources', '-o', 'name'])).split('\n').includes('persistentvolumeclaims');
-  }, 120_000);
+  }, 200_000);
   afterAll(async () => {
-    await cluster?.stop();
-  });
+    // A start that outlived the hook's deadline is still stopped once it is up.
+    await (cluster ?? (await starting?.catch(() => undefined)))?.stop();
+  }, 200_000);
 
   it('brings web-0, web-1, web-2 up in order, each after the previous is Ready; kubectl get and rollout status read it', async () => {
     writeFileSync(join(dir, 'web.yaml'), web(claimsServed));
