@@ -133,6 +133,16 @@ describe('StatefulSet controller', () => {
     await c.until('status follows', () => status('web').replicas === 1 && status('web').observedGeneration === 4);
     expect(names('web')).toEqual(['web-0']);
     expect(c.eventsFor('web', 'SuccessfulDelete').map((e) => e.message)).toEqual(expect.arrayContaining(['delete Pod web-2 in StatefulSet web successful', 'delete Pod web-1 in StatefulSet web successful']));
+
+    // A pod that failed is deleted and made again under its name.
+    const failed = c.get(PODS, 'web-0')!;
+    await c.client.patch(PODS, 'default', 'web-0', { status: { phase: 'Failed' } }, 'merge', { subresource: 'status' });
+    await c.until('web-0 made again', async () => {
+      await readyAll('web');
+      const now = c.get(PODS, 'web-0');
+      return !!now && now.metadata.uid !== failed.metadata.uid && status('web').readyReplicas === 1;
+    });
+    expect(c.eventsFor('web', 'RecreatingFailedPod').map((e) => e.message)).toEqual(['StatefulSet default/web is recreating failed Pod web-0']);
   });
 
   it('a second reconcile of a converged set writes nothing', async () => {

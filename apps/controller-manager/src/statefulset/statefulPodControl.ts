@@ -22,6 +22,7 @@ export class StatefulPodControl {
       case 'createPod':
         return this.createPod(action.pod);
       case 'deletePod':
+        if (action.reason === 'finished') this.recreatingEvent(action.pod);
         return this.deletePod(action.pod);
       case 'updatePodIdentity':
         return this.updatePodIdentity(action.pod);
@@ -36,6 +37,13 @@ export class StatefulPodControl {
     const reason = `${err ? 'Failed' : 'Successful'}${verb[0].toUpperCase()}${verb.slice(1)}`;
     const message = err ? `${verb} Pod ${pod.metadata.name} in StatefulSet ${this.set.metadata.name} failed error: ${err.message}` : `${verb} Pod ${pod.metadata.name} in StatefulSet ${this.set.metadata.name} successful`;
     void this.ctx.events.record(this.set, err ? 'Warning' : 'Normal', reason, message);
+  }
+
+  /** A pod that finished (Failed, or Succeeded) is deleted to be made again under the same name. */
+  private recreatingEvent(pod: PodObject): void {
+    const where = `StatefulSet ${this.set.metadata.namespace}/${this.set.metadata.name}`;
+    if (pod.status?.phase === 'Failed') void this.ctx.events.record(this.set, 'Warning', 'RecreatingFailedPod', `${where} is recreating failed Pod ${pod.metadata.name}`);
+    else void this.ctx.events.record(this.set, 'Normal', 'RecreatingTerminatedPod', `${where} is recreating terminated Pod ${pod.metadata.name}`);
   }
 
   /** CreateStatefulPod: claims first (a pod must never start without its storage), then the pod. */
