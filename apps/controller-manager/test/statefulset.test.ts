@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RESOURCE_TYPES, type KubeObject } from '@skiff/apimachinery';
-import { CONTROLLERREVISIONS, persistentVolumeClaims, PODS, STATEFULSETS } from '../src/resources.js';
+import { CONFIGMAPS, CONTROLLERREVISIONS, persistentVolumeClaims, PODS, STATEFULSETS } from '../src/resources.js';
 import { TestCluster } from './cluster.js';
 import { metricValue } from './metrics.js';
 
@@ -166,7 +166,9 @@ describe('StatefulSet controller', () => {
       spec: { containers: [{ name: 'main', image: 'x', command: ['sleep', '1'] }] },
     });
     const orphan = await c.client.create(PODS, pod('db-1'));
-    const foreign = await c.client.create(PODS, pod('db-0', { ownerReferences: [{ apiVersion: 'apps/v1', kind: 'ReplicaSet', name: 'someone', uid: 'not-ours', controller: true }] }));
+    // Controlled by an object that exists, so a garbage collector running beside leaves it too.
+    const owner = await c.client.create(CONFIGMAPS, { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'someone', namespace: 'default' } });
+    const foreign = await c.client.create(PODS, pod('db-0', { ownerReferences: [{ apiVersion: 'v1', kind: 'ConfigMap', name: 'someone', uid: owner.metadata.uid!, controller: true }] }));
     const stranger = await c.client.create(PODS, pod('helper'));
     const set = await c.client.create(STATEFULSETS, statefulSet('db', 3, { parallel: true }));
     await c.until('db-1 adopted and db-2 made without waiting', () => c.podsOf(set.metadata.uid!).length === 2);
@@ -218,14 +220,20 @@ describe('StatefulSet controller', () => {
     expect(c.eventsFor('data', 'SuccessfulCreate').map((e) => e.message)).toContain('create Claim www-data-0 Pod data-0 in StatefulSet data success');
 
     await c.client.patch(STATEFULSETS, 'default', 'data', { spec: { replicas: 1 } });
-    await c.until('scaled to 1', () => names('data').length === 1 && !c.get(PODS, 'data-1'));
+    await c.until('scaled to 1', async () => {
+      await readyAll('data');
+      return names('data').length === 1 && !c.get(PODS, 'data-1');
+    });
     expect(c.get(PVCS, 'www-data-1')?.metadata.deletionTimestamp).toBeUndefined();
 
     // whenScaled: Delete: the claim of a pod scaled away is owned by that pod, and goes with it.
     await c.client.patch(STATEFULSETS, 'default', 'data', { spec: { replicas: 2, persistentVolumeClaimRetentionPolicy: { whenDeleted: 'Retain', whenScaled: 'Delete' } } });
     await bringUp('data', ['data-0', 'data-1']);
     await c.client.patch(STATEFULSETS, 'default', 'data', { spec: { replicas: 1 } });
-    await c.until('claim of data-1 deleted with it', () => !c.get(PVCS, 'www-data-1') || !!c.get(PVCS, 'www-data-1')!.metadata.deletionTimestamp);
+    await c.until('claim of data-1 deleted with it', async () => {
+      await readyAll('data');
+      return !c.get(PVCS, 'www-data-1') || !!c.get(PVCS, 'www-data-1')!.metadata.deletionTimestamp;
+    });
     expect(c.get(PVCS, 'www-data-0')!.metadata.ownerReferences ?? []).toEqual([]);
     expect(set.metadata.uid).toBeTruthy();
   });
