@@ -36,6 +36,7 @@ export const REPLICA_SET: Kind = {
 
 export const STATEFUL_SET: Kind = {
   ...resourceType('apps', 'v1', 'statefulsets', 'StatefulSet', true, { shortNames: ['sts'], categories: ['all'], subresources: ['status', 'scale'] }),
+  openApi: builtinOpenApi('V1StatefulSet'),
   defaults: defaultStatefulSet,
   validate: validateStatefulSet,
   validateUpdate: validateStatefulSetUpdate,
@@ -46,6 +47,7 @@ export const STATEFUL_SET: Kind = {
 /** Immutable snapshots of a StatefulSet's (or DaemonSet's) template, for rollout history and undo. */
 export const CONTROLLER_REVISION: Kind = {
   ...resourceType('apps', 'v1', 'controllerrevisions', 'ControllerRevision', true),
+  openApi: builtinOpenApi('V1ControllerRevision'),
   validate: validateControllerRevision,
   validateUpdate: validateControllerRevisionUpdate,
   printer: controllerRevisionPrinter,
