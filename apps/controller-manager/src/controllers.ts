@@ -17,6 +17,7 @@ import { claimBinderController } from './persistentvolume/claimBinderController.
 import { localPathProvisioner } from './persistentvolume/localPathProvisioner.js';
 import { claimProtectionController, volumeProtectionController } from './persistentvolume/storageProtectionControllers.js';
 import { volumeBinderController } from './persistentvolume/volumeBinderController.js';
+import { statefulSetController } from './statefulset/statefulSetController.js';
 
 /**
  * Every controller this process can run, by name (`--controllers` picks a subset). A name may stand
@@ -28,6 +29,7 @@ export const CONTROLLERS: Record<string, (config: ControllerConfig) => Controlle
   nodelifecycle: (config) => nodeLifecycleController(config),
   replicaset: () => replicaSetController(),
   deployment: () => deploymentController(),
+  statefulset: () => statefulSetController(),
   endpoints: () => endpointsController(),
   endpointslice: () => endpointSliceController(),
   endpointslicemirroring: () => endpointSliceMirroringController(),

@@ -1,4 +1,5 @@
 import { resourceType } from '@skiff/kube-client';
+import type { ResourceType } from '@skiff/apimachinery';
 
 export const PODS = resourceType('pods');
 export const NODES = resourceType('nodes');
@@ -18,3 +19,13 @@ export const ENDPOINTSLICES = resourceType('endpointslices', 'discovery.k8s.io')
 export const PERSISTENTVOLUMES = resourceType('persistentvolumes');
 export const PERSISTENTVOLUMECLAIMS = resourceType('persistentvolumeclaims');
 export const STORAGECLASSES = resourceType('storageclasses', 'storage.k8s.io');
+export const STATEFULSETS = resourceType('statefulsets', 'apps');
+export const CONTROLLERREVISIONS = resourceType('controllerrevisions', 'apps');
+
+/**
+ * PersistentVolumeClaims, looked up when first used: a StatefulSet without claim templates never
+ * needs them, so the controller manager runs against an API server that does not serve them.
+ */
+export function persistentVolumeClaims(): ResourceType {
+  return resourceType('persistentvolumeclaims');
+}

@@ -25,15 +25,16 @@ export interface ClaimPlan {
 /**
  * Kubernetes' ControllerRefManager: which candidates an owner controls, adopts and releases.
  * Objects controlled by someone else are never touched; an owner being deleted adopts nothing
- * and releases nothing (the garbage collector takes it from there).
+ * and releases nothing (the garbage collector takes it from there). `belongs` narrows what matches
+ * beyond the selector (a StatefulSet's pods must also be named after it).
  */
-export function planClaim(owner: KubeObject, selector: LabelSelector, candidates: readonly KubeObject[]): ClaimPlan {
+export function planClaim(owner: KubeObject, selector: LabelSelector, candidates: readonly KubeObject[], belongs: (obj: KubeObject) => boolean = () => true): ClaimPlan {
   const plan: ClaimPlan = { owned: [], adopt: [], release: [] };
   const deleting = !!owner.metadata.deletionTimestamp;
   for (const c of candidates) {
     if (c.metadata.namespace !== owner.metadata.namespace) continue;
     const ref = controllerRef(c);
-    const matches = matchesLabels(selector, c.metadata.labels);
+    const matches = matchesLabels(selector, c.metadata.labels) && belongs(c);
     if (ref) {
       if (ref.uid !== owner.metadata.uid) continue;
       if (matches) plan.owned.push(c);

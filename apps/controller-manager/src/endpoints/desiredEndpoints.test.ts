@@ -75,4 +75,18 @@ describe('desiredSubsets', () => {
     expect(desiredSubsets(service([{ port: 80 }]), [])).toEqual([]);
     expect(desiredLabels(service([], { clusterIP: 'None' }))).toEqual({ team: 'a', 'endpoints.kubernetes.io/managed-by': 'endpoint-controller', 'service.kubernetes.io/headless': '' });
   });
+
+  // A StatefulSet pod (hostname + subdomain) is named in its governing Service's Endpoints, which
+  // is what makes <pod>.<service>.<ns>.svc answer in the cluster DNS.
+  it.each<[string, { hostname?: string; subdomain?: string }, string | undefined]>([
+    ['hostname and subdomain = the Service', { hostname: 'web-0', subdomain: 'web' }, 'web-0'],
+    ['subdomain of another Service', { hostname: 'web-0', subdomain: 'db' }, undefined],
+    ['no subdomain', { hostname: 'web-0' }, undefined],
+    ['no hostname', { subdomain: 'web' }, undefined],
+  ])('endpoint hostname: %s', (_, spec, want) => {
+    const p = pod('web-0', '127.1.0.7');
+    Object.assign(p.spec as object, spec);
+    const [subset] = desiredSubsets(service([{ port: 80 }], { clusterIP: 'None' }), [p]);
+    expect(subset.addresses![0].hostname).toBe(want);
+  });
 });

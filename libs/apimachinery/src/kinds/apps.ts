@@ -1,9 +1,12 @@
 import { builtinOpenApi } from './openapi/openApiSchemas.js';
 import { defaultDeployment, defaultReplicaSet } from '../defaults.js';
+import { defaultStatefulSet } from '../defaults/statefulSet.js';
 import { DEPLOYMENT_MESSAGE, REPLICA_SET_MESSAGE } from '../protobuf/message.js';
 import { resourceType } from '../resources.js';
 import { deploymentPrinter, replicaSetPrinter } from '../tables/builtinPrinters.js';
+import { controllerRevisionPrinter, statefulSetPrinter } from '../tables/statefulSet.js';
 import { validateDeployment, validateReplicaSet, validateSelectorUpdate } from '../validation/apps.js';
+import { validateControllerRevision, validateControllerRevisionUpdate, validateStatefulSet, validateStatefulSetUpdate } from '../validation/statefulSet.js';
 import type { Kind } from './kind.js';
 import { CONDITIONS, podSpecLists } from './podSpecLists.js';
 
@@ -29,4 +32,23 @@ export const REPLICA_SET: Kind = {
   printer: replicaSetPrinter,
   lists: { ...podSpecLists('spec.template.spec'), ...CONDITIONS },
   protobuf: REPLICA_SET_MESSAGE,
+};
+
+export const STATEFUL_SET: Kind = {
+  ...resourceType('apps', 'v1', 'statefulsets', 'StatefulSet', true, { shortNames: ['sts'], categories: ['all'], subresources: ['status', 'scale'] }),
+  openApi: builtinOpenApi('V1StatefulSet'),
+  defaults: defaultStatefulSet,
+  validate: validateStatefulSet,
+  validateUpdate: validateStatefulSetUpdate,
+  printer: statefulSetPrinter,
+  lists: { ...podSpecLists('spec.template.spec'), ...CONDITIONS },
+};
+
+/** Immutable snapshots of a StatefulSet's (or DaemonSet's) template, for rollout history and undo. */
+export const CONTROLLER_REVISION: Kind = {
+  ...resourceType('apps', 'v1', 'controllerrevisions', 'ControllerRevision', true),
+  openApi: builtinOpenApi('V1ControllerRevision'),
+  validate: validateControllerRevision,
+  validateUpdate: validateControllerRevisionUpdate,
+  printer: controllerRevisionPrinter,
 };

@@ -3,8 +3,8 @@ import { patchSchemaOf, type PatchSchema } from '../patchSchema.js';
 import { groupVersion } from '../resources.js';
 import type { KubeObject } from '../types.js';
 import { CUSTOM_RESOURCE_DEFINITION } from './apiextensions.js';
-import { DEPLOYMENT, REPLICA_SET } from './apps.js';
 import { CRON_JOB, JOB } from './batch.js';
+import { CONTROLLER_REVISION, DEPLOYMENT, REPLICA_SET, STATEFUL_SET } from './apps.js';
 import { LEASE } from './coordination.js';
 import { ENDPOINT_SLICE } from './discovery.js';
 import { CONFIG_MAP, ENDPOINTS, EVENT, LIMIT_RANGE, NAMESPACE, NODE, POD, RESOURCE_QUOTA, SECRET, SERVICE } from './core.js';
@@ -35,8 +35,10 @@ export const RESOURCE_TYPES: readonly Kind[] = [
   ENDPOINT_SLICE,
   INGRESS,
   INGRESS_CLASS,
+  CONTROLLER_REVISION,
   DEPLOYMENT,
   REPLICA_SET,
+  STATEFUL_SET,
   JOB,
   CRON_JOB,
   POD_DISRUPTION_BUDGET,

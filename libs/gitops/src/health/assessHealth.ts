@@ -3,6 +3,7 @@ import { claimHealth } from './claimHealth.js';
 import type { HealthStatus } from './healthStatus.js';
 import { podHealth } from './podHealth.js';
 import { serviceHealth } from './serviceHealth.js';
+import { statefulSetHealth } from './statefulSetHealth.js';
 import { crashingPods, deploymentHealth, replicaSetHealth } from './workloadHealth.js';
 
 export interface RelatedObjects {
@@ -13,6 +14,7 @@ export interface RelatedObjects {
 const checks: Record<string, (obj: KubeObject) => HealthStatus> = {
   Deployment: deploymentHealth,
   ReplicaSet: replicaSetHealth,
+  StatefulSet: statefulSetHealth,
   Pod: podHealth,
   Service: serviceHealth,
   PersistentVolumeClaim: claimHealth,
