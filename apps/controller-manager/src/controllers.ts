@@ -3,10 +3,12 @@ import type { ControllerConfig } from './config.js';
 import { garbageCollectorControllers } from './garbagecollector/garbageCollector.js';
 import { namespaceController } from './namespace/namespaceController.js';
 import { nodeLifecycleController } from './nodelifecycle/nodeLifecycleController.js';
+import { daemonSetController } from './daemon/daemonSetController.js';
 import { deploymentController } from './deployment/deploymentController.js';
 import { disruptionController } from './disruption/disruptionController.js';
 import { endpointsController } from './endpoints/endpointsController.js';
 import { replicaSetController } from './replicaset/replicaSetController.js';
+import { replicationManager } from './replicationcontroller/replicationManager.js';
 import { resourceQuotaController } from './resourcequota/resourceQuotaController.js';
 import { jobController } from './job/jobController.js';
 import { cronJobController } from './cronjob/cronJobController.js';
@@ -21,7 +23,9 @@ export const CONTROLLERS: Record<string, (config: ControllerConfig) => Controlle
   namespace: () => namespaceController(),
   nodelifecycle: (config) => nodeLifecycleController(config),
   replicaset: () => replicaSetController(),
+  replicationcontroller: () => replicationManager(),
   deployment: () => deploymentController(),
+  daemonset: () => daemonSetController(),
   endpoints: () => endpointsController(),
   resourcequota: () => resourceQuotaController(),
   job: () => jobController(),

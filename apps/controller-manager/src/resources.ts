@@ -14,3 +14,6 @@ export const CONFIGMAPS = resourceType('configmaps');
 export const JOBS = resourceType('jobs', 'batch');
 export const CRONJOBS = resourceType('cronjobs', 'batch');
 export const PODDISRUPTIONBUDGETS = resourceType('poddisruptionbudgets', 'policy');
+export const DAEMONSETS = resourceType('daemonsets', 'apps');
+export const CONTROLLERREVISIONS = resourceType('controllerrevisions', 'apps');
+export const REPLICATIONCONTROLLERS = resourceType('replicationcontrollers');

@@ -1,14 +1,9 @@
 import type { KubeObject } from '@skiff/apimachinery';
 
 /**
- * The API client speaks the loose KubeObject; controllers read a kind through its kubernetes-types
- * shape. These two are the one place that crosses between them (the API server validated the
- * object against its kind before storing it).
+ * The API client takes the loose KubeObject; a controller builds a child with its kind's
+ * kubernetes-types shape and crosses back here (the reverse of apimachinery's `shape`).
  */
-export function asKind<T extends { kind?: string }>(obj: KubeObject): T {
-  return obj as unknown as T;
-}
-
 export function asKubeObject<T extends { apiVersion?: string; kind?: string; metadata?: object }>(obj: T): KubeObject {
   return obj as unknown as KubeObject;
 }

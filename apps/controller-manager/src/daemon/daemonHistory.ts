@@ -1,13 +1,12 @@
-import { AlreadyExistsError, selectorFromLabelSelector, type KubeObject } from '@skiff/apimachinery';
+import { AlreadyExistsError, selectorFromLabelSelector, shape, type KubeObject } from '@skiff/apimachinery';
 import type { ReconcileContext } from '@skiff/controller-runtime';
 import type { ControllerRevision, DaemonSet } from 'kubernetes-types/apps/v1.js';
 import type { Pod } from 'kubernetes-types/core/v1.js';
-import { asKind, asKubeObject } from '../common/kubeTypes.js';
+import { asKubeObject } from '../common/kubeTypes.js';
 import { applyClaim, planClaim } from '../common/ownership.js';
-import { PODS } from '../resources.js';
-import { CONTROLLERREVISIONS, DAEMONSETS } from '../workloadResources.js';
 import { CONTROLLER_REVISION_HASH } from './daemonPods.js';
 import { matchesRevision, maxRevision, newRevision, revisionsToClean, revisionToKeep } from './history.js';
+import { CONTROLLERREVISIONS, DAEMONSETS, PODS } from '../resources.js';
 
 export interface DaemonSetHistory {
   /** The revision of the current template; its hash labels the pods made from it. */
@@ -25,7 +24,7 @@ export async function constructHistory(ds: DaemonSet, owner: KubeObject, pods: r
   const { items } = await ctx.client.list(CONTROLLERREVISIONS, { namespace: owner.metadata.namespace });
   const claim = planClaim(owner, selectorFromLabelSelector(ds.spec?.selector), items);
   const adopted = await applyClaim(ctx.client, CONTROLLERREVISIONS, owner, claim);
-  const revisions = [...claim.owned, ...adopted].filter((r) => !r.metadata.deletionTimestamp).map((r) => asKind<ControllerRevision>(r));
+  const revisions = [...claim.owned, ...adopted].filter((r) => !r.metadata.deletionTimestamp).map((r) => shape<ControllerRevision>(r));
   const current = revisions.filter((r) => matchesRevision(ds, r));
   const old = revisions.filter((r) => !matchesRevision(ds, r));
   const next = maxRevision(old) + 1;
@@ -34,7 +33,7 @@ export async function constructHistory(ds: DaemonSet, owner: KubeObject, pods: r
   const keep = revisionToKeep(current);
   if (current.length > 1) await dedupRevisions(keep, current, pods, ctx);
   if (keep.revision < next) {
-    const updated = asKind<ControllerRevision>(await ctx.client.update(CONTROLLERREVISIONS, asKubeObject({ ...keep, revision: next } satisfies ControllerRevision)));
+    const updated = shape<ControllerRevision>(await ctx.client.update(CONTROLLERREVISIONS, asKubeObject({ ...keep, revision: next } satisfies ControllerRevision)));
     return { current: updated, old };
   }
   return { current: keep, old };
@@ -47,14 +46,14 @@ export async function constructHistory(ds: DaemonSet, owner: KubeObject, pods: r
 async function snapshot(ds: DaemonSet, revision: number, ctx: ReconcileContext): Promise<ControllerRevision> {
   const wanted = newRevision(ds, revision);
   try {
-    return asKind<ControllerRevision>(await ctx.client.create(CONTROLLERREVISIONS, asKubeObject(wanted)));
+    return shape<ControllerRevision>(await ctx.client.create(CONTROLLERREVISIONS, asKubeObject(wanted)));
   } catch (err) {
     if (!(err instanceof AlreadyExistsError)) throw err;
     const ns = ds.metadata?.namespace;
-    const existing = asKind<ControllerRevision>(await ctx.client.get(CONTROLLERREVISIONS, ns, wanted.metadata!.name!));
+    const existing = shape<ControllerRevision>(await ctx.client.get(CONTROLLERREVISIONS, ns, wanted.metadata!.name!));
     if (matchesRevision(ds, existing)) return existing;
     const fresh = await ctx.client.get(DAEMONSETS, ns, ds.metadata!.name!);
-    const freshStatus = asKind<DaemonSet>(fresh).status;
+    const freshStatus = shape<DaemonSet>(fresh).status;
     if ((freshStatus?.collisionCount ?? 0) !== (ds.status?.collisionCount ?? 0)) {
       throw new Error(`found a stale collision count of DaemonSet "${ds.metadata?.name}"; retrying once it is updated`);
     }

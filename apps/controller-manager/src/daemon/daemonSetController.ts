@@ -1,11 +1,8 @@
-import { NotFoundError, selectorFromLabelSelector, selectorToString, type KubeObject } from '@skiff/apimachinery';
+import { NotFoundError, selectorFromLabelSelector, selectorToString, shape, type KubeObject } from '@skiff/apimachinery';
 import { refOf, type Controller, type ObjectRef, type ReconcileContext, type ReconcileResult } from '@skiff/controller-runtime';
 import type { DaemonSet } from 'kubernetes-types/apps/v1.js';
 import type { Node, Pod } from 'kubernetes-types/core/v1.js';
-import { asKind } from '../common/kubeTypes.js';
 import { applyClaim, isControlledBy, planClaim } from '../common/ownership.js';
-import { NODES, PODS } from '../resources.js';
-import { CONTROLLERREVISIONS, DAEMONSETS } from '../workloadResources.js';
 import { CONTROLLER_REVISION_HASH, nodeShouldRunDaemonPod, targetNodeName } from './daemonPods.js';
 import { cleanupHistory, constructHistory } from './daemonHistory.js';
 import { computeDaemonSetStatus, sameDaemonSetStatus } from './daemonSetStatus.js';
@@ -13,6 +10,7 @@ import { planDaemonPods, podsByNode } from './managePlan.js';
 import { planRollingUpdate } from './rollingUpdatePlan.js';
 import { syncNodes } from './syncNodes.js';
 import { isRollingUpdate } from './updateStrategy.js';
+import { CONTROLLERREVISIONS, DAEMONSETS, NODES, PODS } from '../resources.js';
 
 /**
  * DaemonSet controller: one pod per node the template selects (nodeSelector, required node
@@ -37,17 +35,17 @@ export function daemonSetController(): Controller {
  * change none of that wake nobody.
  */
 function nodeToDaemonSets(obj: KubeObject, ctx: { cache(type: typeof NODES): readonly KubeObject[] }): ObjectRef[] {
-  const nodes = ctx.cache(NODES).map((n) => asKind<Node>(n));
+  const nodes = ctx.cache(NODES).map((n) => shape<Node>(n));
   const gone = !nodes.some((n) => n.metadata?.uid === obj.metadata.uid);
-  const node = asKind<Node>(obj);
+  const node = shape<Node>(obj);
   const pods = ctx.cache(PODS);
   return ctx
     .cache(DAEMONSETS)
     .filter((o) => {
       if (gone) return true;
-      const ds = asKind<DaemonSet>(o);
+      const ds = shape<DaemonSet>(o);
       const { shouldRun, shouldContinueRunning } = nodeShouldRunDaemonPod(node, ds);
-      const hasPod = pods.some((p) => isControlledBy(p, o) && !p.metadata.deletionTimestamp && targetNodeName(asKind<Pod>(p)) === obj.metadata.name);
+      const hasPod = pods.some((p) => isControlledBy(p, o) && !p.metadata.deletionTimestamp && targetNodeName(shape<Pod>(p)) === obj.metadata.name);
       if (shouldRun !== hasPod || (hasPod && !shouldContinueRunning)) return true;
       return nodes.filter((n) => nodeShouldRunDaemonPod(n, ds).shouldRun).length !== (ds.status?.desiredNumberScheduled ?? 0);
     })
@@ -66,7 +64,7 @@ export async function reconcileDaemonSet(ref: ObjectRef, ctx: ReconcileContext):
     if (err instanceof NotFoundError) return;
     throw err;
   }
-  const ds = asKind<DaemonSet>(owner);
+  const ds = shape<DaemonSet>(owner);
   // Its revisions may be going already (the garbage collector does not order them after the
   // pods): no status can be trusted, so there is nothing to do.
   if (owner.metadata.deletionTimestamp) return;
@@ -74,7 +72,7 @@ export async function reconcileDaemonSet(ref: ObjectRef, ctx: ReconcileContext):
   const pods = await claimDaemonPods(ds, owner, ctx);
   const history = await constructHistory(ds, owner, pods, ctx);
   const hash = history.current.metadata?.labels?.[CONTROLLER_REVISION_HASH] ?? '';
-  const nodes = (await ctx.client.list(NODES)).items.map((n) => asKind<Node>(n));
+  const nodes = (await ctx.client.list(NODES)).items.map((n) => shape<Node>(n));
   const byNode = podsByNode(pods);
   const now = ctx.now();
 
@@ -112,5 +110,5 @@ async function claimDaemonPods(ds: DaemonSet, owner: KubeObject, ctx: ReconcileC
   const drifted = ctx.cache(PODS).filter((p) => p.metadata.namespace === owner.metadata.namespace && !listed.has(p.metadata.uid));
   const claim = planClaim(owner, selector, [...matching, ...drifted]);
   const adopted = await applyClaim(ctx.client, PODS, owner, claim);
-  return [...claim.owned, ...adopted].map((p) => asKind<Pod>(p));
+  return [...claim.owned, ...adopted].map((p) => shape<Pod>(p));
 }

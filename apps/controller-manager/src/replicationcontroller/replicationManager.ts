@@ -1,9 +1,8 @@
-import { selectorFromLabelSelector } from '@skiff/apimachinery';
+import { selectorFromLabelSelector, shape } from '@skiff/apimachinery';
 import type { Controller } from '@skiff/controller-runtime';
 import type { ReplicationController } from 'kubernetes-types/core/v1.js';
-import { asKind } from '../common/kubeTypes.js';
 import { replicaController, type ReplicaKind } from '../replicaset/replicaSetController.js';
-import { REPLICATIONCONTROLLERS } from '../workloadResources.js';
+import { REPLICATIONCONTROLLERS } from '../resources.js';
 
 /**
  * A ReplicationController is a ReplicaSet whose selector is a plain label map: the same replica
@@ -13,7 +12,7 @@ import { REPLICATIONCONTROLLERS } from '../workloadResources.js';
 export const REPLICATION_CONTROLLER_KIND: ReplicaKind = {
   name: 'replicationcontroller',
   type: REPLICATIONCONTROLLERS,
-  selector: (rc) => selectorFromLabelSelector({ matchLabels: asKind<ReplicationController>(rc).spec?.selector ?? {} }),
+  selector: (rc) => selectorFromLabelSelector({ matchLabels: shape<ReplicationController>(rc).spec?.selector ?? {} }),
 };
 
 export function replicationManager(): Controller {

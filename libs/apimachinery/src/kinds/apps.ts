@@ -1,10 +1,17 @@
 import { builtinOpenApi } from './openapi/openApiSchemas.js';
+import type { ControllerRevision, DaemonSet } from 'kubernetes-types/apps/v1.js';
+import { defaultDaemonSet } from '../defaults/daemonSet.js';
 import { defaultDeployment, defaultReplicaSet } from '../defaults.js';
 import { DEPLOYMENT_MESSAGE, REPLICA_SET_MESSAGE } from '../protobuf/message.js';
 import { resourceType } from '../resources.js';
 import { deploymentPrinter, replicaSetPrinter } from '../tables/builtinPrinters.js';
+import { controllerRevisionPrinter } from '../tables/controllerRevision.js';
+import { daemonSetPrinter } from '../tables/daemonSet.js';
+import { validateControllerRevision, validateControllerRevisionUpdate } from '../validation/controllerRevision.js';
+import { validateDaemonSet, validateDaemonSetUpdate } from '../validation/daemonSet.js';
 import { validateDeployment, validateReplicaSet, validateSelectorUpdate } from '../validation/apps.js';
-import type { Kind } from './kind.js';
+import { prepareDaemonSetForCreate, prepareDaemonSetForUpdate } from './daemonSetStrategy.js';
+import { defineKind, type Kind } from './kind.js';
 import { CONDITIONS, podSpecLists } from './podSpecLists.js';
 
 // The apps/v1 kinds.
@@ -30,3 +37,29 @@ export const REPLICA_SET: Kind = {
   lists: { ...podSpecLists('spec.template.spec'), ...CONDITIONS },
   protobuf: REPLICA_SET_MESSAGE,
 };
+
+export const DAEMON_SET: Kind = {
+  ...defineKind<DaemonSet>({
+    ...resourceType('apps', 'v1', 'daemonsets', 'DaemonSet', true, { shortNames: ['ds'], categories: ['all'], subresources: ['status'] }),
+    defaults: defaultDaemonSet,
+    validate: validateDaemonSet,
+    validateUpdate: validateDaemonSetUpdate,
+    printer: daemonSetPrinter,
+    lists: { ...podSpecLists('spec.template.spec'), ...CONDITIONS },
+    openApi: builtinOpenApi('V1DaemonSet'),
+  }),
+  prepareForCreate: prepareDaemonSetForCreate,
+  prepareForUpdate: prepareDaemonSetForUpdate,
+};
+
+/**
+ * A snapshot of a DaemonSet's (or StatefulSet's) template, for rollout history and undo. Its data
+ * never changes once written.
+ */
+export const CONTROLLER_REVISION: Kind = defineKind<ControllerRevision>({
+  ...resourceType('apps', 'v1', 'controllerrevisions', 'ControllerRevision', true),
+  validate: validateControllerRevision,
+  validateUpdate: validateControllerRevisionUpdate,
+  printer: controllerRevisionPrinter,
+  openApi: builtinOpenApi('V1ControllerRevision'),
+});

@@ -2,10 +2,10 @@ import { applyKindDefaults } from '../defaults.js';
 import { patchSchemaOf, type PatchSchema } from '../patchSchema.js';
 import { groupVersion } from '../resources.js';
 import type { KubeObject } from '../types.js';
-import { DEPLOYMENT, REPLICA_SET } from './apps.js';
+import { CONTROLLER_REVISION, DAEMON_SET, DEPLOYMENT, REPLICA_SET } from './apps.js';
 import { CRON_JOB, JOB } from './batch.js';
 import { LEASE } from './coordination.js';
-import { CONFIG_MAP, ENDPOINTS, EVENT, LIMIT_RANGE, NAMESPACE, NODE, POD, RESOURCE_QUOTA, SECRET, SERVICE } from './core.js';
+import { CONFIG_MAP, ENDPOINTS, EVENT, LIMIT_RANGE, NAMESPACE, NODE, POD, REPLICATION_CONTROLLER, RESOURCE_QUOTA, SECRET, SERVICE } from './core.js';
 import type { Kind } from './kind.js';
 import { POD_DISRUPTION_BUDGET } from './policy.js';
 import { APPLICATION, WEBHOOK } from './skiff.js';
@@ -25,9 +25,12 @@ export const RESOURCE_TYPES: readonly Kind[] = [
   EVENT,
   RESOURCE_QUOTA,
   LIMIT_RANGE,
+  REPLICATION_CONTROLLER,
   LEASE,
   DEPLOYMENT,
   REPLICA_SET,
+  DAEMON_SET,
+  CONTROLLER_REVISION,
   JOB,
   CRON_JOB,
   POD_DISRUPTION_BUDGET,
