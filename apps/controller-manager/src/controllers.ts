@@ -8,6 +8,7 @@ import { deploymentController } from './deployment/deploymentController.js';
 import { disruptionController } from './disruption/disruptionController.js';
 import { endpointsController } from './endpoints/endpointsController.js';
 import { replicaSetController } from './replicaset/replicaSetController.js';
+import { podGarbageCollector } from './podgc/podGarbageCollector.js';
 import { replicationManager } from './replicationcontroller/replicationManager.js';
 import { resourceQuotaController } from './resourcequota/resourceQuotaController.js';
 import { jobController } from './job/jobController.js';
@@ -22,6 +23,7 @@ export const CONTROLLERS: Record<string, (config: ControllerConfig) => Controlle
   garbagecollector: () => garbageCollectorControllers(),
   namespace: () => namespaceController(),
   nodelifecycle: (config) => nodeLifecycleController(config),
+  podgc: (config) => podGarbageCollector(config),
   replicaset: () => replicaSetController(),
   replicationcontroller: () => replicationManager(),
   deployment: () => deploymentController(),
