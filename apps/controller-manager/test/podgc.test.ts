@@ -32,9 +32,9 @@ describe('pod garbage collector (orphaned pods)', () => {
   });
 
   it('converges after a change: deleting a node takes its pods with it', async () => {
+    const runsBefore = await runs('success');
     await createNode('doomed');
     const p = await pod('on-doomed', 'doomed');
-    const runsBefore = await runs('success');
     await c.until('a pass for the live node', async () => (await runs('success')) > runsBefore);
     expect((await c.client.get(PODS, 'default', 'on-doomed')).metadata.uid).toBe(p.metadata.uid);
     await c.client.delete(NODES, undefined, 'doomed');
