@@ -1,4 +1,5 @@
 import type { DaemonSet, RollingUpdateDaemonSet } from 'kubernetes-types/apps/v1.js';
+import type { PodSpec } from 'kubernetes-types/core/v1.js';
 import { defaultPodSpec } from '../defaults.js';
 
 /**
@@ -17,7 +18,8 @@ export function defaultDaemonSet(ds: DaemonSet): void {
   }
   spec.revisionHistoryLimit ??= 10;
   const template = (spec.template ??= {});
-  defaultPodSpec((template.spec ??= { containers: [] }) as never);
+  // An absent pod spec is defaulted as an empty one, so validation names its missing containers.
+  defaultPodSpec((template.spec ??= {} as PodSpec) as never);
   const status = ((ds as { status?: Record<string, unknown> }).status ??= {});
   for (const f of ['currentNumberScheduled', 'numberMisscheduled', 'desiredNumberScheduled', 'numberReady']) status[f] ??= 0;
 }

@@ -1,4 +1,4 @@
-import type { ReplicationController } from 'kubernetes-types/core/v1.js';
+import type { PodSpec, ReplicationController } from 'kubernetes-types/core/v1.js';
 import { defaultPodSpec } from '../defaults.js';
 
 /**
@@ -14,6 +14,6 @@ export function defaultReplicationController(rc: ReplicationController): void {
     if (!meta.labels || Object.keys(meta.labels).length === 0) meta.labels = { ...labels };
   }
   spec.replicas ??= 1;
-  if (spec.template) defaultPodSpec((spec.template.spec ??= { containers: [] }) as never);
+  if (spec.template) defaultPodSpec((spec.template.spec ??= {} as PodSpec) as never);
   ((rc as { status?: Record<string, unknown> }).status ??= {}).replicas ??= 0;
 }
