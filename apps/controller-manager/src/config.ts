@@ -4,9 +4,12 @@ export interface ControllerConfig {
   nodeMonitorGraceMs: number;
   /** Pods on a NotReady node are evicted after this long (Kubernetes' default toleration: 300 s). */
   podEvictionTimeoutMs: number;
+  /** Pods bound to a node that does not exist go after this long (the pod GC's quarantine: 40 s). */
+  podGcQuarantineMs: number;
 }
 
 export const DEFAULT_CONFIG: ControllerConfig = {
   nodeMonitorGraceMs: 40_000,
   podEvictionTimeoutMs: 300_000,
+  podGcQuarantineMs: 40_000,
 };

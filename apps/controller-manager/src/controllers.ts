@@ -3,12 +3,15 @@ import type { ControllerConfig } from './config.js';
 import { garbageCollectorControllers } from './garbagecollector/garbageCollector.js';
 import { namespaceController } from './namespace/namespaceController.js';
 import { nodeLifecycleController } from './nodelifecycle/nodeLifecycleController.js';
+import { daemonSetController } from './daemon/daemonSetController.js';
 import { deploymentController } from './deployment/deploymentController.js';
 import { disruptionController } from './disruption/disruptionController.js';
 import { endpointsController } from './endpoints/endpointsController.js';
 import { endpointSliceController } from './endpointslice/endpointSliceController.js';
 import { endpointSliceMirroringController } from './endpointslice/endpointSliceMirroringController.js';
 import { replicaSetController } from './replicaset/replicaSetController.js';
+import { podGarbageCollector } from './podgc/podGarbageCollector.js';
+import { replicationManager } from './replicationcontroller/replicationManager.js';
 import { resourceQuotaController } from './resourcequota/resourceQuotaController.js';
 import { jobController } from './job/jobController.js';
 import { cronJobController } from './cronjob/cronJobController.js';
@@ -27,9 +30,12 @@ export const CONTROLLERS: Record<string, (config: ControllerConfig) => Controlle
   garbagecollector: () => garbageCollectorControllers(),
   namespace: () => namespaceController(),
   nodelifecycle: (config) => nodeLifecycleController(config),
+  podgc: (config) => podGarbageCollector(config),
   replicaset: () => replicaSetController(),
+  replicationcontroller: () => replicationManager(),
   deployment: () => deploymentController(),
   statefulset: () => statefulSetController(),
+  daemonset: () => daemonSetController(),
   endpoints: () => endpointsController(),
   endpointslice: () => endpointSliceController(),
   endpointslicemirroring: () => endpointSliceMirroringController(),

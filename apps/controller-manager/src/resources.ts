@@ -29,3 +29,5 @@ export const CONTROLLERREVISIONS = resourceType('controllerrevisions', 'apps');
 export function persistentVolumeClaims(): ResourceType {
   return resourceType('persistentvolumeclaims');
 }
+export const DAEMONSETS = resourceType('daemonsets', 'apps');
+export const REPLICATIONCONTROLLERS = resourceType('replicationcontrollers');

@@ -34,6 +34,7 @@ export async function startControllerManager(opts: ControllerManagerOptions): Pr
   const config: ControllerConfig = {
     nodeMonitorGraceMs: opts.nodeMonitorGraceMs ?? DEFAULT_CONFIG.nodeMonitorGraceMs,
     podEvictionTimeoutMs: opts.podEvictionTimeoutMs ?? DEFAULT_CONFIG.podEvictionTimeoutMs,
+    podGcQuarantineMs: opts.podGcQuarantineMs ?? DEFAULT_CONFIG.podGcQuarantineMs,
   };
   const names = opts.controllers ?? Object.keys(CONTROLLERS);
   const unknown = names.filter((n) => !CONTROLLERS[n]);

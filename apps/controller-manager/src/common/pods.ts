@@ -14,15 +14,18 @@ interface PodStatus {
   containerStatuses?: { restartCount?: number }[];
 }
 
-function statusOf(pod: KubeObject): PodStatus {
+/** What reading a pod's status needs: a stored object or a kubernetes-types Pod. */
+export type PodLike = { metadata?: unknown; status?: unknown };
+
+function statusOf(pod: PodLike): PodStatus {
   return (pod.status ?? {}) as PodStatus;
 }
 
-export function podCondition(pod: KubeObject, type: string): PodCondition | undefined {
+export function podCondition(pod: PodLike, type: string): PodCondition | undefined {
   return statusOf(pod).conditions?.find((c) => c.type === type);
 }
 
-export function podPhase(pod: KubeObject): string {
+export function podPhase(pod: PodLike): string {
   return statusOf(pod).phase ?? 'Pending';
 }
 
@@ -36,12 +39,12 @@ export function isPodActive(pod: KubeObject): boolean {
   return phase !== 'Succeeded' && phase !== 'Failed' && !pod.metadata.deletionTimestamp;
 }
 
-export function isPodReady(pod: KubeObject): boolean {
+export function isPodReady(pod: PodLike): boolean {
   return podCondition(pod, 'Ready')?.status === 'True';
 }
 
 /** When a Ready pod became Ready (ms), or undefined. */
-export function readySince(pod: KubeObject): number | undefined {
+export function readySince(pod: PodLike): number | undefined {
   const c = podCondition(pod, 'Ready');
   if (c?.status !== 'True') return undefined;
   const t = c.lastTransitionTime ? Date.parse(c.lastTransitionTime) : NaN;
@@ -52,13 +55,13 @@ export function readySince(pod: KubeObject): number | undefined {
  * Available = Ready for at least minReadySeconds. A Ready pod without a transition time counts as
  * available only when minReadySeconds is 0.
  */
-export function isPodAvailable(pod: KubeObject, minReadySeconds: number, now: Date): boolean {
+export function isPodAvailable(pod: PodLike, minReadySeconds: number, now: Date): boolean {
   if (!isPodReady(pod)) return false;
   if (minReadySeconds <= 0) return true;
   const since = readySince(pod);
   return since !== undefined && since + minReadySeconds * 1000 <= now.getTime();
 }
 
-export function restartCount(pod: KubeObject): number {
+export function restartCount(pod: PodLike): number {
   return (statusOf(pod).containerStatuses ?? []).reduce((n, c) => n + (c.restartCount ?? 0), 0);
 }

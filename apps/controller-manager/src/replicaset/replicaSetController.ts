@@ -1,4 +1,4 @@
-import { InvalidError, NotFoundError, selectorFromLabelSelector, selectorToString, type KubeObject } from '@skiff/apimachinery';
+import { InvalidError, NotFoundError, selectorFromLabelSelector, selectorToString, type KubeObject, type LabelSelector, type ResourceType } from '@skiff/apimachinery';
 import { TerminalError, type Controller, type ObjectRef, type ReconcileContext, type ReconcileResult } from '@skiff/controller-runtime';
 import { isPodActive } from '../common/pods.js';
 import { applyClaim, ownerReferenceTo, planClaim } from '../common/ownership.js';
@@ -10,31 +10,53 @@ import { computeReplicaSetStatus, sameReplicaSetStatus } from './replicaSetStatu
 export const BURST_REPLICAS = 500;
 
 /**
+ * What the replica logic needs to know of a kind that keeps N pods: its name, its type, and how
+ * to read its selector. ReplicaSets and ReplicationControllers differ only there (Kubernetes runs
+ * its ReplicaSet controller for ReplicationControllers through such an adapter).
+ */
+export interface ReplicaKind {
+  name: string;
+  type: ResourceType;
+  selector(owner: KubeObject): LabelSelector;
+}
+
+export const REPLICA_SET_KIND: ReplicaKind = {
+  name: 'replicaset',
+  type: REPLICASETS,
+  selector: (rs) => selectorFromLabelSelector((rs.spec as { selector?: never } | undefined)?.selector),
+};
+
+/**
  * ReplicaSet controller: keeps `spec.replicas` active pods matching the selector, adopting
  * orphans and releasing pods whose labels no longer match, and reports replicas, ready and
  * available counts. Pods are read from the API, not the cache: a pass right after a create must
  * see the pods it made, or it would make them twice.
  */
 export function replicaSetController(): Controller {
+  return replicaController(REPLICA_SET_KIND);
+}
+
+/** The ReplicaSet controller for any kind that keeps N pods. */
+export function replicaController(kind: ReplicaKind): Controller {
   return {
-    name: 'replicaset',
-    for: REPLICASETS,
+    name: kind.name,
+    for: kind.type,
     owns: [PODS],
     concurrency: 8,
-    reconcile: reconcileReplicaSet,
+    reconcile: (ref, ctx) => reconcileReplicas(kind, ref, ctx),
   };
 }
 
-export async function reconcileReplicaSet(ref: ObjectRef, ctx: ReconcileContext): Promise<ReconcileResult | void> {
+export async function reconcileReplicas(kind: ReplicaKind, ref: ObjectRef, ctx: ReconcileContext): Promise<ReconcileResult | void> {
   let rs: KubeObject;
   try {
-    rs = await ctx.client.get(REPLICASETS, ref.namespace, ref.name);
+    rs = await ctx.client.get(kind.type, ref.namespace, ref.name);
   } catch (err) {
     if (err instanceof NotFoundError) return;
     throw err;
   }
-  const spec = (rs.spec ?? {}) as { replicas?: number; selector?: never };
-  const selector = selectorFromLabelSelector(spec.selector);
+  const spec = (rs.spec ?? {}) as { replicas?: number };
+  const selector = kind.selector(rs);
   const matching = (await ctx.client.list(PODS, { namespace: ref.namespace, labelSelector: selectorToString(selector) })).items;
   // Pods this set controls whose labels changed are not in the list above; the cache finds them.
   const listed = new Set(matching.map((m) => m.metadata.uid));
@@ -58,7 +80,7 @@ export async function reconcileReplicaSet(ref: ObjectRef, ctx: ReconcileContext)
   const { status, nextAvailableAt } = computeReplicaSetStatus(rs, active, now, failure);
   if (!sameReplicaSetStatus(rs.status, status)) {
     try {
-      await ctx.client.updateStatus(REPLICASETS, { ...rs, status });
+      await ctx.client.updateStatus(kind.type, { ...rs, status });
     } catch (err) {
       if (!(err instanceof NotFoundError)) throw err;
     }

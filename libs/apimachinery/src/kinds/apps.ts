@@ -1,13 +1,18 @@
 import { builtinOpenApi } from './openapi/openApiSchemas.js';
+import type { DaemonSet } from 'kubernetes-types/apps/v1.js';
+import { defaultDaemonSet } from '../defaults/daemonSet.js';
 import { defaultDeployment, defaultReplicaSet } from '../defaults.js';
 import { defaultStatefulSet } from '../defaults/statefulSet.js';
 import { DEPLOYMENT_MESSAGE, REPLICA_SET_MESSAGE } from '../protobuf/message.js';
 import { resourceType } from '../resources.js';
 import { deploymentPrinter, replicaSetPrinter } from '../tables/builtinPrinters.js';
 import { controllerRevisionPrinter, statefulSetPrinter } from '../tables/statefulSet.js';
+import { daemonSetPrinter } from '../tables/daemonSet.js';
+import { validateDaemonSet, validateDaemonSetUpdate } from '../validation/daemonSet.js';
 import { validateDeployment, validateReplicaSet, validateSelectorUpdate } from '../validation/apps.js';
 import { validateControllerRevision, validateControllerRevisionUpdate, validateStatefulSet, validateStatefulSetUpdate } from '../validation/statefulSet.js';
-import type { Kind } from './kind.js';
+import { prepareDaemonSetForCreate, prepareDaemonSetForUpdate } from './daemonSetStrategy.js';
+import { defineKind, type Kind } from './kind.js';
 import { CONDITIONS, podSpecLists } from './podSpecLists.js';
 
 // The apps/v1 kinds.
@@ -51,4 +56,18 @@ export const CONTROLLER_REVISION: Kind = {
   validate: validateControllerRevision,
   validateUpdate: validateControllerRevisionUpdate,
   printer: controllerRevisionPrinter,
+};
+
+export const DAEMON_SET: Kind = {
+  ...defineKind<DaemonSet>({
+    ...resourceType('apps', 'v1', 'daemonsets', 'DaemonSet', true, { shortNames: ['ds'], categories: ['all'], subresources: ['status'] }),
+    defaults: defaultDaemonSet,
+    validate: validateDaemonSet,
+    validateUpdate: validateDaemonSetUpdate,
+    printer: daemonSetPrinter,
+    lists: { ...podSpecLists('spec.template.spec'), ...CONDITIONS },
+    openApi: builtinOpenApi('V1DaemonSet'),
+  }),
+  prepareForCreate: prepareDaemonSetForCreate,
+  prepareForUpdate: prepareDaemonSetForUpdate,
 };

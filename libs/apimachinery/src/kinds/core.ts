@@ -1,5 +1,9 @@
 import { builtinOpenApi } from './openapi/openApiSchemas.js';
-import type { Namespace, Pod } from 'kubernetes-types/core/v1.js';
+import type { Namespace, Pod, ReplicationController } from 'kubernetes-types/core/v1.js';
+import { defaultReplicationController } from '../defaults/replicationController.js';
+import { selectorFromLabelSelector, selectorToString } from '../labelSelector.js';
+import { replicationControllerPrinter } from '../tables/replicationController.js';
+import { validateReplicationController } from '../validation/replicationController.js';
 import {
   defaultEndpoints,
   defaultLimitRange,
@@ -41,7 +45,7 @@ import { validatePod, validatePodUpdate } from '../validation/pod.js';
 import { validateResourceQuota, validateResourceQuotaUpdate } from '../validation/resourceQuota.js';
 import { validateSecret, validateSecretUpdate } from '../validation/secret.js';
 import { validateService, validateServiceUpdate } from '../validation/service.js';
-import { shape, type Kind } from './kind.js';
+import { defineKind, shape, type Kind } from './kind.js';
 import { CONDITIONS, podSpecLists } from './podSpecLists.js';
 import { podQosClass } from './podQosClass.js';
 
@@ -188,3 +192,14 @@ export const LIMIT_RANGE: Kind = {
   printer: limitRangePrinter,
   protobuf: LIMIT_RANGE_MESSAGE,
 };
+
+/** A ReplicaSet from before label selectors: its selector is a plain label map, and may change. */
+export const REPLICATION_CONTROLLER: Kind = defineKind<ReplicationController>({
+  ...resourceType('', 'v1', 'replicationcontrollers', 'ReplicationController', true, { shortNames: ['rc'], categories: ['all'], subresources: ['status', 'scale'] }),
+  defaults: defaultReplicationController,
+  validate: validateReplicationController,
+  printer: replicationControllerPrinter,
+  lists: { ...podSpecLists('spec.template.spec'), ...CONDITIONS },
+  scaleSelector: (rc) => selectorToString(selectorFromLabelSelector({ matchLabels: rc.spec?.selector ?? {} })),
+  openApi: builtinOpenApi('V1ReplicationController'),
+});

@@ -3,11 +3,11 @@ import { patchSchemaOf, type PatchSchema } from '../patchSchema.js';
 import { groupVersion } from '../resources.js';
 import type { KubeObject } from '../types.js';
 import { CUSTOM_RESOURCE_DEFINITION } from './apiextensions.js';
+import { CONTROLLER_REVISION, DAEMON_SET, DEPLOYMENT, REPLICA_SET, STATEFUL_SET } from './apps.js';
 import { CRON_JOB, JOB } from './batch.js';
-import { CONTROLLER_REVISION, DEPLOYMENT, REPLICA_SET, STATEFUL_SET } from './apps.js';
 import { LEASE } from './coordination.js';
 import { ENDPOINT_SLICE } from './discovery.js';
-import { CONFIG_MAP, ENDPOINTS, EVENT, LIMIT_RANGE, NAMESPACE, NODE, POD, RESOURCE_QUOTA, SECRET, SERVICE } from './core.js';
+import { CONFIG_MAP, ENDPOINTS, EVENT, LIMIT_RANGE, NAMESPACE, NODE, POD, REPLICATION_CONTROLLER, RESOURCE_QUOTA, SECRET, SERVICE } from './core.js';
 import type { Kind } from './kind.js';
 import { INGRESS, INGRESS_CLASS } from './networking.js';
 import { POD_DISRUPTION_BUDGET } from './policy.js';
@@ -31,6 +31,7 @@ export const RESOURCE_TYPES: readonly Kind[] = [
   LIMIT_RANGE,
   PERSISTENT_VOLUME,
   PERSISTENT_VOLUME_CLAIM,
+  REPLICATION_CONTROLLER,
   LEASE,
   ENDPOINT_SLICE,
   INGRESS,
@@ -39,6 +40,7 @@ export const RESOURCE_TYPES: readonly Kind[] = [
   DEPLOYMENT,
   REPLICA_SET,
   STATEFUL_SET,
+  DAEMON_SET,
   JOB,
   CRON_JOB,
   POD_DISRUPTION_BUDGET,

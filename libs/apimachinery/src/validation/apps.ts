@@ -12,14 +12,28 @@ import { int, isObject, obj, stringMap, type Json } from './values.js';
  * (pkg/apis/apps/validation and the registry strategies' immutable selector).
  */
 
-function validateNonNegative(raw: unknown, path: FieldPath, errs: FieldErrors): number | undefined {
+export function validateNonNegative(raw: unknown, path: FieldPath, errs: FieldErrors): number | undefined {
   const v = int(raw, path, errs);
   if (v !== undefined && v < 0) errs.push(invalid(path, v, NEGATIVE));
   return v;
 }
 
+/** How a workload kind words its template errors (Kubernetes' messages name the kind). */
+export interface TemplateRules {
+  /** The word in "empty selector is invalid for <word>". */
+  selectorWord: string;
+  /** The error for a template that sets activeDeadlineSeconds. */
+  activeDeadline(path: FieldPath, value: unknown): FieldErrors[number];
+}
+
+const REPLICA_SET_RULES: TemplateRules = {
+  // Kubernetes says "deployment" for ReplicaSets too; the message is shared.
+  selectorWord: 'deployment',
+  activeDeadline: (path) => forbidden(path, 'activeDeadlineSeconds in ReplicaSet is not Supported'),
+};
+
 /** Selector present, valid, not empty, and matching the template; then the template itself. */
-function validateSelectorAndTemplate(spec: Json, specPath: FieldPath, errs: FieldErrors): void {
+export function validateSelectorAndTemplate(spec: Json, specPath: FieldPath, errs: FieldErrors, rules: TemplateRules = REPLICA_SET_RULES): void {
   const selectorPath = specPath.child('selector');
   let selector: LabelSelector | undefined;
   if (spec.selector === undefined || spec.selector === null) {
@@ -29,8 +43,7 @@ function validateSelectorAndTemplate(spec: Json, specPath: FieldPath, errs: Fiel
     validateLabelSelector(spec.selector, selectorPath, errs);
     const sel = obj(spec.selector, selectorPath, []);
     const count = Object.keys(isObject(sel.matchLabels) ? sel.matchLabels : {}).length + (Array.isArray(sel.matchExpressions) ? sel.matchExpressions.length : 0);
-    // Kubernetes says "deployment" for ReplicaSets too; the message is shared.
-    if (count === 0) errs.push(invalid(selectorPath, spec.selector, 'empty selector is invalid for deployment'));
+    if (count === 0) errs.push(invalid(selectorPath, spec.selector, `empty selector is invalid for ${rules.selectorWord}`));
     if (errs.length === before) selector = sel as LabelSelector;
   }
 
@@ -50,7 +63,7 @@ function validateSelectorAndTemplate(spec: Json, specPath: FieldPath, errs: Fiel
   const restartPolicy = podSpec.restartPolicy ?? 'Always';
   if (restartPolicy !== 'Always') errs.push(notSupported(templatePath.child('spec', 'restartPolicy'), restartPolicy, ['Always']));
   if (podSpec.activeDeadlineSeconds !== undefined && podSpec.activeDeadlineSeconds !== null) {
-    errs.push(forbidden(templatePath.child('spec', 'activeDeadlineSeconds'), 'activeDeadlineSeconds in ReplicaSet is not Supported'));
+    errs.push(rules.activeDeadline(templatePath.child('spec', 'activeDeadlineSeconds'), podSpec.activeDeadlineSeconds));
   }
 }
 
@@ -98,7 +111,7 @@ function validateStrategy(raw: unknown, path: FieldPath, errs: FieldErrors): voi
   }
 }
 
-function validateReplicaStatus(status: unknown, fields: readonly string[], errs: FieldErrors): void {
+export function validateReplicaStatus(status: unknown, fields: readonly string[], errs: FieldErrors): void {
   if (status === undefined || status === null) return;
   const path = FieldPath.root('status');
   const s = obj(status, path, errs);
