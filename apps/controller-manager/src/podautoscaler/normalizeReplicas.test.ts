@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { HPAScalingRules } from 'kubernetes-types/autoscaling/v2';
+import type { HPAScalingRules } from 'kubernetes-types/autoscaling/v2.js';
 import {
   normalizeWithBehavior,
   normalizeWithoutBehavior,

@@ -1,4 +1,4 @@
-import type { HPAScalingRules } from 'kubernetes-types/autoscaling/v2';
+import type { HPAScalingRules } from 'kubernetes-types/autoscaling/v2.js';
 
 /**
  * What the HPA does with a raw replica proposal before it scales (Kubernetes'

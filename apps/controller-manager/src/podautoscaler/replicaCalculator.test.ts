@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { Pod } from 'kubernetes-types/core/v1';
+import type { Pod } from 'kubernetes-types/core/v1.js';
 import { groupPods, podRequests, rawResourceReplicas, resourceReplicas, DEFAULT_REPLICA_CALCULATOR_OPTIONS, type PodMetrics } from './replicaCalculator.js';
 
 const NOW = Date.parse('2026-12-05T12:00:00Z');
@@ -22,7 +22,7 @@ function makePod(name: string) {
       return b;
     },
     deleting() {
-      pod.metadata!.deletionTimestamp = ago(1);
+      pod.metadata = { ...pod.metadata, deletionTimestamp: ago(1) };
       return b;
     },
     started(secondsAgo: number) {
