@@ -24,3 +24,8 @@ export * from './quota/resourceList.js';
 export * from './quota/usage.js';
 export * from './quota/scopes.js';
 export * from './quota/decideQuota.js';
+export * from './autoscaling/hpaBehavior.js';
+export * from './autoscaling/hpaDefaults.js';
+export * from './autoscaling/hpaConversion.js';
+export { validateHorizontalPodAutoscaler, validateHorizontalPodAutoscalerStatus } from './validation/horizontalPodAutoscaler.js';
+export { hpaCells, formatHpaMetrics } from './tables/horizontalPodAutoscaler.js';
