@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PODS, getPod, pod, podStatus, removeDir, startAgent, startCluster, waitFor, type TestAgent, type TestCluster } from './cluster.js';
 import { STATS_WINDOW_HEADER } from '../src/server/agentServer.js';
 import type { StatsSummary } from '../src/stats/statsCollector.js';
+import { cpuMillis } from '@skiff/apimachinery';
 
 /**
  * The summary API (`GET /stats/summary`) on a process-runtime agent: a busy loop shows up as about
@@ -55,6 +56,32 @@ describe('node agent stats', () => {
     expect(got.s.body!.node.nodeName).toBe(agent.nodeName);
     expect(got.s.body!.node.cpu!.usageNanoCores).toBeGreaterThan(0);
     expect(got.s.body!.node.memory!.workingSetBytes).toBeGreaterThan(0);
+  });
+
+  it('serves metrics.k8s.io from the summaries: PodMetrics and NodeMetrics, with selectors', async () => {
+    type PodMetrics = { metadata: { name: string; labels?: Record<string, string> }; window: string; containers: { name: string; usage: { cpu: string; memory: string } }[] };
+    const list = await waitFor('pod metrics for busy and idle', async () => {
+      const l = await cluster.admin.request<{ kind: string; items: PodMetrics[] }>('GET', '/apis/metrics.k8s.io/v1beta1/namespaces/default/pods');
+      return l.items.length === 2 ? l : undefined;
+    });
+    expect(list.kind).toBe('PodMetricsList');
+    const busy = list.items.find((m) => m.metadata.name === 'busy')!;
+    expect(busy.containers[0].name).toBe('loop');
+    expect(cpuMillis(busy.containers[0].usage.cpu)).toBeGreaterThan(300);
+    expect(busy.window).toMatch(/^\d+(\.\d+)?s$/);
+    const one = await cluster.admin.request<PodMetrics>('GET', '/apis/metrics.k8s.io/v1beta1/namespaces/default/pods/idle');
+    expect(cpuMillis(one.containers[0].usage.cpu)).toBeLessThan(50);
+    await expect(cluster.admin.request('GET', '/apis/metrics.k8s.io/v1beta1/namespaces/default/pods/nope')).rejects.toThrow(/podmetrics.metrics.k8s.io "default\/nope" not found/);
+
+    await cluster.admin.patch(PODS, 'default', 'busy', { metadata: { labels: { load: 'high' } } }, 'merge');
+    const selected = await cluster.admin.request<{ items: PodMetrics[] }>('GET', '/apis/metrics.k8s.io/v1beta1/namespaces/default/pods?labelSelector=load%3Dhigh');
+    expect(selected.items.map((m) => m.metadata.name)).toEqual(['busy']);
+
+    const nodes = await cluster.admin.request<{ items: { metadata: { name: string }; usage: { cpu: string; memory: string } }[] }>('GET', '/apis/metrics.k8s.io/v1beta1/nodes');
+    expect(nodes.items.map((n) => n.metadata.name)).toEqual([agent.nodeName]);
+    expect(cpuMillis(nodes.items[0].usage.cpu)).toBeGreaterThan(0);
+    const groups = await cluster.admin.request<{ groups: { name: string }[] }>('GET', '/apis');
+    expect(groups.groups.map((g) => g.name)).toContain('metrics.k8s.io');
   });
 
   it('drops a pod once its containers stop', async () => {

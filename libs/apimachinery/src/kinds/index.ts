@@ -6,3 +6,4 @@ export * from './core.js';
 export * from './apps.js';
 export * from './coordination.js';
 export * from './skiff.js';
+export * from './autoscaling.js';

@@ -3,6 +3,7 @@ import { patchSchemaOf, type PatchSchema } from '../patchSchema.js';
 import { groupVersion } from '../resources.js';
 import type { KubeObject } from '../types.js';
 import { DEPLOYMENT, REPLICA_SET } from './apps.js';
+import { HORIZONTAL_POD_AUTOSCALER } from './autoscaling.js';
 import { LEASE } from './coordination.js';
 import { CONFIG_MAP, ENDPOINTS, EVENT, LIMIT_RANGE, NAMESPACE, NODE, POD, RESOURCE_QUOTA, SECRET, SERVICE } from './core.js';
 import type { Kind } from './kind.js';
@@ -26,6 +27,7 @@ export const RESOURCE_TYPES: readonly Kind[] = [
   LEASE,
   DEPLOYMENT,
   REPLICA_SET,
+  HORIZONTAL_POD_AUTOSCALER,
   APPLICATION,
   WEBHOOK,
 ];
@@ -33,6 +35,7 @@ export const RESOURCE_TYPES: readonly Kind[] = [
 /** API groups in discovery order, with their versions; a group may be served before it has kinds. */
 export const API_GROUPS: readonly { group: string; versions: string[] }[] = [
   { group: 'apps', versions: ['v1'] },
+  { group: 'autoscaling', versions: ['v2'] },
   { group: 'coordination.k8s.io', versions: ['v1'] },
   { group: 'skiff.dev', versions: ['v1alpha1'] },
 ];

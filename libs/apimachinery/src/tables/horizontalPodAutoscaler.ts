@@ -1,5 +1,6 @@
 import type { HorizontalPodAutoscaler, MetricSpec, MetricStatus, MetricTarget } from 'kubernetes-types/autoscaling/v2.js';
 import { canonicalQuantity } from '../exactQuantity.js';
+import { AGE, ageOf, column, NAME, nameOf, type Printer } from './columns.js';
 
 /**
  * A HorizontalPodAutoscaler's REFERENCE, TARGETS, MINPODS, MAXPODS and REPLICAS cells as kubectl
@@ -57,3 +58,17 @@ export function formatHpaMetrics(specs: MetricSpec[], statuses: MetricStatus[]):
   const more = specs.length - MAX_SHOWN;
   return more > 0 ? `${cells.join(', ')} + ${more} more...` : cells.join(', ');
 }
+
+/** `kubectl get hpa`: NAME REFERENCE TARGETS MINPODS MAXPODS REPLICAS AGE. */
+export const horizontalPodAutoscalerPrinter: Printer = {
+  columns: [
+    NAME,
+    column('Reference', 'string', 'The target resource the autoscaler scales: its kind and name.'),
+    column('Targets', 'string', 'The metrics the replica count is computed from, current value over target.'),
+    column('MinPods', 'string', 'The lower limit for the number of replicas the autoscaler may scale down to.'),
+    column('MaxPods', 'integer', 'The upper limit for the number of replicas the autoscaler may scale up to.'),
+    column('Replicas', 'integer', 'The number of replicas of the target as last seen by the autoscaler.'),
+    AGE,
+  ],
+  cells: (o, now) => ({ cells: [nameOf(o), ...hpaCells(o as HorizontalPodAutoscaler), ageOf(o, now)] }),
+};
