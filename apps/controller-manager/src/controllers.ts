@@ -6,6 +6,7 @@ import { nodeLifecycleController } from './nodelifecycle/nodeLifecycleController
 import { deploymentController } from './deployment/deploymentController.js';
 import { endpointsController } from './endpoints/endpointsController.js';
 import { replicaSetController } from './replicaset/replicaSetController.js';
+import { horizontalPodAutoscalerController } from './podautoscaler/horizontalPodAutoscalerController.js';
 import { resourceQuotaController } from './resourcequota/resourceQuotaController.js';
 
 /**
@@ -20,4 +21,5 @@ export const CONTROLLERS: Record<string, (config: ControllerConfig) => Controlle
   deployment: () => deploymentController(),
   endpoints: () => endpointsController(),
   resourcequota: () => resourceQuotaController(),
+  horizontalpodautoscaling: (config) => horizontalPodAutoscalerController(config),
 };

@@ -11,3 +11,4 @@ export const SERVICES = resourceType('services');
 export const ENDPOINTS = resourceType('endpoints');
 export const RESOURCEQUOTAS = resourceType('resourcequotas');
 export const CONFIGMAPS = resourceType('configmaps');
+export const HORIZONTAL_POD_AUTOSCALERS = resourceType('horizontalpodautoscalers', 'autoscaling');
