@@ -23,6 +23,7 @@ import { startAgentServer, type AgentServer } from './server/agentServer.js';
 import { createStreamingHandler } from './server/streamingServer.js';
 import { SimulatedPods } from './simulate/simulatedPods.js';
 import { StatsCollector } from './stats/statsCollector.js';
+import { simulatedUsageSummary } from './simulate/simulatedUsage.js';
 import { systemClock, type Clock } from './time.js';
 
 export interface NodeAgentOptions {
@@ -238,7 +239,11 @@ export async function startNodeAgent(options: NodeAgentOptions): Promise<NodeAge
       logs: (ns, name, container, previous) =>
         pods ? pods.logTarget(ns, name, container, previous) : { ok: true, file: '', until: Promise.resolve() },
       pods: () => pods?.pods() ?? simulated?.pods() ?? [],
-      stats: stats ? () => stats.summary() : undefined,
+      stats: stats
+        ? () => stats.summary()
+        : simulated
+          ? () => ({ summary: simulatedUsageSummary(opts.nodeName, simulated!.pods(), clock()), windowMs: opts.statsIntervalMs ?? 10_000 })
+          : undefined,
       streaming: createStreamingHandler({
         runtime,
         target: (ns, name, container) => (pods ? pods.streamTarget(ns, name, container) : { ok: false, status: 404, message: `pod ${ns}/${name} not found on this node` }),
