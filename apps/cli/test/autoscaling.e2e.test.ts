@@ -18,7 +18,7 @@ describe('autoscaling (kubectl top, HorizontalPodAutoscaler)', () => {
 
   beforeAll(async () => {
     cluster = await startCluster({ nodes: 1, args: ['--hpa-sync-period', '2', '--metrics-resolution', '2'] });
-  }, 120_000);
+  }, 180_000);
   afterAll(async () => {
     await cluster?.stop();
     rmSync(load, { recursive: true, force: true });
