@@ -363,7 +363,10 @@ export async function buildServer(opts: ServerOptions): Promise<{ app: FastifyIn
     res.writeHead(200, { 'content-type': 'application/json', 'cache-control': 'no-cache, private', 'transfer-encoding': 'chunked' });
     res.flushHeaders();
     let first = true;
-    const write = (type: string, object: KubeObject) => {
+    const conv = path.type.conversion;
+    const write = (type: string, stored: KubeObject) => {
+      // Events come from the store in the storage version; a watch of another version sees its own.
+      const object = conv && stored.apiVersion === groupVersion(conv.storage) ? conv.fromStorage(stored) : stored;
       let obj: unknown = object;
       if (output === 'table' && (type === 'ADDED' || type === 'MODIFIED' || type === 'DELETED')) {
         const table = toTable([object], path.type, { now: clock(), includeObject }) as Record<string, unknown>;

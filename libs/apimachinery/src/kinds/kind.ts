@@ -50,6 +50,19 @@ export interface Kind<T extends object = KubeObject> extends ResourceType {
   scaleSelector?(obj: T): string;
   /** Field numbers of the kind's protobuf message (k8s.io/api generated.proto), where kubectl sends protobuf. */
   protobuf?: ProtobufMessage;
+  /**
+   * Set on a second served version of a stored kind (autoscaling/v1 of HorizontalPodAutoscaler):
+   * objects are stored as `storage` and converted at the API's edge, both ways.
+   */
+  conversion?: KindConversion;
+}
+
+export interface KindConversion {
+  storage: Kind;
+  /** This version's object as the storage version (before defaulting and validation). */
+  toStorage(obj: KubeObject): KubeObject;
+  /** A stored object as this version. */
+  fromStorage(obj: KubeObject): KubeObject;
 }
 
 /** A kind whose hooks are typed with its own shape, registered among kinds typed as objects. */

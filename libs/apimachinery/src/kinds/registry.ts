@@ -3,7 +3,7 @@ import { patchSchemaOf, type PatchSchema } from '../patchSchema.js';
 import { groupVersion } from '../resources.js';
 import type { KubeObject } from '../types.js';
 import { DEPLOYMENT, REPLICA_SET } from './apps.js';
-import { HORIZONTAL_POD_AUTOSCALER } from './autoscaling.js';
+import { HORIZONTAL_POD_AUTOSCALER, HORIZONTAL_POD_AUTOSCALER_V1 } from './autoscaling.js';
 import { LEASE } from './coordination.js';
 import { CONFIG_MAP, ENDPOINTS, EVENT, LIMIT_RANGE, NAMESPACE, NODE, POD, RESOURCE_QUOTA, SECRET, SERVICE } from './core.js';
 import type { Kind } from './kind.js';
@@ -35,21 +35,30 @@ export const RESOURCE_TYPES: readonly Kind[] = [
 /** API groups in discovery order, with their versions; a group may be served before it has kinds. */
 export const API_GROUPS: readonly { group: string; versions: string[] }[] = [
   { group: 'apps', versions: ['v1'] },
-  { group: 'autoscaling', versions: ['v2'] },
+  { group: 'autoscaling', versions: ['v2', 'v1'] },
   { group: 'coordination.k8s.io', versions: ['v1'] },
   { group: 'skiff.dev', versions: ['v1alpha1'] },
 ];
 
+/**
+ * Other served versions of stored kinds (each with its `conversion`). They are not in
+ * RESOURCE_TYPES: whatever walks every stored kind (quota, GC, namespace deletion) sees each
+ * object once, in its storage version.
+ */
+export const CONVERTED_VERSIONS: readonly Kind[] = [HORIZONTAL_POD_AUTOSCALER_V1];
+
+const SERVED: readonly Kind[] = [...RESOURCE_TYPES, ...CONVERTED_VERSIONS];
+
 export function findResource(group: string, version: string, resource: string): Kind | undefined {
-  return RESOURCE_TYPES.find((t) => t.group === group && t.version === version && t.resource === resource);
+  return SERVED.find((t) => t.group === group && t.version === version && t.resource === resource);
 }
 
 export function findByKind(apiVersion: string, kind: string): Kind | undefined {
-  return RESOURCE_TYPES.find((t) => groupVersion(t) === apiVersion && t.kind === kind);
+  return SERVED.find((t) => groupVersion(t) === apiVersion && t.kind === kind);
 }
 
 export function resourcesIn(group: string, version: string): Kind[] {
-  return RESOURCE_TYPES.filter((t) => t.group === group && t.version === version);
+  return SERVED.filter((t) => t.group === group && t.version === version);
 }
 
 /** A defaulted copy of `obj` (Kubernetes' defaulting for its kind; other objects come back copied). */
