@@ -1,6 +1,5 @@
 import { createHash } from 'node:crypto';
-import { API_GROUPS, groupVersion, resourcesIn, type Kind } from '@skiff/apimachinery';
-import { SKIFF_SCHEMAS } from './skiffSchemas.js';
+import { API_GROUPS, groupVersion, METADATA_LISTS, resourcesIn, type Kind, type ListStrategy } from '@skiff/apimachinery';
 
 /**
  * OpenAPI documents, enough for clients to discover what the server supports: kubectl reads the v3
@@ -49,14 +48,56 @@ function pathsFor(t: Kind): Record<string, object> {
   return paths;
 }
 
+type SchemaObject = Record<string, unknown>;
+
+/**
+ * Every schema the group-version's kinds need, each kind's root marked with its group, version
+ * and kind, and its strategic-merge lists marked as Kubernetes' documents mark them
+ * (`x-kubernetes-patch-merge-key`, `x-kubernetes-patch-strategy`): kubectl's client-side apply
+ * computes its patches from them.
+ */
+function schemasOf(kinds: readonly Kind[]): Record<string, object> {
+  const schemas: Record<string, SchemaObject> = {};
+  for (const t of kinds) {
+    if (!t.openApi) continue;
+    for (const [name, schema] of Object.entries(t.openApi.schemas())) schemas[name] ??= structuredClone(schema);
+    const root = schemas[t.openApi.root];
+    root['x-kubernetes-group-version-kind'] = [{ group: t.group, version: t.version, kind: t.kind }];
+    for (const [path, strategy] of Object.entries({ ...METADATA_LISTS, ...(t.lists ?? {}) })) markList(schemas, root, path.split('.'), strategy);
+  }
+  return schemas;
+}
+
+function deref(schemas: Record<string, SchemaObject>, node: SchemaObject | undefined): SchemaObject | undefined {
+  const ref = node?.$ref;
+  return typeof ref === 'string' ? schemas[ref.replace('#/components/schemas/', '')] : node;
+}
+
+/** Walks `spec.template.spec.containers[].ports` from a kind's root and marks the list at its end. */
+function markList(schemas: Record<string, SchemaObject>, root: SchemaObject, segments: string[], strategy: ListStrategy): void {
+  let node: SchemaObject | undefined = root;
+  for (const [i, segment] of segments.entries()) {
+    const field = segment.replace(/\[\]$/, '');
+    const prop: SchemaObject | undefined = (deref(schemas, node)?.properties as Record<string, SchemaObject> | undefined)?.[field];
+    if (!prop) return;
+    if (i === segments.length - 1) {
+      if (strategy.mergeKey) prop['x-kubernetes-patch-merge-key'] = strategy.mergeKey;
+      prop['x-kubernetes-patch-strategy'] = strategy.strategy;
+      return;
+    }
+    node = segment.endsWith('[]') ? deref(schemas, deref(schemas, prop)?.items as SchemaObject | undefined) : deref(schemas, prop);
+  }
+}
+
 function document(group: string, version: string): object {
   const paths: Record<string, object> = {};
-  for (const t of resourcesIn(group, version)) Object.assign(paths, pathsFor(t));
+  const kinds = resourcesIn(group, version);
+  for (const t of kinds) Object.assign(paths, pathsFor(t));
   return {
     openapi: '3.0.0',
     info: { title: 'Skiff', version: 'v1.32.0' },
     paths,
-    components: { schemas: group === 'skiff.dev' ? SKIFF_SCHEMAS : {} },
+    components: { schemas: schemasOf(kinds) },
   };
 }
 

@@ -37,6 +37,7 @@ import type { PatchType } from './body.js';
 import { clone, keyOf, nowRfc3339, sameContent, typeMeta } from './objects.js';
 import type { ResourcePath } from './paths.js';
 import { AllocationRetry, ServiceAllocator, type ServiceClaim } from './serviceAllocator.js';
+import { evictPod } from './eviction.js';
 import { prepareForCreate, prepareForUpdate } from './strategies.js';
 
 export interface WriteOptions {
@@ -158,6 +159,10 @@ export class Rest {
       return conv.fromStorage(await this.create(stored(path), conv.toStorage({ ...body, ...typeMeta(path.type) }), opts));
     }
     if (path.subresource === 'binding') return this.bind(path, body);
+    if (path.subresource === 'eviction' && path.name !== undefined) {
+      const deletePod = (namespace: string, name: string, options: DeleteOptions) => this.delete({ ...path, namespace, name, subresource: undefined }, options);
+      return evictPod({ store: this.store, clock: this.clock, deletePod }, path.namespace ?? '', path.name, body, opts.dryRun);
+    }
     if (path.subresource) throw new MethodNotAllowedError();
     const type = path.type;
     checkTypeMeta(type, body);

@@ -302,6 +302,37 @@ spec:
     }
   });
 
+  it('explains a kind and a nested field from the OpenAPI documents', async () => {
+    const pod = await kubectlOk(cluster, ['explain', 'pods']);
+    expect(pod).toMatch(/KIND:\s+Pod\nVERSION:\s+v1/);
+    expect(pod).toMatch(/spec\s+<PodSpec>/);
+    const ports = await kubectlOk(cluster, ['explain', 'deployment.spec.template.spec.containers.ports']);
+    expect(ports).toMatch(/GROUP:\s+apps/);
+    expect(ports).toMatch(/containerPort\s+<integer>/);
+    const pdb = await kubectlOk(cluster, ['explain', 'pdb.spec']);
+    expect(pdb).toMatch(/GROUP:\s+policy\nKIND:\s+PodDisruptionBudget/);
+    expect(pdb).toMatch(/selector\s+<LabelSelector>/);
+  });
+
+  it('client-side apply drops a container removed from the file: lists merge by their keys', async () => {
+    const deployment = (containers: string[]) => `apiVersion: apps/v1
+kind: Deployment
+metadata: {name: two, namespace: default}
+spec:
+  replicas: 0
+  selector: {matchLabels: {app: two}}
+  template:
+    metadata: {labels: {app: two}}
+    spec:
+      containers:
+${containers.map((c) => `        - {name: ${c}, image: example/${c}:v1, ports: [{containerPort: 80}]}`).join('\n')}
+`;
+    await kubectlOk(cluster, ['apply', '-f', '-'], deployment(['web', 'sidecar']));
+    await kubectlOk(cluster, ['apply', '-f', '-'], deployment(['web']));
+    expect(await kubectlOk(cluster, ['get', 'deployment', 'two', '-o', 'jsonpath={.spec.template.spec.containers[*].name}'])).toBe('web');
+    await kubectlOk(cluster, ['delete', 'deployment', 'two']);
+  });
+
   it('deletes what the file declared', async () => {
     const out = await kubectlOk(cluster, ['delete', '-f', manifest]);
     expect(out).toContain('namespace "e2e" deleted');

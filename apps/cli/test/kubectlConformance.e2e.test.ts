@@ -20,7 +20,7 @@ const KNOWN_FAILURES: Record<string, string> = {
   'replicasets: autoscale': 'missing kind: HorizontalPodAutoscaler (autoscaling/v1)',
   'apply: --dry-run=server of a custom resource': 'missing kind: CustomResourceDefinition (apiextensions.k8s.io/v1)',
   'pods: create --edit changes a service and a replication controller before creating them': 'missing kind: ReplicationController (v1)',
-  'get all: also lists the workload kinds Skiff does not serve': 'missing kinds: ReplicationController, DaemonSet, StatefulSet, HorizontalPodAutoscaler, Job',
+  'get all: also lists the workload kinds Skiff does not serve': 'missing kinds: ReplicationController, DaemonSet, StatefulSet, HorizontalPodAutoscaler',
   'apply: --prune with -l in a namespace':
     "missing kinds: kubectl's default prune list names PersistentVolumeClaim, ReplicationController, DaemonSet, StatefulSet, Job, CronJob, Ingress ... and stops at the first kind the server lacks",
   'apply: --prune-allowlist limits what is pruned': "missing kinds: the second half prunes with kubectl's default list (see above)",

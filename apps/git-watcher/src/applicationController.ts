@@ -1,11 +1,11 @@
-import { AlreadyExistsError, deepEqual, InvalidError, NotFoundError, type KubeObject } from '@skiff/apimachinery';
+import { AlreadyExistsError, deepEqual, InvalidError, NotFoundError, patchSchemaFor, type KubeObject } from '@skiff/apimachinery';
 import type { Controller, ObjectRef, ReconcileContext, ReconcileResult } from '@skiff/controller-runtime';
 import { assessHealth, driftedFields, pruneOrder, syncOrder, worstHealth } from '@skiff/gitops';
 import { localRepoPath, specOf, statusOf, type ApplicationStatus, type HealthStatus, type HistoryEntry, type ResourceStatus } from './applicationSpec.js';
 import { desiredObjects, namespacesCreatedBy, syncOptions, type DesiredError, type DesiredObject } from './desiredObjects.js';
 import type { RepoSources } from './repoSources.js';
-import { APPLICATIONS, DEPLOYMENTS, MANAGED_KINDS, NAMESPACES, PODS, REPLICASETS } from './resources.js';
-import { appOf, APP_LABEL, FIELD_MANAGER, groupOf, isManagedBy, objectKey, typeOf, type AppRef } from './tracking.js';
+import { APPLICATIONS, DEPLOYMENTS, MANAGED_KINDS, NAMESPACES, PODS, REPLICASETS, WATCHED_KINDS } from './resources.js';
+import { appOf, APP_LABEL, FIELD_MANAGER, groupOf, isGenerated, isManagedBy, objectKey, REVISION, TRACKING_ID, typeOf, type AppRef } from './tracking.js';
 
 const HISTORY_LIMIT = 10;
 
@@ -86,7 +86,7 @@ export function applicationController(opts: ApplicationControllerOptions): Contr
     for: APPLICATIONS,
     concurrency: 4,
     watches: [
-      ...MANAGED_KINDS.map((type) => ({ type, map: toApp })),
+      ...WATCHED_KINDS.map((type) => ({ type, map: toApp })),
       // Pods and ReplicaSets change a Deployment's health: find the Deployment's Application.
       { type: REPLICASETS, map: (rs: KubeObject, ctx: { cache(t: typeof DEPLOYMENTS): readonly KubeObject[] }) => ownerApp(rs, DEPLOYMENTS, ctx) },
       {
@@ -175,7 +175,9 @@ export async function reconcileApplication(ref: ObjectRef, ctx: ReconcileContext
   for (const d of desired.objects) {
     const key = objectKey(d.object);
     let obj = live.get(key) ?? (await getLive(ctx, d));
-    let diff = obj ? driftedFields(d.object, obj) : undefined;
+    // An object a sync created from generateName is not compared or healed: the next revision makes a new one.
+    if (isGenerated(d.object) && !obj) continue;
+    let diff = obj ? (isGenerated(d.object) ? [] : driftedFields(d.object, obj, patchSchemaFor(d.object.apiVersion, d.object.kind))) : undefined;
     const missing = !obj;
     if ((missing || diff!.length) && automated && alreadyLive && spec.syncPolicy?.automated?.selfHeal) {
       obj = await apply(ctx, d);
@@ -190,7 +192,7 @@ export async function reconcileApplication(ref: ObjectRef, ctx: ReconcileContext
       version: d.object.apiVersion.split('/').pop()!,
       kind: d.object.kind,
       ...(d.type.namespaced ? { namespace: d.object.metadata.namespace } : {}),
-      name: d.object.metadata.name!,
+      name: obj?.metadata.name ?? d.object.metadata.name!,
       status: !obj || (diff && diff.length) ? 'OutOfSync' : 'Synced',
       health,
       ...(diff && diff.length ? { diff: diff.map((f) => `${f.path}: ${show(f.live)} (git: ${show(f.desired)})`) } : {}),
@@ -238,7 +240,8 @@ async function dryRun(ctx: ReconcileContext, objects: readonly DesiredObject[], 
   await Promise.all(
     objects.map(async (d) => {
       try {
-        await ctx.client.patch(d.type, d.object.metadata.namespace, d.object.metadata.name!, d.object, 'apply', { fieldManager: FIELD_MANAGER, force: true, dryRun: true });
+        if (isGenerated(d.object)) await ctx.client.create(d.type, d.object, FIELD_MANAGER, { dryRun: true });
+        else await ctx.client.patch(d.type, d.object.metadata.namespace, d.object.metadata.name!, d.object, 'apply', { fieldManager: FIELD_MANAGER, force: true, dryRun: true });
       } catch (err) {
         // A namespace this very sync creates does not exist yet: the object is judged when applied.
         if (err instanceof NotFoundError && d.object.metadata.namespace && createdNamespaces.has(d.object.metadata.namespace)) return;
@@ -257,10 +260,19 @@ async function dryRun(ctx: ReconcileContext, objects: readonly DesiredObject[], 
 }
 
 async function apply(ctx: ReconcileContext, d: DesiredObject): Promise<KubeObject> {
+  if (isGenerated(d.object)) return ctx.client.create(d.type, d.object, FIELD_MANAGER);
   return ctx.client.patch(d.type, d.object.metadata.namespace, d.object.metadata.name!, d.object, 'apply', { fieldManager: FIELD_MANAGER, force: true });
 }
 
 async function getLive(ctx: ReconcileContext, d: DesiredObject): Promise<KubeObject | undefined> {
+  if (isGenerated(d.object)) {
+    // The newest object this manifest made at this revision.
+    const app = appOf(d.object)!;
+    const made = (await ctx.client.list(d.type, { namespace: d.object.metadata.namespace, labelSelector: `${APP_LABEL}=${app.name}` })).items.filter(
+      (o) => o.metadata.annotations?.[TRACKING_ID] === d.object.metadata.annotations?.[TRACKING_ID] && o.metadata.annotations?.[REVISION] === d.object.metadata.annotations?.[REVISION],
+    );
+    return made.sort((a, b) => (b.metadata.creationTimestamp ?? '').localeCompare(a.metadata.creationTimestamp ?? ''))[0];
+  }
   try {
     return await ctx.client.get(d.type, d.object.metadata.namespace, d.object.metadata.name!);
   } catch (err) {
@@ -283,6 +295,9 @@ async function ensureNamespace(ctx: ReconcileContext, name: string): Promise<voi
 /** Deletes what this Application applied earlier and git no longer has, in reverse sync order. */
 async function prune(ctx: ReconcileContext, app: AppRef, desired: readonly DesiredObject[]): Promise<void> {
   const wanted = new Set(desired.map((d) => objectKey(d.object)));
+  // What generateName manifests made at this revision stays; what they made at earlier ones is superseded.
+  const generatedNow = new Set(desired.filter((d) => isGenerated(d.object)).map((d) => `${d.object.metadata.annotations?.[TRACKING_ID]}@${d.object.metadata.annotations?.[REVISION]}`));
+  const keep = (obj: KubeObject) => wanted.has(objectKey(obj)) || generatedNow.has(`${obj.metadata.annotations?.[TRACKING_ID]}@${obj.metadata.annotations?.[REVISION]}`);
   const kinds = new Map(MANAGED_KINDS.map((t) => [`${t.group}/${t.resource}`, t]));
   for (const d of desired) kinds.set(`${d.type.group}/${d.type.resource}`, d.type);
   const stale: KubeObject[] = [];
@@ -290,7 +305,7 @@ async function prune(ctx: ReconcileContext, app: AppRef, desired: readonly Desir
   for (const { type, items } of lists) {
     for (const obj of items) {
       const full = { ...obj, apiVersion: obj.apiVersion ?? `${type.group ? `${type.group}/` : ''}${type.version}`, kind: obj.kind ?? type.kind };
-      if (isManagedBy(full, app) && !wanted.has(objectKey(full)) && !full.metadata.deletionTimestamp) stale.push(full);
+      if (isManagedBy(full, app) && !keep(full) && !full.metadata.deletionTimestamp) stale.push(full);
     }
   }
   for (const obj of pruneOrder(stale)) {

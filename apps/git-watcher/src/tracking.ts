@@ -1,4 +1,5 @@
 import { groupVersion, RESOURCE_TYPES, type KubeObject, type ResourceType } from '@skiff/apimachinery';
+import { manifestName } from '@skiff/gitops';
 
 /** On every object an Application manages: which Application (label, for listing). */
 export const APP_LABEL = 'skiff.dev/application';
@@ -19,8 +20,14 @@ export function groupOf(apiVersion: string): string {
   return apiVersion.includes('/') ? apiVersion.split('/')[0] : '';
 }
 
+/** For an object created from a `generateName` manifest, the name part is `<generateName>*`: every object that manifest made shares it. */
 export function trackingId(app: AppRef, obj: KubeObject): string {
-  return `${app.namespace}/${app.name}:${groupOf(obj.apiVersion)}/${obj.kind}:${obj.metadata.namespace ?? ''}/${obj.metadata.name}`;
+  return `${app.namespace}/${app.name}:${groupOf(obj.apiVersion)}/${obj.kind}:${obj.metadata.namespace ?? ''}/${manifestName(obj)}`;
+}
+
+/** A manifest with `generateName` and no name: each sync creates a new object from it. */
+export function isGenerated(obj: KubeObject): boolean {
+  return !obj.metadata.name && !!obj.metadata.generateName;
 }
 
 /** The Application an object belongs to, from its tracking id. */
@@ -43,5 +50,5 @@ export function typeOf(obj: { apiVersion: string; kind: string }): ResourceType 
 /** `group/Kind namespace/name`, for messages and keys. */
 export function objectKey(obj: KubeObject): string {
   const g = groupOf(obj.apiVersion);
-  return `${g ? `${g}/` : ''}${obj.kind} ${obj.metadata.namespace ? `${obj.metadata.namespace}/` : ''}${obj.metadata.name}`;
+  return `${g ? `${g}/` : ''}${obj.kind} ${obj.metadata.namespace ? `${obj.metadata.namespace}/` : ''}${manifestName(obj)}`;
 }

@@ -8,7 +8,10 @@ import { Redis } from 'ioredis';
 import { pino } from 'pino';
 import { ADMIN_TOKEN, createBackend, startTestServer, type TestBackend } from '../../apiserver/test/harness.js';
 import type { ApplicationSpec, ApplicationStatus } from '../src/applicationSpec.js';
-import { APPLICATIONS, CONFIGMAPS, NAMESPACES, SERVICES } from '../src/resources.js';
+import { APPLICATIONS, NAMESPACES } from '../src/resources.js';
+
+const CONFIGMAPS = resourceType('configmaps');
+const SERVICES = resourceType('services');
 import { startGitWatcher, type GitWatcherOptions, type RunningGitWatcher } from '../src/index.js';
 
 export const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';

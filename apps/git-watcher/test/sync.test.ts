@@ -125,6 +125,30 @@ describe('git watcher: Applications synced from local repositories', () => {
     expect(c.eventsFor('quiet', 'Synced')).toHaveLength(1);
   });
 
+  it('creates an object with generateName once per revision, keeps it through later passes, and replaces it at the next revision', async () => {
+    const r = repo();
+    const generated = 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  generateName: run-\ndata:\n  n: "1"\n';
+    const first = r.commit({ 'run.yaml': generated, 'config.yaml': configMapYaml('gen-config', { v: '1' }) }, 'gen: 1');
+    await c.namespace('gen');
+    await c.createApp('gen', { source: { repoURL: r.dir, targetRevision: 'main' }, destination: { namespace: 'gen' }, syncPolicy: { automated: { prune: true, selfHeal: true } } });
+    await c.until('gen Synced', () => c.syncedAt('gen', first));
+    const made = async () => (await c.client.list(CONFIGMAPS, { namespace: 'gen' })).items.filter((cm) => cm.metadata.name!.startsWith('run-'));
+    const [run] = await made();
+    expect(run.metadata.name).toMatch(/^run-[a-z0-9]{5}$/);
+    expect(run.metadata.annotations).toMatchObject({ 'skiff.dev/tracking-id': 'default/gen:/ConfigMap:gen/run-*', 'skiff.dev/revision': first });
+    expect(c.app('gen')!.status!.resources?.map((x) => `${x.kind} ${x.name} ${x.status}`).sort()).toEqual(['ConfigMap gen-config Synced', `ConfigMap ${run.metadata.name} Synced`]);
+
+    await c.touch('gen');
+    expect((await made()).map((cm) => cm.metadata.name)).toEqual([run.metadata.name]);
+
+    const second = r.commit({ 'config.yaml': configMapYaml('gen-config', { v: '2' }) }, 'gen: 2');
+    await c.until('gen Synced at the second revision', () => c.syncedAt('gen', second));
+    await c.until('the first run pruned', async () => (await made()).every((cm) => cm.metadata.name !== run.metadata.name));
+    const now = await made();
+    expect(now).toHaveLength(1);
+    expect(now[0].metadata.annotations?.['skiff.dev/revision']).toBe(second);
+  });
+
   it('leaves alone objects it does not own: a labelled ConfigMap without tracking id, and other Applications\' objects', async () => {
     await c.namespace('shared');
     await c.namespace('team-b');

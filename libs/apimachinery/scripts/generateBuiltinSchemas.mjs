@@ -57,14 +57,22 @@ function typeRef(t) {
   visit(t);
   return t;
 }
+// The same models with their scalar types kept (`string`, `number:int32`, `Date`, `IntOrString`...),
+// for the OpenAPI documents `kubectl explain` reads (src/kinds/openapi/).
+const typed = {};
 function visit(name) {
   if (name in types) return;
   const model = models[name];
   if (!model?.attributeTypeMap) throw new Error(`no model ${name}`);
   types[name] = {};
-  for (const a of model.attributeTypeMap) types[name][a.baseName] = typeRef(a.type);
+  typed[name] = {};
+  for (const a of model.attributeTypeMap) {
+    types[name][a.baseName] = typeRef(a.type);
+    typed[name][a.baseName] = a.format ? `${a.type}:${a.format}` : a.type;
+  }
 }
 for (const name of Object.values(ROOTS)) visit(name);
-const sorted = Object.fromEntries(Object.keys(types).sort().map((k) => [k, types[k]]));
-writeFileSync(new URL('../src/fieldValidation/builtinSchemas.json', import.meta.url), JSON.stringify({ kinds: ROOTS, types: sorted }) + '\n');
-console.log(`${Object.keys(sorted).length} types`);
+const sortedKeys = (o) => Object.fromEntries(Object.keys(o).sort().map((k) => [k, o[k]]));
+writeFileSync(new URL('../src/fieldValidation/builtinSchemas.json', import.meta.url), JSON.stringify({ kinds: ROOTS, types: sortedKeys(types) }) + '\n');
+writeFileSync(new URL('../src/kinds/openapi/builtinModels.json', import.meta.url), JSON.stringify({ kinds: ROOTS, models: sortedKeys(typed) }) + '\n');
+console.log(`${Object.keys(types).length} types`);

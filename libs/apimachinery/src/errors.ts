@@ -281,6 +281,8 @@ export function fromStatus(status: Partial<Status> & { code?: number }): ApiErro
       return withMessage(new ForbiddenError(message, { name: details?.name, kind: details?.kind, group: details?.group }), message);
     case 'BadRequest':
       return new BadRequestError(message, details?.causes);
+    case 'TooManyRequests':
+      return new TooManyRequestsError(message, details?.retryAfterSeconds ?? 0, details?.causes);
     default:
       return new ApiError(code, status.reason ?? 'Unknown', message, details);
   }
@@ -289,4 +291,14 @@ export function fromStatus(status: Partial<Status> & { code?: number }): ApiErro
 function withMessage<E extends ApiError>(err: E, message: string): E {
   Object.defineProperty(err, 'message', { value: message });
   return err;
+}
+
+/**
+ * 429: the request is refused for now and may succeed later (an eviction a disruption budget
+ * does not allow yet); `retryAfterSeconds` 0 is left out, as Go's omitempty does.
+ */
+export class TooManyRequestsError extends ApiError {
+  constructor(message: string, retryAfterSeconds: number, causes?: StatusCause[]) {
+    super(429, 'TooManyRequests', message, { ...(causes?.length ? { causes } : {}), ...(retryAfterSeconds > 0 ? { retryAfterSeconds } : {}) });
+  }
 }

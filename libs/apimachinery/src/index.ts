@@ -29,3 +29,8 @@ export * from './autoscaling/hpaDefaults.js';
 export * from './autoscaling/hpaConversion.js';
 export { validateHorizontalPodAutoscaler, validateHorizontalPodAutoscalerStatus } from './validation/horizontalPodAutoscaler.js';
 export { hpaCells, formatHpaMetrics } from './tables/horizontalPodAutoscaler.js';
+export * from './cronSchedule.js';
+export * from './batchDefaults.js';
+export { validateJob, validateJobUpdate, validateCronJob, JOB_CONTROLLER_UID_LABEL, JOB_NAME_LABEL, LEGACY_JOB_CONTROLLER_UID_LABEL, LEGACY_JOB_NAME_LABEL } from './validation/job.js';
+export * from './tables/batch.js';
+export * from './podDisruptionBudgets.js';

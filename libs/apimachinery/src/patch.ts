@@ -4,7 +4,7 @@ import { ATOMIC_LISTS, type PatchSchema } from './patchSchema.js';
 import type { KubeObject } from './types.js';
 import { deepEqual } from './deepEqual.js';
 
-export { patchSchemaOf, ATOMIC_LISTS, type PatchSchema, type ListStrategy } from './patchSchema.js';
+export { patchSchemaOf, ATOMIC_LISTS, METADATA_LISTS, type PatchSchema, type ListStrategy } from './patchSchema.js';
 
 type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
 type JsonObject = { [k: string]: Json };

@@ -14,16 +14,17 @@ export interface PatchSchema {
   list(path: string): ListStrategy | undefined;
 }
 
-const METADATA: Record<string, ListStrategy> = {
+/** metadata's strategic-merge lists, the same on every kind. */
+export const METADATA_LISTS: Readonly<Record<string, ListStrategy>> = {
   'metadata.ownerReferences': { mergeKey: 'uid', strategy: 'merge' },
   'metadata.finalizers': { strategy: 'merge' },
 };
 
 /** The patch schema of a kind declaring `lists`. */
 export function patchSchemaOf(kind: { lists?: Readonly<Record<string, ListStrategy>> } | undefined): PatchSchema {
-  const lists = { ...METADATA, ...(kind?.lists ?? {}) };
+  const lists = { ...METADATA_LISTS, ...(kind?.lists ?? {}) };
   return { list: (path) => lists[path] };
 }
 
 /** A schema with no merge keys: every list is replaced (JSON merge semantics), for unknown kinds. */
-export const ATOMIC_LISTS: PatchSchema = { list: (path) => METADATA[path] };
+export const ATOMIC_LISTS: PatchSchema = { list: (path) => METADATA_LISTS[path] };

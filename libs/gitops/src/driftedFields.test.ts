@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { ATOMIC_LISTS, patchSchemaFor } from '@skiff/apimachinery';
 import { driftedFields, type DriftedField } from './driftedFields.js';
 
 const deployment = (spec: Record<string, unknown>) => ({ apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'web', labels: { app: 'web' } }, spec });
@@ -50,7 +51,27 @@ describe('driftedFields', () => {
     ],
     ['a map replaced by a scalar', { data: { a: '1' } }, { data: 'x' }, [{ path: 'data', desired: { a: '1' }, live: 'x' }]],
     ['a type change is drift', { spec: { replicas: 2 } }, { spec: { replicas: '2' } }, [{ path: 'spec.replicas', desired: 2, live: '2' }]],
+    [
+      "a Service's ports matched by their merge key, port",
+      { apiVersion: 'v1', kind: 'Service', spec: { ports: [{ port: 443, targetPort: 8443 }] } },
+      { apiVersion: 'v1', kind: 'Service', spec: { ports: [{ port: 80, targetPort: 8080 }, { port: 443, targetPort: 9443 }] } },
+      [{ path: 'spec.ports[port=443].targetPort', desired: 8443, live: 9443 }],
+    ],
+    [
+      'container ports matched by containerPort inside a container matched by name',
+      deployment(template([{ name: 'web', ports: [{ containerPort: 80, name: 'http' }] }])),
+      deployment(template([{ name: 'web', ports: [{ containerPort: 81, name: 'metrics' }, { containerPort: 80, name: 'web' }] }])),
+      [{ path: 'spec.template.spec.containers[name=web].ports[containerPort=80].name', desired: 'http', live: 'web' }],
+    ],
+    [
+      'finalizers merge as a set: only a missing one is drift',
+      { metadata: { finalizers: ['a/b'] } },
+      { metadata: { finalizers: ['c/d', 'a/b'] } },
+      [],
+    ],
   ])('%s', (_name, desired, live, expected) => {
-    expect(driftedFields(desired, live)).toEqual(expected);
+    const kind = desired as { apiVersion?: string; kind?: string };
+    const schema = kind.apiVersion && kind.kind ? patchSchemaFor(kind.apiVersion, kind.kind) : ATOMIC_LISTS;
+    expect(driftedFields(desired, live, schema)).toEqual(expected);
   });
 });

@@ -1,3 +1,4 @@
+import type { PatchSchema } from '@skiff/apimachinery';
 import { formatFieldPath, isRecord } from './fieldPath.js';
 import type { PathSegment } from './yamlDocuments.js';
 
@@ -11,39 +12,50 @@ export interface DriftedField {
 
 /**
  * Where `live` differs from what the manifest (`desired`) sets. Only fields present in the manifest
- * count, so server defaults, status and fields other managers own are not drift:
+ * count, so server defaults, status and fields other managers own are not drift. Lists follow the
+ * kind's strategic-merge schema, the one patches and server-side apply use:
  * - maps are compared per key of the desired map;
- * - lists whose desired items all have a string `name` (containers, ports, env, volumes) are matched
- *   by name, and extra live items are not drift (someone else may own them, as with server-side apply);
+ * - lists with a merge key (containers by `name`, Service ports by `port`, conditions by `type`)
+ *   are matched by that key, and extra live items are not drift (someone else may own them, as with
+ *   server-side apply);
+ * - primitive lists that merge as sets (finalizers) drift only when a desired item is missing;
  * - other lists of objects are matched by index, and a length difference is drift;
- * - lists of scalars (args, command) are atomic: any difference reports the whole list.
+ * - other lists of scalars (args, command) are atomic: any difference reports the whole list.
  * Example: desired `{spec: {replicas: 2}}`, live `{spec: {replicas: 5, paused: false}}` ->
  * `[{ path: 'spec.replicas', desired: 2, live: 5 }]`.
  */
-export function driftedFields(desired: object, live: object): DriftedField[] {
+export function driftedFields(desired: object, live: object, schema: PatchSchema): DriftedField[] {
   const out: DriftedField[] = [];
-  compare(desired, live, [], out);
+  compare(desired, live, [], '', schema, out);
   return out;
 }
 
-function compare(desired: unknown, live: unknown, path: PathSegment[], out: DriftedField[]): void {
+function compare(desired: unknown, live: unknown, path: PathSegment[], schemaPath: string, schema: PatchSchema, out: DriftedField[]): void {
   const report = (): void => void out.push({ path: formatFieldPath(path), desired, live });
   if (isRecord(desired)) {
     if (!isRecord(live)) return report();
-    for (const [key, value] of Object.entries(desired)) compare(value, live[key], [...path, key], out);
+    for (const [key, value] of Object.entries(desired)) compare(value, live[key], [...path, key], schemaPath ? `${schemaPath}.${key}` : key, schema, out);
     return;
   }
   if (Array.isArray(desired)) {
     if (!Array.isArray(live)) return report();
-    if (desired.length > 0 && desired.every((item) => isRecord(item) && typeof item.name === 'string')) {
-      for (const item of desired as Record<string, unknown>[]) {
-        const match = live.find((l) => isRecord(l) && l.name === item.name);
-        compare(item, match, [...path, `name=${item.name as string}`], out);
+    const strategy = schema.list(schemaPath);
+    const itemPath = `${schemaPath}[]`;
+    if (strategy?.mergeKey) {
+      const key = strategy.mergeKey;
+      for (const item of desired) {
+        if (!isRecord(item) || item[key] === undefined) continue;
+        const match = live.find((l) => isRecord(l) && sameScalar(l[key], item[key]));
+        compare(item, match, [...path, `${key}=${String(item[key])}`], itemPath, schema, out);
       }
       return;
     }
+    if (strategy?.strategy === 'merge') {
+      if (desired.some((item) => !live.some((l) => sameScalar(l, item)))) report();
+      return;
+    }
     if (desired.some((item) => isRecord(item) || Array.isArray(item))) {
-      desired.forEach((item, i) => compare(item, live[i], [...path, i], out));
+      desired.forEach((item, i) => compare(item, live[i], [...path, i], itemPath, schema, out));
       for (let i = desired.length; i < live.length; i++) out.push({ path: formatFieldPath([...path, i]), desired: undefined, live: live[i] });
       return;
     }

@@ -1,5 +1,5 @@
 export type { Manifest, ManifestError, ManifestFile, ParseManifestsResult } from './types.js';
-export { parseManifests } from './parseManifests.js';
+export { manifestName, parseManifests } from './parseManifests.js';
 export { lineOfField } from './lineOfField.js';
 export { parseFieldPath, formatFieldPath } from './fieldPath.js';
 export { syncOrder, pruneOrder, syncWave, KIND_ORDER, SYNC_WAVE_ANNOTATION } from './syncOrder.js';

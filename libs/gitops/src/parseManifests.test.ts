@@ -45,6 +45,14 @@ describe('parseManifests', () => {
     ]);
   });
 
+  it('accepts generateName instead of a name, and tells two such manifests apart only by kind and namespace', () => {
+    const job = (ns: string) => `apiVersion: batch/v1\nkind: Job\nmetadata:\n  generateName: migrate-\n  namespace: ${ns}\n`;
+    const ok = parseManifests([{ path: 'a.yaml', text: `${job('a')}---\n${job('b')}` }]);
+    expect(ok.ok && ok.objects.map((m) => m.object.metadata.generateName)).toEqual(['migrate-', 'migrate-']);
+    const twice = parseManifests([{ path: 'a.yaml', text: `${job('a')}---\n${job('a')}` }]);
+    expect(twice.ok).toBe(false);
+  });
+
   it.each<[string, { path: string; text: string }[], ManifestError[]]>([
     [
       'bad indentation',

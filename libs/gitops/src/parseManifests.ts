@@ -122,7 +122,9 @@ function checkObject(candidate: Candidate, errors: ManifestError[]): Manifest | 
   if (!isRecord(metadata)) {
     fail('metadata.name', ['metadata'], 'metadata.name is required');
   } else {
-    if (typeof metadata.name !== 'string' || metadata.name === '') fail('metadata.name', ['metadata', 'name'], 'metadata.name is required');
+    // generateName instead of a name: the object is created anew by each sync (Argo CD allows it for Jobs and hooks).
+    const generated = (metadata.name === undefined || metadata.name === '') && typeof metadata.generateName === 'string' && metadata.generateName !== '';
+    if (!generated && (typeof metadata.name !== 'string' || metadata.name === '')) fail('metadata.name', ['metadata', 'name'], 'metadata.name is required');
     if (metadata.namespace !== undefined && typeof metadata.namespace !== 'string') {
       fail('metadata.namespace', ['metadata', 'namespace'], 'metadata.namespace must be a string');
     }
@@ -143,12 +145,17 @@ function checkObject(candidate: Candidate, errors: ManifestError[]): Manifest | 
 
 function identity(obj: KubeObject): string {
   const group = obj.apiVersion.includes('/') ? obj.apiVersion.split('/')[0] : '';
-  return JSON.stringify([group, obj.kind, obj.metadata.namespace ?? '', obj.metadata.name]);
+  return JSON.stringify([group, obj.kind, obj.metadata.namespace ?? '', manifestName(obj)]);
+}
+
+/** An object's name in git: its name, or `<generateName>*` for one the server names at each sync. */
+export function manifestName(obj: KubeObject): string {
+  return obj.metadata.name || `${obj.metadata.generateName ?? ''}*`;
 }
 
 function describe(obj: KubeObject): string {
   const ns = obj.metadata.namespace ? ` in namespace "${obj.metadata.namespace}"` : '';
-  return `${obj.kind} "${obj.metadata.name}"${ns}`;
+  return `${obj.kind} "${manifestName(obj)}"${ns}`;
 }
 
 function yamlError(file: string, err: unknown): ManifestError {

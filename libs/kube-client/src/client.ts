@@ -98,8 +98,9 @@ export class ApiClient {
     return this.request('GET', this.path(type, opts.namespace) + q);
   }
 
-  create(type: ResourceType, obj: KubeObject, fieldManager?: string): Promise<KubeObject> {
-    return this.request('POST', this.path(type, obj.metadata.namespace) + query({ fieldManager }), obj);
+  /** `dryRun: true` sends `dryRun=All`: the server validates and answers with the result, storing nothing. */
+  create(type: ResourceType, obj: KubeObject, fieldManager?: string, opts: { dryRun?: boolean } = {}): Promise<KubeObject> {
+    return this.request('POST', this.path(type, obj.metadata.namespace) + query({ fieldManager, dryRun: opts.dryRun ? 'All' : undefined }), obj);
   }
 
   update(type: ResourceType, obj: KubeObject, fieldManager?: string): Promise<KubeObject> {

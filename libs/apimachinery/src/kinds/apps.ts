@@ -1,3 +1,4 @@
+import { builtinOpenApi } from './openapi/openApiSchemas.js';
 import { defaultDeployment, defaultReplicaSet } from '../defaults.js';
 import { DEPLOYMENT_MESSAGE, REPLICA_SET_MESSAGE } from '../protobuf/message.js';
 import { resourceType } from '../resources.js';
@@ -10,6 +11,7 @@ import { CONDITIONS, podSpecLists } from './podSpecLists.js';
 
 export const DEPLOYMENT: Kind = {
   ...resourceType('apps', 'v1', 'deployments', 'Deployment', true, { shortNames: ['deploy'], categories: ['all'], subresources: ['status', 'scale'] }),
+  openApi: builtinOpenApi('V1Deployment'),
   defaults: defaultDeployment,
   validate: validateDeployment,
   validateUpdate: validateSelectorUpdate,
@@ -20,6 +22,7 @@ export const DEPLOYMENT: Kind = {
 
 export const REPLICA_SET: Kind = {
   ...resourceType('apps', 'v1', 'replicasets', 'ReplicaSet', true, { shortNames: ['rs'], categories: ['all'], subresources: ['status', 'scale'] }),
+  openApi: builtinOpenApi('V1ReplicaSet'),
   defaults: defaultReplicaSet,
   validate: validateReplicaSet,
   validateUpdate: validateSelectorUpdate,

@@ -1,3 +1,4 @@
+import { builtinOpenApi } from './openapi/openApiSchemas.js';
 import type { Namespace, Pod } from 'kubernetes-types/core/v1.js';
 import {
   defaultEndpoints,
@@ -53,6 +54,7 @@ export const NAMESPACE: Kind = {
     verbs: ALL_VERBS.filter((v) => v !== 'deletecollection'),
     returnsDeletedObject: true,
   }),
+  openApi: builtinOpenApi('V1Namespace'),
   defaults: defaultNamespace,
   validate: validateNamespace,
   prepareForCreate: (obj) => {
@@ -69,6 +71,7 @@ export const NAMESPACE: Kind = {
 
 export const NODE: Kind = {
   ...resourceType('', 'v1', 'nodes', 'Node', false, { shortNames: ['no'], subresources: ['status'] }),
+  openApi: builtinOpenApi('V1Node'),
   defaults: defaultNode,
   validate: validateNode,
   validateUpdate: validateNodeUpdate,
@@ -86,9 +89,10 @@ export const POD: Kind = {
   ...resourceType('', 'v1', 'pods', 'Pod', true, {
     shortNames: ['po'],
     categories: ['all'],
-    subresources: ['status', 'log', 'binding', 'exec', 'attach', 'portforward', 'ephemeralcontainers'],
+    subresources: ['status', 'log', 'binding', 'eviction', 'exec', 'attach', 'portforward', 'ephemeralcontainers'],
     returnsDeletedObject: true,
   }),
+  openApi: builtinOpenApi('V1Pod'),
   defaults: defaultPod,
   validate: validatePod,
   validateUpdate: validatePodUpdate,
@@ -122,6 +126,7 @@ export const SERVICE: Kind = {
     subresources: ['status'],
     returnsDeletedObject: true,
   }),
+  openApi: builtinOpenApi('V1Service'),
   defaults: defaultService,
   validate: validateService,
   validateUpdate: validateServiceUpdate,
@@ -132,6 +137,7 @@ export const SERVICE: Kind = {
 
 export const ENDPOINTS: Kind = {
   ...resourceType('', 'v1', 'endpoints', 'Endpoints', true, { shortNames: ['ep'] }),
+  openApi: builtinOpenApi('V1Endpoints'),
   defaults: defaultEndpoints,
   validate: validateEndpoints,
   allowCreateOnUpdate: true,
@@ -140,6 +146,7 @@ export const ENDPOINTS: Kind = {
 
 export const CONFIG_MAP: Kind = {
   ...resourceType('', 'v1', 'configmaps', 'ConfigMap', true, { shortNames: ['cm'] }),
+  openApi: builtinOpenApi('V1ConfigMap'),
   validate: validateConfigMap,
   validateUpdate: (next, prev, errs) => validateImmutableData(next, prev, ['data', 'binaryData'], errs),
   printer: configMapPrinter,
@@ -148,6 +155,7 @@ export const CONFIG_MAP: Kind = {
 
 export const SECRET: Kind = {
   ...resourceType('', 'v1', 'secrets', 'Secret', true),
+  openApi: builtinOpenApi('V1Secret'),
   defaults: defaultSecret,
   validate: validateSecret,
   validateUpdate: validateSecretUpdate,
@@ -157,6 +165,7 @@ export const SECRET: Kind = {
 
 export const EVENT: Kind = {
   ...resourceType('', 'v1', 'events', 'Event', true, { shortNames: ['ev'] }),
+  openApi: builtinOpenApi('CoreV1Event'),
   validate: validateEvent,
   allowCreateOnUpdate: true,
   printer: eventPrinter,
@@ -164,6 +173,7 @@ export const EVENT: Kind = {
 
 export const RESOURCE_QUOTA: Kind = {
   ...resourceType('', 'v1', 'resourcequotas', 'ResourceQuota', true, { shortNames: ['quota'], subresources: ['status'] }),
+  openApi: builtinOpenApi('V1ResourceQuota'),
   validate: validateResourceQuota,
   validateUpdate: validateResourceQuotaUpdate,
   printer: resourceQuotaPrinter,
@@ -172,6 +182,7 @@ export const RESOURCE_QUOTA: Kind = {
 
 export const LIMIT_RANGE: Kind = {
   ...resourceType('', 'v1', 'limitranges', 'LimitRange', true, { shortNames: ['limits'] }),
+  openApi: builtinOpenApi('V1LimitRange'),
   defaults: defaultLimitRange,
   validate: validateLimitRange,
   printer: limitRangePrinter,

@@ -4,6 +4,8 @@ export { podSpecLists, CONDITIONS } from './podSpecLists.js';
 export { podQosClass } from './podQosClass.js';
 export * from './core.js';
 export * from './apps.js';
+export * from './batch.js';
 export * from './coordination.js';
 export * from './skiff.js';
 export * from './autoscaling.js';
+export * from './policy.js';

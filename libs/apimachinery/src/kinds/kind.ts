@@ -1,4 +1,5 @@
 import type { ListStrategy } from '../patchSchema.js';
+import type { OpenApiSchemas } from './openapi/openApiSchemas.js';
 import type { ProtobufMessage } from '../protobuf/message.js';
 import type { ResourceType } from '../resources.js';
 import type { Printer } from '../tables/columns.js';
@@ -50,6 +51,8 @@ export interface Kind<T extends object = KubeObject> extends ResourceType {
   scaleSelector?(obj: T): string;
   /** Field numbers of the kind's protobuf message (k8s.io/api generated.proto), where kubectl sends protobuf. */
   protobuf?: ProtobufMessage;
+  /** Its OpenAPI v3 schema (`kubectl explain`); the API server adds `x-kubernetes-group-version-kind`. */
+  openApi?: OpenApiSchemas;
   /**
    * Set on a second served version of a stored kind (autoscaling/v1 of HorizontalPodAutoscaler):
    * objects are stored as `storage` and converted at the API's edge, both ways.

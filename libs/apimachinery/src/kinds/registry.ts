@@ -4,9 +4,11 @@ import { groupVersion } from '../resources.js';
 import type { KubeObject } from '../types.js';
 import { DEPLOYMENT, REPLICA_SET } from './apps.js';
 import { HORIZONTAL_POD_AUTOSCALER, HORIZONTAL_POD_AUTOSCALER_V1 } from './autoscaling.js';
+import { CRON_JOB, JOB } from './batch.js';
 import { LEASE } from './coordination.js';
 import { CONFIG_MAP, ENDPOINTS, EVENT, LIMIT_RANGE, NAMESPACE, NODE, POD, RESOURCE_QUOTA, SECRET, SERVICE } from './core.js';
 import type { Kind } from './kind.js';
+import { POD_DISRUPTION_BUDGET } from './policy.js';
 import { APPLICATION, WEBHOOK } from './skiff.js';
 
 /**
@@ -28,6 +30,9 @@ export const RESOURCE_TYPES: readonly Kind[] = [
   DEPLOYMENT,
   REPLICA_SET,
   HORIZONTAL_POD_AUTOSCALER,
+  JOB,
+  CRON_JOB,
+  POD_DISRUPTION_BUDGET,
   APPLICATION,
   WEBHOOK,
 ];
@@ -36,7 +41,9 @@ export const RESOURCE_TYPES: readonly Kind[] = [
 export const API_GROUPS: readonly { group: string; versions: string[] }[] = [
   { group: 'apps', versions: ['v1'] },
   { group: 'autoscaling', versions: ['v2', 'v1'] },
+  { group: 'batch', versions: ['v1'] },
   { group: 'coordination.k8s.io', versions: ['v1'] },
+  { group: 'policy', versions: ['v1'] },
   { group: 'skiff.dev', versions: ['v1alpha1'] },
 ];
 

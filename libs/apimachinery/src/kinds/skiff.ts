@@ -1,3 +1,5 @@
+import { fixedOpenApi } from './openapi/openApiSchemas.js';
+import { SKIFF_SCHEMAS } from './openapi/skiffSchemas.js';
 import { defaultApplication, defaultWebhook } from '../defaults.js';
 import { resourceType } from '../resources.js';
 import { applicationPrinter, webhookPrinter } from '../tables/builtinPrinters.js';
@@ -11,6 +13,7 @@ import { CONDITIONS } from './podSpecLists.js';
 export const APPLICATION: Kind = {
   // Argo CD's short name, so `kubectl get app` reads the same on both.
   ...resourceType('skiff.dev', 'v1alpha1', 'applications', 'Application', true, { shortNames: ['app'], subresources: ['status'] }),
+  openApi: fixedOpenApi('dev.skiff.v1alpha1.Application', { 'dev.skiff.v1alpha1.Application': SKIFF_SCHEMAS['dev.skiff.v1alpha1.Application'] }),
   defaults: defaultApplication,
   validate: validateApplication,
   printer: applicationPrinter,
@@ -20,6 +23,7 @@ export const APPLICATION: Kind = {
 
 export const WEBHOOK: Kind = {
   ...resourceType('skiff.dev', 'v1alpha1', 'webhooks', 'Webhook', true, { subresources: ['status'] }),
+  openApi: fixedOpenApi('dev.skiff.v1alpha1.Webhook', { 'dev.skiff.v1alpha1.Webhook': SKIFF_SCHEMAS['dev.skiff.v1alpha1.Webhook'] }),
   defaults: defaultWebhook,
   validate: validateWebhook,
   printer: webhookPrinter,

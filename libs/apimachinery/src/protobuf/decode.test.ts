@@ -254,7 +254,7 @@ describe('decoding a hand-built Pod', () => {
 
 describe('malformed protobuf bodies', () => {
   it('refuses a kind without a table with 415 and a body without the magic with 400', () => {
-    expect(() => decodeProtobufObject(envelope('batch/v1', 'Job', msg(1, str(1, 'j'))))).toThrow(UnsupportedMediaTypeError);
+    expect(() => decodeProtobufObject(envelope('example.com/v1', 'Widget', msg(1, str(1, 'j'))))).toThrow(UnsupportedMediaTypeError);
     expect(() => decodeProtobufObject(Buffer.from('{"kind":"Pod"}'))).toThrow(BadRequestError);
   });
 

@@ -38,6 +38,7 @@ export const strings = (name: string): Field => ({ name, type: 'string', repeate
 export const list = (name: string, type: Schema): Field => ({ name, type, repeated: true });
 export const stringMap = (name: string): Field => ({ name, type: 'string', map: true });
 export const quantityMap = (name: string): Field => ({ name, type: 'quantity', map: true });
+export const intOrString = (name: string): Field => ({ name, type: 'intOrString' });
 
 // --- k8s.io/apimachinery/pkg/apis/meta/v1 ---
 
@@ -336,6 +337,43 @@ export const REPLICA_SET_STATUS: Schema = {
   3: i64('observedGeneration'),
 };
 
+// --- k8s.io/api/batch/v1 ---
+
+/** The success policy is left out: Skiff does not act on it, and `kubectl create job/cronjob` never send one. */
+export const JOB_SPEC: Schema = {
+  1: i32('parallelism', { keep: true }),
+  2: i32('completions', { keep: true }),
+  3: i64('activeDeadlineSeconds', { keep: true }),
+  4: m('selector', LABEL_SELECTOR),
+  5: b('manualSelector', { keep: true }),
+  6: m('template', POD_TEMPLATE_SPEC),
+  7: i32('backoffLimit', { keep: true }),
+  8: i32('ttlSecondsAfterFinished', { keep: true }),
+  9: s('completionMode', { keep: true }),
+  10: b('suspend', { keep: true }),
+  11: m('podFailurePolicy', {
+    1: list('rules', {
+      1: s('action'),
+      2: m('onExitCodes', { 1: s('containerName', { keep: true }), 2: s('operator'), 3: { name: 'values', type: 'int32', repeated: true } }),
+      3: list('onPodConditions', { 1: s('type'), 2: s('status') }),
+    }),
+  }),
+  12: i32('backoffLimitPerIndex', { keep: true }),
+  13: i32('maxFailedIndexes', { keep: true }),
+  14: s('podReplacementPolicy', { keep: true }),
+  15: s('managedBy', { keep: true }),
+};
+export const CRON_JOB_SPEC: Schema = {
+  1: s('schedule'),
+  8: s('timeZone', { keep: true }),
+  2: i64('startingDeadlineSeconds', { keep: true }),
+  3: s('concurrencyPolicy'),
+  4: b('suspend', { keep: true }),
+  5: m('jobTemplate', { 1: m('metadata', OBJECT_META), 2: m('spec', JOB_SPEC) }),
+  6: i32('successfulJobsHistoryLimit', { keep: true }),
+  7: i32('failedJobsHistoryLimit', { keep: true }),
+};
+
 export const RESOURCE_QUOTA_SPEC: Schema = {
   1: quantityMap('hard'),
   2: strings('scopes'),
@@ -381,6 +419,8 @@ export const POD_MESSAGE: ProtobufMessage = { 1: m('metadata', OBJECT_META), 2: 
 
 export const SERVICE_MESSAGE: ProtobufMessage = { 1: m('metadata', OBJECT_META), 2: m('spec', SERVICE_SPEC), 3: m('status', SERVICE_STATUS) };
 
+export const JOB_MESSAGE: ProtobufMessage = { 1: m('metadata', OBJECT_META), 2: m('spec', JOB_SPEC) };
+export const CRON_JOB_MESSAGE: ProtobufMessage = { 1: m('metadata', OBJECT_META), 2: m('spec', CRON_JOB_SPEC) };
 export const DEPLOYMENT_MESSAGE: ProtobufMessage = { 1: m('metadata', OBJECT_META), 2: m('spec', DEPLOYMENT_SPEC), 3: m('status', DEPLOYMENT_STATUS) };
 
 export const REPLICA_SET_MESSAGE: ProtobufMessage = { 1: m('metadata', OBJECT_META), 2: m('spec', REPLICA_SET_SPEC), 3: m('status', REPLICA_SET_STATUS) };

@@ -55,7 +55,7 @@ function validateSelectorAndTemplate(spec: Json, specPath: FieldPath, errs: Fiel
 }
 
 /** An IntOrString that is a non-negative integer or a percentage; returns its number (percent or count). */
-function validateIntOrPercent(raw: unknown, path: FieldPath, errs: FieldErrors): number {
+export function validateIntOrPercent(raw: unknown, path: FieldPath, errs: FieldErrors): number {
   if (typeof raw === 'number') {
     if (!Number.isInteger(raw)) errs.push(invalid(path, raw, "must be an integer or percentage (e.g '5%')"));
     else if (raw < 0) errs.push(invalid(path, raw, NEGATIVE));

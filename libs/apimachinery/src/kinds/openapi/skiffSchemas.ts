@@ -1,4 +1,4 @@
-import { HEALTH_STATUSES, OPERATION_PHASES, SYNC_STATUSES, WEBHOOK_EVENTS } from '@skiff/apimachinery';
+import { HEALTH_STATUSES, OPERATION_PHASES, SYNC_STATUSES, WEBHOOK_EVENTS } from '../../gitops.js';
 
 /**
  * OpenAPI v3 schemas of the skiff.dev kinds, for `kubectl explain`. Validation itself lives in
