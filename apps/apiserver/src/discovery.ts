@@ -9,7 +9,11 @@ export function apiGroupList(kinds: KindRegistry): object {
     kind: 'APIGroupList',
     apiVersion: 'v1',
     // A group is advertised once it serves a kind: kubectl treats an empty group as an error.
-    groups: kinds.groups().filter((g) => g.versions.some((v) => kinds.resourcesIn(g.group, v).length > 0)).map((g) => apiGroup(g.group, g.versions)),
+    groups: [
+      ...kinds.groups().filter((g) => g.versions.some((v) => kinds.resourcesIn(g.group, v).length > 0)).map((g) => apiGroup(g.group, g.versions)),
+      // Served by the API server from the node agents (metricsApi.ts), as metrics-server's APIService would be.
+      apiGroup('metrics.k8s.io', ['v1beta1']),
+    ],
   };
 }
 

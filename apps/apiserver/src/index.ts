@@ -39,6 +39,8 @@ export interface ApiServerOptions {
   buildStatusPage?: boolean;
   /** How often `/status/stream` sends a heartbeat comment (default 15 s). */
   statusHeartbeatMs?: number;
+  /** How long metrics.k8s.io reuses a node agent's usage summary (default 5 s). */
+  metricsCacheMs?: number;
   /**
    * The address pods reach the API server on (kube-apiserver's --advertise-address): the server
    * listens there too, and the `kubernetes` Service in `default` points at it. Unset, the Service
@@ -76,7 +78,7 @@ export async function startApiServer(opts: ApiServerOptions): Promise<RunningApi
   const statusPageDir = await prepareStatusPage(logger, opts.buildStatusPage ?? true);
   const { app } = await buildServer({
     store, authenticator, logger, bookmarkIntervalMs: opts.bookmarkIntervalMs, tls: opts.tls, namespaceFinalizer: opts.namespaceFinalizer,
-    serviceClusterIpRange: opts.serviceClusterIpRange, gitWebhookSecret: opts.gitWebhookSecret, statusPageDir, statusHeartbeatMs: opts.statusHeartbeatMs,
+    serviceClusterIpRange: opts.serviceClusterIpRange, gitWebhookSecret: opts.gitWebhookSecret, statusPageDir, statusHeartbeatMs: opts.statusHeartbeatMs, metricsCacheMs: opts.metricsCacheMs,
   });
   await app.listen({ host: opts.host ?? '127.0.0.1', port: opts.port ?? 6443 });
   const port = (app.server.address() as AddressInfo).port;

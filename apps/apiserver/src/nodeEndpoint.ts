@@ -15,6 +15,12 @@ export async function podNodeEndpoint(store: Store, pod: KubeObject): Promise<No
   if (!nodeName) throw new BadRequestError(`pod ${pod.metadata.name} does not have a host assigned`);
   const node = await store.get({ group: '', resource: 'nodes', namespace: '', name: nodeName });
   if (!node) throw new NotFoundError({ kind: 'nodes', name: nodeName });
+  return nodeEndpoint(store, node);
+}
+
+/** Where a node's agent serves (kubelet's port), and the token it accepts. */
+export async function nodeEndpoint(store: Store, node: KubeObject): Promise<NodeEndpoint> {
+  const nodeName = node.metadata.name!;
   const status = (node.status ?? {}) as { addresses?: { type: string; address: string }[]; daemonEndpoints?: { kubeletEndpoint?: { Port?: number } } };
   const address = status.addresses?.find((a) => a.type === 'InternalIP')?.address ?? '127.0.0.1';
   const port = status.daemonEndpoints?.kubeletEndpoint?.Port;

@@ -106,11 +106,18 @@ export class Rest {
   // ---- reads -------------------------------------------------------------------------------
 
   async get(path: ResourcePath): Promise<KubeObject> {
+    const conv = path.type.conversion;
+    if (conv) return conv.fromStorage(await this.get(stored(path)));
     const obj = await this.getStored(path);
     return path.subresource === 'scale' ? toScale(path.type, obj) : obj;
   }
 
   async list(path: ResourcePath, query: ListQuery): Promise<ListPage> {
+    const conv = path.type.conversion;
+    if (conv) {
+      const page = await this.list(stored(path), query);
+      return { ...page, items: page.items.map((o) => conv.fromStorage(o)) };
+    }
     const labels = query.labelSelector ? parseLabelSelector(query.labelSelector) : undefined;
     const fields = query.fieldSelector ? parseFieldSelector(query.fieldSelector) : undefined;
     const limit = query.limit && query.limit > 0 ? query.limit : undefined;
@@ -148,6 +155,11 @@ export class Rest {
   // ---- writes ------------------------------------------------------------------------------
 
   async create(path: ResourcePath, body: KubeObject, opts: WriteOptions): Promise<KubeObject> {
+    const conv = path.type.conversion;
+    if (conv) {
+      checkTypeMeta(path.type, body);
+      return conv.fromStorage(await this.create(stored(path), conv.toStorage({ ...body, ...typeMeta(path.type) }), opts));
+    }
     if (path.subresource === 'binding') return this.bind(path, body);
     if (path.subresource === 'eviction' && path.name !== undefined) {
       const deletePod = (namespace: string, name: string, options: DeleteOptions) => this.delete({ ...path, namespace, name, subresource: undefined }, options);
@@ -207,6 +219,11 @@ export class Rest {
   }
 
   async update(path: ResourcePath, body: KubeObject, opts: WriteOptions): Promise<KubeObject> {
+    const conv = path.type.conversion;
+    if (conv) {
+      checkTypeMeta(path.type, body);
+      return conv.fromStorage(await this.update(stored(path), conv.toStorage({ ...body, ...typeMeta(path.type) }), opts));
+    }
     const type = path.type;
     if (path.name === undefined) throw new MethodNotAllowedError();
     if (path.subresource === 'scale') return this.updateScale(path, body, opts);
@@ -241,12 +258,19 @@ export class Rest {
     for (let attempt = 0; ; attempt++) {
       const old = asServed(type, await this.store.get(keyOf(type, path.namespace, path.name)));
       if (!old) {
-        if (patchType === 'apply' && !path.subresource) return { object: await this.applyCreate(path, patch as KubeObject, opts), created: true };
+        if (patchType === 'apply' && !path.subresource) {
+          const conv = type.conversion;
+          if (conv) return { object: conv.fromStorage(await this.applyCreate(stored(path), conv.toStorage(patch as KubeObject), opts)), created: true };
+          return { object: await this.applyCreate(path, patch as KubeObject, opts), created: true };
+        }
         throw new NotFoundError({ kind: type.resource, group: type.group, name: path.name });
       }
-      const view = path.subresource === 'scale' ? toScale(type, old) : old;
+      const conv = type.conversion;
+      const view = path.subresource === 'scale' ? toScale(type, old) : conv ? conv.fromStorage(old) : old;
       const applied = this.applyPatch(type, view, patchType, patch, opts);
-      const patched = opts.admitPatched ? opts.admitPatched(applied) : applied;
+      const admitted = opts.admitPatched ? opts.admitPatched(applied) : applied;
+      // Another version's patch is made to that version's view, then stored as the storage version.
+      const patched = conv ? conv.toStorage(admitted) : admitted;
       // A resourceVersion inside the patch is a precondition, as in Kubernetes.
       const precondition = patched.metadata?.resourceVersion !== view.metadata.resourceVersion ? patched.metadata?.resourceVersion : undefined;
       try {
@@ -254,7 +278,8 @@ export class Rest {
           return { object: toScale(type, await this.writeScale(type, old, patched, opts, precondition ?? old.metadata.resourceVersion)), created: false };
         }
         patched.metadata.resourceVersion = old.metadata.resourceVersion;
-        return { object: await this.writeUpdate(type, old, patched, path.subresource, opts, precondition ?? old.metadata.resourceVersion, patchType === 'apply'), created: false };
+        const written = await this.writeUpdate(conv ? conv.storage : type, old, patched, path.subresource, opts, precondition ?? old.metadata.resourceVersion, patchType === 'apply');
+        return { object: conv ? conv.fromStorage(written) : written, created: false };
       } catch (err) {
         if (err instanceof ConflictError && precondition === undefined && attempt < MAX_PATCH_RETRIES && !isFieldConflict(err)) continue;
         throw err;
@@ -263,6 +288,8 @@ export class Rest {
   }
 
   async delete(path: ResourcePath, opts: DeleteOptions): Promise<KubeObject> {
+    const conv = path.type.conversion;
+    if (conv) return conv.fromStorage(await this.delete(stored(path), opts));
     const type = path.type;
     if (path.name === undefined) throw new MethodNotAllowedError();
     if (path.subresource) throw new MethodNotAllowedError();
@@ -572,6 +599,11 @@ export function toScale(type: Kind, obj: KubeObject): KubeObject {
     spec: { replicas: replicasAt(type.scalePaths?.specReplicasPath ?? '.spec.replicas') },
     status: { replicas: replicasAt(type.scalePaths?.statusReplicasPath ?? '.status.replicas'), selector },
   };
+}
+
+/** The same request against the storage version of a kind served in another version. */
+function stored(path: ResourcePath): ResourcePath {
+  return path.type.conversion ? { ...path, type: path.type.conversion.storage } : path;
 }
 
 function checkTypeMeta(type: Kind, body: KubeObject): void {

@@ -40,6 +40,7 @@ import { WatchHub } from './watch.js';
 import { NamespaceFinalizer } from './namespaceFinalizer.js';
 import { GIT_WEBHOOK_PATH, gitWebhookRoutes } from './gitWebhook.js';
 import { ApiMetrics } from './metrics.js';
+import { METRICS_GROUP, METRICS_VERSION, MetricsProvider, metricsApiResourceList, NODE_METRICS, parseMetricsPath, POD_METRICS } from './metricsApi.js';
 import { authenticateStatusRequest, isStatusPath, redactToken, STATUS_TOKEN_COOKIE } from './statusAccess.js';
 import { statusPageRoutes } from './statusPageAssets.js';
 import { serveStatusStream, STATUS_STREAM_PATH } from './statusStream.js';
@@ -71,6 +72,8 @@ export interface ServerOptions {
   statusHeartbeatMs?: number;
   /** What `/version` answers (default: read from the checkout this process runs from). */
   version?: VersionInfo;
+  /** How long metrics.k8s.io reuses a node agent's usage summary (default 5 s). */
+  metricsCacheMs?: number;
 }
 
 /** `/hooks/git` authenticates its callers (git hosts) by the webhook secret instead of a token. */
@@ -181,6 +184,29 @@ export async function buildServer(opts: ServerOptions): Promise<{ app: FastifyIn
     return serveStatusStream(req, reply, { store: opts.store, hub, heartbeatMs: opts.statusHeartbeatMs, onOpen: () => metrics.streamOpened(), onClose: () => metrics.streamClosed() });
   });
   app.get('/metrics', async (_req, reply) => reply.header('content-type', metrics.registry.contentType).send(await metrics.registry.metrics()));
+
+  // ---- metrics.k8s.io (metrics-server's API, served from the node agents' summaries) ---------
+  const usage = new MetricsProvider({ store: opts.store, list: (path, query) => rest.list(path, query), clock, log: opts.logger, cacheMs: opts.metricsCacheMs });
+  app.get(`/apis/${METRICS_GROUP}`, async (req, reply) => send(reply, req, apiGroup(METRICS_GROUP, [METRICS_VERSION])));
+  app.get(`/apis/${METRICS_GROUP}/${METRICS_VERSION}`, async (req, reply) => send(reply, req, metricsApiResourceList()));
+  app.route({
+    method: ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'],
+    url: `/apis/${METRICS_GROUP}/${METRICS_VERSION}/*`,
+    handler: async (req, reply) => {
+      const target = parseMetricsPath(req.url.split('?')[0]);
+      if (!target) throw new NotFoundError({}, 'the server could not find the requested resource');
+      const query = req.query as Record<string, string | undefined>;
+      const verb: Verb = target.name ? 'get' : boolParam(query.watch) ? 'watch' : 'list';
+      req.metricVerb = verb.toUpperCase();
+      req.metricResource = target.resource;
+      const type = target.resource === 'nodes' ? NODE_METRICS : POD_METRICS;
+      authorize(req.principal!, { verb, path: { type: { ...type, subresources: [] } as unknown as Kind, namespace: target.namespace, name: target.name }, query });
+      if (req.method !== 'GET' || verb === 'watch') throw new MethodNotAllowedError();
+      const listQuery = { labelSelector: query.labelSelector, fieldSelector: query.fieldSelector };
+      if (target.resource === 'nodes') return send(reply, req, target.name ? await usage.getNode(target.name) : await usage.listNodes(listQuery));
+      return send(reply, req, target.name ? await usage.getPod(target.namespace!, target.name) : await usage.listPods(target.namespace, listQuery));
+    },
+  });
 
   // ---- discovery ---------------------------------------------------------------------------
   app.get('/api', async (req, reply) => send(reply, req, coreVersions()));
@@ -346,9 +372,12 @@ export async function buildServer(opts: ServerOptions): Promise<{ app: FastifyIn
     res.writeHead(200, { 'content-type': 'application/json', 'cache-control': 'no-cache, private', 'transfer-encoding': 'chunked' });
     res.flushHeaders();
     let first = true;
+    const conv = path.type.conversion;
     const write = (type: string, stored: KubeObject) => {
-      // Every served version of a kind shares one storage: an object reads as the version watched.
-      const object = path.type.storageApiVersion && stored.kind === path.type.kind ? { ...stored, apiVersion: groupVersion(path.type) } : stored;
+      // Events come from the store in the storage version; a watch of another version sees its own.
+      // (Every served version of a custom resource shares one storage: its objects read as the version watched.)
+      const converted = conv && stored.apiVersion === groupVersion(conv.storage) ? conv.fromStorage(stored) : stored;
+      const object = path.type.storageApiVersion && converted.kind === path.type.kind ? { ...converted, apiVersion: groupVersion(path.type) } : converted;
       let obj: unknown = object;
       if (output === 'table' && (type === 'ADDED' || type === 'MODIFIED' || type === 'DELETED')) {
         const table = toTable([object], path.type, { now: clock(), includeObject }) as Record<string, unknown>;

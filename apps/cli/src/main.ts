@@ -26,7 +26,9 @@ program
     if (!['auto', 'containerd', 'process'].includes(v)) throw new InvalidArgumentError('must be auto, containerd or process');
     return v as RuntimeRequest;
   }, (process.env.SKIFF_RUNTIME ?? 'auto') as RuntimeRequest)
-  .action(async (o: { dataDir: string; port: number; nodes: number; host: string; example: boolean; runtime: RuntimeRequest }) => {
+  .option('--hpa-sync-period <seconds>', 'how often each HorizontalPodAutoscaler is evaluated', positiveInt('--hpa-sync-period'), 15)
+  .option('--metrics-resolution <seconds>', 'how often node agents sample usage (the window of `kubectl top` cpu rates)', positiveInt('--metrics-resolution'), 10)
+  .action(async (o: { dataDir: string; port: number; nodes: number; host: string; example: boolean; runtime: RuntimeRequest; hpaSyncPeriod: number; metricsResolution: number }) => {
     try {
       await up(o);
     } catch (err) {

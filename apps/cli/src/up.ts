@@ -29,6 +29,10 @@ export interface UpOptions {
   example?: boolean;
   /** How pods run: `containerd` (OCI containers), `process`, or `auto` (containers where the machine can). */
   runtime?: RuntimeRequest;
+  /** Seconds between evaluations of each HorizontalPodAutoscaler (default 15, as kube-controller-manager). */
+  hpaSyncPeriod?: number;
+  /** Seconds between node agents' usage samples (default 10). */
+  metricsResolution?: number;
 }
 
 /**
@@ -164,7 +168,7 @@ export async function up(opts: UpOptions): Promise<void> {
       };
       launch();
     };
-    component('controller-manager', '@skiff/controller-manager/main', ['--server', url, '--token', adminToken, '--redis-url', redisUrl, '--queue-prefix', queuePrefix, '--node-monitor-grace-ms', '6000', '--pod-eviction-timeout-ms', '5000'], true, await nextMetricsPort());
+    component('controller-manager', '@skiff/controller-manager/main', ['--server', url, '--token', adminToken, '--redis-url', redisUrl, '--queue-prefix', queuePrefix, '--node-monitor-grace-ms', '6000', '--pod-eviction-timeout-ms', '5000', '--horizontal-pod-autoscaler-sync-period-ms', String((opts.hpaSyncPeriod ?? 15) * 1000)], true, await nextMetricsPort());
     component('git-watcher', '@skiff/git-watcher/main', ['--server', url, '--token', adminToken, '--redis-url', redisUrl, '--queue-prefix', queuePrefix, '--cache-dir', join(dataDir, 'git-cache')], true, await nextMetricsPort());
     component('notifier', '@skiff/notifier/main', ['--server', url, '--token', adminToken, '--redis-url', redisUrl, '--queue-prefix', queuePrefix], true, await nextMetricsPort());
     component('scheduler', '@skiff/scheduler/main', ['--server', url, '--token', adminToken, '--redis-url', redisUrl, '--queue-prefix', queuePrefix], true, await nextMetricsPort());
@@ -197,7 +201,7 @@ export async function up(opts: UpOptions): Promise<void> {
       component(node, '@skiff/node-agent/main', [
         '--server', url, '--token', token, '--node-name', node, ...runtimeArgs,
         '--data-dir', join(dataDir, 'nodes', node), '--heartbeat-ms', '1000', '--stop-pods-on-exit', '--shutdown-grace-ms', '3000',
-        '--cluster-dns', dnsIp,
+        '--cluster-dns', dnsIp, '--stats-interval-ms', String((opts.metricsResolution ?? 10) * 1000),
       ], false, await nextMetricsPort());
     }
 

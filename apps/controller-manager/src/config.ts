@@ -6,10 +6,19 @@ export interface ControllerConfig {
   podEvictionTimeoutMs: number;
   /** Pods bound to a node that does not exist go after this long (the pod GC's quarantine: 40 s). */
   podGcQuarantineMs: number;
+  /** How often each HPA is evaluated (--horizontal-pod-autoscaler-sync-period: 15 s). */
+  hpaSyncPeriodMs: number;
+  /** HPAs without behavior scale down to the highest recommendation of this window (--horizontal-pod-autoscaler-downscale-stabilization: 5 min). */
+  hpaDownscaleStabilizationMs: number;
+  /** Usage within this ratio of the target leaves the count alone (--horizontal-pod-autoscaler-tolerance: 0.1). */
+  hpaTolerance: number;
 }
 
 export const DEFAULT_CONFIG: ControllerConfig = {
   nodeMonitorGraceMs: 40_000,
   podEvictionTimeoutMs: 300_000,
   podGcQuarantineMs: 40_000,
+  hpaSyncPeriodMs: 15_000,
+  hpaDownscaleStabilizationMs: 300_000,
+  hpaTolerance: 0.1,
 };

@@ -12,6 +12,7 @@ import { endpointSliceMirroringController } from './endpointslice/endpointSliceM
 import { replicaSetController } from './replicaset/replicaSetController.js';
 import { podGarbageCollector } from './podgc/podGarbageCollector.js';
 import { replicationManager } from './replicationcontroller/replicationManager.js';
+import { horizontalPodAutoscalerController } from './podautoscaler/horizontalPodAutoscalerController.js';
 import { resourceQuotaController } from './resourcequota/resourceQuotaController.js';
 import { jobController } from './job/jobController.js';
 import { cronJobController } from './cronjob/cronJobController.js';
@@ -40,6 +41,7 @@ export const CONTROLLERS: Record<string, (config: ControllerConfig) => Controlle
   endpointslice: () => endpointSliceController(),
   endpointslicemirroring: () => endpointSliceMirroringController(),
   resourcequota: () => resourceQuotaController(),
+  horizontalpodautoscaling: (config) => horizontalPodAutoscalerController(config),
   job: () => jobController(),
   cronjob: () => cronJobController(),
   ttlafterfinished: () => ttlAfterFinishedController(),

@@ -22,6 +22,8 @@ const program = new Command()
   .option('--controllers <names>', 'comma-separated subset to run (default: all)')
   .option('--node-monitor-grace-ms <ms>', 'a node whose lease is this old is NotReady', int('--node-monitor-grace-ms'), DEFAULT_CONFIG.nodeMonitorGraceMs)
   .option('--pod-eviction-timeout-ms <ms>', 'pods on a NotReady node are evicted after this long', int('--pod-eviction-timeout-ms'), DEFAULT_CONFIG.podEvictionTimeoutMs)
+  .option('--horizontal-pod-autoscaler-sync-period-ms <ms>', 'how often each HorizontalPodAutoscaler is evaluated', int('--horizontal-pod-autoscaler-sync-period-ms'), DEFAULT_CONFIG.hpaSyncPeriodMs)
+  .option('--horizontal-pod-autoscaler-downscale-stabilization-ms <ms>', 'HPAs without behavior scale down to the highest recommendation of this window', int('--horizontal-pod-autoscaler-downscale-stabilization-ms'), DEFAULT_CONFIG.hpaDownscaleStabilizationMs)
   .option('--resync-ms <ms>', 'every object is reconciled at least this often', int('--resync-ms'))
   .option('--metrics-port <n>', 'serve Prometheus /metrics on this port (0 = any free port)', int('--metrics-port'))
   .option('--ca-file <file>', 'CA certificate of the API server')
@@ -30,7 +32,7 @@ const program = new Command()
 program.parse();
 const o = program.opts<{
   server: string; token: string; redisUrl: string; queuePrefix: string; controllers?: string; nodeMonitorGraceMs: number;
-  podEvictionTimeoutMs: number; resyncMs?: number; metricsPort?: number; caFile?: string; logLevel: string;
+  podEvictionTimeoutMs: number; horizontalPodAutoscalerSyncPeriodMs: number; horizontalPodAutoscalerDownscaleStabilizationMs: number; resyncMs?: number; metricsPort?: number; caFile?: string; logLevel: string;
 }>();
 const logger = pino({ level: o.logLevel, base: { component: 'controller-manager' } });
 
@@ -45,6 +47,8 @@ try {
     controllers: o.controllers?.split(',').map((s) => s.trim()).filter(Boolean),
     nodeMonitorGraceMs: o.nodeMonitorGraceMs,
     podEvictionTimeoutMs: o.podEvictionTimeoutMs,
+    hpaSyncPeriodMs: o.horizontalPodAutoscalerSyncPeriodMs,
+    hpaDownscaleStabilizationMs: o.horizontalPodAutoscalerDownscaleStabilizationMs,
     resyncMs: o.resyncMs,
     registry,
     log: logger,

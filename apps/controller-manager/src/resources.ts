@@ -12,6 +12,7 @@ export const SERVICES = resourceType('services');
 export const ENDPOINTS = resourceType('endpoints');
 export const RESOURCEQUOTAS = resourceType('resourcequotas');
 export const CONFIGMAPS = resourceType('configmaps');
+export const HORIZONTAL_POD_AUTOSCALERS = resourceType('horizontalpodautoscalers', 'autoscaling');
 export const JOBS = resourceType('jobs', 'batch');
 export const CRONJOBS = resourceType('cronjobs', 'batch');
 export const PODDISRUPTIONBUDGETS = resourceType('poddisruptionbudgets', 'policy');

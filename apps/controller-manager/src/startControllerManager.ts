@@ -35,6 +35,9 @@ export async function startControllerManager(opts: ControllerManagerOptions): Pr
     nodeMonitorGraceMs: opts.nodeMonitorGraceMs ?? DEFAULT_CONFIG.nodeMonitorGraceMs,
     podEvictionTimeoutMs: opts.podEvictionTimeoutMs ?? DEFAULT_CONFIG.podEvictionTimeoutMs,
     podGcQuarantineMs: opts.podGcQuarantineMs ?? DEFAULT_CONFIG.podGcQuarantineMs,
+    hpaSyncPeriodMs: opts.hpaSyncPeriodMs ?? DEFAULT_CONFIG.hpaSyncPeriodMs,
+    hpaDownscaleStabilizationMs: opts.hpaDownscaleStabilizationMs ?? DEFAULT_CONFIG.hpaDownscaleStabilizationMs,
+    hpaTolerance: opts.hpaTolerance ?? DEFAULT_CONFIG.hpaTolerance,
   };
   const names = opts.controllers ?? Object.keys(CONTROLLERS);
   const unknown = names.filter((n) => !CONTROLLERS[n]);

@@ -27,16 +27,21 @@ export class TestCluster {
   private readonly conditions = new ConditionWaiter();
   private cmOpts: Partial<ControllerManagerOptions> = {};
 
-  static async start(controllers: string[], opts: Partial<ControllerManagerOptions> = {}): Promise<TestCluster> {
+  static async start(controllers: string[], opts: Partial<ControllerManagerOptions> = {}, serverOpts: Parameters<typeof startTestServer>[1] = {}): Promise<TestCluster> {
     const c = new TestCluster();
     c.backend = await createBackend('postgres');
-    c.server = await startTestServer(c.backend);
+    c.server = await startTestServer(c.backend, serverOpts);
     c.client = new ApiClient({ server: c.server.url, token: ADMIN_TOKEN });
     for (const t of [PODS, REPLICASETS, DEPLOYMENTS, EVENTS, NODES, NAMESPACES]) c.watch(t);
     await Promise.all([...c.informers.values()].map((i) => i.waitForSync()));
     c.cmOpts = { controllers, ...opts };
     await c.startControllers();
     return c;
+  }
+
+  /** The API server's URL (for node agents a test starts). */
+  get url(): string {
+    return this.server.url;
   }
 
   /** Informer on another kind, for tests that wait on it. */

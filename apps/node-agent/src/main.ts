@@ -50,6 +50,7 @@ const program = new Command()
   }, 'auto' as IsolationRequest)
   .option('--stop-pods-on-exit', 'stop the containers on SIGTERM/SIGINT (default: leave them running for the next agent to adopt)')
   .option('--shutdown-grace-ms <ms>', 'longest wait for containers to stop on --stop-pods-on-exit', int('--shutdown-grace-ms'), NODE_AGENT_DEFAULTS.shutdownGraceMs)
+  .option('--stats-interval-ms <ms>', 'how often node, pod and container usage is sampled (the summary API\'s cpu rates are over this window)', int('--stats-interval-ms'), 10_000)
   .option('--cluster-dns <ip>', 'the cluster DNS address pods\' /etc/resolv.conf points at', DNS_SERVICE_IP)
   .option('--metrics-port <n>', 'serve Prometheus /metrics on this port on 127.0.0.1 (0 = any free port)', int('--metrics-port'))
   .option('--log-level <level>', 'pino log level', 'info');
@@ -82,6 +83,7 @@ const o = program.opts<{
   stopPodsOnExit?: boolean;
   shutdownGraceMs: number;
   clusterDns: string;
+  statsIntervalMs: number;
   metricsPort?: number;
   logLevel: string;
 }>();
@@ -99,6 +101,7 @@ try {
     port: o.port,
     nodeIp: o.nodeIp,
     clusterDns: o.clusterDns,
+    statsIntervalMs: o.statsIntervalMs,
     cpu: o.cpu,
     memory: o.memory,
     maxPods: o.maxPods,

@@ -22,6 +22,8 @@ import type { ContainerRuntime, IsolationMode } from './runtime/runtime.js';
 import { startAgentServer, type AgentServer } from './server/agentServer.js';
 import { createStreamingHandler } from './server/streamingServer.js';
 import { SimulatedPods } from './simulate/simulatedPods.js';
+import { StatsCollector } from './stats/statsCollector.js';
+import { simulatedUsageSummary } from './simulate/simulatedUsage.js';
 import { systemClock, type Clock } from './time.js';
 import { LocalVolumeCleaner } from './volumes/localVolumeCleaner.js';
 
@@ -43,6 +45,8 @@ export interface NodeAgentOptions {
    * their images, each in its own network namespace. Without it pods are processes.
    */
   containerRuntimeEndpoint?: string;
+  /** How often node, pod and container usage is sampled (the summary API's cpu rates are over this window; default 10 s). */
+  statsIntervalMs?: number;
   /** How often the node's image list (status.images) is refreshed with a container runtime. */
   imageListMs?: number;
   /** Image GC: above this much of the image filesystem in use (percent, default 85), unused images are removed... */
@@ -229,6 +233,7 @@ export async function startNodeAgent(options: NodeAgentOptions): Promise<NodeAge
       });
     }
 
+    const stats = pods && runtime ? new StatsCollector({ nodeName: opts.nodeName, runtime, containers: () => pods!.runningContainers(), intervalMs: opts.statsIntervalMs ?? 10_000, clock, log }) : undefined;
     const server: AgentServer = await startAgentServer({
       host: opts.nodeIp,
       port: opts.port,
@@ -236,6 +241,11 @@ export async function startNodeAgent(options: NodeAgentOptions): Promise<NodeAge
       logs: (ns, name, container, previous) =>
         pods ? pods.logTarget(ns, name, container, previous) : { ok: true, file: '', until: Promise.resolve() },
       pods: () => pods?.pods() ?? simulated?.pods() ?? [],
+      stats: stats
+        ? () => stats.summary()
+        : simulated
+          ? () => ({ summary: simulatedUsageSummary(opts.nodeName, simulated!.pods(), clock()), windowMs: opts.statsIntervalMs ?? 10_000 })
+          : undefined,
       streaming: createStreamingHandler({
         runtime,
         target: (ns, name, container) => (pods ? pods.streamTarget(ns, name, container) : { ok: false, status: 404, message: `pod ${ns}/${name} not found on this node` }),
@@ -298,6 +308,10 @@ export async function startNodeAgent(options: NodeAgentOptions): Promise<NodeAge
     cleaner?.start();
     undo.unshift(() => cleaner?.stop());
 
+    if (stats) {
+      stats.start();
+      undo.unshift(() => stats.stop());
+    }
     if (pods) {
       pods.start();
       undo.unshift(() => pods.close(!!opts.stopPodsOnExit, opts.shutdownGraceMs));
@@ -319,6 +333,7 @@ export async function startNodeAgent(options: NodeAgentOptions): Promise<NodeAge
         if (closed) return;
         closed = true;
         heartbeat.stop();
+        stats?.stop();
         clearInterval(imageTimer);
         clearInterval(gcTimer);
         simulated?.stop();

@@ -8,6 +8,7 @@ import { dialUpgrade, SpdySession } from '@skiff/streaming';
 import { existsSync, readFileSync } from 'node:fs';
 import { removeCgroupTree } from '../src/runtime/podCgroups.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { StatsSummary } from '../src/stats/statsCollector.js';
 import { EVENTS, NODES, PODS, SECRETS, agentWebSocketSession, getPod, pod, podStatus, removeDir, startAgent, startCluster, waitFor, type TestAgent, type TestCluster } from './cluster.js';
 import { startTestContainerRuntime, WEB_CONFIG, WEB_FILES, type TestContainerRuntime } from '@skiff/cri/testing';
 
@@ -28,7 +29,7 @@ describe('pods are containers', () => {
     cluster = await startCluster();
     runtime = await startTestContainerRuntime();
     web = await runtime.push('web:1', WEB_CONFIG, WEB_FILES);
-    agent = await startAgent(cluster, { ...runtimeOptions(), imageListMs: 500 });
+    agent = await startAgent(cluster, { ...runtimeOptions(), imageListMs: 500, statsIntervalMs: 1000 });
   }, 120_000);
 
   afterAll(async () => {
@@ -286,6 +287,23 @@ describe('pods are containers', () => {
     await cluster.admin.create(PODS, pod('nonroot', agent.nodeName, { securityContext: { runAsNonRoot: true }, containers: [{ name: 'main', image: web }] }));
     const p: any = await waitForPod('nonroot', 'CreateContainerConfigError', (q) => q.status?.containerStatuses?.[0]?.state?.waiting?.reason === 'CreateContainerConfigError');
     expect(p.status.containerStatuses[0].state.waiting.message).toContain('runAsNonRoot');
+  });
+
+  it('reports a container\'s usage from the runtime (ListContainerStats) in the summary API', async () => {
+    // A busy loop held to half a core by its limit: the rate comes out near 500m.
+    await cluster.admin.create(PODS, pod('spin', agent.nodeName, { containers: [{ name: 'main', image: web, command: ['sh', '-c', 'while :; do :; done'], resources: { limits: { cpu: '500m', memory: '64Mi' } } }] }));
+    await waitForPod('spin', 'running', running);
+    const stats = await waitFor('a cpu rate for spin', async () => {
+      const res = await fetch(`http://127.0.0.1:${agent.port}/stats/summary`, { headers: { authorization: `Bearer ${agent.token}` } });
+      const body = (await res.json()) as StatsSummary;
+      const s = body.pods.find((p) => p.podRef.name === 'spin');
+      return s?.cpu.usageNanoCores !== undefined && s.cpu.usageNanoCores > 0 ? s : undefined;
+    }, 60_000);
+    expect(stats.containers.map((c) => c.name)).toEqual(['main']);
+    expect(stats.cpu.usageNanoCores).toBeGreaterThan(150_000_000);
+    expect(stats.cpu.usageNanoCores).toBeLessThan(650_000_000);
+    expect(stats.memory.workingSetBytes).toBeGreaterThan(0);
+    await cluster.admin.delete(PODS, 'default', 'spin');
   });
 
   it('enforces a CPU limit as a CFS quota and requests as shares', async () => {

@@ -128,6 +128,12 @@ export class CriClient {
     return res.status;
   }
 
+  /** Usage of the containers the filter picks (the kubelet's CRI stats provider). */
+  async listContainerStats(filter: cri.ContainerStatsFilter = {}): Promise<cri.ContainerStats[]> {
+    const res = await this.call<unknown, { stats: cri.ContainerStats[] }>(this.runtime, 'listContainerStats', { filter }, 30_000);
+    return res.stats;
+  }
+
   async reopenContainerLog(containerId: string): Promise<void> {
     await this.call(this.runtime, 'reopenContainerLog', { containerId });
   }

@@ -216,3 +216,16 @@ export interface StatusResponse {
   status: { conditions: { type: string; status: boolean; reason: string; message: string }[] } | null;
   info: Record<string, string>;
 }
+
+export interface ContainerStatsFilter {
+  id?: string;
+  podSandboxId?: string;
+  labelSelector?: Record<string, string>;
+}
+
+/** One container's usage: cumulative cpu (ns), memory now; timestamps in ns since the epoch. */
+export interface ContainerStats {
+  attributes: { id: string; metadata: { name: string; attempt: number } | null; labels: Record<string, string>; annotations: Record<string, string> } | null;
+  cpu: { timestamp: number; usageCoreNanoSeconds: { value: number } | null; usageNanoCores: { value: number } | null } | null;
+  memory: { timestamp: number; workingSetBytes: { value: number } | null; usageBytes: { value: number } | null; rssBytes: { value: number } | null } | null;
+}

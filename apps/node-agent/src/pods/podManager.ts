@@ -8,6 +8,7 @@ import type { ExecRequest, RuntimeRecord } from '../runtime/runtime.js';
 import { readPodRecord, type PodRecord } from './podRecord.js';
 import { PodWorker, type PodWorkerDeps } from './podWorker.js';
 import { unmountUnder } from '../runtime/tmpfs.js';
+import type { MeasuredContainer } from '../stats/statsCollector.js';
 
 const PODS = resourceType('pods');
 
@@ -82,6 +83,21 @@ export class PodManager {
 
   pods(): KubeObject[] {
     return [...this.workers.values()].map((w) => w.podObject);
+  }
+
+  /** Every container running now, for the stats collector. */
+  runningContainers(): MeasuredContainer[] {
+    const out: MeasuredContainer[] = [];
+    for (const w of this.workers.values()) {
+      const pod = w.podObject;
+      const podStartTime = (pod.status as { startTime?: string } | undefined)?.startTime;
+      for (const c of allContainers(podSpec(pod))) {
+        const run = w.containerRecord(c.name)?.current;
+        if (!run?.process || run.terminated) continue;
+        out.push({ pod: { namespace: pod.metadata.namespace!, name: pod.metadata.name!, uid: pod.metadata.uid! }, podStartTime, name: c.name, containerID: run.containerID, startedAt: run.startedAt, record: run.process });
+      }
+    }
+    return out;
   }
 
   worker(namespace: string, name: string): PodWorker | undefined {

@@ -10,6 +10,7 @@ import {
   isCriRecord,
   type ContainerExit,
   type ContainerLaunch,
+  type ContainerUsage,
   type ContainerRuntime,
   type CriContainerRecord,
   type ExecRequest,
@@ -311,6 +312,21 @@ export class CriRuntime implements ContainerRuntime {
   private criContainerId(record: RuntimeRecord): string {
     if (!isCriRecord(record)) throw new Error('the container was not started by this runtime');
     return record.containerId;
+  }
+
+  /** Usage as the runtime measures it (ListContainerStats: cgroup cpuacct and memory working set). */
+  async usage(records: RuntimeRecord[]): Promise<(ContainerUsage | undefined)[]> {
+    const stats = await this.cri.listContainerStats({ labelSelector: { [NODE_LABEL]: this.opts.nodeName } });
+    const byId = new Map(stats.map((s) => [s.attributes?.id ?? '', s]));
+    return records.map((record) => {
+      const s = isCriRecord(record) ? byId.get(record.containerId) : undefined;
+      const cpuNs = s?.cpu?.usageCoreNanoSeconds?.value;
+      if (!s || cpuNs === undefined) return undefined;
+      const usage: ContainerUsage = { cpuNs, workingSetBytes: s.memory?.workingSetBytes?.value ?? 0 };
+      if (s.memory?.usageBytes) usage.usageBytes = s.memory.usageBytes.value;
+      if (s.memory?.rssBytes) usage.rssBytes = s.memory.rssBytes.value;
+      return usage;
+    });
   }
 
   release(record: RuntimeRecord): void {

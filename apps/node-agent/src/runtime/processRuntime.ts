@@ -7,8 +7,9 @@ import type { Logger } from 'pino';
 import { exitStatus, failureStatus, type RemoteCommandStreams } from '@skiff/streaming';
 import { bubblewrapArgs, nodeHostFs, type HostFs } from './bubblewrapArgs.js';
 import { MemoryCgroups } from './memoryCgroup.js';
+import { cgroupWorkingSet, processTree, readProcessTable, sumProcesses } from '../stats/procUsage.js';
 import { isSameProcessAlive, readProcStat, signalQuietly } from './procfs.js';
-import { isCriRecord, type ContainerExit, type ContainerLaunch, type ContainerRuntime, type ExecRequest, type ExecResult, type ProcessRecord, type RunningContainer, type RuntimeRecord, type StreamOptions } from './runtime.js';
+import { isCriRecord, type ContainerExit, type ContainerLaunch, type ContainerUsage, type ContainerRuntime, type ExecRequest, type ExecResult, type ProcessRecord, type RunningContainer, type RuntimeRecord, type StreamOptions } from './runtime.js';
 
 /**
  * The `process` runtime: a container is a process started from its argv, its output appended to
@@ -447,6 +448,24 @@ export class ProcessRuntime implements ContainerRuntime {
         clearTimeout(timer);
         resolve({ exitCode: code ?? 128 + (signal ? (SIGNALS[signal] ?? 0) : 0), output: Buffer.concat(chunks).toString('utf8'), timedOut });
       });
+    });
+  }
+
+  /**
+   * A process container's usage: cpu summed over its processes from /proc (the container's memory
+   * cgroup lists them; without one, the process tree under the one the agent spawned), memory from
+   * the memory cgroup's working set, else the processes' resident memory.
+   */
+  async usage(records: RuntimeRecord[]): Promise<(ContainerUsage | undefined)[]> {
+    const table = readProcessTable();
+    return records.map((record) => {
+      if (isCriRecord(record) || record.pid === 0) return undefined;
+      const inCgroup = record.cgroup ? MemoryCgroups.pids(record.cgroup) : [];
+      const pids = inCgroup.length ? inCgroup : processTree(table, record.pid);
+      if (pids.length === 0) return undefined;
+      const { cpuNs, rssBytes } = sumProcesses(table, pids);
+      const memory = record.cgroup ? cgroupWorkingSet(record.cgroup) : undefined;
+      return memory ? { cpuNs, ...memory, rssBytes: memory.rssBytes ?? rssBytes } : { cpuNs, workingSetBytes: rssBytes, usageBytes: rssBytes, rssBytes };
     });
   }
 

@@ -159,6 +159,16 @@ export interface StreamingService {
   portForwardUrl(sandboxId: string, ports: number[]): Promise<string>;
 }
 
+/** A running container's usage now: cumulative cpu and current memory (the kubelet's stats). */
+export interface ContainerUsage {
+  /** Cumulative cpu time (ns). */
+  cpuNs: number;
+  /** Memory the container cannot give back without swapping or dying: usage minus inactive page cache. */
+  workingSetBytes: number;
+  usageBytes?: number;
+  rssBytes?: number;
+}
+
 export interface ContainerRuntime {
   readonly name: string;
   /** Node status nodeInfo.containerRuntimeVersion: `containerd://1.6.20`, `process://bubblewrap`. */
@@ -179,6 +189,8 @@ export interface ContainerRuntime {
   exec(req: ExecRequest): Promise<ExecResult>;
   /** Runtimes without a streaming server run `kubectl exec` sessions themselves. */
   execSession?(req: Omit<ExecRequest, 'timeoutMs'>, opts: StreamOptions): RemoteCommandStreams;
+  /** The usage of these running containers, in the same order (undefined: not measurable now). */
+  usage(records: RuntimeRecord[]): Promise<(ContainerUsage | undefined)[]>;
   /** Removes what a finished run leaves behind (its cgroup, its container). */
   release(record: RuntimeRecord): void;
   /** Stops watching adopted processes (agent shutdown); the processes themselves are left alone. */

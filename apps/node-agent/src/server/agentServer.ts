@@ -10,9 +10,13 @@ import type { LogTarget } from '../pods/podManager.js';
 
 /**
  * The agent's HTTP endpoint (kubelet's port): `GET /containerLogs/{namespace}/{pod}/{container}`
- * for `kubectl logs` (the API server proxies to it with the node's token), `GET /pods`, and an
+ * for `kubectl logs` (the API server proxies to it with the node's token), `GET /pods`,
+ * `GET /stats/summary` (the kubelet's summary API: node, pod and container usage), and an
  * unauthenticated `GET /healthz`.
  */
+
+/** How long the cpu rates of a summary were measured over (ms): the summary API itself has no field for it. */
+export const STATS_WINDOW_HEADER = 'x-skiff-stats-window-ms';
 
 export interface AgentServerOptions {
   host: string;
@@ -21,6 +25,8 @@ export interface AgentServerOptions {
   tokens: string[];
   logs(namespace: string, pod: string, container: string, previous: boolean): LogTarget;
   pods(): unknown[];
+  /** The summary API (`GET /stats/summary`) and the window its cpu rates cover. */
+  stats?: () => { summary: unknown; windowMs: number };
   /** Serves exec, attach and port-forward upgrades (see streamingServer.ts). */
   streaming?: (req: IncomingMessage, socket: Duplex, head: Buffer) => void;
   log: Logger;
@@ -103,6 +109,13 @@ export function startAgentServer(opts: AgentServerOptions): Promise<AgentServer>
       if (!authorized(req, opts.tokens)) return text(res, 401, 'Unauthorized');
       if (url.pathname.startsWith('/containerLogs/')) return serveLogs(res, url, opts);
       if (isStreamingPath(url.pathname)) return text(res, 400, 'Upgrade request required');
+      if (url.pathname === '/stats/summary' || url.pathname === '/stats/summary/') {
+        if (!opts.stats) return text(res, 404, '404 page not found');
+        const { summary, windowMs } = opts.stats();
+        res.writeHead(200, { 'content-type': 'application/json', [STATS_WINDOW_HEADER]: String(windowMs) });
+        res.end(JSON.stringify(summary));
+        return;
+      }
       if (url.pathname === '/pods') {
         res.writeHead(200, { 'content-type': 'application/json' });
         res.end(JSON.stringify({ apiVersion: 'v1', kind: 'PodList', metadata: {}, items: opts.pods() }));

@@ -1,6 +1,6 @@
 import type { CustomResourceDefinition } from 'kubernetes-types/apiextensions/v1.js';
 import type { Kind } from '../kinds/kind.js';
-import { API_GROUPS, RESOURCE_TYPES } from '../kinds/registry.js';
+import { API_GROUPS, CONVERTED_VERSIONS, RESOURCE_TYPES } from '../kinds/registry.js';
 import { groupVersion } from '../resources.js';
 import { customResourceKinds } from './customResourceKind.js';
 import { isEstablished } from './customResourceDefinitionStatus.js';
@@ -47,7 +47,7 @@ export class KindRegistry {
   }
 
   all(): Kind[] {
-    return [...RESOURCE_TYPES, ...this.custom];
+    return [...RESOURCE_TYPES, ...CONVERTED_VERSIONS, ...this.custom];
   }
 
   /** API groups in discovery order (built-in first), with their versions. */

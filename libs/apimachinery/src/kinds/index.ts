@@ -10,6 +10,7 @@ export * from './discovery.js';
 export * from './networking.js';
 export * from './skiff.js';
 export * from './apiextensions.js';
+export * from './autoscaling.js';
 export * from './policy.js';
 export { builtinOpenApi, fixedOpenApi, schemaName, type OpenApiSchemas, type SchemaObject } from './openapi/openApiSchemas.js';
 export * from './storage.js';

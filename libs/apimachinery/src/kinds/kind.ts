@@ -71,6 +71,19 @@ export interface Kind<T extends object = KubeObject> extends ResourceType {
   protobuf?: ProtobufMessage;
   /** Its OpenAPI v3 schema (`kubectl explain`); the API server adds `x-kubernetes-group-version-kind`. */
   openApi?: OpenApiSchemas;
+  /**
+   * Set on a second served version of a stored kind (autoscaling/v1 of HorizontalPodAutoscaler):
+   * objects are stored as `storage` and converted at the API's edge, both ways.
+   */
+  conversion?: KindConversion;
+}
+
+export interface KindConversion {
+  storage: Kind;
+  /** This version's object as the storage version (before defaulting and validation). */
+  toStorage(obj: KubeObject): KubeObject;
+  /** A stored object as this version. */
+  fromStorage(obj: KubeObject): KubeObject;
 }
 
 /** A kind whose hooks are typed with its own shape, registered among kinds typed as objects. */

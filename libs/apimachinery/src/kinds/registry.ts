@@ -4,6 +4,7 @@ import { groupVersion } from '../resources.js';
 import type { KubeObject } from '../types.js';
 import { CUSTOM_RESOURCE_DEFINITION } from './apiextensions.js';
 import { CONTROLLER_REVISION, DAEMON_SET, DEPLOYMENT, REPLICA_SET, STATEFUL_SET } from './apps.js';
+import { HORIZONTAL_POD_AUTOSCALER, HORIZONTAL_POD_AUTOSCALER_V1 } from './autoscaling.js';
 import { CRON_JOB, JOB } from './batch.js';
 import { LEASE } from './coordination.js';
 import { ENDPOINT_SLICE } from './discovery.js';
@@ -41,6 +42,7 @@ export const RESOURCE_TYPES: readonly Kind[] = [
   REPLICA_SET,
   STATEFUL_SET,
   DAEMON_SET,
+  HORIZONTAL_POD_AUTOSCALER,
   JOB,
   CRON_JOB,
   POD_DISRUPTION_BUDGET,
@@ -53,6 +55,7 @@ export const RESOURCE_TYPES: readonly Kind[] = [
 /** API groups in discovery order, with their versions; a group may be served before it has kinds. */
 export const API_GROUPS: readonly { group: string; versions: string[] }[] = [
   { group: 'apps', versions: ['v1'] },
+  { group: 'autoscaling', versions: ['v2', 'v1'] },
   { group: 'batch', versions: ['v1'] },
   { group: 'coordination.k8s.io', versions: ['v1'] },
   { group: 'discovery.k8s.io', versions: ['v1'] },
@@ -63,16 +66,25 @@ export const API_GROUPS: readonly { group: string; versions: string[] }[] = [
   { group: 'apiextensions.k8s.io', versions: ['v1'] },
 ];
 
+/**
+ * Other served versions of stored kinds (each with its `conversion`). They are not in
+ * RESOURCE_TYPES: whatever walks every stored kind (quota, GC, namespace deletion) sees each
+ * object once, in its storage version.
+ */
+export const CONVERTED_VERSIONS: readonly Kind[] = [HORIZONTAL_POD_AUTOSCALER_V1];
+
+const SERVED: readonly Kind[] = [...RESOURCE_TYPES, ...CONVERTED_VERSIONS];
+
 export function findResource(group: string, version: string, resource: string): Kind | undefined {
-  return RESOURCE_TYPES.find((t) => t.group === group && t.version === version && t.resource === resource);
+  return SERVED.find((t) => t.group === group && t.version === version && t.resource === resource);
 }
 
 export function findByKind(apiVersion: string, kind: string): Kind | undefined {
-  return RESOURCE_TYPES.find((t) => groupVersion(t) === apiVersion && t.kind === kind);
+  return SERVED.find((t) => groupVersion(t) === apiVersion && t.kind === kind);
 }
 
 export function resourcesIn(group: string, version: string): Kind[] {
-  return RESOURCE_TYPES.filter((t) => t.group === group && t.version === version);
+  return SERVED.filter((t) => t.group === group && t.version === version);
 }
 
 /** A defaulted copy of `obj` (Kubernetes' defaulting for its kind; other objects come back copied). */
