@@ -1,3 +1,4 @@
+import { builtinOpenApi } from './openapi/openApiSchemas.js';
 import type { HorizontalPodAutoscaler } from 'kubernetes-types/autoscaling/v2.js';
 import type { HorizontalPodAutoscaler as HorizontalPodAutoscalerV1 } from 'kubernetes-types/autoscaling/v1.js';
 import { hpaV1ToV2, hpaV2ToV1 } from '../autoscaling/hpaConversion.js';
@@ -14,6 +15,7 @@ import { CONDITIONS } from './podSpecLists.js';
 
 export const HORIZONTAL_POD_AUTOSCALER = defineKind<HorizontalPodAutoscaler>({
   ...resourceType('autoscaling', 'v2', 'horizontalpodautoscalers', 'HorizontalPodAutoscaler', true, { shortNames: ['hpa'], categories: ['all'], subresources: ['status'] }),
+  openApi: builtinOpenApi('V2HorizontalPodAutoscaler'),
   defaults: (hpa) => {
     Object.assign(hpa, defaultHorizontalPodAutoscalerV2(hpa));
   },
@@ -39,6 +41,7 @@ const HORIZONTAL_POD_AUTOSCALER_V1_MESSAGE: ProtobufMessage = {
 export const HORIZONTAL_POD_AUTOSCALER_V1: Kind = {
   ...HORIZONTAL_POD_AUTOSCALER,
   version: 'v1',
+  openApi: builtinOpenApi('V1HorizontalPodAutoscaler'),
   defaults: undefined,
   validate: undefined,
   protobuf: HORIZONTAL_POD_AUTOSCALER_V1_MESSAGE,

@@ -1,3 +1,4 @@
+import { builtinOpenApi } from './openapi/openApiSchemas.js';
 import { defaultCronJob, defaultJob, prepareJobForCreate } from '../batchDefaults.js';
 import { CRON_JOB_MESSAGE, JOB_MESSAGE } from '../protobuf/message.js';
 import { resourceType } from '../resources.js';
@@ -10,6 +11,7 @@ import { CONDITIONS, podSpecLists } from './podSpecLists.js';
 
 export const JOB: Kind = {
   ...resourceType('batch', 'v1', 'jobs', 'Job', true, { categories: ['all'], subresources: ['status'] }),
+  openApi: builtinOpenApi('V1Job'),
   defaults: defaultJob,
   validate: validateJob,
   validateUpdate: validateJobUpdate,
@@ -22,6 +24,7 @@ export const JOB: Kind = {
 
 export const CRON_JOB: Kind = {
   ...resourceType('batch', 'v1', 'cronjobs', 'CronJob', true, { shortNames: ['cj'], categories: ['all'], subresources: ['status'] }),
+  openApi: builtinOpenApi('V1CronJob'),
   defaults: defaultCronJob,
   validate: validateCronJob,
   printer: cronJobPrinter,

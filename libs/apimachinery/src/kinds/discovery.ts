@@ -1,3 +1,4 @@
+import { builtinOpenApi } from './openapi/openApiSchemas.js';
 import { resourceType } from '../resources.js';
 import { endpointSlicePrinter } from '../tables/endpointSlice.js';
 import { defaultEndpointSlice, validateEndpointSlice, validateEndpointSliceUpdate } from '../validation/endpointSlice.js';
@@ -7,6 +8,7 @@ import type { Kind } from './kind.js';
 
 export const ENDPOINT_SLICE: Kind = {
   ...resourceType('discovery.k8s.io', 'v1', 'endpointslices', 'EndpointSlice', true),
+  openApi: builtinOpenApi('V1EndpointSlice'),
   defaults: defaultEndpointSlice,
   validate: validateEndpointSlice,
   validateUpdate: validateEndpointSliceUpdate,

@@ -1,3 +1,4 @@
+import { builtinOpenApi } from './openapi/openApiSchemas.js';
 import { INGRESS_CLASS_MESSAGE, INGRESS_MESSAGE } from '../protobuf/networking.js';
 import { resourceType } from '../resources.js';
 import { ingressClassPrinter, ingressPrinter } from '../tables/ingress.js';
@@ -8,6 +9,7 @@ import type { Kind } from './kind.js';
 
 export const INGRESS: Kind = {
   ...resourceType('networking.k8s.io', 'v1', 'ingresses', 'Ingress', true, { shortNames: ['ing'], subresources: ['status'] }),
+  openApi: builtinOpenApi('V1Ingress'),
   validate: validateIngress,
   printer: ingressPrinter,
   protobuf: INGRESS_MESSAGE,
@@ -15,6 +17,7 @@ export const INGRESS: Kind = {
 
 export const INGRESS_CLASS: Kind = {
   ...resourceType('networking.k8s.io', 'v1', 'ingressclasses', 'IngressClass', false),
+  openApi: builtinOpenApi('V1IngressClass'),
   defaults: defaultIngressClassSpec,
   validate: validateIngressClass,
   validateUpdate: validateIngressClassUpdate,
