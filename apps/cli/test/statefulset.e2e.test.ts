@@ -5,13 +5,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventually, kubectlOk, startCluster, type TestCluster } from './cluster.js';
 
 interface Pod {
-  metadata: { name: string; creationTimestamp: string; labels: Record<string, string> };
+  metadata: { name: string; uid: string; creationTimestamp: string; labels: Record<string, string> };
   spec: { hostname?: string; subdomain?: string; containers: { image: string }[] };
   status: { phase?: string; podIP?: string; conditions?: { type: string; status: string; lastTransitionTime: string }[] };
 }
 
-/** A 3-replica StatefulSet of HTTP servers on their pod address, its headless Service, and (when served) one claim per pod. */
-function web(withClaims: boolean): string {
+/** A 3-replica StatefulSet of HTTP servers on their pod address, its headless Service, and one claim per pod. */
+function web(): string {
   return `
 apiVersion: v1
 kind: Service
@@ -38,14 +38,16 @@ spec:
           command: ["node", "-e", "require('http').createServer((q, s) => s.end(process.env.POD_NAME)).listen(8080, process.env.POD_IP); process.on('SIGTERM', () => process.exit(0))"]
           ports: [{name: http, containerPort: 8080}]
           readinessProbe: {httpGet: {path: /, port: http}, periodSeconds: 1}
-${withClaims ? '          volumeMounts: [{name: www, mountPath: /www}]\n  volumeClaimTemplates:\n    - metadata: {name: www}\n      spec: {accessModes: [ReadWriteOnce], resources: {requests: {storage: 1Mi}}}' : ''}
+          volumeMounts: [{name: www, mountPath: /www}]
+  volumeClaimTemplates:
+    - metadata: {name: www}
+      spec: {accessModes: [ReadWriteOnce], resources: {requests: {storage: 1Mi}}}
 `;
 }
 
 describe('StatefulSet: ordered pods with stable names, DNS identity and storage', () => {
   let cluster: TestCluster;
   let dir: string;
-  let claimsServed = false;
   const pods = async (): Promise<Pod[]> => JSON.parse(await kubectlOk(cluster, ['get', 'pods', '-l', 'app=web', '-o', 'json'])).items;
 
   let starting: Promise<TestCluster> | undefined;
@@ -53,7 +55,6 @@ describe('StatefulSet: ordered pods with stable names, DNS identity and storage'
     starting = startCluster({ nodes: 1 });
     cluster = await starting;
     dir = mkdtempSync(join(tmpdir(), 'skiff-sts-'));
-    claimsServed = (await kubectlOk(cluster, ['api-resources', '-o', 'name'])).split('\n').includes('persistentvolumeclaims');
   }, 200_000);
   afterAll(async () => {
     // A start that outlived the hook's deadline is still stopped once it is up.
@@ -61,7 +62,7 @@ describe('StatefulSet: ordered pods with stable names, DNS identity and storage'
   }, 200_000);
 
   it('brings web-0, web-1, web-2 up in order, each after the previous is Ready; kubectl get and rollout status read it', async () => {
-    writeFileSync(join(dir, 'web.yaml'), web(claimsServed));
+    writeFileSync(join(dir, 'web.yaml'), web());
     await kubectlOk(cluster, ['apply', '-f', join(dir, 'web.yaml')]);
     // A defaulted RollingUpdate has a partition (0), so kubectl words it as a partitioned roll out, as against Kubernetes.
     expect(await kubectlOk(cluster, ['rollout', 'status', 'sts/web', '--timeout=90s'])).toMatch(/Waiting for 1 pods to be ready...\npartitioned roll out complete: 3 new pods have been updated...\n$/);
@@ -96,6 +97,17 @@ spec:
     expect((await kubectlOk(cluster, ['logs', 'dns-check'])).trim()).toBe(`OK ${ip} ${ip}`);
   });
 
+  it("keeps what web-1 wrote to its claim when web-1 is deleted and comes back", async () => {
+    await kubectlOk(cluster, ['exec', 'web-1', '--', 'sh', '-c', 'echo kept > /www/note']);
+    const before = (await pods()).find((p) => p.metadata.name === 'web-1')!;
+    await kubectlOk(cluster, ['delete', 'pod', 'web-1']);
+    await eventually('a new web-1, Ready', async () => {
+      const again = (await pods()).find((p) => p.metadata.name === 'web-1');
+      return !!again && again.metadata.uid !== before.metadata.uid && !!again.status.conditions?.some((c) => c.type === 'Ready' && c.status === 'True');
+    }, 90_000);
+    expect((await kubectlOk(cluster, ['exec', 'web-1', '--', 'cat', '/www/note'])).trim()).toBe('kept');
+  });
+
   it('rolls a new template from web-2 down, lists both revisions, and rollout undo goes back', async () => {
     await kubectlOk(cluster, ['set', 'image', 'sts/web', 'web=web:v2']);
     await kubectlOk(cluster, ['rollout', 'status', 'sts/web', '--timeout=90s']);
@@ -110,9 +122,7 @@ spec:
   it('scales down from the highest ordinal; the claims of the removed pods stay', async () => {
     await kubectlOk(cluster, ['scale', 'sts/web', '--replicas=1']);
     await eventually('only web-0', async () => ((await pods()).map((p) => p.metadata.name).join() === 'web-0' ? true : undefined), 60_000);
-    if (claimsServed) {
-      const claims = await kubectlOk(cluster, ['get', 'pvc', '-o', 'name']);
-      expect(claims.split('\n').filter(Boolean).sort()).toEqual(['persistentvolumeclaim/www-web-0', 'persistentvolumeclaim/www-web-1', 'persistentvolumeclaim/www-web-2']);
-    }
+    const claims = await kubectlOk(cluster, ['get', 'pvc', '-o', 'name']);
+    expect(claims.split('\n').filter(Boolean).sort()).toEqual(['persistentvolumeclaim/www-web-0', 'persistentvolumeclaim/www-web-1', 'persistentvolumeclaim/www-web-2']);
   });
 });
