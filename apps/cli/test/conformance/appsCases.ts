@@ -79,7 +79,7 @@ export const DEPLOYMENT_CASES: ConformanceCase[] = [
       k('autoscale deployment nginx-deployment --dry-run=client --min=2 --max=3'),
       k('autoscale deployment nginx-deployment --dry-run=server --min=2 --max=3'),
       k('autoscale deployment nginx-deployment --min=2 --max=3'),
-      field('hpa nginx-deployment', '{{.spec.minReplicas}} {{.spec.maxReplicas}} {{.spec.targetCPUUtilizationPercentage}}', '2 3 80'),
+      field('hpa nginx-deployment', '{{.spec.minReplicas}} {{.spec.maxReplicas}} {{(index .spec.metrics 0).resource.target.averageUtilization}}', '2 3 80'),
       k('delete hpa nginx-deployment'),
       k('delete deployment.apps nginx-deployment'),
     ],
@@ -310,7 +310,7 @@ export const REPLICASET_CASES: ConformanceCase[] = [
     steps: [
       k('create -f $FIX/frontend-replicaset.yaml'),
       k('autoscale -f $FIX/frontend-replicaset.yaml --max=2 --cpu-percent=70'),
-      field('hpa frontend', '{{.spec.minReplicas}} {{.spec.maxReplicas}} {{.spec.targetCPUUtilizationPercentage}}', '1 2 70'),
+      field('hpa frontend', '{{.spec.minReplicas}} {{.spec.maxReplicas}} {{(index .spec.metrics 0).resource.target.averageUtilization}}', '1 2 70'),
       k('delete hpa frontend'),
       k('autoscale rs frontend', { fail: true }),
       k('delete rs frontend'),
