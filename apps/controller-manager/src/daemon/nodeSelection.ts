@@ -1,4 +1,5 @@
-import type { Node, NodeSelectorRequirement, NodeSelectorTerm, PodSpec, Taint, Toleration } from 'kubernetes-types/core/v1.js';
+import { nodeSelectorTermsMatch } from '@skiff/apimachinery';
+import type { Node, NodeSelectorTerm, PodSpec, Taint, Toleration } from 'kubernetes-types/core/v1.js';
 
 /**
  * Whether a node satisfies a pod's node selection the way kube-scheduler's NodeAffinity filter
@@ -15,36 +16,7 @@ export function matchesNodeSelection(spec: Pick<PodSpec, 'nodeSelector' | 'affin
 
 /** Terms are ORed and a term's requirements ANDed; an empty term, or no terms, matches nothing. */
 export function matchesNodeSelectorTerms(terms: readonly NodeSelectorTerm[], node: Node): boolean {
-  const labels = node.metadata?.labels ?? {};
-  const fields = { 'metadata.name': node.metadata?.name ?? '' };
-  return terms.some((t) => {
-    const exprs = t.matchExpressions ?? [];
-    const fieldReqs = t.matchFields ?? [];
-    return exprs.length + fieldReqs.length > 0 && exprs.every((r) => matchesRequirement(r, labels)) && fieldReqs.every((r) => matchesRequirement(r, fields));
-  });
-}
-
-function matchesRequirement(r: NodeSelectorRequirement, labels: Readonly<Record<string, string>>): boolean {
-  const has = Object.prototype.hasOwnProperty.call(labels, r.key);
-  const values = r.values ?? [];
-  switch (r.operator) {
-    case 'In':
-      return has && values.includes(labels[r.key]);
-    case 'NotIn':
-      return !has || !values.includes(labels[r.key]);
-    case 'Exists':
-      return has;
-    case 'DoesNotExist':
-      return !has;
-    case 'Gt':
-    case 'Lt': {
-      if (!has || values.length !== 1 || !/^-?\d+$/.test(labels[r.key]) || !/^-?\d+$/.test(values[0])) return false;
-      const v = Number(labels[r.key]);
-      return r.operator === 'Gt' ? v > Number(values[0]) : v < Number(values[0]);
-    }
-    default:
-      return false;
-  }
+  return nodeSelectorTermsMatch(terms, { name: node.metadata?.name ?? '', labels: node.metadata?.labels ?? {} });
 }
 
 /**
