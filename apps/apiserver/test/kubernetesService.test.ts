@@ -22,6 +22,15 @@ describe('the kubernetes Service', () => {
     expect(svc.spec.selector).toBeUndefined();
     const ep = await (await call('GET', '/api/v1/namespaces/default/endpoints/kubernetes')).json;
     expect(ep.subsets).toEqual([{ addresses: [{ ip: '127.0.0.2' }], ports: [{ name: 'https', port: server.port, protocol: 'TCP' }] }]);
+    // Not mirrored: the proxy reads slices, so the API server writes this one itself.
+    expect(ep.metadata.labels).toEqual({ 'endpointslice.kubernetes.io/skip-mirror': 'true' });
+    const slice = await (await call('GET', '/apis/discovery.k8s.io/v1/namespaces/default/endpointslices/kubernetes')).json;
+    expect(slice).toMatchObject({
+      metadata: { labels: { 'kubernetes.io/service-name': 'kubernetes' } },
+      addressType: 'IPv4',
+      endpoints: [{ addresses: ['127.0.0.2'], conditions: { ready: true } }],
+      ports: [{ name: 'https', port: server.port, protocol: 'TCP' }],
+    });
   });
 
   it('answers on the advertised address too', async () => {
@@ -38,5 +47,7 @@ describe('the kubernetes Service', () => {
     expect(svc.metadata.uid).toBe(uid);
     const ep = await (await call('GET', '/api/v1/namespaces/default/endpoints/kubernetes')).json;
     expect(ep.subsets[0].addresses).toEqual([{ ip: '127.0.0.3' }]);
+    const slice = await (await call('GET', '/apis/discovery.k8s.io/v1/namespaces/default/endpointslices/kubernetes')).json;
+    expect(slice.endpoints).toEqual([{ addresses: ['127.0.0.3'], conditions: { ready: true } }]);
   });
 });
