@@ -1,5 +1,5 @@
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -65,6 +65,7 @@ describe('DaemonSets and ReplicationControllers through kubectl', () => {
     dir = mkdtempSync(join(tmpdir(), 'skiff-ds-'));
   }, 300_000);
   afterAll(async () => {
+    if (dir) rmSync(dir, { recursive: true, force: true });
     if (joined && joined.exitCode === null) {
       joined.kill('SIGTERM');
       await new Promise((r) => joined!.once('exit', r));

@@ -1,4 +1,4 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -57,6 +57,7 @@ describe('StatefulSet: ordered pods with stable names, DNS identity and storage'
     dir = mkdtempSync(join(tmpdir(), 'skiff-sts-'));
   }, 200_000);
   afterAll(async () => {
+    if (dir) rmSync(dir, { recursive: true, force: true });
     // A start that outlived the hook's deadline is still stopped once it is up.
     await (cluster ?? (await starting?.catch(() => undefined)))?.stop();
   }, 200_000);
