@@ -2,6 +2,7 @@ import { Command, InvalidArgumentError } from 'commander';
 import { up } from './up.js';
 import type { RuntimeRequest } from './runtimeMode.js';
 import { rollback } from './rollback.js';
+import { appDiff, appHistory, DIFF_ERROR } from './appCommands.js';
 import { agent, createNodeTokenCommand, defaultNodeName } from './agent.js';
 
 function positiveInt(name: string) {
@@ -57,12 +58,41 @@ program
   });
 
 program
-  .command('rollback <app> [revision]')
-  .description('roll an Application back by committing to its repository: a revert of the live commit, or the tree of REVISION')
+  .command('rollback <app> [target]')
+  .description('roll an Application back by committing to its repository: a revert of the live commit, or the tree of TARGET (a history id from `skiff app history`, or a git ref)')
   .option('-n, --namespace <ns>', 'the Application\'s namespace', 'default')
   .option('--kubeconfig <file>', 'admin kubeconfig', process.env.KUBECONFIG ?? '.skiff/kubeconfig')
-  .action(async (app: string, revision: string | undefined, o: { namespace: string; kubeconfig: string }) => {
-    await rollback(app, revision, o);
+  .action(async (app: string, target: string | undefined, o: { namespace: string; kubeconfig: string }) => {
+    await rollback(app, target, o);
+  });
+
+const appCommand = program.command('app').description('inspect Applications');
+appCommand
+  .command('diff <app>')
+  .description('show what a sync would change (server dry run, secrets masked); exit 0: nothing, 1: changes, 2: error')
+  .option('-n, --namespace <ns>', 'the Application\'s namespace', 'default')
+  .option('--kubeconfig <file>', 'admin kubeconfig', process.env.KUBECONFIG ?? '.skiff/kubeconfig')
+  .option('--revision <rev>', 'a commit, branch or tag of the Application\'s repository (default: its target revision)')
+  .option('--local <dir>', 'a folder on this machine instead of the repository')
+  .option('--color <when>', 'colour the diff: auto (when stdout is a terminal), always, never', 'auto')
+  .action(async (app: string, o: { namespace: string; kubeconfig: string; revision?: string; local?: string; color: string }) => {
+    if (o.revision && o.local) program.error('--revision and --local cannot be used together');
+    if (!['auto', 'always', 'never'].includes(o.color)) program.error('--color must be auto, always or never');
+    const color = o.color === 'always' || (o.color === 'auto' && process.stdout.isTTY === true);
+    try {
+      process.exitCode = await appDiff(app, { ...o, color });
+    } catch (err) {
+      console.error(`skiff app diff: ${(err as Error).message}`);
+      process.exitCode = DIFF_ERROR;
+    }
+  });
+appCommand
+  .command('history <app>')
+  .description('list the revisions an Application ran, with the ids `skiff rollback` takes')
+  .option('-n, --namespace <ns>', 'the Application\'s namespace', 'default')
+  .option('--kubeconfig <file>', 'admin kubeconfig', process.env.KUBECONFIG ?? '.skiff/kubeconfig')
+  .action(async (app: string, o: { namespace: string; kubeconfig: string }) => {
+    await appHistory(app, o);
   });
 
 const token = program.command('token').description('manage join tokens');

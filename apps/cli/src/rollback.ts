@@ -1,6 +1,6 @@
 import { cloneOrFetch, commitInfo, resolveRevision, revertCommit, revertTo, rollbackRemote } from '@skiff/gitops';
-import { localRepoPath, type ApplicationSpec } from '@skiff/git-watcher';
-import { resourceType } from '@skiff/kube-client';
+import { localRepoPath, specOf, statusOf } from '@skiff/git-watcher';
+import { APPLICATIONS, rollbackTarget } from './appCommands.js';
 import { clientFromKubeconfig } from './agent.js';
 
 const AUTHOR = { name: process.env.GIT_AUTHOR_NAME ?? 'Skiff', email: process.env.GIT_AUTHOR_EMAIL ?? 'skiff@localhost' };
@@ -12,14 +12,21 @@ const AUTHOR = { name: process.env.GIT_AUTHOR_NAME ?? 'Skiff', email: process.en
  * committed to and pushed (SKIFF_GIT_USERNAME / SKIFF_GIT_PASSWORD). The git watcher then syncs
  * the new commit like any other.
  */
-export async function rollback(name: string, revision: string | undefined, opts: { namespace: string; kubeconfig: string }): Promise<void> {
+export async function rollback(name: string, target: string | undefined, opts: { namespace: string; kubeconfig: string }): Promise<void> {
   const { client } = clientFromKubeconfig(opts.kubeconfig);
-  const app = await client.get(resourceType('applications', 'skiff.dev'), opts.namespace, name);
-  const spec = app.spec as ApplicationSpec;
+  const app = await client.get(APPLICATIONS, opts.namespace, name);
+  const spec = specOf(app);
+  let revision: string | undefined;
+  if (target !== undefined) {
+    const chosen = rollbackTarget(target, statusOf(app).history ?? []);
+    if ('error' in chosen) throw new Error(chosen.error);
+    revision = chosen.revision;
+    if (chosen.fromHistory) console.log(`history id ${target} is revision ${revision.slice(0, 7)}`);
+  }
   const dir = localRepoPath(spec.source.repoURL);
   if (!dir) {
     // A remote: clone, commit, push with the credentials the git watcher uses.
-    const live = (app.status as { sync?: { revision?: string } } | undefined)?.sync?.revision;
+    const live = statusOf(app).sync?.revision;
     const branch = spec.source.targetRevision && spec.source.targetRevision !== 'HEAD' ? spec.source.targetRevision : 'main';
     const auth = process.env.SKIFF_GIT_USERNAME ? { username: process.env.SKIFF_GIT_USERNAME, password: process.env.SKIFF_GIT_PASSWORD ?? '' } : undefined;
     const pushed = await rollbackRemote({ url: spec.source.repoURL, branch, author: AUTHOR, auth, ...(revision ? { to: revision } : { revert: live }) });
@@ -36,7 +43,7 @@ export async function rollback(name: string, revision: string | undefined, opts:
     if (!target.ok) throw new Error(target.errors.map((e) => e.message).join('; '));
     result = await revertTo({ dir, targetSha: target.sha, author: AUTHOR });
   } else {
-    const live = (app.status as { sync?: { revision?: string } } | undefined)?.sync?.revision ?? repo.sha;
+    const live = statusOf(app).sync?.revision ?? repo.sha;
     result = await revertCommit({ dir, sha: live, author: AUTHOR });
   }
   if (!result.ok) throw new Error(result.errors.map((e) => e.message).join('; '));

@@ -1,4 +1,4 @@
-import { AlreadyExistsError, CUSTOM_RESOURCE_DEFINITION, deepEqual, groupVersion, InvalidError, isEstablished, NotFoundError, patchSchemaFor, shape, type KubeObject, type ResourceType } from '@skiff/apimachinery';
+import { AlreadyExistsError, CUSTOM_RESOURCE_DEFINITION, deepEqual, InvalidError, isEstablished, NotFoundError, patchSchemaFor, shape, type KubeObject } from '@skiff/apimachinery';
 import type { ApiDiscovery } from '@skiff/kube-client';
 import type { CustomResourceDefinition } from 'kubernetes-types/apiextensions/v1.js';
 import type { Controller, ObjectRef, ReconcileContext, ReconcileResult } from '@skiff/controller-runtime';
@@ -6,9 +6,10 @@ import { assessHealth, driftedFields, pruneOrder, syncOrder, worstHealth } from 
 import { localRepoPath, specOf, statusOf, type ApplicationStatus, type HealthStatus, type HistoryEntry, type ResourceStatus } from './applicationSpec.js';
 import { desiredObjects, namespacesCreatedBy, syncOptions, type DesiredError, type DesiredObject } from './desiredObjects.js';
 import type { RepoSources } from './repoSources.js';
-import { APPLICATIONS, DEPLOYMENTS, MANAGED_KINDS, NAMESPACES, PODS, REPLICASETS, WATCHED_KINDS } from './resources.js';
+import { APPLICATIONS, DEPLOYMENTS, NAMESPACES, PODS, REPLICASETS, WATCHED_KINDS } from './resources.js';
 import { resolveKinds } from './kindResolution.js';
-import { appOf, APP_LABEL, FIELD_MANAGER, groupOf, isGenerated, isManagedBy, objectKey, REVISION, TRACKING_ID, type AppRef } from './tracking.js';
+import { managedObjects } from './managedObjects.js';
+import { appOf, APP_LABEL, FIELD_MANAGER, groupOf, isGenerated, objectKey, REVISION, TRACKING_ID, type AppRef } from './tracking.js';
 
 const HISTORY_LIMIT = 10;
 
@@ -327,17 +328,9 @@ async function prune(ctx: ReconcileContext, app: AppRef, desired: readonly Desir
   // What generateName manifests made at this revision stays; what they made at earlier ones is superseded.
   const generatedNow = new Set(desired.filter((d) => isGenerated(d.object)).map((d) => `${d.object.metadata.annotations?.[TRACKING_ID]}@${d.object.metadata.annotations?.[REVISION]}`));
   const keep = (obj: KubeObject) => wanted.has(objectKey(obj)) || generatedNow.has(`${obj.metadata.annotations?.[TRACKING_ID]}@${obj.metadata.annotations?.[REVISION]}`);
-  const kinds = new Map<string, ResourceType>(MANAGED_KINDS.map((t) => [`${t.group}/${t.resource}`, t]));
-  for (const d of desired) kinds.set(`${d.type.group}/${d.type.resource}`, d.type);
-  const byKind = new Map([...kinds.values()].map((t) => [`${groupVersion(t)}/${t.kind}`, t]));
-  const stale: KubeObject[] = [];
-  const lists = await Promise.all([...kinds.values()].map(async (type) => ({ type, items: (await ctx.client.list(type, { labelSelector: `${APP_LABEL}=${app.name}` })).items })));
-  for (const { type, items } of lists) {
-    for (const obj of items) {
-      const full = { ...obj, apiVersion: obj.apiVersion ?? `${type.group ? `${type.group}/` : ''}${type.version}`, kind: obj.kind ?? type.kind };
-      if (isManagedBy(full, app) && !keep(full) && !full.metadata.deletionTimestamp) stale.push(full);
-    }
-  }
+  const managed = await managedObjects(ctx.client, app, desired);
+  const byKind = new Map(managed.map(({ object, type }) => [`${object.apiVersion}/${object.kind}`, type]));
+  const stale = managed.map((m) => m.object).filter((obj) => !keep(obj) && !obj.metadata.deletionTimestamp);
   for (const obj of pruneOrder(stale)) {
     const type = byKind.get(`${obj.apiVersion}/${obj.kind}`)!;
     try {

@@ -4,3 +4,5 @@ export * from './desiredObjects.js';
 export * from './repoSources.js';
 export * from './startGitWatcher.js';
 export * from './tracking.js';
+export * from './managedObjects.js';
+export * from './syncPreview.js';

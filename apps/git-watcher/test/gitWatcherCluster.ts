@@ -47,6 +47,11 @@ export class GitWatcherCluster {
     return c;
   }
 
+  /** The API server's URL (the admin token is ADMIN_TOKEN). */
+  get url(): string {
+    return this.server.url;
+  }
+
   watch(type: ResourceType): Informer {
     const id = `${type.group}/${type.resource}`;
     let inf = this.informers.get(id);
