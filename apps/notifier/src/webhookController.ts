@@ -1,4 +1,4 @@
-import { ConflictError, NotFoundError, type KubeObject } from '@skiff/apimachinery';
+import { ConflictError, type KubeObject } from '@skiff/apimachinery';
 import type { Controller, ObjectRef, ReconcileContext } from '@skiff/controller-runtime';
 import { deliveryPayload } from './deliveryPayload.js';
 import { applicationOf, eventType, parseStreamName, pendingEvents, pendingStreams, streamOf, subscribes, type WebhookSpec } from './deliveryStream.js';
@@ -152,13 +152,8 @@ type SecretValue = { ok: true; value: Uint8Array } | { ok: false; error: string 
 
 /** A missing Secret or key is a failed delivery (retried: it may be created), never a NotFound of the Webhook. */
 async function readSecret(ctx: ReconcileContext, namespace: string, ref: { name: string; key: string }): Promise<SecretValue> {
-  let secret: KubeObject;
-  try {
-    secret = await ctx.client.get(SECRETS, namespace, ref.name);
-  } catch (err) {
-    if (err instanceof NotFoundError) return { ok: false, error: `secret ${ref.name} not found` };
-    throw err;
-  }
+  const secret = await ctx.client.getIfExists(SECRETS, namespace, ref.name);
+  if (!secret) return { ok: false, error: `secret ${ref.name} not found` };
   const data = (secret.data ?? {}) as Record<string, string>;
   if (data[ref.key] === undefined) return { ok: false, error: `secret ${ref.name} has no key ${ref.key}` };
   return { ok: true, value: Buffer.from(data[ref.key], 'base64') };

@@ -1,6 +1,7 @@
 import { Agent, fetch as undiciFetch } from 'undici';
 import {
   fromStatus,
+  NotFoundError,
   groupVersion,
   RESOURCE_TYPES,
   type KubeObject,
@@ -92,6 +93,16 @@ export class ApiClient {
 
   get(type: ResourceType, namespace: string | undefined, name: string): Promise<KubeObject> {
     return this.request('GET', this.path(type, namespace, name));
+  }
+
+  /** The object, or undefined when it does not exist (a deleted object is no error to a level-triggered reader). */
+  async getIfExists(type: ResourceType, namespace: string | undefined, name: string): Promise<KubeObject | undefined> {
+    try {
+      return await this.get(type, namespace, name);
+    } catch (err) {
+      if (err instanceof NotFoundError) return undefined;
+      throw err;
+    }
   }
 
   list(type: ResourceType, opts: ListOptions = {}): Promise<ObjectList> {

@@ -21,13 +21,8 @@ export function cronJobController(): Controller {
 }
 
 export async function reconcileCronJob(ref: ObjectRef, ctx: ReconcileContext): Promise<ReconcileResult | void> {
-  let cj: KubeObject;
-  try {
-    cj = await ctx.client.get(CRONJOBS, ref.namespace, ref.name);
-  } catch (err) {
-    if (err instanceof NotFoundError) return;
-    throw err;
-  }
+  const cj = await ctx.client.getIfExists(CRONJOBS, ref.namespace, ref.name);
+  if (!cj) return;
   // From the API, not the cache: a Job started a moment ago must be seen, or it would be started again.
   const jobs = (await ctx.client.list(JOBS, { namespace: ref.namespace })).items.filter((j) => controllerRef(j)?.uid === cj.metadata.uid) as unknown as Job[];
   const plan = planCronJob(cj, jobs, ctx.now());

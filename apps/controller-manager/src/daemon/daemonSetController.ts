@@ -57,13 +57,8 @@ function nodeToDaemonSets(obj: KubeObject, ctx: { cache(type: typeof NODES): rea
  * a rolling update step) -> history cleanup -> status.
  */
 export async function reconcileDaemonSet(ref: ObjectRef, ctx: ReconcileContext): Promise<ReconcileResult | void> {
-  let owner: KubeObject;
-  try {
-    owner = await ctx.client.get(DAEMONSETS, ref.namespace, ref.name);
-  } catch (err) {
-    if (err instanceof NotFoundError) return;
-    throw err;
-  }
+  const owner = await ctx.client.getIfExists(DAEMONSETS, ref.namespace, ref.name);
+  if (!owner) return;
   const ds = shape<DaemonSet>(owner);
   // Its revisions may be going already (the garbage collector does not order them after the
   // pods): no status can be trusted, so there is nothing to do.

@@ -1,4 +1,4 @@
-import { NotFoundError, selectorFromLabelSelector, type KubeObject } from '@skiff/apimachinery';
+import { selectorFromLabelSelector, type KubeObject } from '@skiff/apimachinery';
 import type { Controller, ObjectRef, ReconcileContext, ReconcileResult } from '@skiff/controller-runtime';
 import { applyClaim, controllerRef, planClaim } from '../common/ownership.js';
 import { DEPLOYMENTS, PODS, REPLICASETS } from '../resources.js';
@@ -35,13 +35,8 @@ function podToDeployment(pod: KubeObject, ctx: { cache(type: typeof REPLICASETS)
 
 /** Reads like Kubernetes' syncDeployment: deleted -> paused -> scaling -> strategy. */
 export async function reconcileDeployment(ref: ObjectRef, ctx: ReconcileContext): Promise<ReconcileResult | void> {
-  let d: KubeObject;
-  try {
-    d = await ctx.client.get(DEPLOYMENTS, ref.namespace, ref.name);
-  } catch (err) {
-    if (err instanceof NotFoundError) return;
-    throw err;
-  }
+  const d = await ctx.client.getIfExists(DEPLOYMENTS, ref.namespace, ref.name);
+  if (!d) return;
   // The API server refused this generation's ReplicaSet (recorded on status): nothing to try
   // until the spec changes. Its own status write brought it here; this pass is quiet.
   if (refusedAtThisGeneration(d)) return;

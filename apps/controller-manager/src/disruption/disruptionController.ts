@@ -30,13 +30,8 @@ export function disruptionController(): Controller {
 }
 
 export async function reconcileBudget(ref: ObjectRef, ctx: ReconcileContext): Promise<ReconcileResult | void> {
-  let stored: KubeObject;
-  try {
-    stored = await ctx.client.get(PODDISRUPTIONBUDGETS, ref.namespace, ref.name);
-  } catch (err) {
-    if (err instanceof NotFoundError) return;
-    throw err;
-  }
+  const stored = await ctx.client.getIfExists(PODDISRUPTIONBUDGETS, ref.namespace, ref.name);
+  if (!stored) return;
   const pdb = stored as unknown as PodDisruptionBudget;
   // Read from the API: a stale cache would count a just-deleted pod as healthy and allow one disruption too many.
   const pods = (await ctx.client.list(PODS, { namespace: ref.namespace })).items;

@@ -1,4 +1,4 @@
-import { ANN_BETA_STORAGE_PROVISIONER, ANN_STORAGE_PROVISIONER, claimClass, deepEqual, isClaimBindCompleted, NotFoundError, shape, type KubeObject } from '@skiff/apimachinery';
+import { ANN_BETA_STORAGE_PROVISIONER, ANN_STORAGE_PROVISIONER, claimClass, deepEqual, isClaimBindCompleted, shape, type KubeObject } from '@skiff/apimachinery';
 import type { Controller, ObjectRef, ReconcileContext } from '@skiff/controller-runtime';
 import type { PersistentVolume, PersistentVolumeClaim } from 'kubernetes-types/core/v1.js';
 import type { StorageClass } from 'kubernetes-types/storage/v1.js';
@@ -48,13 +48,8 @@ export function claimsWokenByVolume(volume: PersistentVolume, claims: readonly K
 }
 
 export async function reconcileClaim(ref: ObjectRef, ctx: ReconcileContext, events: EventsOnce): Promise<void> {
-  let obj: KubeObject;
-  try {
-    obj = await ctx.client.get(PERSISTENTVOLUMECLAIMS, ref.namespace, ref.name);
-  } catch (err) {
-    if (err instanceof NotFoundError) return;
-    throw err;
-  }
+  const obj = await ctx.client.getIfExists(PERSISTENTVOLUMECLAIMS, ref.namespace, ref.name);
+  if (!obj) return;
   const claim = shape<PersistentVolumeClaim>(obj);
   const volumes = (await ctx.client.list(PERSISTENTVOLUMES)).items.map((v) => shape<PersistentVolume>(v));
   const classes = ctx.cache(STORAGECLASSES).map((c) => shape<StorageClass>(c));

@@ -34,13 +34,8 @@ function claimOfVolume(obj: KubeObject): ObjectRef[] {
 }
 
 export async function reconcileProvisioning(ref: ObjectRef, ctx: ReconcileContext, events: EventsOnce): Promise<void> {
-  let obj: KubeObject;
-  try {
-    obj = await ctx.client.get(PERSISTENTVOLUMECLAIMS, ref.namespace, ref.name);
-  } catch (err) {
-    if (err instanceof NotFoundError) return;
-    throw err;
-  }
+  const obj = await ctx.client.getIfExists(PERSISTENTVOLUMECLAIMS, ref.namespace, ref.name);
+  if (!obj) return;
   const claim = shape<PersistentVolumeClaim>(obj);
   const className = claimClass(claim);
   const sc = className ? ctx.cache(STORAGECLASSES).find((c) => c.metadata.name === className) : undefined;

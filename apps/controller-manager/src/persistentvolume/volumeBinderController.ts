@@ -47,13 +47,8 @@ async function claimOf(volume: PersistentVolume, ctx: ReconcileContext): Promise
 }
 
 export async function reconcileVolume(ref: ObjectRef, ctx: ReconcileContext): Promise<void> {
-  let obj: KubeObject;
-  try {
-    obj = await ctx.client.get(PERSISTENTVOLUMES, undefined, ref.name);
-  } catch (err) {
-    if (err instanceof NotFoundError) return;
-    throw err;
-  }
+  const obj = await ctx.client.getIfExists(PERSISTENTVOLUMES, undefined, ref.name);
+  if (!obj) return;
   const volume = shape<PersistentVolume>(obj);
   const step = planVolumeSync(volume, await claimOf(volume, ctx));
   switch (step.action) {

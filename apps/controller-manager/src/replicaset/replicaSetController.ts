@@ -48,13 +48,8 @@ export function replicaController(kind: ReplicaKind): Controller {
 }
 
 export async function reconcileReplicas(kind: ReplicaKind, ref: ObjectRef, ctx: ReconcileContext): Promise<ReconcileResult | void> {
-  let rs: KubeObject;
-  try {
-    rs = await ctx.client.get(kind.type, ref.namespace, ref.name);
-  } catch (err) {
-    if (err instanceof NotFoundError) return;
-    throw err;
-  }
+  const rs = await ctx.client.getIfExists(kind.type, ref.namespace, ref.name);
+  if (!rs) return;
   const spec = (rs.spec ?? {}) as { replicas?: number };
   const selector = kind.selector(rs);
   const matching = (await ctx.client.list(PODS, { namespace: ref.namespace, labelSelector: selectorToString(selector) })).items;

@@ -1,4 +1,4 @@
-import { NotFoundError, RESOURCE_TYPES, type KubeObject, type ResourceType } from '@skiff/apimachinery';
+import { RESOURCE_TYPES, type KubeObject, type ResourceType } from '@skiff/apimachinery';
 import { TerminalError, type Controller, type ObjectRef, type ReconcileContext } from '@skiff/controller-runtime';
 import { RESOURCEQUOTAS } from '../resources.js';
 import { countedTypes, desiredQuotaStatus, sameQuotaStatus } from './desiredQuotaStatus.js';
@@ -37,13 +37,8 @@ export function resourceQuotaController(): Controller {
 }
 
 export async function reconcileResourceQuota(ref: ObjectRef, ctx: ReconcileContext): Promise<void> {
-  let quota: KubeObject;
-  try {
-    quota = await ctx.client.get(RESOURCEQUOTAS, ref.namespace, ref.name);
-  } catch (err) {
-    if (err instanceof NotFoundError) return;
-    throw err;
-  }
+  const quota = await ctx.client.getIfExists(RESOURCEQUOTAS, ref.namespace, ref.name);
+  if (!quota) return;
   const objects = new Map<string, KubeObject[]>();
   const unserved: string[] = [];
   for (const t of countedTypes(quota)) {

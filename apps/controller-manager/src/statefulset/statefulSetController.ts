@@ -26,13 +26,8 @@ export function statefulSetController(): Controller {
 
 /** One pass: claim pods -> revisions -> plan -> act -> status -> history. */
 export async function reconcileStatefulSet(ref: ObjectRef, ctx: ReconcileContext): Promise<ReconcileResult | void> {
-  let set: StatefulSetObject;
-  try {
-    set = (await ctx.client.get(STATEFULSETS, ref.namespace, ref.name)) as StatefulSetObject;
-  } catch (err) {
-    if (err instanceof NotFoundError) return;
-    throw err;
-  }
+  const set = (await ctx.client.getIfExists(STATEFULSETS, ref.namespace, ref.name)) as StatefulSetObject | undefined;
+  if (!set) return;
   // Being deleted: the garbage collector removes the pods; nothing here may make new ones.
   if (set.metadata.deletionTimestamp) return;
   const pods = await claimPods(set, ctx);

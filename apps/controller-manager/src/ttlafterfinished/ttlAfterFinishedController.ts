@@ -20,13 +20,8 @@ export function ttlAfterFinishedController(): Controller {
 
 async function reconcileTTL(ref: ObjectRef, ctx: ReconcileContext): Promise<ReconcileResult | void> {
   // The expiry is checked against the stored Job, not the cache: a TTL just raised must not delete it.
-  let obj;
-  try {
-    obj = await ctx.client.get(JOBS, ref.namespace, ref.name);
-  } catch (err) {
-    if (err instanceof NotFoundError) return;
-    throw err;
-  }
+  const obj = await ctx.client.getIfExists(JOBS, ref.namespace, ref.name);
+  if (!obj) return;
   const expiry = jobExpiry(asJob(obj));
   if (expiry === undefined) return;
   const wait = expiry - ctx.now().getTime();
