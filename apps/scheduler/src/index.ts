@@ -12,7 +12,7 @@ export { podRequests, DEFAULT_MILLI_CPU_REQUEST, DEFAULT_MEMORY_REQUEST } from '
 export { nodeProperties, emptyNodeInfo, applyPodUsage, type NodeProperties, type PodUsage } from './framework/nodeInfo.js';
 export { DEFAULT_PROFILE } from './plugins/registry.js';
 export { NodeReady, isNodeReady } from './plugins/nodeReady.js';
-export { TaintToleration, toleratesNodeTaints, toleratesTaint } from './plugins/taintToleration.js';
+export { TaintToleration, toleratesNodeTaints } from './plugins/taintToleration.js';
 export { NodeAffinity, matchesNodeAffinity, matchesNodeSelectorTerms } from './plugins/nodeAffinity.js';
 export { NodeResourcesFit, fitsResources } from './plugins/nodeResourcesFit.js';
 export { LeastAllocated, leastAllocatedScore } from './plugins/leastAllocated.js';

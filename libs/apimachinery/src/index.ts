@@ -41,3 +41,4 @@ export * from './storage/findMatchingVolume.js';
 export * from './storage/volumeNodeAffinity.js';
 export { accessModesString } from './tables/storage.js';
 export * from './storage/volumeBoundToClaim.js';
+export * from './scheduling/tolerations.js';

@@ -1,6 +1,7 @@
+import { untoleratedTaint } from '@skiff/apimachinery';
 import type { DaemonSet } from 'kubernetes-types/apps/v1.js';
 import type { Affinity, Node, Pod, PodSpec, PodTemplateSpec, Toleration } from 'kubernetes-types/core/v1.js';
-import { matchesNodeSelection, untoleratedTaint } from './nodeSelection.js';
+import { matchesNodeSelection } from './nodeSelection.js';
 
 /** The label naming the ControllerRevision a daemon pod was made from. */
 export const CONTROLLER_REVISION_HASH = 'controller-revision-hash';

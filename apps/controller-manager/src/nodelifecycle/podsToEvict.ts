@@ -1,6 +1,7 @@
 import type { KubeObject } from '@skiff/apimachinery';
 import { NOT_READY_TAINT_KEY, UNREACHABLE_TAINT_KEY } from './nodeTaints.js';
-import { toleratesTaint, type Taint, type Toleration } from './tolerations.js';
+import { toleratesTaint } from '@skiff/apimachinery';
+import type { Taint, Toleration } from './tolerations.js';
 
 export interface EvictionPlan {
   /** Pods whose time on the node is up. */

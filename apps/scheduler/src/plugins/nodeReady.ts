@@ -1,5 +1,5 @@
 import { FITS, unfit, type FilterPlugin, type FilterResult, type NodeInfo, type PodInfo } from '../framework/types.js';
-import { toleratesAny } from './taintToleration.js';
+import { toleratesTaint } from '@skiff/apimachinery';
 
 export const REASON_NOT_READY = 'node(s) were not ready';
 export const REASON_UNSCHEDULABLE = 'node(s) were unschedulable';
@@ -13,8 +13,8 @@ const UNSCHEDULABLE_TAINT = { key: 'node.kubernetes.io/unschedulable', effect: '
 
 /** NodeReady: the node's Ready condition is True and it is not cordoned (`spec.unschedulable`). */
 export function isNodeReady(pod: PodInfo, node: NodeInfo): FilterResult {
-  if (node.unschedulable && !toleratesAny(pod.tolerations, UNSCHEDULABLE_TAINT)) return unfit(REASON_UNSCHEDULABLE);
-  if (!node.ready && !toleratesAny(pod.tolerations, NOT_READY_TAINT)) return unfit(REASON_NOT_READY);
+  if (node.unschedulable && !pod.tolerations.some((t) => toleratesTaint(t, UNSCHEDULABLE_TAINT))) return unfit(REASON_UNSCHEDULABLE);
+  if (!node.ready && !pod.tolerations.some((t) => toleratesTaint(t, NOT_READY_TAINT))) return unfit(REASON_NOT_READY);
   return FITS;
 }
 

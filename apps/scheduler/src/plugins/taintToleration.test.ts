@@ -1,25 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import type { Taint, Toleration } from '../framework/types.js';
 import { makeNode, makePod } from '../testing/builders.js';
-import { toleratesNodeTaints, toleratesTaint } from './taintToleration.js';
+import { toleratesNodeTaints } from './taintToleration.js';
 
 const gpu: Taint = { key: 'dedicated', value: 'gpu', effect: 'NoSchedule' };
-
-describe('toleratesTaint', () => {
-  it.each<[string, Toleration, Taint, boolean]>([
-    ['Equal with the same key and value', { key: 'dedicated', operator: 'Equal', value: 'gpu', effect: 'NoSchedule' }, gpu, true],
-    ['the default operator is Equal', { key: 'dedicated', value: 'gpu' }, gpu, true],
-    ['Equal with another value', { key: 'dedicated', operator: 'Equal', value: 'db' }, gpu, false],
-    ['Exists ignores the value', { key: 'dedicated', operator: 'Exists' }, gpu, true],
-    ['another key', { key: 'team', operator: 'Exists' }, gpu, false],
-    ['an empty key with Exists tolerates everything', { operator: 'Exists' }, gpu, true],
-    ['an empty effect matches every effect', { key: 'dedicated', operator: 'Exists' }, { ...gpu, effect: 'NoExecute' }, true],
-    ['another effect', { key: 'dedicated', operator: 'Exists', effect: 'NoExecute' }, gpu, false],
-    ['a taint without a value and Equal without one', { key: 'k', operator: 'Equal' }, { key: 'k', effect: 'NoSchedule' }, true],
-  ])('%s', (_name, toleration, taint, expected) => {
-    expect(toleratesTaint(toleration, taint)).toBe(expected);
-  });
-});
 
 describe('TaintToleration', () => {
   it.each<[string, Taint[], Toleration[], string | undefined]>([
