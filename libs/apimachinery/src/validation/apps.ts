@@ -20,15 +20,17 @@ export function validateNonNegative(raw: unknown, path: FieldPath, errs: FieldEr
 
 /** How a workload kind words its template errors (Kubernetes' messages name the kind). */
 export interface TemplateRules {
-  /** The word in "empty selector is invalid for <word>". */
-  selectorWord: string;
+  /** The message for a selector with no requirements. */
+  emptySelector: string;
   /** The error for a template that sets activeDeadlineSeconds. */
   activeDeadline(path: FieldPath, value: unknown): FieldErrors[number];
+  /** The pod spec as the kind's pods will have it (a StatefulSet adds its claim templates' volumes). */
+  podSpecOf?(templateSpec: unknown): unknown;
 }
 
 const REPLICA_SET_RULES: TemplateRules = {
   // Kubernetes says "deployment" for ReplicaSets too; the message is shared.
-  selectorWord: 'deployment',
+  emptySelector: 'empty selector is invalid for deployment',
   activeDeadline: (path) => forbidden(path, 'activeDeadlineSeconds in ReplicaSet is not Supported'),
 };
 
@@ -43,7 +45,7 @@ export function validateSelectorAndTemplate(spec: Json, specPath: FieldPath, err
     validateLabelSelector(spec.selector, selectorPath, errs);
     const sel = obj(spec.selector, selectorPath, []);
     const count = Object.keys(isObject(sel.matchLabels) ? sel.matchLabels : {}).length + (Array.isArray(sel.matchExpressions) ? sel.matchExpressions.length : 0);
-    if (count === 0) errs.push(invalid(selectorPath, spec.selector, `empty selector is invalid for ${rules.selectorWord}`));
+    if (count === 0) errs.push(invalid(selectorPath, spec.selector, rules.emptySelector));
     if (errs.length === before) selector = sel as LabelSelector;
   }
 
@@ -56,7 +58,7 @@ export function validateSelectorAndTemplate(spec: Json, specPath: FieldPath, err
   }
   validateLabels(meta.labels, templatePath.child('metadata', 'labels'), errs);
   validateAnnotations(meta.annotations, templatePath.child('metadata', 'annotations'), errs);
-  validatePodSpec(template.spec, templatePath.child('spec'), errs, { isPod: false });
+  validatePodSpec(rules.podSpecOf ? rules.podSpecOf(template.spec) : template.spec, templatePath.child('spec'), errs, { isPod: false });
 
   const podSpec = isObject(template.spec) ? template.spec : {};
   // Pods of a workload are replaced, never finished: only restartPolicy Always makes sense.

@@ -8,7 +8,7 @@ import { isObject, obj } from './values.js';
 /** Kubernetes' apps/v1 DaemonSet validation (pkg/apis/apps/validation ValidateDaemonSet*). */
 
 const DAEMON_SET_RULES: TemplateRules = {
-  selectorWord: 'daemonset',
+  emptySelector: 'empty selector is invalid for daemonset',
   activeDeadline: (path, value) => invalid(path, value, 'activeDeadlineSeconds in DaemonSet is not Supported'),
 };
 

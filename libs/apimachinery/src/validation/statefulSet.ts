@@ -2,11 +2,10 @@ import { deepEqual } from '../deepEqual.js';
 import { dns1035LabelErrors, dns1123LabelErrors, percentErrors } from '../names.js';
 import type { KubeObject } from '../types.js';
 import { duplicate, FieldPath, forbidden, IMMUTABLE, invalid, invalidEach, NEGATIVE, notSupported, required, type FieldErrors } from './fieldErrors.js';
-import { labelSelectorMatches, validateLabelSelector, type LabelSelector } from './labelSelector.js';
 import { validateAnnotations, validateLabels } from './objectMeta.js';
-import { validatePodSpec } from './podSpec.js';
+import { validateSelectorAndTemplate } from './apps.js';
 import { parseResourceQuantity } from './resourceQuantity.js';
-import { arr, int, isObject, obj, str, stringMap, type Json } from './values.js';
+import { arr, int, isObject, obj, str, type Json } from './values.js';
 
 /**
  * Kubernetes' apps/v1 validation for StatefulSets and ControllerRevisions
@@ -42,38 +41,12 @@ export function validateStatefulSet(set: KubeObject, errs: FieldErrors): void {
   if (typeof spec.serviceName === 'string' && spec.serviceName !== '') errs.push(...invalidEach(specPath.child('serviceName'), spec.serviceName, dns1035LabelErrors(spec.serviceName)));
   else if (spec.serviceName !== undefined && spec.serviceName !== null && spec.serviceName !== '') str(spec.serviceName, specPath.child('serviceName'), errs);
 
-  const selectorPath = specPath.child('selector');
-  let selector: LabelSelector | undefined;
-  if (spec.selector === undefined || spec.selector === null) {
-    errs.push(required(selectorPath));
-  } else {
-    const before = errs.length;
-    validateLabelSelector(spec.selector, selectorPath, errs);
-    const sel = obj(spec.selector, selectorPath, []);
-    const count = Object.keys(isObject(sel.matchLabels) ? sel.matchLabels : {}).length + (Array.isArray(sel.matchExpressions) ? sel.matchExpressions.length : 0);
-    if (count === 0) errs.push(invalid(selectorPath, spec.selector, 'empty selector is not valid for statefulset.'));
-    if (errs.length === before) selector = sel as LabelSelector;
-  }
-
   const claimNames = validateClaimTemplates(spec.volumeClaimTemplates, specPath.child('volumeClaimTemplates'), errs);
-
-  const templatePath = specPath.child('template');
-  const template = obj(spec.template, templatePath, errs);
-  const meta = obj(template.metadata, templatePath.child('metadata'), errs);
-  const labels = stringMap(meta.labels, templatePath.child('metadata', 'labels'), []);
-  if (selector && !labelSelectorMatches(selector, labels)) {
-    errs.push(invalid(templatePath.child('metadata', 'labels'), meta.labels ?? null, '`selector` does not match template `labels`'));
-  }
-  validateLabels(meta.labels, templatePath.child('metadata', 'labels'), errs);
-  validateAnnotations(meta.annotations, templatePath.child('metadata', 'annotations'), errs);
-  validatePodSpec(withClaimVolumes(template.spec, claimNames), templatePath.child('spec'), errs, { isPod: false });
-
-  const podSpec = isObject(template.spec) ? template.spec : {};
-  const restartPolicy = podSpec.restartPolicy ?? 'Always';
-  if (restartPolicy !== 'Always') errs.push(notSupported(templatePath.child('spec', 'restartPolicy'), restartPolicy, ['Always']));
-  if (podSpec.activeDeadlineSeconds !== undefined && podSpec.activeDeadlineSeconds !== null) {
-    errs.push(invalid(templatePath.child('spec', 'activeDeadlineSeconds'), podSpec.activeDeadlineSeconds, 'must not be specified'));
-  }
+  validateSelectorAndTemplate(spec, specPath, errs, {
+    emptySelector: 'empty selector is not valid for statefulset.',
+    activeDeadline: (path, value) => invalid(path, value, 'must not be specified'),
+    podSpecOf: (templateSpec) => withClaimVolumes(templateSpec, claimNames),
+  });
   validateStatefulSetStatus(set.status, errs);
 }
 
