@@ -77,6 +77,20 @@ describe('PersistentVolume controller and local-path provisioner', () => {
     expect(c.eventsFor('data', 'ProvisioningSucceeded')[0]?.message).toBe(`Successfully provisioned volume ${name}`);
   });
 
+  it('two claims racing for one volume: one binds it, the other waits Pending (a stale cache costs a Conflict, never a double bind)', async () => {
+    await c.client.create(PERSISTENTVOLUMES, volume('only', '1Gi', { storageClassName: 'race' }));
+    await c.until('only Available', () => phaseOf(c.get(PERSISTENTVOLUMES, 'only')) === 'Available');
+    await Promise.all(['race-a', 'race-b', 'race-c'].map((n) => c.client.create(PERSISTENTVOLUMECLAIMS, claim(n, 'race'))));
+    await c.until('one racer bound', () => ['race-a', 'race-b', 'race-c'].some((n) => phaseOf(c.get(PERSISTENTVOLUMECLAIMS, n)) === 'Bound'));
+    await c.until('only Bound', () => phaseOf(c.get(PERSISTENTVOLUMES, 'only')) === 'Bound');
+    const winner = specOf(c.get(PERSISTENTVOLUMES, 'only')).claimRef?.name;
+    const losers = ['race-a', 'race-b', 'race-c'].filter((n) => n !== winner);
+    await c.until('the winner Bound', () => phaseOf(c.get(PERSISTENTVOLUMECLAIMS, winner!)) === 'Bound');
+    for (const n of losers) expect(phaseOf(c.get(PERSISTENTVOLUMECLAIMS, n))).toBe('Pending');
+    for (const n of losers) expect(specOf(c.get(PERSISTENTVOLUMECLAIMS, n)).volumeName).toBeUndefined();
+    expect(specOf(c.get(PERSISTENTVOLUMECLAIMS, winner!)).volumeName).toBe('only');
+  });
+
   it('releases a volume whose claim goes: Retain keeps it, Delete deletes it once its node has cleaned up', async () => {
     await c.client.delete(PERSISTENTVOLUMECLAIMS, 'default', 'manual');
     await c.until('small Released', () => phaseOf(c.get(PERSISTENTVOLUMES, 'small')) === 'Released');

@@ -51,7 +51,9 @@ export async function reconcileClaim(ref: ObjectRef, ctx: ReconcileContext, even
   const obj = await ctx.client.getIfExists(PERSISTENTVOLUMECLAIMS, ref.namespace, ref.name);
   if (!obj) return;
   const claim = shape<PersistentVolumeClaim>(obj);
-  const volumes = (await ctx.client.list(PERSISTENTVOLUMES)).items.map((v) => shape<PersistentVolume>(v));
+  // From the cache, as kube-controller-manager's binder does: a volume bound a moment ago but not yet
+  // seen here is refused by the update's resourceVersion (a Conflict, retried), never bound twice.
+  const volumes = ctx.cache(PERSISTENTVOLUMES).map((v) => shape<PersistentVolume>(v));
   const classes = ctx.cache(STORAGECLASSES).map((c) => shape<StorageClass>(c));
   const plan = planClaimSync(claim, volumes, classes);
   if (plan.event) await events.record(ctx, obj, plan.event.type, plan.event.reason, plan.event.message);
