@@ -1,17 +1,18 @@
-import { AlreadyExistsError, selectorFromLabelSelector, shape, type KubeObject } from '@skiff/apimachinery';
+import { AlreadyExistsError, shape, type KubeObject } from '@skiff/apimachinery';
 import type { ReconcileContext } from '@skiff/controller-runtime';
 import type { ControllerRevision, DaemonSet } from 'kubernetes-types/apps/v1.js';
 import type { Pod } from 'kubernetes-types/core/v1.js';
 import { asKubeObject } from '../common/kubeTypes.js';
-import { applyClaim, planClaim } from '../common/ownership.js';
+import { nextRevision, type ControllerRevisionObject } from '../history/controllerHistory.js';
+import { deleteControllerRevision, listControllerRevisions, updateControllerRevision } from '../history/revisionHistory.js';
 import { CONTROLLER_REVISION_HASH } from './daemonPods.js';
-import { matchesRevision, maxRevision, newRevision, revisionsToClean, revisionToKeep } from './history.js';
+import { matchesRevision, newRevision, revisionsToClean, revisionToKeep } from './history.js';
 import { CONTROLLERREVISIONS, DAEMONSETS, PODS } from '../resources.js';
 
 export interface DaemonSetHistory {
   /** The revision of the current template; its hash labels the pods made from it. */
   current: ControllerRevision;
-  old: ControllerRevision[];
+  old: ControllerRevisionObject[];
 }
 
 /**
@@ -21,22 +22,15 @@ export interface DaemonSetHistory {
  * a rollback to an old template makes that old revision the newest again.
  */
 export async function constructHistory(ds: DaemonSet, owner: KubeObject, pods: readonly Pod[], ctx: ReconcileContext): Promise<DaemonSetHistory> {
-  const { items } = await ctx.client.list(CONTROLLERREVISIONS, { namespace: owner.metadata.namespace });
-  const claim = planClaim(owner, selectorFromLabelSelector(ds.spec?.selector), items);
-  const adopted = await applyClaim(ctx.client, CONTROLLERREVISIONS, owner, claim);
-  const revisions = [...claim.owned, ...adopted].filter((r) => !r.metadata.deletionTimestamp).map((r) => shape<ControllerRevision>(r));
+  const revisions = (await listControllerRevisions(ctx.client, owner, ds.spec?.selector)).filter((r) => !r.metadata.deletionTimestamp);
   const current = revisions.filter((r) => matchesRevision(ds, r));
   const old = revisions.filter((r) => !matchesRevision(ds, r));
-  const next = maxRevision(old) + 1;
+  const next = nextRevision(old);
   if (current.length === 0) return { current: await snapshot(ds, next, ctx), old };
 
-  const keep = revisionToKeep(current);
+  const keep = revisionToKeep(current) as ControllerRevisionObject;
   if (current.length > 1) await dedupRevisions(keep, current, pods, ctx);
-  if (keep.revision < next) {
-    const updated = shape<ControllerRevision>(await ctx.client.update(CONTROLLERREVISIONS, asKubeObject({ ...keep, revision: next } satisfies ControllerRevision)));
-    return { current: updated, old };
-  }
-  return { current: keep, old };
+  return { current: await updateControllerRevision(ctx.client, keep, Math.max(keep.revision, next)), old };
 }
 
 /**
@@ -62,24 +56,18 @@ async function snapshot(ds: DaemonSet, revision: number, ctx: ReconcileContext):
   }
 }
 
-async function dedupRevisions(keep: ControllerRevision, current: readonly ControllerRevision[], pods: readonly Pod[], ctx: ReconcileContext): Promise<void> {
+async function dedupRevisions(keep: ControllerRevisionObject, current: readonly ControllerRevisionObject[], pods: readonly Pod[], ctx: ReconcileContext): Promise<void> {
   const hash = keep.metadata?.labels?.[CONTROLLER_REVISION_HASH] ?? '';
   for (const pod of pods) {
     if (pod.metadata?.labels?.[CONTROLLER_REVISION_HASH] === hash) continue;
     await ctx.client.patch(PODS, pod.metadata?.namespace, pod.metadata!.name!, { metadata: { labels: { [CONTROLLER_REVISION_HASH]: hash } } });
   }
   for (const r of current) {
-    if (r.metadata?.name !== keep.metadata?.name) await deleteRevision(r, ctx);
+    if (r.metadata.name !== keep.metadata.name) await deleteControllerRevision(ctx.client, r);
   }
 }
 
 /** Kubernetes' cleanupHistory: old revisions past revisionHistoryLimit that no pod runs. */
-export async function cleanupHistory(ds: DaemonSet, old: readonly ControllerRevision[], pods: readonly Pod[], ctx: ReconcileContext): Promise<void> {
-  for (const r of revisionsToClean(old, ds.spec?.revisionHistoryLimit ?? 10, pods)) await deleteRevision(r, ctx);
-}
-
-async function deleteRevision(r: ControllerRevision, ctx: ReconcileContext): Promise<void> {
-  await ctx.client.delete(CONTROLLERREVISIONS, r.metadata?.namespace, r.metadata!.name!, { preconditions: { uid: r.metadata?.uid } }).catch((err: unknown) => {
-    if ((err as Error).name !== 'NotFoundError') throw err;
-  });
+export async function cleanupHistory(ds: DaemonSet, old: readonly ControllerRevisionObject[], pods: readonly Pod[], ctx: ReconcileContext): Promise<void> {
+  for (const r of revisionsToClean(old, ds.spec?.revisionHistoryLimit ?? 10, pods)) await deleteControllerRevision(ctx.client, r as ControllerRevisionObject);
 }

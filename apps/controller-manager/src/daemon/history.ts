@@ -40,10 +40,6 @@ export function newRevision(ds: DaemonSet, revision: number): ControllerRevision
   };
 }
 
-export function maxRevision(revisions: readonly ControllerRevision[]): number {
-  return revisions.reduce((m, r) => Math.max(m, r.revision), 0);
-}
-
 /** Of several revisions matching the template, the one kept: the highest revision (the last of equals). */
 export function revisionToKeep(current: readonly ControllerRevision[]): ControllerRevision {
   return current.reduce((keep, r) => (r.revision >= keep.revision ? r : keep), current[0]);
