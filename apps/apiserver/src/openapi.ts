@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { builtinOpenApi, groupVersion, METADATA_LISTS, type Kind, type KindRegistry, type ListStrategy } from '@skiff/apimachinery';
+import { groupVersion, METADATA_LISTS, type Kind, type KindRegistry, type ListStrategy } from '@skiff/apimachinery';
 
 /**
  * OpenAPI documents, enough for clients to discover what the server supports: kubectl reads the v3
@@ -18,13 +18,13 @@ const COMMON_WRITE_PARAMS = [
   { name: 'fieldValidation', in: 'query', schema: { type: 'string' }, uniqueItems: true },
 ];
 
-/** The component name Kubernetes gives a kind's schema: the group reversed, `com.example.stable.v1.CronTab`. */
+/** The name of a kind's schema: its root, or the name Kubernetes would give it (the group reversed). */
 function definitionName(t: Kind): string {
-  return `${t.group ? t.group.split('.').reverse().join('.') : 'io.k8s.api.core'}.${t.version}.${t.kind}`;
+  return t.openApi?.root ?? `${t.group ? t.group.split('.').reverse().join('.') : 'io.k8s.api.core'}.${t.version}.${t.kind}`;
 }
 
 function operation(t: Kind, action: string, extra: object[] = []): object {
-  const ok = t.openApiSchema ? { content: { 'application/json': { schema: { $ref: `#/components/schemas/${definitionName(t)}` } } } } : {};
+  const ok = t.openApi ? { content: { 'application/json': { schema: { $ref: `#/components/schemas/${definitionName(t)}` } } } } : {};
   return {
     operationId: `${action}${t.kind}`,
     'x-kubernetes-action': action,
@@ -56,9 +56,6 @@ function pathsFor(t: Kind): Record<string, object> {
 }
 
 type SchemaObject = Record<string, unknown>;
-
-/** ObjectMeta's schema, which custom resources' `metadata` refers to. */
-const OBJECT_META = builtinOpenApi('V1ObjectMeta');
 
 /**
  * Every schema the group-version's built-in kinds need, each kind's root marked with its group,
@@ -99,29 +96,11 @@ function markList(schemas: Record<string, SchemaObject>, root: SchemaObject, seg
   }
 }
 
-/**
- * A custom resource's schema as kube-apiserver publishes it: the version's schema with
- * apiVersion, kind and metadata (an ObjectMeta reference) filled in, tagged with its kind.
- */
-function schemaComponent(t: Kind): SchemaObject {
-  const schema = structuredClone(t.openApiSchema!) as SchemaObject & { properties?: Record<string, unknown> };
-  schema.properties = {
-    apiVersion: { type: 'string' },
-    kind: { type: 'string' },
-    metadata: { allOf: [{ $ref: `#/components/schemas/${OBJECT_META.root}` }] },
-    ...(schema.properties ?? {}),
-  };
-  schema['x-kubernetes-group-version-kind'] = [{ group: t.group, version: t.version, kind: t.kind }];
-  return schema;
-}
-
 function document(kinds: KindRegistry, group: string, version: string): object {
   const paths: Record<string, object> = {};
   const served = kinds.resourcesIn(group, version);
   for (const t of served) Object.assign(paths, pathsFor(t));
   const schemas = schemasOf(served);
-  const custom = served.filter((t) => t.openApiSchema);
-  if (custom.length) Object.assign(schemas, OBJECT_META.schemas(), Object.fromEntries(custom.map((t) => [definitionName(t), schemaComponent(t)])));
   return { openapi: '3.0.0', info: { title: 'Skiff', version: 'v1.32.0' }, paths, components: { schemas } };
 }
 

@@ -475,7 +475,7 @@ export class Rest {
       throw new InvalidError({ kind: 'Scale', group: 'autoscaling', name: old.metadata.name }, [{ field: 'spec.replicas', reason: 'FieldValueInvalid', message: `Invalid value: ${JSON.stringify(replicas)}: must be greater than or equal to 0` }]);
     }
     const next = clone(old);
-    setJsonPathValue(next as unknown as Record<string, unknown>, type.scalePaths?.specReplicasPath ?? '.spec.replicas', replicas);
+    setJsonPathValue(next as unknown as Record<string, unknown>, type.scale?.specReplicasPath ?? '.spec.replicas', replicas);
     return this.writeUpdate(type, old, next, undefined, opts, precondition);
   }
 
@@ -585,7 +585,7 @@ export function toScale(type: Kind, obj: KubeObject): KubeObject {
     const v = jsonPathValue(obj, path);
     return typeof v === 'number' ? v : 0;
   };
-  const selector = type.scaleSelector ? type.scaleSelector(obj) : spec.selector ? selectorToString(selectorFromLabelSelector(spec.selector as never)) : '';
+  const selector = type.scale?.selector ? type.scale.selector(obj) : spec.selector ? selectorToString(selectorFromLabelSelector(spec.selector as never)) : '';
   return {
     apiVersion: 'autoscaling/v1',
     kind: 'Scale',
@@ -596,8 +596,8 @@ export function toScale(type: Kind, obj: KubeObject): KubeObject {
       resourceVersion: obj.metadata.resourceVersion,
       creationTimestamp: obj.metadata.creationTimestamp,
     },
-    spec: { replicas: replicasAt(type.scalePaths?.specReplicasPath ?? '.spec.replicas') },
-    status: { replicas: replicasAt(type.scalePaths?.statusReplicasPath ?? '.status.replicas'), selector },
+    spec: { replicas: replicasAt(type.scale?.specReplicasPath ?? '.spec.replicas') },
+    status: { replicas: replicasAt(type.scale?.statusReplicasPath ?? '.status.replicas'), selector },
   };
 }
 

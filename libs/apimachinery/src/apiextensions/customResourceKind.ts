@@ -1,5 +1,6 @@
 import type { CustomResourceDefinition, CustomResourceDefinitionVersion } from 'kubernetes-types/apiextensions/v1.js';
 import type { Kind } from '../kinds/kind.js';
+import { builtinOpenApi, type OpenApiSchemas, type SchemaObject } from '../kinds/openapi/openApiSchemas.js';
 import type { ListStrategy } from '../patchSchema.js';
 import { resourceType, type Subresource } from '../resources.js';
 import { customResourcePrinter } from './customResourcePrinter.js';
@@ -46,13 +47,16 @@ function customResourceKind(crd: CustomResourceDefinition, v: CustomResourceDefi
     allowUnconditionalUpdate: false,
     strategicMergePatch: false,
     storageApiVersion,
-    openApiSchema: schema as Record<string, unknown>,
+    openApi: customResourceOpenApi(crd.spec.group, v.name, names.kind, schema),
     ...(scale
       ? {
-          scalePaths: { specReplicasPath: scale.specReplicasPath, statusReplicasPath: scale.statusReplicasPath },
-          scaleSelector: (obj) => {
-            const selector = scale.labelSelectorPath ? jsonPathValue(obj, scale.labelSelectorPath) : undefined;
-            return typeof selector === 'string' ? selector : '';
+          scale: {
+            specReplicasPath: scale.specReplicasPath,
+            statusReplicasPath: scale.statusReplicasPath,
+            selector: (obj) => {
+              const selector = scale.labelSelectorPath ? jsonPathValue(obj, scale.labelSelectorPath) : undefined;
+              return typeof selector === 'string' ? selector : '';
+            },
           },
         }
       : {}),
@@ -74,4 +78,27 @@ function mapLists(s: Schema, path: string): Record<string, ListStrategy> {
   if (items) Object.assign(out, mapLists(items, `${path}[]`));
   for (const [k, p] of Object.entries(s.properties ?? {})) Object.assign(out, mapLists(p, path ? `${path}.${k}` : k));
   return out;
+}
+
+/**
+ * A custom resource's schema as kube-apiserver publishes it: the version's schema with apiVersion,
+ * kind and metadata (an ObjectMeta reference) filled in, named as Kubernetes names it (the group
+ * reversed: `com.example.stable.v1.CronTab`), with ObjectMeta's schemas beside it.
+ */
+export function customResourceOpenApi(group: string, version: string, kind: string, schema: Schema): OpenApiSchemas {
+  const root = `${group.split('.').reverse().join('.')}.${version}.${kind}`;
+  const objectMeta = builtinOpenApi('V1ObjectMeta');
+  return {
+    root,
+    schemas: () => {
+      const component = structuredClone(schema) as SchemaObject & { properties?: Record<string, unknown> };
+      component.properties = {
+        apiVersion: { type: 'string' },
+        kind: { type: 'string' },
+        metadata: { allOf: [{ $ref: `#/components/schemas/${objectMeta.root}` }] },
+        ...(component.properties ?? {}),
+      };
+      return { ...objectMeta.schemas(), [root]: component };
+    },
+  };
 }

@@ -200,6 +200,6 @@ export const REPLICATION_CONTROLLER: Kind = defineKind<ReplicationController>({
   validate: validateReplicationController,
   printer: replicationControllerPrinter,
   lists: { ...podSpecLists('spec.template.spec'), ...CONDITIONS },
-  scaleSelector: (rc) => selectorToString(selectorFromLabelSelector({ matchLabels: rc.spec?.selector ?? {} })),
+  scale: { selector: (rc) => selectorToString(selectorFromLabelSelector({ matchLabels: rc.spec?.selector ?? {} })) },
   openApi: builtinOpenApi('V1ReplicationController'),
 });

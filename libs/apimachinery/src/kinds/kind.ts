@@ -47,13 +47,8 @@ export interface Kind<T extends object = KubeObject> extends ResourceType {
    * strategic merge patch, server-side apply and GitOps drift alike. Metadata's are shared by all.
    */
   lists?: Readonly<Record<string, ListStrategy>>;
-  /** The `/scale` subresource's view: the label selector as a string. Default: `spec.selector` as a LabelSelector. */
-  scaleSelector?(obj: T): string;
-  /**
-   * Where `/scale` reads and writes replicas, as JSONPaths (a custom resource's
-   * `subresources.scale`); absent: `.spec.replicas` and `.status.replicas`.
-   */
-  scalePaths?: { specReplicasPath: string; statusReplicasPath: string };
+  /** How the `/scale` subresource reads the kind, where it differs from Deployments'. */
+  scale?: ScaleView<T>;
   /** A PUT must carry the resourceVersion it replaces (custom resources: Kubernetes' AllowUnconditionalUpdate false). */
   allowUnconditionalUpdate?: boolean;
   /** Strategic merge patch applies (built-in kinds); custom resources answer it with 415. */
@@ -65,17 +60,24 @@ export interface Kind<T extends object = KubeObject> extends ResourceType {
   prune?(obj: T): string[];
   /** The apiVersion objects are stored under when the kind is served in several versions (conversion None). */
   storageApiVersion?: string;
-  /** The kind's OpenAPI v3 schema, served under /openapi/v3 (what `kubectl explain` reads). */
-  openApiSchema?: Record<string, unknown>;
   /** Field numbers of the kind's protobuf message (k8s.io/api generated.proto), where kubectl sends protobuf. */
   protobuf?: ProtobufMessage;
-  /** Its OpenAPI v3 schema (`kubectl explain`); the API server adds `x-kubernetes-group-version-kind`. */
+  /** Its OpenAPI v3 schema, served under /openapi/v3 (what `kubectl explain` reads); the API server marks its root with the group, version and kind. */
   openApi?: OpenApiSchemas;
   /**
    * Set on a second served version of a stored kind (autoscaling/v1 of HorizontalPodAutoscaler):
    * objects are stored as `storage` and converted at the API's edge, both ways.
    */
   conversion?: KindConversion;
+}
+
+export interface ScaleView<T extends object = KubeObject> {
+  /** Where replicas are read and written, as JSONPaths (a custom resource's `subresources.scale`). Default `.spec.replicas`. */
+  specReplicasPath?: string;
+  /** Default `.status.replicas`. */
+  statusReplicasPath?: string;
+  /** The label selector as a string. Default: `spec.selector` read as a LabelSelector. */
+  selector?(obj: T): string;
 }
 
 export interface KindConversion {

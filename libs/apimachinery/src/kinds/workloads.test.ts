@@ -127,7 +127,7 @@ describe('ReplicationController', () => {
     next.spec.selector = { app: 'web', tier: 'x' };
     next.spec.template.metadata.labels.tier = 'x';
     expect(updateCauses(next as KubeObject, old, REPLICATION_CONTROLLER)).toEqual([]);
-    expect(REPLICATION_CONTROLLER.scaleSelector!(next as KubeObject)).toBe('app=web,tier=x');
+    expect(REPLICATION_CONTROLLER.scale!.selector!(next as KubeObject)).toBe('app=web,tier=x');
   });
 });
 
