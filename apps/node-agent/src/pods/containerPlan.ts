@@ -28,7 +28,8 @@ export interface DueContainer {
  * the sidecars, which keep restarting whatever the pod's policy.
  */
 export function dueContainers(spec: PodSpec, facts: (name: string) => ContainerFacts): { due: DueContainer[]; initialized: boolean } {
-  const podPolicy = spec.restartPolicy ?? 'Always';
+  // Validation admits only these three.
+  const podPolicy = (spec.restartPolicy ?? 'Always') as RestartPolicy;
   const due: DueContainer[] = [];
   for (const c of spec.initContainers ?? []) {
     const f = facts(c.name);

@@ -2,142 +2,28 @@ import type { KubeObject } from '@skiff/apimachinery';
 import type { RestartPolicy } from './crashLoopBackoff.js';
 
 /**
- * The parts of the core/v1 Pod the agent reads, typed. Objects arrive validated and defaulted by
- * the API server, so the agent trusts their shape and only guards against absent optional fields.
+ * The core/v1 Pod types the agent reads, from kubernetes-types. Objects arrive validated and
+ * defaulted by the API server, so the agent trusts their shape and only guards against absent
+ * optional fields.
  */
+export type {
+  Container,
+  ContainerPort,
+  DownwardAPIVolumeFile,
+  EnvFromSource,
+  EnvVar,
+  EphemeralContainer,
+  HTTPHeader as HttpHeader,
+  KeyToPath,
+  PodSpec,
+  Probe,
+  Volume,
+  VolumeMount,
+} from 'kubernetes-types/core/v1.js';
+import type { Container, LifecycleHandler, PodSpec, Probe } from 'kubernetes-types/core/v1.js';
 
-export interface KeyRef {
-  name?: string;
-  key: string;
-  optional?: boolean;
-}
-
-export interface EnvVar {
-  name: string;
-  value?: string;
-  valueFrom?: {
-    configMapKeyRef?: KeyRef;
-    secretKeyRef?: KeyRef;
-    fieldRef?: { fieldPath: string; apiVersion?: string };
-    resourceFieldRef?: { containerName?: string; resource: string; divisor?: string | number };
-  };
-}
-
-export interface EnvFromSource {
-  prefix?: string;
-  configMapRef?: { name?: string; optional?: boolean };
-  secretRef?: { name?: string; optional?: boolean };
-}
-
-export interface HttpHeader {
-  name: string;
-  value: string;
-}
-
-export interface ProbeHandler {
-  exec?: { command?: string[] };
-  httpGet?: { path?: string; port: number | string; host?: string; scheme?: string; httpHeaders?: HttpHeader[] };
-  tcpSocket?: { port: number | string; host?: string };
-  grpc?: { port: number; service?: string };
-}
-
-export interface Probe extends ProbeHandler {
-  initialDelaySeconds?: number;
-  timeoutSeconds?: number;
-  periodSeconds?: number;
-  successThreshold?: number;
-  failureThreshold?: number;
-  terminationGracePeriodSeconds?: number;
-}
-
-export interface VolumeMount {
-  name: string;
-  mountPath: string;
-  readOnly?: boolean;
-  subPath?: string;
-}
-
-export interface ContainerPort {
-  name?: string;
-  containerPort: number;
-  protocol?: string;
-  hostPort?: number;
-  hostIP?: string;
-}
-
-export interface Container {
-  name: string;
-  image?: string;
-  command?: string[];
-  args?: string[];
-  workingDir?: string;
-  env?: EnvVar[];
-  envFrom?: EnvFromSource[];
-  ports?: ContainerPort[];
-  volumeMounts?: VolumeMount[];
-  resources?: { limits?: Record<string, string | number>; requests?: Record<string, string | number> };
-  livenessProbe?: Probe;
-  readinessProbe?: Probe;
-  startupProbe?: Probe;
-  lifecycle?: { preStop?: ProbeHandler & { sleep?: { seconds: number } }; postStart?: ProbeHandler };
-  /** On an init container, `Always` makes it a sidecar (a restartable init container). */
-  restartPolicy?: string;
-  /** Keep stdin open for `kubectl attach` (and close it after the first attach ends, with stdinOnce). */
-  stdin?: boolean;
-  stdinOnce?: boolean;
-  tty?: boolean;
-}
-
-export interface KeyToPath {
-  key: string;
-  path: string;
-  mode?: number;
-}
-
-export interface DownwardAPIVolumeFile {
-  path: string;
-  fieldRef?: { fieldPath: string };
-  resourceFieldRef?: { containerName?: string; resource: string; divisor?: string | number };
-  mode?: number;
-}
-
-export interface Volume {
-  name: string;
-  emptyDir?: { medium?: string; sizeLimit?: string };
-  hostPath?: { path: string; type?: string };
-  configMap?: { name?: string; items?: KeyToPath[]; defaultMode?: number; optional?: boolean };
-  secret?: { secretName?: string; items?: KeyToPath[]; defaultMode?: number; optional?: boolean };
-  downwardAPI?: { items?: DownwardAPIVolumeFile[]; defaultMode?: number };
-  projected?: {
-    defaultMode?: number;
-    sources?: {
-      configMap?: { name?: string; items?: KeyToPath[]; optional?: boolean };
-      secret?: { name?: string; items?: KeyToPath[]; optional?: boolean };
-      downwardAPI?: { items?: DownwardAPIVolumeFile[] };
-    }[];
-  };
-  persistentVolumeClaim?: { claimName: string; readOnly?: boolean };
-  [source: string]: unknown;
-}
-
-export interface PodSpec {
-  nodeName?: string;
-  containers: Container[];
-  initContainers?: Container[];
-  /** Debugging containers added later (`kubectl debug`): run once, never restarted. */
-  ephemeralContainers?: EphemeralContainer[];
-  volumes?: Volume[];
-  restartPolicy?: RestartPolicy;
-  terminationGracePeriodSeconds?: number;
-  hostname?: string;
-  serviceAccountName?: string;
-  readinessGates?: { conditionType: string }[];
-}
-
-export interface EphemeralContainer extends Container {
-  /** The container whose process namespace it would join (the CRI runtime here keeps the pod's). */
-  targetContainerName?: string;
-}
+/** What a probe or a lifecycle hook runs: one of exec, httpGet, tcpSocket, grpc (probes) or sleep (hooks). */
+export type ProbeHandler = Probe | LifecycleHandler;
 
 /** Every container of the pod: init, app, then ephemeral ones, in the order they start. */
 export function allContainers(spec: PodSpec): Container[] {
@@ -146,11 +32,11 @@ export function allContainers(spec: PodSpec): Container[] {
 
 export function podSpec(pod: KubeObject): PodSpec {
   const spec = (pod.spec ?? {}) as Partial<PodSpec>;
-  return { ...spec, containers: spec.containers ?? [] } as PodSpec;
+  return { ...spec, containers: spec.containers ?? [] };
 }
 
 export function restartPolicyOf(pod: KubeObject): RestartPolicy {
-  return podSpec(pod).restartPolicy ?? 'Always';
+  return (podSpec(pod).restartPolicy as RestartPolicy | undefined) ?? 'Always';
 }
 
 /** A restartable init container (`restartPolicy: Always`): starts in init order, then runs beside the app containers. */

@@ -15,7 +15,7 @@ import type { ContainerExit, ContainerRuntime, ExecRequest, RunningContainer, Ru
 import { rfc3339, type Clock } from '../time.js';
 import { nextBackoff, type BackoffPolicy } from './crashLoopBackoff.js';
 import { dueContainers, planContainer, type ContainerFacts } from './containerPlan.js';
-import { verifyRunAsNonRoot, type CriContainer } from '../runtime/criConfig.js';
+import { verifyRunAsNonRoot } from '../runtime/criConfig.js';
 import { mountTmpfs, unmountUnder } from '../runtime/tmpfs.js';
 import { containerArgv, expandVars, referencedObjects, resolveContainerEnv, type EnvContext, type ObjectReferences, type ReferencedObjects } from './containerEnv.js';
 import { podDirName, writePodRecord, type ContainerRecord, type PodRecord, type RunRecord } from './podRecord.js';
@@ -323,7 +323,7 @@ export class PodWorker {
       const pulled = await this.deps.images.ensureImage(this.pod, c, () => this.pullSecrets(), `spec.containers{${c.name}}`);
       if (!pulled.ok) return this.notStarting(c, pulled.reason, pulled.message, pulled.retryAtMs ?? now.getTime() + CONFIG_RETRY_MS);
       image = pulled;
-      const nonRoot = verifyRunAsNonRoot(this.pod, c as CriContainer, pulled);
+      const nonRoot = verifyRunAsNonRoot(this.pod, c, pulled);
       if (nonRoot) return this.notStarting(c, 'CreateContainerConfigError', nonRoot, now.getTime() + CONFIG_RETRY_MS, `Error: ${nonRoot}`);
     }
     let env: Record<string, string>;

@@ -81,7 +81,7 @@ export function runHandler(handler: ProbeHandler, target: ProbeTarget, timeoutMs
   if (handler.httpGet) return httpProbe(handler.httpGet, target, timeoutMs);
   if (handler.tcpSocket) return tcpProbe(handler.tcpSocket, target, timeoutMs);
   if (handler.exec) return execProbe(handler.exec, target, timeoutMs);
-  if (handler.grpc) return grpcProbe(target.podIP, handler.grpc.port, handler.grpc.service ?? '', timeoutMs);
+  if ('grpc' in handler && handler.grpc) return grpcProbe(target.podIP, handler.grpc.port, handler.grpc.service ?? '', timeoutMs);
   // Validation admits no other handler; a hook with none has nothing to run.
   return Promise.resolve({ ok: true });
 }

@@ -1,7 +1,8 @@
 import { parseQuantity, type KubeObject } from '@skiff/apimachinery';
 import type { ContainerConfig, LinuxContainerSecurityContext, PodSandboxConfig } from '@skiff/cri';
 import type { Mount } from '../pods/podVolumes.js';
-import type { Container } from '../pods/podSpec.js';
+import type { SecurityContext } from 'kubernetes-types/core/v1.js';
+import type { Container, PodSpec } from '../pods/podSpec.js';
 
 /**
  * Pure builders of the CRI's sandbox and container configs from a pod, as the kubelet's
@@ -22,46 +23,11 @@ const MIN_QUOTA_US = 1000;
 const MIN_SHARES = 2;
 const MAX_SHARES = 262_144;
 
-interface SecurityContext {
-  runAsUser?: number;
-  runAsGroup?: number;
-  runAsNonRoot?: boolean;
-  readOnlyRootFilesystem?: boolean;
-  privileged?: boolean;
-  allowPrivilegeEscalation?: boolean;
-  capabilities?: { add?: string[]; drop?: string[] };
-  seccompProfile?: { type: string; localhostProfile?: string };
-}
+/** A container as the CRI builders read it (kubernetes-types' Container has its security context and stdin/tty). */
+export type CriContainer = Container;
 
-interface PodSecurityContext {
-  runAsUser?: number;
-  runAsGroup?: number;
-  runAsNonRoot?: boolean;
-  fsGroup?: number;
-  supplementalGroups?: number[];
-  seccompProfile?: { type: string; localhostProfile?: string };
-  sysctls?: { name: string; value: string }[];
-}
-
-interface CriPodSpec {
-  hostNetwork?: boolean;
-  hostPID?: boolean;
-  hostIPC?: boolean;
-  shareProcessNamespace?: boolean;
-  securityContext?: PodSecurityContext;
-  containers?: (Container & { ports?: { containerPort: number; hostPort?: number; hostIP?: string; protocol?: string }[] })[];
-}
-
-export type CriContainer = Container & {
-  securityContext?: SecurityContext;
-  tty?: boolean;
-  stdin?: boolean;
-  stdinOnce?: boolean;
-  terminationMessagePath?: string;
-};
-
-function criPodSpec(pod: KubeObject): CriPodSpec {
-  return (pod.spec ?? {}) as CriPodSpec;
+function criPodSpec(pod: KubeObject): Partial<PodSpec> {
+  return (pod.spec ?? {}) as Partial<PodSpec>;
 }
 
 export function podLabels(pod: KubeObject, nodeName: string): Record<string, string> {
@@ -81,7 +47,7 @@ export interface DnsSettings {
 }
 
 /** Which namespaces a pod's containers share with the node or with each other (hostNetwork, hostPID, shareProcessNamespace, hostIPC). */
-function namespaceOptions(spec: CriPodSpec): { network: 'NODE' | 'POD'; pid: 'NODE' | 'POD' | 'CONTAINER'; ipc: 'NODE' | 'POD' } {
+function namespaceOptions(spec: Partial<PodSpec>): { network: 'NODE' | 'POD'; pid: 'NODE' | 'POD' | 'CONTAINER'; ipc: 'NODE' | 'POD' } {
   return {
     network: spec.hostNetwork ? 'NODE' : 'POD',
     pid: spec.hostPID ? 'NODE' : spec.shareProcessNamespace ? 'POD' : 'CONTAINER',

@@ -4,7 +4,7 @@ import type { KubeObject } from '@skiff/apimachinery';
 import { CriClient, CriError, type ContainerStatus, type PodSandboxConfig } from '@skiff/cri';
 import type { Logger } from 'pino';
 import { resolvConfSettings } from '../pods/podSandbox.js';
-import { containerConfig, NODE_LABEL, POD_UID_LABEL, sandboxConfig, type CriContainer } from './criConfig.js';
+import { containerConfig, NODE_LABEL, POD_UID_LABEL, sandboxConfig } from './criConfig.js';
 import { limitPodPids, podCgroupParent, removeCgroupTree } from './podCgroups.js';
 import {
   isCriRecord,
@@ -228,7 +228,7 @@ export class CriRuntime implements ContainerRuntime {
     if (!spec) return this.failed(launch.runId, 'the CRI runtime needs the container spec');
     const sandbox = this.sandboxConfigs.get(spec.sandboxId);
     if (!sandbox) return this.failed(launch.runId, `pod sandbox ${spec.sandboxId} is not known to this agent`);
-    const c = spec.container as CriContainer;
+    const c = spec.container;
     // The termination message: a file the container may write at terminationMessagePath.
     const terminationLog = join(launch.containerDir, `termination-log-${spec.attempt}`);
     mkdirSync(launch.containerDir, { recursive: true });
