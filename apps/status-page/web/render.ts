@@ -102,7 +102,7 @@ function renderTree(appKey: string, tree: ResourceTree, ctx: RenderContext): str
   if (tree.configMaps.length || tree.others.length) {
     parts.push(`<ul class="leaf">${[
       ...tree.configMaps.map((c) => `<li><span class="kind">cm</span> ${esc(c.name)}</li>`),
-      ...tree.others.map((o) => `<li><span class="kind">${esc(o.kind.toLowerCase())}</span> ${esc(o.name)}</li>`),
+      ...tree.others.map((o) => `<li data-testid="resource-${esc(o.kind.toLowerCase())}-${esc(o.name)}"><span class="kind">${esc(o.kind.toLowerCase())}</span> ${esc(o.name)}${o.health ? ` <span class="${o.health === 'Healthy' ? 'ok' : o.health === 'Degraded' || o.health === 'Missing' ? 'bad' : 'warn'}">${esc(o.health)}</span>` : ''}${o.sync === 'OutOfSync' ? ' <span class="warn">OutOfSync</span>' : ''}</li>`),
     ].join('')}</ul>`);
   }
   return `<div class="tree" data-testid="app-tree">${parts.join('') || '<p class="dim">no resources yet</p>'}</div>`;

@@ -132,6 +132,27 @@ describe('resourceTree', () => {
     expect(tree.configMaps.map((c) => c.name)).toEqual(['settings']);
   });
 
+  it('lists every other kind the Application manages from its status, with health and sync, in kind order', () => {
+    const withResources = obj('Application', 'demo', {
+      meta: { namespace: 'default' },
+      status: {
+        resources: [
+          { group: 'apps', kind: 'Deployment', namespace: 'demo', name: 'web', status: 'Synced', health: { status: 'Healthy' } },
+          { group: '', kind: 'ConfigMap', namespace: 'demo', name: 'settings', status: 'Synced' },
+          { group: 'batch', kind: 'Job', namespace: 'demo', name: 'migrate', status: 'Synced', health: { status: 'Progressing' } },
+          { group: 'apps', kind: 'StatefulSet', namespace: 'demo', name: 'db', status: 'OutOfSync', health: { status: 'Degraded' } },
+          { group: 'stable.example.com', kind: 'CronTab', namespace: 'demo', name: 'nightly', status: 'Synced' },
+        ],
+      },
+    });
+    const tree = resourceTree('default/demo', stateOf(withResources), 12);
+    expect(tree.others).toEqual([
+      { kind: 'CronTab', namespace: 'demo', name: 'nightly', sync: 'Synced', health: '' },
+      { kind: 'Job', namespace: 'demo', name: 'migrate', sync: 'Synced', health: 'Progressing' },
+      { kind: 'StatefulSet', namespace: 'demo', name: 'db', sync: 'OutOfSync', health: 'Degraded' },
+    ]);
+  });
+
   it('finds a pod\'s Application through its owners, and follows deletes', () => {
     const s = stateOf(app, deployment('web', 1, '1'), replicaSet('web-a', 'web', '1', 1, 1), pod('web-a-1', 'web-a'));
     expect(appKeyOf(s.get('Pod', 'demo', 'web-a-1')!, s)).toBe('default/demo');

@@ -222,18 +222,25 @@ export interface ResourceTree {
   deployments: DeploymentView[];
   services: ServiceView[];
   configMaps: Array<{ name: string; namespace: string }>;
-  /** Anything else the Application manages, by kind. */
-  others: Array<{ kind: string; name: string; namespace: string }>;
+  /** Everything else the Application manages (StatefulSets, Jobs, Ingresses, custom resources...), from its status. */
+  others: Array<{ kind: string; name: string; namespace: string; sync: string; health: string }>;
 }
 
-const OTHER_KINDS = ['Namespace'];
+/** Kinds the tree draws itself, from the objects (with their ReplicaSets, pods and endpoints). */
+const DRAWN_KINDS = new Set(['Deployment', 'Service', 'ConfigMap']);
 
 export function resourceTree(appKey: string, state: ClusterState, podLimit = 12): ResourceTree {
   const mine = (kind: string) => state.list(kind).filter((o) => appKeyOf(o, state) === appKey).sort(byName);
   const deployments = mine('Deployment').map((d) => deploymentView(d, state, podLimit));
   const services = mine('Service').map((s) => serviceView(s, state.get('Endpoints', s.metadata.namespace, s.metadata.name)));
   const configMaps = mine('ConfigMap').map((c) => ({ name: c.metadata.name, namespace: c.metadata.namespace ?? '' }));
-  const others = OTHER_KINDS.flatMap((k) => mine(k).map((o) => ({ kind: k, name: o.metadata.name, namespace: o.metadata.namespace ?? '' })));
+  // Any other kind, as the Application's status lists it: the page needs no code per kind.
+  const [appNamespace, appName] = appKey.split('/');
+  const resources: Array<Record<string, any>> = state.get('Application', appNamespace, appName)?.status?.resources ?? [];
+  const others = resources
+    .filter((r) => !DRAWN_KINDS.has(r.kind) || r.group !== (r.kind === 'Deployment' ? 'apps' : ''))
+    .map((r) => ({ kind: String(r.kind ?? ''), name: String(r.name ?? ''), namespace: String(r.namespace ?? ''), sync: String(r.status ?? ''), health: String(r.health?.status ?? '') }))
+    .sort((a, b) => a.kind.localeCompare(b.kind) || a.namespace.localeCompare(b.namespace) || a.name.localeCompare(b.name));
   return { deployments, services, configMaps, others };
 }
 
