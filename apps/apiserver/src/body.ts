@@ -1,5 +1,4 @@
-import yaml from 'js-yaml';
-import { BadRequestError, unsupportedMediaType } from '@skiff/apimachinery';
+import { BadRequestError, loadManifestYaml, unsupportedMediaType, valueShapeProblem } from '@skiff/apimachinery';
 
 export type PatchType = 'json' | 'merge' | 'strategic' | 'apply';
 
@@ -33,7 +32,8 @@ export function isYamlMediaType(type: string): boolean {
 
 /**
  * Decodes a request body as JSON or YAML per its content type. Malformed input is a 400 with the
- * parser's own position information, never a 500.
+ * parser's own position information, never a 500; so is a body nested too deep or whose YAML
+ * aliases would expand it far beyond its size.
  */
 export function decodeBody(raw: string, contentType: string | undefined): unknown {
   const type = mediaType(contentType);
@@ -42,17 +42,22 @@ export function decodeBody(raw: string, contentType: string | undefined): unknow
     try {
       // A key set twice keeps its last value (as Kubernetes' lenient YAML decoding does); field
       // validation reports it.
-      return yaml.load(raw, { schema: yaml.JSON_SCHEMA, json: true });
+      return loadManifestYaml(raw, { json: true });
     } catch (err) {
       throw new BadRequestError(`error decoding YAML: ${(err as Error).message}`);
     }
   }
   if (type === '' || type === 'application/json' || type.endsWith('+json')) {
+    let value: unknown;
     try {
-      return JSON.parse(raw);
+      value = JSON.parse(raw);
     } catch (err) {
       throw new BadRequestError(`error decoding JSON: ${(err as Error).message}`);
     }
+    // Checked before anything walks it: validation and merging recurse.
+    const problem = valueShapeProblem(value);
+    if (problem) throw new BadRequestError(`error decoding JSON: ${problem}`);
+    return value;
   }
   throw unsupportedMediaType(ACCEPTED_BODY_TYPES);
 }

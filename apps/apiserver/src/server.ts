@@ -346,6 +346,7 @@ export async function buildServer(opts: ServerOptions): Promise<{ app: FastifyIn
     return reply.code(200).header('content-type', contentType).send(body);
   };
 
+  const MAX_TIMER_MS = 2 ** 31 - 1;
   const watch = async (req: FastifyRequest, reply: FastifyReply, path: ResourcePath, query: Record<string, string | undefined>, output: Output, timeout: number | undefined) => {
     const labels = query.labelSelector ? parseLabelSelector(query.labelSelector) : undefined;
     const fields = query.fieldSelector ? parseFieldSelector(query.fieldSelector) : undefined;
@@ -422,7 +423,8 @@ export async function buildServer(opts: ServerOptions): Promise<{ app: FastifyIn
       };
       timers[1] = setTimeout(tick, bookmarkIntervalMs);
     }
-    timers[0] = setTimeout(end, timeoutSeconds * 1000);
+    // A timer longer than 2^31 ms fires at once in Node: a longer timeout is, in practice, no timeout.
+    timers[0] = setTimeout(end, Math.min(timeoutSeconds * 1000, MAX_TIMER_MS));
   };
 
   for (const prefix of ['/api/v1/*', '/apis/:group/:version/*']) {

@@ -42,3 +42,4 @@ export * from './storage/volumeNodeAffinity.js';
 export { accessModesString } from './tables/storage.js';
 export * from './storage/volumeBoundToClaim.js';
 export * from './scheduling/tolerations.js';
+export * from './yaml/manifestYaml.js';

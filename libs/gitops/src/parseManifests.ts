@@ -1,5 +1,5 @@
 import yaml from 'js-yaml';
-import type { KubeObject } from '@skiff/apimachinery';
+import { valueShapeProblem, type KubeObject } from '@skiff/apimachinery';
 import { isRecord } from './fieldPath.js';
 import { SYNC_WAVE_ANNOTATION } from './syncOrder.js';
 import type { Manifest, ManifestError, ManifestFile, ParseManifestsResult } from './types.js';
@@ -68,6 +68,11 @@ function readJson(file: ManifestFile, errors: ManifestError[]): Candidate[] {
     value = JSON.parse(text);
   } catch (err) {
     errors.push({ file: file.path, line: jsonErrorLine(text, err), message: `invalid JSON: ${(err as Error).message}` });
+    return [];
+  }
+  const problem = valueShapeProblem(value);
+  if (problem) {
+    errors.push({ file: file.path, line: 1, message: `invalid JSON: ${problem}` });
     return [];
   }
   // JSON is valid YAML, so js-yaml can tell us the lines; JSON.parse stays the authority on content.

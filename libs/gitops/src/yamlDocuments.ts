@@ -1,4 +1,5 @@
 import yaml from 'js-yaml';
+import { MANIFEST_YAML_SCHEMA, valueShapeProblem } from '@skiff/apimachinery';
 
 export type PathSegment = string | number;
 
@@ -25,13 +26,15 @@ interface Node {
  * Parses every document of `text` with js-yaml, recording node lines through its `listener` hook.
  * js-yaml reports each node as open/close events, and a mapping's children arrive as alternating
  * key and value nodes, a sequence's as items; the parent's kind is only known at its close, so the
- * node tree is built first and read when the document's root closes. Throws js-yaml's YAMLException.
+ * node tree is built first and read when the document's root closes. Throws js-yaml's YAMLException,
+ * also for a document nested too deep or whose aliases would expand it far beyond its size.
  */
 export function parseYamlDocuments(text: string, options: { json?: boolean } = {}): YamlDocument[] {
   const documents: YamlDocument[] = [];
   const stack: Node[] = [];
   const values: unknown[] = [];
   yaml.loadAll(text, (doc) => values.push(doc), {
+    schema: MANIFEST_YAML_SCHEMA,
     json: options.json,
     listener(event, state) {
       if (event === 'open') {
@@ -46,7 +49,11 @@ export function parseYamlDocuments(text: string, options: { json?: boolean } = {
       else documents.push({ startLine: node.line, value: undefined, fieldLines: indexLines(node) });
     },
   });
-  documents.forEach((doc, i) => (doc.value = values[i]));
+  documents.forEach((doc, i) => {
+    const problem = valueShapeProblem(values[i]);
+    if (problem) throw new yaml.YAMLException(problem, { name: '', buffer: '', position: 0, line: doc.startLine - 1, column: 0, snippet: '' });
+    doc.value = values[i];
+  });
   return documents;
 }
 

@@ -1,4 +1,5 @@
 import yaml from 'js-yaml';
+import { MANIFEST_YAML_SCHEMA } from '../yaml/manifestYaml.js';
 
 /**
  * The keys a YAML document sets twice in one mapping, as Kubernetes' YAML decoder lists them:
@@ -10,7 +11,7 @@ export function yamlDuplicateKeys(text: string): string[] {
   let doc = text;
   for (let n = 0; n < 1000; n++) {
     try {
-      yaml.load(doc, { schema: yaml.JSON_SCHEMA });
+      yaml.load(doc, { schema: MANIFEST_YAML_SCHEMA });
       break;
     } catch (err) {
       const mark = (err as { reason?: string; mark?: { line: number; position: number } }).mark;

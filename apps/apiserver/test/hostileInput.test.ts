@@ -1,0 +1,103 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { api, createBackend, startTestServer, type TestBackend } from './harness.js';
+import type { RunningApiServer } from '../src/index.js';
+
+/** A ConfigMap whose data is `levels` levels of `width` aliases: 681 bytes for 8 of 8, 16.7 million values expanded. */
+function aliasBombConfigMap(name: string, levels: number, width: number): string {
+  const lines = ['apiVersion: v1', 'kind: ConfigMap', `metadata: {name: ${name}}`, 'bomb:', '  a0: &a0 [x, x, x, x, x, x, x, x]'];
+  for (let i = 1; i <= levels; i++) lines.push(`  a${i}: &a${i} [${Array.from({ length: width }, () => `*a${i - 1}`).join(', ')}]`);
+  return `${lines.join('\n')}\ndata: {k: v}\n`;
+}
+
+function nested(depth: number): string {
+  return `${'{"x":'.repeat(depth)}1${'}'.repeat(depth)}`;
+}
+
+/**
+ * Small hostile bodies any user who may create ConfigMaps can send: each gets a 4xx Status, and a
+ * node's heartbeat sent at the same time is still answered (the event loop was never held).
+ */
+describe('hostile request bodies', () => {
+  let backend: TestBackend;
+  let server: RunningApiServer;
+  let call: ReturnType<typeof api>;
+
+  beforeAll(async () => {
+    backend = await createBackend('postgres');
+    server = await startTestServer(backend);
+    call = api(server);
+    await call('POST', '/api/v1/nodes', { apiVersion: 'v1', kind: 'Node', metadata: { name: 'node-1' } });
+  });
+  afterAll(async () => {
+    await server?.close();
+    await backend?.dispose();
+  });
+
+  /** Sends `attack` and, while it is in flight, a heartbeat; returns both answers and the heartbeat's latency. */
+  async function withHeartbeat(attack: () => Promise<{ status: number; json: any }>) {
+    const pending = attack();
+    const started = performance.now();
+    const beat = await call('PATCH', '/api/v1/nodes/node-1/status', { status: { conditions: [{ type: 'Ready', status: 'True', lastHeartbeatTime: new Date().toISOString().replace(/\.\d+Z$/, 'Z') }] } }, 'application/strategic-merge-patch+json');
+    const heartbeatMs = performance.now() - started;
+    return { answer: await pending, beat, heartbeatMs };
+  }
+
+  it('YAML with 8 levels of 8 nested aliases is a 400 naming the aliasing, not an out-of-memory crash', async () => {
+    const body = aliasBombConfigMap('bomb', 8, 8);
+    expect(body.length).toBeLessThan(800);
+    const { answer, beat, heartbeatMs } = await withHeartbeat(() => call('POST', '/api/v1/namespaces/default/configmaps', body, 'application/yaml'));
+    expect(answer.status).toBe(400);
+    expect(answer.json).toMatchObject({ kind: 'Status', reason: 'BadRequest', code: 400 });
+    expect(answer.json.message).toMatch(/excessive aliasing: \d+ nodes would expand to \d{8,}/);
+    expect(beat.status).toBe(200);
+    expect(heartbeatMs).toBeLessThan(1000);
+    expect((await call('GET', '/api/v1/namespaces/default/configmaps/bomb')).status).toBe(404);
+  });
+
+  it('the same aliases in an Event, through apply, are refused too', async () => {
+    const body = aliasBombConfigMap('bomb-event', 8, 8).replace('kind: ConfigMap', 'kind: Event').replace('data: {k: v}', 'involvedObject: {kind: Pod, name: p}');
+    const r = await call('PATCH', '/api/v1/namespaces/default/events/bomb-event?fieldManager=x', body, 'application/apply-patch+yaml');
+    expect(r.status).toBe(400);
+    expect(r.json.message).toMatch(/excessive aliasing/);
+  });
+
+  it('JSON nested 2,000 deep is a 400, not a 500', async () => {
+    const body = `{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"deep"},"extra":${nested(2000)}}`;
+    const { answer, beat } = await withHeartbeat(() => call('POST', '/api/v1/namespaces/default/configmaps', body));
+    expect(answer.status).toBe(400);
+    expect(answer.json).toMatchObject({ kind: 'Status', reason: 'BadRequest', code: 400, message: 'error decoding JSON: the object is nested deeper than 1000 levels' });
+    expect(beat.status).toBe(200);
+  });
+
+  it('JSON nested just under the limit is judged like any body (a 4xx, never a 500)', async () => {
+    const body = `{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"almost"},"data":${nested(990)}}`;
+    const r = await call('POST', '/api/v1/namespaces/default/configmaps', body);
+    expect(r.status).toBeGreaterThanOrEqual(400);
+    expect(r.status).toBeLessThan(500);
+  });
+
+  it('a watch with timeoutSeconds beyond 2^31 ms stays open and delivers events (a timer that long would fire at once)', async () => {
+    const controller = new AbortController();
+    const res = await fetch(`${server.url}/api/v1/namespaces/default/configmaps?watch=true&timeoutSeconds=3000000&fieldSelector=metadata.name%3Dlate`, { headers: { authorization: 'Bearer test-admin-token' }, signal: controller.signal });
+    expect(res.status).toBe(200);
+    const reader = res.body!.getReader();
+    await call('POST', '/api/v1/namespaces/default/configmaps', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'late' }, data: { a: '1' } });
+    let text = '';
+    const deadline = Date.now() + 10_000;
+    while (!text.includes('"ADDED"') && Date.now() < deadline) {
+      const chunk = await reader.read();
+      if (chunk.done) break;
+      text += new TextDecoder().decode(chunk.value);
+    }
+    controller.abort();
+    expect(text).toContain('"type":"ADDED"');
+  });
+
+  it('ordinary anchors and merge keys are read as Kubernetes reads them', async () => {
+    const body = 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: merged, labels: &l {app: web, tier: front}}\ndata:\n  <<: {a: "1"}\n  date: 2024-01-01\n  b: "2"\n';
+    const r = await call('POST', '/api/v1/namespaces/default/configmaps', body, 'application/yaml');
+    expect(r.status).toBe(201);
+    expect(r.json.data).toEqual({ a: '1', b: '2', date: '2024-01-01' });
+    expect(r.json.metadata.labels).toEqual({ app: 'web', tier: 'front' });
+  });
+});
