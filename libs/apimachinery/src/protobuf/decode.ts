@@ -100,12 +100,15 @@ function decodeMessage(buf: Buffer, schema: Schema): Record<string, unknown> {
     if (field.map) {
       const entry = decodeMessage(r.bytes(), { 1: s('key', { keep: true }), 2: { name: 'value', type: field.type, keep: true } });
       const value = entry.value ?? zeroOf(field.type);
-      out[field.name] = { ...((out[field.name] as object | undefined) ?? {}), [(entry.key as string | undefined) ?? '']: value };
+      // In place: copying the map on each entry made 8,000 entries take seconds.
+      const map = (out[field.name] ??= {}) as Record<string, unknown>;
+      // Defined, not assigned: a key named `__proto__` is data, never the map's prototype.
+      Object.defineProperty(map, (entry.key as string | undefined) ?? '', { value, enumerable: true, writable: true, configurable: true });
       continue;
     }
     const value = decodeField(r, field.type);
     if (field.repeated) {
-      out[field.name] = [...((out[field.name] as unknown[] | undefined) ?? []), value ?? zeroOf(field.type)];
+      ((out[field.name] ??= []) as unknown[]).push(value ?? zeroOf(field.type));
     } else if (field.inline) {
       Object.assign(out, value as Record<string, unknown>);
     } else if (value === undefined || (!field.keep && isZero(value))) {
