@@ -2,7 +2,6 @@ import fastJsonPatch, { type Operation } from 'fast-json-patch';
 import { BadRequestError, InvalidError } from './errors.js';
 import { ATOMIC_LISTS, type PatchSchema } from './patchSchema.js';
 import type { KubeObject } from './types.js';
-import { deepEqual } from './deepEqual.js';
 
 export { patchSchemaOf, ATOMIC_LISTS, METADATA_LISTS, type PatchSchema, type ListStrategy } from './patchSchema.js';
 
@@ -90,7 +89,10 @@ function mergeMap(original: Record<string, unknown>, patch: Record<string, unkno
     if (key.startsWith('$deleteFromPrimitiveList/')) {
       const field = key.slice('$deleteFromPrimitiveList/'.length);
       if (!Array.isArray(value)) throw new BadRequestError(`${key} must be a list`);
-      if (Array.isArray(out[field])) out[field] = (out[field] as unknown[]).filter((v) => !value.some((d) => deepEqual(d, v)));
+      if (Array.isArray(out[field])) {
+        const drop = new Set(value.map(canonicalJson));
+        out[field] = (out[field] as unknown[]).filter((v) => !drop.has(canonicalJson(v)));
+      }
       continue;
     }
     if (key.startsWith('$')) throw new BadRequestError(`unknown patch directive "${key}"`);
@@ -125,28 +127,58 @@ function mergeList(original: unknown[], patch: unknown[], path: string, schema: 
   if (!meta || meta.strategy === 'replace') return patch.map(stripDirectives);
   if (!meta.mergeKey) {
     const out = clone(original);
-    for (const v of patch) if (!out.some((o) => deepEqual(o, v))) out.push(clone(v));
+    const present = new Set(out.map(canonicalJson));
+    for (const v of patch) {
+      const k = canonicalJson(v);
+      if (present.has(k)) continue;
+      present.add(k);
+      out.push(clone(v));
+    }
     return out;
   }
+  // Elements found by key through a map, removed ones left as holes until the end: linear in the
+  // list, where a search per patch element made 20,000 conditions take seconds.
   const key = meta.mergeKey;
-  const out = clone(original);
+  const out: (unknown | typeof HOLE)[] = clone(original);
+  const index = new Map<string, number>();
+  out.forEach((o, i) => {
+    if (!isPlainObject(o)) return;
+    const k = canonicalJson(o[key]);
+    if (!index.has(k)) index.set(k, i);
+  });
   for (const item of patch) {
     if (!isPlainObject(item)) throw new BadRequestError(`list ${path} merges on "${key}": its elements must be objects`);
-    const idx = out.findIndex((o) => isPlainObject(o) && deepEqual(o[key], item[key]));
+    const k = canonicalJson(item[key]);
+    const idx = index.get(k);
     if (item.$patch === 'delete') {
-      if (idx >= 0) out.splice(idx, 1);
+      if (idx !== undefined) {
+        out[idx] = HOLE;
+        index.delete(k);
+      }
       continue;
     }
-    if (idx >= 0) {
+    if (idx !== undefined) {
       const merged = mergeMap(out[idx] as Record<string, unknown>, item, `${path}[]`, schema);
-      if (merged === DELETE) out.splice(idx, 1);
-      else out[idx] = merged;
+      if (merged === DELETE) {
+        out[idx] = HOLE;
+        index.delete(k);
+      } else out[idx] = merged;
     } else {
       const merged = mergeMap({}, item, `${path}[]`, schema);
-      if (merged !== DELETE) out.push(merged);
+      if (merged !== DELETE) {
+        index.set(k, out.length);
+        out.push(merged);
+      }
     }
   }
-  return out;
+  return out.filter((o) => o !== HOLE);
+}
+
+const HOLE = Symbol('removed');
+
+/** JSON with object keys sorted: equal values (as deepEqual sees them) have equal text. */
+function canonicalJson(value: unknown): string {
+  return JSON.stringify(value, (_k, v: unknown) => (isPlainObject(v) ? Object.fromEntries(Object.keys(v).sort().map((k) => [k, v[k]])) : v)) ?? 'undefined';
 }
 
 /** `$setElementOrder`: listed elements first in the given order, the rest after in their order. */
