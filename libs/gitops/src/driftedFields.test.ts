@@ -75,3 +75,23 @@ describe('driftedFields', () => {
     expect(driftedFields(desired, live, schema)).toEqual(expected);
   });
 });
+
+describe('driftedFields of Secrets', () => {
+  const b64 = (s: string) => Buffer.from(s).toString('base64');
+  const live = { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'db' }, type: 'Opaque', data: { password: b64('hunter2'), user: b64('admin') } };
+  const schema = patchSchemaFor('v1', 'Secret');
+
+  it('reads stringData as the data it is stored as: no drift when the values match', () => {
+    expect(driftedFields({ apiVersion: 'v1', kind: 'Secret', metadata: { name: 'db' }, stringData: { password: 'hunter2' }, data: { user: b64('admin') } }, live, schema)).toEqual([]);
+  });
+
+  it('reports a changed value without the value', () => {
+    const drift = driftedFields({ apiVersion: 'v1', kind: 'Secret', metadata: { name: 'db' }, stringData: { password: 'correct horse' } }, live, schema);
+    expect(drift).toEqual([{ path: 'data.password', desired: '<secret value in git>', live: '<live secret value>' }]);
+    expect(JSON.stringify(drift)).not.toMatch(/hunter2|correct horse|aHVudGVyMg|Y29ycmVjdCBob3JzZQ/);
+  });
+
+  it('reports a missing key as missing', () => {
+    expect(driftedFields({ apiVersion: 'v1', kind: 'Secret', metadata: { name: 'db' }, data: { token: b64('t') } }, live, schema)).toEqual([{ path: 'data.token', desired: '<secret value in git>', live: undefined }]);
+  });
+});

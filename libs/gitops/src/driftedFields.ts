@@ -26,8 +26,31 @@ export interface DriftedField {
  */
 export function driftedFields(desired: object, live: object, schema: PatchSchema): DriftedField[] {
   const out: DriftedField[] = [];
-  compare(desired, live, [], '', schema, out);
-  return out;
+  const secret = isSecret(desired);
+  compare(secret ? secretAsStored(desired) : desired, live, [], '', schema, out);
+  return secret ? out.map(maskSecretValue) : out;
+}
+
+function isSecret(obj: object): boolean {
+  return (obj as { apiVersion?: string; kind?: string }).apiVersion === 'v1' && (obj as { kind?: string }).kind === 'Secret';
+}
+
+/**
+ * A Secret as the API server stores it: `stringData` is write-only, folded into `data` base64-encoded
+ * (its keys win), so a manifest using it is not drift forever against the stored object.
+ */
+function secretAsStored(secret: object): object {
+  const { stringData, ...rest } = secret as { stringData?: unknown; data?: unknown };
+  if (!isRecord(stringData)) return secret;
+  const data: Record<string, unknown> = isRecord(rest.data) ? { ...rest.data } : {};
+  for (const [k, v] of Object.entries(stringData)) data[k] = Buffer.from(String(v), 'utf8').toString('base64');
+  return { ...rest, data };
+}
+
+/** Secret values never leave in a drift report (Events, status, webhooks): only that they differ. */
+function maskSecretValue(f: DriftedField): DriftedField {
+  if (!/^(data|stringData)\b/.test(f.path)) return f;
+  return { path: f.path, desired: f.desired === undefined ? undefined : '<secret value in git>', live: f.live === undefined ? undefined : '<live secret value>' };
 }
 
 function compare(desired: unknown, live: unknown, path: PathSegment[], schemaPath: string, schema: PatchSchema, out: DriftedField[]): void {
