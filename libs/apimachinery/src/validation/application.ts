@@ -48,7 +48,7 @@ export function validateApplication(app: KubeObject, errs: FieldErrors): void {
 }
 
 /** Only the enumerations: controllers write status, and a typo there should fail loudly. */
-function validateApplicationStatus(app: KubeObject, errs: FieldErrors): void {
+export function validateApplicationStatus(app: KubeObject, errs: FieldErrors): void {
   const statusPath = FieldPath.root('status');
   const status = obj(app.status, statusPath, errs);
   const enumAt = (v: unknown, path: FieldPath, allowed: readonly string[]) => {
