@@ -61,3 +61,14 @@ export function forbiddenObjects(project: ProjectRules, objects: readonly Desire
       message: `${d.type.namespaced ? '' : 'cluster-scoped '}resource ${groupOf(d.object.apiVersion) || 'core'}:${d.object.kind} ${d.object.metadata.name ?? ''} is not permitted in project '${project.name}'`,
     }));
 }
+
+/** The Applications (of one face) in a project's namespace that belong to it. */
+export function applicationsOfProject(project: KubeObject, apps: readonly KubeObject[], face: ApplicationFace): { namespace: string; name: string }[] {
+  const projectOf = (a: KubeObject) => {
+    const read = face.specOf(a);
+    return read.ok ? read.project : undefined;
+  };
+  return apps
+    .filter((a) => a.metadata.namespace === project.metadata.namespace && projectOf(a) === project.metadata.name)
+    .map((a) => ({ namespace: a.metadata.namespace!, name: a.metadata.name! }));
+}

@@ -3,13 +3,13 @@ import type { ApiDiscovery } from '@skiff/kube-client';
 import type { CustomResourceDefinition } from 'kubernetes-types/apiextensions/v1.js';
 import type { Controller, ObjectRef, ReconcileContext, ReconcileResult } from '@skiff/controller-runtime';
 import { assessHealth, driftedFields, pruneOrder, syncOrder, worstHealth } from '@skiff/gitops';
-import { admitApplication, forbiddenObjects } from './admitApplication.js';
+import { admitApplication, applicationsOfProject, forbiddenObjects } from './admitApplication.js';
 import { faceOf, faceOfObject, SKIFF_FACE, type ApplicationFace } from './applicationFace.js';
 import { finalizeApplication } from './finalizeApplication.js';
 import { localRepoPath, statusOf, type ApplicationStatus, type HealthStatus, type HistoryEntry, type ResourceStatus } from './applicationSpec.js';
 import { desiredObjects, namespacesCreatedBy, syncOptions, type DesiredError, type DesiredObject } from './desiredObjects.js';
 import type { RepoSources } from './repoSources.js';
-import { DEPLOYMENTS, MANAGED_KINDS, NAMESPACES, PODS, REPLICASETS, WATCHED_KINDS } from './resources.js';
+import { APP_PROJECTS, DEPLOYMENTS, MANAGED_KINDS, NAMESPACES, PODS, REPLICASETS, WATCHED_KINDS } from './resources.js';
 import { resolveKinds } from './kindResolution.js';
 import { appOf, APP_LABEL, FIELD_MANAGER, groupOf, isGenerated, isManagedBy, objectKey, REVISION, TRACKING_ID, type AppRef } from './tracking.js';
 
@@ -111,6 +111,8 @@ export function applicationController(opts: ApplicationControllerOptions): Contr
           return rs ? ownerApp(rs, DEPLOYMENTS, ctx).filter((a) => a.face === face.face) : [];
         },
       },
+      // A project's rules changed: its Applications are admitted (or refused) again.
+      { type: APP_PROJECTS, map: (project: KubeObject, ctx: { cache(t: ResourceType): readonly KubeObject[] }) => applicationsOfProject(project, ctx.cache(face.type), face) },
     ],
     reconcile: (ref, ctx) => reconcileApplication(ref, ctx, opts),
   };

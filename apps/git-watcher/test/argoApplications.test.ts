@@ -138,6 +138,11 @@ describe('git watcher: argoproj.io Applications and AppProjects', () => {
     expect(argo('inside')!.status!.operationState!.message).toBe("deploy/cm.yaml:1: resource core:ConfigMap restricted-config is not permitted in project 'team-a'");
     expect(c.get(CONFIGMAPS, 'payments', 'restricted-config')).toBeUndefined();
     expect(c.get(CONFIGMAPS, 'team-a-dev', 'restricted-config')).toBeUndefined();
+
+    // The project is widened: both Applications are admitted again at once (not at the next resync).
+    await c.client.patch(APP_PROJECTS, 'argocd', 'team-a', { spec: { destinations: [{ server: 'https://kubernetes.default.svc', namespace: 'team-a-*' }, { name: 'in-cluster', namespace: 'payments' }], namespaceResourceBlacklist: null } }, 'merge');
+    await c.until('both synced', () => !!c.get(CONFIGMAPS, 'payments', 'restricted-config') && !!c.get(CONFIGMAPS, 'team-a-dev', 'restricted-config'), 10_000);
+    await c.until('conditions cleared', () => !argo('outside')?.status?.conditions?.length && argo('inside')?.status?.operationState?.phase === 'Succeeded');
   });
 
   it('a remote cluster or a Helm repository chart is a clear condition', async () => {
