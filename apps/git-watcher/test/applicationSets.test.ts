@@ -74,8 +74,12 @@ describe('git watcher: ApplicationSets', () => {
     await c.until('a third Application', () => apps().join() === 'shop-dev,shop-prod,shop-staging', COMMIT_SEEN_MS);
     await c.until('staging synced', () => (c.get(CONFIGMAPS, 'shop-staging', 'settings')?.data as { env?: string } | undefined)?.env === 'staging');
 
+    expect(dev.metadata.finalizers).toEqual(['resources-finalizer.argocd.argoproj.io']);
     r.commit({ 'envs/dev/cm.yaml': null }, 'drop dev');
     await c.until('shop-dev removed', () => apps().join() === 'shop-prod,shop-staging', COMMIT_SEEN_MS);
+    // Through the resources finalizer, what shop-dev deployed goes with it.
+    await c.until("shop-dev's ConfigMap deleted", () => !c.get(CONFIGMAPS, 'shop-dev', 'settings'));
+    expect(c.get(CONFIGMAPS, 'shop-prod', 'settings')).toBeDefined();
   });
 
   it('create-only never updates or deletes; a generator error is an ErrorOccurred condition', async () => {
@@ -92,10 +96,12 @@ describe('git watcher: ApplicationSets', () => {
           metadata: { name: 'team-{{.path.basename}}' },
           spec: { source: { repoURL: r.dir, path: '{{.path.path}}' }, destination: { server: 'https://kubernetes.default.svc', namespace: 'team-{{.path.basename}}' } },
         },
-        syncPolicy: { applicationsSync: 'create-only' },
+        syncPolicy: { applicationsSync: 'create-only', preserveResourcesOnDeletion: true },
       },
     } as KubeObject);
     await c.until('team-a created', () => apps().includes('team-a'));
+    // preserveResourcesOnDeletion: no resources finalizer, so deleting team-a would leave its objects.
+    expect(c.watch(ARGO_APPLICATIONS).get('argocd/team-a')!.metadata.finalizers).toBeUndefined();
     r.commit({ 'teams/a/cm.yaml': null, 'teams/b/cm.yaml': configMapYaml('x', { b: '1' }) }, 'b instead of a');
     // The status lists team-b only once the pass that created it is over (a delete would come before).
     await c.until('team-b in the status', () => JSON.stringify(c.watch(APPLICATION_SETS).get('argocd/teams')?.status ?? {}).includes('"team-b"'), COMMIT_SEEN_MS);

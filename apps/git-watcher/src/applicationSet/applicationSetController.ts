@@ -76,7 +76,7 @@ export async function reconcileApplicationSet(ref: ObjectRef, ctx: ReconcileCont
   for (const p of params) {
     const rendered = renderTemplate(spec.template ?? {}, p, goTemplate);
     if (!rendered.ok) return writeStatus(ctx, set, [errorOccurred(rendered.message), cond('ParametersGenerated', 'True', 'ParametersGenerated', 'Successfully generated parameters for all Applications'), cond('ResourcesUpToDate', 'False', 'ErrorOccurred', rendered.message)]);
-    desired.push(applicationOf(set, rendered.value as { metadata?: KubeObject['metadata']; spec?: unknown }));
+    desired.push(applicationOf(set, rendered.value as { metadata?: KubeObject['metadata']; spec?: unknown }, spec.syncPolicy?.preserveResourcesOnDeletion === true));
   }
   const names = desired.map((a) => a.metadata.name ?? '');
   const problem = names.find((n) => !n) !== undefined ? 'a generated Application has no metadata.name' : names.find((n, i) => names.indexOf(n) !== i) ? `two parameter sets generate the Application ${names.find((n, i) => names.indexOf(n) !== i)}` : undefined;
@@ -137,9 +137,15 @@ function gitReader(ctx: ReconcileContext, sources: RepoSources, set: KubeObject)
   return { reader, requeueAfterMs };
 }
 
-/** The Application a rendered template describes, in the ApplicationSet's namespace, owned by it. */
-function applicationOf(set: KubeObject, template: { metadata?: KubeObject['metadata']; spec?: unknown }): KubeObject {
+/**
+ * The Application a rendered template describes, in the ApplicationSet's namespace, owned by it.
+ * Unless the ApplicationSet preserves resources, it carries the resources finalizer, as Argo CD's
+ * generated Applications do: deleting it (a folder gone from git, or the ApplicationSet deleted
+ * and its Applications collected) deletes what it deployed.
+ */
+function applicationOf(set: KubeObject, template: { metadata?: KubeObject['metadata']; spec?: unknown }, preserveResources: boolean): KubeObject {
   const meta = template.metadata ?? {};
+  const finalizers = preserveResources ? meta.finalizers : [...new Set([...(meta.finalizers ?? []), RESOURCES_FINALIZER])];
   return {
     apiVersion: 'argoproj.io/v1alpha1',
     kind: 'Application',
@@ -148,7 +154,7 @@ function applicationOf(set: KubeObject, template: { metadata?: KubeObject['metad
       namespace: set.metadata.namespace,
       ...(meta.labels ? { labels: meta.labels } : {}),
       ...(meta.annotations ? { annotations: meta.annotations } : {}),
-      ...(meta.finalizers ? { finalizers: meta.finalizers } : {}),
+      ...(finalizers?.length ? { finalizers } : {}),
       ownerReferences: [{ apiVersion: 'argoproj.io/v1alpha1', kind: 'ApplicationSet', name: set.metadata.name!, uid: set.metadata.uid!, controller: true, blockOwnerDeletion: true }],
     },
     spec: template.spec as KubeObject['spec'],
