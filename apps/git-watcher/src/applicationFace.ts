@@ -26,7 +26,7 @@ export const SKIFF_FACE: ApplicationFace = {
   type: APPLICATIONS,
   apiVersion: 'skiff.dev/v1alpha1',
   specOf: (app) => {
-    const spec = (app.spec ?? {}) as ApplicationSpec & { project?: string };
+    const spec = (app.spec ?? {}) as ApplicationSpec;
     // No project: allowed everything, as before projects existed.
     return { ok: true, spec, ...(spec.project ? { project: spec.project } : {}) };
   },

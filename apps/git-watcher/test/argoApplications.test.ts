@@ -139,6 +139,11 @@ describe('git watcher: argoproj.io Applications and AppProjects', () => {
     expect(c.get(CONFIGMAPS, 'payments', 'restricted-config')).toBeUndefined();
     expect(c.get(CONFIGMAPS, 'team-a-dev', 'restricted-config')).toBeUndefined();
 
+    // A skiff.dev Application naming the project is held to it too.
+    await c.createApp('skiff-outside', { source: { repoURL: r.dir, path: 'deploy' }, destination: { namespace: 'billing' }, project: 'team-a', syncPolicy: { automated: {}, syncOptions: ['CreateNamespace=true'] } }, 'argocd');
+    await c.until('skiff.dev Application refused', () => !!c.app('skiff-outside', 'argocd')?.status?.conditions?.some((x) => x.type === 'InvalidSpecError' && x.message.includes('{https://kubernetes.default.svc billing}')));
+    expect(c.get(CONFIGMAPS, 'billing', 'restricted-config')).toBeUndefined();
+
     // The project is widened: both Applications are admitted again at once (not at the next resync).
     await c.client.patch(APP_PROJECTS, 'argocd', 'team-a', { spec: { destinations: [{ server: 'https://kubernetes.default.svc', namespace: 'team-a-*' }, { name: 'in-cluster', namespace: 'payments' }], namespaceResourceBlacklist: null } }, 'merge');
     await c.until('both synced', () => !!c.get(CONFIGMAPS, 'payments', 'restricted-config') && !!c.get(CONFIGMAPS, 'team-a-dev', 'restricted-config'), 10_000);
