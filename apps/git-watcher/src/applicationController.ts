@@ -469,6 +469,7 @@ function removeCondition(status: ApplicationStatus, type: string): void {
 
 /** Writes the status when anything but the reconcile time changed. */
 async function writeStatus(ctx: ReconcileContext, app: KubeObject, previous: ApplicationStatus, status: ApplicationStatus): Promise<void> {
+  faceOfObject(app).decorateStatus?.(status, app);
   // Whatever the key order: the stored status comes back from Postgres' jsonb with its keys reordered.
   if (deepEqual({ ...previous, reconciledAt: undefined }, { ...status, reconciledAt: undefined })) return;
   status.reconciledAt = rfc3339(ctx.now());

@@ -1,5 +1,5 @@
 import { IN_CLUSTER_NAME, IN_CLUSTER_SERVER, DEFAULT_PROJECT, type KubeObject, type ResourceType } from '@skiff/apimachinery';
-import type { ApplicationSpec } from './applicationSpec.js';
+import type { ApplicationSpec, ApplicationStatus, HistoryEntry } from './applicationSpec.js';
 import { APPLICATIONS, ARGO_APPLICATIONS } from './resources.js';
 import { ARGO_FACE, type AppRef } from './tracking.js';
 
@@ -17,6 +17,8 @@ export interface ApplicationFace {
   face?: AppRef['face'];
   /** The spec as the controller syncs it, or why it cannot be synced (an InvalidSpecError condition). */
   specOf(app: KubeObject): FaceSpec;
+  /** Adds the face's own status fields, derived from the status the controller computed (in place). */
+  decorateStatus?(status: ApplicationStatus, app: KubeObject): void;
 }
 
 export type FaceSpec = { ok: true; spec: ApplicationSpec; project?: string; server?: string } | { ok: false; message: string };
@@ -55,7 +57,26 @@ export const ARGO_FACE_DEF: ApplicationFace = {
   apiVersion: 'argoproj.io/v1alpha1',
   face: ARGO_FACE,
   specOf: (app) => argoSpecAsSkiff((app.spec ?? {}) as ArgoApplicationSpec),
+  decorateStatus: (status, app) => decorateArgoStatus(status, (app.spec ?? {}) as ArgoApplicationSpec),
 };
+
+/**
+ * The fields of Argo CD's status that Skiff's lacks, from what it has: what the sync compared
+ * with (`sync.comparedTo`), the revision and source of the last operation
+ * (`operationState.syncResult`), and each history entry's source.
+ */
+export function decorateArgoStatus(status: ApplicationStatus, spec: ArgoApplicationSpec): void {
+  const source = spec.source ?? spec.sources?.[0];
+  if (!source) return;
+  const extra = status as Omit<ApplicationStatus, 'history'> & {
+    sync?: { comparedTo?: unknown };
+    operationState?: { syncResult?: unknown };
+    history?: (HistoryEntry & { source?: unknown })[];
+  };
+  if (extra.sync) extra.sync = { ...extra.sync, comparedTo: { source, destination: spec.destination } };
+  if (extra.operationState?.revision) extra.operationState = { ...extra.operationState, syncResult: { revision: extra.operationState.revision, source } };
+  if (extra.history) extra.history = extra.history.map((h) => (h.source ? h : { ...h, source }));
+}
 
 /**
  * Argo CD's Application spec as the spec the controller syncs. Skiff deploys to the cluster it

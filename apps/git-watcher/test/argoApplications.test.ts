@@ -76,6 +76,12 @@ describe('git watcher: argoproj.io Applications and AppProjects', () => {
       history: [expect.objectContaining({ id: 1, revision: head, deployedAt: expect.any(String) })],
       resources: [expect.objectContaining({ kind: 'ConfigMap', namespace: 'guestbook', name: 'guestbook-ui', status: 'Synced' })],
     });
+    const source = { repoURL: r.dir, targetRevision: 'HEAD', path: 'guestbook' };
+    expect(app.status).toMatchObject({
+      sync: { comparedTo: { source, destination: { server: 'https://kubernetes.default.svc', namespace: 'guestbook' } } },
+      operationState: { syncResult: { revision: head, source } },
+      history: [expect.objectContaining({ source })],
+    });
     const cm = c.get(CONFIGMAPS, 'guestbook', 'guestbook-ui')!;
     expect(cm.metadata.annotations?.['skiff.dev/tracking-id']).toBe('argoproj.io:argocd/guestbook:/ConfigMap:guestbook/guestbook-ui');
     await c.until('the default AppProject', () => !!c.get(APP_PROJECTS, 'argocd', 'default'));

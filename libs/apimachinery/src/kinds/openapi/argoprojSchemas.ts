@@ -67,9 +67,10 @@ export const ARGOPROJ_SCHEMAS: Record<string, Schema> = {
       ['destination'],
     ),
     obj('The observed state.', {
-      sync: obj('Whether the live state matches git.', { status: str('Sync status.', { enum: [...SYNC_STATUSES] }), revision: str('The commit compared with.') }),
+      sync: obj('Whether the live state matches git.', { status: str('Sync status.', { enum: [...SYNC_STATUSES] }), revision: str('The commit compared with.'), comparedTo: open('The source and destination compared.') }),
       health: HEALTH,
       operationState: obj('The last sync operation.', {
+        syncResult: open('The revision and source the operation synced.'),
         phase: str('Phase.', { enum: [...OPERATION_PHASES] }),
         message: str('What happened.'),
         startedAt: str('Start time.', { format: 'date-time' }),
@@ -78,7 +79,7 @@ export const ARGOPROJ_SCHEMAS: Record<string, Schema> = {
       }),
       conditions: list('Errors and warnings about the Application.', CONDITION),
       resources: list('The objects the Application manages.', obj('A managed object.', { group: str('API group.'), version: str('API version.'), kind: str('Kind.'), namespace: str('Namespace.'), name: str('Name.'), status: str('Synced or OutOfSync.'), health: HEALTH })),
-      history: list('Past deployments, newest last.', obj('A deployment.', { id: int('Sequence number.'), revision: str('Commit.'), deployedAt: str('When.', { format: 'date-time' }) })),
+      history: list('Past deployments, newest last.', obj('A deployment.', { id: int('Sequence number.'), revision: str('Commit.'), deployedAt: str('When.', { format: 'date-time' }), source: open('The source deployed.') })),
       reconciledAt: str('When the Application was last reconciled.', { format: 'date-time' }),
     }),
   ),
