@@ -117,5 +117,17 @@ describe('git watcher: ApplicationSets', () => {
       const conditions = (c.watch(APPLICATION_SETS).get('argocd/broken')?.status as { conditions?: { type: string; status: string; message: string }[] } | undefined)?.conditions ?? [];
       return conditions.some((x) => x.type === 'ErrorOccurred' && x.status === 'True' && x.message === 'generator clusters is not supported by Skiff (list, git, matrix and merge are)');
     });
+
+    // A template rendering an invalid Application: the API server's causes on the condition, not endless retries.
+    await c.client.create(APPLICATION_SETS, {
+      apiVersion: 'argoproj.io/v1alpha1',
+      kind: 'ApplicationSet',
+      metadata: { name: 'invalid', namespace: 'argocd' },
+      spec: { generators: [{ list: { elements: [{ env: 'qa' }] } }], template: { metadata: { name: 'web-{{env}}' }, spec: { source: { repoURL: '/srv/x' }, destination: { server: 'https://kubernetes.default.svc', name: 'in-cluster' } } } },
+    } as KubeObject);
+    await c.until('ErrorOccurred naming the field', () => {
+      const conditions = (c.watch(APPLICATION_SETS).get('argocd/invalid')?.status as { conditions?: { type: string; status: string; message: string }[] } | undefined)?.conditions ?? [];
+      return conditions.some((x) => x.type === 'ErrorOccurred' && x.status === 'True' && x.message.startsWith('Application web-qa: ') && x.message.includes('spec.destination.name: Invalid value: "in-cluster": must not be set together with destination.server'));
+    });
   });
 });

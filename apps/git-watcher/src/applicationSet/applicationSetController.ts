@@ -1,6 +1,7 @@
 import {
 
   deepEqual,
+  InvalidError,
   NotFoundError,
   patchSchemaFor,
   RESOURCES_FINALIZER,
@@ -93,7 +94,14 @@ export async function reconcileApplicationSet(ref: ObjectRef, ctx: ReconcileCont
   const policy = spec.syncPolicy?.applicationsSync ?? 'sync';
   const plan = planApplications(desired, owned, policy, (d, live) => driftedFields(d, live, patchSchemaFor(d.apiVersion, d.kind)).length > 0);
   for (const app of [...plan.create, ...plan.update]) {
-    await ctx.client.patch(ARGO_APPLICATIONS, namespace, app.metadata.name!, app, 'apply', { fieldManager: FIELD_MANAGER, force: true });
+    try {
+      await ctx.client.patch(ARGO_APPLICATIONS, namespace, app.metadata.name!, app, 'apply', { fieldManager: FIELD_MANAGER, force: true });
+    } catch (err) {
+      // A template that renders an invalid Application will not become valid by retrying: say so.
+      if (!(err instanceof InvalidError)) throw err;
+      const message = `Application ${app.metadata.name}: ${err.message}`;
+      return writeStatus(ctx, set, [errorOccurred(message), cond('ParametersGenerated', 'True', 'ParametersGenerated', 'Successfully generated parameters for all Applications'), cond('ResourcesUpToDate', 'False', 'ErrorOccurred', message)]);
+    }
     ctx.log.info({ application: app.metadata.name }, plan.create.includes(app) ? 'application created' : 'application updated');
   }
   for (const app of plan.delete) await deleteApplication(ctx, app, spec.syncPolicy?.preserveResourcesOnDeletion === true);
