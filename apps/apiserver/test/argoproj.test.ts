@@ -86,6 +86,10 @@ describe('argoproj.io kinds with the real kubectl', () => {
     // `app` stays skiff.dev's: there are none in argocd.
     expect((await run(['get', 'app', '-n', 'argocd'])).out).toMatch(/No resources found in argocd namespace/);
 
+    const explained = await run(['explain', 'applications.argoproj.io.spec.destination']);
+    expect(explained.stdout).toMatch(/server\s+<string>/);
+    expect(explained.stdout).toMatch(/namespace\s+<string>/);
+
     const resources = await run(['api-resources', '--api-group=argoproj.io']);
     expect(resources.stdout).toMatch(/^applications\s+apps\s+argoproj.io\/v1alpha1\s+true\s+Application\s*$/m);
     expect(resources.stdout).toMatch(/^applicationsets\s+appset,appsets\s+argoproj.io\/v1alpha1\s+true\s+ApplicationSet\s*$/m);
@@ -106,5 +110,11 @@ describe('argoproj.io kinds with the real kubectl', () => {
     const get = await run(['get', 'applications.argoproj.io', '-n', 'argocd']);
     expect(get.stdout).toMatch(/^NAME\s+SYNC STATUS\s+HEALTH STATUS\s*$/m);
     expect(get.stdout).toMatch(/^guestbook\s+Synced\s+Healthy\s*$/m);
-  }, 60_000);
+
+    // Deleting that CRD deletes no Application: it never served the kind.
+    const deleted = await run(['delete', 'crd', 'applications.argoproj.io', '--wait=true', '--timeout=30s']);
+    expect(deleted.code).toBe(0);
+    expect((await run(['get', 'crd', 'applications.argoproj.io'])).out).toMatch(/NotFound/);
+    expect((await run(['get', 'applications.argoproj.io', 'guestbook', '-n', 'argocd', '-o', 'name'])).stdout.trim()).toBe('application.argoproj.io/guestbook');
+  }, 90_000);
 });

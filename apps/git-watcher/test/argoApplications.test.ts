@@ -32,6 +32,22 @@ ${opts.finalizer ? '  finalizers:\n    - resources-finalizer.argocd.argoproj.io\
 
 type ArgoApp = KubeObject & { status?: ApplicationStatus };
 
+const APPLICATION_CRD = `apiVersion: apiextensions.k8s.io/v1
+kind: CustomResourceDefinition
+metadata:
+  name: applications.argoproj.io
+spec:
+  group: argoproj.io
+  names: {kind: Application, listKind: ApplicationList, plural: applications, singular: application, shortNames: [app, apps]}
+  scope: Namespaced
+  versions:
+    - name: v1alpha1
+      served: true
+      storage: true
+      schema:
+        openAPIV3Schema: {type: object, x-kubernetes-preserve-unknown-fields: true}
+`;
+
 describe('git watcher: argoproj.io Applications and AppProjects', () => {
   let c: GitWatcherCluster;
   const repos: TestRepo[] = [];
@@ -105,6 +121,8 @@ describe('git watcher: argoproj.io Applications and AppProjects', () => {
     const r = repo();
     const head = r.commit(
       {
+        // Repositories that install Argo CD ship its CRDs; Skiff stores them and keeps serving its own kinds.
+        'apps/crds/application-crd.yaml': APPLICATION_CRD,
         'apps/frontend.yaml': argoAppYaml('frontend', r.dir, 'frontend', 'shop-frontend', { finalizer: true }),
         'apps/backend.yaml': argoAppYaml('backend', r.dir, 'backend', 'shop-backend', { finalizer: true }),
         'frontend/cm.yaml': configMapYaml('frontend-config', { tier: 'web' }),
@@ -117,7 +135,11 @@ describe('git watcher: argoproj.io Applications and AppProjects', () => {
     expect(c.get(CONFIGMAPS, 'shop-frontend', 'frontend-config')?.data).toEqual({ tier: 'web' });
     expect(c.get(CONFIGMAPS, 'shop-backend', 'backend-config')?.data).toEqual({ tier: 'api' });
     expect(argo('backend')!.metadata.annotations?.['skiff.dev/tracking-id']).toBe('argoproj.io:argocd/root:argoproj.io/Application:argocd/backend');
-    expect(argo('root')!.status!.resources?.map((x) => `${x.group}/${x.kind} ${x.name}`).sort()).toEqual(['argoproj.io/Application backend', 'argoproj.io/Application frontend']);
+    expect(argo('root')!.status!.resources?.map((x) => `${x.group}/${x.kind} ${x.name}`).sort()).toEqual([
+      'apiextensions.k8s.io/CustomResourceDefinition applications.argoproj.io',
+      'argoproj.io/Application backend',
+      'argoproj.io/Application frontend',
+    ]);
 
     const next = r.commit({ 'apps/backend.yaml': null }, 'drop the backend');
     await c.until('backend Application and its ConfigMap gone', () => !argo('backend') && !c.get(CONFIGMAPS, 'shop-backend', 'backend-config'), 20_000);
