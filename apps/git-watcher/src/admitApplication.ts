@@ -1,9 +1,9 @@
 import { AlreadyExistsError, DEFAULT_PROJECT, NotFoundError, type KubeObject } from '@skiff/apimachinery';
 import type { ReconcileContext } from '@skiff/controller-runtime';
 import type { ApplicationFace } from './applicationFace.js';
-import type { ApplicationSpec } from './applicationSpec.js';
 import { defaultProject, projectAllowsKind, projectRefusal, type AppProjectSpec } from './appProject.js';
 import type { DesiredError, DesiredObject } from './desiredObjects.js';
+import type { SyncSpec } from './manifestsOfSources.js';
 import { APP_PROJECTS } from './resources.js';
 import { groupOf } from './tracking.js';
 
@@ -12,7 +12,7 @@ export interface ProjectRules {
   spec: AppProjectSpec;
 }
 
-export type Admission = { ok: true; spec: ApplicationSpec; project?: ProjectRules } | { ok: false; message: string };
+export type Admission = { ok: true; spec: SyncSpec; project?: ProjectRules } | { ok: false; message: string };
 
 /**
  * Whether an Application may be synced at all, before anything is read from git: its face's spec

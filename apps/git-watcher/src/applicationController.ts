@@ -6,6 +6,7 @@ import { assessHealth, driftedFields, pruneOrder, syncOrder, worstHealth } from 
 import { admitApplication, applicationsOfProject, forbiddenObjects } from './admitApplication.js';
 import { faceOf, faceOfObject, SKIFF_FACE, type ApplicationFace } from './applicationFace.js';
 import { finalizeApplication } from './finalizeApplication.js';
+import { manifestsOfSources } from './manifestsOfSources.js';
 import { localRepoPath, statusOf, type ApplicationStatus, type HealthStatus, type HistoryEntry, type ResourceStatus } from './applicationSpec.js';
 import { desiredObjects, namespacesCreatedBy, syncOptions, type DesiredError, type DesiredObject } from './desiredObjects.js';
 import type { RepoSources } from './repoSources.js';
@@ -165,7 +166,7 @@ export async function reconcileApplication(ref: ObjectRef, ctx: ReconcileContext
     return { requeueAfterMs: source.retryAfterMs };
   }
   const { sha } = source;
-  const read = await opts.sources.manifests(source, spec.source.path ?? '.');
+  const read = await manifestsOfSources(opts.sources, source, spec);
   const resolved = read.ok ? desiredObjects(appRef, spec.destination.namespace, read.manifests, sha, await resolveKinds(read.manifests, opts.discovery)) : read;
   const forbidden = resolved.ok && admitted.project ? forbiddenObjects(admitted.project, resolved.objects) : [];
   const desired = forbidden.length ? { ok: false as const, errors: forbidden } : resolved;

@@ -23,10 +23,16 @@ describe('argoSpecAsSkiff', () => {
     });
   });
 
+  it('several directories of one repository at one revision: synced together', () => {
+    const read = argoSpecAsSkiff({ sources: [source, { repoURL: source.repoURL, targetRevision: 'main', path: 'extra' }], destination: { server: LOCAL, namespace: 'shop' } });
+    expect(read).toMatchObject({ ok: true, spec: { source, additionalSources: [{ repoURL: source.repoURL, targetRevision: 'main', path: 'extra' }] } });
+  });
+
   it.each([
     { case: 'another cluster by URL', spec: { source, destination: { server: 'https://10.0.0.1:6443' } }, message: `spec.destination.server: Skiff deploys only to the cluster it runs in (${LOCAL}), not https://10.0.0.1:6443` },
     { case: 'another cluster by name', spec: { source, destination: { name: 'prod' } }, message: 'spec.destination.name: Skiff deploys only to the cluster it runs in (in-cluster), not prod' },
-    { case: 'two sources', spec: { sources: [source, source], destination: { server: LOCAL } }, message: 'spec.sources: Skiff syncs one source per Application, 2 given' },
+    { case: 'sources from two repositories', spec: { sources: [source, { ...source, repoURL: '/srv/git/other' }], destination: { server: LOCAL } }, message: 'spec.sources: Skiff syncs several sources only from one repository at one targetRevision' },
+    { case: 'sources at two revisions', spec: { sources: [source, { ...source, targetRevision: 'dev' }], destination: { server: LOCAL } }, message: 'spec.sources: Skiff syncs several sources only from one repository at one targetRevision' },
     { case: 'a ref source', spec: { sources: [source, { repoURL: '/v', ref: 'values' }], destination: { server: LOCAL } }, message: 'spec.sources: ref sources (values files from another source) are not supported by Skiff yet' },
     { case: 'a Helm repository chart', spec: { source: { repoURL: 'https://charts.example.com', chart: 'web' }, destination: { server: LOCAL } }, message: 'spec.source.chart: Helm repository charts are not supported by Skiff; put the chart in git and name its directory in spec.source.path' },
   ])('$case: a condition', ({ spec, message }) => {

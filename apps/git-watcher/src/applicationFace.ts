@@ -1,5 +1,6 @@
 import { IN_CLUSTER_NAME, IN_CLUSTER_SERVER, DEFAULT_PROJECT, type KubeObject, type ResourceType } from '@skiff/apimachinery';
 import type { ApplicationSpec, ApplicationStatus, HistoryEntry } from './applicationSpec.js';
+import type { SyncSpec } from './manifestsOfSources.js';
 import { APPLICATIONS, ARGO_APPLICATIONS } from './resources.js';
 import { ARGO_FACE, type AppRef } from './tracking.js';
 
@@ -21,7 +22,7 @@ export interface ApplicationFace {
   decorateStatus?(status: ApplicationStatus, app: KubeObject): void;
 }
 
-export type FaceSpec = { ok: true; spec: ApplicationSpec; project?: string; server?: string } | { ok: false; message: string };
+export type FaceSpec = { ok: true; spec: SyncSpec; project?: string; server?: string } | { ok: false; message: string };
 
 export const SKIFF_FACE: ApplicationFace = {
   controllerName: 'application',
@@ -80,9 +81,11 @@ export function decorateArgoStatus(status: ApplicationStatus, spec: ArgoApplicat
 
 /**
  * Argo CD's Application spec as the spec the controller syncs. Skiff deploys to the cluster it
- * runs in only, reads manifests from git (no Helm repository charts), and syncs one source: a
- * `sources` list works when one entry holds the manifests; `ref` entries (values files for another
- * source) are refused with a condition rather than half-applied.
+ * runs in only and reads manifests from git (no Helm repository charts). A `sources` list is
+ * synced as one set of objects when its entries are directories of one repository at one
+ * revision (one commit, so one sync revision); sources from several repositories or revisions,
+ * and `ref` entries (values files for another source), are refused with a condition rather than
+ * half-applied.
  */
 export function argoSpecAsSkiff(spec: ArgoApplicationSpec): FaceSpec {
   const dest = spec.destination ?? {};
@@ -90,13 +93,18 @@ export function argoSpecAsSkiff(spec: ArgoApplicationSpec): FaceSpec {
   if (dest.name && dest.name !== IN_CLUSTER_NAME) return { ok: false, message: `spec.destination.name: Skiff deploys only to the cluster it runs in (${IN_CLUSTER_NAME}), not ${dest.name}` };
   const sources = spec.sources ?? (spec.source ? [spec.source] : []);
   if (sources.some((s) => s.ref)) return { ok: false, message: 'spec.sources: ref sources (values files from another source) are not supported by Skiff yet' };
-  if (sources.length !== 1) return { ok: false, message: `spec.sources: Skiff syncs one source per Application, ${sources.length} given` };
-  const [source] = sources;
-  if (source.chart) return { ok: false, message: `spec.source.chart: Helm repository charts are not supported by Skiff; put the chart in git and name its directory in spec.source.path` };
+  if (!sources.length) return { ok: false, message: 'spec.source: required' };
+  if (sources.some((s) => s.chart)) return { ok: false, message: `spec.source.chart: Helm repository charts are not supported by Skiff; put the chart in git and name its directory in spec.source.path` };
+  const normalized = sources.map((s) => ({ ...s, path: s.path || '.', targetRevision: s.targetRevision || 'HEAD' }));
+  const [source, ...more] = normalized;
+  if (more.some((s) => s.repoURL !== source.repoURL || s.targetRevision !== source.targetRevision)) {
+    return { ok: false, message: 'spec.sources: Skiff syncs several sources only from one repository at one targetRevision' };
+  }
   return {
     ok: true,
     spec: {
-      source: { ...source, path: source.path || '.', targetRevision: source.targetRevision || 'HEAD' },
+      source,
+      ...(more.length ? { additionalSources: more } : {}),
       // No namespace: namespaced objects without one go where kubectl in the cluster puts them.
       destination: { namespace: dest.namespace || 'default' },
       ...(spec.syncPolicy ? { syncPolicy: spec.syncPolicy } : {}),

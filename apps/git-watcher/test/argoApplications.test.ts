@@ -178,6 +178,23 @@ describe('git watcher: argoproj.io Applications and AppProjects', () => {
     await c.until('conditions cleared', () => !argo('outside')?.status?.conditions?.length && argo('inside')?.status?.operationState?.phase === 'Succeeded');
   });
 
+  it('sources: two directories of one repository are synced as one set of objects', async () => {
+    const r = repo();
+    const head = r.commit({ 'base/cm.yaml': configMapYaml('multi-base', { from: 'base' }), 'extra/cm.yaml': configMapYaml('multi-extra', { from: 'extra' }) }, 'two folders');
+    await createArgo('multi', {
+      sources: [
+        { repoURL: r.dir, targetRevision: 'HEAD', path: 'base' },
+        { repoURL: r.dir, targetRevision: 'HEAD', path: 'extra' },
+      ],
+      destination: { server: 'https://kubernetes.default.svc', namespace: 'multi' },
+      syncPolicy: { automated: { prune: true }, syncOptions: ['CreateNamespace=true'] },
+    });
+    await c.until('multi Synced', () => syncedAt('multi', head));
+    expect(argo('multi')!.status!.resources?.map((x) => x.name).sort()).toEqual(['multi-base', 'multi-extra']);
+    const next = r.commit({ 'extra/cm.yaml': null, 'extra/other.yaml': configMapYaml('multi-other', { from: 'extra' }) }, 'another extra');
+    await c.until('the extra ConfigMap replaced', () => syncedAt('multi', next) && !c.get(CONFIGMAPS, 'multi', 'multi-extra') && !!c.get(CONFIGMAPS, 'multi', 'multi-other') && !!c.get(CONFIGMAPS, 'multi', 'multi-base'), 10_000);
+  });
+
   it('a remote cluster or a Helm repository chart is a clear condition', async () => {
     await createArgo('elsewhere', { source: { repoURL: '/srv/none', path: '.' }, destination: { server: 'https://10.0.0.1:6443', namespace: 'x' } });
     await c.until('a condition', () => !!argo('elsewhere')?.status?.conditions?.length);
