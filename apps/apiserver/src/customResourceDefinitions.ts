@@ -1,4 +1,5 @@
 import {
+  API_GROUPS,
   CUSTOM_RESOURCE_CLEANUP_FINALIZER,
   CUSTOM_RESOURCE_DEFINITION,
   customResourceDefinitionStatus,
@@ -145,7 +146,10 @@ export class CustomResourceDefinitions {
     const crd = shape<CustomResourceDefinition>(obj);
     const key = keyOf(CUSTOM_RESOURCE_DEFINITION, undefined, obj.metadata.name!);
     const kind = storageKind(crd);
-    const { items } = await this.deps.store.list({ group: crd.spec.group, resource: crd.spec.names.plural });
+    // A CRD for a group served built in (Argo CD's argoproj.io) never served its kind: the objects
+    // stored under that name are the built-in kind's, and stay.
+    const builtIn = API_GROUPS.some((g) => g.group === crd.spec.group);
+    const { items } = builtIn ? { items: [] } : await this.deps.store.list({ group: crd.spec.group, resource: crd.spec.names.plural });
     if (items.length > 0) {
       obj = await this.setTerminating(obj, 'InstanceDeletionInProgress', 'CustomResource deletion is in progress');
       for (const item of items) {

@@ -1,12 +1,16 @@
-import { AlreadyExistsError, CUSTOM_RESOURCE_DEFINITION, deepEqual, InvalidError, isEstablished, NotFoundError, patchSchemaFor, shape, type KubeObject } from '@skiff/apimachinery';
+import { AlreadyExistsError, CUSTOM_RESOURCE_DEFINITION, deepEqual, InvalidError, isEstablished, NotFoundError, patchSchemaFor, shape, type KubeObject, type ResourceType } from '@skiff/apimachinery';
 import type { ApiDiscovery } from '@skiff/kube-client';
 import type { CustomResourceDefinition } from 'kubernetes-types/apiextensions/v1.js';
 import type { Controller, ObjectRef, ReconcileContext, ReconcileResult } from '@skiff/controller-runtime';
 import { assessHealth, driftedFields, pruneOrder, syncOrder, worstHealth } from '@skiff/gitops';
-import { localRepoPath, specOf, statusOf, type ApplicationStatus, type HealthStatus, type HistoryEntry, type ResourceStatus } from './applicationSpec.js';
+import { admitApplication, applicationsOfProject, forbiddenObjects } from './admitApplication.js';
+import { faceOf, faceOfObject, SKIFF_FACE, type ApplicationFace } from './applicationFace.js';
+import { finalizeApplication } from './finalizeApplication.js';
+import { manifestsOfSources } from './manifestsOfSources.js';
+import { localRepoPath, statusOf, type ApplicationStatus, type HealthStatus, type HistoryEntry, type ResourceStatus } from './applicationSpec.js';
 import { desiredObjects, namespacesCreatedBy, syncOptions, type DesiredError, type DesiredObject } from './desiredObjects.js';
 import type { RepoSources } from './repoSources.js';
-import { APPLICATIONS, DEPLOYMENTS, NAMESPACES, PODS, REPLICASETS, WATCHED_KINDS } from './resources.js';
+import { APP_PROJECTS, DEPLOYMENTS, NAMESPACES, PODS, REPLICASETS, WATCHED_KINDS } from './resources.js';
 import { resolveKinds } from './kindResolution.js';
 import { managedObjects } from './managedObjects.js';
 import { appOf, APP_LABEL, FIELD_MANAGER, groupOf, isGenerated, objectKey, REVISION, TRACKING_ID, type AppRef } from './tracking.js';
@@ -21,6 +25,8 @@ export interface ApplicationControllerOptions {
   onTransition?: (app: KubeObject, transition: Transition) => void;
   /** Finds the resources of kinds this build does not know (custom resources) from the API server. */
   discovery?: ApiDiscovery;
+  /** Which Application kind this controller reconciles (skiff.dev by default; argoproj.io). */
+  face?: ApplicationFace;
 }
 
 /** The notification events status webhooks subscribe to (Webhook spec.events). */
@@ -83,18 +89,19 @@ function notify(ctx: ReconcileContext, app: KubeObject, t: Transition, opts: App
  * makes every apply idempotent: a pass cut off by a crash and run again applies nothing twice.
  */
 export function applicationController(opts: ApplicationControllerOptions): Controller {
+  const face = opts.face ?? SKIFF_FACE;
   const toApp = (obj: KubeObject): ObjectRef[] => {
     const app = appOf(obj);
-    return app ? [app] : [];
+    return app && app.face === face.face ? [{ namespace: app.namespace, name: app.name }] : [];
   };
   return {
-    name: 'application',
-    for: APPLICATIONS,
+    name: face.controllerName,
+    for: face.type,
     concurrency: 4,
     watches: [
       ...WATCHED_KINDS.map((type) => ({ type, map: toApp })),
       // Pods and ReplicaSets change a Deployment's health: find the Deployment's Application.
-      { type: REPLICASETS, map: (rs: KubeObject, ctx: { cache(t: typeof DEPLOYMENTS): readonly KubeObject[] }) => ownerApp(rs, DEPLOYMENTS, ctx) },
+      { type: REPLICASETS, map: (rs: KubeObject, ctx: { cache(t: typeof DEPLOYMENTS): readonly KubeObject[] }) => ownerApp(rs, DEPLOYMENTS, ctx).filter((a) => a.face === face.face) },
       {
         type: PODS,
         map: (pod: KubeObject, ctx: { cache(t: typeof DEPLOYMENTS): readonly KubeObject[] }) => {
@@ -103,15 +110,17 @@ export function applicationController(opts: ApplicationControllerOptions): Contr
           if (own.length) return own;
           const rsRef = pod.metadata.ownerReferences?.find((r) => r.controller && r.kind === 'ReplicaSet');
           const rs = rsRef && ctx.cache(REPLICASETS).find((x) => x.metadata.uid === rsRef.uid);
-          return rs ? ownerApp(rs, DEPLOYMENTS, ctx) : [];
+          return rs ? ownerApp(rs, DEPLOYMENTS, ctx).filter((a) => a.face === face.face) : [];
         },
       },
+      // A project's rules changed: its Applications are admitted (or refused) again.
+      { type: APP_PROJECTS, map: (project: KubeObject, ctx: { cache(t: ResourceType): readonly KubeObject[] }) => applicationsOfProject(project, ctx.cache(face.type), face) },
     ],
     reconcile: (ref, ctx) => reconcileApplication(ref, ctx, opts),
   };
 }
 
-function ownerApp(obj: KubeObject, ownerType: typeof DEPLOYMENTS, ctx: { cache(t: typeof DEPLOYMENTS): readonly KubeObject[] }): ObjectRef[] {
+function ownerApp(obj: KubeObject, ownerType: typeof DEPLOYMENTS, ctx: { cache(t: typeof DEPLOYMENTS): readonly KubeObject[] }): AppRef[] {
   const ref = obj.metadata.ownerReferences?.find((r) => r.controller && r.kind === ownerType.kind);
   const owner = ref && ctx.cache(ownerType).find((x) => x.metadata.uid === ref.uid);
   const app = owner && appOf(owner);
@@ -119,21 +128,33 @@ function ownerApp(obj: KubeObject, ownerType: typeof DEPLOYMENTS, ctx: { cache(t
 }
 
 export async function reconcileApplication(ref: ObjectRef, ctx: ReconcileContext, opts: ApplicationControllerOptions): Promise<ReconcileResult | void> {
+  const face = opts.face ?? SKIFF_FACE;
   let app: KubeObject;
   try {
-    app = await ctx.client.get(APPLICATIONS, ref.namespace, ref.name);
+    app = await ctx.client.get(face.type, ref.namespace, ref.name);
   } catch (err) {
     if (err instanceof NotFoundError) {
-      opts.sources.forget({ namespace: ref.namespace ?? '', name: ref.name });
+      opts.sources.forget({ namespace: ref.namespace ?? '', name: ref.name, ...(face.face ? { face: face.face } : {}) });
       return;
     }
     throw err;
   }
-  const appRef: AppRef = { namespace: app.metadata.namespace!, name: app.metadata.name! };
-  const spec = specOf(app);
+  const appRef: AppRef = { namespace: app.metadata.namespace!, name: app.metadata.name!, ...(face.face ? { face: face.face } : {}) };
+  if (app.metadata.deletionTimestamp) return finalizeApplication(ctx, face, app, appRef, prune);
   const previous = statusOf(app);
   const now = () => rfc3339(ctx.now());
   const status: ApplicationStatus = structuredClone(previous);
+
+  // 0. What Skiff can sync, and what the Application's project allows.
+  const admitted = await admitApplication(ctx, face, app);
+  if (!admitted.ok) {
+    setCondition(status, 'InvalidSpecError', admitted.message, now());
+    status.sync = { status: 'Unknown', revision: previous.sync?.revision };
+    await writeStatus(ctx, app, previous, status);
+    return;
+  }
+  removeCondition(status, 'InvalidSpecError');
+  const spec = admitted.spec;
   const automated = !!spec.syncPolicy?.automated;
   const options = syncOptions(spec.syncPolicy?.syncOptions);
 
@@ -146,8 +167,10 @@ export async function reconcileApplication(ref: ObjectRef, ctx: ReconcileContext
     return { requeueAfterMs: source.retryAfterMs };
   }
   const { sha } = source;
-  const read = await opts.sources.manifests(source, spec.source.path ?? '.');
-  const desired = read.ok ? desiredObjects(appRef, spec.destination.namespace, read.manifests, sha, await resolveKinds(read.manifests, opts.discovery)) : read;
+  const read = await manifestsOfSources(opts.sources, source, spec);
+  const resolved = read.ok ? desiredObjects(appRef, spec.destination.namespace, read.manifests, sha, await resolveKinds(read.manifests, opts.discovery)) : read;
+  const forbidden = resolved.ok && admitted.project ? forbiddenObjects(admitted.project, resolved.objects) : [];
+  const desired = forbidden.length ? { ok: false as const, errors: forbidden } : resolved;
   const alreadyLive = previous.operationState?.revision === sha && previous.operationState.phase === 'Succeeded';
   if (!desired.ok) {
     return fail(ctx, app, previous, status, sha, desired.errors, opts, source.requeueAfterMs);
@@ -322,25 +345,30 @@ async function waitForEstablished(ctx: ReconcileContext, name: string): Promise<
   }
 }
 
-/** Deletes what this Application applied earlier and git no longer has, in reverse sync order. */
-async function prune(ctx: ReconcileContext, app: AppRef, desired: readonly DesiredObject[]): Promise<void> {
+/**
+ * Deletes what this Application applied earlier and git no longer has, in reverse sync order.
+ * Returns how many such objects are still there (being deleted now, or held by finalizers).
+ */
+async function prune(ctx: ReconcileContext, app: AppRef, desired: readonly DesiredObject[]): Promise<number> {
   const wanted = new Set(desired.map((d) => objectKey(d.object)));
   // What generateName manifests made at this revision stays; what they made at earlier ones is superseded.
   const generatedNow = new Set(desired.filter((d) => isGenerated(d.object)).map((d) => `${d.object.metadata.annotations?.[TRACKING_ID]}@${d.object.metadata.annotations?.[REVISION]}`));
   const keep = (obj: KubeObject) => wanted.has(objectKey(obj)) || generatedNow.has(`${obj.metadata.annotations?.[TRACKING_ID]}@${obj.metadata.annotations?.[REVISION]}`);
   const managed = await managedObjects(ctx.client, app, desired);
   const byKind = new Map(managed.map(({ object, type }) => [`${object.apiVersion}/${object.kind}`, type]));
-  const stale = managed.map((m) => m.object).filter((obj) => !keep(obj) && !obj.metadata.deletionTimestamp);
-  for (const obj of pruneOrder(stale)) {
+  const stale = managed.map((m) => m.object).filter((obj) => !keep(obj));
+  // Objects already being deleted are waited for, not deleted again.
+  for (const obj of pruneOrder(stale.filter((o) => !o.metadata.deletionTimestamp))) {
     const type = byKind.get(`${obj.apiVersion}/${obj.kind}`)!;
     try {
       await ctx.client.delete(type, obj.metadata.namespace, obj.metadata.name!, { propagationPolicy: 'Background', preconditions: { uid: obj.metadata.uid } });
       ctx.log.info({ object: objectKey(obj) }, 'pruned');
-      void ctx.events.record({ apiVersion: 'skiff.dev/v1alpha1', kind: 'Application', metadata: { name: app.name, namespace: app.namespace } }, 'Normal', 'Pruned', `${objectKey(obj)} is no longer in git`);
+      void ctx.events.record({ apiVersion: faceOf(app).apiVersion, kind: 'Application', metadata: { name: app.name, namespace: app.namespace } }, 'Normal', 'Pruned', `${objectKey(obj)} is no longer in git`);
     } catch (err) {
       if (!(err instanceof NotFoundError)) throw err;
     }
   }
+  return stale.length;
 }
 
 /** The desired objects in the order they are applied (by their objects' sync order). */
@@ -406,7 +434,9 @@ function rolloutTransitions(previous: ApplicationStatus, status: ApplicationStat
  * pass syncs like any commit.
  */
 async function maybeRollBack(app: KubeObject, status: ApplicationStatus, opts: ApplicationControllerOptions, ctx: ReconcileContext): Promise<void> {
-  const spec = specOf(app);
+  const read = faceOfObject(app).specOf(app);
+  if (!read.ok) return;
+  const spec = read.spec;
   if (!spec.syncPolicy?.autoRollback || status.health?.status !== 'Degraded') return;
   const history = status.history ?? [];
   const current = history.at(-1);
@@ -414,7 +444,7 @@ async function maybeRollBack(app: KubeObject, status: ApplicationStatus, opts: A
   if (!current || !previousGood || current.revision !== status.sync?.revision || current.healthy) return;
   if (!localRepoPath(spec.source.repoURL)) return;
   if ((app.metadata.annotations ?? {})['skiff.dev/auto-rolled-back'] === current.revision) return;
-  await ctx.client.patch(APPLICATIONS, app.metadata.namespace, app.metadata.name!, { metadata: { annotations: { 'skiff.dev/auto-rolled-back': current.revision } } });
+  await ctx.client.patch(faceOfObject(app).type, app.metadata.namespace, app.metadata.name!, { metadata: { annotations: { 'skiff.dev/auto-rolled-back': current.revision } } });
   const sha = await opts.sources.rollBack(spec, previousGood.revision);
   ctx.log.warn({ from: current.revision, to: previousGood.revision, commit: sha }, 'degraded: rolled back by commit');
   void ctx.events.record(app, 'Warning', 'AutoRollback', `revision ${current.revision.slice(0, 7)} is Degraded; committed ${sha.slice(0, 7)} to go back to ${previousGood.revision.slice(0, 7)}`);
@@ -433,6 +463,7 @@ function removeCondition(status: ApplicationStatus, type: string): void {
 
 /** Writes the status when anything but the reconcile time changed. */
 async function writeStatus(ctx: ReconcileContext, app: KubeObject, previous: ApplicationStatus, status: ApplicationStatus): Promise<void> {
+  faceOfObject(app).decorateStatus?.(status, app);
   // Whatever the key order: the stored status comes back from Postgres' jsonb with its keys reordered.
   if (deepEqual({ ...previous, reconciledAt: undefined }, { ...status, reconciledAt: undefined })) return;
   status.reconciledAt = rfc3339(ctx.now());
@@ -440,7 +471,7 @@ async function writeStatus(ctx: ReconcileContext, app: KubeObject, previous: App
   const patch: Record<string, unknown> = { ...status };
   for (const k of Object.keys(previous)) if (!(k in status)) patch[k] = null;
   try {
-    await ctx.client.patch(APPLICATIONS, app.metadata.namespace, app.metadata.name!, { status: patch }, 'merge', { subresource: 'status' });
+    await ctx.client.patch(faceOfObject(app).type, app.metadata.namespace, app.metadata.name!, { status: patch }, 'merge', { subresource: 'status' });
   } catch (err) {
     if (!(err instanceof NotFoundError)) throw err;
   }

@@ -5,6 +5,8 @@ export interface ApplicationSpec {
   destination: { namespace: string };
   syncPolicy?: { automated?: { prune?: boolean; selfHeal?: boolean }; syncOptions?: string[]; autoRollback?: boolean };
   refreshIntervalSeconds?: number;
+  /** An argoproj.io AppProject in the Application's namespace whose rules apply; none when unset. */
+  project?: string;
 }
 
 export interface HealthStatus {

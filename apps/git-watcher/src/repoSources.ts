@@ -5,7 +5,19 @@ import { cloneOrFetch, commitInfo, lineOfField, parseManifests, readManifestsAtC
 import type { Logger } from 'pino';
 import { localRepoPath, type ApplicationSpec } from './applicationSpec.js';
 import type { DesiredError, ManifestRef } from './desiredObjects.js';
-import { REFRESH, type AppRef } from './tracking.js';
+import { REFRESH } from './tracking.js';
+
+/**
+ * Who reads a repository: an Application (of either face), or an ApplicationSet's git generator
+ * (face `applicationset:<n>`). A commit to a watched local repository is reported back with it.
+ */
+export interface SourceOwner {
+  namespace: string;
+  name: string;
+  face?: string;
+}
+
+const ownerKey = (o: SourceOwner) => `${o.face ? `${o.face}|` : ''}${o.namespace}/${o.name}`;
 
 export type SourceResult =
   | { ok: true; local: boolean; dir: string; gitdir: string; sha: string; requeueAfterMs?: number }
@@ -29,7 +41,7 @@ export interface RepoSourcesOptions {
   /** Credentials for remote repositories (SKIFF_GIT_USERNAME / SKIFF_GIT_PASSWORD). */
   auth?: { username: string; password: string };
   /** A watched local repository's refs changed: these Applications should look again. */
-  onChange(apps: AppRef[]): void;
+  onChange(owners: SourceOwner[]): void;
   /** How often remote repositories are fetched when an Application does not say (ms). */
   defaultRefreshMs?: number;
   author?: { name: string; email: string };
@@ -46,14 +58,14 @@ export function failureText(f: { errors: { message: string }[] }): string {
 }
 
 export class RepoSources {
-  private readonly watchers = new Map<string, { watcher: FSWatcher; apps: Set<string> }>();
+  private readonly watchers = new Map<string, { watcher: FSWatcher; apps: Map<string, SourceOwner> }>();
   private readonly appWatch = new Map<string, string>();
   private readonly remotes = new Map<string, RemoteState>();
   private readonly parsed = new Map<string, ManifestsResult>();
 
   constructor(private readonly opts: RepoSourcesOptions) {}
 
-  async resolve(app: AppRef, spec: ApplicationSpec, annotations: Record<string, string>, now: Date): Promise<SourceResult> {
+  async resolve(app: SourceOwner, spec: Pick<ApplicationSpec, 'source' | 'refreshIntervalSeconds'>, annotations: Record<string, string>, now: Date): Promise<SourceResult> {
     const ref = spec.source.targetRevision || 'HEAD';
     const local = localRepoPath(spec.source.repoURL);
     try {
@@ -107,7 +119,7 @@ export class RepoSources {
   }
 
   /** A commit that puts the repository's tree back to `targetSha` (local repositories). */
-  async rollBack(spec: ApplicationSpec, targetSha: string): Promise<string> {
+  async rollBack(spec: Pick<ApplicationSpec, 'source'>, targetSha: string): Promise<string> {
     const local = localRepoPath(spec.source.repoURL);
     if (!local) throw new Error('automatic rollback needs a local repository');
     const result = await revertTo({ dir: local, targetSha, author: this.opts.author ?? { name: 'Skiff', email: 'skiff@localhost' } });
@@ -115,8 +127,8 @@ export class RepoSources {
     return result.sha;
   }
 
-  forget(app: AppRef): void {
-    const appKey = `${app.namespace}/${app.name}`;
+  forget(app: SourceOwner): void {
+    const appKey = ownerKey(app);
     const watched = this.appWatch.get(appKey);
     if (!watched) return;
     this.appWatch.delete(appKey);
@@ -128,28 +140,34 @@ export class RepoSources {
     }
   }
 
+  /** Forgets every owner `match` selects (an ApplicationSet's watches, one per repository). */
+  forgetWhere(match: (owner: SourceOwner) => boolean): void {
+    const owners = [...this.watchers.values()].flatMap((w) => [...w.apps.values()]);
+    for (const o of owners) if (match(o)) this.forget(o);
+  }
+
   async close(): Promise<void> {
     await Promise.all([...this.watchers.values()].map((w) => w.watcher.close()));
     this.watchers.clear();
   }
 
-  private watchLocal(app: AppRef, gitdir: string, ref: string): void {
-    const appKey = `${app.namespace}/${app.name}`;
+  private watchLocal(app: SourceOwner, gitdir: string, ref: string): void {
+    const appKey = ownerKey(app);
     const branch = branchOfHead(gitdir, ref);
     const id = `${gitdir}#${branch}`;
     if (this.appWatch.get(appKey) === id) return;
     this.forget(app);
     let w = this.watchers.get(id);
     if (!w) {
-      const apps = new Set<string>();
+      const apps = new Map<string, SourceOwner>();
       const watcher = watch(refsPathsToWatch(gitdir, branch), { ignoreInitial: true, depth: 3 });
-      const fire = () => this.opts.onChange([...apps].map((k) => ({ namespace: k.split('/')[0], name: k.split('/')[1] })));
+      const fire = () => this.opts.onChange([...apps.values()]);
       watcher.on('add', fire).on('change', fire).on('unlink', fire);
       watcher.on('error', (err) => this.opts.log.warn({ gitdir, err: (err as Error).message }, 'watching refs failed'));
       w = { watcher, apps };
       this.watchers.set(id, w);
     }
-    w.apps.add(appKey);
+    w.apps.set(appKey, app);
     this.appWatch.set(appKey, id);
   }
 }

@@ -2,6 +2,9 @@ import { RESOURCE_TYPES } from '@skiff/apimachinery';
 import { resourceType } from '@skiff/kube-client';
 
 export const APPLICATIONS = resourceType('applications', 'skiff.dev');
+export const ARGO_APPLICATIONS = resourceType('applications', 'argoproj.io');
+export const APP_PROJECTS = resourceType('appprojects', 'argoproj.io');
+export const APPLICATION_SETS = resourceType('applicationsets', 'argoproj.io');
 export const NAMESPACES = resourceType('namespaces');
 export const PODS = resourceType('pods');
 export const DEPLOYMENTS = resourceType('deployments', 'apps');
@@ -19,4 +22,4 @@ export const MANAGED_KINDS = RESOURCE_TYPES.filter(
  * Managed kinds whose changes wake their Application (self-heal, health). Pods and ReplicaSets
  * are watched separately, since they also change the health of a Deployment that owns them.
  */
-export const WATCHED_KINDS = MANAGED_KINDS.filter((t) => t !== PODS && t !== REPLICASETS && t !== APPLICATIONS);
+export const WATCHED_KINDS = MANAGED_KINDS.filter((t) => t !== PODS && t !== REPLICASETS && t !== APPLICATIONS && t !== ARGO_APPLICATIONS);

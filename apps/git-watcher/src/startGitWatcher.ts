@@ -3,6 +3,8 @@ import { ApiDiscovery, clientFor, type ConnectionOptions } from '@skiff/kube-cli
 import { pino, type Logger } from 'pino';
 import { Histogram, Registry } from 'prom-client';
 import { applicationController, type Transition } from './applicationController.js';
+import { APPLICATION_FACES, faceOf } from './applicationFace.js';
+import { applicationSetController, APPLICATION_SET_SOURCE } from './applicationSet/applicationSetController.js';
 import { RepoSources } from './repoSources.js';
 import type { KubeObject } from '@skiff/apimachinery';
 
@@ -28,7 +30,8 @@ export interface RunningGitWatcher {
 }
 
 /**
- * Starts the git watcher: the Application controller on the shared runner, fed by Application
+ * Starts the git watcher: the Application controller (for skiff.dev and argoproj.io
+ * Applications) and the ApplicationSet controller on the shared runner, fed by Application
  * changes, by the objects Applications manage (self-heal, health) and by commits to local
  * repositories (chokidar on their refs).
  */
@@ -42,8 +45,12 @@ export async function startGitWatcher(opts: GitWatcherOptions): Promise<RunningG
     log,
     defaultRefreshMs: opts.defaultRefreshMs,
     auth: opts.auth,
-    onChange: (apps) => {
-      for (const app of apps) manager.enqueue('application', app);
+    onChange: (owners) => {
+      for (const o of owners) {
+        const ref = { namespace: o.namespace, name: o.name };
+        if (o.face?.startsWith(APPLICATION_SET_SOURCE)) manager.enqueue('applicationset', ref);
+        else manager.enqueue(faceOf({ face: o.face === 'argoproj.io' ? o.face : undefined }).controllerName, ref);
+      }
     },
   });
   const syncDuration = new Histogram({
@@ -53,7 +60,10 @@ export async function startGitWatcher(opts: GitWatcherOptions): Promise<RunningG
     buckets: [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
     registers: [registry],
   });
-  manager.add(applicationController({ sources, onTransition: opts.onTransition, syncDuration, discovery: new ApiDiscovery(client) }));
+  const discovery = new ApiDiscovery(client);
+  // One controller per Application face (skiff.dev, argoproj.io): the same code, two kinds.
+  for (const face of APPLICATION_FACES) manager.add(applicationController({ sources, onTransition: opts.onTransition, syncDuration, discovery, face }));
+  manager.add(applicationSetController({ sources }));
   try {
     await manager.start();
   } catch (err) {

@@ -12,6 +12,7 @@ describe('tracking ids', () => {
     { app: { namespace: 'team-a', name: 'shop-front-end' }, o: obj('apps/v1', 'Deployment', 'web-v2', 'shop-prod'), id: 'team-a/shop-front-end:apps/Deployment:shop-prod/web-v2' },
     { app: { namespace: 'default', name: 'a-b-c' }, o: obj('v1', 'Namespace', 'shop-prod'), id: 'default/a-b-c:/Namespace:/shop-prod' },
     { app: { namespace: 'x', name: 'app.with.dots' }, o: obj('skiff.dev/v1alpha1', 'Application', 'child', 'x'), id: 'x/app.with.dots:skiff.dev/Application:x/child' },
+    { app: { namespace: 'argocd', name: 'root', face: 'argoproj.io' as const }, o: obj('argoproj.io/v1alpha1', 'Application', 'child', 'argocd'), id: 'argoproj.io:argocd/root:argoproj.io/Application:argocd/child' },
   ])('$id round-trips to its Application', ({ app, o, id }) => {
     expect(trackingId(app, o)).toBe(id);
     const marked = obj(o.apiVersion, o.kind, o.metadata.name!, o.metadata.namespace, { 'skiff.dev/tracking-id': id });
@@ -34,6 +35,9 @@ describe('tracking ids', () => {
     { case: 'name is a prefix of the owner', id: 'default/shop-2:/ConfigMap:shop/cfg', app: { namespace: 'default', name: 'shop' }, managed: false },
     { case: 'owner is a prefix of the name', id: 'default/shop:/ConfigMap:shop/cfg', app: { namespace: 'default', name: 'shop-2' }, managed: false },
     { case: 'namespace is a prefix', id: 'def/shop:/ConfigMap:shop/cfg', app: { namespace: 'default', name: 'shop' }, managed: false },
+    { case: 'the argoproj.io face of the same name', id: 'argoproj.io:default/shop:/ConfigMap:shop/cfg', app: { namespace: 'default', name: 'shop' }, managed: false },
+    { case: 'the skiff.dev face of the same name', id: 'default/shop:/ConfigMap:shop/cfg', app: { namespace: 'default', name: 'shop', face: 'argoproj.io' as const }, managed: false },
+    { case: 'argoproj.io face', id: 'argoproj.io:default/shop:/ConfigMap:shop/cfg', app: { namespace: 'default', name: 'shop', face: 'argoproj.io' as const }, managed: true },
   ])('isManagedBy: $case -> $managed', ({ id, app, managed }) => {
     expect(isManagedBy(obj('v1', 'ConfigMap', 'cfg', 'shop', { 'skiff.dev/tracking-id': id }), app)).toBe(managed);
   });

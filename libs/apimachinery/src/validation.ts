@@ -24,7 +24,7 @@ export interface ValidateOptions {
 
 function causesOf(obj: KubeObject, type: Kind): StatusCause[] {
   const errs: FieldErrors = [];
-  validateObjectMeta(obj.metadata, type.kind, type.namespaced, errs);
+  validateObjectMeta(obj.metadata, type.kind, type.namespaced, errs, undefined, type.finalizerNames);
   type.validate?.(obj, errs);
   return dedupe(errs);
 }

@@ -13,6 +13,7 @@ export { serviceHealth } from './health/serviceHealth.js';
 export type { GitAuthor, GitError, GitErrorCode, GitFailure } from './git/gitResult.js';
 export { openRepo, type LocalRepo } from './git/openRepo.js';
 export { listManifestFiles, readManifestsAtCommit, type ManifestBlob } from './git/readManifestsAtCommit.js';
+export { readTreeAtCommit, type CommitTree, type TreeEntry } from './git/readTreeAtCommit.js';
 export { resolveRevision } from './git/resolveRevision.js';
 export { commitInfo, type CommitInfo } from './git/commitInfo.js';
 export { cloneOrFetch, cacheDirFor, type CloneOrFetchOptions, type FetchedRepo } from './git/cloneOrFetch.js';

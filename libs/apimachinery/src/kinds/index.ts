@@ -9,6 +9,7 @@ export * from './coordination.js';
 export * from './discovery.js';
 export * from './networking.js';
 export * from './skiff.js';
+export * from './argoproj.js';
 export * from './apiextensions.js';
 export * from './autoscaling.js';
 export * from './policy.js';

@@ -36,6 +36,11 @@ export interface Kind<T extends object = KubeObject> extends ResourceType {
    * containers) before the object goes; 0 or absent: it goes as soon as no finalizer holds it.
    */
   deletionGracePeriod?(obj: T, requested: number | undefined): number;
+  /**
+   * Finalizer names without a domain prefix this kind accepts besides Kubernetes' standard ones
+   * (Argo CD's `resources-finalizer.argocd.argoproj.io`, which a CRD's objects may carry).
+   */
+  finalizerNames?: readonly string[];
   /** Holders besides `metadata.finalizers` (a Namespace's `spec.finalizers`). */
   kindFinalizers?(obj: T): readonly string[];
   /** What marking the object for deletion also changes (a Namespace turns Terminating). */

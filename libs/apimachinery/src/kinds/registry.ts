@@ -13,6 +13,7 @@ import type { Kind } from './kind.js';
 import { INGRESS, INGRESS_CLASS } from './networking.js';
 import { POD_DISRUPTION_BUDGET } from './policy.js';
 import { APPLICATION, WEBHOOK } from './skiff.js';
+import { APP_PROJECT, APPLICATION_SET, ARGO_APPLICATION } from './argoproj.js';
 import { PERSISTENT_VOLUME, PERSISTENT_VOLUME_CLAIM, STORAGE_CLASS } from './storage.js';
 
 /**
@@ -49,6 +50,9 @@ export const RESOURCE_TYPES: readonly Kind[] = [
   STORAGE_CLASS,
   APPLICATION,
   WEBHOOK,
+  ARGO_APPLICATION,
+  APP_PROJECT,
+  APPLICATION_SET,
   CUSTOM_RESOURCE_DEFINITION,
 ];
 
@@ -63,6 +67,7 @@ export const API_GROUPS: readonly { group: string; versions: string[] }[] = [
   { group: 'policy', versions: ['v1'] },
   { group: 'storage.k8s.io', versions: ['v1'] },
   { group: 'skiff.dev', versions: ['v1alpha1'] },
+  { group: 'argoproj.io', versions: ['v1alpha1'] },
   { group: 'apiextensions.k8s.io', versions: ['v1'] },
 ];
 

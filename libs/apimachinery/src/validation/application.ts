@@ -41,6 +41,9 @@ export function validateApplication(app: KubeObject, errs: FieldErrors): void {
     if (!/^[A-Za-z0-9][-A-Za-z0-9_.]*=.*$/.test(option.value)) errs.push(invalid(option.path, option.value, 'must be of the form Key=Value, e.g. CreateNamespace=true'));
   }
 
+  // An argoproj.io AppProject in the Application's namespace; absent: no project rules apply.
+  str(spec.project, specPath.child('project'), errs);
+
   const interval = int(spec.refreshIntervalSeconds, specPath.child('refreshIntervalSeconds'), errs);
   if (interval !== undefined && interval < 1) errs.push(invalid(specPath.child('refreshIntervalSeconds'), interval, 'must be greater than 0'));
 
@@ -48,7 +51,7 @@ export function validateApplication(app: KubeObject, errs: FieldErrors): void {
 }
 
 /** Only the enumerations: controllers write status, and a typo there should fail loudly. */
-function validateApplicationStatus(app: KubeObject, errs: FieldErrors): void {
+export function validateApplicationStatus(app: KubeObject, errs: FieldErrors): void {
   const statusPath = FieldPath.root('status');
   const status = obj(app.status, statusPath, errs);
   const enumAt = (v: unknown, path: FieldPath, allowed: readonly string[]) => {

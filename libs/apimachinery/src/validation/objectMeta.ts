@@ -26,10 +26,10 @@ export function validateAnnotations(annotations: unknown, path: FieldPath, errs:
   if (size > TOTAL_ANNOTATION_SIZE_LIMIT) errs.push(tooLong(path, TOTAL_ANNOTATION_SIZE_LIMIT));
 }
 
-export function validateFinalizerName(name: string, path: FieldPath, errs: FieldErrors): void {
+export function validateFinalizerName(name: string, path: FieldPath, errs: FieldErrors, accepted: readonly string[] = []): void {
   const problems = qualifiedNameErrors(name);
   errs.push(...invalidEach(path, name, problems));
-  if (problems.length === 0 && !name.includes('/') && !STANDARD_FINALIZERS.has(name)) {
+  if (problems.length === 0 && !name.includes('/') && !STANDARD_FINALIZERS.has(name) && !accepted.includes(name)) {
     errs.push(invalid(path, name, 'name is neither a standard finalizer name nor is it fully qualified'));
   }
 }
@@ -61,7 +61,7 @@ function validateOwnerReferences(refs: unknown, path: FieldPath, errs: FieldErro
  * Kubernetes' ValidateObjectMeta: the name (by the kind's rule), namespace presence, labels,
  * annotations, finalizers and owner references.
  */
-export function validateObjectMeta(metadata: unknown, kind: string, namespaced: boolean, errs: FieldErrors, path = FieldPath.root('metadata')): void {
+export function validateObjectMeta(metadata: unknown, kind: string, namespaced: boolean, errs: FieldErrors, path = FieldPath.root('metadata'), acceptedFinalizers: readonly string[] = []): void {
   const meta = obj(metadata, path, errs) as ObjectMeta;
   const generateName = str(meta.generateName, path.child('generateName'), errs);
   if (generateName) errs.push(...invalidEach(path.child('generateName'), generateName, validateObjectName(kind, generateName, true)));
@@ -84,7 +84,7 @@ export function validateObjectMeta(metadata: unknown, kind: string, namespaced: 
   validateOwnerReferences(meta.ownerReferences, path.child('ownerReferences'), errs);
 
   const finalizers = arr(meta.finalizers, path.child('finalizers'), errs);
-  finalizers.forEach((f, i) => validateFinalizerName(str(f, path.child('finalizers').index(i), errs), path.child('finalizers').index(i), errs));
+  finalizers.forEach((f, i) => validateFinalizerName(str(f, path.child('finalizers').index(i), errs), path.child('finalizers').index(i), errs, acceptedFinalizers));
   if (finalizers.includes('orphan') && finalizers.includes('foregroundDeletion')) {
     errs.push(invalid(path.child('finalizers'), finalizers, 'finalizer orphan and foregroundDeletion cannot be both set'));
   }

@@ -49,6 +49,7 @@ export const SKIFF_SCHEMAS: Record<string, Schema> = {
           autoRollback: bool('Roll back to the last healthy revision when a sync leaves the Application Degraded.'),
         }),
         refreshIntervalSeconds: int('How often a remote repository is fetched. Defaults to 60.'),
+        project: str("An argoproj.io AppProject in the Application's namespace whose rules apply; none when unset."),
       },
       ['source', 'destination'],
     ),

@@ -1,0 +1,23 @@
+import type { ApplicationSpec } from './applicationSpec.js';
+import type { ManifestsResult, RepoSources, SourceResult } from './repoSources.js';
+
+/** The spec the controller syncs, with the further sources of a multi-source Application. */
+export type SyncSpec = ApplicationSpec & {
+  /** More directories of the same repository and revision, synced together with `source` (Argo CD's `sources`). */
+  additionalSources?: ApplicationSpec['source'][];
+};
+
+/**
+ * The manifests of every source of an Application at the resolved commit, as one set: each
+ * source's directory is read (and parsed) on its own, then their objects are united. Errors of
+ * all sources are reported together.
+ */
+export async function manifestsOfSources(sources: RepoSources, resolved: Extract<SourceResult, { ok: true }>, spec: SyncSpec): Promise<ManifestsResult> {
+  const all = [spec.source, ...(spec.additionalSources ?? [])];
+  const reads = await Promise.all(all.map((s) => sources.manifests(resolved, s.path ?? '.')));
+  if (reads.length === 1) return reads[0];
+  const errors = reads.flatMap((r) => (r.ok ? [] : r.errors));
+  if (errors.length) return { ok: false, errors };
+  const ok = reads.filter((r): r is Extract<ManifestsResult, { ok: true }> => r.ok);
+  return { ok: true, manifests: ok.flatMap((r) => r.manifests), texts: new Map(ok.flatMap((r) => [...r.texts])) };
+}
