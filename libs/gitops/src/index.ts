@@ -21,3 +21,7 @@ export { revertTo, type RevertToOptions } from './git/revertTo.js';
 export type { BranchCommit } from './git/commitTreeOnBranch.js';
 export { refsPathsToWatch } from './git/refsPathsToWatch.js';
 export { rollbackRemote, type RollbackRemoteOptions } from './git/rollbackRemote.js';
+export type { DirectorySource, HelmParameter, HelmSource, JsonnetVar, KustomizeSource, RenderSource, SourceType } from './render/sourceSpec.js';
+export { chooseSourceType, KUSTOMIZATION_FILES } from './render/chooseSourceType.js';
+export { findRenderTools, type RenderTools } from './render/findRenderTools.js';
+export { renderManifests, RENDER_MAX_OUTPUT_BYTES, RENDER_TIMEOUT_MS, type RenderManifestsOptions, type RenderManifestsResult } from './render/renderManifests.js';
