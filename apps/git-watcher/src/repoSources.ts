@@ -114,7 +114,7 @@ export class RepoSources {
       result = { ok: true, manifests: rendered.objects.map((m) => ({ object: m.object, file: m.file, line: m.line })), texts, warnings: rendered.warnings };
     }
     this.opts.log.debug({ app: `${app.namespace}/${app.name}`, revision: source.sha, type: rendered.type, ok: rendered.ok }, 'rendered');
-    if (this.parsed.size > 50) this.parsed.delete(this.parsed.keys().next().value!);
+    if (this.parsed.size > 200) this.parsed.delete(this.parsed.keys().next().value!);
     this.parsed.set(key, result);
     return result;
   }

@@ -62,6 +62,16 @@ describe('git watcher: rendering kustomize, Helm and jsonnet folders', () => {
     expect((await c.client.get(SERVICES, 'kust', 'shop-frontend')).spec).toMatchObject({ ports: [expect.objectContaining({ port: 8081 })] });
   });
 
+  it('the plain guestbook folder, and its kustomize staging overlay, each through an Application', async () => {
+    const { r, sha } = repoWith({ ...fixtureFiles('guestbook'), ...fixtureFiles('kustomize-guestbook') });
+    await sync('plain', r, { path: 'guestbook' });
+    await c.createApp('staging', { source: { repoURL: r.dir, targetRevision: 'main', path: 'kustomize-guestbook/overlays/staging' }, destination: { namespace: 'plain' }, syncPolicy: { automated: { prune: true } } });
+    await c.until('both Synced', () => synced('plain', sha) && synced('staging', sha));
+    expect(await names(SERVICES, 'plain')).toEqual(['frontend', 'staging-frontend']);
+    const d = (await c.client.get(DEPLOYMENTS, 'plain', 'staging-frontend')) as unknown as Deployment;
+    expect(d.spec.template.spec.containers[0].image).toBe('registry.local/guestbook-frontend:1.1-rc');
+  });
+
   it('a podinfo-like kustomize folder: Deployment, Service and HorizontalPodAutoscaler', async () => {
     const { r, sha } = repoWith(fixtureFiles('podinfo-kustomize', 'kustomize'));
     await sync('podinfo', r, { path: 'kustomize' });
