@@ -101,8 +101,9 @@ export class RepoSources {
    * says (plain, kustomize, Helm, jsonnet); once per commit, folder and rendering options.
    */
   async manifests(source: Extract<SourceResult, { ok: true }>, spec: ApplicationSpec, app: AppRef): Promise<ManifestsResult> {
-    const { repoURL: _repo, targetRevision: _rev, ...rendering } = spec.source;
-    const key = JSON.stringify([source.gitdir, source.sha, rendering, app.name, spec.destination.namespace]);
+    const { path, helm, kustomize, directory } = spec.source;
+    // The Application's name and namespace are Helm's release name and --namespace.
+    const key = JSON.stringify([source.gitdir, source.sha, path, helm, kustomize, directory, app.name, spec.destination.namespace]);
     const cached = this.parsed.get(key);
     if (cached) return cached;
     const rendered = await renderManifests({ repoDir: source.gitdir, commit: source.sha, source: spec.source, appName: app.name, namespace: spec.destination.namespace, tools: this.tools });
