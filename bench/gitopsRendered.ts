@@ -13,8 +13,8 @@ const TRIAL_TIMEOUT_MS = 60_000;
 export type RenderedKind = 'kustomize' | 'helm';
 
 /**
- * commit -> Synced for a folder that has to be rendered: a kustomize overlay (namePrefix and a
- * label over a base holding a ConfigMap and a Deployment) or a Helm chart (the same two objects
+ * commit -> Synced for a folder that has to be rendered: a kustomize overlay (adding a label to a
+ * base holding a ConfigMap and a Deployment) or a Helm chart (the same two objects
  * from templates, the commit changing values.yaml), each in its own repository, Application and
  * namespace, on the same cluster and git watcher as the plain-YAML trials. Each commit changes
  * the ConfigMap's value and the Deployment's env and replicas (2 <-> 3), as the plain trials do,
@@ -87,7 +87,7 @@ export async function renderedCommitTrials(client: ApiClient, kind: RenderedKind
 export function renderedLine(kind: RenderedKind, synced: number[], plainP50: number, fmt: (n: number) => string): string {
   const s = summary(synced);
   const ratio = s.p50 / plainP50;
-  const what = kind === 'kustomize' ? `kustomize overlay (kubectl kustomize; base ConfigMap + Deployment, overlay namePrefix + labels)` : `Helm chart (helm template; ConfigMap + Deployment templates, the commit changing values.yaml)`;
+  const what = kind === 'kustomize' ? `kustomize overlay (kubectl kustomize; base ConfigMap + Deployment, the overlay adding a label)` : `Helm chart (helm template; ConfigMap + Deployment templates, the commit changing values.yaml)`;
   return `    ${what}, ${s.n} commits: p50 ${fmt(s.p50)} ms   p99 ${fmt(s.p99)} ms   max ${fmt(s.max)} ms   (${ratio.toFixed(1)}x the plain-YAML p50; goal within 2x: ${ratio <= 2 ? 'met' : 'NOT met'})`;
 }
 
