@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { watch, type FSWatcher } from 'chokidar';
-import { cloneOrFetch, commitInfo, findRenderTools, lineOfField, refsPathsToWatch, renderManifests, resolveRevision, revertTo, type RenderTools } from '@skiff/gitops';
+import { cloneOrFetch, commitInfo, findRenderTools, lineOfField, refsPathsToWatch, renderInputsKey, renderManifests, resolveRevision, revertTo, type RenderTools } from '@skiff/gitops';
 import type { Logger } from 'pino';
 import { localRepoPath, type ApplicationSpec } from './applicationSpec.js';
 import type { DesiredError, ManifestRef } from './desiredObjects.js';
@@ -102,8 +102,10 @@ export class RepoSources {
    */
   async manifests(source: Extract<SourceResult, { ok: true }>, spec: ApplicationSpec, app: AppRef): Promise<ManifestsResult> {
     const { path, helm, kustomize, directory } = spec.source;
-    // The Application's name and namespace are Helm's release name and --namespace.
-    const key = JSON.stringify([source.gitdir, source.sha, path, helm, kustomize, directory, app.name, spec.destination.namespace]);
+    // Keyed by what the render reads (a commit elsewhere in the repository reuses it), else by
+    // commit; the Application's name and namespace are Helm's release name and --namespace.
+    const inputs = (await renderInputsKey(source.gitdir, source.sha, spec.source)) ?? source.sha;
+    const key = JSON.stringify([source.gitdir, inputs, path, helm, kustomize, directory, app.name, spec.destination.namespace]);
     const cached = this.parsed.get(key);
     if (cached) return cached;
     const rendered = await renderManifests({ repoDir: source.gitdir, commit: source.sha, source: spec.source, appName: app.name, namespace: spec.destination.namespace, tools: this.tools });

@@ -25,3 +25,4 @@ export type { DirectorySource, HelmParameter, HelmSource, JsonnetVar, KustomizeS
 export { chooseSourceType, KUSTOMIZATION_FILES } from './render/chooseSourceType.js';
 export { findRenderTools, type RenderTools } from './render/findRenderTools.js';
 export { renderManifests, RENDER_MAX_OUTPUT_BYTES, RENDER_TIMEOUT_MS, type RenderManifestsOptions, type RenderManifestsResult } from './render/renderManifests.js';
+export { renderInputsKey } from './render/renderInputsKey.js';
