@@ -119,6 +119,14 @@ describe('git watcher: rendering kustomize, Helm and jsonnet folders', () => {
     expect(await names(CONFIGMAPS, 'broken')).not.toContain('broken-greeting');
   });
 
+  it('an invalid rendered object: the dry run error names the template output, line and field', async () => {
+    const { r, sha } = repoWith(fixtureFiles('helm-guestbook', 'chart'));
+    await sync('badport', r, { path: 'chart', helm: { parameters: [{ name: 'service.port', value: '99999' }] } });
+    await c.until('Failed', () => failedAt('badport', sha));
+    // Line 16 of the service template's output is "      port: 99999" (line 1 is helm's "# Source:" comment).
+    expect(c.app('badport')!.status!.operationState!.message).toMatch(/^chart\/templates\/service\.yaml \(helm output\):16 spec\.ports\[0\]\.port: Invalid value: 99999/);
+  });
+
   it('a jsonnet folder rendered with an ext var and a library', async () => {
     const { r, sha } = repoWith(fixtureFiles('jsonnet-guestbook', 'jsonnet'));
     await sync('jsonnet', r, { path: 'jsonnet', directory: { jsonnet: { extVars: [{ name: 'tier', value: 'frontend' }], libs: ['jsonnet/lib'] } } });
