@@ -134,3 +134,18 @@ describe('materializeTree', () => {
     }
   });
 });
+
+describe('renderManifests: Helm values', () => {
+  it('valuesObject replaces values, and parameters win over both', async () => {
+    const r = repo({ 'app/Chart.yaml': 'apiVersion: v2\nname: app\nversion: 0.1.0\n', 'app/values.yaml': 'a: file\nb: file\n', 'app/templates/cm.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: v\ndata:\n  a: {{ .Values.a | quote }}\n  b: {{ .Values.b | quote }}\n  c: {{ .Values.c | default "none" | quote }}\n' });
+    try {
+      const base = { repoDir: r.dir, commit: r.sha, appName: 'app', namespace: 'ns', tools: findRenderTools() };
+      const both = await renderManifests({ ...base, source: { path: 'app', helm: { values: 'a: values\nc: values\n', valuesObject: { b: 'object' } } } });
+      expect(both.ok && both.objects[0].object.data).toEqual({ a: 'file', b: 'object', c: 'none' });
+      const onlyValues = await renderManifests({ ...base, source: { path: 'app', helm: { values: 'a: values\nc: values\n', parameters: [{ name: 'c', value: 'param' }] } } });
+      expect(onlyValues.ok && onlyValues.objects[0].object.data).toEqual({ a: 'values', b: 'file', c: 'param' });
+    } finally {
+      rmSync(r.dir, { recursive: true, force: true });
+    }
+  });
+});

@@ -236,8 +236,9 @@ async function renderHelm(root: string, folder: string, opts: RenderManifestsOpt
   const work = path.dirname(root);
   let valuesFile: string | undefined;
   let valuesObjectFile: string | undefined;
-  if (helm.values) await writeFile((valuesFile = path.join(work, 'values.yaml')), helm.values);
+  // As in Argo CD, valuesObject replaces values (it is not merged over it).
   if (helm.valuesObject && Object.keys(helm.valuesObject).length) await writeFile((valuesObjectFile = path.join(work, 'values-object.yaml')), yaml.dump(helm.valuesObject));
+  else if (helm.values) await writeFile((valuesFile = path.join(work, 'values.yaml')), helm.values);
   if (!opts.tools.helm) return err(folder || '.', 'helm is not installed: set SKIFF_HELM to a helm binary, or put helm on PATH');
   const args = helmTemplateArgs({ helm, appName: opts.appName, namespace: opts.namespace, chartDir, valueFiles, valuesFile, valuesObjectFile });
   const run = await runTool(opts.tools.helm, args, toolOptions(opts, chartDir, helmEnv(work)));

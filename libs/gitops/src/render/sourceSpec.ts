@@ -17,7 +17,7 @@ export interface HelmSource {
   ignoreMissingValueFiles?: boolean;
   /** Values as a YAML string; wins over valueFiles. */
   values?: string;
-  /** Values as an object; wins over `values`. */
+  /** Values as an object; replaces `values` when both are set (as in Argo CD). */
   valuesObject?: Record<string, unknown>;
   /** `--set` / `--set-string`; win over every values source. */
   parameters?: HelmParameter[];

@@ -30,7 +30,7 @@ const RENDERING: Record<string, Schema> = {
     valueFiles: list('Values files, relative to the chart folder, applied in order.', str('A values file.')),
     ignoreMissingValueFiles: bool('Skip values files that do not exist instead of failing.'),
     values: str('Values as a YAML string; wins over valueFiles.'),
-    valuesObject: { type: 'object', description: 'Values as an object; wins over values.', 'x-kubernetes-preserve-unknown-fields': true },
+    valuesObject: { type: 'object', description: 'Values as an object; replaces values when both are set.', 'x-kubernetes-preserve-unknown-fields': true },
     parameters: list('--set (or --set-string with forceString) parameters; win over all values.', obj('A parameter.', { name: str('Name, e.g. image.tag.'), value: str('Value.'), forceString: bool('Pass with --set-string.') }, ['name'])),
     releaseName: str("The release name. Defaults to the Application's name."),
     skipCrds: bool("Leave the chart's crds/ out."),
