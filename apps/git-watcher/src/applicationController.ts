@@ -149,7 +149,7 @@ export async function reconcileApplication(ref: ObjectRef, ctx: ReconcileContext
   const desired = read.ok ? desiredObjects(appRef, spec.destination.namespace, read.manifests, sha, await resolveKinds(read.manifests, opts.discovery)) : read;
   const alreadyLive = previous.operationState?.revision === sha && previous.operationState.phase === 'Succeeded';
   if (!desired.ok) {
-    return fail(ctx, app, previous, status, sha, desired.errors, opts, source.requeueAfterMs);
+    return fail(ctx, app, previous, status, sha, desired.errors, opts, (!read.ok && read.retryAfterMs) || source.requeueAfterMs);
   }
   removeCondition(status, 'ComparisonError');
   if (read.ok && read.warnings.length) setCondition(status, 'ComparisonWarning', read.warnings.join('; '), now());

@@ -20,7 +20,8 @@ export type ManifestsResult =
       /** Said as a ComparisonWarning condition: e.g. a folder that holds files but yields no objects. */
       warnings: string[];
     }
-  | { ok: false; errors: DesiredError[] };
+  /** `retryAfterMs`: the failure may pass (a tool timed out); look again then. */
+  | { ok: false; errors: DesiredError[]; retryAfterMs?: number };
 
 interface RemoteState {
   dir: string;
@@ -59,6 +60,7 @@ export class RepoSources {
   private readonly appWatch = new Map<string, string>();
   private readonly remotes = new Map<string, RemoteState>();
   private readonly parsed = new Map<string, ManifestsResult>();
+  private readonly inputKeys = new Map<string, string>();
 
   private readonly tools: RenderTools;
 
@@ -104,12 +106,24 @@ export class RepoSources {
     const { path, helm, kustomize, directory } = spec.source;
     // Keyed by what the render reads (a commit elsewhere in the repository reuses it), else by
     // commit; the Application's name and namespace are Helm's release name and --namespace.
-    const inputs = (await renderInputsKey(source.gitdir, source.sha, spec.source)) ?? source.sha;
-    const key = JSON.stringify([source.gitdir, inputs, path, helm, kustomize, directory, app.name, spec.destination.namespace]);
+    const options = JSON.stringify([path, helm, kustomize, directory, app.name, spec.destination.namespace]);
+    // Reading the inputs' ids takes git reads: once per commit, not once per pass.
+    const atCommit = `${source.gitdir}\0${source.sha}\0${options}`;
+    let inputs = this.inputKeys.get(atCommit);
+    if (inputs === undefined) {
+      inputs = (await renderInputsKey(source.gitdir, source.sha, spec.source)) ?? source.sha;
+      if (this.inputKeys.size > 500) this.inputKeys.delete(this.inputKeys.keys().next().value!);
+      this.inputKeys.set(atCommit, inputs);
+    }
+    const key = `${source.gitdir}\0${inputs}\0${options}`;
     const cached = this.parsed.get(key);
     if (cached) return cached;
     const rendered = await renderManifests({ repoDir: source.gitdir, commit: source.sha, source: spec.source, appName: app.name, namespace: spec.destination.namespace, tools: this.tools });
     let result: ManifestsResult;
+    if (!rendered.ok && rendered.transient) {
+      // Not cached: the next pass renders again.
+      return { ok: false, errors: rendered.errors, retryAfterMs: 10_000 };
+    }
     if (!rendered.ok) {
       result = { ok: false, errors: rendered.errors };
     } else {

@@ -35,7 +35,8 @@ export interface RenderManifestsOptions {
 
 export type RenderManifestsResult =
   | { ok: true; type: SourceType; objects: Manifest[]; files: ManifestFile[]; warnings: string[] }
-  | { ok: false; type?: SourceType; errors: ManifestError[] };
+  /** `transient`: a tool timed out or could not start; the same render may succeed later (not to be cached). */
+  | { ok: false; type?: SourceType; errors: ManifestError[]; transient?: boolean };
 
 export const RENDER_TIMEOUT_MS = 60_000;
 export const RENDER_MAX_OUTPUT_BYTES = 32 * 1024 * 1024;
@@ -45,7 +46,7 @@ const MANIFEST_FILE = /\.(ya?ml|json)$/i;
 const JSONNET_FILE = /\.jsonnet$/i;
 
 type Where = { fs: typeof fs; dir?: string; gitdir: string };
-type Rendered = { ok: true; files: ManifestFile[] } | { ok: false; errors: ManifestError[] };
+type Rendered = { ok: true; files: ManifestFile[] } | { ok: false; errors: ManifestError[]; transient?: boolean };
 
 /**
  * The objects an Application's folder declares at a commit, rendered as Argo CD's repo server
@@ -77,7 +78,7 @@ export async function renderManifests(opts: RenderManifestsOptions): Promise<Ren
     held = all.length;
     rendered = type === 'Directory' ? await renderDirectory(where, opts, folder, all) : await withTree(opts, (root) => (type === 'Helm' ? renderHelm(root, folder, opts) : renderKustomize(root, folder, opts)));
   }
-  if (!rendered.ok) return { ok: false, type, errors: rendered.errors };
+  if (!rendered.ok) return { ok: false, type, errors: rendered.errors, ...(rendered.transient ? { transient: true } : {}) };
   const parsed = parseManifests(rendered.files);
   if (!parsed.ok) return { ok: false, type, errors: parsed.errors };
   const warnings = parsed.objects.length === 0 ? [noObjectsWarning(type, folder, held)] : [];
@@ -105,7 +106,7 @@ async function renderDirectory(where: Where, opts: RenderManifestsOptions, folde
       const file = join(folder, f.rel);
       const args = ['-J', path.join(root, folder), ...jsonnetArgs(path.join(root, file), dir.jsonnet, root)];
       const run = await runTool(opts.tools.jsonnet!, args, toolOptions(opts, path.dirname(path.join(root, file)), { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: root }));
-      if (!run.ok) return { ok: false, errors: [toolError('jsonnet', failureText(run), { tempRoot: root, fallbackFile: file })] };
+      if (!run.ok) return { ok: false, errors: [toolError('jsonnet', failureText(run), { tempRoot: root, fallbackFile: file })], ...transient(run) };
       rendered.push({ path: `${file} (jsonnet output)`, text: jsonToYamlStream(run.stdout) });
     }
     return { ok: true, files: rendered };
@@ -149,7 +150,7 @@ async function renderKustomize(root: string, folder: string, opts: RenderManifes
   if (!bin) return { ok: false, errors: [{ file: folder || '.', line: 0, message: 'kustomize: neither kustomize nor kubectl is installed' }] };
   const args = [useKubectl ? 'kustomize' : 'build', dir, '--load-restrictor', 'LoadRestrictionsRootOnly'];
   const run = await runTool(bin, args, toolOptions(opts, dir, { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: path.dirname(root), KUBECONFIG: '/dev/null' }));
-  if (!run.ok) return { ok: false, errors: [toolError('kustomize', failureText(run), { tempRoot: root, fallbackFile: folder || '.' })] };
+  if (!run.ok) return { ok: false, errors: [toolError('kustomize', failureText(run), { tempRoot: root, fallbackFile: folder || '.' })], ...transient(run) };
   return { ok: true, files: [{ path: `${folder || '.'} (kustomize output)`, text: run.stdout }] };
 }
 
@@ -243,7 +244,7 @@ async function renderHelm(root: string, folder: string, opts: RenderManifestsOpt
   const args = helmTemplateArgs({ helm, appName: opts.appName, namespace: opts.namespace, chartDir, valueFiles, valuesFile, valuesObjectFile });
   const run = await runTool(opts.tools.helm, args, toolOptions(opts, chartDir, helmEnv(work)));
   const chartName = typeof chart.name === 'string' ? chart.name : path.basename(chartDir);
-  if (!run.ok) return { ok: false, errors: [toolError('helm', failureText(run), { tempRoot: root, fallbackFile: folder || '.', chartPrefix: { name: chartName, path: folder } })] };
+  if (!run.ok) return { ok: false, errors: [toolError('helm', failureText(run), { tempRoot: root, fallbackFile: folder || '.', chartPrefix: { name: chartName, path: folder } })], ...transient(run) };
   return { ok: true, files: splitHelmOutput(run.stdout, chartName, folder) };
 }
 
@@ -274,6 +275,11 @@ async function withTree(opts: RenderManifestsOptions, fn: (root: string) => Prom
   } finally {
     await rm(work, { recursive: true, force: true });
   }
+}
+
+/** A deadline passed on a busy machine, or the tool could not start: worth trying again. */
+function transient(run: { reason: string }): { transient?: true } {
+  return run.reason.startsWith('timed out') || run.reason.startsWith('cannot start') ? { transient: true } : {};
 }
 
 /** What the tool said; a deadline or the output cap is said first, an exit code only when stderr is empty. */
