@@ -91,6 +91,12 @@ describe('renderManifests', () => {
     expect(readdirSync(tmp)).toEqual([]);
   });
 
+  it('a jsonnet import reading outside the repository is refused before jsonnet runs', async () => {
+    const r = mk({ 'app/main.jsonnet': "local lib = import 'lib.libsonnet';\n[lib]\n", 'app/lib.libsonnet': "{\n  apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'x' },\n  data: { p: importstr '/etc/hostname' },\n}\n" });
+    const out = await render(r);
+    expect(!out.ok && out.errors).toEqual([{ file: 'app/lib.libsonnet', line: 3, message: 'jsonnet: import "/etc/hostname" reads outside the repository' }]);
+  });
+
   it('a chart without a helm binary is an error, not a crash', async () => {
     const r = mk({ 'app/Chart.yaml': 'apiVersion: v2\nname: app\nversion: 0.1.0\n', 'app/templates/cm.yaml': cm('x') });
     const out = await render(r, { tools: { ...tools, helm: undefined } });

@@ -11,6 +11,7 @@ import { chooseSourceType, KUSTOMIZATION_FILES } from './chooseSourceType.js';
 import type { RenderTools } from './findRenderTools.js';
 import { helmEnv, helmTemplateArgs, missingDependencies } from './helmTemplateArgs.js';
 import { jsonnetArgs } from './jsonnetArgs.js';
+import { jsonnetImportEscapes } from './jsonnetImports.js';
 import { applyKustomizeOverrides, hasKustomizeOverrides, localReferences, readKustomization, remoteReferences } from './kustomizeOverrides.js';
 import { materializeTree } from './materializeTree.js';
 import { directoryFileSelected } from './matchGlob.js';
@@ -101,6 +102,8 @@ async function renderDirectory(where: Where, opts: RenderManifestsOptions, folde
   if (jsonnets.length === 0) return { ok: true, files };
   if (!opts.tools.jsonnet) return { ok: false, errors: [{ file: join(folder, jsonnets[0].rel), line: 0, message: 'jsonnet is not installed: install the jsonnet package (or set SKIFF_JSONNET) to render *.jsonnet files' }] };
   const out = await withTree(opts, async (root): Promise<Rendered> => {
+    const escapes = await jsonnetEscapes(root, [folder, ...(dir.jsonnet?.libs ?? []).map(normalize)]);
+    if (escapes.length) return { ok: false, errors: escapes };
     const rendered: ManifestFile[] = [];
     for (const f of jsonnets) {
       const file = join(folder, f.rel);
@@ -112,6 +115,20 @@ async function renderDirectory(where: Where, opts: RenderManifestsOptions, folde
     return { ok: true, files: rendered };
   });
   return out.ok ? { ok: true, files: [...files, ...out.files] } : out;
+}
+
+/** Imports in any Jsonnet file of the tree that would read outside it (see jsonnetImportEscapes). */
+async function jsonnetEscapes(root: string, jpaths: string[]): Promise<ManifestError[]> {
+  const errors: ManifestError[] = [];
+  const entries = (await readdir(root, { recursive: true })).filter((p) => /\.(jsonnet|libsonnet)$/i.test(p)).sort();
+  for (const rel of entries) {
+    const text = await readFile(path.join(root, rel), 'utf8').catch(() => '');
+    const dirRel = path.posix.dirname(rel.split(path.sep).join('/'));
+    for (const target of jsonnetImportEscapes(text, dirRel === '.' ? '' : dirRel, jpaths)) {
+      errors.push({ file: rel, line: lineOfValue(text, target), message: `jsonnet: import ${JSON.stringify(target)} reads outside the repository` });
+    }
+  }
+  return errors;
 }
 
 /** jsonnet prints one JSON value; an array of objects becomes one YAML document per object. */
