@@ -15,6 +15,7 @@ import { startScheduler, type RunningScheduler } from '@skiff/scheduler';
 import { startNodeAgent, startSimulatedNodes, type NodeAgent, type SimulatedNodes } from '@skiff/node-agent';
 import { startControllerManager, type RunningControllerManager } from '@skiff/controller-manager';
 import { startGitWatcher, type RunningGitWatcher } from '@skiff/git-watcher';
+import { renderedCommitTrials, renderedLine, type RenderedKind } from './gitopsRendered.js';
 import { fmt, summary } from './stats.js';
 
 const TOKEN = 'bench-token';
@@ -22,6 +23,8 @@ const COMMITS = Number(process.env.BENCH_GITOPS_COMMITS ?? 20);
 const DRIFTS = Number(process.env.BENCH_GITOPS_DRIFTS ?? 20);
 /** Commits measured on real node agents afterwards (0 skips that part). */
 const REAL_COMMITS = Number(process.env.BENCH_GITOPS_REAL_COMMITS ?? 10);
+/** Commits measured for each rendered folder (kustomize overlay, Helm chart) after the drift trials (0 skips them). */
+const RENDERED_COMMITS = Number(process.env.BENCH_GITOPS_RENDERED_COMMITS ?? COMMITS);
 /** A trial not complete within this long fails the section (it never hangs the run). */
 const TRIAL_TIMEOUT_MS = 60_000;
 const GOAL_SYNCED_P50_MS = 300;
@@ -184,6 +187,10 @@ export async function gitopsBench(): Promise<void> {
     const driftLoop = { p99: loop.percentile(99) / 1e6, max: loop.max / 1e6 };
     loop.disable();
 
+    // The same commit -> Synced for folders that need rendering, on the same cluster.
+    const rendered: [RenderedKind, number[]][] = [];
+    if (RENDERED_COMMITS > 0) for (const kind of ['kustomize', 'helm'] as const) rendered.push([kind, (await renderedCommitTrials(client, kind, RENDERED_COMMITS, nodes)).synced]);
+
     // Optional: real node agents; each pod runs a tiny Node.js HTTP server, no readiness probe.
     let realResults: CommitResult[] = [];
     let isolation = '';
@@ -202,7 +209,7 @@ export async function gitopsBench(): Promise<void> {
       for (let i = 0; i < REAL_COMMITS; i++) realResults.push(await commitTrial());
     }
 
-    report(simResults, drift, commitLoop, driftLoop, realResults, isolation);
+    report(simResults, drift, commitLoop, driftLoop, realResults, isolation, rendered);
   } finally {
     await refs?.close().catch(() => undefined);
     watches?.stop();
@@ -235,6 +242,7 @@ function report(
   driftLoop: { p99: number; max: number },
   real: CommitResult[],
   isolation: string,
+  rendered: [RenderedKind, number[]][],
 ): void {
   const s = summary(sim.map((x) => x.synced));
   const r = summary(sim.map((x) => x.ready));
@@ -260,6 +268,10 @@ function report(
       ` where it goes (ms from the patch, p50 / p99): the pass that fixes it starts ${p(drift.map((x) => x.reconcileStart))}   corrective apply starts ${p(drift.map((x) => x.applyStart))}   applied ${p(drift.map((x) => x.applyEnd))}   seen ${fmt(d.p50)} / ${fmt(d.p99)}`,
     `    event-loop delay of this process during the drift trials: p99 ${fmt(driftLoop.p99, 1)} ms   max ${fmt(driftLoop.max, 1)} ms`,
   ];
+  if (rendered.length) {
+    lines.push(`  commit -> Synced for folders rendered before they are applied (own repository and Application each, same cluster; each commit: ConfigMap value, Deployment env and replicas 2<->3, the rollout finished before the next):`);
+    for (const [kind, synced] of rendered) lines.push(renderedLine(kind, synced, s.p50, (n) => fmt(n)));
+  }
   if (real.length) {
     const rs = summary(real.map((x) => x.synced));
     const rr = summary(real.map((x) => x.ready));

@@ -204,6 +204,26 @@ describe('kubectl and Applications', () => {
     expect(explained.code).toBe(0);
     expect(explained.out).toMatch(/repoURL\s+<string> -required-/);
     expect(explained.out).toMatch(/targetRevision\s+<string>/);
+    expect(explained.out).toMatch(/helm\s+<Object>/);
+    const helm = await run(['explain', 'app.spec.source.helm']);
+    expect(helm.out).toMatch(/valueFiles\s+<\[\]string>/);
+    expect(helm.out).toMatch(/valuesObject\s+<Object>/);
+    const kustomize = await run(['explain', 'app.spec.source.kustomize']);
+    expect(kustomize.out).toMatch(/allowRemoteBases\s+<boolean>/);
+  }, 60_000);
+
+  it('accepts the rendering fields with strict field validation, and refuses two renderers at once', async () => {
+    const manifest = join(dir, 'rendered.yaml');
+    const app = (source: string[]) =>
+      ['apiVersion: skiff.dev/v1alpha1', 'kind: Application', 'metadata:', '  name: rendered', 'spec:', '  source:', '    repoURL: /srv/git/shop', '    path: chart', ...source, '  destination:', '    namespace: shop', ''].join('\n');
+    writeFileSync(manifest, app(['    helm:', '      valueFiles: [values-production.yaml]', '      valuesObject: {service: {port: 8080}}', '      parameters: [{name: image.tag, value: "1.4", forceString: true}]']));
+    const ok = await run(['apply', '--validate=strict', '-f', manifest]);
+    expect(ok.code).toBe(0);
+    expect(ok.out).toMatch(/application.skiff.dev\/rendered created/);
+    writeFileSync(manifest, app(['    helm: {releaseName: shop}', '    kustomize: {namePrefix: prod-}']));
+    const refused = await run(['apply', '-f', manifest]);
+    expect(refused.code).not.toBe(0);
+    expect(refused.out).toContain('spec.source.kustomize: Forbidden: may not be set together with helm');
   }, 60_000);
 
   it('re-applies a changed Application, removing a sync option', async () => {

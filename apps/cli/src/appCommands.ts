@@ -1,8 +1,9 @@
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import fs, { cpSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, relative } from 'node:path';
+import { basename, join } from 'node:path';
+import git from 'isomorphic-git';
 import type { KubeObject } from '@skiff/apimachinery';
-import { colorizeDiff, parseManifests, resolveRevision, type ManifestFile } from '@skiff/gitops';
+import { colorizeDiff, resolveRevision } from '@skiff/gitops';
 import { previewSync, RepoSources, specOf, statusOf, type ManifestRef, type PlannedChange } from '@skiff/git-watcher';
 import { ApiDiscovery, resourceType } from '@skiff/kube-client';
 import { pino } from 'pino';
@@ -28,7 +29,7 @@ export const DIFF_ERROR = 2;
 export async function appDiff(name: string, opts: AppCommandOptions & { revision?: string; local?: string; color: boolean }): Promise<number> {
   const { client } = clientFromKubeconfig(opts.kubeconfig);
   const app = await client.get(APPLICATIONS, opts.namespace, name);
-  const read = opts.local ? readLocalFolder(opts.local) : await readRevision(app, opts.revision);
+  const read = opts.local ? await readLocalFolder(app, opts.local) : await readRevision(app, opts.revision);
   if (!read.ok) {
     for (const e of read.errors) console.error(`${e.file}:${e.line}${e.field ? ` ${e.field}` : ''}: ${e.message}`);
     return DIFF_ERROR;
@@ -67,7 +68,7 @@ async function readRevision(app: KubeObject, revision: string | undefined): Prom
       if (!resolved.ok) return { ok: false, errors: [{ file: spec.source.repoURL, line: 0, message: `revision ${revision}: ${resolved.errors.map((e) => e.message).join('; ')}` }] };
       sha = resolved.sha;
     }
-    const read = await sources.manifests({ ...source, sha }, spec.source.path ?? '.');
+    const read = await sources.manifests({ ...source, sha }, spec, appRef);
     return read.ok ? { ok: true, manifests: read.manifests, revision: sha } : read;
   } finally {
     await sources.close();
@@ -75,23 +76,28 @@ async function readRevision(app: KubeObject, revision: string | undefined): Prom
   }
 }
 
-const MANIFEST_FILE = /\.(ya?ml|json)$/i;
-
-/** The manifests of a folder on this machine, read as the git watcher reads a revision's folder. */
-function readLocalFolder(dir: string): Read {
-  const files: ManifestFile[] = [];
-  const walk = (d: string) => {
-    for (const entry of readdirSync(d).sort()) {
-      const full = join(d, entry);
-      if (entry === '.git') continue;
-      if (statSync(full).isDirectory()) walk(full);
-      else if (MANIFEST_FILE.test(entry)) files.push({ path: relative(dir, full), text: readFileSync(full, 'utf8') });
-    }
-  };
-  walk(dir);
-  const parsed = parseManifests(files);
-  if (!parsed.ok) return parsed;
-  return { ok: true, manifests: parsed.objects.map((m) => ({ object: m.object, file: m.file, line: m.line })), revision: `local folder ${dir}` };
+/**
+ * The manifests of a folder on this machine, rendered as the git watcher renders the Application's
+ * folder (kustomize, Helm, jsonnet or plain, with the Application's options): the folder is
+ * committed to a throwaway repository first, since rendering reads a commit's tree.
+ */
+async function readLocalFolder(app: KubeObject, dir: string): Promise<Read> {
+  const spec = specOf(app);
+  const work = mkdtempSync(join(tmpdir(), 'skiff-diff-local-'));
+  const sources = new RepoSources({ cacheDir: work, log: pino({ level: 'silent' }), onChange: () => {} });
+  try {
+    const repo = join(work, 'repo');
+    cpSync(dir, repo, { recursive: true, filter: (src) => basename(src) !== '.git' });
+    await git.init({ fs, dir: repo, defaultBranch: 'main' });
+    await git.add({ fs, dir: repo, filepath: '.' });
+    const sha = await git.commit({ fs, dir: repo, message: 'skiff app diff --local', author: { name: 'skiff', email: 'skiff@localhost' } });
+    const appRef = { namespace: app.metadata.namespace!, name: app.metadata.name! };
+    const read = await sources.manifests({ ok: true, local: true, dir: repo, gitdir: join(repo, '.git'), sha }, { ...spec, source: { ...spec.source, path: '.' } }, appRef);
+    return read.ok ? { ok: true, manifests: read.manifests, revision: `local folder ${dir}` } : read;
+  } finally {
+    await sources.close();
+    rmSync(work, { recursive: true, force: true });
+  }
 }
 
 /** `skiff app history NAME`: the revisions the Application ran, newest last, with the ids rollback takes. */

@@ -100,6 +100,17 @@ describe('skiff app diff, app history, rollback by history id', () => {
     expect(colored.stdout).toContain('\u001b[32m+  color: red\u001b[0m');
   });
 
+  it('a local kustomize folder is rendered as the git watcher renders it', async () => {
+    const local = join(work, 'kustomized');
+    mkdirSync(local);
+    writeFileSync(join(local, 'kustomization.yaml'), 'resources:\n  - config.yaml\ncommonLabels:\n  tier: web\n');
+    writeFileSync(join(local, 'config.yaml'), configMapYaml('web-config', { color: 'blue', size: 'm' }));
+    const out = await skiff(['app', 'diff', 'shop', '--local', local]);
+    expect(out.stderr).toMatch(/0 to create, 1 to update, 2 to delete, 0 unchanged/);
+    expect(out.code).toBe(1);
+    expect(out.stdout).toContain('+    tier: web');
+  });
+
   it('a bad manifest is an error with file and line: exit 2', async () => {
     const local = join(work, 'bad');
     mkdirSync(local);

@@ -167,15 +167,17 @@ export async function reconcileApplication(ref: ObjectRef, ctx: ReconcileContext
     return { requeueAfterMs: source.retryAfterMs };
   }
   const { sha } = source;
-  const read = await manifestsOfSources(opts.sources, source, spec);
+  const read = await manifestsOfSources(opts.sources, source, spec, appRef);
   const resolved = read.ok ? desiredObjects(appRef, spec.destination.namespace, read.manifests, sha, await resolveKinds(read.manifests, opts.discovery)) : read;
   const forbidden = resolved.ok && admitted.project ? forbiddenObjects(admitted.project, resolved.objects) : [];
   const desired = forbidden.length ? { ok: false as const, errors: forbidden } : resolved;
   const alreadyLive = previous.operationState?.revision === sha && previous.operationState.phase === 'Succeeded';
   if (!desired.ok) {
-    return fail(ctx, app, previous, status, sha, desired.errors, opts, source.requeueAfterMs);
+    return fail(ctx, app, previous, status, sha, desired.errors, opts, (!read.ok && read.retryAfterMs) || source.requeueAfterMs);
   }
   removeCondition(status, 'ComparisonError');
+  if (read.ok && read.warnings.length) setCondition(status, 'ComparisonWarning', read.warnings.join('; '), now());
+  else removeCondition(status, 'ComparisonWarning');
 
   // 2. A new revision: validate all of it, then apply all of it.
   let live = new Map<string, KubeObject>();

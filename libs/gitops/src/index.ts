@@ -23,3 +23,8 @@ export type { BranchCommit } from './git/commitTreeOnBranch.js';
 export { refsPathsToWatch } from './git/refsPathsToWatch.js';
 export { rollbackRemote, type RollbackRemoteOptions } from './git/rollbackRemote.js';
 export { colorizeDiff, maskSecrets, normalizeForDiff, unifiedObjectDiff } from './objectDiff.js';
+export type { DirectorySource, HelmParameter, HelmSource, JsonnetVar, KustomizeSource, RenderSource, SourceType } from './render/sourceSpec.js';
+export { chooseSourceType, KUSTOMIZATION_FILES } from './render/chooseSourceType.js';
+export { findRenderTools, type RenderTools } from './render/findRenderTools.js';
+export { renderManifests, RENDER_MAX_OUTPUT_BYTES, RENDER_TIMEOUT_MS, type RenderManifestsOptions, type RenderManifestsResult } from './render/renderManifests.js';
+export { renderInputsKey } from './render/renderInputsKey.js';

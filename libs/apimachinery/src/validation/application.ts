@@ -2,6 +2,7 @@ import { HEALTH_STATUSES, OPERATION_PHASES, SYNC_STATUSES } from '../gitops.js';
 import { dns1123LabelErrors } from '../names.js';
 import type { KubeObject } from '../types.js';
 import { FieldPath, invalid, invalidEach, notSupported, required, type FieldErrors } from './fieldErrors.js';
+import { validateApplicationSource } from './applicationSource.js';
 import { bool, int, obj, str, strings } from './values.js';
 
 /**
@@ -24,6 +25,7 @@ export function validateApplication(app: KubeObject, errs: FieldErrors): void {
   const dir = str(source.path, sourcePath.child('path'), errs);
   const dirProblem = repoPathError(dir);
   if (dirProblem) errs.push(invalid(sourcePath.child('path'), dir, dirProblem));
+  validateApplicationSource(source, sourcePath, errs);
 
   const destinationPath = specPath.child('destination');
   const destination = obj(spec.destination, destinationPath, errs);

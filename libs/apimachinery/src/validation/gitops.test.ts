@@ -63,8 +63,29 @@ describe('Application validation', () => {
     ['a non-boolean prune', (o) => (o.spec.syncPolicy.automated.prune = 'yes'), ['spec.syncPolicy.automated.prune: Invalid value: "yes": expected boolean']],
     ['a zero refresh interval', (o) => (o.spec.refreshIntervalSeconds = 0), ['spec.refreshIntervalSeconds: Invalid value: 0: must be greater than 0']],
     ['an unknown sync status', (o) => (o.status = { sync: { status: 'Done' } }), ['status.sync.status: Unsupported value: "Done": supported values: "Synced", "OutOfSync", "Unknown"']],
+    ['helm and kustomize together', (o) => Object.assign(o.spec.source, { helm: { releaseName: 'shop' }, kustomize: { namePrefix: 'a-' } }), ['spec.source.kustomize: Forbidden: may not be set together with helm: a folder is rendered one way']],
+    ['a helm parameter without name', (o) => (o.spec.source.helm = { parameters: [{ value: '3' }] }), ['spec.source.helm.parameters[0].name: Required value']],
+    ['a bad helm release name', (o) => (o.spec.source.helm = { releaseName: 'Shop_1' }), [`spec.source.helm.releaseName: Invalid value: "Shop_1": a Helm release name must be at most 53 characters of lower case alphanumerics, '-' and '.', starting and ending with an alphanumeric`]],
+    ['an absolute values file', (o) => (o.spec.source.helm = { valueFiles: ['/etc/values.yaml'] }), ['spec.source.helm.valueFiles[0]: Invalid value: "/etc/values.yaml": must be a path relative to the chart folder']],
+    ['valuesObject a string', (o) => (o.spec.source.helm = { valuesObject: 'replicaCount: 2' }), ['spec.source.helm.valuesObject: Invalid value: "replicaCount: 2": expected object']],
+    ['a kustomize image with spaces', (o) => (o.spec.source.kustomize = { images: ['web = web:2'] }), ['spec.source.kustomize.images[0]: Invalid value: "web = web:2": must be name=newName:tag, name:tag or name@digest']],
+    ['a non-string kustomize label', (o) => (o.spec.source.kustomize = { commonLabels: { env: 1 } }), ['spec.source.kustomize.commonLabels[env]: Invalid value: 1: expected string']],
+    ['a non-boolean allowRemoteBases', (o) => (o.spec.source.kustomize = { allowRemoteBases: 'yes' }), ['spec.source.kustomize.allowRemoteBases: Invalid value: "yes": expected boolean']],
+    ['a jsonnet ext var without name', (o) => (o.spec.source.directory = { jsonnet: { extVars: [{ value: 'x' }] } }), ['spec.source.directory.jsonnet.extVars[0].name: Required value']],
+    ['a jsonnet lib above the root', (o) => (o.spec.source.directory = { jsonnet: { libs: ['../vendor'] } }), ['spec.source.directory.jsonnet.libs[0]: Invalid value: "../vendor": must be a folder inside the repository, relative to its root']],
+    ['a non-boolean recurse', (o) => (o.spec.source.directory = { recurse: 'true' }), ['spec.source.directory.recurse: Invalid value: "true": expected boolean']],
   ])('rejects %s', (_name, mutate, expected) => {
     expect(causes('Application', application, mutate)).toEqual(expected);
+  });
+
+  it('accepts each way of rendering, with Argo CD\'s field names', () => {
+    const sources = [
+      { helm: { valueFiles: ['values-production.yaml'], ignoreMissingValueFiles: true, values: 'a: 1', valuesObject: { b: { c: 2 } }, parameters: [{ name: 'image.tag', value: '1.0', forceString: true }], releaseName: 'shop', skipCrds: false } },
+      { kustomize: { images: ['web=registry.local/web:2', 'db:15', 'cache@sha256:abc'], namePrefix: 'p-', nameSuffix: '-s', commonLabels: { env: 'prod' }, commonAnnotations: { team: 'a' }, namespace: 'shop', allowRemoteBases: false } },
+      { directory: { recurse: false, include: '*.yaml', exclude: '{a.yaml,b/*}', jsonnet: { extVars: [{ name: 'env', value: 'prod' }], tlas: [{ name: 'replicas', value: '3', code: true }], libs: ['vendor'] } } },
+      { helm: {}, directory: { recurse: true } },
+    ];
+    for (const extra of sources) expect(causes('Application', application, (o) => Object.assign(o.spec.source, extra))).toEqual([]);
   });
 });
 

@@ -21,6 +21,41 @@ const CONDITIONS = list(
 );
 const HEALTH = obj('Health of an object.', { status: str('Health status.', { enum: [...HEALTH_STATUSES] }), message: str('Why, in words.') });
 
+const stringMap = (description: string): Schema => ({ type: 'object', description, additionalProperties: { type: 'string' } });
+const JSONNET_VAR = obj('A Jsonnet variable.', { name: str('Name.'), value: str('Value.'), code: bool('The value is Jsonnet code, not a string.') }, ['name', 'value']);
+
+/** How the folder is rendered: Argo CD's ApplicationSource fields, same names. */
+const RENDERING: Record<string, Schema> = {
+  helm: obj('Render the folder as a Helm chart (`helm template`); chosen without this block when the folder has a Chart.yaml.', {
+    valueFiles: list('Values files, relative to the chart folder, applied in order.', str('A values file.')),
+    ignoreMissingValueFiles: bool('Skip values files that do not exist instead of failing.'),
+    values: str('Values as a YAML string; wins over valueFiles.'),
+    valuesObject: { type: 'object', description: 'Values as an object; replaces values when both are set.', 'x-kubernetes-preserve-unknown-fields': true },
+    parameters: list('--set (or --set-string with forceString) parameters; win over all values.', obj('A parameter.', { name: str('Name, e.g. image.tag.'), value: str('Value.'), forceString: bool('Pass with --set-string.') }, ['name'])),
+    releaseName: str("The release name. Defaults to the Application's name."),
+    skipCrds: bool("Leave the chart's crds/ out."),
+  }),
+  kustomize: obj('Render the folder with kustomize (`kubectl kustomize`, or a kustomize binary when installed); chosen without this block when the folder has a kustomization.yaml.', {
+    images: list('Image overrides: name=newName:tag, name:tag or name@digest.', str('An image override.')),
+    namePrefix: str('Prefix for every object name.'),
+    nameSuffix: str('Suffix for every object name.'),
+    commonLabels: stringMap('Labels added to every object.'),
+    commonAnnotations: stringMap('Annotations added to every object.'),
+    namespace: str('Namespace set on every namespaced object.'),
+    allowRemoteBases: bool('Allow resources and bases from outside the repository (URLs, git@..., github.com/...). Refused by default.'),
+  }),
+  directory: obj('Read the folder as plain manifests and *.jsonnet files (the default).', {
+    recurse: bool('Read subfolders too. Defaults to true in Skiff (Argo CD: false).'),
+    include: str('Only files matching this glob ({a,b} for several).'),
+    exclude: str('No files matching this glob; wins over include.'),
+    jsonnet: obj('Options for *.jsonnet files.', {
+      extVars: list('External variables (std.extVar).', JSONNET_VAR),
+      tlas: list('Top-level arguments.', JSONNET_VAR),
+      libs: list('Library folders (-J), relative to the repository root.', str('A folder.')),
+    }),
+  }),
+};
+
 function kind(kind: string, description: string, spec: Schema, status: Schema): Schema {
   return {
     type: 'object',
@@ -39,7 +74,7 @@ export const SKIFF_SCHEMAS: Record<string, Schema> = {
       {
         source: obj(
           'Where the desired state comes from.',
-          { repoURL: str('The repository: a local path, a file:// URL or an http(s):// URL.'), targetRevision: str('The branch, tag or commit to follow. Defaults to HEAD.'), path: str('The directory in the repository holding the manifests. Defaults to ".".') },
+          { repoURL: str('The repository: a local path, a file:// URL or an http(s):// URL.'), targetRevision: str('The branch, tag or commit to follow. Defaults to HEAD.'), path: str('The directory in the repository holding the manifests. Defaults to ".".'), ...RENDERING },
           ['repoURL'],
         ),
         destination: obj('Where the manifests are applied.', { namespace: str('The namespace for namespaced objects without one.') }, ['namespace']),
