@@ -6,7 +6,7 @@ const deployment = (spec: Record<string, unknown>) => ({ apiVersion: 'apps/v1', 
 const template = (containers: unknown[]) => ({ template: { metadata: { labels: { app: 'web' } }, spec: { containers } } });
 
 describe('driftedFields', () => {
-  it.each<[string, object, object, DriftedField[]]>([
+  it.each<[string, object, object, Omit<DriftedField, 'desiredPath' | 'livePath'>[]]>([
     ['no drift when equal', deployment({ replicas: 2 }), deployment({ replicas: 2 }), []],
     ['a changed scalar', deployment({ replicas: 2 }), deployment({ replicas: 5 }), [{ path: 'spec.replicas', desired: 2, live: 5 }]],
     [
@@ -72,6 +72,20 @@ describe('driftedFields', () => {
   ])('%s', (_name, desired, live, expected) => {
     const kind = desired as { apiVersion?: string; kind?: string };
     const schema = kind.apiVersion && kind.kind ? patchSchemaFor(kind.apiVersion, kind.kind) : ATOMIC_LISTS;
-    expect(driftedFields(desired, live, schema)).toEqual(expected);
+    expect(driftedFields(desired, live, schema).map(({ path, desired, live }) => ({ path, desired, live }))).toEqual(expected);
+  });
+
+  it('says where a drifted field is in the manifest and in the live object (list items by their index in each)', () => {
+    const desired = deployment(template([{ name: 'web', image: 'v1' }]));
+    const live = deployment(template([{ name: 'sidecar', image: 's' }, { name: 'web', image: 'v2' }]));
+    expect(driftedFields(desired, live, patchSchemaFor('apps/v1', 'Deployment'))).toEqual([
+      {
+        path: 'spec.template.spec.containers[name=web].image',
+        desired: 'v1',
+        live: 'v2',
+        desiredPath: ['spec', 'template', 'spec', 'containers', 0, 'image'],
+        livePath: ['spec', 'template', 'spec', 'containers', 1, 'image'],
+      },
+    ]);
   });
 });
