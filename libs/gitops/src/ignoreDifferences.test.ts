@@ -18,7 +18,7 @@ describe('jqPaths', () => {
     ['.spec.containers[1].image', [['spec', 'containers', 1, 'image']]],
     ['.spec.containers[]', [['spec', 'containers', 0], ['spec', 'containers', 1]]],
     ['.spec.containers[] | select(.name == "web") | .image', [['spec', 'containers', 1, 'image']]],
-    ['.spec.containers[] | select(.name != "web") | .image', []],
+    ['.spec.containers[] | select(.name != "web") | .image', [['spec', 'containers', 0, 'image']]],
     ['.spec["a.b"]', [['spec', 'a.b']]],
     ['.spec.missing[]', []],
   ])('%s', (expr, paths) => {
