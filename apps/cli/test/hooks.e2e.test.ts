@@ -83,7 +83,7 @@ describe('GitOps: Argo CD hooks and sync waves on a real cluster', () => {
     cluster = await startCluster({ nodes: 1 });
     repo = mkdtempSync(join(tmpdir(), 'skiff-hooks-'));
     gitIn(repo, ['init', '-q', '-b', 'main']);
-  }, 120_000);
+  }, 200_000);
   afterAll(async () => {
     await cluster?.stop();
     if (repo) rmSync(repo, { recursive: true, force: true });

@@ -2,7 +2,7 @@ import { AlreadyExistsError, CUSTOM_RESOURCE_DEFINITION, deepEqual, groupVersion
 import type { ApiDiscovery } from '@skiff/kube-client';
 import type { CustomResourceDefinition } from 'kubernetes-types/apiextensions/v1.js';
 import type { Controller, ObjectRef, ReconcileContext, ReconcileResult } from '@skiff/controller-runtime';
-import { assessHealth, compareOptions, driftedFields, hookTypes, ignoredFields, isIgnored, keepIgnoredLive, pruneOrder, resourceSyncOptions, worstHealth, type IgnoreDifference, type IgnoredFields } from '@skiff/gitops';
+import { assessHealth, checkJqExpression, compareOptions, driftedFields, hookTypes, ignoredFields, isIgnored, keepIgnoredLive, pruneOrder, resourceSyncOptions, worstHealth, type IgnoreDifference, type IgnoredFields } from '@skiff/gitops';
 import { localRepoPath, specOf, statusOf, type ApplicationStatus, type HealthStatus, type HistoryEntry, type ResourceStatus } from './applicationSpec.js';
 import { desiredObjects, namespacesCreatedBy, syncOptions, type DesiredError, type DesiredObject } from './desiredObjects.js';
 import type { RepoSources } from './repoSources.js';
@@ -140,6 +140,10 @@ export async function reconcileApplication(ref: ObjectRef, ctx: ReconcileContext
   const status: ApplicationStatus = structuredClone(previous);
   const automated = !!spec.syncPolicy?.automated;
   const options = syncOptions(spec.syncPolicy?.syncOptions);
+  // A jq expression outside the subset Skiff evaluates is said on the Application (and ignores nothing).
+  const jqErrors = (spec.ignoreDifferences ?? []).flatMap((r) => (r.jqPathExpressions ?? []).flatMap((e) => jqError(e) ?? []));
+  if (jqErrors.length) setCondition(status, 'InvalidSpecError', `spec.ignoreDifferences: ${jqErrors.join('; ')}`, now());
+  else removeCondition(status, 'InvalidSpecError');
 
   // 1. The revision and its manifests.
   const source = await opts.sources.resolve(appRef, spec, app.metadata.annotations ?? {}, ctx.now());
@@ -334,6 +338,15 @@ async function replace(ctx: ReconcileContext, d: DesiredObject): Promise<KubeObj
   const live = await getLive(ctx, d);
   if (!live) return ctx.client.create(d.type, d.object, FIELD_MANAGER);
   return ctx.client.update(d.type, { ...d.object, metadata: { ...d.object.metadata, resourceVersion: live.metadata.resourceVersion } }, FIELD_MANAGER);
+}
+
+function jqError(expression: string): string | undefined {
+  try {
+    checkJqExpression(expression);
+    return undefined;
+  } catch (err) {
+    return (err as Error).message;
+  }
 }
 
 /** Rules with a jq expression outside the subset were refused when the Application was written; one that slips through ignores nothing. */

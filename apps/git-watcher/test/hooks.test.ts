@@ -2,7 +2,7 @@ import type { KubeObject } from '@skiff/apimachinery';
 import { resourceType } from '@skiff/kube-client';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { configMapYaml, makeRepo, type TestRepo } from './gitRepo.js';
-import { CONFIGMAPS, GitWatcherCluster } from './gitWatcherCluster.js';
+import { APPLICATIONS, CONFIGMAPS, GitWatcherCluster } from './gitWatcherCluster.js';
 
 const JOBS = resourceType('jobs', 'batch');
 
@@ -166,5 +166,9 @@ describe('git watcher: Argo CD resource hooks and sync waves', () => {
     expect(c.get(CONFIGMAPS, 'ignore', 'tuned')!.data).toEqual({ color: 'red', size: 'M' });
     await c.until('a DriftCorrected event', () => c.eventsFor('ignore', 'DriftCorrected').length > 0);
     expect(c.eventsFor('ignore', 'DriftCorrected').map((e) => e.message)).toEqual(['ConfigMap ignore/tuned: data.size: XL -> M']);
+
+    // A jq expression outside the supported subset is said on the Application.
+    await c.client.patch(APPLICATIONS, 'default', 'ignore', { spec: { ignoreDifferences: [{ kind: 'ConfigMap', jqPathExpressions: ['.data | keys'] }] } });
+    await c.until('an InvalidSpecError condition', () => !!c.app('ignore')?.status?.conditions?.some((x) => x.type === 'InvalidSpecError' && x.message.startsWith('spec.ignoreDifferences: jq expression ".data | keys"')));
   });
 });
