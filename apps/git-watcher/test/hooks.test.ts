@@ -113,6 +113,23 @@ describe('git watcher: Argo CD resource hooks and sync waves', () => {
     expect(c.get(CONFIGMAPS, 'hooks', 'app')!.data).toEqual({ v: '2' });
   });
 
+  it('a git watcher restarted while a hook runs resumes the operation: the hook is not run twice', async () => {
+    const r = repo();
+    const sha = r.commit({ 'migrate.yaml': hookJob({ generateName: 'migrate-', hook: 'PreSync' }), 'config.yaml': configMapYaml('settings', { level: 'info' }) }, 'resume: first');
+    await c.namespace('resume');
+    await c.createApp('resume', { source: { repoURL: r.dir, targetRevision: 'main' }, destination: { namespace: 'resume' }, syncPolicy: { automated: { prune: true } } });
+    await c.until('the PreSync Job created', () => !!jobIn('resume', 'migrate-'));
+    await c.until('its creation recorded', () => !!op('resume')?.syncResult?.resources.some((x) => x.hookPhase === 'Running'));
+    await c.restartWatcher();
+    await c.touch('resume');
+    expect(jobs('resume')).toHaveLength(1);
+    await finish(jobIn('resume', 'migrate-')!, 'Complete');
+    await c.until('Synced', () => c.syncedAt('resume', sha));
+    // BeforeHookCreation (the default) keeps the finished run until the next one: still the only one.
+    expect(jobs('resume')).toHaveLength(1);
+    expect(op('resume')!.syncResult!.resources.filter((x) => x.hookType === 'PreSync').map((x) => x.name)).toEqual([jobs('resume')[0].metadata.name]);
+  });
+
   it('a failed PreSync hook fails the sync: nothing applied, SyncFail hooks run, the message names the hook; retried with backoff', async () => {
     const r = repo();
     const sha = r.commit(
