@@ -173,7 +173,8 @@ export async function reconcileApplication(ref: ObjectRef, ctx: ReconcileContext
     if (!ours || retryIn === 0) {
       const t0 = performance.now();
       const created = namespacesCreatedBy(desired.objects, spec.destination.namespace, options.get('CreateNamespace') === 'true');
-      const invalid = await dryRun(ctx, desired.objects.filter((d) => resourceSyncOptions(d.object).get('Validate') !== 'false' && !hookTypes(d.object).includes('Skip')), created, read.ok ? read.texts : new Map());
+      const validated = desired.objects.filter((d) => (resourceSyncOptions(d.object).get('Validate') ?? options.get('Validate')) !== 'false' && !hookTypes(d.object).includes('Skip'));
+      const invalid = await dryRun(ctx, validated, created, read.ok ? read.texts : new Map(), options.get('SkipDryRunOnMissingResource') === 'true');
       if (invalid.length) opts.syncDuration?.observe({ result: 'failed' }, (performance.now() - t0) / 1000);
       if (invalid.length) return fail(ctx, app, previous, status, sha, invalid, opts, source.requeueAfterMs);
       if (options.get('CreateNamespace') === 'true') await ensureNamespace(ctx, spec.destination.namespace);
@@ -189,7 +190,8 @@ export async function reconcileApplication(ref: ObjectRef, ctx: ReconcileContext
         ctx,
         app: appRef,
         operationId: `${sha.slice(0, 12)}@${state.startedAt}#${state.retryCount ?? 0}`,
-        apply: (d, o) => apply(ctx, d, o),
+        // RespectIgnoreDifferences=true: a sync, like a heal, leaves the ignored fields as they are live.
+        apply: async (d, o) => apply(ctx, options.get('RespectIgnoreDifferences') === 'true' ? await respectingIgnored(ctx, d, spec.ignoreDifferences ?? []) : d, o),
         waitForEstablished: (crd) => waitForEstablished(ctx, crd),
         prune: () => (spec.syncPolicy?.automated?.prune ? prune(ctx, appRef, desired.objects) : Promise.resolve()),
         healthOf: (obj) => assessHealth(obj, relatedOf(obj, ctx)),
@@ -297,7 +299,7 @@ async function fail(ctx: ReconcileContext, app: KubeObject, previous: Applicatio
 }
 
 /** Server dry runs of every object; Invalid answers become errors with file, line and field. */
-async function dryRun(ctx: ReconcileContext, objects: readonly DesiredObject[], createdNamespaces: Set<string>, texts: Map<string, { text: string; lineOf(docLine: number, field: string): number | undefined }>): Promise<DesiredError[]> {
+async function dryRun(ctx: ReconcileContext, objects: readonly DesiredObject[], createdNamespaces: Set<string>, texts: Map<string, { text: string; lineOf(docLine: number, field: string): number | undefined }>, skipMissingAll = false): Promise<DesiredError[]> {
   const errors: DesiredError[] = [];
   await Promise.all(
     objects.map(async (d) => {
@@ -312,7 +314,7 @@ async function dryRun(ctx: ReconcileContext, objects: readonly DesiredObject[], 
         if (err instanceof NotFoundError && d.object.metadata.namespace && createdNamespaces.has(d.object.metadata.namespace)) return;
         // Nor is a kind whose CRD this sync installs served yet.
         if (err instanceof NotFoundError && d.definedBy) return;
-        if (err instanceof NotFoundError && resourceSyncOptions(d.object).get('SkipDryRunOnMissingResource') === 'true') return;
+        if (err instanceof NotFoundError && (skipMissingAll || resourceSyncOptions(d.object).get('SkipDryRunOnMissingResource') === 'true')) return;
         if (err instanceof InvalidError && err.causes?.length) {
           for (const c of err.causes) {
             const line = (c.field && texts.get(d.file)?.lineOf(d.line, c.field)) || d.line;
@@ -338,6 +340,15 @@ async function replace(ctx: ReconcileContext, d: DesiredObject): Promise<KubeObj
   const live = await getLive(ctx, d);
   if (!live) return ctx.client.create(d.type, d.object, FIELD_MANAGER);
   return ctx.client.update(d.type, { ...d.object, metadata: { ...d.object.metadata, resourceVersion: live.metadata.resourceVersion } }, FIELD_MANAGER);
+}
+
+async function respectingIgnored(ctx: ReconcileContext, d: DesiredObject, rules: readonly IgnoreDifference[]): Promise<DesiredObject> {
+  if (!rules.length || isGenerated(d.object)) return d;
+  const live = await getLive(ctx, d);
+  if (!live) return d;
+  const ignored = ignoredFieldsOrNone(rules, d.object, live, ctx);
+  const drift = driftedFields(d.object, live, patchSchemaFor(d.object.apiVersion, d.object.kind)).filter((f) => isIgnored(f, ignored));
+  return drift.length ? { ...d, object: keepIgnoredLive(d.object, drift) } : d;
 }
 
 function jqError(expression: string): string | undefined {

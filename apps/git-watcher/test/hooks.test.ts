@@ -163,14 +163,14 @@ describe('git watcher: Argo CD resource hooks and sync waves', () => {
     expect(op('fails')!.retryCount).toBe(1);
   });
 
-  it('ignoreDifferences: an ignored field is neither drift nor healed; other drift still is', async () => {
+  it('ignoreDifferences: an ignored field is neither drift nor healed (nor synced, with RespectIgnoreDifferences); other drift still is', async () => {
     const r = repo();
     const sha = r.commit({ 'config.yaml': configMapYaml('tuned', { color: 'blue', size: 'M' }) }, 'ignore: first');
     await c.namespace('ignore');
     await c.createApp('ignore', {
       source: { repoURL: r.dir, targetRevision: 'main' },
       destination: { namespace: 'ignore' },
-      syncPolicy: { automated: { prune: true, selfHeal: true } },
+      syncPolicy: { automated: { prune: true, selfHeal: true }, syncOptions: ['RespectIgnoreDifferences=true'] },
       ignoreDifferences: [{ group: '', kind: 'ConfigMap', name: 'tuned', jsonPointers: ['/data/color'] }],
     });
     await c.until('Synced', () => c.syncedAt('ignore', sha));
@@ -183,6 +183,11 @@ describe('git watcher: Argo CD resource hooks and sync waves', () => {
     expect(c.get(CONFIGMAPS, 'ignore', 'tuned')!.data).toEqual({ color: 'red', size: 'M' });
     await c.until('a DriftCorrected event', () => c.eventsFor('ignore', 'DriftCorrected').length > 0);
     expect(c.eventsFor('ignore', 'DriftCorrected').map((e) => e.message)).toEqual(['ConfigMap ignore/tuned: data.size: XL -> M']);
+
+    // RespectIgnoreDifferences=true: a sync of a new revision leaves the ignored field as it is live too.
+    const next = r.commit({ 'config.yaml': configMapYaml('tuned', { color: 'green', size: 'L' }) }, 'ignore: second');
+    await c.until('Synced at the second commit', () => c.syncedAt('ignore', next));
+    expect(c.get(CONFIGMAPS, 'ignore', 'tuned')!.data).toEqual({ color: 'red', size: 'L' });
 
     // A jq expression outside the supported subset is said on the Application.
     await c.client.patch(APPLICATIONS, 'default', 'ignore', { spec: { ignoreDifferences: [{ kind: 'ConfigMap', jqPathExpressions: ['.data | keys'] }] } });
