@@ -200,23 +200,7 @@ export async function reconcileApplication(ref: ObjectRef, ctx: ReconcileContext
       });
       requeueAfterMs = action.type === 'wait' ? WAIT_RECHECK_MS : 0;
       if (action.type === 'wait') state.message = action.message;
-      if (action.type === 'finish') {
-        requeueAfterMs = undefined;
-        const seconds = (ctx.now().getTime() - Date.parse(state.startedAt ?? now())) / 1000;
-        Object.assign(state, { phase: action.phase, message: action.message, finishedAt: now() });
-        if (action.phase === 'Succeeded') {
-          const info = await opts.sources.commit(source, sha);
-          opts.syncDuration?.observe({ result: 'success' }, seconds);
-          status.history = appendHistory(previous.history ?? [], { revision: sha, message: info.message, author: info.author, deployedAt: now() });
-          ctx.log.info({ revision: sha, objects: desired.objects.length }, 'synced');
-          notify(ctx, app, { type: 'sync.succeeded', revision: sha, message: `synced to ${sha.slice(0, 7)}: ${info.message}`, commit: info }, opts);
-        } else {
-          opts.syncDuration?.observe({ result: 'failed' }, seconds);
-          ctx.log.warn({ revision: sha }, `sync failed: ${action.message}`);
-          notify(ctx, app, { type: 'sync.failed', revision: sha, message: `revision ${sha.slice(0, 7)}: ${action.message}` }, opts);
-          if (mayRetry(spec.syncPolicy?.retry, state.retryCount ?? 0)) requeueAfterMs = retryDelayMs(spec.syncPolicy!.retry!, state.retryCount ?? 0);
-        }
-      }
+      if (action.type === 'finish') requeueAfterMs = await finishOperation(ctx, app, previous, status, action, source, sha, opts);
     }
   }
 
@@ -280,6 +264,36 @@ export async function reconcileApplication(ref: ObjectRef, ctx: ReconcileContext
   await maybeRollBack(app, status, opts, ctx);
   const next = Math.min(requeueAfterMs ?? Infinity, source.requeueAfterMs ?? Infinity);
   return next !== Infinity ? { requeueAfterMs: next } : undefined;
+}
+
+/** The operation's last step: Succeeded (history, Synced event) or Failed (SyncFailed event; a retry when the policy allows one). */
+async function finishOperation(
+  ctx: ReconcileContext,
+  app: KubeObject,
+  previous: ApplicationStatus,
+  status: ApplicationStatus,
+  action: { phase: 'Succeeded' | 'Failed'; message: string },
+  source: Parameters<RepoSources['commit']>[0],
+  sha: string,
+  opts: ApplicationControllerOptions,
+): Promise<number | undefined> {
+  const state = status.operationState!;
+  const now = rfc3339(ctx.now());
+  const seconds = (ctx.now().getTime() - Date.parse(state.startedAt ?? now)) / 1000;
+  Object.assign(state, { phase: action.phase, message: action.message, finishedAt: now });
+  if (action.phase === 'Succeeded') {
+    const info = await opts.sources.commit(source, sha);
+    opts.syncDuration?.observe({ result: 'success' }, seconds);
+    status.history = appendHistory(previous.history ?? [], { revision: sha, message: info.message, author: info.author, deployedAt: now });
+    ctx.log.info({ revision: sha }, 'synced');
+    notify(ctx, app, { type: 'sync.succeeded', revision: sha, message: `synced to ${sha.slice(0, 7)}: ${info.message}`, commit: info }, opts);
+    return undefined;
+  }
+  opts.syncDuration?.observe({ result: 'failed' }, seconds);
+  ctx.log.warn({ revision: sha }, `sync failed: ${action.message}`);
+  notify(ctx, app, { type: 'sync.failed', revision: sha, message: `revision ${sha.slice(0, 7)}: ${action.message}` }, opts);
+  const retry = specOf(app).syncPolicy?.retry;
+  return mayRetry(retry, state.retryCount ?? 0) ? retryDelayMs(retry!, state.retryCount ?? 0) : undefined;
 }
 
 /** The sync failed before anything was applied: say where, keep the live state as it is. */
