@@ -2,16 +2,18 @@ import { AlreadyExistsError, CUSTOM_RESOURCE_DEFINITION, deepEqual, groupVersion
 import type { ApiDiscovery } from '@skiff/kube-client';
 import type { CustomResourceDefinition } from 'kubernetes-types/apiextensions/v1.js';
 import type { Controller, ObjectRef, ReconcileContext, ReconcileResult } from '@skiff/controller-runtime';
-import { assessHealth, checkJqExpression, compareOptions, driftedFields, hookTypes, ignoredFields, isIgnored, keepIgnoredLive, pruneOrder, resourceSyncOptions, worstHealth, type IgnoreDifference, type IgnoredFields } from '@skiff/gitops';
+import { assessHealth, compareOptions, driftedFields, hookTypes, isIgnored, keepIgnoredLive, pruneOrder, resourceSyncOptions, worstHealth, type IgnoreDifference } from '@skiff/gitops';
 import { localRepoPath, specOf, statusOf, type ApplicationStatus, type HealthStatus, type HistoryEntry, type ResourceStatus } from './applicationSpec.js';
 import { desiredObjects, namespacesCreatedBy, syncOptions, type DesiredError, type DesiredObject } from './desiredObjects.js';
 import type { RepoSources } from './repoSources.js';
 import { APPLICATIONS, DEPLOYMENTS, MANAGED_KINDS, NAMESPACES, PODS, REPLICASETS, WATCHED_KINDS } from './resources.js';
 import { resolveKinds } from './kindResolution.js';
-import { appOf, APP_LABEL, FIELD_MANAGER, groupOf, isGenerated, isManagedBy, objectKey, REVISION, TRACKING_ID, trackingId, type AppRef } from './tracking.js';
+import { appOf, APP_LABEL, FIELD_MANAGER, groupOf, isGenerated, isManagedBy, objectKey, REVISION, TRACKING_ID, type AppRef } from './tracking.js';
 import { mayRetry, retryDelayMs } from './retryBackoff.js';
 import { runSyncStep } from './syncOperation.js';
 import { syncTasks } from './syncPlan.js';
+import { extraneousObjects } from './extraneousObjects.js';
+import { ignoredFieldsOrNone, jqError } from './ignoredFieldsOrNone.js';
 
 const HISTORY_LIMIT = 10;
 /** While a step waits (a hook running, a wave not yet healthy), a look this often besides the watches that wake it. */
@@ -363,52 +365,6 @@ async function respectingIgnored(ctx: ReconcileContext, d: DesiredObject, rules:
   const ignored = ignoredFieldsOrNone(rules, d.object, live, ctx);
   const drift = driftedFields(d.object, live, patchSchemaFor(d.object.apiVersion, d.object.kind)).filter((f) => isIgnored(f, ignored));
   return drift.length ? { ...d, object: keepIgnoredLive(d.object, drift) } : d;
-}
-
-function jqError(expression: string): string | undefined {
-  try {
-    checkJqExpression(expression);
-    return undefined;
-  } catch (err) {
-    return (err as Error).message;
-  }
-}
-
-/** Rules with a jq expression outside the subset were refused when the Application was written; one that slips through ignores nothing. */
-function ignoredFieldsOrNone(rules: readonly IgnoreDifference[], desired: KubeObject, live: KubeObject | undefined, ctx: ReconcileContext): IgnoredFields {
-  try {
-    return ignoredFields(rules, desired, live);
-  } catch (err) {
-    ctx.log.warn({ object: objectKey(desired) }, `ignoreDifferences: ${(err as Error).message}`);
-    return { desired: [], live: [] };
-  }
-}
-
-/**
- * Live objects, from the cache, that this Application tracks (their tracking id names them
- * exactly) and that git no longer has; hooks are never extraneous.
- */
-function extraneousObjects(ctx: ReconcileContext, app: AppRef, desired: readonly DesiredObject[]): KubeObject[] {
-  const out: KubeObject[] = [];
-  for (const type of [...WATCHED_KINDS, PODS, REPLICASETS]) {
-    for (const item of ctx.cache(type)) {
-      const obj = { ...item, apiVersion: item.apiVersion ?? groupVersion(type), kind: item.kind ?? type.kind };
-      const id = obj.metadata.annotations?.[TRACKING_ID];
-      if (!id || !isManagedBy(obj, app) || obj.metadata.deletionTimestamp || hookTypes(obj).length) continue;
-      const own = id === trackingId(app, obj) || (id.endsWith('*') && obj.metadata.generateName && id === trackingId(app, { ...obj, metadata: { ...obj.metadata, name: undefined } }));
-      if (own && !isKept(obj, desired)) out.push(obj);
-    }
-  }
-  return out;
-}
-
-/** Whether git still has this live object (or, for one a generateName manifest made, made it at this revision). */
-function isKept(obj: KubeObject, desired: readonly DesiredObject[]): boolean {
-  return desired.some(
-    (d) =>
-      objectKey(d.object) === objectKey(obj) ||
-      (isGenerated(d.object) && d.object.metadata.annotations?.[TRACKING_ID] === obj.metadata.annotations?.[TRACKING_ID] && d.object.metadata.annotations?.[REVISION] === obj.metadata.annotations?.[REVISION]),
-  );
 }
 
 async function getLive(ctx: ReconcileContext, d: DesiredObject): Promise<KubeObject | undefined> {
