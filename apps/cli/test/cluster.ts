@@ -47,6 +47,8 @@ export async function startCluster(opts: { env?: NodeJS.ProcessEnv; nodes?: numb
     child.stdout!.on('data', onData);
     child.on('exit', (code) => {
       clearTimeout(timer);
+      // A start that failed leaves nothing behind: the temp data dir this helper made goes too.
+      if (!opts.dataDir) rmSync(dataDir, { recursive: true, force: true });
       reject(new Error(`skiff up exited with ${code}:\n${out}`));
     });
   });
