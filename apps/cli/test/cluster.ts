@@ -75,7 +75,7 @@ export async function startCluster(opts: { env?: NodeJS.ProcessEnv; nodes?: numb
     stop: async () => {
       if (child.exitCode === null) child.kill('SIGTERM');
       await exited;
-      if (!ready && !opts.dataDir) rmSync(dataDir, { recursive: true, force: true });
+      if (!opts.dataDir) rmSync(dataDir, { recursive: true, force: true });
     },
   };
 }

@@ -133,6 +133,8 @@ spec:
 
     // The hook Jobs ran to completion (the Job controller says so) and are gone (hook-succeeded / HookSucceeded).
     await eventually('no hook Jobs left', async () => (await get(['get', 'jobs', '-n', 'hooks'])).items.length === 0, 15_000);
+    // Deleted with propagation: the garbage collector takes their pods too.
+    await eventually("the hook Jobs' pods gone", async () => (await get(['get', 'pods', '-n', 'hooks', '-l', 'job-name'])).items.length === 0, 30_000);
     const events = (JSON.parse(await kubectlOk(cluster, ['get', 'events', '-n', 'hooks', '-o', 'json'])) as { items: EventJson[] }).items;
     const completed = (prefix: string) => events.filter((e) => e.involvedObject.kind === 'Job' && e.involvedObject.name.startsWith(prefix) && e.reason === 'Completed');
     expect(completed('migrate-')).toHaveLength(1);
