@@ -32,6 +32,7 @@ export async function startCluster(opts: { env?: NodeJS.ProcessEnv; nodes?: numb
   let out = '';
   child.stdout!.on('data', (d) => (out += d));
   child.stderr!.on('data', (d) => (out += d));
+  let ready = false;
   const kubeconfig = await new Promise<string>((resolve, reject) => {
     const timer = setTimeout(() => {
       child.kill('SIGTERM'); // its handler stops every component it started
@@ -41,12 +42,15 @@ export async function startCluster(opts: { env?: NodeJS.ProcessEnv; nodes?: numb
       const m = /kubeconfig: (\S+)/.exec(out);
       if (m) {
         clearTimeout(timer);
+        ready = true;
         resolve(m[1]);
       }
     };
     child.stdout!.on('data', onData);
     child.on('exit', (code) => {
       clearTimeout(timer);
+      // A start that failed leaves nothing behind: the temp data dir this helper made goes too.
+      if (!ready && !opts.dataDir) rmSync(dataDir, { recursive: true, force: true });
       reject(new Error(`skiff up exited with ${code}:\n${out}`));
     });
   });

@@ -92,6 +92,8 @@ describe('GitOps: Applications synced from git', () => {
   afterAll(async () => {
     await cluster?.stop();
     if (repo) rmSync(repo, { recursive: true, force: true });
+    // The Application manifest written beside the repository.
+    if (repo) rmSync(`${repo}-app.yaml`, { force: true });
   });
 
   it('npm start made an example repository and an Application that syncs it', async () => {

@@ -2,7 +2,7 @@ import { AlreadyExistsError, CUSTOM_RESOURCE_DEFINITION, deepEqual, InvalidError
 import type { ApiDiscovery } from '@skiff/kube-client';
 import type { CustomResourceDefinition } from 'kubernetes-types/apiextensions/v1.js';
 import type { Controller, ObjectRef, ReconcileContext, ReconcileResult } from '@skiff/controller-runtime';
-import { assessHealth, driftedFields, pruneOrder, syncOrder, worstHealth } from '@skiff/gitops';
+import { assessHealth, compareOptions, driftedFields, hookTypes, isIgnored, keepIgnoredLive, pruneOrder, resourceSyncOptions, worstHealth, type IgnoreDifference } from '@skiff/gitops';
 import { admitApplication, applicationsOfProject, forbiddenObjects } from './admitApplication.js';
 import { faceOf, faceOfObject, SKIFF_FACE, type ApplicationFace } from './applicationFace.js';
 import { finalizeApplication } from './finalizeApplication.js';
@@ -14,8 +14,15 @@ import { APP_PROJECTS, DEPLOYMENTS, NAMESPACES, PODS, REPLICASETS, WATCHED_KINDS
 import { resolveKinds } from './kindResolution.js';
 import { managedObjects } from './managedObjects.js';
 import { appOf, APP_LABEL, FIELD_MANAGER, groupOf, isGenerated, objectKey, REVISION, TRACKING_ID, type AppRef } from './tracking.js';
+import { mayRetry, retryDelayMs } from './retryBackoff.js';
+import { runSyncStep } from './syncOperation.js';
+import { syncTasks } from './syncPlan.js';
+import { extraneousObjects } from './extraneousObjects.js';
+import { ignoredFieldsOrNone, jqError } from './ignoredFieldsOrNone.js';
 
 const HISTORY_LIMIT = 10;
+/** While a step waits (a hook running, a wave not yet healthy), a look this often besides the watches that wake it. */
+const WAIT_RECHECK_MS = 5_000;
 
 export interface ApplicationControllerOptions {
   sources: RepoSources;
@@ -157,6 +164,10 @@ export async function reconcileApplication(ref: ObjectRef, ctx: ReconcileContext
   const spec = admitted.spec;
   const automated = !!spec.syncPolicy?.automated;
   const options = syncOptions(spec.syncPolicy?.syncOptions);
+  // A jq expression outside the subset Skiff evaluates is said on the Application (and ignores nothing).
+  const jqErrors = (spec.ignoreDifferences ?? []).flatMap((r) => (r.jqPathExpressions ?? []).flatMap((e) => jqError(e) ?? []));
+  if (jqErrors.length) setCondition(status, 'InvalidSpecError', `spec.ignoreDifferences: ${jqErrors.join('; ')}`, now());
+  else removeCondition(status, 'InvalidSpecError');
 
   // 1. The revision and its manifests.
   const source = await opts.sources.resolve(appRef, spec, app.metadata.annotations ?? {}, ctx.now());
@@ -179,42 +190,66 @@ export async function reconcileApplication(ref: ObjectRef, ctx: ReconcileContext
   if (read.ok && read.warnings.length) setCondition(status, 'ComparisonWarning', read.warnings.join('; '), now());
   else removeCondition(status, 'ComparisonWarning');
 
-  // 2. A new revision: validate all of it, then apply all of it.
-  let live = new Map<string, KubeObject>();
-  const events: string[] = [];
-  if (automated && !alreadyLive) {
-    const startedAt = now();
-    const t0 = performance.now();
-    const created = namespacesCreatedBy(desired.objects, spec.destination.namespace, options.get('CreateNamespace') === 'true');
-    const invalid = await dryRun(ctx, desired.objects, created, read.ok ? read.texts : new Map());
-    if (invalid.length) opts.syncDuration?.observe({ result: 'failed' }, (performance.now() - t0) / 1000);
-    if (invalid.length) return fail(ctx, app, previous, status, sha, invalid, opts, source.requeueAfterMs);
-    if (options.get('CreateNamespace') === 'true') await ensureNamespace(ctx, spec.destination.namespace);
-    for (const d of inSyncOrder(desired.objects)) {
-      if (d.definedBy) await waitForEstablished(ctx, d.definedBy);
-      live.set(objectKey(d.object), await apply(ctx, d));
+  // 2. The sync operation of this revision: started once every object passes a server dry run,
+  //    then one step per pass (hooks, waves, prune), its progress kept in operationState.
+  const { tasks } = syncTasks(desired.objects);
+  let requeueAfterMs: number | undefined;
+  if (automated) {
+    const op = previous.operationState;
+    const ours = op?.revision === sha && op.syncResult ? op : undefined;
+    const retryIn = ours?.phase === 'Failed' && mayRetry(spec.syncPolicy?.retry, ours.retryCount ?? 0) ? Math.max(0, Date.parse(ours.finishedAt ?? '') + retryDelayMs(spec.syncPolicy!.retry!, ours.retryCount ?? 0) - ctx.now().getTime()) : undefined;
+    if (!ours || retryIn === 0) {
+      const t0 = performance.now();
+      const created = namespacesCreatedBy(desired.objects, spec.destination.namespace, options.get('CreateNamespace') === 'true');
+      const validated = desired.objects.filter((d) => (resourceSyncOptions(d.object).get('Validate') ?? options.get('Validate')) !== 'false' && !hookTypes(d.object).includes('Skip'));
+      const invalid = await dryRun(ctx, validated, created, read.ok ? read.texts : new Map(), options.get('SkipDryRunOnMissingResource') === 'true');
+      if (invalid.length) opts.syncDuration?.observe({ result: 'failed' }, (performance.now() - t0) / 1000);
+      if (invalid.length) return fail(ctx, app, previous, status, sha, invalid, opts, source.requeueAfterMs);
+      if (options.get('CreateNamespace') === 'true') await ensureNamespace(ctx, spec.destination.namespace);
+      const retryCount = ours ? (ours.retryCount ?? 0) + 1 : 0;
+      if (ours) void ctx.events.record(app, 'Normal', 'OperationRetry', `retrying the sync of ${sha.slice(0, 7)} (retry ${retryCount}${(spec.syncPolicy?.retry?.limit ?? 0) >= 0 ? ` of ${spec.syncPolicy?.retry?.limit ?? 0}` : ''}) after: ${ours.message}`);
+      status.operationState = { phase: 'Running', message: 'sync started', startedAt: now(), revision: sha, ...(retryCount ? { retryCount } : {}), syncResult: { revision: sha, resources: [] } };
+      requeueAfterMs = 0;
+    } else if (retryIn !== undefined) {
+      requeueAfterMs = retryIn;
+    } else if (ours.phase === 'Running') {
+      const state = status.operationState!;
+      const action = await runSyncStep(tasks, state.syncResult!.resources, {
+        ctx,
+        app: appRef,
+        operationId: `${sha.slice(0, 12)}@${state.startedAt}#${state.retryCount ?? 0}`,
+        // RespectIgnoreDifferences=true: a sync, like a heal, leaves the ignored fields as they are live.
+        apply: async (d, o) => apply(ctx, options.get('RespectIgnoreDifferences') === 'true' ? await respectingIgnored(ctx, d, spec.ignoreDifferences ?? []) : d, o),
+        waitForEstablished: (crd) => waitForEstablished(ctx, crd),
+        prune: async () => {
+          if (spec.syncPolicy?.automated?.prune) await prune(ctx, appRef, desired.objects);
+        },
+        healthOf: (obj) => assessHealth(obj, relatedOf(obj, ctx)),
+        pruneLast: options.get('PruneLast') === 'true',
+        replaceAll: options.get('Replace') === 'true',
+      });
+      requeueAfterMs = action.type === 'wait' ? WAIT_RECHECK_MS : 0;
+      if (action.type === 'wait') state.message = action.message;
+      if (action.type === 'finish') requeueAfterMs = await finishOperation(ctx, app, previous, status, action, source, sha, opts);
     }
-    if (spec.syncPolicy?.automated?.prune) await prune(ctx, appRef, desired.objects);
-    const info = await opts.sources.commit(source, sha);
-    opts.syncDuration?.observe({ result: 'success' }, (performance.now() - t0) / 1000);
-    status.operationState = { phase: 'Succeeded', message: `successfully synced (all ${desired.objects.length} objects applied)`, startedAt, finishedAt: now(), revision: sha };
-    status.history = appendHistory(previous.history ?? [], { revision: sha, message: info.message, author: info.author, deployedAt: now() });
-    ctx.log.info({ revision: sha, objects: desired.objects.length }, 'synced');
-    notify(ctx, app, { type: 'sync.succeeded', revision: sha, message: `synced to ${sha.slice(0, 7)}: ${info.message}`, commit: info }, opts);
   }
 
-  // 3. Compare with the live state; self-heal and prune what drifted.
+  // 3. Compare with the live state (hooks are not compared); self-heal and prune what drifted.
   const resources: ResourceStatus[] = [];
   const healths: HealthStatus[] = [];
-  for (const d of desired.objects) {
+  const events: string[] = [];
+  for (const d of tasks.filter((t) => !t.hook).map((t) => t.desired)) {
     const key = objectKey(d.object);
-    let obj = live.get(key) ?? (await getLive(ctx, d));
+    let obj = await getLive(ctx, d);
     // An object a sync created from generateName is not compared or healed: the next revision makes a new one.
     if (isGenerated(d.object) && !obj) continue;
-    let diff = obj ? (isGenerated(d.object) ? [] : driftedFields(d.object, obj, patchSchemaFor(d.object.apiVersion, d.object.kind))) : undefined;
+    const all = obj && !isGenerated(d.object) ? driftedFields(d.object, obj, patchSchemaFor(d.object.apiVersion, d.object.kind)) : [];
+    const ignored = ignoredFieldsOrNone(spec.ignoreDifferences ?? [], d.object, obj, ctx);
+    let diff = obj ? all.filter((f) => !isIgnored(f, ignored)) : undefined;
     const missing = !obj;
     if ((missing || diff!.length) && automated && alreadyLive && spec.syncPolicy?.automated?.selfHeal) {
-      obj = await apply(ctx, d);
+      // What ignoreDifferences ignores keeps its live value: a heal never undoes it.
+      obj = await apply(ctx, { ...d, object: keepIgnoredLive(d.object, all.filter((f) => isIgnored(f, ignored))) });
       const what = missing ? 'recreated (it had been deleted)' : diff!.map((f) => `${f.path}: ${show(f.live)} -> ${show(f.desired)}`).join(', ');
       events.push(`${key}: ${what}`);
       diff = [];
@@ -232,7 +267,14 @@ export async function reconcileApplication(ref: ObjectRef, ctx: ReconcileContext
       ...(diff && diff.length ? { diff: diff.map((f) => `${f.path}: ${show(f.live)} (git: ${show(f.desired)})`) } : {}),
     });
   }
-  if (automated && alreadyLive && spec.syncPolicy?.automated?.prune) await prune(ctx, appRef, desired.objects);
+  const pruning = automated && alreadyLive && !!spec.syncPolicy?.automated?.prune;
+  if (pruning) await prune(ctx, appRef, desired.objects);
+  // Live objects of this Application that left git and stay (no prune, or Prune=false): OutOfSync, unless IgnoreExtraneous.
+  const extraneous = extraneousObjects(ctx, appRef, desired.objects).filter((o) => !pruning || resourceSyncOptions(o).get('Prune') === 'false');
+  for (const o of extraneous) {
+    resources.push({ group: groupOf(o.apiVersion), version: o.apiVersion.split('/').pop()!, kind: o.kind, ...(o.metadata.namespace ? { namespace: o.metadata.namespace } : {}), name: o.metadata.name!, status: 'OutOfSync', requiresPruning: true });
+  }
+  const counted = new Set(extraneous.filter((o) => compareOptions(o).has('IgnoreExtraneous')).map((o) => objectKey(o)));
   for (const e of events) {
     ctx.log.info({ drift: e }, 'drift corrected');
     notify(ctx, app, { type: 'drift.corrected', revision: sha, message: e }, opts);
@@ -241,7 +283,8 @@ export async function reconcileApplication(ref: ObjectRef, ctx: ReconcileContext
   // 4. Status.
   const applied = status.operationState?.revision === sha && status.operationState.phase === 'Succeeded';
   status.resources = resources;
-  status.sync = { status: applied && resources.every((r) => r.status === 'Synced') ? 'Synced' : 'OutOfSync', revision: applied ? sha : (previous.sync?.revision ?? sha) };
+  const inSync = resources.every((r) => r.status === 'Synced' || counted.has(`${r.group ? `${r.group}/` : ''}${r.kind} ${r.namespace ? `${r.namespace}/` : ''}${r.name}`));
+  status.sync = { status: applied && inSync ? 'Synced' : 'OutOfSync', revision: applied ? sha : (previous.sync?.revision ?? sha) };
   const health = worstHealth(healths) as HealthStatus;
   status.health = health;
   markHealthy(status, sha);
@@ -249,7 +292,39 @@ export async function reconcileApplication(ref: ObjectRef, ctx: ReconcileContext
   rolloutTransitions(previous, status, app, opts, ctx);
   await writeStatus(ctx, app, previous, status);
   await maybeRollBack(app, status, opts, ctx);
-  return source.requeueAfterMs !== undefined ? { requeueAfterMs: source.requeueAfterMs } : undefined;
+  const next = Math.min(requeueAfterMs ?? Infinity, source.requeueAfterMs ?? Infinity);
+  return next !== Infinity ? { requeueAfterMs: next } : undefined;
+}
+
+/** The operation's last step: Succeeded (history, Synced event) or Failed (SyncFailed event; a retry when the policy allows one). */
+async function finishOperation(
+  ctx: ReconcileContext,
+  app: KubeObject,
+  previous: ApplicationStatus,
+  status: ApplicationStatus,
+  action: { phase: 'Succeeded' | 'Failed'; message: string },
+  source: Parameters<RepoSources['commit']>[0],
+  sha: string,
+  opts: ApplicationControllerOptions,
+): Promise<number | undefined> {
+  const state = status.operationState!;
+  const now = rfc3339(ctx.now());
+  const seconds = (ctx.now().getTime() - Date.parse(state.startedAt ?? now)) / 1000;
+  Object.assign(state, { phase: action.phase, message: action.message, finishedAt: now });
+  if (action.phase === 'Succeeded') {
+    const info = await opts.sources.commit(source, sha);
+    opts.syncDuration?.observe({ result: 'success' }, seconds);
+    status.history = appendHistory(previous.history ?? [], { revision: sha, message: info.message, author: info.author, deployedAt: now });
+    ctx.log.info({ revision: sha }, 'synced');
+    notify(ctx, app, { type: 'sync.succeeded', revision: sha, message: `synced to ${sha.slice(0, 7)}: ${info.message}`, commit: info }, opts);
+    return undefined;
+  }
+  opts.syncDuration?.observe({ result: 'failed' }, seconds);
+  ctx.log.warn({ revision: sha }, `sync failed: ${action.message}`);
+  notify(ctx, app, { type: 'sync.failed', revision: sha, message: `revision ${sha.slice(0, 7)}: ${action.message}` }, opts);
+  const faceSpec = faceOfObject(app).specOf(app);
+  const retry = faceSpec.ok ? faceSpec.spec.syncPolicy?.retry : undefined;
+  return mayRetry(retry, state.retryCount ?? 0) ? retryDelayMs(retry!, state.retryCount ?? 0) : undefined;
 }
 
 /** The sync failed before anything was applied: say where, keep the live state as it is. */
@@ -269,18 +344,22 @@ async function fail(ctx: ReconcileContext, app: KubeObject, previous: Applicatio
 }
 
 /** Server dry runs of every object; Invalid answers become errors with file, line and field. */
-async function dryRun(ctx: ReconcileContext, objects: readonly DesiredObject[], createdNamespaces: Set<string>, texts: Map<string, { text: string; lineOf(docLine: number, field: string): number | undefined }>): Promise<DesiredError[]> {
+async function dryRun(ctx: ReconcileContext, objects: readonly DesiredObject[], createdNamespaces: Set<string>, texts: Map<string, { text: string; lineOf(docLine: number, field: string): number | undefined }>, skipMissingAll = false): Promise<DesiredError[]> {
   const errors: DesiredError[] = [];
   await Promise.all(
     objects.map(async (d) => {
       try {
-        if (isGenerated(d.object)) await ctx.client.create(d.type, d.object, FIELD_MANAGER, { dryRun: true });
+        // A hook is created anew by each sync: judge it as a create (its earlier run may still exist).
+        if (isGenerated(d.object) || hookTypes(d.object).length) await ctx.client.create(d.type, d.object, FIELD_MANAGER, { dryRun: true }).catch((e) => {
+          if (!(e instanceof AlreadyExistsError)) throw e;
+        });
         else await ctx.client.patch(d.type, d.object.metadata.namespace, d.object.metadata.name!, d.object, 'apply', { fieldManager: FIELD_MANAGER, force: true, dryRun: true });
       } catch (err) {
         // A namespace this very sync creates does not exist yet: the object is judged when applied.
         if (err instanceof NotFoundError && d.object.metadata.namespace && createdNamespaces.has(d.object.metadata.namespace)) return;
         // Nor is a kind whose CRD this sync installs served yet.
         if (err instanceof NotFoundError && d.definedBy) return;
+        if (err instanceof NotFoundError && (skipMissingAll || resourceSyncOptions(d.object).get('SkipDryRunOnMissingResource') === 'true')) return;
         if (err instanceof InvalidError && err.causes?.length) {
           for (const c of err.causes) {
             const line = (c.field && texts.get(d.file)?.lineOf(d.line, c.field)) || d.line;
@@ -295,9 +374,26 @@ async function dryRun(ctx: ReconcileContext, objects: readonly DesiredObject[], 
   return errors.sort((a, b) => a.file.localeCompare(b.file) || a.line - b.line);
 }
 
-async function apply(ctx: ReconcileContext, d: DesiredObject): Promise<KubeObject> {
+async function apply(ctx: ReconcileContext, d: DesiredObject, opts: { replace?: boolean } = {}): Promise<KubeObject> {
   if (isGenerated(d.object)) return ctx.client.create(d.type, d.object, FIELD_MANAGER);
+  if (opts.replace) return replace(ctx, d);
   return ctx.client.patch(d.type, d.object.metadata.namespace, d.object.metadata.name!, d.object, 'apply', { fieldManager: FIELD_MANAGER, force: true });
+}
+
+/** Replace=true: the object is created, or replaced whole (PUT), as `kubectl replace` does, instead of applied. */
+async function replace(ctx: ReconcileContext, d: DesiredObject): Promise<KubeObject> {
+  const live = await getLive(ctx, d);
+  if (!live) return ctx.client.create(d.type, d.object, FIELD_MANAGER);
+  return ctx.client.update(d.type, { ...d.object, metadata: { ...d.object.metadata, resourceVersion: live.metadata.resourceVersion } }, FIELD_MANAGER);
+}
+
+async function respectingIgnored(ctx: ReconcileContext, d: DesiredObject, rules: readonly IgnoreDifference[]): Promise<DesiredObject> {
+  if (!rules.length || isGenerated(d.object)) return d;
+  const live = await getLive(ctx, d);
+  if (!live) return d;
+  const ignored = ignoredFieldsOrNone(rules, d.object, live, ctx);
+  const drift = driftedFields(d.object, live, patchSchemaFor(d.object.apiVersion, d.object.kind)).filter((f) => isIgnored(f, ignored));
+  return drift.length ? { ...d, object: keepIgnoredLive(d.object, drift) } : d;
 }
 
 async function getLive(ctx: ReconcileContext, d: DesiredObject): Promise<KubeObject | undefined> {
@@ -358,7 +454,8 @@ async function prune(ctx: ReconcileContext, app: AppRef, desired: readonly Desir
   const keep = (obj: KubeObject) => wanted.has(objectKey(obj)) || generatedNow.has(`${obj.metadata.annotations?.[TRACKING_ID]}@${obj.metadata.annotations?.[REVISION]}`);
   const managed = await managedObjects(ctx.client, app, desired);
   const byKind = new Map(managed.map(({ object, type }) => [`${object.apiVersion}/${object.kind}`, type]));
-  const stale = managed.map((m) => m.object).filter((obj) => !keep(obj));
+  // Hooks are never pruned (their delete policy cleans them up); Prune=false keeps an object on purpose.
+  const stale = managed.map((m) => m.object).filter((obj) => !keep(obj) && !hookTypes(obj).length && resourceSyncOptions(obj).get('Prune') !== 'false');
   // Objects already being deleted are waited for, not deleted again.
   for (const obj of pruneOrder(stale.filter((o) => !o.metadata.deletionTimestamp))) {
     const type = byKind.get(`${obj.apiVersion}/${obj.kind}`)!;
@@ -371,12 +468,6 @@ async function prune(ctx: ReconcileContext, app: AppRef, desired: readonly Desir
     }
   }
   return stale.length;
-}
-
-/** The desired objects in the order they are applied (by their objects' sync order). */
-function inSyncOrder(objects: readonly DesiredObject[]): DesiredObject[] {
-  const byObject = new Map(objects.map((d) => [d.object, d]));
-  return syncOrder(objects.map((d) => d.object)).map((o) => byObject.get(o)!);
 }
 
 /** Pods a Deployment's health depends on (crash loops), from the cache. */

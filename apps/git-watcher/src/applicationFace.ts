@@ -71,11 +71,14 @@ export function decorateArgoStatus(status: ApplicationStatus, spec: ArgoApplicat
   if (!source) return;
   const extra = status as Omit<ApplicationStatus, 'history'> & {
     sync?: { comparedTo?: unknown };
-    operationState?: { syncResult?: unknown };
+    operationState?: { syncResult?: Record<string, unknown> };
     history?: (HistoryEntry & { source?: unknown })[];
   };
   if (extra.sync) extra.sync = { ...extra.sync, comparedTo: { source, destination: spec.destination } };
-  if (extra.operationState?.revision) extra.operationState = { ...extra.operationState, syncResult: { revision: extra.operationState.revision, source } };
+  // Only beside an operation's own progress (the resources a sync in steps keeps there): an
+  // operationState without syncResult is a revision refused before its sync started, and must stay so.
+  const op = extra.operationState;
+  if (op?.syncResult) extra.operationState = { ...op, syncResult: { ...op.syncResult, source } };
   if (extra.history) extra.history = extra.history.map((h) => (h.source ? h : { ...h, source }));
 }
 

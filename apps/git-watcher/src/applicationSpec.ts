@@ -1,14 +1,44 @@
 import type { KubeObject } from '@skiff/apimachinery';
 import type { DirectorySource, HelmSource, KustomizeSource } from '@skiff/gitops';
+import type { IgnoreDifference } from '@skiff/gitops';
 
 export interface ApplicationSpec {
   /** `helm`, `kustomize` and `directory` say how the folder is rendered (Argo CD's fields; see the README). */
   source: { repoURL: string; targetRevision?: string; path?: string; helm?: HelmSource; kustomize?: KustomizeSource; directory?: DirectorySource };
   destination: { namespace: string };
-  syncPolicy?: { automated?: { prune?: boolean; selfHeal?: boolean }; syncOptions?: string[]; autoRollback?: boolean };
+  syncPolicy?: { automated?: { prune?: boolean; selfHeal?: boolean }; syncOptions?: string[]; autoRollback?: boolean; retry?: RetryStrategy };
+  /** Differences that do not make an object OutOfSync and that self-heal leaves alone (Argo CD's field). */
+  ignoreDifferences?: IgnoreDifference[];
   refreshIntervalSeconds?: number;
   /** An argoproj.io AppProject in the Application's namespace whose rules apply; none when unset. */
   project?: string;
+}
+
+/** Argo CD's `syncPolicy.retry`: durations are Go-style strings ("5s", "3m", "1h30m"). */
+export interface RetryStrategy {
+  limit?: number;
+  backoff?: { duration?: string; factor?: number; maxDuration?: string };
+}
+
+export type SyncPhase = 'PreSync' | 'Sync' | 'PostSync' | 'SyncFail';
+export type HookPhase = 'Running' | 'Succeeded' | 'Failed' | 'Error' | 'Terminating';
+
+/** One object a sync operation applied, pruned or ran as a hook (Argo CD's ResourceResult). */
+export interface ResourceResult {
+  group: string;
+  version: string;
+  kind: string;
+  namespace?: string;
+  name: string;
+  status?: 'Synced' | 'SyncFailed' | 'Pruned' | 'PruneSkipped';
+  message?: string;
+  /** Set on hooks: the phase the hook belongs to. */
+  hookType?: SyncPhase;
+  /** Running until a hook finishes (or, between waves, until a resource is healthy). */
+  hookPhase?: HookPhase;
+  syncPhase: SyncPhase;
+  syncWave?: number;
+  uid?: string;
 }
 
 export interface HealthStatus {
@@ -24,6 +54,8 @@ export interface ResourceStatus {
   name: string;
   status: 'Synced' | 'OutOfSync';
   health?: HealthStatus;
+  /** Live, tracked by this Application, and no longer in git. */
+  requiresPruning?: boolean;
   /** Fields that differ from git, while OutOfSync. */
   diff?: string[];
 }
@@ -41,7 +73,17 @@ export interface HistoryEntry {
 export interface ApplicationStatus {
   sync?: { status: 'Synced' | 'OutOfSync' | 'Unknown'; revision?: string };
   health?: HealthStatus;
-  operationState?: { phase: 'Running' | 'Succeeded' | 'Failed' | 'Error'; message: string; startedAt?: string; finishedAt?: string; revision?: string };
+  operationState?: {
+    phase: 'Running' | 'Succeeded' | 'Failed' | 'Error';
+    message: string;
+    startedAt?: string;
+    finishedAt?: string;
+    revision?: string;
+    /** Attempts after the first (syncPolicy.retry). */
+    retryCount?: number;
+    /** Set once the operation ran (a revision refused by validation has none). */
+    syncResult?: { revision: string; resources: ResourceResult[] };
+  };
   conditions?: { type: string; message: string; lastTransitionTime?: string }[];
   resources?: ResourceStatus[];
   history?: HistoryEntry[];

@@ -40,6 +40,7 @@ interface RemoteState {
   gitdir: string;
   fetchedAt: number;
   refreshSeen?: string;
+  sha?: string;
 }
 
 export interface RepoSourcesOptions {
@@ -98,10 +99,12 @@ export class RepoSources {
       if (due) {
         const repo = await cloneOrFetch({ url: spec.source.repoURL, cacheDir: this.opts.cacheDir, ref, auth: this.opts.auth });
         if (!repo.ok) return { ok: false, message: `repository ${spec.source.repoURL} at ${ref}: ${failureText(repo)}`, retryAfterMs: Math.min(intervalMs, 15_000) };
-        this.remotes.set(key, { dir: repo.dir, gitdir: repo.gitdir, fetchedAt: now.getTime(), refreshSeen: refresh });
+        this.remotes.set(key, { dir: repo.dir, gitdir: repo.gitdir, fetchedAt: now.getTime(), refreshSeen: refresh, sha: repo.sha });
         this.opts.log.info({ repo: spec.source.repoURL, ref, sha: repo.sha }, 'fetched');
         return { ok: true, local: false, dir: repo.dir, gitdir: repo.gitdir, sha: repo.sha, requeueAfterMs: intervalMs };
       }
+      // The commit the last fetch found: resolving `ref` in the clone could name the local branch, which a fetch does not move.
+      if (state.sha) return { ok: true, local: false, dir: state.dir, gitdir: state.gitdir, sha: state.sha, requeueAfterMs: Math.max(0, state.fetchedAt + intervalMs - now.getTime()) };
       const resolved = await resolveRevision(state.gitdir, ref);
       if (!resolved.ok) return { ok: false, message: `repository ${spec.source.repoURL} at ${ref}: ${failureText(resolved)}`, retryAfterMs: 5000 };
       return { ok: true, local: false, dir: state.dir, gitdir: state.gitdir, sha: resolved.sha, requeueAfterMs: Math.max(0, state.fetchedAt + intervalMs - now.getTime()) };

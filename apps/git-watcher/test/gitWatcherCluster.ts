@@ -43,13 +43,26 @@ export class GitWatcherCluster {
     c.client = new ApiClient({ server: c.server.url, token: ADMIN_TOKEN });
     for (const t of [APPLICATIONS, CONFIGMAPS, SERVICES, EVENTS]) c.watch(t);
     await Promise.all([...c.informers.values()].map((i) => i.waitForSync()));
-    c.watcher = await startGitWatcher({ client: c.client, redisUrl: REDIS_URL, prefix: c.prefix, cacheDir: c.cacheDir, log: pino({ level: process.env.SKIFF_TEST_LOG ?? 'silent' }), ...opts });
+    c.watcherOpts = opts;
+    c.watcher = await startGitWatcher(c.watcherOptions());
     return c;
   }
 
   /** The API server's URL (the admin token is ADMIN_TOKEN). */
   get url(): string {
     return this.server.url;
+  }
+
+  private watcherOpts: Partial<GitWatcherOptions> = {};
+
+  private watcherOptions(): GitWatcherOptions {
+    return { client: this.client, redisUrl: REDIS_URL, prefix: this.prefix, cacheDir: this.cacheDir, log: pino({ level: process.env.SKIFF_TEST_LOG ?? 'silent' }), ...this.watcherOpts };
+  }
+
+  /** Stops the git watcher and starts a new one on the same queue, as a crash and restart would. */
+  async restartWatcher(): Promise<void> {
+    await this.watcher?.stop();
+    this.watcher = await startGitWatcher(this.watcherOptions());
   }
 
   watch(type: ResourceType): Informer {

@@ -97,11 +97,18 @@ describe('git watcher: Applications synced from local repositories', () => {
     const { r } = await synced(name, { prune });
     const svcUid = c.get(SERVICES, name, `${name}-web`)!.metadata.uid;
     const sha = r.commit({ 'deploy/web.yaml': null }, `${name}: no web`);
+    if (serviceLeft) {
+      // As in Argo CD: a tracked object left in the cluster makes the Application OutOfSync (it requires pruning)...
+      await c.until('OutOfSync at the commit without the Service', () => c.app(name)?.status?.operationState?.revision === sha && c.app(name)?.status?.operationState?.phase === 'Succeeded' && c.app(name)?.status?.sync?.status === 'OutOfSync');
+      expect(c.app(name)!.status!.resources?.map((x) => `${x.kind} ${x.status}${x.requiresPruning ? ' requiresPruning' : ''}`)).toEqual(['ConfigMap Synced', 'Service OutOfSync requiresPruning']);
+      // ...unless it says IgnoreExtraneous.
+      await c.client.patch(SERVICES, name, `${name}-web`, { metadata: { annotations: { 'argocd.argoproj.io/compare-options': 'IgnoreExtraneous' } } });
+    }
     await c.until('Synced at the commit without the Service', () => c.syncedAt(name, sha));
     if (!serviceLeft) await c.until('the Service pruned', () => !c.get(SERVICES, name, `${name}-web`));
     const live = await c.client.list(SERVICES, { namespace: name });
     expect(live.items.map((s) => s.metadata.uid)).toEqual(serviceLeft ? [svcUid] : []);
-    expect(c.app(name)!.status!.resources?.map((x) => x.kind)).toEqual(['ConfigMap']);
+    expect(c.app(name)!.status!.resources?.map((x) => x.kind)).toEqual(serviceLeft ? ['ConfigMap', 'Service'] : ['ConfigMap']);
     expect(c.get(CONFIGMAPS, name, `${name}-config`)).toBeDefined();
     expect(c.eventsFor(name, 'Pruned').map((e) => e.message)).toEqual(prune ? [`Service ${name}/${name}-web is no longer in git`] : []);
   });

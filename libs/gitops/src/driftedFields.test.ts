@@ -6,7 +6,7 @@ const deployment = (spec: Record<string, unknown>) => ({ apiVersion: 'apps/v1', 
 const template = (containers: unknown[]) => ({ template: { metadata: { labels: { app: 'web' } }, spec: { containers } } });
 
 describe('driftedFields', () => {
-  it.each<[string, object, object, DriftedField[]]>([
+  it.each<[string, object, object, Omit<DriftedField, 'desiredPath' | 'livePath'>[]]>([
     ['no drift when equal', deployment({ replicas: 2 }), deployment({ replicas: 2 }), []],
     ['a changed scalar', deployment({ replicas: 2 }), deployment({ replicas: 5 }), [{ path: 'spec.replicas', desired: 2, live: 5 }]],
     [
@@ -72,7 +72,21 @@ describe('driftedFields', () => {
   ])('%s', (_name, desired, live, expected) => {
     const kind = desired as { apiVersion?: string; kind?: string };
     const schema = kind.apiVersion && kind.kind ? patchSchemaFor(kind.apiVersion, kind.kind) : ATOMIC_LISTS;
-    expect(driftedFields(desired, live, schema)).toEqual(expected);
+    expect(driftedFields(desired, live, schema).map(({ path, desired, live }) => ({ path, desired, live }))).toEqual(expected);
+  });
+
+  it('says where a drifted field is in the manifest and in the live object (list items by their index in each)', () => {
+    const desired = deployment(template([{ name: 'web', image: 'v1' }]));
+    const live = deployment(template([{ name: 'sidecar', image: 's' }, { name: 'web', image: 'v2' }]));
+    expect(driftedFields(desired, live, patchSchemaFor('apps/v1', 'Deployment'))).toEqual([
+      {
+        path: 'spec.template.spec.containers[name=web].image',
+        desired: 'v1',
+        live: 'v2',
+        desiredPath: ['spec', 'template', 'spec', 'containers', 0, 'image'],
+        livePath: ['spec', 'template', 'spec', 'containers', 1, 'image'],
+      },
+    ]);
   });
 });
 
@@ -87,11 +101,11 @@ describe('driftedFields of Secrets', () => {
 
   it('reports a changed value without the value', () => {
     const drift = driftedFields({ apiVersion: 'v1', kind: 'Secret', metadata: { name: 'db' }, stringData: { password: 'correct horse' } }, live, schema);
-    expect(drift).toEqual([{ path: 'data.password', desired: '<secret value in git>', live: '<live secret value>' }]);
+    expect(drift).toEqual([expect.objectContaining({ path: 'data.password', desired: '<secret value in git>', live: '<live secret value>' })]);
     expect(JSON.stringify(drift)).not.toMatch(/hunter2|correct horse|aHVudGVyMg|Y29ycmVjdCBob3JzZQ/);
   });
 
   it('reports a missing key as missing', () => {
-    expect(driftedFields({ apiVersion: 'v1', kind: 'Secret', metadata: { name: 'db' }, data: { token: b64('t') } }, live, schema)).toEqual([{ path: 'data.token', desired: '<secret value in git>', live: undefined }]);
+    expect(driftedFields({ apiVersion: 'v1', kind: 'Secret', metadata: { name: 'db' }, data: { token: b64('t') } }, live, schema)).toEqual([expect.objectContaining({ path: 'data.token', desired: '<secret value in git>', live: undefined })]);
   });
 });

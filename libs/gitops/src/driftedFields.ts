@@ -8,6 +8,9 @@ export interface DriftedField {
   desired: unknown;
   /** `undefined` when the live object lacks the field. */
   live: unknown;
+  /** Where the field is in the manifest and in the live object, as JSON path segments (list items by index; -1 for a live item that is missing). */
+  desiredPath: (string | number)[];
+  livePath: (string | number)[];
 }
 
 /**
@@ -27,7 +30,7 @@ export interface DriftedField {
 export function driftedFields(desired: object, live: object, schema: PatchSchema): DriftedField[] {
   const out: DriftedField[] = [];
   const secret = isSecret(desired);
-  compare(secret ? secretAsStored(desired) : desired, live, [], '', schema, out);
+  compare(secret ? secretAsStored(desired) : desired, live, { path: [], dp: [], lp: [] }, '', schema, out);
   return secret ? out.map(maskSecretValue) : out;
 }
 
@@ -50,14 +53,22 @@ function secretAsStored(secret: object): object {
 /** Secret values never leave in a drift report (Events, status, webhooks): only that they differ. */
 function maskSecretValue(f: DriftedField): DriftedField {
   if (!/^(data|stringData)\b/.test(f.path)) return f;
-  return { path: f.path, desired: f.desired === undefined ? undefined : '<secret value in git>', live: f.live === undefined ? undefined : '<live secret value>' };
+  return { ...f, desired: f.desired === undefined ? undefined : '<secret value in git>', live: f.live === undefined ? undefined : '<live secret value>' };
 }
 
-function compare(desired: unknown, live: unknown, path: PathSegment[], schemaPath: string, schema: PatchSchema, out: DriftedField[]): void {
-  const report = (): void => void out.push({ path: formatFieldPath(path), desired, live });
+interface Where {
+  path: PathSegment[];
+  dp: (string | number)[];
+  lp: (string | number)[];
+}
+
+function compare(desired: unknown, live: unknown, at: Where, schemaPath: string, schema: PatchSchema, out: DriftedField[]): void {
+  const { path } = at;
+  const report = (): void => void out.push({ path: formatFieldPath(path), desired, live, desiredPath: at.dp, livePath: at.lp });
+  const child = (seg: PathSegment, d: string | number, l: string | number): Where => ({ path: [...path, seg], dp: [...at.dp, d], lp: [...at.lp, l] });
   if (isRecord(desired)) {
     if (!isRecord(live)) return report();
-    for (const [key, value] of Object.entries(desired)) compare(value, live[key], [...path, key], schemaPath ? `${schemaPath}.${key}` : key, schema, out);
+    for (const [key, value] of Object.entries(desired)) compare(value, live[key], child(key, key, key), schemaPath ? `${schemaPath}.${key}` : key, schema, out);
     return;
   }
   if (Array.isArray(desired)) {
@@ -66,11 +77,11 @@ function compare(desired: unknown, live: unknown, path: PathSegment[], schemaPat
     const itemPath = `${schemaPath}[]`;
     if (strategy?.mergeKey) {
       const key = strategy.mergeKey;
-      for (const item of desired) {
-        if (!isRecord(item) || item[key] === undefined) continue;
-        const match = live.find((l) => isRecord(l) && sameScalar(l[key], item[key]));
-        compare(item, match, [...path, `${key}=${String(item[key])}`], itemPath, schema, out);
-      }
+      desired.forEach((item, i) => {
+        if (!isRecord(item) || item[key] === undefined) return;
+        const j = live.findIndex((l) => isRecord(l) && sameScalar(l[key], item[key]));
+        compare(item, j >= 0 ? live[j] : undefined, child(`${key}=${String(item[key])}`, i, j), itemPath, schema, out);
+      });
       return;
     }
     if (strategy?.strategy === 'merge') {
@@ -78,8 +89,8 @@ function compare(desired: unknown, live: unknown, path: PathSegment[], schemaPat
       return;
     }
     if (desired.some((item) => isRecord(item) || Array.isArray(item))) {
-      desired.forEach((item, i) => compare(item, live[i], [...path, i], itemPath, schema, out));
-      for (let i = desired.length; i < live.length; i++) out.push({ path: formatFieldPath([...path, i]), desired: undefined, live: live[i] });
+      desired.forEach((item, i) => compare(item, live[i], child(i, i, i), itemPath, schema, out));
+      for (let i = desired.length; i < live.length; i++) out.push({ path: formatFieldPath([...path, i]), desired: undefined, live: live[i], desiredPath: [...at.dp, i], livePath: [...at.lp, i] });
       return;
     }
     if (desired.length !== live.length || desired.some((item, i) => !sameScalar(item, live[i]))) report();

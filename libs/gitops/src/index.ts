@@ -2,7 +2,10 @@ export type { Manifest, ManifestError, ManifestFile, ParseManifestsResult } from
 export { manifestName, parseManifests } from './parseManifests.js';
 export { lineOfField } from './lineOfField.js';
 export { parseFieldPath, formatFieldPath } from './fieldPath.js';
-export { syncOrder, pruneOrder, syncWave, KIND_ORDER, SYNC_WAVE_ANNOTATION } from './syncOrder.js';
+export { syncOrder, pruneOrder, syncWave, KIND_ORDER, SYNC_WAVE_ANNOTATION, ARGO_SYNC_WAVE_ANNOTATION } from './syncOrder.js';
+export { hookTypes, hookDeletePolicies, hookAnnotationErrors, HOOK_ANNOTATION, HOOK_DELETE_POLICY_ANNOTATION, HELM_HOOK_ANNOTATION, HOOK_TYPES, HOOK_DELETE_POLICIES, type HookType, type HookDeletePolicy } from './resourceHooks.js';
+export { parseSyncOptions, resourceSyncOptions, compareOptions, SYNC_OPTIONS_ANNOTATION, COMPARE_OPTIONS_ANNOTATION } from './syncOptions.js';
+export { jobHealth } from './health/jobHealth.js';
 export { driftedFields, type DriftedField } from './driftedFields.js';
 export { assessHealth, type RelatedObjects } from './health/assessHealth.js';
 export { worstHealth } from './health/worstHealth.js';
@@ -28,3 +31,5 @@ export { chooseSourceType, KUSTOMIZATION_FILES } from './render/chooseSourceType
 export { findRenderTools, type RenderTools } from './render/findRenderTools.js';
 export { renderManifests, RENDER_MAX_OUTPUT_BYTES, RENDER_TIMEOUT_MS, type RenderManifestsOptions, type RenderManifestsResult } from './render/renderManifests.js';
 export { renderInputsKey } from './render/renderInputsKey.js';
+export { ignoredFields, isIgnored, keepIgnoredLive, parseJsonPointer, ruleMatches, type IgnoreDifference, type IgnoredFields } from './ignoreDifferences.js';
+export { jqPaths, checkJqExpression, UnsupportedJqError, type JsonPath } from './jqPaths.js';

@@ -105,6 +105,21 @@ describe('parseManifests', () => {
       [{ path: 'a.yaml', text: 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\n  annotations:\n    skiff.dev/sync-wave: "soon"\n' }],
       [{ file: 'a.yaml', line: 6, field: 'metadata.annotations[skiff.dev/sync-wave]', message: 'skiff.dev/sync-wave must be an integer in quotes, got "soon"' }],
     ],
+    [
+      "an Argo CD sync wave that is not an integer",
+      [{ path: 'a.yaml', text: 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\n  annotations:\n    argocd.argoproj.io/sync-wave: "1.5"\n' }],
+      [{ file: 'a.yaml', line: 6, field: 'metadata.annotations[argocd.argoproj.io/sync-wave]', message: 'argocd.argoproj.io/sync-wave must be an integer in quotes, got "1.5"' }],
+    ],
+    [
+      'both sync-wave annotations, disagreeing',
+      [{ path: 'a.yaml', text: 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\n  annotations:\n    skiff.dev/sync-wave: "1"\n    argocd.argoproj.io/sync-wave: "2"\n' }],
+      [{ file: 'a.yaml', line: 7, field: 'metadata.annotations[argocd.argoproj.io/sync-wave]', message: 'skiff.dev/sync-wave (1) and argocd.argoproj.io/sync-wave (2) disagree: keep one' }],
+    ],
+    [
+      'a misspelled hook',
+      [{ path: 'a.yaml', text: 'apiVersion: batch/v1\nkind: Job\nmetadata:\n  generateName: m-\n  annotations:\n    argocd.argoproj.io/hook: PostSynk\n' }],
+      [{ file: 'a.yaml', line: 6, field: 'metadata.annotations[argocd.argoproj.io/hook]', message: 'argocd.argoproj.io/hook must be a comma-separated list of PreSync, Sync, PostSync, SyncFail, Skip, got "PostSynk"' }],
+    ],
   ])('reports %s', (_name, files, errors) => {
     expect(parseManifests(files)).toEqual({ ok: false, errors });
   });

@@ -1,7 +1,8 @@
 import yaml from 'js-yaml';
 import { valueShapeProblem, type KubeObject } from '@skiff/apimachinery';
 import { isRecord } from './fieldPath.js';
-import { SYNC_WAVE_ANNOTATION } from './syncOrder.js';
+import { hookAnnotationErrors } from './resourceHooks.js';
+import { WAVE_ANNOTATIONS, SYNC_WAVE_ANNOTATION, ARGO_SYNC_WAVE_ANNOTATION } from './syncOrder.js';
 import type { Manifest, ManifestError, ManifestFile, ParseManifestsResult } from './types.js';
 import { parseYamlDocuments, pathKey, type YamlDocument } from './yamlDocuments.js';
 
@@ -133,9 +134,21 @@ function checkObject(candidate: Candidate, errors: ManifestError[]): Manifest | 
     if (metadata.namespace !== undefined && typeof metadata.namespace !== 'string') {
       fail('metadata.namespace', ['metadata', 'namespace'], 'metadata.namespace must be a string');
     }
-    const wave = isRecord(metadata.annotations) ? metadata.annotations[SYNC_WAVE_ANNOTATION] : undefined;
-    if (wave !== undefined && !(typeof wave === 'string' && /^-?\d+$/.test(wave.trim()))) {
-      fail(`metadata.annotations[${SYNC_WAVE_ANNOTATION}]`, ['metadata', 'annotations', SYNC_WAVE_ANNOTATION], `${SYNC_WAVE_ANNOTATION} must be an integer in quotes, got ${JSON.stringify(wave)}`);
+    const annotations = isRecord(metadata.annotations) ? metadata.annotations : {};
+    for (const name of WAVE_ANNOTATIONS) {
+      const wave = annotations[name];
+      if (wave !== undefined && !(typeof wave === 'string' && /^-?\d+$/.test(wave.trim()))) {
+        fail(`metadata.annotations[${name}]`, ['metadata', 'annotations', name], `${name} must be an integer in quotes, got ${JSON.stringify(wave)}`);
+      }
+    }
+    // Both wave annotations with different values: which one the author meant is a guess, so say so.
+    const skiffWave = annotations[SYNC_WAVE_ANNOTATION];
+    const argoWave = annotations[ARGO_SYNC_WAVE_ANNOTATION];
+    if (typeof skiffWave === 'string' && typeof argoWave === 'string' && skiffWave.trim() !== argoWave.trim()) {
+      fail(`metadata.annotations[${ARGO_SYNC_WAVE_ANNOTATION}]`, ['metadata', 'annotations', ARGO_SYNC_WAVE_ANNOTATION], `${SYNC_WAVE_ANNOTATION} (${skiffWave}) and ${ARGO_SYNC_WAVE_ANNOTATION} (${argoWave}) disagree: keep one`);
+    }
+    if (isRecord(metadata.annotations)) {
+      for (const e of hookAnnotationErrors({ apiVersion: '', kind: '', metadata } as KubeObject)) fail(`metadata.annotations[${e.annotation}]`, ['metadata', 'annotations', e.annotation], e.message);
     }
   }
   if (errors.length > before) return undefined;

@@ -1,8 +1,12 @@
 import type { KubeObject } from '@skiff/apimachinery';
 import { isRecord } from './fieldPath.js';
+import { HELM_HOOK_WEIGHT_ANNOTATION } from './resourceHooks.js';
 import type { Manifest } from './types.js';
 
 export const SYNC_WAVE_ANNOTATION = 'skiff.dev/sync-wave';
+export const ARGO_SYNC_WAVE_ANNOTATION = 'argocd.argoproj.io/sync-wave';
+/** Where an object's wave is read from, first set wins (parseManifests refuses the two sync-wave annotations with different values). */
+export const WAVE_ANNOTATIONS = [SYNC_WAVE_ANNOTATION, ARGO_SYNC_WAVE_ANNOTATION, HELM_HOOK_WEIGHT_ANNOTATION] as const;
 
 /**
  * Argo CD's kind order (gitops-engine `pkg/sync/sync_tasks.go`, trimmed): what others depend on goes
@@ -43,11 +47,19 @@ export const KIND_ORDER: readonly string[] = [
 
 const kindRank = new Map(KIND_ORDER.map((kind, i) => [kind, i]));
 
-/** The `skiff.dev/sync-wave` annotation; anything that is not an integer counts as wave 0. */
+/**
+ * The `skiff.dev/sync-wave` annotation, else Argo CD's `argocd.argoproj.io/sync-wave`, else a Helm
+ * hook's `helm.sh/hook-weight` (as Argo CD reads it); anything that is not an integer counts as wave 0.
+ */
 export function syncWave(obj: KubeObject): number {
   const annotations = obj.metadata?.annotations;
-  const raw = isRecord(annotations) ? annotations[SYNC_WAVE_ANNOTATION] : undefined;
-  return typeof raw === 'string' && /^-?\d+$/.test(raw.trim()) ? Number(raw.trim()) : 0;
+  if (!isRecord(annotations)) return 0;
+  for (const name of WAVE_ANNOTATIONS) {
+    const raw = annotations[name];
+    if (raw === undefined) continue;
+    return typeof raw === 'string' && /^-?\d+$/.test(raw.trim()) ? Number(raw.trim()) : 0;
+  }
+  return 0;
 }
 
 /**

@@ -3,7 +3,7 @@ import { dns1123LabelErrors } from '../names.js';
 import type { KubeObject } from '../types.js';
 import { FieldPath, invalid, invalidEach, notSupported, required, type FieldErrors } from './fieldErrors.js';
 import { validateApplicationSource } from './applicationSource.js';
-import { bool, int, obj, str, strings } from './values.js';
+import { arr, bool, int, obj, str, strings } from './values.js';
 
 /**
  * skiff.dev/v1alpha1 Application: where desired state comes from (a git repository, a revision, a
@@ -45,11 +45,49 @@ export function validateApplication(app: KubeObject, errs: FieldErrors): void {
 
   // An argoproj.io AppProject in the Application's namespace; absent: no project rules apply.
   str(spec.project, specPath.child('project'), errs);
+  validateRetry(policy.retry, policyPath.child('retry'), errs);
+  validateIgnoreDifferences(spec.ignoreDifferences, specPath.child('ignoreDifferences'), errs);
 
   const interval = int(spec.refreshIntervalSeconds, specPath.child('refreshIntervalSeconds'), errs);
   if (interval !== undefined && interval < 1) errs.push(invalid(specPath.child('refreshIntervalSeconds'), interval, 'must be greater than 0'));
 
   validateApplicationStatus(app, errs);
+}
+
+const GO_DURATION = /^(\d+(\.\d+)?(ms|s|m|h))+$/;
+
+/** Argo CD's `syncPolicy.retry`: limit (negative: unlimited), backoff durations as Go writes them ("5s", "3m"), an integer factor. */
+function validateRetry(v: unknown, path: FieldPath, errs: FieldErrors): void {
+  const retry = obj(v, path, errs);
+  int(retry.limit, path.child('limit'), errs);
+  const backoff = obj(retry.backoff, path.child('backoff'), errs);
+  for (const field of ['duration', 'maxDuration'] as const) {
+    const d = str(backoff[field], path.child('backoff', field), errs);
+    if (d && !GO_DURATION.test(d)) errs.push(invalid(path.child('backoff', field), d, 'must be a duration such as 5s, 3m or 1h30m'));
+  }
+  const factor = int(backoff.factor, path.child('backoff', 'factor'), errs);
+  if (factor !== undefined && factor < 1) errs.push(invalid(path.child('backoff', 'factor'), factor, 'must be at least 1'));
+}
+
+/**
+ * Argo CD's `ignoreDifferences`: which objects (kind, optional group, name, namespace) and which of
+ * their fields (JSON pointers, jq path expressions, managedFields managers). The jq subset is
+ * checked by the git watcher, which reports an expression it cannot evaluate as a condition.
+ */
+function validateIgnoreDifferences(v: unknown, path: FieldPath, errs: FieldErrors): void {
+  arr(v, path, errs).forEach((item, i) => {
+    const p = path.index(i);
+    const rule = obj(item, p, errs);
+    if (!str(rule.kind, p.child('kind'), errs)) errs.push(required(p.child('kind')));
+    for (const f of ['group', 'name', 'namespace'] as const) str(rule[f], p.child(f), errs);
+    for (const pointer of strings(rule.jsonPointers, p.child('jsonPointers'), errs)) {
+      if (pointer.value !== '' && !pointer.value.startsWith('/')) errs.push(invalid(pointer.path, pointer.value, 'must be a JSON pointer such as /spec/replicas'));
+    }
+    for (const expr of strings(rule.jqPathExpressions, p.child('jqPathExpressions'), errs)) {
+      if (!expr.value.trim()) errs.push(invalid(expr.path, expr.value, 'must not be empty'));
+    }
+    strings(rule.managedFieldsManagers, p.child('managedFieldsManagers'), errs);
+  });
 }
 
 /** Only the enumerations: controllers write status, and a typo there should fail loudly. */

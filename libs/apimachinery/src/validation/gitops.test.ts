@@ -38,6 +38,12 @@ function causes(kind: string, build: () => KubeObject, mutate: Mutate): string[]
 describe('Application validation', () => {
   it('accepts a complete Application and each repository form', () => {
     expect(causes('Application', application, () => {})).toEqual([]);
+    expect(
+      causes('Application', application, (o) => {
+        o.spec.syncPolicy.retry = { limit: -1, backoff: { duration: '5s', factor: 2, maxDuration: '3m' } };
+        o.spec.ignoreDifferences = [{ group: 'apps', kind: 'Deployment', name: 'web', jsonPointers: ['/spec/replicas'], jqPathExpressions: ['.spec.template.spec.containers[] | select(.name == "istio-proxy")'], managedFieldsManagers: ['kube-controller-manager'] }];
+      }),
+    ).toEqual([]);
     for (const repoURL of ['/srv/git/shop', './shop', 'file:///srv/git/shop', 'http://localhost:3000/team/shop']) {
       expect(causes('Application', application, (o) => (o.spec.source.repoURL = repoURL))).toEqual([]);
     }
@@ -55,6 +61,8 @@ describe('Application validation', () => {
   it.each<[string, Mutate, string[]]>([
     ['no spec', (o) => delete o.spec, ['spec.source.repoURL: Required value', 'spec.destination.namespace: Required value']],
     ['no repoURL', (o) => delete o.spec.source.repoURL, ['spec.source.repoURL: Required value']],
+    ['a retry backoff that is not a duration', (o) => (o.spec.syncPolicy.retry = { limit: 2, backoff: { duration: '5 seconds', factor: 0 } }), ['spec.syncPolicy.retry.backoff.duration: Invalid value: "5 seconds": must be a duration such as 5s, 3m or 1h30m', 'spec.syncPolicy.retry.backoff.factor: Invalid value: 0: must be at least 1']],
+    ['ignoreDifferences without a kind, with a relative pointer', (o) => (o.spec.ignoreDifferences = [{ group: 'apps', jsonPointers: ['spec/replicas'] }]), ['spec.ignoreDifferences[0].kind: Required value', 'spec.ignoreDifferences[0].jsonPointers[0]: Invalid value: "spec/replicas": must be a JSON pointer such as /spec/replicas']],
     ['an ssh repoURL', (o) => (o.spec.source.repoURL = 'ssh://git@example.com/shop.git'), ['spec.source.repoURL: Invalid value: "ssh://git@example.com/shop.git": must be a local path, a file:// URL or an http(s):// URL']],
     ['an absolute path', (o) => (o.spec.source.path = '/etc'), ['spec.source.path: Invalid value: "/etc": must be a path relative to the repository root']],
     ['a path above the root', (o) => (o.spec.source.path = 'deploy/../..'), [`spec.source.path: Invalid value: "deploy/../..": must not contain '..'`]],

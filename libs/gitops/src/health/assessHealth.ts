@@ -1,6 +1,7 @@
 import type { KubeObject } from '@skiff/apimachinery';
 import { claimHealth } from './claimHealth.js';
 import type { HealthStatus } from './healthStatus.js';
+import { jobHealth } from './jobHealth.js';
 import { podHealth } from './podHealth.js';
 import { serviceHealth } from './serviceHealth.js';
 import { statefulSetHealth } from './statefulSetHealth.js';
@@ -16,6 +17,7 @@ const checks: Record<string, (obj: KubeObject) => HealthStatus> = {
   ReplicaSet: replicaSetHealth,
   StatefulSet: statefulSetHealth,
   Pod: podHealth,
+  Job: jobHealth,
   Service: serviceHealth,
   PersistentVolumeClaim: claimHealth,
 };
