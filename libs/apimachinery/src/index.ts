@@ -41,3 +41,5 @@ export * from './storage/findMatchingVolume.js';
 export * from './storage/volumeNodeAffinity.js';
 export { accessModesString } from './tables/storage.js';
 export * from './storage/volumeBoundToClaim.js';
+export * from './image/types.js';
+export { parseGoDuration } from './image/goDuration.js';

@@ -13,6 +13,7 @@ import type { Kind } from './kind.js';
 import { INGRESS, INGRESS_CLASS } from './networking.js';
 import { POD_DISRUPTION_BUDGET } from './policy.js';
 import { APPLICATION, WEBHOOK } from './skiff.js';
+import { IMAGE_POLICY, IMAGE_REPOSITORY, IMAGE_UPDATE_AUTOMATION } from './image.js';
 import { PERSISTENT_VOLUME, PERSISTENT_VOLUME_CLAIM, STORAGE_CLASS } from './storage.js';
 
 /**
@@ -50,6 +51,7 @@ export const RESOURCE_TYPES: readonly Kind[] = [
   APPLICATION,
   WEBHOOK,
   CUSTOM_RESOURCE_DEFINITION,
+  IMAGE_REPOSITORY, IMAGE_POLICY, IMAGE_UPDATE_AUTOMATION,
 ];
 
 /** API groups in discovery order, with their versions; a group may be served before it has kinds. */
@@ -64,6 +66,7 @@ export const API_GROUPS: readonly { group: string; versions: string[] }[] = [
   { group: 'storage.k8s.io', versions: ['v1'] },
   { group: 'skiff.dev', versions: ['v1alpha1'] },
   { group: 'apiextensions.k8s.io', versions: ['v1'] },
+  { group: 'image.toolkit.fluxcd.io', versions: ['v1beta2'] },
 ];
 
 /**
