@@ -4,3 +4,4 @@ export * from './desiredObjects.js';
 export * from './repoSources.js';
 export * from './startGitWatcher.js';
 export * from './tracking.js';
+export { imageControllers } from './images/imageControllers.js';

@@ -4,6 +4,7 @@ import { pino, type Logger } from 'pino';
 import { Histogram, Registry } from 'prom-client';
 import { applicationController, type Transition } from './applicationController.js';
 import { RepoSources } from './repoSources.js';
+import { imageControllers } from './images/imageControllers.js';
 import type { KubeObject } from '@skiff/apimachinery';
 
 export interface GitWatcherOptions extends ConnectionOptions {
@@ -54,6 +55,7 @@ export async function startGitWatcher(opts: GitWatcherOptions): Promise<RunningG
     registers: [registry],
   });
   manager.add(applicationController({ sources, onTransition: opts.onTransition, syncDuration, discovery: new ApiDiscovery(client) }));
+  for (const controller of imageControllers({ auth: opts.auth })) manager.add(controller);
   try {
     await manager.start();
   } catch (err) {

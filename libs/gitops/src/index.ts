@@ -21,3 +21,4 @@ export { revertTo, type RevertToOptions } from './git/revertTo.js';
 export type { BranchCommit } from './git/commitTreeOnBranch.js';
 export { refsPathsToWatch } from './git/refsPathsToWatch.js';
 export { rollbackRemote, type RollbackRemoteOptions } from './git/rollbackRemote.js';
+export { updateFilesOnBranch, type FileEdits, type TextFile, type UpdateFilesOnBranchOptions, type UpdateFilesResult } from './git/updateFilesOnBranch.js';
