@@ -10,7 +10,7 @@ describe('commitMessage', () => {
   it('says what changed, where, and which automation did it', () => {
     expect(commitMessage('apps/hello', files)).toEqual({
       ok: true,
-      message: 'Update images: r/hello:1.0.1, 1.0.1\n\ndeploy/web.yaml:12 r/hello:1.0.0 -> r/hello:1.0.1\ndeploy/kustomization.yaml:4 1.0.0 -> 1.0.1\n\nAutomation: apps/hello (ImageUpdateAutomation)\n',
+      message: 'Update images: r/hello:1.0.1\n\ndeploy/web.yaml:12 r/hello:1.0.0 -> r/hello:1.0.1\ndeploy/kustomization.yaml:4 1.0.0 -> 1.0.1\n\nAutomation: apps/hello (ImageUpdateAutomation)\n',
     });
   });
 

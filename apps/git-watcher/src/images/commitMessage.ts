@@ -38,7 +38,10 @@ export function commitMessage(automation: string, files: readonly FileChanges[],
     const rendered = renderGoTemplate(template, templateData(automation, files));
     return rendered.ok && rendered.message.trim() === '' ? { ok: false, message: 'the messageTemplate rendered an empty message' } : rendered;
   }
-  const values = [...new Set(files.flatMap((f) => f.changes.map((c) => c.newValue)))];
+  // The subject names whole images where there are any: a bare tag says less than `name:tag`.
+  const all = files.flatMap((f) => f.changes);
+  const images = all.filter((c) => !/:(tag|name)$/.test(c.setter));
+  const values = [...new Set((images.length ? images : all).map((c) => c.newValue))].sort();
   const subject = `Update images: ${values.slice(0, 3).join(', ')}${values.length > 3 ? ` and ${values.length - 3} more` : ''}`;
   const lines = files.flatMap((f) => f.changes.map((c) => `${f.path}:${c.line} ${c.oldValue} -> ${c.newValue}`));
   return { ok: true, message: `${subject}\n\n${lines.join('\n')}\n\nAutomation: ${automation} (ImageUpdateAutomation)\n` };
