@@ -74,6 +74,11 @@ export async function reconcileImageUpdateAutomation(ref: ObjectRef, ctx: Reconc
     return { requeueAfterMs: Math.min(intervalMs, RETRY_MS) };
   };
 
+  if (policies.size === 0) {
+    // Nothing could change: no clone, no push, no commit.
+    await writeStatus(ctx, IMAGE_UPDATE_AUTOMATIONS, obj, { ...status, lastAutomationRunTime: at, observedGeneration: generation, observedPolicies, conditions: withReady(status.conditions, true, 'Succeeded', 'no ImagePolicy has chosen an image yet', at, generation) });
+    return { requeueAfterMs: intervalMs };
+  }
   const source = auto.spec.sourceRef;
   let app: KubeObject;
   try {

@@ -61,15 +61,17 @@ export async function updateFilesOnBranch(options: UpdateFilesOnBranchOptions): 
   let checkoutBranch: string | undefined;
   try {
     try {
-      await git.clone({ fs, http, dir, url: options.url, ...(options.checkoutBranch ? { ref: options.checkoutBranch } : {}), singleBranch: true, noCheckout: true, noTags: true, onAuth });
+      await git.clone({ fs, http, dir, url: options.url, ...(options.checkoutBranch ? { ref: options.checkoutBranch } : {}), singleBranch: true, depth: 1, noCheckout: true, noTags: true, onAuth });
       checkoutBranch = options.checkoutBranch ?? (await git.currentBranch({ fs, dir })) ?? undefined;
       if (options.pushBranch && options.pushBranch !== checkoutBranch) {
-        await git.fetch({ fs, http, dir, url: options.url, remote: 'origin', ref: options.pushBranch, singleBranch: true, tags: false, onAuth }).catch(() => undefined);
+        await git.fetch({ fs, http, dir, url: options.url, remote: 'origin', ref: options.pushBranch, singleBranch: true, depth: 1, tags: false, onAuth }).catch(() => undefined);
       }
     } catch (err) {
       return gitFailure(/401|403/.test((err as Error).message) ? 'Unauthorized' : 'Fetch', `cloning ${redact(options.url)}: ${(err as Error).message}`);
     }
-    // The clone has no work tree: edit it as a bare repository, branches from the remote's refs.
+    // Only the tip is read and the commit's parent is the remote's tip, so a shallow clone is
+    // enough to push. The clone has no work tree: edit it as a bare repository, branches from
+    // the remote's refs.
     if (!checkoutBranch) return gitFailure('NotFound', `${redact(options.url)} has no default branch; name the branch to update`);
     const pushBranch = options.pushBranch ?? checkoutBranch;
     const repo: LocalRepo = { dir: path.join(dir, '.git'), gitdir: path.join(dir, '.git'), bare: true };
