@@ -43,3 +43,4 @@ export { accessModesString } from './tables/storage.js';
 export * from './storage/volumeBoundToClaim.js';
 export * from './image/types.js';
 export { parseGoDuration } from './image/goDuration.js';
+export { goRegExp } from './image/goRegExp.js';

@@ -1,4 +1,4 @@
-import { NotFoundError, parseGoDuration, shape, type ImageRepository, type KubeObject } from '@skiff/apimachinery';
+import { goRegExp, NotFoundError, parseGoDuration, shape, type ImageRepository, type KubeObject } from '@skiff/apimachinery';
 import type { Controller, ObjectRef, ReconcileContext, ReconcileResult } from '@skiff/controller-runtime';
 import { listTags, parseImageReference, RegistryError, RegistryUnreachableError } from '@skiff/oci';
 import { IMAGE_REPOSITORIES, SECRETS } from './imageResources.js';
@@ -70,7 +70,7 @@ export async function reconcileImageRepository(ref: ObjectRef, ctx: ReconcileCon
     await writeStatus(ctx, IMAGE_REPOSITORIES, obj, { ...status, observedGeneration: obj.metadata.generation, conditions: withReady(status.conditions, false, scan.reason, scan.message, at, obj.metadata.generation) });
     return { requeueAfterMs: Math.min(intervalMs, RETRY_MS) };
   }
-  const exclusions = (repo.spec.exclusionList ?? []).map((p) => new RegExp(p));
+  const exclusions = (repo.spec.exclusionList ?? []).map((p) => goRegExp(p));
   const tags = [...new Set(scan.tags.filter((t) => !exclusions.some((re) => re.test(t))))].sort();
   const parsed = parseImageReference(repo.spec.image);
   const next = {

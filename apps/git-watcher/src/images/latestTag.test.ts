@@ -25,6 +25,7 @@ describe('latestTag', () => {
     ['numerical descending', ['9', '10', '2'], spec({ numerical: { order: 'desc' } }), '2'],
     ['filterTags keeps matching tags only', ['main-1', 'main-3', 'dev-9'], spec({ alphabetical: {} }, { pattern: '^main-' }), 'main-3'],
     ['extract compares the group, returns the tag', ['main-abc-1612', 'main-def-1700', 'main-aaa-999'], spec({ numerical: {} }, { pattern: '^main-[a-f0-9]+-(?<ts>\\d+)$', extract: '$ts' }), 'main-def-1700'],
+    ['Go named groups (?P<name>) as Flux users write them', ['main-a-5', 'main-b-12'], spec({ numerical: {} }, { pattern: '^main-[a-z]+-(?P<n>\\d+)$', extract: '$n' }), 'main-b-12'],
     ['extract by number into semver', ['app-1.2.0', 'app-1.10.0', 'other-9.0.0'], semverPolicy('^1.0.0', { pattern: '^app-(\\d+\\.\\d+\\.\\d+)$', extract: '$1' }), 'app-1.10.0'],
   ])('%s', (_, tags, policy, want) => {
     expect(latestTag(tags, policy)).toEqual({ ok: true, tag: want });

@@ -1,5 +1,5 @@
 import semver from 'semver';
-import type { ImagePolicy } from '@skiff/apimachinery';
+import { goRegExp, type ImagePolicy } from '@skiff/apimachinery';
 
 export type LatestTag = { ok: true; tag: string } | { ok: false; reason: string; message: string };
 
@@ -40,7 +40,7 @@ export function latestTag(tags: readonly string[], spec: ImagePolicy['spec']): L
   let candidates = tags.map((tag) => ({ tag, value: tag }));
   const pattern = spec.filterTags?.pattern;
   if (pattern) {
-    const re = new RegExp(pattern);
+    const re = goRegExp(pattern);
     candidates = candidates.flatMap(({ tag }) => {
       const m = re.exec(tag);
       if (!m) return [];

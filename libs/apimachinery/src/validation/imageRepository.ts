@@ -1,4 +1,5 @@
 import { parseGoDuration } from '../image/goDuration.js';
+import { goRegExp } from '../image/goRegExp.js';
 import { dns1123SubdomainErrors } from '../names.js';
 import type { KubeObject } from '../types.js';
 import { FieldPath, invalid, invalidEach, notSupported, required, type FieldErrors } from './fieldErrors.js';
@@ -79,7 +80,7 @@ export function validateLocalRef(value: unknown, path: FieldPath, errs: FieldErr
 
 export function regexpError(pattern: string): string | undefined {
   try {
-    new RegExp(pattern);
+    goRegExp(pattern);
     return undefined;
   } catch (err) {
     return `must be a valid regular expression: ${(err as Error).message}`;
