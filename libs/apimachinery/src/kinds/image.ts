@@ -16,7 +16,7 @@ import { CONDITIONS } from './podSpecLists.js';
 function imageKind(resource: string, kind: string): Pick<Kind, 'openApi'> & ReturnType<typeof resourceType> {
   const root = `io.fluxcd.toolkit.image.v1beta2.${kind}`;
   return {
-    ...resourceType(IMAGE_GROUP, IMAGE_VERSION, resource, kind, true, { subresources: ['status'], categories: ['all', 'flux'] }),
+    ...resourceType(IMAGE_GROUP, IMAGE_VERSION, resource, kind, true, { subresources: ['status'] }),
     openApi: fixedOpenApi(root, { [root]: IMAGE_SCHEMAS[root] }),
   };
 }
