@@ -1,8 +1,10 @@
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import git from 'isomorphic-git';
 import { afterEach, describe, expect, it } from 'vitest';
 import { updateFilesOnBranch, type TextFile, type UpdateFilesOnBranchOptions } from '../src/index.js';
+import { startGitHttpServer } from './gitHttpServer.js';
 import { author, makeRepo, type TestRepo } from './testRepo.js';
 
 /** An edit replacing `from` with `to` in every offered file that contains it. */
@@ -82,4 +84,45 @@ describe('updateFilesOnBranch (local repositories)', () => {
     const result = await updateFilesOnBranch(options(r, replace('a', 'b'), { checkoutBranch: 'release' }));
     expect(result).toEqual({ ok: false, errors: [{ code: 'NotFound', message: `branch release not found in ${r.dir}` }] });
   });
+});
+
+describe('updateFilesOnBranch (remote repositories over HTTP)', () => {
+  it('clones, commits and pushes with the credentials; to the push branch, created and then built on; nothing to change pushes nothing', async () => {
+    const r = await makeRepo();
+    await r.commit({ 'deploy/web.yaml': 'image: web:1\n' }, 'init');
+    const served = path.join(r.root, 'served');
+    const bare = path.join(served, 'app.git');
+    execFileSync('git', ['clone', '--bare', '--quiet', r.dir, bare]);
+    execFileSync('git', ['-C', bare, 'config', 'http.receivepack', 'true']);
+    const auth = { username: 'bot', password: 's3cret' };
+    const server = await startGitHttpServer(served, auth);
+    const rev = (ref: string) => execFileSync('git', ['-C', bare, 'rev-parse', ref]).toString().trim();
+    const file = (ref: string) => execFileSync('git', ['-C', bare, 'show', `${ref}:deploy/web.yaml`]).toString();
+    try {
+      const url = `${server.url}/app.git`;
+      const base = { url, dir: 'deploy', pattern: /\.yaml$/, author: { ...author, timestamp: 1_800_000_000 } };
+      const denied = await updateFilesOnBranch({ ...base, auth: { ...auth, password: 'nope' }, edit: replace('web:1', 'web:2') });
+      expect(denied).toMatchObject({ ok: false, errors: [{ code: 'Unauthorized' }] });
+
+      const main = rev('main');
+      const onMain = await updateFilesOnBranch({ ...base, auth, edit: replace('web:1', 'web:2') });
+      expect(onMain).toMatchObject({ ok: true, committed: true, base: main, branch: 'main' });
+      expect(rev('main')).toBe(onMain.ok && onMain.committed ? onMain.sha : '');
+      expect(rev('main~1')).toBe(main);
+      expect(file('main')).toBe('image: web:2\n');
+
+      const created = await updateFilesOnBranch({ ...base, auth, checkoutBranch: 'main', pushBranch: 'updates', edit: replace('web:2', 'web:3') });
+      expect(created).toMatchObject({ ok: true, committed: true, base: rev('main'), branch: 'updates' });
+      const built = await updateFilesOnBranch({ ...base, auth, checkoutBranch: 'main', pushBranch: 'updates', edit: replace('web:3', 'web:4') });
+      expect(built).toMatchObject({ ok: true, committed: true, base: created.ok && created.committed ? created.sha : '' });
+      expect(file('updates')).toBe('image: web:4\n');
+      expect(file('main')).toBe('image: web:2\n');
+
+      const unchanged = await updateFilesOnBranch({ ...base, auth, edit: replace('web:9', 'web:10') });
+      expect(unchanged).toEqual({ ok: true, committed: false, base: rev('main') });
+    } finally {
+      await server.close();
+      await r.cleanup();
+    }
+  }, 60_000);
 });
