@@ -13,7 +13,8 @@ const RETRY_MS = 10_000;
 
 export type ScanResult = { ok: true; tags: string[] } | { ok: false; reason: string; message: string };
 
-type ScanTags = (registry: string, repository: string, login: RegistryLogin | undefined, insecure: boolean | undefined) => Promise<string[]>;
+/** How long a scan may take when `spec.timeout` does not say (Flux's default is the interval; a minute bounds a long one). */
+const SCAN_TIMEOUT_MS = 60_000;
 
 /**
  * Flux's image-reflector-controller, ImageRepository half: every `interval` it lists the tags of
@@ -23,13 +24,12 @@ type ScanTags = (registry: string, repository: string, login: RegistryLogin | un
  * nothing; a changed spec scans at once.
  */
 export function imageRepositoryController(): Controller {
-  const scanTags: ScanTags = ((registry, repository, auth, insecure) => listTags({ registry: registryHost(registry), repository, auth, insecure, signal: AbortSignal.timeout(60_000) }));
   return {
     name: 'imagerepository',
     for: IMAGE_REPOSITORIES,
     concurrency: 2,
     watches: [{ type: SECRETS, map: (secret, ctx) => repositoriesUsing(secret, ctx.cache(IMAGE_REPOSITORIES)) }],
-    reconcile: (ref, ctx) => reconcileImageRepository(ref, ctx, scanTags),
+    reconcile: (ref, ctx) => reconcileImageRepository(ref, ctx),
   };
 }
 
@@ -44,7 +44,7 @@ function registryHost(domain: string): string {
   return domain === 'docker.io' ? 'registry-1.docker.io' : domain;
 }
 
-export async function reconcileImageRepository(ref: ObjectRef, ctx: ReconcileContext, scanTags: ScanTags): Promise<ReconcileResult | void> {
+export async function reconcileImageRepository(ref: ObjectRef, ctx: ReconcileContext): Promise<ReconcileResult | void> {
   let obj: KubeObject;
   try {
     obj = await ctx.client.get(IMAGE_REPOSITORIES, ref.namespace, ref.name);
@@ -63,7 +63,7 @@ export async function reconcileImageRepository(ref: ObjectRef, ctx: ReconcileCon
     return { requeueAfterMs: scannedAt + intervalMs - now.getTime() };
   }
 
-  const scan = await scanRepository(ctx, repo, scanTags);
+  const scan = await scanRepository(ctx, repo);
   const at = rfc3339(now);
   if (!scan.ok) {
     ctx.log.warn({ image: repo.spec.image, reason: scan.reason }, `scan failed: ${scan.message}`);
@@ -86,7 +86,7 @@ export async function reconcileImageRepository(ref: ObjectRef, ctx: ReconcileCon
   return { requeueAfterMs: intervalMs };
 }
 
-async function scanRepository(ctx: ReconcileContext, repo: ImageRepository, scanTags: ScanTags): Promise<ScanResult> {
+async function scanRepository(ctx: ReconcileContext, repo: ImageRepository): Promise<ScanResult> {
   const parsed = parseImageReference(repo.spec.image);
   if (!parsed.ok) return { ok: false, reason: 'InvalidImage', message: parsed.message };
   let login: RegistryLogin | undefined;
@@ -103,10 +103,13 @@ async function scanRepository(ctx: ReconcileContext, repo: ImageRepository, scan
     login = credentials.login;
   }
   try {
-    return { ok: true, tags: await scanTags(parsed.domain, parsed.path, login, repo.spec.insecure) };
+    const timeoutMs = (repo.spec.timeout && parseGoDuration(repo.spec.timeout)) || SCAN_TIMEOUT_MS;
+    const tags = await listTags({ registry: registryHost(parsed.domain), repository: parsed.path, auth: login, insecure: repo.spec.insecure, signal: AbortSignal.timeout(timeoutMs) });
+    return { ok: true, tags };
   } catch (err) {
     if (err instanceof RegistryError) return { ok: false, reason: err.status === 401 || err.status === 403 ? 'AuthenticationFailed' : 'ReadOperationFailed', message: err.message };
-    if (err instanceof RegistryUnreachableError || (err as Error).name === 'TimeoutError') return { ok: false, reason: 'ReadOperationFailed', message: (err as Error).message };
+    if (err instanceof RegistryUnreachableError) return { ok: false, reason: 'ReadOperationFailed', message: err.message };
+    if ((err as Error).name === 'TimeoutError') return { ok: false, reason: 'ReadOperationFailed', message: `listing the tags of ${repo.spec.image} timed out` };
     throw err;
   }
 }
