@@ -6,3 +6,4 @@ export * from './startGitWatcher.js';
 export * from './tracking.js';
 export * from './managedObjects.js';
 export * from './syncPreview.js';
+export { imageControllers } from './images/imageControllers.js';

@@ -6,6 +6,7 @@ import { applicationController, type Transition } from './applicationController.
 import { APPLICATION_FACES, faceOf } from './applicationFace.js';
 import { applicationSetController, APPLICATION_SET_SOURCE } from './applicationSet/applicationSetController.js';
 import { RepoSources } from './repoSources.js';
+import { imageControllers } from './images/imageControllers.js';
 import type { KubeObject } from '@skiff/apimachinery';
 
 export interface GitWatcherOptions extends ConnectionOptions {
@@ -64,6 +65,7 @@ export async function startGitWatcher(opts: GitWatcherOptions): Promise<RunningG
   // One controller per Application face (skiff.dev, argoproj.io): the same code, two kinds.
   for (const face of APPLICATION_FACES) manager.add(applicationController({ sources, onTransition: opts.onTransition, syncDuration, discovery, face }));
   manager.add(applicationSetController({ sources }));
+  for (const controller of imageControllers({ auth: opts.auth })) manager.add(controller);
   try {
     await manager.start();
   } catch (err) {

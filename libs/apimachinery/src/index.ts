@@ -44,3 +44,6 @@ export { accessModesString } from './tables/storage.js';
 export * from './storage/volumeBoundToClaim.js';
 export * from './scheduling/tolerations.js';
 export * from './yaml/manifestYaml.js';
+export * from './image/types.js';
+export { parseGoDuration } from './image/goDuration.js';
+export { goRegExp } from './image/goRegExp.js';

@@ -33,3 +33,4 @@ export { renderManifests, RENDER_MAX_OUTPUT_BYTES, RENDER_TIMEOUT_MS, type Rende
 export { renderInputsKey } from './render/renderInputsKey.js';
 export { ignoredFields, isIgnored, keepIgnoredLive, parseJsonPointer, ruleMatches, type IgnoreDifference, type IgnoredFields } from './ignoreDifferences.js';
 export { jqPaths, checkJqExpression, UnsupportedJqError, type JsonPath } from './jqPaths.js';
+export { updateFilesOnBranch, type FileEdits, type TextFile, type UpdateFilesOnBranchOptions, type UpdateFilesResult } from './git/updateFilesOnBranch.js';

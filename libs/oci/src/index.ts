@@ -12,3 +12,4 @@ export { RegistryError, RegistryUnreachableError, type RegistryErrorDetail } fro
 export { startRegistry, type RunningRegistry, type StartRegistryOptions } from './startRegistry.js';
 export { InvalidImageReferenceError } from './invalidImageReferenceError.js';
 export { parseImageReference, type ImageReference, type ParsedImageReference } from './imageReference.js';
+export { listTags, nextPage, type ListTagsOptions } from './listTags.js';

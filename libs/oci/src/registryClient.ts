@@ -34,6 +34,8 @@ export class RegistryClient {
     readonly repository: string,
     private readonly credentials?: RegistryCredentials,
     private readonly signal?: AbortSignal,
+    /** What the token is asked for: a read-only credential may be refused `push`. */
+    private readonly actions: 'pull' | 'pull,push' = 'pull,push',
   ) {}
 
   async request(method: string, url: string, request: RegistryRequest): Promise<RegistryResponse> {
@@ -74,7 +76,7 @@ export class RegistryClient {
     if (params.service) url.searchParams.set('service', params.service);
     // Ask for push up front: the first challenge (a HEAD) may only name pull, and a second token
     // round trip per push buys nothing.
-    const scopes = new Set([`repository:${this.repository}:pull,push`, ...(params.scope ? [params.scope] : [])]);
+    const scopes = new Set([`repository:${this.repository}:${this.actions}`, ...(params.scope ? [params.scope] : [])]);
     for (const scope of scopes) url.searchParams.append('scope', scope);
 
     const headers: Record<string, string> = {};

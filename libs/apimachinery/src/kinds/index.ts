@@ -15,3 +15,4 @@ export * from './autoscaling.js';
 export * from './policy.js';
 export { builtinOpenApi, fixedOpenApi, schemaName, type OpenApiSchemas, type SchemaObject } from './openapi/openApiSchemas.js';
 export * from './storage.js';
+export * from './image.js';

@@ -14,6 +14,7 @@ import { INGRESS, INGRESS_CLASS } from './networking.js';
 import { POD_DISRUPTION_BUDGET } from './policy.js';
 import { APPLICATION, WEBHOOK } from './skiff.js';
 import { APP_PROJECT, APPLICATION_SET, ARGO_APPLICATION } from './argoproj.js';
+import { IMAGE_POLICY, IMAGE_REPOSITORY, IMAGE_UPDATE_AUTOMATION } from './image.js';
 import { PERSISTENT_VOLUME, PERSISTENT_VOLUME_CLAIM, STORAGE_CLASS } from './storage.js';
 
 /**
@@ -54,6 +55,7 @@ export const RESOURCE_TYPES: readonly Kind[] = [
   APP_PROJECT,
   APPLICATION_SET,
   CUSTOM_RESOURCE_DEFINITION,
+  IMAGE_REPOSITORY, IMAGE_POLICY, IMAGE_UPDATE_AUTOMATION,
 ];
 
 /** API groups in discovery order, with their versions; a group may be served before it has kinds. */
@@ -69,6 +71,7 @@ export const API_GROUPS: readonly { group: string; versions: string[] }[] = [
   { group: 'skiff.dev', versions: ['v1alpha1'] },
   { group: 'argoproj.io', versions: ['v1alpha1'] },
   { group: 'apiextensions.k8s.io', versions: ['v1'] },
+  { group: 'image.toolkit.fluxcd.io', versions: ['v1beta2'] },
 ];
 
 /**

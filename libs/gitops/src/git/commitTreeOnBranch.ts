@@ -19,18 +19,21 @@ export interface BranchCommit {
  * non-bare repo, brings the work tree and index along for exactly the changed paths, so `git status`
  * stays clean. The branch moves atomically, under git's lock file, and only if nobody moved it in
  * between. Refuses (as a value) when HEAD is detached, when nothing would change, or when one of
- * those paths has uncommitted edits that the update would overwrite.
+ * those paths has uncommitted edits that the update would overwrite. With `expectedHead`, also when
+ * the branch is no longer there (the tree was computed from that commit).
  */
 export async function commitTreeOnBranch(
   repo: LocalRepo,
   files: Map<string, TreeFile>,
   message: string,
   author: GitAuthor,
+  expectedHead?: string,
 ): Promise<BranchCommit | GitFailure> {
   const where = { fs, ...gitLocation(repo) };
   const branch = await git.currentBranch({ ...where, fullname: true });
   if (!branch) return gitFailure('Unsupported', 'HEAD is detached; check out a branch first');
   const head = await git.resolveRef({ ...where, ref: branch });
+  if (expectedHead !== undefined && head !== expectedHead) return gitFailure('Conflict', `${branch} moved to ${head.slice(0, 7)} while the commit was being made; try again`, branch);
   const changes = diffTrees(await flattenTree(where, head), files);
   if (changes.length === 0) return gitFailure('NothingToCommit', `nothing to commit: ${branch.replace('refs/heads/', '')} already has this content`);
 

@@ -8,9 +8,10 @@ import { gitFailure, type GitFailure } from './gitResult.js';
  * `<ref>.lock` exclusively (so a concurrent `git commit` and this cannot both win), check the ref
  * still names `expected`, write the lock file and rename it over the ref. A reader (`git rev-parse`,
  * a file watcher) sees the old sha or the new one, never an empty or half-written file, which
- * isomorphic-git's own ref update (truncate, then write) does not promise.
+ * isomorphic-git's own ref update (truncate, then write) does not promise. `expected` null: the
+ * ref must not exist yet (a new branch).
  */
-export async function updateBranchRef(gitdir: string, ref: string, expected: string, sha: string): Promise<{ ok: true } | GitFailure> {
+export async function updateBranchRef(gitdir: string, ref: string, expected: string | null, sha: string): Promise<{ ok: true } | GitFailure> {
   const refFile = path.join(gitdir, ...ref.split('/'));
   const lockFile = `${refFile}.lock`;
   await fs.promises.mkdir(path.dirname(refFile), { recursive: true });
@@ -23,8 +24,8 @@ export async function updateBranchRef(gitdir: string, ref: string, expected: str
   }
   let renamed = false;
   try {
-    const current = await git.resolveRef({ fs, gitdir, ref });
-    if (current !== expected) return gitFailure('Conflict', `${ref} moved to ${current.slice(0, 7)} while the commit was being made; try again`, ref);
+    const current = await git.resolveRef({ fs, gitdir, ref }).catch(() => null);
+    if (current !== expected) return gitFailure('Conflict', `${ref} ${current === null ? 'was deleted' : `moved to ${current.slice(0, 7)}`} while the commit was being made; try again`, ref);
     await lock.writeFile(`${sha}\n`);
     await lock.sync();
     await lock.close();
