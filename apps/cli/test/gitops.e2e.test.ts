@@ -6,6 +6,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { dirname } from 'node:path';
+import { fixtureFiles } from '../../git-watcher/test/fixtures.js';
 import { eventually, kubectlOk, startCluster, type TestCluster } from './cluster.js';
 
 const CLI = fileURLToPath(new URL('../src/main.ts', import.meta.url));
@@ -238,5 +240,68 @@ spec:
     await eventually('Synced after the restart', () => syncedAt(sha), 60_000);
     // One spec change (4 -> 2 replicas, same template) is one generation, however often it was applied.
     expect(await gen()).toBe(before + 1);
+  });
+  it('example folders as teams copy them (plain, kustomize overlay, Helm with production values, podinfo-style with an HPA) sync Synced through argoproj.io Applications', async () => {
+    const examples = mkdtempSync(join(tmpdir(), 'skiff-examples-'));
+    try {
+      gitIn(examples, ['init', '-q', '-b', 'main']);
+      const files = { ...fixtureFiles('guestbook'), ...fixtureFiles('kustomize-guestbook'), ...fixtureFiles('helm-guestbook'), ...fixtureFiles('podinfo-kustomize') };
+      for (const [path, text] of Object.entries(files)) {
+        mkdirSync(dirname(join(examples, path)), { recursive: true });
+        writeFileSync(join(examples, path), text);
+      }
+      gitIn(examples, ['add', '-A']);
+      gitIn(examples, ['commit', '-q', '-m', 'examples']);
+      const head = gitIn(examples, ['rev-parse', 'HEAD']);
+      const apps: [string, string, string][] = [
+        ['guestbook', 'guestbook', ''],
+        ['kustomize-guestbook', 'kustomize-guestbook/overlays/production', ''],
+        ['helm-guestbook', 'helm-guestbook', '\n    helm: {valueFiles: [values-production.yaml]}'],
+        ['podinfo', 'podinfo-kustomize', ''],
+      ];
+      const manifest = apps
+        .map(([name, path, extra]) => `apiVersion: argoproj.io/v1alpha1
+kind: Application
+metadata: {name: ${name}, namespace: argocd}
+spec:
+  project: default
+  source:
+    repoURL: ${examples}
+    targetRevision: main
+    path: ${path}${extra}
+  destination: {server: https://kubernetes.default.svc, namespace: examples-${name}}
+  syncPolicy:
+    automated: {prune: true}
+    syncOptions: [CreateNamespace=true]
+`)
+        .join('---\n');
+      const file = join(examples, '..', `${examples.split('/').pop()}-apps.yaml`);
+      writeFileSync(file, manifest);
+      try {
+        await kubectlOk(cluster, ['create', 'namespace', 'argocd']);
+        await kubectlOk(cluster, ['apply', '-f', file]);
+      } finally {
+        rmSync(file, { force: true });
+      }
+      type ArgoApp = { metadata: { name: string }; status?: { sync?: { status?: string; revision?: string }; conditions?: { type: string; message: string }[] } };
+      const list = async () => (JSON.parse(await kubectlOk(cluster, ['get', 'applications.argoproj.io', '-n', 'argocd', '-o', 'json'])) as { items: ArgoApp[] }).items;
+      await eventually('all four Synced at HEAD', async () => {
+        const items = await list();
+        return items.length === 4 && items.every((a) => a.status?.sync?.status === 'Synced' && a.status.sync.revision === head);
+      }, 120_000).catch(async (err) => {
+        throw new Error(`${(err as Error).message}: ${JSON.stringify((await list()).map((a) => [a.metadata.name, a.status?.sync, a.status?.conditions]))}`);
+      });
+      // What each renderer made, as kubectl sees it.
+      expect(await kubectlOk(cluster, ['get', 'hpa', 'podinfo', '-n', 'examples-podinfo', '-o', 'name'])).toContain('horizontalpodautoscaler.autoscaling/podinfo');
+      const helmDeploy = JSON.parse(await kubectlOk(cluster, ['get', 'deploy', '-n', 'examples-helm-guestbook', '-o', 'json'])) as { items: { spec: { replicas: number } }[] };
+      expect(helmDeploy.items.map((d) => d.spec.replicas)).toEqual([3]);
+      expect(await kubectlOk(cluster, ['get', 'deploy', '-n', 'examples-kustomize-guestbook', '-o', 'name'])).toMatch(/deployment\.apps\/\S+/);
+      expect(await kubectlOk(cluster, ['get', 'svc', '-n', 'examples-guestbook', '-o', 'name'])).toMatch(/service\/\S+/);
+      const table = await kubectlOk(cluster, ['get', 'applications.argoproj.io', '-n', 'argocd']);
+      expect(table).toMatch(/NAME\s+SYNC STATUS\s+HEALTH STATUS/);
+      await kubectlOk(cluster, ['delete', 'applications.argoproj.io', '--all', '-n', 'argocd', '--wait=false']);
+    } finally {
+      rmSync(examples, { recursive: true, force: true });
+    }
   });
 });

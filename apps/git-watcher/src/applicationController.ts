@@ -1,4 +1,4 @@
-import { AlreadyExistsError, CUSTOM_RESOURCE_DEFINITION, deepEqual, InvalidError, isEstablished, NotFoundError, patchSchemaFor, shape, type KubeObject, type ResourceType } from '@skiff/apimachinery';
+import { AlreadyExistsError, createMergePatch, CUSTOM_RESOURCE_DEFINITION, deepEqual, InvalidError, isEstablished, NotFoundError, patchSchemaFor, shape, type KubeObject, type ResourceType } from '@skiff/apimachinery';
 import type { ApiDiscovery } from '@skiff/kube-client';
 import type { CustomResourceDefinition } from 'kubernetes-types/apiextensions/v1.js';
 import type { Controller, ObjectRef, ReconcileContext, ReconcileResult } from '@skiff/controller-runtime';
@@ -560,9 +560,9 @@ async function writeStatus(ctx: ReconcileContext, app: KubeObject, previous: App
   // Whatever the key order: the stored status comes back from Postgres' jsonb with its keys reordered.
   if (deepEqual({ ...previous, reconciledAt: undefined }, { ...status, reconciledAt: undefined })) return;
   status.reconciledAt = rfc3339(ctx.now());
-  // A merge patch keeps what it does not mention: fields this pass dropped are sent as null.
-  const patch: Record<string, unknown> = { ...status };
-  for (const k of Object.keys(previous)) if (!(k in status)) patch[k] = null;
+  // A merge patch keeps what it does not mention: what this pass dropped, at any depth (a failed
+  // revision's operationState has no syncResult), is sent as null.
+  const patch = createMergePatch(previous, status) ?? {};
   try {
     await ctx.client.patch(faceOfObject(app).type, app.metadata.namespace, app.metadata.name!, { status: patch }, 'merge', { subresource: 'status' });
   } catch (err) {

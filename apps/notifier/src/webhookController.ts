@@ -1,11 +1,11 @@
-import { ConflictError, type KubeObject } from '@skiff/apimachinery';
+import { ConflictError, createMergePatch, type KubeObject } from '@skiff/apimachinery';
 import type { Controller, ObjectRef, ReconcileContext } from '@skiff/controller-runtime';
 import { deliveryPayload } from './deliveryPayload.js';
 import { applicationOf, eventType, parseStreamName, pendingEvents, pendingStreams, streamOf, subscribes, type WebhookSpec } from './deliveryStream.js';
 import type { NotifierMetrics } from './metrics.js';
 import { postDelivery, type DeliveryResult } from './postDelivery.js';
 import { EVENTS, SECRETS, WEBHOOKS } from './resources.js';
-import { mergePatch, nextAttempt, statusAfterAttempt, type DeliveryRecord, type WebhookStatus } from './webhookStatus.js';
+import { nextAttempt, statusAfterAttempt, type DeliveryRecord, type WebhookStatus } from './webhookStatus.js';
 
 export interface WebhookControllerOptions {
   metrics: NotifierMetrics;
@@ -137,7 +137,7 @@ async function deliverStream(namespace: string, name: string, stream: string, ct
 async function writeAttempt(ctx: ReconcileContext, hook: KubeObject, stream: string, eventVersion: string, record: DeliveryRecord): Promise<KubeObject> {
   for (let i = 0; ; i++) {
     const before = statusOf(hook);
-    const patch = mergePatch(before, statusAfterAttempt(before, stream, eventVersion, record));
+    const patch = createMergePatch(before, statusAfterAttempt(before, stream, eventVersion, record));
     if (patch === undefined) return hook;
     try {
       return await ctx.client.patch(WEBHOOKS, hook.metadata.namespace, hook.metadata.name!, { metadata: { resourceVersion: hook.metadata.resourceVersion }, status: patch }, 'merge', { subresource: 'status' });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { mergePatch, nextAttempt, RECENT_DELIVERIES, statusAfterAttempt, type DeliveryRecord } from './webhookStatus.js';
+import { nextAttempt, RECENT_DELIVERIES, statusAfterAttempt, type DeliveryRecord } from './webhookStatus.js';
 
 const rec = (over: Partial<DeliveryRecord> = {}): DeliveryRecord => ({ event: 'sync.succeeded', deliveryId: 'u1', attempts: 1, time: '2025-01-01T00:00:00Z', ...over });
 
@@ -29,16 +29,5 @@ describe('statusAfterAttempt', () => {
     const recent = (s as { recentDeliveries: DeliveryRecord[] }).recentDeliveries;
     expect(recent).toHaveLength(RECENT_DELIVERIES);
     expect(recent[0].deliveryId).toBe('u24');
-  });
-});
-
-describe('mergePatch', () => {
-  it.each([
-    ['nothing when equal', { a: 1, b: [1] }, { a: 1, b: [1] }, undefined],
-    ['a changed scalar', { a: 1 }, { a: 2 }, { a: 2 }],
-    ['a removed key as null', { s: { x: { rv: '1', failing: { n: 1 } } } }, { s: { x: { rv: '2' } } }, { s: { x: { rv: '2', failing: null } } }],
-    ['arrays whole', { l: [1, 2] }, { l: [0, 1, 2] }, { l: [0, 1, 2] }],
-  ])('%s', (_n, from, to, want) => {
-    expect(mergePatch(from, to)).toEqual(want);
   });
 });

@@ -1,4 +1,3 @@
-import { deepEqual } from '@skiff/apimachinery';
 import type { StreamCursor } from './deliveryStream.js';
 
 /** One delivery attempt, as `kubectl get webhook -o yaml` shows it. */
@@ -74,26 +73,3 @@ function maxVersion(a: string | undefined, b: string): string {
   return a !== undefined && BigInt(a) > BigInt(b) ? a : b;
 }
 
-type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
-
-/**
- * The JSON merge patch (RFC 7386) that turns `from` into `to`: objects recurse, anything else is
- * replaced, removed keys become null. Undefined when nothing changed, so nothing is written.
- */
-export function mergePatch(from: unknown, to: unknown): Json | undefined {
-  if (isObject(from) && isObject(to)) {
-    const out: Record<string, Json> = {};
-    for (const k of Object.keys(from)) if (!(k in to) || to[k] === undefined) out[k] = null;
-    for (const [k, v] of Object.entries(to)) {
-      if (v === undefined) continue;
-      const d = mergePatch(from[k], v);
-      if (d !== undefined) out[k] = d;
-    }
-    return Object.keys(out).length ? out : undefined;
-  }
-  return deepEqual(from, to) ? undefined : (structuredClone(to) as Json);
-}
-
-function isObject(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { BadRequestError, InvalidError } from './errors.js';
-import { applyJsonPatch, applyMergePatch, applyStrategicMergePatch } from './patch.js';
+import { applyJsonPatch, applyMergePatch, applyStrategicMergePatch, createMergePatch } from './patch.js';
 import { patchSchemaFor } from './kinds/registry.js';
 
 const deploySchema = patchSchemaFor('apps/v1', 'Deployment');
@@ -119,5 +119,16 @@ describe('strategic merge at size', () => {
     expect(got[0]).toEqual({ type: 'C0', status: 'True' });
     expect(got.some((c) => c.type === 'C5')).toBe(false);
     expect(got.at(-1)).toEqual({ type: 'New', status: 'True' });
+  });
+});
+
+describe('createMergePatch', () => {
+  it.each([
+    ['nothing when equal', { a: 1, b: [1] }, { a: 1, b: [1] }, undefined],
+    ['a changed scalar', { a: 1 }, { a: 2 }, { a: 2 }],
+    ['a removed key as null', { s: { x: { rv: '1', failing: { n: 1 } } } }, { s: { x: { rv: '2' } } }, { s: { x: { rv: '2', failing: null } } }],
+    ['arrays whole', { l: [1, 2] }, { l: [0, 1, 2] }, { l: [0, 1, 2] }],
+  ])('%s', (_n, from, to, want) => {
+    expect(createMergePatch(from, to)).toEqual(want);
   });
 });

@@ -196,4 +196,23 @@ function reorder(list: unknown[], order: unknown[], mergeKey: string | undefined
 }
 
 
+/**
+ * The JSON merge patch (RFC 7386) that turns `from` into `to`: objects recurse, anything else is
+ * replaced, removed keys (at any depth) become null. Undefined when nothing changed, so nothing
+ * needs writing.
+ */
+export function createMergePatch(from: unknown, to: unknown): Json | undefined {
+  if (isPlainObject(from) && isPlainObject(to)) {
+    const out: Record<string, Json> = {};
+    for (const k of Object.keys(from)) if (!(k in to) || to[k] === undefined) out[k] = null;
+    for (const [k, v] of Object.entries(to)) {
+      if (v === undefined) continue;
+      const d = createMergePatch(from[k], v);
+      if (d !== undefined) out[k] = d;
+    }
+    return Object.keys(out).length ? out : undefined;
+  }
+  return canonicalJson(from) === canonicalJson(to) ? undefined : (structuredClone(to) as Json);
+}
+
 export type { KubeObject, Json, JsonObject };
