@@ -52,6 +52,8 @@ describe('git watcher: a revision that cannot be applied', () => {
     expect(s.conditions).toEqual([expect.objectContaining({ type: 'ComparisonError', message: s.operationState!.message })]);
     expect(s.sync).toEqual({ status: 'OutOfSync', revision: good });
     expect(s.history?.map((h) => h.revision)).toEqual([good]);
+    // The good commit's operation is gone whole: its syncResult must not linger beside the refusal.
+    expect((s.operationState as { syncResult?: unknown }).syncResult).toBeUndefined();
 
     // More passes (touches) change nothing and record nothing more.
     for (const touch of ['1', '2']) {
