@@ -1,21 +1,9 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { api, configMap, createBackend, deployment, startTestServer, type TestBackend } from './harness.js';
-import type { RunningApiServer } from '../src/index.js';
+import { describe, expect, it } from 'vitest';
+import { api, configMap, deployment, useTestServer } from './harness.js';
 
 describe('bad input gets a Kubernetes Status and changes nothing', () => {
-  let backend: TestBackend;
-  let server: RunningApiServer;
-  let call: ReturnType<typeof api>;
-
-  beforeAll(async () => {
-    backend = await createBackend('postgres');
-    server = await startTestServer(backend);
-    call = api(server);
-  });
-  afterAll(async () => {
-    await server?.close();
-    await backend?.dispose();
-  });
+  const t = useTestServer();
+  const call: ReturnType<typeof api> = (...args) => t.call(...args);
 
   it('malformed JSON is a 400 BadRequest', async () => {
     const r = await call('POST', '/api/v1/namespaces/default/configmaps', '{"apiVersion": "v1", "kind": ');
@@ -79,12 +67,12 @@ describe('bad input gets a Kubernetes Status and changes nothing', () => {
   });
 
   it('no token, or a wrong one, is a 401', async () => {
-    const none = await api(server, null)('GET', '/api/v1/namespaces');
+    const none = await api(t.server, null)('GET', '/api/v1/namespaces');
     expect(none.status).toBe(401);
     expect(none.json).toMatchObject({ kind: 'Status', reason: 'Unauthorized', code: 401 });
-    const wrong = await api(server, 'not-the-token')('GET', '/api/v1/namespaces');
+    const wrong = await api(t.server, 'not-the-token')('GET', '/api/v1/namespaces');
     expect(wrong.status).toBe(401);
-    const version = await api(server, null)('GET', '/version');
+    const version = await api(t.server, null)('GET', '/version');
     expect(version.status).toBe(200);
     expect(version.json.major).toBe('1');
   });

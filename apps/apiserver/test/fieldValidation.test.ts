@@ -1,6 +1,5 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { api, createBackend, startTestServer, type TestBackend } from './harness.js';
-import type { RunningApiServer } from '../src/index.js';
+import { describe, expect, it } from 'vitest';
+import { api, useTestServer } from './harness.js';
 
 // Bodies from Kubernetes' field validation integration test: undeclared and repeated fields.
 const invalidJson = (name: string) => `{
@@ -73,19 +72,8 @@ function warnings(headers: Headers): string[] {
 }
 
 describe('fieldValidation on create, update and patch', () => {
-  let backend: TestBackend;
-  let server: RunningApiServer;
-  let call: ReturnType<typeof api>;
-
-  beforeAll(async () => {
-    backend = await createBackend('postgres');
-    server = await startTestServer(backend);
-    call = api(server);
-  });
-  afterAll(async () => {
-    await server?.close();
-    await backend?.dispose();
-  });
+  const t = useTestServer();
+  const call: ReturnType<typeof api> = (...args) => t.call(...args);
 
   it('Strict refuses a JSON create naming every unknown and duplicate field, in order, and creates nothing', async () => {
     const r = await call('POST', `${PATH}?fieldValidation=Strict`, invalidJson('post-strict'));

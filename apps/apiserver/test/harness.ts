@@ -3,6 +3,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
+import { afterAll, beforeAll } from 'vitest';
 import { createTestDatabase } from '@skiff/store';
 import { startApiServer, type RunningApiServer } from '../src/index.js';
 
@@ -44,6 +45,40 @@ export async function startTestServer(b: TestBackend, extra: Partial<Parameters<
     logger: pino({ level: process.env.SKIFF_TEST_LOG ?? 'silent' }),
     ...extra,
   });
+}
+
+/**
+ * A fresh Postgres database and API server for the enclosing describe block: started before its
+ * tests, closed and dropped after them. Read `server`, `call` and `backend` inside tests.
+ */
+export function useTestServer(extra: Parameters<typeof startTestServer>[1] = {}): { readonly backend: TestBackend; readonly server: RunningApiServer; readonly call: ReturnType<typeof api> } {
+  let backend: TestBackend | undefined;
+  let server: RunningApiServer | undefined;
+  let call: ReturnType<typeof api> | undefined;
+  beforeAll(async () => {
+    backend = await createBackend('postgres');
+    server = await startTestServer(backend, extra);
+    call = api(server);
+  });
+  afterAll(async () => {
+    await server?.close();
+    await backend?.dispose();
+  });
+  const started = <T>(v: T | undefined): T => {
+    if (v === undefined) throw new Error('useTestServer: the server is not started yet (use it inside a test)');
+    return v;
+  };
+  return {
+    get backend() {
+      return started(backend);
+    },
+    get server() {
+      return started(server);
+    },
+    get call() {
+      return started(call);
+    },
+  };
 }
 
 /** A small HTTP client for raw API calls. */

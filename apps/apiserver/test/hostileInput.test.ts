@@ -1,6 +1,5 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { api, createBackend, startTestServer, type TestBackend } from './harness.js';
-import type { RunningApiServer } from '../src/index.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { api, useTestServer } from './harness.js';
 
 /** A ConfigMap whose data is `levels` levels of `width` aliases: 681 bytes for 8 of 8, 16.7 million values expanded. */
 function aliasBombConfigMap(name: string, levels: number, width: number): string {
@@ -18,19 +17,11 @@ function nested(depth: number): string {
  * node's heartbeat sent at the same time is still answered (the event loop was never held).
  */
 describe('hostile request bodies', () => {
-  let backend: TestBackend;
-  let server: RunningApiServer;
-  let call: ReturnType<typeof api>;
+  const t = useTestServer();
+  const call: ReturnType<typeof api> = (...args) => t.call(...args);
 
   beforeAll(async () => {
-    backend = await createBackend('postgres');
-    server = await startTestServer(backend);
-    call = api(server);
-    await call('POST', '/api/v1/nodes', { apiVersion: 'v1', kind: 'Node', metadata: { name: 'node-1' } });
-  });
-  afterAll(async () => {
-    await server?.close();
-    await backend?.dispose();
+    await t.call('POST', '/api/v1/nodes', { apiVersion: 'v1', kind: 'Node', metadata: { name: 'node-1' } });
   });
 
   /** Sends `attack` and, while it is in flight, a heartbeat; returns both answers and the heartbeat's latency. */
@@ -78,7 +69,7 @@ describe('hostile request bodies', () => {
 
   it('a watch with timeoutSeconds beyond 2^31 ms stays open and delivers events (a timer that long would fire at once)', async () => {
     const controller = new AbortController();
-    const res = await fetch(`${server.url}/api/v1/namespaces/default/configmaps?watch=true&timeoutSeconds=3000000&fieldSelector=metadata.name%3Dlate`, { headers: { authorization: 'Bearer test-admin-token' }, signal: controller.signal });
+    const res = await fetch(`${t.server.url}/api/v1/namespaces/default/configmaps?watch=true&timeoutSeconds=3000000&fieldSelector=metadata.name%3Dlate`, { headers: { authorization: 'Bearer test-admin-token' }, signal: controller.signal });
     expect(res.status).toBe(200);
     const reader = res.body!.getReader();
     await call('POST', '/api/v1/namespaces/default/configmaps', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'late' }, data: { a: '1' } });

@@ -1,6 +1,5 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { api, createBackend, startTestServer, type TestBackend } from './harness.js';
-import type { RunningApiServer } from '../src/index.js';
+import { describe, expect, it } from 'vitest';
+import { api, useTestServer } from './harness.js';
 
 const PODS = '/api/v1/namespaces/default/pods';
 
@@ -9,19 +8,8 @@ function pod(name: string, extra: Record<string, unknown> = {}) {
 }
 
 describe('RuntimeClass admission in a cluster without RuntimeClasses', () => {
-  let backend: TestBackend;
-  let server: RunningApiServer;
-  let call: ReturnType<typeof api>;
-
-  beforeAll(async () => {
-    backend = await createBackend('postgres');
-    server = await startTestServer(backend);
-    call = api(server);
-  });
-  afterAll(async () => {
-    await server?.close();
-    await backend?.dispose();
-  });
+  const t = useTestServer();
+  const call: ReturnType<typeof api> = (...args) => t.call(...args);
 
   it('refuses a pod naming a RuntimeClass as kube-apiserver refuses one naming a missing RuntimeClass, and stores nothing', async () => {
     const res = await call('POST', PODS, pod('sandboxed', { runtimeClassName: 'gvisor' }));

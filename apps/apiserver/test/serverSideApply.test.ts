@@ -1,6 +1,5 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { api, createBackend, startTestServer, type TestBackend } from './harness.js';
-import type { RunningApiServer } from '../src/index.js';
+import { describe, expect, it } from 'vitest';
+import { api, useTestServer } from './harness.js';
 
 /** The manifest of the Python client's apps-deployment.yaml, which its e2e suite creates and then applies. */
 function nginxApp(replicas = 3) {
@@ -20,19 +19,8 @@ const PATH = '/apis/apps/v1/namespaces/default/deployments';
 const APPLY = 'application/apply-patch+yaml';
 
 describe('server-side apply shares fields set to equal values and refuses different ones', () => {
-  let backend: TestBackend;
-  let server: RunningApiServer;
-  let call: ReturnType<typeof api>;
-
-  beforeAll(async () => {
-    backend = await createBackend('postgres');
-    server = await startTestServer(backend);
-    call = api(server);
-  });
-  afterAll(async () => {
-    await server?.close();
-    await backend?.dispose();
-  });
+  const t = useTestServer();
+  const call: ReturnType<typeof api> = (...args) => t.call(...args);
 
   const owners = (obj: { metadata: { managedFields?: { manager: string; operation: string; fieldsV1: object }[] } }, field: string) =>
     (obj.metadata.managedFields ?? []).filter((m) => JSON.stringify(m.fieldsV1).includes(`"f:${field}"`)).map((m) => `${m.manager}/${m.operation}`);
