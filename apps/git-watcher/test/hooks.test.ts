@@ -113,6 +113,44 @@ describe('git watcher: Argo CD resource hooks and sync waves', () => {
     expect(c.get(CONFIGMAPS, 'hooks', 'app')!.data).toEqual({ v: '2' });
   });
 
+  it("a Helm chart's helm.sh/hook pre-install Job, rendered by helm, runs before the chart's objects and goes with hook-succeeded", async () => {
+    const r = repo();
+    const sha = r.commit(
+      {
+        'chart/Chart.yaml': 'apiVersion: v2\nname: shop\nversion: 0.1.0\n',
+        'chart/values.yaml': 'level: info\n',
+        'chart/templates/config.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {{ .Release.Name }}-settings\ndata:\n  level: {{ .Values.level | quote }}\n',
+        'chart/templates/migrate.yaml': `apiVersion: batch/v1
+kind: Job
+metadata:
+  name: {{ .Release.Name }}-migrate
+  annotations:
+    helm.sh/hook: pre-install,pre-upgrade
+    helm.sh/hook-delete-policy: hook-succeeded
+spec:
+  backoffLimit: 0
+  template:
+    spec:
+      restartPolicy: Never
+      containers:
+        - name: migrate
+          image: busybox
+          command: ["true"]
+`,
+      },
+      'helm hooks: first',
+    );
+    await c.namespace('helmhooks');
+    await c.createApp('helmhooks', { source: { repoURL: r.dir, targetRevision: 'main', path: 'chart' }, destination: { namespace: 'helmhooks' }, syncPolicy: { automated: { prune: true } } });
+    await c.until('the pre-install Job created as a PreSync hook', () => !!jobIn('helmhooks', 'helmhooks-migrate'));
+    expect(c.get(CONFIGMAPS, 'helmhooks', 'helmhooks-settings')).toBeUndefined();
+    await finish(jobIn('helmhooks', 'helmhooks-migrate')!, 'Complete');
+    await c.until('Synced', () => c.syncedAt('helmhooks', sha));
+    expect(c.get(CONFIGMAPS, 'helmhooks', 'helmhooks-settings')!.data).toEqual({ level: 'info' });
+    await c.until('the hook deleted (hook-succeeded)', () => !jobIn('helmhooks', 'helmhooks-migrate'));
+    expect(c.app('helmhooks')!.status!.operationState?.syncResult?.resources.map((x) => `${x.syncPhase} ${x.kind} ${x.name} ${x.hookType ?? '-'}`)).toEqual(['PreSync Job helmhooks-migrate PreSync', 'Sync ConfigMap helmhooks-settings -']);
+  });
+
   it('a git watcher restarted while a hook runs resumes the operation: the hook is not run twice', async () => {
     const r = repo();
     const sha = r.commit({ 'migrate.yaml': hookJob({ generateName: 'migrate-', hook: 'PreSync' }), 'config.yaml': configMapYaml('settings', { level: 'info' }) }, 'resume: first');
