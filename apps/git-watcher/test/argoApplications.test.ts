@@ -147,6 +147,45 @@ describe('git watcher: argoproj.io Applications and AppProjects', () => {
     expect(c.get(CONFIGMAPS, 'shop-frontend', 'frontend-config')).toBeDefined();
   });
 
+  it('app of apps rendered by Helm: a chart whose templates are Applications creates them from its values, and they sync', async () => {
+    const r = repo();
+    const childTemplate = (name: string) => `apiVersion: argoproj.io/v1alpha1
+kind: Application
+metadata:
+  name: ${name}
+  namespace: argocd
+  finalizers: [resources-finalizer.argocd.argoproj.io]
+spec:
+  project: default
+  source:
+    repoURL: {{ .Values.spec.source.repoURL }}
+    targetRevision: {{ .Values.spec.source.targetRevision }}
+    path: ${name}
+  destination:
+    server: {{ .Values.spec.destination.server }}
+    namespace: helm-${name}
+  syncPolicy:
+    automated: {prune: true}
+    syncOptions: [CreateNamespace=true]
+`;
+    const head = r.commit(
+      {
+        'apps/Chart.yaml': 'apiVersion: v2\nname: applications\nversion: 1.0.0\n',
+        'apps/values.yaml': `spec:\n  destination:\n    server: https://kubernetes.default.svc\n  source:\n    repoURL: ${r.dir}\n    targetRevision: main\n`,
+        'apps/templates/web.yaml': childTemplate('web'),
+        'apps/templates/api.yaml': childTemplate('api'),
+        'web/cm.yaml': configMapYaml('web-config', { tier: 'web' }),
+        'api/cm.yaml': configMapYaml('api-config', { tier: 'api' }),
+      },
+      'helm app of apps',
+    );
+    await createArgo('helm-root', { project: 'default', source: { repoURL: r.dir, path: 'apps', targetRevision: 'main' }, destination: { server: 'https://kubernetes.default.svc', namespace: 'argocd' }, syncPolicy: { automated: { prune: true } } });
+    await c.until('the chart and both children Synced', () => syncedAt('helm-root', head) && syncedAt('web', head) && syncedAt('api', head), 30_000);
+    expect(c.get(CONFIGMAPS, 'helm-web', 'web-config')?.data).toEqual({ tier: 'web' });
+    expect(c.get(CONFIGMAPS, 'helm-api', 'api-config')?.data).toEqual({ tier: 'api' });
+    expect(argo('helm-root')!.status!.resources?.map((x) => `${x.kind} ${x.name}`).sort()).toEqual(['Application api', 'Application web']);
+  });
+
   it('an AppProject refusing the destination: InvalidSpecError, nothing applied; a refused kind: a sync failure naming the object', async () => {
     const r = repo();
     r.commit({ 'deploy/cm.yaml': configMapYaml('restricted-config', { a: '1' }) }, 'restricted');
