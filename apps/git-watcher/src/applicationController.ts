@@ -13,6 +13,7 @@ import type { RepoSources } from './repoSources.js';
 import { APP_PROJECTS, DEPLOYMENTS, NAMESPACES, PODS, REPLICASETS, WATCHED_KINDS } from './resources.js';
 import { resolveKinds } from './kindResolution.js';
 import { managedObjects } from './managedObjects.js';
+import { revisionChanges } from './revisionChanges.js';
 import { appOf, APP_LABEL, FIELD_MANAGER, groupOf, isGenerated, objectKey, REVISION, TRACKING_ID, type AppRef } from './tracking.js';
 import { mayRetry, retryDelayMs } from './retryBackoff.js';
 import { runSyncStep } from './syncOperation.js';
@@ -230,7 +231,14 @@ export async function reconcileApplication(ref: ObjectRef, ctx: ReconcileContext
       });
       requeueAfterMs = action.type === 'wait' ? WAIT_RECHECK_MS : 0;
       if (action.type === 'wait') state.message = action.message;
-      if (action.type === 'finish') requeueAfterMs = await finishOperation(ctx, app, previous, status, action, source, sha, opts);
+      // What the revision changed since the last one that ran, for its history entry.
+      const changes = async (): Promise<string | undefined> => {
+        const from = previous.history?.at(-1)?.revision;
+        if (!from || from === sha || !read.ok) return undefined;
+        const before = await manifestsOfSources(opts.sources, { ...source, sha: from }, spec, appRef);
+        return before.ok ? revisionChanges(before.manifests, read.manifests) : undefined;
+      };
+      if (action.type === 'finish') requeueAfterMs = await finishOperation(ctx, app, previous, status, action, source, sha, opts, changes);
     }
   }
 
@@ -306,6 +314,7 @@ async function finishOperation(
   source: Parameters<RepoSources['commit']>[0],
   sha: string,
   opts: ApplicationControllerOptions,
+  changes: () => Promise<string | undefined>,
 ): Promise<number | undefined> {
   const state = status.operationState!;
   const now = rfc3339(ctx.now());
@@ -314,7 +323,9 @@ async function finishOperation(
   if (action.phase === 'Succeeded') {
     const info = await opts.sources.commit(source, sha);
     opts.syncDuration?.observe({ result: 'success' }, seconds);
-    status.history = appendHistory(previous.history ?? [], { revision: sha, message: info.message, author: info.author, deployedAt: now });
+    // A revision an earlier commit's rendering no longer reads is no reason to fail a finished sync.
+    const diff = await changes().catch(() => undefined);
+    status.history = appendHistory(previous.history ?? [], { revision: sha, message: info.message, author: info.author, deployedAt: now, ...(diff ? { changes: diff } : {}) });
     ctx.log.info({ revision: sha }, 'synced');
     notify(ctx, app, { type: 'sync.succeeded', revision: sha, message: `synced to ${sha.slice(0, 7)}: ${info.message}`, commit: info }, opts);
     return undefined;

@@ -68,6 +68,8 @@ export interface HistoryEntry {
   deployedAt: string;
   /** Whether the revision was seen Healthy while it was live (autoRollback goes back to such a one). */
   healthy?: boolean;
+  /** What this revision changed in git against the entry before it (a masked, shortened unified diff; the status page shows it). */
+  changes?: string;
 }
 
 export interface ApplicationStatus {

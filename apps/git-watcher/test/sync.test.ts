@@ -68,6 +68,13 @@ describe('git watcher: Applications synced from local repositories', () => {
     await c.until('Synced at the new commit', () => c.syncedAt('change', sha));
     expect(c.get(CONFIGMAPS, 'change', 'change-config')!.metadata.annotations?.['skiff.dev/revision']).toBe(sha);
     expect(c.app('change')!.status!.history?.map((h) => h.message)).toEqual(['change: first version', 'change: green']);
+    // What the revision changed, for the status page: the ConfigMap's data, as a diff of the manifests.
+    const [first, second] = c.app('change')!.status!.history!;
+    expect(first.changes).toBeUndefined();
+    expect(second.changes).toContain('--- before/ConfigMap change-config\n+++ after/ConfigMap change-config');
+    expect(second.changes).toContain('-  color: blue');
+    expect(second.changes).toContain('+  color: green');
+    expect(second.changes).not.toContain('Service');
   });
 
   it('follows HEAD of a file:// URL when no targetRevision is given', async () => {

@@ -51,3 +51,24 @@ describe('rendering with 1,000 pods', () => {
     expect(esc('<img src=x onerror="a">')).toBe('&#60;img src=x onerror=&#34;a&#34;&#62;');
   });
 });
+
+describe('a revision\'s changes in the deploy history', () => {
+  it('shows each entry\'s diff, escaped, with added and removed lines marked', () => {
+    const s = new ClusterState();
+    const changes = '--- before/ConfigMap web\n+++ after/ConfigMap web\n@@ -1,2 +1,2 @@\n-  color: blue\n+  color: <b>green</b>\n';
+    s.reset([
+      {
+        apiVersion: 'skiff.dev/v1alpha1',
+        kind: 'Application',
+        metadata: { name: 'shop', namespace: 'default' },
+        status: { sync: { status: 'Synced', revision: 'bbbbbbbb' }, history: [{ id: 1, revision: 'aaaaaaaa', message: 'first', author: 'Ann' }, { id: 2, revision: 'bbbbbbbb', message: 'green', author: 'Bob', changes }] },
+      },
+    ]);
+    const html = renderApplication('default/shop', s, { now: Date.now(), open: new Set(['default/shop:history', 'default/shop:changes:bbbbbbbb']) });
+    expect(html).toContain(' open data-testid="changes-bbbbbbb"');
+    expect(html).toContain('<span class="del">-  color: blue</span>');
+    expect(html).toContain('<span class="add">+  color: &lt;b&gt;green&lt;/b&gt;</span>');
+    expect(html).not.toContain('<b>green</b>');
+    expect(html.match(/data-testid="changes-/g)).toHaveLength(1);
+  });
+});

@@ -65,7 +65,7 @@ ${view.healthMessage && view.health !== 'Healthy' ? `<p class="msg">${esc(view.h
 ${view.operation && view.operation.phase !== 'Succeeded' && view.operation.message ? `<p class="msg">${esc(view.operation.phase)}: ${esc(view.operation.message)}</p>` : ''}
 ${renderRollouts(tree)}
 ${renderTree(appKey, tree, ctx)}
-${view.history.length ? details(ctx, `${appKey}:history`, `Deploy history (${view.history.length})`, `<ol class="history">${view.history.map((h) => renderHistory(h, ctx)).join('')}</ol>`, 'app-history') : ''}
+${view.history.length ? details(ctx, `${appKey}:history`, `Deploy history (${view.history.length})`, `<ol class="history">${view.history.map((h) => renderHistory(appKey, h, ctx)).join('')}</ol>`, 'app-history') : ''}
 <p class="source">${esc(view.repo)}${view.path ? ` · ${esc(view.path)}` : ''}</p>`;
 }
 
@@ -76,8 +76,15 @@ function renderCommit(view: ApplicationView, ctx: RenderContext): string {
   <span class="commit-meta">${c?.author ? esc(c.author.replace(/\s*<.*>$/, '')) : ''}${c?.deployedAt ? ` · ${time(c.deployedAt, ctx)}` : ''}</span></div>`;
 }
 
-function renderHistory(h: HistoryEntry, ctx: RenderContext): string {
-  return `<li${h.live ? ' class="live"' : ''}><code>${esc(h.shortRevision)}</code> ${esc(h.message)} <span class="commit-meta">${esc(h.author.replace(/\s*<.*>$/, ''))}${h.deployedAt ? ` · ${time(h.deployedAt, ctx)}` : ''}</span>${h.live ? ' <span class="badge live">live</span>' : ''}</li>`;
+function renderHistory(appKey: string, h: HistoryEntry, ctx: RenderContext): string {
+  const changes = h.changes ? details(ctx, `${appKey}:changes:${h.revision}`, 'changes', `<pre class="diff">${h.changes.split('\n').map(diffLine).join('\n')}</pre>`, `changes-${h.shortRevision}`) : '';
+  return `<li${h.live ? ' class="live"' : ''}><code>${esc(h.shortRevision)}</code> ${esc(h.message)} <span class="commit-meta">${esc(h.author.replace(/\s*<.*>$/, ''))}${h.deployedAt ? ` · ${time(h.deployedAt, ctx)}` : ''}</span>${h.live ? ' <span class="badge live">live</span>' : ''}${changes}</li>`;
+}
+
+/** One line of a unified diff, escaped, marked as added, removed or a hunk header for colour. */
+function diffLine(line: string): string {
+  const kind = line.startsWith('+++') || line.startsWith('---') ? 'file' : line.startsWith('+') ? 'add' : line.startsWith('-') ? 'del' : line.startsWith('@@') ? 'hunk' : '';
+  return kind ? `<span class="${kind}">${esc(line)}</span>` : esc(line);
 }
 
 function renderRollouts(tree: ResourceTree): string {

@@ -55,6 +55,8 @@ export interface HistoryEntry {
   author: string;
   deployedAt?: string;
   live: boolean;
+  /** What the revision changed in git against the entry before it (a unified diff, secrets masked). */
+  changes?: string;
 }
 
 export interface ApplicationView {
@@ -87,6 +89,7 @@ export function applicationView(app: StatusObject, historyLimit = 10): Applicati
     author: h.author ?? '',
     deployedAt: h.deployedAt,
     live: false,
+    ...(typeof h.changes === 'string' && h.changes ? { changes: h.changes } : {}),
   }));
   const liveIndex = revision ? findLastIndex(entries, (h) => h.revision === revision) : entries.length - 1;
   if (liveIndex >= 0) entries[liveIndex].live = true;

@@ -54,14 +54,15 @@ export function maskSecrets(objects: readonly (KubeObject | undefined)[]): (Kube
 
 /**
  * The unified diff from `live` to `predicted` (either may be missing: a create or a prune), as
- * YAML with the given name on both sides; empty when they are the same after normalizing.
+ * YAML with the given name on both sides (prefixed `live/` and `git/` unless `labels` say
+ * otherwise); empty when they are the same after normalizing.
  */
-export function unifiedObjectDiff(name: string, live: KubeObject | undefined, predicted: KubeObject | undefined, context = 3): string {
+export function unifiedObjectDiff(name: string, live: KubeObject | undefined, predicted: KubeObject | undefined, context = 3, labels = { from: 'live', to: 'git' }): string {
   const [l, p] = maskSecrets([live, predicted]);
   const before = l ? yaml.dump(normalizeForDiff(l), { lineWidth: -1, noRefs: true }) : '';
   const after = p ? yaml.dump(normalizeForDiff(p), { lineWidth: -1, noRefs: true }) : '';
   if (before === after) return '';
-  return createTwoFilesPatch(live ? `live/${name}` : '/dev/null', predicted ? `git/${name}` : '/dev/null', before, after, undefined, undefined, { context });
+  return createTwoFilesPatch(live ? `${labels.from}/${name}` : '/dev/null', predicted ? `${labels.to}/${name}` : '/dev/null', before, after, undefined, undefined, { context });
 }
 
 const RED = '\u001b[31m';
