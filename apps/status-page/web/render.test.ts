@@ -67,7 +67,7 @@ describe('a revision\'s changes in the deploy history', () => {
     const html = renderApplication('default/shop', s, { now: Date.now(), open: new Set(['default/shop:history', 'default/shop:changes:bbbbbbbb']) });
     expect(html).toContain(' open data-testid="changes-bbbbbbb"');
     expect(html).toContain('<span class="del">-  color: blue</span>');
-    expect(html).toContain('<span class="add">+  color: &lt;b&gt;green&lt;/b&gt;</span>');
+    expect(html).toContain('<span class="add">+  color: &#60;b&#62;green&#60;/b&#62;</span>');
     expect(html).not.toContain('<b>green</b>');
     expect(html.match(/data-testid="changes-/g)).toHaveLength(1);
   });
