@@ -81,8 +81,10 @@ describe('kubectl and the ServiceAccount and RBAC kinds', () => {
 
   it('creates a cluster role with a non-resource URL and a cluster role binding', async () => {
     expect((await run(['create', 'clusterrole', 'health-reader', '--verb=get', '--non-resource-url=/healthz'])).out).toBe('clusterrole.rbac.authorization.k8s.io/health-reader created\n');
-    const crb = await run(['create', 'clusterrolebinding', 'ops-health', '--clusterrole=health-reader', '--group=ops', '--serviceaccount=team:ci']);
-    expect(crb.out).toBe('clusterrolebinding.rbac.authorization.k8s.io/ops-health created\n');
+    // Logged at -v=8: the typed client sends the binding as protobuf, which the kind's message decodes.
+    const crb = await run(['create', 'clusterrolebinding', 'ops-health', '--clusterrole=health-reader', '--group=ops', '--serviceaccount=team:ci', '-v=8']);
+    expect(crb.stdout).toBe('clusterrolebinding.rbac.authorization.k8s.io/ops-health created\n');
+    expect(crb.stderr).toMatch(/Content-Type: application\/vnd\.kubernetes\.protobuf/);
     expect((await run(['get', 'clusterrole', 'health-reader'])).out).toMatch(/^NAME\s+CREATED AT\s*\nhealth-reader\s+\S+Z\s*$/);
     expect((await run(['get', 'clusterrolebinding', 'ops-health', '-o', 'wide'])).out).toMatch(/^NAME\s+ROLE\s+AGE\s+USERS\s+GROUPS\s+SERVICEACCOUNTS\s*\nops-health\s+ClusterRole\/health-reader\s+\d+s\s+ops\s+team\/ci\s*$/);
     const explained = await run(['explain', 'clusterrolebinding.subjects']);
