@@ -21,6 +21,7 @@ import { claimBinderController } from './persistentvolume/claimBinderController.
 import { localPathProvisioner } from './persistentvolume/localPathProvisioner.js';
 import { claimProtectionController, volumeProtectionController } from './persistentvolume/storageProtectionControllers.js';
 import { volumeBinderController } from './persistentvolume/volumeBinderController.js';
+import { serviceAccountsController } from './serviceaccount/serviceAccountsController.js';
 import { statefulSetController } from './statefulset/statefulSetController.js';
 
 /**
@@ -30,6 +31,7 @@ import { statefulSetController } from './statefulset/statefulSetController.js';
 export const CONTROLLERS: Record<string, (config: ControllerConfig) => Controller | Controller[]> = {
   garbagecollector: () => garbageCollectorControllers(),
   namespace: () => namespaceController(),
+  serviceaccount: () => serviceAccountsController(),
   nodelifecycle: (config) => nodeLifecycleController(config),
   podgc: (config) => podGarbageCollector(config),
   replicaset: () => replicaSetController(),

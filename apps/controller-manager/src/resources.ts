@@ -11,6 +11,7 @@ export const DEPLOYMENTS = resourceType('deployments', 'apps');
 export const SERVICES = resourceType('services');
 export const ENDPOINTS = resourceType('endpoints');
 export const RESOURCEQUOTAS = resourceType('resourcequotas');
+export const SERVICEACCOUNTS = resourceType('serviceaccounts');
 export const CONFIGMAPS = resourceType('configmaps');
 export const HORIZONTAL_POD_AUTOSCALERS = resourceType('horizontalpodautoscalers', 'autoscaling');
 export const JOBS = resourceType('jobs', 'batch');

@@ -208,7 +208,7 @@ export function envVarNameErrors(value: string): string[] {
   return errs;
 }
 
-export type NameRule = 'dns1123Subdomain' | 'dns1123Label' | 'dns1035Label';
+export type NameRule = 'dns1123Subdomain' | 'dns1123Label' | 'dns1035Label' | 'pathSegment';
 
 /** Which name format a kind uses (Kubernetes' ValidateXxxName functions). */
 export function nameRuleFor(kind: string): NameRule {
@@ -217,9 +217,24 @@ export function nameRuleFor(kind: string): NameRule {
       return 'dns1123Label';
     case 'Service':
       return 'dns1035Label';
+    // RBAC names only have to fit in a URL path (`system:aggregate-to-view` is a valid ClusterRole).
+    case 'Role':
+    case 'ClusterRole':
+    case 'RoleBinding':
+    case 'ClusterRoleBinding':
+      return 'pathSegment';
     default:
       return 'dns1123Subdomain';
   }
+}
+
+/** Kubernetes' IsValidPathSegmentName: a name that can be one segment of a URL path. */
+export function pathSegmentNameErrors(name: string): string[] {
+  if (name === '.' || name === '..') return [`may not be '${name}'`];
+  const out: string[] = [];
+  if (name.includes('/')) out.push(`may not contain '/'`);
+  if (name.includes('%')) out.push(`may not contain '%'`);
+  return out;
 }
 
 /**
@@ -233,6 +248,8 @@ export function validateObjectName(kind: string, name: string, prefix = false): 
       return dns1123LabelErrors(value);
     case 'dns1035Label':
       return dns1035LabelErrors(value);
+    case 'pathSegment':
+      return pathSegmentNameErrors(value);
     default:
       return dns1123SubdomainErrors(value);
   }

@@ -13,6 +13,7 @@ export * from './argoproj.js';
 export * from './apiextensions.js';
 export * from './autoscaling.js';
 export * from './policy.js';
+export * from './rbac.js';
 export { builtinOpenApi, fixedOpenApi, schemaName, type OpenApiSchemas, type SchemaObject } from './openapi/openApiSchemas.js';
 export * from './storage.js';
 export * from './image.js';

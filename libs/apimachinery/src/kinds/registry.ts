@@ -12,6 +12,7 @@ import { CONFIG_MAP, ENDPOINTS, EVENT, LIMIT_RANGE, NAMESPACE, NODE, POD, REPLIC
 import type { Kind } from './kind.js';
 import { INGRESS, INGRESS_CLASS } from './networking.js';
 import { POD_DISRUPTION_BUDGET } from './policy.js';
+import { CLUSTER_ROLE, CLUSTER_ROLE_BINDING, ROLE, ROLE_BINDING, SERVICE_ACCOUNT } from './rbac.js';
 import { APPLICATION, WEBHOOK } from './skiff.js';
 import { APP_PROJECT, APPLICATION_SET, ARGO_APPLICATION } from './argoproj.js';
 import { IMAGE_POLICY, IMAGE_REPOSITORY, IMAGE_UPDATE_AUTOMATION } from './image.js';
@@ -29,6 +30,7 @@ export const RESOURCE_TYPES: readonly Kind[] = [
   ENDPOINTS,
   CONFIG_MAP,
   SECRET,
+  SERVICE_ACCOUNT,
   EVENT,
   RESOURCE_QUOTA,
   LIMIT_RANGE,
@@ -48,6 +50,7 @@ export const RESOURCE_TYPES: readonly Kind[] = [
   JOB,
   CRON_JOB,
   POD_DISRUPTION_BUDGET,
+  CLUSTER_ROLE_BINDING, CLUSTER_ROLE, ROLE_BINDING, ROLE,
   STORAGE_CLASS,
   APPLICATION,
   WEBHOOK,
@@ -67,6 +70,7 @@ export const API_GROUPS: readonly { group: string; versions: string[] }[] = [
   { group: 'discovery.k8s.io', versions: ['v1'] },
   { group: 'networking.k8s.io', versions: ['v1'] },
   { group: 'policy', versions: ['v1'] },
+  { group: 'rbac.authorization.k8s.io', versions: ['v1'] },
   { group: 'storage.k8s.io', versions: ['v1'] },
   { group: 'skiff.dev', versions: ['v1alpha1'] },
   { group: 'argoproj.io', versions: ['v1alpha1'] },

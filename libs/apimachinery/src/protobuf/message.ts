@@ -410,6 +410,16 @@ export const SECRET_MESSAGE: ProtobufMessage = {
   5: b('immutable', { keep: true }),
 };
 
+export const OBJECT_REFERENCE: Schema = { 1: s('kind'), 2: s('namespace'), 3: s('name'), 4: s('uid'), 5: s('apiVersion'), 6: s('resourceVersion'), 7: s('fieldPath') };
+
+/** `kubectl create serviceaccount` sends it as protobuf. */
+export const SERVICE_ACCOUNT_MESSAGE: ProtobufMessage = {
+  1: m('metadata', OBJECT_META),
+  2: list('secrets', OBJECT_REFERENCE),
+  3: list('imagePullSecrets', LOCAL_OBJECT_REFERENCE),
+  4: b('automountServiceAccountToken', { keep: true }),
+};
+
 export const NAMESPACE_MESSAGE: ProtobufMessage = {
   1: m('metadata', OBJECT_META),
   2: m('spec', { 1: strings('finalizers') }),

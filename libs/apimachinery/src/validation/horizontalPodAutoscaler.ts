@@ -1,5 +1,6 @@
 import type { HorizontalPodAutoscaler, HPAScalingRules, MetricSpec, MetricTarget } from 'kubernetes-types/autoscaling/v2.js';
 import { FieldPath, forbidden, invalid, notSupported, required, NEGATIVE, type FieldErrors } from './fieldErrors.js';
+import { pathSegmentNameErrors } from '../names.js';
 import { parseResourceQuantity } from './resourceQuantity.js';
 
 /**
@@ -15,15 +16,6 @@ const SOURCE_FIELDS: Record<string, string> = { Object: 'object', Pods: 'pods', 
 const SELECT_POLICIES = ['Disabled', 'Max', 'Min'];
 const POLICY_TYPES = ['Percent', 'Pods'];
 const STANDARD_CONTAINER_RESOURCES = ['cpu', 'memory', 'ephemeral-storage'];
-
-/** Kubernetes' IsValidPathSegmentName: a name that can be one segment of a URL path. */
-function pathSegmentNameErrors(name: string): string[] {
-  if (name === '.' || name === '..') return [`may not be '${name}'`];
-  const out: string[] = [];
-  if (name.includes('/')) out.push(`may not contain '/'`);
-  if (name.includes('%')) out.push(`may not contain '%'`);
-  return out;
-}
 
 export function validateHorizontalPodAutoscaler(hpa: HorizontalPodAutoscaler, errs: FieldErrors): void {
   const path = FieldPath.root('spec');

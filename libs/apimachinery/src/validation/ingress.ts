@@ -1,5 +1,5 @@
 import type { KubeObject } from '../types.js';
-import { dns1035LabelErrors, dns1123LabelErrors, dns1123SubdomainErrors, maxLenError, portNameErrors, portNumberErrors, regexError } from '../names.js';
+import { dns1035LabelErrors, dns1123LabelErrors, dns1123SubdomainErrors, maxLenError, pathSegmentNameErrors, portNameErrors, portNumberErrors, regexError } from '../names.js';
 import { FieldPath, forbidden, IMMUTABLE, invalid, invalidEach, notSupported, required, tooLong, type FieldErrors } from './fieldErrors.js';
 import { isIP } from './service.js';
 import { arr, int, isObject, obj, str, type Json } from './values.js';
@@ -33,12 +33,6 @@ export function wildcardDns1123SubdomainErrors(value: string): string[] {
     );
   }
   return errs;
-}
-
-/** A name that can be one segment of a URL path (IsPathSegmentName). */
-function pathSegmentErrors(value: string): string[] {
-  if (value === '.' || value === '..') return [`may not be '${value}'`];
-  return ['/', '%'].filter((c) => value.includes(c)).map((c) => `may not contain '${c}'`);
 }
 
 function hostErrors(host: string): string[] {
@@ -143,7 +137,7 @@ function validateTypedReference(ref: Json, path: FieldPath, errs: FieldErrors): 
   for (const field of ['kind', 'name'] as const) {
     const value = str(ref[field], path.child(field), errs);
     if (!value) errs.push(required(path.child(field)));
-    else errs.push(...invalidEach(path.child(field), value, pathSegmentErrors(value)));
+    else errs.push(...invalidEach(path.child(field), value, pathSegmentNameErrors(value)));
   }
 }
 
