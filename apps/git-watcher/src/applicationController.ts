@@ -501,11 +501,19 @@ function markHealthy(status: ApplicationStatus, sha: string): void {
   }
 }
 
+/**
+ * The revision health and rollouts are about: the one a running sync operation is applying (its
+ * objects change before the operation finishes and the synced revision moves), else the synced one.
+ */
+function revisionInFlight(status: ApplicationStatus): string | undefined {
+  return status.operationState?.phase === 'Running' ? status.operationState.revision : status.sync?.revision;
+}
+
 function transitionsOfHealth(previous: ApplicationStatus, status: ApplicationStatus, app: KubeObject, opts: ApplicationControllerOptions, ctx: ReconcileContext): void {
   const was = previous.health?.status;
   const is = status.health?.status;
   if (was === is) return;
-  const revision = status.sync?.revision;
+  const revision = revisionInFlight(status);
   if (is === 'Degraded') notify(ctx, app, { type: 'health.degraded', revision, message: `health is Degraded: ${status.health?.message ?? ''}`.trim() }, opts);
   if (is === 'Healthy' && was !== undefined) notify(ctx, app, { type: 'health.healthy', revision, message: 'health is Healthy' }, opts);
 }
@@ -523,7 +531,7 @@ function rolloutTransitions(previous: ApplicationStatus, status: ApplicationStat
     const was = before.get(key(r))?.health?.status;
     const is = r.health?.status;
     if (was === is) continue;
-    const revision = status.sync?.revision;
+    const revision = revisionInFlight(status);
     const name = `${r.namespace}/${r.name}`;
     const progress = r.health?.message;
     if (is === 'Progressing' && was !== 'Progressing') notify(ctx, app, { type: 'rollout.started', revision, message: `rollout of Deployment ${name} started`, rolloutProgress: progress }, opts);
