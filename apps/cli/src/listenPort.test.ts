@@ -1,4 +1,4 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, connect, type AddressInfo, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -16,6 +16,7 @@ describe('pickListenPort', () => {
     writeFileSync(join(dir, 'range'), '40000\t50000\n');
     expect(ephemeralPortRange(join(dir, 'range'))).toEqual([40000, 50000]);
     expect(ephemeralPortRange(join(dir, 'missing'))).toEqual([32768, 60999]);
+    rmSync(dir, { recursive: true, force: true });
   });
 
   it('picks a free port below both the ephemeral range and the NodePort range', async () => {

@@ -1,5 +1,5 @@
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { tmpdir } from 'node:os';
@@ -56,9 +56,15 @@ describe('the control loop: kubectl apply -> scheduled, running, ready pods', ()
   let cluster: TestCluster;
   let dir: string;
   const joined: ChildProcess[] = [];
+  const agentDirs: string[] = [];
+  const agentDir = (name: string) => {
+    const d = mkdtempSync(join(tmpdir(), `skiff-agent-${name}-`));
+    agentDirs.push(d);
+    return d;
+  };
 
   /** `skiff agent` joining as NAME with a node token, the way a second machine does. */
-  const joinAgent = async (name: string, token: string, extra: string[], dataDir = mkdtempSync(join(tmpdir(), `skiff-agent-${name}-`))): Promise<ChildProcess> => {
+  const joinAgent = async (name: string, token: string, extra: string[], dataDir = agentDir(name)): Promise<ChildProcess> => {
     const { podOctet } = JSON.parse(readFileSync(join(cluster.dataDir, 'cluster.json'), 'utf8')) as { podOctet: number };
     const child = spawn(process.execPath, ['--import', 'tsx', CLI, 'agent', '--server', cluster.url, '--token', token, '--node-name', name, '--ca-file', join(cluster.dataDir, 'pki', 'ca.crt'),
       '--data-dir', dataDir, '--pod-cidr', `127.${podOctet}.${extra.includes('--reuse-range') ? 2 : 9}.0/24`, '--stop-pods-on-exit', ...extra.filter((x) => x !== '--reuse-range')], { stdio: 'ignore' });
@@ -94,6 +100,8 @@ describe('the control loop: kubectl apply -> scheduled, running, ready pods', ()
       }
     }
     await cluster?.stop();
+    if (dir) rmSync(dir, { recursive: true, force: true });
+    for (const d of agentDirs) rmSync(d, { recursive: true, force: true });
   });
 
   it('runs 3 ready replicas over 2 nodes, each answering on its own 127.x address', async () => {

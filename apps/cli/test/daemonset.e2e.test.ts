@@ -58,6 +58,7 @@ describe('DaemonSets and ReplicationControllers through kubectl', () => {
   let cluster: TestCluster;
   let dir: string;
   let joined: ChildProcess | undefined;
+  let joinedDir: string | undefined;
   const pods = async (app: string): Promise<Pod[]> => (JSON.parse(await kubectlOk(cluster, ['get', 'pods', '-l', `app=${app}`, '-o', 'json'])) as { items: Pod[] }).items;
 
   beforeAll(async () => {
@@ -71,6 +72,7 @@ describe('DaemonSets and ReplicationControllers through kubectl', () => {
       await new Promise((r) => joined!.once('exit', r));
     }
     await cluster?.stop();
+    if (joinedDir) rmSync(joinedDir, { recursive: true, force: true });
   });
 
   it('runs one daemon pod on each node, and one on a node that joins', async () => {
@@ -89,7 +91,7 @@ describe('DaemonSets and ReplicationControllers through kubectl', () => {
     const { podOctet } = JSON.parse(readFileSync(join(cluster.dataDir, 'cluster.json'), 'utf8')) as { podOctet: number };
     const token = (await run(process.execPath, ['--import', 'tsx', CLI, 'token', 'create-node', 'node-c', '--kubeconfig', cluster.kubeconfig])).stdout.trim();
     joined = spawn(process.execPath, ['--import', 'tsx', CLI, 'agent', '--server', cluster.url, '--token', token, '--node-name', 'node-c', '--ca-file', join(cluster.dataDir, 'pki', 'ca.crt'),
-      '--data-dir', mkdtempSync(join(tmpdir(), 'skiff-agent-node-c-')), '--pod-cidr', `127.${podOctet}.9.0/24`, '--stop-pods-on-exit'], { stdio: 'ignore' });
+      '--data-dir', (joinedDir = mkdtempSync(join(tmpdir(), 'skiff-agent-node-c-'))), '--pod-cidr', `127.${podOctet}.9.0/24`, '--stop-pods-on-exit'], { stdio: 'ignore' });
     const three = await eventually('a running daemon pod on the joined node too', async () => {
       const n = await nodesRunning();
       return n.length === 3 && n.includes('node-c') ? n : undefined;

@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import yaml from 'js-yaml';
@@ -69,6 +69,7 @@ describe('the real kubectl against `skiff up`', () => {
 
   afterAll(async () => {
     await cluster?.stop();
+    if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
   it('lists the API resources', async () => {

@@ -1,5 +1,5 @@
 import { createSocket } from 'node:dgram';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
@@ -142,6 +142,7 @@ describe('Services: a stable address, DNS name and load balancing over ready pod
   }, 120_000);
   afterAll(async () => {
     await cluster?.stop();
+    if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
   it('gives the Service a ClusterIP in 127.0.0.0/8 and a NodePort, Endpoints with 3 ready addresses, and spreads 300 requests', async () => {

@@ -124,6 +124,7 @@ spec:
   syncPolicy: {automated: {prune: true, selfHeal: true}, syncOptions: [CreateNamespace=true]}
 `);
     await kubectlOk(cluster, ['apply', '-f', join(dir, 'app.yaml')]);
+    rmSync(dir, { recursive: true, force: true });
   }, 120_000);
   afterAll(async () => {
     await cluster?.stop();
