@@ -1,9 +1,8 @@
 import { createHmac } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ADMIN_TOKEN, api, createBackend, kubectlFor, selfSignedCert, startTestServer, type TestBackend } from './harness.js';
+import { ADMIN_TOKEN, api, createBackend, startTestServer, type TestBackend, useKubectlServer } from './harness.js';
 import type { RunningApiServer } from '../src/index.js';
 
 const GV = '/apis/skiff.dev/v1alpha1';
@@ -158,94 +157,78 @@ describe('skiff.dev/v1alpha1 Applications and Webhooks over HTTP', () => {
 });
 
 describe('kubectl and Applications', () => {
-  let backend: TestBackend;
-  let server: RunningApiServer;
-  let dir: string;
-  let run: ReturnType<typeof kubectlFor>;
-
-  beforeAll(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'skiff-gitops-kubectl-'));
-    const tls = selfSignedCert(dir);
-    backend = await createBackend('postgres');
-    server = await startTestServer(backend, { tls });
-    run = kubectlFor(dir, server, tls.cert);
-  });
-  afterAll(async () => {
-    await server?.close();
-    await backend?.dispose();
-    if (dir) rmSync(dir, { recursive: true, force: true });
-  });
+  const k = useKubectlServer('skiff-gitops-kubectl-');
 
   it('applies an Application with strict validation; `get app` shows its columns', async () => {
-    const manifest = join(dir, 'app.yaml');
+    const manifest = join(k.dir, 'app.yaml');
     writeFileSync(
       manifest,
       ['apiVersion: skiff.dev/v1alpha1', 'kind: Application', 'metadata:', '  name: kubectl-app', 'spec:', '  source:', '    repoURL: https://git.example.com/team/kubectl.git', '    targetRevision: main', '    path: deploy', '  destination:', '    namespace: shop', ''].join('\n'),
     );
-    const applied = await run(['apply', '-f', manifest]);
+    const applied = await k.run(['apply', '-f', manifest]);
     expect(applied.out).toMatch(/application.skiff.dev\/kubectl-app created/);
     expect(applied.code).toBe(0);
-    const again = await run(['apply', '-f', manifest]);
+    const again = await k.run(['apply', '-f', manifest]);
     expect(again.out).toMatch(/application.skiff.dev\/kubectl-app unchanged/);
-    const get = await run(['get', 'app', 'kubectl-app']);
+    const get = await k.run(['get', 'app', 'kubectl-app']);
     expect(get.code).toBe(0);
     expect(get.out).toMatch(/^NAME\s+SYNC\s+HEALTH\s+REVISION\s+AGE\s*$/m);
     expect(get.out).toMatch(/^kubectl-app\s+Unknown\s+Unknown\s+<none>\s+\d+s\s*$/m);
-    const wide = await run(['get', 'applications', '-o', 'wide']);
+    const wide = await k.run(['get', 'applications', '-o', 'wide']);
     expect(wide.out).toMatch(/^NAME\s+SYNC\s+HEALTH\s+REVISION\s+AGE\s+REPO\s+PATH\s+TARGET\s*$/m);
     expect(wide.out).toMatch(/kubectl-app\s+Unknown\s+Unknown\s+<none>\s+\d+s\s+https:\/\/git.example.com\/team\/kubectl.git\s+deploy\s+main/);
-    const resources = await run(['api-resources', '--api-group=skiff.dev']);
+    const resources = await k.run(['api-resources', '--api-group=skiff.dev']);
     expect(resources.out).toMatch(/^applications\s+app\s+skiff.dev\/v1alpha1\s+true\s+Application/m);
     expect(resources.out).toMatch(/^webhooks\s+skiff.dev\/v1alpha1\s+true\s+Webhook/m);
   }, 90_000);
 
   it('explains the Application fields', async () => {
-    const explained = await run(['explain', 'app.spec.source']);
+    const explained = await k.run(['explain', 'app.spec.source']);
     expect(explained.code).toBe(0);
     expect(explained.out).toMatch(/repoURL\s+<string> -required-/);
     expect(explained.out).toMatch(/targetRevision\s+<string>/);
     expect(explained.out).toMatch(/helm\s+<Object>/);
-    const helm = await run(['explain', 'app.spec.source.helm']);
+    const helm = await k.run(['explain', 'app.spec.source.helm']);
     expect(helm.out).toMatch(/valueFiles\s+<\[\]string>/);
     expect(helm.out).toMatch(/valuesObject\s+<Object>/);
-    const kustomize = await run(['explain', 'app.spec.source.kustomize']);
+    const kustomize = await k.run(['explain', 'app.spec.source.kustomize']);
     expect(kustomize.out).toMatch(/allowRemoteBases\s+<boolean>/);
   }, 60_000);
 
   it('accepts the rendering fields with strict field validation, and refuses two renderers at once', async () => {
-    const manifest = join(dir, 'rendered.yaml');
+    const manifest = join(k.dir, 'rendered.yaml');
     const app = (source: string[]) =>
       ['apiVersion: skiff.dev/v1alpha1', 'kind: Application', 'metadata:', '  name: rendered', 'spec:', '  source:', '    repoURL: /srv/git/shop', '    path: chart', ...source, '  destination:', '    namespace: shop', ''].join('\n');
     writeFileSync(manifest, app(['    helm:', '      valueFiles: [values-production.yaml]', '      valuesObject: {service: {port: 8080}}', '      parameters: [{name: image.tag, value: "1.4", forceString: true}]']));
-    const ok = await run(['apply', '--validate=strict', '-f', manifest]);
+    const ok = await k.run(['apply', '--validate=strict', '-f', manifest]);
     expect(ok.code).toBe(0);
     expect(ok.out).toMatch(/application.skiff.dev\/rendered created/);
     writeFileSync(manifest, app(['    helm: {releaseName: shop}', '    kustomize: {namePrefix: prod-}']));
-    const refused = await run(['apply', '-f', manifest]);
+    const refused = await k.run(['apply', '-f', manifest]);
     expect(refused.code).not.toBe(0);
     expect(refused.out).toContain('spec.source.kustomize: Forbidden: may not be set together with helm');
   }, 60_000);
 
   it('re-applies a changed Application, removing a sync option', async () => {
-    const manifest = join(dir, 'opts.yaml');
+    const manifest = join(k.dir, 'opts.yaml');
     const write = (options: string[]) =>
       writeFileSync(
         manifest,
         ['apiVersion: skiff.dev/v1alpha1', 'kind: Application', 'metadata:', '  name: opts', 'spec:', '  source:', '    repoURL: /srv/git/opts', '  destination:', '    namespace: shop', '  syncPolicy:', `    syncOptions: ${JSON.stringify(options)}`, ''].join('\n'),
       );
     write(['CreateNamespace=true', 'PruneLast=true']);
-    expect((await run(['apply', '-f', manifest])).code).toBe(0);
+    expect((await k.run(['apply', '-f', manifest])).code).toBe(0);
     write(['PruneLast=true']);
-    const reapplied = await run(['apply', '-f', manifest]);
+    const reapplied = await k.run(['apply', '-f', manifest]);
     expect(reapplied.out).toMatch(/application.skiff.dev\/opts configured/);
-    const got = await run(['get', 'app', 'opts', '-o', 'jsonpath={.spec.syncPolicy.syncOptions}']);
+    const got = await k.run(['get', 'app', 'opts', '-o', 'jsonpath={.spec.syncPolicy.syncOptions}']);
     expect(JSON.parse(got.out)).toEqual(['PruneLast=true']);
   }, 60_000);
 
   it('rejects an invalid Application with the field causes', async () => {
-    const manifest = join(dir, 'bad.yaml');
+    const manifest = join(k.dir, 'bad.yaml');
     writeFileSync(manifest, ['apiVersion: skiff.dev/v1alpha1', 'kind: Application', 'metadata:', '  name: bad', 'spec:', '  destination:', '    namespace: shop', ''].join('\n'));
-    const applied = await run(['apply', '-f', manifest]);
+    const applied = await k.run(['apply', '-f', manifest]);
     expect(applied.code).toBe(1);
     expect(applied.out).toContain('spec.source.repoURL: Required value');
   }, 60_000);

@@ -81,6 +81,47 @@ export function useTestServer(extra: Parameters<typeof startTestServer>[1] = {})
   };
 }
 
+/**
+ * `useTestServer` over TLS with the real kubectl pointed at it: a temp dir (removed after) holding
+ * the certificate and kubeconfig, and `run(args)` to call kubectl.
+ */
+export function useKubectlServer(prefix: string): { readonly backend: TestBackend; readonly server: RunningApiServer; readonly dir: string; readonly run: ReturnType<typeof kubectlFor> } {
+  let backend: TestBackend | undefined;
+  let server: RunningApiServer | undefined;
+  let dir: string | undefined;
+  let run: ReturnType<typeof kubectlFor> | undefined;
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), prefix));
+    const tls = selfSignedCert(dir);
+    backend = await createBackend('postgres');
+    server = await startTestServer(backend, { tls });
+    run = kubectlFor(dir, server, tls.cert);
+  });
+  afterAll(async () => {
+    await server?.close();
+    await backend?.dispose();
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+  const started = <T>(v: T | undefined): T => {
+    if (v === undefined) throw new Error('useKubectlServer: the server is not started yet (use it inside a test)');
+    return v;
+  };
+  return {
+    get backend() {
+      return started(backend);
+    },
+    get server() {
+      return started(server);
+    },
+    get dir() {
+      return started(dir);
+    },
+    get run() {
+      return started(run);
+    },
+  };
+}
+
 /** A small HTTP client for raw API calls. */
 export function api(server: { url: string }, token: string | null = ADMIN_TOKEN) {
   return async (method: string, path: string, body?: unknown, contentType = 'application/json', headers: Record<string, string> = {}) => {

@@ -1,9 +1,7 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createBackend, kubectlFor, selfSignedCert, startTestServer, type TestBackend } from './harness.js';
-import type { RunningApiServer } from '../src/index.js';
+import { describe, expect, it } from 'vitest';
+import { useKubectlServer } from './harness.js';
 
 /** Flux's image automation manifests, as a team moving from Flux has them in git. */
 const MANIFESTS = `apiVersion: image.toolkit.fluxcd.io/v1beta2
@@ -42,53 +40,37 @@ spec:
 `;
 
 describe('kubectl and the image automation kinds', () => {
-  let backend: TestBackend;
-  let server: RunningApiServer;
-  let dir: string;
-  let run: ReturnType<typeof kubectlFor>;
-
-  beforeAll(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'skiff-images-kubectl-'));
-    const tls = selfSignedCert(dir);
-    backend = await createBackend('postgres');
-    server = await startTestServer(backend, { tls });
-    run = kubectlFor(dir, server, tls.cert);
-  });
-  afterAll(async () => {
-    await server?.close();
-    await backend?.dispose();
-    if (dir) rmSync(dir, { recursive: true, force: true });
-  });
+  const k = useKubectlServer('skiff-images-kubectl-');
 
   it('applies Flux manifests with strict validation, defaults them, and prints Flux columns', async () => {
-    const file = join(dir, 'images.yaml');
+    const file = join(k.dir, 'images.yaml');
     writeFileSync(file, MANIFESTS);
-    const applied = await run(['apply', '--validate=strict', '-f', file]);
+    const applied = await k.run(['apply', '--validate=strict', '-f', file]);
     expect(applied.out).toContain('imagerepository.image.toolkit.fluxcd.io/hello created');
     expect(applied.out).toContain('imagepolicy.image.toolkit.fluxcd.io/hello created');
     expect(applied.out).toContain('imageupdateautomation.image.toolkit.fluxcd.io/hello created');
     expect(applied.code).toBe(0);
 
-    const resources = await run(['api-resources', '--api-group=image.toolkit.fluxcd.io']);
+    const resources = await k.run(['api-resources', '--api-group=image.toolkit.fluxcd.io']);
     expect(resources.out).toMatch(/^imagepolicies\s+image.toolkit.fluxcd.io\/v1beta2\s+true\s+ImagePolicy/m);
     expect(resources.out).toMatch(/^imagerepositories\s+image.toolkit.fluxcd.io\/v1beta2\s+true\s+ImageRepository/m);
     expect(resources.out).toMatch(/^imageupdateautomations\s+image.toolkit.fluxcd.io\/v1beta2\s+true\s+ImageUpdateAutomation/m);
 
-    expect((await run(['get', 'imagerepositories'])).out).toMatch(/^NAME\s+LAST SCAN\s+TAGS\s+READY\s+STATUS\s+AGE\s*\nhello\s+\d+s\s*$/m);
-    expect((await run(['get', 'imagepolicy'])).out).toMatch(/^NAME\s+LATESTIMAGE\s+READY\s+STATUS\s+AGE\s*$/m);
-    expect((await run(['get', 'imageupdateautomation'])).out).toMatch(/^NAME\s+LAST RUN\s+READY\s+STATUS\s+AGE\s*$/m);
+    expect((await k.run(['get', 'imagerepositories'])).out).toMatch(/^NAME\s+LAST SCAN\s+TAGS\s+READY\s+STATUS\s+AGE\s*\nhello\s+\d+s\s*$/m);
+    expect((await k.run(['get', 'imagepolicy'])).out).toMatch(/^NAME\s+LATESTIMAGE\s+READY\s+STATUS\s+AGE\s*$/m);
+    expect((await k.run(['get', 'imageupdateautomation'])).out).toMatch(/^NAME\s+LAST RUN\s+READY\s+STATUS\s+AGE\s*$/m);
 
-    const defaulted = JSON.parse((await run(['get', 'imagepolicy', 'hello', '-o', 'json'])).stdout);
+    const defaulted = JSON.parse((await k.run(['get', 'imagepolicy', 'hello', '-o', 'json'])).stdout);
     expect(defaulted.spec.policy).toEqual({ alphabetical: { order: 'asc' } });
-    const automation = JSON.parse((await run(['get', 'imageupdateautomation', 'hello', '-o', 'json'])).stdout);
+    const automation = JSON.parse((await k.run(['get', 'imageupdateautomation', 'hello', '-o', 'json'])).stdout);
     expect(automation.spec.update).toEqual({ path: './deploy', strategy: 'Setters' });
-    const repository = JSON.parse((await run(['get', 'imagerepository', 'hello', '-o', 'json'])).stdout);
+    const repository = JSON.parse((await k.run(['get', 'imagerepository', 'hello', '-o', 'json'])).stdout);
     expect(repository.spec.exclusionList).toEqual(['^.*\\.sig$']);
 
-    const explain = await run(['explain', 'imagepolicy.spec.policy.semver']);
+    const explain = await k.run(['explain', 'imagepolicy.spec.policy.semver']);
     expect(explain.out).toContain('range');
 
-    const bad = await run(['patch', 'imagepolicy', 'hello', '--type=merge', '-p', '{"spec":{"policy":{"alphabetical":{"order":"newest"}}}}']);
+    const bad = await k.run(['patch', 'imagepolicy', 'hello', '--type=merge', '-p', '{"spec":{"policy":{"alphabetical":{"order":"newest"}}}}']);
     expect(bad.code).not.toBe(0);
     expect(bad.out).toContain('spec.policy.alphabetical.order: Unsupported value: "newest": supported values: "asc", "desc"');
   }, 90_000);
