@@ -19,6 +19,7 @@ import { mayRetry, retryDelayMs } from './retryBackoff.js';
 import { runSyncStep } from './syncOperation.js';
 import { syncTasks } from './syncPlan.js';
 import { extraneousObjects } from './extraneousObjects.js';
+import { otherOwner, ownerName, SHARED_RESOURCE_WARNING, sharedResources } from './sharedResources.js';
 import { ignoredFieldsOrNone, jqError } from './ignoredFieldsOrNone.js';
 
 const HISTORY_LIMIT = 10;
@@ -202,6 +203,11 @@ export async function reconcileApplication(ref: ObjectRef, ctx: ReconcileContext
     if (!ours || retryIn === 0) {
       const t0 = performance.now();
       const created = namespacesCreatedBy(desired.objects, spec.destination.namespace, options.get('CreateNamespace') === 'true');
+      // An object another Application manages is never taken over: nothing of this revision is applied.
+      const shared = await sharedResources(ctx, appRef, desired.objects);
+      if (shared.length) setCondition(status, SHARED_RESOURCE_WARNING, shared.map((e) => e.message).join('; '), now());
+      else removeCondition(status, SHARED_RESOURCE_WARNING);
+      if (shared.length) return fail(ctx, app, previous, status, sha, shared, opts, source.requeueAfterMs);
       const validated = desired.objects.filter((d) => (resourceSyncOptions(d.object).get('Validate') ?? options.get('Validate')) !== 'false' && !hookTypes(d.object).includes('Skip'));
       const invalid = await dryRun(ctx, validated, created, read.ok ? read.texts : new Map(), options.get('SkipDryRunOnMissingResource') === 'true');
       if (invalid.length) opts.syncDuration?.observe({ result: 'failed' }, (performance.now() - t0) / 1000);
@@ -249,6 +255,12 @@ export async function reconcileApplication(ref: ObjectRef, ctx: ReconcileContext
   for (const d of tasks.filter((t) => !t.hook).map((t) => t.desired)) {
     const key = objectKey(d.object);
     let obj = await getLive(ctx, d);
+    // Another Application's object is neither compared nor healed: this one never synced it.
+    const owner = otherOwner(obj, appRef);
+    if (owner) {
+      resources.push({ group: groupOf(d.object.apiVersion), version: d.object.apiVersion.split('/').pop()!, kind: d.object.kind, ...(d.type.namespaced ? { namespace: d.object.metadata.namespace } : {}), name: d.object.metadata.name!, status: 'OutOfSync', diff: [`managed by ${ownerName(owner)}`] });
+      continue;
+    }
     // An object a sync created from generateName is not compared or healed: the next revision makes a new one.
     if (isGenerated(d.object) && !obj) continue;
     const all = obj && !isGenerated(d.object) ? driftedFields(d.object, obj, patchSchemaFor(d.object.apiVersion, d.object.kind)) : [];

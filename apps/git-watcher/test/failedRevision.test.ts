@@ -92,4 +92,28 @@ describe('git watcher: a revision that cannot be applied', () => {
     expect(c.app('kinds')!.status!.operationState).toMatchObject({ revision: sha, message: 'a.yaml:8 kind: no matches for kind "Widget" in version "example.com/v1"' });
     expect((await c.client.list(CONFIGMAPS, { namespace: 'kinds' })).items).toEqual([]);
   });
+  it('two Applications claiming one object: the second reports SharedResourceWarning, applies nothing, and prunes nothing of the first', async () => {
+    const first = makeRepo();
+    const second = makeRepo();
+    repos.push(first, second);
+    const a = first.commit({ 'shared.yaml': configMapYaml('shared', { owner: 'first' }), 'own.yaml': configMapYaml('first-own', { v: '1' }) }, 'first');
+    await c.namespace('shared');
+    await c.createApp('shared-first', { source: { repoURL: first.dir, targetRevision: 'main' }, destination: { namespace: 'shared' }, syncPolicy: { automated: { prune: true, selfHeal: true } } });
+    await c.until('the first Synced', () => c.syncedAt('shared-first', a));
+    const before = await c.client.get(CONFIGMAPS, 'shared', 'shared');
+
+    const b = second.commit({ 'shared.yaml': configMapYaml('shared', { owner: 'second' }), 'mine.yaml': configMapYaml('second-own', { v: '1' }) }, 'second');
+    await c.createApp('shared-second', { source: { repoURL: second.dir, targetRevision: 'main' }, destination: { namespace: 'shared' }, syncPolicy: { automated: { prune: true, selfHeal: true } } });
+    await c.until('the second Failed', () => c.app('shared-second')?.status?.operationState?.phase === 'Failed');
+    const s = c.app('shared-second')!.status!;
+    expect(s.operationState).toMatchObject({ revision: b, message: 'shared.yaml:1: ConfigMap shared/shared is already managed by Application default/shared-first (SharedResourceWarning)' });
+    expect(s.conditions).toContainEqual(expect.objectContaining({ type: 'SharedResourceWarning', message: 'ConfigMap shared/shared is already managed by Application default/shared-first (SharedResourceWarning)' }));
+    expect(s.sync?.status).toBe('OutOfSync');
+    // Nothing of the second's revision was applied, the shared object is untouched, the first stays Synced.
+    const after = await c.client.get(CONFIGMAPS, 'shared', 'shared');
+    expect(after.metadata.resourceVersion).toBe(before.metadata.resourceVersion);
+    expect(after.data).toEqual({ owner: 'first' });
+    expect((await c.client.list(CONFIGMAPS, { namespace: 'shared' })).items.map((o) => o.metadata.name).sort()).toEqual(['first-own', 'shared']);
+    expect(c.app('shared-first')!.status!.sync).toEqual({ status: 'Synced', revision: a });
+  });
 });
