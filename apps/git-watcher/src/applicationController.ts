@@ -366,30 +366,46 @@ async function fail(ctx: ReconcileContext, app: KubeObject, previous: Applicatio
   return requeueAfterMs !== undefined ? { requeueAfterMs } : undefined;
 }
 
+/**
+ * A namespace that surely exists, in which objects of a namespace the same sync creates are judged:
+ * the API server refuses any request in a namespace that does not exist, dry runs too.
+ */
+const STAND_IN_NAMESPACE = 'default';
+
 /** Server dry runs of every object; Invalid answers become errors with file, line and field. */
 async function dryRun(ctx: ReconcileContext, objects: readonly DesiredObject[], createdNamespaces: Set<string>, texts: Map<string, { text: string; lineOf(docLine: number, field: string): number | undefined }>, skipMissingAll = false): Promise<DesiredError[]> {
   const errors: DesiredError[] = [];
+  const asCreate = (d: DesiredObject, obj = d.object) =>
+    ctx.client.create(d.type, obj, FIELD_MANAGER, { dryRun: true }).catch((e) => {
+      if (!(e instanceof AlreadyExistsError)) throw e;
+    });
   await Promise.all(
     objects.map(async (d) => {
       try {
         // A hook is created anew by each sync: judge it as a create (its earlier run may still exist).
-        if (isGenerated(d.object) || hookTypes(d.object).length) await ctx.client.create(d.type, d.object, FIELD_MANAGER, { dryRun: true }).catch((e) => {
-          if (!(e instanceof AlreadyExistsError)) throw e;
-        });
+        if (isGenerated(d.object) || hookTypes(d.object).length) await asCreate(d);
         else await ctx.client.patch(d.type, d.object.metadata.namespace, d.object.metadata.name!, d.object, 'apply', { fieldManager: FIELD_MANAGER, force: true, dryRun: true });
       } catch (err) {
-        // A namespace this very sync creates does not exist yet: the object is judged when applied.
-        if (err instanceof NotFoundError && d.object.metadata.namespace && createdNamespaces.has(d.object.metadata.namespace)) return;
-        // Nor is a kind whose CRD this sync installs served yet.
-        if (err instanceof NotFoundError && d.definedBy) return;
-        if (err instanceof NotFoundError && (skipMissingAll || resourceSyncOptions(d.object).get('SkipDryRunOnMissingResource') === 'true')) return;
-        if (err instanceof InvalidError && err.causes?.length) {
-          for (const c of err.causes) {
-            const line = (c.field && texts.get(d.file)?.lineOf(d.line, c.field)) || d.line;
-            errors.push({ file: d.file, line, field: c.field, message: c.message });
+        try {
+          // A namespace this very sync creates does not exist yet, so what goes in it is new: it is
+          // judged as a create in a namespace that exists, before anything of the revision is applied.
+          if (err instanceof NotFoundError && d.object.metadata.namespace && createdNamespaces.has(d.object.metadata.namespace)) {
+            await asCreate(d, { ...d.object, metadata: { ...d.object.metadata, namespace: STAND_IN_NAMESPACE } });
+            return;
           }
-        } else {
-          errors.push({ file: d.file, line: d.line, message: (err as Error).message });
+          throw err;
+        } catch (err) {
+          // A kind whose CRD this sync installs is not served yet.
+          if (err instanceof NotFoundError && d.definedBy) return;
+          if (err instanceof NotFoundError && (skipMissingAll || resourceSyncOptions(d.object).get('SkipDryRunOnMissingResource') === 'true')) return;
+          if (err instanceof InvalidError && err.causes?.length) {
+            for (const c of err.causes) {
+              const line = (c.field && texts.get(d.file)?.lineOf(d.line, c.field)) || d.line;
+              errors.push({ file: d.file, line, field: c.field, message: c.message });
+            }
+          } else {
+            errors.push({ file: d.file, line: d.line, message: (err as Error).message.replace(`namespace "${STAND_IN_NAMESPACE}"`, `namespace "${d.object.metadata.namespace ?? ''}"`) });
+          }
         }
       }
     }),

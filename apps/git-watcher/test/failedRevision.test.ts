@@ -1,6 +1,9 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { configMapYaml, makeRepo, serviceYaml, type TestRepo } from './gitRepo.js';
+import { resourceType } from '@skiff/kube-client';
 import { APPLICATIONS, CONFIGMAPS, GitWatcherCluster, SERVICES } from './gitWatcherCluster.js';
+
+const NAMESPACES = resourceType('namespaces');
 
 describe('git watcher: a revision that cannot be applied', () => {
   let c: GitWatcherCluster;
@@ -115,5 +118,15 @@ describe('git watcher: a revision that cannot be applied', () => {
     expect(after.data).toEqual({ owner: 'first' });
     expect((await c.client.list(CONFIGMAPS, { namespace: 'shared' })).items.map((o) => o.metadata.name).sort()).toEqual(['first-own', 'shared']);
     expect(c.app('shared-first')!.status!.sync).toEqual({ status: 'Synced', revision: a });
+  });
+  it('an invalid object in a namespace the same revision creates fails the dry run: not even the namespace is made', async () => {
+    const r = makeRepo();
+    repos.push(r);
+    const sha = r.commit({ 'ns.yaml': 'apiVersion: v1\nkind: Namespace\nmetadata:\n  name: fresh-ns\n', 'web.yaml': serviceYaml('fresh-web', 99999).replace('metadata:\n', 'metadata:\n  namespace: fresh-ns\n') }, 'new namespace, bad service');
+    await c.namespace('fresh');
+    await c.createApp('fresh', { source: { repoURL: r.dir, targetRevision: 'main' }, destination: { namespace: 'fresh' }, syncPolicy: { automated: {} } });
+    await c.until('Failed', () => c.app('fresh')?.status?.operationState?.phase === 'Failed');
+    expect(c.app('fresh')!.status!.operationState).toMatchObject({ revision: sha, message: expect.stringMatching(/^web\.yaml:\d+ spec\.ports\[0\]\.port: /) });
+    expect((await c.client.list(NAMESPACES)).items.map((n) => n.metadata.name)).not.toContain('fresh-ns');
   });
 });
