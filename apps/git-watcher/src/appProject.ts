@@ -8,6 +8,8 @@ export interface AppProjectSpec {
   clusterResourceBlacklist?: GroupKind[];
   namespaceResourceWhitelist?: GroupKind[];
   namespaceResourceBlacklist?: GroupKind[];
+  /** Argo CD's sync impersonation: the account an Application of this project applies as, by destination. */
+  destinationServiceAccounts?: { server?: string; namespace?: string; defaultServiceAccount?: string }[];
 }
 
 export interface GroupKind {

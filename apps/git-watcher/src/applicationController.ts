@@ -19,6 +19,7 @@ import { mayRetry, retryDelayMs } from './retryBackoff.js';
 import { runSyncStep } from './syncOperation.js';
 import { syncTasks } from './syncPlan.js';
 import { extraneousObjects } from './extraneousObjects.js';
+import { accountUser, applyingAccount, ensureDefaultAccount } from './applyingAccount.js';
 import { otherOwner, ownerName, SHARED_RESOURCE_WARNING, sharedResources } from './sharedResources.js';
 import { ignoredFieldsOrNone, jqError } from './ignoredFieldsOrNone.js';
 
@@ -195,6 +196,9 @@ export async function reconcileApplication(ref: ObjectRef, ctx: ReconcileContext
   // 2. The sync operation of this revision: started once every object passes a server dry run,
   //    then one step per pass (hooks, waves, prune), its progress kept in operationState.
   const { tasks } = syncTasks(desired.objects);
+  // What is applied, is applied as the Application's account: RBAC decides what a revision may touch.
+  const account = applyingAccount(app, spec.destination.namespace, admitted.project?.spec);
+  const actx: ReconcileContext = { ...ctx, client: ctx.client.as(accountUser(account)) };
   let requeueAfterMs: number | undefined;
   if (automated) {
     const op = previous.operationState;
@@ -208,11 +212,17 @@ export async function reconcileApplication(ref: ObjectRef, ctx: ReconcileContext
       if (shared.length) setCondition(status, SHARED_RESOURCE_WARNING, shared.map((e) => e.message).join('; '), now());
       else removeCondition(status, SHARED_RESOURCE_WARNING);
       if (shared.length) return fail(ctx, app, previous, status, sha, shared, opts, source.requeueAfterMs);
+      // The destination namespace (CreateNamespace=true, made by the watcher itself as Argo CD makes it) and
+      // the default account are there before the dry run, which runs as that account.
+      if (options.get('CreateNamespace') === 'true') await ensureNamespace(ctx, spec.destination.namespace);
+      if (account.isDefault) await ensureDefaultAccount(ctx, spec.destination.namespace).catch((err) => {
+        // No such namespace: the dry run says so, naming each object.
+        if (!(err instanceof NotFoundError)) throw err;
+      });
       const validated = desired.objects.filter((d) => (resourceSyncOptions(d.object).get('Validate') ?? options.get('Validate')) !== 'false' && !hookTypes(d.object).includes('Skip'));
-      const invalid = await dryRun(ctx, validated, created, read.ok ? read.texts : new Map(), options.get('SkipDryRunOnMissingResource') === 'true');
+      const invalid = await dryRun(actx, validated, created, read.ok ? read.texts : new Map(), options.get('SkipDryRunOnMissingResource') === 'true');
       if (invalid.length) opts.syncDuration?.observe({ result: 'failed' }, (performance.now() - t0) / 1000);
       if (invalid.length) return fail(ctx, app, previous, status, sha, invalid, opts, source.requeueAfterMs);
-      if (options.get('CreateNamespace') === 'true') await ensureNamespace(ctx, spec.destination.namespace);
       const retryCount = ours ? (ours.retryCount ?? 0) + 1 : 0;
       if (ours) void ctx.events.record(app, 'Normal', 'OperationRetry', `retrying the sync of ${sha.slice(0, 7)} (retry ${retryCount}${(spec.syncPolicy?.retry?.limit ?? 0) >= 0 ? ` of ${spec.syncPolicy?.retry?.limit ?? 0}` : ''}) after: ${ours.message}`);
       status.operationState = { phase: 'Running', message: 'sync started', startedAt: now(), revision: sha, ...(retryCount ? { retryCount } : {}), syncResult: { revision: sha, resources: [] } };
@@ -222,14 +232,14 @@ export async function reconcileApplication(ref: ObjectRef, ctx: ReconcileContext
     } else if (ours.phase === 'Running') {
       const state = status.operationState!;
       const action = await runSyncStep(tasks, state.syncResult!.resources, {
-        ctx,
+        ctx: actx,
         app: appRef,
         operationId: `${sha.slice(0, 12)}@${state.startedAt}#${state.retryCount ?? 0}`,
         // RespectIgnoreDifferences=true: a sync, like a heal, leaves the ignored fields as they are live.
-        apply: async (d, o) => apply(ctx, options.get('RespectIgnoreDifferences') === 'true' ? await respectingIgnored(ctx, d, spec.ignoreDifferences ?? []) : d, o),
+        apply: async (d, o) => apply(actx, options.get('RespectIgnoreDifferences') === 'true' ? await respectingIgnored(ctx, d, spec.ignoreDifferences ?? []) : d, o),
         waitForEstablished: (crd) => waitForEstablished(ctx, crd),
         prune: async () => {
-          if (spec.syncPolicy?.automated?.prune) await prune(ctx, appRef, desired.objects);
+          if (spec.syncPolicy?.automated?.prune) await prune(ctx, appRef, desired.objects, actx.client);
         },
         healthOf: (obj) => assessHealth(obj, relatedOf(obj, ctx)),
         pruneLast: options.get('PruneLast') === 'true',
@@ -269,7 +279,7 @@ export async function reconcileApplication(ref: ObjectRef, ctx: ReconcileContext
     const missing = !obj;
     if ((missing || diff!.length) && automated && alreadyLive && spec.syncPolicy?.automated?.selfHeal) {
       // What ignoreDifferences ignores keeps its live value: a heal never undoes it.
-      obj = await apply(ctx, { ...d, object: keepIgnoredLive(d.object, all.filter((f) => isIgnored(f, ignored))) });
+      obj = await apply(actx, { ...d, object: keepIgnoredLive(d.object, all.filter((f) => isIgnored(f, ignored))) });
       const what = missing ? 'recreated (it had been deleted)' : diff!.map((f) => `${f.path}: ${show(f.live)} -> ${show(f.desired)}`).join(', ');
       events.push(`${key}: ${what}`);
       diff = [];
@@ -288,7 +298,7 @@ export async function reconcileApplication(ref: ObjectRef, ctx: ReconcileContext
     });
   }
   const pruning = automated && alreadyLive && !!spec.syncPolicy?.automated?.prune;
-  if (pruning) await prune(ctx, appRef, desired.objects);
+  if (pruning) await prune(ctx, appRef, desired.objects, actx.client);
   // Live objects of this Application that left git and stay (no prune, or Prune=false): OutOfSync, unless IgnoreExtraneous.
   const extraneous = extraneousObjects(ctx, appRef, desired.objects).filter((o) => !pruning || resourceSyncOptions(o).get('Prune') === 'false');
   for (const o of extraneous) {
@@ -483,10 +493,11 @@ async function waitForEstablished(ctx: ReconcileContext, name: string): Promise<
 }
 
 /**
- * Deletes what this Application applied earlier and git no longer has, in reverse sync order.
+ * Deletes what this Application applied earlier and git no longer has, in reverse sync order
+ * (found with the watcher's own reads, deleted as `deleter`: the Application's account).
  * Returns how many such objects are still there (being deleted now, or held by finalizers).
  */
-async function prune(ctx: ReconcileContext, app: AppRef, desired: readonly DesiredObject[]): Promise<number> {
+async function prune(ctx: ReconcileContext, app: AppRef, desired: readonly DesiredObject[], deleter = ctx.client): Promise<number> {
   const wanted = new Set(desired.map((d) => objectKey(d.object)));
   // What generateName manifests made at this revision stays; what they made at earlier ones is superseded.
   const generatedNow = new Set(desired.filter((d) => isGenerated(d.object)).map((d) => `${d.object.metadata.annotations?.[TRACKING_ID]}@${d.object.metadata.annotations?.[REVISION]}`));
@@ -499,7 +510,7 @@ async function prune(ctx: ReconcileContext, app: AppRef, desired: readonly Desir
   for (const obj of pruneOrder(stale.filter((o) => !o.metadata.deletionTimestamp))) {
     const type = byKind.get(`${obj.apiVersion}/${obj.kind}`)!;
     try {
-      await ctx.client.delete(type, obj.metadata.namespace, obj.metadata.name!, { propagationPolicy: 'Background', preconditions: { uid: obj.metadata.uid } });
+      await deleter.delete(type, obj.metadata.namespace, obj.metadata.name!, { propagationPolicy: 'Background', preconditions: { uid: obj.metadata.uid } });
       ctx.log.info({ object: objectKey(obj) }, 'pruned');
       void ctx.events.record({ apiVersion: faceOf(app).apiVersion, kind: 'Application', metadata: { name: app.name, namespace: app.namespace } }, 'Normal', 'Pruned', `${objectKey(obj)} is no longer in git`);
     } catch (err) {

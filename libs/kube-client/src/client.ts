@@ -17,6 +17,8 @@ export interface ClientOptions {
   userAgent?: string;
   /** Per-request timeout for non-watch calls. */
   timeoutMs?: number;
+  /** Act as this user (`Impersonate-User`; a ServiceAccount's groups follow from its name), as `kubectl --as` does. */
+  impersonate?: string;
 }
 
 export interface ListOptions {
@@ -60,15 +62,26 @@ export function resourceType(resource: string, group = ''): ResourceType {
 export class ApiClient {
   private readonly headers: Record<string, string>;
   private readonly fetch: typeof globalThis.fetch;
+  private readonly impersonating = new Map<string, ApiClient>();
 
   constructor(private readonly opts: ClientOptions) {
-    this.headers = { authorization: `Bearer ${opts.token}`, 'user-agent': opts.userAgent ?? 'skiff', accept: 'application/json' };
+    this.headers = { authorization: `Bearer ${opts.token}`, 'user-agent': opts.userAgent ?? 'skiff', accept: 'application/json', ...(opts.impersonate ? { 'impersonate-user': opts.impersonate } : {}) };
     if (opts.ca) {
       const dispatcher = new Agent({ connect: { ca: opts.ca } });
       this.fetch = ((url: string, init: RequestInit) => undiciFetch(url, { ...(init as object), dispatcher } as never)) as unknown as typeof globalThis.fetch;
     } else {
       this.fetch = globalThis.fetch;
     }
+  }
+
+  /** This client acting as `user` (the server checks that this client's own user may impersonate). */
+  as(user: string): ApiClient {
+    let client = this.impersonating.get(user);
+    if (!client) {
+      client = new ApiClient({ ...this.opts, impersonate: user });
+      this.impersonating.set(user, client);
+    }
+    return client;
   }
 
   path(type: ResourceType, namespace?: string, name?: string, subresource?: string): string {
