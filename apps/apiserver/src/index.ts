@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { createServer as createNetServer, type AddressInfo, type Server as NetServer } from 'node:net';
 import { pino, type Logger } from 'pino';
 import { openStore, type Store } from '@skiff/store';
+import { DEFAULT_EVENT_TTL_MS, startEventExpiry } from './eventExpiry.js';
 import { anyOf, staticTokens, type Authenticator, type Principal } from './auth.js';
 import { secretTokenAuthenticator } from './tokenSecrets.js';
 import { ensureDefaultIngressClass, ensureSystemNamespaces } from './bootstrap.js';
@@ -47,6 +48,8 @@ export interface ApiServerOptions {
    * points at the address the server listens on.
    */
   advertiseAddress?: string;
+  /** How long an Event lives after its last write (kube-apiserver's --event-ttl; default 1 h; 0 keeps them). */
+  eventTtlMs?: number;
 }
 
 export interface RunningApiServer {
@@ -81,6 +84,8 @@ export async function startApiServer(opts: ApiServerOptions): Promise<RunningApi
     serviceClusterIpRange: opts.serviceClusterIpRange, gitWebhookSecret: opts.gitWebhookSecret, statusPageDir, statusHeartbeatMs: opts.statusHeartbeatMs, metricsCacheMs: opts.metricsCacheMs,
   });
   await app.listen({ host: opts.host ?? '127.0.0.1', port: opts.port ?? 6443 });
+  const eventTtlMs = opts.eventTtlMs ?? DEFAULT_EVENT_TTL_MS;
+  const stopEventExpiry = eventTtlMs > 0 ? startEventExpiry(store, { ttlMs: eventTtlMs, log: logger }) : () => {};
   const port = (app.server.address() as AddressInfo).port;
   const host = opts.host && opts.host !== '0.0.0.0' ? opts.host : '127.0.0.1';
   let advertised: NetServer | undefined;
@@ -104,6 +109,7 @@ export async function startApiServer(opts: ApiServerOptions): Promise<RunningApi
     port,
     store,
     close: async () => {
+      stopEventExpiry();
       advertised?.close();
       await app.close();
       if (ownStore) await store.close();

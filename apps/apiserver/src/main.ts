@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { Command } from 'commander';
-import { SERVICE_CIDR } from '@skiff/apimachinery';
+import { parseGoDuration, SERVICE_CIDR } from '@skiff/apimachinery';
 import { pino } from 'pino';
 import { startApiServer } from './index.js';
 import type { Principal } from './auth.js';
@@ -19,13 +19,21 @@ const program = new Command('skiff-apiserver')
   .option('--service-cluster-ip-range <cidr>', 'the range Services\' cluster IPs are allocated from', SERVICE_CIDR)
   .option('--advertise-address <ip>', 'the address pods reach the API server on: also listened on, and the kubernetes Service\'s endpoint')
   .option('--git-webhook-secret <secret>', 'the secret git hosts sign POST /hooks/git deliveries with (or SKIFF_GIT_WEBHOOK_SECRET)')
+  .option('--event-ttl <duration>', 'how long an Event is kept after its last write (Go duration, 0 keeps them)', '1h0m0s')
   .parse();
-const opts = program.opts<{ dataDir: string; host: string; port: string; tokenFile?: string; tlsCertFile?: string; tlsPrivateKeyFile?: string; serviceClusterIpRange: string; gitWebhookSecret?: string; advertiseAddress?: string }>();
+const opts = program.opts<{ dataDir: string; host: string; port: string; tokenFile?: string; tlsCertFile?: string; tlsPrivateKeyFile?: string; serviceClusterIpRange: string; gitWebhookSecret?: string; advertiseAddress?: string; eventTtl: string }>();
 const logger = pino({ name: 'apiserver' });
 const tokenFile = opts.tokenFile ?? `${opts.dataDir}/tokens.json`;
 const tokens = JSON.parse(readFileSync(tokenFile, 'utf8')) as Record<string, Principal>;
 
+const eventTtlMs = parseGoDuration(opts.eventTtl);
+if (eventTtlMs === undefined || eventTtlMs < 0) {
+  logger.error({ eventTtl: opts.eventTtl }, '--event-ttl: not a duration (e.g. 1h0m0s, 30m)');
+  process.exit(2);
+}
+
 const server = await startApiServer({
+  eventTtlMs,
   databaseUrl: process.env.DATABASE_URL || undefined,
   dataDir: opts.dataDir,
   host: opts.host,

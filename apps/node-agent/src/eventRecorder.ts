@@ -1,22 +1,14 @@
 import { randomBytes } from 'node:crypto';
 import type { KubeObject } from '@skiff/apimachinery';
-import { resourceType, type ApiClient } from '@skiff/kube-client';
+import { EventAggregator } from '@skiff/controller-runtime';
+import type { ApiClient } from '@skiff/kube-client';
 import type { Logger } from 'pino';
 import { rfc3339, type Clock } from './time.js';
-
-const EVENTS = resourceType('events');
 
 export type EventType = 'Normal' | 'Warning';
 
 export interface EventSink {
   record(pod: KubeObject, type: EventType, reason: string, message: string, fieldPath?: string): void;
-}
-
-interface Seen {
-  name: string;
-  namespace: string;
-  count: number;
-  firstTimestamp: string;
 }
 
 /**
@@ -25,14 +17,16 @@ interface Seen {
  * does, so a crash-looping pod does not flood the store. Recording never fails the caller.
  */
 export class EventRecorder implements EventSink {
-  private readonly seen = new Map<string, Seen>();
+  private readonly aggregator: EventAggregator;
 
   constructor(
-    private readonly client: ApiClient,
+    client: ApiClient,
     private readonly nodeName: string,
     private readonly log: Logger,
     private readonly clock: Clock,
-  ) {}
+  ) {
+    this.aggregator = new EventAggregator(client, clock);
+  }
 
   record(pod: KubeObject, type: EventType, reason: string, message: string, fieldPath?: string): void {
     const log = this.log.child({ pod: `${pod.metadata.namespace}/${pod.metadata.name}` });
@@ -42,18 +36,9 @@ export class EventRecorder implements EventSink {
 
   private async write(pod: KubeObject, type: EventType, reason: string, message: string, fieldPath?: string): Promise<void> {
     const now = rfc3339(this.clock());
-    const key = `${pod.metadata.uid}\u0000${fieldPath ?? ''}\u0000${reason}\u0000${message}`;
-    const seen = this.seen.get(key);
-    if (seen) {
-      seen.count++;
-      await this.client.patch(EVENTS, seen.namespace, seen.name, { count: seen.count, lastTimestamp: now }, 'merge');
-      return;
-    }
-    if (this.seen.size > 5000) this.seen.clear();
     const namespace = pod.metadata.namespace ?? 'default';
     const name = `${pod.metadata.name}.${randomBytes(8).toString('hex')}`;
-    this.seen.set(key, { name, namespace, count: 1, firstTimestamp: now });
-    await this.client.create(EVENTS, {
+    await this.aggregator.write({
       apiVersion: 'v1',
       kind: 'Event',
       metadata: { name, namespace },
@@ -80,6 +65,6 @@ export class EventRecorder implements EventSink {
 
   /** Forgets a deleted pod's events. */
   forget(uid: string): void {
-    for (const key of this.seen.keys()) if (key.startsWith(`${uid}\u0000`)) this.seen.delete(key);
+    this.aggregator.forget(uid);
   }
 }

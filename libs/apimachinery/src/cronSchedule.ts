@@ -1,4 +1,5 @@
 import { CronExpressionParser } from 'cron-parser';
+import { parseGoDuration } from './goDuration.js';
 
 /**
  * CronJob schedules as Kubernetes reads them (robfig/cron's ParseStandard): five fields
@@ -91,29 +92,6 @@ function checkRange(expr: string, bounds: FieldBounds): void {
 function normalizeField(field: string, bounds: FieldBounds): string {
   if (!bounds.names) return field.replace(/\?/g, '*');
   return field.replace(/\?/g, '*').replace(/[A-Za-z]+/g, (name) => String(bounds.names![name.toLowerCase()]));
-}
-
-const GO_DURATION = /^(\d+(\.\d*)?|\.\d+)(ns|us|µs|μs|ms|s|m|h)/;
-const UNIT_MS: Record<string, number> = { ns: 1e-6, us: 1e-3, µs: 1e-3, μs: 1e-3, ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
-
-/** Go's time.ParseDuration, for `@every`; undefined when the text is not a duration. */
-export function parseGoDuration(text: string): number | undefined {
-  let rest = text;
-  let sign = 1;
-  if (rest.startsWith('-') || rest.startsWith('+')) {
-    sign = rest[0] === '-' ? -1 : 1;
-    rest = rest.slice(1);
-  }
-  if (rest === '0') return 0;
-  if (!rest) return undefined;
-  let total = 0;
-  while (rest) {
-    const m = GO_DURATION.exec(rest);
-    if (!m) return undefined;
-    total += Number(m[1]) * UNIT_MS[m[3]];
-    rest = rest.slice(m[0].length);
-  }
-  return sign * total;
 }
 
 /** `@every d` fires every d (at least a second, in whole seconds) after the time it is asked about. */

@@ -45,5 +45,5 @@ export * from './storage/volumeBoundToClaim.js';
 export * from './scheduling/tolerations.js';
 export * from './yaml/manifestYaml.js';
 export * from './image/types.js';
-export { parseGoDuration } from './image/goDuration.js';
+export { parseGoDuration } from './goDuration.js';
 export { goRegExp } from './image/goRegExp.js';

@@ -1,4 +1,4 @@
-import { milliValue, parseExactQuantity } from '@skiff/apimachinery';
+import { milliValue, parseExactQuantity, parseGoDuration } from '@skiff/apimachinery';
 import type { ApiClient } from '@skiff/kube-client';
 import type { PodMetrics } from './replicaCalculator.js';
 
@@ -8,16 +8,6 @@ interface PodMetricsItem {
   timestamp: string;
   window: string;
   containers: { name: string; usage: Record<string, string> }[];
-}
-
-/** A Go duration string (`10s`, `1m0s`, `1.5s`, `500ms`) in ms. */
-export function parseGoDuration(text: string): number {
-  let ms = 0;
-  for (const m of text.matchAll(/(\d+(?:\.\d+)?)(ns|us|µs|ms|s|m|h)/g)) {
-    const unit = { ns: 1e-6, us: 1e-3, µs: 1e-3, ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[m[2]]!;
-    ms += Number(m[1]) * unit;
-  }
-  return ms;
 }
 
 /**
@@ -50,7 +40,7 @@ export async function resourceMetrics(client: ApiClient, namespace: string, sele
       value += Number(milliValue(q));
     }
     if (!complete) continue;
-    out.set(item.metadata.name, { value, timestamp: Date.parse(item.timestamp), windowMs: parseGoDuration(item.window) });
+    out.set(item.metadata.name, { value, timestamp: Date.parse(item.timestamp), windowMs: parseGoDuration(item.window) ?? 0 });
   }
   return out;
 }

@@ -1,5 +1,4 @@
 import { describe, expect, it } from 'vitest';
-import { parseGoDuration } from '../image/goDuration.js';
 import { goRegExp } from '../image/goRegExp.js';
 import { IMAGE_POLICY, IMAGE_REPOSITORY, IMAGE_UPDATE_AUTOMATION } from '../kinds/image.js';
 import type { Kind } from '../kinds/kind.js';
@@ -61,19 +60,6 @@ describe('image automation validation', () => {
     expect(a.spec.update).toEqual({ strategy: 'Setters' });
     expect(a.spec.sourceRef.kind).toBe('Application');
   });
-});
-
-describe('parseGoDuration', () => {
-  it.each<[string, number | undefined]>([
-    ['30s', 30_000],
-    ['5m', 300_000],
-    ['1h30m', 5_400_000],
-    ['1.5h', 5_400_000],
-    ['250ms', 250],
-    ['60', undefined],
-    ['5 minutes', undefined],
-    ['', undefined],
-  ])('%s', (text, ms) => expect(parseGoDuration(text)).toBe(ms));
 });
 
 describe('goRegExp', () => {

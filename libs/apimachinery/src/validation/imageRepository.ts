@@ -1,4 +1,4 @@
-import { parseGoDuration } from '../image/goDuration.js';
+import { parseGoDuration } from '../goDuration.js';
 import { goRegExp } from '../image/goRegExp.js';
 import { dns1123SubdomainErrors } from '../names.js';
 import type { KubeObject } from '../types.js';
