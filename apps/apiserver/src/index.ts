@@ -3,6 +3,7 @@ import { createServer as createNetServer, type AddressInfo, type Server as NetSe
 import { pino, type Logger } from 'pino';
 import { openStore, type Store } from '@skiff/store';
 import { DEFAULT_EVENT_TTL_MS, startEventExpiry } from './eventExpiry.js';
+import type { FlowControlOptions } from './flowControl.js';
 import { anyOf, staticTokens, type Authenticator, type Principal } from './auth.js';
 import { secretTokenAuthenticator } from './tokenSecrets.js';
 import { ensureDefaultIngressClass, ensureSystemNamespaces } from './bootstrap.js';
@@ -48,6 +49,8 @@ export interface ApiServerOptions {
    * points at the address the server listens on.
    */
   advertiseAddress?: string;
+  /** Seats per priority level and queueing (API Priority and Fairness; kube-apiserver's in-flight limits). */
+  flowControl?: FlowControlOptions;
   /** How long an Event lives after its last write (kube-apiserver's --event-ttl; default 1 h; 0 keeps them). */
   eventTtlMs?: number;
 }
@@ -81,7 +84,7 @@ export async function startApiServer(opts: ApiServerOptions): Promise<RunningApi
   const statusPageDir = await prepareStatusPage(logger, opts.buildStatusPage ?? true);
   const { app } = await buildServer({
     store, authenticator, logger, bookmarkIntervalMs: opts.bookmarkIntervalMs, tls: opts.tls, namespaceFinalizer: opts.namespaceFinalizer,
-    serviceClusterIpRange: opts.serviceClusterIpRange, gitWebhookSecret: opts.gitWebhookSecret, statusPageDir, statusHeartbeatMs: opts.statusHeartbeatMs, metricsCacheMs: opts.metricsCacheMs,
+    serviceClusterIpRange: opts.serviceClusterIpRange, gitWebhookSecret: opts.gitWebhookSecret, flowControl: opts.flowControl, statusPageDir, statusHeartbeatMs: opts.statusHeartbeatMs, metricsCacheMs: opts.metricsCacheMs,
   });
   await app.listen({ host: opts.host ?? '127.0.0.1', port: opts.port ?? 6443 });
   const eventTtlMs = opts.eventTtlMs ?? DEFAULT_EVENT_TTL_MS;

@@ -19,9 +19,11 @@ const program = new Command('skiff-apiserver')
   .option('--service-cluster-ip-range <cidr>', 'the range Services\' cluster IPs are allocated from', SERVICE_CIDR)
   .option('--advertise-address <ip>', 'the address pods reach the API server on: also listened on, and the kubernetes Service\'s endpoint')
   .option('--git-webhook-secret <secret>', 'the secret git hosts sign POST /hooks/git deliveries with (or SKIFF_GIT_WEBHOOK_SECRET)')
+  .option('--max-requests-inflight <n>', 'seats for requests, shared by priority levels with --max-mutating-requests-inflight (API Priority and Fairness)', '400')
+  .option('--max-mutating-requests-inflight <n>', 'see --max-requests-inflight', '200')
   .option('--event-ttl <duration>', 'how long an Event is kept after its last write (Go duration, 0 keeps them)', '1h0m0s')
   .parse();
-const opts = program.opts<{ dataDir: string; host: string; port: string; tokenFile?: string; tlsCertFile?: string; tlsPrivateKeyFile?: string; serviceClusterIpRange: string; gitWebhookSecret?: string; advertiseAddress?: string; eventTtl: string }>();
+const opts = program.opts<{ dataDir: string; host: string; port: string; tokenFile?: string; tlsCertFile?: string; tlsPrivateKeyFile?: string; serviceClusterIpRange: string; gitWebhookSecret?: string; advertiseAddress?: string; eventTtl: string; maxRequestsInflight: string; maxMutatingRequestsInflight: string }>();
 const logger = pino({ name: 'apiserver' });
 const tokenFile = opts.tokenFile ?? `${opts.dataDir}/tokens.json`;
 const tokens = JSON.parse(readFileSync(tokenFile, 'utf8')) as Record<string, Principal>;
@@ -34,6 +36,7 @@ if (eventTtlMs === undefined || eventTtlMs < 0) {
 
 const server = await startApiServer({
   eventTtlMs,
+  flowControl: { maxRequestsInflight: Number(opts.maxRequestsInflight), maxMutatingRequestsInflight: Number(opts.maxMutatingRequestsInflight) },
   databaseUrl: process.env.DATABASE_URL || undefined,
   dataDir: opts.dataDir,
   host: opts.host,

@@ -21,6 +21,7 @@ import {
 import type { Store } from '@skiff/store';
 import type { Logger } from 'pino';
 import { authenticate, type Authenticator, type Principal } from './auth.js';
+import { FlowControl, isLongRunning, type FlowControlOptions } from './flowControl.js';
 import { authorize, authorizePodAccess, authorizeVolumeAccess, nodeNameOf, type Verb } from './authorizer.js';
 import { proxyPodLog } from './podLogs.js';
 import { podStreamUpgradeHandler, STREAM_SUBRESOURCES } from './podStreams.js';
@@ -49,6 +50,8 @@ export interface ServerOptions {
   store: Store;
   authenticator: Authenticator;
   logger: Logger;
+  /** Seats per priority level and queueing (API Priority and Fairness; kube-apiserver's in-flight limits). */
+  flowControl?: FlowControlOptions;
   /** Largest accepted request body, in bytes (Kubernetes uses 3 MiB). */
   bodyLimit?: number;
   /** How often a watch that asked for bookmarks gets one. */
@@ -104,6 +107,7 @@ export async function buildServer(opts: ServerOptions): Promise<{ app: FastifyIn
   const namespaces = opts.namespaceFinalizer ? new NamespaceFinalizer(opts.store, rest, kinds, opts.logger, opts.namespaceDeleteDelayMs) : undefined;
   namespaces?.start();
 
+  const flowControl = new FlowControl(opts.flowControl);
   const app = Fastify({ ...(opts.tls ? { https: opts.tls } : {}), loggerInstance: opts.logger, logController: new LogController({ disableRequestLogging: true }), bodyLimit, forceCloseConnections: true }) as unknown as FastifyInstance;
 
   // exec, attach and port-forward arrive as HTTP upgrades (SPDY or WebSocket), outside the router.
@@ -127,6 +131,9 @@ export async function buildServer(opts: ServerOptions): Promise<{ app: FastifyIn
       return;
     }
     req.principal = await authenticate(opts.authenticator, req.headers.authorization);
+    // A seat at the request's priority level (or a 429): freed when the response is done or the client is gone.
+    const seat = await flowControl.admit(req.principal, isLongRunning(pathname, new URLSearchParams(search ?? '')));
+    reply.raw.once('close', seat.release);
   });
 
   app.addHook('onResponse', async (req, reply) => {
@@ -152,6 +159,7 @@ export async function buildServer(opts: ServerOptions): Promise<{ app: FastifyIn
     else if (!(err instanceof ApiError) && e.statusCode && e.statusCode >= 400 && e.statusCode < 500) apiErr = new BadRequestError(e.message ?? 'bad request');
     const status = toStatus(apiErr);
     const code = status.code ?? 500;
+    if (code === 429 && status.details?.retryAfterSeconds) void reply.header('retry-after', String(status.details.retryAfterSeconds));
     if (code >= 500) req.log.error({ err, url: req.url }, 'request failed');
     void reply.code(code).header('content-type', 'application/json').send(encodeJson(status, prettyOf(req)));
   });
