@@ -32,6 +32,7 @@ import {
   validateUpdate,
   type KubeObject,
   type Kind,
+  RequestEntityTooLargeError,
 } from '@skiff/apimachinery';
 import { AllocationConflictError, type Store } from '@skiff/store';
 import { Admission } from './admission/admission.js';
@@ -531,8 +532,14 @@ function asServed<T extends KubeObject | undefined>(type: Kind, obj: T): T {
   return { ...obj, apiVersion: groupVersion(type) };
 }
 
+/** etcd's default request limit (1.5 MiB), which bounds one stored object in Kubernetes. */
+export const MAX_OBJECT_BYTES = 1.5 * 1024 * 1024;
+
+/** The object as the store keeps it; one larger than etcd would take is refused (413), whatever wrote it. */
 function asStored(type: Kind, obj: KubeObject): KubeObject {
-  return type.storageApiVersion ? { ...obj, apiVersion: type.storageApiVersion } : obj;
+  const stored = type.storageApiVersion ? { ...obj, apiVersion: type.storageApiVersion } : obj;
+  if (Buffer.byteLength(JSON.stringify(stored)) > MAX_OBJECT_BYTES) throw new RequestEntityTooLargeError(MAX_OBJECT_BYTES);
+  return stored;
 }
 
 /** The 409 for a create whose name is taken, worded as kube-apiserver's store words it. */

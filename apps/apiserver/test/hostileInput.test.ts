@@ -8,6 +8,11 @@ function aliasBombConfigMap(name: string, levels: number, width: number): string
   return `${lines.join('\n')}\ndata: {k: v}\n`;
 }
 
+/** An Event (whose message Kubernetes does not cap) carrying `message`. */
+function bigEvent(name: string, message: string) {
+  return { apiVersion: 'v1', kind: 'Event', metadata: { name }, involvedObject: { kind: 'Pod', name: 'p', namespace: 'default' }, reason: 'Big', message };
+}
+
 function nested(depth: number): string {
   return `${'{"x":'.repeat(depth)}1${'}'.repeat(depth)}`;
 }
@@ -82,6 +87,20 @@ describe('hostile request bodies', () => {
     }
     controller.abort();
     expect(text).toContain('"type":"ADDED"');
+  });
+
+  it('an object larger than etcd takes (1.5 MiB), in a body under the 3 MiB limit, is a 413 and is not stored; nor can an update grow one past it', async () => {
+    const big = 'x'.repeat(1024 * 1024);
+    const { answer, beat, heartbeatMs } = await withHeartbeat(() => call('POST', '/api/v1/namespaces/default/events', bigEvent('too-big', big + big)));
+    expect(answer.status).toBe(413);
+    expect(answer.json).toMatchObject({ kind: 'Status', reason: 'RequestEntityTooLarge', code: 413, message: 'Request entity too large: limit is 1572864' });
+    expect((await call('GET', '/api/v1/namespaces/default/events/too-big')).status).toBe(404);
+    expect(beat.status).toBe(200);
+    expect(heartbeatMs).toBeLessThan(1000);
+    expect((await call('POST', '/api/v1/namespaces/default/events', bigEvent('grows', big))).status).toBe(201);
+    const grown = await call('PATCH', '/api/v1/namespaces/default/events/grows', { message: big + big }, 'application/merge-patch+json');
+    expect(grown.status).toBe(413);
+    expect((await call('GET', '/api/v1/namespaces/default/events/grows')).json.message).toBe(big);
   });
 
   it('ordinary anchors and merge keys are read as Kubernetes reads them', async () => {
