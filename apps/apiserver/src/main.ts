@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { Command } from 'commander';
-import { parseGoDuration, SERVICE_CIDR } from '@skiff/apimachinery';
+import { exitOnUncaughtFailures, parseGoDuration, SERVICE_CIDR } from '@skiff/apimachinery';
 import { pino } from 'pino';
 import { startApiServer } from './index.js';
 import type { Principal } from './auth.js';
@@ -25,6 +25,7 @@ const program = new Command('skiff-apiserver')
   .parse();
 const opts = program.opts<{ dataDir: string; host: string; port: string; tokenFile?: string; tlsCertFile?: string; tlsPrivateKeyFile?: string; serviceClusterIpRange: string; gitWebhookSecret?: string; advertiseAddress?: string; eventTtl: string; maxRequestsInflight: string; maxMutatingRequestsInflight: string }>();
 const logger = pino({ name: 'apiserver' });
+exitOnUncaughtFailures(logger);
 const tokenFile = opts.tokenFile ?? `${opts.dataDir}/tokens.json`;
 const tokens = JSON.parse(readFileSync(tokenFile, 'utf8')) as Record<string, Principal>;
 

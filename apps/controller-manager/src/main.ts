@@ -4,6 +4,7 @@ import { pino } from 'pino';
 import { Registry } from 'prom-client';
 import { serveMetrics, stopOnSignals } from '@skiff/controller-runtime';
 import { CONTROLLERS, DEFAULT_CONFIG, startControllerManager } from './index.js';
+import { exitOnUncaughtFailures } from '@skiff/apimachinery';
 
 function int(name: string) {
   return (v: string): number => {
@@ -35,6 +36,7 @@ const o = program.opts<{
   podEvictionTimeoutMs: number; horizontalPodAutoscalerSyncPeriodMs: number; horizontalPodAutoscalerDownscaleStabilizationMs: number; resyncMs?: number; metricsPort?: number; caFile?: string; logLevel: string;
 }>();
 const logger = pino({ level: o.logLevel, base: { component: 'controller-manager' } });
+exitOnUncaughtFailures(logger);
 
 try {
   const registry = new Registry();

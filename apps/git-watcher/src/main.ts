@@ -4,6 +4,7 @@ import { pino } from 'pino';
 import { Registry } from 'prom-client';
 import { serveMetrics, stopOnSignals } from '@skiff/controller-runtime';
 import { startGitWatcher } from './index.js';
+import { exitOnUncaughtFailures } from '@skiff/apimachinery';
 
 function int(name: string) {
   return (v: string): number => {
@@ -28,6 +29,7 @@ const program = new Command()
 program.parse();
 const o = program.opts<{ server: string; token: string; cacheDir: string; redisUrl: string; queuePrefix: string; refreshMs: number; metricsPort?: number; caFile?: string; logLevel: string }>();
 const logger = pino({ level: o.logLevel, base: { component: 'git-watcher' } });
+exitOnUncaughtFailures(logger);
 
 try {
   const registry = new Registry();

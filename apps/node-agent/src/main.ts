@@ -1,6 +1,6 @@
 import { collectDefaultMetrics, Gauge, Registry } from 'prom-client';
 import { serveMetrics, stopOnSignals } from '@skiff/controller-runtime';
-import { DNS_SERVICE_IP } from '@skiff/apimachinery';
+import { DNS_SERVICE_IP, exitOnUncaughtFailures } from '@skiff/apimachinery';
 import { readFileSync } from 'node:fs';
 import { Command, InvalidArgumentError } from 'commander';
 import { pino } from 'pino';
@@ -89,6 +89,7 @@ const o = program.opts<{
 }>();
 
 const logger = pino({ level: o.logLevel, base: { node: o.nodeName } });
+exitOnUncaughtFailures(logger);
 
 try {
   const agent = await startNodeAgent({

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { pino } from 'pino';
 import { Registry } from 'prom-client';
-import { DNS_SERVICE_IP } from '@skiff/apimachinery';
+import { DNS_SERVICE_IP, exitOnUncaughtFailures } from '@skiff/apimachinery';
 import { serveMetrics, stopOnSignals } from '@skiff/controller-runtime';
 import { cleanupNftables, DEFAULT_NFT_TABLE, startProxy, type ProxyMode } from './index.js';
 
@@ -59,6 +59,7 @@ const o = program.opts<{
   logLevel: string;
 }>();
 const logger = pino({ level: o.logLevel, base: { component: 'proxy' } });
+exitOnUncaughtFailures(logger);
 
 if (o.cleanup) {
   const result = await cleanupNftables(o.nftTable);

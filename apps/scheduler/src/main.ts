@@ -4,6 +4,7 @@ import { pino } from 'pino';
 import { Registry } from 'prom-client';
 import { serveMetrics, stopOnSignals } from '@skiff/controller-runtime';
 import { startScheduler } from './index.js';
+import { exitOnUncaughtFailures } from '@skiff/apimachinery';
 
 function int(name: string) {
   return (v: string): number => {
@@ -27,6 +28,7 @@ const program = new Command()
 program.parse();
 const o = program.opts<{ server: string; token: string; redisUrl: string; queuePrefix: string; metricsPort?: number; caFile?: string; concurrency: number; logLevel: string }>();
 const logger = pino({ level: o.logLevel, base: { component: 'scheduler' } });
+exitOnUncaughtFailures(logger);
 
 try {
   const registry = new Registry();

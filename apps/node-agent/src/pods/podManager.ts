@@ -1,4 +1,4 @@
-import { existsSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { KubeObject } from '@skiff/apimachinery';
 import { Informer, resourceType } from '@skiff/kube-client';
@@ -9,6 +9,7 @@ import { readPodRecord, type PodRecord } from './podRecord.js';
 import { PodWorker, type PodWorkerDeps } from './podWorker.js';
 import { unmountUnder } from '../runtime/tmpfs.js';
 import type { MeasuredContainer } from '../stats/statsCollector.js';
+import { removeTree } from './removeTree.js';
 
 const PODS = resourceType('pods');
 
@@ -177,7 +178,7 @@ export class PodManager {
       const podDir = join(dir, name);
       const record = readPodRecord(podDir);
       if (record) this.leftovers.set(record.uid, { dir: podDir, record });
-      else rmSync(podDir, { recursive: true, force: true });
+      else removeTree(podDir, this.opts.log);
     }
   }
 
@@ -202,7 +203,7 @@ export class PodManager {
       }
       this.opts.ipam.release(uid);
       unmountUnder(dir);
-      rmSync(dir, { recursive: true, force: true });
+      removeTree(dir, log);
     }
     for (const uid of this.opts.ipam.allocatedUids()) {
       if (!live.has(uid) && !this.workers.has(uid)) this.opts.ipam.release(uid);

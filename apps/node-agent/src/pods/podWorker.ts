@@ -23,6 +23,7 @@ import { allContainers, podKey, podRef, podSpec, type Container, type EphemeralC
 import { computePodStatus, managedStatus, statusPatch, type ContainerView, type PodStatus } from './podStatus.js';
 import { containerMounts } from './podVolumes.js';
 import { fetchReferencedObjects, setUpPodSandbox, type PodSandbox } from './podSandbox.js';
+import { removeTree } from './removeTree.js';
 
 const PODS = resourceType('pods');
 const ENDPOINTS = resourceType('endpoints');
@@ -603,7 +604,7 @@ export class PodWorker {
       }
     }
     unmountUnder(this.dir);
-    rmSync(this.dir, { recursive: true, force: true });
+    removeTree(this.dir, this.log);
     this.log.info({}, 'pod removed; cleaned up');
     this.deps.onRemoved(this.uid);
   }
