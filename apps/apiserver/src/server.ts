@@ -44,7 +44,7 @@ import { ApiMetrics } from './metrics.js';
 import { METRICS_GROUP, METRICS_VERSION, MetricsProvider, metricsApiResourceList, NODE_METRICS, parseMetricsPath, POD_METRICS } from './metricsApi.js';
 import { authenticateStatusRequest, isStatusPath, redactToken, STATUS_TOKEN_COOKIE } from './statusAccess.js';
 import { statusPageRoutes } from './statusPageAssets.js';
-import { serveStatusStream, STATUS_STREAM_PATH } from './statusStream.js';
+import { serveStatusStream, StatusFeed, STATUS_STREAM_PATH } from './statusStream.js';
 
 export interface ServerOptions {
   store: Store;
@@ -108,6 +108,7 @@ export async function buildServer(opts: ServerOptions): Promise<{ app: FastifyIn
   namespaces?.start();
 
   const flowControl = new FlowControl(opts.flowControl);
+  const statusFeed = new StatusFeed(opts.store, hub, opts.logger);
   const app = Fastify({ ...(opts.tls ? { https: opts.tls } : {}), loggerInstance: opts.logger, logController: new LogController({ disableRequestLogging: true }), bodyLimit, forceCloseConnections: true }) as unknown as FastifyInstance;
 
   // exec, attach and port-forward arrive as HTTP upgrades (SPDY or WebSocket), outside the router.
@@ -189,7 +190,7 @@ export async function buildServer(opts: ServerOptions): Promise<{ app: FastifyIn
   await app.register(statusPageRoutes(opts.statusPageDir));
   app.get(STATUS_STREAM_PATH, async (req, reply) => {
     metrics.observe('WATCH', '', 200);
-    return serveStatusStream(req, reply, { store: opts.store, hub, heartbeatMs: opts.statusHeartbeatMs, onOpen: () => metrics.streamOpened(), onClose: () => metrics.streamClosed() });
+    return serveStatusStream(req, reply, statusFeed, { heartbeatMs: opts.statusHeartbeatMs, onOpen: () => metrics.streamOpened(), onClose: () => metrics.streamClosed() });
   });
   app.get('/metrics', async (_req, reply) => reply.header('content-type', metrics.registry.contentType).send(await metrics.registry.metrics()));
 

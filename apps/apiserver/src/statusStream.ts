@@ -1,5 +1,5 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import type { KubeObject, WatchEventType } from '@skiff/apimachinery';
+import { TooManyRequestsError, type KubeObject, type WatchEventType } from '@skiff/apimachinery';
 import type { Store } from '@skiff/store';
 import { compactForStatus, STATUS_TYPES } from './statusObjects.js';
 import type { WatchHandle, WatchHub } from './watch.js';
@@ -7,68 +7,151 @@ import type { WatchHandle, WatchHub } from './watch.js';
 export const STATUS_STREAM_PATH = '/status/stream';
 
 export interface StatusStreamOptions {
-  store: Store;
-  hub: WatchHub;
   /** A comment line this often keeps proxies and the browser from timing the stream out. */
   heartbeatMs?: number;
   /** A client this far behind (bytes queued) is cut off; it reconnects and gets a fresh snapshot. */
   maxBufferedBytes?: number;
+  /** Open streams at most (each further viewer gets 429 until one closes). */
+  maxViewers?: number;
   /** Counts open streams, for /metrics. */
   onOpen?: () => void;
   onClose?: () => void;
 }
 
+interface Viewer {
+  /** Sends one already-encoded SSE event. */
+  write(chunk: string): void;
+  end(): void;
+}
+
+/**
+ * What every status page viewer sees, kept once: the compacted objects of the status kinds, listed
+ * when the first viewer comes and kept current by one watch per kind, and each change encoded once
+ * for all viewers. A viewer costs the server its socket, not a list of every kind. Stops (and
+ * forgets) when the last viewer leaves.
+ */
+export class StatusFeed {
+  private readonly objects = new Map<string, KubeObject>();
+  private readonly viewers = new Set<Viewer>();
+  /** Viewers that have their snapshot: only they get changes (the snapshot already holds the earlier ones). */
+  private readonly current = new Set<Viewer>();
+  private handles: WatchHandle[] = [];
+  private starting: Promise<void> | undefined;
+
+  constructor(
+    private readonly store: Store,
+    private readonly hub: WatchHub,
+    private readonly log: { warn(obj: object, msg: string): void },
+  ) {}
+
+  get viewerCount(): number {
+    return this.viewers.size;
+  }
+
+  /** Adds a viewer: its first event is the snapshot, then every change. */
+  async join(viewer: Viewer): Promise<void> {
+    if (!this.viewers.size && !this.starting) this.starting = this.start().finally(() => (this.starting = undefined));
+    this.viewers.add(viewer);
+    try {
+      await this.starting;
+    } catch (err) {
+      this.viewers.delete(viewer);
+      throw err;
+    }
+    if (!this.viewers.has(viewer)) return;
+    viewer.write(encode('snapshot', { items: [...this.objects.values()] }));
+    this.current.add(viewer);
+  }
+
+  leave(viewer: Viewer): void {
+    this.viewers.delete(viewer);
+    this.current.delete(viewer);
+    if (!this.viewers.size && !this.starting) this.stop();
+  }
+
+  private async start(): Promise<void> {
+    const lists = await Promise.all(STATUS_TYPES.map((t) => this.store.list({ group: t.group, resource: t.resource })));
+    for (const list of lists) for (const o of list.items) this.objects.set(keyOf(o), compactForStatus(o));
+    const send = (type: WatchEventType, object: KubeObject) => this.change(type, object);
+    try {
+      for (let i = 0; i < STATUS_TYPES.length; i++) this.handles.push(await this.hub.watch({ type: STATUS_TYPES[i] }, lists[i].resourceVersion, { send }));
+    } catch (err) {
+      this.stop();
+      throw err;
+    }
+  }
+
+  private change(type: WatchEventType, object: KubeObject): void {
+    if (type === 'ERROR') {
+      // The hub fell behind: every viewer reconnects and gets a fresh snapshot from a fresh start.
+      this.log.warn({}, 'status feed lost its watch; viewers will reconnect');
+      for (const v of [...this.viewers]) v.end();
+      return;
+    }
+    if (type !== 'ADDED' && type !== 'MODIFIED' && type !== 'DELETED') return;
+    const compact = compactForStatus(object);
+    if (type === 'DELETED') this.objects.delete(keyOf(object));
+    else this.objects.set(keyOf(object), compact);
+    const chunk = encode('change', { type, kind: object.kind, object: compact });
+    for (const v of this.current) v.write(chunk);
+  }
+
+  private stop(): void {
+    for (const h of this.handles) h.stop();
+    this.handles = [];
+    this.objects.clear();
+  }
+}
+
+function keyOf(o: KubeObject): string {
+  return `${o.apiVersion}/${o.kind}/${o.metadata.namespace ?? ''}/${o.metadata.name}`;
+}
+
+function encode(name: string, data: unknown): string {
+  return `event: ${name}\ndata: ${JSON.stringify(data)}\n\n`;
+}
+
 /**
  * `GET /status/stream`: Server-Sent Events for the status page. `event: snapshot` carries every
  * object of the status kinds ({ items }), then `event: change` carries each change
- * ({ type, kind, object }) as the WatchHub fans it out. Each kind is listed and then watched from
- * its list's resourceVersion, so nothing falls between snapshot and changes. A watch the hub has
- * to end (it fell behind compaction) ends the stream; EventSource reconnects for a new snapshot.
+ * ({ type, kind, object }), both from the shared StatusFeed. A viewer that falls too far behind, or
+ * a feed that lost its watch, ends the stream; EventSource reconnects for a new snapshot.
  */
-export async function serveStatusStream(req: FastifyRequest, reply: FastifyReply, opts: StatusStreamOptions): Promise<void> {
+export async function serveStatusStream(req: FastifyRequest, reply: FastifyReply, feed: StatusFeed, opts: StatusStreamOptions = {}): Promise<void> {
   const heartbeatMs = opts.heartbeatMs ?? 15_000;
   const maxBuffered = opts.maxBufferedBytes ?? 16 * 1024 * 1024;
-  const lists = await Promise.all(STATUS_TYPES.map((t) => opts.store.list({ group: t.group, resource: t.resource })));
+  if (feed.viewerCount >= (opts.maxViewers ?? 100)) throw new TooManyRequestsError('Too many status page viewers, please try again later.', 5);
 
   reply.hijack();
   const res = reply.raw;
   res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache, no-transform', 'x-accel-buffering': 'no' });
   opts.onOpen?.();
-  const handles: WatchHandle[] = [];
   let ended = false;
   let heartbeat: NodeJS.Timeout | undefined;
-  const end = () => {
-    if (ended) return;
-    ended = true;
-    clearInterval(heartbeat);
-    for (const h of handles) h.stop();
-    opts.onClose?.();
-    res.end();
+  const viewer: Viewer = {
+    write: (chunk) => {
+      if (ended) return;
+      res.write(chunk);
+      if (res.writableLength > maxBuffered) viewer.end();
+    },
+    end: () => {
+      if (ended) return;
+      ended = true;
+      clearInterval(heartbeat);
+      feed.leave(viewer);
+      opts.onClose?.();
+      res.end();
+    },
   };
-  req.raw.on('close', end);
-  res.on('close', end);
-  const event = (name: string, data: unknown) => {
-    if (ended) return;
-    res.write(`event: ${name}\ndata: ${JSON.stringify(data)}\n\n`);
-    if (res.writableLength > maxBuffered) end();
-  };
-
+  req.raw.on('close', viewer.end);
+  res.on('close', viewer.end);
   res.write('retry: 2000\n\n');
-  event('snapshot', { items: lists.flatMap((l) => l.items.map(compactForStatus)) });
-  const send = (type: WatchEventType, object: KubeObject) => {
-    if (type === 'ERROR') return end();
-    if (type === 'ADDED' || type === 'MODIFIED' || type === 'DELETED') event('change', { type, kind: object.kind, object: compactForStatus(object) });
-  };
   try {
-    for (let i = 0; i < STATUS_TYPES.length && !ended; i++) handles.push(await opts.hub.watch({ type: STATUS_TYPES[i] }, lists[i].resourceVersion, { send }));
+    await feed.join(viewer);
   } catch (err) {
     req.log.warn({ err: (err as Error).message }, 'status stream could not watch; the page will reconnect');
-    end();
+    viewer.end();
     return;
   }
-  if (ended) {
-    for (const h of handles) h.stop();
-    return;
-  }
-  heartbeat = setInterval(() => res.write(': heartbeat\n\n'), heartbeatMs);
+  if (!ended) heartbeat = setInterval(() => res.write(': heartbeat\n\n'), heartbeatMs);
 }

@@ -89,6 +89,28 @@ describe('the status page endpoints', () => {
     expect(change.object.data).toBeUndefined();
   });
 
+  it('viewers share one feed: a viewer who joins later gets a snapshot with every change so far, and all get each change', async () => {
+    const url = `${server.url}/status/stream`;
+    const seen = (name: string) => (evs: SseEvent[]) => evs.some((e) => (e.event === 'change' && e.data.object.metadata.name === name) || (e.event === 'snapshot' && e.data.items.some((o: { metadata: { name: string } }) => o.metadata.name === name)));
+    // The first viewer holds the feed open while the second comes and goes.
+    const first = readStream(url, seen('shared-2'), 10_000, async () => {
+      expect((await call('POST', '/api/v1/namespaces/default/configmaps', configMap('shared-1'))).status).toBe(201);
+      const second = await readStream(url, seen('shared-2'), 10_000, async () => {
+        expect((await call('POST', '/api/v1/namespaces/default/configmaps', configMap('shared-2'))).status).toBe(201);
+      });
+      // Its snapshot already had the change made before it joined; the next came as a change.
+      expect(second[0].data.items.some((o: { metadata: { name: string } }) => o.metadata.name === 'shared-1')).toBe(true);
+      expect(second.filter((e) => e.event === 'change').map((e) => e.data.object.metadata.name)).toEqual(['shared-2']);
+    });
+    const events = await first;
+    expect(events.filter((e) => e.event === 'change').map((e) => e.data.object.metadata.name)).toEqual(['shared-1', 'shared-2']);
+    // A deletion leaves the feed's copy: a new viewer's snapshot no longer has it.
+    expect((await call('DELETE', '/api/v1/namespaces/default/configmaps/shared-1')).status).toBe(200);
+    const later = await readStream(url, (evs) => evs.length > 0);
+    expect(later[0].data.items.some((o: { metadata: { name: string } }) => o.metadata.name === 'shared-1')).toBe(false);
+    expect(later[0].data.items.some((o: { metadata: { name: string } }) => o.metadata.name === 'shared-2')).toBe(true);
+  });
+
   it('refuses a caller from another machine without a token, and accepts any authenticated user', async () => {
     const auth = staticTokens({ [ADMIN_TOKEN]: { name: 'admin', groups: ['system:masters'] }, 'viewer-token': { name: 'viewer', groups: ['system:authenticated'] } });
     const remote = '10.1.2.3';
