@@ -37,7 +37,7 @@ import { OpenApiDocuments } from './openapi.js';
 import { CustomResourceDefinitions } from './customResourceDefinitions.js';
 import { parseResourcePath, type ResourcePath } from './paths.js';
 import { Rest, type DeleteOptions, type ListPage } from './rest.js';
-import { WatchHub } from './watch.js';
+import { awaitResourceVersion, WatchHub } from './watch.js';
 import { NamespaceFinalizer } from './namespaceFinalizer.js';
 import { GIT_WEBHOOK_PATH, gitWebhookRoutes } from './gitWebhook.js';
 import { ApiMetrics } from './metrics.js';
@@ -285,6 +285,8 @@ export async function buildServer(opts: ServerOptions): Promise<{ app: FastifyIn
           const limit = int64Param(query.limit);
           const timeoutSeconds = int64Param(query.timeoutSeconds);
           if (boolParam(query.watch)) return watch(req, reply, path, query, output, timeoutSeconds);
+          // A list is served at the newest version, which must not be older than one asked for.
+          if (query.resourceVersion && /^\d+$/.test(query.resourceVersion) && query.resourceVersion !== '0' && !query.continue) await awaitResourceVersion(opts.store, query.resourceVersion);
           const page = await rest.list(path, { labelSelector: query.labelSelector, fieldSelector: query.fieldSelector, limit, continue: query.continue });
           return respondList(reply, path.type, page, output, query, pretty);
         }
@@ -373,6 +375,8 @@ export async function buildServer(opts: ServerOptions): Promise<{ app: FastifyIn
       from = page.resourceVersion;
     } else if (!/^\d+$/.test(from!)) {
       throw new BadRequestError(`invalid resource version: ${from}`);
+    } else {
+      await awaitResourceVersion(opts.store, from!);
     }
 
     reply.hijack();

@@ -1,5 +1,6 @@
 import {
   ExpiredError,
+  resourceVersionTooLarge,
   matchesFields,
   matchesLabels,
   toStatus,
@@ -150,4 +151,20 @@ export class WatchHub {
 
 export function expiredStatus(message: string): KubeObject {
   return toStatus(new ExpiredError(message)) as unknown as KubeObject;
+}
+
+/**
+ * A request from a resourceVersion newer than the store has (a client that saw another server, or
+ * a made-up one) waits up to 3 s for the store to get there, as kube-apiserver's cacher does, then
+ * is a 504 with cause ResourceVersionTooLarge: never a watch that silently skips what comes before.
+ */
+export async function awaitResourceVersion(store: Store, requested: string, waitMs = 3_000): Promise<void> {
+  const want = BigInt(requested);
+  const deadline = Date.now() + waitMs;
+  for (;;) {
+    const current = await store.currentResourceVersion();
+    if (BigInt(current) >= want) return;
+    if (Date.now() >= deadline) throw resourceVersionTooLarge(requested, current);
+    await new Promise((r) => setTimeout(r, 100));
+  }
 }

@@ -103,6 +103,21 @@ describe('hostile request bodies', () => {
     expect((await call('GET', '/api/v1/namespaces/default/events/grows')).json.message).toBe(big);
   });
 
+  it('a watch or list from a resourceVersion the store has not reached is a 504 ResourceVersionTooLarge (after a short wait), not a watch that drops events', async () => {
+    const current = Number((await call('GET', '/api/v1/namespaces/default/configmaps')).json.metadata.resourceVersion);
+    const future = String(current + 1_000_000);
+    for (const path of [`/api/v1/namespaces/default/configmaps?watch=1&resourceVersion=${future}`, `/api/v1/namespaces/default/configmaps?resourceVersion=${future}`]) {
+      const r = await call('GET', path);
+      expect(r.status).toBe(504);
+      expect(r.json).toMatchObject({ kind: 'Status', reason: 'Timeout', code: 504, message: expect.stringMatching(new RegExp(`^Timeout: Too large resource version: ${future}, current: \\d+$`)), details: { retryAfterSeconds: 1, causes: [{ reason: 'ResourceVersionTooLarge', message: 'Too large resource version' }] } });
+    }
+    // One the store reaches while the request waits is served.
+    const soon = String(current + 1);
+    const pending = call('GET', `/api/v1/namespaces/default/configmaps?resourceVersion=${soon}`);
+    await call('POST', '/api/v1/namespaces/default/configmaps', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'reached' } });
+    expect((await pending).status).toBe(200);
+  });
+
   it('ordinary anchors and merge keys are read as Kubernetes reads them', async () => {
     const body = 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: merged, labels: &l {app: web, tier: front}}\ndata:\n  <<: {a: "1"}\n  date: 2024-01-01\n  b: "2"\n';
     const r = await call('POST', '/api/v1/namespaces/default/configmaps', body, 'application/yaml');

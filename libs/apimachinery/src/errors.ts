@@ -302,3 +302,15 @@ export class TooManyRequestsError extends ApiError {
     super(429, 'TooManyRequests', message, { ...(causes?.length ? { causes } : {}), ...(retryAfterSeconds > 0 ? { retryAfterSeconds } : {}) });
   }
 }
+
+/** 504, as kube-apiserver's NewTimeoutError words it: the server could not answer in time, and may later. */
+export class ServerTimeoutError extends ApiError {
+  constructor(message: string, retryAfterSeconds: number, causes?: StatusCause[]) {
+    super(504, 'Timeout', `Timeout: ${message}`, { ...(causes?.length ? { causes } : {}), ...(retryAfterSeconds > 0 ? { retryAfterSeconds } : {}) });
+  }
+}
+
+/** A watch or list from a resourceVersion the store has not reached (after waiting up to 3 s for it). */
+export function resourceVersionTooLarge(requested: string, current: string): ServerTimeoutError {
+  return new ServerTimeoutError(`Too large resource version: ${requested}, current: ${current}`, 1, [{ reason: 'ResourceVersionTooLarge', message: 'Too large resource version' }]);
+}
