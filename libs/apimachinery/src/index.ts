@@ -47,3 +47,4 @@ export * from './yaml/manifestYaml.js';
 export * from './image/types.js';
 export { parseGoDuration } from './image/goDuration.js';
 export { goRegExp } from './image/goRegExp.js';
+export { redactCredentials } from './redactCredentials.js';
