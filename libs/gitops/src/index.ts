@@ -25,6 +25,7 @@ export { revertTo, type RevertToOptions } from './git/revertTo.js';
 export type { BranchCommit } from './git/commitTreeOnBranch.js';
 export { refsPathsToWatch } from './git/refsPathsToWatch.js';
 export { rollbackRemote, type RollbackRemoteOptions } from './git/rollbackRemote.js';
+export { remoteAccess, isSshURL, type GitCredentials, type RemoteAccess } from './git/remoteAccess.js';
 export { colorizeDiff, maskSecrets, normalizeForDiff, unifiedObjectDiff } from './objectDiff.js';
 export type { DirectorySource, HelmParameter, HelmSource, JsonnetVar, KustomizeSource, RenderSource, SourceType } from './render/sourceSpec.js';
 export { chooseSourceType, KUSTOMIZATION_FILES } from './render/chooseSourceType.js';
