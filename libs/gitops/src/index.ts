@@ -35,3 +35,4 @@ export { renderInputsKey } from './render/renderInputsKey.js';
 export { ignoredFields, isIgnored, keepIgnoredLive, parseJsonPointer, ruleMatches, type IgnoreDifference, type IgnoredFields } from './ignoreDifferences.js';
 export { jqPaths, checkJqExpression, UnsupportedJqError, type JsonPath } from './jqPaths.js';
 export { updateFilesOnBranch, type FileEdits, type TextFile, type UpdateFilesOnBranchOptions, type UpdateFilesResult } from './git/updateFilesOnBranch.js';
+export { entriesOfEnvironment, entriesOfSecrets, repoCredentialsFor, SECRET_TYPE_LABEL, type RepoCredentialEntry } from './git/repoCredentials.js';
