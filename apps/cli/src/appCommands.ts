@@ -2,8 +2,8 @@ import fs, { cpSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import git from 'isomorphic-git';
-import type { KubeObject } from '@skiff/apimachinery';
-import { colorizeDiff, resolveRevision } from '@skiff/gitops';
+import { redactCredentials, type KubeObject } from '@skiff/apimachinery';
+import { colorizeDiff, entriesOfEnvironment, repoCredentialsFor, resolveRevision } from '@skiff/gitops';
 import { previewSync, RepoSources, specOf, statusOf, type ManifestRef, type PlannedChange } from '@skiff/git-watcher';
 import { ApiDiscovery, resourceType } from '@skiff/kube-client';
 import { pino } from 'pino';
@@ -56,16 +56,16 @@ type Read = { ok: true; manifests: ManifestRef[]; revision: string } | { ok: fal
 async function readRevision(app: KubeObject, revision: string | undefined): Promise<Read> {
   const spec = specOf(app);
   const cacheDir = mkdtempSync(join(tmpdir(), 'skiff-diff-'));
-  const auth = process.env.SKIFF_GIT_USERNAME ? { username: process.env.SKIFF_GIT_USERNAME, password: process.env.SKIFF_GIT_PASSWORD ?? '' } : undefined;
-  const sources = new RepoSources({ cacheDir, log: pino({ level: 'silent' }), auth, onChange: () => {} });
+  const env = entriesOfEnvironment(process.env);
+  const sources = new RepoSources({ cacheDir, log: pino({ level: 'silent' }), credentials: async (url) => repoCredentialsFor(url, env), onChange: () => {} });
   try {
     const appRef = { namespace: app.metadata.namespace!, name: app.metadata.name! };
     const source = await sources.resolve(appRef, spec, {}, new Date());
-    if (!source.ok) return { ok: false, errors: [{ file: spec.source.repoURL, line: 0, message: source.message }] };
+    if (!source.ok) return { ok: false, errors: [{ file: redactCredentials(spec.source.repoURL), line: 0, message: source.message }] };
     let sha = source.sha;
     if (revision) {
       const resolved = await resolveRevision(source.gitdir, revision);
-      if (!resolved.ok) return { ok: false, errors: [{ file: spec.source.repoURL, line: 0, message: `revision ${revision}: ${resolved.errors.map((e) => e.message).join('; ')}` }] };
+      if (!resolved.ok) return { ok: false, errors: [{ file: redactCredentials(spec.source.repoURL), line: 0, message: `revision ${revision}: ${resolved.errors.map((e) => e.message).join('; ')}` }] };
       sha = resolved.sha;
     }
     const read = await sources.manifests({ ...source, sha }, spec, appRef);
