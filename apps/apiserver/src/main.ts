@@ -19,8 +19,11 @@ const program = new Command('skiff-apiserver')
   .option('--service-cluster-ip-range <cidr>', 'the range Services\' cluster IPs are allocated from', SERVICE_CIDR)
   .option('--advertise-address <ip>', 'the address pods reach the API server on: also listened on, and the kubernetes Service\'s endpoint')
   .option('--git-webhook-secret <secret>', 'the secret git hosts sign POST /hooks/git deliveries with (or SKIFF_GIT_WEBHOOK_SECRET)')
+  .option('--audit-log-path <file>', 'write an audit log here: one JSON line (audit.k8s.io/v1 Event, level Metadata) per request, mode 0600')
+  .option('--audit-log-maxsize <mb>', 'rotate the audit log at this many megabytes (0: never)', '100')
+  .option('--audit-log-maxbackup <n>', 'rotated audit logs kept (0: all)', '10')
   .parse();
-const opts = program.opts<{ dataDir: string; host: string; port: string; tokenFile?: string; tlsCertFile?: string; tlsPrivateKeyFile?: string; serviceClusterIpRange: string; gitWebhookSecret?: string; advertiseAddress?: string }>();
+const opts = program.opts<{ dataDir: string; host: string; port: string; tokenFile?: string; tlsCertFile?: string; tlsPrivateKeyFile?: string; serviceClusterIpRange: string; gitWebhookSecret?: string; advertiseAddress?: string; auditLogPath?: string; auditLogMaxsize: string; auditLogMaxbackup: string }>();
 const logger = pino({ name: 'apiserver' });
 const tokenFile = opts.tokenFile ?? `${opts.dataDir}/tokens.json`;
 const tokens = JSON.parse(readFileSync(tokenFile, 'utf8')) as Record<string, Principal>;
@@ -36,6 +39,7 @@ const server = await startApiServer({
   advertiseAddress: opts.advertiseAddress,
   // Read from the environment here rather than as the option's default, so `--help` never prints it.
   gitWebhookSecret: opts.gitWebhookSecret || process.env.SKIFF_GIT_WEBHOOK_SECRET || undefined,
+  audit: opts.auditLogPath ? { path: opts.auditLogPath, maxSizeMB: Number(opts.auditLogMaxsize), maxBackups: Number(opts.auditLogMaxbackup) } : undefined,
   tls: opts.tlsCertFile && opts.tlsPrivateKeyFile ? { cert: readFileSync(opts.tlsCertFile, 'utf8'), key: readFileSync(opts.tlsPrivateKeyFile, 'utf8') } : undefined,
 });
 logger.info({ url: server.url }, 'apiserver listening');

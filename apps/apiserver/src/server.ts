@@ -40,6 +40,7 @@ import { WatchHub } from './watch.js';
 import { NamespaceFinalizer } from './namespaceFinalizer.js';
 import { GIT_WEBHOOK_PATH, gitWebhookRoutes } from './gitWebhook.js';
 import { ApiMetrics } from './metrics.js';
+import { auditLogHook, type AuditLogOptions } from './audit/auditLog.js';
 import { METRICS_GROUP, METRICS_VERSION, MetricsProvider, metricsApiResourceList, NODE_METRICS, parseMetricsPath, POD_METRICS } from './metricsApi.js';
 import { authenticateStatusRequest, isStatusPath, redactToken, STATUS_TOKEN_COOKIE } from './statusAccess.js';
 import { statusPageRoutes } from './statusPageAssets.js';
@@ -74,6 +75,8 @@ export interface ServerOptions {
   version?: VersionInfo;
   /** How long metrics.k8s.io reuses a node agent's usage summary (default 5 s). */
   metricsCacheMs?: number;
+  /** Write an audit log (`--audit-log-path`): one JSON line per request, level Metadata. */
+  audit?: AuditLogOptions;
 }
 
 /** `/hooks/git` authenticates its callers (git hosts) by the webhook secret instead of a token. */
@@ -138,6 +141,12 @@ export async function buildServer(opts: ServerOptions): Promise<{ app: FastifyIn
       'request',
     );
   });
+
+  if (opts.audit) {
+    const audit = auditLogHook(opts.audit);
+    app.addHook('onResponse', audit.onResponse);
+    app.addHook('onClose', async () => audit.close());
+  }
 
   // kube-apiserver's JSON is `application/json`, without the charset Fastify adds to string bodies.
   app.addHook('onSend', async (_req, reply, payload) => {
