@@ -40,7 +40,7 @@ import { WatchHub } from './watch.js';
 import { NamespaceFinalizer } from './namespaceFinalizer.js';
 import { GIT_WEBHOOK_PATH, gitWebhookRoutes } from './gitWebhook.js';
 import { ApiMetrics } from './metrics.js';
-import { auditLogHook, type AuditLogOptions } from './audit/auditLog.js';
+import { registerAuditLog, type AuditLogOptions } from './audit/auditLog.js';
 import { METRICS_GROUP, METRICS_VERSION, MetricsProvider, metricsApiResourceList, NODE_METRICS, parseMetricsPath, POD_METRICS } from './metricsApi.js';
 import { authenticateStatusRequest, isStatusPath, redactToken, STATUS_TOKEN_COOKIE } from './statusAccess.js';
 import { statusPageRoutes } from './statusPageAssets.js';
@@ -116,6 +116,8 @@ export async function buildServer(opts: ServerOptions): Promise<{ app: FastifyIn
   app.addContentTypeParser('application/vnd.kubernetes.protobuf', { parseAs: 'buffer', bodyLimit }, (_req, body, done) => done(null, body));
   app.addContentTypeParser('*', { parseAs: 'string', bodyLimit }, (_req, body, done) => done(null, body));
 
+  // First, so that a request the authentication hook refuses is recorded too.
+  if (opts.audit) registerAuditLog(app, opts.audit);
   app.addHook('onRequest', async (req, reply) => {
     const [pathname, search] = req.url.split('?');
     if (PUBLIC_PATHS.has(pathname)) return;
@@ -141,12 +143,6 @@ export async function buildServer(opts: ServerOptions): Promise<{ app: FastifyIn
       'request',
     );
   });
-
-  if (opts.audit) {
-    const audit = auditLogHook(opts.audit);
-    app.addHook('onResponse', audit.onResponse);
-    app.addHook('onClose', async () => audit.close());
-  }
 
   // kube-apiserver's JSON is `application/json`, without the charset Fastify adds to string bodies.
   app.addHook('onSend', async (_req, reply, payload) => {

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import { redactToken } from '../statusAccess.js';
 import { AuditFile, type AuditFileOptions } from './auditFile.js';
 import { requestInfo, type ObjectReference } from './requestInfo.js';
@@ -67,15 +67,17 @@ export function auditEvent(r: AuditedRequest, auditID: string = randomUUID()): A
 export type AuditLogOptions = AuditFileOptions;
 
 /**
- * The API server's audit log (`--audit-log-path`): an onResponse hook writing one line per
- * request. Requests the router never sees (exec, attach, port-forward upgrades) are not in it.
+ * The API server's audit log (`--audit-log-path`): one line per request, written when its
+ * response is closed, so that watches, log follows and the status stream (replies the handler
+ * takes over) are recorded when they end, like the rest. Requests the router never sees (exec,
+ * attach, port-forward upgrades) are not in it.
  */
-export function auditLogHook(opts: AuditLogOptions): { onResponse: (req: FastifyRequest, reply: FastifyReply) => Promise<void>; close(): void } {
+export function registerAuditLog(app: FastifyInstance, opts: AuditLogOptions): void {
   const file = new AuditFile(opts);
   const now = opts.now ?? (() => new Date());
-  return {
-    async onResponse(req, reply) {
-      const completedAt = now();
+  app.addHook('onRequest', async (req, reply) => {
+    const receivedAt = now();
+    reply.raw.once('close', () => {
       const event = auditEvent({
         method: req.method,
         // The status page's `?token=` stays out of the file.
@@ -84,14 +86,14 @@ export function auditLogHook(opts: AuditLogOptions): { onResponse: (req: Fastify
         remoteAddress: req.socket.remoteAddress,
         forwardedFor: header(req.headers['x-forwarded-for']),
         userAgent: header(req.headers['user-agent']),
-        statusCode: reply.statusCode,
-        receivedAt: new Date(completedAt.getTime() - reply.elapsedTime),
-        completedAt,
+        statusCode: reply.raw.statusCode,
+        receivedAt,
+        completedAt: now(),
       });
       file.write(JSON.stringify(event));
-    },
-    close: () => file.close(),
-  };
+    });
+  });
+  app.addHook('onClose', async () => file.close());
 }
 
 function header(v: string | string[] | undefined): string | undefined {
