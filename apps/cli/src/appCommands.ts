@@ -3,9 +3,9 @@ import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import git from 'isomorphic-git';
 import { redactCredentials, type KubeObject } from '@skiff/apimachinery';
-import { colorizeDiff, entriesOfEnvironment, repoCredentialsFor, resolveRevision } from '@skiff/gitops';
-import { previewSync, RepoSources, specOf, statusOf, type ManifestRef, type PlannedChange } from '@skiff/git-watcher';
-import { ApiDiscovery, resourceType } from '@skiff/kube-client';
+import { colorizeDiff, entriesOfEnvironment, resolveRevision } from '@skiff/gitops';
+import { credentialLookup, DEFAULT_REPO_SECRETS_NAMESPACE, previewSync, RepoSources, specOf, statusOf, type ManifestRef, type PlannedChange } from '@skiff/git-watcher';
+import { ApiDiscovery, resourceType, type ApiClient } from '@skiff/kube-client';
 import { pino } from 'pino';
 import { clientFromKubeconfig } from './agent.js';
 
@@ -29,7 +29,7 @@ export const DIFF_ERROR = 2;
 export async function appDiff(name: string, opts: AppCommandOptions & { revision?: string; local?: string; color: boolean }): Promise<number> {
   const { client } = clientFromKubeconfig(opts.kubeconfig);
   const app = await client.get(APPLICATIONS, opts.namespace, name);
-  const read = opts.local ? await readLocalFolder(app, opts.local) : await readRevision(app, opts.revision);
+  const read = opts.local ? await readLocalFolder(app, opts.local) : await readRevision(client, app, opts.revision);
   if (!read.ok) {
     for (const e of read.errors) console.error(`${e.file}:${e.line}${e.field ? ` ${e.field}` : ''}: ${e.message}`);
     return DIFF_ERROR;
@@ -53,11 +53,12 @@ function summary(changes: readonly PlannedChange[], revision: string): string {
 type Read = { ok: true; manifests: ManifestRef[]; revision: string } | { ok: false; errors: { file: string; line: number; field?: string; message: string }[] };
 
 /** The Application's manifests at a commit of its repository (the target revision's head by default). */
-async function readRevision(app: KubeObject, revision: string | undefined): Promise<Read> {
+async function readRevision(client: ApiClient, app: KubeObject, revision: string | undefined): Promise<Read> {
   const spec = specOf(app);
   const cacheDir = mkdtempSync(join(tmpdir(), 'skiff-diff-'));
-  const env = entriesOfEnvironment(process.env);
-  const sources = new RepoSources({ cacheDir, log: pino({ level: 'silent' }), credentials: async (url) => repoCredentialsFor(url, env), onChange: () => {} });
+  const log = pino({ level: 'silent' });
+  const credentials = credentialLookup({ client, namespace: DEFAULT_REPO_SECRETS_NAMESPACE, env: entriesOfEnvironment(process.env), log });
+  const sources = new RepoSources({ cacheDir, log, credentials, onChange: () => {} });
   try {
     const appRef = { namespace: app.metadata.namespace!, name: app.metadata.name! };
     const source = await sources.resolve(appRef, spec, {}, new Date());
