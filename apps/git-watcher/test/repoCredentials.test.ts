@@ -113,4 +113,26 @@ describe('git watcher: repository credentials', () => {
     }
     expect(logLines.join('')).toContain(good.url);
   });
+
+  it('an ssh repository is a ComparisonError saying ssh is not supported', async () => {
+    await c.namespace('viassh');
+    await c.createApp('viassh', { source: { repoURL: 'git@git.example.com:shop/web.git', targetRevision: 'main' }, destination: { namespace: 'viassh' } });
+    await c.until('a ComparisonError', () => !!c.app('viassh')?.status?.conditions?.some((x) => x.type === 'ComparisonError'));
+    const condition = c.app('viassh')!.status!.conditions!.find((x) => x.type === 'ComparisonError')!;
+    expect(condition.message).toBe('repository git@git.example.com:shop/web.git at main: git@git.example.com:shop/web.git: ssh repositories are not supported; use an https:// URL with a token');
+  });
+
+  it('a repository with credentials over plain http (not loopback) is refused before connecting', async () => {
+    await c.client.create(SECRETS, {
+      apiVersion: 'v1', kind: 'Secret',
+      metadata: { name: 'plain-http', namespace: 'argocd', labels: { 'argocd.argoproj.io/secret-type': 'repo-creds' } },
+      stringData: { url: 'http://git.example.invalid/', username: 'skiff', password: SECRET_PASSWORD },
+    } as never);
+    await c.namespace('plainhttp');
+    await c.createApp('plainhttp', { source: { repoURL: 'http://git.example.invalid/shop.git', targetRevision: 'main' }, destination: { namespace: 'plainhttp' } });
+    await c.until('a ComparisonError', () => !!c.app('plainhttp')?.status?.conditions?.some((x) => x.type === 'ComparisonError'));
+    expect(c.app('plainhttp')!.status!.conditions!.find((x) => x.type === 'ComparisonError')!.message).toBe(
+      'repository http://git.example.invalid/shop.git at main: http://git.example.invalid/shop.git: credentials are not sent over plain http; use an https:// URL',
+    );
+  });
 });
