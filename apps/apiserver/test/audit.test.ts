@@ -60,7 +60,9 @@ describe('audit log (--audit-log-path)', () => {
 
     const res = await fetch(`${t.server.url}/api/v1/namespaces/default/secrets/db`, { method: 'DELETE', headers: { authorization: `Bearer ${ADMIN_TOKEN}` } });
     expect(res.status).toBe(200);
-    await eventWhere('the delete', (e) => e.verb === 'delete' && e.objectRef?.name === 'db');
+    const auditID = res.headers.get('audit-id');
+    expect(auditID).toMatch(/^[0-9a-f-]{36}$/);
+    await eventWhere('the delete, under the Audit-Id its response named', (e) => e.verb === 'delete' && e.objectRef?.name === 'db' && e.auditID === auditID);
 
     const text = readFileSync(path, 'utf8');
     expect(text).not.toContain('body-value-never-logged');

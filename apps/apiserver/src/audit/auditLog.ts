@@ -77,6 +77,9 @@ export function registerAuditLog(app: FastifyInstance, opts: AuditLogOptions): v
   const now = opts.now ?? (() => new Date());
   app.addHook('onRequest', async (req, reply) => {
     const receivedAt = now();
+    // A caller's own Audit-ID (a proxy's) is kept, as kube-apiserver does; either way the response names it.
+    const auditID = header(req.headers['audit-id']) || randomUUID();
+    void reply.header('Audit-Id', auditID);
     reply.raw.once('close', () => {
       const event = auditEvent({
         method: req.method,
@@ -89,8 +92,13 @@ export function registerAuditLog(app: FastifyInstance, opts: AuditLogOptions): v
         statusCode: reply.raw.statusCode,
         receivedAt,
         completedAt: now(),
-      });
-      file.write(JSON.stringify(event));
+      }, auditID);
+      try {
+        file.write(JSON.stringify(event));
+      } catch (err) {
+        // In a listener a throw would end the process; a full disk costs audit lines, not the API.
+        req.log.error({ err: (err as Error).message, auditID }, 'writing the audit log failed');
+      }
     });
   });
   app.addHook('onClose', async () => file.close());
