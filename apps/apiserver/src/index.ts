@@ -9,6 +9,7 @@ import { secretTokenAuthenticator } from './tokenSecrets.js';
 import { ensureDefaultIngressClass, ensureSystemNamespaces } from './bootstrap.js';
 import { ensureDefaultStorageClass } from './bootstrap.js';
 import { reconcileKubernetesService } from './kubernetesService.js';
+import type { AuditLogOptions } from './audit/auditLog.js';
 import { buildServer } from './server.js';
 import { prepareStatusPage } from './statusPageAssets.js';
 
@@ -53,6 +54,8 @@ export interface ApiServerOptions {
   flowControl?: FlowControlOptions;
   /** How long an Event lives after its last write (kube-apiserver's --event-ttl; default 1 h; 0 keeps them). */
   eventTtlMs?: number;
+  /** `--audit-log-path`, `--audit-log-maxsize`, `--audit-log-maxbackup`: see `audit/auditLog.ts`. */
+  audit?: AuditLogOptions;
 }
 
 export interface RunningApiServer {
@@ -84,7 +87,7 @@ export async function startApiServer(opts: ApiServerOptions): Promise<RunningApi
   const statusPageDir = await prepareStatusPage(logger, opts.buildStatusPage ?? true);
   const { app } = await buildServer({
     store, authenticator, logger, bookmarkIntervalMs: opts.bookmarkIntervalMs, tls: opts.tls, namespaceFinalizer: opts.namespaceFinalizer,
-    serviceClusterIpRange: opts.serviceClusterIpRange, gitWebhookSecret: opts.gitWebhookSecret, flowControl: opts.flowControl, statusPageDir, statusHeartbeatMs: opts.statusHeartbeatMs, metricsCacheMs: opts.metricsCacheMs,
+    serviceClusterIpRange: opts.serviceClusterIpRange, gitWebhookSecret: opts.gitWebhookSecret, flowControl: opts.flowControl, statusPageDir, statusHeartbeatMs: opts.statusHeartbeatMs, metricsCacheMs: opts.metricsCacheMs, audit: opts.audit,
   });
   await app.listen({ host: opts.host ?? '127.0.0.1', port: opts.port ?? 6443 });
   const eventTtlMs = opts.eventTtlMs ?? DEFAULT_EVENT_TTL_MS;

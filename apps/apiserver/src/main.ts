@@ -22,8 +22,11 @@ const program = new Command('skiff-apiserver')
   .option('--max-requests-inflight <n>', 'seats for requests, shared by priority levels with --max-mutating-requests-inflight (API Priority and Fairness)', '400')
   .option('--max-mutating-requests-inflight <n>', 'see --max-requests-inflight', '200')
   .option('--event-ttl <duration>', 'how long an Event is kept after its last write (Go duration, 0 keeps them)', '1h0m0s')
+  .option('--audit-log-path <file>', 'write an audit log here: one JSON line (audit.k8s.io/v1 Event, level Metadata) per request, mode 0600')
+  .option('--audit-log-maxsize <mb>', 'rotate the audit log at this many megabytes (0: never)', '100')
+  .option('--audit-log-maxbackup <n>', 'rotated audit logs kept (0: all)', '10')
   .parse();
-const opts = program.opts<{ dataDir: string; host: string; port: string; tokenFile?: string; tlsCertFile?: string; tlsPrivateKeyFile?: string; serviceClusterIpRange: string; gitWebhookSecret?: string; advertiseAddress?: string; eventTtl: string; maxRequestsInflight: string; maxMutatingRequestsInflight: string }>();
+const opts = program.opts<{ dataDir: string; host: string; port: string; tokenFile?: string; tlsCertFile?: string; tlsPrivateKeyFile?: string; serviceClusterIpRange: string; gitWebhookSecret?: string; advertiseAddress?: string; eventTtl: string; maxRequestsInflight: string; maxMutatingRequestsInflight: string; auditLogPath?: string; auditLogMaxsize: string; auditLogMaxbackup: string }>();
 const logger = pino({ name: 'apiserver' });
 exitOnUncaughtFailures(logger);
 const tokenFile = opts.tokenFile ?? `${opts.dataDir}/tokens.json`;
@@ -48,6 +51,7 @@ const server = await startApiServer({
   advertiseAddress: opts.advertiseAddress,
   // Read from the environment here rather than as the option's default, so `--help` never prints it.
   gitWebhookSecret: opts.gitWebhookSecret || process.env.SKIFF_GIT_WEBHOOK_SECRET || undefined,
+  audit: opts.auditLogPath ? { path: opts.auditLogPath, maxSizeMB: Number(opts.auditLogMaxsize), maxBackups: Number(opts.auditLogMaxbackup) } : undefined,
   tls: opts.tlsCertFile && opts.tlsPrivateKeyFile ? { cert: readFileSync(opts.tlsCertFile, 'utf8'), key: readFileSync(opts.tlsPrivateKeyFile, 'utf8') } : undefined,
 });
 logger.info({ url: server.url }, 'apiserver listening');

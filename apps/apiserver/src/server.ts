@@ -41,6 +41,7 @@ import { awaitResourceVersion, WatchHub } from './watch.js';
 import { NamespaceFinalizer } from './namespaceFinalizer.js';
 import { GIT_WEBHOOK_PATH, gitWebhookRoutes } from './gitWebhook.js';
 import { ApiMetrics } from './metrics.js';
+import { registerAuditLog, type AuditLogOptions } from './audit/auditLog.js';
 import { METRICS_GROUP, METRICS_VERSION, MetricsProvider, metricsApiResourceList, NODE_METRICS, parseMetricsPath, POD_METRICS } from './metricsApi.js';
 import { authenticateStatusRequest, isStatusPath, redactToken, STATUS_TOKEN_COOKIE } from './statusAccess.js';
 import { statusPageRoutes } from './statusPageAssets.js';
@@ -77,6 +78,8 @@ export interface ServerOptions {
   version?: VersionInfo;
   /** How long metrics.k8s.io reuses a node agent's usage summary (default 5 s). */
   metricsCacheMs?: number;
+  /** Write an audit log (`--audit-log-path`): one JSON line per request, level Metadata. */
+  audit?: AuditLogOptions;
 }
 
 /** `/hooks/git` authenticates its callers (git hosts) by the webhook secret instead of a token. */
@@ -118,6 +121,8 @@ export async function buildServer(opts: ServerOptions): Promise<{ app: FastifyIn
   app.addContentTypeParser('application/vnd.kubernetes.protobuf', { parseAs: 'buffer', bodyLimit }, (_req, body, done) => done(null, body));
   app.addContentTypeParser('*', { parseAs: 'string', bodyLimit }, (_req, body, done) => done(null, body));
 
+  // First, so that a request the authentication hook refuses is recorded too.
+  if (opts.audit) registerAuditLog(app, opts.audit);
   app.addHook('onRequest', async (req, reply) => {
     const [pathname, search] = req.url.split('?');
     if (PUBLIC_PATHS.has(pathname)) return;

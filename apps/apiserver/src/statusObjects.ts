@@ -1,4 +1,4 @@
-import { RESOURCE_TYPES, type KubeObject, type Kind } from '@skiff/apimachinery';
+import { redactCredentials, RESOURCE_TYPES, type KubeObject, type Kind } from '@skiff/apimachinery';
 
 /** The kinds the status page shows, in the order its snapshot lists them. */
 export const STATUS_KINDS = ['Application', 'Deployment', 'ReplicaSet', 'Pod', 'Service', 'Endpoints', 'ConfigMap', 'Node', 'Event', 'Webhook'] as const;
@@ -74,6 +74,10 @@ export function compactForStatus(obj: KubeObject): KubeObject {
       break;
     case 'ConfigMap':
       break;
+    case 'Application':
+      out.spec = applicationSpecWithoutCredentials(spec);
+      out.status = status;
+      break;
     default:
       if (spec !== undefined) out.spec = spec;
       if (status !== undefined) out.status = status;
@@ -81,4 +85,11 @@ export function compactForStatus(obj: KubeObject): KubeObject {
       Object.assign(out, rest);
   }
   return out as KubeObject;
+}
+
+/** The page shows where an Application's manifests come from, never the credentials a repoURL may hold. */
+function applicationSpecWithoutCredentials(spec: Obj | undefined): Obj | undefined {
+  if (!spec) return spec;
+  const source = (s: Obj) => (typeof s?.repoURL === 'string' ? { ...s, repoURL: redactCredentials(s.repoURL) } : s);
+  return { ...spec, ...(spec.source ? { source: source(spec.source) } : {}), ...(Array.isArray(spec.sources) ? { sources: spec.sources.map(source) } : {}) };
 }

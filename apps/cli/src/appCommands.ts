@@ -2,10 +2,10 @@ import fs, { cpSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import git from 'isomorphic-git';
-import type { KubeObject } from '@skiff/apimachinery';
-import { colorizeDiff, resolveRevision } from '@skiff/gitops';
-import { previewSync, RepoSources, specOf, statusOf, type ManifestRef, type PlannedChange } from '@skiff/git-watcher';
-import { ApiDiscovery, resourceType } from '@skiff/kube-client';
+import { redactCredentials, type KubeObject } from '@skiff/apimachinery';
+import { colorizeDiff, entriesOfEnvironment, resolveRevision } from '@skiff/gitops';
+import { credentialLookup, DEFAULT_REPO_SECRETS_NAMESPACE, previewSync, RepoSources, specOf, statusOf, type ManifestRef, type PlannedChange } from '@skiff/git-watcher';
+import { ApiDiscovery, resourceType, type ApiClient } from '@skiff/kube-client';
 import { pino } from 'pino';
 import { clientFromKubeconfig } from './agent.js';
 
@@ -29,7 +29,7 @@ export const DIFF_ERROR = 2;
 export async function appDiff(name: string, opts: AppCommandOptions & { revision?: string; local?: string; color: boolean }): Promise<number> {
   const { client } = clientFromKubeconfig(opts.kubeconfig);
   const app = await client.get(APPLICATIONS, opts.namespace, name);
-  const read = opts.local ? await readLocalFolder(app, opts.local) : await readRevision(app, opts.revision);
+  const read = opts.local ? await readLocalFolder(app, opts.local) : await readRevision(client, app, opts.revision);
   if (!read.ok) {
     for (const e of read.errors) console.error(`${e.file}:${e.line}${e.field ? ` ${e.field}` : ''}: ${e.message}`);
     return DIFF_ERROR;
@@ -53,19 +53,20 @@ function summary(changes: readonly PlannedChange[], revision: string): string {
 type Read = { ok: true; manifests: ManifestRef[]; revision: string } | { ok: false; errors: { file: string; line: number; field?: string; message: string }[] };
 
 /** The Application's manifests at a commit of its repository (the target revision's head by default). */
-async function readRevision(app: KubeObject, revision: string | undefined): Promise<Read> {
+async function readRevision(client: ApiClient, app: KubeObject, revision: string | undefined): Promise<Read> {
   const spec = specOf(app);
   const cacheDir = mkdtempSync(join(tmpdir(), 'skiff-diff-'));
-  const auth = process.env.SKIFF_GIT_USERNAME ? { username: process.env.SKIFF_GIT_USERNAME, password: process.env.SKIFF_GIT_PASSWORD ?? '' } : undefined;
-  const sources = new RepoSources({ cacheDir, log: pino({ level: 'silent' }), auth, onChange: () => {} });
+  const log = pino({ level: 'silent' });
+  const credentials = credentialLookup({ client, namespace: DEFAULT_REPO_SECRETS_NAMESPACE, env: entriesOfEnvironment(process.env), log });
+  const sources = new RepoSources({ cacheDir, log, credentials, onChange: () => {} });
   try {
     const appRef = { namespace: app.metadata.namespace!, name: app.metadata.name! };
     const source = await sources.resolve(appRef, spec, {}, new Date());
-    if (!source.ok) return { ok: false, errors: [{ file: spec.source.repoURL, line: 0, message: source.message }] };
+    if (!source.ok) return { ok: false, errors: [{ file: redactCredentials(spec.source.repoURL), line: 0, message: source.message }] };
     let sha = source.sha;
     if (revision) {
       const resolved = await resolveRevision(source.gitdir, revision);
-      if (!resolved.ok) return { ok: false, errors: [{ file: spec.source.repoURL, line: 0, message: `revision ${revision}: ${resolved.errors.map((e) => e.message).join('; ')}` }] };
+      if (!resolved.ok) return { ok: false, errors: [{ file: redactCredentials(spec.source.repoURL), line: 0, message: `revision ${revision}: ${resolved.errors.map((e) => e.message).join('; ')}` }] };
       sha = resolved.sha;
     }
     const read = await sources.manifests({ ...source, sha }, spec, appRef);

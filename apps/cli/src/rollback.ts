@@ -1,5 +1,7 @@
-import { cloneOrFetch, commitInfo, resolveRevision, revertCommit, revertTo, rollbackRemote } from '@skiff/gitops';
-import { localRepoPath, specOf, statusOf } from '@skiff/git-watcher';
+import { redactCredentials } from '@skiff/apimachinery';
+import { cloneOrFetch, commitInfo, entriesOfEnvironment, resolveRevision, revertCommit, revertTo, rollbackRemote } from '@skiff/gitops';
+import { credentialLookup, DEFAULT_REPO_SECRETS_NAMESPACE, localRepoPath, specOf, statusOf } from '@skiff/git-watcher';
+import { pino } from 'pino';
 import { APPLICATIONS, rollbackTarget } from './appCommands.js';
 import { clientFromKubeconfig } from './agent.js';
 
@@ -28,10 +30,11 @@ export async function rollback(name: string, target: string | undefined, opts: {
     // A remote: clone, commit, push with the credentials the git watcher uses.
     const live = statusOf(app).sync?.revision;
     const branch = spec.source.targetRevision && spec.source.targetRevision !== 'HEAD' ? spec.source.targetRevision : 'main';
-    const auth = process.env.SKIFF_GIT_USERNAME ? { username: process.env.SKIFF_GIT_USERNAME, password: process.env.SKIFF_GIT_PASSWORD ?? '' } : undefined;
+    const credentials = credentialLookup({ client, namespace: DEFAULT_REPO_SECRETS_NAMESPACE, env: entriesOfEnvironment(process.env), log: pino({ level: 'silent' }) });
+    const auth = await credentials(spec.source.repoURL);
     const pushed = await rollbackRemote({ url: spec.source.repoURL, branch, author: AUTHOR, auth, ...(revision ? { to: revision } : { revert: live }) });
     if (!pushed.ok) throw new Error(pushed.errors.map((e) => e.message).join('; '));
-    console.log(`pushed ${pushed.sha.slice(0, 7)} to ${branch} of ${spec.source.repoURL}`);
+    console.log(`pushed ${pushed.sha.slice(0, 7)} to ${branch} of ${redactCredentials(spec.source.repoURL)}`);
     console.log(`the git watcher syncs it on its next fetch (or at once with a push webhook); watch with: kubectl get app ${name} -n ${opts.namespace} -w`);
     return;
   }

@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import yaml from 'js-yaml';
@@ -77,6 +77,15 @@ describe('the real kubectl against `skiff up`', () => {
     for (const line of [/^deployments\s+deploy\s+apps\/v1\s+true\s+Deployment/m, /^pods\s+po\s+v1\s+true\s+Pod/m, /^namespaces\s+ns\s+v1\s+false\s+Namespace/m, /^leases\s+coordination\.k8s\.io\/v1\s+true\s+Lease/m]) {
       expect(out).toMatch(line);
     }
+  });
+
+  it('skiff up writes the audit log into the data dir: a line per kubectl request, mode 0600', async () => {
+    await kubectlOk(cluster, ['create', 'configmap', 'audit-probe', '--from-literal=k=never-in-the-audit-log']);
+    const path = join(cluster.dataDir, 'logs', 'audit.log');
+    const line = await eventually('the create in the audit log', async () => readFileSync(path, 'utf8').split('\n').find((l) => l.includes('"verb":"create"') && l.includes('"resource":"configmaps"')));
+    expect(JSON.parse(line!)).toMatchObject({ kind: 'Event', apiVersion: 'audit.k8s.io/v1', level: 'Metadata', objectRef: { resource: 'configmaps', namespace: 'default', apiVersion: 'v1' }, responseStatus: { code: 201 }, userAgent: expect.stringMatching(/^kubectl/) });
+    expect(readFileSync(path, 'utf8')).not.toContain('never-in-the-audit-log');
+    expect(statSync(path).mode & 0o777).toBe(0o600);
   });
 
   it('applies a file, and applying it again changes nothing', async () => {

@@ -1,4 +1,4 @@
-import { DEFAULT_PROJECT } from '@skiff/apimachinery';
+import { DEFAULT_PROJECT, redactCredentials } from '@skiff/apimachinery';
 
 /** The rules of an argoproj.io AppProject that Skiff enforces. */
 export interface AppProjectSpec {
@@ -45,7 +45,8 @@ function admits(patterns: readonly string[], value: string): boolean {
 
 /** Why the project refuses the Application's repository and destination, or undefined. */
 export function projectRefusal(project: { name: string; spec: AppProjectSpec }, app: { repoURL: string; server: string; namespace: string }): string | undefined {
-  if (!admits(project.spec.sourceRepos ?? [], app.repoURL)) return `application repo ${app.repoURL} is not permitted in project '${project.name}'`;
+  const repoURL = redactCredentials(app.repoURL);
+  if (!admits(project.spec.sourceRepos ?? [], repoURL)) return `application repo ${repoURL} is not permitted in project '${project.name}'`;
   const destinations = project.spec.destinations ?? [];
   const allowed = destinations.some((d) => {
     // A destination names its cluster by server URL or by name; either may match the local cluster.

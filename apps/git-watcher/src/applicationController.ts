@@ -1,4 +1,4 @@
-import { AlreadyExistsError, createMergePatch, CUSTOM_RESOURCE_DEFINITION, deepEqual, InvalidError, isEstablished, NotFoundError, patchSchemaFor, shape, type KubeObject, type ResourceType } from '@skiff/apimachinery';
+import { AlreadyExistsError, createMergePatch, CUSTOM_RESOURCE_DEFINITION, deepEqual, InvalidError, isEstablished, NotFoundError, patchSchemaFor, redactCredentials, shape, type KubeObject, type ResourceType } from '@skiff/apimachinery';
 import type { ApiDiscovery } from '@skiff/kube-client';
 import type { CustomResourceDefinition } from 'kubernetes-types/apiextensions/v1.js';
 import type { Controller, ObjectRef, ReconcileContext, ReconcileResult } from '@skiff/controller-runtime';
@@ -601,7 +601,9 @@ async function maybeRollBack(app: KubeObject, status: ApplicationStatus, opts: A
   void ctx.events.record(app, 'Warning', 'AutoRollback', `revision ${current.revision.slice(0, 7)} is Degraded; committed ${sha.slice(0, 7)} to go back to ${previousGood.revision.slice(0, 7)}`);
 }
 
-function setCondition(status: ApplicationStatus, type: string, message: string, at: string): void {
+/** Messages quote repository URLs and git's errors: written without credentials, whoever built them. */
+function setCondition(status: ApplicationStatus, type: string, text: string, at: string): void {
+  const message = redactCredentials(text);
   const existing = status.conditions?.find((c) => c.type === type);
   if (existing?.message === message) return;
   status.conditions = [...(status.conditions ?? []).filter((c) => c.type !== type), { type, message, lastTransitionTime: at }];

@@ -7,3 +7,4 @@ export * from './tracking.js';
 export * from './managedObjects.js';
 export * from './syncPreview.js';
 export { imageControllers } from './images/imageControllers.js';
+export { credentialLookup, DEFAULT_REPO_SECRETS_NAMESPACE, type CredentialLookup } from './repoCredentials.js';

@@ -3,8 +3,9 @@ import { Command, InvalidArgumentError } from 'commander';
 import { pino } from 'pino';
 import { Registry } from 'prom-client';
 import { serveMetrics, stopOnSignals } from '@skiff/controller-runtime';
-import { startGitWatcher } from './index.js';
 import { exitOnUncaughtFailures } from '@skiff/apimachinery';
+import { entriesOfEnvironment } from '@skiff/gitops';
+import { DEFAULT_REPO_SECRETS_NAMESPACE, startGitWatcher } from './index.js';
 
 function int(name: string) {
   return (v: string): number => {
@@ -23,13 +24,16 @@ const program = new Command()
   .option('--queue-prefix <prefix>', 'BullMQ key prefix (one per cluster)', 'skiff')
   .option('--refresh-ms <ms>', 'how often remote repositories are fetched when an Application does not say', int('--refresh-ms'), 60_000)
   .option('--metrics-port <n>', 'serve Prometheus /metrics on this port (0 = any free port)', int('--metrics-port'))
+  .option('--repo-secrets-namespace <ns>', 'where repository Secrets (label argocd.argoproj.io/secret-type: repository | repo-creds) are read', DEFAULT_REPO_SECRETS_NAMESPACE)
   .option('--ca-file <file>', 'CA certificate of the API server')
   .option('--log-level <level>', 'pino log level', 'info');
 
 program.parse();
-const o = program.opts<{ server: string; token: string; cacheDir: string; redisUrl: string; queuePrefix: string; refreshMs: number; metricsPort?: number; caFile?: string; logLevel: string }>();
+const o = program.opts<{ server: string; token: string; cacheDir: string; redisUrl: string; queuePrefix: string; refreshMs: number; metricsPort?: number; caFile?: string; logLevel: string; repoSecretsNamespace: string }>();
 const logger = pino({ level: o.logLevel, base: { component: 'git-watcher' } });
 exitOnUncaughtFailures(logger);
+
+if (process.env.SKIFF_GIT_USERNAME && !process.env.SKIFF_GIT_HOST) logger.warn('SKIFF_GIT_USERNAME is set without SKIFF_GIT_HOST: it is sent to no repository; set SKIFF_GIT_HOST to the git server\'s host');
 
 try {
   const registry = new Registry();
@@ -41,7 +45,8 @@ try {
     prefix: o.queuePrefix,
     cacheDir: o.cacheDir,
     defaultRefreshMs: o.refreshMs,
-    auth: process.env.SKIFF_GIT_USERNAME ? { username: process.env.SKIFF_GIT_USERNAME, password: process.env.SKIFF_GIT_PASSWORD ?? '' } : undefined,
+    repoSecretsNamespace: o.repoSecretsNamespace,
+    extraCredentials: entriesOfEnvironment(process.env),
     registry,
     log: logger,
   });

@@ -3,9 +3,11 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { watch, type FSWatcher } from 'chokidar';
 import { cloneOrFetch, commitInfo, findRenderTools, lineOfField, refsPathsToWatch, renderInputsKey, renderManifests, resolveRevision, revertTo, type RenderTools } from '@skiff/gitops';
+import { redactCredentials } from '@skiff/apimachinery';
 import type { Logger } from 'pino';
 import { localRepoPath, type ApplicationSpec } from './applicationSpec.js';
 import type { DesiredError, ManifestRef } from './desiredObjects.js';
+import type { CredentialLookup } from './repoCredentials.js';
 import { REFRESH } from './tracking.js';
 
 /**
@@ -47,8 +49,8 @@ export interface RepoSourcesOptions {
   /** Clones of remote repositories live here (DATA_DIR/git-cache). */
   cacheDir: string;
   log: Logger;
-  /** Credentials for remote repositories (SKIFF_GIT_USERNAME / SKIFF_GIT_PASSWORD). */
-  auth?: { username: string; password: string };
+  /** Credentials for a remote repository (repository Secrets, SKIFF_GIT_USERNAME): asked on each fetch. */
+  credentials?: CredentialLookup;
   /** A watched local repository's refs changed: these Applications should look again. */
   onChange(owners: SourceOwner[]): void;
   /** The rendering tools (helm, kustomize/kubectl, jsonnet); found on this machine when unset. */
@@ -83,11 +85,12 @@ export class RepoSources {
 
   async resolve(app: SourceOwner, spec: Pick<ApplicationSpec, 'source' | 'refreshIntervalSeconds'>, annotations: Record<string, string>, now: Date): Promise<SourceResult> {
     const ref = spec.source.targetRevision || 'HEAD';
+    const shown = redactCredentials(spec.source.repoURL);
     const local = localRepoPath(spec.source.repoURL);
     try {
       if (local) {
         const repo = await cloneOrFetch({ url: local, cacheDir: this.opts.cacheDir, ref });
-        if (!repo.ok) return { ok: false, message: `repository ${spec.source.repoURL} at ${ref}: ${failureText(repo)}`, retryAfterMs: 5000 };
+        if (!repo.ok) return { ok: false, message: `repository ${shown} at ${ref}: ${failureText(repo)}`, retryAfterMs: 5000 };
         this.watchLocal(app, repo.gitdir, ref);
         return { ok: true, local: true, dir: repo.dir, gitdir: repo.gitdir, sha: repo.sha };
       }
@@ -97,19 +100,20 @@ export class RepoSources {
       const refresh = annotations[REFRESH];
       const due = !state || now.getTime() - state.fetchedAt >= intervalMs || (refresh !== undefined && refresh !== state.refreshSeen);
       if (due) {
-        const repo = await cloneOrFetch({ url: spec.source.repoURL, cacheDir: this.opts.cacheDir, ref, auth: this.opts.auth });
-        if (!repo.ok) return { ok: false, message: `repository ${spec.source.repoURL} at ${ref}: ${failureText(repo)}`, retryAfterMs: Math.min(intervalMs, 15_000) };
+        const auth = await this.opts.credentials?.(spec.source.repoURL);
+        const repo = await cloneOrFetch({ url: spec.source.repoURL, cacheDir: this.opts.cacheDir, ref, auth });
+        if (!repo.ok) return { ok: false, message: `repository ${shown} at ${ref}: ${failureText(repo)}`, retryAfterMs: Math.min(intervalMs, 15_000) };
         this.remotes.set(key, { dir: repo.dir, gitdir: repo.gitdir, fetchedAt: now.getTime(), refreshSeen: refresh, sha: repo.sha });
-        this.opts.log.info({ repo: spec.source.repoURL, ref, sha: repo.sha }, 'fetched');
+        this.opts.log.info({ repo: shown, ref, sha: repo.sha }, 'fetched');
         return { ok: true, local: false, dir: repo.dir, gitdir: repo.gitdir, sha: repo.sha, requeueAfterMs: intervalMs };
       }
       // The commit the last fetch found: resolving `ref` in the clone could name the local branch, which a fetch does not move.
       if (state.sha) return { ok: true, local: false, dir: state.dir, gitdir: state.gitdir, sha: state.sha, requeueAfterMs: Math.max(0, state.fetchedAt + intervalMs - now.getTime()) };
       const resolved = await resolveRevision(state.gitdir, ref);
-      if (!resolved.ok) return { ok: false, message: `repository ${spec.source.repoURL} at ${ref}: ${failureText(resolved)}`, retryAfterMs: 5000 };
+      if (!resolved.ok) return { ok: false, message: `repository ${shown} at ${ref}: ${failureText(resolved)}`, retryAfterMs: 5000 };
       return { ok: true, local: false, dir: state.dir, gitdir: state.gitdir, sha: resolved.sha, requeueAfterMs: Math.max(0, state.fetchedAt + intervalMs - now.getTime()) };
     } catch (err) {
-      return { ok: false, message: `repository ${spec.source.repoURL} at ${ref}: ${(err as Error).message}`, retryAfterMs: 5000 };
+      return { ok: false, message: `repository ${shown} at ${ref}: ${redactCredentials((err as Error).message)}`, retryAfterMs: 5000 };
     }
   }
 

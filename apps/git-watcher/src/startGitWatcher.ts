@@ -5,9 +5,11 @@ import { Histogram, Registry } from 'prom-client';
 import { applicationController, type Transition } from './applicationController.js';
 import { APPLICATION_FACES, faceOf } from './applicationFace.js';
 import { applicationSetController, APPLICATION_SET_SOURCE } from './applicationSet/applicationSetController.js';
+import { credentialLookup, DEFAULT_REPO_SECRETS_NAMESPACE } from './repoCredentials.js';
 import { RepoSources } from './repoSources.js';
 import { imageControllers } from './images/imageControllers.js';
 import type { KubeObject } from '@skiff/apimachinery';
+import type { RepoCredentialEntry } from '@skiff/gitops';
 
 export interface GitWatcherOptions extends ConnectionOptions {
   redisUrl: string;
@@ -16,8 +18,10 @@ export interface GitWatcherOptions extends ConnectionOptions {
   /** Clones of remote repositories (DATA_DIR/git-cache). */
   cacheDir: string;
   defaultRefreshMs?: number;
-  /** Credentials for remote repositories. */
-  auth?: { username: string; password: string };
+  /** Where Argo CD-style repository Secrets are read (`argocd` by default). */
+  repoSecretsNamespace?: string;
+  /** Credentials besides the Secrets' (SKIFF_GIT_USERNAME for SKIFF_GIT_HOST), tried after them. */
+  extraCredentials?: RepoCredentialEntry[];
   log?: Logger;
   registry?: Registry;
   now?: () => Date;
@@ -41,11 +45,12 @@ export async function startGitWatcher(opts: GitWatcherOptions): Promise<RunningG
   const client = clientFor(opts, 'skiff-git-watcher');
   const registry = opts.registry ?? new Registry();
   const manager = new ControllerManager({ client, redisUrl: opts.redisUrl, prefix: opts.prefix, log, component: 'skiff-gitops', registry, now: opts.now, resyncMs: opts.resyncMs });
+  const credentials = credentialLookup({ client, namespace: opts.repoSecretsNamespace ?? DEFAULT_REPO_SECRETS_NAMESPACE, env: opts.extraCredentials ?? [], log });
   const sources = new RepoSources({
     cacheDir: opts.cacheDir,
     log,
     defaultRefreshMs: opts.defaultRefreshMs,
-    auth: opts.auth,
+    credentials,
     onChange: (owners) => {
       for (const o of owners) {
         const ref = { namespace: o.namespace, name: o.name };
@@ -65,7 +70,7 @@ export async function startGitWatcher(opts: GitWatcherOptions): Promise<RunningG
   // One controller per Application face (skiff.dev, argoproj.io): the same code, two kinds.
   for (const face of APPLICATION_FACES) manager.add(applicationController({ sources, onTransition: opts.onTransition, syncDuration, discovery, face }));
   manager.add(applicationSetController({ sources }));
-  for (const controller of imageControllers({ auth: opts.auth })) manager.add(controller);
+  for (const controller of imageControllers({ credentials })) manager.add(controller);
   try {
     await manager.start();
   } catch (err) {

@@ -48,3 +48,4 @@ export * from './image/types.js';
 export { parseGoDuration } from './goDuration.js';
 export { goRegExp } from './image/goRegExp.js';
 export { exitOnUncaughtFailures } from './processFailures.js';
+export { redactCredentials } from './redactCredentials.js';

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { groupVersion, NotFoundError, type KubeObject, type ResourceType } from '@skiff/apimachinery';
+import { groupVersion, NotFoundError, redactCredentials, type KubeObject, type ResourceType } from '@skiff/apimachinery';
 import { resourceType, type ApiClient } from '@skiff/kube-client';
 import type { Logger } from 'pino';
 
@@ -80,7 +80,9 @@ export class EventRecorder {
   }
 
   /** `annotations` carry machine-readable details (Flux's event metadata), e.g. the revision. */
-  async record(obj: KubeObject, type: 'Normal' | 'Warning', reason: string, message: string, annotations?: Record<string, string>): Promise<void> {
+  async record(obj: KubeObject, type: 'Normal' | 'Warning', reason: string, text: string, annotations?: Record<string, string>): Promise<void> {
+    // Messages may quote a repository URL; an Event (and the webhook it becomes) never holds its credentials.
+    const message = redactCredentials(text);
     const at = rfc3339(this.now());
     const namespace = obj.metadata.namespace ?? 'default';
     const event: KubeObject = {

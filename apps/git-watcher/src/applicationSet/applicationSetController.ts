@@ -3,6 +3,7 @@ import {
   deepEqual,
   InvalidError,
   NotFoundError,
+  redactCredentials,
   patchSchemaFor,
   RESOURCES_FINALIZER,
   type ApplicationSetPolicy,
@@ -139,7 +140,7 @@ function gitReader(ctx: ReconcileContext, sources: RepoSources, set: KubeObject)
       }
       if (source.requeueAfterMs !== undefined) requeueAfterMs.value = Math.min(requeueAfterMs.value ?? Infinity, source.requeueAfterMs);
       const tree = await readTreeAtCommit(source.gitdir, source.sha);
-      return tree.ok ? tree : { ok: false, message: `repository ${repoURL} at ${revision}: ${tree.errors.map((e) => e.message).join('; ')}` };
+      return tree.ok ? tree : { ok: false, message: `repository ${redactCredentials(repoURL)} at ${revision}: ${tree.errors.map((e) => e.message).join('; ')}` };
     },
   };
   return { reader, requeueAfterMs };

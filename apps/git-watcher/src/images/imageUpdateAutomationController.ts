@@ -2,6 +2,7 @@ import { deepEqual, matchesLabels, NotFoundError, parseGoDuration, selectorFromL
 import type { Controller, ObjectRef, ReconcileContext, ReconcileResult } from '@skiff/controller-runtime';
 import { updateFilesOnBranch, type FileEdits, type TextFile } from '@skiff/gitops';
 import { localRepoPath, specOf } from '../applicationSpec.js';
+import type { CredentialLookup } from '../repoCredentials.js';
 import { APPLICATIONS } from '../resources.js';
 import { REFRESH } from '../tracking.js';
 import { applySetters, type PolicyImage } from './applySetters.js';
@@ -15,8 +16,8 @@ const YAML_FILE = /\.ya?ml$/i;
 const RETRY_MS = 10_000;
 
 export interface ImageUpdateAutomationControllerOptions {
-  /** Credentials for pushing to remote repositories (SKIFF_GIT_USERNAME / SKIFF_GIT_PASSWORD). */
-  auth?: { username: string; password: string };
+  /** Credentials for pushing to a remote repository (repository Secrets, SKIFF_GIT_USERNAME). */
+  credentials?: CredentialLookup;
 }
 
 /**
@@ -99,7 +100,7 @@ export async function reconcileImageUpdateAutomation(ref: ObjectRef, ctx: Reconc
     dir: auto.spec.update?.path ?? '.',
     pattern: YAML_FILE,
     author: { name: author.name ?? 'Skiff image automation', email: author.email, timestamp: Math.floor(now.getTime() / 1000) },
-    auth: opts.auth,
+    auth: localRepoPath(appSource.repoURL) ? undefined : await opts.credentials?.(appSource.repoURL),
     edit: (files) => planEdits(files, policies, automation, auto.spec.git?.commit.messageTemplate),
   });
   if (!result.ok) return fail(result.errors[0].code === 'Unsupported' ? 'InvalidUpdate' : 'GitOperationFailed', result.errors.map((e) => e.message).join('; '));

@@ -1,4 +1,5 @@
 import { formatEndpoints, formatLabels, formatLabelSelector, isObject, labelSelectorString, listAt, num, objectAt, since, text, type Json } from './format.js';
+import { redactCredentials } from '../redactCredentials.js';
 import { podStatusCells, podWideCells } from './pod.js';
 import { createdAtCell, quotaUsageCells } from './quota.js';
 import { AGE, AGE_DESCRIPTION, ageOf, column, CONTAINERS, containerCells, IMAGES, NAME, NAME_DESCRIPTION, nameOf, type Printer } from './columns.js';
@@ -226,7 +227,7 @@ export const applicationPrinter: Printer = {
         text(objectAt(status, 'health').status) || 'Unknown',
         revision || '<none>',
         ageOf(o, now),
-        text(source.repoURL),
+        redactCredentials(text(source.repoURL)),
         text(source.path),
         text(source.targetRevision),
       ],

@@ -3,9 +3,10 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import git from 'isomorphic-git';
-import http from 'isomorphic-git/http/node';
+import { redactCredentials } from '@skiff/apimachinery';
 import { gitFailure, type GitFailure } from './gitResult.js';
 import { openRepo } from './openRepo.js';
+import { remoteAccess, remoteFailure, type GitCredentials } from './remoteAccess.js';
 import { resolveRevision } from './resolveRevision.js';
 
 export interface CloneOrFetchOptions {
@@ -15,7 +16,8 @@ export interface CloneOrFetchOptions {
   cacheDir: string;
   /** Branch or tag; for local repos anything `resolveRevision` accepts. */
   ref: string;
-  auth?: { username: string; password: string };
+  /** Sent only to the URL's own origin, over https (or http to a loopback host): see `remoteAccess`. */
+  auth?: GitCredentials;
   /** Shallow depth for remote repos; 1 by default, since only the tip is synced. */
   depth?: number;
 }
@@ -55,30 +57,32 @@ function localPath(url: string): string | undefined {
 
 /** One cache directory per URL without credentials: readable host/path plus a hash against collisions. */
 export function cacheDirFor(cacheDir: string, url: string): string {
-  const clean = url.replace(/\/\/[^@/]*@/, '//');
+  const clean = redactCredentials(url);
   const readable = clean.replace(/^[a-z]+:\/\//i, '').replace(/[^A-Za-z0-9._-]+/g, '_').slice(0, 80);
   const hash = createHash('sha256').update(clean).digest('hex').slice(0, 12);
   return path.join(cacheDir, `${readable}-${hash}`);
 }
 
 async function fetchRemote(options: CloneOrFetchOptions): Promise<FetchedRepo | GitFailure> {
-  const dir = cacheDirFor(options.cacheDir, options.url);
+  const access = remoteAccess(options.url, options.auth);
+  if (!access.ok) return access;
+  const { url, http, onAuth } = access;
+  const dir = cacheDirFor(options.cacheDir, url);
   const gitdir = path.join(dir, '.git');
-  const onAuth = options.auth ? () => ({ username: options.auth!.username, password: options.auth!.password }) : undefined;
   const depth = options.depth ?? 1;
   try {
     if (!fs.existsSync(path.join(gitdir, 'HEAD'))) {
       await fs.promises.rm(dir, { recursive: true, force: true });
-      await git.clone({ fs, http, dir, gitdir, url: options.url, ref: options.ref, singleBranch: true, depth, noCheckout: true, noTags: true, onAuth });
+      await git.clone({ fs, http, dir, gitdir, url, ref: options.ref, singleBranch: true, depth, noCheckout: true, noTags: true, onAuth });
       const sha = await firstResolvable(gitdir, [`refs/remotes/origin/${options.ref}`, `refs/tags/${options.ref}`, 'HEAD']);
-      if (!sha) return gitFailure('NotFound', `ref ${options.ref} not found at ${redact(options.url)}`);
+      if (!sha) return gitFailure('NotFound', `ref ${options.ref} not found at ${url}`);
       return { ok: true, dir, gitdir, sha, local: false };
     }
-    const result = await git.fetch({ fs, http, gitdir, url: options.url, ref: options.ref, singleBranch: true, depth, tags: false, onAuth });
-    if (!result.fetchHead) return gitFailure('NotFound', `ref ${options.ref} not found at ${redact(options.url)}`);
+    const result = await git.fetch({ fs, http, gitdir, url, ref: options.ref, singleBranch: true, depth, tags: false, onAuth });
+    if (!result.fetchHead) return gitFailure('NotFound', `ref ${options.ref} not found at ${url}`);
     return { ok: true, dir, gitdir, sha: result.fetchHead, local: false };
   } catch (err) {
-    return fetchFailure(options, err);
+    return remoteFailure(url, err, 'Fetch');
   }
 }
 
@@ -91,16 +95,4 @@ async function firstResolvable(gitdir: string, refs: string[]): Promise<string |
     }
   }
   return undefined;
-}
-
-function fetchFailure(options: CloneOrFetchOptions, err: unknown): GitFailure {
-  const e = err as { code?: string; data?: { statusCode?: number }; message?: string };
-  const status = e.data?.statusCode;
-  if (status === 401 || status === 403) return gitFailure('Unauthorized', `${redact(options.url)}: HTTP ${status}; check the repository credentials`);
-  if (e.code === 'NotFoundError') return gitFailure('NotFound', `${redact(options.url)}: ${e.message ?? 'not found'}`);
-  return gitFailure('Fetch', `${redact(options.url)}: ${e.message ?? String(err)}`);
-}
-
-function redact(url: string): string {
-  return url.replace(/\/\/[^@/]*@/, '//***@');
 }

@@ -3,9 +3,9 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import git from 'isomorphic-git';
-import http from 'isomorphic-git/http/node';
 import type { BranchCommit } from './commitTreeOnBranch.js';
 import { gitFailure, type GitAuthor, type GitFailure } from './gitResult.js';
+import { remoteAccess, remoteFailure, type GitCredentials } from './remoteAccess.js';
 import { resolveRevision } from './resolveRevision.js';
 import { revertCommit } from './revertCommit.js';
 import { revertTo } from './revertTo.js';
@@ -19,7 +19,8 @@ export interface RollbackRemoteOptions {
   /** ...or make a commit whose tree is this revision's. */
   to?: string;
   author: GitAuthor;
-  auth?: { username: string; password: string };
+  /** Sent only to the URL's own origin, over https (or http to a loopback host): see `remoteAccess`. */
+  auth?: GitCredentials;
 }
 
 /**
@@ -28,13 +29,15 @@ export interface RollbackRemoteOptions {
  * meanwhile, no permission) comes back as a failure value; nothing is forced.
  */
 export async function rollbackRemote(options: RollbackRemoteOptions): Promise<(BranchCommit & { pushed: true }) | GitFailure> {
+  const access = remoteAccess(options.url, options.auth);
+  if (!access.ok) return access;
+  const { url, http, onAuth } = access;
   const dir = await mkdtemp(path.join(tmpdir(), 'skiff-rollback-'));
-  const onAuth = options.auth ? () => ({ username: options.auth!.username, password: options.auth!.password }) : undefined;
   try {
     try {
-      await git.clone({ fs, http, dir, url: options.url, ref: options.branch, singleBranch: true, onAuth });
+      await git.clone({ fs, http, dir, url, ref: options.branch, singleBranch: true, onAuth });
     } catch (err) {
-      return gitFailure(/401|403/.test((err as Error).message) ? 'Unauthorized' : 'Fetch', `cloning ${options.url}: ${(err as Error).message}`);
+      return remoteFailure(`cloning ${url}`, err, 'Fetch');
     }
     let result: BranchCommit | GitFailure;
     if (options.to) {
@@ -47,9 +50,9 @@ export async function rollbackRemote(options: RollbackRemoteOptions): Promise<(B
     if (!result.ok) return result;
     try {
       const pushed = await git.push({ fs, http, dir, remote: 'origin', ref: options.branch, onAuth });
-      if (!pushed.ok) return gitFailure('Conflict', `pushing to ${options.url}: ${pushed.error ?? 'refused'}`);
+      if (!pushed.ok) return gitFailure('Conflict', `pushing to ${url}: ${pushed.error ?? 'refused'}`);
     } catch (err) {
-      return gitFailure(/401|403/.test((err as Error).message) ? 'Unauthorized' : 'Conflict', `pushing to ${options.url}: ${(err as Error).message}`);
+      return remoteFailure(`pushing to ${url}`, err, 'Conflict');
     }
     return { ...result, pushed: true };
   } finally {

@@ -4,10 +4,11 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import git from 'isomorphic-git';
-import http from 'isomorphic-git/http/node';
+import { redactCredentials } from '@skiff/apimachinery';
 import { commitTreeOnBranch } from './commitTreeOnBranch.js';
 import { gitFailure, type GitAuthor, type GitFailure } from './gitResult.js';
 import { gitLocation, openRepo, type LocalRepo } from './openRepo.js';
+import { remoteAccess, remoteFailure, type GitCredentials } from './remoteAccess.js';
 import { updateBranchRef } from './updateBranchRef.js';
 import { buildTree, flattenTree, type TreeFile } from './treeEntries.js';
 
@@ -31,7 +32,8 @@ export interface UpdateFilesOnBranchOptions {
   dir: string;
   pattern: RegExp;
   author: GitAuthor;
-  auth?: { username: string; password: string };
+  /** Sent only to the URL's own origin, over https (or http to a loopback host): see `remoteAccess`. */
+  auth?: GitCredentials;
   edit(files: TextFile[]): FileEdits;
 }
 
@@ -56,32 +58,34 @@ export async function updateFilesOnBranch(options: UpdateFilesOnBranchOptions): 
     if (!checkoutBranch) return gitFailure('Unsupported', `HEAD of ${repo.dir} is detached; name the branch to update`);
     return commitEdits(repo, { ...options, checkoutBranch, pushBranch: options.pushBranch ?? checkoutBranch });
   }
+  const access = remoteAccess(options.url, options.auth);
+  if (!access.ok) return access;
+  const { url, http, onAuth } = access;
   const dir = await mkdtemp(path.join(tmpdir(), 'skiff-image-update-'));
-  const onAuth = options.auth ? () => ({ username: options.auth!.username, password: options.auth!.password }) : undefined;
   let checkoutBranch: string | undefined;
   try {
     try {
-      await git.clone({ fs, http, dir, url: options.url, ...(options.checkoutBranch ? { ref: options.checkoutBranch } : {}), singleBranch: true, depth: 1, noCheckout: true, noTags: true, onAuth });
+      await git.clone({ fs, http, dir, url, ...(options.checkoutBranch ? { ref: options.checkoutBranch } : {}), singleBranch: true, depth: 1, noCheckout: true, noTags: true, onAuth });
       checkoutBranch = options.checkoutBranch ?? (await git.currentBranch({ fs, dir })) ?? undefined;
       if (options.pushBranch && options.pushBranch !== checkoutBranch) {
-        await git.fetch({ fs, http, dir, url: options.url, remote: 'origin', ref: options.pushBranch, singleBranch: true, depth: 1, tags: false, onAuth }).catch(() => undefined);
+        await git.fetch({ fs, http, dir, url, remote: 'origin', ref: options.pushBranch, singleBranch: true, depth: 1, tags: false, onAuth }).catch(() => undefined);
       }
     } catch (err) {
-      return gitFailure(/401|403/.test((err as Error).message) ? 'Unauthorized' : 'Fetch', `cloning ${redact(options.url)}: ${(err as Error).message}`);
+      return remoteFailure(`cloning ${url}`, err, 'Fetch');
     }
     // Only the tip is read and the commit's parent is the remote's tip, so a shallow clone is
     // enough to push. The clone has no work tree: edit it as a bare repository, branches from
     // the remote's refs.
-    if (!checkoutBranch) return gitFailure('NotFound', `${redact(options.url)} has no default branch; name the branch to update`);
+    if (!checkoutBranch) return gitFailure('NotFound', `${url} has no default branch; name the branch to update`);
     const pushBranch = options.pushBranch ?? checkoutBranch;
     const repo: LocalRepo = { dir: path.join(dir, '.git'), gitdir: path.join(dir, '.git'), bare: true };
     const result = await commitEdits(repo, { ...options, checkoutBranch, pushBranch }, 'refs/remotes/origin/');
     if (!result.ok || !result.committed) return result;
     try {
-      const pushed = await git.push({ fs, http, dir, url: options.url, ref: pushBranch, remoteRef: pushBranch, onAuth });
-      if (!pushed.ok) return gitFailure('Conflict', `pushing to ${redact(options.url)}: ${pushed.error ?? 'refused'}`);
+      const pushed = await git.push({ fs, http, dir, url, ref: pushBranch, remoteRef: pushBranch, onAuth });
+      if (!pushed.ok) return gitFailure('Conflict', `pushing to ${url}: ${pushed.error ?? 'refused'}`);
     } catch (err) {
-      return gitFailure(/401|403/.test((err as Error).message) ? 'Unauthorized' : 'Conflict', `pushing to ${redact(options.url)}: ${(err as Error).message}`);
+      return remoteFailure(`pushing to ${url}`, err, 'Conflict');
     }
     return result;
   } finally {
@@ -93,7 +97,7 @@ async function commitEdits(repo: LocalRepo, options: UpdateFilesOnBranchOptions 
   const where = { fs, ...gitLocation(repo) };
   const resolve = (ref: string) => git.resolveRef({ ...where, ref }).catch(() => null);
   const checkoutHead = await resolve(`${readPrefix}${options.checkoutBranch}`);
-  if (checkoutHead === null) return gitFailure('NotFound', `branch ${options.checkoutBranch} not found in ${redact(options.url)}`);
+  if (checkoutHead === null) return gitFailure('NotFound', `branch ${options.checkoutBranch} not found in ${redactCredentials(options.url)}`);
   const pushRef = `refs/heads/${options.pushBranch}`;
   const pushHead = options.pushBranch === options.checkoutBranch ? checkoutHead : await resolve(`${readPrefix}${options.pushBranch}`);
   const base = pushHead ?? checkoutHead;
@@ -134,8 +138,4 @@ function localPath(url: string): string | undefined {
   if (url.startsWith('file://')) return fileURLToPath(url);
   if (/^[a-z][a-z0-9+.-]*:\/\//i.test(url) || /^[^/]+@[^:]+:/.test(url)) return undefined;
   return url;
-}
-
-function redact(url: string): string {
-  return url.replace(/\/\/[^@/]*@/, '//***@');
 }
