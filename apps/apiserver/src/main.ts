@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { Command } from 'commander';
 import { SERVICE_CIDR } from '@skiff/apimachinery';
 import { pino } from 'pino';
-import { startApiServer } from './index.js';
+import { isPodSecurityLevel, startApiServer } from './index.js';
 import type { Principal } from './auth.js';
 
 /**
@@ -18,9 +18,15 @@ const program = new Command('skiff-apiserver')
   .option('--tls-private-key-file <file>', 'the private key of --tls-cert-file (PEM)')
   .option('--service-cluster-ip-range <cidr>', 'the range Services\' cluster IPs are allocated from', SERVICE_CIDR)
   .option('--advertise-address <ip>', 'the address pods reach the API server on: also listened on, and the kubernetes Service\'s endpoint')
+  .option('--pod-security-default-enforce <level>', 'the PodSecurity enforce level of namespaces without a pod-security.kubernetes.io/enforce label: privileged, baseline or restricted', 'baseline')
   .option('--git-webhook-secret <secret>', 'the secret git hosts sign POST /hooks/git deliveries with (or SKIFF_GIT_WEBHOOK_SECRET)')
   .parse();
-const opts = program.opts<{ dataDir: string; host: string; port: string; tokenFile?: string; tlsCertFile?: string; tlsPrivateKeyFile?: string; serviceClusterIpRange: string; gitWebhookSecret?: string; advertiseAddress?: string }>();
+const opts = program.opts<{ dataDir: string; host: string; port: string; tokenFile?: string; tlsCertFile?: string; tlsPrivateKeyFile?: string; serviceClusterIpRange: string; gitWebhookSecret?: string; advertiseAddress?: string; podSecurityDefaultEnforce: string }>();
+const podSecurityDefaultEnforce = opts.podSecurityDefaultEnforce;
+if (!isPodSecurityLevel(podSecurityDefaultEnforce)) {
+  console.error(`error: --pod-security-default-enforce must be privileged, baseline or restricted, not ${JSON.stringify(podSecurityDefaultEnforce)}`);
+  process.exit(1);
+}
 const logger = pino({ name: 'apiserver' });
 const tokenFile = opts.tokenFile ?? `${opts.dataDir}/tokens.json`;
 const tokens = JSON.parse(readFileSync(tokenFile, 'utf8')) as Record<string, Principal>;
@@ -34,6 +40,7 @@ const server = await startApiServer({
   logger,
   serviceClusterIpRange: opts.serviceClusterIpRange,
   advertiseAddress: opts.advertiseAddress,
+  podSecurityDefaultEnforce,
   // Read from the environment here rather than as the option's default, so `--help` never prints it.
   gitWebhookSecret: opts.gitWebhookSecret || process.env.SKIFF_GIT_WEBHOOK_SECRET || undefined,
   tls: opts.tlsCertFile && opts.tlsPrivateKeyFile ? { cert: readFileSync(opts.tlsCertFile, 'utf8'), key: readFileSync(opts.tlsPrivateKeyFile, 'utf8') } : undefined,
