@@ -71,7 +71,7 @@ function validateContainerState(raw: unknown, path: FieldPath, errs: FieldErrors
   if (raw === undefined || raw === null) return;
   const state = obj(raw, path, errs);
   const set = (['waiting', 'running', 'terminated'] as const).filter((k) => state[k] !== undefined && state[k] !== null);
-  if (set.length > 1) errs.push(invalid(path, Object.fromEntries(set.map((k) => [k, '...'])), 'may not specify more than 1 state'));
+  if (set.length > 1) errs.push(invalid(path, set.join(', '), 'may not specify more than 1 state'));
   if (state.waiting !== undefined && state.waiting !== null) {
     const w = obj(state.waiting, path.child('waiting'), errs);
     text(w.reason, path.child('waiting', 'reason'), MAX_STATUS_REASON_BYTES, errs);
