@@ -78,7 +78,7 @@ describe('pod status from a node, on the status page in a real browser', () => {
       await expect.poll(() => pods.locator('.pod-name').first().textContent(), { timeout: 10_000 }).toBe('web-1-a');
       expect(await pods.locator('.badge').last().textContent()).toBe(IMG);
       expect(await page.locator('img').count()).toBe(0);
-      expect(await page.evaluate(() => (window as unknown as { __pwned?: number }).__pwned)).toBeUndefined();
+      expect(await page.evaluate(() => (globalThis as { __pwned?: number }).__pwned)).toBeUndefined();
     } finally {
       await page.close();
     }

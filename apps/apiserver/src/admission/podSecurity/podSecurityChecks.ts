@@ -64,6 +64,19 @@ function namesWhere(spec: PodSpec, bad: (c: AnyContainer) => boolean): string[] 
     .map((c) => c.name);
 }
 
+/** The containers for which `pick` finds something, and all it found, in container order. */
+function perContainer<T>(spec: PodSpec, pick: (c: AnyContainer) => T[]): { names: string[]; found: T[] } {
+  const names: string[] = [];
+  const found: T[] = [];
+  for (const c of allContainers(spec)) {
+    const picked = pick(c);
+    if (!picked.length) continue;
+    names.push(c.name);
+    found.push(...picked);
+  }
+  return { names, found };
+}
+
 const isWindows = (spec: PodSpec) => spec.os?.name === 'windows';
 
 /** Capabilities a baseline container may add: the container runtimes' defaults. */
@@ -125,14 +138,7 @@ const CHECKS: Check[] = [
     id: 'capabilities_baseline',
     level: 'baseline',
     evaluate(_meta, spec) {
-      const names: string[] = [];
-      const caps: string[] = [];
-      for (const c of allContainers(spec)) {
-        const added = (sc(c).capabilities?.add ?? []).filter((cap) => !BASELINE_CAPABILITIES.has(cap));
-        if (!added.length) continue;
-        names.push(c.name);
-        caps.push(...added);
-      }
+      const { names, found: caps } = perContainer(spec, (c) => (sc(c).capabilities?.add ?? []).filter((cap) => !BASELINE_CAPABILITIES.has(cap)));
       if (!names.length) return undefined;
       const unique = sortedUnique(caps);
       return { reason: 'non-default capabilities', detail: `${containersPhrase(names)} must not include ${joinQuote(unique)} in securityContext.capabilities.add` };
@@ -144,18 +150,8 @@ const CHECKS: Check[] = [
     overrides: ['capabilities_baseline'],
     evaluate(_meta, spec) {
       if (isWindows(spec)) return undefined;
-      const missingDrop: string[] = [];
-      const adding: string[] = [];
-      const caps: string[] = [];
-      for (const c of allContainers(spec)) {
-        const capabilities = sc(c).capabilities;
-        if (!(capabilities?.drop ?? []).includes('ALL')) missingDrop.push(c.name);
-        const added = (capabilities?.add ?? []).filter((cap) => cap !== 'NET_BIND_SERVICE');
-        if (added.length) {
-          adding.push(c.name);
-          caps.push(...added);
-        }
-      }
+      const missingDrop = namesWhere(spec, (c) => !(sc(c).capabilities?.drop ?? []).includes('ALL'));
+      const { names: adding, found: caps } = perContainer(spec, (c) => (sc(c).capabilities?.add ?? []).filter((cap) => cap !== 'NET_BIND_SERVICE'));
       const details: string[] = [];
       if (missingDrop.length) details.push(`${containersPhrase(missingDrop)} must set securityContext.capabilities.drop=["ALL"]`);
       if (adding.length) details.push(`${containersPhrase(adding)} must not include ${joinQuote(sortedUnique(caps))} in securityContext.capabilities.add`);
@@ -182,14 +178,7 @@ const CHECKS: Check[] = [
     id: 'hostPorts',
     level: 'baseline',
     evaluate(_meta, spec) {
-      const names: string[] = [];
-      const ports: number[] = [];
-      for (const c of allContainers(spec)) {
-        const used = (c.ports ?? []).map((p) => p.hostPort ?? 0).filter((p) => p !== 0);
-        if (!used.length) continue;
-        names.push(c.name);
-        ports.push(...used);
-      }
+      const { names, found: ports } = perContainer(spec, (c) => (c.ports ?? []).map((p) => p.hostPort ?? 0).filter((p) => p !== 0));
       if (!names.length) return undefined;
       const verb = pluralize('uses', 'use', names.length);
       return { reason: 'hostPort', detail: `${containersPhrase(names)} ${verb} ${pluralize('hostPort', 'hostPorts', ports.length)} ${ports.join(', ')}` };
