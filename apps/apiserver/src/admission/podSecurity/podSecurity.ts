@@ -2,7 +2,7 @@ import { deepEqual, type Kind, type KubeObject, type StatusCause } from '@skiff/
 import type { PodSpec } from 'kubernetes-types/core/v1.js';
 import type { ObjectMeta } from 'kubernetes-types/meta/v1.js';
 import { podSecurityViolations, type CheckResult, type PodSecurityLevel } from './podSecurityChecks.js';
-import { formatLevelVersion, podSecurityPolicyOf, type LevelVersion, type PodSecurityPolicy } from './podSecurityPolicy.js';
+import { formatLevelVersion, POD_SECURITY_LABEL_PREFIX, podSecurityPolicyOf, type LevelVersion, type PodSecurityPolicy } from './podSecurityPolicy.js';
 
 /**
  * Kubernetes' PodSecurity admission (k8s.io/pod-security-admission/admission) as decisions over
@@ -67,6 +67,8 @@ export function admitPodSecurity(type: Kind, obj: KubeObject, prior: KubeObject 
  * then `web-1 (and 2 other pods): privileged, runAsNonRoot != true`.
  */
 export async function admitNamespacePodSecurity(ns: KubeObject, prior: KubeObject | undefined, listPods: () => Promise<readonly KubeObject[]>, defaults: PodSecurityDefaults): Promise<PodSecurityDecision> {
+  // A write that leaves the labels alone (a finalizer, the status) is never refused for them.
+  if (prior && deepEqual(podSecurityLabels(prior), podSecurityLabels(ns))) return ALLOWED;
   const next = podSecurityPolicyOf(ns.metadata.labels, defaults.enforce);
   if (next.errors.length) return { kind: 'invalid', causes: next.errors };
   if (!prior || defaults.exemptNamespaces.has(ns.metadata.name!)) return ALLOWED;
@@ -97,6 +99,10 @@ function evaluate(policy: PodSecurityPolicy, meta: ObjectMeta, spec: PodSpec, en
   }
   const warned = podSecurityViolations(policy.warn.level, meta, spec);
   return { kind: 'allowed', warnings: warned.length ? [`would violate PodSecurity ${quoted(policy.warn)}: ${describe(warned)}`] : [] };
+}
+
+function podSecurityLabels(ns: KubeObject): Record<string, string> {
+  return Object.fromEntries(Object.entries(ns.metadata.labels ?? {}).filter(([k]) => k.startsWith(POD_SECURITY_LABEL_PREFIX)));
 }
 
 function quoted(lv: LevelVersion): string {

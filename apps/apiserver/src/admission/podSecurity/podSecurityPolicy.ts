@@ -20,7 +20,7 @@ export interface LevelVersion {
 
 export type PodSecurityPolicy = Record<PodSecurityMode, LevelVersion>;
 
-const LABEL_PREFIX = 'pod-security.kubernetes.io/';
+export const POD_SECURITY_LABEL_PREFIX = 'pod-security.kubernetes.io/';
 const VERSION = /^v1\.(0|[1-9][0-9]{0,3})$/;
 
 export function isPodSecurityLevel(v: string): v is PodSecurityLevel {
@@ -41,7 +41,7 @@ export function podSecurityPolicyOf(labels: Record<string, string> | undefined, 
   const errors: StatusCause[] = [];
   const policy = {} as PodSecurityPolicy;
   for (const mode of POD_SECURITY_MODES) {
-    const levelKey = `${LABEL_PREFIX}${mode}`;
+    const levelKey = `${POD_SECURITY_LABEL_PREFIX}${mode}`;
     const versionKey = `${levelKey}-version`;
     const levelLabel = labels?.[levelKey];
     const versionLabel = labels?.[versionKey];
