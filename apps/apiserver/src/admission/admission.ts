@@ -60,9 +60,11 @@ export class Admission {
   }
 
   /**
-   * Validating admission, on the valid object just before it is stored. Throws ForbiddenError with
-   * Kubernetes' message; otherwise the object's usage has been added to every quota it counts
-   * against (not on a dry run).
+   * Validating admission, on the valid object just before it is stored: PodSecurity (on pods, their
+   * ephemeral containers, pod templates and namespaces; its warnings go to `opts.warnings`), then,
+   * for the main resource, LimitRanger and ResourceQuota. Throws ForbiddenError with Kubernetes'
+   * message; otherwise the object's usage has been added to every quota it counts against (not on
+   * a dry run).
    */
   async validate(type: Kind, obj: KubeObject, opts: ValidateOptions): Promise<void> {
     const { dryRun, prior } = opts;
