@@ -12,10 +12,13 @@ import { reconcileKubernetesService } from './kubernetesService.js';
 import type { AuditLogOptions } from './audit/auditLog.js';
 import { buildServer } from './server.js';
 import { prepareStatusPage } from './statusPageAssets.js';
+import type { PodSecurityLevel } from './admission/podSecurity/podSecurityChecks.js';
 
 export { staticTokens, type Authenticator, type Principal } from './auth.js';
 export { buildServer } from './server.js';
 export { parseResourcePath } from './paths.js';
+export { isPodSecurityLevel } from './admission/podSecurity/podSecurityPolicy.js';
+export type { PodSecurityLevel } from './admission/podSecurity/podSecurityChecks.js';
 
 export interface ApiServerOptions {
   /** An already opened store; otherwise one is opened from databaseUrl / dataDir. */
@@ -36,6 +39,8 @@ export interface ApiServerOptions {
   namespaceFinalizer?: boolean;
   /** Where Services' cluster IPs come from (default SERVICE_CIDR, 127.224.0.0/12). */
   serviceClusterIpRange?: string;
+  /** PodSecurity's enforce level for namespaces without an enforce label (default baseline). */
+  podSecurityDefaultEnforce?: PodSecurityLevel;
   /** The shared secret git hosts sign `POST /hooks/git` deliveries with; unset refuses them all. */
   gitWebhookSecret?: string;
   /** Build the status page at start-up when it is missing or stale (default true). */
@@ -87,7 +92,7 @@ export async function startApiServer(opts: ApiServerOptions): Promise<RunningApi
   const statusPageDir = await prepareStatusPage(logger, opts.buildStatusPage ?? true);
   const { app } = await buildServer({
     store, authenticator, logger, bookmarkIntervalMs: opts.bookmarkIntervalMs, tls: opts.tls, namespaceFinalizer: opts.namespaceFinalizer,
-    serviceClusterIpRange: opts.serviceClusterIpRange, gitWebhookSecret: opts.gitWebhookSecret, flowControl: opts.flowControl, statusPageDir, statusHeartbeatMs: opts.statusHeartbeatMs, metricsCacheMs: opts.metricsCacheMs, audit: opts.audit,
+    serviceClusterIpRange: opts.serviceClusterIpRange, podSecurityDefaultEnforce: opts.podSecurityDefaultEnforce, gitWebhookSecret: opts.gitWebhookSecret, flowControl: opts.flowControl, statusPageDir, statusHeartbeatMs: opts.statusHeartbeatMs, metricsCacheMs: opts.metricsCacheMs, audit: opts.audit,
   });
   await app.listen({ host: opts.host ?? '127.0.0.1', port: opts.port ?? 6443 });
   const eventTtlMs = opts.eventTtlMs ?? DEFAULT_EVENT_TTL_MS;

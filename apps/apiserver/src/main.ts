@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { Command } from 'commander';
 import { exitOnUncaughtFailures, parseGoDuration, SERVICE_CIDR } from '@skiff/apimachinery';
 import { pino } from 'pino';
-import { startApiServer } from './index.js';
+import { isPodSecurityLevel, startApiServer } from './index.js';
 import type { Principal } from './auth.js';
 
 /**
@@ -18,6 +18,7 @@ const program = new Command('skiff-apiserver')
   .option('--tls-private-key-file <file>', 'the private key of --tls-cert-file (PEM)')
   .option('--service-cluster-ip-range <cidr>', 'the range Services\' cluster IPs are allocated from', SERVICE_CIDR)
   .option('--advertise-address <ip>', 'the address pods reach the API server on: also listened on, and the kubernetes Service\'s endpoint')
+  .option('--pod-security-default-enforce <level>', 'the PodSecurity enforce level of namespaces without a pod-security.kubernetes.io/enforce label: privileged, baseline or restricted', 'baseline')
   .option('--git-webhook-secret <secret>', 'the secret git hosts sign POST /hooks/git deliveries with (or SKIFF_GIT_WEBHOOK_SECRET)')
   .option('--max-requests-inflight <n>', 'seats for requests, shared by priority levels with --max-mutating-requests-inflight (API Priority and Fairness)', '400')
   .option('--max-mutating-requests-inflight <n>', 'see --max-requests-inflight', '200')
@@ -26,7 +27,12 @@ const program = new Command('skiff-apiserver')
   .option('--audit-log-maxsize <mb>', 'rotate the audit log at this many megabytes (0: never)', '100')
   .option('--audit-log-maxbackup <n>', 'rotated audit logs kept (0: all)', '10')
   .parse();
-const opts = program.opts<{ dataDir: string; host: string; port: string; tokenFile?: string; tlsCertFile?: string; tlsPrivateKeyFile?: string; serviceClusterIpRange: string; gitWebhookSecret?: string; advertiseAddress?: string; eventTtl: string; maxRequestsInflight: string; maxMutatingRequestsInflight: string; auditLogPath?: string; auditLogMaxsize: string; auditLogMaxbackup: string }>();
+const opts = program.opts<{ dataDir: string; host: string; port: string; tokenFile?: string; tlsCertFile?: string; tlsPrivateKeyFile?: string; serviceClusterIpRange: string; gitWebhookSecret?: string; advertiseAddress?: string; eventTtl: string; maxRequestsInflight: string; maxMutatingRequestsInflight: string; auditLogPath?: string; auditLogMaxsize: string; auditLogMaxbackup: string; podSecurityDefaultEnforce: string }>();
+const podSecurityDefaultEnforce = opts.podSecurityDefaultEnforce;
+if (!isPodSecurityLevel(podSecurityDefaultEnforce)) {
+  console.error(`error: --pod-security-default-enforce must be privileged, baseline or restricted, not ${JSON.stringify(podSecurityDefaultEnforce)}`);
+  process.exit(1);
+}
 const logger = pino({ name: 'apiserver' });
 exitOnUncaughtFailures(logger);
 const tokenFile = opts.tokenFile ?? `${opts.dataDir}/tokens.json`;
@@ -49,6 +55,7 @@ const server = await startApiServer({
   logger,
   serviceClusterIpRange: opts.serviceClusterIpRange,
   advertiseAddress: opts.advertiseAddress,
+  podSecurityDefaultEnforce,
   // Read from the environment here rather than as the option's default, so `--help` never prints it.
   gitWebhookSecret: opts.gitWebhookSecret || process.env.SKIFF_GIT_WEBHOOK_SECRET || undefined,
   audit: opts.auditLogPath ? { path: opts.auditLogPath, maxSizeMB: Number(opts.auditLogMaxsize), maxBackups: Number(opts.auditLogMaxbackup) } : undefined,

@@ -36,6 +36,7 @@ import {
 } from '@skiff/apimachinery';
 import { AllocationConflictError, type Store } from '@skiff/store';
 import { Admission } from './admission/admission.js';
+import type { PodSecurityLevel } from './admission/podSecurity/podSecurityChecks.js';
 import type { PatchType } from './body.js';
 import { clone, keyOf, nowRfc3339, sameContent, typeMeta } from './objects.js';
 import type { ResourcePath } from './paths.js';
@@ -52,6 +53,8 @@ export interface WriteOptions {
   applied?: boolean;
   /** Checks a patched object before it is written (field validation); returns what to write. */
   admitPatched?: (patched: KubeObject) => KubeObject;
+  /** Collects admission's warnings for the response's `Warning:` headers. */
+  warnings?: string[];
 }
 
 export interface DeleteOptions {
@@ -80,12 +83,17 @@ export interface ListPage {
 export interface RestOptions {
   /** Where Services' cluster IPs come from (default SERVICE_CIDR). */
   serviceClusterIpRange?: string;
+  /** PodSecurity's enforce level for namespaces without an enforce label (default baseline). */
+  podSecurityDefaultEnforce?: PodSecurityLevel;
 }
 
 const MAX_PATCH_RETRIES = 5;
 
 /** The namespaces kube-apiserver's NamespaceLifecycle admission never lets anyone delete (kube-node-lease is not one). */
 const IMMORTAL_NAMESPACES = new Set(['default', 'kube-system', 'kube-public']);
+
+/** Where Skiff's own pods run: PodSecurity never evaluates them (kube-apiserver's exemptions.namespaces). */
+const POD_SECURITY_EXEMPT_NAMESPACES: ReadonlySet<string> = new Set(['kube-system']);
 
 /**
  * The generic REST semantics over the store: admission (defaults, validation, kind strategies),
@@ -101,7 +109,7 @@ export class Rest {
     opts: RestOptions = {},
   ) {
     this.services = new ServiceAllocator(store, opts.serviceClusterIpRange ?? SERVICE_CIDR);
-    this.admission = new Admission(store);
+    this.admission = new Admission(store, { enforce: opts.podSecurityDefaultEnforce ?? 'baseline', exemptNamespaces: POD_SECURITY_EXEMPT_NAMESPACES });
   }
 
   // ---- reads -------------------------------------------------------------------------------
@@ -196,7 +204,7 @@ export class Rest {
       validateObject(candidate, type);
       if (!opts.applied) candidate = recordUpdateManager(undefined, candidate, opts.fieldManager, nowRfc3339(this.clock()), patchSchemaOf(type));
       candidate.metadata.creationTimestamp = nowRfc3339(this.clock());
-      if (!admitted) await this.admission.validate(type, candidate, opts.dryRun);
+      if (!admitted) await this.admission.validate(type, candidate, { dryRun: opts.dryRun, warnings: opts.warnings });
       admitted = true;
       const key = keyOf(type, candidate.metadata.namespace, candidate.metadata.name!);
       if (opts.dryRun) {
@@ -426,7 +434,7 @@ export class Rest {
         return old;
       }
       if (!applied) next = recordUpdateManager(old, next, opts.fieldManager, nowRfc3339(this.clock()), patchSchemaOf(type));
-      if (!subresource && !admitted) await this.admission.validate(type, next, opts.dryRun, old);
+      if (!admitted) await this.admission.validate(type, next, { dryRun: opts.dryRun, prior: old, subresource, warnings: opts.warnings });
       admitted = true;
       if (opts.dryRun) {
         if (claim) await this.services.checkChosen(claim, old);

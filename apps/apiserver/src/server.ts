@@ -28,6 +28,7 @@ import { podStreamUpgradeHandler, STREAM_SUBRESOURCES } from './podStreams.js';
 
 import { keyOf } from './objects.js';
 import { decodeBody, patchTypeOf, requireObject } from './body.js';
+import type { PodSecurityLevel } from './admission/podSecurity/podSecurityChecks.js';
 import { fieldValidationOf, validateObjectBody, validatePatchRequest, warningHeader, type FieldValidation, type Validated } from './fieldValidation.js';
 import { apiGroup, apiGroupList, apiResourceList, coreVersions } from './discovery.js';
 import { currentVersionInfo, type VersionInfo } from './versionInfo.js';
@@ -68,6 +69,8 @@ export interface ServerOptions {
   tls?: { cert: string; key: string };
   /** Where Services' cluster IPs come from (default SERVICE_CIDR). */
   serviceClusterIpRange?: string;
+  /** PodSecurity's enforce level for namespaces without an enforce label (default baseline). */
+  podSecurityDefaultEnforce?: PodSecurityLevel;
   /** The shared secret `POST /hooks/git` verifies deliveries with; unset refuses them all. */
   gitWebhookSecret?: string;
   /** The built status page (apps/status-page/dist); unset, `/` answers 503 "not built". */
@@ -97,7 +100,7 @@ declare module 'fastify' {
 export async function buildServer(opts: ServerOptions): Promise<{ app: FastifyInstance; hub: WatchHub }> {
   const bodyLimit = opts.bodyLimit ?? 3 * 1024 * 1024;
   const clock = opts.clock ?? (() => new Date());
-  const rest = new Rest(opts.store, clock, { serviceClusterIpRange: opts.serviceClusterIpRange });
+  const rest = new Rest(opts.store, clock, { serviceClusterIpRange: opts.serviceClusterIpRange, podSecurityDefaultEnforce: opts.podSecurityDefaultEnforce });
   const hub = new WatchHub(opts.store, opts.logger);
   await hub.start();
   // The kinds served right now: built-in ones, and those of the CRDs in the store.
@@ -302,13 +305,15 @@ export async function buildServer(opts: ServerOptions): Promise<{ app: FastifyIn
       case 'POST': {
         if (STREAM_SUBRESOURCES.has(path.subresource ?? '')) throw new BadRequestError('Upgrade request required');
         const body = validatedRequestObject(req, path.type, fieldValidationOf(query.fieldValidation, 'CreateOptions'));
-        const created = await rest.create(path, body.value, { dryRun, fieldManager });
-        return respondObject(withWarnings(reply, body.warnings), path.type, created, output, 201, query, pretty);
+        const warnings = [...body.warnings];
+        const created = await rest.create(path, body.value, { dryRun, fieldManager, warnings });
+        return respondObject(withWarnings(reply, warnings), path.type, created, output, 201, query, pretty);
       }
       case 'PUT': {
         const body = validatedRequestObject(req, path.type, fieldValidationOf(query.fieldValidation, 'UpdateOptions'));
-        const updated = await rest.update(path, body.value, { dryRun, fieldManager });
-        return respondObject(withWarnings(reply, body.warnings), path.type, updated, output, 200, query, pretty);
+        const warnings = [...body.warnings];
+        const updated = await rest.update(path, body.value, { dryRun, fieldManager, warnings });
+        return respondObject(withWarnings(reply, warnings), path.type, updated, output, 200, query, pretty);
       }
       case 'PATCH': {
         const patchType = patchTypeOf(req.headers['content-type'], path.type.strategicMergePatch !== false);
@@ -316,8 +321,9 @@ export async function buildServer(opts: ServerOptions): Promise<{ app: FastifyIn
         const patch = decodeBody(raw, req.headers['content-type']);
         if (patchType === 'apply' && !query.fieldManager) throw new BadRequestError('PatchOptions.meta.k8s.io "" is invalid: fieldManager: Required value: is required for apply patch');
         const validation = validatePatchRequest(raw, patchType, patch, path.type, fieldValidationOf(query.fieldValidation, 'PatchOptions'));
-        const patched = await rest.patch(path, patchType, patch, { dryRun, fieldManager, force: boolParam(query.force), admitPatched: validation.admitPatched });
-        return respondObject(withWarnings(reply, validation.warnings()), path.type, patched.object, output, patched.created ? 201 : 200, query, pretty);
+        const admissionWarnings: string[] = [];
+        const patched = await rest.patch(path, patchType, patch, { dryRun, fieldManager, force: boolParam(query.force), admitPatched: validation.admitPatched, warnings: admissionWarnings });
+        return respondObject(withWarnings(reply, [...validation.warnings(), ...admissionWarnings]), path.type, patched.object, output, patched.created ? 201 : 200, query, pretty);
       }
       case 'DELETE': {
         const options = deleteOptions(req, query);

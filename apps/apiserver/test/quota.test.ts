@@ -112,9 +112,9 @@ describe('ResourceQuota and LimitRange in the API server', () => {
     // charge commits, so all but one charge conflict and re-decide from the fresh quota.
     const ns = await namespace();
     await quota(ns, 'one', { configmaps: '1' }, { configmaps: '0' });
-    const admission = new Admission(server.store);
+    const admission = new Admission(server.store, { enforce: 'baseline', exemptNamespaces: new Set() });
     const configMaps = findResource('', 'v1', 'configmaps')!;
-    const outcomes = await Promise.allSettled(Array.from({ length: 8 }, (_, i) => admission.validate(configMaps, { ...configMap(`cm${i}`, { a: '1' }, ns) }, false)));
+    const outcomes = await Promise.allSettled(Array.from({ length: 8 }, (_, i) => admission.validate(configMaps, { ...configMap(`cm${i}`, { a: '1' }, ns) }, { dryRun: false })));
     expect(outcomes.filter((o) => o.status === 'fulfilled')).toHaveLength(1);
     const refusals = outcomes.flatMap((o) => (o.status === 'rejected' ? [String((o.reason as Error).message)] : []));
     expect(refusals).toHaveLength(7);

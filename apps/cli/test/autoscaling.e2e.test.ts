@@ -65,6 +65,8 @@ spec:
 
   it('kubectl top shows what pods and nodes use', async () => {
     writeFileSync(busy, '');
+    // The shared hostPath volume is more than the default PodSecurity level (baseline) allows.
+    await kubectlOk(cluster, ['label', '--overwrite', 'namespace', 'default', 'pod-security.kubernetes.io/enforce=privileged']);
     await kubectlOk(cluster, ['apply', '-f', '-'], deployment);
     // A pod shows up once two samples of it exist; the busy loop keeps most of a core busy.
     const row = await eventually('the spinning pod in kubectl top pods', async () => {

@@ -16,6 +16,7 @@ export const CONFIGMAPS = resourceType('configmaps');
 export const SECRETS = resourceType('secrets');
 export const LEASES = resourceType('leases', 'coordination.k8s.io');
 export const EVENTS = resourceType('events');
+const NAMESPACES = resourceType('namespaces');
 
 export interface TestCluster {
   url: string;
@@ -31,6 +32,9 @@ export async function startCluster(): Promise<TestCluster> {
   const backend = await createBackend('postgres');
   const api = await startTestServer(backend);
   const admin = new ApiClient({ server: api.url, token: ADMIN_TOKEN });
+  // The agent tests run pods with hostPath volumes and added capabilities in `default`: more than
+  // the default PodSecurity level (baseline) allows, so `default` enforces privileged here.
+  await admin.patch(NAMESPACES, undefined, 'default', { metadata: { labels: { 'pod-security.kubernetes.io/enforce': 'privileged' } } });
   return {
     url: api.url,
     admin,

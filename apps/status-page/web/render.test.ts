@@ -72,3 +72,27 @@ describe('a revision\'s changes in the deploy history', () => {
     expect(html.match(/data-testid="changes-/g)).toHaveLength(1);
   });
 });
+
+describe('objects written by hostile clients', () => {
+  const IMG = '<img src=x onerror=alert(1)>';
+
+  it('renders their strings as text, and numbers that are not numbers as 0', () => {
+    const s = new ClusterState();
+    s.reset([
+      { apiVersion: 'skiff.dev/v1alpha1', kind: 'Application', metadata: { name: 'shop', namespace: 'default' }, status: { sync: { status: IMG, revision: IMG }, health: { status: IMG, message: IMG }, history: [{ id: 1, revision: `"><${IMG}`, message: IMG, author: IMG, changes: IMG }] } },
+      { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'web', namespace: 'default', annotations: { 'skiff.dev/tracking-id': 'default/shop:apps/Deployment:default/web' } }, spec: { replicas: IMG, template: { spec: { containers: [{ image: IMG }] } } } },
+      { apiVersion: 'apps/v1', kind: 'ReplicaSet', metadata: { name: 'web-1', namespace: 'default', annotations: { [REV]: IMG }, ownerReferences: [{ kind: 'Deployment', name: 'web', controller: true }] }, spec: { replicas: IMG }, status: { readyReplicas: IMG, replicas: IMG } },
+      {
+        apiVersion: 'v1',
+        kind: 'Pod',
+        metadata: { name: 'web-1-a', namespace: 'default', ownerReferences: [{ kind: 'ReplicaSet', name: 'web-1', controller: true }] },
+        spec: { nodeName: IMG, containers: [{ name: 'c' }] },
+        status: { phase: IMG, message: IMG, podIP: IMG, containerStatuses: [{ name: 'c', restartCount: IMG, state: { waiting: { reason: IMG } } }] },
+      },
+      { apiVersion: 'v1', kind: 'Node', metadata: { name: 'n' }, status: { allocatable: { pods: IMG }, nodeInfo: { containerRuntimeVersion: IMG } } },
+    ]);
+    const html = renderApplication('default/shop', s, { now: Date.now(), open: new Set(['default/shop:history', 'default/shop:rs:web-1']) }) + renderNodes(s);
+    expect(html).toContain('&#60;img src=x onerror=alert(1)&#62;');
+    expect(html).not.toMatch(/<img/i);
+  });
+});

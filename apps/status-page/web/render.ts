@@ -18,7 +18,9 @@ import {
 
 /**
  * HTML for each part of the page, as strings from the view models. The page swaps a part's
- * innerHTML only when its string changed, so an unchanged part costs no DOM work.
+ * innerHTML only when its string changed, so an unchanged part costs no DOM work. Every string
+ * from an object goes through `esc` (objects are written by users and node agents); what is not
+ * escaped is markup built here or a number the view model made sure of (`countOf`).
  */
 
 export function esc(s: unknown): string {
@@ -37,11 +39,11 @@ export interface RenderContext {
 }
 
 function details(ctx: RenderContext, key: string, summary: string, body: string, testId?: string): string {
-  return `<details data-open="${esc(key)}"${ctx.open.has(key) ? ' open' : ''}${testId ? ` data-testid="${testId}"` : ''}><summary>${summary}</summary>${body}</details>`;
+  return `<details data-open="${esc(key)}"${ctx.open.has(key) ? ' open' : ''}${testId ? ` data-testid="${esc(testId)}"` : ''}><summary>${summary}</summary>${body}</details>`;
 }
 
 function badge(kind: 'sync' | 'health' | 'phase', value: string, testId?: string): string {
-  return `<span class="badge ${kind}-${esc(value)}"${testId ? ` data-testid="${testId}"` : ''}>${esc(value)}</span>`;
+  return `<span class="badge ${kind}-${esc(value)}"${testId ? ` data-testid="${esc(testId)}"` : ''}>${esc(value)}</span>`;
 }
 
 function time(iso: string | undefined, ctx: RenderContext): string {

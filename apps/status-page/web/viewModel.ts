@@ -9,6 +9,15 @@ export const APP_LABEL = 'skiff.dev/application';
 export const TRACKING_ID = 'skiff.dev/tracking-id';
 const REVISION = 'deployment.kubernetes.io/revision';
 
+/**
+ * A count read from an object, as a number: objects reach the page as their writers stored them,
+ * and a field the page prints as a number must never carry a string into the HTML.
+ */
+export function countOf(v: unknown): number {
+  const n = typeof v === 'number' ? v : Number.NaN;
+  return Number.isFinite(n) ? n : 0;
+}
+
 export function shortSha(revision: string | undefined): string {
   return revision ? revision.slice(0, 7) : '';
 }
@@ -158,17 +167,17 @@ export function newReplicaSet(_deployment: StatusObject, replicaSets: StatusObje
  * pods remain (and the controller has seen the latest spec).
  */
 export function rolloutProgress(deployment: StatusObject, replicaSets: StatusObject[]): RolloutProgress {
-  const desired: number = deployment.spec?.replicas ?? 1;
+  const desired = deployment.spec?.replicas === undefined ? 1 : countOf(deployment.spec.replicas);
   const fresh = newReplicaSet(deployment, replicaSets);
   let oldReplicas = 0;
   let oldReady = 0;
   for (const rs of replicaSets) {
     if (rs === fresh) continue;
-    oldReplicas += Math.max(rs.spec?.replicas ?? 0, rs.status?.replicas ?? 0);
-    oldReady += rs.status?.readyReplicas ?? 0;
+    oldReplicas += Math.max(countOf(rs.spec?.replicas), countOf(rs.status?.replicas));
+    oldReady += countOf(rs.status?.readyReplicas);
   }
-  const newReplicas: number = fresh ? Math.max(fresh.spec?.replicas ?? 0, fresh.status?.replicas ?? 0) : 0;
-  const newReady: number = fresh?.status?.readyReplicas ?? 0;
+  const newReplicas = fresh ? Math.max(countOf(fresh.spec?.replicas), countOf(fresh.status?.replicas)) : 0;
+  const newReady = countOf(fresh?.status?.readyReplicas);
   const observed = (deployment.status?.observedGeneration ?? 0) >= (deployment.metadata.generation ?? 0);
   const inProgress = !observed || newReady < desired || newReplicas !== desired || oldReplicas > 0;
   const percent = desired === 0 ? 100 : Math.round((100 * Math.min(newReady, desired)) / desired);
@@ -278,8 +287,8 @@ export function replicaSetView(rs: StatusObject, pods: StatusObject[], isNew: bo
     name: rs.metadata.name,
     revision: rs.metadata.annotations?.[REVISION] ?? '',
     isNew,
-    desired: rs.spec?.replicas ?? 0,
-    ready: rs.status?.readyReplicas ?? 0,
+    desired: countOf(rs.spec?.replicas),
+    ready: countOf(rs.status?.readyReplicas),
     podCount: views.length,
     phases,
     pods: views.slice(0, podLimit),
@@ -299,7 +308,7 @@ export function podView(p: StatusObject): PodView {
     phase,
     ready: `${readyCount}/${containers}`,
     isReady: readyCond ? readyCond.status === 'True' : containers > 0 && readyCount === containers,
-    restarts: statuses.reduce((n, c) => n + (c.restartCount ?? 0), 0),
+    restarts: statuses.reduce((n, c) => n + countOf(c.restartCount), 0),
     node: p.spec?.nodeName ?? '',
     ip: p.status?.podIP ?? '',
   };
@@ -399,7 +408,7 @@ export function nodeView(node: StatusObject, pods: StatusObject[]): NodeView {
     cpu: { requested: cpu, allocatable: parseCpu(alloc.cpu) },
     memory: { requested: memory, allocatable: parseBytes(alloc.memory) },
     pods: count,
-    podCapacity: Number(alloc.pods ?? 0),
+    podCapacity: countOf(Number(alloc.pods ?? 0)),
     runtime: String(node.status?.nodeInfo?.containerRuntimeVersion ?? ''),
   };
 }
@@ -431,7 +440,7 @@ export function eventsView(events: StatusObject[], limit = 100): EventView[] {
         reason: (e.reason as string) ?? '',
         message: (e.message as string) ?? (e.note as string) ?? '',
         object: `${io.kind ?? ''}/${io.name ?? ''}`,
-        count: (e.count as number) ?? 1,
+        count: e.count === undefined ? 1 : countOf(e.count),
         time: eventTime(e),
       };
     })
@@ -467,7 +476,7 @@ export function webhookView(w: StatusObject): WebhookView {
     key: nameKey(w),
     name: w.metadata.name,
     url: w.spec?.url ?? '',
-    failures: w.status?.failures ?? 0,
+    failures: countOf(w.status?.failures),
     last: w.status?.lastDelivery ? deliveryView(w.status.lastDelivery) : undefined,
     recent: recent.map(deliveryView).reverse().slice(0, 10),
   };

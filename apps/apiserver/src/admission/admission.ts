@@ -1,4 +1,4 @@
-import { ConflictError, decideQuota, findResource, ForbiddenError, NotFoundError, type KubeObject, type Kind } from '@skiff/apimachinery';
+import { ConflictError, decideQuota, findResource, ForbiddenError, InvalidError, NotFoundError, type KubeObject, type Kind } from '@skiff/apimachinery';
 import type { Store } from '@skiff/store';
 import { clone, keyOf } from '../objects.js';
 import { defaultIngressClassName } from './defaultIngressClass.js';
@@ -6,11 +6,23 @@ import { withDefaultStorageClass } from './defaultStorageClass.js';
 import { withStorageProtection } from './storageObjectInUseProtection.js';
 import { applyLimitRangeDefaults, limitRangeViolations } from './limitRanger.js';
 import { runtimeClassRejection } from './runtimeClass.js';
+import { admitNamespacePodSecurity, admitPodSecurity, podSecurityApplies, type PodSecurityDecision, type PodSecurityDefaults } from './podSecurity/podSecurity.js';
 
 const RESOURCE_QUOTAS = findResource('', 'v1', 'resourcequotas')!;
 const LIMIT_RANGES = findResource('', 'v1', 'limitranges')!;
 const INGRESS_CLASSES = findResource('networking.k8s.io', 'v1', 'ingressclasses')!;
 const STORAGE_CLASSES = findResource('storage.k8s.io', 'v1', 'storageclasses')!;
+const NAMESPACES = findResource('', 'v1', 'namespaces')!;
+const PODS = findResource('', 'v1', 'pods')!;
+
+export interface ValidateOptions {
+  dryRun: boolean;
+  /** The stored object an update replaces. */
+  prior?: KubeObject;
+  subresource?: string;
+  /** Collects the warnings the response carries (`Warning:` headers). */
+  warnings?: string[];
+}
 
 /** Enough for every concurrent create of one namespace to win a round: each round one charge commits. */
 const MAX_CHARGE_ATTEMPTS = 64;
@@ -23,10 +35,14 @@ const MAX_CHARGE_ATTEMPTS = 64;
  * (mutating: container defaults; validating: min/max/ratio) and ResourceQuota (validating:
  * constraints, then charging `status.used`). Both run on create, pods being the only kind
  * LimitRanger touches; quota also runs on Service updates (a type change takes node ports or a
- * load balancer), as Kubernetes' service evaluator does.
+ * load balancer), as Kubernetes' service evaluator does. PodSecurity validates before quota, on
+ * pods, pod templates and namespaces (see podSecurity/podSecurity.ts).
  */
 export class Admission {
-  constructor(private readonly store: Store) {}
+  constructor(
+    private readonly store: Store,
+    private readonly podSecurityDefaults: PodSecurityDefaults,
+  ) {}
 
   /** Mutating admission, on the defaulted object before the kind's create strategy. */
   async mutate(type: Kind, obj: KubeObject): Promise<KubeObject> {
@@ -44,12 +60,21 @@ export class Admission {
   }
 
   /**
-   * Validating admission, on the valid object just before it is stored. Throws ForbiddenError with
-   * Kubernetes' message; otherwise the object's usage has been added to every quota it counts
-   * against (not on a dry run).
+   * Validating admission, on the valid object just before it is stored: PodSecurity (on pods, their
+   * ephemeral containers, pod templates and namespaces; its warnings go to `opts.warnings`), then,
+   * for the main resource, LimitRanger and ResourceQuota. Throws ForbiddenError with Kubernetes'
+   * message; otherwise the object's usage has been added to every quota it counts against (not on
+   * a dry run).
    */
-  async validate(type: Kind, obj: KubeObject, dryRun: boolean, prior?: KubeObject): Promise<void> {
-    if (!type.namespaced) return;
+  async validate(type: Kind, obj: KubeObject, opts: ValidateOptions): Promise<void> {
+    const { dryRun, prior } = opts;
+    if (podSecurityApplies(type, opts.subresource)) {
+      const decision = await this.podSecurity(type, obj, prior);
+      if (decision.kind === 'forbidden') throw forbidden(type, obj, decision.message);
+      if (decision.kind === 'invalid') throw new InvalidError({ kind: type.kind, group: type.group, name: obj.metadata.name }, decision.causes);
+      opts.warnings?.push(...decision.warnings);
+    }
+    if (opts.subresource || !type.namespaced) return;
     if (prior && !isService(type)) return;
     const namespace = obj.metadata.namespace!;
     if (isPod(type) && !prior) {
@@ -97,6 +122,15 @@ export class Admission {
       if (!fresh || fresh.metadata.uid !== quota.metadata.uid) return;
       current = fresh;
     }
+  }
+
+  private async podSecurity(type: Kind, obj: KubeObject, prior: KubeObject | undefined): Promise<PodSecurityDecision> {
+    if (type.resource === 'namespaces') {
+      const listPods = async () => (await this.store.list({ group: PODS.group, resource: PODS.resource, namespace: obj.metadata.name! })).items;
+      return admitNamespacePodSecurity(obj, prior, listPods, this.podSecurityDefaults);
+    }
+    const namespace = await this.store.get({ group: NAMESPACES.group, resource: NAMESPACES.resource, namespace: '', name: obj.metadata.namespace! });
+    return admitPodSecurity(type, obj, prior, namespace, this.podSecurityDefaults);
   }
 
   /** DefaultIngressClass: a classless Ingress gets the default IngressClass's name. */

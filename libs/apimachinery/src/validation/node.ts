@@ -1,6 +1,7 @@
 import type { KubeObject } from '../types.js';
 import { labelValueErrors, qualifiedNameErrors } from '../names.js';
 import { duplicate, FieldPath, forbidden, invalid, invalidEach, type FieldErrors } from './fieldErrors.js';
+import { validateNodeStatus } from './nodeStatus.js';
 import { validateTaintEffect } from './podSpec.js';
 import { isIPv4, isIPv6 } from './service.js';
 import { arr, isObject, obj, str } from './values.js';
@@ -12,7 +13,7 @@ function isCIDR(value: string): boolean {
   return isIPv6(ip) && Number(bits) <= 128;
 }
 
-/** Kubernetes' ValidateNode: taints unique by key and effect, pod CIDRs well formed. */
+/** Kubernetes' ValidateNode: taints unique by key and effect, pod CIDRs well formed; and the status's shape (nodeStatus.ts). */
 export function validateNode(node: KubeObject, errs: FieldErrors): void {
   const specPath = FieldPath.root('spec');
   const spec = obj(node.spec, specPath, errs);
@@ -39,6 +40,7 @@ export function validateNode(node: KubeObject, errs: FieldErrors): void {
     const cidr = str(c, specPath.child('podCIDRs').index(i), errs);
     if (!isCIDR(cidr)) errs.push(invalid(specPath.child('podCIDRs').index(i), cidr, 'must be a valid CIDR'));
   });
+  validateNodeStatus(node.status, errs);
 }
 
 /** Pod CIDRs and the provider ID are assigned once: from empty to a value, never changed after. */

@@ -2,11 +2,13 @@ import type { KubeObject } from '../types.js';
 import { inclusiveRangeError } from '../names.js';
 import { duplicate, FieldPath, forbidden, invalid, notFound, required, type FieldErrors } from './fieldErrors.js';
 import { validatePodSpec, validateTolerations } from './podSpec.js';
+import { validatePodStatus } from './podStatus.js';
 import { deepEqual } from '../deepEqual.js';
 import { describeDifferences, isObject, type Json } from './values.js';
 
 export function validatePod(pod: KubeObject, errs: FieldErrors): void {
   validatePodSpec(pod.spec, FieldPath.root('spec'), errs, { isPod: true });
+  validatePodStatus(pod.status, errs);
 }
 
 /** What Kubernetes lets a user change in a running Pod's spec, in its own words. */
