@@ -19,7 +19,7 @@ export interface ApplyingAccount {
 }
 
 /**
- * Who an Application's objects are applied as (ADR 011), so that RBAC is the one permission system:
+ * Who an Application's objects are applied as (ADR 014), so that RBAC is the one permission system:
  * - skiff.dev: `spec.serviceAccountName`, a ServiceAccount of the Application's own namespace (as
  *   Flux reads its Kustomization's field: a tenant can name only its own namespace's accounts);
  * - argoproj.io: the project's `destinationServiceAccounts` entry whose namespace glob matches the
