@@ -21,7 +21,7 @@ export function impersonate(requester: Principal, headers: Record<string, string
   const uid = headers[UID]?.[0];
   const extra: Record<string, string[]> = {};
   for (const [header, values] of Object.entries(headers)) {
-    if (header.startsWith(EXTRA_PREFIX) && values) extra[decodeURIComponent(header.slice(EXTRA_PREFIX.length)).toLowerCase()] = values;
+    if (header.startsWith(EXTRA_PREFIX) && values) extra[extraKey(header.slice(EXTRA_PREFIX.length))] = values;
   }
   const extraKeys = Object.keys(extra);
   if (user === undefined) {
@@ -48,4 +48,13 @@ export function impersonate(requester: Principal, headers: Record<string, string
 
 function impersonation(apiGroup: string, resource: string, name: string, namespace?: string): Attributes & { resourceRequest: true } {
   return { resourceRequest: true, verb: 'impersonate', apiGroup, resource, name, namespace };
+}
+
+/** An `Impersonate-Extra-<key>` header's key is percent-encoded (header names cannot hold every character). */
+function extraKey(encoded: string): string {
+  try {
+    return decodeURIComponent(encoded).toLowerCase();
+  } catch {
+    throw new BadRequestError(`invalid Impersonate-Extra header key: ${encoded}`);
+  }
 }
