@@ -132,7 +132,7 @@ export async function buildServer(opts: ServerOptions): Promise<{ app: FastifyIn
       }
       return;
     }
-    req.principal = impersonate(await authenticate(opts.authenticator, req.headers.authorization), req.raw.headersDistinct, rbac);
+    req.principal = impersonate(await authenticate(opts.authenticator, req.headers.authorization), req.raw, rbac);
     // Discovery, OpenAPI and /metrics are non-resource requests, authorized by path (nonResourceURLs).
     if (!RESOURCE_PATH.test(pathname)) authorizeAttributes(req.principal, { resourceRequest: false, verb: req.method.toLowerCase(), path: pathname }, rbac);
   });

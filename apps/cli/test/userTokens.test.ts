@@ -1,13 +1,10 @@
-import { execFile } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { TOKEN_NAMESPACE } from '@skiff/apimachinery';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ADMIN_TOKEN, api, useTestServer } from '../../apiserver/test/harness.js';
-
-const CLI = fileURLToPath(new URL('../src/main.ts', import.meta.url));
+import { api, useTestServer } from '../../apiserver/test/harness.js';
+import { skiffWith, writeAdminKubeconfig } from './skiffCli.js';
 
 /** `skiff token create-user` / `revoke` as an admin runs them, against a real API server. */
 describe('skiff token create-user and revoke', () => {
@@ -15,27 +12,12 @@ describe('skiff token create-user and revoke', () => {
   let dir: string;
   let kubeconfig: string;
 
-  const skiff = (args: string[]) =>
-    new Promise<{ code: number; stdout: string; stderr: string }>((done) => {
-      execFile(process.execPath, ['--import', 'tsx', CLI, ...args, '--kubeconfig', kubeconfig], { timeout: 60_000 }, (err, stdout, stderr) => {
-        done({ code: err ? (typeof err.code === 'number' ? err.code : -1) : 0, stdout, stderr });
-      });
-    });
+  const skiff = skiffWith(() => kubeconfig);
 
   beforeAll(() => {
     dir = mkdtempSync(join(tmpdir(), 'skiff-usertoken-'));
     kubeconfig = join(dir, 'kubeconfig');
-    writeFileSync(
-      kubeconfig,
-      JSON.stringify({
-        apiVersion: 'v1',
-        kind: 'Config',
-        clusters: [{ name: 'c', cluster: { server: t.server.url } }],
-        users: [{ name: 'admin', user: { token: ADMIN_TOKEN } }],
-        contexts: [{ name: 'c', context: { cluster: 'c', user: 'admin' } }],
-        'current-context': 'c',
-      }),
-    );
+    writeAdminKubeconfig(kubeconfig, t.server.url);
   });
   afterAll(() => {
     if (dir) rmSync(dir, { recursive: true, force: true });

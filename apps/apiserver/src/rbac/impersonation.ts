@@ -1,3 +1,4 @@
+import type { IncomingMessage } from 'node:http';
 import { BadRequestError } from '@skiff/apimachinery';
 import { AUTHENTICATED_GROUP, type Principal } from '../auth.js';
 import { authorizeAttributes, type RuleAuthorizer } from '../authorizer.js';
@@ -15,7 +16,8 @@ const EXTRA_PREFIX = 'impersonate-extra-';
  * userextras/<key>). Returns the requester when there are no such headers; throws Forbidden
  * naming the first thing it may not impersonate.
  */
-export function impersonate(requester: Principal, headers: Record<string, string[] | undefined>, rbac: RuleAuthorizer | undefined): Principal {
+export function impersonate(requester: Principal, request: IncomingMessage, rbac: RuleAuthorizer | undefined): Principal {
+  const headers = distinctHeaders(request);
   const user = headers[USER]?.[0];
   const groups = headers[GROUP] ?? [];
   const uid = headers[UID]?.[0];
@@ -57,4 +59,10 @@ function extraKey(encoded: string): string {
   } catch {
     throw new BadRequestError(`invalid Impersonate-Extra header key: ${encoded}`);
   }
+}
+
+/** Each header's values, repeated headers kept apart (a request injected in-process has no headersDistinct). */
+function distinctHeaders(request: IncomingMessage): Record<string, string[] | undefined> {
+  if (request.headersDistinct) return request.headersDistinct;
+  return Object.fromEntries(Object.entries(request.headers).map(([k, v]) => [k, v === undefined ? undefined : Array.isArray(v) ? v : [v]]));
 }
