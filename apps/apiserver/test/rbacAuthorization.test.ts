@@ -70,6 +70,19 @@ describe('RBAC authorization with kubectl', () => {
     expect(list.stdout).toMatch(/^\s+\[\/api\/\*\]\s+\[\]\s+\[get\]$/m);
   });
 
+  it('answers a SubjectAccessReview about another user, with the binding that allows as the reason', async () => {
+    const file = join(k.dir, 'sar.json');
+    const review = (user: string, namespace: string) =>
+      JSON.stringify({ apiVersion: 'authorization.k8s.io/v1', kind: 'SubjectAccessReview', spec: { user, resourceAttributes: { namespace, verb: 'create', group: 'apps', resource: 'deployments' } } });
+    writeFileSync(file, review('alice', 'team-a'));
+    const allowed = JSON.parse((await k.run(['create', '-f', file, '-o', 'json', '--validate=false'])).stdout);
+    expect(allowed.status).toEqual({ allowed: true, reason: 'RBAC: allowed by RoleBinding "alice-edit/team-a" of ClusterRole "edit" to User "alice"' });
+    writeFileSync(file, review('alice', 'team-b'));
+    expect(JSON.parse((await k.run(['create', '-f', file, '-o', 'json', '--validate=false'])).stdout).status).toEqual({ allowed: false });
+    const byBob = await k.run(['create', '-f', file, '--validate=false', '--as', 'bob']);
+    expect(byBob.stderr).toContain('subjectaccessreviews.authorization.k8s.io is forbidden: User "bob" cannot create resource "subjectaccessreviews" in API group "authorization.k8s.io" at the cluster scope');
+  });
+
   it('aggregates a labelled ClusterRole into view, and so into edit and admin', async () => {
     const canCreateQuotas = () => Promise.all(['bob', 'alice', 'carol'].map(async (u) => (await k.run(['auth', 'can-i', 'create', 'resourcequotas', '-n', 'team-a', '--as', u])).stdout));
     expect(await canCreateQuotas()).toEqual(['no\n', 'no\n', 'no\n']);
