@@ -11,16 +11,29 @@ interface AtomicRule {
   nonResourceURL?: string;
 }
 
+/**
+ * Escalation is checked before validation (as in Kubernetes' storage), so a rule may still be
+ * malformed here: what is not a list of strings grants nothing, and validation refuses it next.
+ */
+function strings(value: unknown): string[] {
+  return Array.isArray(value) ? value.filter((v): v is string => typeof v === 'string') : [];
+}
+
+/** The rules of a Role or ClusterRole body, as far as they are rules. */
+export function rulesOf(value: unknown): PolicyRule[] {
+  return Array.isArray(value) ? value.filter((r): r is PolicyRule => !!r && typeof r === 'object') : [];
+}
+
 function breakdown(rule: PolicyRule): AtomicRule[] {
   const out: AtomicRule[] = [];
-  for (const verb of rule.verbs ?? []) {
-    for (const apiGroup of rule.apiGroups ?? []) {
-      for (const resource of rule.resources ?? []) {
-        const names = rule.resourceNames?.length ? rule.resourceNames : [undefined];
-        for (const resourceName of names) out.push({ verb, apiGroup, resource, resourceName });
+  for (const verb of strings(rule.verbs)) {
+    for (const apiGroup of strings(rule.apiGroups)) {
+      for (const resource of strings(rule.resources)) {
+        const names = strings(rule.resourceNames);
+        for (const resourceName of names.length ? names : [undefined]) out.push({ verb, apiGroup, resource, resourceName });
       }
     }
-    for (const nonResourceURL of rule.nonResourceURLs ?? []) out.push({ verb, nonResourceURL });
+    for (const nonResourceURL of strings(rule.nonResourceURLs)) out.push({ verb, nonResourceURL });
   }
   return out;
 }

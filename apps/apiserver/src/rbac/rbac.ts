@@ -1,4 +1,4 @@
-import { CLUSTER_ROLE, CLUSTER_ROLE_BINDING, ForbiddenError, forbiddenMessage, ROLE, ROLE_BINDING, type Kind, type KubeObject } from '@skiff/apimachinery';
+import { CLUSTER_ROLE, CLUSTER_ROLE_BINDING, ForbiddenError, forbiddenMessage, ROLE, ROLE_BINDING, shape, type Kind, type KubeObject } from '@skiff/apimachinery';
 import type { Store } from '@skiff/store';
 import type { ClusterRole, PolicyRule, RoleBinding } from 'kubernetes-types/rbac/v1.js';
 import type { Logger } from 'pino';
@@ -7,7 +7,7 @@ import { isAllowed, type RuleAuthorizer } from '../authorizer.js';
 import type { Rest } from '../rest.js';
 import type { WatchHub } from '../watch.js';
 import { ClusterRoleAggregation } from './clusterRoleAggregation.js';
-import { escalationReason } from './escalation.js';
+import { escalationReason, rulesOf } from './escalation.js';
 import { RbacIndex } from './rbacIndex.js';
 import { reconcileBootstrapPolicy } from './reconcileBootstrapPolicy.js';
 import type { Attributes } from './rules.js';
@@ -59,20 +59,21 @@ export class Rbac implements RuleAuthorizer {
    */
   checkEscalation(user: Principal, kind: Kind, obj: KubeObject): void {
     if (kind.group !== RBAC_GROUP || !RBAC_KINDS.has(kind.resource) || user.groups.includes('system:masters')) return;
-    const namespace = kind.namespaced ? obj.metadata.namespace : undefined;
-    const name = obj.metadata.name ?? '';
+    const namespace = kind.namespaced ? obj?.metadata?.namespace : undefined;
+    const name = obj?.metadata?.name ?? '';
     const target = { kind: kind.resource, group: RBAC_GROUP, name };
     const refuse = (why: string) => new ForbiddenError(forbiddenMessage(target, why), target);
     if (kind.resource === ROLE.resource || kind.resource === CLUSTER_ROLE.resource) {
       if (isAllowed(user, { resourceRequest: true, verb: 'escalate', apiGroup: RBAC_GROUP, resource: kind.resource, namespace, name }, this)) return;
       const owner = this.index.rulesFor(user, namespace);
-      if ((obj as ClusterRole).aggregationRule && escalationReason(user, owner, FULL_AUTHORITY)) throw refuse('must have cluster-admin privileges to use the aggregationRule');
-      const reason = escalationReason(user, owner, (obj as ClusterRole).rules ?? []);
+      if (obj && shape<ClusterRole>(obj).aggregationRule && escalationReason(user, owner, FULL_AUTHORITY)) throw refuse('must have cluster-admin privileges to use the aggregationRule');
+      const reason = escalationReason(user, owner, rulesOf(obj && shape<ClusterRole>(obj).rules));
       if (reason) throw refuse(reason);
       return;
     }
-    const ref = (obj as unknown as RoleBinding).roleRef;
-    if (!ref) return;
+    const ref = (obj as unknown as RoleBinding | undefined)?.roleRef;
+    // A binding without a roleRef (or with a malformed one) grants nothing; validation refuses it.
+    if (!ref || typeof ref !== 'object' || typeof ref.name !== 'string') return;
     const refResource = ref.kind === 'ClusterRole' ? CLUSTER_ROLE.resource : ROLE.resource;
     if (isAllowed(user, { resourceRequest: true, verb: 'bind', apiGroup: RBAC_GROUP, resource: refResource, namespace, name: ref.name }, this)) return;
     const granted = this.index.roleRefRules(ref, namespace ?? '');
