@@ -4,7 +4,12 @@ import { UnauthorizedError } from '@skiff/apimachinery';
 export interface Principal {
   name: string;
   groups: string[];
+  uid?: string;
+  /** Extra attributes (kube's user.Info extra), set by impersonation headers. */
+  extra?: Record<string, string[]>;
 }
+
+export const AUTHENTICATED_GROUP = 'system:authenticated';
 
 export type Authenticator = (token: string) => Principal | undefined | Promise<Principal | undefined>;
 
@@ -31,7 +36,8 @@ export async function authenticate(authenticator: Authenticator, header: string 
   if (!token) throw new UnauthorizedError();
   const principal = await authenticator(token);
   if (!principal) throw new UnauthorizedError();
-  return principal;
+  // Every authenticated user is in system:authenticated, as Kubernetes' AuthenticatedGroupAdder makes it.
+  return principal.groups.includes(AUTHENTICATED_GROUP) ? principal : { ...principal, groups: [...principal.groups, AUTHENTICATED_GROUP] };
 }
 
 /** Tries each authenticator in turn. */

@@ -1,7 +1,8 @@
-import { ForbiddenError, forbiddenMessage, NODE_GROUP, NODE_USER_PREFIX, shape, volumeNodeName, type KubeObject } from '@skiff/apimachinery';
+import { ForbiddenError, forbiddenMessage, goQuote, NODE_GROUP, NODE_USER_PREFIX, shape, volumeNodeName, type KubeObject } from '@skiff/apimachinery';
 import type { PersistentVolume } from 'kubernetes-types/core/v1.js';
 import type { Principal } from './auth.js';
 import type { ResourcePath } from './paths.js';
+import type { Attributes } from './rbac/rules.js';
 
 
 export function nodeNameOf(p: Principal): string | undefined {
@@ -16,22 +17,49 @@ export interface Request {
   query: Record<string, string | undefined>;
 }
 
+/** The RBAC authorizer (rbac/), consulted after the built-in rules. */
+export interface RuleAuthorizer {
+  allows(user: Principal, attrs: Attributes): boolean;
+}
+
 /**
- * Decides before the handler runs. Admins (system:masters) may do everything. A node may act only
- * on its own Node and Lease and on the pods bound to it (like Kubernetes' Node authorizer and
- * NodeRestriction admission), and read what its pods reference; pod-specific checks that need the
- * stored pod are made by `authorizePodAccess`.
+ * Decides before the handler runs, as kube-apiserver's authorizer chain: admins (system:masters)
+ * may do everything; a node may act only on its own Node and Lease and on the pods bound to it
+ * (like Kubernetes' Node authorizer and NodeRestriction admission), and read what its pods
+ * reference (pod-specific checks that need the stored pod are made by `authorizePodAccess`); then
+ * RBAC; else Forbidden.
  */
-export function authorize(p: Principal, req: Request): void {
+export function authorize(p: Principal, req: Request, rbac?: RuleAuthorizer): void {
   if (p.groups.includes('system:masters')) return;
   const node = nodeNameOf(p);
   if (node !== undefined && nodeMay(node, req)) return;
+  const attrs = resourceAttributes(req);
+  if (rbac?.allows(p, attrs)) return;
+  throw forbidden(p, attrs);
+}
+
+/** The chain for what is not a request of a served kind: non-resource paths, impersonation, bind and escalate. */
+export function isAllowed(p: Principal, attrs: Attributes, rbac: RuleAuthorizer | undefined): boolean {
+  return p.groups.includes('system:masters') || !!rbac?.allows(p, attrs);
+}
+
+export function authorizeAttributes(p: Principal, attrs: Attributes, rbac: RuleAuthorizer | undefined): void {
+  if (!isAllowed(p, attrs, rbac)) throw forbidden(p, attrs);
+}
+
+function resourceAttributes({ verb, path }: Request): Attributes {
+  return { resourceRequest: true, verb, apiGroup: path.type.group, resource: path.type.resource, subresource: path.subresource, namespace: path.namespace, name: path.name };
+}
+
+/** kube-apiserver's Forbidden for a denied request. */
+export function forbidden(p: Principal, attrs: Attributes): ForbiddenError {
+  if (!attrs.resourceRequest) return new ForbiddenError(forbiddenMessage({}, `User ${goQuote(p.name)} cannot ${attrs.verb} path ${goQuote(attrs.path)}`));
   // kube-apiserver's words: the resource is qualified by its group before "is forbidden", and
   // named with its subresource after "cannot <verb>".
-  const what = `${req.path.type.resource}${req.path.subresource ? `/${req.path.subresource}` : ''}`;
-  const where = req.path.namespace ? `in the namespace "${req.path.namespace}"` : 'at the cluster scope';
-  const target = { kind: req.path.type.resource, group: req.path.type.group, name: req.path.name };
-  throw new ForbiddenError(forbiddenMessage(target, `User "${p.name}" cannot ${req.verb} resource "${what}" in API group "${req.path.type.group}" ${where}`), target);
+  const what = `${attrs.resource}${attrs.subresource ? `/${attrs.subresource}` : ''}`;
+  const where = attrs.namespace ? `in the namespace "${attrs.namespace}"` : 'at the cluster scope';
+  const target = { kind: attrs.resource, group: attrs.apiGroup, name: attrs.name };
+  return new ForbiddenError(forbiddenMessage(target, `User "${p.name}" cannot ${attrs.verb} resource "${what}" in API group "${attrs.apiGroup}" ${where}`), target);
 }
 
 function nodeMay(node: string, { verb, path, query }: Request): boolean {

@@ -4,7 +4,7 @@ export function coreVersions(): object {
   return { kind: 'APIVersions', versions: ['v1'], serverAddressByClientCIDRs: [{ clientCIDR: '0.0.0.0/0', serverAddress: '127.0.0.1' }] };
 }
 
-export function apiGroupList(kinds: KindRegistry): object {
+export function apiGroupList(kinds: KindRegistry, served: object[] = []): object {
   return {
     kind: 'APIGroupList',
     apiVersion: 'v1',
@@ -13,6 +13,8 @@ export function apiGroupList(kinds: KindRegistry): object {
       ...kinds.groups().filter((g) => g.versions.some((v) => kinds.resourcesIn(g.group, v).length > 0)).map((g) => apiGroup(g.group, g.versions)),
       // Served by the API server from the node agents (metricsApi.ts), as metrics-server's APIService would be.
       apiGroup('metrics.k8s.io', ['v1beta1']),
+      // Groups served by handlers of their own, not as stored kinds (the authorization reviews).
+      ...served,
     ],
   };
 }

@@ -5,7 +5,8 @@ import type { Store } from '@skiff/store';
 import { proxyUpgrade, refuseUpgrade } from '@skiff/streaming';
 import type { Logger } from 'pino';
 import { authenticate, type Authenticator } from './auth.js';
-import { authorize } from './authorizer.js';
+import { authorize, type RuleAuthorizer } from './authorizer.js';
+import { impersonate } from './rbac/impersonation.js';
 import { chooseContainer, podNodeEndpoint } from './nodeEndpoint.js';
 import { parseResourcePath } from './paths.js';
 
@@ -21,6 +22,8 @@ export interface PodStreamDeps {
   log: Logger;
   kinds: KindRegistry;
   onSession?: (subresource: string, code: number) => void;
+  /** RBAC, after the built-in rules; impersonation headers are honoured as on other requests. */
+  rbac?: RuleAuthorizer;
 }
 
 /**
@@ -47,8 +50,8 @@ export function podStreamUpgradeHandler(deps: PodStreamDeps): (req: IncomingMess
         throw new NotFoundError({}, 'the server could not find the requested resource');
       }
       subresource = path.subresource;
-      const principal = await authenticate(deps.authenticator, req.headers.authorization);
-      authorize(principal, { verb: 'create', path, query: {} });
+      const principal = impersonate(await authenticate(deps.authenticator, req.headers.authorization), req, deps.rbac);
+      authorize(principal, { verb: 'create', path, query: {} }, deps.rbac);
       const pod = await deps.store.get({ group: '', resource: 'pods', namespace: path.namespace ?? '', name: path.name });
       if (!pod) throw new NotFoundError({ kind: 'pods', name: path.name });
       const phase = (pod.status as { phase?: string } | undefined)?.phase;

@@ -22,7 +22,10 @@ import type { Store } from '@skiff/store';
 import type { Logger } from 'pino';
 import { authenticate, type Authenticator, type Principal } from './auth.js';
 import { FlowControl, isLongRunning, type FlowControlOptions } from './flowControl.js';
-import { authorize, authorizePodAccess, authorizeVolumeAccess, nodeNameOf, type Verb } from './authorizer.js';
+import { authorize, authorizeAttributes, authorizePodAccess, authorizeVolumeAccess, nodeNameOf, type Verb } from './authorizer.js';
+import { Rbac } from './rbac/rbac.js';
+import { impersonate } from './rbac/impersonation.js';
+import { REVIEW_GROUPS, reviewRoutes } from './rbac/reviews.js';
 import { proxyPodLog } from './podLogs.js';
 import { podStreamUpgradeHandler, STREAM_SUBRESOURCES } from './podStreams.js';
 
@@ -87,6 +90,8 @@ export interface ServerOptions {
 
 /** `/hooks/git` authenticates its callers (git hosts) by the webhook secret instead of a token. */
 const PUBLIC_PATHS = new Set(['/healthz', '/readyz', '/livez', '/version', GIT_WEBHOOK_PATH]);
+/** `/api/v1/<resource>...` or `/apis/<group>/<version>/<resource>...`: what is authorized as a resource request. */
+const RESOURCE_PATH = /^\/(api\/[^/]+|apis\/[^/]+\/[^/]+)\/[^/]/;
 declare module 'fastify' {
   interface FastifyRequest {
     principal?: Principal;
@@ -103,6 +108,7 @@ export async function buildServer(opts: ServerOptions): Promise<{ app: FastifyIn
   const rest = new Rest(opts.store, clock, { serviceClusterIpRange: opts.serviceClusterIpRange, podSecurityDefaultEnforce: opts.podSecurityDefaultEnforce });
   const hub = new WatchHub(opts.store, opts.logger);
   await hub.start();
+  const rbac = await Rbac.start({ store: opts.store, rest, hub, logger: opts.logger });
   // The kinds served right now: built-in ones, and those of the CRDs in the store.
   const kinds = new KindRegistry();
   const crds = new CustomResourceDefinitions({ store: opts.store, rest, hub, kinds, logger: opts.logger, clock });
@@ -118,7 +124,7 @@ export async function buildServer(opts: ServerOptions): Promise<{ app: FastifyIn
   const app = Fastify({ ...(opts.tls ? { https: opts.tls } : {}), loggerInstance: opts.logger, logController: new LogController({ disableRequestLogging: true }), bodyLimit, forceCloseConnections: true }) as unknown as FastifyInstance;
 
   // exec, attach and port-forward arrive as HTTP upgrades (SPDY or WebSocket), outside the router.
-  app.server.on('upgrade', podStreamUpgradeHandler({ store: opts.store, authenticator: opts.authenticator, log: opts.logger, kinds, onSession: (sub, code) => metrics.observe('CONNECT', `pods/${sub}`, code) }));
+  app.server.on('upgrade', podStreamUpgradeHandler({ store: opts.store, authenticator: opts.authenticator, log: opts.logger, kinds, onSession: (sub, code) => metrics.observe('CONNECT', `pods/${sub}`, code), rbac }));
 
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('application/vnd.kubernetes.protobuf', { parseAs: 'buffer', bodyLimit }, (_req, body, done) => done(null, body));
@@ -139,7 +145,9 @@ export async function buildServer(opts: ServerOptions): Promise<{ app: FastifyIn
       }
       return;
     }
-    req.principal = await authenticate(opts.authenticator, req.headers.authorization);
+    req.principal = impersonate(await authenticate(opts.authenticator, req.headers.authorization), req.raw, rbac);
+    // Discovery, OpenAPI and /metrics are non-resource requests, authorized by path (nonResourceURLs).
+    if (!RESOURCE_PATH.test(pathname)) authorizeAttributes(req.principal, { resourceRequest: false, verb: req.method.toLowerCase(), path: pathname }, rbac);
     // A seat at the request's priority level (or a 429): freed when the response is done or the client is gone.
     const seat = await flowControl.admit(req.principal, isLongRunning(pathname, new URLSearchParams(search ?? '')));
     reply.raw.once('close', seat.release);
@@ -217,7 +225,7 @@ export async function buildServer(opts: ServerOptions): Promise<{ app: FastifyIn
       req.metricVerb = verb.toUpperCase();
       req.metricResource = target.resource;
       const type = target.resource === 'nodes' ? NODE_METRICS : POD_METRICS;
-      authorize(req.principal!, { verb, path: { type: { ...type, subresources: [] } as unknown as Kind, namespace: target.namespace, name: target.name }, query });
+      authorize(req.principal!, { verb, path: { type: { ...type, subresources: [] } as unknown as Kind, namespace: target.namespace, name: target.name }, query }, rbac);
       if (req.method !== 'GET' || verb === 'watch') throw new MethodNotAllowedError();
       const listQuery = { labelSelector: query.labelSelector, fieldSelector: query.fieldSelector };
       if (target.resource === 'nodes') return send(reply, req, target.name ? await usage.getNode(target.name) : await usage.listNodes(listQuery));
@@ -227,7 +235,8 @@ export async function buildServer(opts: ServerOptions): Promise<{ app: FastifyIn
 
   // ---- discovery ---------------------------------------------------------------------------
   app.get('/api', async (req, reply) => send(reply, req, coreVersions()));
-  app.get('/apis', async (req, reply) => send(reply, req, apiGroupList(kinds)));
+  app.get('/apis', async (req, reply) => send(reply, req, apiGroupList(kinds, REVIEW_GROUPS)));
+  await app.register(reviewRoutes(rbac));
   app.get('/api/v1', async (req, reply) => send(reply, req, apiResourceList(kinds, '', 'v1')));
   app.get<{ Params: { group: string } }>('/apis/:group', async (req, reply) => {
     const g = kinds.groups().find((x) => x.group === req.params.group);
@@ -270,7 +279,7 @@ export async function buildServer(opts: ServerOptions): Promise<{ app: FastifyIn
     const verb = verbOf(req.method, path.name, query);
     req.metricVerb = metricVerb(verb, req.headers['content-type']);
     req.metricResource = path.type.resource;
-    authorize(principal, { verb, path, query });
+    authorize(principal, { verb, path, query }, rbac);
     // A verb the kind does not serve has no route in kube-apiserver (DELETE of the namespaces collection).
     if (!path.subresource && !path.type.verbs.includes(verb)) throw new MethodNotAllowedError();
     if (nodeNameOf(principal) !== undefined) {
@@ -305,14 +314,18 @@ export async function buildServer(opts: ServerOptions): Promise<{ app: FastifyIn
       case 'POST': {
         if (STREAM_SUBRESOURCES.has(path.subresource ?? '')) throw new BadRequestError('Upgrade request required');
         const body = validatedRequestObject(req, path.type, fieldValidationOf(query.fieldValidation, 'CreateOptions'));
+        if (!path.subresource) rbac.checkEscalation(principal, path.type, inNamespace(body.value, path.namespace));
         const warnings = [...body.warnings];
         const created = await rest.create(path, body.value, { dryRun, fieldManager, warnings });
+        if (!dryRun) rbac.observe(path.type, created);
         return respondObject(withWarnings(reply, warnings), path.type, created, output, 201, query, pretty);
       }
       case 'PUT': {
         const body = validatedRequestObject(req, path.type, fieldValidationOf(query.fieldValidation, 'UpdateOptions'));
+        if (!path.subresource) rbac.checkEscalation(principal, path.type, inNamespace(body.value, path.namespace));
         const warnings = [...body.warnings];
         const updated = await rest.update(path, body.value, { dryRun, fieldManager, warnings });
+        if (!dryRun) rbac.observe(path.type, updated);
         return respondObject(withWarnings(reply, warnings), path.type, updated, output, 200, query, pretty);
       }
       case 'PATCH': {
@@ -321,8 +334,18 @@ export async function buildServer(opts: ServerOptions): Promise<{ app: FastifyIn
         const patch = decodeBody(raw, req.headers['content-type']);
         if (patchType === 'apply' && !query.fieldManager) throw new BadRequestError('PatchOptions.meta.k8s.io "" is invalid: fieldManager: Required value: is required for apply patch');
         const validation = validatePatchRequest(raw, patchType, patch, path.type, fieldValidationOf(query.fieldValidation, 'PatchOptions'));
+        // An apply that creates the object is checked as sent; every other patch as it would be stored.
+        if (!path.subresource && patchType === 'apply') rbac.checkEscalation(principal, path.type, inNamespace(patch as KubeObject, path.namespace));
+        const admitPatched = path.subresource
+          ? validation.admitPatched
+          : (obj: KubeObject) => {
+              const admitted = validation.admitPatched ? validation.admitPatched(obj) : obj;
+              rbac.checkEscalation(principal, path.type, admitted);
+              return admitted;
+            };
         const admissionWarnings: string[] = [];
-        const patched = await rest.patch(path, patchType, patch, { dryRun, fieldManager, force: boolParam(query.force), admitPatched: validation.admitPatched, warnings: admissionWarnings });
+        const patched = await rest.patch(path, patchType, patch, { dryRun, fieldManager, force: boolParam(query.force), admitPatched, warnings: admissionWarnings });
+        if (!dryRun) rbac.observe(path.type, patched.object);
         return respondObject(withWarnings(reply, [...validation.warnings(), ...admissionWarnings]), path.type, patched.object, output, patched.created ? 201 : 200, query, pretty);
       }
       case 'DELETE': {
@@ -332,6 +355,7 @@ export async function buildServer(opts: ServerOptions): Promise<{ app: FastifyIn
           return respondList(reply, path.type, page, output === 'table' ? 'json' : output, query, pretty);
         }
         const deleted = await rest.delete(path, options);
+        if (!options.dryRun) rbac.observe(path.type, deleted, !deleted.metadata.deletionTimestamp);
         if (path.type.resource === 'namespaces' && !options.dryRun) namespaces?.namespaceDeleted();
         const pending = !!deleted.metadata.deletionTimestamp;
         if (!pending && !path.type.returnsDeletedObject) {
@@ -457,6 +481,7 @@ export async function buildServer(opts: ServerOptions): Promise<{ app: FastifyIn
 
   app.addHook('onClose', async () => {
     crds.stop();
+    rbac.stop();
     hub.stop();
     namespaces?.stop();
   });
@@ -468,6 +493,11 @@ function validatedRequestObject(req: FastifyRequest, type: Kind, directive: Fiel
   const obj = requestObject(req);
   if (Buffer.isBuffer(req.body)) return { value: obj, warnings: [] };
   return validateObjectBody(req.body as string, req.headers['content-type'], obj, type, directive);
+}
+
+/** A body as it will be stored in the request's namespace (what escalation checks look at). */
+function inNamespace(obj: KubeObject, namespace: string | undefined): KubeObject {
+  return namespace && obj?.metadata ? { ...obj, metadata: { ...obj.metadata, namespace } } : obj;
 }
 
 function withWarnings(reply: FastifyReply, warnings: string[]): FastifyReply {

@@ -1,5 +1,5 @@
 import { timingSafeEqual } from 'node:crypto';
-import { TOKEN_NAMESPACE, TOKEN_SECRET_TYPE, tokenSecretName } from '@skiff/apimachinery';
+import { TOKEN_NAMESPACE, TOKEN_SECRET_TYPE, tokenHash, tokenSecretName } from '@skiff/apimachinery';
 import type { Store } from '@skiff/store';
 import type { Authenticator, Principal } from './auth.js';
 
@@ -16,8 +16,9 @@ export function secretTokenAuthenticator(store: Store, cacheMs = 5000): Authenti
     let principal: Principal | undefined;
     if (secret && secret.type === TOKEN_SECRET_TYPE) {
       const data = (secret.data ?? {}) as Record<string, string>;
-      const stored = Buffer.from(decode(data.token));
-      const given = Buffer.from(token);
+      // User tokens keep only their hash; node tokens the token itself (see tokenSecret).
+      const stored = Buffer.from(data.tokenHash ? decode(data.tokenHash) : decode(data.token));
+      const given = Buffer.from(data.tokenHash ? tokenHash(token) : token);
       if (stored.length === given.length && timingSafeEqual(stored, given)) {
         principal = { name: decode(data.user), groups: decode(data.groups).split(',').filter(Boolean) };
       }

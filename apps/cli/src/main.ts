@@ -3,7 +3,8 @@ import { up } from './up.js';
 import type { RuntimeRequest } from './runtimeMode.js';
 import { rollback } from './rollback.js';
 import { appDiff, appHistory, DIFF_ERROR } from './appCommands.js';
-import { agent, createNodeTokenCommand, defaultNodeName } from './agent.js';
+import { agent, clientFromKubeconfig, createNodeTokenCommand, defaultNodeName } from './agent.js';
+import { createUserToken, kubeconfigUserStanza, revokeTokens } from './userTokens.js';
 
 function positiveInt(name: string) {
   return (value: string): number => {
@@ -102,6 +103,31 @@ token
   .option('--kubeconfig <file>', 'admin kubeconfig', process.env.KUBECONFIG ?? '.skiff/kubeconfig')
   .action(async (name: string, o: { kubeconfig: string }) => {
     await createNodeTokenCommand(name, o.kubeconfig);
+  });
+token
+  .command('create-user <name>')
+  .description('mint a token for user NAME and print its kubeconfig user entry (what NAME may do is up to RBAC bindings)')
+  .option('--group <group>', 'a group the user is in (repeatable)', (g: string, all: string[]) => [...all, g], [] as string[])
+  .option('--kubeconfig <file>', 'admin kubeconfig', process.env.KUBECONFIG ?? '.skiff/kubeconfig')
+  .action(async (name: string, o: { group: string[]; kubeconfig: string }) => {
+    const { client } = clientFromKubeconfig(o.kubeconfig);
+    const minted = await createUserToken(client, name, o.group);
+    process.stdout.write(kubeconfigUserStanza(name, minted));
+    console.error(`the token is shown once: only its SHA-256 is stored. Grant access with e.g. kubectl create rolebinding ${name}-edit --clusterrole=edit --user=${name} -n NAMESPACE`);
+  });
+token
+  .command('revoke <name>')
+  .description('delete every token of user NAME (or node NAME)')
+  .option('--kubeconfig <file>', 'admin kubeconfig', process.env.KUBECONFIG ?? '.skiff/kubeconfig')
+  .action(async (name: string, o: { kubeconfig: string }) => {
+    const { client } = clientFromKubeconfig(o.kubeconfig);
+    const revoked = await revokeTokens(client, name);
+    if (revoked === 0) {
+      console.error(`no tokens of ${name}`);
+      process.exitCode = 1;
+      return;
+    }
+    console.log(`${revoked} token${revoked === 1 ? '' : 's'} of ${name} revoked`);
   });
 
 await program.parseAsync();

@@ -1,14 +1,10 @@
-import { execFile } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ADMIN_TOKEN } from '../../apiserver/test/harness.js';
 import { configMapYaml, git, makeRepo, type TestRepo } from '../../git-watcher/test/gitRepo.js';
 import { CONFIGMAPS, GitWatcherCluster } from '../../git-watcher/test/gitWatcherCluster.js';
-
-const CLI = fileURLToPath(new URL('../src/main.ts', import.meta.url));
+import { skiffWith, writeAdminKubeconfig } from './skiffCli.js';
 
 const secretYaml = (name: string, password: string) => `apiVersion: v1
 kind: Secret
@@ -26,28 +22,13 @@ describe('skiff app diff, app history, rollback by history id', () => {
   let kubeconfig: string;
   let first: string;
 
-  const skiff = (args: string[]) =>
-    new Promise<{ code: number; stdout: string; stderr: string }>((done) => {
-      execFile(process.execPath, ['--import', 'tsx', CLI, ...args, '--kubeconfig', kubeconfig], { timeout: 60_000 }, (err, stdout, stderr) => {
-        done({ code: err ? (typeof err.code === 'number' ? err.code : -1) : 0, stdout, stderr });
-      });
-    });
+  const skiff = skiffWith(() => kubeconfig);
 
   beforeAll(async () => {
     c = await GitWatcherCluster.start();
     work = mkdtempSync(join(tmpdir(), 'skiff-appcmd-'));
     kubeconfig = join(work, 'kubeconfig');
-    writeFileSync(
-      kubeconfig,
-      JSON.stringify({
-        apiVersion: 'v1',
-        kind: 'Config',
-        clusters: [{ name: 'c', cluster: { server: c.url } }],
-        users: [{ name: 'admin', user: { token: ADMIN_TOKEN } }],
-        contexts: [{ name: 'c', context: { cluster: 'c', user: 'admin' } }],
-        'current-context': 'c',
-      }),
-    );
+    writeAdminKubeconfig(kubeconfig, c.url);
     repo = makeRepo();
     first = repo.commit(
       { 'deploy/config.yaml': configMapYaml('web-config', { color: 'blue', size: 'm' }), 'deploy/old.yaml': configMapYaml('old', { a: '1' }), 'deploy/db.yaml': secretYaml('db', 'hunter2') },

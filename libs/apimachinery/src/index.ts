@@ -4,6 +4,7 @@ export * from './resources.js';
 export * from './kinds/index.js';
 export { decodeProtobufObject } from './protobuf/decode.js';
 export type { ProtobufMessage } from './protobuf/message.js';
+export { REVIEW_MESSAGES } from './protobuf/authorization.js';
 export * from './tokens.js';
 export * from './names.js';
 export * from './defaults.js';
