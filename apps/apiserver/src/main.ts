@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { Command } from 'commander';
 import { SERVICE_CIDR } from '@skiff/apimachinery';
 import { pino } from 'pino';
-import { startApiServer } from './index.js';
+import { parseEncryptionConfig, startApiServer } from './index.js';
 import type { Principal } from './auth.js';
 
 /**
@@ -18,12 +18,20 @@ const program = new Command('skiff-apiserver')
   .option('--tls-private-key-file <file>', 'the private key of --tls-cert-file (PEM)')
   .option('--service-cluster-ip-range <cidr>', 'the range Services\' cluster IPs are allocated from', SERVICE_CIDR)
   .option('--advertise-address <ip>', 'the address pods reach the API server on: also listened on, and the kubernetes Service\'s endpoint')
-  .option('--git-webhook-secret <secret>', 'the secret git hosts sign POST /hooks/git deliveries with (or SKIFF_GIT_WEBHOOK_SECRET)')
+  .option('--git-webhook-secret <secret>', 'the secret git hosts sign POST /hooks/git deliveries with (visible in the process list: prefer SKIFF_GIT_WEBHOOK_SECRET or --git-webhook-secret-file)')
+  .option('--git-webhook-secret-file <file>', 'read the git webhook secret from this file (first line)')
+  .option('--encryption-provider-config <file>', 'an EncryptionConfiguration (apiserver.config.k8s.io/v1): how Secrets are encrypted at rest')
   .parse();
-const opts = program.opts<{ dataDir: string; host: string; port: string; tokenFile?: string; tlsCertFile?: string; tlsPrivateKeyFile?: string; serviceClusterIpRange: string; gitWebhookSecret?: string; advertiseAddress?: string }>();
+const opts = program.opts<{ dataDir: string; host: string; port: string; tokenFile?: string; tlsCertFile?: string; tlsPrivateKeyFile?: string; serviceClusterIpRange: string; gitWebhookSecret?: string; gitWebhookSecretFile?: string; encryptionProviderConfig?: string; advertiseAddress?: string }>();
 const logger = pino({ name: 'apiserver' });
 const tokenFile = opts.tokenFile ?? `${opts.dataDir}/tokens.json`;
 const tokens = JSON.parse(readFileSync(tokenFile, 'utf8')) as Record<string, Principal>;
+const encryption = opts.encryptionProviderConfig ? parseEncryptionConfig(readFileSync(opts.encryptionProviderConfig, 'utf8')) : undefined;
+if (encryption && !encryption.ok) {
+  logger.fatal({ file: opts.encryptionProviderConfig, errors: encryption.errors }, 'invalid --encryption-provider-config');
+  process.exit(1);
+}
+const gitWebhookSecretFile = opts.gitWebhookSecretFile ? readFileSync(opts.gitWebhookSecretFile, 'utf8').split('\n')[0]!.trim() : undefined;
 
 const server = await startApiServer({
   databaseUrl: process.env.DATABASE_URL || undefined,
@@ -35,7 +43,8 @@ const server = await startApiServer({
   serviceClusterIpRange: opts.serviceClusterIpRange,
   advertiseAddress: opts.advertiseAddress,
   // Read from the environment here rather than as the option's default, so `--help` never prints it.
-  gitWebhookSecret: opts.gitWebhookSecret || process.env.SKIFF_GIT_WEBHOOK_SECRET || undefined,
+  gitWebhookSecret: opts.gitWebhookSecret || gitWebhookSecretFile || process.env.SKIFF_GIT_WEBHOOK_SECRET || undefined,
+  encryption: encryption?.config,
   tls: opts.tlsCertFile && opts.tlsPrivateKeyFile ? { cert: readFileSync(opts.tlsCertFile, 'utf8'), key: readFileSync(opts.tlsPrivateKeyFile, 'utf8') } : undefined,
 });
 logger.info({ url: server.url }, 'apiserver listening');
