@@ -6,6 +6,7 @@ import { writeKubeconfig } from './kubeconfig.js';
 import { appEntry, startProcess, stopProcess, waitFor, type ManagedProcess } from './processes.js';
 import { ensureTokens } from './tokens.js';
 import { ensurePrivateDir } from './secretFiles.js';
+import { ensureEncryptionConfig } from './encryptionConfig.js';
 import { ensurePki } from './pki.js';
 import { ApiClient } from '@skiff/kube-client';
 import { startContainerd, type ContainerdHandle } from '@skiff/cri';
@@ -47,6 +48,7 @@ export async function up(opts: UpOptions): Promise<void> {
   ensurePrivateDir(dataDir);
   ensurePrivateDir(logDir);
   const { file: tokenFile, adminToken, adminTokenFile } = ensureTokens(dataDir);
+  const encryptionConfig = ensureEncryptionConfig(dataDir);
   const pki = ensurePki(dataDir, opts.host === '0.0.0.0' || opts.host === '127.0.0.1' ? [] : [opts.host]);
   const url = `https://${opts.host === '0.0.0.0' ? '127.0.0.1' : opts.host}:${opts.port}`;
   const redisUrl = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -106,7 +108,7 @@ export async function up(opts: UpOptions): Promise<void> {
     const apiserver = startProcess(
       'apiserver',
       appEntry('@skiff/apiserver/main'),
-      ['--data-dir', dataDir, '--host', opts.host, '--port', String(opts.port), '--token-file', tokenFile, '--tls-cert-file', pki.certFile, '--tls-private-key-file', pki.keyFile, '--service-cluster-ip-range', serviceCidr, ...(net ? ['--advertise-address', net.hostIp] : [])],
+      ['--data-dir', dataDir, '--host', opts.host, '--port', String(opts.port), '--token-file', tokenFile, '--tls-cert-file', pki.certFile, '--tls-private-key-file', pki.keyFile, '--service-cluster-ip-range', serviceCidr, '--encryption-provider-config', encryptionConfig, ...(net ? ['--advertise-address', net.hostIp] : [])],
       join(logDir, 'apiserver.log'),
       childEnv,
     );

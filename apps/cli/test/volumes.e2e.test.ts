@@ -136,6 +136,8 @@ describe('persistent volumes (skiff up)', () => {
     const lines = processTree(cluster.pid).map(cmdline).filter(Boolean);
     // The API server, five controllers and two node agents, each told where its token is.
     expect(lines.filter((l) => l.includes('--token-file')).length).toBeGreaterThanOrEqual(8);
+    // Secrets are encrypted at rest with the key `skiff up` made.
+    expect(lines.filter((l) => l.includes(`--encryption-provider-config ${join(cluster.dataDir, 'encryption-config.yaml')}`))).toHaveLength(1);
     for (const line of lines) {
       for (const token of tokens) expect(line).not.toContain(token);
       expect(line).not.toMatch(/--token |redis:\/\/|postgres(ql)?:\/\//);
@@ -144,7 +146,7 @@ describe('persistent volumes (skiff up)', () => {
     // Only the user who runs Skiff may read its credentials, keys and logs.
     expect(mode(cluster.dataDir)).toBe('700');
     expect(mode(join(cluster.dataDir, 'logs'))).toBe('700');
-    for (const file of ['tokens.json', 'admin.token', 'kubeconfig', 'pki/ca.key', 'pki/apiserver.key', 'nodes/node-1/token', 'logs/apiserver.log', 'logs/node-1.log']) {
+    for (const file of ['tokens.json', 'admin.token', 'encryption-config.yaml', 'kubeconfig', 'pki/ca.key', 'pki/apiserver.key', 'nodes/node-1/token', 'logs/apiserver.log', 'logs/node-1.log']) {
       expect([file, mode(join(cluster.dataDir, file))]).toEqual([file, '600']);
     }
     expect(mode(join(cluster.dataDir, 'nodes', 'node-1'))).toBe('700');
