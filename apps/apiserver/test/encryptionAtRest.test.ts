@@ -139,6 +139,20 @@ describe('encryption at rest (--encryption-provider-config)', () => {
     expect(await decoded(kubectl, 'boxed')).toBe('in-a-box');
     expect(await decoded(kubectl, 'db')).toBe('hunter2');
   });
+
+  it('binds an aesgcm value to its Secret: one copied onto another does not open', async () => {
+    const kubectl = await restart(config(aesgcm('key2', KEY2)));
+    expect((await kubectl(['create', 'secret', 'generic', 'target', '--from-literal=password=mine'])).code).toBe(0);
+    // Someone with write access to the database copies db's sealed value (same key) onto target.
+    await db.query(
+      `UPDATE objects SET object = jsonb_set(object, '{encrypted}', (SELECT object -> 'encrypted' FROM objects WHERE resource = 'secrets' AND name = 'db'))
+       WHERE resource = 'secrets' AND name = 'target'`,
+    );
+    const r = await kubectl(['get', 'secret', 'target']);
+    expect(r.code).not.toBe(0);
+    expect(r.stderr).toContain('Internal error occurred: secrets "target" does not decrypt with key k8s:enc:aesgcm:v1:key2:');
+    expect(await decoded(kubectl, 'db')).toBe('hunter2');
+  });
 });
 
 describe('parseEncryptionConfig', () => {
