@@ -3,7 +3,8 @@ import { up } from './up.js';
 import type { RuntimeRequest } from './runtimeMode.js';
 import { rollback } from './rollback.js';
 import { appDiff, appHistory, DIFF_ERROR } from './appCommands.js';
-import { agent, createNodeTokenCommand, defaultNodeName } from './agent.js';
+import { agent, clientFromKubeconfig, createNodeTokenCommand, defaultNodeName } from './agent.js';
+import { reencryptSecrets } from './reencryptSecrets.js';
 
 function positiveInt(name: string) {
   return (value: string): number => {
@@ -94,6 +95,17 @@ appCommand
   .option('--kubeconfig <file>', 'admin kubeconfig', process.env.KUBECONFIG ?? '.skiff/kubeconfig')
   .action(async (app: string, o: { namespace: string; kubeconfig: string }) => {
     await appHistory(app, o);
+  });
+
+program
+  .command('secrets')
+  .description('manage Secrets at rest')
+  .command('reencrypt')
+  .description('write every Secret back so the API server encrypts it with the first key of its encryption config (after a key rotation)')
+  .option('--kubeconfig <file>', 'admin kubeconfig', process.env.KUBECONFIG ?? '.skiff/kubeconfig')
+  .action(async (o: { kubeconfig: string }) => {
+    const { rewritten, skipped } = await reencryptSecrets(clientFromKubeconfig(o.kubeconfig).client);
+    console.log(`${rewritten} secrets written back${skipped ? `, ${skipped} changed or deleted meanwhile` : ''}`);
   });
 
 const token = program.command('token').description('manage join tokens');
