@@ -4,6 +4,8 @@ import { pino, type Logger } from 'pino';
 import { openStore, type Store } from '@skiff/store';
 import { DEFAULT_EVENT_TTL_MS, startEventExpiry } from './eventExpiry.js';
 import type { FlowControlOptions } from './flowControl.js';
+import { encryptingStore } from './encryption/encryptingStore.js';
+import type { ResourceEncryption } from './encryption/encryptionConfig.js';
 import { anyOf, staticTokens, type Authenticator, type Principal } from './auth.js';
 import { secretTokenAuthenticator } from './tokenSecrets.js';
 import { ensureDefaultIngressClass, ensureSystemNamespaces } from './bootstrap.js';
@@ -19,10 +21,13 @@ export { buildServer } from './server.js';
 export { parseResourcePath } from './paths.js';
 export { isPodSecurityLevel } from './admission/podSecurity/podSecurityPolicy.js';
 export type { PodSecurityLevel } from './admission/podSecurity/podSecurityChecks.js';
+export { parseEncryptionConfig, type ResourceEncryption } from './encryption/encryptionConfig.js';
 
 export interface ApiServerOptions {
   /** An already opened store; otherwise one is opened from databaseUrl / dataDir. */
   store?: Store;
+  /** Encryption at rest (kube-apiserver's --encryption-provider-config), from parseEncryptionConfig. */
+  encryption?: ResourceEncryption[];
   databaseUrl?: string;
   dataDir?: string;
   host?: string;
@@ -73,7 +78,7 @@ export interface RunningApiServer {
 export async function startApiServer(opts: ApiServerOptions): Promise<RunningApiServer> {
   const logger = opts.logger ?? pino({ name: 'apiserver' });
   const ownStore = !opts.store;
-  const store =
+  const opened =
     opts.store ??
     (await openStore({
       databaseUrl: opts.databaseUrl,
@@ -82,6 +87,7 @@ export async function startApiServer(opts: ApiServerOptions): Promise<RunningApi
       compactIntervalMs: opts.compactIntervalMs,
       logger: { info: (o: unknown, m?: string) => logger.info(o as object, m), warn: (o: unknown, m?: string) => logger.warn(o as object, m), error: (o: unknown, m?: string) => logger.error(o as object, m) } as never,
     }));
+  const store = opts.encryption ? encryptingStore(opened, opts.encryption) : opened;
   await ensureSystemNamespaces(store);
   await ensureDefaultIngressClass(store);
   await ensureDefaultStorageClass(store);

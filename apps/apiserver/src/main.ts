@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { Command } from 'commander';
 import { exitOnUncaughtFailures, parseGoDuration, SERVICE_CIDR } from '@skiff/apimachinery';
 import { pino } from 'pino';
-import { isPodSecurityLevel, startApiServer } from './index.js';
+import { isPodSecurityLevel, parseEncryptionConfig, startApiServer } from './index.js';
 import type { Principal } from './auth.js';
 
 /**
@@ -19,15 +19,17 @@ const program = new Command('skiff-apiserver')
   .option('--service-cluster-ip-range <cidr>', 'the range Services\' cluster IPs are allocated from', SERVICE_CIDR)
   .option('--advertise-address <ip>', 'the address pods reach the API server on: also listened on, and the kubernetes Service\'s endpoint')
   .option('--pod-security-default-enforce <level>', 'the PodSecurity enforce level of namespaces without a pod-security.kubernetes.io/enforce label: privileged, baseline or restricted', 'baseline')
-  .option('--git-webhook-secret <secret>', 'the secret git hosts sign POST /hooks/git deliveries with (or SKIFF_GIT_WEBHOOK_SECRET)')
   .option('--max-requests-inflight <n>', 'seats for requests, shared by priority levels with --max-mutating-requests-inflight (API Priority and Fairness)', '400')
   .option('--max-mutating-requests-inflight <n>', 'see --max-requests-inflight', '200')
   .option('--event-ttl <duration>', 'how long an Event is kept after its last write (Go duration, 0 keeps them)', '1h0m0s')
   .option('--audit-log-path <file>', 'write an audit log here: one JSON line (audit.k8s.io/v1 Event, level Metadata) per request, mode 0600')
   .option('--audit-log-maxsize <mb>', 'rotate the audit log at this many megabytes (0: never)', '100')
   .option('--audit-log-maxbackup <n>', 'rotated audit logs kept (0: all)', '10')
+  .option('--git-webhook-secret <secret>', 'the secret git hosts sign POST /hooks/git deliveries with (visible in the process list: prefer SKIFF_GIT_WEBHOOK_SECRET or --git-webhook-secret-file)')
+  .option('--git-webhook-secret-file <file>', 'read the git webhook secret from this file (first line)')
+  .option('--encryption-provider-config <file>', 'an EncryptionConfiguration (apiserver.config.k8s.io/v1): how Secrets are encrypted at rest')
   .parse();
-const opts = program.opts<{ dataDir: string; host: string; port: string; tokenFile?: string; tlsCertFile?: string; tlsPrivateKeyFile?: string; serviceClusterIpRange: string; gitWebhookSecret?: string; advertiseAddress?: string; eventTtl: string; maxRequestsInflight: string; maxMutatingRequestsInflight: string; auditLogPath?: string; auditLogMaxsize: string; auditLogMaxbackup: string; podSecurityDefaultEnforce: string }>();
+const opts = program.opts<{ dataDir: string; host: string; port: string; tokenFile?: string; tlsCertFile?: string; tlsPrivateKeyFile?: string; serviceClusterIpRange: string; gitWebhookSecret?: string; advertiseAddress?: string; gitWebhookSecretFile?: string; encryptionProviderConfig?: string; eventTtl: string; maxRequestsInflight: string; maxMutatingRequestsInflight: string; auditLogPath?: string; auditLogMaxsize: string; auditLogMaxbackup: string; podSecurityDefaultEnforce: string }>();
 const podSecurityDefaultEnforce = opts.podSecurityDefaultEnforce;
 if (!isPodSecurityLevel(podSecurityDefaultEnforce)) {
   console.error(`error: --pod-security-default-enforce must be privileged, baseline or restricted, not ${JSON.stringify(podSecurityDefaultEnforce)}`);
@@ -37,6 +39,12 @@ const logger = pino({ name: 'apiserver' });
 exitOnUncaughtFailures(logger);
 const tokenFile = opts.tokenFile ?? `${opts.dataDir}/tokens.json`;
 const tokens = JSON.parse(readFileSync(tokenFile, 'utf8')) as Record<string, Principal>;
+const encryption = opts.encryptionProviderConfig ? parseEncryptionConfig(readFileSync(opts.encryptionProviderConfig, 'utf8')) : undefined;
+if (encryption && !encryption.ok) {
+  logger.fatal({ file: opts.encryptionProviderConfig, errors: encryption.errors }, 'invalid --encryption-provider-config');
+  process.exit(1);
+}
+const gitWebhookSecretFile = opts.gitWebhookSecretFile ? readFileSync(opts.gitWebhookSecretFile, 'utf8').split('\n')[0]!.trim() : undefined;
 
 const eventTtlMs = parseGoDuration(opts.eventTtl);
 if (eventTtlMs === undefined || eventTtlMs < 0) {
@@ -57,8 +65,9 @@ const server = await startApiServer({
   advertiseAddress: opts.advertiseAddress,
   podSecurityDefaultEnforce,
   // Read from the environment here rather than as the option's default, so `--help` never prints it.
-  gitWebhookSecret: opts.gitWebhookSecret || process.env.SKIFF_GIT_WEBHOOK_SECRET || undefined,
+  gitWebhookSecret: opts.gitWebhookSecret || gitWebhookSecretFile || process.env.SKIFF_GIT_WEBHOOK_SECRET || undefined,
   audit: opts.auditLogPath ? { path: opts.auditLogPath, maxSizeMB: Number(opts.auditLogMaxsize), maxBackups: Number(opts.auditLogMaxbackup) } : undefined,
+  encryption: encryption?.config,
   tls: opts.tlsCertFile && opts.tlsPrivateKeyFile ? { cert: readFileSync(opts.tlsCertFile, 'utf8'), key: readFileSync(opts.tlsPrivateKeyFile, 'utf8') } : undefined,
 });
 logger.info({ url: server.url }, 'apiserver listening');

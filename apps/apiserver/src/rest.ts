@@ -43,6 +43,7 @@ import type { ResourcePath } from './paths.js';
 import { AllocationRetry, ServiceAllocator, type ServiceClaim } from './serviceAllocator.js';
 import { evictPod } from './eviction.js';
 import { prepareForCreate, prepareForUpdate } from './strategies.js';
+import { needsRewrite } from './encryption/encryptingStore.js';
 
 export interface WriteOptions {
   dryRun: boolean;
@@ -427,7 +428,8 @@ export class Rest {
       if (claim) next = claim.object;
       validateObject(next, type, { old });
       validateUpdate(next, old, type);
-      if (sameContent(next, old)) {
+      // An unchanged write still goes through when the stored copy is sealed with an old key (rotation).
+      if (sameContent(next, old) && !needsRewrite(old)) {
         if (precondition && precondition !== old.metadata.resourceVersion) {
           throw new ConflictError({ kind: type.resource, group: type.group, name: old.metadata.name });
         }

@@ -1,15 +1,18 @@
-import { mkdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import yaml from 'js-yaml';
 import { ApiClient } from '@skiff/kube-client';
+import { bearerToken } from '@skiff/controller-runtime';
 import { createNodeToken } from './cluster.js';
 import { appEntry } from './processes.js';
+import { ensurePrivateDir, writeSecretFile } from './secretFiles.js';
 import { spawn } from 'node:child_process';
 
 export interface AgentOptions {
   server: string;
-  token: string;
+  token?: string;
+  tokenFile?: string;
   nodeName: string;
   caFile?: string;
   dataDir: string;
@@ -26,8 +29,13 @@ export interface AgentOptions {
 /** `skiff agent`: runs a node agent in the foreground that joins the cluster at --server. */
 export async function agent(opts: AgentOptions): Promise<void> {
   const dataDir = resolve(opts.dataDir);
-  mkdirSync(dataDir, { recursive: true });
-  const args = ['--import', 'tsx', appEntry('@skiff/node-agent/main'), '--server', opts.server, '--token', opts.token, '--node-name', opts.nodeName, '--pod-cidr', opts.podCidr, '--data-dir', dataDir];
+  ensurePrivateDir(dataDir);
+  const token = bearerToken(opts);
+  if (!token) throw new Error('a node token is required: --token-file FILE, SKIFF_TOKEN or --token');
+  // The agent reads its token from a file, never from its command line.
+  const tokenFile = join(dataDir, 'token');
+  writeSecretFile(tokenFile, token + '\n');
+  const args = ['--import', 'tsx', appEntry('@skiff/node-agent/main'), '--server', opts.server, '--token-file', tokenFile, '--node-name', opts.nodeName, '--pod-cidr', opts.podCidr, '--data-dir', dataDir];
   if (opts.cpu) args.push('--cpu', opts.cpu);
   if (opts.memory) args.push('--memory', opts.memory);
   if (opts.maxPods) args.push('--max-pods', opts.maxPods);
@@ -65,8 +73,8 @@ export async function createNodeTokenCommand(node: string, kubeconfig: string): 
   const { client, server } = clientFromKubeconfig(kubeconfig);
   const token = await createNodeToken(client, node);
   console.log(token);
-  console.error(`join from another machine (copy the cluster CA, DATA_DIR/pki/ca.crt, there first):`);
-  console.error(`  npm run skiff -- agent --server ${server} --token ${token} --node-name ${node} --ca-file ca.crt`);
+  console.error(`join from another machine (copy the cluster CA, DATA_DIR/pki/ca.crt, there first, and the token into a file only you can read, e.g. node.token):`);
+  console.error(`  npm run skiff -- agent --server ${server} --token-file node.token --node-name ${node} --ca-file ca.crt`);
 }
 
 export const defaultNodeName = hostname();

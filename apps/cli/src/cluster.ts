@@ -1,8 +1,9 @@
 import { randomBytes, randomInt } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { AlreadyExistsError, nodeTokenSecret } from '@skiff/apimachinery';
 import { ApiClient, resourceType } from '@skiff/kube-client';
+import { ensurePrivateDir, writeSecretFile } from './secretFiles.js';
 
 export interface ClusterIdentity {
   /** Distinguishes this cluster's Redis keys from another cluster's on the same Redis. */
@@ -42,10 +43,13 @@ export function serviceNetwork(identity: ClusterIdentity): { serviceCidr: string
   return { serviceCidr: `127.${identity.serviceOctet}.0.0/16`, dnsIp: `127.${identity.serviceOctet}.0.10` };
 }
 
-/** The token a node agent authenticates with (as system:node:NAME); stored as a Secret via the API. */
-export async function ensureNodeToken(client: ApiClient, dataDir: string, node: string): Promise<string> {
+/**
+ * The token a node agent authenticates with (as system:node:NAME); stored as a Secret via the API
+ * and in DIR/nodes/NAME/token (0600), which the agent reads with --token-file.
+ */
+export async function ensureNodeToken(client: ApiClient, dataDir: string, node: string): Promise<{ token: string; file: string }> {
   const dir = join(dataDir, 'nodes', node);
-  mkdirSync(dir, { recursive: true });
+  ensurePrivateDir(dir);
   const file = join(dir, 'token');
   const token = existsSync(file) ? readFileSync(file, 'utf8').trim() : randomBytes(32).toString('base64url');
   try {
@@ -53,8 +57,8 @@ export async function ensureNodeToken(client: ApiClient, dataDir: string, node: 
   } catch (err) {
     if (!(err instanceof AlreadyExistsError)) throw err;
   }
-  writeFileSync(file, token + '\n', { mode: 0o600 });
-  return token;
+  writeSecretFile(file, token + '\n');
+  return { token, file };
 }
 
 /** Mints a fresh node token (for `skiff agent` on another machine). */

@@ -1,4 +1,4 @@
-import { writeFileSync } from 'node:fs';
+import { writeSecretFile } from './secretFiles.js';
 import yaml from 'js-yaml';
 
 /** Writes a kubeconfig that points kubectl at the local cluster with the admin token. */
@@ -12,5 +12,5 @@ export function writeKubeconfig(file: string, server: string, token: string, caP
     'current-context': clusterName,
     preferences: {},
   };
-  writeFileSync(file, yaml.dump(config), { mode: 0o600 });
+  writeSecretFile(file, yaml.dump(config));
 }

@@ -5,6 +5,7 @@ import { rollback } from './rollback.js';
 import { appDiff, appHistory, DIFF_ERROR } from './appCommands.js';
 import { agent, clientFromKubeconfig, createNodeTokenCommand, defaultNodeName } from './agent.js';
 import { createUserToken, kubeconfigUserStanza, revokeTokens } from './userTokens.js';
+import { reencryptSecrets } from './reencryptSecrets.js';
 
 function positiveInt(name: string) {
   return (value: string): number => {
@@ -43,7 +44,8 @@ program
   .command('agent')
   .description('run a node agent that joins the cluster at --server (e.g. from a second machine)')
   .requiredOption('--server <url>', 'the API server, e.g. https://10.0.0.5:6443')
-  .requiredOption('--token <token>', 'a node token from `skiff token create-node NAME`')
+  .option('--token-file <file>', 'a file holding a node token from `skiff token create-node NAME` (or SKIFF_TOKEN)')
+  .option('--token <token>', 'the node token itself (visible in the process list: prefer --token-file)')
   .option('--node-name <name>', 'the Node to register as (must match the token)', defaultNodeName)
   .option('--ca-file <file>', 'the cluster CA certificate (DATA_DIR/pki/ca.crt on the first machine)')
   .option('--data-dir <dir>', 'where the agent keeps pod state and logs', '.skiff-agent')
@@ -54,7 +56,7 @@ program
   .option('--stop-pods-on-exit', 'stop this node\'s pods when the agent is stopped (default: they keep running and are adopted on restart)')
   .option('--simulate', 'report pods Running without starting processes')
   .option('--container-runtime-endpoint <endpoint>', 'run pods as containers on this machine\'s CRI runtime (unix:///run/containerd/containerd.sock); --pod-cidr is then its CNI network')
-  .action(async (o: { server: string; token: string; nodeName: string; caFile?: string; dataDir: string; podCidr: string; cpu?: string; memory?: string; maxPods?: string; stopPodsOnExit?: boolean; simulate?: boolean; containerRuntimeEndpoint?: string }) => {
+  .action(async (o: { server: string; token?: string; tokenFile?: string; nodeName: string; caFile?: string; dataDir: string; podCidr: string; cpu?: string; memory?: string; maxPods?: string; stopPodsOnExit?: boolean; simulate?: boolean; containerRuntimeEndpoint?: string }) => {
     await agent(o);
   });
 
@@ -94,6 +96,17 @@ appCommand
   .option('--kubeconfig <file>', 'admin kubeconfig', process.env.KUBECONFIG ?? '.skiff/kubeconfig')
   .action(async (app: string, o: { namespace: string; kubeconfig: string }) => {
     await appHistory(app, o);
+  });
+
+program
+  .command('secrets')
+  .description('manage Secrets at rest')
+  .command('reencrypt')
+  .description('write every Secret back so the API server encrypts it with the first key of its encryption config (after a key rotation)')
+  .option('--kubeconfig <file>', 'admin kubeconfig', process.env.KUBECONFIG ?? '.skiff/kubeconfig')
+  .action(async (o: { kubeconfig: string }) => {
+    const { rewritten, skipped } = await reencryptSecrets(clientFromKubeconfig(o.kubeconfig).client);
+    console.log(`${rewritten} secrets written back${skipped ? `, ${skipped} changed or deleted meanwhile` : ''}`);
   });
 
 const token = program.command('token').description('manage join tokens');

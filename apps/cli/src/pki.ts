@@ -1,8 +1,9 @@
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import forge from 'node-forge';
+import { ensurePrivateDir, writeSecretFile } from './secretFiles.js';
 
 export interface Pki {
   caFile: string;
@@ -42,14 +43,14 @@ function certificate(subjectCn: string, publicPem: string, issuer: { cn: string;
  */
 export function ensurePki(dataDir: string, extraHosts: string[] = []): Pki {
   const dir = join(dataDir, 'pki');
-  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  ensurePrivateDir(dir);
   const caFile = join(dir, 'ca.crt');
   const caKeyFile = join(dir, 'ca.key');
   const certFile = join(dir, 'apiserver.crt');
   const keyFile = join(dir, 'apiserver.key');
   if (!existsSync(caFile) || !existsSync(caKeyFile)) {
     const ca = rsaKeyPair();
-    writeFileSync(caKeyFile, ca.privatePem, { mode: 0o600 });
+    writeSecretFile(caKeyFile, ca.privatePem);
     writeFileSync(caFile, certificate('skiff-ca', ca.publicPem, { cn: 'skiff-ca', keyPem: ca.privatePem }, { ca: true, years: 10 }));
   }
   if (!existsSync(certFile) || !existsSync(keyFile)) {
@@ -57,8 +58,10 @@ export function ensurePki(dataDir: string, extraHosts: string[] = []): Pki {
     const hosts = [...new Set(['localhost', hostname(), ...extraHosts.filter((h) => !/^\d+\.\d+\.\d+\.\d+$/.test(h))])];
     const ips = [...new Set(['127.0.0.1', ...extraHosts.filter((h) => /^\d+\.\d+\.\d+\.\d+$/.test(h))])];
     const altNames = [...hosts.map((value) => ({ type: 2, value })), ...ips.map((ip) => ({ type: 7, ip }))];
-    writeFileSync(keyFile, server.privatePem, { mode: 0o600 });
+    writeSecretFile(keyFile, server.privatePem);
     writeFileSync(certFile, certificate('skiff-apiserver', server.publicPem, { cn: 'skiff-ca', keyPem: readFileSync(caKeyFile, 'utf8') }, { ca: false, years: 5, altNames }));
   }
+  // Keys from before keys were written 0600.
+  for (const key of [caKeyFile, keyFile]) chmodSync(key, 0o600);
   return { caFile, certFile, keyFile, caPem: readFileSync(caFile, 'utf8') };
 }

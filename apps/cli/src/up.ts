@@ -5,6 +5,8 @@ import { join, resolve } from 'node:path';
 import { writeKubeconfig } from './kubeconfig.js';
 import { appEntry, startProcess, stopProcess, waitFor, type ManagedProcess } from './processes.js';
 import { ensureTokens } from './tokens.js';
+import { ensurePrivateDir } from './secretFiles.js';
+import { ensureEncryptionConfig } from './encryptionConfig.js';
 import { ensurePki } from './pki.js';
 import { ApiClient } from '@skiff/kube-client';
 import { startContainerd, type ContainerdHandle } from '@skiff/cri';
@@ -42,12 +44,18 @@ export interface UpOptions {
 export async function up(opts: UpOptions): Promise<void> {
   const dataDir = resolve(opts.dataDir);
   const logDir = join(dataDir, 'logs');
-  mkdirSync(logDir, { recursive: true });
-  const { file: tokenFile, adminToken } = ensureTokens(dataDir);
+  // Tokens, keys, the database and logs live here: only the user who runs Skiff may look in.
+  ensurePrivateDir(dataDir);
+  ensurePrivateDir(logDir);
+  const { file: tokenFile, adminToken, adminTokenFile } = ensureTokens(dataDir);
+  const encryptionConfig = ensureEncryptionConfig(dataDir);
   const pki = ensurePki(dataDir, opts.host === '0.0.0.0' || opts.host === '127.0.0.1' ? [] : [opts.host]);
   const url = `https://${opts.host === '0.0.0.0' ? '127.0.0.1' : opts.host}:${opts.port}`;
-  // Every process Skiff starts trusts the cluster CA (the API server serves HTTPS only).
-  const childEnv = { ...process.env, NODE_EXTRA_CA_CERTS: pki.caFile };
+  const redisUrl = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+  // Every process Skiff starts trusts the cluster CA (the API server serves HTTPS only). Secrets
+  // reach the components by file (tokens) or environment (Redis and Postgres URLs, which may carry
+  // passwords), never by argument: /proc/PID/cmdline is readable by every local user.
+  const childEnv = { ...process.env, NODE_EXTRA_CA_CERTS: pki.caFile, REDIS_URL: redisUrl };
   process.env.NODE_EXTRA_CA_CERTS = pki.caFile;
   const processes: ManagedProcess[] = [];
   /** What runs outside the components and goes after them, newest first: containerds, the registry, the host network. */
@@ -100,7 +108,7 @@ export async function up(opts: UpOptions): Promise<void> {
     const apiserver = startProcess(
       'apiserver',
       appEntry('@skiff/apiserver/main'),
-      ['--data-dir', dataDir, '--host', opts.host, '--port', String(opts.port), '--token-file', tokenFile, '--tls-cert-file', pki.certFile, '--tls-private-key-file', pki.keyFile, '--service-cluster-ip-range', serviceCidr, '--audit-log-path', join(logDir, 'audit.log'), ...(net ? ['--advertise-address', net.hostIp] : [])],
+      ['--data-dir', dataDir, '--host', opts.host, '--port', String(opts.port), '--token-file', tokenFile, '--tls-cert-file', pki.certFile, '--tls-private-key-file', pki.keyFile, '--service-cluster-ip-range', serviceCidr, '--encryption-provider-config', encryptionConfig, '--audit-log-path', join(logDir, 'audit.log'), ...(net ? ['--advertise-address', net.hostIp] : [])],
       join(logDir, 'apiserver.log'),
       childEnv,
     );
@@ -121,7 +129,6 @@ export async function up(opts: UpOptions): Promise<void> {
     );
 
     const client = new ApiClient({ server: url, token: adminToken, ca: pki.caPem, userAgent: 'skiff-up' });
-    const redisUrl = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
     const queuePrefix = `skiff-${identity.id}`;
     const runDir = join(dataDir, 'run');
     mkdirSync(runDir, { recursive: true });
@@ -168,10 +175,10 @@ export async function up(opts: UpOptions): Promise<void> {
       };
       launch();
     };
-    component('controller-manager', '@skiff/controller-manager/main', ['--server', url, '--token', adminToken, '--redis-url', redisUrl, '--queue-prefix', queuePrefix, '--node-monitor-grace-ms', '6000', '--pod-eviction-timeout-ms', '5000', '--horizontal-pod-autoscaler-sync-period-ms', String((opts.hpaSyncPeriod ?? 15) * 1000)], true, await nextMetricsPort());
-    component('git-watcher', '@skiff/git-watcher/main', ['--server', url, '--token', adminToken, '--redis-url', redisUrl, '--queue-prefix', queuePrefix, '--cache-dir', join(dataDir, 'git-cache')], true, await nextMetricsPort());
-    component('notifier', '@skiff/notifier/main', ['--server', url, '--token', adminToken, '--redis-url', redisUrl, '--queue-prefix', queuePrefix], true, await nextMetricsPort());
-    component('scheduler', '@skiff/scheduler/main', ['--server', url, '--token', adminToken, '--redis-url', redisUrl, '--queue-prefix', queuePrefix], true, await nextMetricsPort());
+    component('controller-manager', '@skiff/controller-manager/main', ['--server', url, '--token-file', adminTokenFile, '--queue-prefix', queuePrefix, '--node-monitor-grace-ms', '6000', '--pod-eviction-timeout-ms', '5000', '--horizontal-pod-autoscaler-sync-period-ms', String((opts.hpaSyncPeriod ?? 15) * 1000)], true, await nextMetricsPort());
+    component('git-watcher', '@skiff/git-watcher/main', ['--server', url, '--token-file', adminTokenFile, '--queue-prefix', queuePrefix, '--cache-dir', join(dataDir, 'git-cache')], true, await nextMetricsPort());
+    component('notifier', '@skiff/notifier/main', ['--server', url, '--token-file', adminTokenFile, '--queue-prefix', queuePrefix], true, await nextMetricsPort());
+    component('scheduler', '@skiff/scheduler/main', ['--server', url, '--token-file', adminTokenFile, '--queue-prefix', queuePrefix], true, await nextMetricsPort());
     // One proxy per machine: ClusterIPs (in the kernel when pods are containers), NodePorts on 127.0.0.1, and the cluster DNS.
     const proxyMode = net
       ? ['--mode', 'nftables', '--nft-table', net.nftTable, '--cluster-cidr', net.clusterCidr, '--service-cluster-ip-range', net.serviceCidr, '--kernel-node-port-addresses', net.hostIp, ...(hostNet?.bridgeNetfilter ? [] : ['--masquerade-all'])]
@@ -180,10 +187,10 @@ export async function up(opts: UpOptions): Promise<void> {
     const ingress = { http: await nextMetricsPort(), https: await nextMetricsPort() };
     writeFileSync(join(runDir, 'ingress.json'), JSON.stringify(ingress, null, 2) + '\n');
     const ingressArgs = ['--ingress-http-port', String(ingress.http), '--ingress-https-port', String(ingress.https), '--ingress-address', '127.0.0.1'];
-    component('proxy', '@skiff/proxy/main', ['--server', url, '--token', adminToken, '--node-port-address', '127.0.0.1', '--dns-address', dnsIp, ...proxyMode, ...ingressArgs], true, await nextMetricsPort());
+    component('proxy', '@skiff/proxy/main', ['--server', url, '--token-file', adminTokenFile, '--node-port-address', '127.0.0.1', '--dns-address', dnsIp, ...proxyMode, ...ingressArgs], true, await nextMetricsPort());
     for (let i = 1; i <= opts.nodes; i++) {
       const node = `node-${i}`;
-      const token = await ensureNodeToken(client, dataDir, node);
+      const { file: nodeTokenFile } = await ensureNodeToken(client, dataDir, node);
       let runtimeArgs = ['--pod-cidr', `127.${identity.podOctet}.${i}.0/24`];
       if (net && registry && hostNet) {
         hostNet.prepareNodeBridge(i);
@@ -199,7 +206,7 @@ export async function up(opts: UpOptions): Promise<void> {
         runtimeArgs = ['--pod-cidr', net.nodeCidr(i), '--container-runtime-endpoint', containerd.endpoint, '--cgroup-root', `${net.cgroupRoot}/${node}`, '--pod-max-pids', String(POD_MAX_PIDS)];
       }
       component(node, '@skiff/node-agent/main', [
-        '--server', url, '--token', token, '--node-name', node, ...runtimeArgs,
+        '--server', url, '--token-file', nodeTokenFile, '--node-name', node, ...runtimeArgs,
         '--data-dir', join(dataDir, 'nodes', node), '--heartbeat-ms', '1000', '--stop-pods-on-exit', '--shutdown-grace-ms', '3000',
         '--cluster-dns', dnsIp, '--stats-interval-ms', String((opts.metricsResolution ?? 10) * 1000),
       ], false, await nextMetricsPort());

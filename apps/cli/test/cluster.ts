@@ -10,6 +10,8 @@ const CLI = fileURLToPath(new URL('../src/main.ts', import.meta.url));
 
 export interface TestCluster {
   url: string;
+  /** The `skiff up` process. */
+  pid: number;
   kubeconfig: string;
   dataDir: string;
   output(): string;
@@ -69,6 +71,7 @@ export async function startCluster(opts: { env?: NodeJS.ProcessEnv; nodes?: numb
   }
   return {
     url: `https://127.0.0.1:${port}`,
+    pid: child.pid!,
     kubeconfig,
     dataDir,
     output: () => out,

@@ -90,8 +90,11 @@ describe('DaemonSets and ReplicationControllers through kubectl', () => {
 
     const { podOctet } = JSON.parse(readFileSync(join(cluster.dataDir, 'cluster.json'), 'utf8')) as { podOctet: number };
     const token = (await run(process.execPath, ['--import', 'tsx', CLI, 'token', 'create-node', 'node-c', '--kubeconfig', cluster.kubeconfig])).stdout.trim();
-    joined = spawn(process.execPath, ['--import', 'tsx', CLI, 'agent', '--server', cluster.url, '--token', token, '--node-name', 'node-c', '--ca-file', join(cluster.dataDir, 'pki', 'ca.crt'),
-      '--data-dir', (joinedDir = mkdtempSync(join(tmpdir(), 'skiff-agent-node-c-'))), '--pod-cidr', `127.${podOctet}.9.0/24`, '--stop-pods-on-exit'], { stdio: 'ignore' });
+    // The token in a file, as the README says (not on the command line, where any user sees it).
+    joinedDir = mkdtempSync(join(tmpdir(), 'skiff-agent-node-c-'));
+    writeFileSync(join(joinedDir, 'node.token'), `${token}\n`, { mode: 0o600 });
+    joined = spawn(process.execPath, ['--import', 'tsx', CLI, 'agent', '--server', cluster.url, '--token-file', join(joinedDir, 'node.token'), '--node-name', 'node-c', '--ca-file', join(cluster.dataDir, 'pki', 'ca.crt'),
+      '--data-dir', joinedDir, '--pod-cidr', `127.${podOctet}.9.0/24`, '--stop-pods-on-exit'], { stdio: 'ignore' });
     const three = await eventually('a running daemon pod on the joined node too', async () => {
       const n = await nodesRunning();
       return n.length === 3 && n.includes('node-c') ? n : undefined;

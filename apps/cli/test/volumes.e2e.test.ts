@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventually, kubectl, kubectlOk, startCluster, type TestCluster } from './cluster.js';
@@ -30,6 +30,60 @@ spec:
     volumeMounts: [{name: notes, mountPath: /notes}]
 `;
 }
+
+/** The pids of `root` and everything it started, from /proc/PID/stat's ppid field. */
+function processTree(root: number): number[] {
+  const parents = new Map<number, number>();
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      // "PID (COMM) STATE PPID ...": COMM may hold spaces and parentheses, so read after the last ')'.
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      parents.set(Number(entry), Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]));
+    } catch {
+      /* exited while we looked */
+    }
+  }
+  const tree = [root];
+  for (let i = 0; i < tree.length; i++) for (const [pid, ppid] of parents) if (ppid === tree[i]) tree.push(pid);
+  return tree;
+}
+
+function cmdline(pid: number): string {
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').join(' ');
+  } catch {
+    return '';
+  }
+}
+
+const mode = (path: string) => (statSync(path).mode & 0o777).toString(8);
+
+const SECRET_VOLUMES = `apiVersion: v1
+kind: Secret
+metadata: {name: creds}
+stringData: {password: hunter2, user: admin}
+---
+apiVersion: v1
+kind: ConfigMap
+metadata: {name: settings}
+data: {level: debug}
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: mounts}
+spec:
+  restartPolicy: Never
+  volumes:
+  - {name: all, secret: {secretName: creds}}
+  - {name: strict, secret: {secretName: creds, defaultMode: 0400, items: [{key: user, path: user}, {key: password, path: nested/password, mode: 0440}]}}
+  - {name: config, configMap: {name: settings, defaultMode: 0600}}
+  containers:
+  - name: main
+    image: busybox
+    command: [sh, -c, 'cat "$SKIFF_ROOT/strict/nested/password"']
+    volumeMounts: [{name: all, mountPath: /all}, {name: strict, mountPath: /strict}, {name: config, mountPath: /config}]
+`;
 
 describe('persistent volumes (skiff up)', () => {
   let cluster: TestCluster;
@@ -74,4 +128,43 @@ describe('persistent volumes (skiff up)', () => {
     await eventually('volume deleted', async () => (await kubectl(cluster, ['get', 'pv', volume])).code !== 0, 30_000);
     expect(existsSync(dir)).toBe(false);
   }, 180_000);
+
+  it('keeps tokens and URLs off every command line in its process tree, and its secrets away from other users', async () => {
+    const tokens = [readFileSync(join(cluster.dataDir, 'admin.token'), 'utf8').trim()];
+    for (const node of readdirSync(join(cluster.dataDir, 'nodes'))) tokens.push(readFileSync(join(cluster.dataDir, 'nodes', node, 'token'), 'utf8').trim());
+    expect(tokens).toHaveLength(3);
+    const lines = processTree(cluster.pid).map(cmdline).filter(Boolean);
+    // The API server, five controllers and two node agents, each told where its token is.
+    expect(lines.filter((l) => l.includes('--token-file')).length).toBeGreaterThanOrEqual(8);
+    // Secrets are encrypted at rest with the key `skiff up` made.
+    expect(lines.filter((l) => l.includes(`--encryption-provider-config ${join(cluster.dataDir, 'encryption-config.yaml')}`))).toHaveLength(1);
+    for (const line of lines) {
+      for (const token of tokens) expect(line).not.toContain(token);
+      expect(line).not.toMatch(/--token |redis:\/\/|postgres(ql)?:\/\//);
+    }
+
+    // Only the user who runs Skiff may read its credentials, keys and logs.
+    expect(mode(cluster.dataDir)).toBe('700');
+    expect(mode(join(cluster.dataDir, 'logs'))).toBe('700');
+    for (const file of ['tokens.json', 'admin.token', 'encryption-config.yaml', 'kubeconfig', 'pki/ca.key', 'pki/apiserver.key', 'nodes/node-1/token', 'logs/apiserver.log', 'logs/node-1.log']) {
+      expect([file, mode(join(cluster.dataDir, file))]).toEqual([file, '600']);
+    }
+    expect(mode(join(cluster.dataDir, 'nodes', 'node-1'))).toBe('700');
+
+    // Volume files get the modes the pod asks for (Kubernetes' 0644 when it asks for none).
+    await kubectlOk(cluster, ['apply', '-f', '-'], SECRET_VOLUMES);
+    await eventually('mounts Succeeded', async () => (await phase('mounts')) === 'Succeeded', 60_000);
+    expect(await kubectlOk(cluster, ['logs', 'mounts'])).toBe('hunter2');
+    const pod = await json(['get', 'pod', 'mounts']);
+    const podDir = join(cluster.dataDir, 'nodes', pod.spec!.nodeName as string, 'pods', `default_mounts_${pod.metadata.uid as string}`);
+    const volumes = join(podDir, 'volumes');
+    expect({
+      'all/password': mode(join(volumes, 'all', 'password')),
+      'strict/user': mode(join(volumes, 'strict', 'user')),
+      'strict/nested/password': mode(join(volumes, 'strict', 'nested', 'password')),
+      'config/level': mode(join(volumes, 'config', 'level')),
+    }).toEqual({ 'all/password': '644', 'strict/user': '400', 'strict/nested/password': '440', 'config/level': '600' });
+    expect(mode(join(cluster.dataDir, 'nodes', pod.spec!.nodeName as string, 'pods'))).toBe('700');
+    await kubectlOk(cluster, ['delete', 'pod', 'mounts', '--wait=false']);
+  }, 120_000);
 });

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { Command, InvalidArgumentError } from 'commander';
 import { pino } from 'pino';
 import { Registry } from 'prom-client';
-import { serveMetrics, stopOnSignals } from '@skiff/controller-runtime';
+import { bearerToken, CREDENTIAL_FLAGS, redisUrl, serveMetrics, stopOnSignals } from '@skiff/controller-runtime';
 import { CONTROLLERS, DEFAULT_CONFIG, startControllerManager } from './index.js';
 import { exitOnUncaughtFailures } from '@skiff/apimachinery';
 
@@ -17,8 +17,9 @@ const program = new Command()
   .name('skiff-controller-manager')
   .description(`Skiff controller manager: ${Object.keys(CONTROLLERS).join(', ')}`)
   .requiredOption('--server <url>', 'API server URL')
-  .requiredOption('--token <token>', 'bearer token')
-  .option('--redis-url <url>', 'Redis for the work queues', process.env.REDIS_URL ?? 'redis://127.0.0.1:6379')
+  .option('--token <token>', CREDENTIAL_FLAGS.token)
+  .option('--token-file <file>', CREDENTIAL_FLAGS.tokenFile)
+  .option('--redis-url <url>', CREDENTIAL_FLAGS.redisUrl)
   .option('--queue-prefix <prefix>', 'BullMQ key prefix (one per cluster)', 'skiff')
   .option('--controllers <names>', 'comma-separated subset to run (default: all)')
   .option('--node-monitor-grace-ms <ms>', 'a node whose lease is this old is NotReady', int('--node-monitor-grace-ms'), DEFAULT_CONFIG.nodeMonitorGraceMs)
@@ -32,19 +33,20 @@ const program = new Command()
 
 program.parse();
 const o = program.opts<{
-  server: string; token: string; redisUrl: string; queuePrefix: string; controllers?: string; nodeMonitorGraceMs: number;
+  server: string; token?: string; tokenFile?: string; redisUrl?: string; queuePrefix: string; controllers?: string; nodeMonitorGraceMs: number;
   podEvictionTimeoutMs: number; horizontalPodAutoscalerSyncPeriodMs: number; horizontalPodAutoscalerDownscaleStabilizationMs: number; resyncMs?: number; metricsPort?: number; caFile?: string; logLevel: string;
 }>();
 const logger = pino({ level: o.logLevel, base: { component: 'controller-manager' } });
 exitOnUncaughtFailures(logger);
+const token = bearerToken(o) ?? program.error(CREDENTIAL_FLAGS.missing);
 
 try {
   const registry = new Registry();
   const cm = await startControllerManager({
     server: o.server,
-    token: o.token,
+    token,
     ca: o.caFile ? readFileSync(o.caFile, 'utf8') : undefined,
-    redisUrl: o.redisUrl,
+    redisUrl: redisUrl(o.redisUrl),
     prefix: o.queuePrefix,
     controllers: o.controllers?.split(',').map((s) => s.trim()).filter(Boolean),
     nodeMonitorGraceMs: o.nodeMonitorGraceMs,

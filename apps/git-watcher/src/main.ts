@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { Command, InvalidArgumentError } from 'commander';
 import { pino } from 'pino';
 import { Registry } from 'prom-client';
-import { serveMetrics, stopOnSignals } from '@skiff/controller-runtime';
+import { bearerToken, CREDENTIAL_FLAGS, redisUrl, serveMetrics, stopOnSignals } from '@skiff/controller-runtime';
 import { exitOnUncaughtFailures } from '@skiff/apimachinery';
 import { entriesOfEnvironment } from '@skiff/gitops';
 import { DEFAULT_REPO_SECRETS_NAMESPACE, startGitWatcher } from './index.js';
@@ -18,9 +18,10 @@ const program = new Command()
   .name('skiff-git-watcher')
   .description('Skiff git watcher: syncs Applications from git (local repositories watched, remote ones fetched), prunes, self-heals')
   .requiredOption('--server <url>', 'API server URL')
-  .requiredOption('--token <token>', 'bearer token')
+  .option('--token <token>', CREDENTIAL_FLAGS.token)
+  .option('--token-file <file>', CREDENTIAL_FLAGS.tokenFile)
   .requiredOption('--cache-dir <dir>', 'where clones of remote repositories are kept')
-  .option('--redis-url <url>', 'Redis for the work queue', process.env.REDIS_URL ?? 'redis://127.0.0.1:6379')
+  .option('--redis-url <url>', CREDENTIAL_FLAGS.redisUrl)
   .option('--queue-prefix <prefix>', 'BullMQ key prefix (one per cluster)', 'skiff')
   .option('--refresh-ms <ms>', 'how often remote repositories are fetched when an Application does not say', int('--refresh-ms'), 60_000)
   .option('--metrics-port <n>', 'serve Prometheus /metrics on this port (0 = any free port)', int('--metrics-port'))
@@ -29,9 +30,10 @@ const program = new Command()
   .option('--log-level <level>', 'pino log level', 'info');
 
 program.parse();
-const o = program.opts<{ server: string; token: string; cacheDir: string; redisUrl: string; queuePrefix: string; refreshMs: number; metricsPort?: number; caFile?: string; logLevel: string; repoSecretsNamespace: string }>();
+const o = program.opts<{ server: string; token?: string; tokenFile?: string; cacheDir: string; redisUrl?: string; queuePrefix: string; refreshMs: number; metricsPort?: number; caFile?: string; logLevel: string; repoSecretsNamespace: string }>();
 const logger = pino({ level: o.logLevel, base: { component: 'git-watcher' } });
 exitOnUncaughtFailures(logger);
+const token = bearerToken(o) ?? program.error(CREDENTIAL_FLAGS.missing);
 
 if (process.env.SKIFF_GIT_USERNAME && !process.env.SKIFF_GIT_HOST) logger.warn('SKIFF_GIT_USERNAME is set without SKIFF_GIT_HOST: it is sent to no repository; set SKIFF_GIT_HOST to the git server\'s host');
 
@@ -39,9 +41,9 @@ try {
   const registry = new Registry();
   const watcher = await startGitWatcher({
     server: o.server,
-    token: o.token,
+    token,
     ca: o.caFile ? readFileSync(o.caFile, 'utf8') : undefined,
-    redisUrl: o.redisUrl,
+    redisUrl: redisUrl(o.redisUrl),
     prefix: o.queuePrefix,
     cacheDir: o.cacheDir,
     defaultRefreshMs: o.refreshMs,

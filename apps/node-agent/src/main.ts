@@ -1,5 +1,5 @@
 import { collectDefaultMetrics, Gauge, Registry } from 'prom-client';
-import { serveMetrics, stopOnSignals } from '@skiff/controller-runtime';
+import { bearerToken, CREDENTIAL_FLAGS, serveMetrics, stopOnSignals } from '@skiff/controller-runtime';
 import { DNS_SERVICE_IP, exitOnUncaughtFailures } from '@skiff/apimachinery';
 import { readFileSync } from 'node:fs';
 import { Command, InvalidArgumentError } from 'commander';
@@ -19,7 +19,8 @@ const program = new Command()
   .name('skiff-node-agent')
   .description('Skiff node agent: registers a Node, heartbeats, runs the pods bound to it and serves their logs')
   .requiredOption('--server <url>', 'API server URL')
-  .requiredOption('--token <token>', 'the node token (also required by the agent HTTP endpoint)')
+  .option('--token <token>', 'the node token, also required by the agent HTTP endpoint (visible in the process list: prefer --token-file or SKIFF_TOKEN)')
+  .option('--token-file <file>', 'read the node token from this file (first line)')
   .requiredOption('--node-name <name>', 'the Node name')
   .requiredOption('--pod-cidr <cidr>', 'pod address range inside 127.0.0.0/8, e.g. 127.16.0.0/16')
   .requiredOption('--data-dir <dir>', 'where pod records, volumes and logs live')
@@ -58,7 +59,8 @@ const program = new Command()
 program.parse();
 const o = program.opts<{
   server: string;
-  token: string;
+  token?: string;
+  tokenFile?: string;
   nodeName: string;
   podCidr: string;
   dataDir: string;
@@ -90,11 +92,12 @@ const o = program.opts<{
 
 const logger = pino({ level: o.logLevel, base: { node: o.nodeName } });
 exitOnUncaughtFailures(logger);
+const token = bearerToken(o) ?? program.error(CREDENTIAL_FLAGS.missing);
 
 try {
   const agent = await startNodeAgent({
     server: o.server,
-    token: o.token,
+    token,
     ca: o.caFile ? readFileSync(o.caFile, 'utf8') : undefined,
     nodeName: o.nodeName,
     podCidr: o.podCidr,

@@ -1,5 +1,5 @@
 import { DNS_SERVICE_IP } from '@skiff/apimachinery';
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { ApiClient } from '@skiff/kube-client';
 import { pino, type Logger } from 'pino';
@@ -160,7 +160,13 @@ export async function startNodeAgent(options: NodeAgentOptions): Promise<NodeAge
   if (!opts.simulate && !opts.containerRuntimeEndpoint && !isLoopbackCidr(cidr)) {
     throw new Error(`--pod-cidr ${opts.podCidr} must lie inside 127.0.0.0/8: pods share the host's loopback interface`);
   }
-  mkdirSync(join(dataDir, 'pods'), { recursive: true });
+  // Pods' secret volumes, logs and the node token live here: only the agent's user may look in
+  // (kubelet's /var/lib/kubelet/pods is likewise closed). Containers reach their volumes through
+  // bind mounts, which do not need these directories open.
+  for (const dir of [dataDir, join(dataDir, 'pods')]) {
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
+    chmodSync(dir, 0o700);
+  }
   const unlock = lockDataDir(dataDir);
   let closed = false;
   let imageTimer: NodeJS.Timeout | undefined;

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { Command, InvalidArgumentError } from 'commander';
 import { pino } from 'pino';
 import { Registry } from 'prom-client';
-import { serveMetrics, stopOnSignals } from '@skiff/controller-runtime';
+import { bearerToken, CREDENTIAL_FLAGS, redisUrl, serveMetrics, stopOnSignals } from '@skiff/controller-runtime';
 import { startNotifier } from './index.js';
 import { exitOnUncaughtFailures } from '@skiff/apimachinery';
 
@@ -17,25 +17,27 @@ const program = new Command()
   .name('skiff-notifier')
   .description('Skiff notifier: posts sync, health, rollout, drift and node events to Webhooks, signed, in order per Application')
   .requiredOption('--server <url>', 'API server URL')
-  .requiredOption('--token <token>', 'bearer token')
+  .option('--token <token>', CREDENTIAL_FLAGS.token)
+  .option('--token-file <file>', CREDENTIAL_FLAGS.tokenFile)
   .option('--ca-file <file>', 'CA certificate of the API server')
-  .option('--redis-url <url>', 'Redis for the work queue', process.env.REDIS_URL ?? 'redis://127.0.0.1:6379')
+  .option('--redis-url <url>', CREDENTIAL_FLAGS.redisUrl)
   .option('--queue-prefix <prefix>', 'BullMQ key prefix (one per cluster)', 'skiff')
   .option('--metrics-port <n>', 'serve Prometheus /metrics on this port (0 = any free port)', int('--metrics-port'))
   .option('--log-level <level>', 'pino log level', 'info');
 
 program.parse();
-const o = program.opts<{ server: string; token: string; caFile?: string; redisUrl: string; queuePrefix: string; metricsPort?: number; logLevel: string }>();
+const o = program.opts<{ server: string; token?: string; tokenFile?: string; caFile?: string; redisUrl?: string; queuePrefix: string; metricsPort?: number; logLevel: string }>();
 const logger = pino({ level: o.logLevel, base: { component: 'notifier' } });
 exitOnUncaughtFailures(logger);
+const token = bearerToken(o) ?? program.error(CREDENTIAL_FLAGS.missing);
 
 try {
   const registry = new Registry();
   const notifier = await startNotifier({
     server: o.server,
-    token: o.token,
+    token,
     ca: o.caFile ? readFileSync(o.caFile, 'utf8') : undefined,
-    redisUrl: o.redisUrl,
+    redisUrl: redisUrl(o.redisUrl),
     prefix: o.queuePrefix,
     registry,
     log: logger,

@@ -3,7 +3,7 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import { pino } from 'pino';
 import { Registry } from 'prom-client';
 import { DNS_SERVICE_IP, exitOnUncaughtFailures } from '@skiff/apimachinery';
-import { serveMetrics, stopOnSignals } from '@skiff/controller-runtime';
+import { bearerToken, CREDENTIAL_FLAGS, serveMetrics, stopOnSignals } from '@skiff/controller-runtime';
 import { cleanupNftables, DEFAULT_NFT_TABLE, startProxy, type ProxyMode } from './index.js';
 
 function int(name: string) {
@@ -17,7 +17,8 @@ const program = new Command()
   .name('skiff-proxy')
   .description("Skiff proxy, one per machine: serves each Service's ClusterIP (and NodePort) by forwarding to ready endpoints; serves cluster DNS")
   .option('--server <url>', 'API server URL (required unless --cleanup)')
-  .option('--token <token>', 'bearer token (required unless --cleanup)')
+  .option('--token <token>', CREDENTIAL_FLAGS.token)
+  .option('--token-file <file>', CREDENTIAL_FLAGS.tokenFile)
   .option('--ca-file <file>', 'CA certificate of the API server')
   .addOption(new Option('--mode <mode>', 'userspace: listen on each ClusterIP; nftables: the kernel serves ClusterIPs from one nftables table').choices(['userspace', 'nftables']).default('userspace'))
   .option('--nft-table <name>', 'nftables mode: the table (family ip) to own; one per cluster on a machine', DEFAULT_NFT_TABLE)
@@ -40,6 +41,7 @@ program.parse();
 const o = program.opts<{
   server?: string;
   token?: string;
+  tokenFile?: string;
   caFile?: string;
   mode: ProxyMode;
   nftTable: string;
@@ -70,13 +72,14 @@ if (o.cleanup) {
   logger.info({ table: o.nftTable }, result.existed ? 'nftables table deleted' : 'no nftables table to delete');
   process.exit(0);
 }
-if (!o.server || !o.token) program.error('error: --server and --token are required (unless --cleanup)');
+if (!o.server) program.error('error: --server is required (unless --cleanup)');
+const token = bearerToken(o) ?? program.error(CREDENTIAL_FLAGS.missing);
 
 try {
   const registry = new Registry();
   const proxy = await startProxy({
     server: o.server!,
-    token: o.token!,
+    token,
     ca: o.caFile ? readFileSync(o.caFile, 'utf8') : undefined,
     mode: o.mode,
     nftTable: o.nftTable,

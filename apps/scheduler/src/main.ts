@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { Command, InvalidArgumentError } from 'commander';
 import { pino } from 'pino';
 import { Registry } from 'prom-client';
-import { serveMetrics, stopOnSignals } from '@skiff/controller-runtime';
+import { bearerToken, CREDENTIAL_FLAGS, redisUrl, serveMetrics, stopOnSignals } from '@skiff/controller-runtime';
 import { startScheduler } from './index.js';
 import { exitOnUncaughtFailures } from '@skiff/apimachinery';
 
@@ -17,8 +17,9 @@ const program = new Command()
   .name('skiff-scheduler')
   .description('Skiff scheduler: binds pending pods to nodes (filter: readiness, taints, node selector/affinity, resources; score: least allocated, spread)')
   .requiredOption('--server <url>', 'API server URL')
-  .requiredOption('--token <token>', 'bearer token')
-  .option('--redis-url <url>', 'Redis for the work queue', process.env.REDIS_URL ?? 'redis://127.0.0.1:6379')
+  .option('--token <token>', CREDENTIAL_FLAGS.token)
+  .option('--token-file <file>', CREDENTIAL_FLAGS.tokenFile)
+  .option('--redis-url <url>', CREDENTIAL_FLAGS.redisUrl)
   .option('--queue-prefix <prefix>', 'BullMQ key prefix (one per cluster)', 'skiff')
   .option('--metrics-port <n>', 'serve Prometheus /metrics on this port (0 = any free port)', int('--metrics-port'))
   .option('--ca-file <file>', 'CA certificate of the API server')
@@ -26,17 +27,18 @@ const program = new Command()
   .option('--log-level <level>', 'pino log level', 'info');
 
 program.parse();
-const o = program.opts<{ server: string; token: string; redisUrl: string; queuePrefix: string; metricsPort?: number; caFile?: string; concurrency: number; logLevel: string }>();
+const o = program.opts<{ server: string; token?: string; tokenFile?: string; redisUrl?: string; queuePrefix: string; metricsPort?: number; caFile?: string; concurrency: number; logLevel: string }>();
 const logger = pino({ level: o.logLevel, base: { component: 'scheduler' } });
 exitOnUncaughtFailures(logger);
+const token = bearerToken(o) ?? program.error(CREDENTIAL_FLAGS.missing);
 
 try {
   const registry = new Registry();
   const scheduler = await startScheduler({
     server: o.server,
-    token: o.token,
+    token,
     ca: o.caFile ? readFileSync(o.caFile, 'utf8') : undefined,
-    redisUrl: o.redisUrl,
+    redisUrl: redisUrl(o.redisUrl),
     prefix: o.queuePrefix,
     concurrency: o.concurrency,
     registry,

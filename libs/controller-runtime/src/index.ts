@@ -1,4 +1,5 @@
 export * from './controller.js';
+export * from './credentials.js';
 export * from './events.js';
 export * from './manager.js';
 export * from './metrics.js';
