@@ -24,6 +24,7 @@ import { authenticate, type Authenticator, type Principal } from './auth.js';
 import { FlowControl, isLongRunning, type FlowControlOptions } from './flowControl.js';
 import { authorize, authorizeAttributes, authorizePodAccess, authorizeVolumeAccess, nodeNameOf, type Verb } from './authorizer.js';
 import { Rbac } from './rbac/rbac.js';
+import { checkApplicationAccount } from './rbac/applicationAccount.js';
 import { impersonate } from './rbac/impersonation.js';
 import { REVIEW_GROUPS, reviewRoutes } from './rbac/reviews.js';
 import { proxyPodLog } from './podLogs.js';
@@ -120,6 +121,11 @@ export async function buildServer(opts: ServerOptions): Promise<{ app: FastifyIn
   namespaces?.start();
 
   const flowControl = new FlowControl(opts.flowControl);
+  /** What RBAC checks on the written object itself: no escalation, and an Application only as an account its author may act as. */
+  const checkWrite = (principal: Principal, kind: Kind, obj: KubeObject) => {
+    rbac.checkEscalation(principal, kind, obj);
+    checkApplicationAccount(principal, kind, obj, rbac);
+  };
   const statusFeed = new StatusFeed(opts.store, hub, opts.logger);
   const app = Fastify({ ...(opts.tls ? { https: opts.tls } : {}), loggerInstance: opts.logger, logController: new LogController({ disableRequestLogging: true }), bodyLimit, forceCloseConnections: true }) as unknown as FastifyInstance;
 
@@ -314,7 +320,7 @@ export async function buildServer(opts: ServerOptions): Promise<{ app: FastifyIn
       case 'POST': {
         if (STREAM_SUBRESOURCES.has(path.subresource ?? '')) throw new BadRequestError('Upgrade request required');
         const body = validatedRequestObject(req, path.type, fieldValidationOf(query.fieldValidation, 'CreateOptions'));
-        if (!path.subresource) rbac.checkEscalation(principal, path.type, inNamespace(body.value, path.namespace));
+        if (!path.subresource) checkWrite(principal, path.type, inNamespace(body.value, path.namespace));
         const warnings = [...body.warnings];
         const created = await rest.create(path, body.value, { dryRun, fieldManager, warnings });
         if (!dryRun) rbac.observe(path.type, created);
@@ -322,7 +328,7 @@ export async function buildServer(opts: ServerOptions): Promise<{ app: FastifyIn
       }
       case 'PUT': {
         const body = validatedRequestObject(req, path.type, fieldValidationOf(query.fieldValidation, 'UpdateOptions'));
-        if (!path.subresource) rbac.checkEscalation(principal, path.type, inNamespace(body.value, path.namespace));
+        if (!path.subresource) checkWrite(principal, path.type, inNamespace(body.value, path.namespace));
         const warnings = [...body.warnings];
         const updated = await rest.update(path, body.value, { dryRun, fieldManager, warnings });
         if (!dryRun) rbac.observe(path.type, updated);
@@ -335,12 +341,12 @@ export async function buildServer(opts: ServerOptions): Promise<{ app: FastifyIn
         if (patchType === 'apply' && !query.fieldManager) throw new BadRequestError('PatchOptions.meta.k8s.io "" is invalid: fieldManager: Required value: is required for apply patch');
         const validation = validatePatchRequest(raw, patchType, patch, path.type, fieldValidationOf(query.fieldValidation, 'PatchOptions'));
         // An apply that creates the object is checked as sent; every other patch as it would be stored.
-        if (!path.subresource && patchType === 'apply') rbac.checkEscalation(principal, path.type, inNamespace(patch as KubeObject, path.namespace));
+        if (!path.subresource && patchType === 'apply') checkWrite(principal, path.type, inNamespace(patch as KubeObject, path.namespace));
         const admitPatched = path.subresource
           ? validation.admitPatched
           : (obj: KubeObject) => {
               const admitted = validation.admitPatched ? validation.admitPatched(obj) : obj;
-              rbac.checkEscalation(principal, path.type, admitted);
+              checkWrite(principal, path.type, admitted);
               return admitted;
             };
         const admissionWarnings: string[] = [];

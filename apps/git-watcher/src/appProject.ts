@@ -1,4 +1,6 @@
-import { DEFAULT_PROJECT, redactCredentials } from '@skiff/apimachinery';
+import { DEFAULT_PROJECT, globMatch, redactCredentials, type DestinationServiceAccount } from '@skiff/apimachinery';
+
+export { globMatch };
 
 /** The rules of an argoproj.io AppProject that Skiff enforces. */
 export interface AppProjectSpec {
@@ -9,7 +11,7 @@ export interface AppProjectSpec {
   namespaceResourceWhitelist?: GroupKind[];
   namespaceResourceBlacklist?: GroupKind[];
   /** Argo CD's sync impersonation: the account an Application of this project applies as, by destination. */
-  destinationServiceAccounts?: { server?: string; namespace?: string; defaultServiceAccount?: string }[];
+  destinationServiceAccounts?: DestinationServiceAccount[];
 }
 
 export interface GroupKind {
@@ -26,12 +28,6 @@ export const DEFAULT_PROJECT_SPEC: AppProjectSpec = {
 
 export function defaultProject(namespace: string) {
   return { apiVersion: 'argoproj.io/v1alpha1', kind: 'AppProject', metadata: { name: DEFAULT_PROJECT, namespace }, spec: DEFAULT_PROJECT_SPEC };
-}
-
-/** A glob as Argo CD's project rules write them: `*` any run of characters, `?` one. */
-export function globMatch(pattern: string, value: string): boolean {
-  const re = pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.');
-  return new RegExp(`^${re}$`).test(value);
 }
 
 /**

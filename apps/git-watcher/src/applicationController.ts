@@ -1,4 +1,4 @@
-import { AlreadyExistsError, createMergePatch, CUSTOM_RESOURCE_DEFINITION, deepEqual, InvalidError, isEstablished, NotFoundError, patchSchemaFor, redactCredentials, shape, type KubeObject, type ResourceType } from '@skiff/apimachinery';
+import { accountUser, AlreadyExistsError, applyingAccount, createMergePatch, CUSTOM_RESOURCE_DEFINITION, deepEqual, InvalidError, isEstablished, NotFoundError, patchSchemaFor, redactCredentials, shape, type KubeObject, type ResourceType } from '@skiff/apimachinery';
 import type { ApiDiscovery } from '@skiff/kube-client';
 import type { CustomResourceDefinition } from 'kubernetes-types/apiextensions/v1.js';
 import type { Controller, ObjectRef, ReconcileContext, ReconcileResult } from '@skiff/controller-runtime';
@@ -19,7 +19,7 @@ import { mayRetry, retryDelayMs } from './retryBackoff.js';
 import { runSyncStep } from './syncOperation.js';
 import { syncTasks } from './syncPlan.js';
 import { extraneousObjects } from './extraneousObjects.js';
-import { accountUser, applyingAccount, ensureDefaultAccount } from './applyingAccount.js';
+import { ensureDefaultAccount } from './applyingAccount.js';
 import { otherOwner, ownerName, SHARED_RESOURCE_WARNING, sharedResources } from './sharedResources.js';
 import { ignoredFieldsOrNone, jqError } from './ignoredFieldsOrNone.js';
 
@@ -197,8 +197,8 @@ export async function reconcileApplication(ref: ObjectRef, ctx: ReconcileContext
   //    then one step per pass (hooks, waves, prune), its progress kept in operationState.
   const { tasks } = syncTasks(desired.objects);
   // What is applied, is applied as the Application's account: RBAC decides what a revision may touch.
-  const account = applyingAccount(app, spec.destination.namespace, admitted.project?.spec);
-  const actx: ReconcileContext = { ...ctx, client: ctx.client.as(accountUser(account)) };
+  const account = applyingAccount(app, spec.destination.namespace, admitted.project?.spec.destinationServiceAccounts);
+  const actx: ReconcileContext = account ? { ...ctx, client: ctx.client.as(accountUser(account)) } : ctx;
   let requeueAfterMs: number | undefined;
   if (automated) {
     const op = previous.operationState;
@@ -215,7 +215,7 @@ export async function reconcileApplication(ref: ObjectRef, ctx: ReconcileContext
       // The destination namespace (CreateNamespace=true, made by the watcher itself as Argo CD makes it) and
       // the default account are there before the dry run, which runs as that account.
       if (options.get('CreateNamespace') === 'true') await ensureNamespace(ctx, spec.destination.namespace);
-      if (account.isDefault) await ensureDefaultAccount(ctx, spec.destination.namespace).catch((err) => {
+      if (account?.isDefault) await ensureDefaultAccount(ctx, spec.destination.namespace).catch((err) => {
         // No such namespace: the dry run says so, naming each object.
         if (!(err instanceof NotFoundError)) throw err;
       });

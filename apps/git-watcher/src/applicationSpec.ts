@@ -12,6 +12,8 @@ export interface ApplicationSpec {
   refreshIntervalSeconds?: number;
   /** An argoproj.io AppProject in the Application's namespace whose rules apply; none when unset. */
   project?: string;
+  /** The ServiceAccount of the Application's namespace its objects are applied as (default: skiff-gitops in the destination namespace; ADR 014). */
+  serviceAccountName?: string;
 }
 
 /** Argo CD's `syncPolicy.retry`: durations are Go-style strings ("5s", "3m", "1h30m"). */

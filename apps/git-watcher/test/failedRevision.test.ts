@@ -124,7 +124,9 @@ describe('git watcher: a revision that cannot be applied', () => {
     repos.push(r);
     const sha = r.commit({ 'ns.yaml': 'apiVersion: v1\nkind: Namespace\nmetadata:\n  name: fresh-ns\n', 'web.yaml': serviceYaml('fresh-web', 99999).replace('metadata:\n', 'metadata:\n  namespace: fresh-ns\n') }, 'new namespace, bad service');
     await c.namespace('fresh');
-    await c.createApp('fresh', { source: { repoURL: r.dir, targetRevision: 'main' }, destination: { namespace: 'fresh' }, syncPolicy: { automated: {} } });
+    // An account that may create namespaces: the failure is the Service's, not a refusal.
+    const serviceAccountName = await c.clusterAdminAccount();
+    await c.createApp('fresh', { source: { repoURL: r.dir, targetRevision: 'main' }, destination: { namespace: 'fresh' }, syncPolicy: { automated: {} }, serviceAccountName });
     await c.until('Failed', () => c.app('fresh')?.status?.operationState?.phase === 'Failed');
     expect(c.app('fresh')!.status!.operationState).toMatchObject({ revision: sha, message: expect.stringMatching(/^web\.yaml:\d+ spec\.ports\[0\]\.port: /) });
     expect((await c.client.list(NAMESPACES)).items.map((n) => n.metadata.name)).not.toContain('fresh-ns');

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { KubeObject, ResourceType } from '@skiff/apimachinery';
+import { AlreadyExistsError, type KubeObject, type ResourceType } from '@skiff/apimachinery';
 import { ApiClient, Informer, resourceType, ConditionWaiter } from '@skiff/kube-client';
 import { Redis } from 'ioredis';
 import { pino } from 'pino';
@@ -98,6 +98,27 @@ export class GitWatcherCluster {
 
   async namespace(name: string): Promise<void> {
     await this.client.create(NAMESPACES, { apiVersion: 'v1', kind: 'Namespace', metadata: { name } });
+  }
+
+  /**
+   * A ServiceAccount of `namespace` bound to cluster-admin, as an admin makes one for an
+   * Application that must write cluster-scoped objects (its `spec.serviceAccountName`).
+   */
+  async clusterAdminAccount(name = 'gitops-admin', namespace = 'default'): Promise<string> {
+    const ignoreExists = (err: unknown) => {
+      if (!(err instanceof AlreadyExistsError)) throw err;
+    };
+    await this.client.create(resourceType('serviceaccounts'), { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name, namespace } }).catch(ignoreExists);
+    await this.client
+      .create(resourceType('clusterrolebindings', 'rbac.authorization.k8s.io'), {
+        apiVersion: 'rbac.authorization.k8s.io/v1',
+        kind: 'ClusterRoleBinding',
+        metadata: { name: `${namespace}-${name}` },
+        roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'cluster-admin' },
+        subjects: [{ kind: 'ServiceAccount', name, namespace }],
+      } as KubeObject)
+      .catch(ignoreExists);
+    return name;
   }
 
   async createApp(name: string, spec: ApplicationSpec, namespace = 'default'): Promise<Application> {

@@ -70,7 +70,8 @@ describe('git watcher: ServiceAccounts and RBAC', () => {
     repos.push(r);
     const first = r.commit({ 'rbac.yaml': RBAC_YAML, 'metrics.yaml': CLUSTER_ROLE_YAML }, 'reconciler rbac');
     await c.namespace('flux-like');
-    await c.createApp('rbac', { source: { repoURL: r.dir, targetRevision: 'main' }, destination: { namespace: 'flux-like' }, syncPolicy: { automated: { prune: true, selfHeal: true } } });
+    // A ClusterRole and a Role granting `*`: more than a namespace's admin may grant, so an account bound to cluster-admin.
+    await c.createApp('rbac', { source: { repoURL: r.dir, targetRevision: 'main' }, destination: { namespace: 'flux-like' }, syncPolicy: { automated: { prune: true, selfHeal: true } }, serviceAccountName: await c.clusterAdminAccount() });
     await c.until('Synced', () => c.syncedAt('rbac', first));
     expect(c.get(SERVICE_ACCOUNTS, 'flux-like', 'reconciler')).toBeDefined();
     expect(c.get(ROLES, 'flux-like', 'reconciler')?.rules).toHaveLength(2);

@@ -50,3 +50,4 @@ export { parseGoDuration } from './goDuration.js';
 export { goRegExp } from './image/goRegExp.js';
 export { exitOnUncaughtFailures } from './processFailures.js';
 export { redactCredentials } from './redactCredentials.js';
+export * from './applyingAccount.js';

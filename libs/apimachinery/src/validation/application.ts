@@ -1,5 +1,5 @@
 import { HEALTH_STATUSES, OPERATION_PHASES, SYNC_STATUSES } from '../gitops.js';
-import { dns1123LabelErrors } from '../names.js';
+import { dns1123LabelErrors, dns1123SubdomainErrors } from '../names.js';
 import type { KubeObject } from '../types.js';
 import { FieldPath, invalid, invalidEach, notSupported, required, type FieldErrors } from './fieldErrors.js';
 import { validateApplicationSource } from './applicationSource.js';
@@ -45,6 +45,9 @@ export function validateApplication(app: KubeObject, errs: FieldErrors): void {
 
   // An argoproj.io AppProject in the Application's namespace; absent: no project rules apply.
   str(spec.project, specPath.child('project'), errs);
+  // The account the objects are applied as: a ServiceAccount name of the Application's namespace.
+  const account = str(spec.serviceAccountName, specPath.child('serviceAccountName'), errs);
+  if (account) errs.push(...invalidEach(specPath.child('serviceAccountName'), account, dns1123SubdomainErrors(account)));
   validateRetry(policy.retry, policyPath.child('retry'), errs);
   validateIgnoreDifferences(spec.ignoreDifferences, specPath.child('ignoreDifferences'), errs);
 

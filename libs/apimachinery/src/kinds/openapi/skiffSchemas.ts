@@ -101,6 +101,7 @@ export const SKIFF_SCHEMAS: Record<string, Schema> = {
         ),
         refreshIntervalSeconds: int('How often a remote repository is fetched. Defaults to 60.'),
         project: str("An argoproj.io AppProject in the Application's namespace whose rules apply; none when unset."),
+        serviceAccountName: str("A ServiceAccount of the Application's namespace its objects are applied as (RBAC decides what a sync may write). Defaults to skiff-gitops in the destination namespace, bound to admin there."),
       },
       ['source', 'destination'],
     ),
