@@ -4,6 +4,8 @@ import { pino, type Logger } from 'pino';
 import { openStore, type Store } from '@skiff/store';
 import { anyOf, staticTokens, type Authenticator, type Principal } from './auth.js';
 import { secretTokenAuthenticator } from './tokenSecrets.js';
+import { serviceAccountTokenAuthenticator } from './serviceAccountAuthenticator.js';
+import { ServiceAccountTokenKeys, type ServiceAccountTokenOptions } from './serviceAccountTokens.js';
 import { ensureDefaultIngressClass, ensureSystemNamespaces } from './bootstrap.js';
 import { ensureDefaultStorageClass } from './bootstrap.js';
 import { reconcileKubernetesService } from './kubernetesService.js';
@@ -11,6 +13,7 @@ import { buildServer } from './server.js';
 import { prepareStatusPage } from './statusPageAssets.js';
 
 export { staticTokens, type Authenticator, type Principal } from './auth.js';
+export { ServiceAccountTokenKeys, type ServiceAccountTokenOptions } from './serviceAccountTokens.js';
 export { buildServer } from './server.js';
 export { parseResourcePath } from './paths.js';
 
@@ -47,6 +50,8 @@ export interface ApiServerOptions {
    * points at the address the server listens on.
    */
   advertiseAddress?: string;
+  /** Signing and verification keys, issuer and audiences of ServiceAccount tokens (kube-apiserver's --service-account-* flags). */
+  serviceAccount?: ServiceAccountTokenOptions;
 }
 
 export interface RunningApiServer {
@@ -74,11 +79,17 @@ export async function startApiServer(opts: ApiServerOptions): Promise<RunningApi
   // The server's own requests to itself (the kubernetes Service) carry a token that lives only here.
   const selfToken = randomBytes(32).toString('base64url');
   const self = staticTokens({ [selfToken]: { name: 'system:apiserver', groups: ['system:masters'] } });
-  const authenticator = anyOf(self, opts.authenticator ?? anyOf(staticTokens(opts.tokens ?? {}), secretTokenAuthenticator(store)));
+  const serviceAccountTokens = new ServiceAccountTokenKeys(opts.serviceAccount);
+  const authenticator = anyOf(
+    self,
+    opts.authenticator ?? anyOf(staticTokens(opts.tokens ?? {}), secretTokenAuthenticator(store)),
+    serviceAccountTokenAuthenticator(serviceAccountTokens, store),
+  );
   const statusPageDir = await prepareStatusPage(logger, opts.buildStatusPage ?? true);
   const { app } = await buildServer({
     store, authenticator, logger, bookmarkIntervalMs: opts.bookmarkIntervalMs, tls: opts.tls, namespaceFinalizer: opts.namespaceFinalizer,
     serviceClusterIpRange: opts.serviceClusterIpRange, gitWebhookSecret: opts.gitWebhookSecret, statusPageDir, statusHeartbeatMs: opts.statusHeartbeatMs, metricsCacheMs: opts.metricsCacheMs,
+    serviceAccountTokens,
   });
   await app.listen({ host: opts.host ?? '127.0.0.1', port: opts.port ?? 6443 });
   const port = (app.server.address() as AddressInfo).port;

@@ -19,9 +19,10 @@ import {
   KindRegistry,
 } from '@skiff/apimachinery';
 import type { Store } from '@skiff/store';
+import type { Pod } from 'kubernetes-types/core/v1.js';
 import type { Logger } from 'pino';
 import { authenticate, type Authenticator, type Principal } from './auth.js';
-import { authorize, authorizePodAccess, authorizeVolumeAccess, nodeNameOf, type Verb } from './authorizer.js';
+import { authorize, authorizeNodeTokenRequest, authorizePodAccess, authorizeVolumeAccess, nodeNameOf, type Verb } from './authorizer.js';
 import { proxyPodLog } from './podLogs.js';
 import { podStreamUpgradeHandler, STREAM_SUBRESOURCES } from './podStreams.js';
 
@@ -37,6 +38,8 @@ import { CustomResourceDefinitions } from './customResourceDefinitions.js';
 import { parseResourcePath, type ResourcePath } from './paths.js';
 import { Rest, type DeleteOptions, type ListPage } from './rest.js';
 import { WatchHub } from './watch.js';
+import { ServiceAccountTokenKeys } from './serviceAccountTokens.js';
+import { createToken, decodeTokenRequest } from './tokenRequest.js';
 import { NamespaceFinalizer } from './namespaceFinalizer.js';
 import { GIT_WEBHOOK_PATH, gitWebhookRoutes } from './gitWebhook.js';
 import { ApiMetrics } from './metrics.js';
@@ -74,6 +77,8 @@ export interface ServerOptions {
   version?: VersionInfo;
   /** How long metrics.k8s.io reuses a node agent's usage summary (default 5 s). */
   metricsCacheMs?: number;
+  /** What signs `serviceaccounts/token` requests (default: a key made here, good until the process ends). */
+  serviceAccountTokens?: ServiceAccountTokenKeys;
 }
 
 /** `/hooks/git` authenticates its callers (git hosts) by the webhook secret instead of a token. */
@@ -94,6 +99,7 @@ export async function buildServer(opts: ServerOptions): Promise<{ app: FastifyIn
   const rest = new Rest(opts.store, clock, { serviceClusterIpRange: opts.serviceClusterIpRange });
   const hub = new WatchHub(opts.store, opts.logger);
   await hub.start();
+  const tokenKeys = opts.serviceAccountTokens ?? new ServiceAccountTokenKeys();
   // The kinds served right now: built-in ones, and those of the CRDs in the store.
   const kinds = new KindRegistry();
   const crds = new CustomResourceDefinitions({ store: opts.store, rest, hub, kinds, logger: opts.logger, clock });
@@ -281,10 +287,16 @@ export async function buildServer(opts: ServerOptions): Promise<{ app: FastifyIn
         }
         if (path.subresource === 'log') return proxyPodLog(opts.store, path, query, reply);
         if (STREAM_SUBRESOURCES.has(path.subresource ?? '')) throw new BadRequestError('Upgrade request required');
+        if (path.subresource === 'token') throw new MethodNotAllowedError();
         return respondObject(reply, path.type, await rest.get(path), output, 200, query, pretty);
       }
       case 'POST': {
         if (STREAM_SUBRESOURCES.has(path.subresource ?? '')) throw new BadRequestError('Upgrade request required');
+        if (path.subresource === 'token') {
+          const body = Buffer.isBuffer(req.body) ? decodeTokenRequest(req.body) : requestObject(req);
+          const deps = { store: opts.store, keys: tokenKeys, clock, authorizeBoundPod: (pod: Pod | undefined) => authorizeNodeTokenRequest(principal, pod) };
+          return send(reply, req, await createToken(deps, path.namespace!, path.name!, body), 201);
+        }
         const body = validatedRequestObject(req, path.type, fieldValidationOf(query.fieldValidation, 'CreateOptions'));
         const created = await rest.create(path, body.value, { dryRun, fieldManager });
         return respondObject(withWarnings(reply, body.warnings), path.type, created, output, 201, query, pretty);
