@@ -9,6 +9,8 @@ export interface Pki {
   certFile: string;
   keyFile: string;
   caPem: string;
+  /** The key that signs ServiceAccount tokens (kube-apiserver's sa.key): made once, kept across restarts so issued tokens stay good. */
+  serviceAccountKeyFile: string;
 }
 
 function rsaKeyPair(): { privatePem: string; publicPem: string } {
@@ -60,5 +62,7 @@ export function ensurePki(dataDir: string, extraHosts: string[] = []): Pki {
     writeFileSync(keyFile, server.privatePem, { mode: 0o600 });
     writeFileSync(certFile, certificate('skiff-apiserver', server.publicPem, { cn: 'skiff-ca', keyPem: readFileSync(caKeyFile, 'utf8') }, { ca: false, years: 5, altNames }));
   }
-  return { caFile, certFile, keyFile, caPem: readFileSync(caFile, 'utf8') };
+  const serviceAccountKeyFile = join(dir, 'sa.key');
+  if (!existsSync(serviceAccountKeyFile)) writeFileSync(serviceAccountKeyFile, rsaKeyPair().privatePem, { mode: 0o600 });
+  return { caFile, certFile, keyFile, caPem: readFileSync(caFile, 'utf8'), serviceAccountKeyFile };
 }

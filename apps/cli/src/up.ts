@@ -100,7 +100,7 @@ export async function up(opts: UpOptions): Promise<void> {
     const apiserver = startProcess(
       'apiserver',
       appEntry('@skiff/apiserver/main'),
-      ['--data-dir', dataDir, '--host', opts.host, '--port', String(opts.port), '--token-file', tokenFile, '--tls-cert-file', pki.certFile, '--tls-private-key-file', pki.keyFile, '--service-cluster-ip-range', serviceCidr, ...(net ? ['--advertise-address', net.hostIp] : [])],
+      ['--data-dir', dataDir, '--host', opts.host, '--port', String(opts.port), '--token-file', tokenFile, '--tls-cert-file', pki.certFile, '--tls-private-key-file', pki.keyFile, '--service-account-signing-key-file', pki.serviceAccountKeyFile, '--service-account-key-file', pki.serviceAccountKeyFile, '--service-cluster-ip-range', serviceCidr, ...(net ? ['--advertise-address', net.hostIp] : [])],
       join(logDir, 'apiserver.log'),
       childEnv,
     );
