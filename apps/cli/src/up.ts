@@ -168,7 +168,7 @@ export async function up(opts: UpOptions): Promise<void> {
       };
       launch();
     };
-    component('controller-manager', '@skiff/controller-manager/main', ['--server', url, '--token', adminToken, '--redis-url', redisUrl, '--queue-prefix', queuePrefix, '--node-monitor-grace-ms', '6000', '--pod-eviction-timeout-ms', '5000', '--horizontal-pod-autoscaler-sync-period-ms', String((opts.hpaSyncPeriod ?? 15) * 1000)], true, await nextMetricsPort());
+    component('controller-manager', '@skiff/controller-manager/main', ['--server', url, '--token', adminToken, '--redis-url', redisUrl, '--queue-prefix', queuePrefix, '--root-ca-file', pki.caFile, '--node-monitor-grace-ms', '6000', '--pod-eviction-timeout-ms', '5000', '--horizontal-pod-autoscaler-sync-period-ms', String((opts.hpaSyncPeriod ?? 15) * 1000)], true, await nextMetricsPort());
     component('git-watcher', '@skiff/git-watcher/main', ['--server', url, '--token', adminToken, '--redis-url', redisUrl, '--queue-prefix', queuePrefix, '--cache-dir', join(dataDir, 'git-cache')], true, await nextMetricsPort());
     component('notifier', '@skiff/notifier/main', ['--server', url, '--token', adminToken, '--redis-url', redisUrl, '--queue-prefix', queuePrefix], true, await nextMetricsPort());
     component('scheduler', '@skiff/scheduler/main', ['--server', url, '--token', adminToken, '--redis-url', redisUrl, '--queue-prefix', queuePrefix], true, await nextMetricsPort());
