@@ -52,6 +52,12 @@ export interface ApiServerOptions {
   advertiseAddress?: string;
   /** Signing and verification keys, issuer and audiences of ServiceAccount tokens (kube-apiserver's --service-account-* flags). */
   serviceAccount?: ServiceAccountTokenOptions;
+  /**
+   * Run ServiceAccount admission: pods get `spec.serviceAccountName` and the projected
+   * `kube-api-access-*` token volume. Off by default here (an API server started alone has no
+   * root CA publisher and no node agent to fill the volume); the apiserver process turns it on.
+   */
+  serviceAccountAdmission?: boolean;
 }
 
 export interface RunningApiServer {
@@ -89,7 +95,7 @@ export async function startApiServer(opts: ApiServerOptions): Promise<RunningApi
   const { app } = await buildServer({
     store, authenticator, logger, bookmarkIntervalMs: opts.bookmarkIntervalMs, tls: opts.tls, namespaceFinalizer: opts.namespaceFinalizer,
     serviceClusterIpRange: opts.serviceClusterIpRange, gitWebhookSecret: opts.gitWebhookSecret, statusPageDir, statusHeartbeatMs: opts.statusHeartbeatMs, metricsCacheMs: opts.metricsCacheMs,
-    serviceAccountTokens,
+    serviceAccountTokens, serviceAccountAdmission: opts.serviceAccountAdmission,
   });
   await app.listen({ host: opts.host ?? '127.0.0.1', port: opts.port ?? 6443 });
   const port = (app.server.address() as AddressInfo).port;

@@ -22,10 +22,11 @@ const program = new Command('skiff-apiserver')
   .option('--service-account-key-file <file>', 'a public or private key (PEM) that verifies ServiceAccount tokens (repeatable)', (v: string, all: string[]) => [...all, v], [] as string[])
   .option('--service-account-issuer <url>', 'the iss claim of ServiceAccount tokens', DEFAULT_SERVICE_ACCOUNT_ISSUER)
   .option('--api-audiences <list>', 'comma-separated audiences the API server accepts tokens for (default: the issuer)')
+  .option('--disable-admission-plugins <list>', 'comma-separated admission plugins to turn off (ServiceAccount is the one that can be)', '')
   .option('--git-webhook-secret <secret>', 'the secret git hosts sign POST /hooks/git deliveries with (or SKIFF_GIT_WEBHOOK_SECRET)')
   .parse();
 const opts = program.opts<{ dataDir: string; host: string; port: string; tokenFile?: string; tlsCertFile?: string; tlsPrivateKeyFile?: string; serviceClusterIpRange: string; gitWebhookSecret?: string; advertiseAddress?: string;
-  serviceAccountSigningKeyFile?: string; serviceAccountKeyFile: string[]; serviceAccountIssuer: string; apiAudiences?: string;
+  serviceAccountSigningKeyFile?: string; serviceAccountKeyFile: string[]; serviceAccountIssuer: string; apiAudiences?: string; disableAdmissionPlugins: string;
 }>();
 const logger = pino({ name: 'apiserver' });
 const tokenFile = opts.tokenFile ?? `${opts.dataDir}/tokens.json`;
@@ -40,6 +41,7 @@ const server = await startApiServer({
   logger,
   serviceClusterIpRange: opts.serviceClusterIpRange,
   advertiseAddress: opts.advertiseAddress,
+  serviceAccountAdmission: !opts.disableAdmissionPlugins.split(',').includes('ServiceAccount'),
   serviceAccount: {
     signingKey: opts.serviceAccountSigningKeyFile ? readFileSync(opts.serviceAccountSigningKeyFile, 'utf8') : undefined,
     verificationKeys: opts.serviceAccountKeyFile.map((f) => readFileSync(f, 'utf8')),

@@ -79,6 +79,8 @@ export interface ListPage {
 export interface RestOptions {
   /** Where Services' cluster IPs come from (default SERVICE_CIDR). */
   serviceClusterIpRange?: string;
+  /** Run ServiceAccount admission on pods (see Admission). */
+  serviceAccountAdmission?: boolean;
 }
 
 const MAX_PATCH_RETRIES = 5;
@@ -100,7 +102,7 @@ export class Rest {
     opts: RestOptions = {},
   ) {
     this.services = new ServiceAllocator(store, opts.serviceClusterIpRange ?? SERVICE_CIDR);
-    this.admission = new Admission(store);
+    this.admission = new Admission(store, { serviceAccount: opts.serviceAccountAdmission });
   }
 
   // ---- reads -------------------------------------------------------------------------------

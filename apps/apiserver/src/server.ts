@@ -79,6 +79,8 @@ export interface ServerOptions {
   metricsCacheMs?: number;
   /** What signs `serviceaccounts/token` requests (default: a key made here, good until the process ends). */
   serviceAccountTokens?: ServiceAccountTokenKeys;
+  /** Run ServiceAccount admission: pods get their account's token volume (default off). */
+  serviceAccountAdmission?: boolean;
 }
 
 /** `/hooks/git` authenticates its callers (git hosts) by the webhook secret instead of a token. */
@@ -96,7 +98,7 @@ declare module 'fastify' {
 export async function buildServer(opts: ServerOptions): Promise<{ app: FastifyInstance; hub: WatchHub }> {
   const bodyLimit = opts.bodyLimit ?? 3 * 1024 * 1024;
   const clock = opts.clock ?? (() => new Date());
-  const rest = new Rest(opts.store, clock, { serviceClusterIpRange: opts.serviceClusterIpRange });
+  const rest = new Rest(opts.store, clock, { serviceClusterIpRange: opts.serviceClusterIpRange, serviceAccountAdmission: opts.serviceAccountAdmission });
   const hub = new WatchHub(opts.store, opts.logger);
   await hub.start();
   const tokenKeys = opts.serviceAccountTokens ?? new ServiceAccountTokenKeys();

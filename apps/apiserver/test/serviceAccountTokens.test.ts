@@ -137,3 +137,34 @@ describe('ServiceAccount tokens', () => {
     expect(await listPodsWith(forged)).toContain('Unauthorized');
   });
 });
+
+/** ServiceAccount admission, as kube-apiserver runs it: pods get their account and the token volume. */
+describe('ServiceAccount admission', () => {
+  const k = useKubectlServer('skiff-saadmit-', { serviceAccountAdmission: true });
+  const createPod = async (name: string, spec: object) => {
+    const file = join(k.dir, `${name}.json`);
+    writeFileSync(file, JSON.stringify({ apiVersion: 'v1', kind: 'Pod', metadata: { name }, spec: { containers: [{ name: 'c', image: 'busybox:1' }], ...spec } }));
+    return k.run(['create', '-f', file]);
+  };
+  const getPod = async (name: string) => JSON.parse((await k.run(['get', 'pod', name, '-o', 'json'])).stdout);
+
+  it('adds the kube-api-access volume and mount, and names the default account even before it exists', async () => {
+    expect((await createPod('web', {})).code).toBe(0);
+    const pod = await getPod('web');
+    expect(pod.spec.serviceAccountName).toBe('default');
+    const volume = pod.spec.volumes.find((v: { name: string }) => v.name.startsWith('kube-api-access-'));
+    expect(volume.name).toMatch(/^kube-api-access-[bcdfghjklmnpqrstvwxz2456789]{5}$/);
+    expect(volume.projected.sources.map((s: object) => Object.keys(s)[0])).toEqual(['serviceAccountToken', 'configMap', 'downwardAPI']);
+    expect(pod.spec.containers[0].volumeMounts).toEqual([{ name: volume.name, readOnly: true, mountPath: '/var/run/secrets/kubernetes.io/serviceaccount' }]);
+  });
+
+  it('refuses a pod whose account does not exist, and mounts nothing for an account that opts out', async () => {
+    const r = await createPod('lost', { serviceAccountName: 'nobody' });
+    expect(r.stderr).toContain('pods "lost" is forbidden: error looking up service account default/nobody: serviceaccount "nobody" not found');
+    const sa = join(k.dir, 'quiet.json');
+    writeFileSync(sa, JSON.stringify({ apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'quiet' }, automountServiceAccountToken: false }));
+    expect((await k.run(['create', '-f', sa])).code).toBe(0);
+    expect((await createPod('quiet-pod', { serviceAccountName: 'quiet' })).code).toBe(0);
+    expect((await getPod('quiet-pod')).spec.volumes ?? []).toEqual([]);
+  });
+});
