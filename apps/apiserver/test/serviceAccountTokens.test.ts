@@ -96,6 +96,15 @@ describe('ServiceAccount tokens', () => {
     expect(await listPodsWith(token)).toContain('Unauthorized');
   });
 
+  it('a token bound to a Secret names it, and stops working when the Secret is deleted', async () => {
+    expect((await k.run(['create', 'secret', 'generic', 'holder', '-n', 'team', '--from-literal=a=b'])).code).toBe(0);
+    const token = await createToken(['builder', '-n', 'team', '--bound-object-kind', 'Secret', '--bound-object-name', 'holder']);
+    expect(decodeJwt(token)['kubernetes.io']).toMatchObject({ secret: { name: 'holder' } });
+    expect(await listPodsWith(token)).toContain('User "system:serviceaccount:team:builder" cannot list');
+    expect((await k.run(['delete', 'secret', 'holder', '-n', 'team'])).code).toBe(0);
+    expect(await listPodsWith(token)).toContain('Unauthorized');
+  });
+
   it('refuses to bind a token to a pod of another ServiceAccount or to a missing pod', async () => {
     await createPod('runs-as-other', 'other');
     const r = await k.run(['create', 'token', 'builder', '-n', 'team', '--bound-object-kind', 'Pod', '--bound-object-name', 'runs-as-other']);
