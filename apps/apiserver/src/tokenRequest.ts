@@ -40,28 +40,26 @@ export async function createToken(deps: TokenRequestDeps, namespace: string, nam
   if (errs.length) throw new InvalidError({ kind: 'TokenRequest', group: GROUP, name }, errs);
   const get = (resource: string, objName: string) => deps.store.get({ group: '', resource, namespace, name: objName });
 
+  // Who may bind to what is settled first, so a node learns nothing about accounts it may not use.
+  const ref = request.spec?.boundObjectRef;
+  const target = ref ? await boundObject(ref, get) : undefined;
+  const pod = ref?.kind === 'Pod' ? (target as Pod) : undefined;
+  deps.authorizeBoundPod(pod);
+
   const serviceAccount = await get('serviceaccounts', name);
   if (!serviceAccount) throw new NotFoundError({ kind: 'serviceaccounts', name });
   const bound: KubernetesClaims = { namespace, serviceaccount: { name, uid: serviceAccount.metadata.uid! } };
-  const ref = request.spec?.boundObjectRef;
-  let pod: Pod | undefined;
-  let boundRef: BoundObjectReference | undefined;
-  if (ref) {
-    const target = await boundObject(ref, get);
-    boundRef = { ...ref, apiVersion: 'v1', uid: target.metadata.uid };
-    if (ref.kind === 'Pod') {
-      pod = target as Pod;
-      const podServiceAccount = pod.spec?.serviceAccountName || 'default';
-      if (podServiceAccount !== name) throw new BadRequestError(`cannot bind token for serviceaccount "${name}" to pod running with different serviceaccount name.`);
-      bound.pod = { name: ref.name!, uid: target.metadata.uid! };
-      const nodeName = pod.spec?.nodeName;
-      const node = nodeName ? await deps.store.get({ group: '', resource: 'nodes', namespace: '', name: nodeName }) : undefined;
-      if (node) bound.node = { name: nodeName!, uid: node.metadata.uid! };
-    } else {
-      bound.secret = { name: ref.name!, uid: target.metadata.uid! };
-    }
+  const boundRef: BoundObjectReference | undefined = ref && target ? { ...ref, apiVersion: 'v1', uid: target.metadata.uid } : undefined;
+  if (pod) {
+    const podServiceAccount = pod.spec?.serviceAccountName || 'default';
+    if (podServiceAccount !== name) throw new BadRequestError(`cannot bind token for serviceaccount "${name}" to pod running with different serviceaccount name.`);
+    bound.pod = { name: ref!.name!, uid: pod.metadata!.uid! };
+    const nodeName = pod.spec?.nodeName;
+    const node = nodeName ? await deps.store.get({ group: '', resource: 'nodes', namespace: '', name: nodeName }) : undefined;
+    if (node) bound.node = { name: nodeName!, uid: node.metadata.uid! };
+  } else if (target) {
+    bound.secret = { name: ref!.name!, uid: target.metadata.uid! };
   }
-  deps.authorizeBoundPod(pod);
 
   const now = deps.clock();
   const audiences = request.spec?.audiences?.length ? request.spec.audiences : deps.keys.apiAudiences;
