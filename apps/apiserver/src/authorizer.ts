@@ -1,5 +1,5 @@
 import { ForbiddenError, forbiddenMessage, goQuote, NODE_GROUP, NODE_USER_PREFIX, shape, volumeNodeName, type KubeObject } from '@skiff/apimachinery';
-import type { PersistentVolume } from 'kubernetes-types/core/v1.js';
+import type { PersistentVolume, Pod } from 'kubernetes-types/core/v1.js';
 import type { Principal } from './auth.js';
 import type { ResourcePath } from './paths.js';
 import type { Attributes } from './rbac/rules.js';
@@ -88,6 +88,9 @@ function nodeMay(node: string, { verb, path, query }: Request): boolean {
       return read;
     case 'events':
       return verb === 'create' || verb === 'patch' || verb === 'update';
+    case 'serviceaccounts':
+      // Tokens for its pods' projected volumes; which pod a token is bound to is checked by authorizeNodeTokenRequest.
+      return verb === 'create' && path.name !== undefined && path.subresource === 'token';
     default:
       return false;
   }
@@ -113,4 +116,18 @@ export function authorizeVolumeAccess(p: Principal, volume: KubeObject | undefin
   if (volumeNodeName(shape<PersistentVolume>(volume)) !== node) {
     throw new ForbiddenError(`persistentvolumes "${volume.metadata.name}" is forbidden: node "${node}" can only modify volumes that live on it`, { kind: 'persistentvolumes', name: volume.metadata.name });
   }
+}
+
+// ---- ServiceAccount tokens (issue 12) -------------------------------------------------------
+
+/**
+ * For node principals: a token may only be requested bound to a pod bound to that node
+ * (NodeRestriction admission's rule for `serviceaccounts/token`), so a node mints tokens for the
+ * pods it runs and no others.
+ */
+export function authorizeNodeTokenRequest(p: Principal, boundPod: Pod | undefined): void {
+  const node = nodeNameOf(p);
+  if (node === undefined || p.groups.includes('system:masters')) return;
+  if (!boundPod) throw new ForbiddenError(forbiddenMessage({ kind: 'serviceaccounts' }, 'node requested token not bound to a pod'), { kind: 'serviceaccounts' });
+  if (boundPod.spec?.nodeName !== node) throw new ForbiddenError(forbiddenMessage({ kind: 'serviceaccounts' }, 'node requested token bound to a pod scheduled on a different node'), { kind: 'serviceaccounts' });
 }

@@ -8,6 +8,8 @@ import { encryptingStore } from './encryption/encryptingStore.js';
 import type { ResourceEncryption } from './encryption/encryptionConfig.js';
 import { anyOf, staticTokens, type Authenticator, type Principal } from './auth.js';
 import { secretTokenAuthenticator } from './tokenSecrets.js';
+import { serviceAccountTokenAuthenticator } from './serviceAccountAuthenticator.js';
+import { ServiceAccountTokenKeys, type ServiceAccountTokenOptions } from './serviceAccountTokens.js';
 import { ensureDefaultIngressClass, ensureSystemNamespaces } from './bootstrap.js';
 import { ensureDefaultStorageClass } from './bootstrap.js';
 import { reconcileKubernetesService } from './kubernetesService.js';
@@ -17,6 +19,7 @@ import { prepareStatusPage } from './statusPageAssets.js';
 import type { PodSecurityLevel } from './admission/podSecurity/podSecurityChecks.js';
 
 export { staticTokens, type Authenticator, type Principal } from './auth.js';
+export { ServiceAccountTokenKeys, type ServiceAccountTokenOptions } from './serviceAccountTokens.js';
 export { buildServer } from './server.js';
 export { parseResourcePath } from './paths.js';
 export { isPodSecurityLevel } from './admission/podSecurity/podSecurityPolicy.js';
@@ -66,6 +69,14 @@ export interface ApiServerOptions {
   eventTtlMs?: number;
   /** `--audit-log-path`, `--audit-log-maxsize`, `--audit-log-maxbackup`: see `audit/auditLog.ts`. */
   audit?: AuditLogOptions;
+  /** Signing and verification keys, issuer and audiences of ServiceAccount tokens (kube-apiserver's --service-account-* flags). */
+  serviceAccount?: ServiceAccountTokenOptions;
+  /**
+   * Run ServiceAccount admission: pods get `spec.serviceAccountName` and the projected
+   * `kube-api-access-*` token volume. Off by default here (an API server started alone has no
+   * root CA publisher and no node agent to fill the volume); the apiserver process turns it on.
+   */
+  serviceAccountAdmission?: boolean;
 }
 
 export interface RunningApiServer {
@@ -94,11 +105,17 @@ export async function startApiServer(opts: ApiServerOptions): Promise<RunningApi
   // The server's own requests to itself (the kubernetes Service) carry a token that lives only here.
   const selfToken = randomBytes(32).toString('base64url');
   const self = staticTokens({ [selfToken]: { name: 'system:apiserver', groups: ['system:masters'] } });
-  const authenticator = anyOf(self, opts.authenticator ?? anyOf(staticTokens(opts.tokens ?? {}), secretTokenAuthenticator(store)));
+  const serviceAccountTokens = new ServiceAccountTokenKeys(opts.serviceAccount);
+  const authenticator = anyOf(
+    self,
+    opts.authenticator ?? anyOf(staticTokens(opts.tokens ?? {}), secretTokenAuthenticator(store)),
+    serviceAccountTokenAuthenticator(serviceAccountTokens, store),
+  );
   const statusPageDir = await prepareStatusPage(logger, opts.buildStatusPage ?? true);
   const { app } = await buildServer({
     store, authenticator, logger, bookmarkIntervalMs: opts.bookmarkIntervalMs, tls: opts.tls, namespaceFinalizer: opts.namespaceFinalizer,
     serviceClusterIpRange: opts.serviceClusterIpRange, podSecurityDefaultEnforce: opts.podSecurityDefaultEnforce, gitWebhookSecret: opts.gitWebhookSecret, flowControl: opts.flowControl, statusPageDir, statusHeartbeatMs: opts.statusHeartbeatMs, metricsCacheMs: opts.metricsCacheMs, audit: opts.audit,
+    serviceAccountTokens, serviceAccountAdmission: opts.serviceAccountAdmission,
   });
   await app.listen({ host: opts.host ?? '127.0.0.1', port: opts.port ?? 6443 });
   const eventTtlMs = opts.eventTtlMs ?? DEFAULT_EVENT_TTL_MS;

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { Command } from 'commander';
-import { exitOnUncaughtFailures, parseGoDuration, SERVICE_CIDR } from '@skiff/apimachinery';
+import { DEFAULT_SERVICE_ACCOUNT_ISSUER, exitOnUncaughtFailures, parseGoDuration, SERVICE_CIDR } from '@skiff/apimachinery';
 import { pino } from 'pino';
 import { isPodSecurityLevel, parseEncryptionConfig, startApiServer } from './index.js';
 import type { Principal } from './auth.js';
@@ -28,8 +28,15 @@ const program = new Command('skiff-apiserver')
   .option('--git-webhook-secret <secret>', 'the secret git hosts sign POST /hooks/git deliveries with (visible in the process list: prefer SKIFF_GIT_WEBHOOK_SECRET or --git-webhook-secret-file)')
   .option('--git-webhook-secret-file <file>', 'read the git webhook secret from this file (first line)')
   .option('--encryption-provider-config <file>', 'an EncryptionConfiguration (apiserver.config.k8s.io/v1): how Secrets are encrypted at rest')
+  .option('--service-account-signing-key-file <file>', 'the private key (PEM, RSA or ECDSA) that signs ServiceAccount tokens')
+  .option('--service-account-key-file <file>', 'a public or private key (PEM) that verifies ServiceAccount tokens (repeatable)', (v: string, all: string[]) => [...all, v], [] as string[])
+  .option('--service-account-issuer <url>', 'the iss claim of ServiceAccount tokens', DEFAULT_SERVICE_ACCOUNT_ISSUER)
+  .option('--api-audiences <list>', 'comma-separated audiences the API server accepts tokens for (default: the issuer)')
+  .option('--disable-admission-plugins <list>', 'comma-separated admission plugins to turn off (ServiceAccount is the one that can be)', '')
   .parse();
-const opts = program.opts<{ dataDir: string; host: string; port: string; tokenFile?: string; tlsCertFile?: string; tlsPrivateKeyFile?: string; serviceClusterIpRange: string; gitWebhookSecret?: string; advertiseAddress?: string; gitWebhookSecretFile?: string; encryptionProviderConfig?: string; eventTtl: string; maxRequestsInflight: string; maxMutatingRequestsInflight: string; auditLogPath?: string; auditLogMaxsize: string; auditLogMaxbackup: string; podSecurityDefaultEnforce: string }>();
+const opts = program.opts<{ dataDir: string; host: string; port: string; tokenFile?: string; tlsCertFile?: string; tlsPrivateKeyFile?: string; serviceClusterIpRange: string; gitWebhookSecret?: string; advertiseAddress?: string; gitWebhookSecretFile?: string; encryptionProviderConfig?: string; eventTtl: string; maxRequestsInflight: string; maxMutatingRequestsInflight: string; auditLogPath?: string; auditLogMaxsize: string; auditLogMaxbackup: string; podSecurityDefaultEnforce: string;
+  serviceAccountSigningKeyFile?: string; serviceAccountKeyFile: string[]; serviceAccountIssuer: string; apiAudiences?: string; disableAdmissionPlugins: string;
+}>();
 const podSecurityDefaultEnforce = opts.podSecurityDefaultEnforce;
 if (!isPodSecurityLevel(podSecurityDefaultEnforce)) {
   console.error(`error: --pod-security-default-enforce must be privileged, baseline or restricted, not ${JSON.stringify(podSecurityDefaultEnforce)}`);
@@ -64,6 +71,13 @@ const server = await startApiServer({
   serviceClusterIpRange: opts.serviceClusterIpRange,
   advertiseAddress: opts.advertiseAddress,
   podSecurityDefaultEnforce,
+  serviceAccountAdmission: !opts.disableAdmissionPlugins.split(',').includes('ServiceAccount'),
+  serviceAccount: {
+    signingKey: opts.serviceAccountSigningKeyFile ? readFileSync(opts.serviceAccountSigningKeyFile, 'utf8') : undefined,
+    verificationKeys: opts.serviceAccountKeyFile.map((f) => readFileSync(f, 'utf8')),
+    issuer: opts.serviceAccountIssuer,
+    apiAudiences: opts.apiAudiences?.split(',').filter(Boolean),
+  },
   // Read from the environment here rather than as the option's default, so `--help` never prints it.
   gitWebhookSecret: opts.gitWebhookSecret || gitWebhookSecretFile || process.env.SKIFF_GIT_WEBHOOK_SECRET || undefined,
   audit: opts.auditLogPath ? { path: opts.auditLogPath, maxSizeMB: Number(opts.auditLogMaxsize), maxBackups: Number(opts.auditLogMaxbackup) } : undefined,

@@ -86,6 +86,8 @@ export interface RestOptions {
   serviceClusterIpRange?: string;
   /** PodSecurity's enforce level for namespaces without an enforce label (default baseline). */
   podSecurityDefaultEnforce?: PodSecurityLevel;
+  /** Run ServiceAccount admission on pods (see Admission). */
+  serviceAccountAdmission?: boolean;
 }
 
 const MAX_PATCH_RETRIES = 5;
@@ -110,7 +112,7 @@ export class Rest {
     opts: RestOptions = {},
   ) {
     this.services = new ServiceAllocator(store, opts.serviceClusterIpRange ?? SERVICE_CIDR);
-    this.admission = new Admission(store, { enforce: opts.podSecurityDefaultEnforce ?? 'baseline', exemptNamespaces: POD_SECURITY_EXEMPT_NAMESPACES });
+    this.admission = new Admission(store, { enforce: opts.podSecurityDefaultEnforce ?? 'baseline', exemptNamespaces: POD_SECURITY_EXEMPT_NAMESPACES }, { serviceAccount: opts.serviceAccountAdmission });
   }
 
   // ---- reads -------------------------------------------------------------------------------

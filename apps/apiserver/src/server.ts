@@ -19,10 +19,11 @@ import {
   KindRegistry,
 } from '@skiff/apimachinery';
 import type { Store } from '@skiff/store';
+import type { Pod } from 'kubernetes-types/core/v1.js';
 import type { Logger } from 'pino';
 import { authenticate, type Authenticator, type Principal } from './auth.js';
 import { FlowControl, isLongRunning, type FlowControlOptions } from './flowControl.js';
-import { authorize, authorizeAttributes, authorizePodAccess, authorizeVolumeAccess, nodeNameOf, type Verb } from './authorizer.js';
+import { authorize, authorizeAttributes, authorizeNodeTokenRequest, authorizePodAccess, authorizeVolumeAccess, nodeNameOf, type Verb } from './authorizer.js';
 import { Rbac } from './rbac/rbac.js';
 import { checkApplicationAccount } from './rbac/applicationAccount.js';
 import { impersonate } from './rbac/impersonation.js';
@@ -43,6 +44,8 @@ import { CustomResourceDefinitions } from './customResourceDefinitions.js';
 import { parseResourcePath, type ResourcePath } from './paths.js';
 import { Rest, type DeleteOptions, type ListPage } from './rest.js';
 import { awaitResourceVersion, WatchHub } from './watch.js';
+import { ServiceAccountTokenKeys } from './serviceAccountTokens.js';
+import { createToken, decodeTokenRequest } from './tokenRequest.js';
 import { NamespaceFinalizer } from './namespaceFinalizer.js';
 import { GIT_WEBHOOK_PATH, gitWebhookRoutes } from './gitWebhook.js';
 import { ApiMetrics } from './metrics.js';
@@ -87,6 +90,10 @@ export interface ServerOptions {
   metricsCacheMs?: number;
   /** Write an audit log (`--audit-log-path`): one JSON line per request, level Metadata. */
   audit?: AuditLogOptions;
+  /** What signs `serviceaccounts/token` requests (default: a key made here, good until the process ends). */
+  serviceAccountTokens?: ServiceAccountTokenKeys;
+  /** Run ServiceAccount admission: pods get their account's token volume (default off). */
+  serviceAccountAdmission?: boolean;
 }
 
 /** `/hooks/git` authenticates its callers (git hosts) by the webhook secret instead of a token. */
@@ -106,10 +113,11 @@ declare module 'fastify' {
 export async function buildServer(opts: ServerOptions): Promise<{ app: FastifyInstance; hub: WatchHub }> {
   const bodyLimit = opts.bodyLimit ?? 3 * 1024 * 1024;
   const clock = opts.clock ?? (() => new Date());
-  const rest = new Rest(opts.store, clock, { serviceClusterIpRange: opts.serviceClusterIpRange, podSecurityDefaultEnforce: opts.podSecurityDefaultEnforce });
+  const rest = new Rest(opts.store, clock, { serviceClusterIpRange: opts.serviceClusterIpRange, podSecurityDefaultEnforce: opts.podSecurityDefaultEnforce, serviceAccountAdmission: opts.serviceAccountAdmission });
   const hub = new WatchHub(opts.store, opts.logger);
   await hub.start();
   const rbac = await Rbac.start({ store: opts.store, rest, hub, logger: opts.logger });
+  const tokenKeys = opts.serviceAccountTokens ?? new ServiceAccountTokenKeys();
   // The kinds served right now: built-in ones, and those of the CRDs in the store.
   const kinds = new KindRegistry();
   const crds = new CustomResourceDefinitions({ store: opts.store, rest, hub, kinds, logger: opts.logger, clock });
@@ -315,10 +323,16 @@ export async function buildServer(opts: ServerOptions): Promise<{ app: FastifyIn
         }
         if (path.subresource === 'log') return proxyPodLog(opts.store, path, query, reply);
         if (STREAM_SUBRESOURCES.has(path.subresource ?? '')) throw new BadRequestError('Upgrade request required');
+        if (path.subresource === 'token') throw new MethodNotAllowedError();
         return respondObject(reply, path.type, await rest.get(path), output, 200, query, pretty);
       }
       case 'POST': {
         if (STREAM_SUBRESOURCES.has(path.subresource ?? '')) throw new BadRequestError('Upgrade request required');
+        if (path.subresource === 'token') {
+          const body = Buffer.isBuffer(req.body) ? decodeTokenRequest(req.body) : requestObject(req);
+          const deps = { store: opts.store, keys: tokenKeys, clock, authorizeBoundPod: (pod: Pod | undefined) => authorizeNodeTokenRequest(principal, pod) };
+          return send(reply, req, await createToken(deps, path.namespace!, path.name!, body), 201);
+        }
         const body = validatedRequestObject(req, path.type, fieldValidationOf(query.fieldValidation, 'CreateOptions'));
         if (!path.subresource) checkWrite(principal, path.type, inNamespace(body.value, path.namespace));
         const warnings = [...body.warnings];

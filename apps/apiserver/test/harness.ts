@@ -85,7 +85,7 @@ export function useTestServer(extra: Parameters<typeof startTestServer>[1] = {})
  * `useTestServer` over TLS with the real kubectl pointed at it: a temp dir (removed after) holding
  * the certificate and kubeconfig, and `run(args)` to call kubectl.
  */
-export function useKubectlServer(prefix: string): { readonly backend: TestBackend; readonly server: RunningApiServer; readonly dir: string; readonly run: ReturnType<typeof kubectlFor> } {
+export function useKubectlServer(prefix: string, extra: Parameters<typeof startTestServer>[1] = {}): { readonly backend: TestBackend; readonly server: RunningApiServer; readonly dir: string; readonly run: ReturnType<typeof kubectlFor> } {
   let backend: TestBackend | undefined;
   let server: RunningApiServer | undefined;
   let dir: string | undefined;
@@ -94,7 +94,7 @@ export function useKubectlServer(prefix: string): { readonly backend: TestBacken
     dir = mkdtempSync(join(tmpdir(), prefix));
     const tls = selfSignedCert(dir);
     backend = await createBackend('postgres');
-    server = await startTestServer(backend, { tls });
+    server = await startTestServer(backend, { tls, ...extra });
     run = kubectlFor(dir, server, tls.cert);
   });
   afterAll(async () => {

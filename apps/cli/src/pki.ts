@@ -10,6 +10,8 @@ export interface Pki {
   certFile: string;
   keyFile: string;
   caPem: string;
+  /** The key that signs ServiceAccount tokens (kube-apiserver's sa.key): made once, kept across restarts so issued tokens stay good. */
+  serviceAccountKeyFile: string;
 }
 
 function rsaKeyPair(): { privatePem: string; publicPem: string } {
@@ -63,5 +65,7 @@ export function ensurePki(dataDir: string, extraHosts: string[] = []): Pki {
   }
   // Keys from before keys were written 0600.
   for (const key of [caKeyFile, keyFile]) chmodSync(key, 0o600);
-  return { caFile, certFile, keyFile, caPem: readFileSync(caFile, 'utf8') };
+  const serviceAccountKeyFile = join(dir, 'sa.key');
+  if (!existsSync(serviceAccountKeyFile)) writeFileSync(serviceAccountKeyFile, rsaKeyPair().privatePem, { mode: 0o600 });
+  return { caFile, certFile, keyFile, caPem: readFileSync(caFile, 'utf8'), serviceAccountKeyFile };
 }

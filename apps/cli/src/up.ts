@@ -108,7 +108,7 @@ export async function up(opts: UpOptions): Promise<void> {
     const apiserver = startProcess(
       'apiserver',
       appEntry('@skiff/apiserver/main'),
-      ['--data-dir', dataDir, '--host', opts.host, '--port', String(opts.port), '--token-file', tokenFile, '--tls-cert-file', pki.certFile, '--tls-private-key-file', pki.keyFile, '--service-cluster-ip-range', serviceCidr, '--encryption-provider-config', encryptionConfig, '--audit-log-path', join(logDir, 'audit.log'), ...(net ? ['--advertise-address', net.hostIp] : [])],
+      ['--data-dir', dataDir, '--host', opts.host, '--port', String(opts.port), '--token-file', tokenFile, '--tls-cert-file', pki.certFile, '--tls-private-key-file', pki.keyFile, '--service-account-signing-key-file', pki.serviceAccountKeyFile, '--service-account-key-file', pki.serviceAccountKeyFile, '--service-cluster-ip-range', serviceCidr, '--encryption-provider-config', encryptionConfig, '--audit-log-path', join(logDir, 'audit.log'), ...(net ? ['--advertise-address', net.hostIp] : [])],
       join(logDir, 'apiserver.log'),
       childEnv,
     );
@@ -175,7 +175,7 @@ export async function up(opts: UpOptions): Promise<void> {
       };
       launch();
     };
-    component('controller-manager', '@skiff/controller-manager/main', ['--server', url, '--token-file', adminTokenFile, '--queue-prefix', queuePrefix, '--node-monitor-grace-ms', '6000', '--pod-eviction-timeout-ms', '5000', '--horizontal-pod-autoscaler-sync-period-ms', String((opts.hpaSyncPeriod ?? 15) * 1000)], true, await nextMetricsPort());
+    component('controller-manager', '@skiff/controller-manager/main', ['--server', url, '--token-file', adminTokenFile, '--queue-prefix', queuePrefix, '--root-ca-file', pki.caFile, '--node-monitor-grace-ms', '6000', '--pod-eviction-timeout-ms', '5000', '--horizontal-pod-autoscaler-sync-period-ms', String((opts.hpaSyncPeriod ?? 15) * 1000)], true, await nextMetricsPort());
     component('git-watcher', '@skiff/git-watcher/main', ['--server', url, '--token-file', adminTokenFile, '--queue-prefix', queuePrefix, '--cache-dir', join(dataDir, 'git-cache')], true, await nextMetricsPort());
     component('notifier', '@skiff/notifier/main', ['--server', url, '--token-file', adminTokenFile, '--queue-prefix', queuePrefix], true, await nextMetricsPort());
     component('scheduler', '@skiff/scheduler/main', ['--server', url, '--token-file', adminTokenFile, '--queue-prefix', queuePrefix], true, await nextMetricsPort());

@@ -7,7 +7,7 @@ import { buildImage, busyboxLayer, pushImage, startRegistry, type ContainerConfi
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ClusterIdentity } from '../src/cluster.js';
 import { containerNetwork } from '../src/hostNetwork.js';
-import { eventually, kubectl, kubectlOk, startCluster, type TestCluster } from './cluster.js';
+import { eventually, kubectl, kubectlOk, request, startCluster, type TestCluster } from './cluster.js';
 
 /**
  * Pods are containers, end to end: `skiff up` with containerd, driven by the real kubectl. The
@@ -165,6 +165,29 @@ describe('pods are containers (skiff up --runtime containerd)', () => {
     const byNode = new Map<string, number>();
     for (const p of web) byNode.set(p.spec.nodeName!, (byNode.get(p.spec.nodeName!) ?? 0) + 1);
     expect(Math.max(...byNode.values())).toBeGreaterThanOrEqual(2);
+  });
+
+  it('gives a pod its ServiceAccount token, the cluster CA and its namespace, and the API server in KUBERNETES_SERVICE_HOST', async () => {
+    const d = '/var/run/secrets/kubernetes.io/serviceaccount';
+    const script = `echo ns=$(cat ${d}/namespace); echo host=$KUBERNETES_SERVICE_HOST:$KUBERNETES_SERVICE_PORT; echo token=$(cat ${d}/token); echo ca=$(grep -c BEGIN ${d}/ca.crt)`;
+    await kubectlOk(cluster, ['run', 'satoken', `--image=${registry}/hello:1`, '--restart=Never', '--command', '--', 'sh', '-c', script]);
+    const out = await eventually('the satoken pod to finish', async () => {
+      const p = await pod('satoken');
+      return p.status.phase === 'Succeeded' ? kubectlOk(cluster, ['logs', 'satoken']) : undefined;
+    }, 60_000);
+    const kubernetes = JSON.parse(await kubectlOk(cluster, ['get', 'service', 'kubernetes', '-n', 'default', '-o', 'json'])) as { spec: { clusterIP: string } };
+    expect(out).toContain('ns=default');
+    expect(out).toContain(`host=${kubernetes.spec.clusterIP}:443`);
+    expect(out).toContain('ca=1');
+    const token = /token=(\S+)/.exec(out)![1];
+    // The pod's token authenticates as its ServiceAccount, which no Role grants anything yet.
+    // With RBAC: bind a Role allowing `list pods` to default/default and expect 200 here instead.
+    const seen = await request(cluster, '/api/v1/namespaces/default/pods', token);
+    expect(seen.status).toBe(403);
+    expect(seen.body).toContain('system:serviceaccount:default:default');
+    // Bound to the pod: gone with it.
+    await kubectlOk(cluster, ['delete', 'pod', 'satoken', '--wait=true']);
+    expect((await request(cluster, '/api/v1/namespaces/default/pods', token)).status).toBe(401);
   });
 
   it('reports ErrImagePull then ImagePullBackOff for an image the registry lacks', async () => {

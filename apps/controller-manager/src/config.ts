@@ -12,6 +12,8 @@ export interface ControllerConfig {
   hpaDownscaleStabilizationMs: number;
   /** Usage within this ratio of the target leaves the count alone (--horizontal-pod-autoscaler-tolerance: 0.1). */
   hpaTolerance: number;
+  /** The cluster CA root-ca-cert-publisher puts in every namespace's kube-root-ca.crt (--root-ca-file); unset, it does not run. */
+  rootCaPem?: string;
 }
 
 export const DEFAULT_CONFIG: ControllerConfig = {

@@ -22,6 +22,7 @@ import { localPathProvisioner } from './persistentvolume/localPathProvisioner.js
 import { claimProtectionController, volumeProtectionController } from './persistentvolume/storageProtectionControllers.js';
 import { volumeBinderController } from './persistentvolume/volumeBinderController.js';
 import { serviceAccountsController } from './serviceaccount/serviceAccountsController.js';
+import { rootCaCertPublisher } from './rootcacertpublisher/rootCaCertPublisher.js';
 import { statefulSetController } from './statefulset/statefulSetController.js';
 
 /**
@@ -32,6 +33,8 @@ export const CONTROLLERS: Record<string, (config: ControllerConfig) => Controlle
   garbagecollector: () => garbageCollectorControllers(),
   namespace: () => namespaceController(),
   serviceaccount: () => serviceAccountsController(),
+  // Runs only when given the cluster CA to publish (--root-ca-file).
+  'root-ca-cert-publisher': (config) => (config.rootCaPem ? rootCaCertPublisher(config.rootCaPem) : []),
   nodelifecycle: (config) => nodeLifecycleController(config),
   podgc: (config) => podGarbageCollector(config),
   replicaset: () => replicaSetController(),

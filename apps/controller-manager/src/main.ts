@@ -29,12 +29,13 @@ const program = new Command()
   .option('--resync-ms <ms>', 'every object is reconciled at least this often', int('--resync-ms'))
   .option('--metrics-port <n>', 'serve Prometheus /metrics on this port (0 = any free port)', int('--metrics-port'))
   .option('--ca-file <file>', 'CA certificate of the API server')
+  .option('--root-ca-file <file>', 'the cluster CA to publish as kube-root-ca.crt in every namespace')
   .option('--log-level <level>', 'pino log level', 'info');
 
 program.parse();
 const o = program.opts<{
   server: string; token?: string; tokenFile?: string; redisUrl?: string; queuePrefix: string; controllers?: string; nodeMonitorGraceMs: number;
-  podEvictionTimeoutMs: number; horizontalPodAutoscalerSyncPeriodMs: number; horizontalPodAutoscalerDownscaleStabilizationMs: number; resyncMs?: number; metricsPort?: number; caFile?: string; logLevel: string;
+  podEvictionTimeoutMs: number; horizontalPodAutoscalerSyncPeriodMs: number; horizontalPodAutoscalerDownscaleStabilizationMs: number; resyncMs?: number; metricsPort?: number; caFile?: string; rootCaFile?: string; logLevel: string;
 }>();
 const logger = pino({ level: o.logLevel, base: { component: 'controller-manager' } });
 exitOnUncaughtFailures(logger);
@@ -54,6 +55,7 @@ try {
     hpaSyncPeriodMs: o.horizontalPodAutoscalerSyncPeriodMs,
     hpaDownscaleStabilizationMs: o.horizontalPodAutoscalerDownscaleStabilizationMs,
     resyncMs: o.resyncMs,
+    rootCaPem: o.rootCaFile ? readFileSync(o.rootCaFile, 'utf8') : undefined,
     registry,
     log: logger,
   });

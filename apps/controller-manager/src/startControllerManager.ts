@@ -38,6 +38,7 @@ export async function startControllerManager(opts: ControllerManagerOptions): Pr
     hpaSyncPeriodMs: opts.hpaSyncPeriodMs ?? DEFAULT_CONFIG.hpaSyncPeriodMs,
     hpaDownscaleStabilizationMs: opts.hpaDownscaleStabilizationMs ?? DEFAULT_CONFIG.hpaDownscaleStabilizationMs,
     hpaTolerance: opts.hpaTolerance ?? DEFAULT_CONFIG.hpaTolerance,
+    rootCaPem: opts.rootCaPem,
   };
   const names = opts.controllers ?? Object.keys(CONTROLLERS);
   const unknown = names.filter((n) => !CONTROLLERS[n]);

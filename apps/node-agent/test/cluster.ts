@@ -28,9 +28,9 @@ export interface TestCluster {
 }
 
 /** An in-process API server on a fresh Postgres database. */
-export async function startCluster(): Promise<TestCluster> {
+export async function startCluster(serverOpts: Parameters<typeof startTestServer>[1] = {}): Promise<TestCluster> {
   const backend = await createBackend('postgres');
-  const api = await startTestServer(backend);
+  const api = await startTestServer(backend, serverOpts);
   const admin = new ApiClient({ server: api.url, token: ADMIN_TOKEN });
   // The agent tests run pods with hostPath volumes and added capabilities in `default`: more than
   // the default PodSecurity level (baseline) allows, so `default` enforces privileged here.

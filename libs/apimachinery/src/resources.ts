@@ -3,7 +3,7 @@
  * (discovery, routing and authorization read this part of a kind's definition, `kinds/`).
  */
 
-export type Subresource = 'status' | 'scale' | 'log' | 'binding' | 'exec' | 'attach' | 'portforward' | 'ephemeralcontainers' | 'eviction';
+export type Subresource = 'status' | 'scale' | 'log' | 'binding' | 'exec' | 'attach' | 'portforward' | 'ephemeralcontainers' | 'eviction' | 'token';
 
 export interface ResourceType {
   group: string;

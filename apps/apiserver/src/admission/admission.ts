@@ -7,6 +7,8 @@ import { withStorageProtection } from './storageObjectInUseProtection.js';
 import { applyLimitRangeDefaults, limitRangeViolations } from './limitRanger.js';
 import { runtimeClassRejection } from './runtimeClass.js';
 import { admitNamespacePodSecurity, admitPodSecurity, podSecurityApplies, type PodSecurityDecision, type PodSecurityDefaults } from './podSecurity/podSecurity.js';
+import { admitServiceAccount, isMirrorPod, podServiceAccountName, randomVolumeSuffix } from './serviceAccount.js';
+import type { ServiceAccount } from 'kubernetes-types/core/v1.js';
 
 const RESOURCE_QUOTAS = findResource('', 'v1', 'resourcequotas')!;
 const LIMIT_RANGES = findResource('', 'v1', 'limitranges')!;
@@ -32,16 +34,27 @@ const MAX_CHARGE_ATTEMPTS = 64;
  * classless Ingress gets the default IngressClass), DefaultStorageClass (mutating: a claim without
  * a class gets the default one), StorageObjectInUseProtection (mutating: claims and volumes get
  * their protection finalizer), LimitRanger
- * (mutating: container defaults; validating: min/max/ratio) and ResourceQuota (validating:
+ * (mutating: container defaults; validating: min/max/ratio), ServiceAccount (mutating: see
+ * `admitServiceAccount`, when enabled) and ResourceQuota (validating:
  * constraints, then charging `status.used`). Both run on create, pods being the only kind
  * LimitRanger touches; quota also runs on Service updates (a type change takes node ports or a
  * load balancer), as Kubernetes' service evaluator does. PodSecurity validates before quota, on
  * pods, pod templates and namespaces (see podSecurity/podSecurity.ts).
  */
+export interface AdmissionOptions {
+  /**
+   * Run ServiceAccount admission (pods get their account and its token volume). Off unless asked:
+   * the volume needs the root CA publisher and a node agent that asks for tokens, which an API
+   * server started alone in a test does not have.
+   */
+  serviceAccount?: boolean;
+}
+
 export class Admission {
   constructor(
     private readonly store: Store,
     private readonly podSecurityDefaults: PodSecurityDefaults,
+    private readonly opts: AdmissionOptions = {},
   ) {}
 
   /** Mutating admission, on the defaulted object before the kind's create strategy. */
@@ -56,7 +69,21 @@ export class Admission {
     const defaulted = applyLimitRangeDefaults(obj, await this.inNamespace(LIMIT_RANGES, obj.metadata.namespace!));
     const rejection = runtimeClassRejection(defaulted);
     if (rejection) throw forbidden(type, defaulted, rejection);
-    return defaulted;
+    return this.opts.serviceAccount && !isMirrorPod(defaulted) ? this.admitServiceAccount(type, defaulted) : defaulted;
+  }
+
+  /**
+   * ServiceAccount admission: a pod may only run as an account that exists. A namespace's
+   * `default` account is the exception while the serviceaccount controller has not made it yet
+   * (a pod created right after its namespace): the pod is admitted as if it existed with no
+   * opinions, and its token can be issued once the controller made it.
+   */
+  private async admitServiceAccount(type: Kind, pod: KubeObject): Promise<KubeObject> {
+    const namespace = pod.metadata.namespace!;
+    const name = podServiceAccountName(pod);
+    const sa = (await this.store.get({ group: '', resource: 'serviceaccounts', namespace, name })) as ServiceAccount | undefined;
+    if (!sa && name !== 'default') throw forbidden(type, pod, `error looking up service account ${namespace}/${name}: serviceaccount "${name}" not found`);
+    return admitServiceAccount(pod, sa ?? {}, randomVolumeSuffix());
   }
 
   /**

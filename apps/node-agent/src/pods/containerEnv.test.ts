@@ -117,4 +117,17 @@ describe('service links', () => {
     const r = resolveContainerEnv({ name: 'c', image: 'x', command: ['x'] } as never, { ...ctx, pod: p as never }, { configMaps: new Map(), secrets: new Map(), services: [svc('b', '127.224.0.8', [{ port: 80 }]) as never] });
     expect(r.ok && r.env.B_SERVICE_HOST).toBeUndefined();
   });
+
+  it.each([
+    ['a pod of another namespace', 'team', true],
+    ['a pod without service links', 'default', false],
+    ['a pod of another namespace without service links', 'team', false],
+  ])('gives %s the kubernetes Service\'s variables', (_, namespace, links) => {
+    const p = { ...ctx.pod, metadata: { ...ctx.pod.metadata, namespace }, spec: { ...(ctx.pod.spec as object), enableServiceLinks: links } };
+    const master = svc('kubernetes', '127.224.0.1', [{ name: 'https', port: 443 }]) as never;
+    const own = { ...svc('b', '127.224.0.8', [{ port: 80 }]), metadata: { name: 'b', namespace } } as never;
+    const r = resolveContainerEnv({ name: 'c', image: 'x', command: ['x'] } as never, { ...ctx, pod: p as never }, { configMaps: new Map(), secrets: new Map(), services: [own], masterService: master });
+    expect(r.ok && [r.env.KUBERNETES_SERVICE_HOST, r.env.KUBERNETES_SERVICE_PORT, r.env.KUBERNETES_SERVICE_PORT_HTTPS]).toEqual(['127.224.0.1', '443', '443']);
+    expect(r.ok && r.env.B_SERVICE_HOST).toBe(links ? '127.224.0.8' : undefined);
+  });
 });

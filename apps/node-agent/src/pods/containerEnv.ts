@@ -1,5 +1,6 @@
 import { parseQuantity, type KubeObject } from '@skiff/apimachinery';
 import type { FetchedClaim } from './claimVolume.js';
+import type { IssuedToken } from './serviceAccountTokens.js';
 import type { Container, PodSpec } from './podSpec.js';
 
 /**
@@ -26,6 +27,10 @@ export interface ReferencedObjects {
   services?: readonly KubeObject[];
   /** The claims the pod's volumes name, with their volumes. */
   claims?: Map<string, FetchedClaim>;
+  /** The `kubernetes` Service of `default`, whose variables every container gets (KUBERNETES_SERVICE_HOST...). */
+  masterService?: KubeObject;
+  /** The ServiceAccount tokens the pod's projected volumes want, by `tokenKey`. */
+  serviceAccountTokens?: Map<string, IssuedToken>;
 }
 
 /** What a pod needs fetched before its volumes or a container's environment can be made. */
@@ -33,6 +38,8 @@ export interface ObjectReferences {
   configMaps: Set<string>;
   secrets: Set<string>;
   claims?: Set<string>;
+  /** The pod whose projected volumes want ServiceAccount tokens bound to it. */
+  tokensFor?: KubeObject;
 }
 
 /**
@@ -185,9 +192,12 @@ function lookup(
 export function resolveContainerEnv(c: Container, ctx: EnvContext, objects: ReferencedObjects): EnvResult {
   const namespace = ctx.pod.metadata.namespace ?? 'default';
   const links = (ctx.pod.spec as { enableServiceLinks?: boolean } | undefined)?.enableServiceLinks !== false;
+  // kubelet always adds the `kubernetes` Service's variables, service links or not (the pods of
+  // `default` find it among their namespace's Services).
+  const master = objects.masterService && !(links && namespace === 'default') ? [objects.masterService] : [];
   const env: Record<string, string> = {
     // Service variables come first: the pod's own variables override them, as in Kubernetes.
-    ...(links ? serviceEnv(objects.services ?? []) : {}),
+    ...serviceEnv([...(links ? (objects.services ?? []) : []), ...master]),
     POD_NAME: ctx.pod.metadata.name ?? '',
     POD_NAMESPACE: namespace,
     POD_IP: ctx.podIP,

@@ -5,6 +5,8 @@ import { resourceType, type ApiClient } from '@skiff/kube-client';
 import { writeFileAtomic } from '../files.js';
 import type { FetchedClaim } from './claimVolume.js';
 import type { EnvContext, ObjectReferences, ReferencedObjects } from './containerEnv.js';
+import { requestPodTokens, tokenRefreshAtMs } from './serviceAccountTokens.js';
+import { podSpec } from './podSpec.js';
 import { materializeVolumes, planVolumes, volumeReferences, type Mount, type VolumePlan } from './podVolumes.js';
 
 /**
@@ -18,6 +20,8 @@ export interface PodSandbox {
   dirs: Map<string, string>;
   /** Bound into every container besides its volume mounts. */
   extraMounts: Mount[];
+  /** When the first of the projected ServiceAccount tokens is due for renewal (kubelet's 80% of its life). */
+  tokenRefreshAtMs?: number;
 }
 
 export type SandboxResult = { ok: true; sandbox: PodSandbox } | { ok: false; reason: 'FailedCreatePodSandBox' | 'FailedMount'; message: string };
@@ -78,13 +82,15 @@ export async function fetchReferencedObjects(client: ApiClient, namespace: strin
     const volumeName = (pvc?.spec as { volumeName?: string } | undefined)?.volumeName;
     return [name, { claim: pvc, volume: volumeName ? await find('persistentvolumes', undefined, volumeName) : undefined }];
   };
-  const [configMaps, secrets, claims, services] = await Promise.all([
+  const [configMaps, secrets, claims, services, masterService, serviceAccountTokens] = await Promise.all([
     Promise.all([...refs.configMaps].map((n) => get('configmaps', n))),
     Promise.all([...refs.secrets].map((n) => get('secrets', n))),
     Promise.all([...(refs.claims ?? [])].map(claim)),
     client.list(resourceType('services'), { namespace }).then((l) => l.items),
+    find('services', 'default', 'kubernetes'),
+    refs.tokensFor ? requestPodTokens(client, refs.tokensFor, Date.now()) : undefined,
   ]);
-  return { configMaps: new Map(configMaps), secrets: new Map(secrets), claims: new Map(claims), services };
+  return { configMaps: new Map(configMaps), secrets: new Map(secrets), claims: new Map(claims), services, masterService, serviceAccountTokens };
 }
 
 export async function setUpPodSandbox(args: {
@@ -113,8 +119,11 @@ export async function setUpPodSandbox(args: {
   mkdirSync(dir, { recursive: true });
   let plans: VolumePlan[];
   let dirs: Map<string, string>;
+  let tokenRefreshAtMs: number | undefined;
   try {
-    const planned = planVolumes(pod, args.envContext(podIP), await referenced);
+    const objects = await referenced;
+    tokenRefreshAtMs = firstRefresh(objects);
+    const planned = planVolumes(pod, args.envContext(podIP), objects);
     if (!planned.ok) return { ok: false, reason: 'FailedMount', message: planned.message };
     plans = planned.volumes;
     const fsGroup = (pod.spec as { securityContext?: { fsGroup?: number } } | undefined)?.securityContext?.fsGroup;
@@ -139,6 +148,29 @@ export async function setUpPodSandbox(args: {
         { hostPath: join(etc, 'hostname'), containerPath: '/etc/hostname', readOnly: true },
         ...(resolv ? [{ hostPath: join(etc, 'resolv.conf'), containerPath: '/etc/resolv.conf', readOnly: true }] : []),
       ],
+      tokenRefreshAtMs,
     },
   };
+}
+
+function firstRefresh(objects: ReferencedObjects): number | undefined {
+  const times = [...(objects.serviceAccountTokens?.values() ?? [])].map(tokenRefreshAtMs).filter((t): t is number => t !== undefined);
+  return times.length ? Math.min(...times) : undefined;
+}
+
+/**
+ * Renews the pod's projected ServiceAccount tokens: fresh tokens are written in place into the
+ * volumes that project them (the running containers have those directories bound). Returns when
+ * the next renewal is due, or an error message (the old tokens stay until they expire).
+ */
+export async function refreshProjectedTokens(pod: KubeObject, dir: string, ctx: EnvContext, fetch: (refs: ObjectReferences) => Promise<ReferencedObjects>): Promise<{ ok: true; nextAtMs?: number } | { ok: false; message: string }> {
+  const objects = await fetch(volumeReferences(pod));
+  const failed = [...(objects.serviceAccountTokens?.values() ?? [])].find((t) => !t.ok);
+  if (failed && !failed.ok) return { ok: false, message: failed.message };
+  const planned = planVolumes(pod, ctx, objects);
+  if (!planned.ok) return { ok: false, message: planned.message };
+  const projecting = new Set(podSpec(pod).volumes?.filter((v) => v.projected?.sources?.some((src) => src.serviceAccountToken)).map((v) => v.name));
+  const fsGroup = podSpec(pod).securityContext?.fsGroup;
+  materializeVolumes(dir, planned.volumes.filter((p) => projecting.has(p.name)), { fsGroup });
+  return { ok: true, nextAtMs: firstRefresh(objects) };
 }

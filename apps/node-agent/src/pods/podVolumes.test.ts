@@ -10,7 +10,15 @@ import type { Volume } from './podSpec.js';
 
 const cm: KubeObject = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'cfg', namespace: 'default' }, data: { 'app.yaml': 'a: 1', other: 'x' } };
 const sec: KubeObject = { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'tls', namespace: 'default' }, data: { key: Buffer.from('KEY').toString('base64') } };
-const objects: ReferencedObjects = { configMaps: new Map([['cfg', cm]]), secrets: new Map([['tls', sec]]) };
+const rootCa: KubeObject = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'kube-root-ca.crt', namespace: 'default' }, data: { 'ca.crt': 'CA' } };
+const objects: ReferencedObjects = {
+  configMaps: new Map([['cfg', cm], ['kube-root-ca.crt', rootCa]]),
+  secrets: new Map([['tls', sec]]),
+  serviceAccountTokens: new Map([
+    ['|3607', { ok: true, token: 'eyJ.token', issuedAtMs: 0, expiresAtMs: 3607_000 }],
+    ['vault|600', { ok: false, message: 'failed to fetch token: serviceaccounts "default" not found' }],
+  ]),
+};
 
 function plan(v: Volume) {
   const pod = makePod('p').container('c').volume(v).build();
@@ -28,6 +36,11 @@ describe('planVolumes', () => {
     ['the downward API', { name: 'v', downwardAPI: { items: [{ path: 'name', fieldRef: { fieldPath: 'metadata.name' } }] } }, [['name', 'p', '644']]],
     ['a projection of several sources', { name: 'v', projected: { sources: [{ configMap: { name: 'cfg', items: [{ key: 'other', path: 'o' }] } }, { secret: { name: 'tls' } }] } }, [['o', 'x', '644'], ['key', 'KEY', '644']]],
     ['an optional missing ConfigMap, empty', { name: 'v', configMap: { name: 'none', optional: true } }, []],
+    [
+      'the ServiceAccount token volume: the issued token, the CA and the namespace',
+      { name: 'v', projected: { defaultMode: 0o644, sources: [{ serviceAccountToken: { path: 'token', expirationSeconds: 3607 } }, { configMap: { name: 'kube-root-ca.crt', items: [{ key: 'ca.crt', path: 'ca.crt' }] } }, { downwardAPI: { items: [{ path: 'namespace', fieldRef: { fieldPath: 'metadata.namespace' } }] } }] } },
+      [['token', 'eyJ.token', '644'], ['ca.crt', 'CA', '644'], ['namespace', 'default', '644']],
+    ],
   ] as [string, Volume, string[][]][])('%s', (_n, v, expected) => {
     expect(files(plan(v))).toEqual(expected);
   });
@@ -38,6 +51,7 @@ describe('planVolumes', () => {
     ['a path escaping the volume', { name: 'v', configMap: { name: 'cfg', items: [{ key: 'other', path: '../x' }] } }, 'invalid path'],
     ['a claim that does not exist', { name: 'v', persistentVolumeClaim: { claimName: 'data' } }, 'MountVolume.SetUp failed for volume "v" : error processing PVC default/data: failed to fetch PVC from API server'],
     ['an unsupported source', { name: 'v', nfs: { server: 'x', path: '/' } }, 'volume source nfs is not supported'],
+    ['a token the API server did not issue', { name: 'v', projected: { sources: [{ serviceAccountToken: { path: 'token', audience: 'vault', expirationSeconds: 600 } }] } }, 'failed to fetch token: serviceaccounts "default" not found'],
   ] as [string, Volume, string][])('refuses %s', (_n, v, message) => {
     const r = plan(v);
     expect(r.ok).toBe(false);

@@ -3,6 +3,8 @@ import { dirname, join, normalize, isAbsolute } from 'node:path';
 import type { KubeObject } from '@skiff/apimachinery';
 import { claimVolume } from './claimVolume.js';
 import { downwardField, resourceField, type EnvContext, type ObjectReferences, type ReferencedObjects } from './containerEnv.js';
+import { tokenKey, tokensWanted } from './serviceAccountTokens.js';
+import type { ServiceAccountTokenProjection } from 'kubernetes-types/core/v1.js';
 import { podSpec, type Container, type DownwardAPIVolumeFile, type KeyToPath, type Volume } from './podSpec.js';
 
 /**
@@ -37,6 +39,7 @@ const DEFAULT_MODE = 0o644;
 
 /** The ConfigMaps, Secrets and claims a pod's volumes read. */
 export function volumeReferences(pod: KubeObject): ObjectReferences & { claims: Set<string> } {
+  const tokensFor = tokensWanted(pod).size > 0 ? pod : undefined;
   const configMaps = new Set<string>();
   const secrets = new Set<string>();
   const claims = new Set<string>();
@@ -49,7 +52,17 @@ export function volumeReferences(pod: KubeObject): ObjectReferences & { claims: 
       if (s.secret?.name) secrets.add(s.secret.name);
     }
   }
-  return { configMaps, secrets, claims };
+  return { configMaps, secrets, claims, ...(tokensFor ? { tokensFor } : {}) };
+}
+
+/** A projected token's file: the token the API server issued for this source, or why there is none. */
+function tokenFile(source: ServiceAccountTokenProjection, objects: ReferencedObjects, mode: number): VolumeFile[] | string {
+  const path = safeRelative(source.path);
+  if (!path) return `invalid path "${source.path}"`;
+  const issued = objects.serviceAccountTokens?.get(tokenKey(source));
+  if (!issued) return 'failed to fetch token: not requested';
+  if (!issued.ok) return issued.message;
+  return [{ path, content: Buffer.from(issued.token), mode }];
 }
 
 function safeRelative(path: string): string | undefined {
@@ -139,6 +152,7 @@ function planVolume(v: Volume, ctx: EnvContext, objects: ReferencedObjects, name
       if (s.configMap) files = keyFiles('ConfigMap', s.configMap.name ?? '', objects.configMaps.get(s.configMap.name ?? ''), s.configMap.items, s.configMap.optional, mode, namespace);
       else if (s.secret) files = keyFiles('Secret', s.secret.name ?? '', objects.secrets.get(s.secret.name ?? ''), s.secret.items, s.secret.optional, mode, namespace);
       else if (s.downwardAPI) files = downwardFiles(s.downwardAPI.items ?? [], mode, ctx);
+      else if (s.serviceAccountToken) files = tokenFile(s.serviceAccountToken, objects, mode);
       if (typeof files === 'string') return files;
       all.push(...files);
     }

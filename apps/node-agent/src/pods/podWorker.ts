@@ -22,7 +22,7 @@ import { podDirName, writePodRecord, type ContainerRecord, type PodRecord, type 
 import { allContainers, podKey, podRef, podSpec, type Container, type EphemeralContainer } from './podSpec.js';
 import { computePodStatus, managedStatus, statusPatch, type ContainerView, type PodStatus } from './podStatus.js';
 import { containerMounts } from './podVolumes.js';
-import { fetchReferencedObjects, setUpPodSandbox, type PodSandbox } from './podSandbox.js';
+import { fetchReferencedObjects, refreshProjectedTokens, setUpPodSandbox, type PodSandbox } from './podSandbox.js';
 import { removeTree } from './removeTree.js';
 
 const PODS = resourceType('pods');
@@ -262,6 +262,7 @@ export class PodWorker {
       await this.writeStatus(now, false);
       return;
     }
+    await this.refreshTokensIfDue(now);
 
     const { due } = dueContainers(podSpec(pod), (name) => this.facts(name));
     let started = false;
@@ -658,6 +659,24 @@ export class PodWorker {
     for (const name of allNames) if (this.waiting.get(name)?.reason === 'ContainerCreating') this.waiting.delete(name);
     this.persist();
     return true;
+  }
+
+  /** Renews the projected ServiceAccount tokens once they are due, and wakes up when they next are. */
+  private async refreshTokensIfDue(now: Date): Promise<void> {
+    const sandbox = this.sandbox!;
+    if (sandbox.tokenRefreshAtMs === undefined) return;
+    if (now.getTime() < sandbox.tokenRefreshAtMs) {
+      this.wakeAt(sandbox.tokenRefreshAtMs);
+      return;
+    }
+    const result = await refreshProjectedTokens(this.pod, this.dir, this.envContext(), (refs) => this.fetchReferenced(refs));
+    if (!result.ok) {
+      this.log.warn({ err: result.message }, 'renewing the pod\'s ServiceAccount tokens failed');
+      this.wakeAt(now.getTime() + CONFIG_RETRY_MS);
+      return;
+    }
+    sandbox.tokenRefreshAtMs = result.nextAtMs;
+    if (result.nextAtMs !== undefined) this.wakeAt(result.nextAtMs);
   }
 
   /** Keeps the current and the previous run's logs of a container; older runs go. */

@@ -112,4 +112,20 @@ describe('bubblewrapArgs', () => {
   ])('hostname of %s', (name, host) => {
     expect(sandboxHostname(name)).toBe(host);
   });
+
+  it('makes a missing mount point where a linked directory leads: the token volume under /var/run goes to /run', () => {
+    const host = fakeHost();
+    const tree: Record<string, EntryKind> = { '/var': 'dir', '/var/run': 'symlink', '/run': 'dir', '/run/lock': 'dir' };
+    const linked: HostFs = {
+      kind: (p) => tree[p] ?? (p.startsWith('/var/run/') ? 'none' : host.kind(p)),
+      list: (dir) => (dir === '/run' ? [{ name: 'lock', kind: 'dir' }] : host.list(dir)),
+      resolve: (p) => p.replace(/^\/var\/run\//, '/run/'),
+    };
+    const a = pairs(bubblewrapArgs({ hostname: 'p', mounts: [{ hostPath: '/pods/p/volumes/kube-api-access-abcde', containerPath: '/var/run/secrets/kubernetes.io/serviceaccount', readOnly: true }] }, linked));
+    expect(a).toContain('--tmpfs /run');
+    expect(a).toContain('--ro-bind /run/lock /run/lock');
+    expect(a).toContain('--ro-bind /pods/p/volumes/kube-api-access-abcde /run/secrets/kubernetes.io/serviceaccount');
+    expect(a.indexOf('--tmpfs /run')).toBeLessThan(a.indexOf('--ro-bind /pods/p/volumes/kube-api-access-abcde /run/secrets/kubernetes.io/serviceaccount'));
+    expect(a).toContain('--remount-ro /run');
+  });
 });

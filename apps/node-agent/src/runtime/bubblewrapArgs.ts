@@ -1,4 +1,4 @@
-import { lstatSync, readdirSync, readlinkSync } from 'node:fs';
+import { lstatSync, readdirSync, readlinkSync, realpathSync } from 'node:fs';
 import { join, posix } from 'node:path';
 import type { Mount } from '../pods/podVolumes.js';
 
@@ -20,6 +20,8 @@ export interface HostFs {
   kind(path: string): EntryKind;
   /** Entries of a host directory, with symlink targets. */
   list(dir: string): { name: string; kind: EntryKind; target?: string }[];
+  /** `path` with the symlinks of its existing part resolved (`/var/run/x` -> `/run/x` where /var/run links to /run). */
+  resolve?(path: string): string;
 }
 
 export const nodeHostFs: HostFs = {
@@ -43,6 +45,17 @@ export const nodeHostFs: HostFs = {
       const kind = nodeHostFs.kind(path);
       return kind === 'symlink' ? { name, kind, target: readlinkSync(path) } : { name, kind };
     });
+  },
+  resolve(path) {
+    const missing: string[] = [];
+    for (let existing = path; existing !== '/'; existing = posix.dirname(existing)) {
+      try {
+        return posix.join(realpathSync(existing), ...missing);
+      } catch {
+        missing.unshift(posix.basename(existing));
+      }
+    }
+    return path;
   },
 };
 
@@ -84,7 +97,11 @@ export function bubblewrapArgs(spec: SandboxSpec, host: HostFs): string[] {
   args.push(...bindEntries('/', host, OWN));
   args.push('--proc', '/proc', '--dev', '/dev', '--tmpfs', '/tmp');
 
+  // A mount point that does not exist yet is made where it will really be: the token volume's
+  // /var/run/secrets/... goes under /run when /var/run links there (bubblewrap could not create
+  // it through the read-only link).
   const mounts = spec.mounts
+    .map((m) => (host.resolve && host.kind(m.containerPath) === 'none' ? { ...m, containerPath: host.resolve(m.containerPath) } : m))
     .filter((m) => !within(m.containerPath, '/proc') && !within(m.containerPath, '/dev') && m.containerPath !== '/tmp' && m.containerPath !== '/')
     .sort((a, b) => a.containerPath.split('/').length - b.containerPath.split('/').length);
   // Directories that must take a new mount point are exploded first, all of them, so that no

@@ -12,7 +12,7 @@ import { builtinOpenApi } from './openapi/openApiSchemas.js';
 // and served as kube-apiserver serves them; no request is authorized by them yet (issue 12).
 
 export const SERVICE_ACCOUNT = defineKind<ServiceAccount>({
-  ...resourceType('', 'v1', 'serviceaccounts', 'ServiceAccount', true, { shortNames: ['sa'] }),
+  ...resourceType('', 'v1', 'serviceaccounts', 'ServiceAccount', true, { shortNames: ['sa'], subresources: ['token'] }),
   openApi: builtinOpenApi('V1ServiceAccount'),
   printer: serviceAccountPrinter,
   lists: { secrets: { mergeKey: 'name', strategy: 'merge' } },

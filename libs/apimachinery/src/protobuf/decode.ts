@@ -194,7 +194,7 @@ function decodeField(r: Reader, type: FieldType): unknown {
 }
 
 /** Decodes a `k8s\0`-framed runtime.Unknown into a JSON object. */
-export function decodeProtobufObject(body: Buffer, kindOf: (apiVersion: string, kind: string) => Kind | undefined = findByKind): KubeObject {
+export function decodeProtobufObject(body: Buffer, kindOf: (apiVersion: string, kind: string) => Pick<Kind, 'protobuf'> | undefined = findByKind): KubeObject {
   if (body.length < 4 || !body.subarray(0, 4).equals(MAGIC)) throw new BadRequestError('the protobuf body lacks the Kubernetes magic prefix');
   const unknown = decodeMessage(body.subarray(4), {
     1: m('typeMeta', { 1: s('apiVersion'), 2: s('kind') }),
