@@ -1,4 +1,4 @@
-import { accountUser, AlreadyExistsError, applyingAccount, createMergePatch, CUSTOM_RESOURCE_DEFINITION, deepEqual, InvalidError, isEstablished, NotFoundError, patchSchemaFor, redactCredentials, shape, type KubeObject, type ResourceType } from '@skiff/apimachinery';
+import { accountUser, AlreadyExistsError, applyingAccount, createMergePatch, ForbiddenError, CUSTOM_RESOURCE_DEFINITION, deepEqual, InvalidError, isEstablished, NotFoundError, patchSchemaFor, redactCredentials, shape, type KubeObject, type ResourceType } from '@skiff/apimachinery';
 import type { ApiDiscovery } from '@skiff/kube-client';
 import type { CustomResourceDefinition } from 'kubernetes-types/apiextensions/v1.js';
 import type { Controller, ObjectRef, ReconcileContext, ReconcileResult } from '@skiff/controller-runtime';
@@ -382,6 +382,13 @@ async function fail(ctx: ReconcileContext, app: KubeObject, previous: Applicatio
  */
 const STAND_IN_NAMESPACE = 'default';
 
+/** Whether `d` is a RoleBinding or ClusterRoleBinding whose role is among `objects`. */
+function bindsRoleOf(d: DesiredObject, objects: readonly DesiredObject[]): boolean {
+  const ref = (d.object as { roleRef?: { kind?: string; name?: string } }).roleRef;
+  if (!ref || !d.object.apiVersion.startsWith('rbac.authorization.k8s.io/') || !d.object.kind.endsWith('Binding')) return false;
+  return objects.some((o) => o.object.apiVersion.startsWith('rbac.authorization.k8s.io/') && o.object.kind === ref.kind && o.object.metadata.name === ref.name && (ref.kind === 'ClusterRole' || o.object.metadata.namespace === d.object.metadata.namespace));
+}
+
 /** Server dry runs of every object; Invalid answers become errors with file, line and field. */
 async function dryRun(ctx: ReconcileContext, objects: readonly DesiredObject[], createdNamespaces: Set<string>, texts: Map<string, { text: string; lineOf(docLine: number, field: string): number | undefined }>, skipMissingAll = false): Promise<DesiredError[]> {
   const errors: DesiredError[] = [];
@@ -407,6 +414,8 @@ async function dryRun(ctx: ReconcileContext, objects: readonly DesiredObject[], 
         } catch (err) {
           // A kind whose CRD this sync installs is not served yet.
           if (err instanceof NotFoundError && d.definedBy) return;
+          // A binding to a role this sync creates: RBAC judges it against that role once it exists (roles are applied first).
+          if (err instanceof ForbiddenError && err.message.endsWith('" not found') && bindsRoleOf(d, objects)) return;
           if (err instanceof NotFoundError && (skipMissingAll || resourceSyncOptions(d.object).get('SkipDryRunOnMissingResource') === 'true')) return;
           if (err instanceof InvalidError && err.causes?.length) {
             for (const c of err.causes) {
