@@ -42,7 +42,7 @@ describe('audit log (--audit-log-path)', () => {
       stage: 'ResponseComplete',
       requestURI: '/api/v1/namespaces/default/secrets',
       verb: 'create',
-      user: { username: 'admin', groups: ['system:masters'] },
+      user: { username: 'admin', groups: ['system:masters', 'system:authenticated'] },
       sourceIPs: ['10.1.2.3', '127.0.0.1'],
       userAgent: 'kubectl/v1.32.0 (linux/amd64)',
       objectRef: { resource: 'secrets', namespace: 'default', apiVersion: 'v1' },

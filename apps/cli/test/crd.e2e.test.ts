@@ -98,10 +98,14 @@ describe('CustomResourceDefinitions with kubectl and GitOps', () => {
     gitIn(repo, ['add', '-A']);
     gitIn(repo, ['commit', '-q', '-m', 'widgets: the kind and a first one']);
     const head = gitIn(repo, ['rev-parse', 'HEAD']);
+    // A CRD is cluster-scoped: the Application applies as an account an admin bound to cluster-admin (ADR 014).
+    await kubectlOk(cluster, ['create', 'serviceaccount', 'gitops-admin', '-n', 'default']);
+    await kubectlOk(cluster, ['create', 'clusterrolebinding', 'gitops-admin', '--clusterrole=cluster-admin', '--serviceaccount=default:gitops-admin']);
     writeFileSync(join(dir, 'app.yaml'), `apiVersion: skiff.dev/v1alpha1
 kind: Application
 metadata: {name: widgets, namespace: default}
 spec:
+  serviceAccountName: gitops-admin
   source: {repoURL: ${repo}, targetRevision: main, path: deploy}
   destination: {namespace: widgets}
   syncPolicy:
