@@ -180,11 +180,16 @@ describe('pods are containers (skiff up --runtime containerd)', () => {
     expect(out).toContain(`host=${kubernetes.spec.clusterIP}:443`);
     expect(out).toContain('ca=1');
     const token = /token=(\S+)/.exec(out)![1];
-    // The pod's token authenticates as its ServiceAccount, which no Role grants anything yet.
-    // With RBAC: bind a Role allowing `list pods` to default/default and expect 200 here instead.
-    const seen = await request(cluster, '/api/v1/namespaces/default/pods', token);
-    expect(seen.status).toBe(403);
-    expect(seen.body).toContain('system:serviceaccount:default:default');
+    // The pod's token acts as its ServiceAccount: what its Role allows (listing pods here), nothing else.
+    await kubectlOk(cluster, ['create', 'role', 'pod-reader', '--verb=list', '--resource=pods', '-n', 'default']);
+    await kubectlOk(cluster, ['create', 'rolebinding', 'pod-reader', '--role=pod-reader', '--serviceaccount=default:default', '-n', 'default']);
+    const listed = await request(cluster, '/api/v1/namespaces/default/pods', token);
+    expect(listed.status).toBe(200);
+    expect(listed.body).toContain('"satoken"');
+    const other = await request(cluster, '/api/v1/namespaces/default/secrets', token);
+    expect(other.status).toBe(403);
+    expect(other.body).toContain('User \\"system:serviceaccount:default:default\\" cannot list resource \\"secrets\\"');
+    expect((await request(cluster, '/api/v1/namespaces/kube-system/pods', token)).status).toBe(403);
     // Bound to the pod: gone with it.
     await kubectlOk(cluster, ['delete', 'pod', 'satoken', '--wait=true']);
     expect((await request(cluster, '/api/v1/namespaces/default/pods', token)).status).toBe(401);
