@@ -7,12 +7,14 @@
  */
 import { apiBench } from './api.js';
 import { gitopsBench } from './gitops.js';
+import { overloadBench } from './overload.js';
 import { podStartupBench } from './podStartup.js';
 import { proxyBench } from './proxy.js';
 import { schedulerBench } from './scheduler.js';
 
 const sections: [string, () => Promise<void>][] = [
   ['API server and store', apiBench],
+  ['Overload: flooding clients, a node and a controller', overloadBench],
   ['Scheduler', schedulerBench],
   ['Pod startup latency', podStartupBench],
   ['Service proxy', proxyBench],
