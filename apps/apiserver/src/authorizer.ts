@@ -1,4 +1,4 @@
-import { ForbiddenError, forbiddenMessage, goQuote, NODE_GROUP, NODE_USER_PREFIX, shape, volumeNodeName, type KubeObject } from '@skiff/apimachinery';
+import { ForbiddenError, forbiddenMessage, goQuote, NODE_GROUP, NODE_USER_PREFIX, podReferences, shape, volumeNodeName, type KubeObject, type PodReferences } from '@skiff/apimachinery';
 import type { PersistentVolume, Pod } from 'kubernetes-types/core/v1.js';
 import type { Principal } from './auth.js';
 import type { ResourcePath } from './paths.js';
@@ -79,9 +79,11 @@ function nodeMay(node: string, { verb, path, query }: Request): boolean {
       // Which node a named volume lives on is checked against the stored volume by authorizeVolumeAccess.
       return read || ((verb === 'update' || verb === 'patch') && path.name !== undefined && path.subresource === undefined);
     case 'persistentvolumeclaims':
-    case 'storageclasses':
     case 'configmaps':
     case 'secrets':
+      // By name only, and only what a pod bound to this node uses: checked against the stored pods by authorizeNodeReference.
+      return verb === 'get' && path.name !== undefined;
+    case 'storageclasses':
     case 'services':
     case 'endpoints':
     case 'namespaces':
@@ -130,4 +132,22 @@ export function authorizeNodeTokenRequest(p: Principal, boundPod: Pod | undefine
   if (node === undefined || p.groups.includes('system:masters')) return;
   if (!boundPod) throw new ForbiddenError(forbiddenMessage({ kind: 'serviceaccounts' }, 'node requested token not bound to a pod'), { kind: 'serviceaccounts' });
   if (boundPod.spec?.nodeName !== node) throw new ForbiddenError(forbiddenMessage({ kind: 'serviceaccounts' }, 'node requested token bound to a pod scheduled on a different node'), { kind: 'serviceaccounts' });
+}
+
+/** What a node may read only when a pod bound to it uses it (Kubernetes' Node authorizer graph). */
+const NODE_REFERENCED: Record<string, keyof PodReferences> = { secrets: 'secrets', configmaps: 'configMaps', persistentvolumeclaims: 'claims' };
+
+/**
+ * For node principals reading a Secret, ConfigMap or PersistentVolumeClaim: allowed only when a pod
+ * bound to that node uses it (volumes, env, envFrom, imagePullSecrets), so a node's token reads its
+ * pods' secrets and nobody else's. `podsIn` lists the namespace's pods.
+ */
+export async function authorizeNodeReference(p: Principal, path: ResourcePath, podsIn: (namespace: string) => Promise<readonly KubeObject[]>): Promise<void> {
+  const node = nodeNameOf(p);
+  const field = NODE_REFERENCED[path.type.resource];
+  if (node === undefined || p.groups.includes('system:masters') || path.type.group !== '' || !field || !path.name || !path.namespace) return;
+  const pods = await podsIn(path.namespace);
+  if (pods.some((pod) => (pod.spec as { nodeName?: string } | undefined)?.nodeName === node && podReferences(pod)[field].has(path.name!))) return;
+  const target = { kind: path.type.resource, name: path.name };
+  throw new ForbiddenError(`${path.type.resource} "${path.name}" is forbidden: User "${p.name}" cannot get resource "${path.type.resource}" in API group "" in the namespace "${path.namespace}": no relationship found between node '${node}' and this object`, target);
 }

@@ -23,7 +23,7 @@ import type { Pod } from 'kubernetes-types/core/v1.js';
 import type { Logger } from 'pino';
 import { authenticate, type Authenticator, type Principal } from './auth.js';
 import { FlowControl, isLongRunning, type FlowControlOptions } from './flowControl.js';
-import { authorize, authorizeAttributes, authorizeNodeTokenRequest, authorizePodAccess, authorizeVolumeAccess, nodeNameOf, type Verb } from './authorizer.js';
+import { authorize, authorizeAttributes, authorizeNodeReference, authorizeNodeTokenRequest, authorizePodAccess, authorizeVolumeAccess, nodeNameOf, type Verb } from './authorizer.js';
 import { Rbac } from './rbac/rbac.js';
 import { checkApplicationAccount } from './rbac/applicationAccount.js';
 import { impersonate } from './rbac/impersonation.js';
@@ -298,6 +298,7 @@ export async function buildServer(opts: ServerOptions): Promise<{ app: FastifyIn
     if (!path.subresource && !path.type.verbs.includes(verb)) throw new MethodNotAllowedError();
     if (nodeNameOf(principal) !== undefined) {
       if (path.type.resource === 'pods' && path.name) authorizePodAccess(principal, await opts.store.get(keyOf(path.type, path.namespace, path.name)));
+      await authorizeNodeReference(principal, path, async (namespace) => (await opts.store.list({ group: '', resource: 'pods', namespace })).items);
       if (path.type.resource === 'persistentvolumes' && path.name && (req.method === 'PUT' || req.method === 'PATCH')) {
         authorizeVolumeAccess(principal, await opts.store.get(keyOf(path.type, path.namespace, path.name)));
       }

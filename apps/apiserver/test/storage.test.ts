@@ -88,9 +88,9 @@ describe('the storage kinds', () => {
     expect(refused.json.message).toBe('PersistentVolume "nfs" is invalid: spec.nfs: Forbidden: volume type not supported by this cluster; supported types: hostPath, local');
   });
 
-  it('lets a node read claims and change only the volumes on it', async () => {
+  it('lets a node change only the volumes on it, and not list claims (it reads its pods\' claims by name)', async () => {
     const node = api(server, 'node-a-token');
-    expect((await node('GET', PVCS)).status).toBe(200);
+    expect((await node('GET', PVCS)).status).toBe(403);
     const affinity = { required: { nodeSelectorTerms: [{ matchExpressions: [{ key: 'kubernetes.io/hostname', operator: 'In', values: ['node-a'] }] }] } };
     await call('POST', PVS, volume('on-a', { hostPath: undefined, local: { path: '/srv/a' }, nodeAffinity: affinity }));
     const patch = { metadata: { labels: { touched: 'yes' } } };

@@ -54,3 +54,4 @@ export { exitOnUncaughtFailures } from './processFailures.js';
 export { redactCredentials } from './redactCredentials.js';
 export * from './applyingAccount.js';
 export { validateTokenRequest } from './validation/tokenRequest.js';
+export { podReferences, type PodReferences } from './podReferences.js';
