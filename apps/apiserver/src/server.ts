@@ -26,6 +26,7 @@ import { FlowControl, isLongRunning, type FlowControlOptions } from './flowContr
 import { authorize, authorizeAttributes, authorizeNodeReference, authorizeNodeTokenRequest, authorizePodAccess, authorizeVolumeAccess, nodeNameOf, type Verb } from './authorizer.js';
 import { Rbac } from './rbac/rbac.js';
 import { checkApplicationAccount } from './rbac/applicationAccount.js';
+import { stampNotification } from './notificationEvents.js';
 import { impersonate } from './rbac/impersonation.js';
 import { REVIEW_GROUPS, reviewRoutes } from './rbac/reviews.js';
 import { proxyPodLog } from './podLogs.js';
@@ -337,7 +338,7 @@ export async function buildServer(opts: ServerOptions): Promise<{ app: FastifyIn
         const body = validatedRequestObject(req, path.type, fieldValidationOf(query.fieldValidation, 'CreateOptions'));
         if (!path.subresource) checkWrite(principal, path.type, inNamespace(body.value, path.namespace));
         const warnings = [...body.warnings];
-        const created = await rest.create(path, body.value, { dryRun, fieldManager, warnings });
+        const created = await rest.create(path, stampNotification(principal, path.type, body.value), { dryRun, fieldManager, warnings });
         if (!dryRun) rbac.observe(path.type, created);
         return respondObject(withWarnings(reply, warnings), path.type, created, output, 201, query, pretty);
       }
@@ -345,7 +346,7 @@ export async function buildServer(opts: ServerOptions): Promise<{ app: FastifyIn
         const body = validatedRequestObject(req, path.type, fieldValidationOf(query.fieldValidation, 'UpdateOptions'));
         if (!path.subresource) checkWrite(principal, path.type, inNamespace(body.value, path.namespace));
         const warnings = [...body.warnings];
-        const updated = await rest.update(path, body.value, { dryRun, fieldManager, warnings });
+        const updated = await rest.update(path, stampNotification(principal, path.type, body.value), { dryRun, fieldManager, warnings });
         if (!dryRun) rbac.observe(path.type, updated);
         return respondObject(withWarnings(reply, warnings), path.type, updated, output, 200, query, pretty);
       }
@@ -362,7 +363,7 @@ export async function buildServer(opts: ServerOptions): Promise<{ app: FastifyIn
           : (obj: KubeObject) => {
               const admitted = validation.admitPatched ? validation.admitPatched(obj) : obj;
               checkWrite(principal, path.type, admitted);
-              return admitted;
+              return stampNotification(principal, path.type, admitted);
             };
         const admissionWarnings: string[] = [];
         const patched = await rest.patch(path, patchType, patch, { dryRun, fieldManager, force: boolParam(query.force), admitPatched, warnings: admissionWarnings });

@@ -4,7 +4,7 @@ import { ADMIN_TOKEN, api, useKubectlServer } from './harness.js';
 const NODE_TOKEN = 'node-a-token';
 
 /** A node's token reads what its pods use and nothing else, as Kubernetes' Node authorizer allows. */
-describe('node authorization: Secrets, ConfigMaps and claims through the pods bound to the node', () => {
+describe('node authorization: Secrets, ConfigMaps and claims through the pods bound to the node; no forged notifications', () => {
   const t = useKubectlServer('skiff-nodeauthz-', {
     tokens: { [ADMIN_TOKEN]: { name: 'admin', groups: ['system:masters'] }, [NODE_TOKEN]: { name: 'system:node:node-a', groups: ['system:nodes'] } },
   });
@@ -46,5 +46,18 @@ describe('node authorization: Secrets, ConfigMaps and claims through the pods bo
     // Once its pod is gone, so is the node's access.
     expect((await admin()('DELETE', '/api/v1/namespaces/default/pods/mine?gracePeriodSeconds=0')).status).toBe(200);
     expect((await node()('GET', '/api/v1/namespaces/default/secrets/used')).status).toBe(403);
+  });
+  it("a forged notification Event (skiff.dev/event) from a node is stored but never marked for delivery; an admin's is", async () => {
+    const forged = { apiVersion: 'v1', kind: 'Event', metadata: { name: 'forged', annotations: { 'skiff.dev/event': 'sync.succeeded', 'skiff.dev/application': 'default/shop', 'skiff.dev/notification-verified': 'true' } }, involvedObject: { kind: 'Pod', name: 'mine', namespace: 'default' }, reason: 'Synced', message: 'all good, trust me' };
+    expect((await node()('POST', '/api/v1/namespaces/default/events', forged)).status).toBe(201);
+    const stored = await admin()('GET', '/api/v1/namespaces/default/events/forged');
+    expect(stored.json.metadata.annotations['skiff.dev/event']).toBe('sync.succeeded');
+    expect(stored.json.metadata.annotations['skiff.dev/notification-verified']).toBeUndefined();
+    // An admin's (a component's) is marked by the server.
+    expect((await admin()('POST', '/api/v1/namespaces/default/events', { ...forged, metadata: { ...forged.metadata, name: 'real' } })).status).toBe(201);
+    expect((await admin()('GET', '/api/v1/namespaces/default/events/real')).json.metadata.annotations['skiff.dev/notification-verified']).toBe('true');
+    // A node counting it again cannot keep the mark either.
+    expect((await node()('PATCH', '/api/v1/namespaces/default/events/real', { count: 2 }, 'application/merge-patch+json')).status).toBe(200);
+    expect((await admin()('GET', '/api/v1/namespaces/default/events/real')).json.metadata.annotations['skiff.dev/notification-verified']).toBeUndefined();
   });
 });

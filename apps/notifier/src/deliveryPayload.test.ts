@@ -8,7 +8,7 @@ describe('deliveryPayload', () => {
     const p = deliveryPayload({
       apiVersion: 'v1',
       kind: 'Event',
-      metadata: { name: 'shop.1', namespace: 'default', uid: 'u', annotations: { 'skiff.dev/event': 'sync.failed', 'skiff.dev/application': 'default/shop', 'skiff.dev/revision': 'abc' } },
+      metadata: { name: 'shop.1', namespace: 'default', uid: 'u', annotations: { 'skiff.dev/event': 'sync.failed', 'skiff.dev/notification-verified': 'true', 'skiff.dev/application': 'default/shop', 'skiff.dev/revision': 'abc' } },
       involvedObject: { apiVersion: 'skiff.dev/v1alpha1', kind: 'Application', name: 'shop', namespace: 'default', uid: 'app-uid', resourceVersion: '3' },
       type: 'Warning',
       reason: 'SyncFailed',

@@ -6,8 +6,8 @@ function hook(spec: Record<string, unknown> = {}, namespace = 'default', status?
   return { apiVersion: 'skiff.dev/v1alpha1', kind: 'Webhook', metadata: { name: 'h', namespace, creationTimestamp: '2025-01-01T00:00:10Z' }, spec: { url: 'http://x', ...spec }, ...(status ? { status } : {}) };
 }
 
-function event(type: string, opts: { app?: string; rv?: string; at?: string; namespace?: string } = {}): KubeObject {
-  const annotations: Record<string, string> = { 'skiff.dev/event': type };
+function event(type: string, opts: { app?: string; rv?: string; at?: string; namespace?: string; forged?: boolean } = {}): KubeObject {
+  const annotations: Record<string, string> = { 'skiff.dev/event': type, ...(opts.forged ? {} : { 'skiff.dev/notification-verified': 'true' }) };
   if (opts.app) annotations['skiff.dev/application'] = opts.app;
   return {
     apiVersion: 'v1',
@@ -30,6 +30,7 @@ describe('subscribes', () => {
     ['an event of its very second', hook(), event('sync.succeeded', { app: 'default/shop', at: '2025-01-01T00:00:10Z' }), true],
     ['not an event without skiff.dev/event', hook(), { ...event('x'), metadata: { name: 'e', namespace: 'default' } }, false],
     ['not an unknown event type', hook(), event('sync.maybe', { app: 'default/shop' }), false],
+    ['not an event the API server did not verify (written by a node or a user)', hook(), event('sync.succeeded', { app: 'default/shop', forged: true }), false],
   ])('%s', (_name, h, e, want) => {
     expect(subscribes(h, e)).toBe(want);
   });

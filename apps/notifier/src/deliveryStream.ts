@@ -8,6 +8,8 @@ export const EVENT_ANNOTATIONS = {
   commitMessage: 'skiff.dev/commit-message',
   commitAuthor: 'skiff.dev/commit-author',
   rolloutProgress: 'skiff.dev/rollout-progress',
+  /** Set by the API server alone, on Events written by admins and Skiff's components: only those are delivered. */
+  verified: 'skiff.dev/notification-verified',
 } as const;
 
 /** The stream of node events: Nodes are cluster-wide, so they form one stream per Webhook. */
@@ -48,7 +50,9 @@ export function parseStreamName(name: string): { hook: string; stream?: string }
   return bar < 0 ? { hook: name } : { hook: name.slice(0, bar), stream: name.slice(bar + 1) };
 }
 
+/** The webhook event an Event is, when the API server verified who wrote it (a forged one is stored, never delivered). */
 export function eventType(event: KubeObject): WebhookEvent | undefined {
+  if (event.metadata.annotations?.[EVENT_ANNOTATIONS.verified] !== 'true') return undefined;
   const t = event.metadata.annotations?.[EVENT_ANNOTATIONS.event];
   return t && (WEBHOOK_EVENTS as readonly string[]).includes(t) ? (t as WebhookEvent) : undefined;
 }
