@@ -63,6 +63,7 @@ describe('git watcher: Applications are tenants', () => {
     { case: "another namespace's object", file: 'other.yaml', text: configMapYaml('intruder', { a: '1' }).replace('metadata:\n', 'metadata:\n  namespace: team-b\n'), refusal: 'configmaps "intruder" is forbidden: User "system:serviceaccount:team-a:skiff-gitops" cannot patch resource "configmaps" in API group "" in the namespace "team-b"' },
     { case: 'a cluster-scoped kind', file: 'cluster.yaml', text: 'apiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRole\nmetadata:\n  name: tenant-grab\nrules:\n- apiGroups: ["*"]\n  resources: ["*"]\n  verbs: ["*"]\n', refusal: 'clusterroles.rbac.authorization.k8s.io "tenant-grab" is forbidden: User "system:serviceaccount:team-a:skiff-gitops" cannot patch resource "clusterroles" in API group "rbac.authorization.k8s.io" at the cluster scope' },
     { case: 'a token Secret in kube-system', file: 'token.yaml', text: 'apiVersion: v1\nkind: Secret\nmetadata:\n  name: skiff-token-grab\n  namespace: kube-system\ntype: skiff.dev/token\nstringData:\n  token: let-me-in\n  user: mallory\n  groups: system:masters\n', refusal: 'secrets "skiff-token-grab" is forbidden: User "system:serviceaccount:team-a:skiff-gitops" cannot patch resource "secrets" in API group "" in the namespace "kube-system"' },
+    { case: 'an Application reading any local path', file: 'app.yaml', text: 'apiVersion: skiff.dev/v1alpha1\nkind: Application\nmetadata:\n  name: exfiltrate\nspec:\n  source: {repoURL: /etc, path: .}\n  destination: {namespace: team-a}\n', refusal: 'applications.skiff.dev "exfiltrate" is forbidden: User "system:serviceaccount:team-a:skiff-gitops" cannot patch resource "applications" in API group "skiff.dev" in the namespace "team-a"' },
   ])("a committer's manifest for $case fails the sync naming it; nothing of the revision is applied", async ({ file, text, refusal }) => {
     const r = makeRepo();
     repos.push(r);
@@ -78,6 +79,7 @@ describe('git watcher: Applications are tenants', () => {
     expect((await c.client.list(CONFIGMAPS, { namespace: 'team-b' })).items.map((o) => o.metadata.name)).not.toContain('intruder');
     expect((await c.client.list(CLUSTER_ROLES)).items.map((o) => o.metadata.name)).not.toContain('tenant-grab');
     expect((await c.client.list(SECRETS, { namespace: 'kube-system' })).items.map((o) => o.metadata.name)).not.toContain('skiff-token-grab');
+    expect((await c.client.list(APPLICATIONS, { namespace: 'team-a' })).items.map((o) => o.metadata.name)).not.toContain('exfiltrate');
   });
 
   it("a tenant's ServiceAccount, Role and RoleBinding (within admin's rights) sync Synced as the default account", async () => {
