@@ -31,7 +31,8 @@ program
   }, (process.env.SKIFF_RUNTIME ?? 'auto') as RuntimeRequest)
   .option('--hpa-sync-period <seconds>', 'how often each HorizontalPodAutoscaler is evaluated', positiveInt('--hpa-sync-period'), 15)
   .option('--metrics-resolution <seconds>', 'how often node agents sample usage (the window of `kubectl top` cpu rates)', positiveInt('--metrics-resolution'), 10)
-  .action(async (o: { dataDir: string; port: number; nodes: number; host: string; example: boolean; runtime: RuntimeRequest; hpaSyncPeriod: number; metricsResolution: number }) => {
+  .option('--disable-admission-plugins <list>', 'the API server\'s admission plugins to turn off (ServiceAccount, as Kubernetes\' own test/cmd runs)', '')
+  .action(async (o: { dataDir: string; port: number; nodes: number; host: string; example: boolean; runtime: RuntimeRequest; hpaSyncPeriod: number; metricsResolution: number; disableAdmissionPlugins: string }) => {
     try {
       await up(o);
     } catch (err) {

@@ -35,6 +35,8 @@ export interface UpOptions {
   hpaSyncPeriod?: number;
   /** Seconds between node agents' usage samples (default 10). */
   metricsResolution?: number;
+  /** Passed to the API server's --disable-admission-plugins (e.g. `ServiceAccount`). */
+  disableAdmissionPlugins?: string;
 }
 
 /**
@@ -108,7 +110,7 @@ export async function up(opts: UpOptions): Promise<void> {
     const apiserver = startProcess(
       'apiserver',
       appEntry('@skiff/apiserver/main'),
-      ['--data-dir', dataDir, '--host', opts.host, '--port', String(opts.port), '--token-file', tokenFile, '--tls-cert-file', pki.certFile, '--tls-private-key-file', pki.keyFile, '--service-account-signing-key-file', pki.serviceAccountKeyFile, '--service-account-key-file', pki.serviceAccountKeyFile, '--service-cluster-ip-range', serviceCidr, '--encryption-provider-config', encryptionConfig, '--audit-log-path', join(logDir, 'audit.log'), ...(net ? ['--advertise-address', net.hostIp] : [])],
+      ['--data-dir', dataDir, '--host', opts.host, '--port', String(opts.port), '--token-file', tokenFile, '--tls-cert-file', pki.certFile, '--tls-private-key-file', pki.keyFile, '--service-account-signing-key-file', pki.serviceAccountKeyFile, '--service-account-key-file', pki.serviceAccountKeyFile, '--service-cluster-ip-range', serviceCidr, '--encryption-provider-config', encryptionConfig, '--audit-log-path', join(logDir, 'audit.log'), ...(opts.disableAdmissionPlugins ? ['--disable-admission-plugins', opts.disableAdmissionPlugins] : []), ...(net ? ['--advertise-address', net.hostIp] : [])],
       join(logDir, 'apiserver.log'),
       childEnv,
     );

@@ -20,7 +20,7 @@ apiVersion: v1
 kind: ResourceQuota
 metadata: {name: quota, namespace: desc}
 spec:
-  hard: {pods: "3", requests.cpu: "1", limits.memory: 1Gi, configmaps: "2"}
+  hard: {pods: "3", requests.cpu: "1", limits.memory: 1Gi, configmaps: "3"}
 ---
 apiVersion: apps/v1
 kind: Deployment
@@ -73,7 +73,9 @@ describe('kubectl describe, quotas and limit ranges against `skiff up`', () => {
     await eventually('the pod running and counted', async () => {
       const used = await kubectlOk(cluster, ['get', 'quota', 'quota', ...ns, '-o', 'jsonpath={.status.used.pods}']);
       const phase = await kubectlOk(cluster, ['get', 'pods', ...ns, '-l', 'app=web', '-o', 'jsonpath={.items[*].status.phase}']);
-      return used === '1' && phase === 'Running';
+      // Every namespace also gets the cluster CA as kube-root-ca.crt (for ServiceAccount token volumes), counted as Kubernetes counts it.
+      const configMaps = await kubectlOk(cluster, ['get', 'quota', 'quota', ...ns, '-o', 'jsonpath={.status.used.configmaps}']);
+      return used === '1' && phase === 'Running' && configMaps === '2';
     }, 90_000);
   }, 180_000);
 
@@ -84,7 +86,7 @@ describe('kubectl describe, quotas and limit ranges against `skiff up`', () => {
   it('gets quotas and limit ranges with kubectl columns', async () => {
     const quota = await kubectlOk(cluster, ['get', 'quota', ...ns]);
     expect(quota).toMatch(/^NAME\s+AGE\s+REQUEST\s+LIMIT\s*$/m);
-    expect(quota).toMatch(/^quota\s+\d+s\s+configmaps: 1\/2, pods: 1\/3, requests\.cpu: 100m\/1\s+limits\.memory: 64Mi\/1Gi\s*$/m);
+    expect(quota).toMatch(/^quota\s+\d+s\s+configmaps: 2\/3, pods: 1\/3, requests\.cpu: 100m\/1\s+limits\.memory: 64Mi\/1Gi\s*$/m);
     const limits = await kubectlOk(cluster, ['get', 'limits', ...ns]);
     expect(limits).toMatch(/^NAME\s+CREATED AT\s*$/m);
     expect(limits).toMatch(/^limits\s+\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ\s*$/m);
@@ -156,7 +158,7 @@ describe('kubectl describe, quotas and limit ranges against `skiff up`', () => {
     await kubectlOk(cluster, ['create', 'configmap', 'second', ...ns, '--from-literal=a=1']);
     const third = await kubectl(cluster, ['create', 'configmap', 'third', ...ns, '--from-literal=a=1']);
     expect(third.code).not.toBe(0);
-    expect(third.stderr).toContain('configmaps "third" is forbidden: exceeded quota: quota, requested: configmaps=1, used: configmaps=2, limited: configmaps=2');
+    expect(third.stderr).toContain('configmaps "third" is forbidden: exceeded quota: quota, requested: configmaps=1, used: configmaps=3, limited: configmaps=3');
     const big = await kubectl(cluster, ['run', 'big', ...ns, '--image=example/web:v1', '--overrides={"spec":{"containers":[{"name":"big","image":"example/web:v1","resources":{"limits":{"cpu":"1"}}}]}}', '--', 'sleep', '10']);
     expect(big.code).not.toBe(0);
     expect(big.stderr).toContain('pods "big" is forbidden: maximum cpu usage per Container is 500m, but limit is 1');

@@ -256,6 +256,8 @@ describe('Services: a stable address, DNS name and load balancing over ready pod
   });
 
   it('lets a pod reach another Service by its short name and its full DNS name', async () => {
+    // The example's namespace comes from its Application's CreateNamespace=true; applied by hand, it is made first.
+    await kubectlOk(cluster, ['create', 'namespace', 'demo']);
     await kubectlOk(cluster, ['apply', '-f', EXAMPLES]);
     await kubectlOk(cluster, ['rollout', 'status', 'deploy/backend', '-n', 'demo', '--timeout=90s']);
     await kubectlOk(cluster, ['rollout', 'status', 'deploy/frontend', '-n', 'demo', '--timeout=90s']);
