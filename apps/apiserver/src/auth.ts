@@ -1,4 +1,6 @@
 import { timingSafeEqual } from 'node:crypto';
+import type { Socket } from 'node:net';
+import type { TLSSocket } from 'node:tls';
 import { UnauthorizedError } from '@skiff/apimachinery';
 
 export interface Principal {
@@ -31,10 +33,25 @@ export function bearerToken(header: string | undefined): string | undefined {
   return match?.[1];
 }
 
-export async function authenticate(authenticator: Authenticator, header: string | undefined): Promise<Principal> {
+/**
+ * The user of a client certificate the cluster CA signed for client authentication (TLS verified
+ * it against --client-ca-file, including its clientAuth usage): the subject's common name, its
+ * organizations as groups, as kube-apiserver's x509 authenticator reads them.
+ */
+export function clientCertificateUser(socket: Socket | undefined): Principal | undefined {
+  const tls = socket as TLSSocket | undefined;
+  if (!tls?.encrypted || !tls.authorized) return undefined;
+  const subject = tls.getPeerCertificate()?.subject as Record<string, string | string[] | undefined> | undefined;
+  const name = typeof subject?.CN === 'string' ? subject.CN : undefined;
+  if (!name) return undefined;
+  const orgs = subject?.O;
+  return { name, groups: Array.isArray(orgs) ? orgs : orgs ? [orgs] : [] };
+}
+
+/** Who sends the request: a verified client certificate, else a bearer token; 401 for neither. */
+export async function authenticate(authenticator: Authenticator, header: string | undefined, socket?: Socket): Promise<Principal> {
   const token = bearerToken(header);
-  if (!token) throw new UnauthorizedError();
-  const principal = await authenticator(token);
+  const principal = clientCertificateUser(socket) ?? (token ? await authenticator(token) : undefined);
   if (!principal) throw new UnauthorizedError();
   // Every authenticated user is in system:authenticated, as Kubernetes' AuthenticatedGroupAdder makes it.
   return principal.groups.includes(AUTHENTICATED_GROUP) ? principal : { ...principal, groups: [...principal.groups, AUTHENTICATED_GROUP] };

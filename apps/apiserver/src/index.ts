@@ -42,7 +42,8 @@ export interface ApiServerOptions {
   compactKeepMs?: number;
   compactIntervalMs?: number;
   /** Serve HTTPS with this certificate and key (PEM). */
-  tls?: { cert: string; key: string };
+  /** Serve HTTPS; with `clientCa`, client certificates it signed authenticate their subject (CN user, O groups). */
+  tls?: { cert: string; key: string; clientCa?: string };
   /** Delete Terminating namespaces' contents here, for an API server that runs without a controller manager. */
   namespaceFinalizer?: boolean;
   /** Where Services' cluster IPs come from (default SERVICE_CIDR, 127.224.0.0/12). */

@@ -16,6 +16,7 @@ const program = new Command('skiff-apiserver')
   .option('--token-file <file>', 'JSON file mapping bearer tokens to {name, groups}')
   .option('--tls-cert-file <file>', 'serve HTTPS with this certificate (PEM)')
   .option('--tls-private-key-file <file>', 'the private key of --tls-cert-file (PEM)')
+  .option('--client-ca-file <file>', 'client certificates signed by this CA (PEM) authenticate as their subject: CN the user, O the groups')
   .option('--service-cluster-ip-range <cidr>', 'the range Services\' cluster IPs are allocated from', SERVICE_CIDR)
   .option('--advertise-address <ip>', 'the address pods reach the API server on: also listened on, and the kubernetes Service\'s endpoint')
   .option('--pod-security-default-enforce <level>', 'the PodSecurity enforce level of namespaces without a pod-security.kubernetes.io/enforce label: privileged, baseline or restricted', 'baseline')
@@ -34,7 +35,7 @@ const program = new Command('skiff-apiserver')
   .option('--api-audiences <list>', 'comma-separated audiences the API server accepts tokens for (default: the issuer)')
   .option('--disable-admission-plugins <list>', 'comma-separated admission plugins to turn off (ServiceAccount is the one that can be)', '')
   .parse();
-const opts = program.opts<{ dataDir: string; host: string; port: string; tokenFile?: string; tlsCertFile?: string; tlsPrivateKeyFile?: string; serviceClusterIpRange: string; gitWebhookSecret?: string; advertiseAddress?: string; gitWebhookSecretFile?: string; encryptionProviderConfig?: string; eventTtl: string; maxRequestsInflight: string; maxMutatingRequestsInflight: string; auditLogPath?: string; auditLogMaxsize: string; auditLogMaxbackup: string; podSecurityDefaultEnforce: string;
+const opts = program.opts<{ dataDir: string; host: string; port: string; tokenFile?: string; tlsCertFile?: string; tlsPrivateKeyFile?: string; clientCaFile?: string; serviceClusterIpRange: string; gitWebhookSecret?: string; advertiseAddress?: string; gitWebhookSecretFile?: string; encryptionProviderConfig?: string; eventTtl: string; maxRequestsInflight: string; maxMutatingRequestsInflight: string; auditLogPath?: string; auditLogMaxsize: string; auditLogMaxbackup: string; podSecurityDefaultEnforce: string;
   serviceAccountSigningKeyFile?: string; serviceAccountKeyFile: string[]; serviceAccountIssuer: string; apiAudiences?: string; disableAdmissionPlugins: string;
 }>();
 const podSecurityDefaultEnforce = opts.podSecurityDefaultEnforce;
@@ -82,7 +83,7 @@ const server = await startApiServer({
   gitWebhookSecret: opts.gitWebhookSecret || gitWebhookSecretFile || process.env.SKIFF_GIT_WEBHOOK_SECRET || undefined,
   audit: opts.auditLogPath ? { path: opts.auditLogPath, maxSizeMB: Number(opts.auditLogMaxsize), maxBackups: Number(opts.auditLogMaxbackup) } : undefined,
   encryption: encryption?.config,
-  tls: opts.tlsCertFile && opts.tlsPrivateKeyFile ? { cert: readFileSync(opts.tlsCertFile, 'utf8'), key: readFileSync(opts.tlsPrivateKeyFile, 'utf8') } : undefined,
+  tls: opts.tlsCertFile && opts.tlsPrivateKeyFile ? { cert: readFileSync(opts.tlsCertFile, 'utf8'), key: readFileSync(opts.tlsPrivateKeyFile, 'utf8'), ...(opts.clientCaFile ? { clientCa: readFileSync(opts.clientCaFile, 'utf8') } : {}) } : undefined,
 });
 logger.info({ url: server.url }, 'apiserver listening');
 

@@ -50,7 +50,7 @@ export function podStreamUpgradeHandler(deps: PodStreamDeps): (req: IncomingMess
         throw new NotFoundError({}, 'the server could not find the requested resource');
       }
       subresource = path.subresource;
-      const principal = impersonate(await authenticate(deps.authenticator, req.headers.authorization), req, deps.rbac);
+      const principal = impersonate(await authenticate(deps.authenticator, req.headers.authorization, req.socket), req, deps.rbac);
       authorize(principal, { verb: 'create', path, query: {} }, deps.rbac);
       const pod = await deps.store.get({ group: '', resource: 'pods', namespace: path.namespace ?? '', name: path.name });
       if (!pod) throw new NotFoundError({ kind: 'pods', name: path.name });

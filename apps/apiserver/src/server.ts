@@ -74,7 +74,8 @@ export interface ServerOptions {
    * manager's namespace controller does it; only an API server running without one needs this.
    */
   namespaceFinalizer?: boolean;
-  tls?: { cert: string; key: string };
+  /** Serve HTTPS; with `clientCa`, client certificates it signed authenticate their subject (CN user, O groups). */
+  tls?: { cert: string; key: string; clientCa?: string };
   /** Where Services' cluster IPs come from (default SERVICE_CIDR). */
   serviceClusterIpRange?: string;
   /** PodSecurity's enforce level for namespaces without an enforce label (default baseline). */
@@ -136,7 +137,7 @@ export async function buildServer(opts: ServerOptions): Promise<{ app: FastifyIn
     checkApplicationAccount(principal, kind, obj, rbac);
   };
   const statusFeed = new StatusFeed(opts.store, hub, opts.logger);
-  const app = Fastify({ ...(opts.tls ? { https: opts.tls } : {}), loggerInstance: opts.logger, logController: new LogController({ disableRequestLogging: true }), bodyLimit, forceCloseConnections: true }) as unknown as FastifyInstance;
+  const app = Fastify({ ...(opts.tls ? { https: httpsOptions(opts.tls) } : {}), loggerInstance: opts.logger, logController: new LogController({ disableRequestLogging: true }), bodyLimit, forceCloseConnections: true }) as unknown as FastifyInstance;
 
   // exec, attach and port-forward arrive as HTTP upgrades (SPDY or WebSocket), outside the router.
   app.server.on('upgrade', podStreamUpgradeHandler({ store: opts.store, authenticator: opts.authenticator, log: opts.logger, kinds, onSession: (sub, code) => metrics.observe('CONNECT', `pods/${sub}`, code), rbac }));
@@ -160,7 +161,7 @@ export async function buildServer(opts: ServerOptions): Promise<{ app: FastifyIn
       }
       return;
     }
-    req.principal = impersonate(await authenticate(opts.authenticator, req.headers.authorization), req.raw, rbac);
+    req.principal = impersonate(await authenticate(opts.authenticator, req.headers.authorization, req.raw.socket), req.raw, rbac);
     // Discovery, OpenAPI and /metrics are non-resource requests, authorized by path (nonResourceURLs).
     if (!RESOURCE_PATH.test(pathname)) authorizeAttributes(req.principal, { resourceRequest: false, verb: req.method.toLowerCase(), path: pathname }, rbac);
     // A seat at the request's priority level (or a 429): freed when the response is done or the client is gone.
@@ -587,4 +588,9 @@ function deleteOptions(req: FastifyRequest, query: Record<string, string | undef
     propagationPolicy: (policy as DeleteOptions['propagationPolicy']) ?? (orphan === true ? 'Orphan' : undefined),
     preconditions: body.preconditions as DeleteOptions['preconditions'],
   };
+}
+
+/** The TLS server's options: a client certificate is asked for (never required: tokens work too) when a client CA is set. */
+function httpsOptions(tls: { cert: string; key: string; clientCa?: string }) {
+  return tls.clientCa ? { cert: tls.cert, key: tls.key, ca: tls.clientCa, requestCert: true, rejectUnauthorized: false } : { cert: tls.cert, key: tls.key };
 }

@@ -4,7 +4,8 @@ import type { RuntimeRequest } from './runtimeMode.js';
 import { rollback } from './rollback.js';
 import { appDiff, appHistory, DIFF_ERROR } from './appCommands.js';
 import { agent, clientFromKubeconfig, createNodeTokenCommand, defaultNodeName } from './agent.js';
-import { createUserToken, kubeconfigUserStanza, revokeTokens } from './userTokens.js';
+import { createUserToken, kubeconfigCertificateStanza, kubeconfigUserStanza, revokeTokens } from './userTokens.js';
+import { clientCertificate } from './pki.js';
 import { reencryptSecrets } from './reencryptSecrets.js';
 
 function positiveInt(name: string) {
@@ -142,6 +143,20 @@ token
       return;
     }
     console.log(`${revoked} token${revoked === 1 ? '' : 's'} of ${name} revoked`);
+  });
+
+program
+  .command('certificate')
+  .description('client certificates signed by the cluster CA')
+  .command('create-user <name>')
+  .description('make a client certificate for user NAME (CN NAME, O each group) and print its kubeconfig user entry; it cannot be revoked, only expire')
+  .option('--group <group>', 'a group the user is in (repeatable)', (g: string, all: string[]) => [...all, g], [] as string[])
+  .option('--days <n>', 'days the certificate is good for', positiveInt('--days'), 30)
+  .option('--data-dir <dir>', 'the cluster\'s data directory (its CA key signs)', process.env.SKIFF_DATA_DIR ?? '.skiff')
+  .action((name: string, o: { group: string[]; days: number; dataDir: string }) => {
+    const { certPem, keyPem } = clientCertificate(o.dataDir, name, o.group, o.days);
+    process.stdout.write(kubeconfigCertificateStanza(name, certPem, keyPem));
+    console.error(`valid for ${o.days} days. Grant access with e.g. kubectl create rolebinding ${name}-edit --clusterrole=edit --user=${name} -n NAMESPACE`);
   });
 
 await program.parseAsync();

@@ -19,20 +19,23 @@ function rsaKeyPair(): { privatePem: string; publicPem: string } {
   return { privatePem: privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(), publicPem: publicKey.export({ type: 'spki', format: 'pem' }).toString() };
 }
 
-function certificate(subjectCn: string, publicPem: string, issuer: { cn: string; keyPem: string }, opts: { ca: boolean; years: number; altNames?: { type: number; value?: string; ip?: string }[] }): string {
+const DAY_MS = 24 * 3600 * 1000;
+
+/** A certificate the issuer signs: a CA's, a server's (serverAuth, for altNames) or a client's (clientAuth: CN user, O groups). */
+function certificate(subjectCn: string, publicPem: string, issuer: { cn: string; keyPem: string }, opts: { usage: 'ca' | 'server' | 'client'; days: number; altNames?: { type: number; value?: string; ip?: string }[]; organizations?: string[] }): string {
   const cert = forge.pki.createCertificate();
   cert.publicKey = forge.pki.publicKeyFromPem(publicPem);
   cert.serialNumber = '01' + randomBytes(15).toString('hex');
   cert.validity.notBefore = new Date(Date.now() - 60_000);
-  cert.validity.notAfter = new Date(Date.now() + opts.years * 365 * 24 * 3600 * 1000);
-  cert.setSubject([{ name: 'commonName', value: subjectCn }]);
+  cert.validity.notAfter = new Date(Date.now() + opts.days * DAY_MS);
+  cert.setSubject([...(opts.organizations ?? []).map((value) => ({ name: 'organizationName', value })), { name: 'commonName', value: subjectCn }]);
   cert.setIssuer([{ name: 'commonName', value: issuer.cn }]);
-  const extensions: object[] = [{ name: 'basicConstraints', cA: opts.ca, critical: true }];
-  if (opts.ca) extensions.push({ name: 'keyUsage', keyCertSign: true, cRLSign: true, digitalSignature: true, critical: true });
+  const extensions: object[] = [{ name: 'basicConstraints', cA: opts.usage === 'ca', critical: true }];
+  if (opts.usage === 'ca') extensions.push({ name: 'keyUsage', keyCertSign: true, cRLSign: true, digitalSignature: true, critical: true });
   else {
     extensions.push({ name: 'keyUsage', digitalSignature: true, keyEncipherment: true, critical: true });
-    extensions.push({ name: 'extKeyUsage', serverAuth: true });
-    extensions.push({ name: 'subjectAltName', altNames: opts.altNames ?? [] });
+    extensions.push(opts.usage === 'server' ? { name: 'extKeyUsage', serverAuth: true } : { name: 'extKeyUsage', clientAuth: true });
+    if (opts.usage === 'server') extensions.push({ name: 'subjectAltName', altNames: opts.altNames ?? [] });
   }
   cert.setExtensions(extensions);
   cert.sign(forge.pki.privateKeyFromPem(issuer.keyPem) as forge.pki.rsa.PrivateKey, forge.md.sha256.create());
@@ -53,7 +56,7 @@ export function ensurePki(dataDir: string, extraHosts: string[] = []): Pki {
   if (!existsSync(caFile) || !existsSync(caKeyFile)) {
     const ca = rsaKeyPair();
     writeSecretFile(caKeyFile, ca.privatePem);
-    writeFileSync(caFile, certificate('skiff-ca', ca.publicPem, { cn: 'skiff-ca', keyPem: ca.privatePem }, { ca: true, years: 10 }));
+    writeFileSync(caFile, certificate('skiff-ca', ca.publicPem, { cn: 'skiff-ca', keyPem: ca.privatePem }, { usage: 'ca', days: 3650 }));
   }
   if (!existsSync(certFile) || !existsSync(keyFile)) {
     const server = rsaKeyPair();
@@ -61,11 +64,24 @@ export function ensurePki(dataDir: string, extraHosts: string[] = []): Pki {
     const ips = [...new Set(['127.0.0.1', ...extraHosts.filter((h) => /^\d+\.\d+\.\d+\.\d+$/.test(h))])];
     const altNames = [...hosts.map((value) => ({ type: 2, value })), ...ips.map((ip) => ({ type: 7, ip }))];
     writeSecretFile(keyFile, server.privatePem);
-    writeFileSync(certFile, certificate('skiff-apiserver', server.publicPem, { cn: 'skiff-ca', keyPem: readFileSync(caKeyFile, 'utf8') }, { ca: false, years: 5, altNames }));
+    writeFileSync(certFile, certificate('skiff-apiserver', server.publicPem, { cn: 'skiff-ca', keyPem: readFileSync(caKeyFile, 'utf8') }, { usage: 'server', days: 5 * 365, altNames }));
   }
   // Keys from before keys were written 0600.
   for (const key of [caKeyFile, keyFile]) chmodSync(key, 0o600);
   const serviceAccountKeyFile = join(dir, 'sa.key');
   if (!existsSync(serviceAccountKeyFile)) writeFileSync(serviceAccountKeyFile, rsaKeyPair().privatePem, { mode: 0o600 });
   return { caFile, certFile, keyFile, caPem: readFileSync(caFile, 'utf8'), serviceAccountKeyFile };
+}
+
+/**
+ * A client certificate for user NAME in GROUPS, signed by the cluster CA in DIR/pki (so only who
+ * may read the data dir mints one), as `kubeadm kubeconfig user` makes them. Like any x509 client
+ * certificate it cannot be revoked: it is good until it expires, so keep `days` short.
+ */
+export function clientCertificate(dataDir: string, name: string, groups: string[], days: number): { certPem: string; keyPem: string } {
+  const dir = join(dataDir, 'pki');
+  const caKey = join(dir, 'ca.key');
+  if (!existsSync(caKey)) throw new Error(`${caKey} does not exist: run this where the cluster's data dir is`);
+  const pair = rsaKeyPair();
+  return { certPem: certificate(name, pair.publicPem, { cn: 'skiff-ca', keyPem: readFileSync(caKey, 'utf8') }, { usage: 'client', days, organizations: groups }), keyPem: pair.privatePem };
 }

@@ -49,7 +49,7 @@ export async function up(opts: UpOptions): Promise<void> {
   // Tokens, keys, the database and logs live here: only the user who runs Skiff may look in.
   ensurePrivateDir(dataDir);
   ensurePrivateDir(logDir);
-  const { file: tokenFile, adminToken, adminTokenFile } = ensureTokens(dataDir);
+  const { file: tokenFile, adminToken, componentTokenFiles } = ensureTokens(dataDir);
   const encryptionConfig = ensureEncryptionConfig(dataDir);
   const pki = ensurePki(dataDir, opts.host === '0.0.0.0' || opts.host === '127.0.0.1' ? [] : [opts.host]);
   const url = `https://${opts.host === '0.0.0.0' ? '127.0.0.1' : opts.host}:${opts.port}`;
@@ -110,7 +110,7 @@ export async function up(opts: UpOptions): Promise<void> {
     const apiserver = startProcess(
       'apiserver',
       appEntry('@skiff/apiserver/main'),
-      ['--data-dir', dataDir, '--host', opts.host, '--port', String(opts.port), '--token-file', tokenFile, '--tls-cert-file', pki.certFile, '--tls-private-key-file', pki.keyFile, '--service-account-signing-key-file', pki.serviceAccountKeyFile, '--service-account-key-file', pki.serviceAccountKeyFile, '--service-cluster-ip-range', serviceCidr, '--encryption-provider-config', encryptionConfig, '--audit-log-path', join(logDir, 'audit.log'), ...(opts.disableAdmissionPlugins ? ['--disable-admission-plugins', opts.disableAdmissionPlugins] : []), ...(net ? ['--advertise-address', net.hostIp] : [])],
+      ['--data-dir', dataDir, '--host', opts.host, '--port', String(opts.port), '--token-file', tokenFile, '--tls-cert-file', pki.certFile, '--tls-private-key-file', pki.keyFile, '--client-ca-file', pki.caFile, '--service-account-signing-key-file', pki.serviceAccountKeyFile, '--service-account-key-file', pki.serviceAccountKeyFile, '--service-cluster-ip-range', serviceCidr, '--encryption-provider-config', encryptionConfig, '--audit-log-path', join(logDir, 'audit.log'), ...(opts.disableAdmissionPlugins ? ['--disable-admission-plugins', opts.disableAdmissionPlugins] : []), ...(net ? ['--advertise-address', net.hostIp] : [])],
       join(logDir, 'apiserver.log'),
       childEnv,
     );
@@ -177,10 +177,10 @@ export async function up(opts: UpOptions): Promise<void> {
       };
       launch();
     };
-    component('controller-manager', '@skiff/controller-manager/main', ['--server', url, '--token-file', adminTokenFile, '--queue-prefix', queuePrefix, '--root-ca-file', pki.caFile, '--node-monitor-grace-ms', '6000', '--pod-eviction-timeout-ms', '5000', '--horizontal-pod-autoscaler-sync-period-ms', String((opts.hpaSyncPeriod ?? 15) * 1000)], true, await nextMetricsPort());
-    component('git-watcher', '@skiff/git-watcher/main', ['--server', url, '--token-file', adminTokenFile, '--queue-prefix', queuePrefix, '--cache-dir', join(dataDir, 'git-cache')], true, await nextMetricsPort());
-    component('notifier', '@skiff/notifier/main', ['--server', url, '--token-file', adminTokenFile, '--queue-prefix', queuePrefix], true, await nextMetricsPort());
-    component('scheduler', '@skiff/scheduler/main', ['--server', url, '--token-file', adminTokenFile, '--queue-prefix', queuePrefix], true, await nextMetricsPort());
+    component('controller-manager', '@skiff/controller-manager/main', ['--server', url, '--token-file', componentTokenFiles['controller-manager'], '--queue-prefix', queuePrefix, '--root-ca-file', pki.caFile, '--node-monitor-grace-ms', '6000', '--pod-eviction-timeout-ms', '5000', '--horizontal-pod-autoscaler-sync-period-ms', String((opts.hpaSyncPeriod ?? 15) * 1000)], true, await nextMetricsPort());
+    component('git-watcher', '@skiff/git-watcher/main', ['--server', url, '--token-file', componentTokenFiles['git-watcher'], '--queue-prefix', queuePrefix, '--cache-dir', join(dataDir, 'git-cache')], true, await nextMetricsPort());
+    component('notifier', '@skiff/notifier/main', ['--server', url, '--token-file', componentTokenFiles['notifier'], '--queue-prefix', queuePrefix], true, await nextMetricsPort());
+    component('scheduler', '@skiff/scheduler/main', ['--server', url, '--token-file', componentTokenFiles['scheduler'], '--queue-prefix', queuePrefix], true, await nextMetricsPort());
     // One proxy per machine: ClusterIPs (in the kernel when pods are containers), NodePorts on 127.0.0.1, and the cluster DNS.
     const proxyMode = net
       ? ['--mode', 'nftables', '--nft-table', net.nftTable, '--cluster-cidr', net.clusterCidr, '--service-cluster-ip-range', net.serviceCidr, '--kernel-node-port-addresses', net.hostIp, ...(hostNet?.bridgeNetfilter ? [] : ['--masquerade-all'])]
@@ -189,7 +189,7 @@ export async function up(opts: UpOptions): Promise<void> {
     const ingress = { http: await nextMetricsPort(), https: await nextMetricsPort() };
     writeFileSync(join(runDir, 'ingress.json'), JSON.stringify(ingress, null, 2) + '\n');
     const ingressArgs = ['--ingress-http-port', String(ingress.http), '--ingress-https-port', String(ingress.https), '--ingress-address', '127.0.0.1'];
-    component('proxy', '@skiff/proxy/main', ['--server', url, '--token-file', adminTokenFile, '--node-port-address', '127.0.0.1', '--dns-address', dnsIp, ...proxyMode, ...ingressArgs], true, await nextMetricsPort());
+    component('proxy', '@skiff/proxy/main', ['--server', url, '--token-file', componentTokenFiles['proxy'], '--node-port-address', '127.0.0.1', '--dns-address', dnsIp, ...proxyMode, ...ingressArgs], true, await nextMetricsPort());
     for (let i = 1; i <= opts.nodes; i++) {
       const node = `node-${i}`;
       const { file: nodeTokenFile } = await ensureNodeToken(client, dataDir, node);

@@ -32,3 +32,9 @@ export async function revokeTokens(client: ApiClient, name: string): Promise<num
 export function kubeconfigUserStanza(name: string, token: string): string {
   return `- name: ${name}\n  user:\n    token: ${token}\n`;
 }
+
+/** The kubeconfig `users:` entry for a client certificate and its key. */
+export function kubeconfigCertificateStanza(name: string, certPem: string, keyPem: string): string {
+  const b64 = (pem: string) => Buffer.from(pem).toString('base64');
+  return `- name: ${name}\n  user:\n    client-certificate-data: ${b64(certPem)}\n    client-key-data: ${b64(keyPem)}\n`;
+}

@@ -22,10 +22,14 @@ export function writeAdminKubeconfig(file: string, server: string): void {
 
 /** Runs the real `skiff` CLI with `args` and `--kubeconfig kubeconfig`. */
 export function skiffWith(kubeconfig: () => string) {
-  return (args: string[]) =>
-    new Promise<{ code: number; stdout: string; stderr: string }>((done) => {
-      execFile(process.execPath, ['--import', 'tsx', CLI, ...args, '--kubeconfig', kubeconfig()], { timeout: 60_000 }, (err, stdout, stderr) => {
-        done({ code: err ? (typeof err.code === 'number' ? err.code : -1) : 0, stdout, stderr });
-      });
+  return (args: string[]) => skiff([...args, '--kubeconfig', kubeconfig()]);
+}
+
+/** Runs the real `skiff` CLI with `args`. */
+export function skiff(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((done) => {
+    execFile(process.execPath, ['--import', 'tsx', CLI, ...args], { timeout: 60_000 }, (err, stdout, stderr) => {
+      done({ code: err ? (typeof err.code === 'number' ? err.code : -1) : 0, stdout, stderr });
     });
+  });
 }

@@ -132,7 +132,9 @@ describe('persistent volumes (skiff up)', () => {
   it('keeps tokens and URLs off every command line in its process tree, and its secrets away from other users', async () => {
     const tokens = [readFileSync(join(cluster.dataDir, 'admin.token'), 'utf8').trim()];
     for (const node of readdirSync(join(cluster.dataDir, 'nodes'))) tokens.push(readFileSync(join(cluster.dataDir, 'nodes', node, 'token'), 'utf8').trim());
-    expect(tokens).toHaveLength(3);
+    for (const c of readdirSync(join(cluster.dataDir, 'components'))) tokens.push(readFileSync(join(cluster.dataDir, 'components', c), 'utf8').trim());
+    // The admin's, two nodes', and one per component: no component holds the admin token.
+    expect(new Set(tokens).size).toBe(8);
     const lines = processTree(cluster.pid).map(cmdline).filter(Boolean);
     // The API server, five controllers and two node agents, each told where its token is.
     expect(lines.filter((l) => l.includes('--token-file')).length).toBeGreaterThanOrEqual(8);
@@ -146,10 +148,11 @@ describe('persistent volumes (skiff up)', () => {
     // Only the user who runs Skiff may read its credentials, keys and logs.
     expect(mode(cluster.dataDir)).toBe('700');
     expect(mode(join(cluster.dataDir, 'logs'))).toBe('700');
-    for (const file of ['tokens.json', 'admin.token', 'encryption-config.yaml', 'kubeconfig', 'pki/ca.key', 'pki/apiserver.key', 'nodes/node-1/token', 'logs/apiserver.log', 'logs/node-1.log']) {
+    for (const file of ['tokens.json', 'admin.token', 'encryption-config.yaml', 'kubeconfig', 'pki/ca.key', 'pki/apiserver.key', 'nodes/node-1/token', 'components/controller-manager.token', 'components/git-watcher.token', 'logs/apiserver.log', 'logs/node-1.log']) {
       expect([file, mode(join(cluster.dataDir, file))]).toEqual([file, '600']);
     }
     expect(mode(join(cluster.dataDir, 'nodes', 'node-1'))).toBe('700');
+    expect(mode(join(cluster.dataDir, 'components'))).toBe('700');
 
     // Volume files get the modes the pod asks for (Kubernetes' 0644 when it asks for none).
     await kubectlOk(cluster, ['apply', '-f', '-'], SECRET_VOLUMES);

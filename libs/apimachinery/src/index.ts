@@ -22,6 +22,7 @@ export { deepEqual } from './deepEqual.js';
 export * from './apply.js';
 export * from './network.js';
 export * from './gitops.js';
+export * from './components.js';
 export * from './argoproj.js';
 export * from './fieldValidation/index.js';
 export * from './quota/resourceList.js';

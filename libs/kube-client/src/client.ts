@@ -55,6 +55,15 @@ export function resourceType(resource: string, group = ''): ResourceType {
   return t;
 }
 
+const MAX_THROTTLED_RETRIES = 10;
+
+/** Retry-After in seconds (1 when absent or unreadable, at most 10), with a little jitter so throttled clients spread out. */
+function retryAfterMs(header: string | null): number {
+  const seconds = header === null || header.trim() === '' ? NaN : Number(header);
+  const base = Number.isFinite(seconds) && seconds >= 0 ? Math.min(seconds, 10) : 1;
+  return base * 1000 * (1 + Math.random() * 0.2);
+}
+
 /**
  * A small typed client of the Skiff (Kubernetes) API for Skiff's own components. Failures come
  * back as the typed errors of @skiff/apimachinery (NotFoundError, ConflictError, ...).
@@ -91,12 +100,21 @@ export class ApiClient {
   }
 
   async request<T>(method: string, path: string, body?: unknown, contentType = 'application/json'): Promise<T> {
-    const res = await this.fetch(this.opts.server + path, {
-      method,
-      headers: { ...this.headers, ...(body !== undefined ? { 'content-type': contentType } : {}) },
-      body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
-      signal: AbortSignal.timeout(this.opts.timeoutMs ?? 30_000),
-    });
+    const send = () =>
+      this.fetch(this.opts.server + path, {
+        method,
+        headers: { ...this.headers, ...(body !== undefined ? { 'content-type': contentType } : {}) },
+        body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
+        signal: AbortSignal.timeout(this.opts.timeoutMs ?? 30_000),
+      });
+    let res = await send();
+    // A 429 (the server's priority and fairness turned the request away) is tried again after its
+    // Retry-After, up to 10 times, as client-go does: the request was not processed.
+    for (let retry = 1; res.status === 429 && retry <= MAX_THROTTLED_RETRIES; retry++) {
+      await res.arrayBuffer();
+      await new Promise((r) => setTimeout(r, retryAfterMs(res.headers.get('retry-after'))));
+      res = await send();
+    }
     const text = await res.text();
     // An error may come as plain text (a path no API group serves answers "404 page not found").
     const json = text && (res.ok || text.trimStart().startsWith('{')) ? (JSON.parse(text) as unknown) : undefined;

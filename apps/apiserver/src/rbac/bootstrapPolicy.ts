@@ -1,4 +1,5 @@
 import type { ClusterRole, ClusterRoleBinding, PolicyRule } from 'kubernetes-types/rbac/v1.js';
+import { componentUser, SKIFF_COMPONENTS, type SkiffComponent } from '@skiff/apimachinery';
 
 /**
  * The default RBAC policy kube-apiserver reconciles at every start (its bootstrap policy), limited
@@ -83,16 +84,75 @@ export function bootstrapClusterRoles(): ClusterRole[] {
     clusterRole('system:basic-user', [rule(['create'], ['authorization.k8s.io'], ['selfsubjectaccessreviews', 'selfsubjectrulesreviews']), rule(['create'], ['authentication.k8s.io'], ['selfsubjectreviews'])]),
     clusterRole('system:discovery', [urls(['get'], ['/api', '/api/*', '/apis', '/apis/*', '/healthz', '/livez', '/openapi', '/openapi/*', '/readyz', '/version', '/version/'])]),
     clusterRole('system:public-info-viewer', [urls(['get'], ['/healthz', '/livez', '/readyz', '/version', '/version/'])]),
+    ...componentRoles(),
   ];
 }
 
-function binding(name: string, role: string, groups: string[]): ClusterRoleBinding {
+
+const EVENTS_WRITE = [rule(['create', 'patch', 'update'], [''], ['events']), rule(['create', 'patch', 'update'], ['events.k8s.io'], ['events'])];
+
+/**
+ * What each of Skiff's own processes does and no more, as kube-scheduler's and
+ * kube-controller-manager's bootstrap roles are cut: a ClusterRole per component, bound to its user.
+ */
+const COMPONENT_RULES: Record<SkiffComponent, PolicyRule[]> = {
+  // The garbage collector and the namespace controller read, change and delete objects of every
+  // kind (as Kubernetes' own do); what it creates is the controllers' products. No impersonate,
+  // escalate or bind: it grants nothing.
+  'controller-manager': [
+    rule([...READ, 'patch', 'update', 'delete', 'deletecollection'], ['*'], ['*']),
+    rule(['create'], [''], ['pods', 'pods/eviction', 'endpoints', 'persistentvolumes', 'persistentvolumeclaims', 'serviceaccounts', 'configmaps']),
+    rule(['create'], ['apps'], ['replicasets', 'controllerrevisions']),
+    rule(['create'], ['batch'], ['jobs']),
+    rule(['create'], ['discovery.k8s.io'], ['endpointslices']),
+    rule(['create'], ['coordination.k8s.io'], ['leases']),
+    ...EVENTS_WRITE,
+  ],
+  scheduler: [
+    rule(READ, [''], ['pods', 'nodes', 'namespaces', 'services', 'replicationcontrollers', 'persistentvolumes', 'persistentvolumeclaims']),
+    rule(READ, ['apps'], ['replicasets', 'statefulsets']),
+    rule(READ, ['policy'], ['poddisruptionbudgets']),
+    rule(READ, ['storage.k8s.io'], ['storageclasses', 'csinodes', 'csidrivers', 'csistoragecapacities']),
+    rule(['create'], [''], ['pods/binding', 'bindings', 'pods/eviction']),
+    rule(['patch', 'update'], [''], ['pods/status', 'persistentvolumes', 'persistentvolumeclaims']),
+    rule(['delete'], [''], ['pods']),
+    rule(['create', 'get', 'update'], ['coordination.k8s.io'], ['leases']),
+    ...EVENTS_WRITE,
+  ],
+  // Argo CD's application controller holds `*` on everything: an argoproj.io Application applies as
+  // the controller itself (ADR 014), and skiff.dev ones through the ServiceAccounts it impersonates.
+  'git-watcher': [rule(['*'], ['*'], ['*']), urls(['*'], ['*'])],
+  notifier: [
+    rule(READ, [''], ['events']),
+    rule(READ, ['skiff.dev'], ['webhooks']),
+    rule(['patch', 'update'], ['skiff.dev'], ['webhooks/status']),
+    // A webhook's signing secret, read by name.
+    rule(['get'], [''], ['secrets']),
+    ...EVENTS_WRITE,
+  ],
+  proxy: [
+    rule(READ, [''], ['services', 'endpoints', 'pods', 'nodes', 'namespaces']),
+    rule(READ, ['discovery.k8s.io'], ['endpointslices']),
+    rule(READ, ['networking.k8s.io'], ['ingresses', 'ingressclasses']),
+    // TLS certificates of Ingresses, as an ingress controller needs them.
+    rule(READ, [''], ['secrets']),
+    rule(['patch', 'update'], [''], ['services/status']),
+    rule(['patch', 'update'], ['networking.k8s.io'], ['ingresses/status']),
+    ...EVENTS_WRITE,
+  ],
+};
+
+function componentRoles(): ClusterRole[] {
+  return SKIFF_COMPONENTS.map((c) => clusterRole(componentUser(c), COMPONENT_RULES[c]));
+}
+
+function binding(name: string, role: string, groups: string[], users: string[] = []): ClusterRoleBinding {
   return {
     apiVersion: 'rbac.authorization.k8s.io/v1',
     kind: 'ClusterRoleBinding',
     metadata: { name, labels: { 'kubernetes.io/bootstrapping': 'rbac-defaults' }, annotations: { [AUTOUPDATE_ANNOTATION]: 'true' } },
     roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: role },
-    subjects: groups.map((g) => ({ apiGroup: 'rbac.authorization.k8s.io', kind: 'Group', name: g })),
+    subjects: [...groups.map((g) => ({ apiGroup: 'rbac.authorization.k8s.io', kind: 'Group', name: g })), ...users.map((u) => ({ apiGroup: 'rbac.authorization.k8s.io', kind: 'User', name: u }))],
   };
 }
 
@@ -102,5 +162,6 @@ export function bootstrapClusterRoleBindings(): ClusterRoleBinding[] {
     binding('system:basic-user', 'system:basic-user', ['system:authenticated']),
     binding('system:discovery', 'system:discovery', ['system:authenticated']),
     binding('system:public-info-viewer', 'system:public-info-viewer', ['system:authenticated', 'system:unauthenticated']),
+    ...SKIFF_COMPONENTS.map((c) => binding(componentUser(c), componentUser(c), [], [componentUser(c)])),
   ];
 }

@@ -1,0 +1,24 @@
+import type { WebhookEvent } from './gitops.js';
+
+/**
+ * Skiff's own processes. Each has its own user, `system:skiff:<name>` (a token `skiff up` writes
+ * to DIR/components/<name>.token), bound to a bootstrap ClusterRole of the same name.
+ */
+export const SKIFF_COMPONENTS = ['controller-manager', 'scheduler', 'git-watcher', 'notifier', 'proxy'] as const;
+export type SkiffComponent = (typeof SKIFF_COMPONENTS)[number];
+
+export const COMPONENT_USER_PREFIX = 'system:skiff:';
+export const componentUser = (component: SkiffComponent): string => `${COMPONENT_USER_PREFIX}${component}`;
+
+/** The one component whose Events of each type the notifier delivers. */
+export const NOTIFICATION_SENDER: Record<WebhookEvent, SkiffComponent> = {
+  'sync.succeeded': 'git-watcher',
+  'sync.failed': 'git-watcher',
+  'health.degraded': 'git-watcher',
+  'health.healthy': 'git-watcher',
+  'rollout.started': 'git-watcher',
+  'rollout.completed': 'git-watcher',
+  'rollout.failed': 'git-watcher',
+  'drift.corrected': 'git-watcher',
+  'node.notready': 'controller-manager',
+};
