@@ -3,6 +3,7 @@ import { resourceType } from '@skiff/kube-client';
 import { pino } from 'pino';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startGitHttpServer } from '../../../libs/gitops/test/gitHttpServer.js';
+import { startSshGitServer } from '../../../libs/gitops/test/sshGitServer.js';
 import { configMapYaml, makeRepo, type TestRepo } from './gitRepo.js';
 import { CONFIGMAPS, EVENTS, GitWatcherCluster } from './gitWatcherCluster.js';
 
@@ -114,12 +115,32 @@ describe('git watcher: repository credentials', () => {
     expect(logLines.join('')).toContain(good.url);
   });
 
-  it('an ssh repository is a ComparisonError saying ssh is not supported', async () => {
+  it('syncs an ssh repository with the key of its repository Secret, checking the host key against argocd-ssh-known-hosts-cm', async () => {
+    const sshd = await startSshGitServer();
+    servers.push({ close: () => sshd.stop() });
+    const r = makeRepo({ bare: 'viassh' });
+    repos.push(r);
+    const head = r.commit({ 'config.yaml': configMapYaml('viassh-config', { v: '1' }) }, 'v1');
+    const url = sshd.urlOf(r.bareDir!);
     await c.namespace('viassh');
-    await c.createApp('viassh', { source: { repoURL: 'git@git.example.com:shop/web.git', targetRevision: 'main' }, destination: { namespace: 'viassh' } });
-    await c.until('a ComparisonError', () => !!c.app('viassh')?.status?.conditions?.some((x) => x.type === 'ComparisonError'));
-    const condition = c.app('viassh')!.status!.conditions!.find((x) => x.type === 'ComparisonError')!;
-    expect(condition.message).toBe('repository git@git.example.com:shop/web.git at main: git@git.example.com:shop/web.git: ssh repositories are not supported; use an https:// URL with a token');
+    await c.namespace('nokey');
+    // Without a key, and before the key's Secret exists: a ComparisonError saying what is missing.
+    await c.createApp('nokey', { source: { repoURL: 'git@git.example.com:shop/web.git', targetRevision: 'main' }, destination: { namespace: 'nokey' } });
+    await c.until('a ComparisonError', () => !!c.app('nokey')?.status?.conditions?.some((x) => x.type === 'ComparisonError'));
+    expect(c.app('nokey')!.status!.conditions!.find((x) => x.type === 'ComparisonError')!.message).toBe(
+      'repository git@git.example.com:shop/web.git at main: git@git.example.com:shop/web.git: an ssh repository needs a repository Secret with sshPrivateKey (or use an https:// URL)',
+    );
+
+    await c.client.create(SECRETS, {
+      apiVersion: 'v1', kind: 'Secret',
+      metadata: { name: 'ssh-repo', namespace: 'argocd', labels: { 'argocd.argoproj.io/secret-type': 'repository' } },
+      stringData: { type: 'git', url, sshPrivateKey: sshd.clientKey },
+    } as never);
+    await c.client.create(CONFIGMAPS, { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'argocd-ssh-known-hosts-cm', namespace: 'argocd' }, data: { ssh_known_hosts: sshd.knownHosts } } as never);
+    await c.createApp('viassh', { source: { repoURL: url, targetRevision: 'main' }, destination: { namespace: 'viassh' }, syncPolicy: { automated: { prune: true } } });
+    await c.until('synced over ssh', () => c.syncedAt('viassh', head));
+    expect(c.get(CONFIGMAPS, 'viassh', 'viassh-config')).toBeDefined();
+    expect(logLines.join('')).not.toContain(sshd.clientKey.split('\n')[1]);
   });
 
   it('a repository with credentials over plain http (not loopback) is refused before connecting', async () => {

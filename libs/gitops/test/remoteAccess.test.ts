@@ -84,8 +84,8 @@ describe('credentials for remote repositories', () => {
     expect(result).toEqual({ ok: false, errors: [{ code: 'Unauthorized', message: 'http://git.example.invalid/shop.git: credentials are not sent over plain http; use an https:// URL' }] });
   });
 
-  it.each(['ssh://git@github.com/org/shop.git', 'git@github.com:org/shop.git'])('refuses the ssh URL %s as unsupported', async (url) => {
-    const result = await cloneOrFetch({ url, cacheDir: '/nonexistent', ref: 'main' });
-    expect(result).toMatchObject({ ok: false, errors: [{ code: 'Unsupported', message: expect.stringContaining('ssh repositories are not supported') }] });
+  it.each(['ssh://git@github.com/org/shop.git', 'git@github.com:org/shop.git'])('refuses the ssh URL %s without a key, before connecting', async (url) => {
+    const result = await cloneOrFetch({ url, cacheDir: '/nonexistent', ref: 'main', auth: { username: 'skiff', password: 's3cret' } });
+    expect(result).toMatchObject({ ok: false, errors: [{ code: 'Unauthorized', message: expect.stringContaining('an ssh repository needs a repository Secret with sshPrivateKey') }] });
   });
 });

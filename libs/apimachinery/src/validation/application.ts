@@ -106,17 +106,17 @@ export function validateApplicationStatus(app: KubeObject, errs: FieldErrors): v
   enumAt(obj(status.operationState, statusPath.child('operationState'), errs).phase, statusPath.child('operationState', 'phase'), OPERATION_PHASES);
 }
 
-const URL_SCHEMES = ['file:', 'http:', 'https:'];
+const URL_SCHEMES = ['file:', 'http:', 'https:', 'ssh:'];
 
 /**
- * A repository is a local path (`/srv/git/app`, `./repo`), a `file://` URL, or an `http(s)://`
- * URL; the git watcher speaks nothing else (no ssh).
+ * A repository is a local path (`/srv/git/app`, `./repo`), a `file://` URL, an `http(s)://` or
+ * `ssh://` URL, or scp-like `git@host:path`; the git watcher speaks nothing else.
  */
 function repoURLError(value: string): string | undefined {
   const scheme = /^([A-Za-z][A-Za-z0-9+.-]*):/.exec(value);
   // `C:\repo` is a path, not a URL with scheme "c".
   if (!scheme || /^[A-Za-z]:[\\/]/.test(value)) return undefined;
-  if (!URL_SCHEMES.includes(`${scheme[1].toLowerCase()}:`)) return 'must be a local path, a file:// URL or an http(s):// URL';
+  if (!URL_SCHEMES.includes(`${scheme[1].toLowerCase()}:`)) return 'must be a local path, a file:// URL, an http(s):// or ssh:// URL, or git@host:path';
   try {
     const url = new URL(value);
     if (url.protocol !== 'file:' && !url.hostname) return 'must name a host';

@@ -6,7 +6,8 @@ import git from 'isomorphic-git';
 import { redactCredentials } from '@skiff/apimachinery';
 import { gitFailure, type GitFailure } from './gitResult.js';
 import { openRepo } from './openRepo.js';
-import { remoteAccess, remoteFailure, type GitCredentials } from './remoteAccess.js';
+import { isSshURL, remoteAccess, remoteFailure, type GitCredentials } from './remoteAccess.js';
+import { fetchOverSsh } from './sshFetch.js';
 import { resolveRevision } from './resolveRevision.js';
 
 export interface CloneOrFetchOptions {
@@ -64,6 +65,7 @@ export function cacheDirFor(cacheDir: string, url: string): string {
 }
 
 async function fetchRemote(options: CloneOrFetchOptions): Promise<FetchedRepo | GitFailure> {
+  if (isSshURL(options.url)) return fetchSsh(options);
   const access = remoteAccess(options.url, options.auth);
   if (!access.ok) return access;
   const { url, http, onAuth } = access;
@@ -84,6 +86,19 @@ async function fetchRemote(options: CloneOrFetchOptions): Promise<FetchedRepo | 
   } catch (err) {
     return remoteFailure(url, err, 'Fetch');
   }
+}
+
+async function fetchSsh(options: CloneOrFetchOptions): Promise<FetchedRepo | GitFailure> {
+  const shown = redactCredentials(options.url);
+  if (!options.auth?.sshPrivateKey) return gitFailure('Unauthorized', `${shown}: an ssh repository needs a repository Secret with sshPrivateKey (or use an https:// URL)`);
+  const dir = cacheDirFor(options.cacheDir, options.url);
+  const fetched = await fetchOverSsh(options.url, dir, options.ref, options.depth ?? 1, {
+    privateKey: options.auth.sshPrivateKey,
+    knownHosts: options.auth.knownHosts ?? '',
+    insecureIgnoreHostKey: options.auth.insecureIgnoreHostKey,
+  });
+  if (!fetched.ok) return fetched;
+  return { ok: true, dir, gitdir: path.join(dir, '.git'), sha: fetched.sha, local: false };
 }
 
 async function firstResolvable(gitdir: string, refs: string[]): Promise<string | undefined> {

@@ -7,6 +7,12 @@ export interface GitCredentials {
   username: string;
   /** A password or an access token. */
   password: string;
+  /** For ssh remotes (`ssh://`, `git@host:path`): the private key, used only for the fetch. */
+  sshPrivateKey?: string;
+  /** OpenSSH known_hosts lines the ssh server's key must be in. */
+  knownHosts?: string;
+  /** Argo CD's `insecure: "true"`: skip the host key check. */
+  insecureIgnoreHostKey?: boolean;
 }
 
 /** How isomorphic-git talks to one remote: its URL without credentials, and credentials kept to its origin. */
@@ -42,10 +48,11 @@ function isLoopback(hostname: string): boolean {
  *   another host, or a server on another host asking with 401, never gets them;
  * - credentials go only over https (or http to a loopback host); a plain http remote that would
  *   need them is refused with a failure saying so, never fetched with them.
- * ssh remotes are refused: isomorphic-git has no ssh transport.
+ * ssh remotes are refused here: isomorphic-git has no ssh transport (cloneOrFetch fetches them
+ * with git and ssh; pushing to them is not supported).
  */
 export function remoteAccess(url: string, auth?: GitCredentials): RemoteAccess | GitFailure {
-  if (isSshURL(url)) return gitFailure('Unsupported', `${redactCredentials(url)}: ssh repositories are not supported; use an https:// URL with a token`);
+  if (isSshURL(url)) return gitFailure('Unsupported', `${redactCredentials(url)}: pushing to ssh repositories is not supported; use an https:// URL with a token`);
   let parsed: URL;
   try {
     parsed = new URL(url);

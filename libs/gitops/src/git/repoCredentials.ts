@@ -10,6 +10,10 @@ export interface RepoCredentialEntry {
   url: string;
   username?: string;
   password?: string;
+  /** For ssh URLs: the private key (Argo CD's `sshPrivateKey`). */
+  sshPrivateKey?: string;
+  /** Argo CD's `insecure: "true"`: an ssh host key is not checked. */
+  insecure?: boolean;
   /** Where it came from, for logs: `argocd/private-repo`, or `SKIFF_GIT_USERNAME`. */
   source: string;
 }
@@ -23,17 +27,24 @@ function normalize(url: string): string {
  * The credentials for `repoURL`: a `repository` entry for exactly that URL wins; otherwise the
  * `repo-creds` entry with the longest URL prefix, e.g. for https://git.example.com/shop/web.git
  * `https://git.example.com/shop` (27 characters) beats `https://git.example.com` (23).
- * Entries without a password are none. Pure: the entries come from Secrets and the environment.
+ * Entries without a password or an ssh key are none. Pure: the entries come from Secrets and the
+ * environment.
  */
 export function repoCredentialsFor(repoURL: string, entries: RepoCredentialEntry[]): (GitCredentials & { source: string }) | undefined {
   const url = normalize(repoURL);
-  const usable = entries.filter((e) => e.password);
+  const usable = entries.filter((e) => e.password || e.sshPrivateKey);
   const exact = usable.find((e) => e.kind === 'repository' && normalize(e.url) === url);
   const prefixed = usable
     .filter((e) => e.kind === 'repo-creds' && isPrefixOf(redactCredentials(e.url.trim()).toLowerCase(), url))
     .sort((a, b) => b.url.length - a.url.length)[0];
   const found = exact ?? prefixed;
-  return found ? { username: found.username ?? '', password: found.password!, source: found.source } : undefined;
+  if (!found) return undefined;
+  return {
+    username: found.username ?? '',
+    password: found.password ?? '',
+    ...(found.sshPrivateKey ? { sshPrivateKey: found.sshPrivateKey, insecureIgnoreHostKey: !!found.insecure } : {}),
+    source: found.source,
+  };
 }
 
 /**
@@ -43,7 +54,8 @@ export function repoCredentialsFor(repoURL: string, entries: RepoCredentialEntry
  */
 function isPrefixOf(prefix: string, url: string): boolean {
   if (!url.startsWith(prefix)) return false;
-  return prefix.endsWith('/') || url.length === prefix.length || url[prefix.length] === '/';
+  // scp-like ssh URLs (`git@host:org/repo`) end their host at `:`.
+  return prefix.endsWith('/') || prefix.endsWith(':') || url.length === prefix.length || url[prefix.length] === '/';
 }
 
 function field(secret: KubeObject & { data?: Record<string, string>; stringData?: Record<string, string> }, key: string): string | undefined {
@@ -61,7 +73,7 @@ export function entriesOfSecrets(secrets: KubeObject[]): RepoCredentialEntry[] {
     const url = field(s, 'url');
     const type = field(s, 'type');
     if (!url || (type !== undefined && type !== 'git')) continue;
-    entries.push({ kind, url, username: field(s, 'username'), password: field(s, 'password'), source: `${s.metadata.namespace}/${s.metadata.name}` });
+    entries.push({ kind, url, username: field(s, 'username'), password: field(s, 'password'), sshPrivateKey: field(s, 'sshPrivateKey'), insecure: field(s, 'insecure') === 'true', source: `${s.metadata.namespace}/${s.metadata.name}` });
   }
   return entries;
 }
