@@ -4,7 +4,8 @@ import { BadRequestError, NotFoundError, toStatus, type KindRegistry } from '@sk
 import type { Store } from '@skiff/store';
 import { proxyUpgrade, refuseUpgrade } from '@skiff/streaming';
 import type { Logger } from 'pino';
-import { authenticate, type Authenticator } from './auth.js';
+import { authenticate, type Authenticator, type Principal } from './auth.js';
+import { header, type AuditWriter } from './audit/auditLog.js';
 import { authorize, type RuleAuthorizer } from './authorizer.js';
 import { impersonate } from './rbac/impersonation.js';
 import { chooseContainer, podNodeEndpoint } from './nodeEndpoint.js';
@@ -24,6 +25,8 @@ export interface PodStreamDeps {
   onSession?: (subresource: string, code: number) => void;
   /** RBAC, after the built-in rules; impersonation headers are honoured as on other requests. */
   rbac?: RuleAuthorizer;
+  /** The audit log: a line per session when it ends (101), or per refused request. */
+  audit?: AuditWriter;
 }
 
 /**
@@ -37,7 +40,11 @@ export function podStreamUpgradeHandler(deps: PodStreamDeps): (req: IncomingMess
   return (req, socket, head) => {
     socket.on('error', () => socket.destroy());
     const started = performance.now();
+    const receivedAt = new Date();
     let subresource = '';
+    let user: Principal | undefined;
+    const audit = (statusCode: number) =>
+      deps.audit?.({ method: req.method ?? 'GET', url: req.url ?? '/', user, remoteAddress: req.socket.remoteAddress, forwardedFor: header(req.headers['x-forwarded-for']), userAgent: header(req.headers['user-agent']), statusCode, receivedAt, completedAt: receivedAt });
     void (async () => {
       const url = new URL(req.url ?? '/', 'http://apiserver');
       let path;
@@ -51,6 +58,7 @@ export function podStreamUpgradeHandler(deps: PodStreamDeps): (req: IncomingMess
       }
       subresource = path.subresource;
       const principal = impersonate(await authenticate(deps.authenticator, req.headers.authorization, req.socket), req, deps.rbac);
+      user = principal;
       authorize(principal, { verb: 'create', path, query: {} }, deps.rbac);
       const pod = await deps.store.get({ group: '', resource: 'pods', namespace: path.namespace ?? '', name: path.name });
       if (!pod) throw new NotFoundError({ kind: 'pods', name: path.name });
@@ -84,6 +92,7 @@ export function podStreamUpgradeHandler(deps: PodStreamDeps): (req: IncomingMess
       const qs = agentQuery.toString();
       deps.log.info({ key: `pods/${pod.metadata.namespace}/${pod.metadata.name}`, subresource, user: principal.name, websocket: req.headers.upgrade?.toLowerCase() === 'websocket' }, 'streaming session');
       deps.onSession?.(subresource, 101);
+      socket.once('close', () => audit(101));
       proxyUpgrade(req, socket, head, { url: `${baseUrl}/${AGENT_PATH[subresource]}/${target}${qs ? `?${qs}` : ''}`, headers: token ? { Authorization: `Bearer ${token}` } : {}, replaceQuery: true }, (err) =>
         deps.log.warn({ key: `pods/${pod.metadata.namespace}/${pod.metadata.name}`, subresource, err: err.message }, 'streaming session to the node agent failed'),
       );
@@ -93,6 +102,7 @@ export function podStreamUpgradeHandler(deps: PodStreamDeps): (req: IncomingMess
       if (code >= 500) deps.log.error({ err, url: req.url }, 'streaming request failed');
       else deps.log.info({ url: req.url, code, ms: Math.round(performance.now() - started) }, 'streaming request refused');
       deps.onSession?.(subresource, code);
+      audit(code);
       refuseUpgrade(socket, code, JSON.stringify(status), 'application/json');
     });
   };

@@ -140,14 +140,14 @@ export async function buildServer(opts: ServerOptions): Promise<{ app: FastifyIn
   const app = Fastify({ ...(opts.tls ? { https: httpsOptions(opts.tls) } : {}), loggerInstance: opts.logger, logController: new LogController({ disableRequestLogging: true }), bodyLimit, forceCloseConnections: true }) as unknown as FastifyInstance;
 
   // exec, attach and port-forward arrive as HTTP upgrades (SPDY or WebSocket), outside the router.
-  app.server.on('upgrade', podStreamUpgradeHandler({ store: opts.store, authenticator: opts.authenticator, log: opts.logger, kinds, onSession: (sub, code) => metrics.observe('CONNECT', `pods/${sub}`, code), rbac }));
+  // First, so that a request the authentication hook refuses is recorded too.
+  const audit = opts.audit ? registerAuditLog(app, opts.audit) : undefined;
+  app.server.on('upgrade', podStreamUpgradeHandler({ store: opts.store, authenticator: opts.authenticator, log: opts.logger, kinds, onSession: (sub, code) => metrics.observe('CONNECT', `pods/${sub}`, code), rbac, audit }));
 
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('application/vnd.kubernetes.protobuf', { parseAs: 'buffer', bodyLimit }, (_req, body, done) => done(null, body));
   app.addContentTypeParser('*', { parseAs: 'string', bodyLimit }, (_req, body, done) => done(null, body));
 
-  // First, so that a request the authentication hook refuses is recorded too.
-  if (opts.audit) registerAuditLog(app, opts.audit);
   app.addHook('onRequest', async (req, reply) => {
     const [pathname, search] = req.url.split('?');
     if (PUBLIC_PATHS.has(pathname)) return;

@@ -1,4 +1,5 @@
 import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { request as httpRequest } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -30,6 +31,23 @@ async function eventWhere(what: string, match: (e: AuditEvent) => boolean, ms = 
 describe('audit log (--audit-log-path)', () => {
   const t = useTestServer({ audit: { path, maxSizeMB: 100, maxBackups: 1 } });
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('records exec, attach and port-forward upgrades, which the router never sees, with who asked and the answer', async () => {
+    const url = new URL(`${t.server.url}/api/v1/namespaces/default/pods/ghost/exec?command=id&stdout=true`);
+    const code = await new Promise<number>((resolve, reject) => {
+      const req = httpRequest(url, { headers: { authorization: `Bearer ${ADMIN_TOKEN}`, connection: 'Upgrade', upgrade: 'websocket', 'sec-websocket-version': '13', 'sec-websocket-key': 'dGhlIHNhbXBsZSBub25jZQ==' } });
+      req.on('response', (res) => {
+        res.resume();
+        resolve(res.statusCode ?? 0);
+      });
+      req.on('upgrade', () => reject(new Error('upgraded to a pod that does not exist')));
+      req.on('error', reject);
+      req.end();
+    });
+    expect(code).toBe(404);
+    const session = await eventWhere('the exec', (e) => e.objectRef?.subresource === 'exec' && e.objectRef.name === 'ghost');
+    expect(session).toMatchObject({ user: { username: 'admin' }, objectRef: { resource: 'pods', namespace: 'default', name: 'ghost', subresource: 'exec' }, responseStatus: { code: 404 } });
+  });
 
   it('writes one Metadata-level audit.k8s.io/v1 Event per request, without the request body, mode 0600', async () => {
     const created = await t.call('POST', '/api/v1/namespaces/default/secrets', { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'db' }, stringData: { password: 'body-value-never-logged' } }, 'application/json', { 'user-agent': 'kubectl/v1.32.0 (linux/amd64)', 'x-forwarded-for': '10.1.2.3' });

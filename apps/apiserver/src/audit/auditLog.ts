@@ -66,44 +66,53 @@ export function auditEvent(r: AuditedRequest, auditID: string = randomUUID()): A
 
 export type AuditLogOptions = AuditFileOptions;
 
+/** Writes one request's audit line (what the router never sees, exec/attach/port-forward upgrades, calls it directly). */
+export type AuditWriter = (r: AuditedRequest, auditID?: string) => void;
+
 /**
  * The API server's audit log (`--audit-log-path`): one line per request, written when its
  * response is closed, so that watches, log follows and the status stream (replies the handler
- * takes over) are recorded when they end, like the rest. Requests the router never sees (exec,
- * attach, port-forward upgrades) are not in it.
+ * takes over) are recorded when they end, like the rest. Returns the writer for requests outside
+ * the router: exec, attach and port-forward sessions, recorded when they end.
  */
-export function registerAuditLog(app: FastifyInstance, opts: AuditLogOptions): void {
+export function registerAuditLog(app: FastifyInstance, opts: AuditLogOptions): AuditWriter {
   const file = new AuditFile(opts);
   const now = opts.now ?? (() => new Date());
+  const write: AuditWriter = (r, auditID) => {
+    try {
+      file.write(JSON.stringify(auditEvent(r, auditID)));
+    } catch (err) {
+      // In a listener a throw would end the process; a full disk costs audit lines, not the API.
+      app.log.error({ err: (err as Error).message, auditID }, 'writing the audit log failed');
+    }
+  };
   app.addHook('onRequest', async (req, reply) => {
     const receivedAt = now();
     // A caller's own Audit-ID (a proxy's) is kept, as kube-apiserver does; either way the response names it.
     const auditID = header(req.headers['audit-id']) || randomUUID();
     void reply.header('Audit-Id', auditID);
-    reply.raw.once('close', () => {
-      const event = auditEvent({
-        method: req.method,
-        // The status page's `?token=` stays out of the file.
-        url: redactToken(req.url),
-        user: req.principal,
-        remoteAddress: req.socket.remoteAddress,
-        forwardedFor: header(req.headers['x-forwarded-for']),
-        userAgent: header(req.headers['user-agent']),
-        statusCode: reply.raw.statusCode,
-        receivedAt,
-        completedAt: now(),
-      }, auditID);
-      try {
-        file.write(JSON.stringify(event));
-      } catch (err) {
-        // In a listener a throw would end the process; a full disk costs audit lines, not the API.
-        req.log.error({ err: (err as Error).message, auditID }, 'writing the audit log failed');
-      }
-    });
+    reply.raw.once('close', () =>
+      write(
+        {
+          method: req.method,
+          // The status page's `?token=` stays out of the file.
+          url: redactToken(req.url),
+          user: req.principal,
+          remoteAddress: req.socket.remoteAddress,
+          forwardedFor: header(req.headers['x-forwarded-for']),
+          userAgent: header(req.headers['user-agent']),
+          statusCode: reply.raw.statusCode,
+          receivedAt,
+          completedAt: now(),
+        },
+        auditID,
+      ),
+    );
   });
   app.addHook('onClose', async () => file.close());
+  return (r, auditID) => write({ ...r, completedAt: now() }, auditID);
 }
 
-function header(v: string | string[] | undefined): string | undefined {
+export function header(v: string | string[] | undefined): string | undefined {
   return Array.isArray(v) ? v.join(',') : v;
 }
