@@ -38,12 +38,26 @@ interface Watcher {
   buffer: Change[] | undefined;
 }
 
-function matches(filter: WatchFilter, change: Change): boolean {
-  if (change.key.group !== filter.type.group || change.key.resource !== filter.type.resource) return false;
-  if (filter.namespace !== undefined && change.key.namespace !== filter.namespace) return false;
-  if (filter.labels && !matchesLabels(filter.labels, change.object.metadata.labels)) return false;
-  if (filter.fields && !matchesFields(filter.fields, change.object)) return false;
+function selects(filter: WatchFilter, object: KubeObject): boolean {
+  if (filter.labels && !matchesLabels(filter.labels, object.metadata.labels)) return false;
+  if (filter.fields && !matchesFields(filter.fields, object)) return false;
   return true;
+}
+
+/**
+ * What a watch sees of a change, as kube-apiserver's cacher decides it: with a label or field
+ * selector an object that starts to match is ADDED, one that stops matching is DELETED (with the
+ * object as it was, at the change's resourceVersion), and changes wholly outside are not sent.
+ */
+export function eventFor(filter: WatchFilter, change: Change): { type: WatchEventType; object: KubeObject } | undefined {
+  if (change.key.group !== filter.type.group || change.key.resource !== filter.type.resource) return undefined;
+  if (filter.namespace !== undefined && change.key.namespace !== filter.namespace) return undefined;
+  const now = selects(filter, change.object);
+  if (change.type !== 'MODIFIED' || !change.prevObject || (!filter.labels && !filter.fields)) return now ? { type: change.type, object: change.object } : undefined;
+  const before = selects(filter, change.prevObject);
+  if (now) return { type: before ? 'MODIFIED' : 'ADDED', object: change.object };
+  if (!before) return undefined;
+  return { type: 'DELETED', object: { ...change.prevObject, metadata: { ...change.prevObject.metadata, resourceVersion: change.resourceVersion } } };
 }
 
 /**
@@ -103,7 +117,8 @@ export class WatchHub {
     const rv = BigInt(change.resourceVersion);
     if (rv <= watcher.cursor) return;
     watcher.cursor = rv;
-    if (matches(watcher.filter, change)) watcher.sink.send(change.type, change.object);
+    const event = eventFor(watcher.filter, change);
+    if (event) watcher.sink.send(event.type, event.object);
   }
 
   private pump(): void {

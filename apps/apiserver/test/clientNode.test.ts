@@ -137,4 +137,33 @@ describe('@kubernetes/client-node against the API server', () => {
     w.abort();
     expect(rec.events.map((e) => e.type)).toEqual(['ADDED']);
   });
+
+  it('a watch with a selector sees an object that leaves it as DELETED, one that enters as ADDED, and nothing of the rest', async () => {
+    const start = await core.listNamespacedConfigMap({ namespace: 'default' });
+    await core.createNamespacedConfigMap({ namespace: 'default', body: { metadata: { name: 'mover', labels: { tier: 'web' } } } });
+    await core.createNamespacedConfigMap({ namespace: 'default', body: { metadata: { name: 'bystander', labels: { tier: 'db' } } } });
+    const label = (name: string, tier: string) => core.patchNamespacedConfigMap({ namespace: 'default', name, body: { metadata: { labels: { tier } } } }, setHeaderOptions('Content-Type', PatchStrategy.MergePatch));
+    const left = await label('mover', 'db');
+    await core.patchNamespacedConfigMap({ namespace: 'default', name: 'bystander', body: { data: { x: '1' } } }, setHeaderOptions('Content-Type', PatchStrategy.MergePatch));
+    const back = await label('mover', 'web');
+
+    // From before the first create: the whole history, replayed from the change log.
+    const seen: { type: string; tier?: string; rv: string }[] = [];
+    const rec = recorder();
+    const w = await new Watch(kc).watch('/api/v1/namespaces/default/configmaps', { resourceVersion: start.metadata!.resourceVersion!, labelSelector: 'tier=web' }, (type, obj: V1ConfigMap) => {
+      seen.push({ type, tier: obj.metadata?.labels?.tier, rv: obj.metadata!.resourceVersion! });
+      rec.push(type, obj);
+    }, () => {});
+    await rec.until(() => rec.events.length >= 3);
+    // And live: leaving the selector once more.
+    const again = await label('mover', 'cache');
+    await rec.until(() => rec.events.length >= 4);
+    w.abort();
+    expect(seen.map((e) => e.type)).toEqual(['ADDED', 'DELETED', 'ADDED', 'DELETED']);
+    // DELETED carries the object as it was (still matching), at the resourceVersion of the change.
+    expect(seen[1]).toEqual({ type: 'DELETED', tier: 'web', rv: left.metadata!.resourceVersion });
+    expect(seen[2].rv).toBe(back.metadata!.resourceVersion);
+    expect(seen[3]).toEqual({ type: 'DELETED', tier: 'web', rv: again.metadata!.resourceVersion });
+    expect(rec.events.every((e) => e.name === 'mover')).toBe(true);
+  });
 });

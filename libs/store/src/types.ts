@@ -6,6 +6,8 @@ export interface Change {
   resourceVersion: string;
   key: ObjectKey;
   object: KubeObject;
+  /** For MODIFIED: the object as it was just before (absent in entries from before it was kept). */
+  prevObject?: KubeObject;
 }
 
 export interface ListOptions {

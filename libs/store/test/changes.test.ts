@@ -32,6 +32,9 @@ describe.each(backendKinds)('the change log (%s)', (kind) => {
     expect(changes[1].object).toEqual(d);
     expect(changes[3].object).toEqual(gone);
     expect(changes[3].object.metadata.resourceVersion).toBe(changes[3].resourceVersion);
+    // A MODIFIED entry keeps the object as it was just before; the others need none.
+    expect(changes[2].prevObject).toEqual(a);
+    expect(changes.filter((c) => c.prevObject).length).toBe(1);
 
     expect(await store.changesSince(a.metadata.resourceVersion!)).toEqual(changes.slice(1));
     expect(await store.changesSince(start, undefined, 2)).toEqual(changes.slice(0, 2));

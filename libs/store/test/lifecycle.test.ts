@@ -44,7 +44,7 @@ describe.each(backendKinds)('store lifecycle (%s)', (kind) => {
     await store.create(configMapKey('a'), configMap('a'));
     expect(await migrate(db, silentLogger)).toEqual([]);
     const applied = await db.query<{ name: string }>({ text: `SELECT name FROM ${tables.migrations} ORDER BY name` });
-    expect(applied.map((r) => r.name)).toEqual(['0001_cluster_store.sql', '0002_allocations.sql']);
+    expect(applied.map((r) => r.name)).toEqual(['0001_cluster_store.sql', '0002_allocations.sql', '0003_change_prev_object.sql']);
     await Promise.all(stores.map((s) => s.store.close()));
     const reopened = await backend.open();
     expect(await reopened.get(configMapKey('a'))).toMatchObject({ data: { a: '1' } });

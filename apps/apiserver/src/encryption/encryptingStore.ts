@@ -101,7 +101,8 @@ export function encryptingStore(store: Store, config: ResourceEncryption[]): Sto
     create: async (key, object, opts) => opened(key, await store.create(key, sealed(key, object), opts)),
     update: async (key, object, pre, opts) => opened(key, await store.update(key, sealed(key, object), pre, opts)),
     delete: async (key, pre) => opened(key, await store.delete(key, pre)),
-    changesSince: async (after, filter, limit) => (await store.changesSince(after, filter, limit)).map((c) => ({ ...c, object: opened(c.key, c.object) })),
+    changesSince: async (after, filter, limit) =>
+      (await store.changesSince(after, filter, limit)).map((c) => ({ ...c, object: opened(c.key, c.object), ...(c.prevObject ? { prevObject: opened(c.key, c.prevObject) } : {}) })),
     allocations: (pool) => store.allocations(pool),
     currentResourceVersion: () => store.currentResourceVersion(),
     oldestResourceVersion: () => store.oldestResourceVersion(),

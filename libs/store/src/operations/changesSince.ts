@@ -24,6 +24,7 @@ interface ChangeRow {
   namespace: string;
   name: string;
   object: KubeObject;
+  prev_object: KubeObject | null;
 }
 
 export function changesSinceQuery(after: bigint, filter: ChangeFilter = {}, limit?: number): SqlQuery {
@@ -31,7 +32,7 @@ export function changesSinceQuery(after: bigint, filter: ChangeFilter = {}, limi
     name: 'skiff_changes_since',
     text: `
       SELECT meta.value::text AS horizon, c.resource_version::text AS resource_version, c.type,
-             c.api_group, c.resource, c.namespace, c.name, c.object
+             c.api_group, c.resource, c.namespace, c.name, c.object, c.prev_object
       FROM ${tables.meta} AS meta
       LEFT JOIN LATERAL (
         SELECT * FROM ${tables.changes}
@@ -64,6 +65,7 @@ export function toChanges(after: bigint, rows: ChangeRow[]): Change[] {
       resourceVersion: r.resource_version!,
       key: { group: r.api_group, resource: r.resource, namespace: r.namespace, name: r.name },
       object: inKubernetesOrder(r.object),
+      ...(r.prev_object ? { prevObject: inKubernetesOrder(r.prev_object) } : {}),
     }));
 }
 
