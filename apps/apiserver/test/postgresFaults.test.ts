@@ -1,7 +1,7 @@
 import { startFaultProxy, type FaultProxy } from '@skiff/store';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { RunningApiServer } from '../src/index.js';
-import { ADMIN_TOKEN, api, configMap, createBackend, startTestServer, type TestBackend } from './harness.js';
+import { ADMIN_TOKEN, api, configMap, createBackend, jsonLines, startTestServer, type TestBackend } from './harness.js';
 
 /** Short timeouts, so a lost database shows within about two seconds. */
 const postgres = { connectTimeoutMs: 2_000, statementTimeoutMs: 2_000, healthCheckIntervalMs: 250 };
@@ -28,16 +28,7 @@ function openWatch(url: string) {
   const done = (async () => {
     const res = await fetch(url, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` }, signal: controller.signal });
     expect(res.status).toBe(200);
-    const decoder = new TextDecoder();
-    let buf = '';
-    for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
-      buf += decoder.decode(chunk, { stream: true });
-      let nl: number;
-      while ((nl = buf.indexOf('\n')) >= 0) {
-        events.push(JSON.parse(buf.slice(0, nl)));
-        buf = buf.slice(nl + 1);
-      }
-    }
+    for await (const event of jsonLines(res.body as unknown as AsyncIterable<Uint8Array>)) events.push(event);
   })()
     .catch((err: Error) => {
       if (err.name !== 'AbortError') state.error = err;
