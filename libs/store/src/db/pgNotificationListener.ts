@@ -2,7 +2,8 @@ import pg from 'pg';
 import type { StoreLogger } from './db.js';
 
 const firstRetryMs = 100;
-const maxRetryMs = 5_000;
+// As the availability probe: watches catch up within about two seconds of the database coming back.
+const maxRetryMs = 2_000;
 
 export interface NotificationHandlers {
   onPayload(payload: string): void;
