@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { createServer as createNetServer, type AddressInfo, type Server as NetServer } from 'node:net';
 import { pino, type Logger } from 'pino';
-import { openStore, type Store } from '@skiff/store';
+import { openStore, type PgConnectionOptions, type Store } from '@skiff/store';
 import { DEFAULT_EVENT_TTL_MS, startEventExpiry } from './eventExpiry.js';
 import type { FlowControlOptions } from './flowControl.js';
 import { encryptingStore } from './encryption/encryptingStore.js';
@@ -32,6 +32,8 @@ export interface ApiServerOptions {
   /** Encryption at rest (kube-apiserver's --encryption-provider-config), from parseEncryptionConfig. */
   encryption?: ResourceEncryption[];
   databaseUrl?: string;
+  /** Timeouts and health checks of the Postgres connections (SKIFF_PG_*_MS in main.ts). */
+  postgres?: Partial<PgConnectionOptions>;
   dataDir?: string;
   host?: string;
   port?: number;
@@ -94,6 +96,7 @@ export async function startApiServer(opts: ApiServerOptions): Promise<RunningApi
     opts.store ??
     (await openStore({
       databaseUrl: opts.databaseUrl,
+      postgres: opts.postgres,
       dataDir: opts.dataDir,
       compactKeepMs: opts.compactKeepMs,
       compactIntervalMs: opts.compactIntervalMs,

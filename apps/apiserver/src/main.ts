@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { Command } from 'commander';
 import { DEFAULT_SERVICE_ACCOUNT_ISSUER, exitOnUncaughtFailures, parseGoDuration, SERVICE_CIDR } from '@skiff/apimachinery';
+import { pgConnectionOptionsFromEnv, type PgConnectionOptions } from '@skiff/store';
 import { pino } from 'pino';
 import { isPodSecurityLevel, parseEncryptionConfig, startApiServer } from './index.js';
 import type { Principal } from './auth.js';
@@ -54,6 +55,14 @@ if (encryption && !encryption.ok) {
 }
 const gitWebhookSecretFile = opts.gitWebhookSecretFile ? readFileSync(opts.gitWebhookSecretFile, 'utf8').split('\n')[0]!.trim() : undefined;
 
+let postgres: Partial<PgConnectionOptions>;
+try {
+  postgres = pgConnectionOptionsFromEnv(process.env);
+} catch (err) {
+  logger.error({ err: (err as Error).message }, 'invalid Postgres connection settings');
+  process.exit(2);
+}
+
 const eventTtlMs = parseGoDuration(opts.eventTtl);
 if (eventTtlMs === undefined || eventTtlMs < 0) {
   logger.error({ eventTtl: opts.eventTtl }, '--event-ttl: not a duration (e.g. 1h0m0s, 30m)');
@@ -64,6 +73,7 @@ const server = await startApiServer({
   eventTtlMs,
   flowControl: { maxRequestsInflight: Number(opts.maxRequestsInflight), maxMutatingRequestsInflight: Number(opts.maxMutatingRequestsInflight) },
   databaseUrl: process.env.DATABASE_URL || undefined,
+  postgres,
   dataDir: opts.dataDir,
   host: opts.host,
   port: Number(opts.port),

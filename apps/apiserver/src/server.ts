@@ -192,7 +192,7 @@ export async function buildServer(opts: ServerOptions): Promise<{ app: FastifyIn
     else if (!(err instanceof ApiError) && e.statusCode && e.statusCode >= 400 && e.statusCode < 500) apiErr = new BadRequestError(e.message ?? 'bad request');
     const status = toStatus(apiErr);
     const code = status.code ?? 500;
-    if (code === 429 && status.details?.retryAfterSeconds) void reply.header('retry-after', String(status.details.retryAfterSeconds));
+    if ((code === 429 || code === 503) && status.details?.retryAfterSeconds) void reply.header('retry-after', String(status.details.retryAfterSeconds));
     if (code >= 500) req.log.error({ err, url: req.url }, 'request failed');
     void reply.code(code).header('content-type', 'application/json').send(encodeJson(status, prettyOf(req)));
   });

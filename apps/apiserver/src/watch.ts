@@ -38,6 +38,8 @@ interface Watcher {
   buffer: Change[] | undefined;
 }
 
+const retryReadMs = 1_000;
+
 function selects(filter: WatchFilter, object: KubeObject): boolean {
   if (filter.labels && !matchesLabels(filter.labels, object.metadata.labels)) return false;
   if (filter.fields && !matchesFields(filter.fields, object)) return false;
@@ -70,6 +72,8 @@ export class WatchHub {
   private pumping: Promise<void> | undefined;
   private again = false;
   private unsubscribe: (() => void) | undefined;
+  private retryTimer: NodeJS.Timeout | undefined;
+  private stopped = false;
 
   constructor(
     private readonly store: Store,
@@ -82,6 +86,8 @@ export class WatchHub {
   }
 
   stop(): void {
+    this.stopped = true;
+    clearTimeout(this.retryTimer);
     this.unsubscribe?.();
     this.watchers.clear();
   }
@@ -140,7 +146,16 @@ export class WatchHub {
             this.watchers.clear();
             this.cursor = BigInt(await this.store.currentResourceVersion());
           } else {
-            this.log.warn({ err: (err as Error).message }, 'reading the change log failed; will retry on the next commit');
+            // No commit may come to wake the hub (the store was unreachable and is quiet since), so
+            // it tries again by itself: watchers get what they missed without re-watching.
+            this.log.warn({ err: (err as Error).message }, 'reading the change log failed; retrying');
+            if (!this.stopped && !this.retryTimer) {
+              this.retryTimer = setTimeout(() => {
+                this.retryTimer = undefined;
+                this.pump();
+              }, retryReadMs);
+              this.retryTimer.unref();
+            }
           }
         }
       } while (this.again);

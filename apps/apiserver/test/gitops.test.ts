@@ -2,7 +2,7 @@ import { createHmac } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ADMIN_TOKEN, api, createBackend, startTestServer, type TestBackend, useKubectlServer } from './harness.js';
+import { ADMIN_TOKEN, api, createBackend, readWatch, startTestServer, type TestBackend, useKubectlServer } from './harness.js';
 import type { RunningApiServer } from '../src/index.js';
 
 const GV = '/apis/skiff.dev/v1alpha1';
@@ -20,33 +20,6 @@ function application(name: string, source: Record<string, unknown>, namespace = 
 
 function webhook(name: string, spec: Record<string, unknown>) {
   return { apiVersion: 'skiff.dev/v1alpha1', kind: 'Webhook', metadata: { name, namespace: 'default' }, spec };
-}
-
-/** Reads a raw watch stream until `count` events arrived. */
-async function readWatch(url: string, count: number, timeoutMs = 10_000): Promise<any[]> {
-  const controller = new AbortController();
-  const timer = setTimeout(() => controller.abort(), timeoutMs);
-  const res = await fetch(url, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` }, signal: controller.signal });
-  const events: any[] = [];
-  let buf = '';
-  const decoder = new TextDecoder();
-  try {
-    for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
-      buf += decoder.decode(chunk, { stream: true });
-      let nl: number;
-      while ((nl = buf.indexOf('\n')) >= 0) {
-        events.push(JSON.parse(buf.slice(0, nl)));
-        buf = buf.slice(nl + 1);
-        if (events.length >= count) return events;
-      }
-    }
-  } catch (err) {
-    if ((err as Error).name !== 'AbortError') throw err;
-  } finally {
-    clearTimeout(timer);
-    controller.abort();
-  }
-  return events;
 }
 
 describe('skiff.dev/v1alpha1 Applications and Webhooks over HTTP', () => {

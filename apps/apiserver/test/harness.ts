@@ -145,6 +145,40 @@ export function api(server: { url: string }, token: string | null = ADMIN_TOKEN)
   };
 }
 
+/** The JSON objects of a newline-delimited stream (a watch), as they arrive. */
+export async function* jsonLines(body: AsyncIterable<Uint8Array>): AsyncGenerator<any> {
+  const decoder = new TextDecoder();
+  let buf = '';
+  for await (const chunk of body) {
+    buf += decoder.decode(chunk, { stream: true });
+    let nl: number;
+    while ((nl = buf.indexOf('\n')) >= 0) {
+      yield JSON.parse(buf.slice(0, nl));
+      buf = buf.slice(nl + 1);
+    }
+  }
+}
+
+/** Reads a raw watch stream until `count` events arrived (or it ended, or `timeoutMs` passed). */
+export async function readWatch(url: string, count: number, timeoutMs = 10_000): Promise<any[]> {
+  const controller = new AbortController();
+  const timer = setTimeout(() => controller.abort(), timeoutMs);
+  const res = await fetch(url, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` }, signal: controller.signal });
+  const events: any[] = [];
+  try {
+    for await (const event of jsonLines(res.body as unknown as AsyncIterable<Uint8Array>)) {
+      events.push(event);
+      if (events.length >= count) break;
+    }
+  } catch (err) {
+    if ((err as Error).name !== 'AbortError') throw err;
+  } finally {
+    clearTimeout(timer);
+    controller.abort();
+  }
+  return events;
+}
+
 export function configMap(name: string, data: Record<string, string> = { a: '1' }, namespace = 'default') {
   return { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name, namespace }, data };
 }

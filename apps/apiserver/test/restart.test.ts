@@ -1,35 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { api, configMap, createBackend, deployment, startTestServer, type Backend, type TestBackend } from './harness.js';
+import { api, configMap, createBackend, deployment, readWatch, startTestServer, type Backend, type TestBackend } from './harness.js';
 import type { RunningApiServer } from '../src/index.js';
-
-/** Reads a raw watch stream until `count` events arrived (or the stream ended). */
-async function readWatch(url: string, token: string, count: number, timeoutMs = 10_000): Promise<any[]> {
-  const controller = new AbortController();
-  const timer = setTimeout(() => controller.abort(), timeoutMs);
-  const res = await fetch(url, { headers: { authorization: `Bearer ${token}` }, signal: controller.signal });
-  const events: any[] = [];
-  let buf = '';
-  const decoder = new TextDecoder();
-  try {
-    for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
-      buf += decoder.decode(chunk, { stream: true });
-      let nl: number;
-      while ((nl = buf.indexOf('\n')) >= 0) {
-        events.push(JSON.parse(buf.slice(0, nl)));
-        buf = buf.slice(nl + 1);
-        if (events.length >= count) {
-          controller.abort();
-          return events;
-        }
-      }
-    }
-  } catch (err) {
-    if ((err as Error).name !== 'AbortError') throw err;
-  } finally {
-    clearTimeout(timer);
-  }
-  return events;
-}
 
 describe.each<Backend>(['postgres', 'pglite'])('restarting the API server (%s)', (kind) => {
   let backend: TestBackend | undefined;
@@ -59,7 +30,7 @@ describe.each<Backend>(['postgres', 'pglite'])('restarting the API server (%s)',
     expect((await call('GET', '/apis/apps/v1/namespaces/default/deployments/web')).json.spec.replicas).toBe(3);
 
     // A change after the restart reaches a watch resumed from the pre-restart version.
-    const events = readWatch(`${server.url}/api/v1/namespaces/default/configmaps?watch=1&resourceVersion=${rvBefore}`, 'test-admin-token', 1);
+    const events = readWatch(`${server.url}/api/v1/namespaces/default/configmaps?watch=1&resourceVersion=${rvBefore}`, 1);
     const updated = await call('PATCH', '/api/v1/namespaces/default/configmaps/cm-3', { data: { i: 'changed' } }, 'application/merge-patch+json');
     expect(updated.status).toBe(200);
     const [event] = await events;
@@ -76,7 +47,7 @@ describe.each<Backend>(['postgres', 'pglite'])('restarting the API server (%s)',
     const oldRv = first.json.metadata.resourceVersion as string;
     for (let i = 0; i < 3; i++) await call('POST', '/api/v1/namespaces/default/configmaps', configMap(`newer-${i}`));
     await server.store.compact(0);
-    const events = await readWatch(`${server.url}/api/v1/namespaces/default/configmaps?watch=1&resourceVersion=${oldRv}`, 'test-admin-token', 1);
+    const events = await readWatch(`${server.url}/api/v1/namespaces/default/configmaps?watch=1&resourceVersion=${oldRv}`, 1);
     expect(events).toHaveLength(1);
     expect(events[0]).toMatchObject({ type: 'ERROR', object: { kind: 'Status', code: 410, reason: 'Expired' } });
   });

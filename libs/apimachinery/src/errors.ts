@@ -310,6 +310,16 @@ export class ServerTimeoutError extends ApiError {
   }
 }
 
+/**
+ * 503: a dependency the server needs (the cluster store) cannot be reached right now; the request
+ * may succeed when retried. kube-apiserver answers the same way when etcd is unavailable.
+ */
+export class ServiceUnavailableError extends ApiError {
+  constructor(message: string, retryAfterSeconds = 1) {
+    super(503, 'ServiceUnavailable', message, retryAfterSeconds > 0 ? { retryAfterSeconds } : undefined);
+  }
+}
+
 /** A watch or list from a resourceVersion the store has not reached (after waiting up to 3 s for it). */
 export function resourceVersionTooLarge(requested: string, current: string): ServerTimeoutError {
   return new ServerTimeoutError(`Too large resource version: ${requested}, current: ${current}`, 1, [{ reason: 'ResourceVersionTooLarge', message: 'Too large resource version' }]);

@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import { silentLogger, type Db, type StoreLogger } from './db/db.js';
+import { defaultPgConnectionOptions, type PgConnectionOptions } from './db/pgConnectionOptions.js';
 import { openPgDb } from './db/pgDb.js';
 import { openPgliteDb } from './db/pgliteDb.js';
 import { migrate } from './migrate.js';
@@ -10,6 +11,8 @@ export interface OpenStoreOptions {
   /** Postgres to use. Unset: embedded PGlite in `<dataDir>/pgdata` (in memory without a dataDir). */
   databaseUrl?: string;
   dataDir?: string;
+  /** Timeouts and health checks of the Postgres connections (defaults: `defaultPgConnectionOptions`). */
+  postgres?: Partial<PgConnectionOptions>;
   /** How much change-log history compaction keeps (default 5 minutes). */
   compactKeepMs?: number;
   /** How often compaction runs (default 1 minute; 0 disables the schedule). */
@@ -21,14 +24,14 @@ export const defaultCompactKeepMs = 5 * 60_000;
 export const defaultCompactIntervalMs = 60_000;
 
 /** Opens the database an options object names, without migrating it. */
-export function openDb(opts: Pick<OpenStoreOptions, 'databaseUrl' | 'dataDir' | 'logger'>): Promise<Db> {
+export function openDb(opts: Pick<OpenStoreOptions, 'databaseUrl' | 'dataDir' | 'postgres' | 'logger'>): Promise<Db> {
   const logger = opts.logger ?? silentLogger;
-  if (opts.databaseUrl) return openPgDb(opts.databaseUrl, logger);
+  if (opts.databaseUrl) return openPgDb(opts.databaseUrl, { ...defaultPgConnectionOptions, ...opts.postgres }, logger);
   return openPgliteDb(opts.dataDir ? join(opts.dataDir, 'pgdata') : undefined);
 }
 
 /** Migrates `db` and starts a store on it; the store owns `db` from then on and closes it. */
-export async function openStoreOnDb(db: Db, opts: Omit<OpenStoreOptions, 'databaseUrl' | 'dataDir'> = {}): Promise<Store> {
+export async function openStoreOnDb(db: Db, opts: Omit<OpenStoreOptions, 'databaseUrl' | 'dataDir' | 'postgres'> = {}): Promise<Store> {
   const logger = opts.logger ?? silentLogger;
   try {
     await migrate(db, logger);

@@ -45,7 +45,7 @@ export class SqlStore implements Store {
       changesChannel,
       (payload) => store.emit(payload),
       // Notifications sent while the connection was down are lost: tell listeners the newest version.
-      () => void currentResourceVersion(db).then((rv) => store.emit(rv), (err: Error) => opts.logger.warn({ err: err.message }, 'reading the resourceVersion after reconnecting failed')),
+      () => store.emitCurrent(),
     );
     if (opts.compactIntervalMs > 0) {
       store.compactTimer = setInterval(() => store.scheduledCompaction(), opts.compactIntervalMs);
@@ -121,6 +121,18 @@ export class SqlStore implements Store {
         this.opts.logger.error({ err: (err as Error).message }, 'onCommit listener threw');
       }
     }
+  }
+
+  /** Emits the newest resourceVersion, retrying every second while the database does not answer. */
+  private emitCurrent(): void {
+    currentResourceVersion(this.db).then(
+      (rv) => this.emit(rv),
+      (err: Error) => {
+        if (this.closed) return;
+        this.opts.logger.warn({ err: err.message }, 'reading the resourceVersion after reconnecting failed; retrying');
+        setTimeout(() => this.emitCurrent(), 1_000).unref();
+      },
+    );
   }
 
   private scheduledCompaction(): void {

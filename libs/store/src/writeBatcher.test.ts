@@ -1,7 +1,7 @@
-import { ConflictError, type KubeObject } from '@skiff/apimachinery';
+import { ConflictError, ServiceUnavailableError, type KubeObject } from '@skiff/apimachinery';
 import { describe, expect, it } from 'vitest';
 import type { WriteOutcome, WriteRequest } from './operations/applyWrites.js';
-import { WriteBatcher } from './writeBatcher.js';
+import { defaultBatchLimits, WriteBatcher } from './writeBatcher.js';
 
 const write = (name: string): WriteRequest => ({ key: { group: '', resource: 'configmaps', namespace: 'default', name }, json: JSON.stringify({ name }) });
 const stored = (w: WriteRequest): KubeObject => ({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: w.key.name } });
@@ -41,7 +41,7 @@ describe('WriteBatcher', () => {
 
   it('caps a batch by count', async () => {
     const db = fakeDb();
-    const batcher = new WriteBatcher(db.apply, { maxWrites: 2, maxBytes: 1e9 });
+    const batcher = new WriteBatcher(db.apply, { ...defaultBatchLimits, maxWrites: 2, maxBytes: 1e9 });
     const results = Promise.all(['a', 'b', 'c', 'd', 'e'].map((n) => batcher.submit(write(n))));
     await db.finishAll();
     await results;
@@ -72,6 +72,17 @@ describe('WriteBatcher', () => {
     await db.finishAll();
     expect((await results).map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'rejected']);
     expect(db.batches).toEqual([['a'], ['b', 'c']]);
+  });
+
+  it('fails writes at once with a 503 when too many wait behind a batch that does not finish', async () => {
+    const db = fakeDb();
+    const batcher = new WriteBatcher(db.apply, { ...defaultBatchLimits, maxWaiting: 2 });
+    const results = ['a', 'b', 'c', 'd'].map((n) => batcher.submit(write(n)));
+    // 'a' is running; 'b' and 'c' wait; 'd' finds the queue full.
+    await expect(results[3]).rejects.toBeInstanceOf(ServiceUnavailableError);
+    expect(db.batches).toEqual([['a']]);
+    await db.finishAll();
+    expect((await Promise.all(results.slice(0, 3))).map((o) => o.metadata.name)).toEqual(['a', 'b', 'c']);
   });
 
   it('drain waits for queued writes', async () => {

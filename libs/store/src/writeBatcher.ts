@@ -1,4 +1,4 @@
-import type { KubeObject } from '@skiff/apimachinery';
+import { ServiceUnavailableError, type KubeObject } from '@skiff/apimachinery';
 import type { WriteOutcome, WriteRequest } from './operations/applyWrites.js';
 import { serverRejected } from './storeErrors.js';
 
@@ -11,9 +11,11 @@ interface Pending {
 export interface BatchLimits {
   maxWrites: number;
   maxBytes: number;
+  /** Writes allowed to wait for the running batch; more fail at once with a 503 (a stalled database). */
+  maxWaiting: number;
 }
 
-export const defaultBatchLimits: BatchLimits = { maxWrites: 128, maxBytes: 4 * 1024 * 1024 };
+export const defaultBatchLimits: BatchLimits = { maxWrites: 128, maxBytes: 4 * 1024 * 1024, maxWaiting: 4096 };
 
 /**
  * Group commit for one store. A write is sent at once when no batch is running; writes that
@@ -24,6 +26,9 @@ export const defaultBatchLimits: BatchLimits = { maxWrites: 128, maxBytes: 4 * 1
  * When a batch fails as a whole with an error the server reported (so it rolled back), its writes
  * are retried one at a time, so one bad write fails alone. After a connection failure the batch
  * may have committed, so its writes fail with that error rather than being applied twice.
+ *
+ * The queue is bounded (`maxWaiting`): while a batch hangs on a database that stopped answering,
+ * further writes fail with a 503 instead of piling up until the connection times out.
  */
 export class WriteBatcher {
   private queue: Pending[] = [];
@@ -35,6 +40,9 @@ export class WriteBatcher {
   ) {}
 
   submit(write: WriteRequest): Promise<KubeObject> {
+    if (this.queue.length >= this.limits.maxWaiting) {
+      return Promise.reject(new ServiceUnavailableError(`the cluster store is not keeping up: ${this.queue.length} writes are waiting`));
+    }
     return new Promise<KubeObject>((resolve, reject) => {
       this.queue.push({ write, resolve, reject });
       this.pump();

@@ -2,24 +2,39 @@ import pg from 'pg';
 import type { StoreLogger } from './db.js';
 
 const firstRetryMs = 100;
-const maxRetryMs = 5_000;
+// As the availability probe: watches catch up within about two seconds of the database coming back.
+const maxRetryMs = 2_000;
+
+export interface NotificationHandlers {
+  onPayload(payload: string): void;
+  /** The connection was re-established: notifications sent in between are lost. */
+  onReconnect(): void;
+  /** The connection stopped answering (half-open); it is being replaced. */
+  onSilent(cause: string): void;
+  healthCheckIntervalMs: number;
+  healthCheckTimeoutMs: number;
+  log: StoreLogger;
+}
 
 /**
  * One dedicated connection that LISTENs on a channel, re-established with backoff when it drops.
  * A pooled connection would not do: LISTEN belongs to a session, and the pool hands sessions out.
+ *
+ * A LISTEN connection only ever reads, so a peer that vanished without closing it (a network
+ * partition, a stalled proxy) would look like a quiet database forever. So it runs `SELECT 1`
+ * every `healthCheckIntervalMs`, and one unanswered for `healthCheckTimeoutMs` replaces it.
  */
 export class PgNotificationListener {
   private client: pg.Client | undefined;
   private retryTimer: NodeJS.Timeout | undefined;
+  private healthTimer: NodeJS.Timeout | undefined;
   private retryMs = firstRetryMs;
   private closed = false;
 
   constructor(
-    private readonly connectionString: string,
+    private readonly config: pg.ClientConfig,
     private readonly channel: string,
-    private readonly onPayload: (payload: string) => void,
-    private readonly onReconnect: () => void,
-    private readonly log: StoreLogger,
+    private readonly on: NotificationHandlers,
   ) {}
 
   /** Connects and LISTENs; throws when the first attempt fails. */
@@ -30,18 +45,19 @@ export class PgNotificationListener {
   async close(): Promise<void> {
     this.closed = true;
     clearTimeout(this.retryTimer);
+    clearTimeout(this.healthTimer);
     const client = this.client;
     this.client = undefined;
     await client?.end().catch(() => {});
   }
 
   private async connect(): Promise<void> {
-    const client = new pg.Client({ connectionString: this.connectionString, application_name: 'skiff-store-listener' });
+    const client = new pg.Client(this.config);
     client.on('notification', (msg) => {
-      if (msg.channel === this.channel && msg.payload !== undefined) this.onPayload(msg.payload);
+      if (msg.channel === this.channel && msg.payload !== undefined) this.on.onPayload(msg.payload);
     });
     client.on('error', (err) => {
-      this.log.warn({ err: err.message }, 'store notification connection failed');
+      this.on.log.warn({ err: err.message }, 'store notification connection failed');
       this.dropped(client);
     });
     client.on('end', () => this.dropped(client));
@@ -58,11 +74,31 @@ export class PgNotificationListener {
     }
     this.client = client;
     this.retryMs = firstRetryMs;
+    this.scheduleHealthCheck(client);
+  }
+
+  private scheduleHealthCheck(client: pg.Client): void {
+    this.healthTimer = setTimeout(() => {
+      client.query({ text: 'SELECT 1', query_timeout: this.on.healthCheckTimeoutMs } as pg.QueryConfig).then(
+        () => {
+          if (this.client === client) this.scheduleHealthCheck(client);
+        },
+        (err: Error) => {
+          if (this.client !== client) return;
+          this.on.log.warn({ err: err.message }, 'store notification connection did not answer; replacing it');
+          this.on.onSilent(`the notification connection did not answer: ${err.message}`);
+          this.dropped(client);
+        },
+      );
+    }, this.on.healthCheckIntervalMs);
+    this.healthTimer.unref();
   }
 
   private dropped(client: pg.Client): void {
     if (this.client !== client) return;
     this.client = undefined;
+    clearTimeout(this.healthTimer);
+    // end() destroys the socket when a query is still waiting for its answer (a silent connection).
     void client.end().catch(() => {});
     this.scheduleReconnect();
   }
@@ -73,11 +109,11 @@ export class PgNotificationListener {
       this.connect().then(
         () => {
           if (this.closed) return;
-          this.log.info({}, 'store notification connection re-established');
-          this.onReconnect();
+          this.on.log.info({}, 'store notification connection re-established');
+          this.on.onReconnect();
         },
         (err: Error) => {
-          this.log.warn({ err: err.message, retryMs: this.retryMs }, 'store notification connection: reconnect failed');
+          this.on.log.warn({ err: err.message, retryMs: this.retryMs }, 'store notification connection: reconnect failed');
           this.retryMs = Math.min(this.retryMs * 2, maxRetryMs);
           this.scheduleReconnect();
         },
