@@ -8,7 +8,6 @@ import {
   parseRawJson,
   patchSchemaFor,
   pruneUnknownFields,
-  ReasonlessServerError,
   strictErrorsInOrder,
   undeclaredApplyFields,
   unknownFields,
@@ -142,8 +141,9 @@ function patchValidator(raw: string, patchType: Exclude<PatchType, 'apply'>, pat
 
 /**
  * Checks a server-side apply configuration. An undeclared field always fails, whatever the
- * directive (kube-apiserver cannot type the configuration: a reasonless 500); keys written twice
- * follow the directive.
+ * directive: kube-apiserver cannot type the configuration. It answers that with a reasonless 500
+ * (kubernetes/kubernetes#122480); Skiff answers 400 BadRequest with the same message, as the fix
+ * proposed there does, since the fault is the request's.
  */
 function validateApplyBody(raw: string, applied: KubeObject, type: Kind, directive: FieldValidation): string[] {
   const apiVersion = applied.apiVersion ?? groupVersion(type);
@@ -151,9 +151,9 @@ function validateApplyBody(raw: string, applied: KubeObject, type: Kind, directi
   const undeclared = schema ? undeclaredApplyFields(applied, schema, patchSchemaFor(apiVersion, applied.kind ?? type.kind)) : [];
   if (undeclared.length > 0) {
     const [group, version] = apiVersion.includes('/') ? apiVersion.split('/') : ['', apiVersion];
-    const where = `${applied.metadata?.namespace ?? ''}/${applied.metadata?.name ?? ''}; ${group}/${version}, Kind=${applied.kind}`;
+    const where = `${applied.metadata?.namespace ?? ''}/${applied.metadata?.name ?? ''}; ${group}/${version}, Kind=${applied.kind ?? type.kind}`;
     const detail = undeclared.length === 1 ? undeclared[0] : `errors:\n  ${undeclared.join('\n  ')}`;
-    throw new ReasonlessServerError(`failed to create typed patch object (${where}): ${detail}`);
+    throw new BadRequestError(`failed to create typed patch object (${where}): ${detail}`);
   }
   if (directive === 'Ignore') return [];
   const duplicates = yamlDuplicateKeys(raw);

@@ -1,6 +1,9 @@
 import {
   AlreadyExistsError,
   applyDefaults,
+  isPlainObject,
+  fieldSchemaFor,
+  shapeMismatch,
   applyJsonPatch,
   applyMergePatch,
   applyServerSideApply,
@@ -180,6 +183,7 @@ export class Rest {
     if (path.subresource) throw new MethodNotAllowedError();
     const type = path.type;
     checkTypeMeta(type, body);
+    checkShape(type, body);
     const obj = clone(body);
     obj.apiVersion = groupVersion(type);
     obj.kind = type.kind;
@@ -279,7 +283,7 @@ export class Rest {
       }
       const conv = type.conversion;
       const view = path.subresource === 'scale' ? toScale(type, old) : conv ? conv.fromStorage(old) : old;
-      const applied = this.applyPatch(type, view, patchType, patch, opts);
+      const applied = wellFormedPatchResult(type, this.applyPatch(type, view, patchType, patch, opts), path.subresource);
       const admitted = opts.admitPatched ? opts.admitPatched(applied) : applied;
       // Another version's patch is made to that version's view, then stored as the storage version.
       const patched = conv ? conv.toStorage(admitted) : admitted;
@@ -421,6 +425,7 @@ export class Rest {
     precondition: string | undefined,
     applied = false,
   ): Promise<KubeObject> {
+    checkShape(type, incoming);
     const retry = new AllocationRetry();
     let admitted = false;
     for (;;) {
@@ -524,6 +529,24 @@ export class Rest {
  * the resource, not the kind: `crontabs.stable.example.com "x" is invalid: metadata.resourceVersion:
  * Invalid value: 0x0: must be specified for an update`.
  */
+/** A patch's result that is an object the kind can take (`metadata` may be gone: an empty one, which validation then judges). */
+function wellFormedPatchResult(type: Kind, result: unknown, subresource: string | undefined): KubeObject {
+  if (!isPlainObject(result)) throw new BadRequestError(`the patch leaves a ${Array.isArray(result) ? 'list' : typeof result}, not an object`);
+  const obj = result as KubeObject;
+  if (subresource !== 'scale') checkShape(type, obj);
+  return obj.metadata == null ? { ...obj, metadata: {} } : obj;
+}
+
+/**
+ * A body the kind's typed decode could not take (a string where it has a struct, an object where
+ * it has a list) is a 400, as kube-apiserver refuses it, before defaulting or a strategy reads it.
+ */
+function checkShape(type: Kind, obj: KubeObject): void {
+  const schema = fieldSchemaFor(groupVersion(type), type.kind);
+  const mismatch = schema && shapeMismatch(obj, schema, type.kind);
+  if (mismatch) throw new BadRequestError(`${type.kind} in version ${JSON.stringify(type.version)} cannot be handled as a ${type.kind}: ${mismatch}`);
+}
+
 export function updatePrecondition(type: Kind, obj: KubeObject): string | undefined {
   const resourceVersion = obj.metadata?.resourceVersion;
   const precondition = resourceVersion && resourceVersion !== '0' ? resourceVersion : undefined;

@@ -16,7 +16,13 @@ const clone = <T>(v: T): T => structuredClone(v);
 
 /** RFC 6902. A failed `test` is 422 (Invalid) and a malformed patch 400, as in Kubernetes. */
 export function applyJsonPatch<T extends object>(obj: T, ops: unknown[]): T {
-  const validationError = fastJsonPatch.validate(ops as Operation[], clone(obj));
+  let validationError: ReturnType<typeof fastJsonPatch.validate>;
+  try {
+    validationError = fastJsonPatch.validate(ops as Operation[], clone(obj));
+  } catch (err) {
+    // An operation on a path the document lacks (copy from /data/k of an object without data) throws inside the validator.
+    throw new BadRequestError(`the JSON patch could not be applied: ${(err as Error).message.split('\n')[0]}`);
+  }
   if (validationError) {
     if (validationError.name === 'TEST_OPERATION_FAILED') {
       throw new InvalidError({ kind: 'object' }, [{ message: `the test operation failed: ${validationError.message.split('\n')[0]}`, reason: 'FieldValueInvalid' }]);
@@ -75,7 +81,7 @@ function mergeMap(original: Record<string, unknown>, patch: Record<string, unkno
   const directive = patch.$patch;
   if (directive === 'delete') return DELETE;
   if (directive === 'replace') return stripDirectives(patch) as Record<string, unknown>;
-  if (directive !== undefined && directive !== 'merge') throw new BadRequestError(`unknown patch directive "${String(directive)}"`);
+  if (directive !== undefined && directive !== 'merge') throw new BadRequestError(`unknown patch directive ${JSON.stringify(directive)}`);
   const out: Record<string, unknown> = isPlainObject(original) ? clone(original) : {};
   const orders: [string, unknown[]][] = [];
   for (const [key, value] of Object.entries(patch)) {

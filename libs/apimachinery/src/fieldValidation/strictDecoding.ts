@@ -148,3 +148,50 @@ export function undeclaredApplyFields(value: unknown, type: FieldType, lists: Pa
   walk(value, type, '', []);
   return out;
 }
+
+/** How Go names a JSON value's type in a decoding error. */
+function jsonTypeName(v: unknown): string {
+  if (Array.isArray(v)) return 'array';
+  if (typeof v === 'boolean') return 'bool';
+  return typeof v === 'object' ? 'object' : typeof v;
+}
+
+/** A schema type as Go prints it: `V1PodSpec` as `v1.PodSpec`, lists `[]T`, maps `map[string]T`. */
+function goTypeName(type: FieldType): string {
+  if (Array.isArray(type)) return `[]${goTypeName(type[0]!)}`;
+  if (typeof type === 'object') return `map[string]${goTypeName(type['*'])}`;
+  if (type === '') return 'string';
+  const m = /^V(\d+(?:alpha\d+|beta\d+)?)([A-Z].*)$/.exec(type);
+  return m ? `v${m[1]}.${m[2]}` : type;
+}
+
+/**
+ * The first value whose JSON shape a typed decode cannot take (a string where the kind has a
+ * struct, an object where it has a list, ...), as Go's encoding/json words it: `json: cannot
+ * unmarshal string into Go struct field ReplicationController.spec of type
+ * v1.ReplicationControllerSpec`. Scalars are not told apart (the schema does not say which);
+ * null is always taken. Undefined when every value fits.
+ */
+export function shapeMismatch(value: unknown, type: FieldType, kind: string): string | undefined {
+  const walk = (v: unknown, t: FieldType, p: string): string | undefined => {
+    if (v === null || v === undefined || t === '') return undefined;
+    const fields = typeof t === 'string' ? fieldsOf(t) : undefined;
+    if (typeof t === 'string' && fields === undefined) return undefined;
+    const fits = Array.isArray(t) ? Array.isArray(v) : isPlainObject(v);
+    if (!fits) return `json: cannot unmarshal ${jsonTypeName(v)} into Go ${p ? `struct field ${kind}.${p}` : 'value'} of type ${goTypeName(t)}`;
+    if (Array.isArray(t)) {
+      for (const item of v as unknown[]) {
+        const found = walk(item, t[0]!, p);
+        if (found) return found;
+      }
+      return undefined;
+    }
+    for (const [key, child] of Object.entries(v as Record<string, unknown>)) {
+      const ft = fields ? fields[key] : (t as { '*': FieldType })['*'];
+      const found = ft === undefined ? undefined : walk(child, ft, join(p, key));
+      if (found) return found;
+    }
+    return undefined;
+  };
+  return walk(value, type, '');
+}
