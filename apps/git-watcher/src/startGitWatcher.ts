@@ -73,7 +73,7 @@ export async function startGitWatcher(opts: GitWatcherOptions): Promise<RunningG
   // One controller per Application face (skiff.dev, argoproj.io): the same code, two kinds.
   for (const face of APPLICATION_FACES) manager.add(applicationController({ sources, onTransition: opts.onTransition, syncDuration, discovery, face }));
   manager.add(applicationSetController({ sources }));
-  for (const controller of imageControllers({ credentials })) manager.add(controller);
+  for (const controller of imageControllers({ credentials, fetchLimits: opts.fetchLimits })) manager.add(controller);
   try {
     await manager.start();
   } catch (err) {

@@ -1,37 +1,11 @@
 import { randomBytes } from 'node:crypto';
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startGitHttpServer } from '../../../libs/gitops/test/gitHttpServer.js';
+import { startStalledHttpServer } from '../../../libs/gitops/test/stalledHttpServer.js';
 import { configMapYaml, makeRepo, type TestRepo } from './gitRepo.js';
 import { CONFIGMAPS, GitWatcherCluster } from './gitWatcherCluster.js';
 
 const STALLED = ['stalled-1', 'stalled-2', 'stalled-3', 'stalled-4', 'stalled-5'];
-
-/**
- * An HTTP server on 127.0.0.1 that answers every request with a pkt-line of 65531 bytes sent one
- * byte each 200 ms: never idle long enough for a socket timeout, done in 3.6 hours.
- */
-async function tricklingServer() {
-  const requests: string[] = [];
-  const timers: NodeJS.Timeout[] = [];
-  const server = http.createServer((req, res) => {
-    requests.push(req.url ?? '');
-    res.writeHead(200, { 'content-type': 'application/x-git-upload-pack-advertisement' });
-    res.write('ffff');
-    timers.push(setInterval(() => res.write('#'), 200));
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return {
-    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-    requests,
-    close: () => {
-      timers.forEach(clearInterval);
-      server.closeAllConnections();
-      return new Promise<void>((resolve) => server.close(() => resolve()));
-    },
-  };
-}
 
 /**
  * More remotes that trickle bytes (stalled, yet never idle) than the Application controller has workers (4), a repository over the
@@ -65,7 +39,7 @@ describe('git watcher: fetch limits', () => {
   const comparisonError = (name: string) => c.app(name)?.status?.conditions?.find((x) => x.type === 'ComparisonError')?.message;
 
   it('fails stalled and oversized remotes as ComparisonErrors while another Application keeps syncing', async () => {
-    const stall = await tricklingServer();
+    const stall = await startStalledHttpServer('trickle');
     servers.push(stall);
     for (const name of STALLED) {
       await c.createApp(name, { source: { repoURL: `${stall.url}/${name}.git`, targetRevision: 'main' }, destination: { namespace: 'default' }, syncPolicy: { automated: { prune: true } } });

@@ -1,13 +1,12 @@
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import git from 'isomorphic-git';
 import { afterEach, describe, expect, it } from 'vitest';
 import { cloneOrFetch } from '../src/index.js';
 import { startGitHttpServer } from './gitHttpServer.js';
+import { startStalledHttpServer } from './stalledHttpServer.js';
 import { makeRepo, type TestRepo } from './testRepo.js';
 
 const repos: TestRepo[] = [];
@@ -32,15 +31,11 @@ async function serve(r: TestRepo) {
   return { url: `${server.url}/app.git`, publish: () => execFileSync('git', ['-C', r.dir, 'push', '--quiet', path.join(served, 'app.git'), 'main']) };
 }
 
-/** An HTTP server on 127.0.0.1 that answers each request with `respond`, its connections cut on close. */
-async function rawServer(respond: (req: http.IncomingMessage, res: http.ServerResponse) => void) {
-  const server = http.createServer(respond);
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  closers.push(() => {
-    server.closeAllConnections();
-    return new Promise<void>((resolve) => server.close(() => resolve()));
-  });
-  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+/** A stalled remote, closed after the test. */
+async function stalled(mode: 'silent' | 'trickle', everyMs?: number) {
+  const server = await startStalledHttpServer(mode, everyMs);
+  closers.push(server.close);
+  return server;
 }
 
 async function timed<T>(run: () => Promise<T>): Promise<{ result: T; ms: number }> {
@@ -52,8 +47,7 @@ async function timed<T>(run: () => Promise<T>): Promise<{ result: T; ms: number 
 describe('fetch limits', () => {
   it('fails a remote that accepts and never answers after the idle timeout, not the overall one', async () => {
     const r = await scratch();
-    const requests: string[] = [];
-    const url = await rawServer((req) => void requests.push(req.url ?? ''));
+    const { url, requests } = await stalled('silent');
     const { result, ms } = await timed(() => cloneOrFetch({ url: `${url}/app.git`, cacheDir: path.join(r.root, 'cache'), ref: 'main', limits: { idleTimeoutMs: 500, timeoutMs: 20_000 } }));
     expect(result).toEqual({ ok: false, errors: [{ code: 'Fetch', message: expect.stringContaining(`${url}/app.git: the fetch timed out after 0.5 s without data from the remote`) }] });
     expect(requests).toEqual(['/app.git/info/refs?service=git-upload-pack']);
@@ -63,14 +57,7 @@ describe('fetch limits', () => {
 
   it('fails a remote that trickles bytes, never idle, after the overall timeout', async () => {
     const r = await scratch();
-    const timers: NodeJS.Timeout[] = [];
-    closers.push(async () => timers.forEach(clearInterval));
-    const url = await rawServer((_req, res) => {
-      res.writeHead(200, { 'content-type': 'application/x-git-upload-pack-advertisement' });
-      // A pkt-line announcing 65531 bytes, sent one byte each 50 ms: it would take an hour.
-      res.write('ffff');
-      timers.push(setInterval(() => res.write('#'), 50));
-    });
+    const { url } = await stalled('trickle', 50);
     const { result, ms } = await timed(() => cloneOrFetch({ url: `${url}/app.git`, cacheDir: path.join(r.root, 'cache'), ref: 'main', limits: { idleTimeoutMs: 1_000, timeoutMs: 1_500 } }));
     expect(result).toEqual({ ok: false, errors: [{ code: 'Fetch', message: expect.stringContaining(`${url}/app.git: the fetch timed out after 1.5 s (the git watcher's --fetch-timeout-seconds)`) }] });
     expect(ms).toBeGreaterThanOrEqual(1_400);

@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 import git from 'isomorphic-git';
 import { redactCredentials } from '@skiff/apimachinery';
 import { boundedHttp } from './boundedHttp.js';
-import { fetchLimitMessage, fetchLimits, type FetchLimits } from './fetchLimits.js';
+import { fetchLimits, type FetchLimits } from './fetchLimits.js';
 import { gitFailure, type GitFailure } from './gitResult.js';
 import { openRepo } from './openRepo.js';
 import { isSshURL, remoteAccess, remoteFailure, type GitCredentials } from './remoteAccess.js';
@@ -92,9 +92,7 @@ async function fetchRemote(options: CloneOrFetchOptions): Promise<FetchedRepo | 
     if (!result.fetchHead) return gitFailure('NotFound', `ref ${options.ref} not found at ${url}`);
     return { ok: true, dir, gitdir, sha: result.fetchHead, local: false };
   } catch (err) {
-    const exceeded = bounded.exceeded();
-    if (exceeded) return gitFailure('Fetch', `${url}: ${fetchLimitMessage(exceeded)}`);
-    return remoteFailure(url, err, 'Fetch');
+    return remoteFailure(url, err, 'Fetch', bounded.exceeded());
   } finally {
     bounded.close();
   }
