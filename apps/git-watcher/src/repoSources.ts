@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { watch, type FSWatcher } from 'chokidar';
-import { cloneOrFetch, commitInfo, findRenderTools, lineOfField, refsPathsToWatch, renderInputsKey, renderManifests, resolveRevision, revertTo, type RenderTools } from '@skiff/gitops';
+import { cloneOrFetch, commitInfo, findRenderTools, lineOfField, refsPathsToWatch, renderInputsKey, renderManifests, resolveRevision, revertTo, type FetchLimits, type RenderTools } from '@skiff/gitops';
 import { redactCredentials } from '@skiff/apimachinery';
 import type { Logger } from 'pino';
 import { localRepoPath, type ApplicationSpec } from './applicationSpec.js';
@@ -57,6 +57,8 @@ export interface RepoSourcesOptions {
   renderTools?: RenderTools;
   /** How often remote repositories are fetched when an Application does not say (ms). */
   defaultRefreshMs?: number;
+  /** Time and size limits of one fetch of a remote repository (`DEFAULT_FETCH_LIMITS` for what is unset). */
+  fetchLimits?: Partial<FetchLimits>;
   author?: { name: string; email: string };
 }
 
@@ -101,7 +103,7 @@ export class RepoSources {
       const due = !state || now.getTime() - state.fetchedAt >= intervalMs || (refresh !== undefined && refresh !== state.refreshSeen);
       if (due) {
         const auth = await this.opts.credentials?.(spec.source.repoURL);
-        const repo = await cloneOrFetch({ url: spec.source.repoURL, cacheDir: this.opts.cacheDir, ref, auth });
+        const repo = await cloneOrFetch({ url: spec.source.repoURL, cacheDir: this.opts.cacheDir, ref, auth, limits: this.opts.fetchLimits });
         if (!repo.ok) return { ok: false, message: `repository ${shown} at ${ref}: ${failureText(repo)}`, retryAfterMs: Math.min(intervalMs, 15_000) };
         this.remotes.set(key, { dir: repo.dir, gitdir: repo.gitdir, fetchedAt: now.getTime(), refreshSeen: refresh, sha: repo.sha });
         this.opts.log.info({ repo: shown, ref, sha: repo.sha }, 'fetched');

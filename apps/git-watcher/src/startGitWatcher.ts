@@ -9,7 +9,7 @@ import { credentialLookup, DEFAULT_REPO_SECRETS_NAMESPACE } from './repoCredenti
 import { RepoSources } from './repoSources.js';
 import { imageControllers } from './images/imageControllers.js';
 import type { KubeObject } from '@skiff/apimachinery';
-import type { RepoCredentialEntry } from '@skiff/gitops';
+import type { FetchLimits, RepoCredentialEntry } from '@skiff/gitops';
 
 export interface GitWatcherOptions extends ConnectionOptions {
   redisUrl: string;
@@ -18,6 +18,8 @@ export interface GitWatcherOptions extends ConnectionOptions {
   /** Clones of remote repositories (DATA_DIR/git-cache). */
   cacheDir: string;
   defaultRefreshMs?: number;
+  /** Time and size limits of one fetch of a remote repository: a stalled or huge remote fails its Applications only. */
+  fetchLimits?: Partial<FetchLimits>;
   /** Where Argo CD-style repository Secrets are read (`argocd` by default). */
   repoSecretsNamespace?: string;
   /** Credentials besides the Secrets' (SKIFF_GIT_USERNAME for SKIFF_GIT_HOST), tried after them. */
@@ -50,6 +52,7 @@ export async function startGitWatcher(opts: GitWatcherOptions): Promise<RunningG
     cacheDir: opts.cacheDir,
     log,
     defaultRefreshMs: opts.defaultRefreshMs,
+    fetchLimits: opts.fetchLimits,
     credentials,
     onChange: (owners) => {
       for (const o of owners) {
@@ -70,7 +73,7 @@ export async function startGitWatcher(opts: GitWatcherOptions): Promise<RunningG
   // One controller per Application face (skiff.dev, argoproj.io): the same code, two kinds.
   for (const face of APPLICATION_FACES) manager.add(applicationController({ sources, onTransition: opts.onTransition, syncDuration, discovery, face }));
   manager.add(applicationSetController({ sources }));
-  for (const controller of imageControllers({ credentials })) manager.add(controller);
+  for (const controller of imageControllers({ credentials, fetchLimits: opts.fetchLimits })) manager.add(controller);
   try {
     await manager.start();
   } catch (err) {

@@ -20,6 +20,7 @@ export { readTreeAtCommit, type CommitTree, type TreeEntry } from './git/readTre
 export { resolveRevision } from './git/resolveRevision.js';
 export { commitInfo, type CommitInfo } from './git/commitInfo.js';
 export { cloneOrFetch, cacheDirFor, type CloneOrFetchOptions, type FetchedRepo } from './git/cloneOrFetch.js';
+export { DEFAULT_FETCH_LIMITS, fetchLimits, type FetchLimits } from './git/fetchLimits.js';
 export { revertCommit, type RevertCommitOptions } from './git/revertCommit.js';
 export { revertTo, type RevertToOptions } from './git/revertTo.js';
 export type { BranchCommit } from './git/commitTreeOnBranch.js';

@@ -1,4 +1,6 @@
+import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cloneOrFetch, readManifestsAtCommit } from '../src/index.js';
 import { makeRepo } from './testRepo.js';
@@ -57,5 +59,19 @@ describe('cloneOrFetch over ssh', () => {
   it('reports a branch the server does not have as NotFound', async () => {
     const missing = await cloneOrFetch({ url: server.urlOf(repo.gitdir), cacheDir: `${cacheDir}-4`, ref: 'nope', auth: creds() });
     expect(missing).toMatchObject({ ok: false, errors: [{ code: 'NotFound' }] });
+  });
+
+  it('stops a fetch whose incoming packfile grows past the cap, and leaves no partial pack behind', async () => {
+    const big = await makeRepo();
+    try {
+      await big.commit({ 'blob.bin': randomBytes(24 << 20) }, 'big');
+      const dir = `${cacheDir}-5`;
+      const capped = await cloneOrFetch({ url: server.urlOf(big.gitdir), cacheDir: dir, ref: 'main', auth: creds(), limits: { maxBytes: 1 << 20 } });
+      expect(capped).toEqual({ ok: false, errors: [{ code: 'Fetch', message: `${server.urlOf(big.gitdir)}: the repository's packfile exceeds 1 MiB; raise the git watcher's --fetch-max-mib or make the repository smaller (the fetch is shallow: depth 1 of the target revision)` }] });
+      const packs = fs.readdirSync(dir, { recursive: true }).map(String).filter((f) => path.basename(f).startsWith('tmp_pack_') || f.endsWith('.pack'));
+      expect(packs).toEqual([]);
+    } finally {
+      await big.cleanup();
+    }
   });
 });

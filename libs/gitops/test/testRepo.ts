@@ -5,7 +5,7 @@ import git from 'isomorphic-git';
 
 export const author = { name: 'Test', email: 'test@example.com' };
 
-/** A throwaway repo built with isomorphic-git: `commit({ path: text | null })` writes/deletes files and commits them. */
+/** A throwaway repo built with isomorphic-git: `commit({ path: text | bytes | null })` writes/deletes files and commits them. */
 export async function makeRepo(options: { bare?: boolean; branch?: string } = {}) {
   const root = await fs.promises.mkdtemp(path.join(os.tmpdir(), 'skiff-gitops-'));
   const dir = path.join(root, 'work');
@@ -15,7 +15,7 @@ export async function makeRepo(options: { bare?: boolean; branch?: string } = {}
     root,
     dir,
     gitdir: path.join(dir, '.git'),
-    async commit(files: Record<string, string | null>, message: string): Promise<string> {
+    async commit(files: Record<string, string | Uint8Array | null>, message: string): Promise<string> {
       for (const [p, text] of Object.entries(files)) {
         const file = path.join(dir, p);
         if (text === null) {

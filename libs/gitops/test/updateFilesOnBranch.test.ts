@@ -5,6 +5,7 @@ import git from 'isomorphic-git';
 import { afterEach, describe, expect, it } from 'vitest';
 import { updateFilesOnBranch, type TextFile, type UpdateFilesOnBranchOptions } from '../src/index.js';
 import { startGitHttpServer } from './gitHttpServer.js';
+import { startStalledHttpServer } from './stalledHttpServer.js';
 import { author, makeRepo, type TestRepo } from './testRepo.js';
 
 /** An edit replacing `from` with `to` in every offered file that contains it. */
@@ -125,4 +126,15 @@ describe('updateFilesOnBranch (remote repositories over HTTP)', () => {
       await r.cleanup();
     }
   }, 60_000);
+
+  it('fails a clone from a remote that never answers after the idle timeout', async () => {
+    const stalled = await startStalledHttpServer('silent');
+    try {
+      const url = `${stalled.url}/app.git`;
+      const result = await updateFilesOnBranch({ url, dir: 'deploy', pattern: /\.yaml$/, author, limits: { idleTimeoutMs: 500 }, edit: replace('web:1', 'web:2') });
+      expect(result).toEqual({ ok: false, errors: [{ code: 'Fetch', message: `cloning ${url}: the fetch timed out after 0.5 s without data from the remote (the git watcher's --fetch-idle-timeout-seconds); the remote may be stalled` }] });
+    } finally {
+      await stalled.close();
+    }
+  });
 });

@@ -1,6 +1,6 @@
 import { deepEqual, matchesLabels, NotFoundError, parseGoDuration, selectorFromLabelSelector, shape, type ImagePolicy, type ImageUpdateAutomation, type KubeObject } from '@skiff/apimachinery';
 import type { Controller, ObjectRef, ReconcileContext, ReconcileResult } from '@skiff/controller-runtime';
-import { updateFilesOnBranch, type FileEdits, type TextFile } from '@skiff/gitops';
+import { updateFilesOnBranch, type FetchLimits, type FileEdits, type TextFile } from '@skiff/gitops';
 import { localRepoPath, specOf } from '../applicationSpec.js';
 import type { CredentialLookup } from '../repoCredentials.js';
 import { APPLICATIONS } from '../resources.js';
@@ -18,6 +18,8 @@ const RETRY_MS = 10_000;
 export interface ImageUpdateAutomationControllerOptions {
   /** Credentials for pushing to a remote repository (repository Secrets, SKIFF_GIT_USERNAME). */
   credentials?: CredentialLookup;
+  /** Time and size limits of each clone and push of a remote repository. */
+  fetchLimits?: Partial<FetchLimits>;
 }
 
 /**
@@ -101,6 +103,7 @@ export async function reconcileImageUpdateAutomation(ref: ObjectRef, ctx: Reconc
     pattern: YAML_FILE,
     author: { name: author.name ?? 'Skiff image automation', email: author.email, timestamp: Math.floor(now.getTime() / 1000) },
     auth: localRepoPath(appSource.repoURL) ? undefined : await opts.credentials?.(appSource.repoURL),
+    limits: opts.fetchLimits,
     edit: (files) => planEdits(files, policies, automation, auto.spec.git?.commit.messageTemplate),
   });
   if (!result.ok) return fail(result.errors[0].code === 'Unsupported' ? 'InvalidUpdate' : 'GitOperationFailed', result.errors.map((e) => e.message).join('; '));

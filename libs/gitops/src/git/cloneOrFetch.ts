@@ -4,6 +4,8 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import git from 'isomorphic-git';
 import { redactCredentials } from '@skiff/apimachinery';
+import { boundedHttp } from './boundedHttp.js';
+import { fetchLimits, type FetchLimits } from './fetchLimits.js';
 import { gitFailure, type GitFailure } from './gitResult.js';
 import { openRepo } from './openRepo.js';
 import { isSshURL, remoteAccess, remoteFailure, type GitCredentials } from './remoteAccess.js';
@@ -21,6 +23,8 @@ export interface CloneOrFetchOptions {
   auth?: GitCredentials;
   /** Shallow depth for remote repos; 1 by default, since only the tip is synced. */
   depth?: number;
+  /** Time and size limits of one fetch of a remote repo; `DEFAULT_FETCH_LIMITS` for what is unset. */
+  limits?: Partial<FetchLimits>;
 }
 
 export interface FetchedRepo {
@@ -36,7 +40,9 @@ export interface FetchedRepo {
  * Gets the commit `ref` names. Remote repos are cloned once into `cacheDir` (objects only, no
  * checkout: manifests are read from git objects) and fetched afterwards. isomorphic-git has no
  * file:// transport, and copying a local repo would only add latency, so local repos are read in
- * place. Network and auth failures are returned as values; the watcher retries them.
+ * place. Network and auth failures are returned as values; the watcher retries them. A remote
+ * fetch is bounded in time and size (`limits`): a stalled or huge remote fails with a `Fetch`
+ * failure saying which limit it hit, instead of holding the caller or its memory.
  */
 export async function cloneOrFetch(options: CloneOrFetchOptions): Promise<FetchedRepo | GitFailure> {
   const local = localPath(options.url);
@@ -68,7 +74,9 @@ async function fetchRemote(options: CloneOrFetchOptions): Promise<FetchedRepo | 
   if (isSshURL(options.url)) return fetchSsh(options);
   const access = remoteAccess(options.url, options.auth);
   if (!access.ok) return access;
-  const { url, http, onAuth } = access;
+  const { url, onAuth } = access;
+  const bounded = boundedHttp(access.http, fetchLimits(options.limits));
+  const http = bounded.http;
   const dir = cacheDirFor(options.cacheDir, url);
   const gitdir = path.join(dir, '.git');
   const depth = options.depth ?? 1;
@@ -84,7 +92,9 @@ async function fetchRemote(options: CloneOrFetchOptions): Promise<FetchedRepo | 
     if (!result.fetchHead) return gitFailure('NotFound', `ref ${options.ref} not found at ${url}`);
     return { ok: true, dir, gitdir, sha: result.fetchHead, local: false };
   } catch (err) {
-    return remoteFailure(url, err, 'Fetch');
+    return remoteFailure(url, err, 'Fetch', bounded.exceeded());
+  } finally {
+    bounded.close();
   }
 }
 
@@ -96,7 +106,7 @@ async function fetchSsh(options: CloneOrFetchOptions): Promise<FetchedRepo | Git
     privateKey: options.auth.sshPrivateKey,
     knownHosts: options.auth.knownHosts ?? '',
     insecureIgnoreHostKey: options.auth.insecureIgnoreHostKey,
-  });
+  }, fetchLimits(options.limits));
   if (!fetched.ok) return fetched;
   return { ok: true, dir, gitdir: path.join(dir, '.git'), sha: fetched.sha, local: false };
 }

@@ -1,6 +1,7 @@
 import { redactCredentials } from '@skiff/apimachinery';
 import type { AuthCallback, HttpClient } from 'isomorphic-git';
 import http from 'isomorphic-git/http/node';
+import { fetchLimitMessage, type FetchLimitExceeded } from './fetchLimits.js';
 import { gitFailure, type GitFailure } from './gitResult.js';
 
 export interface GitCredentials {
@@ -101,8 +102,12 @@ function originBound(origin: string | undefined): HttpClient {
   };
 }
 
-/** A failure of an isomorphic-git remote call as a value, its message without credentials. */
-export function remoteFailure(what: string, err: unknown, otherwise: 'Fetch' | 'Conflict'): GitFailure {
+/**
+ * A failure of an isomorphic-git remote call as a value, its message without credentials; when a
+ * limit of `boundedHttp` ended the call (`exceeded`), that limit is the message.
+ */
+export function remoteFailure(what: string, err: unknown, otherwise: 'Fetch' | 'Conflict', exceeded?: FetchLimitExceeded): GitFailure {
+  if (exceeded) return gitFailure('Fetch', `${what}: ${fetchLimitMessage(exceeded)}`);
   const e = err as { code?: string; data?: { statusCode?: number }; message?: string };
   const message = redactCredentials(e.message ?? String(err));
   const status = e.data?.statusCode;

@@ -5,7 +5,9 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import git from 'isomorphic-git';
 import { redactCredentials } from '@skiff/apimachinery';
+import { boundedHttp } from './boundedHttp.js';
 import { commitTreeOnBranch } from './commitTreeOnBranch.js';
+import { fetchLimits, type FetchLimits } from './fetchLimits.js';
 import { gitFailure, type GitAuthor, type GitFailure } from './gitResult.js';
 import { gitLocation, openRepo, type LocalRepo } from './openRepo.js';
 import { remoteAccess, remoteFailure, type GitCredentials } from './remoteAccess.js';
@@ -34,6 +36,8 @@ export interface UpdateFilesOnBranchOptions {
   author: GitAuthor;
   /** Sent only to the URL's own origin, over https (or http to a loopback host): see `remoteAccess`. */
   auth?: GitCredentials;
+  /** Time and size limits of the clone, and time limits of the push, of a remote repository. */
+  limits?: Partial<FetchLimits>;
   edit(files: TextFile[]): FileEdits;
 }
 
@@ -60,10 +64,13 @@ export async function updateFilesOnBranch(options: UpdateFilesOnBranchOptions): 
   }
   const access = remoteAccess(options.url, options.auth);
   if (!access.ok) return access;
-  const { url, http, onAuth } = access;
+  const { url, onAuth } = access;
+  const limits = fetchLimits(options.limits);
   const dir = await mkdtemp(path.join(tmpdir(), 'skiff-image-update-'));
   let checkoutBranch: string | undefined;
   try {
+    const fetching = boundedHttp(access.http, limits);
+    const http = fetching.http;
     try {
       await git.clone({ fs, http, dir, url, ...(options.checkoutBranch ? { ref: options.checkoutBranch } : {}), singleBranch: true, depth: 1, noCheckout: true, noTags: true, onAuth });
       checkoutBranch = options.checkoutBranch ?? (await git.currentBranch({ fs, dir })) ?? undefined;
@@ -71,7 +78,9 @@ export async function updateFilesOnBranch(options: UpdateFilesOnBranchOptions): 
         await git.fetch({ fs, http, dir, url, remote: 'origin', ref: options.pushBranch, singleBranch: true, depth: 1, tags: false, onAuth }).catch(() => undefined);
       }
     } catch (err) {
-      return remoteFailure(`cloning ${url}`, err, 'Fetch');
+      return remoteFailure(`cloning ${url}`, err, 'Fetch', fetching.exceeded());
+    } finally {
+      fetching.close();
     }
     // Only the tip is read and the commit's parent is the remote's tip, so a shallow clone is
     // enough to push. The clone has no work tree: edit it as a bare repository, branches from
@@ -81,11 +90,15 @@ export async function updateFilesOnBranch(options: UpdateFilesOnBranchOptions): 
     const repo: LocalRepo = { dir: path.join(dir, '.git'), gitdir: path.join(dir, '.git'), bare: true };
     const result = await commitEdits(repo, { ...options, checkoutBranch, pushBranch }, 'refs/remotes/origin/');
     if (!result.ok || !result.committed) return result;
+    // The push's answer is a few status lines: its size cap is the fetch's, its clock a new one.
+    const pushing = boundedHttp(access.http, limits);
     try {
-      const pushed = await git.push({ fs, http, dir, url, ref: pushBranch, remoteRef: pushBranch, onAuth });
+      const pushed = await git.push({ fs, http: pushing.http, dir, url, ref: pushBranch, remoteRef: pushBranch, onAuth });
       if (!pushed.ok) return gitFailure('Conflict', `pushing to ${url}: ${pushed.error ?? 'refused'}`);
     } catch (err) {
-      return remoteFailure(`pushing to ${url}`, err, 'Conflict');
+      return remoteFailure(`pushing to ${url}`, err, 'Conflict', pushing.exceeded());
+    } finally {
+      pushing.close();
     }
     return result;
   } finally {
