@@ -68,6 +68,12 @@ export interface ApiServerOptions {
   advertiseAddress?: string;
   /** Seats per priority level and queueing (API Priority and Fairness; kube-apiserver's in-flight limits). */
   flowControl?: FlowControlOptions;
+  /** kube-apiserver's --request-timeout (default 60 s). */
+  requestTimeoutMs?: number;
+  /** Watches one user may hold open (default 1000), and when a watch whose client does not read is closed (16 MiB unsent for 10 s). */
+  maxWatchesPerUser?: number;
+  maxWatchBacklogBytes?: number;
+  watchBacklogGraceMs?: number;
   /** How long an Event lives after its last write (kube-apiserver's --event-ttl; default 1 h; 0 keeps them). */
   eventTtlMs?: number;
   /** `--audit-log-path`, `--audit-log-maxsize`, `--audit-log-maxbackup`: see `audit/auditLog.ts`. */
@@ -118,7 +124,7 @@ export async function startApiServer(opts: ApiServerOptions): Promise<RunningApi
   const statusPageDir = await prepareStatusPage(logger, opts.buildStatusPage ?? true);
   const { app } = await buildServer({
     store, authenticator, logger, bookmarkIntervalMs: opts.bookmarkIntervalMs, tls: opts.tls, namespaceFinalizer: opts.namespaceFinalizer,
-    serviceClusterIpRange: opts.serviceClusterIpRange, podSecurityDefaultEnforce: opts.podSecurityDefaultEnforce, gitWebhookSecret: opts.gitWebhookSecret, flowControl: opts.flowControl, statusPageDir, statusHeartbeatMs: opts.statusHeartbeatMs, metricsCacheMs: opts.metricsCacheMs, audit: opts.audit,
+    serviceClusterIpRange: opts.serviceClusterIpRange, podSecurityDefaultEnforce: opts.podSecurityDefaultEnforce, gitWebhookSecret: opts.gitWebhookSecret, flowControl: opts.flowControl, requestTimeoutMs: opts.requestTimeoutMs, maxWatchesPerUser: opts.maxWatchesPerUser, maxWatchBacklogBytes: opts.maxWatchBacklogBytes, watchBacklogGraceMs: opts.watchBacklogGraceMs, statusPageDir, statusHeartbeatMs: opts.statusHeartbeatMs, metricsCacheMs: opts.metricsCacheMs, audit: opts.audit,
     serviceAccountTokens, serviceAccountAdmission: opts.serviceAccountAdmission,
   });
   await app.listen({ host: opts.host ?? '127.0.0.1', port: opts.port ?? 6443 });

@@ -23,6 +23,8 @@ const program = new Command('skiff-apiserver')
   .option('--pod-security-default-enforce <level>', 'the PodSecurity enforce level of namespaces without a pod-security.kubernetes.io/enforce label: privileged, baseline or restricted', 'baseline')
   .option('--max-requests-inflight <n>', 'seats for requests, shared by priority levels with --max-mutating-requests-inflight (API Priority and Fairness)', '400')
   .option('--max-mutating-requests-inflight <n>', 'see --max-requests-inflight', '200')
+  .option('--request-timeout <duration>', 'how long a request that is not a watch, a followed log or a session may take before it is a 504 (Go duration)', '1m0s')
+  .option('--max-watches-per-user <n>', 'watches one user may hold open at once; more are a 429', '1000')
   .option('--event-ttl <duration>', 'how long an Event is kept after its last write (Go duration, 0 keeps them)', '1h0m0s')
   .option('--audit-log-path <file>', 'write an audit log here: one JSON line (audit.k8s.io/v1 Event, level Metadata) per request, mode 0600')
   .option('--audit-log-maxsize <mb>', 'rotate the audit log at this many megabytes (0: never)', '100')
@@ -36,7 +38,7 @@ const program = new Command('skiff-apiserver')
   .option('--api-audiences <list>', 'comma-separated audiences the API server accepts tokens for (default: the issuer)')
   .option('--disable-admission-plugins <list>', 'comma-separated admission plugins to turn off (ServiceAccount is the one that can be)', '')
   .parse();
-const opts = program.opts<{ dataDir: string; host: string; port: string; tokenFile?: string; tlsCertFile?: string; tlsPrivateKeyFile?: string; clientCaFile?: string; serviceClusterIpRange: string; gitWebhookSecret?: string; advertiseAddress?: string; gitWebhookSecretFile?: string; encryptionProviderConfig?: string; eventTtl: string; maxRequestsInflight: string; maxMutatingRequestsInflight: string; auditLogPath?: string; auditLogMaxsize: string; auditLogMaxbackup: string; podSecurityDefaultEnforce: string;
+const opts = program.opts<{ dataDir: string; host: string; port: string; tokenFile?: string; tlsCertFile?: string; tlsPrivateKeyFile?: string; clientCaFile?: string; serviceClusterIpRange: string; gitWebhookSecret?: string; advertiseAddress?: string; gitWebhookSecretFile?: string; encryptionProviderConfig?: string; eventTtl: string; requestTimeout: string; maxWatchesPerUser: string; maxRequestsInflight: string; maxMutatingRequestsInflight: string; auditLogPath?: string; auditLogMaxsize: string; auditLogMaxbackup: string; podSecurityDefaultEnforce: string;
   serviceAccountSigningKeyFile?: string; serviceAccountKeyFile: string[]; serviceAccountIssuer: string; apiAudiences?: string; disableAdmissionPlugins: string;
 }>();
 const podSecurityDefaultEnforce = opts.podSecurityDefaultEnforce;
@@ -69,8 +71,20 @@ if (eventTtlMs === undefined || eventTtlMs < 0) {
   process.exit(2);
 }
 
+if (!/^[1-9]\d*$/.test(opts.maxWatchesPerUser)) {
+  logger.error({ maxWatchesPerUser: opts.maxWatchesPerUser }, '--max-watches-per-user: not a positive integer');
+  process.exit(2);
+}
+const requestTimeoutMs = parseGoDuration(opts.requestTimeout);
+if (requestTimeoutMs === undefined || requestTimeoutMs <= 0) {
+  logger.error({ requestTimeout: opts.requestTimeout }, '--request-timeout: not a positive duration (e.g. 1m0s, 30s)');
+  process.exit(2);
+}
+
 const server = await startApiServer({
   eventTtlMs,
+  requestTimeoutMs,
+  maxWatchesPerUser: Number(opts.maxWatchesPerUser),
   flowControl: { maxRequestsInflight: Number(opts.maxRequestsInflight), maxMutatingRequestsInflight: Number(opts.maxMutatingRequestsInflight) },
   databaseUrl: process.env.DATABASE_URL || undefined,
   postgres,

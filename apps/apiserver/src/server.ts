@@ -8,6 +8,9 @@ import {
   NotFoundError,
   parseFieldSelector,
   parseLabelSelector,
+  parseGoDuration,
+  ServerTimeoutError,
+  TooManyRequestsError,
   RequestEntityTooLargeError,
   successStatus,
   toStatus,
@@ -62,6 +65,13 @@ export interface ServerOptions {
   logger: Logger;
   /** Seats per priority level and queueing (API Priority and Fairness; kube-apiserver's in-flight limits). */
   flowControl?: FlowControlOptions;
+  /** kube-apiserver's --request-timeout: a request that is not long-running gets a 504 after this long (default 60 s). */
+  requestTimeoutMs?: number;
+  /** Watches one user may hold open at once; more are a 429 (default 1000). */
+  maxWatchesPerUser?: number;
+  /** A watch whose client leaves this much unsent (bytes queued in the server) for `watchBacklogGraceMs` is closed, for the client to resume from its last resourceVersion (default 16 MiB for 10 s). */
+  maxWatchBacklogBytes?: number;
+  watchBacklogGraceMs?: number;
   /** Largest accepted request body, in bytes (Kubernetes uses 3 MiB). */
   bodyLimit?: number;
   /** How often a watch that asked for bookmarks gets one. */
@@ -165,8 +175,11 @@ export async function buildServer(opts: ServerOptions): Promise<{ app: FastifyIn
     // Discovery, OpenAPI and /metrics are non-resource requests, authorized by path (nonResourceURLs).
     if (!RESOURCE_PATH.test(pathname)) authorizeAttributes(req.principal, { resourceRequest: false, verb: req.method.toLowerCase(), path: pathname }, rbac);
     // A seat at the request's priority level (or a 429): freed when the response is done or the client is gone.
-    const seat = await flowControl.admit(req.principal, isLongRunning(pathname, new URLSearchParams(search ?? '')));
+    const query = new URLSearchParams(search ?? '');
+    const longRunning = isLongRunning(pathname, query);
+    const seat = await flowControl.admit(req.principal, longRunning);
     reply.raw.once('close', seat.release);
+    if (!longRunning) startRequestTimeout(req, reply, requestTimeoutOf(query, opts.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS));
   });
 
   app.addHook('onResponse', async (req, reply) => {
@@ -184,6 +197,17 @@ export async function buildServer(opts: ServerOptions): Promise<{ app: FastifyIn
     if (reply.getHeader('content-type') === 'application/json; charset=utf-8') void reply.header('content-type', 'application/json');
     return payload;
   });
+
+  /** Answers 504 when the handler has not answered in time, as kube-apiserver's timeout filter does; the handler's own answer is then dropped. */
+  const startRequestTimeout = (req: FastifyRequest, reply: FastifyReply, ms: number) => {
+    const timer = setTimeout(() => {
+      if (reply.sent || reply.raw.headersSent) return;
+      const status = toStatus(new ServerTimeoutError('request did not complete within requested timeout - context deadline exceeded', 0));
+      req.log.warn({ url: redactToken(req.url), ms, user: req.principal?.name }, 'request timed out');
+      void reply.code(504).header('content-type', 'application/json').send(encodeJson(status, prettyOf(req)));
+    }, ms);
+    reply.raw.once('close', () => clearTimeout(timer));
+  };
 
   app.setErrorHandler((err: unknown, req, reply) => {
     const e = err as { code?: string; statusCode?: number; message?: string };
@@ -416,6 +440,10 @@ export async function buildServer(opts: ServerOptions): Promise<{ app: FastifyIn
   };
 
   const MAX_TIMER_MS = 2 ** 31 - 1;
+  const maxWatchesPerUser = opts.maxWatchesPerUser ?? 1000;
+  const maxWatchBacklogBytes = opts.maxWatchBacklogBytes ?? 16 * 1024 * 1024;
+  const watchBacklogGraceMs = opts.watchBacklogGraceMs ?? 10_000;
+  const watchesByUser = new Map<string, number>();
   const watch = async (req: FastifyRequest, reply: FastifyReply, path: ResourcePath, query: Record<string, string | undefined>, output: Output, timeout: number | undefined) => {
     const labels = query.labelSelector ? parseLabelSelector(query.labelSelector) : undefined;
     const fields = query.fieldSelector ? parseFieldSelector(query.fieldSelector) : undefined;
@@ -437,6 +465,19 @@ export async function buildServer(opts: ServerOptions): Promise<{ app: FastifyIn
       await awaitResourceVersion(opts.store, from!);
     }
 
+    const user = req.principal?.name ?? 'system:anonymous';
+    const held = watchesByUser.get(user) ?? 0;
+    if (held >= maxWatchesPerUser) throw new TooManyRequestsError(`too many watches open for user ${JSON.stringify(user)} (at most ${maxWatchesPerUser}); close some and try again`, 1);
+    watchesByUser.set(user, held + 1);
+    let counted = true;
+    const uncount = () => {
+      if (!counted) return;
+      counted = false;
+      const n = (watchesByUser.get(user) ?? 1) - 1;
+      if (n > 0) watchesByUser.set(user, n);
+      else watchesByUser.delete(user);
+    };
+
     reply.hijack();
     // A hijacked reply skips onResponse: a watch is counted when it starts.
     metrics.observe('WATCH', path.type.resource, 200);
@@ -444,6 +485,8 @@ export async function buildServer(opts: ServerOptions): Promise<{ app: FastifyIn
     res.writeHead(200, { 'content-type': 'application/json', 'cache-control': 'no-cache, private', 'transfer-encoding': 'chunked' });
     res.flushHeaders();
     let first = true;
+    let ended = false;
+    const timers: (NodeJS.Timeout | undefined)[] = [];
     const conv = path.type.conversion;
     const write = (type: string, stored: KubeObject) => {
       // Events come from the store in the storage version; a watch of another version sees its own.
@@ -457,22 +500,32 @@ export async function buildServer(opts: ServerOptions): Promise<{ app: FastifyIn
         first = false;
         obj = table;
       }
+      if (ended) return;
       res.write(encodeJson({ type, object: obj }));
+      // A client that does not read what it is sent is not buffered for without end: when more than
+      // the limit has waited unsent for the grace period, its watch closes, and it resumes from the
+      // last resourceVersion it read, as after any closed watch. A burst a reading client drains is fine.
+      if (res.writableLength > maxWatchBacklogBytes && !timers[2]) {
+        timers[2] = setTimeout(() => {
+          timers[2] = undefined;
+          if (res.writableLength <= maxWatchBacklogBytes) return;
+          req.log.warn({ user, resource: path.type.resource, queuedBytes: res.writableLength }, 'closing a watch whose client is not reading');
+          end();
+        }, watchBacklogGraceMs);
+      }
     };
-    for (const obj of initial) write('ADDED', obj);
-
     let handle: { stop(): void; resourceVersion(): string } | undefined;
-    let ended = false;
-    const timers: NodeJS.Timeout[] = [];
     const end = () => {
       if (ended) return;
       ended = true;
+      uncount();
       handle?.stop();
       for (const t of timers) clearTimeout(t);
       res.end();
     };
     req.raw.on('close', end);
     res.on('close', end);
+    for (const obj of initial) write('ADDED', obj);
     try {
       handle = await hub.watch(filter, from!, { send: (type, object) => write(type, object) });
     } catch (err) {
@@ -588,6 +641,17 @@ function deleteOptions(req: FastifyRequest, query: Record<string, string | undef
     propagationPolicy: (policy as DeleteOptions['propagationPolicy']) ?? (orphan === true ? 'Orphan' : undefined),
     preconditions: body.preconditions as DeleteOptions['preconditions'],
   };
+}
+
+const DEFAULT_REQUEST_TIMEOUT_MS = 60_000;
+
+/** A request's own `timeout` (a Go duration), capped by the server's: how long it may take. */
+function requestTimeoutOf(query: URLSearchParams, serverMs: number): number {
+  const given = query.get('timeout');
+  if (given === null || given === '') return serverMs;
+  const ms = parseGoDuration(given);
+  if (ms === undefined || ms < 0) throw new BadRequestError(`invalid timeout specified in the request URL: ${JSON.stringify(given)}`);
+  return ms === 0 ? serverMs : Math.min(ms, serverMs);
 }
 
 /** The TLS server's options: a client certificate is asked for (never required: tokens work too) when a client CA is set. */

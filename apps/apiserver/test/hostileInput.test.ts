@@ -118,6 +118,19 @@ describe('hostile request bodies', () => {
     expect((await pending).status).toBe(200);
   });
 
+  it('a request that takes longer than its timeout (the server\'s --request-timeout, or its own ?timeout=) is a 504 Timeout', async () => {
+    const current = Number((await call('GET', '/api/v1/namespaces/default/configmaps')).json.metadata.resourceVersion);
+    // A list from a resourceVersion the store never reaches would wait 3 s; its own timeout ends it first.
+    const started = performance.now();
+    const r = await call('GET', `/api/v1/namespaces/default/configmaps?resourceVersion=${current + 1_000_000}&timeout=500ms`);
+    expect(r.status).toBe(504);
+    expect(r.json).toMatchObject({ kind: 'Status', reason: 'Timeout', code: 504, message: 'Timeout: request did not complete within requested timeout - context deadline exceeded' });
+    expect(performance.now() - started).toBeLessThan(2500);
+    expect((await call('GET', '/api/v1/namespaces/default/configmaps?timeout=soon')).json).toMatchObject({ code: 400, message: 'invalid timeout specified in the request URL: "soon"' });
+    // The server goes on answering.
+    expect((await call('GET', '/api/v1/namespaces/default/configmaps?timeout=30s')).status).toBe(200);
+  });
+
   it('ordinary anchors and merge keys are read as Kubernetes reads them', async () => {
     const body = 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: merged, labels: &l {app: web, tier: front}}\ndata:\n  <<: {a: "1"}\n  date: 2024-01-01\n  b: "2"\n';
     const r = await call('POST', '/api/v1/namespaces/default/configmaps', body, 'application/yaml');
