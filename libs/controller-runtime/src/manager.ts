@@ -43,6 +43,8 @@ export class ControllerManager {
   private readonly runners: ControllerRunner[] = [];
   private readonly connection: Redis;
   private readonly now: () => Date;
+  /** Keys were dropped because Redis was away: resync when it is back. */
+  private missedWhileAway = false;
   readonly events: EventRecorder;
 
   constructor(private readonly opts: ManagerOptions) {
@@ -50,6 +52,13 @@ export class ControllerManager {
     this.metrics = new RunnerMetrics(this.registry);
     this.connection = new Redis(opts.redisUrl, { maxRetriesPerRequest: null, lazyConnect: false });
     this.connection.on('error', (err) => opts.log.warn({ err: err.message }, 'redis connection error'));
+    // Keys dropped while Redis was away are all in the informers' caches: queue everything again.
+    this.connection.on('ready', () => {
+      if (!this.missedWhileAway) return;
+      this.missedWhileAway = false;
+      opts.log.info('redis is back; queueing every key again');
+      for (const r of this.runners) r.resyncNow();
+    });
     this.now = opts.now ?? (() => new Date());
     this.events = new EventRecorder(opts.client, opts.component, opts.log, this.now);
   }
@@ -97,6 +106,18 @@ export class ControllerManager {
 
   get redis(): Redis {
     return this.connection;
+  }
+
+  /**
+   * Whether a key may be queued now. While Redis is away nothing is queued (commands would pile
+   * up in the client for as long as it is gone, every resync adding a copy of every key); the
+   * informers keep every object, so one resync when Redis is back catches up.
+   */
+  canQueue(): boolean {
+    if (this.connection.status === 'ready') return true;
+    if (!this.missedWhileAway) this.opts.log.warn({ status: this.connection.status }, 'redis is away; keys are not queued until it is back');
+    this.missedWhileAway = true;
+    return false;
   }
 
   async start(): Promise<void> {
@@ -175,6 +196,7 @@ class ControllerRunner {
   }
 
   private async add(key: string): Promise<void> {
+    if (!this.manager.canQueue()) return;
     try {
       await this.manager.redis.set(this.dirtyKey(key), '1', 'EX', 3600);
       await this.queue!.add('reconcile', { key }, { jobId: jobId(key), removeOnComplete: true, removeOnFail: true, attempts: this.controller.retry?.attempts ?? RETRY_ATTEMPTS, backoff: { type: 'capped' } });
@@ -222,6 +244,11 @@ class ControllerRunner {
     this.workerConnection?.disconnect();
   }
 
+  /** Queues every key of the controller's kind now (Redis came back). */
+  resyncNow(): void {
+    if (this.started) this.resync();
+  }
+
   private resync(): void {
     const { filter } = this.controller;
     for (const obj of this.manager.cache(this.controller.for)) {
@@ -230,6 +257,7 @@ class ControllerRunner {
   }
 
   private async sampleDepth(): Promise<void> {
+    if (this.manager.redis.status !== 'ready') return;
     try {
       const counts = await this.queue!.getJobCounts('waiting', 'delayed', 'prioritized');
       this.metrics.depth.set({ controller: this.controller.name }, (counts.waiting ?? 0) + (counts.delayed ?? 0) + (counts.prioritized ?? 0));

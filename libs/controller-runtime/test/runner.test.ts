@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ApiClient, resourceType } from '@skiff/kube-client';
 import { ControllerManager, TerminalError, type Controller, type ObjectRef } from '../src/index.js';
 import { ADMIN_TOKEN, createBackend, startTestServer, type TestBackend } from '../../../apps/apiserver/test/harness.js';
+import { startFaultProxy } from '../../store/src/faultProxy.js';
 
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const CONFIGMAPS = resourceType('configmaps');
@@ -129,5 +130,53 @@ describe('the controller runner on real Redis and a real API server', () => {
     done.clear();
     await client.create(CONFIGMAPS, { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'after-flush', namespace: 'default' } });
     await until('every key to be reconciled again', () => done.has('after-flush') && done.has('c1'));
+  });
+
+  it('while Redis is away queues nothing (memory stays bounded through resyncs), and catches up when it is back', async () => {
+    const proxy = await startFaultProxy({ host: '127.0.0.1', port: Number(new URL(REDIS_URL).port || 6379) });
+    // Stopped here, before the proxy it talks through goes.
+    const m = new ControllerManager({ client, redisUrl: `redis://127.0.0.1:${proxy.port}`, prefix: `${prefix}-away`, log: pino({ level: 'silent' }), component: 'test', resyncMs: 100 });
+    try {
+      let resyncs = 0;
+      m.add({
+        name: 'away',
+        for: CONFIGMAPS,
+        // Called for every cached object on each resync: counts them.
+        filter: (obj) => {
+          if (obj.metadata.name === 'away-1') resyncs++;
+          return obj.metadata.name!.startsWith('away-');
+        },
+        async reconcile(ref, ctx) {
+          const cm = await ctx.client.get(CONFIGMAPS, ref.namespace, ref.name);
+          const data = (cm.data ?? {}) as Record<string, string>;
+          // Its own keys: the other tests' controllers copy `v`.
+          if (data.mirrored !== data.w) await ctx.client.patch(CONFIGMAPS, ref.namespace, ref.name, { data: { mirrored: data.w } });
+        },
+      });
+      await m.start();
+      const copied = async (name: string, v: string) => ((await client.getIfExists(CONFIGMAPS, 'default', name))?.data as Record<string, string> | undefined)?.mirrored === v;
+      await client.create(CONFIGMAPS, { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'away-1', namespace: 'default' }, data: { w: '0' } });
+      await until('away-1 copied', () => copied('away-1', '0'));
+
+      await proxy.cut();
+      await until('the manager to see Redis gone', () => m.redis.status !== 'ready');
+      await client.patch(CONFIGMAPS, 'default', 'away-1', { data: { w: '1' } });
+      for (let i = 2; i <= 20; i++) await client.create(CONFIGMAPS, { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: `away-${i}`, namespace: 'default' }, data: { w: '1' } });
+      const before = resyncs;
+      await until('ten resyncs while Redis is away', () => resyncs >= before + 10);
+      // ioredis would otherwise hold every queued command until Redis returns: 20 keys x each resync.
+      const offline = (m.redis as unknown as { offlineQueue: { length: number } }).offlineQueue.length;
+      expect(offline).toBeLessThan(20);
+
+      await proxy.restore();
+      await until('every change made while Redis was away reconciled', async () => {
+        for (let i = 1; i <= 20; i++) if (!(await copied(`away-${i}`, '1'))) return false;
+        return true;
+      }, 30_000);
+    } finally {
+      await proxy.restore();
+      await m.stop();
+      await proxy.close();
+    }
   });
 });
