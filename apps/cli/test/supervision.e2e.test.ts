@@ -66,7 +66,13 @@ describe.sequential('skiff up supervises its components and stops its pods', () 
     spec: {
       nodeName: 'node-1',
       terminationGracePeriodSeconds: 5,
-      containers: [{ name: 'main', image: 'busybox', command: ['sh', '-c', 'while :; do sleep 1; done', marker] }],
+      // While the API server is down the node's lease goes stale; the pod stays bound all the same.
+      tolerations: [
+        { key: 'node.kubernetes.io/not-ready', operator: 'Exists', effect: 'NoExecute' },
+        { key: 'node.kubernetes.io/unreachable', operator: 'Exists', effect: 'NoExecute' },
+      ],
+      // It ignores SIGTERM: only the SIGKILL at the end of its grace period stops it.
+      containers: [{ name: 'main', image: 'busybox', command: ['sh', '-c', 'trap "" TERM; while :; do sleep 1; done', marker] }],
     },
   });
 

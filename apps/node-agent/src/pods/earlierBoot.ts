@@ -49,8 +49,15 @@ export async function stopContainersOfEarlierBoot(opts: EarlierBootOptions): Pro
       r.handle.signal('SIGTERM');
     }
     const killer = setTimeout(() => running.forEach((r) => r.handle.signal('SIGKILL')), opts.graceMs);
-    await Promise.all(running.map((r) => r.handle.exited));
-    clearTimeout(killer);
+    // The runtime notices adopted processes ending on an unref'd timer, and at this point of the
+    // agent's start nothing else holds the event loop open: this interval does, until they are gone.
+    const hold = setInterval(() => {}, 60_000);
+    try {
+      await Promise.all(running.map((r) => r.handle.exited));
+    } finally {
+      clearTimeout(killer);
+      clearInterval(hold);
+    }
     stopped = running.length;
   }
   writeFileAtomic(file, `${opts.bootId}\n`);
