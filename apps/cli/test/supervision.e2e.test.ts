@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import https from 'node:https';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -34,6 +35,27 @@ function podProcesses(marker: string, except: number[] = []): Promise<number[]> 
     const pids = markerPids(marker).filter((p) => !except.includes(p));
     return pids.some((p) => readFileSync(`/proc/${p}/cmdline`, 'utf8').startsWith('sh\0')) ? pids : undefined;
   }, 60_000);
+}
+
+/** Whether the status page's live stream (`/status/stream`, read as the page reads it) carries `text` within `timeoutMs`. */
+function statusPageShows(cluster: TestCluster, text: string, timeoutMs = 10_000): Promise<boolean> {
+  const ca = readFileSync(join(cluster.dataDir, 'pki', 'ca.crt'), 'utf8');
+  return new Promise((resolve) => {
+    let seen = '';
+    const req = https.get(`${cluster.url}/status/stream`, { ca }, (res) => {
+      res.on('data', (d: Buffer) => {
+        seen += d.toString();
+        if (seen.includes(text)) finish(true);
+      });
+    });
+    const timer = setTimeout(() => finish(false), timeoutMs);
+    function finish(found: boolean) {
+      clearTimeout(timer);
+      req.destroy();
+      resolve(found);
+    }
+    req.on('error', () => finish(false));
+  });
 }
 
 function componentPid(dataDir: string, name: string): number {
@@ -99,7 +121,7 @@ describe.sequential('skiff up supervises its components and stops its pods', () 
     expect(markerPids(marker)).toEqual(pods);
   });
 
-  it('reports a component that crash-loops: in its output, DIR/run/components.json and an Event', async () => {
+  it('reports a component that crash-loops: in its output, DIR/run/components.json, an Event and the status page', async () => {
     for (let i = 0; i < 3; i++) await killAndWaitForRestart(dataDir, 'scheduler');
     expect(cluster!.output()).toMatch(/skiff: scheduler is crash-looping: it exited 3 times in 5 minutes/);
     const states = JSON.parse(readFileSync(join(dataDir, 'run', 'components.json'), 'utf8')) as { name: string; crashLooping: boolean; restarts: number; state: string }[];
@@ -111,6 +133,7 @@ describe.sequential('skiff up supervises its components and stops its pods', () 
     }, 30_000);
     expect(event).toMatchObject({ type: 'Warning', involvedObject: { kind: 'ComponentStatus', name: 'scheduler' } });
     expect(event.message).toContain('scheduler is crash-looping');
+    expect(await statusPageShows(cluster!, 'scheduler is crash-looping')).toBe(true);
   });
 
   it('stops the pods a run killed with SIGKILL left running when skiff up starts again', async () => {
