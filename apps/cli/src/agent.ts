@@ -44,7 +44,9 @@ export async function agent(opts: AgentOptions): Promise<void> {
   if (opts.containerRuntimeEndpoint) args.push('--container-runtime-endpoint', opts.containerRuntimeEndpoint);
   const env = { ...process.env, ...(opts.caFile ? { NODE_EXTRA_CA_CERTS: resolve(opts.caFile) } : {}) };
   const child = spawn(process.execPath, args, { stdio: 'inherit', env });
-  for (const sig of ['SIGINT', 'SIGTERM'] as const) process.on(sig, () => child.kill(sig));
+  // Passed on as SIGTERM: at a terminal the agent also gets the Ctrl-C's SIGINT itself, and a
+  // second SIGINT would make it exit at once, without stopping its pods.
+  for (const sig of ['SIGINT', 'SIGTERM'] as const) process.on(sig, () => child.kill('SIGTERM'));
   await new Promise<void>((done) => child.on('exit', (code) => {
     process.exitCode = code ?? 1;
     done();

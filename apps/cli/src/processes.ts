@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createWriteStream, fchmodSync } from 'node:fs';
+import { createWriteStream, fchmodSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
 export interface ManagedProcess {
@@ -48,5 +48,14 @@ export async function waitFor(what: string, check: () => Promise<boolean>, timeo
     if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
     await new Promise((r) => setTimeout(r, delay));
     delay = Math.min(delay * 2, 250);
+  }
+}
+
+/** The last lines of a component's log, for a message about why it died. */
+export function logTail(file: string, lines = 20): string {
+  try {
+    return readFileSync(file, 'utf8').trimEnd().split('\n').slice(-lines).join('\n');
+  } catch {
+    return '';
   }
 }

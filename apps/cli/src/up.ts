@@ -1,9 +1,12 @@
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { randomUUID } from 'node:crypto';
 import https from 'node:https';
 import { join, resolve } from 'node:path';
 import { writeKubeconfig } from './kubeconfig.js';
-import { appEntry, startProcess, stopProcess, waitFor, type ManagedProcess } from './processes.js';
+import { appEntry, logTail, waitFor } from './processes.js';
+import { Supervisor } from './supervisor.js';
+import { crashLoopRecorder } from './crashLoopEvents.js';
 import { ensureTokens } from './tokens.js';
 import { ensurePrivateDir } from './secretFiles.js';
 import { ensureEncryptionConfig } from './encryptionConfig.js';
@@ -19,6 +22,12 @@ import { removeCgroupTree } from '@skiff/node-agent';
 
 /** The most processes one pod may have (the kubelet's --pod-max-pids). */
 const POD_MAX_PIDS = 4096;
+/**
+ * How long `skiff up` waits for a node agent to stop (it stops its pods first, within
+ * --shutdown-grace-ms 3000) before SIGKILL: inside the 10 s a supervisor gives a process group
+ * between SIGTERM and SIGKILL.
+ */
+const AGENT_STOP_GRACE_MS = 8000;
 import { ensureExample } from './example.js';
 import { pickListenPort } from './listenPort.js';
 
@@ -59,7 +68,11 @@ export async function up(opts: UpOptions): Promise<void> {
   // passwords), never by argument: /proc/PID/cmdline is readable by every local user.
   const childEnv = { ...process.env, NODE_EXTRA_CA_CERTS: pki.caFile, REDIS_URL: redisUrl };
   process.env.NODE_EXTRA_CA_CERTS = pki.caFile;
-  const processes: ManagedProcess[] = [];
+  const runDir = join(dataDir, 'run');
+  mkdirSync(runDir, { recursive: true });
+  // Crash loops become Events once there is a client (the API server is up).
+  let recordCrashLoop: ((name: string, message: string) => void) | undefined;
+  const supervisor = new Supervisor({ runDir, logDir, report: (line) => console.error(line), onCrashLoop: (state, message) => recordCrashLoop?.(state.name, message) });
   /** What runs outside the components and goes after them, newest first: containerds, the registry, the host network. */
   const afterProcesses: (() => Promise<void> | void)[] = [];
   let stopping = false;
@@ -68,7 +81,7 @@ export async function up(opts: UpOptions): Promise<void> {
     if (stopping) return;
     stopping = true;
     console.log('skiff: stopping...');
-    await Promise.all([...processes].reverse().map((p) => stopProcess(p)));
+    await supervisor.stop();
     for (const step of afterProcesses) {
       try {
         await step();
@@ -107,37 +120,32 @@ export async function up(opts: UpOptions): Promise<void> {
       registry = reg;
       afterProcesses.unshift(() => reg.stop());
     }
-    const apiserver = startProcess(
-      'apiserver',
-      appEntry('@skiff/apiserver/main'),
-      ['--data-dir', dataDir, '--host', opts.host, '--port', String(opts.port), '--token-file', tokenFile, '--tls-cert-file', pki.certFile, '--tls-private-key-file', pki.keyFile, '--client-ca-file', pki.caFile, '--service-account-signing-key-file', pki.serviceAccountKeyFile, '--service-account-key-file', pki.serviceAccountKeyFile, '--service-cluster-ip-range', serviceCidr, '--encryption-provider-config', encryptionConfig, '--audit-log-path', join(logDir, 'audit.log'), ...(opts.disableAdmissionPlugins ? ['--disable-admission-plugins', opts.disableAdmissionPlugins] : []), ...(net ? ['--advertise-address', net.hostIp] : [])],
-      join(logDir, 'apiserver.log'),
-      childEnv,
-    );
-    processes.push(apiserver);
-    apiserver.exited.then((code) => {
-      if (!stopping) {
-        console.error(`skiff: apiserver exited (code ${code}); see ${apiserver.logFile}`);
-        console.error(tail(apiserver.logFile));
-        void stopAll(1);
-      }
+    supervisor.start({
+      name: 'apiserver',
+      entry: appEntry('@skiff/apiserver/main'),
+      args: ['--data-dir', dataDir, '--host', opts.host, '--port', String(opts.port), '--token-file', tokenFile, '--tls-cert-file', pki.certFile, '--tls-private-key-file', pki.keyFile, '--client-ca-file', pki.caFile, '--service-account-signing-key-file', pki.serviceAccountKeyFile, '--service-account-key-file', pki.serviceAccountKeyFile, '--service-cluster-ip-range', serviceCidr, '--encryption-provider-config', encryptionConfig, '--audit-log-path', join(logDir, 'audit.log'), ...(opts.disableAdmissionPlugins ? ['--disable-admission-plugins', opts.disableAdmissionPlugins] : []), ...(net ? ['--advertise-address', net.hostIp] : [])],
+      env: childEnv,
     });
+    const apiserverLog = join(logDir, 'apiserver.log');
 
     await waitFor(
       'the API server to be ready',
       async () => (await httpsGet(`${url}/readyz`, pki.caPem)) === 200,
       60_000,
-      () => (apiserver.child.exitCode !== null ? `apiserver exited; see ${apiserver.logFile}` : undefined),
+      // A first start that fails (a port in use, a bad flag) fails `skiff up`; later deaths are restarts.
+      () => (supervisor.state('apiserver')?.lastExit ? `apiserver exited; see ${apiserverLog}\n${logTail(apiserverLog)}` : undefined),
     );
 
     const client = new ApiClient({ server: url, token: adminToken, ca: pki.caPem, userAgent: 'skiff-up' });
+    const nodeNames = new Set(Array.from({ length: opts.nodes }, (_, i) => `node-${i + 1}`));
+    recordCrashLoop = crashLoopRecorder({ client, apiReady: async () => (await httpsGet(`${url}/readyz`, pki.caPem)) === 200, isNode: (name) => nodeNames.has(name) });
     const queuePrefix = `skiff-${identity.id}`;
-    const runDir = join(dataDir, 'run');
-    mkdirSync(runDir, { recursive: true });
+    // Each run of `skiff up` is a boot of its nodes: pods an earlier run left running (it was
+    // killed) are stopped by the agents, not adopted; an agent restarted within this run adopts them.
+    const bootId = randomUUID();
     /**
-     * Starts a component; its pid is in DIR/run/NAME.pid. Control-plane components that die are
-     * started again (after 1 s, doubling to 30 s), as a service manager would; a node agent that
-     * dies stays down, like a machine that crashed, so its node goes NotReady and its pods move.
+     * Starts a component under the supervisor (started again if it dies; its pid in DIR/run/NAME.pid).
+     * A node agent (not `controlPlane`) gets longer to stop: it stops its pods first.
      */
     // Every process serves Prometheus metrics on its own loopback port (the API server on its own
     // port, at /metrics); DIR/run/metrics.json lists them all.
@@ -150,32 +158,10 @@ export async function up(opts: UpOptions): Promise<void> {
       handedOut.add(port);
       return port;
     };
-    const component = (name: string, specifier: string, componentArgs: string[], restart: boolean, metricsPort?: number) => {
-      const entry = appEntry(specifier);
+    const component = (name: string, specifier: string, componentArgs: string[], controlPlane: boolean, metricsPort?: number) => {
       const args = metricsPort ? [...componentArgs, '--metrics-port', String(metricsPort)] : componentArgs;
       if (metricsPort) metrics[name] = `http://127.0.0.1:${metricsPort}/metrics`;
-      let delay = 1000;
-      const launch = () => {
-        const started = Date.now();
-        const p = startProcess(name, entry, args, join(logDir, `${name}.log`), childEnv);
-        writeFileSync(join(runDir, `${name}.pid`), `${p.child.pid}\n`);
-        processes.push(p);
-        p.exited.then((code) => {
-          processes.splice(processes.indexOf(p), 1);
-          if (stopping) return;
-          if (!restart) {
-            console.error(`skiff: ${name} exited (code ${code}); see ${p.logFile}`);
-            return;
-          }
-          if (Date.now() - started > 60_000) delay = 1000;
-          console.error(`skiff: ${name} exited (code ${code}); starting it again in ${delay / 1000} s (log: ${p.logFile})`);
-          setTimeout(() => {
-            if (!stopping) launch();
-          }, delay).unref();
-          delay = Math.min(delay * 2, 30_000);
-        });
-      };
-      launch();
+      supervisor.start({ name, entry: appEntry(specifier), args, env: childEnv, stopGraceMs: controlPlane ? undefined : AGENT_STOP_GRACE_MS });
     };
     component('controller-manager', '@skiff/controller-manager/main', ['--server', url, '--token-file', componentTokenFiles['controller-manager'], '--queue-prefix', queuePrefix, '--root-ca-file', pki.caFile, '--node-monitor-grace-ms', '6000', '--pod-eviction-timeout-ms', '5000', '--horizontal-pod-autoscaler-sync-period-ms', String((opts.hpaSyncPeriod ?? 15) * 1000)], true, await nextMetricsPort());
     component('git-watcher', '@skiff/git-watcher/main', ['--server', url, '--token-file', componentTokenFiles['git-watcher'], '--queue-prefix', queuePrefix, '--cache-dir', join(dataDir, 'git-cache')], true, await nextMetricsPort());
@@ -209,7 +195,7 @@ export async function up(opts: UpOptions): Promise<void> {
       }
       component(node, '@skiff/node-agent/main', [
         '--server', url, '--token-file', nodeTokenFile, '--node-name', node, ...runtimeArgs,
-        '--data-dir', join(dataDir, 'nodes', node), '--heartbeat-ms', '1000', '--stop-pods-on-exit', '--shutdown-grace-ms', '3000',
+        '--data-dir', join(dataDir, 'nodes', node), '--heartbeat-ms', '1000', '--stop-pods-on-exit', '--shutdown-grace-ms', '3000', '--boot-id', bootId,
         '--cluster-dns', dnsIp, '--stats-interval-ms', String((opts.metricsResolution ?? 10) * 1000),
       ], false, await nextMetricsPort());
     }
@@ -245,12 +231,4 @@ function httpsGet(url: string, ca: string): Promise<number> {
     req.on('error', reject);
     req.on('timeout', () => req.destroy(new Error('timeout')));
   });
-}
-
-function tail(file: string, lines = 20): string {
-  try {
-    return readFileSync(file, 'utf8').trimEnd().split('\n').slice(-lines).join('\n');
-  } catch {
-    return '';
-  }
 }

@@ -23,13 +23,15 @@ export interface TestCluster {
  * `runtime` defaults to `process`: the suites written for process pods (host commands, no images)
  * run that way; container suites ask for `containerd`.
  */
-export async function startCluster(opts: { env?: NodeJS.ProcessEnv; nodes?: number; dataDir?: string; example?: boolean; runtime?: 'process' | 'containerd'; args?: string[] } = {}): Promise<TestCluster> {
+/** `processGroup`: `skiff up` leads its own process group (pid = pgid), as in a terminal, for tests that signal the group. */
+export async function startCluster(opts: { env?: NodeJS.ProcessEnv; nodes?: number; dataDir?: string; example?: boolean; runtime?: 'process' | 'containerd'; args?: string[]; processGroup?: boolean } = {}): Promise<TestCluster> {
   const dataDir = opts.dataDir ?? mkdtempSync(join(tmpdir(), 'skiff-e2e-'));
   const port = await pickListenPort();
   const args = ['--data-dir', dataDir, '--port', String(port), '--nodes', String(opts.nodes ?? 2), '--runtime', opts.runtime ?? 'process', ...(opts.example ? [] : ['--no-example']), ...(opts.args ?? [])];
   const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', CLI, 'up', ...args], {
     env: { ...process.env, ...opts.env },
     stdio: ['ignore', 'pipe', 'pipe'],
+    detached: !!opts.processGroup,
   });
   let out = '';
   child.stdout!.on('data', (d) => (out += d));

@@ -64,10 +64,10 @@ describe('the control loop: kubectl apply -> scheduled, running, ready pods', ()
   };
 
   /** `skiff agent` joining as NAME with a node token, the way a second machine does. */
-  const joinAgent = async (name: string, token: string, extra: string[], dataDir = agentDir(name)): Promise<ChildProcess> => {
+  const joinAgent = async (name: string, token: string, extra: string[]): Promise<ChildProcess> => {
     const { podOctet } = JSON.parse(readFileSync(join(cluster.dataDir, 'cluster.json'), 'utf8')) as { podOctet: number };
     const child = spawn(process.execPath, ['--import', 'tsx', CLI, 'agent', '--server', cluster.url, '--token', token, '--node-name', name, '--ca-file', join(cluster.dataDir, 'pki', 'ca.crt'),
-      '--data-dir', dataDir, '--pod-cidr', `127.${podOctet}.${extra.includes('--reuse-range') ? 2 : 9}.0/24`, '--stop-pods-on-exit', ...extra.filter((x) => x !== '--reuse-range')], { stdio: 'ignore' });
+      '--data-dir', agentDir(name), '--pod-cidr', `127.${podOctet}.9.0/24`, '--stop-pods-on-exit', ...extra], { stdio: 'ignore' });
     joined.push(child);
     return child;
   };
@@ -251,21 +251,25 @@ spec:
     await eventually('only v5 serving', () => servingOnly('web:v5'), 30_000);
   });
 
-  it('moves the pods of a killed node agent to the other node once the node is NotReady', async () => {
+  it('moves the pods of a frozen node agent to the other node once the node is NotReady', async () => {
     const onNode2 = (await pods()).filter((p) => ready(p) && p.spec.nodeName === 'node-2');
     expect(onNode2.length).toBeGreaterThan(0);
-    process.kill(pidOf('node-2'), 'SIGKILL');
-    await eventually('node-2 NotReady', async () => {
-      const node = JSON.parse(await kubectlOk(cluster, ['get', 'node', 'node-2', '-o', 'json'])) as { status: { conditions: { type: string; status: string }[] } };
-      return node.status.conditions.find((c) => c.type === 'Ready')?.status !== 'True';
-    }, 30_000);
-    await eventually('3 ready pods, all on node-1', async () => {
-      const p = (await pods()).filter(ready);
-      return p.length === 3 && p.every((x) => x.spec.nodeName === 'node-1');
-    }, 60_000);
-    // The machine comes back: the agent finds its old pods deleted and stops their processes.
-    const token = readFileSync(join(cluster.dataDir, 'nodes', 'node-2', 'token'), 'utf8').trim();
-    await joinAgent('node-2', token, ['--reuse-range'], join(cluster.dataDir, 'nodes', 'node-2'));
+    // A machine that hangs: `skiff up` would start a killed agent again at once, a stopped one it leaves be.
+    const agent = pidOf('node-2');
+    process.kill(agent, 'SIGSTOP');
+    try {
+      await eventually('node-2 NotReady', async () => {
+        const node = JSON.parse(await kubectlOk(cluster, ['get', 'node', 'node-2', '-o', 'json'])) as { status: { conditions: { type: string; status: string }[] } };
+        return node.status.conditions.find((c) => c.type === 'Ready')?.status !== 'True';
+      }, 30_000);
+      await eventually('3 ready pods, all on node-1', async () => {
+        const p = (await pods()).filter(ready);
+        return p.length === 3 && p.every((x) => x.spec.nodeName === 'node-1');
+      }, 60_000);
+    } finally {
+      // The machine comes back: the agent finds its old pods deleted and stops their processes.
+      process.kill(agent, 'SIGCONT');
+    }
     await eventually('node-2 Ready again', async () => {
       const node = JSON.parse(await kubectlOk(cluster, ['get', 'node', 'node-2', '-o', 'json'])) as { status: { conditions: { type: string; status: string }[] } };
       return node.status.conditions.find((c) => c.type === 'Ready')?.status === 'True';

@@ -34,7 +34,7 @@ describe('skiff up', () => {
     expect(out).toMatch(/skiff up: .*repo/);
     const runDir = join(dataDir, 'run');
     const pids = existsSync(runDir) ? readdirSync(runDir).filter((f) => f.endsWith('.pid')).map((f) => [f, Number(readFileSync(join(runDir, f), 'utf8'))] as const) : [];
-    expect(pids.map(([f]) => f).sort()).toEqual(['controller-manager.pid', 'git-watcher.pid', 'node-1.pid', 'notifier.pid', 'proxy.pid', 'scheduler.pid']);
+    expect(pids.map(([f]) => f).sort()).toEqual(['apiserver.pid', 'controller-manager.pid', 'git-watcher.pid', 'node-1.pid', 'notifier.pid', 'proxy.pid', 'scheduler.pid']);
     expect(pids.filter(([, pid]) => alive(pid))).toEqual([]);
   }, 150_000);
 });

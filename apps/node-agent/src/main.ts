@@ -51,6 +51,7 @@ const program = new Command()
   }, 'auto' as IsolationRequest)
   .option('--stop-pods-on-exit', 'stop the containers on SIGTERM/SIGINT (default: leave them running for the next agent to adopt)')
   .option('--shutdown-grace-ms <ms>', 'longest wait for containers to stop on --stop-pods-on-exit', int('--shutdown-grace-ms'), NODE_AGENT_DEFAULTS.shutdownGraceMs)
+  .option('--boot-id <id>', 'this boot of the node (default: the kernel\'s boot id); containers an agent of another boot left running are stopped at start, not adopted')
   .option('--stats-interval-ms <ms>', 'how often node, pod and container usage is sampled (the summary API\'s cpu rates are over this window)', int('--stats-interval-ms'), 10_000)
   .option('--cluster-dns <ip>', 'the cluster DNS address pods\' /etc/resolv.conf points at', DNS_SERVICE_IP)
   .option('--metrics-port <n>', 'serve Prometheus /metrics on this port on 127.0.0.1 (0 = any free port)', int('--metrics-port'))
@@ -84,6 +85,7 @@ const o = program.opts<{
   isolation: IsolationRequest;
   stopPodsOnExit?: boolean;
   shutdownGraceMs: number;
+  bootId?: string;
   clusterDns: string;
   statsIntervalMs: number;
   metricsPort?: number;
@@ -123,6 +125,7 @@ try {
     isolation: o.isolation,
     stopPodsOnExit: !!o.stopPodsOnExit,
     shutdownGraceMs: o.shutdownGraceMs,
+    bootId: o.bootId,
     logger,
   });
   let metricsServer: { close(): Promise<void> } | undefined;

@@ -13,6 +13,7 @@ import { NodeHeartbeat } from './node/nodeHeartbeat.js';
 import { allocatableNumbers, buildNode, nodeStatus, type NodeCondition, type NodeConfig } from './node/nodeObject.js';
 import { registerNode } from './node/registerNode.js';
 import { PodManager } from './pods/podManager.js';
+import { stopContainersOfEarlierBoot } from './pods/earlierBoot.js';
 import { decideIsolation, type IsolationRequest } from './runtime/isolation.js';
 import { MemoryCgroups } from './runtime/memoryCgroup.js';
 import { CriRuntime } from './runtime/criRuntime.js';
@@ -82,6 +83,12 @@ export interface NodeAgentOptions {
   stopPodsOnExit?: boolean;
   /** The longest a clean shutdown waits for containers to stop before killing them. */
   shutdownGraceMs?: number;
+  /**
+   * This boot of the node's machine (nodeInfo.bootID; default the kernel's). Containers recorded
+   * under another boot id are stopped at start rather than adopted (pods/earlierBoot.ts); `skiff
+   * up` gives each of its runs its own.
+   */
+  bootId?: string;
   /**
    * The longest a terminating pod waits for no Endpoints to list it as ready before its containers
    * get preStop and SIGTERM anyway (default 2000 ms; never more than half the grace period).
@@ -176,7 +183,8 @@ export async function startNodeAgent(options: NodeAgentOptions): Promise<NodeAge
 
   try {
     const client = new ApiClient({ server: opts.server, token: opts.token, ca: opts.ca, userAgent: `skiff-node-agent/${opts.nodeName}` });
-    const host = readHostInfo();
+    const hostInfo = readHostInfo();
+    const host = options.bootId ? { ...hostInfo, bootID: options.bootId } : hostInfo;
     const cri = !opts.simulate && opts.containerRuntimeEndpoint ? await CriRuntime.connect({ endpoint: opts.containerRuntimeEndpoint, nodeName: opts.nodeName, log, cgroupRoot: opts.cgroupRoot, podMaxPids: opts.podMaxPids }) : undefined;
     if (cri) undo.unshift(() => cri.close());
     const decision: { mode: IsolationMode; message: string; bwrapPath?: string; nsenterPath?: string } = cri
@@ -237,6 +245,8 @@ export async function startNodeAgent(options: NodeAgentOptions): Promise<NodeAge
         clusterDns: opts.clusterDns ?? DNS_SERVICE_IP,
         rotationWaitMaxMs: opts.rotationWaitMaxMs,
       });
+      const stopped = await stopContainersOfEarlierBoot({ dataDir, podsDir: join(dataDir, 'pods'), bootId: host.bootID, runtime, log, graceMs: opts.shutdownGraceMs });
+      if (stopped) log.info({ stopped, bootId: host.bootID }, 'stopped the containers an earlier boot of this node left running');
     }
 
     const stats = pods && runtime ? new StatsCollector({ nodeName: opts.nodeName, runtime, containers: () => pods!.runningContainers(), intervalMs: opts.statsIntervalMs ?? 10_000, clock, log }) : undefined;

@@ -170,4 +170,21 @@ describe('an agent that restarts', () => {
     expect(hostPids(keeper)).toEqual([]);
     expect(existsSync(join(dataDir, 'agent.pid'))).toBe(false);
   });
+
+  it('stops, rather than adopts, the containers an agent of an earlier boot left running', async () => {
+    const first = await startedAgent();
+    const before = await waitForPod('keeper', 'Ready', ready);
+    await waitFor('its container running', () => hostPids(keeper).length === 1);
+    const [pid] = hostPids(keeper);
+    await kill(first, 'SIGKILL');
+    expect(hostPids(keeper)).toEqual([pid]);
+
+    // Another boot id: as after a reboot (or a new `skiff up` run), nothing of the earlier one may run on.
+    const later = await startedAgent(['--boot-id', `later-${process.pid}`]);
+    expect(later.output()).toContain('stopping a container left running by an earlier boot of this node');
+    expect(hostPids(keeper).filter((p) => p === pid)).toEqual([]);
+    // (The status read before may predate the first agent's restart of the container: compare with more.)
+    await waitForPod('keeper', 'started again', (p) => podStatus(p).containerStatuses[0].restartCount > podStatus(before).containerStatuses[0].restartCount && ready(p));
+    await waitFor('one new container process', () => hostPids(keeper).length === 1 && hostPids(keeper)[0] !== pid);
+  });
 });
