@@ -1,5 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { api, useTestServer } from './harness.js';
+import { ADMIN_TOKEN, api, useTestServer } from './harness.js';
+import { entry, envelope, msg, str } from '../../../libs/apimachinery/src/protobuf/testing.js';
 
 /** A ConfigMap whose data is `levels` levels of `width` aliases: 681 bytes for 8 of 8, 16.7 million values expanded. */
 function aliasBombConfigMap(name: string, levels: number, width: number): string {
@@ -129,6 +130,30 @@ describe('hostile request bodies', () => {
     expect((await call('GET', '/api/v1/namespaces/default/configmaps?timeout=soon')).json).toMatchObject({ code: 400, message: 'invalid timeout specified in the request URL: "soon"' });
     // The server goes on answering.
     expect((await call('GET', '/api/v1/namespaces/default/configmaps?timeout=30s')).status).toBe(200);
+  });
+
+  it('a protobuf ConfigMap with 8,000 data entries (70 KB) is decoded in linear time, while a heartbeat is answered', async () => {
+    const data = Array.from({ length: 8000 }, (_, i) => entry(2, `k${i}`, str(2, 'v')));
+    const body = envelope('v1', 'ConfigMap', msg(1, str(1, 'proto-map'), str(3, 'default')), ...data);
+    expect(body.length).toBeLessThan(100_000);
+    const { answer, beat, heartbeatMs } = await withHeartbeat(async () => {
+      const res = await fetch(`${t.server.url}/api/v1/namespaces/default/configmaps`, { method: 'POST', headers: { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/vnd.kubernetes.protobuf', accept: 'application/json' }, body });
+      return { status: res.status, json: await res.json() };
+    });
+    expect(answer.status, JSON.stringify(answer.json).slice(0, 300)).toBe(201);
+    expect(Object.keys(answer.json.data)).toHaveLength(8000);
+    expect(beat.status).toBe(200);
+    expect(heartbeatMs).toBeLessThan(1000);
+  });
+
+  it('a strategic merge patch of 20,000 status conditions (670 KB) is merged in linear time, while a heartbeat is answered', async () => {
+    const conditions = Array.from({ length: 20_000 }, (_, i) => ({ type: `Cond${i}`, status: 'True' }));
+    const body = JSON.stringify({ status: { conditions } });
+    expect(body.length).toBeGreaterThan(600_000);
+    const { answer, beat, heartbeatMs } = await withHeartbeat(() => call('PATCH', '/api/v1/nodes/node-1/status', body, 'application/strategic-merge-patch+json'));
+    expect(answer.status).toBeLessThan(500);
+    expect(beat.status).toBe(200);
+    expect(heartbeatMs).toBeLessThan(1000);
   });
 
   it('ordinary anchors and merge keys are read as Kubernetes reads them', async () => {

@@ -21,10 +21,13 @@ function schemaPath(names: string[]): string {
   return names.join('.');
 }
 
-/** Every owned leaf of `obj`, as FieldsV1 paths. */
-export function fieldPaths(obj: KubeObject, schema: PatchSchema): Path[] {
-  const out: Path[] = [];
+/**
+ * Walks the owned fields of `obj`: `leaf` for each owned leaf (what fieldPaths lists), `node` for
+ * every path on the way, each with its value (what valueAt would find there).
+ */
+function walkFields(obj: KubeObject, schema: PatchSchema, leaf: (path: Path, value: unknown) => void, node: (path: Path, value: unknown) => void = () => {}): void {
   const walk = (value: unknown, path: Path, names: string[]) => {
+    if (path.length > 0) node(path, value);
     if (isPlainObject(value)) {
       const entries = Object.entries(value).filter(([k, v]) => {
         if (v === undefined) return false;
@@ -34,7 +37,7 @@ export function fieldPaths(obj: KubeObject, schema: PatchSchema): Path[] {
       });
       if (entries.length === 0) {
         // `{}` itself is a value someone set; a map whose keys are all server-managed is not.
-        if (path.length > 0 && Object.keys(value).length === 0) out.push(path);
+        if (path.length > 0 && Object.keys(value).length === 0) leaf(path, value);
         return;
       }
       for (const [k, v] of entries) walk(v, [...path, `f:${k}`], [...names, k]);
@@ -46,19 +49,45 @@ export function fieldPaths(obj: KubeObject, schema: PatchSchema): Path[] {
         for (const el of value) {
           if (!isPlainObject(el)) continue;
           const elPath = [...path, `k:${JSON.stringify({ [meta.mergeKey]: el[meta.mergeKey] })}`];
-          out.push([...elPath, '.']);
+          node([...elPath, '.'], el);
+          leaf([...elPath, '.'], el);
           walk(el, elPath, [...names.slice(0, -1), `${names[names.length - 1]}[]`]);
         }
         return;
       }
       if (meta?.strategy === 'merge') {
-        for (const el of value) out.push([...path, `v:${JSON.stringify(el)}`]);
+        for (const el of value) {
+          const elPath = [...path, `v:${JSON.stringify(el)}`];
+          node(elPath, el);
+          leaf(elPath, el);
+        }
         return;
       }
     }
-    out.push(path);
+    leaf(path, value);
   };
   walk(obj, [], []);
+}
+
+/** Every owned leaf of `obj`, as FieldsV1 paths. */
+export function fieldPaths(obj: KubeObject, schema: PatchSchema): Path[] {
+  const out: Path[] = [];
+  walkFields(obj, schema, (path) => out.push(path));
+  return out;
+}
+
+/**
+ * The value at every path of `obj` fieldPaths walks, by `key(path)`: valueAt for all of them in one
+ * pass (valueAt searches a keyed list for each element, quadratic for a long list). The first of
+ * two elements with one merge key wins, as in valueAt.
+ */
+function valuesByPath(obj: KubeObject, schema: PatchSchema): Map<string, unknown> {
+  const out = new Map<string, unknown>();
+  const record = (path: Path, value: unknown) => {
+    const k = key(path);
+    if (!out.has(k)) out.set(k, value);
+  };
+  walkFields(obj, schema, record, record);
   return out;
 }
 
@@ -112,11 +141,11 @@ const key = (p: Path) => JSON.stringify(p);
  * Setting a field to the value it already has makes it shared, not a conflict; a list element or a
  * map that already exists is not changed by being named (its own fields carry the values).
  */
-function changesValue(live: KubeObject, applied: KubeObject, p: Path): boolean {
+function changesValue(live: Map<string, unknown>, applied: Map<string, unknown>, p: Path): boolean {
   if (p[p.length - 1] === '.') return false;
-  const before = valueAt(live, p);
+  const before = live.get(key(p));
   if (before === undefined) return false;
-  const after = valueAt(applied, p);
+  const after = applied.get(key(p));
   if (isPlainObject(before) && isPlainObject(after)) return false;
   return !deepEqual(before, after);
 }
@@ -207,10 +236,13 @@ export function applyServerSideApply(live: KubeObject | undefined, applied: Kube
 
   const conflicts: { manager: ManagedFieldsEntry; path: Path }[] = [];
   const stolen = new Set<string>();
+  const liveValues = valuesByPath(base, schema);
+  const appliedValues = valuesByPath(applied, schema);
+  const others = entries.filter((e) => !mine(e)).map((e) => ({ e, owned: new Set(entryPaths(e).map(key)) }));
   for (const p of appliedPaths) {
-    if (!changesValue(base, applied, p)) continue;
-    for (const e of entries) {
-      if (mine(e) || !entryPaths(e).some((q) => key(q) === key(p))) continue;
+    if (!changesValue(liveValues, appliedValues, p)) continue;
+    for (const { e, owned } of others) {
+      if (!owned.has(key(p))) continue;
       if (force) stolen.add(key(p));
       else conflicts.push({ manager: e, path: p });
     }
@@ -247,7 +279,9 @@ export function recordUpdateManager(before: KubeObject | undefined, after: KubeO
   const out = structuredClone(after);
   const entries = ((before?.metadata.managedFields ?? after.metadata.managedFields ?? []) as ManagedFieldsEntry[]).slice();
   const afterPaths = fieldPaths(out, s);
-  const changed = afterPaths.filter((p) => !before || !deepEqual(valueAt(before, p), valueAt(out, p)));
+  const afterValues = valuesByPath(out, s);
+  const beforeValues = before && valuesByPath(before, s);
+  const changed = afterPaths.filter((p) => !beforeValues || !deepEqual(beforeValues.get(key(p)), afterValues.get(key(p))));
   const existing = new Set(afterPaths.map(key));
   const isMine = (e: ManagedFieldsEntry) => e.manager === manager && e.operation === 'Update' && !e.subresource;
   const changedSet = new Set(changed.map(key));

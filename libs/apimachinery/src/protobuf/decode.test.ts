@@ -1,6 +1,7 @@
 import { ApiError, BadRequestError, UnsupportedMediaTypeError } from '../errors.js';
 import { describe, expect, it } from 'vitest';
 import { decodeProtobufObject } from './decode.js';
+import { bytes, entry, envelope, int, key, msg, str, varint } from './testing.js';
 
 /**
  * Request bodies captured from the real kubectl v1.32 (a logging HTTPS proxy in front of
@@ -31,27 +32,6 @@ const CAPTURED = {
 };
 
 const decode = (b64: string) => decodeProtobufObject(Buffer.from(b64, 'base64')) as Record<string, any>;
-
-// A minimal protobuf encoder, so tests can build bodies field by field (numbers from generated.proto).
-function varint(v: number | bigint): Buffer {
-  let n = BigInt.asUintN(64, BigInt(v));
-  const out: number[] = [];
-  do {
-    let byte = Number(n & 0x7fn);
-    n >>= 7n;
-    if (n) byte |= 0x80;
-    out.push(byte);
-  } while (n);
-  return Buffer.from(out);
-}
-const key = (num: number, wire: number) => varint((num << 3) | wire);
-const int = (num: number, v: number | bigint) => Buffer.concat([key(num, 0), varint(v)]);
-const bytes = (num: number, v: Buffer) => Buffer.concat([key(num, 2), varint(v.length), v]);
-const str = (num: number, v: string) => bytes(num, Buffer.from(v, 'utf8'));
-const msg = (num: number, ...fields: Buffer[]) => bytes(num, Buffer.concat(fields));
-const entry = (num: number, k: string, value: Buffer) => msg(num, str(1, k), value);
-const envelope = (apiVersion: string, kind: string, ...fields: Buffer[]) =>
-  Buffer.concat([Buffer.from('k8s\0', 'latin1'), msg(1, str(1, apiVersion), str(2, kind)), bytes(2, Buffer.concat(fields)), str(3, ''), str(4, '')]);
 
 describe('decoding protobuf bodies captured from kubectl', () => {
   it('kubectl create deployment: replicas, selector, template, container image and port', () => {
