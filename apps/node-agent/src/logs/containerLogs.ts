@@ -1,6 +1,6 @@
 import { appendFileSync, closeSync, fstatSync, openSync, readFileSync, readSync, statSync, watch, type FSWatcher } from 'node:fs';
 import { join } from 'node:path';
-import { logIndexPath, rotatedLogFiles } from './logRotation.js';
+import { logIndexPath, rotatedLogFiles, rotationOf } from './logRotation.js';
 
 /**
  * Container logs. A run's stdout and stderr go straight from the process into
@@ -344,7 +344,12 @@ export function followLog(
     let finished = false;
     let watcher: FSWatcher | undefined;
     let poll: NodeJS.Timeout | undefined;
-    let newestRotated = rotatedLogFiles(file)[0];
+    // Compared without the .gz that compressing a rotated file adds later: that is no rotation.
+    const newestRotation = () => {
+      const newest = rotatedLogFiles(file)[0];
+      return newest === undefined ? undefined : { file: newest, rotation: rotationOf(newest) };
+    };
+    let lastRotation = newestRotation()?.rotation;
     const renderer = new LogRenderer({ timestamps: query.timestamps, format: query.format }, Date.now);
     const send = (chunk: Buffer, at: number, from: string) => {
       const out = renderer.render(chunk, at, from);
@@ -356,10 +361,10 @@ export function followLog(
     const pump = (final: boolean) => {
       if (finished) return;
       renderer.forgetIndex();
-      const newest = rotatedLogFiles(file)[0];
-      if (newest !== newestRotated) {
-        newestRotated = newest;
-        if (newest && !newest.endsWith('.gz')) send(readFrom(newest, pos, false), pos, newest);
+      const newest = newestRotation();
+      if (newest?.rotation !== lastRotation) {
+        lastRotation = newest?.rotation;
+        if (newest && !newest.file.endsWith('.gz')) send(readFrom(newest.file, pos, false), pos, newest.file);
         pos = 0;
         watchFile();
         if (finished) return;

@@ -35,6 +35,11 @@ function rotationStamp(ms: number): string {
   return `${iso.slice(0, 10).replaceAll('-', '')}-${iso.slice(11, 19).replaceAll(':', '')}.${iso.slice(20, 23)}`;
 }
 
+/** When a rotated file was rotated: its name without the `.gz` that compression adds. */
+export function rotationOf(rotatedFile: string): string {
+  return rotatedFile.replace(/\.gz$/, '');
+}
+
 /** The rotated files of `file`, newest first; compressed ones end in `.gz`. */
 export function rotatedLogFiles(file: string): string[] {
   const prefix = `${basename(file)}.`;
@@ -45,9 +50,8 @@ export function rotatedLogFiles(file: string): string[] {
     return [];
   }
   return names
-    .filter((n) => n.startsWith(prefix) && STAMP.test(n.slice(prefix.length).replace(/\.gz$/, '')))
-    .sort()
-    .reverse()
+    .filter((n) => n.startsWith(prefix) && STAMP.test(rotationOf(n.slice(prefix.length))))
+    .sort((a, b) => (rotationOf(a) < rotationOf(b) ? 1 : rotationOf(a) > rotationOf(b) ? -1 : 0))
     .map((n) => join(dirname(file), n));
 }
 
