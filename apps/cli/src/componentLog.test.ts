@@ -53,7 +53,8 @@ describe('a component log', () => {
       expect(statSync(join(dir, f)).size).toBeLessThanOrEqual(20000 + 64 * 1024);
     }
     // Oldest to newest, the kept files hold an unbroken run of lines ending with the last one.
-    const numbers = text().trimEnd().split('\n').map((l) => Number(l.replace(/^\.+/, '')));
+    // The line from before may still be in the oldest kept file, when the pipe's chunks were large.
+    const numbers = text().trimEnd().split('\n').filter((l) => l !== 'from an older run').map((l) => Number(l.replace(/^\.+/, '')));
     expect(numbers.at(-1)).toBe(1999);
     expect(numbers).toEqual(numbers.map((_, i) => numbers[0] + i));
     expect(numbers.length).toBeGreaterThan(500);
