@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { startTestContainerRuntime, type TestContainerRuntime } from '@skiff/cri/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { removeCgroupTree } from '../src/runtime/podCgroups.js';
-import { PODS, getPod, pod, removeDir, startAgent, startCluster, waitFor, type TestAgent, type TestCluster } from './cluster.js';
+import { PODS, getPod, pod, podStatus, removeDir, startAgent, startCluster, waitFor, type TestAgent, type TestCluster } from './cluster.js';
 
 /**
  * Container log rotation with a real containerd: the agent renames the CRI-format log and has
@@ -29,7 +29,7 @@ describe('container logs of a CRI runtime, rotated', () => {
       containerLogMonitorIntervalMs: 100,
     });
     await cluster.admin.create(PODS, pod('chatty', agent.nodeName, { containers: [{ name: 'app', image }] }));
-    await waitFor('the pod running', async () => (await getPod(cluster, 'chatty')).status?.phase === 'Running', 90_000);
+    await waitFor('the pod running', async () => podStatus(await getPod(cluster, 'chatty')).phase === 'Running', 90_000);
   }, 180_000);
 
   afterAll(async () => {
