@@ -24,6 +24,9 @@ export interface AgentOptions {
   simulate?: boolean;
   /** A CRI runtime on this machine (its own containerd): pods are containers on its CNI network. */
   containerRuntimeEndpoint?: string;
+  /** Container log rotation, passed on to the node agent as is. */
+  containerLogMaxSize?: string;
+  containerLogMaxFiles?: string;
 }
 
 /** `skiff agent`: runs a node agent in the foreground that joins the cluster at --server. */
@@ -42,6 +45,8 @@ export async function agent(opts: AgentOptions): Promise<void> {
   if (opts.stopPodsOnExit) args.push('--stop-pods-on-exit');
   if (opts.simulate) args.push('--simulate');
   if (opts.containerRuntimeEndpoint) args.push('--container-runtime-endpoint', opts.containerRuntimeEndpoint);
+  if (opts.containerLogMaxSize) args.push('--container-log-max-size', opts.containerLogMaxSize);
+  if (opts.containerLogMaxFiles) args.push('--container-log-max-files', opts.containerLogMaxFiles);
   const env = { ...process.env, ...(opts.caFile ? { NODE_EXTRA_CA_CERTS: resolve(opts.caFile) } : {}) };
   const child = spawn(process.execPath, args, { stdio: 'inherit', env });
   // Passed on as SIGTERM: at a terminal the agent also gets the Ctrl-C's SIGINT itself, and a

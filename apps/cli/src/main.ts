@@ -58,7 +58,9 @@ program
   .option('--stop-pods-on-exit', 'stop this node\'s pods when the agent is stopped (default: they keep running and are adopted on restart)')
   .option('--simulate', 'report pods Running without starting processes')
   .option('--container-runtime-endpoint <endpoint>', 'run pods as containers on this machine\'s CRI runtime (unix:///run/containerd/containerd.sock); --pod-cidr is then its CNI network')
-  .action(async (o: { server: string; token?: string; tokenFile?: string; nodeName: string; caFile?: string; dataDir: string; podCidr: string; cpu?: string; memory?: string; maxPods?: string; stopPodsOnExit?: boolean; simulate?: boolean; containerRuntimeEndpoint?: string }) => {
+  .option('--container-log-max-size <quantity>', 'rotate a running container\'s log once it reaches this size (default 10Mi)')
+  .option('--container-log-max-files <n>', 'log files kept per container, the live one included (default 5)')
+  .action(async (o: { server: string; token?: string; tokenFile?: string; nodeName: string; caFile?: string; dataDir: string; podCidr: string; cpu?: string; memory?: string; maxPods?: string; stopPodsOnExit?: boolean; simulate?: boolean; containerRuntimeEndpoint?: string; containerLogMaxSize?: string; containerLogMaxFiles?: string }) => {
     await agent(o);
   });
 

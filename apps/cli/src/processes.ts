@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createWriteStream, fchmodSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { componentLogPolicy, openComponentLog } from './componentLog.js';
 
 export interface ManagedProcess {
   name: string;
@@ -14,10 +15,9 @@ export function appEntry(specifier: string): string {
   return fileURLToPath(import.meta.resolve(specifier));
 }
 
-/** Starts a TypeScript entry point under tsx, its output appended to `logFile` (0600: logs may name secrets). */
+/** Starts a TypeScript entry point under tsx, its output appended to `logFile` (0600, rotated by size: see componentLog.ts). */
 export function startProcess(name: string, entry: string, args: string[], logFile: string, env: NodeJS.ProcessEnv = process.env): ManagedProcess {
-  const log = createWriteStream(logFile, { flags: 'a', mode: 0o600 });
-  log.on('open', (fd) => fchmodSync(fd, 0o600));
+  const log = openComponentLog(logFile, componentLogPolicy(process.env));
   const child = spawn(process.execPath, ['--import', 'tsx', entry, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
   child.stdout?.pipe(log, { end: false });
   child.stderr?.pipe(log, { end: false });

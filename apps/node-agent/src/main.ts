@@ -1,6 +1,6 @@
 import { collectDefaultMetrics, Gauge, Registry } from 'prom-client';
 import { bearerToken, CREDENTIAL_FLAGS, serveMetrics, stopOnSignals } from '@skiff/controller-runtime';
-import { DNS_SERVICE_IP, exitOnUncaughtFailures } from '@skiff/apimachinery';
+import { DNS_SERVICE_IP, exitOnUncaughtFailures, parseQuantity } from '@skiff/apimachinery';
 import { readFileSync } from 'node:fs';
 import { Command, InvalidArgumentError } from 'commander';
 import { pino } from 'pino';
@@ -12,6 +12,27 @@ function int(name: string) {
   return (v: string): number => {
     if (!/^\d+$/.test(v)) throw new InvalidArgumentError(`${name} must be a non-negative integer`);
     return Number(v);
+  };
+}
+
+function atLeast(name: string, min: number) {
+  return (v: string): number => {
+    const n = int(name)(v);
+    if (n < min) throw new InvalidArgumentError(`${name} must be at least ${min}`);
+    return n;
+  };
+}
+
+function quantity(name: string) {
+  return (v: string): string => {
+    let bytes: number;
+    try {
+      bytes = parseQuantity(v);
+    } catch {
+      throw new InvalidArgumentError(`${name} must be a quantity such as 10Mi`);
+    }
+    if (!(bytes > 0)) throw new InvalidArgumentError(`${name} must be more than 0`);
+    return v;
   };
 }
 
@@ -54,6 +75,8 @@ const program = new Command()
   .option('--boot-id <id>', 'this boot of the node (default: the kernel\'s boot id); containers an agent of another boot left running are stopped at start, not adopted')
   .option('--stats-interval-ms <ms>', 'how often node, pod and container usage is sampled (the summary API\'s cpu rates are over this window)', int('--stats-interval-ms'), 10_000)
   .option('--cluster-dns <ip>', 'the cluster DNS address pods\' /etc/resolv.conf points at', DNS_SERVICE_IP)
+  .option('--container-log-max-size <quantity>', 'rotate a running container\'s log once it reaches this size (the kubelet\'s containerLogMaxSize)', quantity('--container-log-max-size'), '10Mi')
+  .option('--container-log-max-files <n>', 'log files kept per container, the live one included (the kubelet\'s containerLogMaxFiles; at least 2)', atLeast('--container-log-max-files', 2), 5)
   .option('--metrics-port <n>', 'serve Prometheus /metrics on this port on 127.0.0.1 (0 = any free port)', int('--metrics-port'))
   .option('--log-level <level>', 'pino log level', 'info');
 
@@ -89,6 +112,8 @@ const o = program.opts<{
   clusterDns: string;
   statsIntervalMs: number;
   metricsPort?: number;
+  containerLogMaxSize: string;
+  containerLogMaxFiles: number;
   logLevel: string;
 }>();
 
@@ -108,6 +133,8 @@ try {
     nodeIp: o.nodeIp,
     clusterDns: o.clusterDns,
     statsIntervalMs: o.statsIntervalMs,
+    containerLogMaxSizeBytes: Math.floor(parseQuantity(o.containerLogMaxSize)),
+    containerLogMaxFiles: o.containerLogMaxFiles,
     cpu: o.cpu,
     memory: o.memory,
     maxPods: o.maxPods,

@@ -27,6 +27,8 @@ import { StatsCollector } from './stats/statsCollector.js';
 import { simulatedUsageSummary } from './simulate/simulatedUsage.js';
 import { systemClock, type Clock } from './time.js';
 import { LocalVolumeCleaner } from './volumes/localVolumeCleaner.js';
+import { ContainerLogManager } from './logs/containerLogManager.js';
+import { CONTAINER_LOG_DEFAULTS } from './logs/logRotation.js';
 
 export interface NodeAgentOptions {
   /** The API server's URL. */
@@ -48,6 +50,11 @@ export interface NodeAgentOptions {
   containerRuntimeEndpoint?: string;
   /** How often node, pod and container usage is sampled (the summary API's cpu rates are over this window; default 10 s). */
   statsIntervalMs?: number;
+  /** Container log rotation (the kubelet's containerLogMaxSize and containerLogMaxFiles; default 10Mi, 5). */
+  containerLogMaxSizeBytes?: number;
+  containerLogMaxFiles?: number;
+  /** How often running containers' log sizes are checked (default 10 s, as the kubelet). */
+  containerLogMonitorIntervalMs?: number;
   /** How often the node's image list (status.images) is refreshed with a container runtime. */
   imageListMs?: number;
   /** Image GC: above this much of the image filesystem in use (percent, default 85), unused images are removed... */
@@ -328,6 +335,9 @@ export async function startNodeAgent(options: NodeAgentOptions): Promise<NodeAge
       stats.start();
       undo.unshift(() => stats.stop());
     }
+    const logRotation = pods && runtime ? containerLogManager(pods, runtime, opts, log) : undefined;
+    logRotation?.start();
+    undo.unshift(() => logRotation?.stop());
     if (pods) {
       pods.start();
       undo.unshift(() => pods.close(!!opts.stopPodsOnExit, opts.shutdownGraceMs));
@@ -350,6 +360,7 @@ export async function startNodeAgent(options: NodeAgentOptions): Promise<NodeAge
         closed = true;
         heartbeat.stop();
         stats?.stop();
+        await logRotation?.stop();
         clearInterval(imageTimer);
         clearInterval(gcTimer);
         simulated?.stop();
@@ -365,4 +376,15 @@ export async function startNodeAgent(options: NodeAgentOptions): Promise<NodeAge
     for (const step of undo) await step();
     throw err;
   }
+}
+
+/** Rotates the running containers' logs; a runtime that writes them itself reopens them. */
+function containerLogManager(pods: PodManager, runtime: ContainerRuntime, opts: NodeAgentOptions, log: Logger): ContainerLogManager {
+  const reopen = runtime.reopenContainerLog?.bind(runtime);
+  return new ContainerLogManager({
+    policy: { maxSizeBytes: opts.containerLogMaxSizeBytes ?? CONTAINER_LOG_DEFAULTS.maxSizeBytes, maxFiles: opts.containerLogMaxFiles ?? CONTAINER_LOG_DEFAULTS.maxFiles },
+    logs: () => pods.runningContainers().map((c) => ({ file: c.logFile, reopen: reopen ? () => reopen(c.record) : undefined })),
+    intervalMs: opts.containerLogMonitorIntervalMs ?? 10_000,
+    log,
+  });
 }

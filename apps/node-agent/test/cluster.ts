@@ -31,7 +31,7 @@ export interface TestCluster {
 export async function startCluster(serverOpts: Parameters<typeof startTestServer>[1] = {}): Promise<TestCluster> {
   const backend = await createBackend('postgres');
   const api = await startTestServer(backend, serverOpts);
-  const admin = new ApiClient({ server: api.url, token: ADMIN_TOKEN });
+  const admin = new ApiClient({ server: api.url, token: ADMIN_TOKEN, ca: serverOpts.tls?.cert });
   // The agent tests run pods with hostPath volumes and added capabilities in `default`: more than
   // the default PodSecurity level (baseline) allows, so `default` enforces privileged here.
   await admin.patch(NAMESPACES, undefined, 'default', { metadata: { labels: { 'pod-security.kubernetes.io/enforce': 'privileged' } } });

@@ -1,8 +1,8 @@
-import { appendFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, closeSync, mkdtempSync, openSync, readSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { parseCriLogLine, readLog, rfc3339Nano, timeOfOffset } from './containerLogs.js';
+import { parseCriLogLine, readLog, rfc3339Nano, timeOfOffset, type ReadAt } from './containerLogs.js';
 
 describe('timeOfOffset', () => {
   const index = [
@@ -89,5 +89,73 @@ describe('CRI log format', () => {
 
   it('tails whole entries', () => {
     expect(readLog(file, { format: 'cri', tailLines: 1 }).data.toString()).toBe('last line\n');
+  });
+});
+
+describe('reading the end of a large log', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'skiff-biglog-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  // 24 MiB: 300,000 lines of 80 bytes, "line <n>" padded, written in 1 MiB pieces.
+  const LINES = 300_000;
+  const line = (i: number) => `line ${i}`.padEnd(79, '.') + '\n';
+  const raw = join(dir, 'raw.log');
+  const cri = join(dir, 'cri.log');
+  const fdRaw = openSync(raw, 'w');
+  const fdCri = openSync(cri, 'w');
+  for (let i = 1; i <= LINES; ) {
+    let piece = '';
+    let criPiece = '';
+    for (let k = 0; k < 13_000 && i <= LINES; k++, i++) {
+      piece += line(i);
+      criPiece += `2026-01-01T00:00:00.${String(i).padStart(9, '0')}Z stdout F ${line(i)}`;
+    }
+    writeSync(fdRaw, piece);
+    writeSync(fdCri, criPiece);
+  }
+  closeSync(fdRaw);
+  closeSync(fdCri);
+
+  function counting(): { read: ReadAt; bytes: () => number } {
+    let bytes = 0;
+    return {
+      read: (fd, buf, offset, length, position) => {
+        const n = readSync(fd, buf, offset, length, position);
+        bytes += n;
+        return n;
+      },
+      bytes: () => bytes,
+    };
+  }
+
+  it('tails N lines reading a bounded amount from the end', () => {
+    expect(statSync(raw).size).toBe(LINES * 80);
+    const r = counting();
+    const { data, end } = readLog(raw, { tailLines: 10 }, Date.now(), r.read);
+    expect(data.toString()).toBe(Array.from({ length: 10 }, (_, k) => line(LINES - 9 + k)).join(''));
+    expect(end).toBe(LINES * 80);
+    // One 64 KiB block back to find the lines, the 800 bytes forward again.
+    expect(r.bytes()).toBeLessThanOrEqual(2 * 64 * 1024);
+  });
+
+  it('tails more lines than one block holds', () => {
+    const r = counting();
+    const { data } = readLog(raw, { tailLines: 2000 }, Date.now(), r.read);
+    const got = data.toString().split('\n');
+    expect([got.length - 1, got[0], got.at(-2)]).toEqual([2000, line(LINES - 1999).trimEnd(), line(LINES).trimEnd()]);
+    expect(r.bytes()).toBeLessThanOrEqual(2 * (2000 * 80 + 64 * 1024));
+  });
+
+  it('stops at limitBytes without reading on', () => {
+    const r = counting();
+    const { data } = readLog(raw, { limitBytes: 100 }, Date.now(), r.read);
+    expect(data.toString()).toBe((line(1) + line(2)).slice(0, 100));
+    expect(r.bytes()).toBeLessThanOrEqual(64 * 1024);
+  });
+
+  it('tails CRI entries with their timestamps, reading a bounded amount', () => {
+    const r = counting();
+    const { data } = readLog(cri, { format: 'cri', tailLines: 3, timestamps: true }, Date.now(), r.read);
+    expect(data.toString()).toBe([LINES - 2, LINES - 1, LINES].map((i) => `2026-01-01T00:00:00.${String(i).padStart(9, '0')}Z ${line(i)}`).join(''));
+    expect(r.bytes()).toBeLessThanOrEqual(2 * 64 * 1024);
   });
 });

@@ -1,5 +1,6 @@
-import { appendFileSync, closeSync, existsSync, fstatSync, openSync, readFileSync, readSync, statSync, watch, type FSWatcher } from 'node:fs';
+import { appendFileSync, closeSync, fstatSync, openSync, readFileSync, readSync, statSync, watch, type FSWatcher } from 'node:fs';
 import { join } from 'node:path';
+import { logIndexPath } from './logRotation.js';
 
 /**
  * Container logs. A run's stdout and stderr go straight from the process into
@@ -8,6 +9,7 @@ import { join } from 'node:path';
  * sidecar index `<n>.log.idx` of "size epochMs" lines, appended whenever it sees the file grow;
  * a line's timestamp (for `timestamps=true` and `sinceSeconds`) is the first moment the file was
  * seen holding all of it: within milliseconds while the agent runs, the catch-up time otherwise.
+ * A running container's file is rotated by size (logRotation.ts); `kubectl logs` reads the live file.
  */
 
 export function containerLogDir(podDir: string, container: string): string {
@@ -18,10 +20,6 @@ export function logFilePath(podDir: string, container: string, restartCount: num
   return join(containerLogDir(podDir, container), `${restartCount}.log`);
 }
 
-function indexPath(file: string): string {
-  return `${file}.idx`;
-}
-
 interface IndexEntry {
   size: number;
   ms: number;
@@ -30,7 +28,7 @@ interface IndexEntry {
 export function readLogIndex(file: string): IndexEntry[] {
   let text: string;
   try {
-    text = readFileSync(indexPath(file), 'utf8');
+    text = readFileSync(logIndexPath(file), 'utf8');
   } catch {
     return [];
   }
@@ -110,10 +108,12 @@ export class LogIndexer {
     } catch {
       return;
     }
+    // Smaller than last seen: the file was rotated (copied and truncated), its index moved with the copy.
+    if (size < this.lastSize) this.lastSize = 0;
     if (size <= this.lastSize) return;
     this.lastSize = size;
     try {
-      appendFileSync(indexPath(this.file), `${size} ${Math.round(useMtime ? mtimeMs : Date.now())}\n`);
+      appendFileSync(logIndexPath(this.file), `${size} ${Math.round(useMtime ? mtimeMs : Date.now())}\n`);
     } catch {
       // the pod's directory is being removed
     }
@@ -146,18 +146,28 @@ function lines(buf: Buffer, baseOffset: number): { line: Buffer; end: number }[]
   return out;
 }
 
-/** The offset at which the last `n` lines of the file start, scanning backwards in blocks. */
-function tailOffset(fd: number, size: number, n: number): number {
+/** Reads into `buf` at a file position, as fs.readSync does; tests pass one that counts. */
+export type ReadAt = (fd: number, buf: Buffer, offset: number, length: number, position: number) => number;
+
+const readAtFs: ReadAt = (fd, buf, offset, length, position) => readSync(fd, buf, offset, length, position);
+
+const BLOCK = 64 * 1024;
+
+/**
+ * The offset at which the last `n` lines of the file start, reading backwards a block at a time:
+ * a tail of a few lines reads a block or two however long the file is.
+ */
+function tailOffset(fd: number, size: number, n: number, read: ReadAt): number {
   if (n <= 0) return size;
   let pos = size;
   let newlines = 0;
-  const block = Buffer.alloc(64 * 1024);
+  const block = Buffer.alloc(BLOCK);
   // A final newline ends the last line rather than starting an empty one.
   let skipTrailing = true;
   while (pos > 0) {
     const len = Math.min(block.length, pos);
     pos -= len;
-    readSync(fd, block, 0, len, pos);
+    read(fd, block, 0, len, pos);
     for (let i = len - 1; i >= 0; i--) {
       if (block[i] !== 10) {
         skipTrailing = false;
@@ -174,7 +184,7 @@ function tailOffset(fd: number, size: number, n: number): number {
   return 0;
 }
 
-function readRange(fd: number, start: number, end: number): Buffer {
+export function readRange(fd: number, start: number, end: number): Buffer {
   const buf = Buffer.alloc(Math.max(0, end - start));
   let off = 0;
   while (off < buf.length) {
@@ -198,123 +208,98 @@ export function parseCriLogLine(line: Buffer): { time: string; stream: string; p
   return { time: body.subarray(0, s1).toString(), stream, partial: tag === 'P', content: s3 < 0 ? Buffer.alloc(0) : body.subarray(s3 + 1) };
 }
 
-/** CRI-format lines as `kubectl logs` shows them: the text, whole lines joined, optionally timestamped. */
-function renderCri(buf: Buffer, query: LogQuery, nowMs: number): Buffer {
-  const cutoff = query.sinceSeconds !== undefined ? nowMs - query.sinceSeconds * 1000 : -Infinity;
-  const parts: Buffer[] = [];
-  let continuing = false;
-  for (const { line } of lines(buf, 0)) {
-    const entry = parseCriLogLine(line);
-    if (!entry) continue;
-    if (cutoff > -Infinity && Date.parse(entry.time) < cutoff) continue;
-    if (query.timestamps && !continuing) parts.push(Buffer.from(`${entry.time} `));
-    parts.push(entry.content);
-    if (!entry.partial) parts.push(Buffer.from('\n'));
-    continuing = entry.partial;
-  }
-  return Buffer.concat(parts);
-}
+/**
+ * Turns whole lines of a log file into what `kubectl logs` shows (filtered by time, optionally
+ * timestamped), one run of lines after another: it keeps what spans runs, a CRI entry whose
+ * line goes on (P) and the raw file's index.
+ */
+export class LogRenderer {
+  private continuing = false;
+  private index: { file: string; entries: IndexEntry[] } | undefined;
+  private readonly cutoff: number;
 
-/** Formats lines from `buf` (starting at `offset` in the file) for output, filtered by time. */
-function render(buf: Buffer, offset: number, file: string, query: LogQuery, nowMs: number): Buffer {
-  if (query.format === 'cri') return renderCri(buf, query, nowMs);
-  if (!query.timestamps && query.sinceSeconds === undefined) return buf;
-  const index = readLogIndex(file);
-  const cutoff = query.sinceSeconds !== undefined ? nowMs - query.sinceSeconds * 1000 : -Infinity;
-  const parts: Buffer[] = [];
-  for (const { line, end } of lines(buf, offset)) {
-    const ms = timeOfOffset(index, end, nowMs);
-    if (ms < cutoff) continue;
-    if (query.timestamps) parts.push(Buffer.from(`${rfc3339Nano(ms)} `));
-    parts.push(line);
+  constructor(
+    private readonly query: LogQuery,
+    private readonly now: () => number,
+  ) {
+    this.cutoff = query.sinceSeconds !== undefined ? now() - query.sinceSeconds * 1000 : -Infinity;
   }
-  return Buffer.concat(parts);
-}
 
-/** The log as `kubectl logs` asks for it (tail, since, timestamps, byte limit), up to the current end. */
-export function readLog(file: string, query: LogQuery, nowMs = Date.now()): { data: Buffer; end: number } {
-  if (!existsSync(file)) return { data: Buffer.alloc(0), end: 0 };
-  const fd = openSync(file, 'r');
-  try {
-    const size = fstatSync(fd).size;
-    const start = query.tailLines !== undefined ? tailOffset(fd, size, query.tailLines) : 0;
-    let data = render(readRange(fd, start, size), start, file, query, nowMs);
-    if (query.limitBytes !== undefined && data.length > query.limitBytes) data = data.subarray(0, query.limitBytes);
-    return { data, end: size };
-  } finally {
-    closeSync(fd);
+  /** A follower reads the index again: it grows with the file. */
+  forgetIndex(): void {
+    this.index = undefined;
+  }
+
+  /** `buf` holds whole lines from `offset` in `file` (a last line may lack its newline at the end). */
+  render(buf: Buffer, offset: number, file: string): Buffer {
+    if (this.query.format === 'cri') return this.renderCri(buf);
+    if (!this.query.timestamps && this.cutoff === -Infinity) return buf;
+    if (this.index?.file !== file) this.index = { file, entries: readLogIndex(file) };
+    const parts: Buffer[] = [];
+    const now = this.now();
+    for (const { line, end } of lines(buf, offset)) {
+      const ms = timeOfOffset(this.index.entries, end, now);
+      if (ms < this.cutoff) continue;
+      if (this.query.timestamps) parts.push(Buffer.from(`${rfc3339Nano(ms)} `));
+      parts.push(line);
+    }
+    return Buffer.concat(parts);
+  }
+
+  /** CRI-format lines: the text, whole lines joined, optionally with the runtime's timestamps. */
+  private renderCri(buf: Buffer): Buffer {
+    const parts: Buffer[] = [];
+    for (const { line } of lines(buf, 0)) {
+      const entry = parseCriLogLine(line);
+      if (!entry) continue;
+      if (this.cutoff > -Infinity && Date.parse(entry.time) < this.cutoff) continue;
+      if (this.query.timestamps && !this.continuing) parts.push(Buffer.from(`${entry.time} `));
+      parts.push(entry.content);
+      if (!entry.partial) parts.push(Buffer.from('\n'));
+      this.continuing = entry.partial;
+    }
+    return Buffer.concat(parts);
   }
 }
 
 /**
- * Streams what is appended to the file from `offset` on, until `until` settles (the container
- * exited) or `signal` aborts (the client went). Complete lines only while following, so that
- * timestamps stay attached to whole lines; the remainder goes out at the end.
+ * The log as `kubectl logs` asks for it (tail, since, timestamps, byte limit), up to the current
+ * end. It reads forward a block at a time from where the tail starts and stops once it has
+ * `limitBytes` to show, so neither a tail nor a byte limit reads the whole file.
  */
-export function followLog(
-  file: string,
-  offset: number,
-  query: LogQuery,
-  write: (chunk: Buffer) => boolean,
-  until: Promise<unknown>,
-  signal: AbortSignal,
-  limitBytes = Infinity,
-): Promise<void> {
-  return new Promise((resolve) => {
-    let pos = offset;
-    let sent = 0;
-    let finished = false;
-    let watcher: FSWatcher | undefined;
-    let poll: NodeJS.Timeout | undefined;
-    const pump = (final: boolean) => {
-      if (finished) return;
-      let fd: number;
-      try {
-        fd = openSync(file, 'r');
-      } catch {
-        return;
-      }
-      try {
-        const size = fstatSync(fd).size;
-        if (size <= pos) return;
-        let chunk = readRange(fd, pos, size);
-        if (!final) {
-          const lastNl = chunk.lastIndexOf(10);
-          if (lastNl < 0) return;
-          chunk = chunk.subarray(0, lastNl + 1);
-        }
-        const out = render(chunk, pos, file, { timestamps: query.timestamps, format: query.format }, Date.now());
-        pos += chunk.length;
-        const room = limitBytes - sent;
-        const piece = out.length > room ? out.subarray(0, room) : out;
-        sent += piece.length;
-        if (piece.length) write(piece);
-        if (sent >= limitBytes) done();
-      } finally {
-        closeSync(fd);
-      }
-    };
-    const done = () => {
-      if (finished) return;
-      finished = true;
-      watcher?.close();
-      if (poll) clearInterval(poll);
-      signal.removeEventListener('abort', done);
-      resolve();
-    };
-    try {
-      watcher = watch(file, { persistent: false }, () => pump(false));
-    } catch {
-      // not created yet: the poll below picks it up
+export function readLog(file: string, query: LogQuery, nowMs = Date.now(), read: ReadAt = readAtFs): { data: Buffer; end: number } {
+  let fd: number;
+  try {
+    fd = openSync(file, 'r');
+  } catch {
+    return { data: Buffer.alloc(0), end: 0 };
+  }
+  try {
+    const size = fstatSync(fd).size;
+    const limit = query.limitBytes ?? Infinity;
+    const renderer = new LogRenderer(query, () => nowMs);
+    let pos = query.tailLines !== undefined ? tailOffset(fd, size, query.tailLines, read) : 0;
+    const parts: Buffer[] = [];
+    let shown = 0;
+    // The start of a line the last block cut off, and where it is in the file.
+    let carry = Buffer.alloc(0);
+    const block = Buffer.alloc(BLOCK);
+    while (pos < size && shown < limit) {
+      const n = read(fd, block, 0, Math.min(BLOCK, size - pos), pos);
+      if (n === 0) break;
+      const bytes = Buffer.concat([carry, block.subarray(0, n)]);
+      const bytesAt = pos - carry.length;
+      pos += n;
+      // At the end of the file a last line without its newline counts as whole.
+      const cut = pos < size ? bytes.lastIndexOf(10) + 1 : bytes.length;
+      carry = bytes.subarray(cut);
+      const out = renderer.render(bytes.subarray(0, cut), bytesAt, file);
+      parts.push(out);
+      shown += out.length;
     }
-    // inotify can miss writes made through another mount of the file; a slow poll backs it up.
-    poll = setInterval(() => pump(false), 500);
-    poll.unref();
-    signal.addEventListener('abort', done);
-    pump(false);
-    void until.then(() => {
-      pump(true);
-      done();
-    });
-  });
+    const data = Buffer.concat(parts);
+    return { data: data.length > limit ? data.subarray(0, limit) : data, end: size };
+  } finally {
+    closeSync(fd);
+  }
 }

@@ -86,16 +86,16 @@ export class PodManager {
     return [...this.workers.values()].map((w) => w.podObject);
   }
 
-  /** Every container running now, for the stats collector. */
-  runningContainers(): MeasuredContainer[] {
-    const out: MeasuredContainer[] = [];
+  /** Every container running now, for the stats collector and log rotation. */
+  runningContainers(): (MeasuredContainer & { logFile: string })[] {
+    const out: (MeasuredContainer & { logFile: string })[] = [];
     for (const w of this.workers.values()) {
       const pod = w.podObject;
       const podStartTime = (pod.status as { startTime?: string } | undefined)?.startTime;
       for (const c of allContainers(podSpec(pod))) {
         const run = w.containerRecord(c.name)?.current;
         if (!run?.process || run.terminated) continue;
-        out.push({ pod: { namespace: pod.metadata.namespace!, name: pod.metadata.name!, uid: pod.metadata.uid! }, podStartTime, name: c.name, containerID: run.containerID, startedAt: run.startedAt, record: run.process });
+        out.push({ pod: { namespace: pod.metadata.namespace!, name: pod.metadata.name!, uid: pod.metadata.uid! }, podStartTime, name: c.name, containerID: run.containerID, startedAt: run.startedAt, record: run.process, logFile: run.logFile });
       }
     }
     return out;

@@ -329,6 +329,10 @@ export class CriRuntime implements ContainerRuntime {
     });
   }
 
+  async reopenContainerLog(record: RuntimeRecord): Promise<void> {
+    if (isCriRecord(record)) await this.cri.reopenContainerLog(record.containerId);
+  }
+
   release(record: RuntimeRecord): void {
     if (!isCriRecord(record)) return;
     this.running.delete(record.containerId);

@@ -191,6 +191,8 @@ export interface ContainerRuntime {
   execSession?(req: Omit<ExecRequest, 'timeoutMs'>, opts: StreamOptions): RemoteCommandStreams;
   /** The usage of these running containers, in the same order (undefined: not measurable now). */
   usage(records: RuntimeRecord[]): Promise<(ContainerUsage | undefined)[]>;
+  /** A runtime that writes container logs itself reopens the file once it has been renamed (log rotation). */
+  reopenContainerLog?(record: RuntimeRecord): Promise<void>;
   /** Removes what a finished run leaves behind (its cgroup, its container). */
   release(record: RuntimeRecord): void;
   /** Stops watching adopted processes (agent shutdown); the processes themselves are left alone. */

@@ -5,7 +5,8 @@ import type { Duplex } from 'node:stream';
 import type { Logger } from 'pino';
 import { refuseUpgrade } from '@skiff/streaming';
 import { isStreamingPath } from './streamingServer.js';
-import { followLog, readLog, type LogQuery } from '../logs/containerLogs.js';
+import { readLog, type LogQuery } from '../logs/containerLogs.js';
+import { followLog } from '../logs/followLog.js';
 import type { LogTarget } from '../pods/podManager.js';
 
 /**
