@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { patchSchemaFor } from '../kinds/registry.js';
 import { parseRawJson } from './rawJson.js';
 import { fieldSchemaFor } from './schema.js';
-import { duplicateFields, pruneUnknownFields, strictErrorsInOrder, undeclaredApplyFields, unknownFields } from './strictDecoding.js';
+import { duplicateFields, pruneUnknownFields, shapeMismatch, strictErrorsInOrder, undeclaredApplyFields, unknownFields } from './strictDecoding.js';
 import { yamlDuplicateKeys } from './yamlDuplicates.js';
 
 // The invalid Deployment of Kubernetes' field validation integration test, as JSON and as YAML.
@@ -109,5 +109,20 @@ describe('strict decoding', () => {
   it('has no schema for kinds Kubernetes does not define', () => {
     expect(fieldSchemaFor('skiff.dev/v1alpha1', 'Application')).toBeUndefined();
     expect(fieldSchemaFor('v1', 'ConfigMap')).toBe('V1ConfigMap');
+  });
+});
+
+describe('shapeMismatch: what a typed decode cannot take, as Go words it', () => {
+  const schema = (apiVersion: string, kind: string) => fieldSchemaFor(apiVersion, kind)!;
+  it.each<[string, string, string, unknown, string | undefined]>([
+    ['a string spec', 'v1', 'ReplicationController', { spec: '' }, 'json: cannot unmarshal string into Go struct field ReplicationController.spec of type v1.ReplicationControllerSpec'],
+    ['finalizers as an object', 'v1', 'PersistentVolume', { metadata: { finalizers: {} } }, 'json: cannot unmarshal object into Go struct field ObjectMeta.metadata.finalizers of type []string'],
+    ['verbs as a string, deep in a list', 'rbac.authorization.k8s.io/v1', 'Role', { rules: [{ verbs: 'get' }] }, 'json: cannot unmarshal string into Go struct field PolicyRule.rules.verbs of type []string'],
+    ['containers as an object', 'apps/v1', 'Deployment', { spec: { template: { spec: { containers: { name: 'x' } } } } }, 'json: cannot unmarshal object into Go struct field PodSpec.spec.template.spec.containers of type []v1.Container'],
+    ['labels as a list', 'v1', 'ConfigMap', { metadata: { labels: ['a'] } }, 'json: cannot unmarshal array into Go struct field ObjectMeta.metadata.labels of type map[string]string'],
+    ['nulls and scalars it cannot tell apart', 'v1', 'Pod', { spec: null, metadata: { name: 5 } }, undefined],
+    ['a well-formed object', 'apps/v1', 'Deployment', { spec: { replicas: 2, template: { spec: { containers: [{ name: 'c', image: 'i' }] } } } }, undefined],
+  ])('%s', (_what, apiVersion, kind, obj, expected) => {
+    expect(shapeMismatch(obj, schema(apiVersion, kind), kind)).toBe(expected);
   });
 });

@@ -173,25 +173,27 @@ function goTypeName(type: FieldType): string {
  * null is always taken. Undefined when every value fits.
  */
 export function shapeMismatch(value: unknown, type: FieldType, kind: string): string | undefined {
-  const walk = (v: unknown, t: FieldType, p: string): string | undefined => {
+  // Go names the innermost struct holding the field, and the field's whole JSON path without indices.
+  const walk = (v: unknown, t: FieldType, p: string, struct: string): string | undefined => {
     if (v === null || v === undefined || t === '') return undefined;
     const fields = typeof t === 'string' ? fieldsOf(t) : undefined;
     if (typeof t === 'string' && fields === undefined) return undefined;
     const fits = Array.isArray(t) ? Array.isArray(v) : isPlainObject(v);
-    if (!fits) return `json: cannot unmarshal ${jsonTypeName(v)} into Go ${p ? `struct field ${kind}.${p}` : 'value'} of type ${goTypeName(t)}`;
+    if (!fits) return `json: cannot unmarshal ${jsonTypeName(v)} into Go ${p ? `struct field ${struct}.${p}` : 'value'} of type ${goTypeName(t)}`;
     if (Array.isArray(t)) {
       for (const item of v as unknown[]) {
-        const found = walk(item, t[0]!, p);
+        const found = walk(item, t[0]!, p, struct);
         if (found) return found;
       }
       return undefined;
     }
+    const inner = typeof t === 'string' && p ? goTypeName(t).replace(/^.*\./, '') : struct;
     for (const [key, child] of Object.entries(v as Record<string, unknown>)) {
       const ft = fields ? fields[key] : (t as { '*': FieldType })['*'];
-      const found = ft === undefined ? undefined : walk(child, ft, join(p, key));
+      const found = ft === undefined ? undefined : walk(child, ft, join(p, key), inner);
       if (found) return found;
     }
     return undefined;
   };
-  return walk(value, type, '');
+  return walk(value, type, '', kind);
 }
