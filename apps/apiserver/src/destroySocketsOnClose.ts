@@ -3,9 +3,11 @@ import type { FastifyInstance } from 'fastify';
 
 /**
  * Destroys every socket the server accepted when it closes. `forceCloseConnections` destroys only
- * the connections Node's HTTP server still parses: a socket handed to an `upgrade` handler (exec,
- * attach, port-forward) and a TLS handshake in progress are outside that list, and `server.close()`
- * would wait on them until their clients leave.
+ * the connections Node's HTTP server knows when it runs: a socket handed to an `upgrade` handler
+ * (exec, attach, port-forward) is outside that list, and so is a TLS connection whose handshake was
+ * still going on. Such a connection then sits idle with no request until the headers timeout, and
+ * `server.close()` waits for it: after `kubectl logs -f` was killed, the close hung this way (two
+ * TLS connections open, no byte of a request read on either).
  */
 export function destroySocketsOnClose(app: FastifyInstance): void {
   const sockets = new Set<Duplex>();

@@ -3,7 +3,7 @@ import { connect, type AddressInfo, type Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningApiServer } from '../src/index.js';
-import { ADMIN_TOKEN, api, createBackend, startTestServer, type TestBackend } from './harness.js';
+import { ADMIN_TOKEN, api, createBackend, startTestServer, within, type TestBackend } from './harness.js';
 
 /**
  * A node agent whose log follows never end: it answers with headers (at once, or only when
@@ -55,16 +55,6 @@ async function startStreamingAgent(holdHeaders: boolean) {
         for (const s of sockets) s.destroy();
       }),
   };
-}
-
-async function within<T>(ms: number, what: string, p: Promise<T>): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`${what} did not finish within ${ms} ms`)), ms)));
-  try {
-    return await Promise.race([p, timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
 }
 
 async function until(what: string, ok: () => boolean, ms = 5_000): Promise<void> {
