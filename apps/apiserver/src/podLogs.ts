@@ -26,10 +26,18 @@ export async function proxyPodLog(store: Store, path: ResourcePath, query: Recor
   const container = chooseContainer(pod, query.container);
   const { baseUrl, token } = await podNodeEndpoint(store, pod);
   const url = `${baseUrl}/containerLogs/${encodeURIComponent(pod.metadata.namespace!)}/${encodeURIComponent(pod.metadata.name!)}/${encodeURIComponent(container)}?${params}`;
+  // The agent's stream lives only as long as the client's: a client that leaves (or a server that
+  // closes its connection) aborts the request to the agent, which destroys that socket, even when it
+  // leaves before the agent answered.
+  const upstream = new AbortController();
+  const abort = () => upstream.abort();
+  reply.raw.once('close', abort);
+  if (reply.raw.destroyed) abort();
   let res: Response;
   try {
-    res = await fetch(url, { headers: token ? { authorization: `Bearer ${token}` } : {} });
+    res = await fetch(url, { headers: token ? { authorization: `Bearer ${token}` } : {}, signal: upstream.signal });
   } catch (err) {
+    if (upstream.signal.aborted) return reply.hijack();
     throw new ApiError(502, 'InternalError', `failed to reach the node agent at ${baseUrl}: ${(err as Error).message}`);
   }
   if (!res.ok) {
@@ -39,7 +47,6 @@ export async function proxyPodLog(store: Store, path: ResourcePath, query: Recor
   reply.hijack();
   reply.raw.writeHead(200, { 'content-type': 'text/plain; charset=utf-8', 'transfer-encoding': 'chunked' });
   const body = Readable.fromWeb(res.body as never);
-  reply.raw.on('close', () => body.destroy());
   body.on('error', () => reply.raw.end());
   body.pipe(reply.raw);
   return reply;

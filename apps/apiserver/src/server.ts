@@ -33,6 +33,7 @@ import { stampNotification } from './notificationEvents.js';
 import { impersonate } from './rbac/impersonation.js';
 import { REVIEW_GROUPS, reviewRoutes } from './rbac/reviews.js';
 import { proxyPodLog } from './podLogs.js';
+import { destroySocketsOnClose } from './destroySocketsOnClose.js';
 import { podStreamUpgradeHandler, STREAM_SUBRESOURCES } from './podStreams.js';
 
 import { keyOf } from './objects.js';
@@ -148,6 +149,7 @@ export async function buildServer(opts: ServerOptions): Promise<{ app: FastifyIn
   };
   const statusFeed = new StatusFeed(opts.store, hub, opts.logger);
   const app = Fastify({ ...(opts.tls ? { https: httpsOptions(opts.tls) } : {}), loggerInstance: opts.logger, logController: new LogController({ disableRequestLogging: true }), bodyLimit, forceCloseConnections: true }) as unknown as FastifyInstance;
+  destroySocketsOnClose(app);
 
   // exec, attach and port-forward arrive as HTTP upgrades (SPDY or WebSocket), outside the router.
   // First, so that a request the authentication hook refuses is recorded too.

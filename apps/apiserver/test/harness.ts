@@ -122,6 +122,17 @@ export function useKubectlServer(prefix: string, extra: Parameters<typeof startT
   };
 }
 
+/** P, or a rejection naming WHAT when it has not settled after MS (a close that hangs fails the test instead of timing it out). */
+export async function within<T>(ms: number, what: string, p: Promise<T>): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`${what} did not finish within ${ms} ms`)), ms)));
+  try {
+    return await Promise.race([p, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 /** A small HTTP client for raw API calls. */
 export function api(server: { url: string }, token: string | null = ADMIN_TOKEN) {
   return async (method: string, path: string, body?: unknown, contentType = 'application/json', headers: Record<string, string> = {}) => {

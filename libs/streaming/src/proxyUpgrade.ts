@@ -42,6 +42,8 @@ export function upgradeRequestHead(req: Pick<IncomingMessage, 'method' | 'url' |
  * unchanged: kube-apiserver's UpgradeAwareHandler does the same towards the kubelet.
  */
 export function proxyUpgrade(req: IncomingMessage, client: Duplex, head: Buffer, target: UpgradeTarget, onError?: (err: Error) => void): void {
+  // A client that left while the request was checked has no 'close' left to end the upstream.
+  if (client.destroyed) return;
   const url = new URL(target.url);
   const port = Number(url.port || (url.protocol === 'https:' ? 443 : 80));
   const upstream =
