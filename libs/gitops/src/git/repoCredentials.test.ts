@@ -42,11 +42,14 @@ describe('entriesOfSecrets', () => {
       secret('helm', { 'argocd.argoproj.io/secret-type': 'repository' }, { type: 'helm', url: 'https://charts', password: 'p' }),
       secret('cluster', { 'argocd.argoproj.io/secret-type': 'cluster' }, { url: 'https://h/', password: 'p' }),
       secret('unlabelled', {}, { url: 'https://h/', password: 'p' }),
+      secret('ssh', { 'argocd.argoproj.io/secret-type': 'repository' }, { url: 'git@h:org/r.git', sshPrivateKey: 'KEY', insecure: 'true' }),
     ]);
     expect(entries).toEqual([
       { kind: 'repository', url: 'https://h/r.git', username: 'u', password: 'p', source: 'argocd/repo' },
       { kind: 'repo-creds', url: 'https://h/', username: undefined, password: 'token', source: 'argocd/creds' },
+      { kind: 'repository', url: 'git@h:org/r.git', sshPrivateKey: 'KEY', insecure: true, source: 'argocd/ssh' },
     ]);
+    expect(repoCredentialsFor('git@h:org/r.git', entries)).toEqual({ username: '', password: '', sshPrivateKey: 'KEY', insecureIgnoreHostKey: true, source: 'argocd/ssh' });
   });
 });
 

@@ -73,7 +73,7 @@ export function entriesOfSecrets(secrets: KubeObject[]): RepoCredentialEntry[] {
     const url = field(s, 'url');
     const type = field(s, 'type');
     if (!url || (type !== undefined && type !== 'git')) continue;
-    entries.push({ kind, url, username: field(s, 'username'), password: field(s, 'password'), sshPrivateKey: field(s, 'sshPrivateKey'), insecure: field(s, 'insecure') === 'true', source: `${s.metadata.namespace}/${s.metadata.name}` });
+    entries.push({ kind, url, username: field(s, 'username'), password: field(s, 'password'), sshPrivateKey: field(s, 'sshPrivateKey'), ...(field(s, 'insecure') === 'true' ? { insecure: true } : {}), source: `${s.metadata.namespace}/${s.metadata.name}` });
   }
   return entries;
 }
