@@ -1,5 +1,7 @@
+import { DEFAULT_EVICTION_RATES, type EvictionRates } from './nodelifecycle/zoneStates.js';
+
 /** Settings shared by the controllers; `skiff up` shortens the node timings. */
-export interface ControllerConfig {
+export interface ControllerConfig extends EvictionRates {
   /** A node whose Lease was not renewed for this long is NotReady (kube-controller-manager: 40 s). */
   nodeMonitorGraceMs: number;
   /** Pods on a NotReady node are evicted after this long (Kubernetes' default toleration: 300 s). */
@@ -23,4 +25,5 @@ export const DEFAULT_CONFIG: ControllerConfig = {
   hpaSyncPeriodMs: 15_000,
   hpaDownscaleStabilizationMs: 300_000,
   hpaTolerance: 0.1,
+  ...DEFAULT_EVICTION_RATES,
 };

@@ -13,6 +13,21 @@ function int(name: string) {
   };
 }
 
+function nonNegative(name: string) {
+  return (v: string): number => {
+    if (!/^\d+(\.\d+)?$/.test(v)) throw new InvalidArgumentError(`${name} must be a non-negative number`);
+    return Number(v);
+  };
+}
+
+function fraction(name: string) {
+  return (v: string): number => {
+    const n = nonNegative(name)(v);
+    if (n > 1) throw new InvalidArgumentError(`${name} must be between 0 and 1`);
+    return n;
+  };
+}
+
 const program = new Command()
   .name('skiff-controller-manager')
   .description(`Skiff controller manager: ${Object.keys(CONTROLLERS).join(', ')}`)
@@ -24,6 +39,10 @@ const program = new Command()
   .option('--controllers <names>', 'comma-separated subset to run (default: all)')
   .option('--node-monitor-grace-ms <ms>', 'a node whose lease is this old is NotReady', int('--node-monitor-grace-ms'), DEFAULT_CONFIG.nodeMonitorGraceMs)
   .option('--pod-eviction-timeout-ms <ms>', 'pods on a NotReady node are evicted after this long', int('--pod-eviction-timeout-ms'), DEFAULT_CONFIG.podEvictionTimeoutMs)
+  .option('--node-eviction-rate <nodes/s>', 'NotReady nodes a second, per zone, whose pods start being evicted', nonNegative('--node-eviction-rate'), DEFAULT_CONFIG.nodeEvictionRate)
+  .option('--secondary-node-eviction-rate <nodes/s>', 'the same in an unhealthy zone of more than --large-cluster-size-threshold nodes', nonNegative('--secondary-node-eviction-rate'), DEFAULT_CONFIG.secondaryNodeEvictionRate)
+  .option('--unhealthy-zone-threshold <fraction>', 'a zone with at least this fraction (and at least 3) of its nodes NotReady is unhealthy', fraction('--unhealthy-zone-threshold'), DEFAULT_CONFIG.unhealthyZoneThreshold)
+  .option('--large-cluster-size-threshold <n>', 'an unhealthy zone of at most this many nodes evicts nothing', int('--large-cluster-size-threshold'), DEFAULT_CONFIG.largeClusterSizeThreshold)
   .option('--horizontal-pod-autoscaler-sync-period-ms <ms>', 'how often each HorizontalPodAutoscaler is evaluated', int('--horizontal-pod-autoscaler-sync-period-ms'), DEFAULT_CONFIG.hpaSyncPeriodMs)
   .option('--horizontal-pod-autoscaler-downscale-stabilization-ms <ms>', 'HPAs without behavior scale down to the highest recommendation of this window', int('--horizontal-pod-autoscaler-downscale-stabilization-ms'), DEFAULT_CONFIG.hpaDownscaleStabilizationMs)
   .option('--resync-ms <ms>', 'every object is reconciled at least this often', int('--resync-ms'))
@@ -35,7 +54,8 @@ const program = new Command()
 program.parse();
 const o = program.opts<{
   server: string; token?: string; tokenFile?: string; redisUrl?: string; queuePrefix: string; controllers?: string; nodeMonitorGraceMs: number;
-  podEvictionTimeoutMs: number; horizontalPodAutoscalerSyncPeriodMs: number; horizontalPodAutoscalerDownscaleStabilizationMs: number; resyncMs?: number; metricsPort?: number; caFile?: string; rootCaFile?: string; logLevel: string;
+  podEvictionTimeoutMs: number; nodeEvictionRate: number; secondaryNodeEvictionRate: number; unhealthyZoneThreshold: number; largeClusterSizeThreshold: number;
+  horizontalPodAutoscalerSyncPeriodMs: number; horizontalPodAutoscalerDownscaleStabilizationMs: number; resyncMs?: number; metricsPort?: number; caFile?: string; rootCaFile?: string; logLevel: string;
 }>();
 const logger = pino({ level: o.logLevel, base: { component: 'controller-manager' } });
 exitOnUncaughtFailures(logger);
@@ -52,6 +72,10 @@ try {
     controllers: o.controllers?.split(',').map((s) => s.trim()).filter(Boolean),
     nodeMonitorGraceMs: o.nodeMonitorGraceMs,
     podEvictionTimeoutMs: o.podEvictionTimeoutMs,
+    nodeEvictionRate: o.nodeEvictionRate,
+    secondaryNodeEvictionRate: o.secondaryNodeEvictionRate,
+    unhealthyZoneThreshold: o.unhealthyZoneThreshold,
+    largeClusterSizeThreshold: o.largeClusterSizeThreshold,
     hpaSyncPeriodMs: o.horizontalPodAutoscalerSyncPeriodMs,
     hpaDownscaleStabilizationMs: o.horizontalPodAutoscalerDownscaleStabilizationMs,
     resyncMs: o.resyncMs,

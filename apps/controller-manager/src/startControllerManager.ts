@@ -38,6 +38,10 @@ export async function startControllerManager(opts: ControllerManagerOptions): Pr
     hpaSyncPeriodMs: opts.hpaSyncPeriodMs ?? DEFAULT_CONFIG.hpaSyncPeriodMs,
     hpaDownscaleStabilizationMs: opts.hpaDownscaleStabilizationMs ?? DEFAULT_CONFIG.hpaDownscaleStabilizationMs,
     hpaTolerance: opts.hpaTolerance ?? DEFAULT_CONFIG.hpaTolerance,
+    nodeEvictionRate: opts.nodeEvictionRate ?? DEFAULT_CONFIG.nodeEvictionRate,
+    secondaryNodeEvictionRate: opts.secondaryNodeEvictionRate ?? DEFAULT_CONFIG.secondaryNodeEvictionRate,
+    unhealthyZoneThreshold: opts.unhealthyZoneThreshold ?? DEFAULT_CONFIG.unhealthyZoneThreshold,
+    largeClusterSizeThreshold: opts.largeClusterSizeThreshold ?? DEFAULT_CONFIG.largeClusterSizeThreshold,
     rootCaPem: opts.rootCaPem,
   };
   const names = opts.controllers ?? Object.keys(CONTROLLERS);

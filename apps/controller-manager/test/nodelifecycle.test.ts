@@ -93,6 +93,9 @@ describe('the node lifecycle controller on a real API server and Redis', () => {
   it('removes the taints when the node is heard from again and Ready', async () => {
     cluster = await TestCluster.start(['nodelifecycle'], { nodeMonitorGraceMs: GRACE_MS, podEvictionTimeoutMs: 1000 });
     await createNode('node-a');
+    // A live node, so the cluster is not wholly NotReady (which would hold the NoExecute taint back).
+    await createNode('node-b');
+    keepAlive('node-b');
     await cluster.until('node-a tainted', () => taints(cluster.get(NODES, 'node-a')).length === 2);
 
     // The kubelet is back: it renews its Lease first, then posts Ready.
@@ -107,6 +110,8 @@ describe('the node lifecycle controller on a real API server and Redis', () => {
   it('changes nothing on another pass over a converged node', async () => {
     cluster = await TestCluster.start(['nodelifecycle'], { nodeMonitorGraceMs: GRACE_MS, podEvictionTimeoutMs: 1000 });
     await createNode('node-a');
+    await createNode('node-b');
+    keepAlive('node-b');
     await cluster.until('node-a tainted', () => taints(cluster.get(NODES, 'node-a')).length === 2 && ready(cluster.get(NODES, 'node-a'))?.status === 'Unknown');
 
     const before = await reconciles(cluster, 'nodelifecycle');
@@ -115,5 +120,46 @@ describe('the node lifecycle controller on a real API server and Redis', () => {
     expect((await cluster.client.get(NODES, undefined, 'node-a')).metadata.resourceVersion).toBe(touched.metadata.resourceVersion);
     expect(cluster.eventsFor('node-a', 'NodeNotReady')).toHaveLength(1);
     expect(await reconciles(cluster, 'nodelifecycle', 'error')).toBe(0);
+  });
+
+  it('evicts nothing while every node is NotReady, and resumes when one is back', async () => {
+    cluster = await TestCluster.start(['nodelifecycle'], { nodeMonitorGraceMs: GRACE_MS, podEvictionTimeoutMs: 1000 });
+    await createNode('node-a');
+    await createPod('stays', 'node-a');
+    await cluster.until('node-a Unknown with only the NoSchedule taint', () => ready(cluster.get(NODES, 'node-a'))?.status === 'Unknown' && taints(cluster.get(NODES, 'node-a')).join() === 'node.kubernetes.io/unreachable:NoSchedule');
+    const tainted = Date.now();
+
+    // Passes over node-a after the eviction timeout has run out (the controller looks again every 5 s).
+    const before = await reconciles(cluster, 'nodelifecycle');
+    await cluster.until('two more passes over node-a', async () => (await reconciles(cluster, 'nodelifecycle')) >= before + 2 && Date.now() - tainted > 1000, 20_000);
+    expect(cluster.get(PODS, 'stays')).toBeDefined();
+    expect(taints(cluster.get(NODES, 'node-a'))).toEqual(['node.kubernetes.io/unreachable:NoSchedule']);
+    expect(cluster.eventsFor('stays', 'TaintManagerEviction')).toHaveLength(0);
+
+    // A live node makes it one NotReady node of two: a healthy zone, whose full bucket lets node-a through.
+    await createNode('node-b');
+    keepAlive('node-b');
+    await cluster.until('node-a NoExecute-tainted', () => taints(cluster.get(NODES, 'node-a')).length === 2);
+    await cluster.until('the pod evicted', () => !cluster.get(PODS, 'stays'));
+  });
+
+  it('taints NotReady nodes NoExecute one at a time at --node-eviction-rate', async () => {
+    // 0.25 nodes/s: one node every 4 s. 3 of 6 nodes NotReady is 50 %, a healthy zone.
+    cluster = await TestCluster.start(['nodelifecycle'], { nodeMonitorGraceMs: GRACE_MS, podEvictionTimeoutMs: 1000, nodeEvictionRate: 0.25 });
+    const silent = ['node-a', 'node-b', 'node-c'];
+    for (const name of [...silent, 'node-x', 'node-y', 'node-z']) await createNode(name);
+    for (const name of ['node-x', 'node-y', 'node-z']) keepAlive(name);
+
+    const noExecuteAdded = (name: string): number | undefined => {
+      const t = ((cluster.get(NODES, name)?.spec as { taints?: Taint[] } | undefined)?.taints ?? []).find((t) => t.effect === 'NoExecute');
+      return t?.timeAdded ? Date.parse(t.timeAdded) : undefined;
+    };
+    await cluster.until('all three silent nodes NoExecute-tainted', () => silent.every((n) => noExecuteAdded(n) !== undefined), 30_000);
+    const added = silent.map((n) => noExecuteAdded(n)!).sort((a, b) => a - b);
+    // 4 s apart; timeAdded has whole seconds, so a gap may read 1 s short.
+    expect(added[1] - added[0]).toBeGreaterThanOrEqual(3000);
+    expect(added[2] - added[1]).toBeGreaterThanOrEqual(3000);
+    // Each waited with its NoSchedule taint only; the live nodes have none.
+    for (const n of ['node-x', 'node-y', 'node-z']) expect(taints(cluster.get(NODES, n))).toEqual([]);
   });
 });

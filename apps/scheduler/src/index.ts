@@ -6,7 +6,9 @@ export { unschedulableCondition, podScheduledCondition, type PodCondition } from
 export { SchedulerMetrics } from './metrics.js';
 export * from './framework/types.js';
 export { formatFitError, NO_NODES_AVAILABLE } from './framework/fitError.js';
-export { schedulePod, selectHost, type ScheduleResult } from './framework/schedulePod.js';
+export { schedulePod, selectHost, ADAPTIVE_SEARCH, type NodeSearch, type ScheduleResult } from './framework/schedulePod.js';
+export { SchedulingAlgorithm } from './framework/schedulingAlgorithm.js';
+export { numFeasibleNodesToFind, MIN_FEASIBLE_NODES_TO_FIND, MIN_FEASIBLE_NODES_PERCENTAGE_TO_FIND } from './framework/numFeasibleNodesToFind.js';
 export { parsePod, needsScheduling, DEFAULT_SCHEDULER_NAME, type ParsedPod } from './framework/podInfo.js';
 export { podRequests, DEFAULT_MILLI_CPU_REQUEST, DEFAULT_MEMORY_REQUEST } from './framework/podRequests.js';
 export { nodeProperties, emptyNodeInfo, applyPodUsage, type NodeProperties, type PodUsage } from './framework/nodeInfo.js';

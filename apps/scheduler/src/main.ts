@@ -13,6 +13,12 @@ function int(name: string) {
   };
 }
 
+function percentage(v: string): number {
+  const n = int('--percentage-of-nodes-to-score')(v);
+  if (n > 100) throw new InvalidArgumentError('--percentage-of-nodes-to-score must be between 0 and 100');
+  return n;
+}
+
 const program = new Command()
   .name('skiff-scheduler')
   .description('Skiff scheduler: binds pending pods to nodes (filter: readiness, taints, node selector/affinity, resources; score: least allocated, spread)')
@@ -24,10 +30,11 @@ const program = new Command()
   .option('--metrics-port <n>', 'serve Prometheus /metrics on this port (0 = any free port)', int('--metrics-port'))
   .option('--ca-file <file>', 'CA certificate of the API server')
   .option('--concurrency <n>', 'bindings in flight at once', int('--concurrency'), 64)
+  .option('--percentage-of-nodes-to-score <n>', 'stop filtering once this percentage of the nodes (at least 100) is feasible; 0 = adaptive (50% at 100 nodes down to 5%), 100 = all', percentage, 0)
   .option('--log-level <level>', 'pino log level', 'info');
 
 program.parse();
-const o = program.opts<{ server: string; token?: string; tokenFile?: string; redisUrl?: string; queuePrefix: string; metricsPort?: number; caFile?: string; concurrency: number; logLevel: string }>();
+const o = program.opts<{ server: string; token?: string; tokenFile?: string; redisUrl?: string; queuePrefix: string; metricsPort?: number; caFile?: string; concurrency: number; percentageOfNodesToScore: number; logLevel: string }>();
 const logger = pino({ level: o.logLevel, base: { component: 'scheduler' } });
 exitOnUncaughtFailures(logger);
 const token = bearerToken(o) ?? program.error(CREDENTIAL_FLAGS.missing);
@@ -41,6 +48,7 @@ try {
     redisUrl: redisUrl(o.redisUrl),
     prefix: o.queuePrefix,
     concurrency: o.concurrency,
+    percentageOfNodesToScore: o.percentageOfNodesToScore,
     registry,
     log: logger,
   });

@@ -5,7 +5,7 @@ import { bindPod } from './binder.js';
 import type { EventQueue } from './eventQueue.js';
 import { DEFAULT_SCHEDULER_NAME, needsScheduling, parsePod } from './framework/podInfo.js';
 import { formatPreFilterError } from './framework/fitError.js';
-import { schedulePod } from './framework/schedulePod.js';
+import { SchedulingAlgorithm } from './framework/schedulingAlgorithm.js';
 import type { Profile } from './framework/types.js';
 import type { SchedulerMetrics } from './metrics.js';
 import { DEFAULT_PROFILE } from './plugins/registry.js';
@@ -36,6 +36,8 @@ export interface SchedulerControllerOptions {
   /** Retry delays for pods that fit nowhere: doubling from the first up to the cap. */
   backoffInitialMs?: number;
   backoffMaxMs?: number;
+  /** kube-scheduler's percentageOfNodesToScore: 0 (default) adaptive, 100 every node; see numFeasibleNodesToFind. */
+  percentageOfNodesToScore?: number;
   /** Where Scheduled events go without holding up the next binding (default: awaited on ctx.events). */
   scheduledEvents?: Pick<EventQueue, 'record'>;
 }
@@ -60,7 +62,7 @@ export function schedulerController(opts: SchedulerControllerOptions): Controlle
   const initialMs = opts.backoffInitialMs ?? 1000;
   const maxMs = opts.backoffMaxMs ?? 30_000;
   const attempts = new Map<string, number>();
-  let rotation = 0;
+  const algorithm = new SchedulingAlgorithm(profile, opts.percentageOfNodesToScore);
 
   const unschedulableRefs = (): ObjectRef[] => cache.unschedulableKeys().map(parseRefKey);
 
@@ -113,7 +115,7 @@ export function schedulerController(opts: SchedulerControllerOptions): Controlle
     parsed.pod.volumes = volumes.volumes;
 
     const started = performance.now();
-    const result = schedulePod(parsed.pod, cache.nodeInfos(), profile, rotation++);
+    const result = algorithm.schedule(parsed.pod, cache.nodeInfos());
     metrics?.algorithmDuration.observe((performance.now() - started) / 1000);
     if (!result.scheduled) {
       metrics?.attempts.inc({ result: 'unschedulable' });

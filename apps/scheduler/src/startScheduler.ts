@@ -22,6 +22,8 @@ export interface SchedulerOptions extends ConnectionOptions {
   resyncMs?: number;
   backoffInitialMs?: number;
   backoffMaxMs?: number;
+  /** kube-scheduler's percentageOfNodesToScore: 0 (default) adaptive, 100 every node. */
+  percentageOfNodesToScore?: number;
 }
 
 export interface RunningScheduler {
@@ -52,6 +54,7 @@ export async function startScheduler(opts: SchedulerOptions): Promise<RunningSch
       concurrency: opts.concurrency,
       backoffInitialMs: opts.backoffInitialMs,
       backoffMaxMs: opts.backoffMaxMs,
+      percentageOfNodesToScore: opts.percentageOfNodesToScore,
       lookup: {
         pod: (key) => manager.informer(PODS).get(key),
         node: (name) => manager.informer(NODES).get(name),

@@ -29,7 +29,7 @@ describe('skiff-scheduler, the process', () => {
   });
 
   it('binds a pod, serves /metrics, and exits 0 on SIGTERM', async () => {
-    const child = spawn(process.execPath, ['--import', 'tsx', MAIN, '--server', server.url, '--token', ADMIN_TOKEN, '--redis-url', REDIS_URL, '--queue-prefix', prefix, '--metrics-port', '0'], {
+    const child = spawn(process.execPath, ['--import', 'tsx', MAIN, '--server', server.url, '--token', ADMIN_TOKEN, '--redis-url', REDIS_URL, '--queue-prefix', prefix, '--metrics-port', '0', '--percentage-of-nodes-to-score', '50'], {
       stdio: ['ignore', 'pipe', 'inherit'],
     });
     const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));

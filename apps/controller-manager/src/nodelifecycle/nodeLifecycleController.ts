@@ -3,9 +3,11 @@ import type { Controller, ObjectRef, ReconcileContext, ReconcileResult } from '@
 import type { ControllerConfig } from '../config.js';
 import { LEASES, NODES, PODS } from '../resources.js';
 import { nodeHealth, readyCondition } from './nodeHealth.js';
-import { desiredNodeTaints, nodeTaints } from './nodeTaints.js';
+import { desiredNodeTaints, hasNotReadyNoExecuteTaint, nodeTaints } from './nodeTaints.js';
 import { podsToEvict } from './podsToEvict.js';
 import { unknownNodeConditions } from './unknownNodeConditions.js';
+import { ZoneNoExecuteTainter } from './zoneNoExecuteTainter.js';
+import { nodeZone, type NodeReadiness } from './zoneStates.js';
 
 /** Where node agents keep their heartbeat Leases, one per node, named after it. */
 export const NODE_LEASE_NAMESPACE = 'kube-node-lease';
@@ -18,15 +20,25 @@ function hasNoExecuteTaint(node: KubeObject | undefined): boolean {
   return !!node && nodeTaints(node).some((t) => t.effect === 'NoExecute');
 }
 
+/** Every node's zone and readiness as the informer has them, with `node`'s own as just judged. */
+function clusterReadiness(cached: readonly KubeObject[], node: KubeObject, ready: string): NodeReadiness[] {
+  const name = node.metadata.name!;
+  const others = cached.filter((n) => n.metadata.name !== name).map((n) => ({ name: n.metadata.name!, zone: nodeZone(n), ready: readyCondition(n)?.status === 'True' }));
+  return [...others, { name, zone: nodeZone(node), ready: ready === 'True' }];
+}
+
 /**
  * Kubernetes' node lifecycle controller, for one node per reconcile:
  *   1. heartbeat older than the grace period -> Ready (and pressure conditions) Unknown, NodeNotReady event;
  *   2. taints follow Ready: Unknown -> unreachable, False -> not-ready (NoSchedule + NoExecute), True -> none;
+ *      the NoExecute half waits for the node's zone to let it through at the zone's eviction rate, and
+ *      stays off while every node is NotReady (ZoneNoExecuteTainter);
  *   3. pods whose toleration of a NoExecute taint has run out are deleted at once (gracePeriodSeconds 0:
  *      no kubelet is there to finish a graceful delete), each with a TaintManagerEviction event;
- *   4. look again when the heartbeat would go stale or the next eviction is due.
+ *   4. look again when the heartbeat would go stale, the next eviction is due, or the rate limit may let it through.
  */
 export function nodeLifecycleController(config: ControllerConfig): Controller {
+  const tainter = new ZoneNoExecuteTainter(config);
   return {
     name: 'nodelifecycle',
     for: NODES,
@@ -61,7 +73,16 @@ export function nodeLifecycleController(config: ControllerConfig): Controller {
       }
 
       const ready = health.stale ? 'Unknown' : readyCondition(node)?.status;
-      const taints = ready ? desiredNodeTaints(nodeTaints(node), ready, at) : undefined;
+      let noExecute = true;
+      let rateLimitedInMs: number | undefined;
+      if (ready && ready !== 'True') {
+        const decision = tainter.decide(ref.name, clusterReadiness(ctx.cache(NODES), node, ready), hasNotReadyNoExecuteTaint(nodeTaints(node)), now.getTime());
+        if (!decision.noExecute) {
+          noExecute = false;
+          rateLimitedInMs = decision.retryInMs;
+        }
+      }
+      const taints = ready ? desiredNodeTaints(nodeTaints(node), ready, at, noExecute) : undefined;
       if (taints) {
         node = await ctx.client.patch(NODES, undefined, ref.name, { metadata: { resourceVersion: node.metadata.resourceVersion }, spec: { taints: taints.length ? taints : null } }, 'merge');
         ctx.log.info({ ready, taints: taints.map((t) => `${t.key}:${t.effect}`) }, 'node taints updated');
@@ -78,7 +99,7 @@ export function nodeLifecycleController(config: ControllerConfig): Controller {
         nextEvictionInMs = plan.nextInMs;
       }
 
-      const requeue = Math.min(health.stale ? Infinity : health.staleInMs, nextEvictionInMs ?? Infinity);
+      const requeue = Math.min(health.stale ? Infinity : health.staleInMs, nextEvictionInMs ?? Infinity, rateLimitedInMs ?? Infinity);
       return Number.isFinite(requeue) ? { requeueAfterMs: requeue } : undefined;
     },
   };

@@ -52,4 +52,15 @@ describe('schedulePod', () => {
     const picks = [0, 1, 2, 3].map((i) => (schedulePod(makePod().info(), nodes, DEFAULT_PROFILE, i) as { nodeName: string }).nodeName);
     expect(picks).toEqual(['n1', 'n2', 'n3', 'n1']);
   });
+
+  it('starts the search at startIndex, wrapping around, and looks at every node when none fits', () => {
+    const nodes = ['n1', 'n2', 'n3'].map((n) => makeNode(n).cpu(n === 'n1' ? '8' : '1').info());
+    // Only n1 fits: from index 2 the search goes n3, n1, n2 (under 100 nodes, every node is searched).
+    expect(schedulePod(makePod().cpu('2').info(), nodes, DEFAULT_PROFILE, 0, { startIndex: 2, percentageOfNodesToScore: 0 })).toMatchObject({ scheduled: true, nodeName: 'n1', examinedNodes: 3 });
+    expect(schedulePod(makePod().cpu('16').info(), nodes, DEFAULT_PROFILE, 0, { startIndex: 5, percentageOfNodesToScore: 0 })).toMatchObject({
+      scheduled: false,
+      examinedNodes: 3,
+      message: '0/3 nodes are available: 3 Insufficient cpu.',
+    });
+  });
 });
