@@ -146,6 +146,9 @@ class ControllerRunner {
   private resyncTimer: NodeJS.Timeout | undefined;
   private depthTimer: NodeJS.Timeout | undefined;
   private readonly requeueTimers = new Map<string, NodeJS.Timeout>();
+  /** Keys reconciling in this process now, and those asked for again meanwhile. */
+  private readonly running = new Set<string>();
+  private readonly again = new Set<string>();
   private started = false;
   private readonly pendingBeforeStart = new Set<string>();
 
@@ -276,8 +279,27 @@ class ControllerRunner {
     }
   }
 
+  /**
+   * Runs one job, never two of one key at once in this process: Redis's job ids keep a key from
+   * being queued twice, but a Redis that lost its data (flushed, restarted empty) no longer
+   * knows a key is running. A job for a key that is running here is run again after it instead.
+   */
   private async process(job: Job): Promise<void> {
     const key = job.data.key as string;
+    if (this.running.has(key)) {
+      this.again.add(key);
+      return;
+    }
+    this.running.add(key);
+    try {
+      await this.reconcileKey(job, key);
+    } finally {
+      this.running.delete(key);
+      if (this.again.delete(key) && this.started) void this.add(key);
+    }
+  }
+
+  private async reconcileKey(job: Job, key: string): Promise<void> {
     const name = this.controller.name;
     await this.manager.redis.del(this.dirtyKey(key));
     const log = this.opts.log.child({ controller: name, key });

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
+import { QueueEvents } from 'bullmq';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ApiClient, resourceType } from '@skiff/kube-client';
@@ -130,6 +131,55 @@ describe('the controller runner on real Redis and a real API server', () => {
     done.clear();
     await client.create(CONFIGMAPS, { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'after-flush', namespace: 'default' } });
     await until('every key to be reconciled again', () => done.has('after-flush') && done.has('c1'));
+  });
+
+  it('never runs one key twice at once, even when Redis loses the running job mid-reconcile', async () => {
+    let inFlight = 0;
+    let overlap = false;
+    let runs = 0;
+    let release: (() => void) | undefined;
+    const m = manager('lost-job', 60_000);
+    m.add({
+      name: 'lost-job',
+      for: CONFIGMAPS,
+      concurrency: 4,
+      filter: (obj) => obj.metadata.name === 'held',
+      async reconcile() {
+        runs++;
+        inFlight++;
+        if (inFlight > 1) overlap = true;
+        try {
+          // The first run holds the key until the test lets it go.
+          if (runs === 1) await new Promise<void>((r) => (release = r));
+        } finally {
+          inFlight--;
+        }
+      },
+    });
+    await m.start();
+    await client.create(CONFIGMAPS, { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'held', namespace: 'default' } });
+    await until('the first run holding the key', () => release !== undefined);
+    // Redis forgets everything (the running job, its lock, the queue's job ids) ...
+    const redis = new Redis(REDIS_URL);
+    const keys = await redis.keys(`${prefix}-lost-job*`);
+    if (keys.length) await redis.del(...keys);
+    redis.disconnect();
+    // ... and a change queues the key again while its first run goes on: a worker takes that job.
+    const events = new QueueEvents('controller-lost-job', { connection: { url: REDIS_URL } as never, prefix: `${prefix}-lost-job` });
+    let done = false;
+    events.on('completed', ({ jobId }) => {
+      if (jobId === 'default/held') done = true;
+    });
+    try {
+      await events.waitUntilReady();
+      await client.patch(CONFIGMAPS, 'default', 'held', { data: { v: '1' } });
+      await until('a worker to have taken and finished the second job', () => done);
+    } finally {
+      await events.close();
+    }
+    release!();
+    await until('the key to run again after the first run', () => runs >= 2);
+    expect(overlap).toBe(false);
   });
 
   it('while Redis is away queues nothing (memory stays bounded through resyncs), and catches up when it is back', async () => {
