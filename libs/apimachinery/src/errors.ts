@@ -205,16 +205,6 @@ export class RequestEntityTooLargeError extends ApiError {
   }
 }
 
-/**
- * A failure kube-apiserver reports from a plain Go error rather than a typed one: 500 with no
- * reason. Kept where clients see exactly that (server-side apply of an undeclared field).
- */
-export class ReasonlessServerError extends ApiError {
-  constructor(message: string) {
-    super(500, '', message);
-  }
-}
-
 export class InternalError extends ApiError {
   constructor(message: string) {
     super(500, 'InternalError', `Internal error occurred: ${message}`, { causes: [{ message }] });
