@@ -8,6 +8,8 @@ export interface ManagedProcess {
   child: ChildProcess;
   logFile: string;
   exited: Promise<number | null>;
+  /** Settles once the process's output (both pipes, whoever holds them) is all in its log file. */
+  logClosed: Promise<void>;
 }
 
 /** Finds a runnable app's entry point through its package (apps never import each other). */
@@ -19,13 +21,23 @@ export function appEntry(specifier: string): string {
 export function startProcess(name: string, entry: string, args: string[], logFile: string, env: NodeJS.ProcessEnv = process.env): ManagedProcess {
   const log = openComponentLog(logFile, componentLogPolicy(process.env));
   const child = spawn(process.execPath, ['--import', 'tsx', entry, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
-  child.stdout?.pipe(log, { end: false });
-  child.stderr?.pipe(log, { end: false });
+  // 'exit' may come before the pipes have delivered the last output: the log ends when both pipes
+  // have closed, so no line written just before exiting is lost.
+  const pipes = [child.stdout, child.stderr].filter((s) => s !== null);
+  let open = pipes.length;
+  for (const pipe of pipes) {
+    pipe.pipe(log, { end: false });
+    pipe.once('close', () => {
+      if (--open === 0) log.end();
+    });
+  }
+  const logClosed = new Promise<void>((resolve) => log.once('finish', () => resolve()).once('error', () => resolve()));
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => {
-    log.end();
+    // A descendant that kept the pipes open must not hold the log open for ever.
+    setTimeout(() => pipes.forEach((p) => p.destroy()), 5_000).unref();
     resolve(code);
   }));
-  return { name, child, logFile, exited };
+  return { name, child, logFile, exited, logClosed };
 }
 
 /** SIGTERM, then SIGKILL if the process has not gone after `graceMs`. */
