@@ -90,7 +90,8 @@ export class WatchCache {
       if (!(await this.reach(cache, at))) throw resourceVersionTooLarge(rv, String(cache.rv));
       if (!cache.covers(at)) throw new ExpiredError(`too old resource version: ${rv} (${cache.floor})`);
     } else {
-      if (!(await this.reach(cache, BigInt(rv)))) throw resourceVersionTooLarge(rv, String(cache.rv));
+      // Not older than `rv`: a cache that does not get there in time leaves it to the store, which waits for it as before.
+      if (!(await this.reach(cache, BigInt(rv)))) return undefined;
       at = cache.rv;
     }
 
@@ -131,10 +132,10 @@ export class WatchCache {
     return this.opts.hub.watch(filter, from, sink);
   }
 
-  /** Watches served from memory (the hub counts its own). */
+  /** Watches served from memory, less the hub watches that feed the caches: added to the hub's count, the watches clients hold. */
   get watcherCount(): number {
     let n = 0;
-    for (const { cache } of this.ready.values()) n += cache.watcherCount;
+    for (const { cache } of this.ready.values()) n += cache.watcherCount - 1;
     return n;
   }
 
