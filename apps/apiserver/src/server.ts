@@ -50,6 +50,7 @@ import { parseResourcePath, type ResourcePath } from './paths.js';
 import { Rest, type DeleteOptions, type ListPage } from './rest.js';
 import { awaitResourceVersion, WatchHub } from './watch.js';
 import { registerWatchCacheMetrics, WatchCache, type CachedListQuery } from './cache/watchCache.js';
+import { encodeListJson } from './cache/encodedObjects.js';
 import { ServiceAccountTokenKeys } from './serviceAccountTokens.js';
 import { createToken, decodeTokenRequest } from './tokenRequest.js';
 import { NamespaceFinalizer } from './namespaceFinalizer.js';
@@ -451,7 +452,8 @@ export async function buildServer(opts: ServerOptions): Promise<{ app: FastifyIn
         ? toTable(page.items, type, { now: clock(), includeObject: includeObjectParam(query), resourceVersion: page.resourceVersion, continue: page.continue })
         : { apiVersion: groupVersion(type), kind: type.listKind, metadata, items: page.items };
     if (output === 'table') (value as { metadata: object }).metadata = metadata;
-    const { body, contentType } = serialize(value, output === 'table' ? 'json' : output, pretty);
+    // Compact JSON reuses the watch cache's encoding of each object it holds.
+    const { body, contentType } = output === 'json' && !pretty ? { body: encodeListJson(value as { items: KubeObject[] }), contentType: 'application/json' } : serialize(value, output === 'table' ? 'json' : output, pretty);
     return reply.code(200).header('content-type', contentType).send(body);
   };
 

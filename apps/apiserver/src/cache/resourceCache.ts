@@ -1,6 +1,7 @@
 import { fieldValue, matchesFields, matchesLabels, type FieldSelector, type KubeObject, type LabelSelector } from '@skiff/apimachinery';
 import type { Change } from '@skiff/store';
 import { eventFor, type WatchFilter, type WatchSink } from '../watch.js';
+import { holdEncoded } from './encodedObjects.js';
 import { SortedKeys } from './sortedKeys.js';
 
 /** One change of the resource as the cache applied it, with the object it replaced (none for a create). */
@@ -262,6 +263,7 @@ export class ResourceCache {
   }
 
   private put(key: string, obj: KubeObject): void {
+    holdEncoded(obj);
     this.objects.set(key, obj);
     this.all.add(key);
     for (const [field, index] of this.indexes) {
