@@ -108,7 +108,9 @@ export class ResourceCache {
     } else {
       this.put(key, change.object);
     }
-    this.window.push({ rv, change, before });
+    // The log's copy of the previous object is `before` again: the window keeps only the cache's.
+    const { prevObject: _logCopy, ...kept } = change;
+    this.window.push({ rv, change: kept, before });
     this.trimWindow();
     // The cache knows the replaced object even where the log has none (deletes, old rows).
     const seen: Change = change.type === 'MODIFIED' && before ? { ...change, prevObject: before } : change;

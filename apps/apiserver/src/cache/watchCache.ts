@@ -219,26 +219,20 @@ function served(type: Kind, obj: KubeObject): KubeObject {
 
 /** Objects and window changes per cached resource, as gauges on the server's registry. */
 export function registerWatchCacheMetrics(registry: Registry, cache: WatchCache): void {
-  const sizes = () => cache.sizes();
-  new Gauge({
-    name: 'apiserver_watch_cache_objects',
-    help: 'Objects held in the watch cache, per resource.',
-    labelNames: ['group', 'resource'],
-    registers: [registry],
-    collect() {
-      this.reset();
-      for (const s of sizes()) this.set({ group: s.group, resource: s.resource }, s.objects);
-    },
-  });
-  new Gauge({
-    name: 'apiserver_watch_cache_events',
-    help: 'Recent changes held in the watch cache for older reads and watches, per resource.',
-    labelNames: ['group', 'resource'],
-    registers: [registry],
-    collect() {
-      this.reset();
-      for (const s of sizes()) this.set({ group: s.group, resource: s.resource }, s.events);
-    },
-  });
+  const gauges = [
+    { name: 'apiserver_watch_cache_objects', help: 'Objects held in the watch cache, per resource.', count: 'objects' },
+    { name: 'apiserver_watch_cache_events', help: 'Recent changes held in the watch cache for older reads and watches, per resource.', count: 'events' },
+  ] as const;
+  for (const { name, help, count } of gauges) {
+    new Gauge({
+      name,
+      help,
+      labelNames: ['group', 'resource'],
+      registers: [registry],
+      collect() {
+        this.reset();
+        for (const s of cache.sizes()) this.set({ group: s.group, resource: s.resource }, s[count]);
+      },
+    });
+  }
 }
-
