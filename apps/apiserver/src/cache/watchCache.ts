@@ -83,7 +83,10 @@ export class WatchCache {
     } else if (!rv) {
       const current = BigInt(await this.opts.store.currentResourceVersion());
       if (cache.rv < current) this.opts.hub.refresh();
-      if (!(await cache.waitFor(current, this.consistentReadTimeoutMs))) return undefined;
+      if (!(await cache.waitFor(current, this.consistentReadTimeoutMs))) {
+        this.opts.logger.warn({ resource: resourceId(type), cache: String(cache.rv), store: String(current) }, 'the watch cache did not reach the store\'s version in time; reading the store');
+        return undefined;
+      }
       at = cache.rv;
     } else if (query.resourceVersionMatch === 'Exact') {
       at = BigInt(rv);
