@@ -3,6 +3,7 @@ import { pino } from 'pino';
 import { createTestDatabase, openStore } from '@skiff/store';
 import { startApiServer } from '@skiff/apiserver';
 import { fmt, rate, summary } from './stats.js';
+import { listFromCacheVersusStore } from './listCache.js';
 
 const TOKEN = 'bench-token';
 const N = Number(process.env.BENCH_N ?? 2000);
@@ -13,6 +14,7 @@ export async function apiBench(): Promise<void> {
   try {
     await storeVersusRawInsert(db.url);
     await apiFigures(db.url);
+    await listFromCacheVersusStore(db.url);
   } finally {
     await db.drop();
   }

@@ -41,6 +41,10 @@ export interface ApiServerOptions {
   authenticator?: Authenticator;
   logger?: Logger;
   bookmarkIntervalMs?: number;
+  /** Serve lists, GETs at resourceVersion 0 and recent watches from the watch cache (default true). */
+  watchCache?: boolean;
+  /** Changes each resource's watch cache keeps for older reads and watches (default 10,000). */
+  watchCacheEvents?: number;
   compactKeepMs?: number;
   compactIntervalMs?: number;
   /** Serve HTTPS with this certificate and key (PEM). */
@@ -125,7 +129,7 @@ export async function startApiServer(opts: ApiServerOptions): Promise<RunningApi
   const { app } = await buildServer({
     store, authenticator, logger, bookmarkIntervalMs: opts.bookmarkIntervalMs, tls: opts.tls, namespaceFinalizer: opts.namespaceFinalizer,
     serviceClusterIpRange: opts.serviceClusterIpRange, podSecurityDefaultEnforce: opts.podSecurityDefaultEnforce, gitWebhookSecret: opts.gitWebhookSecret, flowControl: opts.flowControl, requestTimeoutMs: opts.requestTimeoutMs, maxWatchesPerUser: opts.maxWatchesPerUser, maxWatchBacklogBytes: opts.maxWatchBacklogBytes, watchBacklogGraceMs: opts.watchBacklogGraceMs, statusPageDir, statusHeartbeatMs: opts.statusHeartbeatMs, metricsCacheMs: opts.metricsCacheMs, audit: opts.audit,
-    serviceAccountTokens, serviceAccountAdmission: opts.serviceAccountAdmission,
+    serviceAccountTokens, serviceAccountAdmission: opts.serviceAccountAdmission, watchCache: opts.watchCache, watchCacheEvents: opts.watchCacheEvents,
   });
   await app.listen({ host: opts.host ?? '127.0.0.1', port: opts.port ?? 6443 });
   const eventTtlMs = opts.eventTtlMs ?? DEFAULT_EVENT_TTL_MS;

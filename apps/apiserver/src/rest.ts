@@ -47,6 +47,7 @@ import { AllocationRetry, ServiceAllocator, type ServiceClaim } from './serviceA
 import { evictPod } from './eviction.js';
 import { prepareForCreate, prepareForUpdate } from './strategies.js';
 import { needsRewrite } from './encryption/encryptingStore.js';
+import { decodeContinueToken, encodeContinueToken } from './cache/continueToken.js';
 
 export interface WriteOptions {
   dryRun: boolean;
@@ -136,7 +137,7 @@ export class Rest {
     const labels = query.labelSelector ? parseLabelSelector(query.labelSelector) : undefined;
     const fields = query.fieldSelector ? parseFieldSelector(query.fieldSelector) : undefined;
     const limit = query.limit && query.limit > 0 ? query.limit : undefined;
-    let after = query.continue ? decodeContinue(query.continue) : undefined;
+    let after: { namespace: string; name: string } | undefined = query.continue ? decodeContinueToken(query.continue) : undefined;
     const items: KubeObject[] = [];
     let resourceVersion: string | undefined;
     let remainingItemCount: number | undefined;
@@ -162,7 +163,7 @@ export class Rest {
     return {
       items,
       resourceVersion,
-      continue: after ? encodeContinue(after) : undefined,
+      continue: after ? encodeContinueToken({ namespace: after.namespace, name: after.name }) : undefined,
       remainingItemCount: after ? remainingItemCount : undefined,
     };
   }
@@ -562,7 +563,7 @@ export function updatePrecondition(type: Kind, obj: KubeObject): string | undefi
  * Every served version of a kind shares one storage (custom resources with conversion None):
  * objects are stored under the storage version and read as the version the request names.
  */
-function asServed<T extends KubeObject | undefined>(type: Kind, obj: T): T {
+export function asServed<T extends KubeObject | undefined>(type: Kind, obj: T): T {
   if (!obj || !type.storageApiVersion || obj.kind !== type.kind) return obj;
   return { ...obj, apiVersion: groupVersion(type) };
 }
@@ -675,18 +676,4 @@ function requirePatchObject(patch: unknown): Record<string, unknown> {
 
 function isFieldConflict(err: ConflictError): boolean {
   return (err.details?.causes ?? []).some((c) => c.reason === 'FieldManagerConflict');
-}
-
-function encodeContinue(after: { namespace: string; name: string }): string {
-  return Buffer.from(JSON.stringify([after.namespace, after.name])).toString('base64url');
-}
-
-function decodeContinue(token: string): { namespace: string; name: string } {
-  try {
-    const [namespace, name] = JSON.parse(Buffer.from(token, 'base64url').toString('utf8')) as [string, string];
-    if (typeof namespace !== 'string' || typeof name !== 'string') throw new Error('bad token');
-    return { namespace, name };
-  } catch {
-    throw new BadRequestError('the provided continue parameter is not valid');
-  }
 }

@@ -49,6 +49,8 @@ import { CustomResourceDefinitions } from './customResourceDefinitions.js';
 import { parseResourcePath, type ResourcePath } from './paths.js';
 import { Rest, type DeleteOptions, type ListPage } from './rest.js';
 import { awaitResourceVersion, WatchHub } from './watch.js';
+import { registerWatchCacheMetrics, WatchCache, type CachedListQuery } from './cache/watchCache.js';
+import { encodeListJson } from './cache/encodedObjects.js';
 import { ServiceAccountTokenKeys } from './serviceAccountTokens.js';
 import { createToken, decodeTokenRequest } from './tokenRequest.js';
 import { NamespaceFinalizer } from './namespaceFinalizer.js';
@@ -77,6 +79,10 @@ export interface ServerOptions {
   bodyLimit?: number;
   /** How often a watch that asked for bookmarks gets one. */
   bookmarkIntervalMs?: number;
+  /** Serve lists, GETs at resourceVersion 0 and recent watches from memory (default true; see cache/watchCache.ts). */
+  watchCache?: boolean;
+  /** Changes each resource's watch cache keeps for older reads and watches (default 10,000). */
+  watchCacheEvents?: number;
   clock?: () => Date;
   /** How long a deleted namespace keeps its contents before they are deleted for it. */
   namespaceDeleteDelayMs?: number;
@@ -129,6 +135,7 @@ export async function buildServer(opts: ServerOptions): Promise<{ app: FastifyIn
   const rest = new Rest(opts.store, clock, { serviceClusterIpRange: opts.serviceClusterIpRange, podSecurityDefaultEnforce: opts.podSecurityDefaultEnforce, serviceAccountAdmission: opts.serviceAccountAdmission });
   const hub = new WatchHub(opts.store, opts.logger);
   await hub.start();
+  const watchCache = opts.watchCache === false ? undefined : new WatchCache({ store: opts.store, hub, logger: opts.logger, windowEvents: opts.watchCacheEvents });
   const rbac = await Rbac.start({ store: opts.store, rest, hub, logger: opts.logger });
   const tokenKeys = opts.serviceAccountTokens ?? new ServiceAccountTokenKeys();
   // The kinds served right now: built-in ones, and those of the CRDs in the store.
@@ -136,7 +143,16 @@ export async function buildServer(opts: ServerOptions): Promise<{ app: FastifyIn
   const crds = new CustomResourceDefinitions({ store: opts.store, rest, hub, kinds, logger: opts.logger, clock });
   await crds.start();
   const openapi = new OpenApiDocuments(kinds);
-  const metrics = new ApiMetrics(() => hub.size);
+  const metrics = new ApiMetrics(() => hub.size + (watchCache?.watcherCount ?? 0));
+  if (watchCache) registerWatchCacheMetrics(metrics.registry, watchCache);
+  /** A list from the watch cache when it can answer, else from the store, which serves the newest state. */
+  const listPage = async (path: ResourcePath, query: CachedListQuery): Promise<ListPage> => {
+    const cached = await watchCache?.list(path.type, path.namespace, query);
+    if (cached) return cached;
+    // A list is served at the newest version, which must not be older than one asked for.
+    if (query.resourceVersion && /^\d+$/.test(query.resourceVersion) && query.resourceVersion !== '0' && !query.continue) await awaitResourceVersion(opts.store, query.resourceVersion);
+    return rest.list(path, query);
+  };
   const bookmarkIntervalMs = opts.bookmarkIntervalMs ?? 60_000;
   const namespaces = opts.namespaceFinalizer ? new NamespaceFinalizer(opts.store, rest, kinds, opts.logger, opts.namespaceDeleteDelayMs) : undefined;
   namespaces?.start();
@@ -345,15 +361,14 @@ export async function buildServer(opts: ServerOptions): Promise<{ app: FastifyIn
           const limit = int64Param(query.limit);
           const timeoutSeconds = int64Param(query.timeoutSeconds);
           if (boolParam(query.watch)) return watch(req, reply, path, query, output, timeoutSeconds);
-          // A list is served at the newest version, which must not be older than one asked for.
-          if (query.resourceVersion && /^\d+$/.test(query.resourceVersion) && query.resourceVersion !== '0' && !query.continue) await awaitResourceVersion(opts.store, query.resourceVersion);
-          const page = await rest.list(path, { labelSelector: query.labelSelector, fieldSelector: query.fieldSelector, limit, continue: query.continue });
+          const page = await listPage(path, { labelSelector: query.labelSelector, fieldSelector: query.fieldSelector, limit, continue: query.continue, resourceVersion: query.resourceVersion, resourceVersionMatch: query.resourceVersionMatch });
           return respondList(reply, path.type, page, output, query, pretty);
         }
         if (path.subresource === 'log') return proxyPodLog(opts.store, path, query, reply);
         if (STREAM_SUBRESOURCES.has(path.subresource ?? '')) throw new BadRequestError('Upgrade request required');
         if (path.subresource === 'token') throw new MethodNotAllowedError();
-        return respondObject(reply, path.type, await rest.get(path), output, 200, query, pretty);
+        const cached = query.resourceVersion === '0' && !path.subresource ? watchCache?.getCached(path.type, path.namespace, path.name) : undefined;
+        return respondObject(reply, path.type, cached ?? (await rest.get(path)), output, 200, query, pretty);
       }
       case 'POST': {
         if (STREAM_SUBRESOURCES.has(path.subresource ?? '')) throw new BadRequestError('Upgrade request required');
@@ -437,7 +452,8 @@ export async function buildServer(opts: ServerOptions): Promise<{ app: FastifyIn
         ? toTable(page.items, type, { now: clock(), includeObject: includeObjectParam(query), resourceVersion: page.resourceVersion, continue: page.continue })
         : { apiVersion: groupVersion(type), kind: type.listKind, metadata, items: page.items };
     if (output === 'table') (value as { metadata: object }).metadata = metadata;
-    const { body, contentType } = serialize(value, output === 'table' ? 'json' : output, pretty);
+    // Compact JSON reuses the watch cache's encoding of each object it holds.
+    const { body, contentType } = output === 'json' && !pretty ? { body: encodeListJson(value as { items: KubeObject[] }), contentType: 'application/json' } : serialize(value, output === 'table' ? 'json' : output, pretty);
     return reply.code(200).header('content-type', contentType).send(body);
   };
 
@@ -458,7 +474,7 @@ export async function buildServer(opts: ServerOptions): Promise<{ app: FastifyIn
     const initial: KubeObject[] = [];
     const sendInitial = sendInitialEvents || !from || from === '0';
     if (sendInitial) {
-      const page = await rest.list(path, { labelSelector: query.labelSelector, fieldSelector: query.fieldSelector });
+      const page = await listPage(path, { labelSelector: query.labelSelector, fieldSelector: query.fieldSelector, resourceVersion: from });
       initial.push(...page.items);
       from = page.resourceVersion;
     } else if (!/^\d+$/.test(from!)) {
@@ -529,7 +545,7 @@ export async function buildServer(opts: ServerOptions): Promise<{ app: FastifyIn
     res.on('close', end);
     for (const obj of initial) write('ADDED', obj);
     try {
-      handle = await hub.watch(filter, from!, { send: (type, object) => write(type, object) });
+      handle = await (watchCache ?? hub).watch(filter, from!, { send: (type, object) => write(type, object) });
     } catch (err) {
       write('ERROR', toStatus(err) as unknown as KubeObject);
       end();
@@ -560,6 +576,7 @@ export async function buildServer(opts: ServerOptions): Promise<{ app: FastifyIn
   app.addHook('onClose', async () => {
     crds.stop();
     rbac.stop();
+    watchCache?.stop();
     hub.stop();
     namespaces?.stop();
   });

@@ -27,6 +27,11 @@ export interface WatchHandle {
 
 export interface WatchSink {
   send(type: WatchEventType, object: KubeObject): void;
+  /**
+   * When set, takes every change after the watch's start in commit order, of any resource, as
+   * read from the log (the watch cache's feed); `send` then only gets an ERROR that ends the watch.
+   */
+  change?(change: Change): void;
 }
 
 interface Watcher {
@@ -123,8 +128,14 @@ export class WatchHub {
     const rv = BigInt(change.resourceVersion);
     if (rv <= watcher.cursor) return;
     watcher.cursor = rv;
+    if (watcher.sink.change) return watcher.sink.change(change);
     const event = eventFor(watcher.filter, change);
     if (event) watcher.sink.send(event.type, event.object);
+  }
+
+  /** Reads the log now, without waiting for the store's commit signal (a consistent read that wants the newest version). */
+  refresh(): void {
+    if (!this.stopped) this.pump();
   }
 
   private pump(): void {

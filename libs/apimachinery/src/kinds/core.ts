@@ -97,6 +97,7 @@ export const POD: Kind = {
     returnsDeletedObject: true,
   }),
   openApi: builtinOpenApi('V1Pod'),
+  cacheIndexes: ['spec.nodeName'],
   defaults: defaultPod,
   validate: validatePod,
   validateUpdate: validatePodUpdate,

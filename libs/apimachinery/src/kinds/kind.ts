@@ -74,6 +74,11 @@ export interface Kind<T extends object = KubeObject> extends ResourceType {
    * objects are stored as `storage` and converted at the API's edge, both ways.
    */
   conversion?: KindConversion;
+  /**
+   * Fields the API server's watch cache indexes besides the namespace and `metadata.name`, for
+   * the equality field selectors components list by (kube-apiserver's pod index on spec.nodeName).
+   */
+  cacheIndexes?: readonly string[];
 }
 
 export interface ScaleView<T extends object = KubeObject> {
