@@ -104,4 +104,20 @@ describe('request-path caches', () => {
     expect((await erin('GET', '/api/v1/namespaces/default/configmaps')).status).toBe(403);
     await until('the other server denies too', async () => (await api(b, 'token-of-erin')('GET', '/api/v1/namespaces/default/configmaps')).status === 403);
   });
+
+  it('applies a Role\'s changed rules from the next request (remembered decisions are forgotten)', async () => {
+    const admin = api(a);
+    expect((await admin('POST', SECRETS, tokenSecret('token-of-frank', { name: 'frank', groups: [] }))).status).toBe(201);
+    const frank = api(a, 'token-of-frank');
+    const ROLES = '/apis/rbac.authorization.k8s.io/v1/namespaces/default/roles';
+    const role = (verbs: string[]) => ({ apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'Role', metadata: { name: 'reader' }, rules: [{ apiGroups: [''], resources: ['configmaps'], verbs }] });
+    const created = await admin('POST', ROLES, role(['get', 'list']));
+    expect(created.status).toBe(201);
+    const binding = { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'RoleBinding', metadata: { name: 'frank-reader' }, roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'reader' }, subjects: [{ kind: 'User', name: 'frank' }] };
+    expect((await admin('POST', '/apis/rbac.authorization.k8s.io/v1/namespaces/default/rolebindings', binding)).status).toBe(201);
+    for (let i = 0; i < 3; i++) expect((await frank('GET', '/api/v1/namespaces/default/configmaps')).status).toBe(200);
+    expect((await admin('PUT', `${ROLES}/reader`, { ...role(['get']), metadata: created.json.metadata })).status).toBe(200);
+    expect((await frank('GET', '/api/v1/namespaces/default/configmaps')).status).toBe(403);
+    await until('the other server denies too', async () => (await api(b, 'token-of-frank')('GET', '/api/v1/namespaces/default/configmaps')).status === 403);
+  });
 });
