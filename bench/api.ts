@@ -10,7 +10,18 @@ const N = Number(process.env.BENCH_N ?? 2000);
 const CONCURRENCY = 8;
 
 /** A load sent to the server under test: its headers default to the bench token's, its concurrency to LOAD_CONCURRENCY. */
-type LoadAt = (what: Omit<Load, 'url' | 'headers' | 'concurrency'> & Partial<Pick<Load, 'headers' | 'concurrency'>>) => Promise<number>;
+type LoadAt = (what: Omit<Load, 'url' | 'headers' | 'concurrency'> & Partial<Pick<Load, 'headers' | 'concurrency'>>) => Promise<Rate>;
+
+/**
+ * Requests/s, and the API server's CPU time per request (this process's, which runs only the
+ * server while the load client works): the figure a loaded machine disturbs least.
+ */
+interface Rate {
+  perSecond: number;
+  cpuMicros: number;
+}
+
+const show = (r: Rate) => `${fmt(r.perSecond)} (server CPU ${fmt(r.cpuMicros)} µs each)`;
 
 /** Requests in flight from the load client: enough to keep the API server's core busy. */
 const LOAD_CONCURRENCY = Number(process.env.BENCH_API_CONCURRENCY ?? 32);
@@ -56,17 +67,19 @@ async function apiFigures(url: string, rawInserts: number): Promise<void> {
   const headers = { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' };
   const client = startLoadClient();
   const load: LoadAt = async (what) => {
+    const cpu = process.cpuUsage();
     const result = await client.run({ url: server.url, headers, concurrency: LOAD_CONCURRENCY, ...what });
+    const used = process.cpuUsage(cpu);
     if (result.error) throw new Error(result.error);
-    return result.perSecond;
+    return { perSecond: result.perSecond, cpuMicros: (used.user + used.system) / result.done };
   };
   const configMaps = '/api/v1/namespaces/default/configmaps';
   try {
     const creates = await load({ method: 'POST', path: configMaps, body: JSON.stringify({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'api-{i}' }, data: { k: 'v' } }), expect: 201, total: N });
     const gets = await load({ method: 'GET', path: `${configMaps}/api-{i}`, expect: 200, total: N });
     const lists = await load({ method: 'GET', path: `${configMaps}?limit=100`, expect: 200, total: 200 });
-    console.log(`API creates/s: ${fmt(creates)} (goal >= 2,000)   gets/s: ${fmt(gets)} (goal >= 10,000)   raw Postgres INSERT/s (concurrency ${CONCURRENCY}): ${fmt(rawInserts)}   [${LOAD_CONCURRENCY} in flight from another process]`);
-    console.log(`API lists/s (100 items a page): ${fmt(lists)}`);
+    console.log(`API creates/s: ${show(creates)} (goal >= 2,000)   gets/s: ${show(gets)} (goal >= 10,000)   raw Postgres INSERT/s (concurrency ${CONCURRENCY}): ${fmt(rawInserts)}   [${LOAD_CONCURRENCY} in flight from another process]`);
+    console.log(`API lists/s (100 items a page): ${show(lists)}`);
     await heartbeatFigures(server.url, headers, load);
     await watchLatency(server.url, headers);
   } finally {
@@ -107,7 +120,7 @@ async function heartbeatFigures(url: string, headers: Record<string, string>, lo
     total: N,
     cycle: HEARTBEAT_OBJECTS,
   });
-  console.log(`Lease renews/s: ${fmt(renews)}   node status patches/s: ${fmt(statuses)}   (over ${HEARTBEAT_OBJECTS} objects each; 1,000 nodes at 10 s heartbeats need 100/s of each)`);
+  console.log(`Lease renews/s: ${show(renews)}   node status patches/s: ${show(statuses)}   (over ${HEARTBEAT_OBJECTS} objects each; 1,000 nodes at 10 s heartbeats need 100/s of each)`);
 }
 
 /** Time from a write's request to the event reaching a client watching over HTTP. */
