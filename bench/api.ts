@@ -2,6 +2,7 @@ import pg from 'pg';
 import { pino } from 'pino';
 import { createTestDatabase, openStore } from '@skiff/store';
 import { startApiServer } from '@skiff/apiserver';
+import { startLoadClient, type Load } from './loadClient.js';
 import { fmt, rate, summary } from './stats.js';
 import { listFromCacheVersusStore } from './listCache.js';
 
@@ -9,51 +10,119 @@ const TOKEN = 'bench-token';
 const N = Number(process.env.BENCH_N ?? 2000);
 const CONCURRENCY = 8;
 
+/** A load sent to the server under test: its headers default to the bench token's, its concurrency to LOAD_CONCURRENCY. */
+type LoadAt = (what: Omit<Load, 'url' | 'headers' | 'concurrency'> & Partial<Pick<Load, 'headers' | 'concurrency'>>) => Promise<Rate>;
+
+/**
+ * Requests/s, and the API server's CPU time per request (this process's, which runs only the
+ * server while the load client works): the figure a loaded machine disturbs least.
+ */
+interface Rate {
+  perSecond: number;
+  cpuMicros: number;
+}
+
+const show = (r: Rate) => `${fmt(r.perSecond)} (server CPU ${fmt(r.cpuMicros)} µs each)`;
+
+/** Requests in flight from the load client: enough to keep the API server's core busy. */
+const LOAD_CONCURRENCY = Number(process.env.BENCH_API_CONCURRENCY ?? 32);
+/** How many Leases and Nodes the heartbeat figures renew in turn. */
+const HEARTBEAT_OBJECTS = 100;
+
 export async function apiBench(): Promise<void> {
   const db = await createTestDatabase();
   try {
-    await storeVersusRawInsert(db.url);
-    await apiFigures(db.url);
+    const rawInserts = await storeVersusRawInsert(db.url);
+    await apiFigures(db.url, rawInserts);
     await listFromCacheVersusStore(db.url);
   } finally {
     await db.drop();
   }
 }
 
-/** The store's writes/s beside a raw single-row INSERT on the same Postgres, same concurrency. */
-async function storeVersusRawInsert(url: string): Promise<void> {
+/** The store's writes/s beside a raw single-row INSERT on the same Postgres, same concurrency; answers the raw INSERT/s at CONCURRENCY. */
+async function storeVersusRawInsert(url: string): Promise<number> {
   const store = await openStore({ databaseUrl: url });
   const pool = new pg.Pool({ connectionString: url, max: CONCURRENCY });
   await pool.query('CREATE TABLE bench_raw (id bigserial PRIMARY KEY, k text NOT NULL, v jsonb NOT NULL)');
   const body = (i: number) => ({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: `s-${i}`, namespace: 'default' }, data: { i: String(i), pad: 'x'.repeat(200) } });
+  let rawAtConcurrency = 0;
   for (const concurrency of [1, CONCURRENCY]) {
     const tag = `c${concurrency}`;
     const raw = await rate(N, concurrency, (i) => pool.query('INSERT INTO bench_raw (k, v) VALUES ($1, $2)', [`${tag}-${i}`, JSON.stringify(body(i))]));
     const stored = await rate(N, concurrency, (i) => store.create({ group: '', resource: 'configmaps', namespace: 'default', name: `${tag}-s-${i}` }, body(i)));
     console.log(`store writes/s (concurrency ${concurrency}): ${fmt(stored)}   raw INSERT/s: ${fmt(raw)}   ratio: ${fmt(stored / raw, 2)}  (goal >= 0.50)`);
+    rawAtConcurrency = raw;
   }
   await pool.end();
   await store.close();
+  return rawAtConcurrency;
 }
 
-async function apiFigures(url: string): Promise<void> {
+/**
+ * The API server's request rates, measured from a load client in another process (so the server
+ * has a core to itself) with LOAD_CONCURRENCY requests in flight, beside the raw Postgres INSERT
+ * rate of the same run.
+ */
+async function apiFigures(url: string, rawInserts: number): Promise<void> {
   const server = await startApiServer({ databaseUrl: url, port: 0, tokens: { [TOKEN]: { name: 'bench', groups: ['system:masters'] } }, logger: pino({ level: 'silent' }) });
   const headers = { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' };
-  const base = `${server.url}/api/v1/namespaces/default/configmaps`;
-  const cm = (name: string) => JSON.stringify({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name }, data: { k: 'v' } });
-  const check = async (res: Response, ok: number) => {
-    if (res.status !== ok) throw new Error(`unexpected ${res.status}: ${await res.text()}`);
-    await res.arrayBuffer();
+  const client = startLoadClient();
+  const load: LoadAt = async (what) => {
+    const cpu = process.cpuUsage();
+    const result = await client.run({ url: server.url, headers, concurrency: LOAD_CONCURRENCY, ...what });
+    const used = process.cpuUsage(cpu);
+    if (result.error) throw new Error(result.error);
+    return { perSecond: result.perSecond, cpuMicros: (used.user + used.system) / result.done };
   };
+  const configMaps = '/api/v1/namespaces/default/configmaps';
   try {
-    const creates = await rate(N, CONCURRENCY, async (i) => check(await fetch(base, { method: 'POST', headers, body: cm(`api-${i}`) }), 201));
-    const gets = await rate(N, CONCURRENCY, async (i) => check(await fetch(`${base}/api-${i % N}`, { headers }), 200));
-    const lists = await rate(200, CONCURRENCY, async () => check(await fetch(`${base}?limit=100`, { headers }), 200));
-    console.log(`API creates/s: ${fmt(creates)}   gets/s: ${fmt(gets)}   lists/s (100 items a page): ${fmt(lists)}`);
+    const creates = await load({ method: 'POST', path: configMaps, body: JSON.stringify({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'api-{i}' }, data: { k: 'v' } }), expect: 201, total: N });
+    const gets = await load({ method: 'GET', path: `${configMaps}/api-{i}`, expect: 200, total: N });
+    const lists = await load({ method: 'GET', path: `${configMaps}?limit=100`, expect: 200, total: 200 });
+    console.log(`API creates/s: ${show(creates)} (goal >= 2,000)   gets/s: ${show(gets)} (goal >= 10,000)   raw Postgres INSERT/s (concurrency ${CONCURRENCY}): ${fmt(rawInserts)}   [${LOAD_CONCURRENCY} in flight from another process]`);
+    console.log(`API lists/s (100 items a page): ${show(lists)}`);
+    await heartbeatFigures(server.url, headers, load);
     await watchLatency(server.url, headers);
   } finally {
+    client.close();
     await server.close();
   }
+}
+
+/**
+ * What node heartbeats cost: a Lease renew (a merge patch of spec.renewTime, as the node lease
+ * controller's update changes nothing else) and a node status patch (the Ready condition's
+ * lastHeartbeatTime), each over HEARTBEAT_OBJECTS objects in turn.
+ */
+async function heartbeatFigures(url: string, headers: Record<string, string>, load: LoadAt): Promise<void> {
+  const post = async (path: string, body: object) => {
+    const res = await fetch(`${url}${path}`, { method: 'POST', headers, body: JSON.stringify(body) });
+    if (res.status !== 201) throw new Error(`creating ${path}: ${res.status} ${await res.text()}`);
+  };
+  for (let i = 0; i < HEARTBEAT_OBJECTS; i++) {
+    await post('/apis/coordination.k8s.io/v1/namespaces/kube-node-lease/leases', { apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', metadata: { name: `hb-${i}` }, spec: { holderIdentity: `hb-${i}`, leaseDurationSeconds: 40 } });
+    await post('/api/v1/nodes', { apiVersion: 'v1', kind: 'Node', metadata: { name: `hb-${i}` } });
+  }
+  const renews = await load({
+    method: 'PATCH',
+    path: '/apis/coordination.k8s.io/v1/namespaces/kube-node-lease/leases/hb-{i}',
+    headers: { ...headers, 'content-type': 'application/merge-patch+json' },
+    body: JSON.stringify({ spec: { renewTime: '{now}' } }),
+    expect: 200,
+    total: N,
+    cycle: HEARTBEAT_OBJECTS,
+  });
+  const statuses = await load({
+    method: 'PATCH',
+    path: '/api/v1/nodes/hb-{i}/status',
+    headers: { ...headers, 'content-type': 'application/strategic-merge-patch+json' },
+    body: JSON.stringify({ status: { conditions: [{ type: 'Ready', status: 'True', reason: 'KubeletReady', lastHeartbeatTime: '{now}' }] } }),
+    expect: 200,
+    total: N,
+    cycle: HEARTBEAT_OBJECTS,
+  });
+  console.log(`Lease renews/s: ${show(renews)}   node status patches/s: ${show(statuses)}   (over ${HEARTBEAT_OBJECTS} objects each; 1,000 nodes at 10 s heartbeats need 100/s of each)`);
 }
 
 /** Time from a write's request to the event reaching a client watching over HTTP. */

@@ -14,7 +14,7 @@ import { ensureDefaultIngressClass, ensureSystemNamespaces } from './bootstrap.j
 import { ensureDefaultStorageClass } from './bootstrap.js';
 import { reconcileKubernetesService } from './kubernetesService.js';
 import type { AuditLogOptions } from './audit/auditLog.js';
-import { buildServer } from './server.js';
+import { buildServer, startShared } from './server.js';
 import { prepareStatusPage } from './statusPageAssets.js';
 import type { PodSecurityLevel } from './admission/podSecurity/podSecurityChecks.js';
 
@@ -120,16 +120,17 @@ export async function startApiServer(opts: ApiServerOptions): Promise<RunningApi
   const selfToken = randomBytes(32).toString('base64url');
   const self = staticTokens({ [selfToken]: { name: 'system:apiserver', groups: ['system:masters'] } });
   const serviceAccountTokens = new ServiceAccountTokenKeys(opts.serviceAccount);
+  const shared = await startShared(store, logger);
   const authenticator = anyOf(
     self,
-    opts.authenticator ?? anyOf(staticTokens(opts.tokens ?? {}), secretTokenAuthenticator(store)),
+    opts.authenticator ?? anyOf(staticTokens(opts.tokens ?? {}), secretTokenAuthenticator(shared.caches.tokenSecrets)),
     serviceAccountTokenAuthenticator(serviceAccountTokens, store),
   );
   const statusPageDir = await prepareStatusPage(logger, opts.buildStatusPage ?? true);
   const { app } = await buildServer({
     store, authenticator, logger, bookmarkIntervalMs: opts.bookmarkIntervalMs, tls: opts.tls, namespaceFinalizer: opts.namespaceFinalizer,
     serviceClusterIpRange: opts.serviceClusterIpRange, podSecurityDefaultEnforce: opts.podSecurityDefaultEnforce, gitWebhookSecret: opts.gitWebhookSecret, flowControl: opts.flowControl, requestTimeoutMs: opts.requestTimeoutMs, maxWatchesPerUser: opts.maxWatchesPerUser, maxWatchBacklogBytes: opts.maxWatchBacklogBytes, watchBacklogGraceMs: opts.watchBacklogGraceMs, statusPageDir, statusHeartbeatMs: opts.statusHeartbeatMs, metricsCacheMs: opts.metricsCacheMs, audit: opts.audit,
-    serviceAccountTokens, serviceAccountAdmission: opts.serviceAccountAdmission, watchCache: opts.watchCache, watchCacheEvents: opts.watchCacheEvents,
+    serviceAccountTokens, serviceAccountAdmission: opts.serviceAccountAdmission, watchCache: opts.watchCache, watchCacheEvents: opts.watchCacheEvents, shared,
   });
   await app.listen({ host: opts.host ?? '127.0.0.1', port: opts.port ?? 6443 });
   const eventTtlMs = opts.eventTtlMs ?? DEFAULT_EVENT_TTL_MS;

@@ -33,3 +33,8 @@ export function typeMeta(type: Kind): { apiVersion: string; kind: string } {
 export function specOf(obj: KubeObject): Record<string, unknown> {
   return (obj.spec as Record<string, unknown> | undefined) ?? {};
 }
+
+/** Orders objects by name (a namespace's objects, as a list returns them). */
+export function byName(a: KubeObject, b: KubeObject): number {
+  return a.metadata.name! < b.metadata.name! ? -1 : a.metadata.name! > b.metadata.name! ? 1 : 0;
+}

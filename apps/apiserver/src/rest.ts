@@ -38,7 +38,7 @@ import {
   RequestEntityTooLargeError,
 } from '@skiff/apimachinery';
 import { AllocationConflictError, type Store } from '@skiff/store';
-import { Admission } from './admission/admission.js';
+import { Admission, storeReads, type AdmissionReads } from './admission/admission.js';
 import type { PodSecurityLevel } from './admission/podSecurity/podSecurityChecks.js';
 import type { PatchType } from './body.js';
 import { clone, keyOf, nowRfc3339, sameContent, typeMeta } from './objects.js';
@@ -92,6 +92,8 @@ export interface RestOptions {
   podSecurityDefaultEnforce?: PodSecurityLevel;
   /** Run ServiceAccount admission on pods (see Admission). */
   serviceAccountAdmission?: boolean;
+  /** Where namespace lifecycle and admission read namespaces, quotas and limit ranges (default: the store). */
+  caches?: AdmissionReads;
 }
 
 const MAX_PATCH_RETRIES = 5;
@@ -109,6 +111,7 @@ const POD_SECURITY_EXEMPT_NAMESPACES: ReadonlySet<string> = new Set(['kube-syste
 export class Rest {
   private readonly services: ServiceAllocator;
   private readonly admission: Admission;
+  private readonly reads: AdmissionReads;
 
   constructor(
     private readonly store: Store,
@@ -116,7 +119,8 @@ export class Rest {
     opts: RestOptions = {},
   ) {
     this.services = new ServiceAllocator(store, opts.serviceClusterIpRange ?? SERVICE_CIDR);
-    this.admission = new Admission(store, { enforce: opts.podSecurityDefaultEnforce ?? 'baseline', exemptNamespaces: POD_SECURITY_EXEMPT_NAMESPACES }, { serviceAccount: opts.serviceAccountAdmission });
+    this.reads = opts.caches ?? storeReads(store);
+    this.admission = new Admission(store, { enforce: opts.podSecurityDefaultEnforce ?? 'baseline', exemptNamespaces: POD_SECURITY_EXEMPT_NAMESPACES }, { serviceAccount: opts.serviceAccountAdmission }, this.reads);
   }
 
   // ---- reads -------------------------------------------------------------------------------
@@ -377,7 +381,7 @@ export class Rest {
   }
 
   private async requireLiveNamespace(namespace: string, type: Kind, name: string | undefined): Promise<void> {
-    const ns = await this.store.get({ group: '', resource: 'namespaces', namespace: '', name: namespace });
+    const ns = await this.reads.namespaces.get('', namespace);
     if (!ns) throw new NotFoundError({ kind: 'namespaces', name: namespace });
     if (ns.metadata.deletionTimestamp) {
       const target = { kind: type.resource, group: type.group, name };

@@ -51,6 +51,7 @@ import { Rest, type DeleteOptions, type ListPage } from './rest.js';
 import { awaitResourceVersion, WatchHub } from './watch.js';
 import { registerWatchCacheMetrics, WatchCache, type CachedListQuery } from './cache/watchCache.js';
 import { encodeListJson } from './cache/encodedObjects.js';
+import { startServerCaches, type ServerCaches } from './objectCache.js';
 import { ServiceAccountTokenKeys } from './serviceAccountTokens.js';
 import { createToken, decodeTokenRequest } from './tokenRequest.js';
 import { NamespaceFinalizer } from './namespaceFinalizer.js';
@@ -113,6 +114,8 @@ export interface ServerOptions {
   serviceAccountTokens?: ServiceAccountTokenKeys;
   /** Run ServiceAccount admission: pods get their account's token volume (default off). */
   serviceAccountAdmission?: boolean;
+  /** The change feed and caches, when the caller made them already (its authenticators read them); else made here. */
+  shared?: { hub: WatchHub; caches: ServerCaches };
 }
 
 /** `/hooks/git` authenticates its callers (git hosts) by the webhook secret instead of a token. */
@@ -132,15 +135,16 @@ declare module 'fastify' {
 export async function buildServer(opts: ServerOptions): Promise<{ app: FastifyInstance; hub: WatchHub }> {
   const bodyLimit = opts.bodyLimit ?? 3 * 1024 * 1024;
   const clock = opts.clock ?? (() => new Date());
-  const rest = new Rest(opts.store, clock, { serviceClusterIpRange: opts.serviceClusterIpRange, podSecurityDefaultEnforce: opts.podSecurityDefaultEnforce, serviceAccountAdmission: opts.serviceAccountAdmission });
-  const hub = new WatchHub(opts.store, opts.logger);
-  await hub.start();
-  const watchCache = opts.watchCache === false ? undefined : new WatchCache({ store: opts.store, hub, logger: opts.logger, windowEvents: opts.watchCacheEvents });
-  const rbac = await Rbac.start({ store: opts.store, rest, hub, logger: opts.logger });
+  const { hub, caches } = opts.shared ?? (await startShared(opts.store, opts.logger));
+  // Every write goes through the caches' store, so they see it before its request answers.
+  const store = caches.store;
+  const rest = new Rest(store, clock, { serviceClusterIpRange: opts.serviceClusterIpRange, podSecurityDefaultEnforce: opts.podSecurityDefaultEnforce, serviceAccountAdmission: opts.serviceAccountAdmission, caches });
+  const watchCache = opts.watchCache === false ? undefined : new WatchCache({ store, hub, logger: opts.logger, windowEvents: opts.watchCacheEvents });
+  const rbac = await Rbac.start({ store, rest, hub, logger: opts.logger });
   const tokenKeys = opts.serviceAccountTokens ?? new ServiceAccountTokenKeys();
   // The kinds served right now: built-in ones, and those of the CRDs in the store.
   const kinds = new KindRegistry();
-  const crds = new CustomResourceDefinitions({ store: opts.store, rest, hub, kinds, logger: opts.logger, clock });
+  const crds = new CustomResourceDefinitions({ store, rest, hub, kinds, logger: opts.logger, clock });
   await crds.start();
   const openapi = new OpenApiDocuments(kinds);
   const metrics = new ApiMetrics(() => hub.size + (watchCache?.watcherCount ?? 0));
@@ -150,11 +154,11 @@ export async function buildServer(opts: ServerOptions): Promise<{ app: FastifyIn
     const cached = await watchCache?.list(path.type, path.namespace, query);
     if (cached) return cached;
     // A list is served at the newest version, which must not be older than one asked for.
-    if (query.resourceVersion && /^\d+$/.test(query.resourceVersion) && query.resourceVersion !== '0' && !query.continue) await awaitResourceVersion(opts.store, query.resourceVersion);
+    if (query.resourceVersion && /^\d+$/.test(query.resourceVersion) && query.resourceVersion !== '0' && !query.continue) await awaitResourceVersion(store, query.resourceVersion);
     return rest.list(path, query);
   };
   const bookmarkIntervalMs = opts.bookmarkIntervalMs ?? 60_000;
-  const namespaces = opts.namespaceFinalizer ? new NamespaceFinalizer(opts.store, rest, kinds, opts.logger, opts.namespaceDeleteDelayMs) : undefined;
+  const namespaces = opts.namespaceFinalizer ? new NamespaceFinalizer(store, rest, kinds, opts.logger, opts.namespaceDeleteDelayMs) : undefined;
   namespaces?.start();
 
   const flowControl = new FlowControl(opts.flowControl);
@@ -163,14 +167,14 @@ export async function buildServer(opts: ServerOptions): Promise<{ app: FastifyIn
     rbac.checkEscalation(principal, kind, obj);
     checkApplicationAccount(principal, kind, obj, rbac);
   };
-  const statusFeed = new StatusFeed(opts.store, hub, opts.logger);
+  const statusFeed = new StatusFeed(store, hub, opts.logger);
   const app = Fastify({ ...(opts.tls ? { https: httpsOptions(opts.tls) } : {}), loggerInstance: opts.logger, logController: new LogController({ disableRequestLogging: true }), bodyLimit, forceCloseConnections: true }) as unknown as FastifyInstance;
   destroySocketsOnClose(app);
 
   // exec, attach and port-forward arrive as HTTP upgrades (SPDY or WebSocket), outside the router.
   // First, so that a request the authentication hook refuses is recorded too.
   const audit = opts.audit ? registerAuditLog(app, opts.audit) : undefined;
-  app.server.on('upgrade', podStreamUpgradeHandler({ store: opts.store, authenticator: opts.authenticator, log: opts.logger, kinds, onSession: (sub, code) => metrics.observe('CONNECT', `pods/${sub}`, code), rbac, audit }));
+  app.server.on('upgrade', podStreamUpgradeHandler({ store, authenticator: opts.authenticator, log: opts.logger, kinds, onSession: (sub, code) => metrics.observe('CONNECT', `pods/${sub}`, code), rbac, audit }));
 
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('application/vnd.kubernetes.protobuf', { parseAs: 'buffer', bodyLimit }, (_req, body, done) => done(null, body));
@@ -254,7 +258,7 @@ export async function buildServer(opts: ServerOptions): Promise<{ app: FastifyIn
   app.get('/healthz', async () => 'ok');
   app.get('/livez', async () => 'ok');
   app.get('/readyz', async (_req, reply) => {
-    await opts.store.currentResourceVersion();
+    await store.currentResourceVersion();
     return reply.send('ok');
   });
   const version = opts.version ?? (await currentVersionInfo());
@@ -269,7 +273,7 @@ export async function buildServer(opts: ServerOptions): Promise<{ app: FastifyIn
   app.get('/metrics', async (_req, reply) => reply.header('content-type', metrics.registry.contentType).send(await metrics.registry.metrics()));
 
   // ---- metrics.k8s.io (metrics-server's API, served from the node agents' summaries) ---------
-  const usage = new MetricsProvider({ store: opts.store, list: (path, query) => rest.list(path, query), clock, log: opts.logger, cacheMs: opts.metricsCacheMs });
+  const usage = new MetricsProvider({ store, list: (path, query) => rest.list(path, query), clock, log: opts.logger, cacheMs: opts.metricsCacheMs });
   app.get(`/apis/${METRICS_GROUP}`, async (req, reply) => send(reply, req, apiGroup(METRICS_GROUP, [METRICS_VERSION])));
   app.get(`/apis/${METRICS_GROUP}/${METRICS_VERSION}`, async (req, reply) => send(reply, req, metricsApiResourceList()));
   app.route({
@@ -341,10 +345,10 @@ export async function buildServer(opts: ServerOptions): Promise<{ app: FastifyIn
     // A verb the kind does not serve has no route in kube-apiserver (DELETE of the namespaces collection).
     if (!path.subresource && !path.type.verbs.includes(verb)) throw new MethodNotAllowedError();
     if (nodeNameOf(principal) !== undefined) {
-      if (path.type.resource === 'pods' && path.name) authorizePodAccess(principal, await opts.store.get(keyOf(path.type, path.namespace, path.name)));
-      await authorizeNodeReference(principal, path, async (namespace) => (await opts.store.list({ group: '', resource: 'pods', namespace })).items);
+      if (path.type.resource === 'pods' && path.name) authorizePodAccess(principal, await store.get(keyOf(path.type, path.namespace, path.name)));
+      await authorizeNodeReference(principal, path, async (namespace) => (await store.list({ group: '', resource: 'pods', namespace })).items);
       if (path.type.resource === 'persistentvolumes' && path.name && (req.method === 'PUT' || req.method === 'PATCH')) {
-        authorizeVolumeAccess(principal, await opts.store.get(keyOf(path.type, path.namespace, path.name)));
+        authorizeVolumeAccess(principal, await store.get(keyOf(path.type, path.namespace, path.name)));
       }
       if (path.type.resource === 'nodes' && req.method === 'POST') {
         const body = requestObject(req);
@@ -364,7 +368,7 @@ export async function buildServer(opts: ServerOptions): Promise<{ app: FastifyIn
           const page = await listPage(path, { labelSelector: query.labelSelector, fieldSelector: query.fieldSelector, limit, continue: query.continue, resourceVersion: query.resourceVersion, resourceVersionMatch: query.resourceVersionMatch });
           return respondList(reply, path.type, page, output, query, pretty);
         }
-        if (path.subresource === 'log') return proxyPodLog(opts.store, path, query, reply);
+        if (path.subresource === 'log') return proxyPodLog(store, path, query, reply);
         if (STREAM_SUBRESOURCES.has(path.subresource ?? '')) throw new BadRequestError('Upgrade request required');
         if (path.subresource === 'token') throw new MethodNotAllowedError();
         const cached = query.resourceVersion === '0' && !path.subresource ? watchCache?.getCached(path.type, path.namespace, path.name) : undefined;
@@ -374,7 +378,7 @@ export async function buildServer(opts: ServerOptions): Promise<{ app: FastifyIn
         if (STREAM_SUBRESOURCES.has(path.subresource ?? '')) throw new BadRequestError('Upgrade request required');
         if (path.subresource === 'token') {
           const body = Buffer.isBuffer(req.body) ? decodeTokenRequest(req.body) : requestObject(req);
-          const deps = { store: opts.store, keys: tokenKeys, clock, authorizeBoundPod: (pod: Pod | undefined) => authorizeNodeTokenRequest(principal, pod) };
+          const deps = { store, keys: tokenKeys, clock, authorizeBoundPod: (pod: Pod | undefined) => authorizeNodeTokenRequest(principal, pod) };
           return send(reply, req, await createToken(deps, path.namespace!, path.name!, body), 201);
         }
         const body = validatedRequestObject(req, path.type, fieldValidationOf(query.fieldValidation, 'CreateOptions'));
@@ -480,7 +484,7 @@ export async function buildServer(opts: ServerOptions): Promise<{ app: FastifyIn
     } else if (!/^\d+$/.test(from!)) {
       throw new BadRequestError(`invalid resource version: ${from}`);
     } else {
-      await awaitResourceVersion(opts.store, from!);
+      await awaitResourceVersion(store, from!);
     }
 
     const user = req.principal?.name ?? 'system:anonymous';
@@ -577,10 +581,18 @@ export async function buildServer(opts: ServerOptions): Promise<{ app: FastifyIn
     crds.stop();
     rbac.stop();
     watchCache?.stop();
+    caches.stop();
     hub.stop();
     namespaces?.stop();
   });
   return { app, hub };
+}
+
+/** The change feed (the watch hub) and the caches it feeds. */
+export async function startShared(store: Store, logger: Logger): Promise<{ hub: WatchHub; caches: ServerCaches }> {
+  const hub = new WatchHub(store, logger);
+  await hub.start();
+  return { hub, caches: await startServerCaches(store, hub, logger) };
 }
 
 /** A create/update body checked against its kind's declared fields (protobuf bodies cannot hold undeclared ones). */

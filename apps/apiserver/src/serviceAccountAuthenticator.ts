@@ -1,7 +1,10 @@
 import { serviceAccountGroups, type KubeObject } from '@skiff/apimachinery';
 import type { Store } from '@skiff/store';
 import type { Authenticator } from './auth.js';
-import type { ServiceAccountTokenKeys } from './serviceAccountTokens.js';
+import type { ServiceAccountClaims, ServiceAccountTokenKeys } from './serviceAccountTokens.js';
+
+/** Verified tokens remembered at most (then forgotten all at once). */
+const MAX_VERIFIED = 10_000;
 
 type Bound = { name: string; uid: string } | undefined;
 
@@ -18,9 +21,23 @@ export function serviceAccountTokenAuthenticator(keys: ServiceAccountTokenKeys, 
     const deletion = obj.metadata.deletionTimestamp;
     return !deletion || Date.parse(deletion) > now.getTime();
   };
+  // Tokens whose signature, issuer and audience were verified: that does not change while the
+  // token lives, so a client's next request skips the signature check; the time window and the
+  // bound objects below are checked on every request.
+  const verified = new Map<string, ServiceAccountClaims>();
+  const verify = async (token: string, now: Date): Promise<ServiceAccountClaims | undefined> => {
+    const seconds = Math.floor(now.getTime() / 1000);
+    const held = verified.get(token);
+    if (held && held.nbf <= seconds && held.exp > seconds) return held;
+    const claims = await keys.verify(token, now);
+    if (!claims) return undefined;
+    if (verified.size >= MAX_VERIFIED) verified.clear();
+    verified.set(token, claims);
+    return claims;
+  };
   return async (token) => {
     const now = clock();
-    const claims = await keys.verify(token, now);
+    const claims = await verify(token, now);
     if (!claims) return undefined;
     const { namespace, serviceaccount, pod, secret } = claims['kubernetes.io'];
     if (!(await live('serviceaccounts', namespace, serviceaccount, now))) return undefined;

@@ -3,6 +3,7 @@ import type { Db, StoreLogger } from './db/db.js';
 import { changesSince } from './operations/changesSince.js';
 import { compactChanges } from './operations/compactChanges.js';
 import { getObject } from './operations/getObject.js';
+import { getObjects } from './operations/getObjects.js';
 import { listObjects } from './operations/listObjects.js';
 import { currentResourceVersion, oldestResourceVersion } from './operations/resourceVersions.js';
 import { applyWrites, createWrite, deleteWrite, updateWrite } from './operations/applyWrites.js';
@@ -10,6 +11,7 @@ import { listAllocations } from './operations/listAllocations.js';
 import { changesChannel } from './schema.js';
 import type { Change, ChangeFilter, ListOptions, ListResult, Store, WriteOptions, WritePreconditions } from './types.js';
 import { WriteBatcher } from './writeBatcher.js';
+import { ReadBatcher } from './readBatcher.js';
 
 export interface SqlStoreOptions {
   /** Compact the change log every `compactIntervalMs`, keeping `compactKeepMs` of history. 0 disables. */
@@ -20,12 +22,13 @@ export interface SqlStoreOptions {
 
 /**
  * The Store on a migrated database. The SQL lives in ./operations; this class wires it to the
- * write batcher (group commit), the commit listeners and the compaction schedule, and owns their
+ * write batcher (group commit), the read batcher (concurrent gets share a statement), the commit listeners and the compaction schedule, and owns their
  * lifecycle.
  */
 export class SqlStore implements Store {
   private readonly listeners = new Set<(resourceVersion: string) => void>();
   private readonly writes: WriteBatcher;
+  private readonly reads: ReadBatcher<ObjectKey, KubeObject>;
   private unlisten: (() => Promise<void>) | undefined;
   private compactTimer: NodeJS.Timeout | undefined;
   private compacting: Promise<unknown> | undefined;
@@ -36,6 +39,10 @@ export class SqlStore implements Store {
     private readonly opts: SqlStoreOptions,
   ) {
     this.writes = new WriteBatcher((batch) => applyWrites(db, batch));
+    this.reads = new ReadBatcher(
+      (key) => getObject(db, key),
+      (keys) => getObjects(db, keys),
+    );
   }
 
   /** Starts listening for commits (before returning, so no write after this is missed) and the compaction schedule. */
@@ -55,7 +62,7 @@ export class SqlStore implements Store {
   }
 
   get(key: ObjectKey): Promise<KubeObject | undefined> {
-    return getObject(this.db, key);
+    return this.reads.get(key);
   }
 
   list(opts: ListOptions): Promise<ListResult> {

@@ -38,6 +38,19 @@ describe.each(backendKinds)('objects (%s)', (kind) => {
     expect(await store.currentResourceVersion()).toBe(deleted.metadata.resourceVersion);
   });
 
+  it('answers concurrent gets (batched into shared statements) each with its own object', async () => {
+    const names = Array.from({ length: 40 }, (_, i) => `cm-${i}`);
+    const created = await Promise.all(names.map((n) => store.create(configMapKey(n), configMap(n))));
+    const [got, missing, other] = await Promise.all([
+      Promise.all(names.map((n) => store.get(configMapKey(n)))),
+      Promise.all(names.map((n) => store.get(configMapKey(`${n}-missing`)))),
+      Promise.all(names.map((n) => store.get({ ...configMapKey(n), namespace: 'other' }))),
+    ]);
+    expect(got).toEqual(created);
+    expect(missing.every((o) => o === undefined)).toBe(true);
+    expect(other.every((o) => o === undefined)).toBe(true);
+  });
+
   it('keeps a uid and creationTimestamp given on create, and sets no generation without a spec', async () => {
     const created = await store.create(configMapKey('cm'), {
       ...configMap('cm'),

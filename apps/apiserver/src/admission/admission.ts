@@ -1,6 +1,6 @@
 import { ConflictError, decideQuota, findResource, ForbiddenError, InvalidError, NotFoundError, type KubeObject, type Kind } from '@skiff/apimachinery';
 import type { Store } from '@skiff/store';
-import { clone, keyOf } from '../objects.js';
+import { byName, clone, keyOf } from '../objects.js';
 import { defaultIngressClassName } from './defaultIngressClass.js';
 import { withDefaultStorageClass } from './defaultStorageClass.js';
 import { withStorageProtection } from './storageObjectInUseProtection.js';
@@ -50,11 +50,34 @@ export interface AdmissionOptions {
   serviceAccount?: boolean;
 }
 
+/** A kind's objects as admission reads them: from the server's caches (see KindCache), or the store. */
+export interface KindReads {
+  get(namespace: string, name: string): Promise<KubeObject | undefined>;
+  /** A namespace's objects in name order. */
+  list(namespace: string): Promise<KubeObject[]>;
+}
+
+export interface AdmissionReads {
+  namespaces: KindReads;
+  resourceQuotas: KindReads;
+  limitRanges: KindReads;
+}
+
+/** Reads straight from the store, for a Rest without caches. */
+export function storeReads(store: Store): AdmissionReads {
+  const of = (type: Kind): KindReads => ({
+    get: (namespace, name) => store.get({ group: type.group, resource: type.resource, namespace, name }),
+    list: async (namespace) => [...(await store.list({ group: type.group, resource: type.resource, namespace })).items].sort(byName),
+  });
+  return { namespaces: of(NAMESPACES), resourceQuotas: of(RESOURCE_QUOTAS), limitRanges: of(LIMIT_RANGES) };
+}
+
 export class Admission {
   constructor(
     private readonly store: Store,
     private readonly podSecurityDefaults: PodSecurityDefaults,
     private readonly opts: AdmissionOptions = {},
+    private readonly reads: AdmissionReads = storeReads(store),
   ) {}
 
   /** Mutating admission, on the defaulted object before the kind's create strategy. */
@@ -66,7 +89,7 @@ export class Admission {
     }
     if (type.group === '' && type.resource === 'persistentvolumes') return withStorageProtection(obj, 'persistentvolumes');
     if (!isPod(type)) return obj;
-    const defaulted = applyLimitRangeDefaults(obj, await this.inNamespace(LIMIT_RANGES, obj.metadata.namespace!));
+    const defaulted = applyLimitRangeDefaults(obj, await this.reads.limitRanges.list(obj.metadata.namespace!));
     const rejection = runtimeClassRejection(defaulted);
     if (rejection) throw forbidden(type, defaulted, rejection);
     return this.opts.serviceAccount && !isMirrorPod(defaulted) ? this.admitServiceAccount(type, defaulted) : defaulted;
@@ -105,10 +128,10 @@ export class Admission {
     if (prior && !isService(type)) return;
     const namespace = obj.metadata.namespace!;
     if (isPod(type) && !prior) {
-      const violations = limitRangeViolations(obj, await this.inNamespace(LIMIT_RANGES, namespace));
+      const violations = limitRangeViolations(obj, await this.reads.limitRanges.list(namespace));
       if (violations.length) throw forbidden(type, obj, violations.length === 1 ? violations[0] : `[${violations.join(', ')}]`);
     }
-    const quotas = await this.inNamespace(RESOURCE_QUOTAS, namespace);
+    const quotas = await this.reads.resourceQuotas.list(namespace);
     const charges: KubeObject[] = [];
     for (const quota of quotas) {
       const decision = decideQuota(quota, type, obj, prior);
@@ -156,7 +179,7 @@ export class Admission {
       const listPods = async () => (await this.store.list({ group: PODS.group, resource: PODS.resource, namespace: obj.metadata.name! })).items;
       return admitNamespacePodSecurity(obj, prior, listPods, this.podSecurityDefaults);
     }
-    const namespace = await this.store.get({ group: NAMESPACES.group, resource: NAMESPACES.resource, namespace: '', name: obj.metadata.namespace! });
+    const namespace = await this.reads.namespaces.get('', obj.metadata.namespace!);
     return admitPodSecurity(type, obj, prior, namespace, this.podSecurityDefaults);
   }
 
@@ -168,11 +191,6 @@ export class Admission {
     const next = clone(obj);
     next.spec = { ...((obj.spec as object | undefined) ?? {}), ingressClassName: name };
     return next;
-  }
-
-  private async inNamespace(type: Kind, namespace: string): Promise<KubeObject[]> {
-    const page = await this.store.list({ group: type.group, resource: type.resource, namespace });
-    return [...page.items].sort((a, b) => (a.metadata.name! < b.metadata.name! ? -1 : a.metadata.name! > b.metadata.name! ? 1 : 0));
   }
 }
 

@@ -1,6 +1,8 @@
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { AuditFile } from './auditFile.js';
 
@@ -42,5 +44,28 @@ describe('AuditFile', () => {
     again.write('second');
     again.close();
     expect(readFileSync(path, 'utf8')).toBe('first\nsecond\n');
+  });
+
+  it('writes the lines of one event-loop turn together at its end, in order', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'skiff-audit-'));
+    dirs.push(dir);
+    const path = join(dir, 'audit.log');
+    const file = new AuditFile({ path });
+    for (let i = 0; i < 3; i++) file.write(`line ${i}`);
+    expect(readFileSync(path, 'utf8')).toBe('');
+    await new Promise((r) => setImmediate(r));
+    expect(readFileSync(path, 'utf8')).toBe('line 0\nline 1\nline 2\n');
+    file.close();
+  });
+
+  it('writes what waits when the process exits before the turn ends', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'skiff-audit-'));
+    dirs.push(dir);
+    const path = join(dir, 'audit.log');
+    const module = fileURLToPath(new URL('./auditFile.ts', import.meta.url));
+    const script = `import { AuditFile } from ${JSON.stringify(module)}; const f = new AuditFile({ path: ${JSON.stringify(path)} }); f.write('before exit'); process.exit(0);`;
+    const child = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { encoding: 'utf8', timeout: 60_000 });
+    expect(child.status, child.stderr).toBe(0);
+    expect(readFileSync(path, 'utf8')).toBe('before exit\n');
   });
 });

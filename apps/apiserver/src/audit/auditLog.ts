@@ -76,15 +76,11 @@ export type AuditWriter = (r: AuditedRequest, auditID?: string) => void;
  * the router: exec, attach and port-forward sessions, recorded when they end.
  */
 export function registerAuditLog(app: FastifyInstance, opts: AuditLogOptions): AuditWriter {
-  const file = new AuditFile(opts);
+  // In a listener a throw would end the process; a full disk costs audit lines, not the API.
+  const file = new AuditFile({ ...opts, onError: (err) => app.log.error({ err: err.message }, 'writing the audit log failed') });
   const now = opts.now ?? (() => new Date());
   const write: AuditWriter = (r, auditID) => {
-    try {
-      file.write(JSON.stringify(auditEvent(r, auditID)));
-    } catch (err) {
-      // In a listener a throw would end the process; a full disk costs audit lines, not the API.
-      app.log.error({ err: (err as Error).message, auditID }, 'writing the audit log failed');
-    }
+    file.write(JSON.stringify(auditEvent(r, auditID)));
   };
   app.addHook('onRequest', async (req, reply) => {
     const receivedAt = now();

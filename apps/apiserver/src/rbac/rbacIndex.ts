@@ -5,6 +5,8 @@ import type { WatchHandle, WatchHub } from '../watch.js';
 import { ruleAllows, subjectMatches, type Attributes, type UserInfo } from './rules.js';
 
 const KINDS = [CLUSTER_ROLE, ROLE, CLUSTER_ROLE_BINDING, ROLE_BINDING] as const;
+/** Decisions remembered at most (then forgotten all at once: a burst of distinct requests costs a recomputation, not memory). */
+const MAX_DECISIONS = 10_000;
 
 interface Entry {
   object: KubeObject;
@@ -25,6 +27,12 @@ export class RbacIndex {
   private readonly deleted = new Map<string, bigint>();
   private readonly watches: WatchHandle[] = [];
   private readonly listeners = new Set<() => void>();
+  /**
+   * Decisions by user, groups and request attributes. Emptied by every change `apply` makes, so a
+   * decision is never older than the objects held: a binding written through this server counts
+   * from the next request, one written through another once the watch reports it.
+   */
+  private readonly decisions = new Map<string, boolean>();
 
   async start(store: Store, hub: WatchHub): Promise<void> {
     for (const kind of KINDS) {
@@ -63,6 +71,7 @@ export class RbacIndex {
     const tombstone = `${kind.resource}/${key}`;
     const rv = BigInt(obj.metadata.resourceVersion ?? '0');
     const held = byKey.get(key);
+    this.decisions.clear();
     if (type === 'DELETED') {
       byKey.delete(key);
       if (rv > (this.deleted.get(tombstone) ?? -1n)) this.deleted.set(tombstone, rv);
@@ -114,7 +123,14 @@ export class RbacIndex {
 
   /** The RBAC authorizer's decision: some rule bound to the user permits the request. */
   allows(user: UserInfo, attrs: Attributes): boolean {
-    return this.allowedBy(user, attrs) !== undefined;
+    const key = JSON.stringify([user.name, user.groups, attrs]);
+    let allowed = this.decisions.get(key);
+    if (allowed === undefined) {
+      allowed = this.allowedBy(user, attrs) !== undefined;
+      if (this.decisions.size >= MAX_DECISIONS) this.decisions.clear();
+      this.decisions.set(key, allowed);
+    }
+    return allowed;
   }
 
   /** Which binding allows the request (`RBAC: allowed by ...`, the reason a review gives), or undefined. */
