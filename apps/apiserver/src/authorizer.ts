@@ -142,11 +142,11 @@ const NODE_REFERENCED: Record<string, keyof PodReferences> = { secrets: 'secrets
  * bound to that node uses it (volumes, env, envFrom, imagePullSecrets), so a node's token reads its
  * pods' secrets and nobody else's. `podsIn` lists the namespace's pods.
  */
-export async function authorizeNodeReference(p: Principal, path: ResourcePath, podsIn: (namespace: string) => Promise<readonly KubeObject[]>): Promise<void> {
+export async function authorizeNodeReference(p: Principal, path: ResourcePath, podsIn: (namespace: string, node: string) => Promise<readonly KubeObject[]>): Promise<void> {
   const node = nodeNameOf(p);
   const field = NODE_REFERENCED[path.type.resource];
   if (node === undefined || p.groups.includes('system:masters') || path.type.group !== '' || !field || !path.name || !path.namespace) return;
-  const pods = await podsIn(path.namespace);
+  const pods = await podsIn(path.namespace, node);
   if (pods.some((pod) => (pod.spec as { nodeName?: string } | undefined)?.nodeName === node && podReferences(pod)[field].has(path.name!))) return;
   const target = { kind: path.type.resource, name: path.name };
   throw new ForbiddenError(`${path.type.resource} "${path.name}" is forbidden: User "${p.name}" cannot get resource "${path.type.resource}" in API group "" in the namespace "${path.namespace}": no relationship found between node '${node}' and this object`, target);

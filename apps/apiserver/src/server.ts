@@ -20,6 +20,7 @@ import {
   type Kind,
   decodeProtobufObject,
   KindRegistry,
+  POD,
 } from '@skiff/apimachinery';
 import type { Store } from '@skiff/store';
 import type { Pod } from 'kubernetes-types/core/v1.js';
@@ -346,7 +347,11 @@ export async function buildServer(opts: ServerOptions): Promise<{ app: FastifyIn
     if (!path.subresource && !path.type.verbs.includes(verb)) throw new MethodNotAllowedError();
     if (nodeNameOf(principal) !== undefined) {
       if (path.type.resource === 'pods' && path.name) authorizePodAccess(principal, await store.get(keyOf(path.type, path.namespace, path.name)));
-      await authorizeNodeReference(principal, path, async (namespace) => (await store.list({ group: '', resource: 'pods', namespace })).items);
+      // The node's own pods from the watch cache's spec.nodeName index (a consistent read), not every pod of the namespace.
+      await authorizeNodeReference(principal, path, async (namespace, node) => {
+        const mine = await watchCache?.list(POD, namespace, { fieldSelector: `spec.nodeName=${node}` });
+        return (mine ?? (await store.list({ group: '', resource: 'pods', namespace }))).items;
+      });
       if (path.type.resource === 'persistentvolumes' && path.name && (req.method === 'PUT' || req.method === 'PATCH')) {
         authorizeVolumeAccess(principal, await store.get(keyOf(path.type, path.namespace, path.name)));
       }
