@@ -3,7 +3,7 @@
  * Compiles each app (apps/NAME/src/main.ts) into one ES module, dist/NAME.js with its source map,
  * so `npm start` and the processes `skiff up` starts load plain JavaScript instead of compiling
  * TypeScript under tsx at every start (ADR 019). Then builds the status page (apps/status-page/dist)
- * if it is stale. `npm install` runs this (the root `prepare` script); `npm start` runs it too and
+ * if it is stale, and the embedded database a new data dir starts from (dist/pglite-template). `npm install` runs this (the root `prepare` script); `npm start` runs it too and
  * it returns at once when dist/ is newer than every file it was built from.
  *
  *   node scripts/build.mjs            build what is stale
@@ -21,13 +21,26 @@ const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const DIST = join(ROOT, 'dist');
 /** What the last build was made from, and when it started (dist/build.json, written last). */
 const STAMP = join(DIST, 'build.json');
-/** Files that shape every bundle besides the sources esbuild reports. */
-const CONFIG = ['scripts/build.mjs', 'tsconfig.base.json', 'package.json', 'package-lock.json'];
+/**
+ * What shapes dist/ besides the sources esbuild reports: the build, the dependencies, and the
+ * database template's migrations (the directory too: its mtime changes when a file is added).
+ */
+const CONFIG = ['scripts/build.mjs', 'tsconfig.base.json', 'package.json', 'package-lock.json', 'migrations'];
+/** Written last by the template's maker (libs/store/src/db/pgliteTemplate.ts). */
+const TEMPLATE_MANIFEST = 'dist/pglite-template/skiff-template.json';
 
-/** apps/NAME/src/main.ts -> dist/NAME.js, and the status page's build function for the step after. */
+/**
+ * apps/NAME/src/main.ts -> dist/NAME.js, and what the steps after the compile run: the status
+ * page's build and the store's database template (dist/build-*.js). All in dist/ itself: the
+ * sources' import.meta.url is written relative to it.
+ */
 function entryPoints() {
   const apps = readdirSync(join(ROOT, 'apps')).filter((name) => existsSync(join(ROOT, 'apps', name, 'src', 'main.ts')));
-  return Object.fromEntries([...apps.sort().map((name) => [name, `apps/${name}/src/main.ts`]), ['status-page', 'apps/status-page/src/index.ts']]);
+  return Object.fromEntries([
+    ...apps.sort().map((name) => [name, `apps/${name}/src/main.ts`]),
+    ['build-status-page', 'apps/status-page/src/index.ts'],
+    ['build-store', 'libs/store/src/db/pgliteTemplate.ts'],
+  ]);
 }
 
 /** Whether dist/ was built from the current entry points and no input changed since the build started. */
@@ -39,6 +52,7 @@ export function isFresh() {
     return false;
   }
   if (JSON.stringify(stamp.entryPoints) !== JSON.stringify(entryPoints())) return false;
+  if (!existsSync(join(ROOT, TEMPLATE_MANIFEST))) return false;
   return [...stamp.inputs, ...CONFIG].every((file) => {
     try {
       return statSync(join(ROOT, file)).mtimeMs < stamp.startedAtMs;
@@ -87,13 +101,12 @@ const externalPackages = {
   },
 };
 
-export async function build() {
+/** Compiles every entry point; returns the source files it read. */
+async function compile() {
   const { build: esbuild } = await import('esbuild');
-  const startedAtMs = Date.now();
-  const entries = entryPoints();
   const result = await esbuild({
     absWorkingDir: ROOT,
-    entryPoints: entries,
+    entryPoints: entryPoints(),
     outdir: DIST,
     bundle: true,
     platform: 'node',
@@ -116,21 +129,31 @@ export async function build() {
     writeFileSync(tmp, file.contents);
     renameSync(tmp, file.path);
   }
-  const inputs = Object.keys(result.metafile.inputs);
-  writeFileSync(STAMP, JSON.stringify({ startedAtMs, entryPoints: entries, inputs }, null, 2) + '\n');
-  return { ms: Date.now() - startedAtMs, files: inputs.length };
+  return Object.keys(result.metafile.inputs);
 }
 
-/** Builds what is stale (everything with `force`), saying on stderr what it built. */
+const took = (startedMs) => `${Date.now() - startedMs} ms`;
+
+/**
+ * Builds what is stale (everything with `force`), saying on stderr what it built: the bundles,
+ * the status page, the database template. Returns at once when dist/build.json is current.
+ */
 export async function ensureCompiled({ force = false } = {}) {
-  if (force || !isFresh()) {
-    const r = await build();
-    console.error(`skiff: compiled ${r.files} files into ${relative(process.cwd(), DIST) || '.'}/ in ${r.ms} ms`);
-  }
+  const startedAtMs = Date.now();
+  if (!force && isFresh()) return;
+  const inputs = await compile();
+  console.error(`skiff: compiled ${inputs.length} files into ${relative(process.cwd(), DIST) || '.'}/ in ${took(startedAtMs)}`);
+  let stepMs = Date.now();
   // The status page checks its own sources (a no-op when apps/status-page/dist is current).
-  const { ensureBuilt } = await import(pathToFileURL(join(DIST, 'status-page.js')).href);
-  const page = await ensureBuilt({ force });
-  if (page.built) console.error(`skiff: built the status page into ${relative(process.cwd(), page.distDir)}/ in ${page.ms} ms`);
+  const { ensureBuilt } = await import(pathToFileURL(join(DIST, 'build-status-page.js')).href);
+  if ((await ensureBuilt({ force })).built) console.error(`skiff: built the status page into apps/status-page/dist/ in ${took(stepMs)}`);
+  stepMs = Date.now();
+  const store = await import(pathToFileURL(join(DIST, 'build-store.js')).href);
+  if (force || !store.pgliteTemplateIsCurrent()) {
+    await store.makePgliteTemplate();
+    console.error(`skiff: made the embedded database new data dirs start from (dist/pglite-template) in ${took(stepMs)}`);
+  }
+  writeFileSync(STAMP, JSON.stringify({ startedAtMs, entryPoints: entryPoints(), inputs }, null, 2) + '\n');
 }
 
 if (process.argv[1] && pathToFileURL(process.argv[1]).href === import.meta.url) await ensureCompiled({ force: process.argv.includes('--force') });

@@ -28,7 +28,7 @@ const POD_MAX_PIDS = 4096;
  * between SIGTERM and SIGKILL.
  */
 const AGENT_STOP_GRACE_MS = 8000;
-import { ensureExample } from './example.js';
+import { ensureExampleApplication, ensureExampleRepo } from './example.js';
 import { pickListenPort } from './listenPort.js';
 
 export interface UpOptions {
@@ -127,6 +127,10 @@ export async function up(opts: UpOptions): Promise<void> {
       env: childEnv,
     });
     const apiserverLog = join(logDir, 'apiserver.log');
+    // The example's git repository needs no API server: it is made while the API server starts.
+    const exampleRepo = opts.example === false ? undefined : ensureExampleRepo(dataDir);
+    // Awaited below; a failure meanwhile must not be an unhandled rejection.
+    exampleRepo?.catch(() => {});
 
     await waitFor(
       'the API server to be ready',
@@ -200,7 +204,7 @@ export async function up(opts: UpOptions): Promise<void> {
       ], false, await nextMetricsPort());
     }
 
-    const example = opts.example === false ? undefined : await ensureExample(client, dataDir, net ? 'deploy' : 'deploy-processes');
+    const example = exampleRepo && (await ensureExampleApplication(client, await exampleRepo, net ? 'deploy' : 'deploy-processes'));
 
     writeFileSync(join(runDir, 'metrics.json'), JSON.stringify(metrics, null, 2) + '\n');
 
