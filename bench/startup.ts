@@ -29,15 +29,17 @@ interface StartTimes {
 export async function startupBench(): Promise<void> {
   const built = spawnSync(process.execPath, ['scripts/build.mjs'], { cwd: ROOT, stdio: 'inherit' });
   if (built.status !== 0) throw new Error('scripts/build.mjs failed');
-  const compiled = await timeStart('npm start', (dataDir, port) => ['npm', ['start', '--', ...upArgs(dataDir, port)]]);
-  // The sources also start from the build's database template (dist/pglite-template): this line is
-  // what compiling saves, not what the template saves.
-  const fromSource = await timeStart('tsx', (dataDir, port) => [process.execPath, ['--import', 'tsx', join(ROOT, 'apps/cli/src/main.ts'), 'up', ...upArgs(dataDir, port)]]);
   // These figures move with the machine's load more than most: say what it was.
   console.log(`(load average ${loadavg().map((l) => l.toFixed(1)).join(' / ')} over 1 / 5 / 15 min, ${cpus().length} cores)`);
   console.log(`                        API ready    example Healthy`);
-  console.log(`npm start (compiled)  ${fmt(compiled.apiReadyMs).padStart(8)} ms  ${fmt(compiled.healthyMs).padStart(11)} ms   goal < ${fmt(GOAL_API_MS)} ms / < ${fmt(GOAL_HEALTHY_MS)} ms: ${compiled.apiReadyMs < GOAL_API_MS && compiled.healthyMs < GOAL_HEALTHY_MS ? 'met' : 'NOT met'}`);
+  const compiled = await timeStart('npm start', (dataDir, port) => ['npm', ['start', '--', ...upArgs(dataDir, port)]]);
+  const met = compiled.apiReadyMs < GOAL_API_MS && compiled.healthyMs < GOAL_HEALTHY_MS;
+  console.log(`npm start (compiled)  ${fmt(compiled.apiReadyMs).padStart(8)} ms  ${fmt(compiled.healthyMs).padStart(11)} ms   goal < ${fmt(GOAL_API_MS)} ms / < ${fmt(GOAL_HEALTHY_MS)} ms: ${met ? 'met' : 'NOT met'}`);
+  // The sources also start from the build's database template (dist/pglite-template): this line is
+  // what compiling saves, not what the template saves.
+  const fromSource = await timeStart('tsx', (dataDir, port) => [process.execPath, ['--import', 'tsx', join(ROOT, 'apps/cli/src/main.ts'), 'up', ...upArgs(dataDir, port)]]);
   console.log(`tsx (from source)     ${fmt(fromSource.apiReadyMs).padStart(8)} ms  ${fmt(fromSource.healthyMs).padStart(11)} ms   compiled is ${fmt(fromSource.apiReadyMs / compiled.apiReadyMs, 1)}x / ${fmt(fromSource.healthyMs / compiled.healthyMs, 1)}x faster`);
+  console.log(`(load average ${loadavg().map((l) => l.toFixed(1)).join(' / ')} at the end)`);
 }
 
 function upArgs(dataDir: string, port: number): string[] {
