@@ -180,9 +180,11 @@ export async function up(opts: UpOptions): Promise<void> {
     writeFileSync(join(runDir, 'ingress.json'), JSON.stringify(ingress, null, 2) + '\n');
     const ingressArgs = ['--ingress-http-port', String(ingress.http), '--ingress-https-port', String(ingress.https), '--ingress-address', '127.0.0.1'];
     component('proxy', 'proxy', ['--server', url, '--token-file', componentTokenFiles['proxy'], '--node-port-address', '127.0.0.1', '--dns-address', dnsIp, ...proxyMode, ...ingressArgs], true, await nextMetricsPort());
+    // Every node's token at once (one create each), rather than one round trip before each agent.
+    const nodeTokenFiles = await Promise.all([...nodeNames].map(async (node) => (await ensureNodeToken(client, dataDir, node)).file));
     for (let i = 1; i <= opts.nodes; i++) {
       const node = `node-${i}`;
-      const { file: nodeTokenFile } = await ensureNodeToken(client, dataDir, node);
+      const nodeTokenFile = nodeTokenFiles[i - 1];
       let runtimeArgs = ['--pod-cidr', `127.${identity.podOctet}.${i}.0/24`];
       if (net && registry && hostNet) {
         hostNet.prepareNodeBridge(i);
