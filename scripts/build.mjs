@@ -156,4 +156,12 @@ export async function ensureCompiled({ force = false } = {}) {
   writeFileSync(STAMP, JSON.stringify({ startedAtMs, entryPoints: entryPoints(), inputs }, null, 2) + '\n');
 }
 
-if (process.argv[1] && pathToFileURL(process.argv[1]).href === import.meta.url) await ensureCompiled({ force: process.argv.includes('--force') });
+if (process.argv[1] && pathToFileURL(process.argv[1]).href === import.meta.url) {
+  try {
+    await ensureCompiled({ force: process.argv.includes('--force') });
+  } catch (err) {
+    console.error(`skiff: build failed: ${err instanceof Error ? err.stack : err}`);
+    // A half-started PGlite may hold the event loop open: fail now.
+    process.exit(1);
+  }
+}
