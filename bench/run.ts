@@ -11,6 +11,7 @@ import { overloadBench } from './overload.js';
 import { podStartupBench } from './podStartup.js';
 import { proxyBench } from './proxy.js';
 import { schedulerBench } from './scheduler.js';
+import { startupBench } from './startup.js';
 
 const sections: [string, () => Promise<void>][] = [
   ['API server and store', apiBench],
@@ -19,6 +20,7 @@ const sections: [string, () => Promise<void>][] = [
   ['Pod startup latency', podStartupBench],
   ['Service proxy', proxyBench],
   ['GitOps', gitopsBench],
+  ['Scale: start-up', startupBench],
 ];
 
 const filters = process.argv.slice(2).map((a) => a.toLowerCase());

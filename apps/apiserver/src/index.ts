@@ -35,6 +35,8 @@ export interface ApiServerOptions {
   /** Timeouts and health checks of the Postgres connections (SKIFF_PG_*_MS in main.ts). */
   postgres?: Partial<PgConnectionOptions>;
   dataDir?: string;
+  /** A new embedded database in dataDir starts as a copy of this one (see OpenStoreOptions). */
+  pgliteTemplate?: string;
   host?: string;
   port?: number;
   tokens?: Record<string, Principal>;
@@ -108,6 +110,7 @@ export async function startApiServer(opts: ApiServerOptions): Promise<RunningApi
       databaseUrl: opts.databaseUrl,
       postgres: opts.postgres,
       dataDir: opts.dataDir,
+      pgliteTemplate: opts.pgliteTemplate,
       compactKeepMs: opts.compactKeepMs,
       compactIntervalMs: opts.compactIntervalMs,
       logger: { info: (o: unknown, m?: string) => logger.info(o as object, m), warn: (o: unknown, m?: string) => logger.warn(o as object, m), error: (o: unknown, m?: string) => logger.error(o as object, m) } as never,

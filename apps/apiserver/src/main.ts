@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { Command } from 'commander';
 import { DEFAULT_SERVICE_ACCOUNT_ISSUER, exitOnUncaughtFailures, parseGoDuration, SERVICE_CIDR } from '@skiff/apimachinery';
-import { pgConnectionOptionsFromEnv, type PgConnectionOptions } from '@skiff/store';
+import { PGLITE_TEMPLATE_DIR, pgConnectionOptionsFromEnv, type PgConnectionOptions } from '@skiff/store';
 import { pino } from 'pino';
 import { isPodSecurityLevel, parseEncryptionConfig, startApiServer } from './index.js';
 import type { Principal } from './auth.js';
@@ -89,6 +89,8 @@ const server = await startApiServer({
   databaseUrl: process.env.DATABASE_URL || undefined,
   postgres,
   dataDir: opts.dataDir,
+  // The build's initialized database (scripts/build.mjs): a first start skips PGlite's initdb.
+  pgliteTemplate: PGLITE_TEMPLATE_DIR,
   host: opts.host,
   port: Number(opts.port),
   tokens,

@@ -5,7 +5,7 @@ import yaml from 'js-yaml';
 import { ApiClient } from '@skiff/kube-client';
 import { bearerToken } from '@skiff/controller-runtime';
 import { createNodeToken } from './cluster.js';
-import { appEntry } from './processes.js';
+import { componentCommand } from './processes.js';
 import { ensurePrivateDir, writeSecretFile } from './secretFiles.js';
 import { spawn } from 'node:child_process';
 
@@ -38,7 +38,7 @@ export async function agent(opts: AgentOptions): Promise<void> {
   // The agent reads its token from a file, never from its command line.
   const tokenFile = join(dataDir, 'token');
   writeSecretFile(tokenFile, token + '\n');
-  const args = ['--import', 'tsx', appEntry('@skiff/node-agent/main'), '--server', opts.server, '--token-file', tokenFile, '--node-name', opts.nodeName, '--pod-cidr', opts.podCidr, '--data-dir', dataDir];
+  const args = [...componentCommand('node-agent'), '--server', opts.server, '--token-file', tokenFile, '--node-name', opts.nodeName, '--pod-cidr', opts.podCidr, '--data-dir', dataDir];
   if (opts.cpu) args.push('--cpu', opts.cpu);
   if (opts.memory) args.push('--memory', opts.memory);
   if (opts.maxPods) args.push('--max-pods', opts.maxPods);

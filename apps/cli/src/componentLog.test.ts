@@ -32,7 +32,7 @@ describe('a component log', () => {
     process.env.SKIFF_LOG_MAX_SIZE = '20000';
     process.env.SKIFF_LOG_MAX_FILES = '4';
     try {
-      const p = startProcess('talker', script, [], file);
+      const p = startProcess('talker', [script], [], file);
       expect(await p.exited).toBe(0);
       await p.logClosed;
     } finally {

@@ -10,13 +10,10 @@ const EXAMPLES = fileURLToPath(new URL('../../../examples-repo', import.meta.url
 const AUTHOR = { name: 'Skiff', email: 'skiff@localhost' };
 
 /**
- * At first start: a git repository in DIR/repo holding examples-repo, and an Application that
- * syncs its `deploy` folder (container images) or `deploy-processes` (host processes, for
- * `--runtime process`) into the `demo` namespace (automated, prune, self-heal). Commits to
- * that repository deploy. Later starts leave both as they are (the user's commits, the user's
- * edits to the Application).
+ * At first start: a git repository in DIR/repo holding examples-repo. Later starts leave it as it
+ * is (the user's commits). Needs no API server: `skiff up` makes it while the API server starts.
  */
-export async function ensureExample(client: ApiClient, dataDir: string, path: 'deploy' | 'deploy-processes' = 'deploy'): Promise<{ repo: string; application: string; path: string }> {
+export async function ensureExampleRepo(dataDir: string): Promise<string> {
   const dir = join(dataDir, 'repo');
   if (!existsSync(join(dir, '.git'))) {
     cpSync(EXAMPLES, dir, { recursive: true });
@@ -24,6 +21,16 @@ export async function ensureExample(client: ApiClient, dataDir: string, path: 'd
     for (const file of walk(dir)) await git.add({ fs, dir, filepath: relative(dir, file) });
     await git.commit({ fs, dir, author: AUTHOR, message: 'The example app: frontend and backend' });
   }
+  return dir;
+}
+
+/**
+ * At first start, an Application that syncs the example repository's (ensureExampleRepo) `deploy`
+ * folder (container images) or `deploy-processes` (host processes, for `--runtime process`) into
+ * the `demo` namespace (automated, prune, self-heal). Commits to that repository deploy. Later
+ * starts leave the Application as it is (the user's edits).
+ */
+export async function ensureExampleApplication(client: ApiClient, dir: string, path: 'deploy' | 'deploy-processes' = 'deploy'): Promise<{ repo: string; application: string; path: string }> {
   const application = {
     apiVersion: 'skiff.dev/v1alpha1',
     kind: 'Application',

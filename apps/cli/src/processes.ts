@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { componentLogPolicy, openComponentLog } from './componentLog.js';
 
@@ -12,15 +13,23 @@ export interface ManagedProcess {
   logClosed: Promise<void>;
 }
 
-/** Finds a runnable app's entry point through its package (apps never import each other). */
-export function appEntry(specifier: string): string {
-  return fileURLToPath(import.meta.resolve(specifier));
+/** Defined (true) in the compiled bundles of dist/ (scripts/build.mjs); undeclared when running from source. */
+declare const SKIFF_BUNDLED: boolean | undefined;
+
+/**
+ * Node's arguments that run an app (`apiserver`, `node-agent`, ...) the way this CLI runs: its
+ * compiled bundle beside this one (dist/APP.js) when the CLI is a bundle, else its TypeScript
+ * entry point, found through its package's `./main` export (apps never import each other), under tsx.
+ */
+export function componentCommand(app: string): string[] {
+  if (typeof SKIFF_BUNDLED !== 'undefined') return ['--enable-source-maps', join(import.meta.dirname, `${app}.js`)];
+  return ['--import', 'tsx', fileURLToPath(import.meta.resolve(`@skiff/${app}/main`))];
 }
 
-/** Starts a TypeScript entry point under tsx, its output appended to `logFile` (0600, rotated by size: see componentLog.ts). */
-export function startProcess(name: string, entry: string, args: string[], logFile: string, env: NodeJS.ProcessEnv = process.env): ManagedProcess {
+/** Starts `node ...command ...args`, its output appended to `logFile` (0600, rotated by size: see componentLog.ts). */
+export function startProcess(name: string, command: string[], args: string[], logFile: string, env: NodeJS.ProcessEnv = process.env): ManagedProcess {
   const log = openComponentLog(logFile, componentLogPolicy(process.env));
-  const child = spawn(process.execPath, ['--import', 'tsx', entry, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [...command, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
   // 'exit' may come before the pipes have delivered the last output: the log ends when both pipes
   // have closed, so no line written just before exiting is lost.
   const pipes = [child.stdout, child.stderr].filter((s) => s !== null);

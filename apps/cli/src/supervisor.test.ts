@@ -15,7 +15,7 @@ describe('Supervisor', () => {
     const lines: string[] = [];
     const loops: ComponentState[] = [];
     const supervisor = new Supervisor({ runDir: dir, logDir: dir, report: (l) => lines.push(l), onCrashLoop: (s) => loops.push(s) });
-    supervisor.start({ name: 'dies', entry, args: [], env: process.env });
+    supervisor.start({ name: 'dies', command: [entry], args: [], env: process.env });
 
     await waitFor('the third exit', async () => loops.length > 0, 30_000);
     expect(lines.filter((l) => l.startsWith('skiff: dies exited (code 3)')).map((l) => /in (\d+) s/.exec(l)?.[1])).toEqual(['1', '2', '4']);

@@ -5,8 +5,8 @@ import { CRASH_LOOP, isCrashLooping, nextRestartDelay, recentRestarts, RESTART_B
 
 export interface ComponentSpec {
   name: string;
-  /** The app's entry point (see appEntry). */
-  entry: string;
+  /** Node's arguments that run the component (see componentCommand). */
+  command: string[];
   args: string[];
   env: NodeJS.ProcessEnv;
   /** How long a stop waits for the component before SIGKILL (node agents stop their pods first). */
@@ -97,7 +97,7 @@ export class Supervisor {
 
   private launch(c: Supervised): void {
     const { spec } = c;
-    const p = startProcess(spec.name, spec.entry, spec.args, c.state.logFile, spec.env);
+    const p = startProcess(spec.name, spec.command, spec.args, c.state.logFile, spec.env);
     const restarts = c.state.startedAt ? c.state.restarts + 1 : 0;
     c.process = p;
     const startedAtMs = Date.now();

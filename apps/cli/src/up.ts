@@ -4,7 +4,7 @@ import { randomUUID } from 'node:crypto';
 import https from 'node:https';
 import { join, resolve } from 'node:path';
 import { writeKubeconfig } from './kubeconfig.js';
-import { appEntry, logTail, waitFor } from './processes.js';
+import { componentCommand, logTail, waitFor } from './processes.js';
 import { Supervisor } from './supervisor.js';
 import { crashLoopRecorder } from './crashLoopEvents.js';
 import { ensureTokens } from './tokens.js';
@@ -28,7 +28,7 @@ const POD_MAX_PIDS = 4096;
  * between SIGTERM and SIGKILL.
  */
 const AGENT_STOP_GRACE_MS = 8000;
-import { ensureExample } from './example.js';
+import { ensureExampleApplication, ensureExampleRepo } from './example.js';
 import { pickListenPort } from './listenPort.js';
 
 export interface UpOptions {
@@ -122,11 +122,15 @@ export async function up(opts: UpOptions): Promise<void> {
     }
     supervisor.start({
       name: 'apiserver',
-      entry: appEntry('@skiff/apiserver/main'),
+      command: componentCommand('apiserver'),
       args: ['--data-dir', dataDir, '--host', opts.host, '--port', String(opts.port), '--token-file', tokenFile, '--tls-cert-file', pki.certFile, '--tls-private-key-file', pki.keyFile, '--client-ca-file', pki.caFile, '--service-account-signing-key-file', pki.serviceAccountKeyFile, '--service-account-key-file', pki.serviceAccountKeyFile, '--service-cluster-ip-range', serviceCidr, '--encryption-provider-config', encryptionConfig, '--audit-log-path', join(logDir, 'audit.log'), ...(opts.disableAdmissionPlugins ? ['--disable-admission-plugins', opts.disableAdmissionPlugins] : []), ...(net ? ['--advertise-address', net.hostIp] : [])],
       env: childEnv,
     });
     const apiserverLog = join(logDir, 'apiserver.log');
+    // The example's git repository needs no API server: it is made while the API server starts.
+    const exampleRepo = opts.example === false ? undefined : ensureExampleRepo(dataDir);
+    // Awaited below; a failure meanwhile must not be an unhandled rejection.
+    exampleRepo?.catch(() => {});
 
     await waitFor(
       'the API server to be ready',
@@ -158,15 +162,15 @@ export async function up(opts: UpOptions): Promise<void> {
       handedOut.add(port);
       return port;
     };
-    const component = (name: string, specifier: string, componentArgs: string[], controlPlane: boolean, metricsPort?: number) => {
+    const component = (name: string, app: string, componentArgs: string[], controlPlane: boolean, metricsPort?: number) => {
       const args = metricsPort ? [...componentArgs, '--metrics-port', String(metricsPort)] : componentArgs;
       if (metricsPort) metrics[name] = `http://127.0.0.1:${metricsPort}/metrics`;
-      supervisor.start({ name, entry: appEntry(specifier), args, env: childEnv, stopGraceMs: controlPlane ? undefined : AGENT_STOP_GRACE_MS });
+      supervisor.start({ name, command: componentCommand(app), args, env: childEnv, stopGraceMs: controlPlane ? undefined : AGENT_STOP_GRACE_MS });
     };
-    component('controller-manager', '@skiff/controller-manager/main', ['--server', url, '--token-file', componentTokenFiles['controller-manager'], '--queue-prefix', queuePrefix, '--root-ca-file', pki.caFile, '--node-monitor-grace-ms', '6000', '--pod-eviction-timeout-ms', '5000', '--horizontal-pod-autoscaler-sync-period-ms', String((opts.hpaSyncPeriod ?? 15) * 1000)], true, await nextMetricsPort());
-    component('git-watcher', '@skiff/git-watcher/main', ['--server', url, '--token-file', componentTokenFiles['git-watcher'], '--queue-prefix', queuePrefix, '--cache-dir', join(dataDir, 'git-cache')], true, await nextMetricsPort());
-    component('notifier', '@skiff/notifier/main', ['--server', url, '--token-file', componentTokenFiles['notifier'], '--queue-prefix', queuePrefix], true, await nextMetricsPort());
-    component('scheduler', '@skiff/scheduler/main', ['--server', url, '--token-file', componentTokenFiles['scheduler'], '--queue-prefix', queuePrefix], true, await nextMetricsPort());
+    component('controller-manager', 'controller-manager', ['--server', url, '--token-file', componentTokenFiles['controller-manager'], '--queue-prefix', queuePrefix, '--root-ca-file', pki.caFile, '--node-monitor-grace-ms', '6000', '--pod-eviction-timeout-ms', '5000', '--horizontal-pod-autoscaler-sync-period-ms', String((opts.hpaSyncPeriod ?? 15) * 1000)], true, await nextMetricsPort());
+    component('git-watcher', 'git-watcher', ['--server', url, '--token-file', componentTokenFiles['git-watcher'], '--queue-prefix', queuePrefix, '--cache-dir', join(dataDir, 'git-cache')], true, await nextMetricsPort());
+    component('notifier', 'notifier', ['--server', url, '--token-file', componentTokenFiles['notifier'], '--queue-prefix', queuePrefix], true, await nextMetricsPort());
+    component('scheduler', 'scheduler', ['--server', url, '--token-file', componentTokenFiles['scheduler'], '--queue-prefix', queuePrefix], true, await nextMetricsPort());
     // One proxy per machine: ClusterIPs (in the kernel when pods are containers), NodePorts on 127.0.0.1, and the cluster DNS.
     const proxyMode = net
       ? ['--mode', 'nftables', '--nft-table', net.nftTable, '--cluster-cidr', net.clusterCidr, '--service-cluster-ip-range', net.serviceCidr, '--kernel-node-port-addresses', net.hostIp, ...(hostNet?.bridgeNetfilter ? [] : ['--masquerade-all'])]
@@ -175,10 +179,12 @@ export async function up(opts: UpOptions): Promise<void> {
     const ingress = { http: await nextMetricsPort(), https: await nextMetricsPort() };
     writeFileSync(join(runDir, 'ingress.json'), JSON.stringify(ingress, null, 2) + '\n');
     const ingressArgs = ['--ingress-http-port', String(ingress.http), '--ingress-https-port', String(ingress.https), '--ingress-address', '127.0.0.1'];
-    component('proxy', '@skiff/proxy/main', ['--server', url, '--token-file', componentTokenFiles['proxy'], '--node-port-address', '127.0.0.1', '--dns-address', dnsIp, ...proxyMode, ...ingressArgs], true, await nextMetricsPort());
+    component('proxy', 'proxy', ['--server', url, '--token-file', componentTokenFiles['proxy'], '--node-port-address', '127.0.0.1', '--dns-address', dnsIp, ...proxyMode, ...ingressArgs], true, await nextMetricsPort());
+    // Every node's token at once (one create each), rather than one round trip before each agent.
+    const nodeTokenFiles = await Promise.all([...nodeNames].map(async (node) => (await ensureNodeToken(client, dataDir, node)).file));
     for (let i = 1; i <= opts.nodes; i++) {
       const node = `node-${i}`;
-      const { file: nodeTokenFile } = await ensureNodeToken(client, dataDir, node);
+      const nodeTokenFile = nodeTokenFiles[i - 1];
       let runtimeArgs = ['--pod-cidr', `127.${identity.podOctet}.${i}.0/24`];
       if (net && registry && hostNet) {
         hostNet.prepareNodeBridge(i);
@@ -193,14 +199,14 @@ export async function up(opts: UpOptions): Promise<void> {
         // Each pod's cgroup under the node's, its processes capped (a fork bomb stays in its pod).
         runtimeArgs = ['--pod-cidr', net.nodeCidr(i), '--container-runtime-endpoint', containerd.endpoint, '--cgroup-root', `${net.cgroupRoot}/${node}`, '--pod-max-pids', String(POD_MAX_PIDS)];
       }
-      component(node, '@skiff/node-agent/main', [
+      component(node, 'node-agent', [
         '--server', url, '--token-file', nodeTokenFile, '--node-name', node, ...runtimeArgs,
         '--data-dir', join(dataDir, 'nodes', node), '--heartbeat-ms', '1000', '--stop-pods-on-exit', '--shutdown-grace-ms', '3000', '--boot-id', bootId,
         '--cluster-dns', dnsIp, '--stats-interval-ms', String((opts.metricsResolution ?? 10) * 1000),
       ], false, await nextMetricsPort());
     }
 
-    const example = opts.example === false ? undefined : await ensureExample(client, dataDir, net ? 'deploy' : 'deploy-processes');
+    const example = exampleRepo && (await ensureExampleApplication(client, await exampleRepo, net ? 'deploy' : 'deploy-processes'));
 
     writeFileSync(join(runDir, 'metrics.json'), JSON.stringify(metrics, null, 2) + '\n');
 
