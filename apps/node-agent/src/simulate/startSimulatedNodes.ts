@@ -1,4 +1,5 @@
-import { ApiClient } from '@skiff/kube-client';
+import { NotFoundError } from '@skiff/apimachinery';
+import { ApiClient, resourceType } from '@skiff/kube-client';
 import { pino, type Logger } from 'pino';
 import { PodIpAllocator } from '../network/podIpAllocator.js';
 import { readHostInfo } from '../node/hostInfo.js';
@@ -32,8 +33,16 @@ export interface SimulatedNodesOptions {
 
 export interface SimulatedNodes {
   nodeNames: string[];
-  close(): Promise<void>;
+  /** Pods on these nodes the API server reports (the shared watch's view). */
+  podCount(): number;
+  /**
+   * Stops heartbeats and the pod watch; with `removeNodes`, deletes the Nodes too (their Leases
+   * go with them, owned by the Node; the pod garbage collector removes the pods bound to them).
+   */
+  close(opts?: { removeNodes?: boolean }): Promise<void>;
 }
+
+const NODES = resourceType('nodes');
 
 export function defaultSimulatedPodCidr(i: number): string {
   return `127.${100 + Math.floor(i / 256)}.${i % 256}.0/24`;
@@ -106,10 +115,19 @@ export async function startSimulatedNodes(opts: SimulatedNodesOptions): Promise<
   log.info({ count: opts.count }, 'simulated nodes running');
   return {
     nodeNames: configs.map((c) => c.name),
-    close: async () => {
+    podCount: () => pods.pods().length,
+    close: async ({ removeNodes = false } = {}) => {
       for (const hb of heartbeats) hb.stop();
       pods.stop();
       await server.close();
+      if (!removeNodes) return;
+      await inBatches(configs, 32, async (cfg) => {
+        try {
+          await client.delete(NODES, undefined, cfg.name);
+        } catch (err) {
+          if (!(err instanceof NotFoundError)) log.warn({ node: cfg.name, err: (err as Error).message }, 'removing a simulated node failed');
+        }
+      });
     },
   };
 }
