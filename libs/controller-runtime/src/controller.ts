@@ -21,7 +21,39 @@ export interface ReconcileContext {
   now(): Date;
   /** Cached view of a watched kind (eventually consistent; read the API for decisions that must not be stale). */
   cache(type: ResourceType): readonly KubeObject[];
+  /**
+   * The cached objects of a watched kind under one value of an index (see CACHE_INDEXES): the
+   * pods of one owner or on one node, without scanning every pod.
+   */
+  byIndex(type: ResourceType, index: CacheIndex, value: string): readonly KubeObject[];
+  /** One cached object by namespace and name. */
+  cached(type: ResourceType, ref: ObjectRef): KubeObject | undefined;
+  /**
+   * Resolves true once `seen()` holds, checked now and after each change the cache of `type`
+   * takes in; false after `timeoutMs`. A controller that reads its children from the cache waits
+   * with it until its own writes are there, so its next pass cannot act on a cache without them.
+   */
+  waitForCache(type: ResourceType, seen: () => boolean, timeoutMs: number): Promise<boolean>;
 }
+
+/**
+ * The indexes every informer of a controller manager keeps (client-go's Indexers): by namespace,
+ * by the uid of the object's controller (its controlling ownerReference), the namespaces of
+ * objects no controller owns (orphans an owner may adopt), and pods by node.
+ */
+export const CACHE_INDEXES = {
+  namespace: (obj: KubeObject) => [obj.metadata.namespace ?? ''],
+  controller: (obj: KubeObject) => {
+    const uid = obj.metadata.ownerReferences?.find((r) => r.controller)?.uid;
+    return uid ? [uid] : [];
+  },
+  orphans: (obj: KubeObject) => (obj.metadata.ownerReferences?.some((r) => r.controller) ? [] : [obj.metadata.namespace ?? '']),
+  nodeName: (obj: KubeObject) => {
+    const node = (obj.spec as { nodeName?: string } | undefined)?.nodeName;
+    return obj.kind === 'Pod' && node ? [node] : [];
+  },
+} as const;
+export type CacheIndex = keyof typeof CACHE_INDEXES;
 
 /**
  * A controller declares what it reconciles and what wakes it; the shared runner owns the queue,

@@ -4,7 +4,7 @@ import { deepEqual, groupVersion, NotFoundError, type KubeObject, type ResourceT
 import { Informer, type ApiClient } from '@skiff/kube-client';
 import type { Logger } from 'pino';
 import { Registry } from 'prom-client';
-import { parseRefKey, refKey, TerminalError, type Controller, type ObjectRef, type ReconcileContext } from './controller.js';
+import { CACHE_INDEXES, parseRefKey, refKey, TerminalError, type CacheIndex, type Controller, type ObjectRef, type ReconcileContext } from './controller.js';
 import { EventRecorder } from './events.js';
 import { RunnerMetrics } from './metrics.js';
 
@@ -68,7 +68,7 @@ export class ControllerManager {
   }
 
   informer(type: ResourceType): Informer {
-    const id = `${groupVersion(type)}/${type.resource}`;
+    const id = informerId(type);
     let inf = this.informers.get(id);
     if (!inf) {
       inf = new Informer(this.opts.client, type, {
@@ -85,13 +85,40 @@ export class ControllerManager {
           }
         },
         onDelete: (obj) => this.dispatch(type, obj),
-      }, { log: this.opts.log });
+      }, { log: this.opts.log, indexers: CACHE_INDEXES });
       this.informers.set(id, inf);
     }
     return inf;
   }
 
   cache = (type: ResourceType): readonly KubeObject[] => this.informer(type).list();
+
+  byIndex = (type: ResourceType, index: CacheIndex, value: string): readonly KubeObject[] => this.informer(type).byIndex(index, value);
+
+  cached = (type: ResourceType, ref: ObjectRef): KubeObject | undefined => this.informer(type).get(refKey(ref));
+
+  /** Waiters for a cache state, by informer id, checked after each change of that kind. */
+  private readonly cacheWaiters = new Map<string, Set<() => void>>();
+
+  waitForCache = (type: ResourceType, seen: () => boolean, timeoutMs: number): Promise<boolean> => {
+    if (seen()) return Promise.resolve(true);
+    const id = informerId(type);
+    let waiters = this.cacheWaiters.get(id);
+    if (!waiters) this.cacheWaiters.set(id, (waiters = new Set()));
+    const all = waiters;
+    return new Promise((resolve) => {
+      const done = (ok: boolean) => {
+        clearTimeout(timer);
+        all.delete(check);
+        resolve(ok);
+      };
+      const check = () => {
+        if (seen()) done(true);
+      };
+      const timer = setTimeout(() => done(false), timeoutMs);
+      all.add(check);
+    });
+  };
 
   /** Queues a key for a controller from outside the informers (a git ref changed, say). */
   enqueue(controllerName: string, ref: ObjectRef): void {
@@ -101,7 +128,7 @@ export class ControllerManager {
   }
 
   context(log: Logger): ReconcileContext {
-    return { client: this.opts.client, log, events: this.events, now: this.now, cache: this.cache };
+    return { client: this.opts.client, log, events: this.events, now: this.now, cache: this.cache, byIndex: this.byIndex, cached: this.cached, waitForCache: this.waitForCache };
   }
 
   get redis(): Redis {
@@ -135,6 +162,8 @@ export class ControllerManager {
 
   private dispatch(type: ResourceType, obj: KubeObject): void {
     for (const r of this.runners) r.onChange(type, obj);
+    const waiters = this.cacheWaiters.get(informerId(type));
+    if (waiters) for (const check of [...waiters]) check();
   }
 }
 
@@ -341,6 +370,8 @@ class ControllerRunner {
     this.requeueTimers.set(key, t);
   }
 }
+
+const informerId = (type: ResourceType) => `${groupVersion(type)}/${type.resource}`;
 
 function sameType(a: ResourceType, b: ResourceType): boolean {
   return a.group === b.group && a.resource === b.resource;
