@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createWriteStream, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -78,7 +78,7 @@ export async function scaleBench(): Promise<void> {
       components.set(name, c);
       return c;
     };
-    start('apiserver', '@skiff/apiserver/main', ['--data-dir', join(dir, 'apiserver'), '--port', String(port), '--token-file', tokens.file], { DATABASE_URL: db.url });
+    start('apiserver', '@skiff/apiserver/main', ['--data-dir', join(dir, 'apiserver'), '--port', String(port), '--token-file', tokens.file, '--log-level', 'warn'], { DATABASE_URL: db.url });
     await until('the API server to be ready', 120_000, async () => (await fetch(`${url}/readyz`).then((r) => r.status, () => 0)) === 200, components);
     const client = new ApiClient({ server: url, token: ADMIN, userAgent: 'bench-scale' });
     start('controller-manager', '@skiff/controller-manager/main', ['--server', url, '--token-file', tokens.files['controller-manager'], '--queue-prefix', prefix, '--node-monitor-grace-ms', String(NODE_MONITOR_GRACE_MS), '--log-level', 'warn']);
@@ -177,11 +177,10 @@ function componentTokens(dir: string): { file: string; files: Record<'controller
 
 function startComponent(dir: string, name: string, file: string, args: string[], env: NodeJS.ProcessEnv): Component {
   const log = join(dir, `${name}.log`);
-  writeFileSync(log, '');
+  const out = createWriteStream(log);
   const child = spawn(process.execPath, ['--import', 'tsx', file, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
-  const append = (d: Buffer) => writeFileSync(log, d, { flag: 'a' });
-  child.stdout!.on('data', append);
-  child.stderr!.on('data', append);
+  child.stdout!.pipe(out, { end: false });
+  child.stderr!.pipe(out, { end: false });
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   return { name, child, log, exited };
 }

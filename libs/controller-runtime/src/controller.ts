@@ -14,11 +14,8 @@ export interface ReconcileResult {
   requeueAfterMs?: number;
 }
 
-export interface ReconcileContext {
-  client: ApiClient;
-  log: Logger;
-  events: EventRecorder;
-  now(): Date;
+/** The controller manager's informer caches, read-only. */
+export interface CacheReader {
   /** Cached view of a watched kind (eventually consistent; read the API for decisions that must not be stale). */
   cache(type: ResourceType): readonly KubeObject[];
   /**
@@ -28,6 +25,13 @@ export interface ReconcileContext {
   byIndex(type: ResourceType, index: CacheIndex, value: string): readonly KubeObject[];
   /** One cached object by namespace and name. */
   cached(type: ResourceType, ref: ObjectRef): KubeObject | undefined;
+}
+
+export interface ReconcileContext extends CacheReader {
+  client: ApiClient;
+  log: Logger;
+  events: EventRecorder;
+  now(): Date;
   /**
    * Resolves true once `seen()` holds, checked now and after each change the cache of `type`
    * takes in; false after `timeoutMs`. A controller that reads its children from the cache waits
@@ -66,7 +70,7 @@ export interface Controller {
   /** Child kinds: a change to a child wakes its controlling owner of the `for` kind. */
   owns?: ResourceType[];
   /** Other kinds, with how a change maps to keys of the `for` kind. */
-  watches?: { type: ResourceType; map(obj: KubeObject, ctx: { cache(type: ResourceType): readonly KubeObject[] }): ObjectRef[] }[];
+  watches?: { type: ResourceType; map(obj: KubeObject, ctx: CacheReader): ObjectRef[] }[];
   /**
    * Which objects of the `for` kind can need a reconcile at all (controller-runtime's predicates):
    * others are never queued, by events or by resync. It must depend on the object alone.

@@ -214,7 +214,7 @@ class ControllerRunner {
       if (owner) this.enqueue({ namespace: c.for.namespaced ? obj.metadata.namespace : undefined, name: owner.name });
     }
     for (const w of c.watches ?? []) {
-      if (sameType(w.type, type)) for (const ref of w.map(obj, { cache: this.manager.cache })) this.enqueue(ref);
+      if (sameType(w.type, type)) for (const ref of w.map(obj, this.manager)) this.enqueue(ref);
     }
   }
 

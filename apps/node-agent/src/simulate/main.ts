@@ -2,7 +2,7 @@ import { collectDefaultMetrics, Gauge, Registry } from 'prom-client';
 import { readFileSync } from 'node:fs';
 import { Command, InvalidArgumentError } from 'commander';
 import { pino } from 'pino';
-import { bearerToken, CREDENTIAL_FLAGS, serveMetrics, stopOnSignals } from '@skiff/controller-runtime';
+import { bearerToken, CLIENT_RATE_FLAGS, CREDENTIAL_FLAGS, serveMetrics, stopOnSignals } from '@skiff/controller-runtime';
 import { exitOnUncaughtFailures } from '@skiff/apimachinery';
 import { parseLabels } from '../parseLabels.js';
 import { startSimulatedNodes } from './startSimulatedNodes.js';
@@ -35,6 +35,8 @@ const program = new Command()
   })
   .option('--keep-nodes-on-exit', 'leave the Nodes registered when stopped (default: delete them, so their pods are rescheduled)')
   .option('--metrics-port <n>', 'serve Prometheus /metrics on this port on 127.0.0.1 (0 = any free port)', int('--metrics-port'))
+  .option('--kube-api-qps <n>', CLIENT_RATE_FLAGS.qps, int('--kube-api-qps'), 0)
+  .option('--kube-api-burst <n>', CLIENT_RATE_FLAGS.burst, int('--kube-api-burst'))
   .option('--log-level <level>', 'pino log level', 'info');
 
 program.parse();
@@ -54,6 +56,8 @@ const o = program.opts<{
   keepNodesOnExit?: boolean;
   metricsPort?: number;
   logLevel: string;
+  kubeApiQps: number;
+  kubeApiBurst?: number;
 }>();
 
 const logger = pino({ level: o.logLevel, base: { component: 'simulated-nodes' } });
@@ -73,6 +77,8 @@ try {
     memory: o.memory,
     maxPods: o.maxPods,
     labels: o.labels,
+    qps: o.kubeApiQps,
+    burst: o.kubeApiBurst,
     logger,
   });
   let metricsServer: { close(): Promise<void> } | undefined;

@@ -27,6 +27,9 @@ export interface SimulatedNodesOptions {
   memory?: string;
   maxPods?: number;
   labels?: Record<string, string>;
+  /** The shared client's request rate (client-go's QPS and Burst); unset: no limit. */
+  qps?: number;
+  burst?: number;
   logger?: Logger;
   clock?: Clock;
 }
@@ -52,6 +55,24 @@ async function inBatches<T>(items: T[], size: number, fn: (item: T) => Promise<v
   for (let i = 0; i < items.length; i += size) await Promise.all(items.slice(i, i + size).map(fn));
 }
 
+/** kubelet's node registration backoff: from 100 ms, doubling, at most 7 s apart. */
+const REGISTER_BACKOFF_MS = { first: 100, max: 7000 };
+
+/** Runs `attempt` until it succeeds or `stopped()`; undefined if stopped first. */
+async function retrying<T>(what: string, log: Logger, stopped: () => boolean, attempt: () => Promise<T>): Promise<T | undefined> {
+  let delay = REGISTER_BACKOFF_MS.first;
+  for (let failures = 0; !stopped(); failures++) {
+    try {
+      return await attempt();
+    } catch (err) {
+      if (failures === 0) log.warn({ err: (err as Error).message }, `${what} failed; retrying`);
+      await new Promise((r) => setTimeout(r, delay));
+      delay = Math.min(delay * 2, REGISTER_BACKOFF_MS.max);
+    }
+  }
+  return undefined;
+}
+
 /**
  * Many simulated nodes in one process, for scale benchmarks: each registers and heartbeats as
  * its own Node, while one shared pod watch and one HTTP endpoint serve them all, so a thousand
@@ -60,7 +81,7 @@ async function inBatches<T>(items: T[], size: number, fn: (item: T) => Promise<v
 export async function startSimulatedNodes(opts: SimulatedNodesOptions): Promise<SimulatedNodes> {
   const log = opts.logger ?? pino({ base: { component: 'simulated-nodes' } });
   const clock = opts.clock ?? systemClock;
-  const client = new ApiClient({ server: opts.server, token: opts.token, ca: opts.ca, userAgent: 'skiff-node-agent/simulated' });
+  const client = new ApiClient({ server: opts.server, token: opts.token, ca: opts.ca, userAgent: 'skiff-node-agent/simulated', qps: opts.qps, burst: opts.burst });
   const host = readHostInfo();
   const prefix = opts.namePrefix ?? 'sim-node-';
   const start = opts.startIndex ?? 0;
@@ -95,6 +116,7 @@ export async function startSimulatedNodes(opts: SimulatedNodesOptions): Promise<
     log,
   });
   const heartbeats: NodeHeartbeat[] = [];
+  let closed = false;
   await inBatches(configs, 32, async (cfg) => {
     cfg.port = server.port;
     let conditions: NodeCondition[] | undefined;
@@ -103,10 +125,16 @@ export async function startSimulatedNodes(opts: SimulatedNodesOptions): Promise<
       conditions = s.conditions as NodeCondition[];
       return s;
     };
-    const node = await registerNode(client, { ...buildNode(cfg, host, clock()), status: status(clock()) });
-    const hb = new NodeHeartbeat({ client, nodeName: cfg.name, nodeUid: node.metadata.uid, heartbeatMs, statusMs: opts.nodeStatusMs ?? heartbeatMs * 5, status, log, clock });
+    // A busy API server times requests out: each node keeps trying to register, as a kubelet does,
+    // rather than the whole process failing.
+    const hb = await retrying(`registering ${cfg.name}`, log, () => closed, async () => {
+      const node = await registerNode(client, { ...buildNode(cfg, host, clock()), status: status(clock()) });
+      const beat = new NodeHeartbeat({ client, nodeName: cfg.name, nodeUid: node.metadata.uid, heartbeatMs, statusMs: opts.nodeStatusMs ?? heartbeatMs * 5, status, log, clock });
+      await beat.renewLease();
+      return beat;
+    });
+    if (!hb) return;
     heartbeats.push(hb);
-    await hb.renewLease();
     // Spread the heartbeats over the period instead of sending them all at once.
     setTimeout(() => void hb.start(), Math.floor(Math.random() * heartbeatMs)).unref();
   });
@@ -117,6 +145,7 @@ export async function startSimulatedNodes(opts: SimulatedNodesOptions): Promise<
     nodeNames: configs.map((c) => c.name),
     podCount: () => pods.pods().length,
     close: async ({ removeNodes = false } = {}) => {
+      closed = true;
       for (const hb of heartbeats) hb.stop();
       pods.stop();
       await server.close();
