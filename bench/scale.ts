@@ -26,6 +26,8 @@ const NODES_READY_TIMEOUT_MS = 180_000;
 const DEPLOYMENT_TIMEOUT_MS = 600_000;
 const BACKLOG_TIMEOUT_MS = 300_000;
 const PROGRESS_EVERY_MS = 5000;
+/** A directory to write each component's V8 CPU profile to (node --cpu-prof), when set. */
+const CPU_PROF_DIR = process.env.BENCH_SCALE_CPU_PROF;
 
 const ADMIN = `bench-admin-${randomBytes(8).toString('hex')}`;
 const nodesType = resourceType('nodes');
@@ -56,7 +58,7 @@ interface Component {
  * 4. Each process's memory at the end (VmRSS now, VmHWM its peak).
  *
  * Sizes: BENCH_SCALE_NODES (1000), BENCH_SCALE_PODS (10000), BENCH_SCALE_BACKLOG (2000),
- * BENCH_SCALE_STEADY_S (300).
+ * BENCH_SCALE_STEADY_S (300). BENCH_SCALE_CPU_PROF=DIR writes each process's CPU profile there.
  */
 export async function scaleBench(): Promise<void> {
   const db = await createTestDatabase();
@@ -178,7 +180,8 @@ function componentTokens(dir: string): { file: string; files: Record<'controller
 function startComponent(dir: string, name: string, file: string, args: string[], env: NodeJS.ProcessEnv): Component {
   const log = join(dir, `${name}.log`);
   const out = createWriteStream(log);
-  const child = spawn(process.execPath, ['--import', 'tsx', file, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const profile = CPU_PROF_DIR ? ['--cpu-prof', '--cpu-prof-dir', CPU_PROF_DIR, '--cpu-prof-name', `${name}.cpuprofile`] : [];
+  const child = spawn(process.execPath, [...profile, '--import', 'tsx', file, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
   child.stdout!.pipe(out, { end: false });
   child.stderr!.pipe(out, { end: false });
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
