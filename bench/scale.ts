@@ -183,7 +183,8 @@ function componentTokens(dir: string): { file: string; files: Record<'controller
 function startComponent(dir: string, name: string, file: string, args: string[], env: NodeJS.ProcessEnv): Component {
   const log = join(dir, `${name}.log`);
   const out = createWriteStream(log);
-  const profile = CPU_PROF_DIR ? ['--cpu-prof', '--cpu-prof-dir', CPU_PROF_DIR, '--cpu-prof-name', `${name}.cpuprofile`] : [];
+  // A directory per process: tsx's loader thread writes a profile of its own beside the main thread's.
+  const profile = CPU_PROF_DIR ? ['--cpu-prof', '--cpu-prof-dir', join(CPU_PROF_DIR, name)] : [];
   const child = spawn(process.execPath, [...profile, '--import', 'tsx', file, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
   child.stdout!.pipe(out, { end: false });
   child.stderr!.pipe(out, { end: false });

@@ -42,11 +42,14 @@ export interface ReconcileContext extends CacheReader {
 
 /**
  * The indexes every informer of a controller manager keeps (client-go's Indexers): by namespace,
- * by the uid of the object's controller (its controlling ownerReference), the namespaces of
+ * by uid, by the uid of each owner, by the uid of the object's controller (its controlling ownerReference), the namespaces of
  * objects no controller owns (orphans an owner may adopt), and pods by node.
  */
 export const CACHE_INDEXES = {
   namespace: (obj: KubeObject) => [obj.metadata.namespace ?? ''],
+  uid: (obj: KubeObject) => (obj.metadata.uid ? [obj.metadata.uid] : []),
+  /** The uid of every owner (controlling or not): an object's dependents. */
+  owner: (obj: KubeObject) => (obj.metadata.ownerReferences ?? []).map((r) => r.uid),
   controller: (obj: KubeObject) => {
     const uid = obj.metadata.ownerReferences?.find((r) => r.controller)?.uid;
     return uid ? [uid] : [];
@@ -106,4 +109,13 @@ export function parseRefKey(key: string): ObjectRef {
 
 export function refOf(obj: KubeObject): ObjectRef {
   return { namespace: obj.metadata.namespace, name: obj.metadata.name! };
+}
+
+/** A CacheReader over fixed lists (for pure tests of watch maps): its indexes are scans. */
+export function cacheReaderOf(list: (type: ResourceType) => readonly KubeObject[]): CacheReader {
+  return {
+    cache: list,
+    byIndex: (type, index, value) => list(type).filter((o) => (CACHE_INDEXES[index](o) as string[]).includes(value)),
+    cached: (type, ref) => list(type).find((o) => o.metadata.name === ref.name && o.metadata.namespace === ref.namespace),
+  };
 }
