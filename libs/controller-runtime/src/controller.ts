@@ -79,6 +79,12 @@ export interface Controller {
    * others are never queued, by events or by resync. It must depend on the object alone.
    */
   filter?(obj: KubeObject): boolean;
+  /**
+   * Which updates of a `for` object can need a reconcile (controller-runtime's update predicates):
+   * others wake nothing. Adds, deletes and resyncs always do. At scale this keeps, say, a Lease
+   * renewal or a pod's status write from queueing the garbage collector.
+   */
+  updated?(obj: KubeObject, old: KubeObject): boolean;
   /** Workers per process. */
   concurrency?: number;
   /** Every key of the `for` kind is reconciled at least this often. */

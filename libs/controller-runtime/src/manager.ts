@@ -74,7 +74,7 @@ export class ControllerManager {
       inf = new Informer(this.opts.client, type, {
         onAdd: (obj) => this.dispatch(type, obj),
         onUpdate: (obj, old) => {
-          this.dispatch(type, obj);
+          this.dispatch(type, obj, old);
           // An ownerReference or a label that changed must wake the previous owner, or whoever
           // selected the object by its old labels, too.
           if (
@@ -160,8 +160,8 @@ export class ControllerManager {
     this.connection.disconnect();
   }
 
-  private dispatch(type: ResourceType, obj: KubeObject): void {
-    for (const r of this.runners) r.onChange(type, obj);
+  private dispatch(type: ResourceType, obj: KubeObject, old?: KubeObject): void {
+    for (const r of this.runners) r.onChange(type, obj, old);
     const waiters = this.cacheWaiters.get(informerId(type));
     if (waiters) for (const check of [...waiters]) check();
   }
@@ -206,9 +206,10 @@ class ControllerRunner {
     for (const w of this.controller.watches ?? []) this.manager.informer(w.type);
   }
 
-  onChange(type: ResourceType, obj: KubeObject): void {
+  /** `old`: the object before, when this is an update. */
+  onChange(type: ResourceType, obj: KubeObject, old?: KubeObject): void {
     const c = this.controller;
-    if (sameType(type, c.for) && (!c.filter || c.filter(obj))) this.enqueue({ namespace: obj.metadata.namespace, name: obj.metadata.name! });
+    if (sameType(type, c.for) && (!c.filter || c.filter(obj)) && (!old || !c.updated || c.updated(obj, old))) this.enqueue({ namespace: obj.metadata.namespace, name: obj.metadata.name! });
     if (c.owns?.some((t) => sameType(t, type))) {
       const owner = obj.metadata.ownerReferences?.find((r) => r.controller && r.kind === c.for.kind && r.apiVersion === groupVersion(c.for));
       if (owner) this.enqueue({ namespace: c.for.namespaced ? obj.metadata.namespace : undefined, name: owner.name });

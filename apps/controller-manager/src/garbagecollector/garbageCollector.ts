@@ -1,4 +1,4 @@
-import { groupVersion, type KubeObject, type ResourceType } from '@skiff/apimachinery';
+import { deepEqual, groupVersion, type KubeObject, type ResourceType } from '@skiff/apimachinery';
 import { refOf, type CacheReader, type Controller, type ObjectRef, type ReconcileContext } from '@skiff/controller-runtime';
 import { attemptToDelete } from './attemptToDelete.js';
 import { orphanDependents } from './orphanDependents.js';
@@ -22,6 +22,12 @@ export function garbageCollectorFor(type: ResourceType): Controller {
     name: `garbagecollector-${type.group ? `${type.resource}.${type.group}` : type.resource}`,
     for: type,
     watches: COLLECTED_TYPES.map((watched) => ({ type: watched, map: (obj: KubeObject, ctx: CacheReader) => relatedKeys(type, watched, obj, ctx) })),
+    // Its decision depends on the object's owners, deletion and finalizers alone (the owners'
+    // changes come through the watches): a status write or a Lease renewal wakes nothing.
+    updated: (obj, old) =>
+      !deepEqual(obj.metadata.ownerReferences, old.metadata.ownerReferences) ||
+      obj.metadata.deletionTimestamp !== old.metadata.deletionTimestamp ||
+      !deepEqual(obj.metadata.finalizers, old.metadata.finalizers),
     async reconcile(ref: ObjectRef, ctx: ReconcileContext): Promise<void> {
       // The cache is enough to pick the action: every write below carries a uid or resourceVersion precondition.
       const obj = ctx.cached(type, ref);
