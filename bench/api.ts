@@ -1,10 +1,10 @@
-import pg from 'pg';
 import { pino } from 'pino';
 import { createTestDatabase, openStore } from '@skiff/store';
 import { startApiServer } from '@skiff/apiserver';
 import { startLoadClient, type Load } from './loadClient.js';
 import { fmt, rate, summary } from './stats.js';
 import { listFromCacheVersusStore } from './listCache.js';
+import { rawInsertBody, rawInsertRate } from './rawInsert.js';
 
 const TOKEN = 'bench-token';
 const N = Number(process.env.BENCH_N ?? 2000);
@@ -43,18 +43,14 @@ export async function apiBench(): Promise<void> {
 /** The store's writes/s beside a raw single-row INSERT on the same Postgres, same concurrency; answers the raw INSERT/s at CONCURRENCY. */
 async function storeVersusRawInsert(url: string): Promise<number> {
   const store = await openStore({ databaseUrl: url });
-  const pool = new pg.Pool({ connectionString: url, max: CONCURRENCY });
-  await pool.query('CREATE TABLE bench_raw (id bigserial PRIMARY KEY, k text NOT NULL, v jsonb NOT NULL)');
-  const body = (i: number) => ({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: `s-${i}`, namespace: 'default' }, data: { i: String(i), pad: 'x'.repeat(200) } });
   let rawAtConcurrency = 0;
   for (const concurrency of [1, CONCURRENCY]) {
     const tag = `c${concurrency}`;
-    const raw = await rate(N, concurrency, (i) => pool.query('INSERT INTO bench_raw (k, v) VALUES ($1, $2)', [`${tag}-${i}`, JSON.stringify(body(i))]));
-    const stored = await rate(N, concurrency, (i) => store.create({ group: '', resource: 'configmaps', namespace: 'default', name: `${tag}-s-${i}` }, body(i)));
+    const raw = await rawInsertRate(url, N, concurrency, tag);
+    const stored = await rate(N, concurrency, (i) => store.create({ group: '', resource: 'configmaps', namespace: 'default', name: `${tag}-s-${i}` }, rawInsertBody(i)));
     console.log(`store writes/s (concurrency ${concurrency}): ${fmt(stored)}   raw INSERT/s: ${fmt(raw)}   ratio: ${fmt(stored / raw, 2)}  (goal >= 0.50)`);
     rawAtConcurrency = raw;
   }
-  await pool.end();
   await store.close();
   return rawAtConcurrency;
 }

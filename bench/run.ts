@@ -10,6 +10,7 @@ import { gitopsBench } from './gitops.js';
 import { overloadBench } from './overload.js';
 import { podStartupBench } from './podStartup.js';
 import { proxyBench } from './proxy.js';
+import { scaleBench } from './scale.js';
 import { schedulerBench } from './scheduler.js';
 import { startupBench } from './startup.js';
 
@@ -21,6 +22,7 @@ const sections: [string, () => Promise<void>][] = [
   ['Service proxy', proxyBench],
   ['GitOps', gitopsBench],
   ['Scale: start-up', startupBench],
+  ['Scale: 1,000 simulated nodes and 10,000 pods on child processes', scaleBench],
 ];
 
 const filters = process.argv.slice(2).map((a) => a.toLowerCase());

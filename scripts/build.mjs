@@ -38,6 +38,8 @@ function entryPoints() {
   const apps = readdirSync(join(ROOT, 'apps')).filter((name) => existsSync(join(ROOT, 'apps', name, 'src', 'main.ts')));
   return Object.fromEntries([
     ...apps.sort().map((name) => [name, `apps/${name}/src/main.ts`]),
+    // Components that are a second entry point of an app (apps/cli/src/processes.ts COMPONENT_SOURCES).
+    ['simulated-nodes', 'apps/node-agent/src/simulate/main.ts'],
     ['build-status-page', 'apps/status-page/src/index.ts'],
     ['build-store', 'libs/store/src/db/pgliteTemplate.ts'],
   ]);

@@ -37,16 +37,17 @@ const program = new Command('skiff-apiserver')
   .option('--service-account-issuer <url>', 'the iss claim of ServiceAccount tokens', DEFAULT_SERVICE_ACCOUNT_ISSUER)
   .option('--api-audiences <list>', 'comma-separated audiences the API server accepts tokens for (default: the issuer)')
   .option('--disable-admission-plugins <list>', 'comma-separated admission plugins to turn off (ServiceAccount is the one that can be)', '')
+  .option('--log-level <level>', 'pino log level (each request is logged at info)', 'info')
   .parse();
 const opts = program.opts<{ dataDir: string; host: string; port: string; tokenFile?: string; tlsCertFile?: string; tlsPrivateKeyFile?: string; clientCaFile?: string; serviceClusterIpRange: string; gitWebhookSecret?: string; advertiseAddress?: string; gitWebhookSecretFile?: string; encryptionProviderConfig?: string; eventTtl: string; requestTimeout: string; maxWatchesPerUser: string; maxRequestsInflight: string; maxMutatingRequestsInflight: string; auditLogPath?: string; auditLogMaxsize: string; auditLogMaxbackup: string; podSecurityDefaultEnforce: string;
-  serviceAccountSigningKeyFile?: string; serviceAccountKeyFile: string[]; serviceAccountIssuer: string; apiAudiences?: string; disableAdmissionPlugins: string;
+  serviceAccountSigningKeyFile?: string; serviceAccountKeyFile: string[]; serviceAccountIssuer: string; apiAudiences?: string; disableAdmissionPlugins: string; logLevel: string;
 }>();
 const podSecurityDefaultEnforce = opts.podSecurityDefaultEnforce;
 if (!isPodSecurityLevel(podSecurityDefaultEnforce)) {
   console.error(`error: --pod-security-default-enforce must be privileged, baseline or restricted, not ${JSON.stringify(podSecurityDefaultEnforce)}`);
   process.exit(1);
 }
-const logger = pino({ name: 'apiserver' });
+const logger = pino({ name: 'apiserver', level: opts.logLevel });
 exitOnUncaughtFailures(logger);
 const tokenFile = opts.tokenFile ?? `${opts.dataDir}/tokens.json`;
 const tokens = JSON.parse(readFileSync(tokenFile, 'utf8')) as Record<string, Principal>;

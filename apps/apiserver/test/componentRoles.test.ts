@@ -56,6 +56,14 @@ describe('the components\' own identities', () => {
     ['controller-manager', ['escalate', 'clusterroles.rbac.authorization.k8s.io'], 'no'],
     // The git watcher applies Applications' objects as their accounts (and Argo CD's as itself).
     ['git-watcher', ['impersonate', 'serviceaccounts', '-n', 'shop'], 'yes'],
+    // Simulated nodes register and heartbeat Nodes, report pods' status and finish their deletion.
+    ['simulated-nodes', ['create', 'nodes'], 'yes'],
+    ['simulated-nodes', ['patch', 'nodes', '--subresource=status'], 'yes'],
+    ['simulated-nodes', ['update', 'leases.coordination.k8s.io', '-n', 'kube-node-lease'], 'yes'],
+    ['simulated-nodes', ['watch', 'pods', '-A'], 'yes'],
+    ['simulated-nodes', ['patch', 'pods', '--subresource=status', '-n', 'shop'], 'yes'],
+    ['simulated-nodes', ['create', 'pods', '-n', 'shop'], 'no'],
+    ['simulated-nodes', ['get', 'secrets', '-n', 'shop'], 'no'],
   ] as const)('%s: can-i %j -> %s', async (component, args, answer) => {
     expect(await can(component, ...args)).toBe(answer);
   });

@@ -65,14 +65,14 @@ interface Kubeconfig {
   'current-context': string;
 }
 
-export function clientFromKubeconfig(file: string): { client: ApiClient; server: string; caPem?: string } {
+export function clientFromKubeconfig(file: string): { client: ApiClient; server: string; token: string; caPem?: string } {
   const config = yaml.load(readFileSync(file, 'utf8')) as Kubeconfig;
   const ctx = config.contexts.find((c) => c.name === config['current-context'])?.context;
   const cluster = config.clusters.find((c) => c.name === ctx?.cluster)?.cluster;
   const user = config.users.find((u) => u.name === ctx?.user)?.user;
   if (!cluster || !user?.token) throw new Error(`${file}: the current context needs a cluster and a user with a token`);
   const caPem = cluster['certificate-authority-data'] ? Buffer.from(cluster['certificate-authority-data'], 'base64').toString('utf8') : undefined;
-  return { client: new ApiClient({ server: cluster.server, token: user.token, ca: caPem }), server: cluster.server, caPem };
+  return { client: new ApiClient({ server: cluster.server, token: user.token, ca: caPem }), server: cluster.server, token: user.token, caPem };
 }
 
 /** `skiff token create-node NAME`: mints a node token and prints how to join with it. */

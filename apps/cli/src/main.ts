@@ -7,6 +7,7 @@ import { agent, clientFromKubeconfig, createNodeTokenCommand, defaultNodeName } 
 import { createUserToken, kubeconfigCertificateStanza, kubeconfigUserStanza, revokeTokens } from './userTokens.js';
 import { clientCertificate } from './pki.js';
 import { reencryptSecrets } from './reencryptSecrets.js';
+import { simNodes } from './simNodes.js';
 
 function positiveInt(name: string) {
   return (value: string): number => {
@@ -33,7 +34,8 @@ program
   .option('--hpa-sync-period <seconds>', 'how often each HorizontalPodAutoscaler is evaluated', positiveInt('--hpa-sync-period'), 15)
   .option('--metrics-resolution <seconds>', 'how often node agents sample usage (the window of `kubectl top` cpu rates)', positiveInt('--metrics-resolution'), 10)
   .option('--disable-admission-plugins <list>', 'the API server\'s admission plugins to turn off (ServiceAccount, as Kubernetes\' own test/cmd runs)', '')
-  .action(async (o: { dataDir: string; port: number; nodes: number; host: string; example: boolean; runtime: RuntimeRequest; hpaSyncPeriod: number; metricsResolution: number; disableAdmissionPlugins: string }) => {
+  .option('--simulated-nodes <n>', 'also join this many kwok-style simulated nodes (sim-node-0, ...): pods on them are reported Running, nothing runs', positiveInt('--simulated-nodes'), 0)
+  .action(async (o: { dataDir: string; port: number; nodes: number; host: string; example: boolean; runtime: RuntimeRequest; hpaSyncPeriod: number; metricsResolution: number; disableAdmissionPlugins: string; simulatedNodes: number }) => {
     try {
       await up(o);
     } catch (err) {
@@ -62,6 +64,18 @@ program
   .option('--container-log-max-files <n>', 'log files kept per container, the live one included (default 5)')
   .action(async (o: { server: string; token?: string; tokenFile?: string; nodeName: string; caFile?: string; dataDir: string; podCidr: string; cpu?: string; memory?: string; maxPods?: string; stopPodsOnExit?: boolean; simulate?: boolean; containerRuntimeEndpoint?: string; containerLogMaxSize?: string; containerLogMaxFiles?: string }) => {
     await agent(o);
+  });
+
+program
+  .command('sim')
+  .description('simulate parts of a cluster')
+  .command('nodes <count>')
+  .description('join COUNT kwok-style simulated nodes to the cluster of --kubeconfig until Ctrl-C, then remove them: they heartbeat and report the pods bound to them Running, without running anything')
+  .option('--kubeconfig <file>', 'admin kubeconfig', process.env.KUBECONFIG ?? '.skiff/kubeconfig')
+  .option('--name-prefix <prefix>', 'nodes are named PREFIX0, PREFIX1, ...', 'sim-node-')
+  .option('--heartbeat-ms <ms>', 'lease renew period of each node', positiveInt('--heartbeat-ms'), 10_000)
+  .action(async (count: string, o: { kubeconfig: string; namePrefix: string; heartbeatMs: number }) => {
+    await simNodes(positiveInt('COUNT')(count), o);
   });
 
 program

@@ -23,8 +23,11 @@ declare const SKIFF_BUNDLED: boolean | undefined;
  */
 export function componentCommand(app: string): string[] {
   if (typeof SKIFF_BUNDLED !== 'undefined') return ['--enable-source-maps', join(import.meta.dirname, `${app}.js`)];
-  return ['--import', 'tsx', fileURLToPath(import.meta.resolve(`@skiff/${app}/main`))];
+  return ['--import', 'tsx', fileURLToPath(import.meta.resolve(COMPONENT_SOURCES[app] ?? `@skiff/${app}/main`))];
 }
+
+/** Components whose entry point is not their own app's `./main` (each is also a bundle: scripts/build.mjs). */
+const COMPONENT_SOURCES: Record<string, string> = { 'simulated-nodes': '@skiff/node-agent/simulate' };
 
 /** Starts `node ...command ...args`, its output appended to `logFile` (0600, rotated by size: see componentLog.ts). */
 export function startProcess(name: string, command: string[], args: string[], logFile: string, env: NodeJS.ProcessEnv = process.env): ManagedProcess {

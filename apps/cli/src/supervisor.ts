@@ -11,6 +11,8 @@ export interface ComponentSpec {
   env: NodeJS.ProcessEnv;
   /** How long a stop waits for the component before SIGKILL (node agents stop their pods first). */
   stopGraceMs?: number;
+  /** Stopped, and waited for, before the others: it still needs the API server to stop (the simulated nodes delete their Nodes). */
+  stopsFirst?: boolean;
 }
 
 /** One component as DIR/run/components.json shows it. */
@@ -78,8 +80,8 @@ export class Supervisor {
   }
 
   /**
-   * Stops every component at once (each gets SIGTERM, then SIGKILL after its grace) and starts
-   * none again. Safe to call twice.
+   * Stops every component at once (each gets SIGTERM, then SIGKILL after its grace), those that
+   * stop first before the rest, and starts none again. Safe to call twice.
    */
   async stop(): Promise<void> {
     this.stopping = true;
@@ -88,7 +90,9 @@ export class Supervisor {
       clearTimeout(c.timer);
       clearTimeout(c.stableTimer);
     }
-    await Promise.all(all.map((c) => (c.process ? stopProcess(c.process, c.spec.stopGraceMs) : undefined)));
+    const stopAll = (group: Supervised[]) => Promise.all(group.map((c) => (c.process ? stopProcess(c.process, c.spec.stopGraceMs) : undefined)));
+    await stopAll(all.filter((c) => c.spec.stopsFirst));
+    await stopAll(all.filter((c) => !c.spec.stopsFirst));
     for (const c of all) {
       c.state = { ...c.state, state: 'Stopped', pid: undefined, nextStartAt: undefined };
     }

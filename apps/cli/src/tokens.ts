@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { componentUser, SKIFF_COMPONENTS, type SkiffComponent } from '@skiff/apimachinery';
+import { COMPONENT_GROUPS, componentUser, SKIFF_COMPONENTS, type SkiffComponent } from '@skiff/apimachinery';
 import { ensurePrivateDir, writeSecretFile } from './secretFiles.js';
 
 export interface TokenTable {
@@ -21,8 +21,8 @@ const newToken = () => randomBytes(32).toString('base64url');
 
 /**
  * Reads the data dir's token table, adding what it lacks: an admin token at first start, and a
- * token per Skiff component (user `system:skiff:<name>`, in no group: its bootstrap ClusterRole
- * says what it may do). Each token is also alone in a file, which the process `skiff up` starts
+ * token per Skiff component (user `system:skiff:<name>`, in its COMPONENT_GROUPS: its bootstrap
+ * ClusterRole says what it may do). Each token is also alone in a file, which the process `skiff up` starts
  * reads (--token-file), never its command line: DIR/admin.token, DIR/components/<name>.token. All
  * are 0600.
  */
@@ -44,7 +44,7 @@ export function ensureTokens(dataDir: string): ClusterTokens {
   const componentTokens = SKIFF_COMPONENTS.map((c) => {
     const user = componentUser(c);
     componentTokenFiles[c] = join(componentDir, `${c}.token`);
-    return [componentTokenFiles[c], tokenOf((p) => p.name === user, () => ({ name: user, groups: ['system:authenticated'] }))] as const;
+    return [componentTokenFiles[c], tokenOf((p) => p.name === user, () => ({ name: user, groups: [...(COMPONENT_GROUPS[c] ?? []), 'system:authenticated'] }))] as const;
   });
   writeSecretFile(file, JSON.stringify(stored, null, 2) + '\n');
   writeSecretFile(adminTokenFile, adminToken + '\n');

@@ -28,6 +28,17 @@ const POD_MAX_PIDS = 4096;
  * between SIGTERM and SIGKILL.
  */
 const AGENT_STOP_GRACE_MS = 8000;
+/** The node agents here heartbeat every second; a node whose lease is this old is NotReady. */
+const NODE_MONITOR_GRACE_MS = 6000;
+
+/**
+ * Simulated nodes heartbeat every 2 s, slower when there are many, so all of them together renew
+ * at most 100 Leases a second (1,000 nodes: every 10 s, as kubelets do); the node monitor grace
+ * then covers three of their heartbeats (1,000 nodes: 30 s).
+ */
+export function simulatedNodeHeartbeatMs(count: number): number {
+  return Math.min(10_000, Math.max(2000, count * 10));
+}
 import { ensureExampleApplication, ensureExampleRepo } from './example.js';
 import { pickListenPort } from './listenPort.js';
 
@@ -46,6 +57,8 @@ export interface UpOptions {
   metricsResolution?: number;
   /** Passed to the API server's --disable-admission-plugins (e.g. `ServiceAccount`). */
   disableAdmissionPlugins?: string;
+  /** kwok-style nodes (`sim-node-0`, ...) in one more process: pods on them are reported Running, nothing runs. */
+  simulatedNodes?: number;
 }
 
 /**
@@ -162,12 +175,13 @@ export async function up(opts: UpOptions): Promise<void> {
       handedOut.add(port);
       return port;
     };
-    const component = (name: string, app: string, componentArgs: string[], controlPlane: boolean, metricsPort?: number) => {
+    const component = (name: string, app: string, componentArgs: string[], controlPlane: boolean, metricsPort?: number, stopsFirst?: boolean) => {
       const args = metricsPort ? [...componentArgs, '--metrics-port', String(metricsPort)] : componentArgs;
       if (metricsPort) metrics[name] = `http://127.0.0.1:${metricsPort}/metrics`;
-      supervisor.start({ name, command: componentCommand(app), args, env: childEnv, stopGraceMs: controlPlane ? undefined : AGENT_STOP_GRACE_MS });
+      supervisor.start({ name, command: componentCommand(app), args, env: childEnv, stopGraceMs: controlPlane ? undefined : AGENT_STOP_GRACE_MS, stopsFirst });
     };
-    component('controller-manager', 'controller-manager', ['--server', url, '--token-file', componentTokenFiles['controller-manager'], '--queue-prefix', queuePrefix, '--root-ca-file', pki.caFile, '--node-monitor-grace-ms', '6000', '--pod-eviction-timeout-ms', '5000', '--horizontal-pod-autoscaler-sync-period-ms', String((opts.hpaSyncPeriod ?? 15) * 1000)], true, await nextMetricsPort());
+    const simulatedHeartbeatMs = simulatedNodeHeartbeatMs(opts.simulatedNodes ?? 0);
+    component('controller-manager', 'controller-manager', ['--server', url, '--token-file', componentTokenFiles['controller-manager'], '--queue-prefix', queuePrefix, '--root-ca-file', pki.caFile, '--node-monitor-grace-ms', String(Math.max(NODE_MONITOR_GRACE_MS, 3 * simulatedHeartbeatMs)), '--pod-eviction-timeout-ms', '5000', '--horizontal-pod-autoscaler-sync-period-ms', String((opts.hpaSyncPeriod ?? 15) * 1000)], true, await nextMetricsPort());
     component('git-watcher', 'git-watcher', ['--server', url, '--token-file', componentTokenFiles['git-watcher'], '--queue-prefix', queuePrefix, '--cache-dir', join(dataDir, 'git-cache')], true, await nextMetricsPort());
     component('notifier', 'notifier', ['--server', url, '--token-file', componentTokenFiles['notifier'], '--queue-prefix', queuePrefix], true, await nextMetricsPort());
     component('scheduler', 'scheduler', ['--server', url, '--token-file', componentTokenFiles['scheduler'], '--queue-prefix', queuePrefix], true, await nextMetricsPort());
@@ -204,6 +218,11 @@ export async function up(opts: UpOptions): Promise<void> {
         '--data-dir', join(dataDir, 'nodes', node), '--heartbeat-ms', '1000', '--stop-pods-on-exit', '--shutdown-grace-ms', '3000', '--boot-id', bootId,
         '--cluster-dns', dnsIp, '--stats-interval-ms', String((opts.metricsResolution ?? 10) * 1000),
       ], false, await nextMetricsPort());
+    }
+
+    if (opts.simulatedNodes) {
+      // One process for all of them, with its own identity; it deletes its Nodes when stopped.
+      component('simulated-nodes', 'simulated-nodes', ['--server', url, '--token-file', componentTokenFiles['simulated-nodes'], '--count', String(opts.simulatedNodes), '--heartbeat-ms', String(simulatedHeartbeatMs)], false, await nextMetricsPort(), true);
     }
 
     const example = exampleRepo && (await ensureExampleApplication(client, await exampleRepo, net ? 'deploy' : 'deploy-processes'));

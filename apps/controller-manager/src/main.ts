@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { Command, InvalidArgumentError } from 'commander';
 import { pino } from 'pino';
 import { Registry } from 'prom-client';
-import { bearerToken, CREDENTIAL_FLAGS, redisUrl, serveMetrics, stopOnSignals } from '@skiff/controller-runtime';
+import { bearerToken, CLIENT_RATE_FLAGS, CREDENTIAL_FLAGS, redisUrl, serveMetrics, stopOnSignals } from '@skiff/controller-runtime';
 import { CONTROLLERS, DEFAULT_CONFIG, startControllerManager } from './index.js';
 import { exitOnUncaughtFailures } from '@skiff/apimachinery';
 
@@ -49,13 +49,15 @@ const program = new Command()
   .option('--metrics-port <n>', 'serve Prometheus /metrics on this port (0 = any free port)', int('--metrics-port'))
   .option('--ca-file <file>', 'CA certificate of the API server')
   .option('--root-ca-file <file>', 'the cluster CA to publish as kube-root-ca.crt in every namespace')
+  .option('--kube-api-qps <n>', CLIENT_RATE_FLAGS.qps, int('--kube-api-qps'), 0)
+  .option('--kube-api-burst <n>', CLIENT_RATE_FLAGS.burst, int('--kube-api-burst'))
   .option('--log-level <level>', 'pino log level', 'info');
 
 program.parse();
 const o = program.opts<{
   server: string; token?: string; tokenFile?: string; redisUrl?: string; queuePrefix: string; controllers?: string; nodeMonitorGraceMs: number;
   podEvictionTimeoutMs: number; nodeEvictionRate: number; secondaryNodeEvictionRate: number; unhealthyZoneThreshold: number; largeClusterSizeThreshold: number;
-  horizontalPodAutoscalerSyncPeriodMs: number; horizontalPodAutoscalerDownscaleStabilizationMs: number; resyncMs?: number; metricsPort?: number; caFile?: string; rootCaFile?: string; logLevel: string;
+  horizontalPodAutoscalerSyncPeriodMs: number; horizontalPodAutoscalerDownscaleStabilizationMs: number; resyncMs?: number; metricsPort?: number; caFile?: string; rootCaFile?: string; logLevel: string; kubeApiQps: number; kubeApiBurst?: number;
 }>();
 const logger = pino({ level: o.logLevel, base: { component: 'controller-manager' } });
 exitOnUncaughtFailures(logger);
@@ -67,6 +69,8 @@ try {
     server: o.server,
     token,
     ca: o.caFile ? readFileSync(o.caFile, 'utf8') : undefined,
+    qps: o.kubeApiQps,
+    burst: o.kubeApiBurst,
     redisUrl: redisUrl(o.redisUrl),
     prefix: o.queuePrefix,
     controllers: o.controllers?.split(',').map((s) => s.trim()).filter(Boolean),

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { Command, InvalidArgumentError } from 'commander';
 import { pino } from 'pino';
 import { Registry } from 'prom-client';
-import { bearerToken, CREDENTIAL_FLAGS, redisUrl, serveMetrics, stopOnSignals } from '@skiff/controller-runtime';
+import { bearerToken, CLIENT_RATE_FLAGS, CREDENTIAL_FLAGS, redisUrl, serveMetrics, stopOnSignals } from '@skiff/controller-runtime';
 import { startScheduler } from './index.js';
 import { exitOnUncaughtFailures } from '@skiff/apimachinery';
 
@@ -31,10 +31,12 @@ const program = new Command()
   .option('--ca-file <file>', 'CA certificate of the API server')
   .option('--concurrency <n>', 'bindings in flight at once', int('--concurrency'), 64)
   .option('--percentage-of-nodes-to-score <n>', 'stop filtering once this percentage of the nodes (at least 100) is feasible; 0 = adaptive (50% at 100 nodes down to 5%), 100 = all', percentage, 0)
+  .option('--kube-api-qps <n>', CLIENT_RATE_FLAGS.qps, int('--kube-api-qps'), 0)
+  .option('--kube-api-burst <n>', CLIENT_RATE_FLAGS.burst, int('--kube-api-burst'))
   .option('--log-level <level>', 'pino log level', 'info');
 
 program.parse();
-const o = program.opts<{ server: string; token?: string; tokenFile?: string; redisUrl?: string; queuePrefix: string; metricsPort?: number; caFile?: string; concurrency: number; percentageOfNodesToScore: number; logLevel: string }>();
+const o = program.opts<{ server: string; token?: string; tokenFile?: string; redisUrl?: string; queuePrefix: string; metricsPort?: number; caFile?: string; concurrency: number; percentageOfNodesToScore: number; logLevel: string; kubeApiQps: number; kubeApiBurst?: number }>();
 const logger = pino({ level: o.logLevel, base: { component: 'scheduler' } });
 exitOnUncaughtFailures(logger);
 const token = bearerToken(o) ?? program.error(CREDENTIAL_FLAGS.missing);
@@ -45,6 +47,8 @@ try {
     server: o.server,
     token,
     ca: o.caFile ? readFileSync(o.caFile, 'utf8') : undefined,
+    qps: o.kubeApiQps,
+    burst: o.kubeApiBurst,
     redisUrl: redisUrl(o.redisUrl),
     prefix: o.queuePrefix,
     concurrency: o.concurrency,

@@ -1,11 +1,20 @@
 import type { WebhookEvent } from './gitops.js';
+import { NODE_GROUP } from './tokens.js';
 
 /**
  * Skiff's own processes. Each has its own user, `system:skiff:<name>` (a token `skiff up` writes
  * to DIR/components/<name>.token), bound to a bootstrap ClusterRole of the same name.
  */
-export const SKIFF_COMPONENTS = ['controller-manager', 'scheduler', 'git-watcher', 'notifier', 'proxy'] as const;
+export const SKIFF_COMPONENTS = ['controller-manager', 'scheduler', 'git-watcher', 'notifier', 'proxy', 'simulated-nodes'] as const;
 export type SkiffComponent = (typeof SKIFF_COMPONENTS)[number];
+
+/**
+ * Groups a component's user is in besides system:authenticated. The simulated nodes speak for
+ * nodes: in system:nodes their heartbeats share the nodes' priority level (as kubelets' do under
+ * Kubernetes' system-nodes FlowSchema) instead of queueing behind the controllers'. Their user is
+ * not `system:node:<name>`, so the node authorizer does not limit them to one node: RBAC does.
+ */
+export const COMPONENT_GROUPS: Partial<Record<SkiffComponent, string[]>> = { 'simulated-nodes': [NODE_GROUP] };
 
 export const COMPONENT_USER_PREFIX = 'system:skiff:';
 export const componentUser = (component: SkiffComponent): string => `${COMPONENT_USER_PREFIX}${component}`;

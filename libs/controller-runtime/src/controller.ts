@@ -14,14 +14,53 @@ export interface ReconcileResult {
   requeueAfterMs?: number;
 }
 
-export interface ReconcileContext {
+/** The controller manager's informer caches, read-only. */
+export interface CacheReader {
+  /** Cached view of a watched kind (eventually consistent; read the API for decisions that must not be stale). */
+  cache(type: ResourceType): readonly KubeObject[];
+  /**
+   * The cached objects of a watched kind under one value of an index (see CACHE_INDEXES): the
+   * pods of one owner or on one node, without scanning every pod.
+   */
+  byIndex(type: ResourceType, index: CacheIndex, value: string): readonly KubeObject[];
+  /** One cached object by namespace and name. */
+  cached(type: ResourceType, ref: ObjectRef): KubeObject | undefined;
+}
+
+export interface ReconcileContext extends CacheReader {
   client: ApiClient;
   log: Logger;
   events: EventRecorder;
   now(): Date;
-  /** Cached view of a watched kind (eventually consistent; read the API for decisions that must not be stale). */
-  cache(type: ResourceType): readonly KubeObject[];
+  /**
+   * Resolves true once `seen()` holds, checked now and after each change the cache of `type`
+   * takes in; false after `timeoutMs`. A controller that reads its children from the cache waits
+   * with it until its own writes are there, so its next pass cannot act on a cache without them.
+   */
+  waitForCache(type: ResourceType, seen: () => boolean, timeoutMs: number): Promise<boolean>;
 }
+
+/**
+ * The indexes every informer of a controller manager keeps (client-go's Indexers): by namespace,
+ * by uid, by the uid of each owner, by the uid of the object's controller (its controlling ownerReference), the namespaces of
+ * objects no controller owns (orphans an owner may adopt), and pods by node.
+ */
+export const CACHE_INDEXES = {
+  namespace: (obj: KubeObject) => [obj.metadata.namespace ?? ''],
+  uid: (obj: KubeObject) => (obj.metadata.uid ? [obj.metadata.uid] : []),
+  /** The uid of every owner (controlling or not): an object's dependents. */
+  owner: (obj: KubeObject) => (obj.metadata.ownerReferences ?? []).map((r) => r.uid),
+  controller: (obj: KubeObject) => {
+    const uid = obj.metadata.ownerReferences?.find((r) => r.controller)?.uid;
+    return uid ? [uid] : [];
+  },
+  orphans: (obj: KubeObject) => (obj.metadata.ownerReferences?.some((r) => r.controller) ? [] : [obj.metadata.namespace ?? '']),
+  nodeName: (obj: KubeObject) => {
+    const node = (obj.spec as { nodeName?: string } | undefined)?.nodeName;
+    return obj.kind === 'Pod' && node ? [node] : [];
+  },
+} as const;
+export type CacheIndex = keyof typeof CACHE_INDEXES;
 
 /**
  * A controller declares what it reconciles and what wakes it; the shared runner owns the queue,
@@ -34,12 +73,18 @@ export interface Controller {
   /** Child kinds: a change to a child wakes its controlling owner of the `for` kind. */
   owns?: ResourceType[];
   /** Other kinds, with how a change maps to keys of the `for` kind. */
-  watches?: { type: ResourceType; map(obj: KubeObject, ctx: { cache(type: ResourceType): readonly KubeObject[] }): ObjectRef[] }[];
+  watches?: { type: ResourceType; map(obj: KubeObject, ctx: CacheReader): ObjectRef[] }[];
   /**
    * Which objects of the `for` kind can need a reconcile at all (controller-runtime's predicates):
    * others are never queued, by events or by resync. It must depend on the object alone.
    */
   filter?(obj: KubeObject): boolean;
+  /**
+   * Which updates of a `for` object can need a reconcile (controller-runtime's update predicates):
+   * others wake nothing. Adds, deletes and resyncs always do. At scale this keeps, say, a Lease
+   * renewal or a pod's status write from queueing the garbage collector.
+   */
+  updated?(obj: KubeObject, old: KubeObject): boolean;
   /** Workers per process. */
   concurrency?: number;
   /** Every key of the `for` kind is reconciled at least this often. */
@@ -70,4 +115,13 @@ export function parseRefKey(key: string): ObjectRef {
 
 export function refOf(obj: KubeObject): ObjectRef {
   return { namespace: obj.metadata.namespace, name: obj.metadata.name! };
+}
+
+/** A CacheReader over fixed lists (for pure tests of watch maps): its indexes are scans. */
+export function cacheReaderOf(list: (type: ResourceType) => readonly KubeObject[]): CacheReader {
+  return {
+    cache: list,
+    byIndex: (type, index, value) => list(type).filter((o) => (CACHE_INDEXES[index](o) as string[]).includes(value)),
+    cached: (type, ref) => list(type).find((o) => o.metadata.name === ref.name && o.metadata.namespace === ref.namespace),
+  };
 }

@@ -36,3 +36,12 @@ export const CREDENTIAL_FLAGS = {
   redisUrl: 'Redis for the work queues (default: REDIS_URL, else redis://127.0.0.1:6379)',
   missing: 'error: a bearer token is required: --token-file FILE, SKIFF_TOKEN or --token',
 } as const;
+
+/**
+ * `--kube-api-qps` and `--kube-api-burst`, as Kubernetes' components take them: the request rate
+ * of the component's API client. 0 (the default) means no limit.
+ */
+export const CLIENT_RATE_FLAGS = {
+  qps: 'most API requests a second this component sends (0: no limit)',
+  burst: 'API requests that may go at once above --kube-api-qps (default: the qps)',
+} as const;

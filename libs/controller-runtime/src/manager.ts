@@ -4,7 +4,7 @@ import { deepEqual, groupVersion, NotFoundError, type KubeObject, type ResourceT
 import { Informer, type ApiClient } from '@skiff/kube-client';
 import type { Logger } from 'pino';
 import { Registry } from 'prom-client';
-import { parseRefKey, refKey, TerminalError, type Controller, type ObjectRef, type ReconcileContext } from './controller.js';
+import { CACHE_INDEXES, parseRefKey, refKey, TerminalError, type CacheIndex, type Controller, type ObjectRef, type ReconcileContext } from './controller.js';
 import { EventRecorder } from './events.js';
 import { RunnerMetrics } from './metrics.js';
 
@@ -68,13 +68,13 @@ export class ControllerManager {
   }
 
   informer(type: ResourceType): Informer {
-    const id = `${groupVersion(type)}/${type.resource}`;
+    const id = informerId(type);
     let inf = this.informers.get(id);
     if (!inf) {
       inf = new Informer(this.opts.client, type, {
         onAdd: (obj) => this.dispatch(type, obj),
         onUpdate: (obj, old) => {
-          this.dispatch(type, obj);
+          this.dispatch(type, obj, old);
           // An ownerReference or a label that changed must wake the previous owner, or whoever
           // selected the object by its old labels, too.
           if (
@@ -85,13 +85,40 @@ export class ControllerManager {
           }
         },
         onDelete: (obj) => this.dispatch(type, obj),
-      }, { log: this.opts.log });
+      }, { log: this.opts.log, indexers: CACHE_INDEXES });
       this.informers.set(id, inf);
     }
     return inf;
   }
 
   cache = (type: ResourceType): readonly KubeObject[] => this.informer(type).list();
+
+  byIndex = (type: ResourceType, index: CacheIndex, value: string): readonly KubeObject[] => this.informer(type).byIndex(index, value);
+
+  cached = (type: ResourceType, ref: ObjectRef): KubeObject | undefined => this.informer(type).get(refKey(ref));
+
+  /** Waiters for a cache state, by informer id, checked after each change of that kind. */
+  private readonly cacheWaiters = new Map<string, Set<() => void>>();
+
+  waitForCache = (type: ResourceType, seen: () => boolean, timeoutMs: number): Promise<boolean> => {
+    if (seen()) return Promise.resolve(true);
+    const id = informerId(type);
+    let waiters = this.cacheWaiters.get(id);
+    if (!waiters) this.cacheWaiters.set(id, (waiters = new Set()));
+    const all = waiters;
+    return new Promise((resolve) => {
+      const done = (ok: boolean) => {
+        clearTimeout(timer);
+        all.delete(check);
+        resolve(ok);
+      };
+      const check = () => {
+        if (seen()) done(true);
+      };
+      const timer = setTimeout(() => done(false), timeoutMs);
+      all.add(check);
+    });
+  };
 
   /** Queues a key for a controller from outside the informers (a git ref changed, say). */
   enqueue(controllerName: string, ref: ObjectRef): void {
@@ -101,7 +128,7 @@ export class ControllerManager {
   }
 
   context(log: Logger): ReconcileContext {
-    return { client: this.opts.client, log, events: this.events, now: this.now, cache: this.cache };
+    return { client: this.opts.client, log, events: this.events, now: this.now, cache: this.cache, byIndex: this.byIndex, cached: this.cached, waitForCache: this.waitForCache };
   }
 
   get redis(): Redis {
@@ -133,8 +160,10 @@ export class ControllerManager {
     this.connection.disconnect();
   }
 
-  private dispatch(type: ResourceType, obj: KubeObject): void {
-    for (const r of this.runners) r.onChange(type, obj);
+  private dispatch(type: ResourceType, obj: KubeObject, old?: KubeObject): void {
+    for (const r of this.runners) r.onChange(type, obj, old);
+    const waiters = this.cacheWaiters.get(informerId(type));
+    if (waiters) for (const check of [...waiters]) check();
   }
 }
 
@@ -177,15 +206,16 @@ class ControllerRunner {
     for (const w of this.controller.watches ?? []) this.manager.informer(w.type);
   }
 
-  onChange(type: ResourceType, obj: KubeObject): void {
+  /** `old`: the object before, when this is an update. */
+  onChange(type: ResourceType, obj: KubeObject, old?: KubeObject): void {
     const c = this.controller;
-    if (sameType(type, c.for) && (!c.filter || c.filter(obj))) this.enqueue({ namespace: obj.metadata.namespace, name: obj.metadata.name! });
+    if (sameType(type, c.for) && (!c.filter || c.filter(obj)) && (!old || !c.updated || c.updated(obj, old))) this.enqueue({ namespace: obj.metadata.namespace, name: obj.metadata.name! });
     if (c.owns?.some((t) => sameType(t, type))) {
       const owner = obj.metadata.ownerReferences?.find((r) => r.controller && r.kind === c.for.kind && r.apiVersion === groupVersion(c.for));
       if (owner) this.enqueue({ namespace: c.for.namespaced ? obj.metadata.namespace : undefined, name: owner.name });
     }
     for (const w of c.watches ?? []) {
-      if (sameType(w.type, type)) for (const ref of w.map(obj, { cache: this.manager.cache })) this.enqueue(ref);
+      if (sameType(w.type, type)) for (const ref of w.map(obj, this.manager)) this.enqueue(ref);
     }
   }
 
@@ -341,6 +371,8 @@ class ControllerRunner {
     this.requeueTimers.set(key, t);
   }
 }
+
+const informerId = (type: ResourceType) => `${groupVersion(type)}/${type.resource}`;
 
 function sameType(a: ResourceType, b: ResourceType): boolean {
   return a.group === b.group && a.resource === b.resource;

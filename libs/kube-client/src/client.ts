@@ -8,6 +8,7 @@ import {
   type ResourceType,
   type WatchEvent,
 } from '@skiff/apimachinery';
+import { RequestRateLimiter } from './requestRateLimiter.js';
 
 export interface ClientOptions {
   server: string;
@@ -19,6 +20,12 @@ export interface ClientOptions {
   timeoutMs?: number;
   /** Act as this user (`Impersonate-User`; a ServiceAccount's groups follow from its name), as `kubectl --as` does. */
   impersonate?: string;
+  /**
+   * The most requests a second this client sends, and how many may go at once above it
+   * (client-go's QPS and Burst; watches are not counted). Unset or 0: no limit.
+   */
+  qps?: number;
+  burst?: number;
 }
 
 export interface ListOptions {
@@ -72,9 +79,11 @@ export class ApiClient {
   private readonly headers: Record<string, string>;
   private readonly fetch: typeof globalThis.fetch;
   private readonly impersonating = new Map<string, ApiClient>();
+  private readonly limiter: RequestRateLimiter | undefined;
 
   constructor(private readonly opts: ClientOptions) {
     this.headers = { authorization: `Bearer ${opts.token}`, 'user-agent': opts.userAgent ?? 'skiff', accept: 'application/json', ...(opts.impersonate ? { 'impersonate-user': opts.impersonate } : {}) };
+    this.limiter = opts.qps ? new RequestRateLimiter(opts.qps, Math.max(1, opts.burst ?? Math.ceil(opts.qps))) : undefined;
     if (opts.ca) {
       const dispatcher = new Agent({ connect: { ca: opts.ca } });
       this.fetch = ((url: string, init: RequestInit) => undiciFetch(url, { ...(init as object), dispatcher } as never)) as unknown as typeof globalThis.fetch;
@@ -100,13 +109,15 @@ export class ApiClient {
   }
 
   async request<T>(method: string, path: string, body?: unknown, contentType = 'application/json'): Promise<T> {
-    const send = () =>
-      this.fetch(this.opts.server + path, {
+    const send = async () => {
+      await this.limiter?.wait();
+      return this.fetch(this.opts.server + path, {
         method,
         headers: { ...this.headers, ...(body !== undefined ? { 'content-type': contentType } : {}) },
         body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
         signal: AbortSignal.timeout(this.opts.timeoutMs ?? 30_000),
       });
+    };
     let res = await send();
     // A 429 (the server's priority and fairness turned the request away) is tried again after its
     // Retry-After, up to 10 times, as client-go does: the request was not processed.
@@ -213,11 +224,14 @@ export interface ConnectionOptions {
   token?: string;
   /** PEM of the API server's CA (else the process's trusted CAs, incl. NODE_EXTRA_CA_CERTS). */
   ca?: string;
+  /** The client's request rate (`--kube-api-qps`, `--kube-api-burst`); unset or 0: no limit. */
+  qps?: number;
+  burst?: number;
 }
 
 /** The component's client: the one given, or one made from server and token (both then required). */
 export function clientFor(opts: ConnectionOptions, userAgent: string): ApiClient {
   if (opts.client) return opts.client;
   if (!opts.server || !opts.token) throw new Error(`${userAgent}: server and token are required when no client is given`);
-  return new ApiClient({ server: opts.server, token: opts.token, ca: opts.ca, userAgent });
+  return new ApiClient({ server: opts.server, token: opts.token, ca: opts.ca, userAgent, qps: opts.qps, burst: opts.burst });
 }

@@ -17,7 +17,19 @@ export interface InformerOptions {
   backoffMs?: number;
   maxBackoffMs?: number;
   log?: { warn(obj: object, msg: string): void };
+  /**
+   * Named indexes of the cache (client-go's Indexers): each maps an object to the values it is
+   * found under, so `byIndex` answers "the pods on node X" or "the pods of owner U" without a scan.
+   */
+  indexers?: Record<string, IndexFunc>;
 }
+
+/** The values an object is indexed under (none: it is not in that index). */
+export type IndexFunc = (obj: KubeObject) => string[];
+
+/** The index every informer keeps: objects by namespace ('' for cluster-scoped ones). */
+export const NAMESPACE_INDEX = 'namespace';
+const byNamespace: IndexFunc = (obj) => [obj.metadata.namespace ?? ''];
 
 export function objectKey(obj: KubeObject): string {
   return obj.metadata.namespace ? `${obj.metadata.namespace}/${obj.metadata.name}` : obj.metadata.name!;
@@ -34,13 +46,56 @@ export class Informer {
   private running = false;
   private synced = false;
   private syncWaiters: (() => void)[] = [];
+  private readonly indexers: Record<string, IndexFunc>;
+  /** index name -> value -> object key -> object */
+  private readonly indices = new Map<string, Map<string, Map<string, KubeObject>>>();
 
   constructor(
     private readonly client: ApiClient,
     readonly type: ResourceType,
     private readonly handlers: InformerHandlers,
     private readonly opts: InformerOptions = {},
-  ) {}
+  ) {
+    this.indexers = { [NAMESPACE_INDEX]: byNamespace, ...opts.indexers };
+    for (const name of Object.keys(this.indexers)) this.indices.set(name, new Map());
+  }
+
+  /** The cached objects indexed under `value` in index `name` (which must be declared). */
+  byIndex(name: string, value: string): KubeObject[] {
+    const index = this.indices.get(name);
+    if (!index) throw new Error(`informer for ${this.type.resource} has no index ${name}`);
+    const found = index.get(value);
+    return found ? [...found.values()] : [];
+  }
+
+  private store(key: string, obj: KubeObject, old: KubeObject | undefined): void {
+    if (old) this.unindex(key, old);
+    this.cache.set(key, obj);
+    for (const [name, fn] of Object.entries(this.indexers)) {
+      const index = this.indices.get(name)!;
+      for (const value of fn(obj)) {
+        let bucket = index.get(value);
+        if (!bucket) index.set(value, (bucket = new Map()));
+        bucket.set(key, obj);
+      }
+    }
+  }
+
+  private remove(key: string, old: KubeObject): void {
+    this.unindex(key, old);
+    this.cache.delete(key);
+  }
+
+  private unindex(key: string, old: KubeObject): void {
+    for (const [name, fn] of Object.entries(this.indexers)) {
+      const index = this.indices.get(name)!;
+      for (const value of fn(old)) {
+        const bucket = index.get(value);
+        bucket?.delete(key);
+        if (bucket?.size === 0) index.delete(value);
+      }
+    }
+  }
 
   get(key: string): KubeObject | undefined {
     return this.cache.get(key);
@@ -109,13 +164,13 @@ export class Informer {
       const key = objectKey(obj);
       seen.add(key);
       const old = this.cache.get(key);
-      this.cache.set(key, obj);
+      this.store(key, obj, old);
       if (!old) this.handlers.onAdd?.(obj);
       else if (old.metadata.resourceVersion !== obj.metadata.resourceVersion) this.handlers.onUpdate?.(obj, old);
     }
     for (const [key, old] of this.cache) {
       if (!seen.has(key)) {
-        this.cache.delete(key);
+        this.remove(key, old);
         this.handlers.onDelete?.(old);
       }
     }
@@ -133,11 +188,11 @@ export class Informer {
     const key = objectKey(obj);
     const old = this.cache.get(key);
     if (type === 'DELETED') {
-      this.cache.delete(key);
+      if (old) this.remove(key, old);
       this.handlers.onDelete?.(old ?? obj);
       return;
     }
-    this.cache.set(key, obj);
+    this.store(key, obj, old);
     if (old) this.handlers.onUpdate?.(obj, old);
     else this.handlers.onAdd?.(obj);
   }

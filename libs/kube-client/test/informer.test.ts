@@ -52,4 +52,22 @@ describe('ApiClient and Informer against a real API server', () => {
     expect(events).toContain('delete typed');
     informer.stop();
   });
+
+  it('keeps its indexes in step with adds, updates that move an object, and deletes', async () => {
+    const informer = new Informer(client, CM, {}, { indexers: { colour: (o) => (o.data as { colour?: string } | undefined)?.colour ? [(o.data as { colour: string }).colour] : [] } });
+    await client.create(CM, { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'idx-a', namespace: 'default' }, data: { colour: 'red' } });
+    informer.start();
+    await informer.waitForSync();
+    expect(informer.byIndex('colour', 'red').map((o) => o.metadata.name)).toEqual(['idx-a']);
+    const b = await client.create(CM, { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'idx-b', namespace: 'kube-system' }, data: { colour: 'red' } });
+    await until('idx-b indexed', () => informer.byIndex('colour', 'red').length === 2);
+    expect(informer.byIndex('namespace', 'kube-system').map((o) => o.metadata.name)).toContain('idx-b');
+    await client.update(CM, { ...b, data: { colour: 'blue' } });
+    await until('idx-b moved to blue', () => informer.byIndex('colour', 'blue').length === 1);
+    expect(informer.byIndex('colour', 'red').map((o) => o.metadata.name)).toEqual(['idx-a']);
+    await client.delete(CM, 'default', 'idx-a');
+    await until('idx-a gone from the index', () => informer.byIndex('colour', 'red').length === 0);
+    expect(() => informer.byIndex('size', 'big')).toThrow(/no index size/);
+    informer.stop();
+  });
 });

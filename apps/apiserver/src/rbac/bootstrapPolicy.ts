@@ -140,6 +140,16 @@ const COMPONENT_RULES: Record<SkiffComponent, PolicyRule[]> = {
     rule(['patch', 'update'], ['networking.k8s.io'], ['ingresses/status']),
     ...EVENTS_WRITE,
   ],
+  // kwok-style nodes in one process (`skiff up --simulated-nodes`): what kubelets do for many
+  // Nodes at once, with one watch of all pods instead of one per node, and removing its Nodes at exit.
+  'simulated-nodes': [
+    rule([...READ, 'create', 'update', 'patch', 'delete'], [''], ['nodes']),
+    rule(['patch', 'update'], [''], ['nodes/status']),
+    rule(['get', 'create', 'update', 'patch', 'delete'], ['coordination.k8s.io'], ['leases']),
+    rule([...READ, 'delete'], [''], ['pods']),
+    rule(['patch', 'update'], [''], ['pods/status']),
+    ...EVENTS_WRITE,
+  ],
 };
 
 function componentRoles(): ClusterRole[] {

@@ -1,7 +1,7 @@
 import { groupVersion, NotFoundError, type KubeObject, type OwnerReference, type ResourceType } from '@skiff/apimachinery';
 import { TerminalError, type ReconcileContext } from '@skiff/controller-runtime';
 import { ApiDiscovery, type ApiClient } from '@skiff/kube-client';
-import { COLLECTED_TYPES, isDependentOf, ownerReferencesWithout, ownerTypeOf } from './ownerReferences.js';
+import { COLLECTED_TYPES, ownerReferencesWithout, ownerTypeOf } from './ownerReferences.js';
 import { ownerState, planDependent, type OwnerState, type OwnerStatus } from './planDependent.js';
 
 /**
@@ -12,7 +12,7 @@ export async function attemptToDelete(type: ResourceType, obj: KubeObject, ctx: 
   const owners: OwnerStatus[] = [];
   for (const ref of obj.metadata.ownerReferences ?? []) owners.push({ ref, state: await lookupOwner(obj, ref, ctx) });
   // Only an owner waiting in the foreground makes it matter whether this object owns others (a cache scan).
-  const hasDependents = owners.some((o) => o.state === 'waitingForDependents') && COLLECTED_TYPES.some((t) => ctx.cache(t).some((o) => isDependentOf(o, obj.metadata.uid)));
+  const hasDependents = owners.some((o) => o.state === 'waitingForDependents') && COLLECTED_TYPES.some((t) => ctx.byIndex(t, 'owner', obj.metadata.uid!).length > 0);
   const plan = planDependent(obj, owners, hasDependents);
   const { namespace, name, uid, resourceVersion } = obj.metadata;
 
@@ -48,7 +48,7 @@ async function lookupOwner(dependent: KubeObject, ref: OwnerReference, ctx: Reco
   if (type.namespaced && !dependent.metadata.namespace) return 'unresolvable';
   const namespace = type.namespaced ? dependent.metadata.namespace : undefined;
   if (COLLECTED_TYPES.includes(type)) {
-    const cached = ctx.cache(type).find((o) => o.metadata.uid === ref.uid && o.metadata.name === ref.name && o.metadata.namespace === namespace);
+    const cached = ctx.byIndex(type, 'uid', ref.uid).find((o) => o.metadata.name === ref.name && o.metadata.namespace === namespace);
     if (cached) return ownerState(ref, cached);
   }
   try {

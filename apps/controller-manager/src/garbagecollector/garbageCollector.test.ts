@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { KubeObject, ResourceType } from '@skiff/apimachinery';
-import type { ObjectRef } from '@skiff/controller-runtime';
+import { cacheReaderOf, type ObjectRef } from '@skiff/controller-runtime';
 import { resourceType } from '@skiff/kube-client';
 import { relatedKeys } from './garbageCollector.js';
 
@@ -28,7 +28,6 @@ describe('relatedKeys: which objects a change concerns', () => {
     ['a dependent of a foreground-deleting owner changed: the owner', RS, PODS, pod('p1', 'a'), { replicasets: [rs('a', foreground)], pods: [] }, [{ namespace: 'default', name: 'a' }]],
     ['a dependent of a live owner changed: nobody', RS, PODS, pod('p1', 'a'), { replicasets: [rs('a')], pods: [pod('p1', 'a')] }, []],
   ])('%s', (_what, type, watched, obj, caches, expected) => {
-    const cache = (t: ResourceType) => caches[t.resource] ?? [];
-    expect(relatedKeys(type, watched, obj, { cache })).toEqual(expected);
+    expect(relatedKeys(type, watched, obj, cacheReaderOf((t) => caches[t.resource] ?? []))).toEqual(expected);
   });
 });

@@ -1,8 +1,8 @@
-import { groupVersion, type KubeObject, type ResourceType } from '@skiff/apimachinery';
-import { refOf, type Controller, type ObjectRef, type ReconcileContext } from '@skiff/controller-runtime';
+import { deepEqual, groupVersion, type KubeObject, type ResourceType } from '@skiff/apimachinery';
+import { refOf, type CacheReader, type Controller, type ObjectRef, type ReconcileContext } from '@skiff/controller-runtime';
 import { attemptToDelete } from './attemptToDelete.js';
 import { orphanDependents } from './orphanDependents.js';
-import { COLLECTED_TYPES, hasFinalizer, isDeletingDependents, isDependentOf, ORPHAN } from './ownerReferences.js';
+import { COLLECTED_TYPES, hasFinalizer, isDeletingDependents, ORPHAN } from './ownerReferences.js';
 import { processDeletingDependents } from './processDeletingDependents.js';
 
 /**
@@ -21,10 +21,16 @@ export function garbageCollectorFor(type: ResourceType): Controller {
   return {
     name: `garbagecollector-${type.group ? `${type.resource}.${type.group}` : type.resource}`,
     for: type,
-    watches: COLLECTED_TYPES.map((watched) => ({ type: watched, map: (obj: KubeObject, ctx: Pick<ReconcileContext, 'cache'>) => relatedKeys(type, watched, obj, ctx) })),
+    watches: COLLECTED_TYPES.map((watched) => ({ type: watched, map: (obj: KubeObject, ctx: CacheReader) => relatedKeys(type, watched, obj, ctx) })),
+    // Its decision depends on the object's owners, deletion and finalizers alone (the owners'
+    // changes come through the watches): a status write or a Lease renewal wakes nothing.
+    updated: (obj, old) =>
+      !deepEqual(obj.metadata.ownerReferences, old.metadata.ownerReferences) ||
+      obj.metadata.deletionTimestamp !== old.metadata.deletionTimestamp ||
+      !deepEqual(obj.metadata.finalizers, old.metadata.finalizers),
     async reconcile(ref: ObjectRef, ctx: ReconcileContext): Promise<void> {
       // The cache is enough to pick the action: every write below carries a uid or resourceVersion precondition.
-      const obj = ctx.cache(type).find((o) => o.metadata.name === ref.name && o.metadata.namespace === ref.namespace);
+      const obj = ctx.cached(type, ref);
       if (!obj) return;
       if (obj.metadata.deletionTimestamp) {
         if (hasFinalizer(obj, ORPHAN)) return orphanDependents(type, obj, ctx);
@@ -42,17 +48,18 @@ export function garbageCollectorFor(type: ResourceType): Controller {
  *  - its owners that wait for their dependents in the foreground (a blocking dependent may be gone).
  * Other changes (status updates, say) concern nobody: the object's own key covers it.
  */
-export function relatedKeys(type: ResourceType, watched: ResourceType, obj: KubeObject, ctx: Pick<ReconcileContext, 'cache'>): ObjectRef[] {
+export function relatedKeys(type: ResourceType, watched: ResourceType, obj: KubeObject, ctx: CacheReader): ObjectRef[] {
   const keys: ObjectRef[] = [];
   const uid = obj.metadata.uid;
-  const gone = !ctx.cache(watched).some((o) => o.metadata.uid === uid);
-  if (gone || isDeletingDependents(obj)) {
-    for (const dependent of ctx.cache(type)) if (isDependentOf(dependent, uid)) keys.push(refOf(dependent));
+  // By index: this runs for every event of every collected kind, once per collected kind.
+  const gone = !uid || ctx.byIndex(watched, 'uid', uid).length === 0;
+  if (uid && (gone || isDeletingDependents(obj))) {
+    for (const dependent of ctx.byIndex(type, 'owner', uid)) keys.push(refOf(dependent));
   }
   const apiVersion = groupVersion(type);
   for (const ownerRef of obj.metadata.ownerReferences ?? []) {
     if (ownerRef.kind !== type.kind || ownerRef.apiVersion !== apiVersion) continue;
-    const owner = ctx.cache(type).find((o) => o.metadata.uid === ownerRef.uid);
+    const owner = ctx.byIndex(type, 'uid', ownerRef.uid)[0];
     if (owner && isDeletingDependents(owner)) keys.push(refOf(owner));
   }
   return keys;

@@ -1,5 +1,5 @@
 import { NotFoundError, shape, type KubeObject } from '@skiff/apimachinery';
-import type { Controller, ObjectRef, ReconcileContext, ReconcileResult } from '@skiff/controller-runtime';
+import type { CacheReader, Controller, ObjectRef, ReconcileContext, ReconcileResult } from '@skiff/controller-runtime';
 import type { Pod } from 'kubernetes-types/core/v1.js';
 import type { ControllerConfig } from '../config.js';
 import { NODES, PODS } from '../resources.js';
@@ -22,9 +22,9 @@ export function podGarbageCollector(config: Pick<ControllerConfig, 'podGcQuarant
   };
 }
 
-function podToMissingNode(pod: KubeObject, ctx: { cache(type: typeof NODES): readonly KubeObject[] }): ObjectRef[] {
+function podToMissingNode(pod: KubeObject, ctx: CacheReader): ObjectRef[] {
   const node = shape<Pod>(pod).spec?.nodeName;
-  if (!node || ctx.cache(NODES).some((n) => n.metadata.name === node)) return [];
+  if (!node || ctx.cached(NODES, { name: node })) return [];
   return [{ name: node }];
 }
 

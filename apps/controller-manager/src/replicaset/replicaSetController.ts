@@ -1,5 +1,5 @@
 import { InvalidError, NotFoundError, selectorFromLabelSelector, selectorToString, type KubeObject, type LabelSelector, type ResourceType } from '@skiff/apimachinery';
-import { TerminalError, type Controller, type ObjectRef, type ReconcileContext, type ReconcileResult } from '@skiff/controller-runtime';
+import { refKey, TerminalError, type Controller, type ObjectRef, type ReconcileContext, type ReconcileResult } from '@skiff/controller-runtime';
 import { isPodActive } from '../common/pods.js';
 import { applyClaim, ownerReferenceTo, planClaim } from '../common/ownership.js';
 import { PODS, REPLICASETS } from '../resources.js';
@@ -26,11 +26,18 @@ export const REPLICA_SET_KIND: ReplicaKind = {
   selector: (rs) => selectorFromLabelSelector((rs.spec as { selector?: never } | undefined)?.selector),
 };
 
+/** How long a pass waits for the cache to show the pods it created or deleted. */
+const CACHE_CATCH_UP_MS = 30_000;
+
 /**
  * ReplicaSet controller: keeps `spec.replicas` active pods matching the selector, adopting
  * orphans and releasing pods whose labels no longer match, and reports replicas, ready and
- * available counts. Pods are read from the API, not the cache: a pass right after a create must
- * see the pods it made, or it would make them twice.
+ * available counts. Pods come from the informer's cache by index (the set's own pods, and the
+ * namespace's orphans), not from a LIST of every matching pod each pass: at 10,000 pods that
+ * LIST was most of the pass. A pass right after a create must see the pods it made, or it would
+ * make them twice, so a pass that creates or deletes waits until the cache shows its writes (the
+ * job Kubernetes' ControllerExpectations do); if the cache does not catch up in time, the set's
+ * next pass reads the API instead.
  */
 export function replicaSetController(): Controller {
   return replicaController(REPLICA_SET_KIND);
@@ -38,25 +45,54 @@ export function replicaSetController(): Controller {
 
 /** The ReplicaSet controller for any kind that keeps N pods. */
 export function replicaController(kind: ReplicaKind): Controller {
+  const readFromApi = new Set<string>();
   return {
     name: kind.name,
     for: kind.type,
     owns: [PODS],
     concurrency: 8,
-    reconcile: (ref, ctx) => reconcileReplicas(kind, ref, ctx),
+    reconcile: (ref, ctx) => reconcileReplicas(kind, ref, ctx, readFromApi),
   };
 }
 
-export async function reconcileReplicas(kind: ReplicaKind, ref: ObjectRef, ctx: ReconcileContext): Promise<ReconcileResult | void> {
+/**
+ * The pods a pass may claim: from the cache (the set's own, and orphans in its namespace), or
+ * from the API when the cache missed the set's last writes.
+ */
+async function candidatePods(rs: KubeObject, selector: LabelSelector, ctx: ReconcileContext, fromApi: boolean): Promise<KubeObject[]> {
+  const owned = ctx.byIndex(PODS, 'controller', rs.metadata.uid!);
+  if (!fromApi) return [...owned, ...ctx.byIndex(PODS, 'orphans', rs.metadata.namespace ?? '')];
+  const matching = (await ctx.client.list(PODS, { namespace: rs.metadata.namespace, labelSelector: selectorToString(selector) })).items;
+  // Pods this set controls whose labels changed are not in the list above; the cache finds them.
+  const listed = new Set(matching.map((m) => m.metadata.uid));
+  return [...matching, ...owned.filter((p) => !listed.has(p.metadata.uid))];
+}
+
+/** Waits until the cache has every pod created (`created`), or none of them active (deleted). */
+function cacheShows(ctx: ReconcileContext, written: KubeObject[], created: boolean): Promise<boolean> {
+  const pending = new Map(written.map((p) => [p.metadata.uid!, p]));
+  return ctx.waitForCache(
+    PODS,
+    () => {
+      for (const [uid, p] of pending) {
+        const cached = ctx.cached(PODS, { namespace: p.metadata.namespace, name: p.metadata.name! });
+        const seen = created ? cached?.metadata.uid === uid : cached?.metadata.uid !== uid || !!cached.metadata.deletionTimestamp;
+        if (!seen) return false;
+        pending.delete(uid);
+      }
+      return true;
+    },
+    CACHE_CATCH_UP_MS,
+  );
+}
+
+export async function reconcileReplicas(kind: ReplicaKind, ref: ObjectRef, ctx: ReconcileContext, readFromApi = new Set<string>()): Promise<ReconcileResult | void> {
   const rs = await ctx.client.getIfExists(kind.type, ref.namespace, ref.name);
   if (!rs) return;
   const spec = (rs.spec ?? {}) as { replicas?: number };
   const selector = kind.selector(rs);
-  const matching = (await ctx.client.list(PODS, { namespace: ref.namespace, labelSelector: selectorToString(selector) })).items;
-  // Pods this set controls whose labels changed are not in the list above; the cache finds them.
-  const listed = new Set(matching.map((m) => m.metadata.uid));
-  const drifted = ctx.cache(PODS).filter((p) => p.metadata.namespace === ref.namespace && !listed.has(p.metadata.uid));
-  const claim = planClaim(rs, selector, [...matching, ...drifted]);
+  const key = refKey(ref);
+  const claim = planClaim(rs, selector, await candidatePods(rs, selector, ctx, readFromApi.delete(key)));
   const adopted = await applyClaim(ctx.client, PODS, rs, claim);
   const active = [...claim.owned, ...adopted].filter(isPodActive);
 
@@ -66,9 +102,20 @@ export async function reconcileReplicas(kind: ReplicaKind, ref: ObjectRef, ctx: 
     const diff = active.length - want;
     const rejected = rejectedTemplate(rs);
     if (diff < 0 && rejected) throw new TerminalError(rejected);
-    if (diff < 0) failure = await createPods(rs, Math.min(-diff, BURST_REPLICAS), ctx);
-    else if (diff > 0) await deletePods(rs, podsToDelete(active, Math.min(diff, BURST_REPLICAS)), ctx);
-    else failure = null;
+    let written: KubeObject[] = [];
+    try {
+      if (diff < 0) ({ failure, created: written } = await createPods(rs, Math.min(-diff, BURST_REPLICAS), ctx));
+      else if (diff > 0) written = await deletePods(rs, podsToDelete(active, Math.min(diff, BURST_REPLICAS)), ctx);
+      else failure = null;
+    } catch (err) {
+      // Some writes may have gone through without the pass knowing which: the next one reads the API.
+      readFromApi.add(key);
+      throw err;
+    }
+    if (written.length && !(await cacheShows(ctx, written, diff < 0))) {
+      readFromApi.add(key);
+      ctx.log.warn({ pods: written.length }, "the pod cache did not show this pass's writes in time; the next pass reads the API");
+    }
   }
 
   const now = ctx.now();
@@ -110,14 +157,14 @@ interface CreateFailure {
  * server rejects fails after one request, not hundreds. A rejection (Invalid) will not succeed
  * until someone changes the ReplicaSet, which queues it again: it is terminal for this pass.
  */
-async function createPods(rs: KubeObject, count: number, ctx: ReconcileContext): Promise<CreateFailure | null> {
-  let created = 0;
-  for (let batch = 1; created < count; batch = Math.min(batch * 2, count - created)) {
-    const size = Math.min(batch, count - created);
+async function createPods(rs: KubeObject, count: number, ctx: ReconcileContext): Promise<{ failure: CreateFailure | null; created: KubeObject[] }> {
+  const created: KubeObject[] = [];
+  for (let batch = 1; created.length < count; batch = Math.min(batch * 2, count - created.length)) {
+    const size = Math.min(batch, count - created.length);
     const results = await Promise.allSettled(Array.from({ length: size }, () => ctx.client.create(PODS, podFromTemplate(rs))));
     for (const r of results) {
       if (r.status === 'fulfilled') {
-        created++;
+        created.push(r.value);
         void ctx.events.record(rs, 'Normal', 'SuccessfulCreate', `Created pod: ${r.value.metadata.name}`);
       }
     }
@@ -126,14 +173,14 @@ async function createPods(rs: KubeObject, count: number, ctx: ReconcileContext):
       const err = failed.reason as Error;
       const message = err instanceof InvalidError ? `pods "${rs.metadata.name}-${INVALID_MARK}${err.message}` : `pods "${rs.metadata.name}-" could not be created: ${err.message}`;
       await ctx.events.record(rs, 'Warning', 'FailedCreate', `Error creating: ${err.message}`);
-      if (err instanceof InvalidError) return { reason: 'FailedCreate', message, terminal: true };
+      if (err instanceof InvalidError) return { failure: { reason: 'FailedCreate', message, terminal: true }, created };
       throw err;
     }
   }
-  return null;
+  return { failure: null, created };
 }
 
-async function deletePods(rs: KubeObject, pods: KubeObject[], ctx: ReconcileContext): Promise<void> {
+async function deletePods(rs: KubeObject, pods: KubeObject[], ctx: ReconcileContext): Promise<KubeObject[]> {
   await Promise.all(
     pods.map(async (p) => {
       try {
@@ -144,6 +191,7 @@ async function deletePods(rs: KubeObject, pods: KubeObject[], ctx: ReconcileCont
       }
     }),
   );
+  return pods;
 }
 
 /** A pod as the template says, named `<rs>-<5 chars>`, controlled by the ReplicaSet. */

@@ -1,5 +1,6 @@
 import { ConflictError, deepEqual, NotFoundError, type KubeObject } from '@skiff/apimachinery';
 import { Informer, resourceType, type ApiClient } from '@skiff/kube-client';
+import pLimit, { type LimitFunction } from 'p-limit';
 import type { Logger } from 'pino';
 import type { PodIpAllocator } from '../network/podIpAllocator.js';
 import type { ContainerRecord } from '../pods/podRecord.js';
@@ -55,7 +56,17 @@ export interface SimulatedPodsOptions {
   clock: Clock;
   /** Watch only this node's pods (a node token may list nothing else); else all pods, filtered here. */
   fieldSelector?: string;
+  /** Pod writes (status, finished deletions) in flight at once (default 16). */
+  writeConcurrency?: number;
 }
+
+/**
+ * Why pod writes are limited: a thousand simulated nodes are one client and one API Priority and
+ * Fairness flow. Ten thousand pods turning Running at once would queue ten thousand status writes
+ * in that flow, in front of the nodes' Lease renewals, which then time out and the nodes go
+ * NotReady. A few writes at a time leave the heartbeats room, as kubelets' own per-node flows do.
+ */
+const DEFAULT_WRITE_CONCURRENCY = 16;
 
 /**
  * Reports the pods bound to simulated nodes Running and Ready without running anything, and
@@ -66,8 +77,10 @@ export class SimulatedPods {
   private readonly written = new Map<string, PodStatus>();
   private readonly inFlight = new Map<string, boolean>();
   private readonly deleting = new Set<string>();
+  private readonly write: LimitFunction;
 
   constructor(private readonly opts: SimulatedPodsOptions) {
+    this.write = pLimit(opts.writeConcurrency ?? DEFAULT_WRITE_CONCURRENCY);
     this.informer = new Informer(
       opts.client,
       PODS,
@@ -111,7 +124,7 @@ export class SimulatedPods {
       if (this.deleting.has(uid)) return;
       this.deleting.add(uid);
       try {
-        await this.opts.client.delete(PODS, pod.metadata.namespace, pod.metadata.name!, { gracePeriodSeconds: 0, preconditions: { uid } });
+        await this.write(() => this.opts.client.delete(PODS, pod.metadata.namespace, pod.metadata.name!, { gracePeriodSeconds: 0, preconditions: { uid } }));
       } catch (err) {
         if (!(err instanceof NotFoundError) && !(err instanceof ConflictError)) {
           this.deleting.delete(uid);
@@ -137,7 +150,7 @@ export class SimulatedPods {
     if (deepEqual(status, managedStatus(pod.status)) || deepEqual(status, this.written.get(uid))) return;
     this.inFlight.set(uid, false);
     try {
-      await this.opts.client.patch(PODS, pod.metadata.namespace, pod.metadata.name!, statusPatch(status), 'merge', { subresource: 'status' });
+      await this.write(() => this.opts.client.patch(PODS, pod.metadata.namespace, pod.metadata.name!, statusPatch(status), 'merge', { subresource: 'status' }));
       this.written.set(uid, status);
     } catch (err) {
       if (!(err instanceof NotFoundError)) this.opts.log.warn({ pod: podKey(pod), err: (err as Error).message }, 'writing a simulated pod status failed');

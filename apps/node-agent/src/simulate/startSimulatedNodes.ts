@@ -1,4 +1,5 @@
-import { ApiClient } from '@skiff/kube-client';
+import { NotFoundError } from '@skiff/apimachinery';
+import { ApiClient, resourceType } from '@skiff/kube-client';
 import { pino, type Logger } from 'pino';
 import { PodIpAllocator } from '../network/podIpAllocator.js';
 import { readHostInfo } from '../node/hostInfo.js';
@@ -26,14 +27,25 @@ export interface SimulatedNodesOptions {
   memory?: string;
   maxPods?: number;
   labels?: Record<string, string>;
+  /** The shared client's request rate (client-go's QPS and Burst); unset: no limit. */
+  qps?: number;
+  burst?: number;
   logger?: Logger;
   clock?: Clock;
 }
 
 export interface SimulatedNodes {
   nodeNames: string[];
-  close(): Promise<void>;
+  /** Pods on these nodes the API server reports (the shared watch's view). */
+  podCount(): number;
+  /**
+   * Stops heartbeats and the pod watch; with `removeNodes`, deletes the Nodes too (their Leases
+   * go with them, owned by the Node; the pod garbage collector removes the pods bound to them).
+   */
+  close(opts?: { removeNodes?: boolean }): Promise<void>;
 }
+
+const NODES = resourceType('nodes');
 
 export function defaultSimulatedPodCidr(i: number): string {
   return `127.${100 + Math.floor(i / 256)}.${i % 256}.0/24`;
@@ -41,6 +53,24 @@ export function defaultSimulatedPodCidr(i: number): string {
 
 async function inBatches<T>(items: T[], size: number, fn: (item: T) => Promise<void>): Promise<void> {
   for (let i = 0; i < items.length; i += size) await Promise.all(items.slice(i, i + size).map(fn));
+}
+
+/** kubelet's node registration backoff: from 100 ms, doubling, at most 7 s apart. */
+const REGISTER_BACKOFF_MS = { first: 100, max: 7000 };
+
+/** Runs `attempt` until it succeeds or `stopped()`; undefined if stopped first. */
+async function retrying<T>(what: string, log: Logger, stopped: () => boolean, attempt: () => Promise<T>): Promise<T | undefined> {
+  let delay = REGISTER_BACKOFF_MS.first;
+  for (let failures = 0; !stopped(); failures++) {
+    try {
+      return await attempt();
+    } catch (err) {
+      if (failures === 0) log.warn({ err: (err as Error).message }, `${what} failed; retrying`);
+      await new Promise((r) => setTimeout(r, delay));
+      delay = Math.min(delay * 2, REGISTER_BACKOFF_MS.max);
+    }
+  }
+  return undefined;
 }
 
 /**
@@ -51,7 +81,7 @@ async function inBatches<T>(items: T[], size: number, fn: (item: T) => Promise<v
 export async function startSimulatedNodes(opts: SimulatedNodesOptions): Promise<SimulatedNodes> {
   const log = opts.logger ?? pino({ base: { component: 'simulated-nodes' } });
   const clock = opts.clock ?? systemClock;
-  const client = new ApiClient({ server: opts.server, token: opts.token, ca: opts.ca, userAgent: 'skiff-node-agent/simulated' });
+  const client = new ApiClient({ server: opts.server, token: opts.token, ca: opts.ca, userAgent: 'skiff-node-agent/simulated', qps: opts.qps, burst: opts.burst });
   const host = readHostInfo();
   const prefix = opts.namePrefix ?? 'sim-node-';
   const start = opts.startIndex ?? 0;
@@ -86,6 +116,7 @@ export async function startSimulatedNodes(opts: SimulatedNodesOptions): Promise<
     log,
   });
   const heartbeats: NodeHeartbeat[] = [];
+  let closed = false;
   await inBatches(configs, 32, async (cfg) => {
     cfg.port = server.port;
     let conditions: NodeCondition[] | undefined;
@@ -94,10 +125,16 @@ export async function startSimulatedNodes(opts: SimulatedNodesOptions): Promise<
       conditions = s.conditions as NodeCondition[];
       return s;
     };
-    const node = await registerNode(client, { ...buildNode(cfg, host, clock()), status: status(clock()) });
-    const hb = new NodeHeartbeat({ client, nodeName: cfg.name, nodeUid: node.metadata.uid, heartbeatMs, statusMs: opts.nodeStatusMs ?? heartbeatMs * 5, status, log, clock });
+    // A busy API server times requests out: each node keeps trying to register, as a kubelet does,
+    // rather than the whole process failing.
+    const hb = await retrying(`registering ${cfg.name}`, log, () => closed, async () => {
+      const node = await registerNode(client, { ...buildNode(cfg, host, clock()), status: status(clock()) });
+      const beat = new NodeHeartbeat({ client, nodeName: cfg.name, nodeUid: node.metadata.uid, heartbeatMs, statusMs: opts.nodeStatusMs ?? heartbeatMs * 5, status, log, clock });
+      await beat.renewLease();
+      return beat;
+    });
+    if (!hb) return;
     heartbeats.push(hb);
-    await hb.renewLease();
     // Spread the heartbeats over the period instead of sending them all at once.
     setTimeout(() => void hb.start(), Math.floor(Math.random() * heartbeatMs)).unref();
   });
@@ -106,10 +143,20 @@ export async function startSimulatedNodes(opts: SimulatedNodesOptions): Promise<
   log.info({ count: opts.count }, 'simulated nodes running');
   return {
     nodeNames: configs.map((c) => c.name),
-    close: async () => {
+    podCount: () => pods.pods().length,
+    close: async ({ removeNodes = false } = {}) => {
+      closed = true;
       for (const hb of heartbeats) hb.stop();
       pods.stop();
       await server.close();
+      if (!removeNodes) return;
+      await inBatches(configs, 32, async (cfg) => {
+        try {
+          await client.delete(NODES, undefined, cfg.name);
+        } catch (err) {
+          if (!(err instanceof NotFoundError)) log.warn({ node: cfg.name, err: (err as Error).message }, 'removing a simulated node failed');
+        }
+      });
     },
   };
 }
