@@ -6,7 +6,7 @@ import { assessHealth, compareOptions, driftedFields, hookTypes, isIgnored, keep
 import { admitApplication, applicationsOfProject, forbiddenObjects } from './admitApplication.js';
 import { faceOf, faceOfObject, SKIFF_FACE, type ApplicationFace } from './applicationFace.js';
 import { finalizeApplication } from './finalizeApplication.js';
-import { manifestsOfSources } from './manifestsOfSources.js';
+import { manifestsOfSources, sourceSpecs } from './manifestsOfSources.js';
 import { localRepoPath, statusOf, type ApplicationStatus, type HealthStatus, type HistoryEntry, type ResourceStatus } from './applicationSpec.js';
 import { desiredObjects, namespacesCreatedBy, syncOptions, type DesiredError, type DesiredObject } from './desiredObjects.js';
 import type { RepoSources } from './repoSources.js';
@@ -173,13 +173,16 @@ export async function reconcileApplication(ref: ObjectRef, ctx: ReconcileContext
   else removeCondition(status, 'InvalidSpecError');
 
   // 1. The revision and its manifests.
-  const source = await opts.sources.resolve(appRef, spec, app.metadata.annotations ?? {}, ctx.now());
-  if (!source.ok) {
-    setCondition(status, 'ComparisonError', source.message, now());
+  const head = await opts.sources.resolve(appRef, spec, app.metadata.annotations ?? {}, ctx.now());
+  if (!head.ok) {
+    setCondition(status, 'ComparisonError', head.message, now());
     status.sync = { status: 'Unknown', revision: previous.sync?.revision };
     await writeStatus(ctx, app, previous, status);
-    return { requeueAfterMs: source.retryAfterMs };
+    return { requeueAfterMs: head.retryAfterMs };
   }
+  // A commit that changes nothing this Application renders (another folder of a monorepo) is no new revision for it.
+  const specs = sourceSpecs(spec);
+  const source = await opts.sources.revisionFor(head, specs, appRef, previous.operationState?.phase === 'Succeeded' ? previous.operationState.revision : undefined);
   const { sha } = source;
   const read = await manifestsOfSources(opts.sources, source, spec, appRef);
   const resolved = read.ok ? desiredObjects(appRef, spec.destination.namespace, read.manifests, sha, await resolveKinds(read.manifests, opts.discovery)) : read;
@@ -315,6 +318,8 @@ export async function reconcileApplication(ref: ObjectRef, ctx: ReconcileContext
   status.resources = resources;
   const inSync = resources.every((r) => r.status === 'Synced' || counted.has(`${r.group ? `${r.group}/` : ''}${r.kind} ${r.namespace ? `${r.namespace}/` : ''}${r.name}`));
   status.sync = { status: applied && inSync ? 'Synced' : 'OutOfSync', revision: applied ? sha : (previous.sync?.revision ?? sha) };
+  // The live state is this revision rendered with these sources: a later commit that renders alike may keep it here.
+  if (status.sync.status === 'Synced') opts.sources.synced(appRef, sha, specs);
   const health = worstHealth(healths) as HealthStatus;
   status.health = health;
   markHealthy(status, sha);
