@@ -7,6 +7,7 @@
  */
 import { apiBench } from './api.js';
 import { gitopsBench } from './gitops.js';
+import { gitopsScaleBench } from './gitopsScale.js';
 import { overloadBench } from './overload.js';
 import { podStartupBench } from './podStartup.js';
 import { proxyBench } from './proxy.js';
@@ -19,6 +20,7 @@ const sections: [string, () => Promise<void>][] = [
   ['Pod startup latency', podStartupBench],
   ['Service proxy', proxyBench],
   ['GitOps', gitopsBench],
+  ['Scale: GitOps, 1,000 Applications and the status page', gitopsScaleBench],
 ];
 
 const filters = process.argv.slice(2).map((a) => a.toLowerCase());
