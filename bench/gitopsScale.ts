@@ -19,7 +19,7 @@ const PODS = Number(process.env.BENCH_GITOPS_SCALE_PODS ?? 10_000);
 const COMMITS = Number(process.env.BENCH_GITOPS_SCALE_COMMITS ?? 20);
 const NS = 'scale-apps';
 /** Every wait of this section has a deadline: a stuck step fails the section, it never hangs the run. */
-const SYNC_DEADLINE_MS = 60_000;
+const SYNC_DEADLINE_MS = 180_000;
 const CONVERGE_DEADLINE_MS = 600_000;
 const PODS_DEADLINE_MS = 600_000;
 const GOAL_SYNCED_P50_MS = 300;

@@ -28,6 +28,9 @@ interface RenderReads {
   paths?: string[];
 }
 
+/** Renders kept (each a folder's objects and texts): a few KiB each for a plain folder. */
+const PARSED_LIMIT = 2000;
+
 /** Renders an owner keeps apart (its sources, and spec changes since): more are forgotten, and the owner looks again at every commit until it renders anew. */
 const READS_PER_OWNER = 8;
 
@@ -169,7 +172,8 @@ export class RepoSources {
       result = { ok: true, manifests: rendered.objects.map((m) => ({ object: m.object, file: m.file, line: m.line })), texts, warnings: rendered.warnings };
     }
     this.opts.log.debug({ app: `${app.namespace}/${app.name}`, revision: source.sha, type: rendered.type, ok: rendered.ok }, 'rendered');
-    if (this.parsed.size > 200) this.parsed.delete(this.parsed.keys().next().value!);
+    // Room for every Application of a large monorepo: a pass that finds nothing new reads nothing from git.
+    if (this.parsed.size > PARSED_LIMIT) this.parsed.delete(this.parsed.keys().next().value!);
     this.parsed.set(key, result);
     return result;
   }
