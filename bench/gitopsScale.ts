@@ -20,8 +20,10 @@ const COMMITS = Number(process.env.BENCH_GITOPS_SCALE_COMMITS ?? 20);
 const NS = 'scale-apps';
 /** Every wait of this section has a deadline: a stuck step fails the section, it never hangs the run. */
 const SYNC_DEADLINE_MS = 180_000;
-const CONVERGE_DEADLINE_MS = 600_000;
-const PODS_DEADLINE_MS = 600_000;
+const CONVERGE_DEADLINE_MS = 1_500_000;
+/** The commit touching all may take longer than the goal: past this the section goes on to the page. */
+const TOUCH_ALL_DEADLINE_MS = 600_000;
+const PODS_DEADLINE_MS = 360_000;
 const GOAL_SYNCED_P50_MS = 300;
 const GOAL_CONVERGED_MS = 60_000;
 const GOAL_FIRST_PAINT_MS = 2000;
@@ -108,15 +110,16 @@ export async function gitopsScaleBench(): Promise<void> {
     const t0 = performance.now();
     const cpu0 = { watcher: processCpuSeconds(watcher.pid!), server: process.cpuUsage() };
     const all = commitAll(mono, 'every app');
-    await withTimeout(apps.synced(names, all), CONVERGE_DEADLINE_MS, () => `${apps.countSynced(names, all)} of ${APPS} Applications Synced after the commit touching all`);
+    const converged = await withTimeout(apps.synced(names, all), TOUCH_ALL_DEADLINE_MS, () => 'not converged').then(() => true, () => false);
     const allMs = performance.now() - t0;
+    const allSynced = apps.countSynced(names, all);
     const serverCpu = process.cpuUsage(cpu0.server);
     const cpu = { watcher: processCpuSeconds(watcher.pid!) - cpu0.watcher, server: (serverCpu.user + serverCpu.system) / 1e6 };
     const rss = processMemory(watcher.pid!);
 
     const one = summary(oneMs);
     console.log(`commit -> Synced, 1 of ${fmt(APPS)} Applications: p50 ${fmt(one.p50)} ms  p99 ${fmt(one.p99)} ms  (${one.n} commits; goal p50 < ${GOAL_SYNCED_P50_MS} ms: ${one.p50 < GOAL_SYNCED_P50_MS ? 'met' : 'NOT met'})`);
-    console.log(`commit touching all ${fmt(APPS)} -> all Synced:    ${fmt(allMs / 1000, 1)} s  (goal < ${GOAL_CONVERGED_MS / 1000} s: ${allMs < GOAL_CONVERGED_MS ? 'met' : 'NOT met'}); CPU meanwhile: git watcher ${fmt(cpu.watcher, 1)} s, API server (this process) ${fmt(cpu.server, 1)} s`);
+    console.log(`commit touching all ${fmt(APPS)} -> ${converged ? 'all' : `only ${fmt(allSynced)}`} Synced:    ${fmt(allMs / 1000, 1)} s  (goal < ${GOAL_CONVERGED_MS / 1000} s: ${converged && allMs < GOAL_CONVERGED_MS ? 'met' : 'NOT met'}); CPU meanwhile: git watcher ${fmt(cpu.watcher, 1)} s, API server (this process) ${fmt(cpu.server, 1)} s`);
     console.log(`git watcher RSS: ${fmt(rss.rssMiB)} MiB now, ${fmt(rss.peakMiB)} MiB peak`);
 
     // 4. 10,000 pods, then the status page.
