@@ -62,7 +62,7 @@ export async function gitopsScaleBench(): Promise<void> {
   const redisUrl = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
   const server = await startApiServer({ databaseUrl: db.url, port: 0, tokens: { [TOKEN]: { name: 'bench', groups: ['system:masters'] } }, logger: pino({ level: 'silent' }) });
   const client = new ApiClient({ server: server.url, token: TOKEN });
-  const scratch = mkdtempSync(join(tmpdir(), 'skiff-bench-scale-'));
+  const scratch = mkdtempSync(join(tmpdir(), 'skiff-bench-gitops-scale-'));
   const abort = new AbortController();
   let watcher: ChildProcess | undefined;
   let browser: Browser | undefined;
@@ -171,7 +171,7 @@ async function createOnce(client: ApiClient, type: ReturnType<typeof resourceTyp
 /** The git watcher as its own process, its output kept (the last 50 chunks) for failure messages. */
 function startWatcherProcess(server: string, redisUrl: string, cacheDir: string, log: string[]): ChildProcess {
   const entry = fileURLToPath(import.meta.resolve('@skiff/git-watcher/main'));
-  const prefix = `skiff-bench-scale-${randomBytes(4).toString('hex')}`;
+  const prefix = `skiff-bench-gitops-scale-${randomBytes(4).toString('hex')}`;
   const child = spawn(process.execPath, ['--import', 'tsx', entry, '--server', server, '--token', TOKEN, '--cache-dir', cacheDir, '--redis-url', redisUrl, '--queue-prefix', prefix, '--log-level', 'warn'], { stdio: ['ignore', 'pipe', 'pipe'] });
   const keep = (chunk: Buffer) => {
     log.push(chunk.toString());
