@@ -9,7 +9,7 @@ import { chromium, type Browser } from 'playwright-core';
 import { createTestDatabase } from '@skiff/store';
 import { startApiServer } from '@skiff/apiserver';
 import { ApiClient, resourceType } from '@skiff/kube-client';
-import { AlreadyExistsError, type KubeObject } from '@skiff/apimachinery';
+import { AlreadyExistsError, ApiError, type KubeObject } from '@skiff/apimachinery';
 import { git, headSha, withTimeout } from './gitops.js';
 import { fmt, rate, summary } from './stats.js';
 
@@ -147,13 +147,18 @@ export async function gitopsScaleBench(): Promise<void> {
   }
 }
 
-/** A request tried again (3 tries) after a dropped connection: a loaded server may close a kept-alive socket as the request goes out. */
+/**
+ * A request tried again (5 tries) after a dropped connection (a loaded server may close a
+ * kept-alive socket as the request goes out) or a 503/429, after the Retry-After it names.
+ */
 async function retryDropped<T>(call: () => Promise<T>): Promise<T> {
   for (let attempt = 1; ; attempt++) {
     try {
       return await call();
     } catch (err) {
-      if (attempt >= 3 || !(err instanceof TypeError)) throw err;
+      const busy = err instanceof ApiError && (err.code === 503 || err.code === 429);
+      if (attempt >= 5 || !(err instanceof TypeError || busy)) throw err;
+      if (busy) await new Promise((resolve) => setTimeout(resolve, ((err as ApiError).details?.retryAfterSeconds ?? 1) * 1000));
     }
   }
 }
