@@ -367,11 +367,11 @@ spec:
   );
 }
 
-function git(dir: string, ...args: string[]): void {
+export function git(dir: string, ...args: string[]): void {
   execFileSync('git', ['-c', 'user.name=Bench', '-c', 'user.email=bench@localhost', '-c', 'commit.gpgsign=false', '-c', 'gc.auto=0', ...args], { cwd: dir, stdio: 'ignore' });
 }
 
-function headSha(repo: string): string {
+export function headSha(repo: string): string {
   return readFileSync(join(repo, '.git', 'refs', 'heads', 'main'), 'utf8').trim();
 }
 
@@ -514,7 +514,7 @@ async function startWatches(client: ApiClient): Promise<Watches> {
   };
 }
 
-async function withTimeout<T>(p: Promise<T>, ms: number, what: () => string): Promise<T> {
+export async function withTimeout<T>(p: Promise<T>, ms: number, what: () => string): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   try {
     return await Promise.race([p, new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(what())), ms)))]);

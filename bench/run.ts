@@ -7,6 +7,7 @@
  */
 import { apiBench } from './api.js';
 import { gitopsBench } from './gitops.js';
+import { gitopsScaleBench } from './gitopsScale.js';
 import { overloadBench } from './overload.js';
 import { podStartupBench } from './podStartup.js';
 import { proxyBench } from './proxy.js';
@@ -23,6 +24,7 @@ const sections: [string, () => Promise<void>][] = [
   ['GitOps', gitopsBench],
   ['Scale: start-up', startupBench],
   ['Scale: 1,000 simulated nodes and 10,000 pods on child processes', scaleBench],
+  ['Scale: GitOps, 1,000 Applications and the status page', gitopsScaleBench],
 ];
 
 const filters = process.argv.slice(2).map((a) => a.toLowerCase());

@@ -36,6 +36,8 @@ export class StatusFeed {
   /** Viewers that have their snapshot: only they get changes (the snapshot already holds the earlier ones). */
   private readonly current = new Set<Viewer>();
   private handles: WatchHandle[] = [];
+  /** The snapshot as sent, encoded once for every viewer joining before the next change. */
+  private snapshot: string | undefined;
   private starting: Promise<void> | undefined;
 
   constructor(
@@ -59,7 +61,8 @@ export class StatusFeed {
       throw err;
     }
     if (!this.viewers.has(viewer)) return;
-    viewer.write(encode('snapshot', { items: [...this.objects.values()] }));
+    this.snapshot ??= encode('snapshot', { items: [...this.objects.values()] });
+    viewer.write(this.snapshot);
     this.current.add(viewer);
   }
 
@@ -90,6 +93,7 @@ export class StatusFeed {
     }
     if (type !== 'ADDED' && type !== 'MODIFIED' && type !== 'DELETED') return;
     const compact = compactForStatus(object);
+    this.snapshot = undefined;
     if (type === 'DELETED') this.objects.delete(keyOf(object));
     else this.objects.set(keyOf(object), compact);
     const chunk = encode('change', { type, kind: object.kind, object: compact });
@@ -100,6 +104,7 @@ export class StatusFeed {
     for (const h of this.handles) h.stop();
     this.handles = [];
     this.objects.clear();
+    this.snapshot = undefined;
   }
 }
 

@@ -14,9 +14,8 @@ export type SyncSpec = ApplicationSpec & {
  * all sources are reported together.
  */
 export async function manifestsOfSources(sources: RepoSources, resolved: Extract<SourceResult, { ok: true }>, spec: SyncSpec, app: AppRef): Promise<ManifestsResult> {
-  const all = [spec.source, ...(spec.additionalSources ?? [])];
   // Each source is rendered on its own (a kustomize folder beside a Helm chart), with its own options.
-  const reads = await Promise.all(all.map((source) => sources.manifests(resolved, { ...spec, source }, app)));
+  const reads = await Promise.all(sourceSpecs(spec).map((one) => sources.manifests(resolved, one, app)));
   if (reads.length === 1) return reads[0];
   const errors = reads.flatMap((r) => (r.ok ? [] : r.errors));
   if (errors.length) {
@@ -25,4 +24,9 @@ export async function manifestsOfSources(sources: RepoSources, resolved: Extract
   }
   const ok = reads.filter((r): r is Extract<ManifestsResult, { ok: true }> => r.ok);
   return { ok: true, manifests: ok.flatMap((r) => r.manifests), texts: new Map(ok.flatMap((r) => [...r.texts])), warnings: ok.flatMap((r) => r.warnings) };
+}
+
+/** One spec per source of the Application, each with that source as `source`. */
+export function sourceSpecs(spec: SyncSpec): ApplicationSpec[] {
+  return [spec.source, ...(spec.additionalSources ?? [])].map((source) => ({ ...spec, source }));
 }

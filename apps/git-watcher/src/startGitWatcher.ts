@@ -11,6 +11,13 @@ import { imageControllers } from './images/imageControllers.js';
 import type { KubeObject } from '@skiff/apimachinery';
 import type { FetchLimits, RepoCredentialEntry } from '@skiff/gitops';
 
+/**
+ * Every Application is looked at again this often besides the commits, changes and refresh
+ * intervals that wake it (Argo CD's `timeout.reconciliation` default): with 1,000 Applications a
+ * shorter period keeps the queue busy with passes that find nothing.
+ */
+const RESYNC_MS = 180_000;
+
 export interface GitWatcherOptions extends ConnectionOptions {
   redisUrl: string;
   /** BullMQ key prefix: one per cluster (and per test run). */
@@ -27,6 +34,7 @@ export interface GitWatcherOptions extends ConnectionOptions {
   log?: Logger;
   registry?: Registry;
   now?: () => Date;
+  /** How often every key is reconciled again (180 s by default). */
   resyncMs?: number;
   onTransition?: (app: KubeObject, transition: Transition) => void;
 }
@@ -46,7 +54,7 @@ export async function startGitWatcher(opts: GitWatcherOptions): Promise<RunningG
   const log = opts.log ?? pino({ level: 'info' });
   const client = clientFor(opts, 'skiff-git-watcher');
   const registry = opts.registry ?? new Registry();
-  const manager = new ControllerManager({ client, redisUrl: opts.redisUrl, prefix: opts.prefix, log, component: 'skiff-gitops', registry, now: opts.now, resyncMs: opts.resyncMs });
+  const manager = new ControllerManager({ client, redisUrl: opts.redisUrl, prefix: opts.prefix, log, component: 'skiff-gitops', registry, now: opts.now, resyncMs: opts.resyncMs ?? RESYNC_MS });
   const credentials = credentialLookup({ client, namespace: opts.repoSecretsNamespace ?? DEFAULT_REPO_SECRETS_NAMESPACE, env: opts.extraCredentials ?? [], log });
   const sources = new RepoSources({
     cacheDir: opts.cacheDir,

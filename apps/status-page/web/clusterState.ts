@@ -60,8 +60,16 @@ export class ClusterState {
   private readonly byKind = new Map<string, Map<string, StatusObject>>();
   /** `Kind/ns/name` of an owner -> keys (`Kind/ns/name`) of the objects it owns. */
   private readonly children = new Map<string, Set<string>>();
+  /** Bumped by every change: a view derived from the state is current while this is unchanged. */
+  private changes = 0;
+
+  /** How many changes the state has taken: views cache what they derive against it. */
+  get version(): number {
+    return this.changes;
+  }
 
   reset(items: StatusObject[]): void {
+    this.changes++;
     this.byKind.clear();
     this.children.clear();
     for (const o of items) this.apply({ type: 'ADDED', kind: o.kind, object: o });
@@ -69,6 +77,7 @@ export class ClusterState {
 
   /** Applies one change; returns the object as it was before (undefined when new). */
   apply(change: StatusChange): StatusObject | undefined {
+    this.changes++;
     const kind = change.kind || change.object.kind;
     let objects = this.byKind.get(kind);
     if (!objects) this.byKind.set(kind, (objects = new Map()));

@@ -6,7 +6,9 @@ import { appKeyOf } from './viewModel.js';
 
 /**
  * The live status page. Changes from the stream go into the ClusterState at once; the DOM is
- * brought up to date at most once per animation frame, only in the parts the changes touched.
+ * brought up to date at most once per animation frame, only in the parts the changes touched,
+ * and only for the Application cards near the viewport: a card further away is drawn when it
+ * scrolls near (so 1,000 Applications cost the first paint a screenful of cards, not 1,000).
  */
 
 const state = new ClusterState();
@@ -18,6 +20,25 @@ const $ = (id: string) => document.getElementById(id)!;
 const appsEl = $('apps');
 const appCards = new Map<string, HTMLElement>();
 const lastHtml = new WeakMap<HTMLElement, string>();
+/** Cards within a screenful or so of the viewport: drawn as their Application changes. */
+const nearView = new Set<string>();
+/** Cards away from the viewport whose Application changed since they were last drawn. */
+const stale = new Set<string>();
+const cardObserver = new IntersectionObserver(
+  (entries) => {
+    for (const e of entries) {
+      const key = (e.target as HTMLElement).dataset.key!;
+      if (!e.isIntersecting) {
+        nearView.delete(key);
+        continue;
+      }
+      nearView.add(key);
+      if (stale.delete(key)) dirty.apps.add(key);
+    }
+    schedule();
+  },
+  { rootMargin: '100% 0px' },
+);
 
 function setHtml(el: HTMLElement, html: string): void {
   if (lastHtml.get(el) === html) return;
@@ -71,10 +92,14 @@ function flush(): void {
       .list('Application')
       .map((a) => `${a.metadata.namespace}/${a.metadata.name}`)
       .sort();
+    const present = new Set(keys);
     for (const [key, el] of appCards) {
-      if (!keys.includes(key)) {
+      if (!present.has(key)) {
+        cardObserver.unobserve(el);
         el.remove();
         appCards.delete(key);
+        nearView.delete(key);
+        stale.delete(key);
       }
     }
     keys.forEach((key, i) => {
@@ -83,7 +108,9 @@ function flush(): void {
         el = document.createElement('article');
         el.className = 'card app';
         el.dataset.testid = appTestId(key);
+        el.dataset.key = key;
         appCards.set(key, el);
+        cardObserver.observe(el);
       }
       if (appsEl.children[i] !== el) appsEl.insertBefore(el, appsEl.children[i] ?? null);
       dirty.apps.add(key);
@@ -92,7 +119,10 @@ function flush(): void {
   }
   for (const key of dirty.apps) {
     const el = appCards.get(key);
-    if (el) setHtml(el, renderApplication(key, state, ctx));
+    if (!el) continue;
+    // A new card is drawn once the observer has placed it (the frame after it is added).
+    if (nearView.has(key)) setHtml(el, renderApplication(key, state, ctx));
+    else stale.add(key);
   }
   if (dirty.nodes) setHtml($('nodes'), renderNodes(state));
   if (dirty.events) setHtml($('events'), renderEvents(state, ctx));

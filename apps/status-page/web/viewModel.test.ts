@@ -161,6 +161,17 @@ describe('resourceTree', () => {
     s.apply({ type: 'ADDED', kind: 'Pod', object: pod('web-a-2', 'web-a', { phase: 'Pending', ready: false }) });
     expect(resourceTree('default/demo', s).deployments[0].replicaSets[0].phases).toEqual({ Pending: 1 });
   });
+
+  it('keeps each Application to its own objects across changes, with many Applications in one state', () => {
+    const apps = Array.from({ length: 50 }, (_, i) => obj('Application', `app-${i}`, { meta: { namespace: 'default' } }));
+    const maps = apps.map((_, i) => obj('ConfigMap', `cm-${i}`, { meta: { annotations: { 'skiff.dev/tracking-id': `default/app-${i}:/ConfigMap:demo/cm-${i}` } } }));
+    const s = stateOf(...apps, ...maps);
+    expect(resourceTree('default/app-7', s).configMaps.map((c) => c.name)).toEqual(['cm-7']);
+    s.apply({ type: 'ADDED', kind: 'ConfigMap', object: obj('ConfigMap', 'cm-7b', { meta: { annotations: { 'skiff.dev/tracking-id': 'default/app-7:/ConfigMap:demo/cm-7b' } } }) });
+    s.apply({ type: 'DELETED', kind: 'ConfigMap', object: maps[8] });
+    expect(resourceTree('default/app-7', s).configMaps.map((c) => c.name)).toEqual(['cm-7', 'cm-7b']);
+    expect(resourceTree('default/app-8', s).configMaps).toEqual([]);
+  });
 });
 
 describe('nodes', () => {

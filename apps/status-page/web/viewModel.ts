@@ -241,8 +241,29 @@ export interface ResourceTree {
 /** Kinds the tree draws itself, from the objects (with their ReplicaSets, pods and endpoints). */
 const DRAWN_KINDS = new Set(['Deployment', 'Service', 'ConfigMap']);
 
+/** Per state: the objects of a kind by the Application they belong to, derived once per change of the state, not once per Application. */
+const byApplication = new WeakMap<ClusterState, { version: number; kinds: Map<string, Map<string, StatusObject[]>> }>();
+
+function objectsOfApplication(state: ClusterState, kind: string, appKey: string): StatusObject[] {
+  let cached = byApplication.get(state);
+  if (!cached || cached.version !== state.version) byApplication.set(state, (cached = { version: state.version, kinds: new Map() }));
+  let index = cached.kinds.get(kind);
+  if (!index) {
+    index = new Map();
+    for (const o of state.list(kind)) {
+      const key = appKeyOf(o, state);
+      if (!key) continue;
+      const list = index.get(key);
+      if (list) list.push(o);
+      else index.set(key, [o]);
+    }
+    cached.kinds.set(kind, index);
+  }
+  return index.get(appKey) ?? [];
+}
+
 export function resourceTree(appKey: string, state: ClusterState, podLimit = 12): ResourceTree {
-  const mine = (kind: string) => state.list(kind).filter((o) => appKeyOf(o, state) === appKey).sort(byName);
+  const mine = (kind: string) => [...objectsOfApplication(state, kind, appKey)].sort(byName);
   const deployments = mine('Deployment').map((d) => deploymentView(d, state, podLimit));
   const services = mine('Service').map((s) => serviceView(s, state.get('Endpoints', s.metadata.namespace, s.metadata.name)));
   const configMaps = mine('ConfigMap').map((c) => ({ name: c.metadata.name, namespace: c.metadata.namespace ?? '' }));

@@ -32,7 +32,8 @@ export type { DirectorySource, HelmParameter, HelmSource, JsonnetVar, KustomizeS
 export { chooseSourceType, KUSTOMIZATION_FILES } from './render/chooseSourceType.js';
 export { findRenderTools, type RenderTools } from './render/findRenderTools.js';
 export { renderManifests, RENDER_MAX_OUTPUT_BYTES, RENDER_TIMEOUT_MS, type RenderManifestsOptions, type RenderManifestsResult } from './render/renderManifests.js';
-export { renderInputsKey } from './render/renderInputsKey.js';
+export { renderInputs, renderInputsKey } from './render/renderInputsKey.js';
+export { changedPaths, pathCovers } from './git/changedPaths.js';
 export { ignoredFields, isIgnored, keepIgnoredLive, parseJsonPointer, ruleMatches, type IgnoreDifference, type IgnoredFields } from './ignoreDifferences.js';
 export { jqPaths, checkJqExpression, UnsupportedJqError, type JsonPath } from './jqPaths.js';
 export { updateFilesOnBranch, type FileEdits, type TextFile, type UpdateFilesOnBranchOptions, type UpdateFilesResult } from './git/updateFilesOnBranch.js';

@@ -3,7 +3,8 @@ import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { renderInputsKey } from './renderInputsKey.js';
+import { changedPaths, pathCovers } from '../git/changedPaths.js';
+import { renderInputs, renderInputsKey } from './renderInputsKey.js';
 
 const ENV = { ...process.env, GIT_AUTHOR_NAME: 't', GIT_AUTHOR_EMAIL: 't@localhost', GIT_COMMITTER_NAME: 't', GIT_COMMITTER_EMAIL: 't@localhost', GIT_CONFIG_NOSYSTEM: '1' };
 
@@ -59,6 +60,21 @@ describe('renderInputsKey', () => {
     expect(values.overlay).toBe(base.overlay);
   });
 
+  it('names the paths a render reads, and a commit changes only the paths it touched', async () => {
+    const from = execFileSync('git', ['-C', dir, 'rev-parse', 'HEAD'], { env: ENV }).toString().trim();
+    expect((await renderInputs(dir, from, plain))?.paths).toEqual(['plain']);
+    expect((await renderInputs(dir, from, overlay))?.paths.sort()).toEqual(['kust/base', 'kust/base/cm.yaml', 'kust/overlays/prod']);
+    expect((await renderInputs(dir, from, chart))?.paths).toEqual(['chart', 'shared/values-prod.yaml']);
+    const to = commit({ 'kust/base/cm.yaml': 'kind: ConfigMap\ndata: {a: b}\n', 'new/x.yaml': 'kind: ConfigMap\n' });
+    const changed = (await changedPaths(join(dir, '.git'), from, to))!.sort();
+    expect(changed).toEqual(['kust/base/cm.yaml', 'new', 'new/x.yaml']);
+    const touches = (paths: string[]) => changed.some((c) => paths.some((p) => pathCovers(p, c)));
+    expect(touches((await renderInputs(dir, to, overlay))!.paths)).toBe(true);
+    expect(touches((await renderInputs(dir, to, plain))!.paths)).toBe(false);
+    expect(touches((await renderInputs(dir, to, chart))!.paths)).toBe(false);
+    expect(await changedPaths(join(dir, '.git'), from, '0'.repeat(40))).toBeUndefined();
+  });
+
   it('undefined (key by commit) for jsonnet folders and charts holding symlinks', async () => {
     const sha = commit({ 'jsonnet/main.jsonnet': '{}' });
     expect(await renderInputsKey(dir, sha, { path: 'jsonnet' })).toBeUndefined();
@@ -66,4 +82,5 @@ describe('renderInputsKey', () => {
     const linked = commit({});
     expect(await renderInputsKey(dir, linked, chart)).toBeUndefined();
   });
+
 });

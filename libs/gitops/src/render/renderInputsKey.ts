@@ -17,6 +17,15 @@ type Where = { fs: typeof fs; dir?: string; gitdir: string };
  * anywhere; a symlink's target is not in its tree's id): the caller keys by commit then.
  */
 export async function renderInputsKey(repoDir: string, commit: string, source: RenderSource): Promise<string | undefined> {
+  return (await renderInputs(repoDir, commit, source))?.key;
+}
+
+/**
+ * The key of `renderInputsKey` with the repository paths it covers (folders and files, '' for the
+ * whole tree): a commit that changes none of them renders the same, so its Application need not
+ * look again. `undefined` when the inputs cannot be told (every commit may change the render).
+ */
+export async function renderInputs(repoDir: string, commit: string, source: RenderSource): Promise<{ key: string; paths: string[] } | undefined> {
   const repo = openRepo(repoDir);
   if (!repo.ok) return undefined;
   const where: Where = { fs, ...gitLocation(repo) };
@@ -24,7 +33,7 @@ export async function renderInputsKey(repoDir: string, commit: string, source: R
   try {
     const entry = await lookup(where, commit, folder);
     if (!entry) return undefined;
-    if (entry.type === 'blob') return `blob:${entry.oid}`;
+    if (entry.type === 'blob') return { key: `blob:${entry.oid}`, paths: [folder] };
     if (entry.type !== 'tree') return undefined;
     const { tree } = await git.readTree({ ...where, oid: entry.oid });
     const type = chooseSourceType(source, tree.map((e) => e.path));
@@ -33,21 +42,23 @@ export async function renderInputsKey(repoDir: string, commit: string, source: R
       const dir = source.directory ?? {};
       const filter = { recurse: dir.recurse ?? true, include: dir.include || undefined, exclude: dir.exclude || undefined };
       if (files.some((f) => /\.jsonnet$/i.test(f.rel) && directoryFileSelected(f.rel, filter))) return undefined;
-      return `Directory:${entry.oid}`;
+      return { key: `Directory:${entry.oid}`, paths: [folder] };
     }
     if (files.some((f) => f.mode === '120000')) return undefined;
     if (type === 'Helm') {
       const parts = [`Helm:${entry.oid}`];
+      const paths = [folder];
       for (const f of source.helm?.valueFiles ?? []) {
         const p = path.posix.normalize(join(folder, f));
         if (p.startsWith('..') || path.posix.isAbsolute(f)) return undefined;
         parts.push(`${p}=${(await lookup(where, commit, p))?.oid ?? 'missing'}`);
+        paths.push(p);
       }
-      return parts.join(' ');
+      return { key: parts.join(' '), paths };
     }
     const reached = new Map<string, string>();
     const ok = await reachKustomizations(where, commit, folder, entry.oid, reached);
-    return ok ? `Kustomize:${[...reached].map(([d, oid]) => `${d}=${oid}`).sort().join(' ')}` : undefined;
+    return ok ? { key: `Kustomize:${[...reached].map(([d, oid]) => `${d}=${oid}`).sort().join(' ')}`, paths: [...reached.keys()] } : undefined;
   } catch {
     return undefined;
   }
@@ -68,7 +79,11 @@ async function reachKustomizations(where: Where, commit: string, dir: string, tr
     const p = path.posix.normalize(join(dir, ref));
     if (p.startsWith('..')) return false;
     const target = await lookup(where, commit, p === '.' ? '' : p);
-    if (!target) continue; // kustomize reports it; the key need not
+    // kustomize reports a missing target; it is kept as an input all the same, since adding it changes the render.
+    if (!target) {
+      reached.set(p, 'missing');
+      continue;
+    }
     if (target.type === 'tree' && !(await reachKustomizations(where, commit, p === '.' ? '' : p, target.oid, reached))) return false;
     if (target.type === 'blob') reached.set(p, target.oid);
   }
