@@ -30,6 +30,9 @@ interface Viewer {
  * for all viewers. A viewer costs the server its socket, not a list of every kind. Stops (and
  * forgets) when the last viewer leaves.
  */
+/** How long a joining viewer waits for the feed to reach the store's newest version. */
+const CATCH_UP_MS = 3_000;
+
 export class StatusFeed {
   private readonly objects = new Map<string, KubeObject>();
   private readonly viewers = new Set<Viewer>();
@@ -60,10 +63,24 @@ export class StatusFeed {
       this.viewers.delete(viewer);
       throw err;
     }
+    await this.caughtUp();
     if (!this.viewers.has(viewer)) return;
     this.snapshot ??= encode('snapshot', { items: [...this.objects.values()] });
     viewer.write(this.snapshot);
     this.current.add(viewer);
+  }
+
+  /**
+   * Until the feed has every change committed before now, so a viewer's snapshot holds what was
+   * written before it came (a consistent read); at most CATCH_UP_MS, then the snapshot as it is.
+   */
+  private async caughtUp(): Promise<void> {
+    const target = BigInt(await this.store.currentResourceVersion());
+    const deadline = Date.now() + CATCH_UP_MS;
+    while (this.handles.some((h) => BigInt(h.resourceVersion()) < target) && Date.now() < deadline) {
+      this.hub.refresh();
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
   }
 
   leave(viewer: Viewer): void {
