@@ -7,6 +7,19 @@ import { fileURLToPath } from 'node:url';
 import { pickListenPort } from '../src/listenPort.js';
 
 const CLI = fileURLToPath(new URL('../src/main.ts', import.meta.url));
+const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
+
+/**
+ * Node's arguments for the CLI: its sources under tsx, or (`compiled`) the bundle `npm start` runs,
+ * built first when missing or stale (scripts/build.mjs, a quick check when it is current).
+ */
+async function cliCommand(compiled: boolean): Promise<string[]> {
+  if (!compiled) return ['--import', 'tsx', CLI];
+  await new Promise<void>((resolve, reject) =>
+    execFile(process.execPath, [join(ROOT, 'scripts', 'build.mjs')], { cwd: ROOT }, (err, _out, stderr) => (err ? reject(new Error(`build failed: ${stderr}`)) : resolve())),
+  );
+  return ['--enable-source-maps', join(ROOT, 'dist', 'cli.js')];
+}
 
 export interface TestCluster {
   url: string;
@@ -24,11 +37,11 @@ export interface TestCluster {
  * run that way; container suites ask for `containerd`.
  */
 /** `processGroup`: `skiff up` leads its own process group (pid = pgid), as in a terminal, for tests that signal the group. */
-export async function startCluster(opts: { env?: NodeJS.ProcessEnv; nodes?: number; dataDir?: string; example?: boolean; runtime?: 'process' | 'containerd'; args?: string[]; processGroup?: boolean } = {}): Promise<TestCluster> {
+export async function startCluster(opts: { env?: NodeJS.ProcessEnv; nodes?: number; dataDir?: string; example?: boolean; runtime?: 'process' | 'containerd'; args?: string[]; processGroup?: boolean; compiled?: boolean } = {}): Promise<TestCluster> {
   const dataDir = opts.dataDir ?? mkdtempSync(join(tmpdir(), 'skiff-e2e-'));
   const port = await pickListenPort();
   const args = ['--data-dir', dataDir, '--port', String(port), '--nodes', String(opts.nodes ?? 2), '--runtime', opts.runtime ?? 'process', ...(opts.example ? [] : ['--no-example']), ...(opts.args ?? [])];
-  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', CLI, 'up', ...args], {
+  const child: ChildProcess = spawn(process.execPath, [...(await cliCommand(!!opts.compiled)), 'up', ...args], {
     env: { ...process.env, ...opts.env },
     stdio: ['ignore', 'pipe', 'pipe'],
     detached: !!opts.processGroup,
