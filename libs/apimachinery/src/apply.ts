@@ -23,11 +23,13 @@ function schemaPath(names: string[]): string {
 
 /**
  * Walks the owned fields of `obj`: `leaf` for each owned leaf (what fieldPaths lists), `node` for
- * every path on the way, each with its value (what valueAt would find there).
+ * every path on the way, each with its value (what valueAt would find there) and its `key(path)`,
+ * built as the walk goes down rather than by encoding each whole path again.
  */
-function walkFields(obj: KubeObject, schema: PatchSchema, leaf: (path: Path, value: unknown) => void, node: (path: Path, value: unknown) => void = () => {}): void {
-  const walk = (value: unknown, path: Path, names: string[]) => {
-    if (path.length > 0) node(path, value);
+function walkFields(obj: KubeObject, schema: PatchSchema, leaf: (path: Path, value: unknown, k: string) => void, node: (path: Path, value: unknown, k: string) => void = () => {}): void {
+  // `inner` is key(path) without its brackets.
+  const walk = (value: unknown, path: Path, names: string[], inner: string) => {
+    if (path.length > 0) node(path, value, `[${inner}]`);
     if (isPlainObject(value)) {
       const entries = Object.entries(value).filter(([k, v]) => {
         if (v === undefined) return false;
@@ -37,10 +39,10 @@ function walkFields(obj: KubeObject, schema: PatchSchema, leaf: (path: Path, val
       });
       if (entries.length === 0) {
         // `{}` itself is a value someone set; a map whose keys are all server-managed is not.
-        if (path.length > 0 && Object.keys(value).length === 0) leaf(path, value);
+        if (path.length > 0 && Object.keys(value).length === 0) leaf(path, value, `[${inner}]`);
         return;
       }
-      for (const [k, v] of entries) walk(v, [...path, `f:${k}`], [...names, k]);
+      for (const [k, v] of entries) walk(v, [...path, `f:${k}`], [...names, k], childKey(inner, `f:${k}`));
       return;
     }
     if (Array.isArray(value)) {
@@ -48,25 +50,35 @@ function walkFields(obj: KubeObject, schema: PatchSchema, leaf: (path: Path, val
       if (meta?.mergeKey) {
         for (const el of value) {
           if (!isPlainObject(el)) continue;
-          const elPath = [...path, `k:${JSON.stringify({ [meta.mergeKey]: el[meta.mergeKey] })}`];
-          node([...elPath, '.'], el);
-          leaf([...elPath, '.'], el);
-          walk(el, elPath, [...names.slice(0, -1), `${names[names.length - 1]}[]`]);
+          const step = `k:${JSON.stringify({ [meta.mergeKey]: el[meta.mergeKey] })}`;
+          const elPath = [...path, step];
+          const elInner = childKey(inner, step);
+          const dot = `[${childKey(elInner, '.')}]`;
+          node([...elPath, '.'], el, dot);
+          leaf([...elPath, '.'], el, dot);
+          walk(el, elPath, [...names.slice(0, -1), `${names[names.length - 1]}[]`], elInner);
         }
         return;
       }
       if (meta?.strategy === 'merge') {
         for (const el of value) {
-          const elPath = [...path, `v:${JSON.stringify(el)}`];
-          node(elPath, el);
-          leaf(elPath, el);
+          const step = `v:${JSON.stringify(el)}`;
+          const elPath = [...path, step];
+          const elKey = `[${childKey(inner, step)}]`;
+          node(elPath, el, elKey);
+          leaf(elPath, el, elKey);
         }
         return;
       }
     }
-    leaf(path, value);
+    leaf(path, value, `[${inner}]`);
   };
-  walk(obj, [], []);
+  walk(obj, [], [], '');
+}
+
+/** key() of a path one step longer, from its parent's key without brackets. */
+function childKey(inner: string, step: string): string {
+  return inner === '' ? JSON.stringify(step) : `${inner},${JSON.stringify(step)}`;
 }
 
 /** Every owned leaf of `obj`, as FieldsV1 paths. */
@@ -76,19 +88,31 @@ export function fieldPaths(obj: KubeObject, schema: PatchSchema): Path[] {
   return out;
 }
 
+interface KeyedPath {
+  path: Path;
+  key: string;
+}
+
 /**
- * The value at every path of `obj` fieldPaths walks, by `key(path)`: valueAt for all of them in one
- * pass (valueAt searches a keyed list for each element, quadratic for a long list). The first of
- * two elements with one merge key wins, as in valueAt.
+ * One walk of `obj`: its owned leaves with their keys (fieldPaths), and the value at every path on
+ * the way by key (valueAt for all of them at once: valueAt searches a keyed list for each element,
+ * quadratic for a long list). The first of two elements with one merge key wins, as in valueAt.
  */
-function valuesByPath(obj: KubeObject, schema: PatchSchema): Map<string, unknown> {
-  const out = new Map<string, unknown>();
-  const record = (path: Path, value: unknown) => {
-    const k = key(path);
-    if (!out.has(k)) out.set(k, value);
+function ownedFields(obj: KubeObject, schema: PatchSchema): { leaves: KeyedPath[]; values: Map<string, unknown> } {
+  const leaves: KeyedPath[] = [];
+  const values = new Map<string, unknown>();
+  const record = (_path: Path, value: unknown, k: string) => {
+    if (!values.has(k)) values.set(k, value);
   };
-  walkFields(obj, schema, record, record);
-  return out;
+  walkFields(obj, schema, (path, value, k) => {
+    leaves.push({ path, key: k });
+    record(path, value, k);
+  }, record);
+  return { leaves, values };
+}
+
+function valuesByPath(obj: KubeObject, schema: PatchSchema): Map<string, unknown> {
+  return ownedFields(obj, schema).values;
 }
 
 /** The value at a FieldsV1 path, or undefined. */
@@ -211,6 +235,21 @@ function entryPaths(e: ManagedFieldsEntry): Path[] {
   return fromFieldsV1(e.fieldsV1);
 }
 
+/** An entry's paths with their keys, built as the walk goes down (as walkFields does). */
+function keyedEntryPaths(e: ManagedFieldsEntry): KeyedPath[] {
+  const out: KeyedPath[] = [];
+  const walk = (node: Record<string, unknown>, path: Path, inner: string) => {
+    const children = Object.entries(node);
+    if (children.length === 0) {
+      if (path.length) out.push({ path, key: `[${inner}]` });
+      return;
+    }
+    for (const [k, v] of children) walk(isPlainObject(v) ? v : {}, [...path, k], childKey(inner, k));
+  };
+  walk(e.fieldsV1 ?? {}, [], '');
+  return out;
+}
+
 function withEntry(entries: ManagedFieldsEntry[], entry: ManagedFieldsEntry): ManagedFieldsEntry[] {
   const rest = entries.filter((e) => !(e.manager === entry.manager && e.operation === entry.operation && (e.subresource ?? '') === (entry.subresource ?? '')));
   return Object.keys(entry.fieldsV1).length ? [...rest, entry] : rest;
@@ -278,22 +317,21 @@ export function recordUpdateManager(before: KubeObject | undefined, after: KubeO
   const s = schema ?? { list: () => undefined };
   const out = structuredClone(after);
   const entries = ((before?.metadata.managedFields ?? after.metadata.managedFields ?? []) as ManagedFieldsEntry[]).slice();
-  const afterPaths = fieldPaths(out, s);
-  const afterValues = valuesByPath(out, s);
+  const owned = ownedFields(out, s);
   const beforeValues = before && valuesByPath(before, s);
-  const changed = afterPaths.filter((p) => !beforeValues || !deepEqual(beforeValues.get(key(p)), afterValues.get(key(p))));
-  const existing = new Set(afterPaths.map(key));
+  const changed = owned.leaves.filter((l) => !beforeValues || !deepEqual(beforeValues.get(l.key), owned.values.get(l.key)));
+  const existing = new Set(owned.leaves.map((l) => l.key));
   const isMine = (e: ManagedFieldsEntry) => e.manager === manager && e.operation === 'Update' && !e.subresource;
-  const changedSet = new Set(changed.map(key));
+  const changedSet = new Set(changed.map((l) => l.key));
   // Drop ownership of fields that no longer exist, and of changed fields held by others.
   let managed = entries
-    .map((e) => ({ ...e, fieldsV1: toFieldsV1(entryPaths(e).filter((p) => existing.has(key(p)) && (isMine(e) || !changedSet.has(key(p))))) }))
+    .map((e) => ({ ...e, fieldsV1: toFieldsV1(keyedEntryPaths(e).filter((l) => existing.has(l.key) && (isMine(e) || !changedSet.has(l.key))).map((l) => l.path)) }))
     .filter((e) => Object.keys(e.fieldsV1).length > 0);
   if (changed.length > 0) {
     const mine = managed.find(isMine);
-    const paths = [...(mine ? entryPaths(mine) : []), ...changed];
-    const unique = [...new Map(paths.map((p) => [key(p), p])).values()];
-    managed = withEntry(managed, { manager, operation: 'Update', apiVersion: after.apiVersion, time: now, fieldsType: 'FieldsV1', fieldsV1: toFieldsV1(unique) });
+    const unique = new Map<string, Path>();
+    for (const l of [...(mine ? keyedEntryPaths(mine) : []), ...changed]) if (!unique.has(l.key)) unique.set(l.key, l.path);
+    managed = withEntry(managed, { manager, operation: 'Update', apiVersion: after.apiVersion, time: now, fieldsType: 'FieldsV1', fieldsV1: toFieldsV1([...unique.values()]) });
   }
   if (managed.length) out.metadata.managedFields = managed;
   else delete out.metadata.managedFields;
