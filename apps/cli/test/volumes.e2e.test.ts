@@ -157,7 +157,7 @@ describe('persistent volumes (skiff up)', () => {
     expect(mode(join(cluster.dataDir, 'nodes', 'node-1'))).toBe('700');
     expect(mode(join(cluster.dataDir, 'components'))).toBe('700');
 
-    // Volume files get the modes the pod asks for (Kubernetes' 0644 when it asks for none).
+    // Volume files get the modes the pod asks for; a secret volume's are 0400 when it asks for none.
     await kubectlOk(cluster, ['apply', '-f', '-'], SECRET_VOLUMES);
     await eventually('mounts Succeeded', async () => (await phase('mounts')) === 'Succeeded', 60_000);
     expect(await kubectlOk(cluster, ['logs', 'mounts'])).toBe('hunter2');
@@ -169,7 +169,7 @@ describe('persistent volumes (skiff up)', () => {
       'strict/user': mode(join(volumes, 'strict', 'user')),
       'strict/nested/password': mode(join(volumes, 'strict', 'nested', 'password')),
       'config/level': mode(join(volumes, 'config', 'level')),
-    }).toEqual({ 'all/password': '644', 'strict/user': '400', 'strict/nested/password': '440', 'config/level': '600' });
+    }).toEqual({ 'all/password': '400', 'strict/user': '400', 'strict/nested/password': '440', 'config/level': '600' });
     expect(mode(join(cluster.dataDir, 'nodes', pod.spec!.nodeName as string, 'pods'))).toBe('700');
     await kubectlOk(cluster, ['delete', 'pod', 'mounts', '--wait=false']);
   }, 120_000);

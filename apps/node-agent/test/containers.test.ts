@@ -283,6 +283,17 @@ describe('pods are containers', () => {
     expect(privileged).toMatch(/CapEff:\s+000001ff/);
   });
 
+  it('gives a secret volume, 0400 by default, to the user its container runs as: runAsUser, or the image\'s USER', async () => {
+    await cluster.admin.create(SECRETS, { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'app-creds', namespace: 'default' }, stringData: { password: 'hunter2' } } as KubeObject);
+    const reading = (image: string) => ({
+      volumes: [{ name: 'creds', secret: { secretName: 'app-creds' } }],
+      containers: [{ name: 'main', image, command: ['sh', '-c', 'id -u; stat -c "%a %u" /creds/password; cat /creds/password'], volumeMounts: [{ name: 'creds', mountPath: '/creds' }] }],
+    });
+    expect(await runToCompletion('secret-run-as-user', { securityContext: { runAsUser: 1000 }, ...reading(web) })).toBe('1000\n400 1000\nhunter2');
+    const userImage = await runtime.push('web-user:1', { ...WEB_CONFIG, User: '1001' }, WEB_FILES);
+    expect(await runToCompletion('secret-image-user', reading(userImage))).toBe('1001\n400 1001\nhunter2');
+  });
+
   it('refuses runAsNonRoot for an image that runs as root', async () => {
     await cluster.admin.create(PODS, pod('nonroot', agent.nodeName, { securityContext: { runAsNonRoot: true }, containers: [{ name: 'main', image: web }] }));
     const p: any = await waitForPod('nonroot', 'CreateContainerConfigError', (q) => q.status?.containerStatuses?.[0]?.state?.waiting?.reason === 'CreateContainerConfigError');

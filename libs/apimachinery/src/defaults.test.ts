@@ -93,7 +93,7 @@ describe('applyDefaults', () => {
             resources: { limits: { cpu: '500m', memory: '64Mi' }, requests: { cpu: '100m' } },
           },
         ],
-        volumes: [{ name: 'scratch' }, { name: 'cfg', configMap: { name: 'cfg' } }, { name: 'host', hostPath: { path: '/var/log' } }],
+        volumes: [{ name: 'scratch' }, { name: 'cfg', configMap: { name: 'cfg' } }, { name: 'host', hostPath: { path: '/var/log' } }, { name: 'creds', secret: { secretName: 'creds' } }, { name: 'own', secret: { secretName: 'creds', defaultMode: 0o644 } }],
       }),
     );
     const spec = out.spec as Record<string, any>;
@@ -110,6 +110,9 @@ describe('applyDefaults', () => {
       { name: 'scratch', emptyDir: {} },
       { name: 'cfg', configMap: { name: 'cfg', defaultMode: 420 } },
       { name: 'host', hostPath: { path: '/var/log', type: '' } },
+      // A secret volume's files are 0400 unless the pod says otherwise (Kubernetes says 0644).
+      { name: 'creds', secret: { secretName: 'creds', defaultMode: 0o400 } },
+      { name: 'own', secret: { secretName: 'creds', defaultMode: 0o644 } },
     ]);
   });
 

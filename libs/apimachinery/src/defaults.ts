@@ -179,15 +179,22 @@ const VOLUME_SOURCES = [
   'azureFile', 'vsphereVolume', 'photonPersistentDisk', 'portworxVolume', 'azureDisk', 'storageos', 'projected', 'scaleIO',
   'csi', 'ephemeral', 'image',
 ];
-/** 0644: files projected from Secrets and ConfigMaps are world-readable unless the user says otherwise. */
+/** 0644 for ConfigMap, downward API and projected files, as Kubernetes defaults them. */
 const DEFAULT_FILE_MODE = 0o644;
+/**
+ * 0400 for a secret volume's files: only their owner reads them (the node agent gives them to the
+ * container's user, see ADR 015). Kubernetes defaults this one to 0644 too; a pod that wants that
+ * says `defaultMode: 0644`.
+ */
+export const DEFAULT_SECRET_FILE_MODE = 0o400;
 
 function defaultVolume(v: Json): void {
   // A volume with no source at all is an empty directory (SetDefaults_Volume).
   if (!VOLUME_SOURCES.some((s) => v[s] !== undefined && v[s] !== null)) v.emptyDir = {};
-  for (const source of ['secret', 'configMap', 'downwardAPI', 'projected']) {
+  for (const source of ['configMap', 'downwardAPI', 'projected']) {
     if (isObject(v[source])) setDefault(v[source] as Json, 'defaultMode', DEFAULT_FILE_MODE);
   }
+  if (isObject(v.secret)) setDefault(v.secret, 'defaultMode', DEFAULT_SECRET_FILE_MODE);
   if (isObject(v.hostPath) && v.hostPath.type === undefined) v.hostPath.type = '';
   if (isObject(v.downwardAPI)) {
     each(v.downwardAPI.items, (item) => {

@@ -5,7 +5,7 @@ import type { KubeObject } from '@skiff/apimachinery';
 import { afterAll, describe, expect, it } from 'vitest';
 import { makePod } from '../testing/builders.js';
 import type { EnvContext, ReferencedObjects } from './containerEnv.js';
-import { containerMounts, materializeVolumes, planVolumes, type VolumePlan } from './podVolumes.js';
+import { containerMounts, giveVolumesTo, materializeVolumes, planVolumes, type VolumePlan } from './podVolumes.js';
 import type { Volume } from './podSpec.js';
 
 const cm: KubeObject = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'cfg', namespace: 'default' }, data: { 'app.yaml': 'a: 1', other: 'x' } };
@@ -32,7 +32,8 @@ describe('planVolumes', () => {
   it.each([
     ['every key of a ConfigMap', { name: 'v', configMap: { name: 'cfg' } }, [['app.yaml', 'a: 1', '644'], ['other', 'x', '644']]],
     ['selected items at their paths and modes', { name: 'v', configMap: { name: 'cfg', items: [{ key: 'app.yaml', path: 'conf/app.yaml', mode: 0o600 }] } }, [['conf/app.yaml', 'a: 1', '600']]],
-    ['a Secret, decoded, with its default mode', { name: 'v', secret: { secretName: 'tls', defaultMode: 0o400 } }, [['key', 'KEY', '400']]],
+    ['a Secret, decoded, with its default mode', { name: 'v', secret: { secretName: 'tls', defaultMode: 0o440 } }, [['key', 'KEY', '440']]],
+    ['a Secret without a mode (stored before the API defaulted it): 0400', { name: 'v', secret: { secretName: 'tls' } }, [['key', 'KEY', '400']]],
     ['the downward API', { name: 'v', downwardAPI: { items: [{ path: 'name', fieldRef: { fieldPath: 'metadata.name' } }] } }, [['name', 'p', '644']]],
     ['a projection of several sources', { name: 'v', projected: { sources: [{ configMap: { name: 'cfg', items: [{ key: 'other', path: 'o' }] } }, { secret: { name: 'tls' } }] } }, [['o', 'x', '644'], ['key', 'KEY', '644']]],
     ['an optional missing ConfigMap, empty', { name: 'v', configMap: { name: 'none', optional: true } }, []],
@@ -82,5 +83,25 @@ describe('materializeVolumes and containerMounts', () => {
       { hostPath: dirs.get('scratch'), containerPath: '/data', readOnly: false },
       { hostPath: join(dirs.get('scratch')!, 'x'), containerPath: '/sub', readOnly: false },
     ]);
+  });
+
+  it.runIf(process.getuid?.() === 0)('gives the files volumes a non-root container mounts to its user, the first such user only', () => {
+    const plans: VolumePlan[] = [
+      { name: 'secret', kind: 'files', files: [{ path: 'nested/password', content: Buffer.from('pw'), mode: 0o400 }] },
+      { name: 'scratch', kind: 'emptyDir' },
+    ];
+    const dirs = materializeVolumes(join(dir, 'owners'), plans, { fsGroup: 2000 });
+    const file = join(dirs.get('secret')!, 'nested/password');
+    const mounting = (name: string) => ({ name, volumeMounts: [{ name: 'secret', mountPath: '/s' }, { name: 'scratch', mountPath: '/x' }] });
+    expect(giveVolumesTo(0, mounting('root'), dirs, plans)).toEqual([]);
+    expect(statSync(file).uid).toBe(0);
+    expect(giveVolumesTo(1000, mounting('app'), dirs, plans)).toEqual([]);
+    // The files and directories are the user's, their group (fsGroup) and modes kept; an emptyDir is left as it is.
+    for (const path of [dirs.get('secret')!, join(dirs.get('secret')!, 'nested'), file]) expect([path, statSync(path).uid, statSync(path).gid]).toEqual([path, 1000, 2000]);
+    expect(statSync(file).mode & 0o777).toBe(0o440);
+    expect(statSync(dirs.get('scratch')!).uid).toBe(0);
+    expect(giveVolumesTo(1000, mounting('sidecar-same-user'), dirs, plans)).toEqual([]);
+    expect(giveVolumesTo(3000, mounting('other-user'), dirs, plans)).toEqual(['secret']);
+    expect(statSync(file).uid).toBe(1000);
   });
 });

@@ -1,6 +1,6 @@
 import { chmodSync, chownSync, existsSync, mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, normalize, isAbsolute } from 'node:path';
-import type { KubeObject } from '@skiff/apimachinery';
+import { DEFAULT_SECRET_FILE_MODE, type KubeObject } from '@skiff/apimachinery';
 import { claimVolume } from './claimVolume.js';
 import { downwardField, resourceField, type EnvContext, type ObjectReferences, type ReferencedObjects } from './containerEnv.js';
 import { tokenKey, tokensWanted } from './serviceAccountTokens.js';
@@ -137,7 +137,7 @@ function planVolume(v: Volume, ctx: EnvContext, objects: ReferencedObjects, name
   }
   if (v.secret) {
     const name = v.secret.secretName ?? '';
-    const files = keyFiles('Secret', name, objects.secrets.get(name), v.secret.items, v.secret.optional, v.secret.defaultMode ?? DEFAULT_MODE, namespace);
+    const files = keyFiles('Secret', name, objects.secrets.get(name), v.secret.items, v.secret.optional, v.secret.defaultMode ?? DEFAULT_SECRET_FILE_MODE, namespace);
     return typeof files === 'string' ? files : { name: v.name, kind: 'files', files };
   }
   if (v.downwardAPI) {
@@ -254,6 +254,35 @@ export function materializeVolumes(podDir: string, plans: VolumePlan[], opts: Ma
     dirs.set(plan.name, dir);
   }
   return dirs;
+}
+
+/** Gives a tree to `uid`, each entry keeping its group. */
+function chownTree(path: string, uid: number): void {
+  const st = statSync(path);
+  chownSync(path, uid, st.gid);
+  if (st.isDirectory()) for (const name of readdirSync(path)) chownTree(join(path, name), uid);
+}
+
+/**
+ * Gives the Secret, ConfigMap, downward API and projected volumes a container mounts to the
+ * non-root user it runs as, so files only their owner may read (secret volumes default to 0400,
+ * ADR 015) are that user's. The first such container of the pod gets a volume; the names of the
+ * volumes already another user's are returned (that container reads them only as their mode or
+ * the pod's fsGroup allows, as in Kubernetes). An agent that is not root gives nothing.
+ */
+export function giveVolumesTo(uid: number, c: Container, volumeDirs: Map<string, string>, plans: VolumePlan[]): string[] {
+  const agent = process.getuid?.();
+  if (uid === 0 || agent !== 0) return [];
+  const taken: string[] = [];
+  for (const m of c.volumeMounts ?? []) {
+    const dir = volumeDirs.get(m.name);
+    if (!dir || plans.find((p) => p.name === m.name)?.kind !== 'files') continue;
+    const owner = statSync(dir).uid;
+    if (owner === uid) continue;
+    if (owner !== agent) taken.push(m.name);
+    else chownTree(dir, uid);
+  }
+  return taken;
 }
 
 /** The container's mounts: volume directories (or their subPath) at its mount paths. */

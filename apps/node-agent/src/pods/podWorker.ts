@@ -15,13 +15,13 @@ import type { ContainerExit, ContainerRuntime, ExecRequest, RunningContainer, Ru
 import { rfc3339, type Clock } from '../time.js';
 import { nextBackoff, type BackoffPolicy } from './crashLoopBackoff.js';
 import { dueContainers, planContainer, type ContainerFacts } from './containerPlan.js';
-import { verifyRunAsNonRoot } from '../runtime/criConfig.js';
+import { effectiveSecurityContext, verifyRunAsNonRoot } from '../runtime/criConfig.js';
 import { mountTmpfs, unmountUnder } from '../runtime/tmpfs.js';
 import { containerArgv, expandVars, referencedObjects, resolveContainerEnv, type EnvContext, type ObjectReferences, type ReferencedObjects } from './containerEnv.js';
 import { podDirName, writePodRecord, type ContainerRecord, type PodRecord, type RunRecord } from './podRecord.js';
 import { allContainers, podKey, podRef, podSpec, type Container, type EphemeralContainer } from './podSpec.js';
 import { computePodStatus, managedStatus, statusPatch, type ContainerView, type PodStatus } from './podStatus.js';
-import { containerMounts } from './podVolumes.js';
+import { containerMounts, giveVolumesTo } from './podVolumes.js';
 import { fetchReferencedObjects, refreshProjectedTokens, setUpPodSandbox, type PodSandbox } from './podSandbox.js';
 import { removeTree } from './removeTree.js';
 
@@ -327,6 +327,9 @@ export class PodWorker {
       image = pulled;
       const nonRoot = verifyRunAsNonRoot(this.pod, c, pulled);
       if (nonRoot) return this.notStarting(c, 'CreateContainerConfigError', nonRoot, now.getTime() + CONFIG_RETRY_MS, `Error: ${nonRoot}`);
+      const uid = effectiveSecurityContext(this.pod, c).runAsUser ?? pulled.uid;
+      const taken = uid === undefined ? [] : giveVolumesTo(uid, c, this.sandbox!.dirs, this.sandbox!.plans);
+      if (taken.length) this.log.warn({ container: c.name, uid, volumes: taken }, 'volumes already belong to another container\'s user');
     }
     let env: Record<string, string>;
     try {
