@@ -21,6 +21,16 @@ async function cliCommand(compiled: boolean): Promise<string[]> {
   return ['--enable-source-maps', join(ROOT, 'dist', 'cli.js')];
 }
 
+/** Whether a process with this pid exists (signal 0). */
+export function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 export interface TestCluster {
   url: string;
   /** The `skiff up` process. */

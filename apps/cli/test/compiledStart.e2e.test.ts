@@ -1,16 +1,7 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { eventually, kubectlOk, startCluster, type TestCluster } from './cluster.js';
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
+import { alive, eventually, kubectlOk, startCluster, type TestCluster } from './cluster.js';
 
 /** What the README's Quick start runs: `npm start` is the compiled CLI (dist/cli.js), whose components run from their bundles. */
 describe('the compiled skiff up (npm start)', () => {

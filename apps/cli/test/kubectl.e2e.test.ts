@@ -1,10 +1,15 @@
-import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { execFile, spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import yaml from 'js-yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventually, kubectl, kubectlOk, request, startCluster, type TestCluster } from './cluster.js';
+
+// Debian's python3-kubernetes (the official client; .ci/run installs it), with Debian's own python.
+const PYTHON = '/usr/bin/python3';
+const pythonScript = (name: string) => fileURLToPath(new URL(`./python/${name}`, import.meta.url));
 
 const MANIFEST = `
 apiVersion: v1
@@ -359,5 +364,35 @@ ${containers.map((c) => `        - {name: ${c}, image: example/${c}:v1, ports: [
     expect(JSON.parse(res.body)).toMatchObject({ kind: 'Status', reason: 'Unauthorized', code: 401 });
     expect((await request(cluster, '/api/v1/namespaces', 'wrong-token')).status).toBe(401);
     expect((await request(cluster, '/healthz')).status).toBe(200);
+  });
+
+  /** Runs one of ./python's scripts with the cluster's kubeconfig; its stdout as JSON lines. */
+  async function python(script: string, args: string[]): Promise<Record<string, unknown>[]> {
+    expect(existsSync(PYTHON)).toBe(true);
+    const out = await new Promise<string>((resolve, reject) =>
+      execFile(PYTHON, [pythonScript(script), cluster.kubeconfig, ...args], { timeout: 60_000 }, (err, stdout, stderr) => (err ? reject(new Error(`${err.message}\n${stderr}`)) : resolve(stdout))),
+    );
+    return out.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+  }
+
+  it('the official Python client: kubernetes.watch.Watch().stream sees ADDED, MODIFIED and DELETED', async () => {
+    const events = (await python('watch_configmaps.py', ['default', 'py-watched'])).filter((e) => e.name === 'py-watched');
+    expect(events).toEqual([
+      { type: 'ADDED', name: 'py-watched', data: { v: '1' } },
+      { type: 'MODIFIED', name: 'py-watched', data: { v: '2' } },
+      { type: 'DELETED', name: 'py-watched', data: { v: '2' } },
+    ]);
+  });
+
+  it('the official Python client: a list-then-watch informer with a label selector keeps its cache right, an object relabelled out of the selector arriving as DELETED', async () => {
+    expect(await python('informer_configmaps.py', ['default'])).toEqual([
+      { type: 'ADDED', name: 'py-first', team: 'py' },
+      { type: 'MODIFIED', name: 'py-first', team: 'py' },
+      // It left the selector: kube-apiserver sends DELETED with the object as it was.
+      { type: 'DELETED', name: 'py-first', team: 'py' },
+      { type: 'ADDED', name: 'py-second', team: 'py' },
+      { type: 'DELETED', name: 'py-second', team: 'py' },
+      { cache: [] },
+    ]);
   });
 });

@@ -5,17 +5,9 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { pickListenPort } from '../src/listenPort.js';
+import { alive } from './cluster.js';
 
 const CLI = fileURLToPath(new URL('../src/main.ts', import.meta.url));
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 describe('skiff up', () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'skiff-up-fails-'));
