@@ -1,7 +1,7 @@
 import { accountUser, AlreadyExistsError, applyingAccount, createMergePatch, ForbiddenError, CUSTOM_RESOURCE_DEFINITION, deepEqual, InvalidError, isEstablished, NotFoundError, patchSchemaFor, redactCredentials, shape, type KubeObject, type ResourceType } from '@skiff/apimachinery';
 import type { ApiDiscovery } from '@skiff/kube-client';
 import type { CustomResourceDefinition } from 'kubernetes-types/apiextensions/v1.js';
-import type { Controller, ObjectRef, ReconcileContext, ReconcileResult } from '@skiff/controller-runtime';
+import type { CacheReader, Controller, ObjectRef, ReconcileContext, ReconcileResult } from '@skiff/controller-runtime';
 import { assessHealth, compareOptions, driftedFields, hookTypes, isIgnored, keepIgnoredLive, pruneOrder, resourceSyncOptions, worstHealth, type IgnoreDifference } from '@skiff/gitops';
 import { admitApplication, applicationsOfProject, forbiddenObjects } from './admitApplication.js';
 import { faceOf, faceOfObject, SKIFF_FACE, type ApplicationFace } from './applicationFace.js';
@@ -14,7 +14,7 @@ import { APP_PROJECTS, DEPLOYMENTS, NAMESPACES, PODS, REPLICASETS, WATCHED_KINDS
 import { resolveKinds } from './kindResolution.js';
 import { managedObjects } from './managedObjects.js';
 import { revisionChanges } from './revisionChanges.js';
-import { appOf, APP_LABEL, FIELD_MANAGER, groupOf, isGenerated, objectKey, REVISION, TRACKING_ID, type AppRef } from './tracking.js';
+import { appOf, APP_LABEL, APPLICATION_INDEX, applicationIndex, FIELD_MANAGER, groupOf, isGenerated, objectKey, REVISION, TRACKING_ID, type AppRef } from './tracking.js';
 import { mayRetry, retryDelayMs } from './retryBackoff.js';
 import { runSyncStep } from './syncOperation.js';
 import { syncTasks } from './syncPlan.js';
@@ -111,18 +111,21 @@ export function applicationController(opts: ApplicationControllerOptions): Contr
     for: face.type,
     // Passes mostly wait on the API server: more of them at once keep a commit to many Applications moving.
     concurrency: 8,
+    // A commit that changed what an Application renders is synced before the passes its managed
+    // objects' changes and resyncs queued: one app's commit does not wait behind a thousand others.
+    urgentFirst: true,
+    indexes: { [APPLICATION_INDEX]: applicationIndex },
     watches: [
       ...WATCHED_KINDS.map((type) => ({ type, map: toApp })),
       // Pods and ReplicaSets change a Deployment's health: find the Deployment's Application.
-      { type: REPLICASETS, map: (rs: KubeObject, ctx: { cache(t: typeof DEPLOYMENTS): readonly KubeObject[] }) => ownerApp(rs, DEPLOYMENTS, ctx).filter((a) => a.face === face.face) },
+      { type: REPLICASETS, map: (rs: KubeObject, ctx: CacheReader) => ownerApp(rs, DEPLOYMENTS, ctx).filter((a) => a.face === face.face) },
       {
         type: PODS,
-        map: (pod: KubeObject, ctx: { cache(t: typeof DEPLOYMENTS): readonly KubeObject[] }) => {
+        map: (pod: KubeObject, ctx: CacheReader) => {
           // A Pod the Application manages itself, or one of its Deployments' pods.
           const own = toApp(pod);
           if (own.length) return own;
-          const rsRef = pod.metadata.ownerReferences?.find((r) => r.controller && r.kind === 'ReplicaSet');
-          const rs = rsRef && ctx.cache(REPLICASETS).find((x) => x.metadata.uid === rsRef.uid);
+          const rs = controllerOf(pod, REPLICASETS, ctx);
           return rs ? ownerApp(rs, DEPLOYMENTS, ctx).filter((a) => a.face === face.face) : [];
         },
       },
@@ -133,9 +136,14 @@ export function applicationController(opts: ApplicationControllerOptions): Contr
   };
 }
 
-function ownerApp(obj: KubeObject, ownerType: typeof DEPLOYMENTS, ctx: { cache(t: typeof DEPLOYMENTS): readonly KubeObject[] }): AppRef[] {
+/** The object's controller of `ownerType`, from the cache's uid index. */
+function controllerOf(obj: KubeObject, ownerType: ResourceType, ctx: CacheReader): KubeObject | undefined {
   const ref = obj.metadata.ownerReferences?.find((r) => r.controller && r.kind === ownerType.kind);
-  const owner = ref && ctx.cache(ownerType).find((x) => x.metadata.uid === ref.uid);
+  return ref ? ctx.byIndex(ownerType, 'uid', ref.uid)[0] : undefined;
+}
+
+function ownerApp(obj: KubeObject, ownerType: ResourceType, ctx: CacheReader): AppRef[] {
+  const owner = controllerOf(obj, ownerType, ctx);
   const app = owner && appOf(owner);
   return app ? [app] : [];
 }
@@ -551,8 +559,8 @@ async function prune(ctx: ReconcileContext, app: AppRef, desired: readonly Desir
 /** Pods a Deployment's health depends on (crash loops), from the cache. */
 function relatedOf(obj: KubeObject, ctx: ReconcileContext): { pods?: KubeObject[] } {
   if (obj.kind !== 'Deployment') return {};
-  const rsUids = new Set(ctx.cache(REPLICASETS).filter((rs) => rs.metadata.ownerReferences?.some((r) => r.controller && r.uid === obj.metadata.uid)).map((rs) => rs.metadata.uid));
-  return { pods: ctx.cache(PODS).filter((p) => p.metadata.ownerReferences?.some((r) => r.controller && rsUids.has(r.uid))) };
+  const replicaSets = obj.metadata.uid ? ctx.byIndex(REPLICASETS, 'controller', obj.metadata.uid) : [];
+  return { pods: replicaSets.flatMap((rs) => (rs.metadata.uid ? ctx.byIndex(PODS, 'controller', rs.metadata.uid) : [])) };
 }
 
 function appendHistory(history: HistoryEntry[], entry: Omit<HistoryEntry, 'id'>): HistoryEntry[] {

@@ -3,7 +3,7 @@ import type { ReconcileContext } from '@skiff/controller-runtime';
 import { hookTypes } from '@skiff/gitops';
 import type { DesiredObject } from './desiredObjects.js';
 import { PODS, REPLICASETS, WATCHED_KINDS } from './resources.js';
-import { isGenerated, isManagedBy, objectKey, REVISION, TRACKING_ID, trackingId, type AppRef } from './tracking.js';
+import { APPLICATION_INDEX, applicationIndexKey, isGenerated, isManagedBy, objectKey, REVISION, TRACKING_ID, trackingId, type AppRef } from './tracking.js';
 
 /**
  * Live objects, from the cache, that this Application tracks (their tracking id names them
@@ -12,7 +12,8 @@ import { isGenerated, isManagedBy, objectKey, REVISION, TRACKING_ID, trackingId,
 export function extraneousObjects(ctx: ReconcileContext, app: AppRef, desired: readonly DesiredObject[]): KubeObject[] {
   const out: KubeObject[] = [];
   for (const type of [...WATCHED_KINDS, PODS, REPLICASETS]) {
-    for (const item of ctx.cache(type)) {
+    // Only the objects that carry this Application's tracking id: one lookup, not a scan of every kind.
+    for (const item of ctx.byIndex(type, APPLICATION_INDEX, applicationIndexKey(app))) {
       const obj = { ...item, apiVersion: item.apiVersion ?? groupVersion(type), kind: item.kind ?? type.kind };
       const id = obj.metadata.annotations?.[TRACKING_ID];
       if (!id || !isManagedBy(obj, app) || obj.metadata.deletionTimestamp || hookTypes(obj).length) continue;

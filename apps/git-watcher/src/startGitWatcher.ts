@@ -54,7 +54,16 @@ export async function startGitWatcher(opts: GitWatcherOptions): Promise<RunningG
   const log = opts.log ?? pino({ level: 'info' });
   const client = clientFor(opts, 'skiff-git-watcher');
   const registry = opts.registry ?? new Registry();
-  const manager = new ControllerManager({ client, redisUrl: opts.redisUrl, prefix: opts.prefix, log, component: 'skiff-gitops', registry, now: opts.now, resyncMs: opts.resyncMs ?? RESYNC_MS });
+  const manager = new ControllerManager({
+    client,
+    redisUrl: opts.redisUrl,
+    prefix: opts.prefix,
+    log,
+    component: 'skiff-gitops',
+    registry,
+    now: opts.now,
+    resyncMs: opts.resyncMs ?? RESYNC_MS,
+  });
   const credentials = credentialLookup({ client, namespace: opts.repoSecretsNamespace ?? DEFAULT_REPO_SECRETS_NAMESPACE, env: opts.extraCredentials ?? [], log });
   const sources = new RepoSources({
     cacheDir: opts.cacheDir,
@@ -66,7 +75,7 @@ export async function startGitWatcher(opts: GitWatcherOptions): Promise<RunningG
       for (const o of owners) {
         const ref = { namespace: o.namespace, name: o.name };
         if (o.face?.startsWith(APPLICATION_SET_SOURCE)) manager.enqueue('applicationset', ref);
-        else manager.enqueue(faceOf({ face: o.face === 'argoproj.io' ? o.face : undefined }).controllerName, ref);
+        else manager.enqueue(faceOf({ face: o.face === 'argoproj.io' ? o.face : undefined }).controllerName, ref, { urgent: true });
       }
     },
   });

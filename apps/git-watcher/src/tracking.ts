@@ -50,6 +50,20 @@ export function appOf(obj: KubeObject): AppRef | undefined {
   return m[1] ? { namespace: m[2], name: m[3], face: ARGO_FACE } : { namespace: m[2], name: m[3] };
 }
 
+/** The git watcher's informer index of live objects by the Application tracking them (see `applicationIndexKey`). */
+export const APPLICATION_INDEX = 'skiff.dev/application';
+
+/** An Application's key in APPLICATION_INDEX: `face:namespace/name`. */
+export function applicationIndexKey(app: AppRef): string {
+  return `${app.face ?? ''}:${app.namespace}/${app.name}`;
+}
+
+/** APPLICATION_INDEX: the Application whose tracking id the object carries. */
+export function applicationIndex(obj: KubeObject): string[] {
+  const app = appOf(obj);
+  return app ? [applicationIndexKey(app)] : [];
+}
+
 /** Whether `obj` is one this Application manages (label alone is not enough: names repeat across namespaces). */
 export function isManagedBy(obj: KubeObject, app: AppRef): boolean {
   const owner = appOf(obj);

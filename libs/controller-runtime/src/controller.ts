@@ -19,10 +19,11 @@ export interface CacheReader {
   /** Cached view of a watched kind (eventually consistent; read the API for decisions that must not be stale). */
   cache(type: ResourceType): readonly KubeObject[];
   /**
-   * The cached objects of a watched kind under one value of an index (see CACHE_INDEXES): the
-   * pods of one owner or on one node, without scanning every pod.
+   * The cached objects of a watched kind under one value of an index (CACHE_INDEXES, or one the
+   * manager was given in `ManagerOptions.indexes`): the pods of one owner or on one node, without
+   * scanning every pod.
    */
-  byIndex(type: ResourceType, index: CacheIndex, value: string): readonly KubeObject[];
+  byIndex(type: ResourceType, index: CacheIndex | (string & {}), value: string): readonly KubeObject[];
   /** One cached object by namespace and name. */
   cached(type: ResourceType, ref: ObjectRef): KubeObject | undefined;
 }
@@ -61,6 +62,8 @@ export const CACHE_INDEXES = {
   },
 } as const;
 export type CacheIndex = keyof typeof CACHE_INDEXES;
+/** An index function: the values an object is found under. */
+export type CacheIndexFunc = (obj: KubeObject) => string[];
 
 /**
  * A controller declares what it reconciles and what wakes it; the shared runner owns the queue,
@@ -85,8 +88,17 @@ export interface Controller {
    * renewal or a pod's status write from queueing the garbage collector.
    */
   updated?(obj: KubeObject, old: KubeObject): boolean;
+  /** Indexes of its own that every informer of the manager keeps (read with `byIndex`). */
+  indexes?: Record<string, CacheIndexFunc>;
   /** Workers per process. */
   concurrency?: number;
+  /**
+   * Keys asked for urgently (`ControllerManager.enqueue(name, ref, { urgent: true })`, e.g. a
+   * commit that changed what an Application renders) run before the keys informers and resyncs
+   * queue, and move ahead when one is queued already. Off by default: priorities cost BullMQ a
+   * little, so only controllers with such keys pay it.
+   */
+  urgentFirst?: boolean;
   /** Every key of the `for` kind is reconciled at least this often. */
   resyncMs?: number;
   /**
@@ -118,10 +130,11 @@ export function refOf(obj: KubeObject): ObjectRef {
 }
 
 /** A CacheReader over fixed lists (for pure tests of watch maps): its indexes are scans. */
-export function cacheReaderOf(list: (type: ResourceType) => readonly KubeObject[]): CacheReader {
+export function cacheReaderOf(list: (type: ResourceType) => readonly KubeObject[], indexes: Record<string, CacheIndexFunc> = {}): CacheReader {
+  const all: Record<string, CacheIndexFunc> = { ...CACHE_INDEXES, ...indexes };
   return {
     cache: list,
-    byIndex: (type, index, value) => list(type).filter((o) => (CACHE_INDEXES[index](o) as string[]).includes(value)),
+    byIndex: (type, index, value) => list(type).filter((o) => all[index](o).includes(value)),
     cached: (type, ref) => list(type).find((o) => o.metadata.name === ref.name && o.metadata.namespace === ref.namespace),
   };
 }

@@ -4,7 +4,7 @@ import { deepEqual, groupVersion, NotFoundError, type KubeObject, type ResourceT
 import { Informer, type ApiClient } from '@skiff/kube-client';
 import type { Logger } from 'pino';
 import { Registry } from 'prom-client';
-import { CACHE_INDEXES, parseRefKey, refKey, TerminalError, type CacheIndex, type Controller, type ObjectRef, type ReconcileContext } from './controller.js';
+import { CACHE_INDEXES, parseRefKey, refKey, TerminalError, type CacheIndex, type CacheIndexFunc, type Controller, type ObjectRef, type ReconcileContext } from './controller.js';
 import { EventRecorder } from './events.js';
 import { RunnerMetrics } from './metrics.js';
 
@@ -27,6 +27,10 @@ export interface ManagerOptions {
 const RETRY_BASE_MS = 100;
 const RETRY_MAX_MS = 30_000;
 const RETRY_ATTEMPTS = 1000;
+/** The BullMQ priority of a key queued by informers and resyncs when urgent keys go first (Controller.urgentFirst). */
+const BACKGROUND_PRIORITY = 10;
+/** The dirty mark of a key asked for urgently while it ran. */
+const URGENT = 'urgent';
 
 /**
  * Runs controllers: shared informers feed keys into one BullMQ queue per controller (job id = key,
@@ -41,6 +45,8 @@ export class ControllerManager {
   private readonly metrics: RunnerMetrics;
   private readonly informers = new Map<string, Informer>();
   private readonly runners: ControllerRunner[] = [];
+  /** What every informer indexes: CACHE_INDEXES and the controllers' own. */
+  private readonly indexes: Record<string, CacheIndexFunc> = { ...CACHE_INDEXES };
   private readonly connection: Redis;
   private readonly now: () => Date;
   /** Keys were dropped because Redis was away: resync when it is back. */
@@ -64,6 +70,8 @@ export class ControllerManager {
   }
 
   add(controller: Controller): void {
+    if (this.informers.size) throw new Error(`controller ${controller.name} added after the informers were made`);
+    Object.assign(this.indexes, controller.indexes);
     this.runners.push(new ControllerRunner(controller, this, this.opts, this.metrics));
   }
 
@@ -85,7 +93,7 @@ export class ControllerManager {
           }
         },
         onDelete: (obj) => this.dispatch(type, obj),
-      }, { log: this.opts.log, indexers: CACHE_INDEXES });
+      }, { log: this.opts.log, indexers: this.indexes });
       this.informers.set(id, inf);
     }
     return inf;
@@ -93,7 +101,7 @@ export class ControllerManager {
 
   cache = (type: ResourceType): readonly KubeObject[] => this.informer(type).list();
 
-  byIndex = (type: ResourceType, index: CacheIndex, value: string): readonly KubeObject[] => this.informer(type).byIndex(index, value);
+  byIndex = (type: ResourceType, index: CacheIndex | (string & {}), value: string): readonly KubeObject[] => this.informer(type).byIndex(index, value);
 
   cached = (type: ResourceType, ref: ObjectRef): KubeObject | undefined => this.informer(type).get(refKey(ref));
 
@@ -120,11 +128,14 @@ export class ControllerManager {
     });
   };
 
-  /** Queues a key for a controller from outside the informers (a git ref changed, say). */
-  enqueue(controllerName: string, ref: ObjectRef): void {
+  /**
+   * Queues a key for a controller from outside the informers (a git ref changed, say); `urgent`
+   * puts it ahead of the keys informers and resyncs queued (see Controller.urgentFirst).
+   */
+  enqueue(controllerName: string, ref: ObjectRef, opts: { urgent?: boolean } = {}): void {
     const runner = this.runners.find((r) => r.name === controllerName);
     if (!runner) throw new Error(`no controller named ${controllerName}`);
-    runner.enqueue(ref);
+    runner.enqueue(ref, !!opts.urgent);
   }
 
   context(log: Logger): ReconcileContext {
@@ -179,7 +190,8 @@ class ControllerRunner {
   private readonly running = new Set<string>();
   private readonly again = new Set<string>();
   private started = false;
-  private readonly pendingBeforeStart = new Set<string>();
+  /** Keys queued before start, and whether urgently. */
+  private readonly pendingBeforeStart = new Map<string, boolean>();
 
   constructor(
     private readonly controller: Controller,
@@ -219,23 +231,44 @@ class ControllerRunner {
     }
   }
 
-  enqueue(ref: ObjectRef): void {
+  enqueue(ref: ObjectRef, urgent = false): void {
     const key = refKey(ref);
     if (!this.started || !this.queue) {
-      this.pendingBeforeStart.add(key);
+      this.pendingBeforeStart.set(key, urgent || !!this.pendingBeforeStart.get(key));
       return;
     }
-    void this.add(key);
+    void this.add(key, urgent);
   }
 
-  private async add(key: string): Promise<void> {
+  /**
+   * Queues the key (one job per key: a key queued already is not queued twice) and marks it dirty,
+   * so a run in progress is followed by another. With `urgentFirst`, other keys wait at
+   * BACKGROUND_PRIORITY and an urgent one at none (BullMQ runs those first); an urgent key that
+   * is waiting in the background moves up, and its dirty mark says "urgent" for the run after.
+   */
+  private async add(key: string, urgent = false): Promise<void> {
     if (!this.manager.canQueue()) return;
+    const prioritized = !!this.controller.urgentFirst;
+    urgent &&= prioritized;
     try {
-      await this.manager.redis.set(this.dirtyKey(key), '1', 'EX', 3600);
-      await this.queue!.add('reconcile', { key }, { jobId: jobId(key), removeOnComplete: true, removeOnFail: true, attempts: this.controller.retry?.attempts ?? RETRY_ATTEMPTS, backoff: { type: 'capped' } });
+      const redis = this.manager.redis;
+      if (urgent) await redis.set(this.dirtyKey(key), URGENT, 'EX', 3600);
+      else await redis.set(this.dirtyKey(key), '1', 'EX', 3600, 'NX');
+      const id = jobId(key);
+      const priority = prioritized && !urgent ? BACKGROUND_PRIORITY : 0;
+      await this.queue!.add('reconcile', { key }, { jobId: id, priority, removeOnComplete: true, removeOnFail: true, attempts: this.controller.retry?.attempts ?? RETRY_ATTEMPTS, backoff: { type: 'capped' } });
+      if (urgent) await this.hurry(id);
     } catch (err) {
       this.opts.log.warn({ controller: this.controller.name, key, err: (err as Error).message }, 'enqueue failed; the next resync will retry');
     }
+  }
+
+  /** A job for the key was waiting in the background already (the add above kept it): ahead of the rest now. */
+  private async hurry(id: string): Promise<void> {
+    const job = await this.queue!.getJob(id);
+    if (!job?.opts.priority) return;
+    // It may have started meanwhile: then there is nothing to move, and the dirty mark runs it again.
+    await job.changePriority({ priority: 0 }).catch(() => undefined);
   }
 
   async start(): Promise<void> {
@@ -257,7 +290,7 @@ class ControllerRunner {
     });
     this.started = true;
 
-    for (const key of this.pendingBeforeStart) void this.add(key);
+    for (const [key, urgent] of this.pendingBeforeStart) void this.add(key, urgent);
     this.pendingBeforeStart.clear();
     this.resync();
     const every = this.controller.resyncMs ?? this.opts.resyncMs ?? 30_000;
@@ -303,7 +336,7 @@ class ControllerRunner {
   private async afterRun(key: string): Promise<void> {
     try {
       const dirty = await this.manager.redis.getdel(this.dirtyKey(key));
-      if (dirty) await this.add(key);
+      if (dirty) await this.add(key, dirty === URGENT);
     } catch (err) {
       this.opts.log.warn({ controller: this.controller.name, key, err: (err as Error).message }, 'checking for changes during a reconcile failed');
     }

@@ -182,6 +182,41 @@ describe('the controller runner on real Redis and a real API server', () => {
     expect(overlap).toBe(false);
   });
 
+  it('with urgentFirst, an urgent key runs before the backlog, also when it was waiting in it already', async () => {
+    const order: string[] = [];
+    let release: (() => void) | undefined;
+    const m = manager('urgent', 60_000);
+    m.add({
+      name: 'urgent',
+      for: CONFIGMAPS,
+      concurrency: 1,
+      urgentFirst: true,
+      filter: () => false,
+      async reconcile(ref) {
+        order.push(ref.name);
+        // The first key holds the only worker until the backlog is queued behind it.
+        if (ref.name === 'first') await new Promise<void>((r) => (release = r));
+      },
+    });
+    await m.start();
+    await until('redis ready', () => m.redis.status === 'ready');
+    m.enqueue('urgent', { namespace: 'default', name: 'first' });
+    await until('the first key holding the worker', () => release !== undefined);
+    const backlog = Array.from({ length: 20 }, (_, i) => `bg-${String(i).padStart(2, '0')}`);
+    for (const name of backlog) m.enqueue('urgent', { namespace: 'default', name });
+    const queued = () => m.redis.zcard(`${prefix}-urgent:controller-urgent:prioritized`);
+    await until('the backlog queued', async () => (await queued()) === backlog.length);
+    // A commit wakes bg-15 (queued already, in the background) and a key not queued at all.
+    m.enqueue('urgent', { namespace: 'default', name: 'bg-15' }, { urgent: true });
+    m.enqueue('urgent', { namespace: 'default', name: 'woken' }, { urgent: true });
+    await until('bg-15 moved ahead', async () => (await queued()) === backlog.length - 1);
+    await until('the woken key queued', async () => (await m.redis.exists(`${prefix}-urgent:controller-urgent:default/woken`)) === 1);
+    release!();
+    await until('every key run', () => order.length === backlog.length + 2);
+    expect(order.slice(0, 3).sort()).toEqual(['bg-15', 'first', 'woken']);
+    expect(order.slice(3)).toEqual(backlog.filter((n) => n !== 'bg-15'));
+  });
+
   it('while Redis is away queues nothing (memory stays bounded through resyncs), and catches up when it is back', async () => {
     const proxy = await startFaultProxy({ host: '127.0.0.1', port: Number(new URL(REDIS_URL).port || 6379) });
     // Stopped here, before the proxy it talks through goes.
