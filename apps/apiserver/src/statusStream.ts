@@ -76,11 +76,8 @@ export class StatusFeed {
    */
   private async caughtUp(): Promise<void> {
     const target = BigInt(await this.store.currentResourceVersion());
-    const deadline = Date.now() + CATCH_UP_MS;
-    while (this.handles.some((h) => BigInt(h.resourceVersion()) < target) && Date.now() < deadline) {
-      this.hub.refresh();
-      await new Promise((resolve) => setTimeout(resolve, 5));
-    }
+    if (this.handles.every((h) => BigInt(h.resourceVersion()) >= target)) return;
+    await this.hub.waitFor(target, CATCH_UP_MS);
   }
 
   leave(viewer: Viewer): void {

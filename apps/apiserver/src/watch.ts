@@ -79,6 +79,8 @@ export class WatchHub {
   private unsubscribe: (() => void) | undefined;
   private retryTimer: NodeJS.Timeout | undefined;
   private stopped = false;
+  /** Callers of `waitFor`, each told once the hub has delivered up to its version. */
+  private readonly waiters = new Set<{ rv: bigint; done(reached: boolean): void }>();
 
   constructor(
     private readonly store: Store,
@@ -95,6 +97,7 @@ export class WatchHub {
     clearTimeout(this.retryTimer);
     this.unsubscribe?.();
     this.watchers.clear();
+    for (const w of this.waiters) w.done(false);
   }
 
   get size(): number {
@@ -136,6 +139,27 @@ export class WatchHub {
   /** Reads the log now, without waiting for the store's commit signal (a consistent read that wants the newest version). */
   refresh(): void {
     if (!this.stopped) this.pump();
+  }
+
+  /**
+   * Resolves true once every watcher has been given the changes up to `rv` (the hub read the log
+   * that far), false after `timeoutMs`. Reads the log now rather than waiting for a commit signal.
+   */
+  waitFor(rv: bigint, timeoutMs: number): Promise<boolean> {
+    if (this.cursor !== undefined && this.cursor >= rv) return Promise.resolve(true);
+    return new Promise((resolve) => {
+      const waiter = {
+        rv,
+        done: (reached: boolean) => {
+          clearTimeout(timer);
+          this.waiters.delete(waiter);
+          resolve(reached);
+        },
+      };
+      const timer = setTimeout(() => waiter.done(false), timeoutMs);
+      this.waiters.add(waiter);
+      this.refresh();
+    });
   }
 
   private pump(): void {
@@ -185,6 +209,7 @@ export class WatchHub {
           else this.deliver(w, change);
         }
       }
+      for (const w of this.waiters) if (w.rv <= this.cursor!) w.done(true);
       if (changes.length < 1000) return;
     }
   }
