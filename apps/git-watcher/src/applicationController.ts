@@ -12,7 +12,7 @@ import { desiredObjects, namespacesCreatedBy, syncOptions, type DesiredError, ty
 import type { RepoSources } from './repoSources.js';
 import { APP_PROJECTS, DEPLOYMENTS, NAMESPACES, PODS, REPLICASETS, WATCHED_KINDS } from './resources.js';
 import { resolveKinds } from './kindResolution.js';
-import { managedObjects } from './managedObjects.js';
+import { listFromCache, managedObjects } from './managedObjects.js';
 import { revisionChanges } from './revisionChanges.js';
 import { appOf, APP_LABEL, APPLICATION_INDEX, applicationIndex, FIELD_MANAGER, groupOf, isGenerated, objectKey, REVISION, TRACKING_ID, type AppRef } from './tracking.js';
 import { mayRetry, retryDelayMs } from './retryBackoff.js';
@@ -538,7 +538,9 @@ async function prune(ctx: ReconcileContext, app: AppRef, desired: readonly Desir
   // What generateName manifests made at this revision stays; what they made at earlier ones is superseded.
   const generatedNow = new Set(desired.filter((d) => isGenerated(d.object)).map((d) => `${d.object.metadata.annotations?.[TRACKING_ID]}@${d.object.metadata.annotations?.[REVISION]}`));
   const keep = (obj: KubeObject) => wanted.has(objectKey(obj)) || generatedNow.has(`${obj.metadata.annotations?.[TRACKING_ID]}@${obj.metadata.annotations?.[REVISION]}`);
-  const managed = await managedObjects(ctx.client, app, desired);
+  // The kinds this controller's informers hold are read from their index of tracked objects.
+  const cached = new Set([...WATCHED_KINDS, PODS, REPLICASETS, faceOf(app).type]);
+  const managed = await managedObjects(listFromCache(ctx, cached, ctx.client), app, desired);
   const byKind = new Map(managed.map(({ object, type }) => [`${object.apiVersion}/${object.kind}`, type]));
   // Hooks are never pruned (their delete policy cleans them up); Prune=false keeps an object on purpose.
   const stale = managed.map((m) => m.object).filter((obj) => !keep(obj) && !hookTypes(obj).length && resourceSyncOptions(obj).get('Prune') !== 'false');

@@ -4,7 +4,7 @@ import { unifiedObjectDiff } from '@skiff/gitops';
 import { specOf } from './applicationSpec.js';
 import { desiredObjects, type DesiredError, type DesiredObject, type ManifestRef } from './desiredObjects.js';
 import { resolveKinds } from './kindResolution.js';
-import { managedObjects } from './managedObjects.js';
+import { listFromApi, managedObjects } from './managedObjects.js';
 import { FIELD_MANAGER, isGenerated, objectKey, REVISION, type AppRef } from './tracking.js';
 
 export interface PlannedChange {
@@ -53,7 +53,7 @@ export async function previewSync(client: ApiClient, app: KubeObject, manifests:
   if (errors.length) return { ok: false, errors };
   if (spec.syncPolicy?.automated?.prune) {
     const wanted = new Set(desired.objects.map((d) => objectKey(d.object)));
-    for (const { object } of await managedObjects(client, appRef, desired.objects)) {
+    for (const { object } of await managedObjects(listFromApi(client), appRef, desired.objects)) {
       const key = objectKey(object);
       // Objects generateName manifests made are replaced by the next sync's, never diffed one by one.
       if (wanted.has(key) || object.metadata.deletionTimestamp || object.metadata.generateName) continue;
