@@ -33,6 +33,8 @@ export interface LoadResult {
   done: number;
   seconds: number;
   perSecond: number;
+  /** This process's CPU time per request done (µs): what the measuring costs, to compare with the server's. */
+  cpuMicros: number;
   /** The first unexpected answer, when there was one (the run stops there). */
   error?: string;
 }
@@ -88,6 +90,7 @@ async function runLoad(load: Load): Promise<LoadResult> {
   let done = 0;
   let error: string | undefined;
   const started = performance.now();
+  const cpu = process.cpuUsage();
   await Promise.all(
     Array.from({ length: load.concurrency }, async () => {
       while (next < load.total && !error && Date.now() < deadline) {
@@ -101,9 +104,10 @@ async function runLoad(load: Load): Promise<LoadResult> {
     }),
   );
   const seconds = (performance.now() - started) / 1000;
+  const used = process.cpuUsage(cpu);
   agent.destroy();
   if (!error && done < load.total) error = `timed out after ${done} of ${load.total} requests`;
-  return { done, seconds, perSecond: done / seconds, error };
+  return { done, seconds, perSecond: done / seconds, cpuMicros: (used.user + used.system) / Math.max(done, 1), error };
 }
 
 /** Kubernetes' MicroTime: RFC 3339 with microseconds. */
