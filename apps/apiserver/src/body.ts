@@ -1,4 +1,4 @@
-import { BadRequestError, loadManifestYaml, unsupportedMediaType, valueShapeProblem } from '@skiff/apimachinery';
+import { BadRequestError, jsonValueShapeProblem, loadManifestYaml, unsupportedMediaType } from '@skiff/apimachinery';
 
 export type PatchType = 'json' | 'merge' | 'strategic' | 'apply';
 
@@ -55,7 +55,7 @@ export function decodeBody(raw: string, contentType: string | undefined): unknow
       throw new BadRequestError(`error decoding JSON: ${(err as Error).message}`);
     }
     // Checked before anything walks it: validation and merging recurse.
-    const problem = valueShapeProblem(value);
+    const problem = jsonValueShapeProblem(value);
     if (problem) throw new BadRequestError(`error decoding JSON: ${problem}`);
     return value;
   }

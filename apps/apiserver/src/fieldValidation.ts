@@ -1,4 +1,5 @@
 import {
+  deepCopy,
   BadRequestError,
   duplicateFields,
   fieldSchemaFor,
@@ -79,7 +80,7 @@ export function validateObjectBody(raw: string, contentType: string | undefined,
  * reported as kube-apiserver reports them (`unknown field "spec.foo"`).
  */
 function validatePrunedBody(obj: KubeObject, type: Kind, directive: FieldValidation): Validated<KubeObject> {
-  const value = structuredClone(obj);
+  const value = deepCopy(obj);
   const unknown = type.prune!(value).map(unknownField);
   if (directive === 'Ignore' || unknown.length === 0) return { value, warnings: [] };
   if (directive === 'Strict') {
@@ -127,7 +128,7 @@ function patchValidator(raw: string, patchType: Exclude<PatchType, 'apply'>, pat
     let value = schema ? pruneUnknownFields(patched, schema) : patched;
     let unknown = schema && directive !== 'Ignore' ? unknownFields(patched, schema) : [];
     if (!schema && type.prune && patched.kind === type.kind) {
-      value = structuredClone(patched);
+      value = deepCopy(patched);
       unknown = directive === 'Ignore' ? [] : type.prune(value).map(unknownField);
     }
     const errors = [...ownErrors, ...unknown];

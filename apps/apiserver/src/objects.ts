@@ -1,8 +1,8 @@
 import type { KubeObject, ObjectKey, Kind } from '@skiff/apimachinery';
-import { deepEqual, groupVersion } from '@skiff/apimachinery';
+import { deepCopy, deepEqual, groupVersion } from '@skiff/apimachinery';
 
 export function clone<T>(value: T): T {
-  return structuredClone(value);
+  return deepCopy(value);
 }
 
 export function keyOf(type: Kind, namespace: string | undefined, name: string): ObjectKey {

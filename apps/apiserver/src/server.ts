@@ -182,7 +182,7 @@ export async function buildServer(opts: ServerOptions): Promise<{ app: FastifyIn
   app.addContentTypeParser('*', { parseAs: 'string', bodyLimit }, (_req, body, done) => done(null, body));
 
   app.addHook('onRequest', async (req, reply) => {
-    const [pathname, search] = req.url.split('?');
+    const [pathname, search] = splitUrl(req.url);
     if (PUBLIC_PATHS.has(pathname)) return;
     if (isStatusPath(pathname)) {
       // Read-only status paths: loopback without a token, else any authenticated user.
@@ -198,27 +198,31 @@ export async function buildServer(opts: ServerOptions): Promise<{ app: FastifyIn
     // Discovery, OpenAPI and /metrics are non-resource requests, authorized by path (nonResourceURLs).
     if (!RESOURCE_PATH.test(pathname)) authorizeAttributes(req.principal, { resourceRequest: false, verb: req.method.toLowerCase(), path: pathname }, rbac);
     // A seat at the request's priority level (or a 429): freed when the response is done or the client is gone.
-    const query = new URLSearchParams(search ?? '');
+    const query = search ? new URLSearchParams(search) : NO_QUERY;
     const longRunning = isLongRunning(pathname, query);
     const seat = await flowControl.admit(req.principal, longRunning);
     reply.raw.once('close', seat.release);
     if (!longRunning) startRequestTimeout(req, reply, requestTimeoutOf(query, opts.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS));
   });
 
-  app.addHook('onResponse', async (req, reply) => {
+  // Callback hooks, not async ones: neither waits for anything, and every request runs both.
+  app.addHook('onResponse', (req, reply, done) => {
     metrics.observe(req.metricVerb ?? req.method, req.metricResource ?? '', reply.statusCode, reply.elapsedTime / 1000);
-    // The git webhook logs its own line per delivery.
-    if (req.url.startsWith('/healthz') || req.url.startsWith('/readyz') || req.url.startsWith(GIT_WEBHOOK_PATH)) return;
-    req.log.info(
-      { method: req.method, url: redactToken(req.url), status: reply.statusCode, ms: Math.round(reply.elapsedTime * 10) / 10, user: req.principal?.name, key: req.objectKey },
-      'request',
-    );
+    // The git webhook logs its own line per delivery. The line is built only when it is written
+    // (each request's logger is a child of this one, at its level).
+    if (opts.logger.isLevelEnabled('info') && !req.url.startsWith('/healthz') && !req.url.startsWith('/readyz') && !req.url.startsWith(GIT_WEBHOOK_PATH)) {
+      req.log.info(
+        { method: req.method, url: redactToken(req.url), status: reply.statusCode, ms: Math.round(reply.elapsedTime * 10) / 10, user: req.principal?.name, key: req.objectKey },
+        'request',
+      );
+    }
+    done();
   });
 
   // kube-apiserver's JSON is `application/json`, without the charset Fastify adds to string bodies.
-  app.addHook('onSend', async (_req, reply, payload) => {
+  app.addHook('onSend', (_req, reply, payload, done) => {
     if (reply.getHeader('content-type') === 'application/json; charset=utf-8') void reply.header('content-type', 'application/json');
-    return payload;
+    done(null, payload);
   });
 
   /** Answers 504 when the handler has not answered in time, as kube-apiserver's timeout filter does; the handler's own answer is then dropped. */
@@ -680,6 +684,17 @@ function deleteOptions(req: FastifyRequest, query: Record<string, string | undef
 }
 
 const DEFAULT_REQUEST_TIMEOUT_MS = 60_000;
+
+/** The query of most requests: nothing (only read, never changed). */
+const NO_QUERY = new URLSearchParams();
+
+/** A URL's path and query, as `url.split('?')` gives its first two parts, without splitting at every `?`. */
+function splitUrl(url: string): [string, string | undefined] {
+  const q = url.indexOf('?');
+  if (q < 0) return [url, undefined];
+  const end = url.indexOf('?', q + 1);
+  return [url.slice(0, q), url.slice(q + 1, end < 0 ? undefined : end)];
+}
 
 /** A request's own `timeout` (a Go duration), capped by the server's: how long it may take. */
 function requestTimeoutOf(query: URLSearchParams, serverMs: number): number {

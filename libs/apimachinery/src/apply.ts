@@ -1,4 +1,5 @@
 import { ApplyConflictError, type StatusCause } from './errors.js';
+import { deepCopy } from './deepCopy.js';
 import { deepEqual } from './deepEqual.js';
 import { applyStrategicMergePatch, isPlainObject } from './patch.js';
 import type { PatchSchema } from './patchSchema.js';
@@ -267,7 +268,7 @@ function dropPaths(entries: ManagedFieldsEntry[], drop: Set<string>, except: (e:
  * out are removed unless someone else also owns them.
  */
 export function applyServerSideApply(live: KubeObject | undefined, applied: KubeObject, manager: string, force: boolean, schema: PatchSchema, now: string): KubeObject {
-  const base: KubeObject = live ? structuredClone(live) : { apiVersion: applied.apiVersion, kind: applied.kind, metadata: {} };
+  const base: KubeObject = live ? deepCopy(live) : { apiVersion: applied.apiVersion, kind: applied.kind, metadata: {} };
   const entries = (base.metadata.managedFields ?? []) as ManagedFieldsEntry[];
   const mine = (e: ManagedFieldsEntry) => e.manager === manager && e.operation === 'Apply';
   const appliedPaths = fieldPaths(applied, schema);
@@ -295,7 +296,7 @@ export function applyServerSideApply(live: KubeObject | undefined, applied: Kube
   const removed = previous.filter((p) => !appliedSet.has(key(p)) && !ownedByOthers.has(key(p)));
   for (const p of removed.sort((a, b) => b.length - a.length)) removeAt(result as unknown as Record<string, unknown>, p);
 
-  const { apiVersion: _a, kind: _k, ...intent } = structuredClone(applied) as Record<string, unknown>;
+  const { apiVersion: _a, kind: _k, ...intent } = deepCopy(applied) as Record<string, unknown>;
   const meta = { ...((intent.metadata as Record<string, unknown>) ?? {}) };
   for (const f of IGNORED_META) delete meta[f];
   intent.metadata = meta;
@@ -315,7 +316,7 @@ export function applyServerSideApply(live: KubeObject | undefined, applied: Kube
  */
 export function recordUpdateManager(before: KubeObject | undefined, after: KubeObject, manager: string, now: string, schema?: PatchSchema): KubeObject {
   const s = schema ?? { list: () => undefined };
-  const out = structuredClone(after);
+  const out = deepCopy(after);
   const entries = ((before?.metadata.managedFields ?? after.metadata.managedFields ?? []) as ManagedFieldsEntry[]).slice();
   const owned = ownedFields(out, s);
   const beforeValues = before && valuesByPath(before, s);

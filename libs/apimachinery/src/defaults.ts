@@ -1,3 +1,4 @@
+import { deepCopy } from './deepCopy.js';
 import type { Kind } from './kinds/kind.js';
 import type { KubeObject } from './types.js';
 
@@ -37,7 +38,7 @@ function setDefault(o: Json, key: string, value: unknown): void {
  * back copied, unchanged).
  */
 export function applyKindDefaults(obj: KubeObject, kind: Pick<Kind, 'defaults'> | undefined): KubeObject {
-  const out = structuredClone(obj);
+  const out = deepCopy(obj);
   kind?.defaults?.(out);
   return out;
 }

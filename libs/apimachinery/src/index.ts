@@ -18,6 +18,7 @@ export * from './quantity.js';
 export * from './exactQuantity.js';
 export * from './quotaResources.js';
 export * from './patch.js';
+export { deepCopy } from './deepCopy.js';
 export { deepEqual } from './deepEqual.js';
 export * from './apply.js';
 export * from './network.js';

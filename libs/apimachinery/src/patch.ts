@@ -1,4 +1,5 @@
 import fastJsonPatch, { type Operation } from 'fast-json-patch';
+import { deepCopy } from './deepCopy.js';
 import { BadRequestError, InvalidError } from './errors.js';
 import { ATOMIC_LISTS, type PatchSchema } from './patchSchema.js';
 import type { KubeObject } from './types.js';
@@ -12,7 +13,7 @@ export function isPlainObject(v: unknown): v is Record<string, unknown> {
   return v !== null && typeof v === 'object' && !Array.isArray(v);
 }
 
-const clone = <T>(v: T): T => structuredClone(v);
+const clone = deepCopy;
 
 /** RFC 6902. A failed `test` is 422 (Invalid) and a malformed patch 400, as in Kubernetes. */
 export function applyJsonPatch<T extends object>(obj: T, ops: unknown[]): T {
@@ -218,7 +219,7 @@ export function createMergePatch(from: unknown, to: unknown): Json | undefined {
     }
     return Object.keys(out).length ? out : undefined;
   }
-  return canonicalJson(from) === canonicalJson(to) ? undefined : (structuredClone(to) as Json);
+  return canonicalJson(from) === canonicalJson(to) ? undefined : (deepCopy(to) as Json);
 }
 
 export type { KubeObject, Json, JsonObject };

@@ -82,6 +82,12 @@ describe('strict decoding', () => {
     expect(duplicateFields(parseRawJson('{"spec": {"x": 1, "x": 2, "list": [{"a": 1, "a": 2}]}}'))).toEqual(['duplicate field "spec.x"', 'duplicate field "spec.list[0].a"']);
   });
 
+  it('reads keys with escapes as decoded, and skips strings that hold quotes, braces and commas', () => {
+    const text = '{ "s": "x\\"}, ]\\\\", "a\\u0062": [1, -2.5e3, true, null, {"k": "{"}], "ab": {}, "n": 1 ,\n\t"n": 2 }';
+    expect(JSON.parse(text)).toEqual({ s: 'x"}, ]\\', ab: {}, n: 2 });
+    expect(duplicateFields(parseRawJson(text))).toEqual(['duplicate field "ab"', 'duplicate field "n"']);
+  });
+
   it('prunes undeclared fields and keeps maps, lists and anything-goes values whole', () => {
     const obj = {
       apiVersion: 'apps/v1',

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { loadManifestYaml, measureValue, valueShapeProblem } from './manifestYaml.js';
+import { jsonValueShapeProblem, loadManifestYaml, measureTree, measureValue, valueShapeProblem } from './manifestYaml.js';
 
 /** `levels` levels of `width` aliases each: the billion-laughs shape. */
 function aliasBomb(levels: number, width: number): string {
@@ -33,5 +33,17 @@ describe('manifest YAML', () => {
     expect(measureValue(deep, 1000).depth).toBe(1001);
     expect(valueShapeProblem(deep)).toBe('the object is nested deeper than 1000 levels');
     expect(measureValue({ a: { b: [1, { c: 2 }] } })).toEqual({ nodes: 4, expanded: 6, depth: 3 });
+  });
+
+  it('measures what JSON.parse made as measureValue does, and refuses the same', () => {
+    const texts = ['{"a":{"b":[1,{"c":2}]}}', '"scalar"', 'null', '[]', '{"items":[[],[[]],{"x":[1,2,3]}],"n":0}', JSON.stringify({ data: Object.fromEntries(Array.from({ length: 10_001 }, (_, i) => [`k${i}`, 'v'])) })];
+    for (const text of texts) {
+      const value = JSON.parse(text);
+      expect(measureTree(value, 1000)).toEqual(measureValue(value, 1000));
+      expect(jsonValueShapeProblem(value)).toBe(valueShapeProblem(value));
+    }
+    const deep = JSON.parse(`${'['.repeat(1500)}${']'.repeat(1500)}`);
+    expect(measureTree(deep, 1000).depth).toBe(1001);
+    expect(jsonValueShapeProblem(deep)).toBe('the object is nested deeper than 1000 levels');
   });
 });
