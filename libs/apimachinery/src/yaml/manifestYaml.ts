@@ -26,7 +26,10 @@ export const MAX_ALIAS_EXPANSION_RATIO = 10;
 export const MAX_EXPANDED_NODES = 1_000_000;
 
 export interface ValueShape {
-  /** Distinct nodes (objects and lists shared through aliases count once). */
+  /**
+   * Distinct nodes: objects, lists and their scalar entries, an object or list shared through
+   * aliases counted once with its entries. Without aliases this equals `expanded`.
+   */
   nodes: number;
   /** Nodes after expanding every alias: what a serializer or a validator would walk. */
   expanded: number;
@@ -44,9 +47,11 @@ export function measureValue(value: unknown, stopBeyondDepth = Infinity): ValueS
   let nodes = 0;
   const stack: { node: object; children: unknown[]; next: number }[] = [];
   const push = (node: object) => {
+    const children = Array.isArray(node) ? node : Object.values(node);
     nodes++;
+    for (const child of children) if (child === null || typeof child !== 'object') nodes++;
     onPath.add(node);
-    stack.push({ node, children: Array.isArray(node) ? node : Object.values(node), next: 0 });
+    stack.push({ node, children, next: 0 });
   };
   push(value);
   while (stack.length) {
@@ -89,14 +94,12 @@ export function measureValue(value: unknown, stopBeyondDepth = Infinity): ValueS
  */
 export function measureTree(value: unknown, stopBeyondDepth = Infinity): ValueShape {
   if (value === null || typeof value !== 'object') return { nodes: 1, expanded: 1, depth: 0 };
-  let nodes = 0;
   let expanded = 0;
   let depth = 0;
   const stack: { node: object; depth: number }[] = [{ node: value, depth: 0 }];
   while (stack.length) {
     const frame = stack.pop()!;
-    if (frame.depth > stopBeyondDepth) return { nodes, expanded: Infinity, depth: frame.depth };
-    nodes++;
+    if (frame.depth > stopBeyondDepth) return { nodes: expanded, expanded: Infinity, depth: frame.depth };
     expanded++;
     if (frame.depth > depth) depth = frame.depth;
     for (const child of Array.isArray(frame.node) ? frame.node : Object.values(frame.node)) {
@@ -104,7 +107,8 @@ export function measureTree(value: unknown, stopBeyondDepth = Infinity): ValueSh
       else expanded++;
     }
   }
-  return { nodes, expanded, depth };
+  // Nothing is shared: every node is distinct.
+  return { nodes: expanded, expanded, depth };
 }
 
 /** Why a decoded value is refused before anything walks it, or undefined when it is fine. */
