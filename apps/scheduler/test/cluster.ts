@@ -35,10 +35,16 @@ export class TestCluster {
   pods!: Informer;
   events!: Informer;
 
-  static async start(opts: Partial<SchedulerOptions> = {}): Promise<TestCluster> {
+  /**
+   * `schedulerUser`: the scheduler authenticates as this user, not as an admin, with what
+   * `beforeScheduler` grants it (run with an admin client before the scheduler starts).
+   */
+  static async start(opts: Partial<SchedulerOptions> & { schedulerUser?: string; beforeScheduler?: (admin: ApiClient) => Promise<void> } = {}): Promise<TestCluster> {
+    const { schedulerUser, beforeScheduler, ...schedulerOpts } = opts;
     const c = new TestCluster();
     c.backend = await createBackend('postgres');
-    c.server = await startTestServer(c.backend);
+    const schedulerToken = `scheduler-${randomBytes(8).toString('hex')}`;
+    c.server = await startTestServer(c.backend, schedulerUser ? { tokens: { [ADMIN_TOKEN]: { name: 'admin', groups: ['system:masters'] }, [schedulerToken]: { name: schedulerUser, groups: [] } } } : {});
     c.client = new ApiClient({ server: c.server.url, token: ADMIN_TOKEN });
     const wake = () => {
       c.conditions.wake();
@@ -49,7 +55,9 @@ export class TestCluster {
     c.informers.push(c.pods, c.events);
     for (const i of c.informers) i.start();
     await Promise.all(c.informers.map((i) => i.waitForSync()));
-    c.scheduler = await startScheduler({ client: c.client, redisUrl: REDIS_URL, prefix: c.prefix, log: pino({ level: process.env.SKIFF_TEST_LOG ?? 'silent' }), ...opts });
+    await beforeScheduler?.(c.client);
+    const client = schedulerUser ? new ApiClient({ server: c.server.url, token: schedulerToken }) : c.client;
+    c.scheduler = await startScheduler({ client, redisUrl: REDIS_URL, prefix: c.prefix, log: pino({ level: process.env.SKIFF_TEST_LOG ?? 'silent' }), ...schedulerOpts });
     return c;
   }
 

@@ -1,6 +1,10 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { cpuMillis } from '@skiff/apimachinery';
+import { resourceType } from '@skiff/kube-client';
 import { PODS, TestCluster } from './cluster.js';
+
+const CLUSTERROLES = resourceType('clusterroles', 'rbac.authorization.k8s.io');
+const CLUSTERROLEBINDINGS = resourceType('clusterrolebindings', 'rbac.authorization.k8s.io');
 
 describe('the scheduler on a real API server and Redis', () => {
   let cluster: TestCluster;
@@ -84,6 +88,37 @@ describe('the scheduler on a real API server and Redis', () => {
     expect(cluster.nodeNameOf('gpu-job')).toBe('gpu');
     for (const n of untolerated) expect(cluster.nodeNameOf(n)).not.toBe('gpu');
     expect(cluster.podScheduled('wants-gpu')).toMatchObject({ status: 'False', message: noFit });
+  });
+
+  it('un-assumes a pod whose binding is refused and retries it until a binding goes through', async () => {
+    // The scheduler's own role without pods/binding: every binding is refused (403) until the test grants it.
+    let fullRules: unknown;
+    cluster = await TestCluster.start({
+      schedulerUser: 'test:scheduler',
+      async beforeScheduler(admin) {
+        fullRules = (await admin.get(CLUSTERROLES, undefined, 'system:skiff:scheduler')).rules;
+        const rules = (fullRules as { resources?: string[] }[]).map((r) => ({ ...r, resources: r.resources?.filter((x) => x !== 'pods/binding') }));
+        await admin.create(CLUSTERROLES, { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRole', metadata: { name: 'test:scheduler' }, rules });
+        await admin.create(CLUSTERROLEBINDINGS, {
+          apiVersion: 'rbac.authorization.k8s.io/v1',
+          kind: 'ClusterRoleBinding',
+          metadata: { name: 'test:scheduler' },
+          roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'test:scheduler' },
+          subjects: [{ apiGroup: 'rbac.authorization.k8s.io', kind: 'User', name: 'test:scheduler' }],
+        });
+      },
+    });
+    // Room for one pod: an assumption left behind by a refused binding would fill it.
+    await cluster.createNode('node-a', { pods: 1 });
+    await cluster.createPod('web');
+    const errors = () => cluster.metric('skiff_scheduler_schedule_attempts_total', { result: 'error' });
+    await cluster.until('three refused bindings', async () => (await errors()) >= 3);
+    expect(cluster.nodeNameOf('web')).toBeUndefined();
+
+    await cluster.client.update(CLUSTERROLES, { ...(await cluster.client.get(CLUSTERROLES, undefined, 'test:scheduler')), rules: fullRules });
+    await cluster.until('the pod bound once bindings are allowed', () => cluster.nodeNameOf('web') === 'node-a');
+    expect(await cluster.metric('skiff_scheduler_schedule_attempts_total', { result: 'scheduled' })).toBe(1);
+    expect(cluster.podScheduled('web')?.status).not.toBe('False');
   });
 
   it('does not overbook nodes under a burst', async () => {
