@@ -20,7 +20,12 @@ export function listFromApi(client: ApiClient): ManagedLister {
  */
 export function listFromCache(ctx: CacheReader, cached: ReadonlySet<ResourceType>, client: ApiClient): ManagedLister {
   const api = listFromApi(client);
-  return (type, app) => ([...cached].some((t) => t.group === type.group && t.resource === type.resource) ? Promise.resolve(ctx.byIndex(type, APPLICATION_INDEX, applicationIndexKey(app))) : api(type, app));
+  return async (type, app) => {
+    if (![...cached].some((t) => t.group === type.group && t.resource === type.resource)) return api(type, app);
+    // What the label selector would select among the tracked: a controller's copies of an object
+    // (a Deployment's ReplicaSets carry its annotations, tracking id included, not its labels) are not the Application's.
+    return ctx.byIndex(type, APPLICATION_INDEX, applicationIndexKey(app)).filter((o) => o.metadata.labels?.[APP_LABEL] === app.name);
+  };
 }
 
 /**
