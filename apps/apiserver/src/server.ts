@@ -26,7 +26,7 @@ import type { Store } from '@skiff/store';
 import type { Pod } from 'kubernetes-types/core/v1.js';
 import type { Logger } from 'pino';
 import { authenticate, type Authenticator, type Principal } from './auth.js';
-import { FlowControl, isLongRunning, type FlowControlOptions } from './flowControl.js';
+import { FlowControl, flowOf, isLongRunning, type FlowControlOptions } from './flowControl.js';
 import { authorize, authorizeAttributes, authorizeNodeReference, authorizeNodeTokenRequest, authorizePodAccess, authorizeVolumeAccess, nodeNameOf, type Verb } from './authorizer.js';
 import { Rbac } from './rbac/rbac.js';
 import { checkApplicationAccount } from './rbac/applicationAccount.js';
@@ -163,6 +163,14 @@ export async function buildServer(opts: ServerOptions): Promise<{ app: FastifyIn
   namespaces?.start();
 
   const flowControl = new FlowControl(opts.flowControl);
+  /** The node a pod is bound to, as the watch cache holds it (undefined when pods are not cached yet or it is unknown). */
+  const podNodeName = (namespace: string, name: string): string | undefined => {
+    try {
+      return (watchCache?.getCached(POD, namespace, name)?.spec as { nodeName?: string } | undefined)?.nodeName;
+    } catch {
+      return undefined;
+    }
+  };
   /** What RBAC checks on the written object itself: no escalation, and an Application only as an account its author may act as. */
   const checkWrite = (principal: Principal, kind: Kind, obj: KubeObject) => {
     rbac.checkEscalation(principal, kind, obj);
@@ -200,7 +208,7 @@ export async function buildServer(opts: ServerOptions): Promise<{ app: FastifyIn
     // A seat at the request's priority level (or a 429): freed when the response is done or the client is gone.
     const query = new URLSearchParams(search ?? '');
     const longRunning = isLongRunning(pathname, query);
-    const seat = await flowControl.admit(req.principal, longRunning);
+    const seat = await flowControl.admit(req.principal, longRunning, flowOf(req.principal, pathname, podNodeName));
     reply.raw.once('close', seat.release);
     if (!longRunning) startRequestTimeout(req, reply, requestTimeoutOf(query, opts.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS));
   });
