@@ -139,8 +139,14 @@ export async function buildServer(opts: ServerOptions): Promise<{ app: FastifyIn
   const { hub, caches } = opts.shared ?? (await startShared(opts.store, opts.logger));
   // Every write goes through the caches' store, so they see it before its request answers.
   const store = caches.store;
-  const rest = new Rest(store, clock, { serviceClusterIpRange: opts.serviceClusterIpRange, podSecurityDefaultEnforce: opts.podSecurityDefaultEnforce, serviceAccountAdmission: opts.serviceAccountAdmission, caches });
   const watchCache = opts.watchCache === false ? undefined : new WatchCache({ store, hub, logger: opts.logger, windowEvents: opts.watchCacheEvents });
+  const rest = new Rest(store, clock, {
+    serviceClusterIpRange: opts.serviceClusterIpRange,
+    podSecurityDefaultEnforce: opts.podSecurityDefaultEnforce,
+    serviceAccountAdmission: opts.serviceAccountAdmission,
+    caches,
+    cachedObject: watchCache && ((type, namespace, name) => watchCache.latest(type, namespace, name)),
+  });
   const rbac = await Rbac.start({ store, rest, hub, logger: opts.logger });
   const tokenKeys = opts.serviceAccountTokens ?? new ServiceAccountTokenKeys();
   // The kinds served right now: built-in ones, and those of the CRDs in the store.
