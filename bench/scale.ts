@@ -118,11 +118,12 @@ export async function scaleBench(): Promise<void> {
     informers.push(pods.informer);
     await synced(pods.informer, components);
     const deployStarted = performance.now();
+    const transitionsBeforeDeploy = nodes.notReadyTransitions();
     await client.create(deploymentsType, deployment('scale', PODS));
-    const progress = setInterval(() => console.log(`  t=${seconds(performance.now() - deployStarted)} s: ${pods.count()} pods, ${pods.bound()} bound, ${pods.running()} Running`), PROGRESS_EVERY_MS);
+    const progress = setInterval(() => console.log(`  t=${seconds(performance.now() - deployStarted)} s: ${pods.count()} pods, ${pods.bound()} bound, ${pods.running()} Running, ${nodes.ready()}/${NODES} nodes Ready`), PROGRESS_EVERY_MS);
     const deployed = await until(`${PODS} Running pods`, DEPLOYMENT_TIMEOUT_MS, async () => pods.running() >= PODS, components).then(() => true, (err: Error) => (console.log(`  ${err.message}`), false)).finally(() => clearInterval(progress));
     const deployMs = performance.now() - deployStarted;
-    console.log(`${PODS}-replica Deployment, create to all Running on ${NODES} nodes: ${deployed ? `${seconds(deployMs)} s (${fmt(PODS / (deployMs / 1000))} pods/s)` : `NOT done in ${DEPLOYMENT_TIMEOUT_MS / 1000} s (${pods.running()} Running)`}  (goal < ${GOALS.deploymentS} s: ${met(deployed && deployMs < GOALS.deploymentS * 1000)})`);
+    console.log(`${PODS}-replica Deployment, create to all Running on ${NODES} nodes: ${deployed ? `${seconds(deployMs)} s (${fmt(PODS / (deployMs / 1000))} pods/s)` : `NOT done in ${DEPLOYMENT_TIMEOUT_MS / 1000} s (${pods.running()} Running)`}  (goal < ${GOALS.deploymentS} s: ${met(deployed && deployMs < GOALS.deploymentS * 1000)}); meanwhile ${nodes.notReadyTransitions() - transitionsBeforeDeploy} NotReady transitions, ${nodes.ready()}/${NODES} Ready at the end`);
 
     // 3. The scheduler alone, on a backlog.
     await stopComponent(components.get('scheduler')!);
