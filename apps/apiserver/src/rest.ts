@@ -385,11 +385,13 @@ export class Rest {
 
   /**
    * The cached copy of a patch's object, when there is one and the patch may start from it: not
-   * for a dry run (whose answer nothing checks), a scale (written with its own precondition) or a
-   * kind served in several versions. A copy of the copy, since patching shares unchanged parts.
+   * for a dry run (whose answer nothing checks), a scale (written with its own precondition), a
+   * kind served in several versions, or a Service (whose update admission charges quota, which a
+   * stale copy would charge again). A copy of the copy: nothing may change the cache's.
    */
   private firstGuess(path: ResourcePath, opts: WriteOptions): KubeObject | undefined {
     if (!this.cachedObject || opts.dryRun || path.subresource === 'scale' || path.type.conversion || path.name === undefined) return undefined;
+    if (path.type.group === '' && path.type.resource === 'services') return undefined;
     const cached = this.cachedObject(path.type, path.namespace, path.name);
     // The cache's objects are the store's JSON: a JSON round trip copies them whole, and quicker than structuredClone.
     return cached && asServed(path.type, JSON.parse(JSON.stringify(cached)) as KubeObject);
