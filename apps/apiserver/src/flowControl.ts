@@ -21,7 +21,11 @@ export interface FlowControlOptions {
   queueTimeoutMs?: number;
   /** Requests one flow (user) may have waiting in a level (Kubernetes' queueLengthLimit: 50). */
   queueLengthLimit?: number;
+  /** Told of every request refused with 429, with Kubernetes' reason (for apiserver_flowcontrol_rejected_requests_total). */
+  onReject?(level: PriorityLevel, reason: RejectReason): void;
 }
+
+export type RejectReason = 'queue-full' | 'time-out';
 
 /** Kubernetes' default priority levels that apply here, with their nominal concurrency shares. */
 const LEVELS = {
@@ -64,6 +68,7 @@ class Level {
     readonly seats: number,
     private readonly queueTimeoutMs: number,
     private readonly queueLengthLimit: number,
+    private readonly onReject: (reason: RejectReason) => void,
   ) {}
 
   get waiting(): number {
@@ -79,7 +84,10 @@ class Level {
   acquire(flow: string): Promise<() => void> | (() => void) {
     if (this.inUse < this.seats && this.flows.size === 0) return this.seat();
     const queue = this.flows.get(flow) ?? [];
-    if (queue.length >= this.queueLengthLimit) throw tooMany();
+    if (queue.length >= this.queueLengthLimit) {
+      this.onReject('queue-full');
+      throw tooMany();
+    }
     return new Promise((resolve, reject) => {
       const waiter: Waiter = {
         resolve,
@@ -91,6 +99,7 @@ class Level {
             q.splice(i, 1);
             if (!q.length) this.flows.delete(flow);
           }
+          this.onReject('time-out');
           reject(tooMany());
         }, this.queueTimeoutMs),
       };
@@ -135,7 +144,7 @@ export class FlowControl {
     const total = (opts.maxRequestsInflight ?? 400) + (opts.maxMutatingRequestsInflight ?? 200);
     const shares = Object.values(LEVELS).reduce((a, b) => a + b, 0);
     for (const [name, share] of Object.entries(LEVELS) as [PriorityLevel, number][]) {
-      this.levels.set(name, new Level(name, Math.max(1, Math.ceil((total * share) / shares)), opts.queueTimeoutMs ?? 15_000, opts.queueLengthLimit ?? 50));
+      this.levels.set(name, new Level(name, Math.max(1, Math.ceil((total * share) / shares)), opts.queueTimeoutMs ?? 15_000, opts.queueLengthLimit ?? 50, (reason) => opts.onReject?.(name, reason)));
     }
   }
 

@@ -168,7 +168,7 @@ export async function buildServer(opts: ServerOptions): Promise<{ app: FastifyIn
   const namespaces = opts.namespaceFinalizer ? new NamespaceFinalizer(store, rest, kinds, opts.logger, opts.namespaceDeleteDelayMs) : undefined;
   namespaces?.start();
 
-  const flowControl = new FlowControl(opts.flowControl);
+  const flowControl = new FlowControl({ ...opts.flowControl, onReject: (level, reason) => metrics.flowControlRejected.inc({ priority_level: level, reason }) });
   /** The node a pod is bound to, as the watch cache holds it (undefined when pods are not cached yet or it is unknown). */
   const podNodeName = (namespace: string, name: string): string | undefined => {
     try {

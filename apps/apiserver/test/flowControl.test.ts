@@ -50,6 +50,11 @@ describe('API priority and fairness: a flooding client gets 429s, a node heartbe
     const stored = (await admin('GET', '/api/v1/namespaces/default/configmaps')).json.items.map((c: { metadata: { name: string } }) => c.metadata.name).filter((n: string) => n.startsWith('flood-'));
     const created = results.flatMap((r, i) => (r.status === 201 ? [`flood-${i}`] : []));
     expect(stored.sort()).toEqual(created.sort());
+    // Each refusal is counted at its priority level, as kube-apiserver's metric counts them.
+    const metrics = (await admin('GET', '/metrics')).text;
+    const rejected = [...metrics.matchAll(/^apiserver_flowcontrol_rejected_requests_total\{priority_level="([^"]+)",reason="([^"]+)"\} (\d+)$/gm)];
+    expect(rejected.filter((m) => m[1] === 'global-default').reduce((n, m) => n + Number(m[3]), 0)).toBe(refused.length);
+    expect(rejected.every((m) => m[1] === 'global-default' && ['queue-full', 'time-out'].includes(m[2]))).toBe(true);
   });
 
   it('watches hold no seat: more watches than seats, and requests still pass', async () => {
