@@ -1,3 +1,4 @@
+import pg from 'pg';
 import { pino } from 'pino';
 import { createTestDatabase, openStore } from '@skiff/store';
 import { startApiServer } from '@skiff/apiserver';
@@ -9,6 +10,17 @@ import { rawInsertBody, rawInsertRate } from './rawInsert.js';
 const TOKEN = 'bench-token';
 const N = Number(process.env.BENCH_N ?? 2000);
 const CONCURRENCY = 8;
+
+/**
+ * Statements this process has sent to Postgres so far (every client of the `pg` module the store
+ * uses): a heartbeat's database cost, counted exactly where CPU figures on a busy machine are not.
+ */
+let statementsSent = 0;
+const query = pg.Client.prototype.query;
+pg.Client.prototype.query = function (this: pg.Client, ...args: unknown[]) {
+  statementsSent++;
+  return (query as (...a: unknown[]) => unknown).apply(this, args);
+} as typeof query;
 
 /** A load sent to the server under test: its headers default to the bench token's, its concurrency to LOAD_CONCURRENCY. */
 type LoadAt = (what: Omit<Load, 'url' | 'headers' | 'concurrency'> & Partial<Pick<Load, 'headers' | 'concurrency'>>) => Promise<Rate>;
@@ -23,9 +35,11 @@ interface Rate {
   perSecond: number;
   cpuMicros: number;
   clientCpuMicros: number;
+  /** Postgres statements per request. */
+  statements: number;
 }
 
-const show = (r: Rate) => `${fmt(r.perSecond)} (server CPU ${fmt(r.cpuMicros)} µs each, load client ${fmt(r.clientCpuMicros)} µs)`;
+const show = (r: Rate) => `${fmt(r.perSecond)} (server CPU ${fmt(r.cpuMicros)} µs, ${fmt(r.statements, 2)} statements each; load client ${fmt(r.clientCpuMicros)} µs)`;
 
 /** Requests in flight from the load client: enough to keep the API server's core busy. */
 const LOAD_CONCURRENCY = Number(process.env.BENCH_API_CONCURRENCY ?? 32);
@@ -59,30 +73,34 @@ async function storeVersusRawInsert(url: string): Promise<number> {
 }
 
 /**
- * The API server's request rates, measured from a load client in another process (so the server
- * has a core to itself) with LOAD_CONCURRENCY requests in flight, beside the raw Postgres INSERT
- * rate of the same run.
+ * `npm run bench -- heartbeats`: the heartbeat figures alone, on a fresh database (a short run to
+ * profile: `BENCH_N=4000 node --cpu-prof --import tsx bench/run.ts heartbeats` profiles the API
+ * server, the load client being another process).
  */
-async function apiFigures(url: string, rawInserts: number): Promise<void> {
+export async function heartbeatBench(): Promise<void> {
+  const db = await createTestDatabase();
+  try {
+    await withApiServer(db.url, (url, headers, load) => heartbeatFigures(url, headers, load));
+  } finally {
+    await db.drop();
+  }
+}
+
+/** An API server in this process and a load client in another, for `fn`'s loads. */
+async function withApiServer(url: string, fn: (serverUrl: string, headers: Record<string, string>, load: LoadAt) => Promise<void>): Promise<void> {
   const server = await startApiServer({ databaseUrl: url, port: 0, tokens: { [TOKEN]: { name: 'bench', groups: ['system:masters'] } }, logger: pino({ level: 'silent' }) });
   const headers = { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' };
   const client = startLoadClient();
   const load: LoadAt = async (what) => {
     const cpu = process.cpuUsage();
+    const statements = statementsSent;
     const result = await client.run({ url: server.url, headers, concurrency: LOAD_CONCURRENCY, ...what });
     const used = process.cpuUsage(cpu);
     if (result.error) throw new Error(result.error);
-    return { perSecond: result.perSecond, cpuMicros: (used.user + used.system) / result.done, clientCpuMicros: result.cpuMicros };
+    return { perSecond: result.perSecond, cpuMicros: (used.user + used.system) / result.done, clientCpuMicros: result.cpuMicros, statements: (statementsSent - statements) / result.done };
   };
-  const configMaps = '/api/v1/namespaces/default/configmaps';
   try {
-    const creates = await load({ method: 'POST', path: configMaps, body: JSON.stringify({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'api-{i}' }, data: { k: 'v' } }), expect: 201, total: N });
-    const gets = await load({ method: 'GET', path: `${configMaps}/api-{i}`, expect: 200, total: N });
-    const lists = await load({ method: 'GET', path: `${configMaps}?limit=100`, expect: 200, total: 200 });
-    console.log(`API creates/s: ${show(creates)} (goal >= 2,000)   gets/s: ${show(gets)} (goal >= 10,000)   raw Postgres INSERT/s (concurrency ${CONCURRENCY}): ${fmt(rawInserts)}   [${LOAD_CONCURRENCY} in flight from another process]`);
-    console.log(`API lists/s (100 items a page): ${show(lists)}`);
-    await heartbeatFigures(server.url, headers, load);
-    await watchLatency(server.url, headers);
+    await fn(server.url, headers, load);
   } finally {
     client.close();
     await server.close();
@@ -90,15 +108,49 @@ async function apiFigures(url: string, rawInserts: number): Promise<void> {
 }
 
 /**
+ * The API server's request rates, measured from a load client in another process (so the server
+ * has a core to itself) with LOAD_CONCURRENCY requests in flight, beside the raw Postgres INSERT
+ * rate of the same run.
+ */
+async function apiFigures(url: string, rawInserts: number): Promise<void> {
+  await withApiServer(url, async (serverUrl, headers, load) => {
+    const configMaps = '/api/v1/namespaces/default/configmaps';
+    const creates = await load({ method: 'POST', path: configMaps, body: JSON.stringify({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'api-{i}' }, data: { k: 'v' } }), expect: 201, total: N });
+    const gets = await load({ method: 'GET', path: `${configMaps}/api-{i}`, expect: 200, total: N });
+    const lists = await load({ method: 'GET', path: `${configMaps}?limit=100`, expect: 200, total: 200 });
+    console.log(`API creates/s: ${show(creates)} (goal >= 2,000)   gets/s: ${show(gets)} (goal >= 10,000)   raw Postgres INSERT/s (concurrency ${CONCURRENCY}): ${fmt(rawInserts)}   [${LOAD_CONCURRENCY} in flight from another process]`);
+    console.log(`API lists/s (100 items a page): ${show(lists)}`);
+    await heartbeatFigures(serverUrl, headers, load);
+    await watchLatency(serverUrl, headers);
+  });
+}
+
+/**
  * What node heartbeats cost: a Lease renew (a merge patch of spec.renewTime, as the node lease
  * controller's update changes nothing else) and a node status patch (the Ready condition's
- * lastHeartbeatTime), each over HEARTBEAT_OBJECTS objects in turn.
+ * lastHeartbeatTime), each over HEARTBEAT_OBJECTS objects in turn, while Leases and Nodes are
+ * watched, as the node lifecycle controller and the scheduler watch them in a cluster.
  */
 async function heartbeatFigures(url: string, headers: Record<string, string>, load: LoadAt): Promise<void> {
   const post = async (path: string, body: object) => {
     const res = await fetch(`${url}${path}`, { method: 'POST', headers, body: JSON.stringify(body) });
     if (res.status !== 201) throw new Error(`creating ${path}: ${res.status} ${await res.text()}`);
   };
+  const watching = new AbortController();
+  for (const path of ['/apis/coordination.k8s.io/v1/leases', '/api/v1/nodes']) {
+    const res = await fetch(`${url}${path}?watch=1`, { headers, signal: watching.signal });
+    void (async () => {
+      for await (const _ of res.body as unknown as AsyncIterable<Uint8Array>);
+    })().catch(() => {});
+  }
+  try {
+    await renewsAndStatusPatches(headers, load, post);
+  } finally {
+    watching.abort();
+  }
+}
+
+async function renewsAndStatusPatches(headers: Record<string, string>, load: LoadAt, post: (path: string, body: object) => Promise<void>): Promise<void> {
   for (let i = 0; i < HEARTBEAT_OBJECTS; i++) {
     await post('/apis/coordination.k8s.io/v1/namespaces/kube-node-lease/leases', { apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', metadata: { name: `hb-${i}` }, spec: { holderIdentity: `hb-${i}`, leaseDurationSeconds: 40 } });
     await post('/api/v1/nodes', { apiVersion: 'v1', kind: 'Node', metadata: { name: `hb-${i}` } });

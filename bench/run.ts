@@ -5,7 +5,7 @@
  * `npm run bench -- <text>...` runs only the sections whose name contains one of the texts
  * (case-insensitive), e.g. `npm run bench -- pod`.
  */
-import { apiBench } from './api.js';
+import { apiBench, heartbeatBench } from './api.js';
 import { gitopsBench } from './gitops.js';
 import { gitopsScaleBench } from './gitopsScale.js';
 import { overloadBench } from './overload.js';
@@ -17,6 +17,7 @@ import { startupBench } from './startup.js';
 
 const sections: [string, () => Promise<void>][] = [
   ['API server and store', apiBench],
+  ['Node heartbeats (API server)', heartbeatBench],
   ['Overload: flooding clients, a node and a controller', overloadBench],
   ['Scheduler', schedulerBench],
   ['Pod startup latency', podStartupBench],

@@ -118,11 +118,15 @@ export async function scaleBench(): Promise<void> {
     informers.push(pods.informer);
     await synced(pods.informer, components);
     const deployStarted = performance.now();
+    const transitionsBeforeDeploy = nodes.notReadyTransitions();
+    const throttledBeforeDeploy = await throttled(url);
     await client.create(deploymentsType, deployment('scale', PODS));
-    const progress = setInterval(() => console.log(`  t=${seconds(performance.now() - deployStarted)} s: ${pods.count()} pods, ${pods.bound()} bound, ${pods.running()} Running`), PROGRESS_EVERY_MS);
+    const progress = setInterval(() => console.log(`  t=${seconds(performance.now() - deployStarted)} s: ${pods.count()} pods, ${pods.bound()} bound, ${pods.running()} Running, ${nodes.ready()}/${NODES} nodes Ready`), PROGRESS_EVERY_MS);
     const deployed = await until(`${PODS} Running pods`, DEPLOYMENT_TIMEOUT_MS, async () => pods.running() >= PODS, components).then(() => true, (err: Error) => (console.log(`  ${err.message}`), false)).finally(() => clearInterval(progress));
     const deployMs = performance.now() - deployStarted;
-    console.log(`${PODS}-replica Deployment, create to all Running on ${NODES} nodes: ${deployed ? `${seconds(deployMs)} s (${fmt(PODS / (deployMs / 1000))} pods/s)` : `NOT done in ${DEPLOYMENT_TIMEOUT_MS / 1000} s (${pods.running()} Running)`}  (goal < ${GOALS.deploymentS} s: ${met(deployed && deployMs < GOALS.deploymentS * 1000)})`);
+    console.log(`${PODS}-replica Deployment, create to all Running on ${NODES} nodes: ${deployed ? `${seconds(deployMs)} s (${fmt(PODS / (deployMs / 1000))} pods/s)` : `NOT done in ${DEPLOYMENT_TIMEOUT_MS / 1000} s (${pods.running()} Running)`}  (goal < ${GOALS.deploymentS} s: ${met(deployed && deployMs < GOALS.deploymentS * 1000)}); meanwhile ${nodes.notReadyTransitions() - transitionsBeforeDeploy} NotReady transitions, ${nodes.ready()}/${NODES} Ready at the end`);
+    const throttledDuringDeploy = [...(await throttled(url))].map(([resource, n]) => [resource, n - (throttledBeforeDeploy.get(resource) ?? 0)] as const).filter(([, n]) => n > 0);
+    console.log(`  requests refused (429) by priority and fairness meanwhile, by priority level: ${throttledDuringDeploy.map(([level, n]) => `${level} ${fmt(n)}`).join(', ') || 'none'}`);
 
     // 3. The scheduler alone, on a backlog.
     await stopComponent(components.get('scheduler')!);
@@ -163,6 +167,14 @@ export async function scaleBench(): Promise<void> {
     redis.disconnect();
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/** The requests API Priority and Fairness has refused so far, by priority level (apiserver_flowcontrol_rejected_requests_total). */
+async function throttled(url: string): Promise<Map<string, number>> {
+  const text = await (await fetch(`${url}/metrics`, { headers: { authorization: `Bearer ${ADMIN}` } })).text();
+  const counts = new Map<string, number>();
+  for (const m of text.matchAll(/^apiserver_flowcontrol_rejected_requests_total\{priority_level="([^"]*)"[^}]*\} (\d+)$/gm)) counts.set(m[1], (counts.get(m[1]) ?? 0) + Number(m[2]));
+  return counts;
 }
 
 /** The API server's token table: the bench as admin, each component as its own user (what `skiff up` does). */

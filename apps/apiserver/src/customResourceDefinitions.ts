@@ -133,6 +133,10 @@ export class CustomResourceDefinitions {
     if (deepEqual(status, crd.status)) return;
     const next = clone(obj);
     next.status = status as unknown as Record<string, unknown>;
+    // Served before Established is written, as kube-apiserver's establishing controller waits for
+    // the handler: a client that sees the condition finds the kind (a failed write is retried, and
+    // the next pass serves the stored CRDs).
+    this.serve(all.map((c) => (c.metadata.name === obj.metadata.name ? next : c)));
     await this.deps.store.update(keyOf(CUSTOM_RESOURCE_DEFINITION, undefined, obj.metadata.name!), next, { resourceVersion: obj.metadata.resourceVersion, uid: obj.metadata.uid });
     this.deps.logger.info({ crd: obj.metadata.name, conditions: status.conditions?.map((c) => `${c.type}=${c.status}`) }, 'custom resource definition status');
   }

@@ -1,6 +1,6 @@
 import { TooManyRequestsError } from '@skiff/apimachinery';
 import { describe, expect, it } from 'vitest';
-import { FlowControl, isLongRunning, priorityLevelOf } from './flowControl.js';
+import { FlowControl, flowOf, isLongRunning, priorityLevelOf } from './flowControl.js';
 
 const user = (name: string) => ({ name, groups: ['system:authenticated'] });
 
@@ -45,5 +45,24 @@ describe('flow control', () => {
     expect(isLongRunning('/api/v1/pods', new URLSearchParams('watch=True'))).toBe(true);
     expect(isLongRunning('/api/v1/namespaces/a/pods/p/log', new URLSearchParams('follow=true'))).toBe(true);
     expect(isLongRunning('/api/v1/pods', new URLSearchParams('watch=false'))).toBe(false);
+  });
+
+  const sim = { name: 'system:skiff:simulated-nodes', groups: ['system:nodes', 'system:authenticated'] };
+  const kubelet = { name: 'system:node:n1', groups: ['system:nodes', 'system:authenticated'] };
+  const podNode = (namespace: string, name: string) => (namespace === 'shop' && name === 'web-1' ? 'sim-node-3' : undefined);
+  it.each([
+    [kubelet, '/apis/coordination.k8s.io/v1/namespaces/kube-node-lease/leases/n1', 'system:node:n1'],
+    [kubelet, '/api/v1/namespaces/shop/pods/web-1/status', 'system:node:n1'],
+    [user('alice'), '/api/v1/nodes/sim-node-7', 'alice'],
+    [sim, '/apis/coordination.k8s.io/v1/namespaces/kube-node-lease/leases/sim-node-7', 'system:skiff:simulated-nodes/sim-node-7'],
+    [sim, '/api/v1/nodes/sim-node-7/status', 'system:skiff:simulated-nodes/sim-node-7'],
+    [sim, '/api/v1/nodes/sim-node-7', 'system:skiff:simulated-nodes/sim-node-7'],
+    [sim, '/api/v1/namespaces/shop/pods/web-1/status', 'system:skiff:simulated-nodes/sim-node-3'],
+    [sim, '/api/v1/namespaces/shop/pods/web-1', 'system:skiff:simulated-nodes/sim-node-3'],
+    [sim, '/api/v1/namespaces/shop/pods/unknown/status', 'system:skiff:simulated-nodes'],
+    [sim, '/api/v1/nodes', 'system:skiff:simulated-nodes'],
+    [sim, '/apis/coordination.k8s.io/v1/namespaces/other/leases/sim-node-7', 'system:skiff:simulated-nodes'],
+  ])('a request of %o to %s is in flow %s', (p, path, flow) => {
+    expect(flowOf(p, path, podNode)).toBe(flow);
   });
 });

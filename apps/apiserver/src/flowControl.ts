@@ -1,4 +1,4 @@
-import { NODE_GROUP, TooManyRequestsError } from '@skiff/apimachinery';
+import { NODE_GROUP, NODE_USER_PREFIX, TooManyRequestsError } from '@skiff/apimachinery';
 import type { Principal } from './auth.js';
 
 /**
@@ -21,7 +21,11 @@ export interface FlowControlOptions {
   queueTimeoutMs?: number;
   /** Requests one flow (user) may have waiting in a level (Kubernetes' queueLengthLimit: 50). */
   queueLengthLimit?: number;
+  /** Told of every request refused with 429, with Kubernetes' reason (for apiserver_flowcontrol_rejected_requests_total). */
+  onReject?(level: PriorityLevel, reason: RejectReason): void;
 }
+
+export type RejectReason = 'queue-full' | 'time-out';
 
 /** Kubernetes' default priority levels that apply here, with their nominal concurrency shares. */
 const LEVELS = {
@@ -64,6 +68,7 @@ class Level {
     readonly seats: number,
     private readonly queueTimeoutMs: number,
     private readonly queueLengthLimit: number,
+    private readonly onReject: (reason: RejectReason) => void,
   ) {}
 
   get waiting(): number {
@@ -79,7 +84,10 @@ class Level {
   acquire(flow: string): Promise<() => void> | (() => void) {
     if (this.inUse < this.seats && this.flows.size === 0) return this.seat();
     const queue = this.flows.get(flow) ?? [];
-    if (queue.length >= this.queueLengthLimit) throw tooMany();
+    if (queue.length >= this.queueLengthLimit) {
+      this.onReject('queue-full');
+      throw tooMany();
+    }
     return new Promise((resolve, reject) => {
       const waiter: Waiter = {
         resolve,
@@ -91,6 +99,7 @@ class Level {
             q.splice(i, 1);
             if (!q.length) this.flows.delete(flow);
           }
+          this.onReject('time-out');
           reject(tooMany());
         }, this.queueTimeoutMs),
       };
@@ -135,18 +144,19 @@ export class FlowControl {
     const total = (opts.maxRequestsInflight ?? 400) + (opts.maxMutatingRequestsInflight ?? 200);
     const shares = Object.values(LEVELS).reduce((a, b) => a + b, 0);
     for (const [name, share] of Object.entries(LEVELS) as [PriorityLevel, number][]) {
-      this.levels.set(name, new Level(name, Math.max(1, Math.ceil((total * share) / shares)), opts.queueTimeoutMs ?? 15_000, opts.queueLengthLimit ?? 50));
+      this.levels.set(name, new Level(name, Math.max(1, Math.ceil((total * share) / shares)), opts.queueTimeoutMs ?? 15_000, opts.queueLengthLimit ?? 50, (reason) => opts.onReject?.(name, reason)));
     }
   }
 
   /**
    * Waits for a seat for the request; returns what frees it (call once the response is done).
+   * `flow` is the request's flow within its level (default: its user; see `flowOf`).
    * Throws TooManyRequestsError when the request's queue is full or its wait ran out.
    */
-  async admit(p: Principal, longRunning: boolean): Promise<{ level: PriorityLevel; release: () => void }> {
+  async admit(p: Principal, longRunning: boolean, flow = p.name): Promise<{ level: PriorityLevel; release: () => void }> {
     const level = priorityLevelOf(p);
     if (level === 'exempt' || longRunning) return { level, release: () => {} };
-    const release = await this.levels.get(level)!.acquire(p.name);
+    const release = await this.levels.get(level)!.acquire(flow);
     return { level, release };
   }
 
@@ -154,6 +164,35 @@ export class FlowControl {
   state(): Record<string, { seats: number; executing: number; waiting: number }> {
     return Object.fromEntries([...this.levels].map(([n, l]) => [n, { seats: l.seats, executing: l.executing, waiting: l.waiting }]));
   }
+}
+
+const NODE_PATH = /^\/api\/v1\/nodes\/([^/]+)(?:\/status)?$/;
+const NODE_LEASE_PATH = /^\/apis\/coordination\.k8s\.io\/v1\/namespaces\/kube-node-lease\/leases\/([^/]+)$/;
+const POD_PATH = /^\/api\/v1\/namespaces\/([^/]+)\/pods\/([^/]+)(?:\/status)?$/;
+
+/**
+ * The flow a request queues in. Kubernetes' system-nodes FlowSchema distinguishes flows by user,
+ * and each kubelet is its own user (`system:node:NAME`), so a node's heartbeats wait only behind
+ * that node's own requests. A user in system:nodes that is not one node (the simulated nodes: a
+ * thousand nodes in one process, one identity) would be one flow for all of them, and a burst of
+ * pod status writes would then queue every node's Lease renewal behind it (50 queued, the rest
+ * refused with 429). Its requests are distinguished by the node they are about instead: the Node,
+ * the node's Lease in kube-node-lease, or the node a pod is bound to (`podNodeName`, from memory;
+ * a pod it does not know stays in the user's flow), so each simulated node is the flow a kubelet
+ * would be.
+ *
+ *   system:node:n1      PUT .../kube-node-lease/leases/n1            -> "system:node:n1"
+ *   system:skiff:sim    PUT .../kube-node-lease/leases/sim-node-7    -> "system:skiff:sim/sim-node-7"
+ *   system:skiff:sim    PATCH /api/v1/namespaces/a/pods/p/status     -> "system:skiff:sim/<p's spec.nodeName>"
+ *   system:skiff:sim    POST /api/v1/nodes                           -> "system:skiff:sim"
+ */
+export function flowOf(p: Principal, pathname: string, podNodeName: (namespace: string, name: string) => string | undefined): string {
+  if (!p.groups.includes(NODE_GROUP) || p.name.startsWith(NODE_USER_PREFIX)) return p.name;
+  const node = NODE_PATH.exec(pathname)?.[1] ?? NODE_LEASE_PATH.exec(pathname)?.[1];
+  if (node !== undefined) return `${p.name}/${decodeURIComponent(node)}`;
+  const pod = POD_PATH.exec(pathname);
+  const podNode = pod ? podNodeName(decodeURIComponent(pod[1]), decodeURIComponent(pod[2])) : undefined;
+  return podNode ? `${p.name}/${podNode}` : p.name;
 }
 
 /** Watches, followed logs and other streams: they hold no seat while they run. */

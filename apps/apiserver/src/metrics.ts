@@ -8,6 +8,8 @@ export class ApiMetrics {
   readonly registry = new Registry();
   readonly requestDuration: Histogram<'verb' | 'resource' | 'code'>;
   readonly requests: Counter<'verb' | 'resource' | 'code'>;
+  /** Requests API Priority and Fairness refused (429), by priority level and reason, as kube-apiserver counts them. */
+  readonly flowControlRejected: Counter<'priority_level' | 'reason'>;
   private statusStreams = 0;
 
   constructor(watchers: () => number) {
@@ -20,6 +22,12 @@ export class ApiMetrics {
       registers,
     });
     this.requests = new Counter({ name: 'apiserver_request_total', help: 'API requests by verb, resource and HTTP code.', labelNames: ['verb', 'resource', 'code'], registers });
+    this.flowControlRejected = new Counter({
+      name: 'apiserver_flowcontrol_rejected_requests_total',
+      help: 'Requests refused by API Priority and Fairness, by priority level and reason (queue-full, time-out).',
+      labelNames: ['priority_level', 'reason'],
+      registers,
+    });
     new Gauge({
       name: 'apiserver_registered_watchers',
       help: 'Watches the API server is serving now (each status page stream holds one per kind).',

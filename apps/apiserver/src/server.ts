@@ -26,7 +26,7 @@ import type { Store } from '@skiff/store';
 import type { Pod } from 'kubernetes-types/core/v1.js';
 import type { Logger } from 'pino';
 import { authenticate, type Authenticator, type Principal } from './auth.js';
-import { FlowControl, isLongRunning, type FlowControlOptions } from './flowControl.js';
+import { FlowControl, flowOf, isLongRunning, type FlowControlOptions } from './flowControl.js';
 import { authorize, authorizeAttributes, authorizeNodeReference, authorizeNodeTokenRequest, authorizePodAccess, authorizeVolumeAccess, nodeNameOf, type Verb } from './authorizer.js';
 import { Rbac } from './rbac/rbac.js';
 import { checkApplicationAccount } from './rbac/applicationAccount.js';
@@ -139,8 +139,14 @@ export async function buildServer(opts: ServerOptions): Promise<{ app: FastifyIn
   const { hub, caches } = opts.shared ?? (await startShared(opts.store, opts.logger));
   // Every write goes through the caches' store, so they see it before its request answers.
   const store = caches.store;
-  const rest = new Rest(store, clock, { serviceClusterIpRange: opts.serviceClusterIpRange, podSecurityDefaultEnforce: opts.podSecurityDefaultEnforce, serviceAccountAdmission: opts.serviceAccountAdmission, caches });
   const watchCache = opts.watchCache === false ? undefined : new WatchCache({ store, hub, logger: opts.logger, windowEvents: opts.watchCacheEvents });
+  const rest = new Rest(store, clock, {
+    serviceClusterIpRange: opts.serviceClusterIpRange,
+    podSecurityDefaultEnforce: opts.podSecurityDefaultEnforce,
+    serviceAccountAdmission: opts.serviceAccountAdmission,
+    caches,
+    cachedObject: watchCache && ((type, namespace, name) => watchCache.latest(type, namespace, name)),
+  });
   const rbac = await Rbac.start({ store, rest, hub, logger: opts.logger });
   const tokenKeys = opts.serviceAccountTokens ?? new ServiceAccountTokenKeys();
   // The kinds served right now: built-in ones, and those of the CRDs in the store.
@@ -162,7 +168,15 @@ export async function buildServer(opts: ServerOptions): Promise<{ app: FastifyIn
   const namespaces = opts.namespaceFinalizer ? new NamespaceFinalizer(store, rest, kinds, opts.logger, opts.namespaceDeleteDelayMs) : undefined;
   namespaces?.start();
 
-  const flowControl = new FlowControl(opts.flowControl);
+  const flowControl = new FlowControl({ ...opts.flowControl, onReject: (level, reason) => metrics.flowControlRejected.inc({ priority_level: level, reason }) });
+  /** The node a pod is bound to, as the watch cache holds it (undefined when pods are not cached yet or it is unknown). */
+  const podNodeName = (namespace: string, name: string): string | undefined => {
+    try {
+      return (watchCache?.getCached(POD, namespace, name)?.spec as { nodeName?: string } | undefined)?.nodeName;
+    } catch {
+      return undefined;
+    }
+  };
   /** What RBAC checks on the written object itself: no escalation, and an Application only as an account its author may act as. */
   const checkWrite = (principal: Principal, kind: Kind, obj: KubeObject) => {
     rbac.checkEscalation(principal, kind, obj);
@@ -200,7 +214,7 @@ export async function buildServer(opts: ServerOptions): Promise<{ app: FastifyIn
     // A seat at the request's priority level (or a 429): freed when the response is done or the client is gone.
     const query = search ? new URLSearchParams(search) : NO_QUERY;
     const longRunning = isLongRunning(pathname, query);
-    const seat = await flowControl.admit(req.principal, longRunning);
+    const seat = await flowControl.admit(req.principal, longRunning, flowOf(req.principal, pathname, podNodeName));
     reply.raw.once('close', seat.release);
     if (!longRunning) startRequestTimeout(req, reply, requestTimeoutOf(query, opts.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS));
   });

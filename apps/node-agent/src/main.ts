@@ -5,6 +5,7 @@ import { readFileSync } from 'node:fs';
 import { Command, InvalidArgumentError } from 'commander';
 import { pino } from 'pino';
 import { NODE_AGENT_DEFAULTS, startNodeAgent } from './index.js';
+import { NODE_STATUS_REPORT_MS } from './node/nodeHeartbeat.js';
 import { parseLabels } from './parseLabels.js';
 import type { IsolationRequest } from './runtime/isolation.js';
 
@@ -57,7 +58,8 @@ const program = new Command()
     return r.labels;
   })
   .option('--heartbeat-ms <ms>', 'lease renew period', int('--heartbeat-ms'), NODE_AGENT_DEFAULTS.heartbeatMs)
-  .option('--node-status-ms <ms>', 'node status refresh period (default: 5 heartbeats)', int('--node-status-ms'))
+  .option('--node-status-ms <ms>', 'how often the node status is computed and written if it changed (default: every heartbeat)', int('--node-status-ms'))
+  .option('--node-status-report-ms <ms>', 'how often an unchanged node status is written all the same', int('--node-status-report-ms'), NODE_STATUS_REPORT_MS)
   .option('--backoff-base-ms <ms>', 'first crash-loop back-off', int('--backoff-base-ms'), NODE_AGENT_DEFAULTS.backoffBaseMs)
   .option('--backoff-max-ms <ms>', 'crash-loop back-off cap', int('--backoff-max-ms'), NODE_AGENT_DEFAULTS.backoffMaxMs)
   .option('--container-runtime-endpoint <endpoint>', 'a CRI runtime socket (unix:///path/containerd.sock): pods are OCI containers from their images, each in its own network namespace')
@@ -97,6 +99,7 @@ const o = program.opts<{
   labels?: Record<string, string>;
   heartbeatMs: number;
   nodeStatusMs?: number;
+  nodeStatusReportMs: number;
   backoffBaseMs: number;
   backoffMaxMs: number;
   simulate?: boolean;
@@ -141,6 +144,7 @@ try {
     labels: o.labels,
     heartbeatMs: o.heartbeatMs,
     nodeStatusMs: o.nodeStatusMs,
+    nodeStatusReportMs: o.nodeStatusReportMs,
     backoffBaseMs: o.backoffBaseMs,
     backoffMaxMs: o.backoffMaxMs,
     simulate: !!o.simulate,

@@ -77,8 +77,10 @@ export interface NodeAgentOptions {
   maxPods?: number;
   labels?: Record<string, string>;
   heartbeatMs?: number;
-  /** How often the Node status (Ready's lastHeartbeatTime) is rewritten; default 5 heartbeats. */
+  /** How often the Node status is computed and written if it changed (kubelet's nodeStatusUpdateFrequency); default: every heartbeat. */
   nodeStatusMs?: number;
+  /** How often an unchanged Node status is written all the same (kubelet's nodeStatusReportFrequency); default 5 minutes. */
+  nodeStatusReportMs?: number;
   /** Register, heartbeat and report pods Running without running anything (like kwok). */
   simulate?: boolean;
   isolation?: IsolationRequest;
@@ -293,7 +295,8 @@ export async function startNodeAgent(options: NodeAgentOptions): Promise<NodeAge
       nodeName: opts.nodeName,
       nodeUid: node.metadata.uid,
       heartbeatMs,
-      statusMs: opts.nodeStatusMs ?? heartbeatMs * 5,
+      statusMs: opts.nodeStatusMs ?? heartbeatMs,
+      statusReportMs: opts.nodeStatusReportMs,
       status,
       log,
       clock,

@@ -72,6 +72,30 @@ describe('simulated nodes', () => {
       });
     });
 
+    it('leaves an unchanged node status alone between its 5-minute reports, while the Lease is renewed', async () => {
+      const node = await cluster.admin.get(NODES, undefined, 'sim-1');
+      const renewTime = async () => ((await cluster.admin.get(LEASES, 'kube-node-lease', 'sim-1')).spec as any).renewTime as string;
+      // Three renewals (1 s apart) span at least two status periods (1 s).
+      let last = await renewTime();
+      for (let i = 0; i < 3; i++) {
+        last = await waitFor('a renewal', async () => {
+          const now = await renewTime();
+          return now !== last ? now : undefined;
+        });
+      }
+      expect((await cluster.admin.get(NODES, undefined, 'sim-1')).metadata.resourceVersion).toBe(node.metadata.resourceVersion);
+    });
+
+    it("writes a node's status back as soon as it differs from what the node reports, not only every 5 minutes", async () => {
+      // As the node lifecycle controller marks a silent node: Ready Unknown, all else kept.
+      const node = await cluster.admin.get(NODES, undefined, 'sim-0');
+      const conditions = (node.status as any).conditions.map((c: any) => (c.type === 'Ready' ? { ...c, status: 'Unknown', reason: 'NodeStatusUnknown' } : c));
+      await cluster.admin.updateStatus(NODES, { ...node, status: { ...(node.status as object), conditions } });
+      expect(condition(await cluster.admin.get(NODES, undefined, 'sim-0'), 'Ready')).toBe('Unknown');
+      // Its next status period (1 s here) compares and writes: the 5-minute report is far off.
+      await waitFor('Ready again', async () => condition(await cluster.admin.get(NODES, undefined, 'sim-0'), 'Ready') === 'True');
+    });
+
     it('runs pods on any of them from one watch', async () => {
       const names = sim.nodeNames.slice(0, 10);
       await Promise.all(names.map((n, i) => cluster.admin.create(PODS, pod(`sim-pod-${i}`, n, { containers: [{ name: 'c', image: 'x' }] }))));

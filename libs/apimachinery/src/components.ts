@@ -11,8 +11,9 @@ export type SkiffComponent = (typeof SKIFF_COMPONENTS)[number];
 /**
  * Groups a component's user is in besides system:authenticated. The simulated nodes speak for
  * nodes: in system:nodes their heartbeats share the nodes' priority level (as kubelets' do under
- * Kubernetes' system-nodes FlowSchema) instead of queueing behind the controllers'. Their user is
- * not `system:node:<name>`, so the node authorizer does not limit them to one node: RBAC does.
+ * Kubernetes' system-nodes FlowSchema) instead of queueing behind the controllers', each node's
+ * requests in a flow of their own, as each kubelet's are. Their user is not `system:node:<name>`,
+ * so the node authorizer does not limit them to one node: RBAC does.
  */
 export const COMPONENT_GROUPS: Partial<Record<SkiffComponent, string[]>> = { 'simulated-nodes': [NODE_GROUP] };
 

@@ -125,6 +125,16 @@ export class WatchCache {
   }
 
   /**
+   * The object as the cache holds it now, when its resource is cached (undefined otherwise, or
+   * when the cache does not hold it): a write's first guess at the stored object, as kube-apiserver's
+   * cacher hands GuaranteedUpdate its cached copy. It may be behind the store; the caller checks it
+   * with the write's resourceVersion precondition. Shared with lists and events: never change it.
+   */
+  latest(type: Kind, namespace: string | undefined, name: string): KubeObject | undefined {
+    return this.ready.get(resourceId(type))?.cache.get(type.namespaced ? namespace : undefined, name);
+  }
+
+  /**
    * A watch after `from`: from memory when the cache's window reaches back that far, otherwise
    * from the change log through the hub (which answers 410 once the log is compacted past it).
    */

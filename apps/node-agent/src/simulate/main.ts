@@ -5,6 +5,7 @@ import { pino } from 'pino';
 import { bearerToken, CLIENT_RATE_FLAGS, CREDENTIAL_FLAGS, serveMetrics, stopOnSignals } from '@skiff/controller-runtime';
 import { exitOnUncaughtFailures } from '@skiff/apimachinery';
 import { parseLabels } from '../parseLabels.js';
+import { NODE_STATUS_REPORT_MS } from '../node/nodeHeartbeat.js';
 import { startSimulatedNodes } from './startSimulatedNodes.js';
 
 function int(name: string) {
@@ -24,7 +25,8 @@ const program = new Command()
   .requiredOption('--count <n>', 'how many nodes', int('--count'))
   .option('--name-prefix <prefix>', 'nodes are named PREFIX0, PREFIX1, ...', 'sim-node-')
   .option('--heartbeat-ms <ms>', 'lease renew period of each node', int('--heartbeat-ms'), 10_000)
-  .option('--node-status-ms <ms>', 'node status refresh period (default: 5 heartbeats)', int('--node-status-ms'))
+  .option('--node-status-ms <ms>', 'how often each node status is computed and written if it changed (default: every heartbeat)', int('--node-status-ms'))
+  .option('--node-status-report-ms <ms>', 'how often an unchanged node status is written all the same', int('--node-status-report-ms'), NODE_STATUS_REPORT_MS)
   .option('--cpu <quantity>', 'CPU capacity of each node', '32')
   .option('--memory <quantity>', 'memory capacity of each node', '256Gi')
   .option('--max-pods <n>', 'pod capacity of each node', int('--max-pods'), 110)
@@ -49,6 +51,7 @@ const o = program.opts<{
   namePrefix: string;
   heartbeatMs: number;
   nodeStatusMs?: number;
+  nodeStatusReportMs: number;
   cpu: string;
   memory: string;
   maxPods: number;
@@ -73,6 +76,7 @@ try {
     namePrefix: o.namePrefix,
     heartbeatMs: o.heartbeatMs,
     nodeStatusMs: o.nodeStatusMs,
+    nodeStatusReportMs: o.nodeStatusReportMs,
     cpu: o.cpu,
     memory: o.memory,
     maxPods: o.maxPods,

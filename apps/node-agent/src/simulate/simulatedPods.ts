@@ -61,10 +61,12 @@ export interface SimulatedPodsOptions {
 }
 
 /**
- * Why pod writes are limited: a thousand simulated nodes are one client and one API Priority and
- * Fairness flow. Ten thousand pods turning Running at once would queue ten thousand status writes
- * in that flow, in front of the nodes' Lease renewals, which then time out and the nodes go
- * NotReady. A few writes at a time leave the heartbeats room, as kubelets' own per-node flows do.
+ * Why pod writes are limited: a thousand simulated nodes are one client (one connection pool, one
+ * process). The API server queues their requests per node (API Priority and Fairness' flow per
+ * node, see the API server's flowOf), so one node's pod writes no longer hold up another node's
+ * Lease renewal, but ten thousand pods turning Running at once would still be ten thousand
+ * requests in flight from this process. A few writes at a time keep the process and the server's
+ * node-high seats for the heartbeats too.
  */
 const DEFAULT_WRITE_CONCURRENCY = 16;
 

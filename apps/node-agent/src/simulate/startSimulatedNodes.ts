@@ -1,5 +1,5 @@
 import { NotFoundError } from '@skiff/apimachinery';
-import { ApiClient, resourceType } from '@skiff/kube-client';
+import { ApiClient, Informer, resourceType } from '@skiff/kube-client';
 import { pino, type Logger } from 'pino';
 import { PodIpAllocator } from '../network/podIpAllocator.js';
 import { readHostInfo } from '../node/hostInfo.js';
@@ -22,7 +22,10 @@ export interface SimulatedNodesOptions {
   /** The pod CIDR of node i; by default 127.<100 + i/256>.<i%256>.0/24. */
   podCidr?: (index: number) => string;
   heartbeatMs?: number;
+  /** How often each node's status is computed and written if it changed; default: every heartbeat. */
   nodeStatusMs?: number;
+  /** How often an unchanged status is written all the same; default 5 minutes (kubelet's). */
+  nodeStatusReportMs?: number;
   cpu?: string;
   memory?: string;
   maxPods?: number;
@@ -107,6 +110,11 @@ export async function startSimulatedNodes(opts: SimulatedNodesOptions): Promise<
   }
 
   const pods = new SimulatedPods({ client, nodes, hostIP: '127.0.0.1', log, clock });
+  // What each node's status is compared with before it is written: one watch of the Nodes instead
+  // of a GET per node per status period, as a thousand kubelets would send.
+  const storedNodes = new Informer(client, NODES, {}, { log });
+  storedNodes.start();
+  await storedNodes.waitForSync();
   const server = await startAgentServer({
     host: '127.0.0.1',
     port: 0,
@@ -129,7 +137,18 @@ export async function startSimulatedNodes(opts: SimulatedNodesOptions): Promise<
     // rather than the whole process failing.
     const hb = await retrying(`registering ${cfg.name}`, log, () => closed, async () => {
       const node = await registerNode(client, { ...buildNode(cfg, host, clock()), status: status(clock()) });
-      const beat = new NodeHeartbeat({ client, nodeName: cfg.name, nodeUid: node.metadata.uid, heartbeatMs, statusMs: opts.nodeStatusMs ?? heartbeatMs * 5, status, log, clock });
+      const beat = new NodeHeartbeat({
+        client,
+        nodeName: cfg.name,
+        nodeUid: node.metadata.uid,
+        heartbeatMs,
+        statusMs: opts.nodeStatusMs ?? heartbeatMs,
+        statusReportMs: opts.nodeStatusReportMs,
+        status,
+        storedStatus: async () => storedNodes.get(cfg.name)?.status as Record<string, unknown> | undefined,
+        log,
+        clock,
+      });
       await beat.renewLease();
       return beat;
     });
@@ -148,6 +167,7 @@ export async function startSimulatedNodes(opts: SimulatedNodesOptions): Promise<
       closed = true;
       for (const hb of heartbeats) hb.stop();
       pods.stop();
+      storedNodes.stop();
       await server.close();
       if (!removeNodes) return;
       await inBatches(configs, 32, async (cfg) => {
