@@ -26,15 +26,17 @@ interface Viewer {
 
 /**
  * What every status page viewer sees, kept once: the compacted objects of the status kinds, listed
- * when the first viewer comes and kept current by one watch per kind, and each change encoded once
- * for all viewers. A viewer costs the server its socket, not a list of every kind. Stops (and
- * forgets) when the last viewer leaves.
+ * when the first viewer comes and kept current by one watch per kind, each kept as its JSON and
+ * each change encoded once for all viewers. A snapshot is those JSON texts joined (a change costs
+ * the next snapshot one object's encoding, not 10,000 pods'). A viewer costs the server its socket,
+ * not a list of every kind. Stops (and forgets) when the last viewer leaves.
  */
 /** How long a joining viewer waits for the feed to reach the store's newest version. */
 const CATCH_UP_MS = 3_000;
 
 export class StatusFeed {
-  private readonly objects = new Map<string, KubeObject>();
+  /** Each object's compacted form as JSON, by kind, namespace and name. */
+  private readonly objects = new Map<string, string>();
   private readonly viewers = new Set<Viewer>();
   /** Viewers that have their snapshot: only they get changes (the snapshot already holds the earlier ones). */
   private readonly current = new Set<Viewer>();
@@ -65,7 +67,7 @@ export class StatusFeed {
     }
     await this.caughtUp();
     if (!this.viewers.has(viewer)) return;
-    this.snapshot ??= encode('snapshot', { items: [...this.objects.values()] });
+    this.snapshot ??= `event: snapshot\ndata: {"items":[${[...this.objects.values()].join(',')}]}\n\n`;
     viewer.write(this.snapshot);
     this.current.add(viewer);
   }
@@ -88,7 +90,7 @@ export class StatusFeed {
 
   private async start(): Promise<void> {
     const lists = await Promise.all(STATUS_TYPES.map((t) => this.store.list({ group: t.group, resource: t.resource })));
-    for (const list of lists) for (const o of list.items) this.objects.set(keyOf(o), compactForStatus(o));
+    for (const list of lists) for (const o of list.items) this.objects.set(keyOf(o), JSON.stringify(compactForStatus(o)));
     const send = (type: WatchEventType, object: KubeObject) => this.change(type, object);
     try {
       for (let i = 0; i < STATUS_TYPES.length; i++) this.handles.push(await this.hub.watch({ type: STATUS_TYPES[i] }, lists[i].resourceVersion, { send }));
@@ -106,11 +108,11 @@ export class StatusFeed {
       return;
     }
     if (type !== 'ADDED' && type !== 'MODIFIED' && type !== 'DELETED') return;
-    const compact = compactForStatus(object);
+    const json = JSON.stringify(compactForStatus(object));
     this.snapshot = undefined;
     if (type === 'DELETED') this.objects.delete(keyOf(object));
-    else this.objects.set(keyOf(object), compact);
-    const chunk = encode('change', { type, kind: object.kind, object: compact });
+    else this.objects.set(keyOf(object), json);
+    const chunk = `event: change\ndata: {"type":${JSON.stringify(type)},"kind":${JSON.stringify(object.kind)},"object":${json}}\n\n`;
     for (const v of this.current) v.write(chunk);
   }
 
@@ -124,10 +126,6 @@ export class StatusFeed {
 
 function keyOf(o: KubeObject): string {
   return `${o.apiVersion}/${o.kind}/${o.metadata.namespace ?? ''}/${o.metadata.name}`;
-}
-
-function encode(name: string, data: unknown): string {
-  return `event: ${name}\ndata: ${JSON.stringify(data)}\n\n`;
 }
 
 /**

@@ -191,20 +191,56 @@ describe('the status page endpoints', () => {
 });
 
 describe('compactForStatus', () => {
-  it('keeps of a Pod only what the page shows', () => {
+  it('keeps of a Pod only what the page shows (no uid, resourceVersion, creation time, or labels but its Application\'s)', () => {
     const pod = {
       apiVersion: 'v1',
       kind: 'Pod',
-      metadata: { name: 'p', namespace: 'd', managedFields: [{ manager: 'x' }], ownerReferences: [{ apiVersion: 'apps/v1', kind: 'ReplicaSet', name: 'rs', uid: 'u', controller: true, blockOwnerDeletion: true }] },
+      metadata: { name: 'p', namespace: 'd', uid: 'p-uid', resourceVersion: '42', creationTimestamp: '2026-01-01T00:00:00Z', labels: { app: 'web', 'skiff.dev/application': 'shop' }, managedFields: [{ manager: 'x' }], ownerReferences: [{ apiVersion: 'apps/v1', kind: 'ReplicaSet', name: 'rs', uid: 'u', controller: true, blockOwnerDeletion: true }] },
       spec: { nodeName: 'node-1', containers: [{ name: 'c', image: 'i', command: ['sleep'], env: [{ name: 'A', value: 'B' }], resources: { requests: { cpu: '100m' } } }] },
       status: { phase: 'Running', podIP: '127.1.1.2', hostIP: '127.0.0.1', conditions: [{ type: 'Ready', status: 'True', lastTransitionTime: 't' }, { type: 'Initialized', status: 'True' }], containerStatuses: [{ name: 'c', ready: true, restartCount: 2, image: 'i', state: { running: { startedAt: 't' } } }] },
     };
     expect(compactForStatus(pod as never)).toEqual({
       apiVersion: 'v1',
       kind: 'Pod',
-      metadata: { name: 'p', namespace: 'd', ownerReferences: [{ kind: 'ReplicaSet', name: 'rs', uid: 'u', controller: true }] },
+      metadata: { name: 'p', namespace: 'd', labels: { 'skiff.dev/application': 'shop' }, ownerReferences: [{ kind: 'ReplicaSet', name: 'rs', controller: true }] },
       spec: { nodeName: 'node-1', containers: [{ name: 'c', resources: { requests: { cpu: '100m' } } }] },
       status: { phase: 'Running', reason: undefined, podIP: '127.1.1.2', conditions: [{ type: 'Ready', status: 'True' }], containerStatuses: [{ name: 'c', ready: true, restartCount: 2 }] },
     });
+  });
+
+  it('keeps of an Application what the page shows: not its sync result, conditions or resources\' field diffs', () => {
+    const app = {
+      apiVersion: 'skiff.dev/v1alpha1',
+      kind: 'Application',
+      metadata: { name: 'shop', namespace: 'd' },
+      spec: { source: { repoURL: 'file:///repo', path: 'shop' } },
+      status: {
+        sync: { status: 'Synced', revision: 'abc' },
+        health: { status: 'Degraded', message: 'web: 0/1 ready' },
+        operationState: { phase: 'Succeeded', message: 'synced', startedAt: 't0', finishedAt: 't1', revision: 'abc', syncResult: { revision: 'abc', resources: [{ group: 'apps', version: 'v1', kind: 'Deployment', name: 'web', syncPhase: 'Sync' }] } },
+        conditions: [{ type: 'SyncError', message: 'x' }],
+        resources: [{ group: 'apps', version: 'v1', kind: 'Deployment', namespace: 'd', name: 'web', status: 'OutOfSync', health: { status: 'Degraded', message: 'm' }, diff: ['spec.replicas'] }],
+        history: [{ id: 1, revision: 'abc', message: 'first', author: 'a <a@x>', deployedAt: 't1', healthy: true, changes: '+x' }],
+        reconciledAt: 't2',
+      },
+    };
+    expect(compactForStatus(app as never)).toEqual({
+      apiVersion: 'skiff.dev/v1alpha1',
+      kind: 'Application',
+      metadata: { name: 'shop', namespace: 'd' },
+      spec: { source: { repoURL: 'file:///repo', path: 'shop' } },
+      status: {
+        sync: { status: 'Synced', revision: 'abc' },
+        health: { status: 'Degraded', message: 'web: 0/1 ready' },
+        operationState: { phase: 'Succeeded', message: 'synced', revision: 'abc' },
+        resources: [{ group: 'apps', kind: 'Deployment', namespace: 'd', name: 'web', status: 'OutOfSync', health: { status: 'Degraded' } }],
+        history: [{ id: 1, revision: 'abc', message: 'first', author: 'a <a@x>', deployedAt: 't1', changes: '+x' }],
+      },
+    });
+  });
+
+  it('keeps an Event its creation time (the page\'s time for an event without another)', () => {
+    const event = { apiVersion: 'v1', kind: 'Event', metadata: { name: 'e', namespace: 'd', uid: 'e-uid', creationTimestamp: '2026-01-01T00:00:00Z' }, reason: 'Pulled', message: 'ok' };
+    expect(compactForStatus(event as never)).toEqual({ apiVersion: 'v1', kind: 'Event', metadata: { name: 'e', namespace: 'd', creationTimestamp: '2026-01-01T00:00:00Z' }, reason: 'Pulled', message: 'ok' });
   });
 });
