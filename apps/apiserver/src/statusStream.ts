@@ -29,10 +29,14 @@ interface Viewer {
  * when the first viewer comes and kept current by one watch per kind, each kept as its JSON and
  * each change encoded once for all viewers. A snapshot is those JSON texts joined (a change costs
  * the next snapshot one object's encoding, not 10,000 pods'). A viewer costs the server its socket,
- * not a list of every kind. Stops (and forgets) when the last viewer leaves.
+ * not a list of every kind. Warmed when the page itself is fetched (its list runs while the browser
+ * loads the script); stops (and forgets) IDLE_MS after the last viewer left, so a reload finds it
+ * ready.
  */
 /** How long a joining viewer waits for the feed to reach the store's newest version. */
 const CATCH_UP_MS = 3_000;
+/** How long the feed outlives its last viewer (or a warm-up no viewer followed). */
+const IDLE_MS = 30_000;
 
 export class StatusFeed {
   /** Each object's compacted form as JSON, by kind, namespace and name. */
@@ -44,6 +48,8 @@ export class StatusFeed {
   /** The snapshot as sent, encoded once for every viewer joining before the next change. */
   private snapshot: string | undefined;
   private starting: Promise<void> | undefined;
+  private running = false;
+  private idle: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly store: Store,
@@ -57,10 +63,10 @@ export class StatusFeed {
 
   /** Adds a viewer: its first event is the snapshot, then every change. */
   async join(viewer: Viewer): Promise<void> {
-    if (!this.viewers.size && !this.starting) this.starting = this.start().finally(() => (this.starting = undefined));
+    clearTimeout(this.idle);
     this.viewers.add(viewer);
     try {
-      await this.starting;
+      await this.ensureStarted();
     } catch (err) {
       this.viewers.delete(viewer);
       throw err;
@@ -85,7 +91,32 @@ export class StatusFeed {
   leave(viewer: Viewer): void {
     this.viewers.delete(viewer);
     this.current.delete(viewer);
-    if (!this.viewers.size && !this.starting) this.stop();
+    if (!this.viewers.size) this.stopWhenIdle();
+  }
+
+  /** Starts the feed ahead of a viewer (the page was fetched; its stream follows). */
+  warm(): void {
+    if (this.viewers.size) return;
+    this.ensureStarted().catch((err: Error) => this.log.warn({ err: err.message }, 'status feed could not start'));
+    this.stopWhenIdle();
+  }
+
+  private ensureStarted(): Promise<void> {
+    if (this.running) return Promise.resolve();
+    this.starting ??= this.start()
+      .then(() => void (this.running = true))
+      .finally(() => (this.starting = undefined));
+    return this.starting;
+  }
+
+  private stopWhenIdle(): void {
+    clearTimeout(this.idle);
+    this.idle = setTimeout(() => {
+      if (this.viewers.size) return;
+      if (this.starting) this.stopWhenIdle();
+      else this.stop();
+    }, IDLE_MS);
+    this.idle.unref();
   }
 
   private async start(): Promise<void> {
@@ -105,6 +136,7 @@ export class StatusFeed {
       // The hub fell behind: every viewer reconnects and gets a fresh snapshot from a fresh start.
       this.log.warn({}, 'status feed lost its watch; viewers will reconnect');
       for (const v of [...this.viewers]) v.end();
+      this.stop();
       return;
     }
     if (type !== 'ADDED' && type !== 'MODIFIED' && type !== 'DELETED') return;
@@ -116,7 +148,10 @@ export class StatusFeed {
     for (const v of this.current) v.write(chunk);
   }
 
-  private stop(): void {
+  /** Stops watching and forgets (also when the server closes). */
+  stop(): void {
+    clearTimeout(this.idle);
+    this.running = false;
     for (const h of this.handles) h.stop();
     this.handles = [];
     this.objects.clear();

@@ -7,7 +7,7 @@ import { buildServer } from '../src/server.js';
 import { authenticateStatusRequest, redactToken } from '../src/statusAccess.js';
 import { compactForStatus } from '../src/statusObjects.js';
 import type { RunningApiServer } from '../src/index.js';
-import { ADMIN_TOKEN, api, configMap, createBackend, startTestServer, type TestBackend } from './harness.js';
+import { ADMIN_TOKEN, api, configMap, createBackend, startTestServer, useTestServer, type TestBackend } from './harness.js';
 
 interface SseEvent {
   event: string;
@@ -187,6 +187,30 @@ describe('the status page endpoints', () => {
     expect(text).toMatch(/apiserver_request_total\{verb="WATCH",resource="",code="200"\} \d+/);
     expect(text).toMatch(/apiserver_request_duration_seconds_bucket\{le="[0-9.]+",verb="LIST",resource="configmaps",code="200"\}/);
     expect(text).toMatch(/apiserver_registered_watchers \d+/);
+  });
+});
+
+describe('the status feed', () => {
+  const t = useTestServer();
+  const watchers = async () => Number(/^apiserver_registered_watchers (\d+)$/m.exec((await t.call('GET', '/metrics')).text)?.[1]);
+  const until = async (what: string, cond: () => Promise<boolean>, deadlineMs = 10_000) => {
+    const end = Date.now() + deadlineMs;
+    while (!(await cond())) {
+      if (Date.now() > end) throw new Error(`not within ${deadlineMs} ms: ${what}`);
+      await new Promise((r) => setTimeout(r, 20));
+    }
+  };
+
+  it('starts when the page is fetched, before its stream comes, and outlives its last viewer', async () => {
+    const before = await watchers();
+    expect((await t.call('POST', '/api/v1/namespaces/default/configmaps', configMap('warm'))).status).toBe(201);
+    expect((await t.call('GET', '/')).status).toBe(200);
+    // One watch per status kind, with no stream open yet.
+    await until('the feed watches', async () => (await watchers()) >= before + 10);
+    const events = await readStream(`${t.server.url}/status/stream`, (evs) => evs.length > 0);
+    expect(events[0].data.items.some((o: { kind: string; metadata: { name: string } }) => o.kind === 'ConfigMap' && o.metadata.name === 'warm')).toBe(true);
+    // The viewer left; a reload finds the feed still watching (it stops 30 s after).
+    expect(await watchers()).toBeGreaterThanOrEqual(before + 10);
   });
 });
 
