@@ -84,6 +84,9 @@ export function compactForStatus(obj: KubeObject): KubeObject {
       break;
     case 'ConfigMap':
       break;
+    case 'Event':
+      Object.assign(out, compactEvent(rest));
+      break;
     case 'Application':
       out.spec = applicationSpecWithoutCredentials(spec);
       if (status !== undefined) out.status = compactApplicationStatus(status);
@@ -95,6 +98,19 @@ export function compactForStatus(obj: KubeObject): KubeObject {
       Object.assign(out, rest);
   }
   return out as KubeObject;
+}
+
+/**
+ * An Event as the page lists it: type, reason, message, the object it is about (kind and name),
+ * count and time. Not its source, reporting component or the object's uid and version: a busy
+ * cluster keeps thousands of Events, a third of a snapshot when whole.
+ */
+function compactEvent(e: Obj): Obj {
+  const out: Obj = {};
+  for (const f of ['type', 'reason', 'message', 'note', 'count', 'lastTimestamp', 'eventTime']) if (e[f] !== undefined && e[f] !== null) out[f] = e[f];
+  if (out.lastTimestamp === undefined && out.eventTime === undefined && e.firstTimestamp) out.firstTimestamp = e.firstTimestamp;
+  for (const f of ['involvedObject', 'regarding']) if (e[f]) out[f] = { kind: e[f].kind, name: e[f].name };
+  return out;
 }
 
 /**

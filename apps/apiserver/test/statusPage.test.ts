@@ -263,8 +263,37 @@ describe('compactForStatus', () => {
     });
   });
 
-  it('keeps an Event its creation time (the page\'s time for an event without another)', () => {
+  it('keeps of an Event what the page lists, and its creation time (its time when it has no other)', () => {
     const event = { apiVersion: 'v1', kind: 'Event', metadata: { name: 'e', namespace: 'd', uid: 'e-uid', creationTimestamp: '2026-01-01T00:00:00Z' }, reason: 'Pulled', message: 'ok' };
     expect(compactForStatus(event as never)).toEqual({ apiVersion: 'v1', kind: 'Event', metadata: { name: 'e', namespace: 'd', creationTimestamp: '2026-01-01T00:00:00Z' }, reason: 'Pulled', message: 'ok' });
+    const full = {
+      apiVersion: 'v1',
+      kind: 'Event',
+      metadata: { name: 'f', namespace: 'd', creationTimestamp: 't0' },
+      type: 'Warning',
+      reason: 'BackOff',
+      message: 'restarting <b>',
+      count: 3,
+      firstTimestamp: 't1',
+      lastTimestamp: 't2',
+      eventTime: null,
+      involvedObject: { kind: 'Pod', namespace: 'd', name: 'web-1', uid: 'u', apiVersion: 'v1', resourceVersion: '9', fieldPath: 'spec.containers{web}' },
+      source: { component: 'kubelet', host: 'node-1' },
+      reportingComponent: 'kubelet',
+      reportingInstance: 'node-1',
+    };
+    expect(compactForStatus(full as never)).toEqual({
+      apiVersion: 'v1',
+      kind: 'Event',
+      metadata: { name: 'f', namespace: 'd', creationTimestamp: 't0' },
+      type: 'Warning',
+      reason: 'BackOff',
+      message: 'restarting <b>',
+      count: 3,
+      lastTimestamp: 't2',
+      involvedObject: { kind: 'Pod', name: 'web-1' },
+    });
+    // Without a last or event time, the first time is the event's time.
+    expect(compactForStatus({ ...full, lastTimestamp: null } as never)).toMatchObject({ firstTimestamp: 't1' });
   });
 });
