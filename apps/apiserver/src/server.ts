@@ -284,7 +284,7 @@ export async function buildServer(opts: ServerOptions): Promise<{ app: FastifyIn
   app.get('/version', async (req, reply) => send(reply, req, version));
 
   // ---- the status page, its live stream, metrics ---------------------------------------------
-  await app.register(statusPageRoutes(opts.statusPageDir));
+  await app.register(statusPageRoutes(opts.statusPageDir, () => statusFeed.warm()));
   app.get(STATUS_STREAM_PATH, async (req, reply) => {
     metrics.observe('WATCH', '', 200);
     return serveStatusStream(req, reply, statusFeed, { heartbeatMs: opts.statusHeartbeatMs, onOpen: () => metrics.streamOpened(), onClose: () => metrics.streamClosed() });
@@ -605,6 +605,7 @@ export async function buildServer(opts: ServerOptions): Promise<{ app: FastifyIn
     rbac.stop();
     watchCache?.stop();
     caches.stop();
+    statusFeed.stop();
     hub.stop();
     namespaces?.stop();
   });

@@ -15,15 +15,25 @@ const DROPPED_ANNOTATIONS = new Set(['kubectl.kubernetes.io/last-applied-configu
 
 type Obj = Record<string, any>;
 
-function compactMetadata(m: Obj): Obj {
+/** The one label the page reads: it names an object's Application. */
+const APP_LABEL = 'skiff.dev/application';
+
+/**
+ * What the page reads of metadata: name, namespace, generation, deletion, its Application's label,
+ * short annotations and owners by kind and name. No uid or resourceVersion (the page keys objects
+ * by kind, namespace and name), no creation time but an Event's (its time when it has no other):
+ * 10,000 pods' metadata is most of a snapshot.
+ */
+function compactMetadata(kind: string, m: Obj): Obj {
   const out: Obj = { name: m.name };
   if (m.namespace) out.namespace = m.namespace;
-  for (const f of ['uid', 'resourceVersion', 'generation', 'creationTimestamp', 'deletionTimestamp', 'labels']) if (m[f] !== undefined) out[f] = m[f];
+  for (const f of ['generation', 'deletionTimestamp', ...(kind === 'Event' ? ['creationTimestamp'] : [])]) if (m[f] !== undefined) out[f] = m[f];
+  if (m.labels?.[APP_LABEL] !== undefined) out.labels = { [APP_LABEL]: m.labels[APP_LABEL] };
   if (m.annotations) {
     const kept = Object.entries(m.annotations as Record<string, string>).filter(([k, v]) => !DROPPED_ANNOTATIONS.has(k) && String(v).length <= MAX_ANNOTATION);
     if (kept.length) out.annotations = Object.fromEntries(kept);
   }
-  if (m.ownerReferences) out.ownerReferences = (m.ownerReferences as Obj[]).map((r) => ({ kind: r.kind, name: r.name, uid: r.uid, ...(r.controller ? { controller: true } : {}) }));
+  if (m.ownerReferences) out.ownerReferences = (m.ownerReferences as Obj[]).map((r) => ({ kind: r.kind, name: r.name, ...(r.controller ? { controller: true } : {}) }));
   return out;
 }
 
@@ -55,7 +65,7 @@ function compactPod(spec: Obj = {}, status: Obj = {}): { spec: Obj; status: Obj 
  */
 export function compactForStatus(obj: KubeObject): KubeObject {
   const { apiVersion, kind, metadata, spec, status, ...rest } = obj as KubeObject & Obj;
-  const out: Obj = { apiVersion, kind, metadata: compactMetadata(metadata ?? {}) };
+  const out: Obj = { apiVersion, kind, metadata: compactMetadata(kind, metadata ?? {}) };
   switch (kind) {
     case 'Pod':
       Object.assign(out, compactPod(spec, status));
@@ -74,9 +84,12 @@ export function compactForStatus(obj: KubeObject): KubeObject {
       break;
     case 'ConfigMap':
       break;
+    case 'Event':
+      Object.assign(out, compactEvent(rest));
+      break;
     case 'Application':
       out.spec = applicationSpecWithoutCredentials(spec);
-      out.status = status;
+      if (status !== undefined) out.status = compactApplicationStatus(status);
       break;
     default:
       if (spec !== undefined) out.spec = spec;
@@ -85,6 +98,40 @@ export function compactForStatus(obj: KubeObject): KubeObject {
       Object.assign(out, rest);
   }
   return out as KubeObject;
+}
+
+/**
+ * An Event as the page lists it: type, reason, message, the object it is about (kind and name),
+ * count and time. Not its source, reporting component or the object's uid and version: a busy
+ * cluster keeps thousands of Events, a third of a snapshot when whole.
+ */
+function compactEvent(e: Obj): Obj {
+  const out: Obj = {};
+  for (const f of ['type', 'reason', 'message', 'note', 'count', 'lastTimestamp', 'eventTime']) if (e[f] !== undefined && e[f] !== null) out[f] = e[f];
+  if (out.lastTimestamp === undefined && out.eventTime === undefined && e.firstTimestamp) out.firstTimestamp = e.firstTimestamp;
+  for (const f of ['involvedObject', 'regarding']) if (e[f]) out[f] = { kind: e[f].kind, name: e[f].name };
+  return out;
+}
+
+/**
+ * An Application's status as the page shows it: sync, health, the operation's phase and message,
+ * its resources (kind, name, sync, health) and deploy history (with each entry's diff). Not the
+ * operation's per-resource sync result, conditions or resources' field diffs: with 1,000
+ * Applications those were most of a snapshot.
+ */
+function compactApplicationStatus(status: Obj): Obj {
+  const out: Obj = {};
+  if (status.sync) out.sync = status.sync;
+  if (status.health) out.health = status.health;
+  const op = status.operationState;
+  if (op) out.operationState = { phase: op.phase, message: op.message, revision: op.revision };
+  if (Array.isArray(status.resources)) {
+    out.resources = (status.resources as Obj[]).map((r) => ({ group: r.group, kind: r.kind, namespace: r.namespace, name: r.name, status: r.status, ...(r.health ? { health: { status: r.health.status } } : {}) }));
+  }
+  if (Array.isArray(status.history)) {
+    out.history = (status.history as Obj[]).map((h) => ({ id: h.id, revision: h.revision, message: h.message, author: h.author, deployedAt: h.deployedAt, ...(h.changes ? { changes: h.changes } : {}) }));
+  }
+  return out;
 }
 
 /** The page shows where an Application's manifests come from, never the credentials a repoURL may hold. */

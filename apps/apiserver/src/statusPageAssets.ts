@@ -42,11 +42,15 @@ export async function prepareStatusPage(logger: Pick<Logger, 'info' | 'warn'>, b
   return pkg.DIST_DIR;
 }
 
-/** `/` and `/assets/*` from the built page (access is checked by the server's onRequest hook). */
-export function statusPageRoutes(distDir: string | undefined) {
+/**
+ * `/` and `/assets/*` from the built page (access is checked by the server's onRequest hook).
+ * `onPage` is told when the page is sent: its stream follows once the script has loaded.
+ */
+export function statusPageRoutes(distDir: string | undefined, onPage?: () => void) {
   const sendIndex = async (reply: FastifyReply) => {
     const html = distDir ? await readFile(join(distDir, 'index.html'), 'utf8').catch(() => undefined) : undefined;
     if (html === undefined) return reply.code(503).header('content-type', 'text/html; charset=utf-8').header('retry-after', '5').send(NOT_BUILT);
+    onPage?.();
     return reply.header('content-type', 'text/html; charset=utf-8').header('cache-control', 'no-cache').send(html);
   };
   return async (app: FastifyInstance) => {

@@ -26,15 +26,21 @@ interface Viewer {
 
 /**
  * What every status page viewer sees, kept once: the compacted objects of the status kinds, listed
- * when the first viewer comes and kept current by one watch per kind, and each change encoded once
- * for all viewers. A viewer costs the server its socket, not a list of every kind. Stops (and
- * forgets) when the last viewer leaves.
+ * when the first viewer comes and kept current by one watch per kind, each kept as its JSON and
+ * each change encoded once for all viewers. A snapshot is those JSON texts joined (a change costs
+ * the next snapshot one object's encoding, not 10,000 pods'). A viewer costs the server its socket,
+ * not a list of every kind. Warmed when the page itself is fetched (its list runs while the browser
+ * loads the script); stops (and forgets) IDLE_MS after the last viewer left, so a reload finds it
+ * ready.
  */
 /** How long a joining viewer waits for the feed to reach the store's newest version. */
 const CATCH_UP_MS = 3_000;
+/** How long the feed outlives its last viewer (or a warm-up no viewer followed). */
+const IDLE_MS = 30_000;
 
 export class StatusFeed {
-  private readonly objects = new Map<string, KubeObject>();
+  /** Each object's compacted form as JSON, by kind, namespace and name. */
+  private readonly objects = new Map<string, string>();
   private readonly viewers = new Set<Viewer>();
   /** Viewers that have their snapshot: only they get changes (the snapshot already holds the earlier ones). */
   private readonly current = new Set<Viewer>();
@@ -42,6 +48,8 @@ export class StatusFeed {
   /** The snapshot as sent, encoded once for every viewer joining before the next change. */
   private snapshot: string | undefined;
   private starting: Promise<void> | undefined;
+  private running = false;
+  private idle: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly store: Store,
@@ -55,17 +63,17 @@ export class StatusFeed {
 
   /** Adds a viewer: its first event is the snapshot, then every change. */
   async join(viewer: Viewer): Promise<void> {
-    if (!this.viewers.size && !this.starting) this.starting = this.start().finally(() => (this.starting = undefined));
+    clearTimeout(this.idle);
     this.viewers.add(viewer);
     try {
-      await this.starting;
+      await this.ensureStarted();
     } catch (err) {
       this.viewers.delete(viewer);
       throw err;
     }
     await this.caughtUp();
     if (!this.viewers.has(viewer)) return;
-    this.snapshot ??= encode('snapshot', { items: [...this.objects.values()] });
+    this.snapshot ??= `event: snapshot\ndata: {"items":[${[...this.objects.values()].join(',')}]}\n\n`;
     viewer.write(this.snapshot);
     this.current.add(viewer);
   }
@@ -83,12 +91,37 @@ export class StatusFeed {
   leave(viewer: Viewer): void {
     this.viewers.delete(viewer);
     this.current.delete(viewer);
-    if (!this.viewers.size && !this.starting) this.stop();
+    if (!this.viewers.size) this.stopWhenIdle();
+  }
+
+  /** Starts the feed ahead of a viewer (the page was fetched; its stream follows). */
+  warm(): void {
+    if (this.viewers.size) return;
+    this.ensureStarted().catch((err: Error) => this.log.warn({ err: err.message }, 'status feed could not start'));
+    this.stopWhenIdle();
+  }
+
+  private ensureStarted(): Promise<void> {
+    if (this.running) return Promise.resolve();
+    this.starting ??= this.start()
+      .then(() => void (this.running = true))
+      .finally(() => (this.starting = undefined));
+    return this.starting;
+  }
+
+  private stopWhenIdle(): void {
+    clearTimeout(this.idle);
+    this.idle = setTimeout(() => {
+      if (this.viewers.size) return;
+      if (this.starting) this.stopWhenIdle();
+      else this.stop();
+    }, IDLE_MS);
+    this.idle.unref();
   }
 
   private async start(): Promise<void> {
     const lists = await Promise.all(STATUS_TYPES.map((t) => this.store.list({ group: t.group, resource: t.resource })));
-    for (const list of lists) for (const o of list.items) this.objects.set(keyOf(o), compactForStatus(o));
+    for (const list of lists) for (const o of list.items) this.objects.set(keyOf(o), JSON.stringify(compactForStatus(o)));
     const send = (type: WatchEventType, object: KubeObject) => this.change(type, object);
     try {
       for (let i = 0; i < STATUS_TYPES.length; i++) this.handles.push(await this.hub.watch({ type: STATUS_TYPES[i] }, lists[i].resourceVersion, { send }));
@@ -103,18 +136,22 @@ export class StatusFeed {
       // The hub fell behind: every viewer reconnects and gets a fresh snapshot from a fresh start.
       this.log.warn({}, 'status feed lost its watch; viewers will reconnect');
       for (const v of [...this.viewers]) v.end();
+      this.stop();
       return;
     }
     if (type !== 'ADDED' && type !== 'MODIFIED' && type !== 'DELETED') return;
-    const compact = compactForStatus(object);
+    const json = JSON.stringify(compactForStatus(object));
     this.snapshot = undefined;
     if (type === 'DELETED') this.objects.delete(keyOf(object));
-    else this.objects.set(keyOf(object), compact);
-    const chunk = encode('change', { type, kind: object.kind, object: compact });
+    else this.objects.set(keyOf(object), json);
+    const chunk = `event: change\ndata: {"type":${JSON.stringify(type)},"kind":${JSON.stringify(object.kind)},"object":${json}}\n\n`;
     for (const v of this.current) v.write(chunk);
   }
 
-  private stop(): void {
+  /** Stops watching and forgets (also when the server closes). */
+  stop(): void {
+    clearTimeout(this.idle);
+    this.running = false;
     for (const h of this.handles) h.stop();
     this.handles = [];
     this.objects.clear();
@@ -124,10 +161,6 @@ export class StatusFeed {
 
 function keyOf(o: KubeObject): string {
   return `${o.apiVersion}/${o.kind}/${o.metadata.namespace ?? ''}/${o.metadata.name}`;
-}
-
-function encode(name: string, data: unknown): string {
-  return `event: ${name}\ndata: ${JSON.stringify(data)}\n\n`;
 }
 
 /**

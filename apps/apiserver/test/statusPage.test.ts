@@ -7,7 +7,7 @@ import { buildServer } from '../src/server.js';
 import { authenticateStatusRequest, redactToken } from '../src/statusAccess.js';
 import { compactForStatus } from '../src/statusObjects.js';
 import type { RunningApiServer } from '../src/index.js';
-import { ADMIN_TOKEN, api, configMap, createBackend, startTestServer, type TestBackend } from './harness.js';
+import { ADMIN_TOKEN, api, configMap, createBackend, startTestServer, useTestServer, type TestBackend } from './harness.js';
 
 interface SseEvent {
   event: string;
@@ -190,21 +190,110 @@ describe('the status page endpoints', () => {
   });
 });
 
+describe('the status feed', () => {
+  const t = useTestServer();
+  const watchers = async () => Number(/^apiserver_registered_watchers (\d+)$/m.exec((await t.call('GET', '/metrics')).text)?.[1]);
+  const until = async (what: string, cond: () => Promise<boolean>, deadlineMs = 10_000) => {
+    const end = Date.now() + deadlineMs;
+    while (!(await cond())) {
+      if (Date.now() > end) throw new Error(`not within ${deadlineMs} ms: ${what}`);
+      await new Promise((r) => setTimeout(r, 20));
+    }
+  };
+
+  it('starts when the page is fetched, before its stream comes, and outlives its last viewer', async () => {
+    const before = await watchers();
+    expect((await t.call('POST', '/api/v1/namespaces/default/configmaps', configMap('warm'))).status).toBe(201);
+    expect((await t.call('GET', '/')).status).toBe(200);
+    // One watch per status kind, with no stream open yet.
+    await until('the feed watches', async () => (await watchers()) >= before + 10);
+    const events = await readStream(`${t.server.url}/status/stream`, (evs) => evs.length > 0);
+    expect(events[0].data.items.some((o: { kind: string; metadata: { name: string } }) => o.kind === 'ConfigMap' && o.metadata.name === 'warm')).toBe(true);
+    // The viewer left; a reload finds the feed still watching (it stops 30 s after).
+    expect(await watchers()).toBeGreaterThanOrEqual(before + 10);
+  });
+});
+
 describe('compactForStatus', () => {
-  it('keeps of a Pod only what the page shows', () => {
+  it('keeps of a Pod only what the page shows (no uid, resourceVersion, creation time, or labels but its Application\'s)', () => {
     const pod = {
       apiVersion: 'v1',
       kind: 'Pod',
-      metadata: { name: 'p', namespace: 'd', managedFields: [{ manager: 'x' }], ownerReferences: [{ apiVersion: 'apps/v1', kind: 'ReplicaSet', name: 'rs', uid: 'u', controller: true, blockOwnerDeletion: true }] },
+      metadata: { name: 'p', namespace: 'd', uid: 'p-uid', resourceVersion: '42', creationTimestamp: '2026-01-01T00:00:00Z', labels: { app: 'web', 'skiff.dev/application': 'shop' }, managedFields: [{ manager: 'x' }], ownerReferences: [{ apiVersion: 'apps/v1', kind: 'ReplicaSet', name: 'rs', uid: 'u', controller: true, blockOwnerDeletion: true }] },
       spec: { nodeName: 'node-1', containers: [{ name: 'c', image: 'i', command: ['sleep'], env: [{ name: 'A', value: 'B' }], resources: { requests: { cpu: '100m' } } }] },
       status: { phase: 'Running', podIP: '127.1.1.2', hostIP: '127.0.0.1', conditions: [{ type: 'Ready', status: 'True', lastTransitionTime: 't' }, { type: 'Initialized', status: 'True' }], containerStatuses: [{ name: 'c', ready: true, restartCount: 2, image: 'i', state: { running: { startedAt: 't' } } }] },
     };
     expect(compactForStatus(pod as never)).toEqual({
       apiVersion: 'v1',
       kind: 'Pod',
-      metadata: { name: 'p', namespace: 'd', ownerReferences: [{ kind: 'ReplicaSet', name: 'rs', uid: 'u', controller: true }] },
+      metadata: { name: 'p', namespace: 'd', labels: { 'skiff.dev/application': 'shop' }, ownerReferences: [{ kind: 'ReplicaSet', name: 'rs', controller: true }] },
       spec: { nodeName: 'node-1', containers: [{ name: 'c', resources: { requests: { cpu: '100m' } } }] },
       status: { phase: 'Running', reason: undefined, podIP: '127.1.1.2', conditions: [{ type: 'Ready', status: 'True' }], containerStatuses: [{ name: 'c', ready: true, restartCount: 2 }] },
     });
+  });
+
+  it('keeps of an Application what the page shows: not its sync result, conditions or resources\' field diffs', () => {
+    const app = {
+      apiVersion: 'skiff.dev/v1alpha1',
+      kind: 'Application',
+      metadata: { name: 'shop', namespace: 'd' },
+      spec: { source: { repoURL: 'file:///repo', path: 'shop' } },
+      status: {
+        sync: { status: 'Synced', revision: 'abc' },
+        health: { status: 'Degraded', message: 'web: 0/1 ready' },
+        operationState: { phase: 'Succeeded', message: 'synced', startedAt: 't0', finishedAt: 't1', revision: 'abc', syncResult: { revision: 'abc', resources: [{ group: 'apps', version: 'v1', kind: 'Deployment', name: 'web', syncPhase: 'Sync' }] } },
+        conditions: [{ type: 'SyncError', message: 'x' }],
+        resources: [{ group: 'apps', version: 'v1', kind: 'Deployment', namespace: 'd', name: 'web', status: 'OutOfSync', health: { status: 'Degraded', message: 'm' }, diff: ['spec.replicas'] }],
+        history: [{ id: 1, revision: 'abc', message: 'first', author: 'a <a@x>', deployedAt: 't1', healthy: true, changes: '+x' }],
+        reconciledAt: 't2',
+      },
+    };
+    expect(compactForStatus(app as never)).toEqual({
+      apiVersion: 'skiff.dev/v1alpha1',
+      kind: 'Application',
+      metadata: { name: 'shop', namespace: 'd' },
+      spec: { source: { repoURL: 'file:///repo', path: 'shop' } },
+      status: {
+        sync: { status: 'Synced', revision: 'abc' },
+        health: { status: 'Degraded', message: 'web: 0/1 ready' },
+        operationState: { phase: 'Succeeded', message: 'synced', revision: 'abc' },
+        resources: [{ group: 'apps', kind: 'Deployment', namespace: 'd', name: 'web', status: 'OutOfSync', health: { status: 'Degraded' } }],
+        history: [{ id: 1, revision: 'abc', message: 'first', author: 'a <a@x>', deployedAt: 't1', changes: '+x' }],
+      },
+    });
+  });
+
+  it('keeps of an Event what the page lists, and its creation time (its time when it has no other)', () => {
+    const event = { apiVersion: 'v1', kind: 'Event', metadata: { name: 'e', namespace: 'd', uid: 'e-uid', creationTimestamp: '2026-01-01T00:00:00Z' }, reason: 'Pulled', message: 'ok' };
+    expect(compactForStatus(event as never)).toEqual({ apiVersion: 'v1', kind: 'Event', metadata: { name: 'e', namespace: 'd', creationTimestamp: '2026-01-01T00:00:00Z' }, reason: 'Pulled', message: 'ok' });
+    const full = {
+      apiVersion: 'v1',
+      kind: 'Event',
+      metadata: { name: 'f', namespace: 'd', creationTimestamp: 't0' },
+      type: 'Warning',
+      reason: 'BackOff',
+      message: 'restarting <b>',
+      count: 3,
+      firstTimestamp: 't1',
+      lastTimestamp: 't2',
+      eventTime: null,
+      involvedObject: { kind: 'Pod', namespace: 'd', name: 'web-1', uid: 'u', apiVersion: 'v1', resourceVersion: '9', fieldPath: 'spec.containers{web}' },
+      source: { component: 'kubelet', host: 'node-1' },
+      reportingComponent: 'kubelet',
+      reportingInstance: 'node-1',
+    };
+    expect(compactForStatus(full as never)).toEqual({
+      apiVersion: 'v1',
+      kind: 'Event',
+      metadata: { name: 'f', namespace: 'd', creationTimestamp: 't0' },
+      type: 'Warning',
+      reason: 'BackOff',
+      message: 'restarting <b>',
+      count: 3,
+      lastTimestamp: 't2',
+      involvedObject: { kind: 'Pod', name: 'web-1' },
+    });
+    // Without a last or event time, the first time is the event's time.
+    expect(compactForStatus({ ...full, lastTimestamp: null } as never)).toMatchObject({ firstTimestamp: 't1' });
   });
 });

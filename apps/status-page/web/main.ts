@@ -24,6 +24,8 @@ const lastHtml = new WeakMap<HTMLElement, string>();
 const nearView = new Set<string>();
 /** Cards away from the viewport whose Application changed since they were last drawn. */
 const stale = new Set<string>();
+/** Cards drawn with the first snapshot before the observer has placed them: about a screenful. */
+const FIRST_CARDS = 8;
 const cardObserver = new IntersectionObserver(
   (entries) => {
     for (const e of entries) {
@@ -93,6 +95,9 @@ function flush(): void {
       .map((a) => `${a.metadata.namespace}/${a.metadata.name}`)
       .sort();
     const present = new Set(keys);
+    // On the first draw the top cards are the ones in view: drawn in this frame, not the next
+    // (the observer then corrects nearView as it places every card).
+    const firstDraw = appCards.size === 0;
     for (const [key, el] of appCards) {
       if (!present.has(key)) {
         cardObserver.unobserve(el);
@@ -111,6 +116,7 @@ function flush(): void {
         el.dataset.key = key;
         appCards.set(key, el);
         cardObserver.observe(el);
+        if (firstDraw && i < FIRST_CARDS) nearView.add(key);
       }
       if (appsEl.children[i] !== el) appsEl.insertBefore(el, appsEl.children[i] ?? null);
       dirty.apps.add(key);
@@ -152,6 +158,9 @@ followStatusStream(`status/stream${token ? `?token=${encodeURIComponent(token)}`
   snapshot(items) {
     state.reset(items);
     markAll();
+    // Drawn now, not at the next animation frame: the first paint waits on nothing else.
+    cancelAnimationFrame(frame);
+    flush();
   },
   change: onChange,
   connection(s, detail) {

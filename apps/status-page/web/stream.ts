@@ -23,7 +23,12 @@ export function followStatusStream(url: string, on: StreamHandlers): () => void 
     source = es;
     es.addEventListener('snapshot', (e) => {
       retryMs = 1000;
-      on.snapshot((JSON.parse((e as MessageEvent<string>).data) as { items: StatusObject[] }).items);
+      // Marks on the performance timeline (bench/statusPageProbe.ts prints them): one set per connection.
+      performance.mark('snapshot-received');
+      const items = (JSON.parse((e as MessageEvent<string>).data) as { items: StatusObject[] }).items;
+      performance.mark('snapshot-parsed');
+      on.snapshot(items);
+      performance.mark('snapshot-applied');
       on.connection('live');
     });
     es.addEventListener('change', (e) => on.change(JSON.parse((e as MessageEvent<string>).data) as StatusChange));
