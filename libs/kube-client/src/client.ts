@@ -65,13 +65,24 @@ export function resourceType(resource: string, group = ''): ResourceType {
 const MAX_THROTTLED_RETRIES = 10;
 
 /**
- * Connection pools, one per CA (the empty string: the process's trusted CAs), shared by every
- * client of the process, impersonating ones included.
+ * Requests a process has in flight to one API server at most (connections of its pool, one request
+ * each); more wait in the client. Without a bound, a controller's burst (a ReplicaSet creating
+ * hundreds of pods at once) overflows its flow's queue in the server's priority and fairness, and
+ * each refused request sleeps its Retry-After (1 s) before trying again. client-go is bounded the
+ * same way by HTTP/2's concurrent streams per connection.
+ */
+export const MAX_REQUESTS_IN_FLIGHT = 64;
+
+/**
+ * Connection pools for calls, one per CA (the empty string: the process's trusted CAs), shared by
+ * every client of the process, impersonating ones included; watches have pools of their own
+ * (`watchDispatchers`), which they hold for as long as they run.
  */
 const dispatchers = new Map<string, Agent>();
-function dispatcherFor(ca: string | undefined): Agent {
-  let agent = dispatchers.get(ca ?? '');
-  if (!agent) dispatchers.set(ca ?? '', (agent = new Agent(ca ? { connect: { ca } } : {})));
+const watchDispatchers = new Map<string, Agent>();
+function pooled(pools: Map<string, Agent>, ca: string | undefined, connections?: number): Agent {
+  let agent = pools.get(ca ?? '');
+  if (!agent) pools.set(ca ?? '', (agent = new Agent({ ...(ca ? { connect: { ca } } : {}), ...(connections ? { connections } : {}) })));
   return agent;
 }
 
@@ -97,9 +108,9 @@ export class ApiClient {
   constructor(private readonly opts: ClientOptions) {
     this.headers = { authorization: `Bearer ${opts.token}`, 'user-agent': opts.userAgent ?? 'skiff', accept: 'application/json', ...(opts.impersonate ? { 'impersonate-user': opts.impersonate } : {}) };
     this.limiter = opts.qps ? new RequestRateLimiter(opts.qps, Math.max(1, opts.burst ?? Math.ceil(opts.qps))) : undefined;
-    this.dispatcher = dispatcherFor(opts.ca);
+    this.dispatcher = pooled(dispatchers, opts.ca, MAX_REQUESTS_IN_FLIGHT);
     if (opts.ca) {
-      const dispatcher = this.dispatcher;
+      const dispatcher = pooled(watchDispatchers, opts.ca);
       this.fetch = ((url: string, init: RequestInit) => undiciFetch(url, { ...(init as object), dispatcher } as never)) as unknown as typeof globalThis.fetch;
     } else {
       this.fetch = globalThis.fetch;
