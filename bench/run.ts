@@ -16,7 +16,7 @@ import { schedulerBench } from './scheduler.js';
 import { startupBench } from './startup.js';
 
 const sections: [string, () => Promise<void>][] = [
-  ['API server and store', apiBench],
+  ['Scale: API server and store', apiBench],
   ['Node heartbeats (API server)', heartbeatBench],
   ['Overload: flooding clients, a node and a controller', overloadBench],
   ['Scheduler', schedulerBench],

@@ -138,8 +138,11 @@ export async function scaleBench(): Promise<void> {
     const created = await until(`${BACKLOG} pending pods`, DEPLOYMENT_TIMEOUT_MS, async () => backlog.count() >= BACKLOG, components).then(() => true, (err: Error) => (console.log(`  ${err.message}`), false));
     if (created) {
       const schedulerStarted = performance.now();
+      // Every process's profile is on the same monotonic clock (microseconds): the backlog's window on it.
+      if (CPU_PROF_DIR) console.log(`  mark backlog-start ${process.hrtime.bigint() / 1000n}`);
       scheduler();
       const bound = await until(`${BACKLOG} bindings`, BACKLOG_TIMEOUT_MS, async () => backlog.bound() >= BACKLOG, components).then(() => true, (err: Error) => (console.log(`  ${err.message}`), false));
+      if (CPU_PROF_DIR) console.log(`  mark backlog-end ${process.hrtime.bigint() / 1000n}`);
       const [first, last] = backlog.bindingSpan();
       const throughput = BACKLOG / (Math.max(1, last - first) / 1000);
       const fromStart = BACKLOG / ((last - schedulerStarted) / 1000);

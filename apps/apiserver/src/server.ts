@@ -51,7 +51,7 @@ import { parseResourcePath, type ResourcePath } from './paths.js';
 import { Rest, type DeleteOptions, type ListPage } from './rest.js';
 import { awaitResourceVersion, WatchHub } from './watch.js';
 import { registerWatchCacheMetrics, WatchCache, type CachedListQuery } from './cache/watchCache.js';
-import { encodeListJson } from './cache/encodedObjects.js';
+import { encodeListJson, encodeObjectJson } from './cache/encodedObjects.js';
 import { startServerCaches, type ServerCaches } from './objectCache.js';
 import { ServiceAccountTokenKeys } from './serviceAccountTokens.js';
 import { createToken, decodeTokenRequest } from './tokenRequest.js';
@@ -394,7 +394,7 @@ export async function buildServer(opts: ServerOptions): Promise<{ app: FastifyIn
         if (path.subresource === 'log') return proxyPodLog(store, path, query, reply);
         if (STREAM_SUBRESOURCES.has(path.subresource ?? '')) throw new BadRequestError('Upgrade request required');
         if (path.subresource === 'token') throw new MethodNotAllowedError();
-        const cached = query.resourceVersion === '0' && !path.subresource ? watchCache?.getCached(path.type, path.namespace, path.name) : undefined;
+        const cached = !path.subresource ? await watchCache?.get(path.type, path.namespace, path.name, query.resourceVersion) : undefined;
         return respondObject(reply, path.type, cached ?? (await rest.get(path)), output, 200, query, pretty);
       }
       case 'POST': {
@@ -464,7 +464,8 @@ export async function buildServer(opts: ServerOptions): Promise<{ app: FastifyIn
 
   const respondObject = (reply: FastifyReply, type: Kind, obj: KubeObject, output: Output, code: number, query: Record<string, string | undefined>, pretty: boolean) => {
     const value = output === 'table' && obj.kind === type.kind ? toTable([obj], type, { now: clock(), includeObject: includeObjectParam(query) }) : obj;
-    const { body, contentType } = serialize(value, output === 'table' ? 'json' : output, pretty);
+    // Compact JSON of an object the watch cache holds is its cached encoding.
+    const { body, contentType } = output === 'json' && !pretty ? { body: encodeObjectJson(value), contentType: 'application/json' } : serialize(value, output === 'table' ? 'json' : output, pretty);
     return reply.code(code).header('content-type', contentType).send(body);
   };
 

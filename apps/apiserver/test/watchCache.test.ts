@@ -70,6 +70,35 @@ describe('lists from the watch cache', () => {
     }
   });
 
+  it('a GET is served from the cache at a consistent resourceVersion: it sees a write made just before it, here or on another API server', async () => {
+    // The cache holds configmaps once they are listed; from then on GETs read it.
+    await t.call('GET', CM);
+    const other = await startTestServer(t.backend);
+    try {
+      const call2 = api(other);
+      await call2('GET', CM);
+      for (let i = 0; i < 20; i++) {
+        const created = await t.call('POST', CM, configMap(`get-${i}`, { n: String(i) }));
+        expect(created.status).toBe(201);
+        const here = await t.call('GET', `${CM}/get-${i}`);
+        expect(here.json.metadata.resourceVersion).toBe(created.json.metadata.resourceVersion);
+        const updated = await t.call('PUT', `${CM}/get-${i}`, configMap(`get-${i}`, { n: 'changed' }));
+        // The other server's cache learns of the write only from the log: the GET waits for it.
+        const there = await call2('GET', `${CM}/get-${i}`);
+        expect(there.status).toBe(200);
+        expect(there.json.data).toEqual({ n: 'changed' });
+        expect(there.json.metadata.resourceVersion).toBe(updated.json.metadata.resourceVersion);
+        // Not older than N: at least N, from either server.
+        const notOlder = await call2('GET', `${CM}/get-${i}?resourceVersion=${updated.json.metadata.resourceVersion}`);
+        expect(notOlder.json.metadata.resourceVersion).toBe(updated.json.metadata.resourceVersion);
+        expect((await t.call('DELETE', `${CM}/get-${i}`)).status).toBe(200);
+        expect((await call2('GET', `${CM}/get-${i}`)).status).toBe(404);
+      }
+    } finally {
+      await other.close();
+    }
+  });
+
   it('resourceVersion 0, NotOlderThan and Exact each read the state Kubernetes promises', async () => {
     await t.call('POST', CM, configMap('x-a'));
     await t.call('POST', CM, configMap('x-b'));

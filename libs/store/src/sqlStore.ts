@@ -29,6 +29,8 @@ export class SqlStore implements Store {
   private readonly listeners = new Set<(resourceVersion: string) => void>();
   private readonly writes: WriteBatcher;
   private readonly reads: ReadBatcher<ObjectKey, KubeObject>;
+  /** Concurrent reads of the counter share a statement (each still sent after it was asked for). */
+  private readonly counterReads: ReadBatcher<null, string>;
   private unlisten: (() => Promise<void>) | undefined;
   private compactTimer: NodeJS.Timeout | undefined;
   private compacting: Promise<unknown> | undefined;
@@ -42,6 +44,14 @@ export class SqlStore implements Store {
     this.reads = new ReadBatcher(
       (key) => getObject(db, key),
       (keys) => getObjects(db, keys),
+    );
+    this.counterReads = new ReadBatcher(
+      () => currentResourceVersion(db),
+      async (keys) => {
+        const rv = await currentResourceVersion(db);
+        return keys.map(() => rv);
+      },
+      { maxInFlight: 2, maxBatch: 4096 },
     );
   }
 
@@ -89,8 +99,8 @@ export class SqlStore implements Store {
     return changesSince(this.db, after, filter, limit);
   }
 
-  currentResourceVersion(): Promise<string> {
-    return currentResourceVersion(this.db);
+  async currentResourceVersion(): Promise<string> {
+    return (await this.counterReads.get(null))!;
   }
 
   oldestResourceVersion(): Promise<string> {

@@ -14,14 +14,20 @@ export function holdEncoded(obj: KubeObject): void {
   held.add(obj);
 }
 
-function encodedObject(obj: KubeObject): Buffer {
-  if (!held.has(obj)) return Buffer.from(encodeJson(obj).slice(0, -1));
+/** The object's compact JSON and its newline, as encodeJson writes it; a held object's is written once. */
+export function encodeObjectJson(obj: KubeObject): string | Buffer {
+  if (!held.has(obj)) return encodeJson(obj);
   let bytes = encoded.get(obj);
   if (bytes === undefined) {
-    bytes = Buffer.from(encodeJson(obj).slice(0, -1));
+    bytes = Buffer.from(encodeJson(obj));
     encoded.set(obj, bytes);
   }
   return bytes;
+}
+
+function encodedObject(obj: KubeObject): Buffer {
+  const json = encodeObjectJson(obj);
+  return typeof json === 'string' ? Buffer.from(json.slice(0, -1)) : json.subarray(0, -1);
 }
 
 const COMMA = Buffer.from(',');

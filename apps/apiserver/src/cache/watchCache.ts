@@ -118,8 +118,34 @@ export class WatchCache {
   /** A GET at resourceVersion 0: the cached object when the resource is cached already, else undefined (read the store). */
   getCached(type: Kind, namespace: string | undefined, name: string): KubeObject | undefined {
     const entry = this.ready.get(resourceId(type));
-    if (!entry) return undefined;
-    const obj = entry.cache.get(type.namespaced ? namespace : undefined, name);
+    return entry ? this.cachedObject(entry.cache, type, namespace, name) : undefined;
+  }
+
+  /**
+   * A GET as Kubernetes serves it by resourceVersion, from the cache (made on first use, as for a
+   * list): unset, at least the store's newest version (a consistent read, as a LIST without one:
+   * the counter read is shared by concurrent requests); "0", whatever the cache holds; "N", once
+   * the cache has applied N. Undefined when the cache cannot answer in time and the store should.
+   */
+  async get(type: Kind, namespace: string | undefined, name: string, resourceVersion: string | undefined): Promise<KubeObject | undefined> {
+    const cache = this.ready.get(resourceId(type))?.cache ?? (await this.cacheFor(type));
+    if (!cache) return undefined;
+    if (resourceVersion === '0') return this.cachedObject(cache, type, namespace, name);
+    if (resourceVersion) {
+      if (!/^\d{1,19}$/.test(resourceVersion) || !(await this.reach(cache, BigInt(resourceVersion)))) return undefined;
+    } else {
+      const current = BigInt(await this.opts.store.currentResourceVersion());
+      if (cache.rv < current) {
+        this.opts.hub.refresh();
+        if (!(await cache.waitFor(current, this.consistentReadTimeoutMs))) return undefined;
+      }
+    }
+    // The cache may have been dropped (and its objects with it) while this read waited.
+    return this.ready.get(resourceId(type))?.cache === cache ? this.cachedObject(cache, type, namespace, name) : undefined;
+  }
+
+  private cachedObject(cache: ResourceCache, type: Kind, namespace: string | undefined, name: string): KubeObject {
+    const obj = cache.get(type.namespaced ? namespace : undefined, name);
     if (!obj) throw new NotFoundError({ kind: type.resource, group: type.group, name });
     return served(type, obj);
   }
