@@ -549,13 +549,35 @@ export class Rest {
     const name = path.name ?? binding.metadata?.name;
     if (!name) throw new BadRequestError('binding requires a pod name');
     const key = keyOf(podsType, path.namespace, name);
+    // The watch cache's copy first, as for a patch: a binding is then one statement. A pod the
+    // copy shows bound or deleting is so in the store too (neither is ever undone); a stale copy
+    // fails the write's resourceVersion precondition, and the store's pod decides.
+    const cached = this.cachedObject?.(podsType, path.namespace, name);
+    if (cached) {
+      try {
+        return await this.bindPod(key, name, cached, target.name);
+      } catch (err) {
+        // A refusal stands unless the copy may be another pod of that name (the binding names its uid).
+        const samePod = !binding.metadata?.uid || binding.metadata.uid === cached.metadata.uid;
+        if (!(err instanceof ConflictError) || (samePod && this.isBindingRefusal(cached))) throw err;
+      }
+    }
     const pod = await this.store.get(key);
     if (!pod) throw new NotFoundError({ kind: 'pods', name });
+    return this.bindPod(key, name, pod, target.name);
+  }
+
+  private isBindingRefusal(pod: KubeObject): boolean {
+    return !!pod.metadata.deletionTimestamp || !!(pod.spec as { nodeName?: string } | undefined)?.nodeName;
+  }
+
+  /** Binds `pod` (never changed: it may be the cache's) to `nodeName`, if it is still at its resourceVersion. */
+  private async bindPod(key: ReturnType<typeof keyOf>, name: string, pod: KubeObject, nodeName: string): Promise<KubeObject> {
     const spec = (pod.spec ?? {}) as Record<string, unknown>;
     if (pod.metadata.deletionTimestamp) throw new ConflictError({ kind: 'pods', name }, 'pod is being deleted, cannot be assigned to a host');
     if (spec.nodeName) throw new ConflictError({ kind: 'pods', name }, `pod ${name} is already assigned to node "${String(spec.nodeName)}"`);
     const next = clone(pod);
-    (next.spec as Record<string, unknown>).nodeName = target.name;
+    (next.spec as Record<string, unknown>).nodeName = nodeName;
     const status = ((next.status ?? {}) as Record<string, unknown>);
     const conditions = ((status.conditions as Record<string, unknown>[] | undefined) ?? []).filter((c) => c.type !== 'PodScheduled');
     conditions.push({ type: 'PodScheduled', status: 'True', lastProbeTime: null, lastTransitionTime: nowRfc3339(this.clock()) });

@@ -5,6 +5,7 @@ import { Rest, type WriteOptions } from '../src/rest.js';
 
 const CONFIG_MAPS = findResource('', 'v1', 'configmaps')!;
 const NAMESPACES = findResource('', 'v1', 'namespaces')!;
+const PODS = findResource('', 'v1', 'pods')!;
 const WRITE: WriteOptions = { dryRun: false, fieldManager: 'test' };
 
 /**
@@ -89,5 +90,66 @@ describe('a patch from a cached copy of its object', () => {
     const gone = await create('gone', { a: '1' });
     await rest.delete(path('gone'), { dryRun: false });
     await expect(patch('gone', { data: { b: '2' } }, gone)).rejects.toMatchObject({ code: 404 });
+  });
+
+  describe('a binding from a cached copy of its pod', () => {
+    const createPod = (name: string) => rest.create({ type: PODS, namespace: 'default' }, { apiVersion: 'v1', kind: 'Pod', metadata: { name }, spec: { containers: [{ name: 'c', image: 'busybox' }] } }, WRITE);
+    const bind = async (pod: KubeObject, node: string, from: KubeObject | undefined) => {
+      cached = from;
+      try {
+        const binding = { apiVersion: 'v1', kind: 'Binding', metadata: { name: pod.metadata.name, uid: pod.metadata.uid }, target: { kind: 'Node', name: node } };
+        return await rest.create({ type: PODS, namespace: 'default', name: pod.metadata.name, subresource: 'binding' }, binding as unknown as KubeObject, WRITE);
+      } finally {
+        cached = undefined;
+      }
+    };
+    const storedPod = async (name: string) => (await store.get({ group: '', resource: 'pods', namespace: 'default', name }))!;
+    const nodeOf = (pod: KubeObject) => (pod.spec as { nodeName?: string }).nodeName;
+
+    it('a current copy: bound in one write, without reading the store', async () => {
+      const pod = await createPod('bind-current');
+      reads = 0;
+      await bind(pod, 'node-a', pod);
+      expect(reads).toBe(0);
+      const stored = await storedPod('bind-current');
+      expect(nodeOf(stored)).toBe('node-a');
+      expect((stored.status as { conditions: { type: string; status: string }[] }).conditions).toContainEqual(expect.objectContaining({ type: 'PodScheduled', status: 'True' }));
+      expect(nodeOf(pod)).toBeUndefined();
+    });
+
+    it('a stale copy: the store decides, keeping what changed since', async () => {
+      const pod = await createPod('bind-stale');
+      await rest.patch({ type: PODS, namespace: 'default', name: 'bind-stale' }, 'merge', { metadata: { labels: { since: 'yes' } } }, WRITE);
+      await bind(pod, 'node-b', pod);
+      const stored = await storedPod('bind-stale');
+      expect(nodeOf(stored)).toBe('node-b');
+      expect(stored.metadata.labels).toEqual({ since: 'yes' });
+    });
+
+    it('a stale copy of a pod bound since: 409, and the first binding stands', async () => {
+      const pod = await createPod('bind-twice');
+      await bind(pod, 'node-c', undefined);
+      await expect(bind(pod, 'node-d', pod)).rejects.toBeInstanceOf(ConflictError);
+      expect(nodeOf(await storedPod('bind-twice'))).toBe('node-c');
+    });
+
+    it('a copy that shows the pod bound: 409 without a write', async () => {
+      const pod = await createPod('bind-shown');
+      await bind(pod, 'node-e', undefined);
+      const bound = await storedPod('bind-shown');
+      await expect(bind(pod, 'node-f', bound)).rejects.toThrow(/already assigned to node "node-e"/);
+      expect((await storedPod('bind-shown')).metadata.resourceVersion).toBe(bound.metadata.resourceVersion);
+    });
+
+    it('a copy of an earlier pod of that name, bound: the new pod, named by the binding\'s uid, is bound', async () => {
+      const earlier = await createPod('bind-again');
+      await bind(earlier, 'node-g', undefined);
+      const earlierBound = await storedPod('bind-again');
+      // Gone from the store at once, as after its node confirmed the kill.
+      await store.delete({ group: '', resource: 'pods', namespace: 'default', name: 'bind-again' });
+      const pod = await createPod('bind-again');
+      await bind(pod, 'node-h', earlierBound);
+      expect(nodeOf(await storedPod('bind-again'))).toBe('node-h');
+    });
   });
 });
