@@ -195,7 +195,8 @@ async function timeScheduler(mark: string, pods: ReturnType<typeof watchPods>, s
   const target = pods.count();
   const cpuBefore = new Map<string, number>();
   let cpuBeforeAt = 0;
-  const cpuNow = () => new Map<string, number>([...components.values()].map((c) => [c.name, cpuMsOf(c.child.pid!)] as [string, number]).concat(serviceCpuMs()));
+  // Per process (Postgres's backends and Redis each by pid, as backends come and go), then summed by name.
+  const cpuNow = () => new Map<string, number>([...components.values()].map((c) => [`${c.name}:${c.child.pid}`, cpuMsOf(c.child.pid!)] as [string, number]).concat(serviceCpuMs()));
   const schedulerStarted = performance.now();
   // Every process's profile is on the same monotonic clock (microseconds): the window on it.
   if (CPU_PROF_DIR) console.log(`  mark ${mark}-start ${process.hrtime.bigint() / 1000n}`);
@@ -215,7 +216,13 @@ async function timeScheduler(mark: string, pods: ReturnType<typeof watchPods>, s
   const fromStart = target / ((last - schedulerStarted) / 1000);
   // CPU per pod bound, of each process from about the first binding to the last (the machine's Postgres and Redis, whoever uses them).
   const boundSince = target - pods.boundBefore(cpuBeforeAt);
-  const cpu = [...cpuNow()].map(([name, ms]) => `${name} ${fmt((ms - (cpuBefore.get(name) ?? ms)) / boundSince, 2)}`).join(', ');
+  const used = new Map<string, number>();
+  // A process started since counts whole; one that ended meanwhile is missing (an undercount).
+  for (const [id, ms] of cpuNow()) {
+    const name = id.slice(0, id.lastIndexOf(':'));
+    used.set(name, (used.get(name) ?? 0) + ms - (cpuBefore.get(id) ?? 0));
+  }
+  const cpu = [...used].map(([name, ms]) => `${name} ${fmt(ms / boundSince, 2)}`).join(', ');
   return { perSecond, text: `${fmt(perSecond)} pods/s from its first binding to its last (${seconds(last - first)} s); ${fmt(fromStart)} pods/s counting its start (${seconds(last - schedulerStarted)} s); CPU ms per pod bound meanwhile: ${cpu}` };
 }
 
@@ -368,9 +375,9 @@ function cpuMsOf(pid: number): number {
 /** Linux's USER_HZ, the unit of /proc/PID/stat's times. */
 const CLOCK_TICKS = 100;
 
-/** CPU ms used so far by the machine's Postgres (every backend) and Redis: the store's and the queues' share. */
+/** CPU ms used so far by each of the machine's Postgres processes and Redis, as `postgres:PID` / `redis:PID`. */
 function serviceCpuMs(): [string, number][] {
-  const totals = new Map<string, number>([['postgres', 0], ['redis', 0]]);
+  const totals: [string, number][] = [];
   for (const entry of readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
     let comm: string;
@@ -380,9 +387,9 @@ function serviceCpuMs(): [string, number][] {
       continue;
     }
     const service = comm === 'postgres' ? 'postgres' : comm === 'redis-server' ? 'redis' : undefined;
-    if (service) totals.set(service, totals.get(service)! + cpuMsOf(Number(entry)));
+    if (service) totals.push([`${service}:${entry}`, cpuMsOf(Number(entry))]);
   }
-  return [...totals];
+  return totals;
 }
 
 /** VmRSS and VmHWM of a process, in bytes. */
