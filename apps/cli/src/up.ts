@@ -73,7 +73,7 @@ export async function up(opts: UpOptions): Promise<void> {
   ensurePrivateDir(logDir);
   const { file: tokenFile, adminToken, componentTokenFiles } = ensureTokens(dataDir);
   const encryptionConfig = ensureEncryptionConfig(dataDir);
-  const pki = ensurePki(dataDir, opts.host === '0.0.0.0' || opts.host === '127.0.0.1' ? [] : [opts.host]);
+  const pki = await ensurePki(dataDir, opts.host === '0.0.0.0' || opts.host === '127.0.0.1' ? [] : [opts.host]);
   const url = `https://${opts.host === '0.0.0.0' ? '127.0.0.1' : opts.host}:${opts.port}`;
   const redisUrl = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
   // Every process Skiff starts trusts the cluster CA (the API server serves HTTPS only). Secrets
