@@ -12,7 +12,7 @@
  * Workspace packages (@skiff/*) are compiled in; every other package stays an import that Node
  * resolves from node_modules at run time, as it does for the sources.
  */
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { isBuiltin } from 'node:module';
 import { join, relative, sep } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -114,6 +114,10 @@ async function compile() {
     platform: 'node',
     format: 'esm',
     target: 'node20',
+    // Code reached only through import() (a CLI command's module, what `skiff up` needs once the
+    // API server is started) is its own chunk, loaded when imported, with the packages it imports.
+    splitting: true,
+    chunkNames: 'chunk-[hash]',
     sourcemap: true,
     // Sources name the files the map points at; a stack trace needs no copy of them.
     sourcesContent: false,
@@ -130,6 +134,11 @@ async function compile() {
     const tmp = `${file.path}.${process.pid}.tmp`;
     writeFileSync(tmp, file.contents);
     renameSync(tmp, file.path);
+  }
+  // Chunks are named by their content: those of earlier builds are gone from this one's output.
+  const written = new Set(result.outputFiles.map((file) => file.path));
+  for (const name of readdirSync(DIST)) {
+    if (/^chunk-\w+\.js(\.map)?$/.test(name) && !written.has(join(DIST, name))) rmSync(join(DIST, name), { force: true });
   }
   return Object.keys(result.metafile.inputs);
 }
