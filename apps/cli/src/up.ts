@@ -36,6 +36,8 @@ export function simulatedNodeHeartbeatMs(count: number): number {
   return Math.min(10_000, Math.max(2000, count * 10));
 }
 import { pickListenPort } from './listenPort.js';
+// The store's template alone: its index loads the database clients.
+import { embeddedDatabaseDir, seedFromPgliteTemplate } from '@skiff/store/template';
 
 export interface UpOptions {
   dataDir: string;
@@ -68,7 +70,14 @@ export async function up(opts: UpOptions): Promise<void> {
   ensurePrivateDir(logDir);
   const { file: tokenFile, adminToken, componentTokenFiles } = ensureTokens(dataDir);
   const encryptionConfig = ensureEncryptionConfig(dataDir);
-  const pki = await ensurePki(dataDir, opts.host === '0.0.0.0' || opts.host === '127.0.0.1' ? [] : [opts.host]);
+  // A first start's keys are made on the thread pool while this thread copies the database template
+  // into the data dir (which the API server would do first, after its keys: 0.3-0.5 s each).
+  const pkiMade = ensurePki(dataDir, opts.host === '0.0.0.0' || opts.host === '127.0.0.1' ? [] : [opts.host]);
+  // Awaited below; a failed copy meanwhile must not leave it an unhandled rejection.
+  pkiMade.catch(() => {});
+  // The API server's embedded database (DATABASE_URL names Postgres instead).
+  if (!process.env.DATABASE_URL) seedFromPgliteTemplate(embeddedDatabaseDir(dataDir));
+  const pki = await pkiMade;
   const url = `https://${opts.host === '0.0.0.0' ? '127.0.0.1' : opts.host}:${opts.port}`;
   const redisUrl = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
   // Every process Skiff starts trusts the cluster CA (the API server serves HTTPS only). Secrets
