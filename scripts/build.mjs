@@ -105,7 +105,7 @@ const externalPackages = {
 
 /** Compiles every entry point; returns the source files it read. */
 async function compile() {
-  const { build: esbuild } = await import('esbuild');
+  const { build: esbuild, stop } = await import('esbuild');
   const result = await esbuild({
     absWorkingDir: ROOT,
     entryPoints: entryPoints(),
@@ -128,6 +128,8 @@ async function compile() {
     write: false,
     logLevel: 'warning',
   });
+  // Its service process would otherwise live as long as this one (scripts/start.mjs runs the CLI here).
+  await stop();
   mkdirSync(DIST, { recursive: true });
   // Each file is swapped in whole: a process starting meanwhile reads the old one or the new one.
   for (const file of result.outputFiles) {
@@ -167,12 +169,17 @@ export async function ensureCompiled({ force = false } = {}) {
   writeFileSync(STAMP, JSON.stringify({ startedAtMs, entryPoints: entryPoints(), inputs }, null, 2) + '\n');
 }
 
-if (process.argv[1] && pathToFileURL(process.argv[1]).href === import.meta.url) {
+/** ensureCompiled, or a message on stderr and exit 1 when the build fails. */
+export async function ensureCompiledOrExit(opts) {
   try {
-    await ensureCompiled({ force: process.argv.includes('--force') });
+    await ensureCompiled(opts);
   } catch (err) {
     console.error(`skiff: build failed: ${err instanceof Error ? err.stack : err}`);
     // A half-started PGlite may hold the event loop open: fail now.
     process.exit(1);
   }
+}
+
+if (process.argv[1] && pathToFileURL(process.argv[1]).href === import.meta.url) {
+  await ensureCompiledOrExit({ force: process.argv.includes('--force') });
 }
