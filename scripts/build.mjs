@@ -12,7 +12,7 @@
  * Workspace packages (@skiff/*) are compiled in; every other package stays an import that Node
  * resolves from node_modules at run time, as it does for the sources.
  */
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { isBuiltin } from 'node:module';
 import { join, relative, sep } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -105,7 +105,7 @@ const externalPackages = {
 
 /** Compiles every entry point; returns the source files it read. */
 async function compile() {
-  const { build: esbuild } = await import('esbuild');
+  const { build: esbuild, stop } = await import('esbuild');
   const result = await esbuild({
     absWorkingDir: ROOT,
     entryPoints: entryPoints(),
@@ -114,6 +114,10 @@ async function compile() {
     platform: 'node',
     format: 'esm',
     target: 'node20',
+    // Code reached only through import() (a CLI command's module, what `skiff up` needs once the
+    // API server is started) is its own chunk, loaded when imported, with the packages it imports.
+    splitting: true,
+    chunkNames: 'chunk-[hash]',
     sourcemap: true,
     // Sources name the files the map points at; a stack trace needs no copy of them.
     sourcesContent: false,
@@ -124,12 +128,19 @@ async function compile() {
     write: false,
     logLevel: 'warning',
   });
+  // Its service process would otherwise live as long as this one (scripts/start.mjs runs the CLI here).
+  await stop();
   mkdirSync(DIST, { recursive: true });
   // Each file is swapped in whole: a process starting meanwhile reads the old one or the new one.
   for (const file of result.outputFiles) {
     const tmp = `${file.path}.${process.pid}.tmp`;
     writeFileSync(tmp, file.contents);
     renameSync(tmp, file.path);
+  }
+  // Chunks are named by their content: those of earlier builds are gone from this one's output.
+  const written = new Set(result.outputFiles.map((file) => file.path));
+  for (const name of readdirSync(DIST)) {
+    if (/^chunk-\w+\.js(\.map)?$/.test(name) && !written.has(join(DIST, name))) rmSync(join(DIST, name), { force: true });
   }
   return Object.keys(result.metafile.inputs);
 }
@@ -158,12 +169,17 @@ export async function ensureCompiled({ force = false } = {}) {
   writeFileSync(STAMP, JSON.stringify({ startedAtMs, entryPoints: entryPoints(), inputs }, null, 2) + '\n');
 }
 
-if (process.argv[1] && pathToFileURL(process.argv[1]).href === import.meta.url) {
+/** ensureCompiled, or a message on stderr and exit 1 when the build fails. */
+export async function ensureCompiledOrExit(opts) {
   try {
-    await ensureCompiled({ force: process.argv.includes('--force') });
+    await ensureCompiled(opts);
   } catch (err) {
     console.error(`skiff: build failed: ${err instanceof Error ? err.stack : err}`);
     // A half-started PGlite may hold the event loop open: fail now.
     process.exit(1);
   }
+}
+
+if (process.argv[1] && pathToFileURL(process.argv[1]).href === import.meta.url) {
+  await ensureCompiledOrExit({ force: process.argv.includes('--force') });
 }

@@ -16,6 +16,7 @@ import { reconcileKubernetesService } from './kubernetesService.js';
 import type { AuditLogOptions } from './audit/auditLog.js';
 import { buildServer, startShared } from './server.js';
 import { prepareStatusPage } from './statusPageAssets.js';
+import { currentVersionInfo } from './versionInfo.js';
 import type { PodSecurityLevel } from './admission/podSecurity/podSecurityChecks.js';
 
 export { staticTokens, type Authenticator, type Principal } from './auth.js';
@@ -103,6 +104,12 @@ export interface RunningApiServer {
 
 export async function startApiServer(opts: ApiServerOptions): Promise<RunningApiServer> {
   const logger = opts.logger ?? pino({ name: 'apiserver' });
+  // Neither needs the database: the checkout's git state and the status page's build are read
+  // while it opens (git's two child processes and the page's module, 0.1-0.5 s before).
+  const versionRead = currentVersionInfo();
+  const statusPageReady = prepareStatusPage(logger, opts.buildStatusPage ?? true);
+  // Awaited below; a failed open meanwhile must not leave it an unhandled rejection.
+  versionRead.catch(() => {});
   const ownStore = !opts.store;
   const opened =
     opts.store ??
@@ -129,11 +136,11 @@ export async function startApiServer(opts: ApiServerOptions): Promise<RunningApi
     opts.authenticator ?? anyOf(staticTokens(opts.tokens ?? {}), secretTokenAuthenticator(shared.caches.tokenSecrets)),
     serviceAccountTokenAuthenticator(serviceAccountTokens, store),
   );
-  const statusPageDir = await prepareStatusPage(logger, opts.buildStatusPage ?? true);
+  const statusPageDir = await statusPageReady;
   const { app } = await buildServer({
     store, authenticator, logger, bookmarkIntervalMs: opts.bookmarkIntervalMs, tls: opts.tls, namespaceFinalizer: opts.namespaceFinalizer,
     serviceClusterIpRange: opts.serviceClusterIpRange, podSecurityDefaultEnforce: opts.podSecurityDefaultEnforce, gitWebhookSecret: opts.gitWebhookSecret, flowControl: opts.flowControl, requestTimeoutMs: opts.requestTimeoutMs, maxWatchesPerUser: opts.maxWatchesPerUser, maxWatchBacklogBytes: opts.maxWatchBacklogBytes, watchBacklogGraceMs: opts.watchBacklogGraceMs, statusPageDir, statusHeartbeatMs: opts.statusHeartbeatMs, metricsCacheMs: opts.metricsCacheMs, audit: opts.audit,
-    serviceAccountTokens, serviceAccountAdmission: opts.serviceAccountAdmission, watchCache: opts.watchCache, watchCacheEvents: opts.watchCacheEvents, shared,
+    serviceAccountTokens, serviceAccountAdmission: opts.serviceAccountAdmission, watchCache: opts.watchCache, watchCacheEvents: opts.watchCacheEvents, shared, version: await versionRead,
   });
   await app.listen({ host: opts.host ?? '127.0.0.1', port: opts.port ?? 6443 });
   const eventTtlMs = opts.eventTtlMs ?? DEFAULT_EVENT_TTL_MS;

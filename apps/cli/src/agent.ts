@@ -1,10 +1,9 @@
 import { readFileSync } from 'node:fs';
-import { hostname } from 'node:os';
 import { join, resolve } from 'node:path';
 import yaml from 'js-yaml';
 import { ApiClient } from '@skiff/kube-client';
 import { bearerToken } from '@skiff/controller-runtime';
-import { createNodeToken } from './cluster.js';
+import { createNodeToken } from './nodeTokens.js';
 import { componentCommand } from './processes.js';
 import { ensurePrivateDir, writeSecretFile } from './secretFiles.js';
 import { spawn } from 'node:child_process';
@@ -83,5 +82,3 @@ export async function createNodeTokenCommand(node: string, kubeconfig: string): 
   console.error(`join from another machine (copy the cluster CA, DATA_DIR/pki/ca.crt, there first, and the token into a file only you can read, e.g. node.token):`);
   console.error(`  npm run skiff -- agent --server ${server} --token-file node.token --node-name ${node} --ca-file ca.crt`);
 }
-
-export const defaultNodeName = hostname();

@@ -1,5 +1,6 @@
 import type { KubeObject } from '@skiff/apimachinery';
-import { EventRecorder } from '@skiff/controller-runtime';
+// The recorder alone: the package's index loads the work queues (BullMQ, Redis) `skiff up` has no use for.
+import { EventRecorder } from '@skiff/controller-runtime/events';
 import type { ApiClient } from '@skiff/kube-client';
 import { pino } from 'pino';
 import { waitFor } from './processes.js';

@@ -1,13 +1,9 @@
+import { hostname } from 'node:os';
 import { Command, InvalidArgumentError } from 'commander';
-import { up } from './up.js';
 import type { RuntimeRequest } from './runtimeMode.js';
-import { rollback } from './rollback.js';
-import { appDiff, appHistory, DIFF_ERROR } from './appCommands.js';
-import { agent, clientFromKubeconfig, createNodeTokenCommand, defaultNodeName } from './agent.js';
-import { createUserToken, kubeconfigCertificateStanza, kubeconfigUserStanza, revokeTokens } from './userTokens.js';
-import { clientCertificate } from './pki.js';
-import { reencryptSecrets } from './reencryptSecrets.js';
-import { simNodes } from './simNodes.js';
+
+// Each command imports its module when it runs: `skiff up` loads what starts the API server, and
+// the rest (clients, git, containers) while the API server starts, not before.
 
 function positiveInt(name: string) {
   return (value: string): number => {
@@ -37,7 +33,7 @@ program
   .option('--simulated-nodes <n>', 'also join this many kwok-style simulated nodes (sim-node-0, ...): pods on them are reported Running, nothing runs', positiveInt('--simulated-nodes'), 0)
   .action(async (o: { dataDir: string; port: number; nodes: number; host: string; example: boolean; runtime: RuntimeRequest; hpaSyncPeriod: number; metricsResolution: number; disableAdmissionPlugins: string; simulatedNodes: number }) => {
     try {
-      await up(o);
+      await (await import('./up.js')).up(o);
     } catch (err) {
       console.error(`skiff up: ${(err as Error).message}`);
       process.exit(1);
@@ -50,7 +46,7 @@ program
   .requiredOption('--server <url>', 'the API server, e.g. https://10.0.0.5:6443')
   .option('--token-file <file>', 'a file holding a node token from `skiff token create-node NAME` (or SKIFF_TOKEN)')
   .option('--token <token>', 'the node token itself (visible in the process list: prefer --token-file)')
-  .option('--node-name <name>', 'the Node to register as (must match the token)', defaultNodeName)
+  .option('--node-name <name>', 'the Node to register as (must match the token)', hostname())
   .option('--ca-file <file>', 'the cluster CA certificate (DATA_DIR/pki/ca.crt on the first machine)')
   .option('--data-dir <dir>', 'where the agent keeps pod state and logs', '.skiff-agent')
   .option('--pod-cidr <cidr>', 'this node\'s pod addresses, inside 127.0.0.0/8', '127.250.0.0/16')
@@ -63,7 +59,7 @@ program
   .option('--container-log-max-size <quantity>', 'rotate a running container\'s log once it reaches this size (default 10Mi)')
   .option('--container-log-max-files <n>', 'log files kept per container, the live one included (default 5)')
   .action(async (o: { server: string; token?: string; tokenFile?: string; nodeName: string; caFile?: string; dataDir: string; podCidr: string; cpu?: string; memory?: string; maxPods?: string; stopPodsOnExit?: boolean; simulate?: boolean; containerRuntimeEndpoint?: string; containerLogMaxSize?: string; containerLogMaxFiles?: string }) => {
-    await agent(o);
+    await (await import('./agent.js')).agent(o);
   });
 
 program
@@ -75,7 +71,7 @@ program
   .option('--name-prefix <prefix>', 'nodes are named PREFIX0, PREFIX1, ...', 'sim-node-')
   .option('--heartbeat-ms <ms>', 'lease renew period of each node', positiveInt('--heartbeat-ms'), 10_000)
   .action(async (count: string, o: { kubeconfig: string; namePrefix: string; heartbeatMs: number }) => {
-    await simNodes(positiveInt('COUNT')(count), o);
+    await (await import('./simNodes.js')).simNodes(positiveInt('COUNT')(count), o);
   });
 
 program
@@ -84,7 +80,7 @@ program
   .option('-n, --namespace <ns>', 'the Application\'s namespace', 'default')
   .option('--kubeconfig <file>', 'admin kubeconfig', process.env.KUBECONFIG ?? '.skiff/kubeconfig')
   .action(async (app: string, target: string | undefined, o: { namespace: string; kubeconfig: string }) => {
-    await rollback(app, target, o);
+    await (await import('./rollback.js')).rollback(app, target, o);
   });
 
 const appCommand = program.command('app').description('inspect Applications');
@@ -100,6 +96,7 @@ appCommand
     if (o.revision && o.local) program.error('--revision and --local cannot be used together');
     if (!['auto', 'always', 'never'].includes(o.color)) program.error('--color must be auto, always or never');
     const color = o.color === 'always' || (o.color === 'auto' && process.stdout.isTTY === true);
+    const { appDiff, DIFF_ERROR } = await import('./appCommands.js');
     try {
       process.exitCode = await appDiff(app, { ...o, color });
     } catch (err) {
@@ -113,7 +110,7 @@ appCommand
   .option('-n, --namespace <ns>', 'the Application\'s namespace', 'default')
   .option('--kubeconfig <file>', 'admin kubeconfig', process.env.KUBECONFIG ?? '.skiff/kubeconfig')
   .action(async (app: string, o: { namespace: string; kubeconfig: string }) => {
-    await appHistory(app, o);
+    await (await import('./appCommands.js')).appHistory(app, o);
   });
 
 program
@@ -123,6 +120,7 @@ program
   .description('write every Secret back so the API server encrypts it with the first key of its encryption config (after a key rotation)')
   .option('--kubeconfig <file>', 'admin kubeconfig', process.env.KUBECONFIG ?? '.skiff/kubeconfig')
   .action(async (o: { kubeconfig: string }) => {
+    const [{ reencryptSecrets }, { clientFromKubeconfig }] = await Promise.all([import('./reencryptSecrets.js'), import('./agent.js')]);
     const { rewritten, skipped } = await reencryptSecrets(clientFromKubeconfig(o.kubeconfig).client);
     console.log(`${rewritten} secrets written back${skipped ? `, ${skipped} changed or deleted meanwhile` : ''}`);
   });
@@ -133,7 +131,7 @@ token
   .description('mint a token with which a node agent may join as NAME')
   .option('--kubeconfig <file>', 'admin kubeconfig', process.env.KUBECONFIG ?? '.skiff/kubeconfig')
   .action(async (name: string, o: { kubeconfig: string }) => {
-    await createNodeTokenCommand(name, o.kubeconfig);
+    await (await import('./agent.js')).createNodeTokenCommand(name, o.kubeconfig);
   });
 token
   .command('create-user <name>')
@@ -141,6 +139,7 @@ token
   .option('--group <group>', 'a group the user is in (repeatable)', (g: string, all: string[]) => [...all, g], [] as string[])
   .option('--kubeconfig <file>', 'admin kubeconfig', process.env.KUBECONFIG ?? '.skiff/kubeconfig')
   .action(async (name: string, o: { group: string[]; kubeconfig: string }) => {
+    const [{ createUserToken, kubeconfigUserStanza }, { clientFromKubeconfig }] = await Promise.all([import('./userTokens.js'), import('./agent.js')]);
     const { client } = clientFromKubeconfig(o.kubeconfig);
     const minted = await createUserToken(client, name, o.group);
     process.stdout.write(kubeconfigUserStanza(name, minted));
@@ -151,6 +150,7 @@ token
   .description('delete every token of user NAME (or node NAME)')
   .option('--kubeconfig <file>', 'admin kubeconfig', process.env.KUBECONFIG ?? '.skiff/kubeconfig')
   .action(async (name: string, o: { kubeconfig: string }) => {
+    const [{ revokeTokens }, { clientFromKubeconfig }] = await Promise.all([import('./userTokens.js'), import('./agent.js')]);
     const { client } = clientFromKubeconfig(o.kubeconfig);
     const revoked = await revokeTokens(client, name);
     if (revoked === 0) {
@@ -169,7 +169,8 @@ program
   .option('--group <group>', 'a group the user is in (repeatable)', (g: string, all: string[]) => [...all, g], [] as string[])
   .option('--days <n>', 'days the certificate is good for', positiveInt('--days'), 30)
   .option('--data-dir <dir>', 'the cluster\'s data directory (its CA key signs)', process.env.SKIFF_DATA_DIR ?? '.skiff')
-  .action((name: string, o: { group: string[]; days: number; dataDir: string }) => {
+  .action(async (name: string, o: { group: string[]; days: number; dataDir: string }) => {
+    const [{ clientCertificate }, { kubeconfigCertificateStanza }] = await Promise.all([import('./pki.js'), import('./userTokens.js')]);
     const { certPem, keyPem } = clientCertificate(o.dataDir, name, o.group, o.days);
     process.stdout.write(kubeconfigCertificateStanza(name, certPem, keyPem));
     console.error(`valid for ${o.days} days. Grant access with e.g. kubectl create rolebinding ${name}-edit --clusterrole=edit --user=${name} -n NAMESPACE`);

@@ -1,4 +1,5 @@
-import { generateKeyPairSync, randomBytes } from 'node:crypto';
+import { generateKeyPair, generateKeyPairSync, randomBytes, type KeyObject } from 'node:crypto';
+import { promisify } from 'node:util';
 import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
@@ -14,9 +15,28 @@ export interface Pki {
   serviceAccountKeyFile: string;
 }
 
-function rsaKeyPair(): { privatePem: string; publicPem: string } {
-  const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
-  return { privatePem: privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(), publicPem: publicKey.export({ type: 'spki', format: 'pem' }).toString() };
+interface KeyPairPem {
+  privatePem: string;
+  publicPem: string;
+}
+
+const pemOf = ({ privateKey, publicKey }: { privateKey: KeyObject; publicKey: KeyObject }): KeyPairPem => ({
+  privatePem: privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
+  publicPem: publicKey.export({ type: 'spki', format: 'pem' }).toString(),
+});
+
+function rsaKeyPair(): KeyPairPem {
+  return pemOf(generateKeyPairSync('rsa', { modulusLength: 2048 }));
+}
+
+const generateKeyPairAsync = promisify(generateKeyPair);
+
+/**
+ * An RSA key pair made on libuv's thread pool: a 2048-bit key takes 50-300 ms of searching for
+ * primes, so a first start makes its three keys side by side rather than one after another.
+ */
+async function rsaKeyPairAsync(): Promise<KeyPairPem> {
+  return pemOf(await generateKeyPairAsync('rsa', { modulusLength: 2048 }));
 }
 
 const DAY_MS = 24 * 3600 * 1000;
@@ -46,30 +66,33 @@ function certificate(subjectCn: string, publicPem: string, issuer: { cn: string;
  * The cluster's CA and the API server's serving certificate, made at first start in DIR/pki.
  * kubectl sends bearer tokens only over TLS, so the API server always serves HTTPS.
  */
-export function ensurePki(dataDir: string, extraHosts: string[] = []): Pki {
+export async function ensurePki(dataDir: string, extraHosts: string[] = []): Promise<Pki> {
   const dir = join(dataDir, 'pki');
   ensurePrivateDir(dir);
   const caFile = join(dir, 'ca.crt');
   const caKeyFile = join(dir, 'ca.key');
   const certFile = join(dir, 'apiserver.crt');
   const keyFile = join(dir, 'apiserver.key');
-  if (!existsSync(caFile) || !existsSync(caKeyFile)) {
-    const ca = rsaKeyPair();
-    writeSecretFile(caKeyFile, ca.privatePem);
-    writeFileSync(caFile, certificate('skiff-ca', ca.publicPem, { cn: 'skiff-ca', keyPem: ca.privatePem }, { usage: 'ca', days: 3650 }));
+  const serviceAccountKeyFile = join(dir, 'sa.key');
+  const newCa = !existsSync(caFile) || !existsSync(caKeyFile);
+  const newServer = !existsSync(certFile) || !existsSync(keyFile);
+  const newServiceAccountKey = !existsSync(serviceAccountKeyFile);
+  // Every key this start lacks, made at once; the certificates are signed in order after.
+  const [caPair, serverPair, serviceAccountPair] = await Promise.all([newCa, newServer, newServiceAccountKey].map((make) => (make ? rsaKeyPairAsync() : undefined)));
+  if (caPair) {
+    writeSecretFile(caKeyFile, caPair.privatePem);
+    writeFileSync(caFile, certificate('skiff-ca', caPair.publicPem, { cn: 'skiff-ca', keyPem: caPair.privatePem }, { usage: 'ca', days: 3650 }));
   }
-  if (!existsSync(certFile) || !existsSync(keyFile)) {
-    const server = rsaKeyPair();
+  if (serverPair) {
     const hosts = [...new Set(['localhost', hostname(), ...extraHosts.filter((h) => !/^\d+\.\d+\.\d+\.\d+$/.test(h))])];
     const ips = [...new Set(['127.0.0.1', ...extraHosts.filter((h) => /^\d+\.\d+\.\d+\.\d+$/.test(h))])];
     const altNames = [...hosts.map((value) => ({ type: 2, value })), ...ips.map((ip) => ({ type: 7, ip }))];
-    writeSecretFile(keyFile, server.privatePem);
-    writeFileSync(certFile, certificate('skiff-apiserver', server.publicPem, { cn: 'skiff-ca', keyPem: readFileSync(caKeyFile, 'utf8') }, { usage: 'server', days: 5 * 365, altNames }));
+    writeSecretFile(keyFile, serverPair.privatePem);
+    writeFileSync(certFile, certificate('skiff-apiserver', serverPair.publicPem, { cn: 'skiff-ca', keyPem: readFileSync(caKeyFile, 'utf8') }, { usage: 'server', days: 5 * 365, altNames }));
   }
   // Keys from before keys were written 0600.
   for (const key of [caKeyFile, keyFile]) chmodSync(key, 0o600);
-  const serviceAccountKeyFile = join(dir, 'sa.key');
-  if (!existsSync(serviceAccountKeyFile)) writeFileSync(serviceAccountKeyFile, rsaKeyPair().privatePem, { mode: 0o600 });
+  if (serviceAccountPair) writeFileSync(serviceAccountKeyFile, serviceAccountPair.privatePem, { mode: 0o600 });
   return { caFile, certFile, keyFile, caPem: readFileSync(caFile, 'utf8'), serviceAccountKeyFile };
 }
 

@@ -1,5 +1,4 @@
 import { spawnSync } from 'node:child_process';
-import { checkContainerdTools } from '@skiff/cri';
 
 export type RuntimeRequest = 'auto' | 'containerd' | 'process';
 
@@ -20,8 +19,10 @@ function containerdVersion(): string {
  * Containers where the machine can run them (root, containerd, runc, the CNI plugins), the
  * process runtime otherwise; `containerd` insists and fails with the reason.
  */
-export function decideRuntime(request: RuntimeRequest): RuntimeDecision {
+export async function decideRuntime(request: RuntimeRequest): Promise<RuntimeDecision> {
   if (request === 'process') return { mode: 'process', message: 'pods run as host processes (--runtime process); their images are not pulled' };
+  // The CRI client (gRPC) is loaded only where containers may run.
+  const { checkContainerdTools } = await import('@skiff/cri');
   const tools = checkContainerdTools();
   const missing = ['docker-registry', 'busybox', 'nft'].filter((cmd) => spawnSync('sh', ['-c', `command -v ${cmd}`], { stdio: 'ignore' }).status !== 0);
   const reason = !tools.ok ? tools.reason : missing.length ? `missing ${missing.join(', ')}` : undefined;

@@ -6,19 +6,15 @@ import { join, resolve } from 'node:path';
 import { writeKubeconfig } from './kubeconfig.js';
 import { componentCommand, logTail, waitFor } from './processes.js';
 import { Supervisor } from './supervisor.js';
-import { crashLoopRecorder } from './crashLoopEvents.js';
 import { ensureTokens } from './tokens.js';
 import { ensurePrivateDir } from './secretFiles.js';
 import { ensureEncryptionConfig } from './encryptionConfig.js';
 import { ensurePki } from './pki.js';
-import { ApiClient } from '@skiff/kube-client';
-import { startContainerd, type ContainerdHandle } from '@skiff/cri';
+import type { ContainerdHandle } from '@skiff/cri';
 import type { RunningRegistry } from '@skiff/oci';
-import { ensureClusterIdentity, ensureNodeToken, serviceNetwork } from './cluster.js';
+import { ensureClusterIdentity, serviceNetwork } from './cluster.js';
 import { containerNetwork, hostRoutes, routeConflicts, setUpHostNetwork, type HostNetwork } from './hostNetwork.js';
-import { LOCAL_REGISTRY_NAME, PAUSE_IMAGE, startLocalRegistry } from './localRegistry.js';
 import { decideRuntime, type RuntimeRequest } from './runtimeMode.js';
-import { removeCgroupTree } from '@skiff/node-agent';
 
 /** The most processes one pod may have (the kubelet's --pod-max-pids). */
 const POD_MAX_PIDS = 4096;
@@ -39,8 +35,9 @@ const NODE_MONITOR_GRACE_MS = 6000;
 export function simulatedNodeHeartbeatMs(count: number): number {
   return Math.min(10_000, Math.max(2000, count * 10));
 }
-import { ensureExampleApplication, ensureExampleRepo } from './example.js';
 import { pickListenPort } from './listenPort.js';
+// The store's template alone: its index loads the database clients.
+import { embeddedDatabaseDir, seedFromPgliteTemplate } from '@skiff/store/template';
 
 export interface UpOptions {
   dataDir: string;
@@ -73,7 +70,14 @@ export async function up(opts: UpOptions): Promise<void> {
   ensurePrivateDir(logDir);
   const { file: tokenFile, adminToken, componentTokenFiles } = ensureTokens(dataDir);
   const encryptionConfig = ensureEncryptionConfig(dataDir);
-  const pki = ensurePki(dataDir, opts.host === '0.0.0.0' || opts.host === '127.0.0.1' ? [] : [opts.host]);
+  // A first start's keys are made on the thread pool while this thread copies the database template
+  // into the data dir (which the API server would do first, after its keys: 0.3-0.5 s each).
+  const pkiMade = ensurePki(dataDir, opts.host === '0.0.0.0' || opts.host === '127.0.0.1' ? [] : [opts.host]);
+  // Awaited below; a failed copy meanwhile must not leave it an unhandled rejection.
+  pkiMade.catch(() => {});
+  // The API server's embedded database (DATABASE_URL names Postgres instead).
+  if (!process.env.DATABASE_URL) seedFromPgliteTemplate(embeddedDatabaseDir(dataDir));
+  const pki = await pkiMade;
   const url = `https://${opts.host === '0.0.0.0' ? '127.0.0.1' : opts.host}:${opts.port}`;
   const redisUrl = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
   // Every process Skiff starts trusts the cluster CA (the API server serves HTTPS only). Secrets
@@ -110,7 +114,7 @@ export async function up(opts: UpOptions): Promise<void> {
 
   // A start that fails half-way stops what it already started, rather than leaving it running.
   try {
-    const runtime = decideRuntime(opts.runtime ?? 'auto');
+    const runtime = await decideRuntime(opts.runtime ?? 'auto');
     console.log(`skiff: ${runtime.message}`);
     const identity =
       runtime.mode === 'containerd'
@@ -120,7 +124,10 @@ export async function up(opts: UpOptions): Promise<void> {
     const { serviceCidr, dnsIp } = net ?? serviceNetwork(identity);
     let registry: RunningRegistry | undefined;
     let hostNet: HostNetwork | undefined;
+    let images: typeof import('./localRegistry.js') | undefined;
     if (net) {
+      const [{ removeCgroupTree }, localRegistry] = await Promise.all([import('@skiff/node-agent'), import('./localRegistry.js')]);
+      images = localRegistry;
       // Pods get their own network namespaces: the host side first (addresses, routes).
       hostNet = setUpHostNetwork(net);
       const made = hostNet;
@@ -129,7 +136,7 @@ export async function up(opts: UpOptions): Promise<void> {
       afterProcesses.unshift(() => removeCgroupTree(net.cgroupRoot));
       // The proxy removes its nftables table when it stops; this covers a proxy that was killed.
       afterProcesses.unshift(() => void spawnSync('nft', ['delete', 'table', 'ip', net.nftTable], { stdio: 'ignore' }));
-      const reg = await startLocalRegistry(join(dataDir, 'registry'), identity.registryPort!, (image) => console.log(`skiff: image ${image} ready`));
+      const reg = await localRegistry.startLocalRegistry(join(dataDir, 'registry'), identity.registryPort!, (image) => console.log(`skiff: image ${image} ready`));
       registry = reg;
       afterProcesses.unshift(() => reg.stop());
     }
@@ -140,9 +147,12 @@ export async function up(opts: UpOptions): Promise<void> {
       env: childEnv,
     });
     const apiserverLog = join(logDir, 'apiserver.log');
-    // The example's git repository needs no API server: it is made while the API server starts.
-    const exampleRepo = opts.example === false ? undefined : ensureExampleRepo(dataDir);
+    // What runs once the API server is ready is loaded while it starts, and the example's git
+    // repository, which needs no API server, is made meanwhile.
+    const afterReady = Promise.all([import('@skiff/kube-client'), import('./crashLoopEvents.js'), import('./nodeTokens.js'), import('./example.js')]);
+    const exampleRepo = opts.example === false ? undefined : afterReady.then(([, , , example]) => example.ensureExampleRepo(dataDir));
     // Awaited below; a failure meanwhile must not be an unhandled rejection.
+    afterReady.catch(() => {});
     exampleRepo?.catch(() => {});
 
     await waitFor(
@@ -153,6 +163,7 @@ export async function up(opts: UpOptions): Promise<void> {
       () => (supervisor.state('apiserver')?.lastExit ? `apiserver exited; see ${apiserverLog}\n${logTail(apiserverLog)}` : undefined),
     );
 
+    const [{ ApiClient }, { crashLoopRecorder }, { ensureNodeToken }, { ensureExampleApplication }] = await afterReady;
     const client = new ApiClient({ server: url, token: adminToken, ca: pki.caPem, userAgent: 'skiff-up' });
     const nodeNames = new Set(Array.from({ length: opts.nodes }, (_, i) => `node-${i + 1}`));
     recordCrashLoop = crashLoopRecorder({ client, apiReady: async () => (await httpsGet(`${url}/readyz`, pki.caPem)) === 200, isNode: (name) => nodeNames.has(name) });
@@ -200,14 +211,15 @@ export async function up(opts: UpOptions): Promise<void> {
       const node = `node-${i}`;
       const nodeTokenFile = nodeTokenFiles[i - 1];
       let runtimeArgs = ['--pod-cidr', `127.${identity.podOctet}.${i}.0/24`];
-      if (net && registry && hostNet) {
+      if (net && registry && hostNet && images) {
+        const { startContainerd } = await import('@skiff/cri');
         hostNet.prepareNodeBridge(i);
         // Each node has its own containerd (its own root, socket and CNI bridge), as separate machines would.
         const containerd: ContainerdHandle = await startContainerd({
           dir: join(dataDir, 'nodes', node, 'containerd'),
-          sandboxImage: PAUSE_IMAGE,
+          sandboxImage: images.PAUSE_IMAGE,
           network: { name: `skiff-${node}`, bridge: net.bridge(i), subnet: net.nodeCidr(i) },
-          registryMirrors: { [LOCAL_REGISTRY_NAME]: registry.url },
+          registryMirrors: { [images.LOCAL_REGISTRY_NAME]: registry.url },
         });
         afterProcesses.unshift(() => containerd.stop({ removePods: true }));
         // Each pod's cgroup under the node's, its processes capped (a fork bomb stays in its pod).
@@ -236,7 +248,7 @@ export async function up(opts: UpOptions): Promise<void> {
     console.log(`status page: ${url}/`);
     console.log(`services: ClusterIPs in ${serviceCidr}, cluster DNS at ${dnsIp}, NodePorts on 127.0.0.1`);
     console.log(`ingress: http://127.0.0.1:${ingress.http} and https://127.0.0.1:${ingress.https} (IngressClass skiff, the default)`);
-    if (net && registry) console.log(`pods: containers in ${net.clusterCidr} (node i: ${net.nodeCidr(0).replace('.0.0/24', '.<i>.0/24')}); images: ${LOCAL_REGISTRY_NAME} = ${registry.host}`);
+    if (net && registry && images) console.log(`pods: containers in ${net.clusterCidr} (node i: ${net.nodeCidr(0).replace('.0.0/24', '.<i>.0/24')}); images: ${images.LOCAL_REGISTRY_NAME} = ${registry.host}`);
     if (example) console.log(`example app: Application ${example.application} syncs ${example.repo} (path ${example.path}) — commit here to deploy`);
     console.log(`metrics: ${Object.entries(metrics).map(([n, u]) => `${n} ${u}`).join(', ')}`);
     console.log(`kubeconfig: ${kubeconfig}`);

@@ -20,7 +20,7 @@ describe('client certificate users', () => {
 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'skiff-client-certs-'));
-    pki = ensurePki(join(dir, 'cluster'));
+    pki = await ensurePki(join(dir, 'cluster'));
     backend = await createBackend('postgres');
     server = await startTestServer(backend, { tls: { cert: readFileSync(pki.certFile, 'utf8'), key: readFileSync(pki.keyFile, 'utf8'), clientCa: pki.caPem } });
   });
@@ -57,7 +57,7 @@ describe('client certificate users', () => {
   });
 
   it('refuses a certificate of another CA, and the CA\'s server certificate (not for client authentication)', async () => {
-    const stranger = ensurePki(join(dir, 'elsewhere'));
+    const stranger = await ensurePki(join(dir, 'elsewhere'));
     const foreign = clientCertificate(join(dir, 'elsewhere'), 'mallory', ['system:masters'], 1);
     expect(stranger.caPem).not.toBe(pki.caPem);
     const refused = await kubectlAs('mallory', stanza('mallory', foreign.certPem, foreign.keyPem), ['get', 'secrets', '-A']);

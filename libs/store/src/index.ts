@@ -5,4 +5,4 @@ export { openStore, defaultCompactIntervalMs, defaultCompactKeepMs, type OpenSto
 export { createTestDatabase, type TestDatabase } from './createTestDatabase.js';
 export { defaultPgConnectionOptions, pgConnectionOptionsFromEnv, type PgConnectionOptions } from './db/pgConnectionOptions.js';
 export { startFaultProxy, type FaultProxy } from './faultProxy.js';
-export { PGLITE_TEMPLATE_DIR } from './db/pgliteTemplate.js';
+export { PGLITE_TEMPLATE_DIR } from './db/seedFromPgliteTemplate.js';

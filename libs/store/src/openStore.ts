@@ -1,9 +1,8 @@
-import { join } from 'node:path';
 import { silentLogger, type Db, type StoreLogger } from './db/db.js';
 import { defaultPgConnectionOptions, type PgConnectionOptions } from './db/pgConnectionOptions.js';
 import { openPgDb } from './db/pgDb.js';
 import { openPgliteDb } from './db/pgliteDb.js';
-import { seedFromPgliteTemplate } from './db/pgliteTemplate.js';
+import { embeddedDatabaseDir, seedFromPgliteTemplate } from './db/seedFromPgliteTemplate.js';
 import { migrate } from './migrate.js';
 import { SqlStore } from './sqlStore.js';
 import type { Store } from './types.js';
@@ -34,7 +33,7 @@ export function openDb(opts: Pick<OpenStoreOptions, 'databaseUrl' | 'dataDir' | 
   const logger = opts.logger ?? silentLogger;
   if (opts.databaseUrl) return openPgDb(opts.databaseUrl, { ...defaultPgConnectionOptions, ...opts.postgres }, logger);
   if (!opts.dataDir) return openPgliteDb();
-  const dir = join(opts.dataDir, 'pgdata');
+  const dir = embeddedDatabaseDir(opts.dataDir);
   if (opts.pgliteTemplate) seedFromPgliteTemplate(dir, opts.pgliteTemplate);
   return openPgliteDb(dir);
 }

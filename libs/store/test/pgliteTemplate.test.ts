@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { openStore } from '../src/index.js';
-import { makePgliteTemplate, pgliteTemplateIsCurrent, seedFromPgliteTemplate } from '../src/db/pgliteTemplate.js';
+import { makePgliteTemplate, pgliteTemplateIsCurrent } from '../src/db/pgliteTemplate.js';
+import { seedFromPgliteTemplate } from '../src/db/seedFromPgliteTemplate.js';
 import { configMap, configMapKey } from './builders.js';
 
 describe('the PGlite template', () => {

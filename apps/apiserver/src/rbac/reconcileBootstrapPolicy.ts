@@ -16,13 +16,17 @@ const WRITE = { dryRun: false, fieldManager: 'kube-apiserver' };
  * binding whose roleRef changed is made again, roleRef being immutable.
  */
 export async function reconcileBootstrapPolicy(rest: Rest, log: Logger): Promise<void> {
-  for (const role of bootstrapClusterRoles()) await reconcile(rest, CLUSTER_ROLE, asObject(role), (have) => asObject(reconciledRole(shape<ClusterRole>(have), role)));
-  for (const b of bootstrapClusterRoleBindings()) {
-    await reconcile(rest, CLUSTER_ROLE_BINDING, asObject(b), (have) => {
-      const next = reconciledBinding(shape<ClusterRoleBinding>(have), b);
-      return next === 'recreate' ? next : asObject(next);
-    });
-  }
+  // Each object is independent of the others: all roles at once, then all bindings, so the store
+  // batches their reads and writes (a first start writes about 100 of them, one by one 0.3-0.5 s).
+  await Promise.all(bootstrapClusterRoles().map((role) => reconcile(rest, CLUSTER_ROLE, asObject(role), (have) => asObject(reconciledRole(shape<ClusterRole>(have), role)))));
+  await Promise.all(
+    bootstrapClusterRoleBindings().map((b) =>
+      reconcile(rest, CLUSTER_ROLE_BINDING, asObject(b), (have) => {
+        const next = reconciledBinding(shape<ClusterRoleBinding>(have), b);
+        return next === 'recreate' ? next : asObject(next);
+      }),
+    ),
+  );
   log.info('bootstrap RBAC policy reconciled');
 }
 
