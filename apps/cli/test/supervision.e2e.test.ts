@@ -15,13 +15,28 @@ function running(pid: number): boolean {
   }
 }
 
-/** Every live process with `marker` among its arguments (a pod's sh, and bubblewrap's around it). */
-function markerPids(marker: string): number[] {
+/** A process's parent pid and its argument list. */
+function stat(pid: number): { ppid: number; cmdline: string } {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /s, '').split(' ');
+  return { ppid: Number(fields[1]), cmdline: readFileSync(`/proc/${pid}/cmdline`, 'utf8') };
+}
+
+/**
+ * Every live process with `marker` among its arguments (a pod's sh, and bubblewrap's around it).
+ * A fork that has not run exec yet (the shell forking its loop's `sleep`, bubblewrap's init) is a
+ * copy of its parent's arguments: it is left out unless `withForks`, so two reads of a steady pod
+ * agree.
+ */
+function markerPids(marker: string, withForks = false): number[] {
   const pids: number[] = [];
   for (const entry of readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
     try {
-      if (readFileSync(`/proc/${entry}/cmdline`, 'utf8').split('\0').includes(marker) && running(Number(entry))) pids.push(Number(entry));
+      const pid = Number(entry);
+      const { ppid, cmdline } = stat(pid);
+      if (!cmdline.split('\0').includes(marker) || !running(pid)) continue;
+      if (!withForks && stat(ppid).cmdline === cmdline) continue;
+      pids.push(pid);
     } catch {
       // gone meanwhile
     }
@@ -101,7 +116,7 @@ describe.sequential('skiff up supervises its components and stops its pods', () 
   afterAll(async () => {
     if (cluster && running(cluster.pid)) await cluster.stop();
     // A failed test must not leave its pod behind.
-    for (const pid of markerPids(marker)) process.kill(pid, 'SIGKILL');
+    for (const pid of markerPids(marker, true)) process.kill(pid, 'SIGKILL');
     rmSync(dataDir, { recursive: true, force: true });
   });
 
@@ -159,7 +174,7 @@ describe.sequential('skiff up supervises its components and stops its pods', () 
     await eventually('skiff up stopped', async () => !running(cluster!.pid), 15_000);
     expect(Date.now() - started).toBeLessThan(10_000);
     expect(cluster!.output()).toContain('skiff: stopped');
-    expect(markerPids(marker)).toEqual([]);
+    expect(markerPids(marker, true)).toEqual([]);
     const states = JSON.parse(readFileSync(join(dataDir, 'run', 'components.json'), 'utf8')) as { state: string }[];
     expect(states.every((s) => s.state === 'Stopped')).toBe(true);
   });

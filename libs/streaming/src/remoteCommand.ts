@@ -78,6 +78,9 @@ export async function dialSpdyRemoteCommand(url: string, opts: RemoteCommandOpti
     const stdout = opts.stdout ? await session.openStream({ streamtype: 'stdout' }) : undefined;
     const stderr = opts.stderr && !opts.tty ? await session.openStream({ streamtype: 'stderr' }) : undefined;
     const resize = opts.tty ? await session.openStream({ streamtype: 'resize' }) : undefined;
+    // Output streams only read: end our side now. A stream error (the runtime closed the
+    // connection, say) ends the stream like its end does, never as an unhandled 'error'.
+    for (const s of [error, stdin, stdout, stderr, resize]) s?.on('error', () => s.destroy());
     for (const s of [stdout, stderr]) s?.end();
     return { stdin, stdout, stderr, resize, status, abort: () => socket.destroy() };
   } catch (err) {
@@ -92,6 +95,7 @@ function ended(stream: Readable | undefined): Promise<void> {
     if (stream.readableEnded || stream.destroyed) return resolve();
     stream.once('end', resolve);
     stream.once('close', resolve);
+    stream.once('error', () => resolve());
   });
 }
 

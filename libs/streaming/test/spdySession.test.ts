@@ -86,6 +86,20 @@ describe('SpdySession', () => {
     expect(seen[19]).toBe('data/8080/9');
   });
 
+  it('ends a stream whose FIN comes after the peer closed the connection without an error', async () => {
+    const { client, server } = await pair();
+    server.on('stream', () => server.socket.destroy());
+    const stream = await client.openStream({ streamtype: 'stdout' });
+    const errors: Error[] = [];
+    stream.on('error', (err: Error) => errors.push(err));
+    const closed = once(stream, 'close');
+    // What a remotecommand client does when the command ended at once: it half-closes its side
+    // of an output stream, and the runtime may have closed the connection by then.
+    client.socket.prependListener('close', () => stream.end());
+    await closed;
+    expect(errors).toEqual([]);
+  });
+
   it('fails pending opens when the connection closes', async () => {
     const { client, server } = await pair();
     server.socket.pause(); // never answers

@@ -243,13 +243,13 @@ export class SpdyStream extends Duplex {
 
   override _final(cb: (err?: Error | null) => void): void {
     this.localFin = true;
-    this.session.sendData(this.id, Buffer.alloc(0), true).then(
-      () => {
-        this.maybeDone();
-        cb();
-      },
-      cb,
-    );
+    // A FIN the connection closed before has nothing left to tell: the peer has gone, and the
+    // stream ends as every stream of a closed connection does, without an error.
+    const done = () => {
+      this.maybeDone();
+      cb();
+    };
+    this.session.sendData(this.id, Buffer.alloc(0), true).then(done, (err: Error) => (this.session.socket.destroyed ? done() : cb(err)));
   }
 
   override _destroy(err: Error | null, cb: (err?: Error | null) => void): void {
