@@ -1,5 +1,5 @@
-import { Queue, UnrecoverableError, Worker, type Job } from 'bullmq';
-import { Redis } from 'ioredis';
+import { Queue, UnrecoverableError, Worker, type Job, type JobsOptions } from 'bullmq';
+import { Redis, type ChainableCommander } from 'ioredis';
 import { deepEqual, groupVersion, NotFoundError, type KubeObject, type ResourceType } from '@skiff/apimachinery';
 import { Informer, type ApiClient } from '@skiff/kube-client';
 import type { Logger } from 'pino';
@@ -7,6 +7,7 @@ import { Registry } from 'prom-client';
 import { CACHE_INDEXES, parseRefKey, refKey, TerminalError, type CacheIndex, type CacheIndexFunc, type Controller, type ObjectRef, type ReconcileContext } from './controller.js';
 import { EventRecorder } from './events.js';
 import { RunnerMetrics } from './metrics.js';
+import { TickBatch } from './tickBatch.js';
 
 export interface ManagerOptions {
   client: ApiClient;
@@ -52,6 +53,12 @@ export class ControllerManager {
   /** Keys were dropped because Redis was away: resync when it is back. */
   private missedWhileAway = false;
   readonly events: EventRecorder;
+  /** The runners' own Redis commands (dirty marks) of one turn of the event loop, as one pipeline. */
+  private readonly commands = new TickBatch<(p: ChainableCommander) => void, unknown>(async (adds) => {
+    const pipeline = this.connection.pipeline();
+    for (const add of adds) add(pipeline);
+    return ((await pipeline.exec()) ?? []).map(([err, value]) => err ?? value);
+  });
 
   constructor(private readonly opts: ManagerOptions) {
     this.registry = opts.registry ?? new Registry();
@@ -146,6 +153,11 @@ export class ControllerManager {
     return this.connection;
   }
 
+  /** One command, sent with the others of this turn of the event loop in one pipeline. */
+  command<R>(add: (p: ChainableCommander) => void): Promise<R> {
+    return this.commands.add(add) as Promise<R>;
+  }
+
   /**
    * Whether a key may be queued now. While Redis is away nothing is queued (commands would pile
    * up in the client for as long as it is gone, every resync adding a copy of every key); the
@@ -192,6 +204,8 @@ class ControllerRunner {
   private started = false;
   /** Keys queued before start, and whether urgently. */
   private readonly pendingBeforeStart = new Map<string, boolean>();
+  /** The jobs queued in one turn of the event loop, added with one addBulk (one pipeline). */
+  private readonly jobs = new TickBatch<{ name: string; data: { key: string }; opts: JobsOptions }, Job>((items) => this.queue!.addBulk(items));
 
   constructor(
     private readonly controller: Controller,
@@ -251,12 +265,12 @@ class ControllerRunner {
     const prioritized = !!this.controller.urgentFirst;
     urgent &&= prioritized;
     try {
-      const redis = this.manager.redis;
-      if (urgent) await redis.set(this.dirtyKey(key), URGENT, 'EX', 3600);
-      else await redis.set(this.dirtyKey(key), '1', 'EX', 3600, 'NX');
+      const dirty = this.dirtyKey(key);
+      // The mark first, then the job: a run that starts in between clears the mark, and runs anyway.
+      await this.manager.command((p) => (urgent ? p.set(dirty, URGENT, 'EX', 3600) : p.set(dirty, '1', 'EX', 3600, 'NX')));
       const id = jobId(key);
       const priority = prioritized && !urgent ? BACKGROUND_PRIORITY : 0;
-      await this.queue!.add('reconcile', { key }, { jobId: id, priority, removeOnComplete: true, removeOnFail: true, attempts: this.controller.retry?.attempts ?? RETRY_ATTEMPTS, backoff: { type: 'capped' } });
+      await this.jobs.add({ name: 'reconcile', data: { key }, opts: { jobId: id, priority, removeOnComplete: true, removeOnFail: true, attempts: this.controller.retry?.attempts ?? RETRY_ATTEMPTS, backoff: { type: 'capped' } } });
       if (urgent) await this.hurry(id);
     } catch (err) {
       this.opts.log.warn({ controller: this.controller.name, key, err: (err as Error).message }, 'enqueue failed; the next resync will retry');
@@ -335,7 +349,8 @@ class ControllerRunner {
   /** A change that arrived while the key ran queues it again, now that its job is gone. */
   private async afterRun(key: string): Promise<void> {
     try {
-      const dirty = await this.manager.redis.getdel(this.dirtyKey(key));
+      const dirtyKey = this.dirtyKey(key);
+      const dirty = await this.manager.command<string | null>((p) => p.getdel(dirtyKey));
       if (dirty) await this.add(key, dirty === URGENT);
     } catch (err) {
       this.opts.log.warn({ controller: this.controller.name, key, err: (err as Error).message }, 'checking for changes during a reconcile failed');
@@ -364,7 +379,8 @@ class ControllerRunner {
 
   private async reconcileKey(job: Job, key: string): Promise<void> {
     const name = this.controller.name;
-    await this.manager.redis.del(this.dirtyKey(key));
+    const dirty = this.dirtyKey(key);
+    await this.manager.command((p) => p.del(dirty));
     const log = this.opts.log.child({ controller: name, key });
     const started = performance.now();
     try {
