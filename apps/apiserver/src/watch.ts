@@ -45,6 +45,15 @@ interface Watcher {
 
 const retryReadMs = 1_000;
 
+/**
+ * Whether a watcher needs a MODIFIED change's previous object: one with a label or field selector
+ * (an object that stops matching is DELETED to it), unless it takes raw changes (a watch cache,
+ * which keeps its own copy of every object).
+ */
+function needsPrevious(w: Watcher): boolean {
+  return !w.sink.change && !!(w.filter.labels || w.filter.fields);
+}
+
 function selects(filter: WatchFilter, object: KubeObject): boolean {
   if (filter.labels && !matchesLabels(filter.labels, object.metadata.labels)) return false;
   if (filter.fields && !matchesFields(filter.fields, object)) return false;
@@ -198,9 +207,18 @@ export class WatchHub {
     })();
   }
 
+  private anyNeedsPrevious(): boolean {
+    for (const w of this.watchers) if (needsPrevious(w)) return true;
+    return false;
+  }
+
   private async readNewChanges(): Promise<void> {
     for (;;) {
-      const changes = await this.store.changesSince(String(this.cursor), undefined, 1000);
+      // Previous objects only when a watcher needs them. One that began while a read without them
+      // was under way (its backlog reads with them) gets none of that read: it is made again.
+      const withPrevious = this.anyNeedsPrevious();
+      const changes = await this.store.changesSince(String(this.cursor), { withPrevious }, 1000);
+      if (!withPrevious && this.anyNeedsPrevious()) continue;
       if (changes.length === 0) return;
       for (const change of changes) {
         this.cursor = BigInt(change.resourceVersion);

@@ -58,6 +58,11 @@ export interface ChangeFilter {
   group?: string;
   resource?: string;
   namespace?: string;
+  /**
+   * false: leave out each MODIFIED change's `prevObject` (a reader that keeps its own copy of
+   * the objects does not need it, and reading and parsing it is most of what it costs). Default true.
+   */
+  withPrevious?: boolean;
 }
 
 /**

@@ -37,7 +37,8 @@ export function changesSinceQuery(after: bigint, filter: ChangeFilter = {}, limi
   return {
     text: `
       SELECT meta.value::text AS horizon, c.resource_version::text AS resource_version, c.type,
-             c.api_group, c.resource, c.namespace, c.name, c.object, c.prev_object
+             c.api_group, c.resource, c.namespace, c.name, c.object,
+             ${filter.withPrevious === false ? 'NULL::jsonb AS prev_object' : 'c.prev_object'}
       FROM ${tables.meta} AS meta
       LEFT JOIN LATERAL (
         SELECT * FROM ${tables.changes}
