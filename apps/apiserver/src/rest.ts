@@ -559,7 +559,7 @@ export class Rest {
       } catch (err) {
         // A refusal stands unless the copy may be another pod of that name (the binding names its uid).
         const samePod = !binding.metadata?.uid || binding.metadata.uid === cached.metadata.uid;
-        if (!(err instanceof ConflictError) || (samePod && this.isBindingRefusal(cached))) throw err;
+        if (!(err instanceof ConflictError) || (samePod && bindingRefusal(cached, name))) throw err;
       }
     }
     const pod = await this.store.get(key);
@@ -567,15 +567,10 @@ export class Rest {
     return this.bindPod(key, name, pod, target.name);
   }
 
-  private isBindingRefusal(pod: KubeObject): boolean {
-    return !!pod.metadata.deletionTimestamp || !!(pod.spec as { nodeName?: string } | undefined)?.nodeName;
-  }
-
   /** Binds `pod` (never changed: it may be the cache's) to `nodeName`, if it is still at its resourceVersion. */
   private async bindPod(key: ReturnType<typeof keyOf>, name: string, pod: KubeObject, nodeName: string): Promise<KubeObject> {
-    const spec = (pod.spec ?? {}) as Record<string, unknown>;
-    if (pod.metadata.deletionTimestamp) throw new ConflictError({ kind: 'pods', name }, 'pod is being deleted, cannot be assigned to a host');
-    if (spec.nodeName) throw new ConflictError({ kind: 'pods', name }, `pod ${name} is already assigned to node "${String(spec.nodeName)}"`);
+    const refusal = bindingRefusal(pod, name);
+    if (refusal) throw refusal;
     const next = clone(pod);
     (next.spec as Record<string, unknown>).nodeName = nodeName;
     const status = ((next.status ?? {}) as Record<string, unknown>);
@@ -585,6 +580,14 @@ export class Rest {
     await this.store.update(key, next, { resourceVersion: pod.metadata.resourceVersion });
     return { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Success', code: 201 } as unknown as KubeObject;
   }
+}
+
+/** Why `pod` cannot be bound (it is being deleted, or bound already), if it cannot: neither is ever undone. */
+function bindingRefusal(pod: KubeObject, name: string): ConflictError | undefined {
+  if (pod.metadata.deletionTimestamp) return new ConflictError({ kind: 'pods', name }, 'pod is being deleted, cannot be assigned to a host');
+  const nodeName = (pod.spec as { nodeName?: string } | undefined)?.nodeName;
+  if (nodeName) return new ConflictError({ kind: 'pods', name }, `pod ${name} is already assigned to node "${String(nodeName)}"`);
+  return undefined;
 }
 
 /**
