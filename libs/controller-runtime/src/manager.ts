@@ -174,7 +174,24 @@ export class ControllerManager {
     for (const r of this.runners) r.declareInformers();
     for (const inf of this.informers.values()) inf.start();
     await Promise.all([...this.informers.values()].map((i) => i.waitForSync()));
+    // Keys asked for before Redis answers are dropped (see canQueue) and only a resync brings them
+    // back: give a connection still being made a few seconds first, as a busy machine may need.
+    await this.redisReady(10_000);
     for (const r of this.runners) await r.start();
+  }
+
+  /** Resolves once the Redis connection is ready, or after `ms` (a Redis that is away is handled by canQueue). */
+  private redisReady(ms: number): Promise<void> {
+    if (this.connection.status === 'ready') return Promise.resolve();
+    return new Promise((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        this.connection.off('ready', done);
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      this.connection.on('ready', done);
+    });
   }
 
   async stop(): Promise<void> {
@@ -324,9 +341,18 @@ class ControllerRunner {
     this.workerConnection?.disconnect();
   }
 
-  /** Queues every key of the controller's kind now (Redis came back). */
+  /**
+   * Redis came back: queues every key again, those of the controller's kind and those its owned
+   * and watched kinds map to (a key dropped while Redis was away may be one only a watched object
+   * names, such as the missing node the pod garbage collector is keyed by), by passing every
+   * cached object of those kinds through onChange as an informer event would.
+   */
   resyncNow(): void {
-    if (this.started) this.resync();
+    if (!this.started) return;
+    this.resync();
+    const c = this.controller;
+    const others = [...(c.owns ?? []), ...(c.watches ?? []).map((w) => w.type)].filter((t, i, all) => !sameType(t, c.for) && all.findIndex((u) => sameType(u, t)) === i);
+    for (const type of others) for (const obj of this.manager.cache(type)) this.onChange(type, obj);
   }
 
   private resync(): void {

@@ -10,6 +10,7 @@ import { startFaultProxy } from '../../store/src/faultProxy.js';
 
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const CONFIGMAPS = resourceType('configmaps');
+const SECRETS = resourceType('secrets');
 
 async function until(what: string, test: () => boolean | Promise<boolean>, ms = 15_000): Promise<void> {
   const deadline = Date.now() + ms;
@@ -258,6 +259,36 @@ describe('the controller runner on real Redis and a real API server', () => {
         for (let i = 1; i <= 20; i++) if (!(await copied(`away-${i}`, '1'))) return false;
         return true;
       }, 30_000);
+    } finally {
+      await proxy.restore();
+      await m.stop();
+      await proxy.close();
+    }
+  });
+  it('queues, when Redis is back, a key only a watched object names, asked for while Redis was away', async () => {
+    const proxy = await startFaultProxy({ host: '127.0.0.1', port: Number(new URL(REDIS_URL).port || 6379) });
+    const m = new ControllerManager({ client, redisUrl: `redis://127.0.0.1:${proxy.port}`, prefix: `${prefix}-named`, log: pino({ level: 'silent' }), component: 'test', resyncMs: 100 });
+    const reconciled = new Set<string>();
+    try {
+      m.add({
+        name: 'named',
+        for: CONFIGMAPS,
+        filter: (obj) => obj.metadata.name!.startsWith('target-'),
+        // A Secret names a key of this controller whose object does not exist (as a pod names a
+        // missing node to the pod garbage collector): no resync of ConfigMaps ever queues it.
+        watches: [{ type: SECRETS, map: (secret) => (secret.metadata.name!.startsWith('pointer-') ? [{ namespace: 'default', name: `target-${secret.metadata.name!.slice('pointer-'.length)}` }] : []) }],
+        async reconcile(ref) {
+          reconciled.add(ref.name);
+        },
+      });
+      await m.start();
+      await proxy.cut();
+      await until('the manager to see Redis gone', () => m.redis.status !== 'ready');
+      await client.create(SECRETS, { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'pointer-1', namespace: 'default' } });
+      await until('the manager to have seen the Secret', () => m.cached(SECRETS, { namespace: 'default', name: 'pointer-1' }) !== undefined);
+      expect(reconciled.has('target-1')).toBe(false);
+      await proxy.restore();
+      await until('the key the Secret names reconciled', () => reconciled.has('target-1'), 20_000);
     } finally {
       await proxy.restore();
       await m.stop();
