@@ -102,6 +102,13 @@ export interface Controller {
   /** Every key of the `for` kind is reconciled at least this often. */
   resyncMs?: number;
   /**
+   * The periodic resync also passes every cached object of the owned and watched kinds through
+   * their mappings, for a controller whose keys may name objects that do not exist (the pod
+   * garbage collector's missing nodes), which a resync of its own kind never reaches. Cheap only
+   * when the mappings usually return nothing.
+   */
+  resyncWatched?: boolean;
+  /**
    * Backoff of a failing key: `baseMs * 2^(attempt-1)`, capped at `maxMs`, for `attempts` tries
    * (default 100 ms, 30 s, 1000). A key whose tries run out is queued again by the next resync.
    */

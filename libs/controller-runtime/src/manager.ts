@@ -325,7 +325,7 @@ class ControllerRunner {
     this.pendingBeforeStart.clear();
     this.resync();
     const every = this.controller.resyncMs ?? this.opts.resyncMs ?? 30_000;
-    this.resyncTimer = setInterval(() => this.resync(), every);
+    this.resyncTimer = setInterval(() => this.resync(!!this.controller.resyncWatched), every);
     this.resyncTimer.unref();
     this.depthTimer = setInterval(() => void this.sampleDepth(), 2000);
     this.depthTimer.unref();
@@ -348,18 +348,18 @@ class ControllerRunner {
    * cached object of those kinds through onChange as an informer event would.
    */
   resyncNow(): void {
-    if (!this.started) return;
-    this.resync();
-    const c = this.controller;
-    const others = [...(c.owns ?? []), ...(c.watches ?? []).map((w) => w.type)].filter((t, i, all) => !sameType(t, c.for) && all.findIndex((u) => sameType(u, t)) === i);
-    for (const type of others) for (const obj of this.manager.cache(type)) this.onChange(type, obj);
+    if (this.started) this.resync(true);
   }
 
-  private resync(): void {
-    const { filter } = this.controller;
-    for (const obj of this.manager.cache(this.controller.for)) {
-      if (!filter || filter(obj)) this.enqueue({ namespace: obj.metadata.namespace, name: obj.metadata.name! });
+  /** Queues every key of the controller's kind; with `watched`, also every key its owned and watched kinds' cached objects map to. */
+  private resync(watched = false): void {
+    const c = this.controller;
+    for (const obj of this.manager.cache(c.for)) {
+      if (!c.filter || c.filter(obj)) this.enqueue({ namespace: obj.metadata.namespace, name: obj.metadata.name! });
     }
+    if (!watched) return;
+    const others = [...(c.owns ?? []), ...(c.watches ?? []).map((w) => w.type)].filter((t, i, all) => !sameType(t, c.for) && all.findIndex((u) => sameType(u, t)) === i);
+    for (const type of others) for (const obj of this.manager.cache(type)) this.onChange(type, obj);
   }
 
   private async sampleDepth(): Promise<void> {

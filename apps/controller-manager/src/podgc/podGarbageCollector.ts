@@ -17,6 +17,9 @@ export function podGarbageCollector(config: Pick<ControllerConfig, 'podGcQuarant
     name: 'podgc',
     for: NODES,
     watches: [{ type: PODS, map: podToMissingNode }],
+    // Its keys are nodes that no longer exist: only a pass over the pods finds one whose event was
+    // missed (Kubernetes' podgc looks at every pod each 20 s). Pods on live nodes map to nothing.
+    resyncWatched: true,
     concurrency: 2,
     reconcile: (ref, ctx) => reconcileOrphanedPods(ref, ctx, config.podGcQuarantineMs),
   };
