@@ -90,7 +90,10 @@ export class ResourceCache {
 
   /** Fills the cache from a consistent list at `rv`. */
   reset(items: KubeObject[], rv: bigint): void {
-    for (const obj of items) this.put(cacheKey(obj.metadata.namespace, obj.metadata.name!), obj);
+    for (const obj of items) {
+      const key = cacheKey(obj.metadata.namespace, obj.metadata.name!);
+      this.put(key, obj, this.objects.get(key));
+    }
     this.rv = rv;
     this.floor = rv;
   }
@@ -101,12 +104,11 @@ export class ResourceCache {
     if (rv <= this.rv) return;
     const key = cacheKey(change.key.namespace || undefined, change.key.name);
     const before = this.objects.get(key);
-    if (before) this.unindex(key, before);
-    if (change.type === 'DELETED') {
+    if (change.type !== 'DELETED') this.put(key, change.object, before);
+    else if (before) {
+      this.unindex(key, before);
       this.objects.delete(key);
       this.all.delete(key);
-    } else {
-      this.put(key, change.object);
     }
     // The log's copy of the previous object is `before` again: the window keeps only the cache's.
     const { prevObject: _logCopy, ...kept } = change;
@@ -264,12 +266,18 @@ export class ResourceCache {
     return { keys: this.all, holdsNow: (key) => this.objects.has(key) };
   }
 
-  private put(key: string, obj: KubeObject): void {
+  /** Stores `obj` under `key`, replacing `before` (the object held there, if any): only the index entries whose value changed move. */
+  private put(key: string, obj: KubeObject, before: KubeObject | undefined): void {
     holdEncoded(obj);
     this.objects.set(key, obj);
-    this.all.add(key);
+    if (!before) this.all.add(key);
     for (const [field, index] of this.indexes) {
       const value = fieldValue(obj, field);
+      if (before) {
+        const was = fieldValue(before, field);
+        if (was === value) continue;
+        unindexValue(index, was, key);
+      }
       let keys = index.get(value);
       if (!keys) index.set(value, (keys = new SortedKeys()));
       keys.add(key);
@@ -277,12 +285,7 @@ export class ResourceCache {
   }
 
   private unindex(key: string, obj: KubeObject): void {
-    for (const [field, index] of this.indexes) {
-      const value = fieldValue(obj, field);
-      const keys = index.get(value);
-      keys?.delete(key);
-      if (keys?.size === 0) index.delete(value);
-    }
+    for (const [field, index] of this.indexes) unindexValue(index, fieldValue(obj, field), key);
   }
 
   private trimWindow(): void {
@@ -295,4 +298,11 @@ export class ResourceCache {
       this.windowStart = 0;
     }
   }
+}
+
+/** Takes `key` out of the index entry for `value`, and the entry out once empty. */
+function unindexValue(index: Map<string, SortedKeys>, value: string, key: string): void {
+  const keys = index.get(value);
+  keys?.delete(key);
+  if (keys?.size === 0) index.delete(value);
 }
