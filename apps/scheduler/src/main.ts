@@ -31,12 +31,14 @@ const program = new Command()
   .option('--ca-file <file>', 'CA certificate of the API server')
   .option('--concurrency <n>', 'bindings in flight at once', int('--concurrency'), 64)
   .option('--percentage-of-nodes-to-score <n>', 'stop filtering once this percentage of the nodes (at least 100) is feasible; 0 = adaptive (50% at 100 nodes down to 5%), 100 = all', percentage, 0)
+  .option('--events-qps <n>', 'Scheduled events sent per second at most; more wait (up to 1,000, then they are dropped); 0 = no limit', int('--events-qps'), 50)
+  .option('--events-burst <n>', 'Scheduled events sent at once after a quiet spell', int('--events-burst'), 100)
   .option('--kube-api-qps <n>', CLIENT_RATE_FLAGS.qps, int('--kube-api-qps'), 0)
   .option('--kube-api-burst <n>', CLIENT_RATE_FLAGS.burst, int('--kube-api-burst'))
   .option('--log-level <level>', 'pino log level', 'info');
 
 program.parse();
-const o = program.opts<{ server: string; token?: string; tokenFile?: string; redisUrl?: string; queuePrefix: string; metricsPort?: number; caFile?: string; concurrency: number; percentageOfNodesToScore: number; logLevel: string; kubeApiQps: number; kubeApiBurst?: number }>();
+const o = program.opts<{ server: string; token?: string; tokenFile?: string; redisUrl?: string; queuePrefix: string; metricsPort?: number; caFile?: string; concurrency: number; percentageOfNodesToScore: number; logLevel: string; eventsQps: number; eventsBurst: number; kubeApiQps: number; kubeApiBurst?: number }>();
 const logger = pino({ level: o.logLevel, base: { component: 'scheduler' } });
 exitOnUncaughtFailures(logger);
 const token = bearerToken(o) ?? program.error(CREDENTIAL_FLAGS.missing);
@@ -53,6 +55,8 @@ try {
     prefix: o.queuePrefix,
     concurrency: o.concurrency,
     percentageOfNodesToScore: o.percentageOfNodesToScore,
+    eventsQps: o.eventsQps,
+    eventsBurst: o.eventsBurst,
     registry,
     log: logger,
   });

@@ -7,6 +7,7 @@ export class SchedulerMetrics {
   readonly attempts: Counter<'result'>;
   readonly algorithmDuration: Histogram;
   readonly bindingDuration: Histogram;
+  readonly eventsDropped: Counter;
 
   constructor(registry: Registry, unschedulablePods: () => number) {
     this.attempts = new Counter({
@@ -25,6 +26,11 @@ export class SchedulerMetrics {
       name: 'skiff_scheduler_binding_duration_seconds',
       help: 'Time to bind a pod through the API server',
       buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1],
+      registers: [registry],
+    });
+    this.eventsDropped = new Counter({
+      name: 'skiff_scheduler_events_dropped_total',
+      help: 'Scheduled events dropped because the queue of events waiting to be sent was full',
       registers: [registry],
     });
     new Gauge({

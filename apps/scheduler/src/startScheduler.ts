@@ -24,6 +24,9 @@ export interface SchedulerOptions extends ConnectionOptions {
   backoffMaxMs?: number;
   /** kube-scheduler's percentageOfNodesToScore: 0 (default) adaptive, 100 every node. */
   percentageOfNodesToScore?: number;
+  /** Scheduled events sent per second (0: no limit) and at once: default 50 and 100, as kube-scheduler's event client. */
+  eventsQps?: number;
+  eventsBurst?: number;
 }
 
 export interface RunningScheduler {
@@ -44,7 +47,7 @@ export async function startScheduler(opts: SchedulerOptions): Promise<RunningSch
   const cache = new SchedulerCache(opts.schedulerName);
   const metrics = new SchedulerMetrics(registry, () => cache.unschedulableKeys().length);
   const manager = new ControllerManager({ client, redisUrl: opts.redisUrl, prefix: opts.prefix, log, component: opts.schedulerName ?? 'default-scheduler', registry, now: opts.now, resyncMs: opts.resyncMs });
-  const scheduledEvents = new EventQueue(manager.events);
+  const scheduledEvents = new EventQueue(manager.events, { qps: opts.eventsQps, burst: opts.eventsBurst, onDrop: () => metrics.eventsDropped.inc() });
   manager.add(
     schedulerController({
       cache,
