@@ -180,6 +180,9 @@ export function schedulerController(opts: SchedulerControllerOptions): Controlle
     // binding a pod does not queue it again.
     filter: (pod) => needsScheduling(pod, schedulerName),
     concurrency: opts.concurrency ?? 64,
+    // One scheduler is active per cluster (its assumed pods live in its memory): pending pods go
+    // to BullMQ in batches, as many as one turn of the event loop queued, not a job each.
+    batch: {},
     watches: [
       {
         type: PODS,

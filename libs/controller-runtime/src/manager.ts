@@ -32,6 +32,15 @@ const RETRY_ATTEMPTS = 1000;
 const BACKGROUND_PRIORITY = 10;
 /** The dirty mark of a key asked for urgently while it ran. */
 const URGENT = 'urgent';
+/** Keys per job of a batching controller (Controller.batch), unless it says. */
+const BATCH_KEYS = 100;
+/** Jobs of a batching controller each process runs at once: one draining while the next is fetched. */
+const BATCH_JOBS = 2;
+
+/** A failing key's wait before its next try: `baseMs * 2^(attempt-1)`, capped at `maxMs`. */
+function retryDelayMs(attempt: number, retry: Controller['retry']): number {
+  return Math.min((retry?.baseMs ?? RETRY_BASE_MS) * 2 ** Math.max(0, attempt - 1), retry?.maxMs ?? RETRY_MAX_MS);
+}
 
 /**
  * Runs controllers: shared informers feed keys into one BullMQ queue per controller (job id = key,
@@ -40,6 +49,10 @@ const URGENT = 'urgent';
  * A key changed while its job runs is marked dirty in Redis and queued again when the job
  * finishes, so no change is missed and no key runs twice at once. A periodic resync re-queues
  * every key, so a lost event or a flushed Redis cannot leave the cluster unconverged.
+ *
+ * A controller that runs as one active instance may batch instead (Controller.batch): the keys
+ * queued in one turn of the event loop are one job, and this process keeps a key from being
+ * queued or run twice.
  */
 export class ControllerManager {
   readonly registry: Registry;
@@ -78,6 +91,7 @@ export class ControllerManager {
 
   add(controller: Controller): void {
     if (this.informers.size) throw new Error(`controller ${controller.name} added after the informers were made`);
+    if (controller.batch && controller.urgentFirst) throw new Error(`controller ${controller.name}: batch and urgentFirst do not go together`);
     Object.assign(this.indexes, controller.indexes);
     this.runners.push(new ControllerRunner(controller, this, this.opts, this.metrics));
   }
@@ -222,7 +236,16 @@ class ControllerRunner {
   /** Keys queued before start, and whether urgently. */
   private readonly pendingBeforeStart = new Map<string, boolean>();
   /** The jobs queued in one turn of the event loop, added with one addBulk (one pipeline). */
-  private readonly jobs = new TickBatch<{ name: string; data: { key: string }; opts: JobsOptions }, Job>((items) => this.queue!.addBulk(items));
+  private readonly jobs = new TickBatch<{ name: string; data: { key?: string; keys?: string[] }; opts: JobsOptions }, Job>((items) => this.queue!.addBulk(items));
+  /** Batch mode (Controller.batch): keys queued and not started yet, with when they were queued. */
+  private readonly queued = new Map<string, number>();
+  /** Batch mode: keys queued in this turn of the event loop, not yet in a job. */
+  private batchKeys: string[] = [];
+  /** Batch mode: failed tries of each failing key, for its backoff. */
+  private readonly failures = new Map<string, number>();
+  /** Batch mode: keys reconciling now (at most the controller's concurrency), and runs waiting for a turn. */
+  private active = 0;
+  private readonly waitingForSlot: (() => void)[] = [];
 
   constructor(
     private readonly controller: Controller,
@@ -279,6 +302,7 @@ class ControllerRunner {
    */
   private async add(key: string, urgent = false): Promise<void> {
     if (!this.manager.canQueue()) return;
+    if (this.controller.batch) return this.addToBatch(key);
     const prioritized = !!this.controller.urgentFirst;
     urgent &&= prioritized;
     try {
@@ -292,6 +316,28 @@ class ControllerRunner {
     } catch (err) {
       this.opts.log.warn({ controller: this.controller.name, key, err: (err as Error).message }, 'enqueue failed; the next resync will retry');
     }
+  }
+
+  /** Batch mode: the key goes into this turn's job, unless it waits in one already. */
+  private addToBatch(key: string): void {
+    if (this.queued.has(key)) return;
+    this.queued.set(key, Date.now());
+    this.batchKeys.push(key);
+    if (this.batchKeys.length === 1) setImmediate(() => void this.flushBatch());
+  }
+
+  private async flushBatch(): Promise<void> {
+    const keys = this.batchKeys;
+    this.batchKeys = [];
+    const max = this.controller.batch?.maxKeys ?? BATCH_KEYS;
+    const jobs: Promise<Job>[] = [];
+    for (let i = 0; i < keys.length; i += max) {
+      jobs.push(this.jobs.add({ name: 'reconcile-batch', data: { keys: keys.slice(i, i + max) }, opts: { removeOnComplete: true, removeOnFail: true } }));
+    }
+    const failed = (await Promise.allSettled(jobs)).find((r) => r.status === 'rejected');
+    if (!failed) return;
+    for (const key of keys) this.queued.delete(key);
+    this.opts.log.warn({ controller: this.controller.name, keys: keys.length, err: ((failed as PromiseRejectedResult).reason as Error).message }, 'enqueue failed; the next resync will retry');
   }
 
   /** A job for the key was waiting in the background already (the add above kept it): ahead of the rest now. */
@@ -309,15 +355,18 @@ class ControllerRunner {
     this.worker = new Worker(this.queueName, (job) => this.process(job), {
       connection: this.workerConnection,
       prefix: this.opts.prefix,
-      concurrency: this.controller.concurrency ?? 4,
+      concurrency: this.controller.batch ? BATCH_JOBS : (this.controller.concurrency ?? 4),
       lockDuration: this.opts.lockDurationMs ?? 5000,
       stalledInterval: this.opts.lockDurationMs ?? 5000,
-      settings: { backoffStrategy: (attempts: number) => Math.min((retry?.baseMs ?? RETRY_BASE_MS) * 2 ** Math.max(0, attempts - 1), retry?.maxMs ?? RETRY_MAX_MS) },
+      settings: { backoffStrategy: (attempts: number) => retryDelayMs(attempts, retry) },
     });
     this.worker.on('error', (err) => this.opts.log.warn({ controller: this.controller.name, err: err.message }, 'worker error'));
-    this.worker.on('completed', (job: Job) => void this.afterRun(job.data.key as string));
+    // A batch's job has no key of its own: nothing was marked dirty for it.
+    this.worker.on('completed', (job: Job) => {
+      if (typeof job.data.key === 'string') void this.afterRun(job.data.key);
+    });
     this.worker.on('failed', (job: Job | undefined, err: Error) => {
-      if (job && err.name === 'UnrecoverableError') void this.afterRun(job.data.key as string);
+      if (job && typeof job.data.key === 'string' && err.name === 'UnrecoverableError') void this.afterRun(job.data.key);
     });
     this.started = true;
 
@@ -325,7 +374,11 @@ class ControllerRunner {
     this.pendingBeforeStart.clear();
     this.resync();
     const every = this.controller.resyncMs ?? this.opts.resyncMs ?? 30_000;
-    this.resyncTimer = setInterval(() => this.resync(!!this.controller.resyncWatched), every);
+    this.resyncTimer = setInterval(() => {
+      // A batched key queued a whole period ago should have run: its job was lost (Redis lost its data).
+      this.forgetQueued(Date.now() - every);
+      this.resync(!!this.controller.resyncWatched);
+    }, every);
     this.resyncTimer.unref();
     this.depthTimer = setInterval(() => void this.sampleDepth(), 2000);
     this.depthTimer.unref();
@@ -336,6 +389,8 @@ class ControllerRunner {
     if (this.resyncTimer) clearInterval(this.resyncTimer);
     if (this.depthTimer) clearInterval(this.depthTimer);
     for (const t of this.requeueTimers.values()) clearTimeout(t);
+    this.queued.clear();
+    this.failures.clear();
     await this.worker?.close();
     await this.queue?.close();
     this.workerConnection?.disconnect();
@@ -348,7 +403,14 @@ class ControllerRunner {
    * cached object of those kinds through onChange as an informer event would.
    */
   resyncNow(): void {
-    if (this.started) this.resync(true);
+    if (!this.started) return;
+    this.forgetQueued(Infinity);
+    this.resync(true);
+  }
+
+  /** Batch mode: keys queued before `before` are queued again by the next add (their job may be gone). */
+  private forgetQueued(before: number): void {
+    for (const [key, at] of this.queued) if (at < before) this.queued.delete(key);
   }
 
   /** Queues every key of the controller's kind; with `watched`, also every key its owned and watched kinds' cached objects map to. */
@@ -365,6 +427,7 @@ class ControllerRunner {
   private async sampleDepth(): Promise<void> {
     if (this.manager.redis.status !== 'ready') return;
     try {
+      if (this.controller.batch) return void this.metrics.depth.set({ controller: this.controller.name }, this.queued.size);
       const counts = await this.queue!.getJobCounts('waiting', 'delayed', 'prioritized');
       this.metrics.depth.set({ controller: this.controller.name }, (counts.waiting ?? 0) + (counts.delayed ?? 0) + (counts.prioritized ?? 0));
     } catch {
@@ -389,6 +452,7 @@ class ControllerRunner {
    * knows a key is running. A job for a key that is running here is run again after it instead.
    */
   private async process(job: Job): Promise<void> {
+    if (Array.isArray(job.data.keys)) return this.processBatch(job.data.keys as string[]);
     const key = job.data.key as string;
     if (this.running.has(key)) {
       this.again.add(key);
@@ -404,9 +468,77 @@ class ControllerRunner {
   }
 
   private async reconcileKey(job: Job, key: string): Promise<void> {
+    await this.manager.command((p) => p.del(this.dirtyKey(key)));
+    const failure = await this.reconcileOnce(key, job.attemptsMade + 1);
+    if (failure) throw failure.terminal ? new UnrecoverableError(failure.error.message) : failure.error;
+  }
+
+  /**
+   * Batch mode: runs a job's keys side by side, at most the controller's concurrency at once in
+   * this process, and never one key twice at once. A key leaves the queued set when its run
+   * starts, so a change during the run queues it again. Each key's failure is its own: retried
+   * here with the controller's backoff, never failing the job (which would run every key again).
+   */
+  private async processBatch(keys: string[]): Promise<void> {
+    await Promise.all(
+      keys.map(async (key) => {
+        await this.slot();
+        try {
+          this.queued.delete(key);
+          if (this.running.has(key)) {
+            this.again.add(key);
+            return;
+          }
+          this.running.add(key);
+          try {
+            await this.reconcileBatched(key);
+          } finally {
+            this.running.delete(key);
+            if (this.again.delete(key) && this.started) void this.add(key);
+          }
+        } finally {
+          this.releaseSlot();
+        }
+      }),
+    );
+  }
+
+  private async reconcileBatched(key: string): Promise<void> {
+    const attempt = (this.failures.get(key) ?? 0) + 1;
+    const failure = await this.reconcileOnce(key, attempt);
+    if (!failure || failure.terminal) return void this.failures.delete(key);
+    const retry = this.controller.retry;
+    if (attempt >= (retry?.attempts ?? RETRY_ATTEMPTS)) {
+      this.failures.delete(key);
+      this.opts.log.warn({ controller: this.controller.name, key, attempts: attempt }, 'reconcile failed every try; the next resync queues it again');
+      return;
+    }
+    this.failures.set(key, attempt);
+    this.requeueAfter(key, retryDelayMs(attempt, retry));
+  }
+
+  /** Waits for one of the controller's `concurrency` turns (batch mode). */
+  private slot(): Promise<void> {
+    if (this.active < (this.controller.concurrency ?? 4)) {
+      this.active++;
+      return Promise.resolve();
+    }
+    return new Promise((resolve) => this.waitingForSlot.push(resolve));
+  }
+
+  /** Hands the turn to the next run waiting, if any. */
+  private releaseSlot(): void {
+    const next = this.waitingForSlot.shift();
+    if (next) next();
+    else this.active--;
+  }
+
+  /**
+   * One reconcile of `key`, counted and logged: undefined when it succeeded (or the object is
+   * gone), else the error and whether it is terminal (never worth a retry).
+   */
+  private async reconcileOnce(key: string, attempt: number): Promise<{ error: Error; terminal: boolean } | undefined> {
     const name = this.controller.name;
-    const dirty = this.dirtyKey(key);
-    await this.manager.command((p) => p.del(dirty));
     const log = this.opts.log.child({ controller: name, key });
     const started = performance.now();
     try {
@@ -416,22 +548,23 @@ class ControllerRunner {
       this.metrics.duration.observe({ controller: name }, ms / 1000);
       log.debug({ ms: Math.round(ms * 10) / 10 }, 'reconciled');
       if (result?.requeueAfterMs !== undefined) this.requeueAfter(key, result.requeueAfterMs);
+      return undefined;
     } catch (err) {
       const ms = performance.now() - started;
       this.metrics.duration.observe({ controller: name }, ms / 1000);
       if (err instanceof TerminalError) {
         this.metrics.reconciles.inc({ controller: name, result: 'terminal' });
         log.error({ err: err.message, ms: Math.round(ms) }, 'reconcile failed terminally; not retrying');
-        throw new UnrecoverableError(err.message);
+        return { error: err, terminal: true };
       }
       if (err instanceof NotFoundError) {
         // The object went away between the event and the read: nothing to retry.
         this.metrics.reconciles.inc({ controller: name, result: 'success' });
-        return;
+        return undefined;
       }
       this.metrics.reconciles.inc({ controller: name, result: 'error' });
-      log.warn({ err: (err as Error).message, attempt: job.attemptsMade + 1, ms: Math.round(ms) }, 'reconcile failed; retrying with backoff');
-      throw err;
+      log.warn({ err: (err as Error).message, attempt, ms: Math.round(ms) }, 'reconcile failed; retrying with backoff');
+      return { error: err as Error, terminal: false };
     }
   }
 

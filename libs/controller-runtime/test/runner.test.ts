@@ -295,4 +295,102 @@ describe('the controller runner on real Redis and a real API server', () => {
       await proxy.close();
     }
   });
+
+  describe('in batches (Controller.batch)', () => {
+    const cm = (name: string) => ({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name, namespace: 'default' }, data: { v: '0' } });
+    async function jobsAdded(queuePrefix: string, name: string): Promise<number> {
+      const redis = new Redis(REDIS_URL);
+      try {
+        return Number((await redis.get(`${queuePrefix}:controller-${name}:id`)) ?? 0);
+      } finally {
+        redis.disconnect();
+      }
+    }
+
+    it('queues many keys as few jobs, never runs a key twice at once, sees changes made during a run, and retries a failing key alone', async () => {
+      const running = new Set<string>();
+      let overlap = false;
+      const calls = new Map<string, number>();
+      const lastSeen = new Map<string, string>();
+      const m = manager('batched');
+      m.add({
+        name: 'batched',
+        for: CONFIGMAPS,
+        concurrency: 8,
+        batch: { maxKeys: 50 },
+        retry: { baseMs: 50 },
+        filter: (obj) => obj.metadata.name!.startsWith('batch-'),
+        async reconcile(ref, ctx) {
+          if (running.has(ref.name)) overlap = true;
+          running.add(ref.name);
+          try {
+            calls.set(ref.name, (calls.get(ref.name) ?? 0) + 1);
+            if (ref.name === 'batch-terminal') throw new TerminalError('bad input');
+            if (ref.name === 'batch-flaky' && calls.get(ref.name)! < 3) throw new Error('try again');
+            const obj = await ctx.client.get(CONFIGMAPS, ref.namespace, ref.name);
+            await new Promise((r) => setTimeout(r, 5)); // hold the key so writes land mid-run
+            lastSeen.set(ref.name, (obj.data as Record<string, string>).v);
+          } finally {
+            running.delete(ref.name);
+          }
+        },
+      });
+      const names = Array.from({ length: 200 }, (_, i) => `batch-${i}`);
+      let next = 0;
+      await Promise.all(Array.from({ length: 8 }, async () => {
+        for (let i = next++; i < names.length; i = next++) await client.create(CONFIGMAPS, cm(names[i]));
+      }));
+      await m.start();
+      await until('all 200 keys reconciled', () => names.every((n) => lastSeen.get(n) === '0'));
+      // 200 keys queued at start, 50 to a job; one job per key would be 200.
+      expect(await jobsAdded(`${prefix}-batched`, 'batched')).toBeLessThanOrEqual(8);
+
+      for (let i = 1; i <= 10; i++) await client.patch(CONFIGMAPS, 'default', 'batch-0', { data: { v: String(i) } });
+      await until('the last change seen', () => lastSeen.get('batch-0') === '10');
+
+      await client.create(CONFIGMAPS, cm('batch-terminal'));
+      await client.create(CONFIGMAPS, cm('batch-flaky'));
+      await until('the failing key to succeed on its third try', () => lastSeen.get('batch-flaky') === '0');
+      expect(calls.get('batch-flaky')).toBe(3);
+      expect(calls.get('batch-terminal')).toBe(1);
+      expect(overlap).toBe(false);
+    });
+
+    it('runs a key again whose job Redis lost while it waited', async () => {
+      const done = new Set<string>();
+      let release: (() => void) | undefined;
+      const m = manager('batch-lost', 500);
+      m.add({
+        name: 'batch-lost',
+        for: CONFIGMAPS,
+        concurrency: 1,
+        batch: {},
+        filter: (obj) => obj.metadata.name!.startsWith('lost-'),
+        async reconcile(ref) {
+          if (ref.name === 'lost-hold' && !release) await new Promise<void>((r) => (release = r));
+          done.add(ref.name);
+        },
+      });
+      await m.start();
+      const queuePrefix = `${prefix}-batch-lost`;
+      // The only turn is held; a second job is taken and waits for it; a third waits in Redis.
+      await client.create(CONFIGMAPS, cm('lost-hold'));
+      await until('the held run', () => release !== undefined);
+      await client.create(CONFIGMAPS, cm('lost-second'));
+      await until('the second job taken', async () => (await jobsAdded(queuePrefix, 'batch-lost')) >= 2);
+      const redis = new Redis(REDIS_URL);
+      try {
+        await until('the second job active', async () => (await redis.llen(`${queuePrefix}:controller-batch-lost:active`)) === 2);
+        await client.create(CONFIGMAPS, cm('lost-third'));
+        await until('the third job waiting', async () => (await redis.llen(`${queuePrefix}:controller-batch-lost:wait`)) === 1);
+        // Redis forgets the waiting job.
+        const keys = await redis.keys(`${queuePrefix}*`);
+        await redis.del(...keys);
+      } finally {
+        redis.disconnect();
+      }
+      release!();
+      await until('every key reconciled, the lost one by a resync', () => done.has('lost-hold') && done.has('lost-second') && done.has('lost-third'));
+    });
+  });
 });
