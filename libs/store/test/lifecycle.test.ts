@@ -44,7 +44,14 @@ describe.each(backendKinds)('store lifecycle (%s)', (kind) => {
     await store.create(configMapKey('a'), configMap('a'));
     expect(await migrate(db, silentLogger)).toEqual([]);
     const applied = await db.query<{ name: string }>({ text: `SELECT name FROM ${tables.migrations} ORDER BY name` });
-    expect(applied.map((r) => r.name)).toEqual(['0001_cluster_store.sql', '0002_allocations.sql', '0003_change_prev_object.sql']);
+    expect(applied.map((r) => r.name)).toEqual(['0001_cluster_store.sql', '0002_allocations.sql', '0003_change_prev_object.sql', '0004_lz4_compression.sql']);
+    // Objects compress with lz4 where the server has it (Postgres here), pglz (the default) on PGlite.
+    const methods = await db.query<{ column: string; method: string }>({
+      text: `SELECT c.relname || '.' || a.attname AS column, a.attcompression::text AS method FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid
+             WHERE c.relname IN ('objects', 'changes') AND a.attname IN ('object', 'prev_object') AND c.relnamespace = 'public'::regnamespace ORDER BY 1`,
+    });
+    const expected = kind === 'postgres' ? 'l' : '';
+    expect(methods).toEqual(['changes.object', 'changes.prev_object', 'objects.object'].map((column) => ({ column, method: expected })));
     await Promise.all(stores.map((s) => s.store.close()));
     const reopened = await backend.open();
     expect(await reopened.get(configMapKey('a'))).toMatchObject({ data: { a: '1' } });
