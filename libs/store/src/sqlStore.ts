@@ -11,7 +11,21 @@ import { listAllocations } from './operations/listAllocations.js';
 import { changesChannel } from './schema.js';
 import type { Change, ChangeFilter, ListOptions, ListResult, Store, WriteOptions, WritePreconditions } from './types.js';
 import { WriteBatcher } from './writeBatcher.js';
+import { RecentWrites } from './recentWrites.js';
 import { ReadBatcher } from './readBatcher.js';
+
+/**
+ * Under the tests (vitest sets VITEST), every written object is frozen: code that changes an
+ * object the store answered, which the change log's readers share, fails there instead of
+ * corrupting a cache in production.
+ */
+const freezeWrites = !!process.env.VITEST;
+
+function deepFreeze(value: unknown): void {
+  if (value === null || typeof value !== 'object' || Object.isFrozen(value)) return;
+  Object.freeze(value);
+  for (const v of Object.values(value)) deepFreeze(v);
+}
 
 export interface SqlStoreOptions {
   /** Compact the change log every `compactIntervalMs`, keeping `compactKeepMs` of history. 0 disables. */
@@ -28,6 +42,12 @@ export interface SqlStoreOptions {
 export class SqlStore implements Store {
   private readonly listeners = new Set<(resourceVersion: string) => void>();
   private readonly writes: WriteBatcher;
+  /**
+   * What this store wrote lately: the change log's rows of those versions are read back without
+   * their objects. A written object is thus shared by the write's caller and every reader of the
+   * change log (watch caches, watches): none may change it.
+   */
+  private readonly written = new RecentWrites();
   private readonly reads: ReadBatcher<ObjectKey, KubeObject>;
   /** Concurrent reads of the counter share a statement (each still sent after it was asked for). */
   private readonly counterReads: ReadBatcher<null, string>;
@@ -40,7 +60,15 @@ export class SqlStore implements Store {
     private readonly db: Db,
     private readonly opts: SqlStoreOptions,
   ) {
-    this.writes = new WriteBatcher((batch) => applyWrites(db, batch));
+    this.writes = new WriteBatcher(async (batch) => {
+      const outcomes = await applyWrites(db, batch);
+      for (const outcome of outcomes) {
+        if (!outcome.ok) continue;
+        if (freezeWrites) deepFreeze(outcome.object);
+        this.written.add(outcome.object);
+      }
+      return outcomes;
+    });
     this.reads = new ReadBatcher(
       (key) => getObject(db, key),
       (keys) => getObjects(db, keys),
@@ -96,7 +124,7 @@ export class SqlStore implements Store {
   }
 
   changesSince(after: string, filter?: ChangeFilter, limit?: number): Promise<Change[]> {
-    return changesSince(this.db, after, filter, limit);
+    return changesSince(this.db, after, filter, limit, this.written);
   }
 
   async currentResourceVersion(): Promise<string> {

@@ -2,6 +2,7 @@ import { inKubernetesOrder } from '../objectMeta.js';
 import { BadRequestError, ExpiredError, type KubeObject } from '@skiff/apimachinery';
 import type { Queryable, SqlQuery } from '../db/db.js';
 import { metaKeys, tables } from '../schema.js';
+import type { RecentWrites } from '../recentWrites.js';
 import type { Change, ChangeFilter } from '../types.js';
 
 /*
@@ -29,15 +30,17 @@ interface ChangeRow {
   resource: string;
   namespace: string;
   name: string;
-  object: KubeObject;
+  /** Null for a version the caller holds the object of (`known`). */
+  object: KubeObject | null;
   prev_object: KubeObject | null;
 }
 
-export function changesSinceQuery(after: bigint, filter: ChangeFilter = {}, limit?: number): SqlQuery {
+export function changesSinceQuery(after: bigint, filter: ChangeFilter = {}, limit?: number, known: string[] = []): SqlQuery {
   return {
     text: `
       SELECT meta.value::text AS horizon, c.resource_version::text AS resource_version, c.type,
-             c.api_group, c.resource, c.namespace, c.name, c.object,
+             c.api_group, c.resource, c.namespace, c.name,
+             CASE WHEN c.resource_version = ANY ($6::bigint[]) THEN NULL ELSE c.object END AS object,
              ${filter.withPrevious === false ? 'NULL::jsonb AS prev_object' : 'c.prev_object'}
       FROM ${tables.meta} AS meta
       LEFT JOIN LATERAL (
@@ -51,7 +54,7 @@ export function changesSinceQuery(after: bigint, filter: ChangeFilter = {}, limi
       ) AS c ON true
       WHERE meta.key = '${metaKeys.compactedResourceVersion}'
       ORDER BY c.resource_version`,
-    values: [after.toString(), filter.group ?? null, filter.resource ?? null, filter.namespace ?? null, limit && limit > 0 ? limit : null],
+    values: [after.toString(), filter.group ?? null, filter.resource ?? null, filter.namespace ?? null, limit && limit > 0 ? limit : null, `{${known.join(',')}}`],
   };
 }
 
@@ -60,7 +63,8 @@ export function parseResourceVersion(rv: string): bigint {
   return BigInt(rv);
 }
 
-export function toChanges(after: bigint, rows: ChangeRow[]): Change[] {
+/** `known`: the objects of versions the query was told not to send (RecentWrites.after). */
+export function toChanges(after: bigint, rows: ChangeRow[], known?: ReadonlyMap<string, KubeObject>): Change[] {
   const horizon = BigInt(rows[0].horizon);
   // Everything at or below the horizon is gone: a reader that has not seen it has missed events.
   if (after < horizon) throw new ExpiredError(`too old resource version: ${after} (${horizon})`);
@@ -70,12 +74,18 @@ export function toChanges(after: bigint, rows: ChangeRow[]): Change[] {
       type: r.type!,
       resourceVersion: r.resource_version!,
       key: { group: r.api_group, resource: r.resource, namespace: r.namespace, name: r.name },
-      object: inKubernetesOrder(r.object),
+      object: r.object ? inKubernetesOrder(r.object) : known!.get(r.resource_version!)!,
       ...(r.prev_object ? { prevObject: inKubernetesOrder(r.prev_object) } : {}),
     }));
 }
 
-export async function changesSince(db: Queryable, after: string, filter?: ChangeFilter, limit?: number): Promise<Change[]> {
+/**
+ * `written`: what this process wrote lately (RecentWrites); the rows of those versions come back
+ * without their objects, which are taken from it instead. The versions are taken before the query,
+ * so an object dropped from it meanwhile is still at hand.
+ */
+export async function changesSince(db: Queryable, after: string, filter?: ChangeFilter, limit?: number, written?: RecentWrites): Promise<Change[]> {
   const from = parseResourceVersion(after);
-  return toChanges(from, await db.query<ChangeRow>(changesSinceQuery(from, filter, limit)));
+  const known = written?.after(from);
+  return toChanges(from, await db.query<ChangeRow>(changesSinceQuery(from, filter, limit, known ? [...known.keys()] : [])), known);
 }
