@@ -182,7 +182,15 @@ export async function buildServer(opts: ServerOptions): Promise<{ app: FastifyIn
     rbac.checkEscalation(principal, kind, obj);
     checkApplicationAccount(principal, kind, obj, rbac);
   };
-  const statusFeed = new StatusFeed(store, hub, opts.logger);
+  const statusFeed = new StatusFeed(
+    store,
+    hub,
+    opts.logger,
+    watchCache && {
+      list: async (type) => (await watchCache.list(type, undefined, {})) ?? store.list({ group: type.group, resource: type.resource }),
+      watch: (filter, from, sink) => watchCache.watch(filter, from, sink),
+    },
+  );
   const app = Fastify({ ...(opts.tls ? { https: httpsOptions(opts.tls) } : {}), loggerInstance: opts.logger, logController: new LogController({ disableRequestLogging: true }), bodyLimit, forceCloseConnections: true }) as unknown as FastifyInstance;
   destroySocketsOnClose(app);
 

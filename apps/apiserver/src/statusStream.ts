@@ -1,8 +1,8 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { TooManyRequestsError, type KubeObject, type WatchEventType } from '@skiff/apimachinery';
+import { TooManyRequestsError, type KubeObject, type Kind, type WatchEventType } from '@skiff/apimachinery';
 import type { Store } from '@skiff/store';
 import { compactForStatus, STATUS_TYPES } from './statusObjects.js';
-import type { WatchHandle, WatchHub } from './watch.js';
+import type { WatchFilter, WatchHandle, WatchHub, WatchSink } from './watch.js';
 
 export const STATUS_STREAM_PATH = '/status/stream';
 
@@ -16,6 +16,17 @@ export interface StatusStreamOptions {
   /** Counts open streams, for /metrics. */
   onOpen?: () => void;
   onClose?: () => void;
+}
+
+/**
+ * Where the feed reads its kinds: by default the store and the watch hub; in the API server, its
+ * watch cache, whose objects are in memory already (a list of 10,000 pods from Postgres and their
+ * parse took the first viewer about a second).
+ */
+export interface StatusSource {
+  /** Every object of the kind, at a version not older than the store's newest (a consistent read). */
+  list(type: Kind): Promise<{ items: KubeObject[]; resourceVersion: string }>;
+  watch(filter: WatchFilter, from: string, sink: WatchSink): Promise<WatchHandle>;
 }
 
 interface Viewer {
@@ -55,6 +66,7 @@ export class StatusFeed {
     private readonly store: Store,
     private readonly hub: WatchHub,
     private readonly log: { warn(obj: object, msg: string): void },
+    private readonly source: StatusSource = { list: (t) => store.list({ group: t.group, resource: t.resource }), watch: (f, from, sink) => hub.watch(f, from, sink) },
   ) {}
 
   get viewerCount(): number {
@@ -120,11 +132,11 @@ export class StatusFeed {
   }
 
   private async start(): Promise<void> {
-    const lists = await Promise.all(STATUS_TYPES.map((t) => this.store.list({ group: t.group, resource: t.resource })));
+    const lists = await Promise.all(STATUS_TYPES.map((t) => this.source.list(t)));
     for (const list of lists) for (const o of list.items) this.objects.set(keyOf(o), JSON.stringify(compactForStatus(o)));
     const send = (type: WatchEventType, object: KubeObject) => this.change(type, object);
     try {
-      for (let i = 0; i < STATUS_TYPES.length; i++) this.handles.push(await this.hub.watch({ type: STATUS_TYPES[i] }, lists[i].resourceVersion, { send }));
+      for (let i = 0; i < STATUS_TYPES.length; i++) this.handles.push(await this.source.watch({ type: STATUS_TYPES[i] }, lists[i].resourceVersion, { send }));
     } catch (err) {
       this.stop();
       throw err;
@@ -159,8 +171,9 @@ export class StatusFeed {
   }
 }
 
+/** By kind (each status kind is one resource), namespace and name: as the page keys them, whichever version a list or watch served. */
 function keyOf(o: KubeObject): string {
-  return `${o.apiVersion}/${o.kind}/${o.metadata.namespace ?? ''}/${o.metadata.name}`;
+  return `${o.kind}/${o.metadata.namespace ?? ''}/${o.metadata.name}`;
 }
 
 /**

@@ -209,6 +209,10 @@ describe('the status feed', () => {
     await until('the feed watches', async () => (await watchers()) >= before + 10);
     const events = await readStream(`${t.server.url}/status/stream`, (evs) => evs.length > 0);
     expect(events[0].data.items.some((o: { kind: string; metadata: { name: string } }) => o.kind === 'ConfigMap' && o.metadata.name === 'warm')).toBe(true);
+    // It lists and watches through the watch cache (in memory, not Postgres): every status kind is
+    // cached now, even one nothing else here reads.
+    const cached = (await t.call('GET', '/metrics')).text;
+    for (const resource of ['applications', 'pods', 'endpoints', 'events', 'webhooks']) expect(cached).toMatch(new RegExp(`^apiserver_watch_cache_objects\\{group="[a-z.]*",resource="${resource}"\\} \\d+$`, 'm'));
     // The viewer left; a reload finds the feed still watching (it stops 30 s after).
     expect(await watchers()).toBeGreaterThanOrEqual(before + 10);
   });
