@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { QueueEvents } from 'bullmq';
 import { pino } from 'pino';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ApiClient, resourceType } from '@skiff/kube-client';
 import { ControllerManager, TerminalError, type Controller, type ObjectRef } from '../src/index.js';
 import { ADMIN_TOKEN, createBackend, startTestServer, type TestBackend } from '../../../apps/apiserver/test/harness.js';
@@ -31,6 +31,11 @@ describe('the controller runner on real Redis and a real API server', () => {
     backend = await createBackend('postgres');
     server = await startTestServer(backend);
     client = new ApiClient({ server: server.url, token: ADMIN_TOKEN });
+  });
+  // Each test's controllers stop with it: the first test's copies every ConfigMap, and left
+  // running it would write to later tests' objects (their informers then see changes no test made).
+  afterEach(async () => {
+    for (const m of managers.splice(0)) await m.stop();
   });
   afterAll(async () => {
     for (const m of managers) await m.stop();
