@@ -72,3 +72,35 @@ describe('events: expiry after --event-ttl and counting of repeats', () => {
     ]);
   });
 });
+
+describe("events: client-go's correlator (similar events combined, a source's events about one object rate-limited)", () => {
+  const t = useTestServer();
+  const client = () => new ApiClient({ server: t.server.url, token: ADMIN_TOKEN });
+  type Ev = { message: string; count: number; reason: string; type: string; involvedObject: { name: string } };
+  const eventsOf = async (name: string) => ((await client().list(EVENTS, { namespace: 'default' })).items as unknown as Ev[]).filter((e) => e.involvedObject.name === name);
+
+  it('past nine messages, similar events are one combined Event; past 25 writes, one more every 5 minutes; Warnings and other objects have their own budgets', async () => {
+    const c = client();
+    const [rs, other] = await Promise.all([c.create(resourceType('configmaps'), configMap('busy-set')), c.create(resourceType('configmaps'), configMap('quiet-set'))]);
+    let clock = Date.parse('2030-01-01T00:00:00Z');
+    const recorder = new EventRecorder(c, 'test-controller', pino({ level: 'silent' }), () => new Date(clock));
+    for (let i = 1; i <= 40; i++) await recorder.record(rs, 'Normal', 'SuccessfulCreate', `Created pod: busy-set-${i}`);
+    await recorder.record(rs, 'Warning', 'FailedCreate', 'Error creating: quota');
+    await recorder.record(other, 'Normal', 'SuccessfulCreate', 'Created pod: quiet-set-1');
+
+    const created = (await eventsOf('busy-set')).filter((e) => e.reason === 'SuccessfulCreate');
+    // Nine apart, the tenth combined and counted on by the next 15 (25 writes); the other 15 dropped.
+    expect(created.filter((e) => !e.message.startsWith('(combined')).map((e) => [e.message, e.count]).sort()).toEqual(Array.from({ length: 9 }, (_, i) => [`Created pod: busy-set-${i + 1}`, 1]).sort());
+    const combined = created.filter((e) => e.message.startsWith('(combined'));
+    expect(combined.map((e) => [e.message, e.count])).toEqual([['(combined from similar events): Created pod: busy-set-25', 16]]);
+    expect((await eventsOf('busy-set')).filter((e) => e.type === 'Warning').map((e) => e.message)).toEqual(['Error creating: quota']);
+    expect((await eventsOf('quiet-set')).map((e) => e.message)).toEqual(['Created pod: quiet-set-1']);
+
+    // Five minutes on, the bucket holds one more write: the next event counts on the combined one.
+    clock += 5 * 60_000;
+    await recorder.record(rs, 'Normal', 'SuccessfulCreate', 'Created pod: busy-set-41');
+    await recorder.record(rs, 'Normal', 'SuccessfulCreate', 'Created pod: busy-set-42');
+    const after = (await eventsOf('busy-set')).filter((e) => e.message.startsWith('(combined'));
+    expect(after.map((e) => [e.message, e.count])).toEqual([['(combined from similar events): Created pod: busy-set-41', 17]]);
+  });
+});

@@ -11,7 +11,13 @@ function rfc3339(d: Date): string {
 
 /** How long a repeated Event is counted on the first one (client-go's correlator: 10 minutes). */
 const AGGREGATION_WINDOW_MS = 10 * 60_000;
+/** Similar events (same object, type and reason, other messages) written apart before they are combined (client-go: 10). */
+const MAX_SIMILAR = 10;
+/** Events about one object from one source written at once, then one per SPAM_REFILL_MS (client-go's spam filter: 25, 1 per 5 min). */
+const SPAM_BURST = 25;
+const SPAM_REFILL_MS = 5 * 60_000;
 const MAX_REMEMBERED = 4096;
+export const COMBINED_PREFIX = '(combined from similar events): ';
 
 interface Counted {
   namespace: string;
@@ -20,46 +26,93 @@ interface Counted {
   at: number;
 }
 
+type RecordedEvent = KubeObject & { involvedObject?: Record<string, unknown>; source?: Record<string, unknown>; reason?: string; message?: string; type?: string };
+
+/** A map that keeps its newest MAX_REMEMBERED entries (a get that should count as use re-sets the key). */
+function remember<V>(map: Map<string, V>, key: string, value: V): void {
+  map.delete(key);
+  map.set(key, value);
+  if (map.size > MAX_REMEMBERED) map.delete(map.keys().next().value!);
+}
+
 /**
- * Writes Events as client-go's correlator does: the same event (object, type, reason, message,
- * source) again within the window is counted on the Event already written (count, lastTimestamp)
- * instead of stored anew, so a loop that repeats itself does not flood the store. An Event that
- * expired (or was deleted) meanwhile is written anew.
+ * Writes Events as client-go's EventCorrelator does, so that a busy or looping component cannot
+ * flood the store (a 10,000-replica ReplicaSet made 10,000 SuccessfulCreate Events, a quarter of
+ * the writes of rolling it out):
+ * - the same event (object, type, reason, message, source) again within 10 minutes is counted on
+ *   the Event already written (count, lastTimestamp) instead of stored anew;
+ * - similar events (the same but for the message) past the tenth within 10 minutes become one
+ *   Event, "(combined from similar events): <the latest message>", counted the same way;
+ * - each source may write 25 Events of a type (Normal, Warning) about one object at once, then one
+ *   every 5 minutes; the rest are dropped (as client-go's spam filter does).
+ * An Event that expired (or was deleted) meanwhile is written anew.
  */
 export class EventAggregator {
   private readonly counted = new Map<string, Counted>();
+  /** The distinct messages (the last few) seen per similar-events key (object, type, reason, source), and when last. */
+  private readonly similar = new Map<string, { messages: Set<string>; at: number }>();
+  /** Spam filter buckets per source and object. */
+  private readonly buckets = new Map<string, { tokens: number; at: number }>();
 
   constructor(
     private readonly client: ApiClient,
     private readonly now: () => Date = () => new Date(),
   ) {}
 
-  async write(event: KubeObject & { involvedObject?: Record<string, unknown>; source?: Record<string, unknown>; reason?: string; message?: string; type?: string }): Promise<void> {
+  async write(event: RecordedEvent): Promise<void> {
     const o = event.involvedObject ?? {};
-    const key = JSON.stringify([o.uid, o.kind, o.namespace, o.name, o.fieldPath, event.type, event.reason, event.message, event.source?.component, event.source?.host]);
     const at = this.now().getTime();
+    // Keys start with the object's uid: `forget` finds them by it.
+    const object = [o.uid, o.kind, o.namespace, o.name, o.apiVersion];
+    const source = [event.source?.component, event.source?.host];
+    const similarKey = JSON.stringify([...object, event.type, event.reason, ...source]);
+    let key = JSON.stringify([...object, o.fieldPath, event.type, event.reason, event.message, ...source]);
+    let similar = this.similar.get(similarKey);
+    if (!similar || at - similar.at >= AGGREGATION_WINDOW_MS) similar = { messages: new Set(), at };
+    similar.messages.add(event.message ?? '');
+    similar.at = at;
+    remember(this.similar, similarKey, similar);
+    if (similar.messages.size >= MAX_SIMILAR) {
+      // Bounded: only the count matters from here on.
+      similar.messages.delete(similar.messages.values().next().value!);
+      key = similarKey;
+      event = { ...event, message: `${COMBINED_PREFIX}${event.message ?? ''}` };
+    }
+    if (!this.allowed(JSON.stringify([...object, event.type, ...source]), at)) return;
+
     const hit = this.counted.get(key);
     this.counted.delete(key);
     if (hit && at - hit.at < AGGREGATION_WINDOW_MS) {
       hit.count++;
       hit.at = at;
       try {
-        await this.client.patch(EVENTS, hit.namespace, hit.name, { count: hit.count, lastTimestamp: rfc3339(new Date(at)) }, 'merge');
-        this.counted.set(key, hit);
+        await this.client.patch(EVENTS, hit.namespace, hit.name, { count: hit.count, lastTimestamp: rfc3339(new Date(at)), message: event.message }, 'merge');
+        remember(this.counted, key, hit);
         return;
       } catch (err) {
         if (!(err instanceof NotFoundError)) throw err;
       }
     }
     const created = await this.client.create(EVENTS, event);
-    this.counted.set(key, { namespace: created.metadata.namespace!, name: created.metadata.name!, count: (created as { count?: number }).count ?? 1, at });
     // The oldest first (a hit moves to the end): the memory stays bounded.
-    if (this.counted.size > MAX_REMEMBERED) this.counted.delete(this.counted.keys().next().value!);
+    remember(this.counted, key, { namespace: created.metadata.namespace!, name: created.metadata.name!, count: (created as { count?: number }).count ?? 1, at });
+  }
+
+  /** Takes a token from the source's bucket for the object: false when it has none (the event is dropped). */
+  private allowed(key: string, at: number): boolean {
+    const bucket = this.buckets.get(key) ?? { tokens: SPAM_BURST, at };
+    bucket.tokens = Math.min(SPAM_BURST, bucket.tokens + (at - bucket.at) / SPAM_REFILL_MS);
+    bucket.at = at;
+    remember(this.buckets, key, bucket);
+    if (bucket.tokens < 1) return false;
+    bucket.tokens -= 1;
+    return true;
   }
 
   /** Forgets the events of an object that is gone (by uid). */
   forget(uid: string): void {
-    for (const key of this.counted.keys()) if (key.startsWith(`[${JSON.stringify(uid)},`)) this.counted.delete(key);
+    const prefix = `[${JSON.stringify(uid)},`;
+    for (const map of [this.counted, this.similar, this.buckets]) for (const key of map.keys()) if (key.startsWith(prefix)) map.delete(key);
   }
 }
 
