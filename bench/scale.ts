@@ -127,10 +127,12 @@ export async function scaleBench(): Promise<void> {
     const deployStarted = performance.now();
     const transitionsBeforeDeploy = nodes.notReadyTransitions();
     const throttledBeforeDeploy = await throttled(url);
+    if (CPU_PROF_DIR) console.log(`  mark deployment-start ${process.hrtime.bigint() / 1000n}`);
     await client.create(deploymentsType, deployment('scale', PODS));
     const progress = setInterval(() => console.log(`  t=${seconds(performance.now() - deployStarted)} s: ${pods.count()} pods, ${pods.bound()} bound, ${pods.running()} Running, ${nodes.ready()}/${NODES} nodes Ready`), PROGRESS_EVERY_MS);
     const deployed = await until(`${PODS} Running pods`, DEPLOYMENT_TIMEOUT_MS, async () => pods.running() >= PODS, components).then(() => true, (err: Error) => (console.log(`  ${err.message}`), false)).finally(() => clearInterval(progress));
     const deployMs = performance.now() - deployStarted;
+    if (CPU_PROF_DIR) console.log(`  mark deployment-end ${process.hrtime.bigint() / 1000n}`);
     console.log(`${PODS}-replica Deployment, create to all Running on ${NODES} nodes: ${deployed ? `${seconds(deployMs)} s (${fmt(PODS / (deployMs / 1000))} pods/s)` : `NOT done in ${DEPLOYMENT_TIMEOUT_MS / 1000} s (${pods.running()} Running)`}  (goal < ${GOALS.deploymentS} s: ${met(deployed && deployMs < GOALS.deploymentS * 1000)}); meanwhile ${nodes.notReadyTransitions() - transitionsBeforeDeploy} NotReady transitions, ${nodes.ready()}/${NODES} Ready at the end`);
     const throttledDuringDeploy = [...(await throttled(url))].map(([resource, n]) => [resource, n - (throttledBeforeDeploy.get(resource) ?? 0)] as const).filter(([, n]) => n > 0);
     console.log(`  requests refused (429) by priority and fairness meanwhile, by priority level: ${throttledDuringDeploy.map(([level, n]) => `${level} ${fmt(n)}`).join(', ') || 'none'}`);

@@ -315,7 +315,139 @@ export function applyServerSideApply(live: KubeObject | undefined, applied: Kube
  * stop being anyone else's, as in Kubernetes.
  */
 export function recordUpdateManager(before: KubeObject | undefined, after: KubeObject, manager: string, now: string, schema?: PatchSchema): KubeObject {
-  const s = schema ?? { list: () => undefined };
+  const s = schema ?? NO_LISTS;
+  const entries = before?.metadata.managedFields as ManagedFieldsEntry[] | undefined;
+  if (!before || !entries) return recordUpdateManagerByWalk(before, after, manager, now, s);
+  const diff = fieldDiff(before, after, s);
+  if (!diff) return recordUpdateManagerByWalk(before, after, manager, now, s);
+  const { changed, removed } = diff;
+  const isMine = (e: ManagedFieldsEntry) => e.manager === manager && e.operation === 'Update' && !e.subresource;
+  const removedSet = new Set(removed.map((l) => l.key));
+  const changedSet = new Set(changed.map((l) => l.key));
+  // Others lose what changed or went; this manager loses what went. An entry that loses nothing is kept as it is.
+  let managed = entries
+    .map((e) => {
+      if (!removedSet.size && (!changedSet.size || isMine(e))) return e;
+      const paths = keyedEntryPaths(e);
+      const kept = paths.filter((l) => !removedSet.has(l.key) && (isMine(e) || !changedSet.has(l.key)));
+      return kept.length === paths.length ? e : { ...e, fieldsV1: toFieldsV1(kept.map((l) => l.path)) };
+    })
+    .filter((e) => e.fieldsV1 && Object.keys(e.fieldsV1).length > 0);
+  if (changed.length > 0) {
+    const mine = managed.find(isMine);
+    const unique = new Map<string, Path>();
+    for (const l of [...(mine ? keyedEntryPaths(mine) : []), ...changed]) if (!unique.has(l.key)) unique.set(l.key, l.path);
+    managed = withEntry(managed, { manager, operation: 'Update', apiVersion: after.apiVersion, time: now, fieldsType: 'FieldsV1', fieldsV1: toFieldsV1([...unique.values()]) });
+  }
+  const metadata = { ...after.metadata };
+  if (managed.length) metadata.managedFields = managed;
+  else delete metadata.managedFields;
+  return { ...after, metadata };
+}
+
+const NO_LISTS: PatchSchema = { list: () => undefined };
+
+/**
+ * The owned leaves (as walkFields sees them) that an update changed: `changed`, the leaves of
+ * `after` whose value differs from `before`'s at the same path (or that are new), and `removed`,
+ * the leaves of `before` that are no leaves of `after`. One walk of both objects that skips
+ * identical subtrees and builds a key only for a leaf it reports, as structured-merge-diff
+ * compares two objects; walking each whole object into a map of every path's key and value cost
+ * the API server a tenth of its CPU while pods were being bound and started. Undefined when a
+ * keyed list holds one key twice (the full walk decides those, as before).
+ */
+function fieldDiff(before: KubeObject, after: KubeObject, schema: PatchSchema): { changed: KeyedPath[]; removed: KeyedPath[] } | undefined {
+  const changed: KeyedPath[] = [];
+  const removed: KeyedPath[] = [];
+  const path: Path = [];
+  const names: string[] = [];
+  let duplicate = false;
+  const emit = (out: KeyedPath[], extra?: string) => {
+    const p = extra ? [...path, extra] : path.slice();
+    out.push({ path: p, key: key(p) });
+  };
+  /** The leaf-or-not shape of `v` at the current path: whether walkFields reports a leaf there. */
+  const isLeaf = (v: unknown): boolean => {
+    if (v === undefined) return false;
+    if (isPlainObject(v)) return Object.keys(v).length === 0;
+    if (Array.isArray(v)) {
+      const meta = schema.list(schemaPath(names));
+      return !(meta?.mergeKey || meta?.strategy === 'merge');
+    }
+    return true;
+  };
+  /** Elements of a keyed list by their step (the first of a key wins, as in valueAt). */
+  const keyed = (list: unknown, mergeKey: string): Map<string, Record<string, unknown>> => {
+    const byStep = new Map<string, Record<string, unknown>>();
+    if (!Array.isArray(list)) return byStep;
+    for (const el of list) {
+      if (!isPlainObject(el)) continue;
+      const step = `k:${JSON.stringify({ [mergeKey]: el[mergeKey] })}`;
+      if (byStep.has(step)) duplicate = true;
+      else byStep.set(step, el);
+    }
+    return byStep;
+  };
+  const fieldsOf = (v: Record<string, unknown>): [string, unknown][] =>
+    Object.entries(v).filter(([k, x]) => x !== undefined && !(names.length === 0 && IGNORED_TOP.has(k)) && !(names.length === 1 && names[0] === 'metadata' && IGNORED_META.has(k)));
+  /**
+   * The leaves of `x` (one side) against `y` (the other, at the same path): in 'changed' mode those
+   * whose value differs, in 'removed' mode those that are no leaf of `y`.
+   */
+  const walk = (x: unknown, y: unknown, mode: 'changed' | 'removed'): void => {
+    if (x === y) return;
+    const out = mode === 'changed' ? changed : removed;
+    if (isPlainObject(x)) {
+      const fields = fieldsOf(x);
+      if (fields.length === 0) {
+        if (path.length > 0 && Object.keys(x).length === 0 && (mode === 'changed' ? !deepEqual(x, y) : !isLeaf(y))) emit(out);
+        return;
+      }
+      const other = isPlainObject(y) ? y : undefined;
+      for (const [k, v] of fields) {
+        path.push(`f:${k}`);
+        names.push(k);
+        walk(v, other?.[k], mode);
+        names.pop();
+        path.pop();
+      }
+      return;
+    }
+    if (Array.isArray(x)) {
+      const meta = schema.list(schemaPath(names));
+      if (meta?.mergeKey) {
+        const mine = keyed(x, meta.mergeKey);
+        const theirs = keyed(y, meta.mergeKey);
+        const listName = names[names.length - 1];
+        for (const [step, el] of mine) {
+          const counterpart = theirs.get(step);
+          path.push(step);
+          if (mode === 'changed' ? !deepEqual(el, counterpart) : counterpart === undefined) emit(out, '.');
+          names[names.length - 1] = `${listName}[]`;
+          walk(el, counterpart, mode);
+          names[names.length - 1] = listName;
+          path.pop();
+        }
+        return;
+      }
+      if (meta?.strategy === 'merge') {
+        const theirs = new Set(Array.isArray(y) ? y.map((el) => JSON.stringify(el)) : []);
+        for (const el of x) {
+          const json = JSON.stringify(el);
+          if (!theirs.has(json)) emit(out, `v:${json}`);
+        }
+        return;
+      }
+    }
+    if (mode === 'changed' ? !deepEqual(x, y) : !isLeaf(y)) emit(out);
+  };
+  walk(after, before, 'changed');
+  walk(before, after, 'removed');
+  return duplicate ? undefined : { changed, removed };
+}
+
+/** recordUpdateManager by walking both whole objects: for a create, and for what fieldDiff leaves to it. */
+export function recordUpdateManagerByWalk(before: KubeObject | undefined, after: KubeObject, manager: string, now: string, s: PatchSchema): KubeObject {
   const out = deepCopy(after);
   const entries = ((before?.metadata.managedFields ?? after.metadata.managedFields ?? []) as ManagedFieldsEntry[]).slice();
   const owned = ownedFields(out, s);
