@@ -122,7 +122,9 @@ describe('recordUpdateManager: the diff of two objects owns what the walk of eac
 
   it('gives the same managedFields as the whole walk over 500 random pod updates by three managers', () => {
     for (let i = 0; i < 500; i++) {
-      let live = recordUpdateManager(undefined, pod(), 'creator', NOW, pods);
+      const created = pod();
+      let live = recordUpdateManager(undefined, created, 'creator', NOW, pods);
+      expect(live, `case ${i}, created`).toEqual(recordUpdateManagerByWalk(undefined, created, 'creator', NOW, pods));
       for (let step = 0; step < 4; step++) {
         // Half the time an update touches only part of the object (the rest shared, as a patch leaves it).
         const next = pod();

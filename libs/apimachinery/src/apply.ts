@@ -236,8 +236,14 @@ function entryPaths(e: ManagedFieldsEntry): Path[] {
   return fromFieldsV1(e.fieldsV1);
 }
 
-/** An entry's paths with their keys, built as the walk goes down (as walkFields does). */
+/** keyedEntryPaths by FieldsV1 object: an entry no write changed keeps its object from write to write. */
+const entryPathsCache = new WeakMap<object, KeyedPath[]>();
+
+/** An entry's paths with their keys, built as the walk goes down (as walkFields does). Shared: never change them. */
 function keyedEntryPaths(e: ManagedFieldsEntry): KeyedPath[] {
+  const fields = e.fieldsV1;
+  const cached = fields && entryPathsCache.get(fields);
+  if (cached) return cached;
   const out: KeyedPath[] = [];
   const walk = (node: Record<string, unknown>, path: Path, inner: string) => {
     const children = Object.entries(node);
@@ -247,7 +253,8 @@ function keyedEntryPaths(e: ManagedFieldsEntry): KeyedPath[] {
     }
     for (const [k, v] of children) walk(isPlainObject(v) ? v : {}, [...path, k], childKey(inner, k));
   };
-  walk(e.fieldsV1 ?? {}, [], '');
+  walk(fields ?? {}, [], '');
+  if (fields) entryPathsCache.set(fields, out);
   return out;
 }
 
@@ -317,7 +324,8 @@ export function applyServerSideApply(live: KubeObject | undefined, applied: Kube
 export function recordUpdateManager(before: KubeObject | undefined, after: KubeObject, manager: string, now: string, schema?: PatchSchema): KubeObject {
   const s = schema ?? NO_LISTS;
   const entries = before?.metadata.managedFields as ManagedFieldsEntry[] | undefined;
-  if (!before || !entries) return recordUpdateManagerByWalk(before, after, manager, now, s);
+  // One diff for a create (with no entries of its own, as nearly every one) and for an update of an object with entries.
+  if (before ? !entries : after.metadata.managedFields) return recordUpdateManagerByWalk(before, after, manager, now, s);
   const diff = fieldDiff(before, after, s);
   if (!diff) return recordUpdateManagerByWalk(before, after, manager, now, s);
   const { changed, removed } = diff;
@@ -325,7 +333,7 @@ export function recordUpdateManager(before: KubeObject | undefined, after: KubeO
   const removedSet = new Set(removed.map((l) => l.key));
   const changedSet = new Set(changed.map((l) => l.key));
   // Others lose what changed or went; this manager loses what went. An entry that loses nothing is kept as it is.
-  let managed = entries
+  let managed = (entries ?? [])
     .map((e) => {
       if (!removedSet.size && (!changedSet.size || isMine(e))) return e;
       const paths = keyedEntryPaths(e);
@@ -337,7 +345,9 @@ export function recordUpdateManager(before: KubeObject | undefined, after: KubeO
     const mine = managed.find(isMine);
     const unique = new Map<string, Path>();
     for (const l of [...(mine ? keyedEntryPaths(mine) : []), ...changed]) if (!unique.has(l.key)) unique.set(l.key, l.path);
-    managed = withEntry(managed, { manager, operation: 'Update', apiVersion: after.apiVersion, time: now, fieldsType: 'FieldsV1', fieldsV1: toFieldsV1([...unique.values()]) });
+    // A manager that changed only fields it owned already (a kubelet's status, again) keeps its FieldsV1.
+    const same = mine?.fieldsV1 && unique.size === keyedEntryPaths(mine).length;
+    managed = withEntry(managed, { manager, operation: 'Update', apiVersion: after.apiVersion, time: now, fieldsType: 'FieldsV1', fieldsV1: same ? mine.fieldsV1! : toFieldsV1([...unique.values()]) });
   }
   const metadata = { ...after.metadata };
   if (managed.length) metadata.managedFields = managed;
@@ -356,7 +366,7 @@ const NO_LISTS: PatchSchema = { list: () => undefined };
  * the API server a tenth of its CPU while pods were being bound and started. Undefined when a
  * keyed list holds one key twice (the full walk decides those, as before).
  */
-function fieldDiff(before: KubeObject, after: KubeObject, schema: PatchSchema): { changed: KeyedPath[]; removed: KeyedPath[] } | undefined {
+function fieldDiff(before: KubeObject | undefined, after: KubeObject, schema: PatchSchema): { changed: KeyedPath[]; removed: KeyedPath[] } | undefined {
   const changed: KeyedPath[] = [];
   const removed: KeyedPath[] = [];
   const path: Path = [];
@@ -442,7 +452,7 @@ function fieldDiff(before: KubeObject, after: KubeObject, schema: PatchSchema): 
     if (mode === 'changed' ? !deepEqual(x, y) : !isLeaf(y)) emit(out);
   };
   walk(after, before, 'changed');
-  walk(before, after, 'removed');
+  if (before) walk(before, after, 'removed');
   return duplicate ? undefined : { changed, removed };
 }
 
