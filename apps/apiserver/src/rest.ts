@@ -571,12 +571,11 @@ export class Rest {
   private async bindPod(key: ReturnType<typeof keyOf>, name: string, pod: KubeObject, nodeName: string): Promise<KubeObject> {
     const refusal = bindingRefusal(pod, name);
     if (refusal) throw refusal;
-    const next = clone(pod);
-    (next.spec as Record<string, unknown>).nodeName = nodeName;
-    const status = ((next.status ?? {}) as Record<string, unknown>);
+    // The pod with its node and PodScheduled condition; the rest shared with `pod`, not copied (the store only serialises it).
+    const status = ((pod.status ?? {}) as Record<string, unknown>);
     const conditions = ((status.conditions as Record<string, unknown>[] | undefined) ?? []).filter((c) => c.type !== 'PodScheduled');
     conditions.push({ type: 'PodScheduled', status: 'True', lastProbeTime: null, lastTransitionTime: nowRfc3339(this.clock()) });
-    next.status = { ...status, conditions };
+    const next: KubeObject = { ...pod, spec: { ...(pod.spec as Record<string, unknown>), nodeName }, status: { ...status, conditions } };
     await this.store.update(key, next, { resourceVersion: pod.metadata.resourceVersion });
     return { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Success', code: 201 } as unknown as KubeObject;
   }

@@ -37,10 +37,14 @@ export function applyJsonPatch<T extends object>(obj: T, ops: unknown[]): T {
   }
 }
 
-/** RFC 7386: null deletes, objects merge recursively, everything else (arrays too) replaces. */
+/**
+ * RFC 7386: null deletes, objects merge recursively, everything else (arrays too) replaces. The
+ * result is new along the patched paths and shares the rest with `target` (copying the whole
+ * target at every level it merged into was most of a status patch's cost): change neither in place.
+ */
 export function applyMergePatch(target: unknown, patch: unknown): unknown {
   if (!isPlainObject(patch)) return clone(patch);
-  const out: Record<string, unknown> = isPlainObject(target) ? clone(target) : {};
+  const out: Record<string, unknown> = isPlainObject(target) ? { ...target } : {};
   for (const [k, v] of Object.entries(patch)) {
     if (v === null) delete out[k];
     else out[k] = applyMergePatch(out[k], v);
