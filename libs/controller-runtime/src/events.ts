@@ -11,7 +11,7 @@ function rfc3339(d: Date): string {
 
 /** How long a repeated Event is counted on the first one (client-go's correlator: 10 minutes). */
 const AGGREGATION_WINDOW_MS = 10 * 60_000;
-/** Similar events (same object, type and reason, other messages) written apart before they are combined (client-go: 10). */
+/** Distinct messages of similar events (same object, type and reason) at which they are combined (client-go's maxEvents: 10). */
 const MAX_SIMILAR = 10;
 /** Events about one object from one source written at once, then one per SPAM_REFILL_MS (client-go's spam filter: 25, 1 per 5 min). */
 const SPAM_BURST = 25;
@@ -41,8 +41,9 @@ function remember<V>(map: Map<string, V>, key: string, value: V): void {
  * the writes of rolling it out):
  * - the same event (object, type, reason, message, source) again within 10 minutes is counted on
  *   the Event already written (count, lastTimestamp) instead of stored anew;
- * - similar events (the same but for the message) past the tenth within 10 minutes become one
- *   Event, "(combined from similar events): <the latest message>", counted the same way;
+ * - similar events (the same but for the message) within 10 minutes are written apart up to the
+ *   ninth; from the tenth they are one Event, "(combined from similar events): <the latest
+ *   message>", counted the same way;
  * - each source may write 25 Events of a type (Normal, Warning) about one object at once, then one
  *   every 5 minutes; the rest are dropped (as client-go's spam filter does).
  * An Event that expired (or was deleted) meanwhile is written anew.
