@@ -17,7 +17,7 @@ const MAX_SIMILAR = 10;
 const SPAM_BURST = 25;
 const SPAM_REFILL_MS = 5 * 60_000;
 const MAX_REMEMBERED = 4096;
-export const COMBINED_PREFIX = '(combined from similar events): ';
+const COMBINED_PREFIX = '(combined from similar events): ';
 
 interface Counted {
   namespace: string;

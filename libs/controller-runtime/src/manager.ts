@@ -236,7 +236,7 @@ class ControllerRunner {
   /** Keys queued before start, and whether urgently. */
   private readonly pendingBeforeStart = new Map<string, boolean>();
   /** The jobs queued in one turn of the event loop, added with one addBulk (one pipeline). */
-  private readonly jobs = new TickBatch<{ name: string; data: { key?: string; keys?: string[] }; opts: JobsOptions }, Job>((items) => this.queue!.addBulk(items));
+  private readonly jobs = new TickBatch<{ name: string; data: { key: string }; opts: JobsOptions }, Job>((items) => this.queue!.addBulk(items));
   /** Batch mode (Controller.batch): keys queued and not started yet, with when they were queued. */
   private readonly queued = new Map<string, number>();
   /** Batch mode: keys queued in this turn of the event loop, not yet in a job. */
@@ -326,18 +326,21 @@ class ControllerRunner {
     if (this.batchKeys.length === 1) setImmediate(() => void this.flushBatch());
   }
 
+  /** This turn's keys as jobs of up to maxKeys, in one addBulk (the turn has passed already: no TickBatch). */
   private async flushBatch(): Promise<void> {
     const keys = this.batchKeys;
     this.batchKeys = [];
     const max = this.controller.batch?.maxKeys ?? BATCH_KEYS;
-    const jobs: Promise<Job>[] = [];
+    const jobs = [];
     for (let i = 0; i < keys.length; i += max) {
-      jobs.push(this.jobs.add({ name: 'reconcile-batch', data: { keys: keys.slice(i, i + max) }, opts: { removeOnComplete: true, removeOnFail: true } }));
+      jobs.push({ name: 'reconcile-batch', data: { keys: keys.slice(i, i + max) }, opts: { removeOnComplete: true, removeOnFail: true } });
     }
-    const failed = (await Promise.allSettled(jobs)).find((r) => r.status === 'rejected');
-    if (!failed) return;
-    for (const key of keys) this.queued.delete(key);
-    this.opts.log.warn({ controller: this.controller.name, keys: keys.length, err: ((failed as PromiseRejectedResult).reason as Error).message }, 'enqueue failed; the next resync will retry');
+    try {
+      await this.queue!.addBulk(jobs);
+    } catch (err) {
+      for (const key of keys) this.queued.delete(key);
+      this.opts.log.warn({ controller: this.controller.name, keys: keys.length, err: (err as Error).message }, 'enqueue failed; the next resync will retry');
+    }
   }
 
   /** A job for the key was waiting in the background already (the add above kept it): ahead of the rest now. */
